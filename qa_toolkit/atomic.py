@@ -1,0 +1,63 @@
+"""Atomic output: every file is written to a temporary sibling and renamed into place, so a
+crash or Ctrl-C never leaves a half-written report that looks complete."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; on success rename it onto ``dest``."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(dest: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
+    """Write text atomically."""
+    with atomic_path(dest) as tmp:
+        tmp.write_text(text, encoding=encoding)
+    return Path(dest)
+
+
+def write_bytes(dest: str | os.PathLike, data: bytes) -> Path:
+    """Write bytes atomically."""
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)
+    return Path(dest)
+
+
+def write_frame(df: pd.DataFrame, dest: str | os.PathLike) -> Path:
+    """Write a frame by extension (.csv with a UTF-8 BOM so Excel shows Chinese, .parquet,
+    .jsonl), atomically. List-valued columns are written '|'-joined in CSV."""
+    dest = Path(dest)
+    suffix = dest.suffix.lower()
+    with atomic_path(dest) as tmp:
+        if suffix == ".csv":
+            out = df.copy()
+            for col in out.columns:
+                if out[col].dtype == object and out[col].map(lambda v: isinstance(v, list)).any():
+                    out[col] = out[col].map(lambda v: "|".join(map(str, v)) if isinstance(v, list) else v)
+            out.to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        elif suffix == ".jsonl":
+            df.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso")
+        else:
+            raise ValueError(f"cannot write a frame as '{suffix}' ({dest})")
+    return dest

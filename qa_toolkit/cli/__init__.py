@@ -1,0 +1,54 @@
+"""The `qa` command line: a thin layer that parses options, calls the library and prints.
+
+Exit codes: 0 ok, 1 findings / failed checks, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from qa_toolkit import __version__
+from qa_toolkit.cli.lazy import LazyGroup
+from qa_toolkit.problems import InputError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "data": ("qa_toolkit.cli.data:data", "Inspect a conversation export; generate synthetic data."),
+    "rubric": ("qa_toolkit.cli.rubric:rubric", "Lint, test, document and compare YAML rubrics."),
+    "score": ("qa_toolkit.cli.score:score", "Score conversations against a rubric (results + scores)."),
+    "sample": ("qa_toolkit.cli.sample:sample", "Draw a seeded, auditable QA sample batch."),
+    "grade": ("qa_toolkit.cli.grade:grade", "Export a grading workbook; import graders' workbooks."),
+    "calibrate": ("qa_toolkit.cli.calibrate:calibrate", "Agreement between graders, and between rules and graders."),
+    "risk": ("qa_toolkit.cli.risk:risk", "Train, evaluate and apply the complaint/escalation risk model."),
+    "report": ("qa_toolkit.cli.report:report", "Per-agent and team reports (Excel, HTML)."),
+    "run": ("qa_toolkit.cli.run:run", "Run the whole pipeline from a YAML config."),
+    "demo": ("qa_toolkit.cli.run:demo", "Run the whole pipeline on the bundled sample data."),
+}
+
+
+class QAGroup(LazyGroup):
+    """Root group: turns InputError (bad input, with locations) into a message and exit 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as err:
+            for problem in err.problems:
+                click.echo(f"qa: {problem}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=QAGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qa")
+def main() -> None:
+    """qa-toolkit: quality inspection (质检) and agent scoring for customer service.
+
+    Typical week: `qa data inspect` an export, `qa score` it, `qa sample` a batch,
+    `qa grade export/import` the human review, `qa report` for supervisors.
+    `qa demo` runs everything on the bundled sample data.
+    """
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

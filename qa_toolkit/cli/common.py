@@ -1,0 +1,76 @@
+"""Options and helpers shared by commands that read conversation exports."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from qa_toolkit.frames import DEFAULT_TZ
+
+
+def data_options(func: Callable) -> Callable:
+    """--format/--mapping/--encoding/--tz/--roster/--strict/--max-problems, gathered into a
+    ``read_opts`` dict argument ready for ``qa_toolkit.io.read_conversations``."""
+
+    @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]), default=None,
+                  help="Input format (default: from the file extension).")
+    @click.option("--mapping", default=None,
+                  help="Column mapping: a preset name (default, zh) or a YAML mapping file. Default: detected.")
+    @click.option("--encoding", default=None, help="Text encoding of CSV/JSONL (default: detected).")
+    @click.option("--tz", default=DEFAULT_TZ, show_default=True, help="Time zone for timestamps without one.")
+    @click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
+                  help="Agent roster (CSV/XLSX: agent_id, name, team, hire_date).")
+    @click.option("--strict", is_flag=True, help="Any input problem is an error (exit 2) instead of a skip.")
+    @click.option("--max-problems", default=20, show_default=True, help="Problems printed in full before totals.")
+    @wraps(func)
+    def wrapper(*args, fmt, mapping, encoding, tz, roster, strict, max_problems, **kwargs):
+        kwargs["read_opts"] = {
+            "format": fmt, "mapping": mapping, "encoding": encoding, "tz": tz,
+            "roster": roster, "strict": strict, "max_problems": max_problems,
+        }
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def load_dataset(path: str | os.PathLike, read_opts: dict, quiet: bool = False):
+    """Read an export with a progress bar; print the problem summary to stderr.
+    With ``strict`` the library raises InputError, which the root group turns into exit 2."""
+    from qa_toolkit.io import read_conversations
+
+    opts = dict(read_opts)
+    max_problems = opts.pop("max_problems", 20)
+    size = Path(path).stat().st_size if Path(path).is_file() else 0
+    with progress_bar(f"reading {Path(path).name}", total=size) as advance:
+        dataset = read_conversations(path, progress=advance, **opts)
+    if dataset.log.problems and not quiet:
+        click.echo(dataset.log.summary(max_full=max_problems), err=True)
+    return dataset
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """Yield ``advance(n)``; draws a rich progress bar on stderr only when it is a terminal."""
+    if not sys.stderr.isatty() or not total:
+        yield lambda n: None
+        return
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+    from rich.console import Console
+
+    with Progress("[progress.description]{task.description}", BarColumn(), "{task.percentage:>3.0f}%",
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print ``qa: message`` on stderr and exit with ``code``."""
+    click.echo(f"qa: {message}", err=True)
+    raise SystemExit(code)

@@ -1,0 +1,45 @@
+"""The root command: help lists every group without importing heavy modules; version; exit codes."""
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from qa_toolkit import __version__
+from qa_toolkit.cli import COMMANDS, main
+
+
+def test_help_lists_every_command_group():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.output
+
+
+def test_version():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_unknown_command_is_a_usage_error():
+    result = CliRunner().invoke(main, ["no-such-command"])
+    assert result.exit_code == 2
+
+
+def test_every_lazy_command_imports():
+    ctx = main.make_context("qa", ["--help"], resilient_parsing=True)
+    for name in COMMANDS:
+        assert main.get_command(ctx, name) is not None, name
+
+
+def test_help_does_not_import_pandas():
+    code = "import sys; from qa_toolkit.cli import main; sys.argv=['qa','--help']\n" \
+           "try:\n    main()\nexcept SystemExit:\n    pass\nprint('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("False")
+
+
+def test_python_dash_m():
+    out = subprocess.run([sys.executable, "-m", "qa_toolkit", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and __version__ in out.stdout
