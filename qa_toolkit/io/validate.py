@@ -1,0 +1,297 @@
+"""Record → frames: validate JSONL-shaped conversation dicts and build typed frames.
+
+Every reader (JSONL, long tables, in-memory records) funnels through ``FrameBuilder`` so the
+rules are the same everywhere: a bad field is a Problem with its location, and the whole
+conversation is skipped (a bad message skips its conversation), counted in the log.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, ROLES, Dataset, conform
+from qa_toolkit.problems import Problem, ProblemLog
+
+ROLE_ALIASES: dict[str, str] = {
+    **{r: r for r in ROLES},
+    "客服": "agent", "坐席": "agent", "人工": "agent", "人工客服": "agent", "staff": "agent",
+    "assistant": "agent", "operator": "agent", "service": "agent",
+    "顾客": "customer", "买家": "customer", "用户": "customer", "客户": "customer", "访客": "customer",
+    "user": "customer", "client": "customer", "buyer": "customer",
+    "机器人": "bot", "智能客服": "bot", "robot": "bot",
+    "系统": "system", "系统消息": "system",
+}
+CHANNEL_ALIASES: dict[str, str] = {
+    "在线": "chat", "在线客服": "chat", "聊天": "chat", "im": "chat", "online": "chat",
+    "电话": "phone", "热线": "phone", "call": "phone", "voice": "phone",
+    "邮件": "email", "e-mail": "email", "mail": "email",
+    "社交": "social", "微博": "social", "抖音": "social",
+}
+TAG_SPLIT = re.compile(r"[|,;，、；]")
+REQUIRED = ("conversation_id", "agent_id")
+_CONV_FIELDS = [c for c in CONVERSATIONS if c not in ("conversation_id",)]
+_EPOCH_MS = 10**11  # epoch numbers above this are milliseconds (10**11 s is the year 5138)
+_UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+class FieldError(ValueError):
+    """A value that cannot be used; carries the field name for the Problem."""
+
+    def __init__(self, field: str, message: str, code: str):
+        super().__init__(message)
+        self.field, self.code = field, code
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN, pandas NA and blank strings all mean 'no value'."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
+    """A timestamp (ISO string with or without zone, epoch seconds/ms, datetime) → UTC ns."""
+    if is_missing(value):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return _epoch(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER.match(text):
+            return _epoch(float(text) if "." in text else int(text))
+        try:
+            value = datetime.fromisoformat(text.replace("/", "-"))
+        except ValueError:
+            try:
+                value = pd.Timestamp(text).to_pydatetime()
+            except (ValueError, TypeError, OverflowError):
+                raise FieldError(field, f"cannot read timestamp {value!r}", "bad_timestamp") from None
+    if not isinstance(value, datetime):
+        raise FieldError(field, f"cannot read timestamp {value!r}", "bad_timestamp")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return (value - _UNIX) // _MICROSECOND * 1000
+
+
+def _epoch(number: float | int) -> int | None:
+    """Epoch seconds or milliseconds → ns (exact for integers)."""
+    if isinstance(number, (float, np.floating)):
+        if math.isnan(number):
+            return None
+        if not number.is_integer():
+            return round(number * (1e6 if number >= _EPOCH_MS else 1e9))
+    scale = 10**6 if number >= _EPOCH_MS else 10**9
+    return int(number) * scale
+
+
+def parse_role(value: object, aliases: Mapping[str, str], field: str = "role") -> str:
+    """Normalise a role to agent|customer|bot|system (aliases in English and Chinese)."""
+    if is_missing(value):
+        raise FieldError(field, "missing required field", "missing_field")
+    key = str(value).strip()
+    role = aliases.get(key) or aliases.get(key.lower())
+    if role not in ROLES:
+        raise FieldError(field, f"unknown role {value!r} (expected one of {', '.join(ROLES)})", "unknown_role")
+    return role
+
+
+def parse_csat(value: object) -> int | None:
+    """CSAT is an integer 1..5 (``"4"``, ``4.0`` accepted) or missing."""
+    if is_missing(value):
+        return None
+    try:
+        number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        raise FieldError("csat", f"csat {value!r} is not a number", "bad_csat") from None
+    if not number.is_integer() or not 1 <= number <= 5:
+        raise FieldError("csat", f"csat {value!r} is outside 1..5", "bad_csat")
+    return int(number)
+
+
+def parse_tags(value: object) -> list[str]:
+    """Tags: a list, or a string split on | , ; ， 、 ；."""
+    if is_missing(value):
+        return []
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(t).strip() for t in value if not is_missing(t)]
+    return [t.strip() for t in TAG_SPLIT.split(str(value)) if t.strip()]
+
+
+def _text(value: object) -> str | None:
+    if is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class FrameBuilder:
+    """Accumulates validated conversations; ``take()`` returns them as a conformed Dataset.
+
+    ``seen_ids`` is shared between chunks so duplicate ids are found across a whole file.
+    """
+
+    def __init__(self, tz: str = DEFAULT_TZ, source: str = "<memory>", *, seen_ids: set | None = None,
+                 role_aliases: Mapping[str, str] | None = None,
+                 channel_aliases: Mapping[str, str] | None = None):
+        self.tz, self.zone, self.source = tz, ZoneInfo(tz), source
+        self.seen_ids = set() if seen_ids is None else seen_ids
+        self.roles = {**ROLE_ALIASES, **(role_aliases or {})}
+        self.channels = {**CHANNEL_ALIASES, **(channel_aliases or {})}
+        self._reset()
+
+    def _reset(self) -> None:
+        self.conv: dict[str, list] = {c: [] for c in CONVERSATIONS}
+        self.msg: dict[str, list] = {c: [] for c in MESSAGES}
+        self.conv_extra: dict[str, list] = {}
+        self.msg_extra: dict[str, list] = {}
+        self.log = ProblemLog()
+
+    def add(self, record: object, line: int | None = None, msg_lines: list[int] | None = None) -> bool:
+        """Validate one conversation record; keep it, or log why it was skipped.
+        ``line`` locates the record; ``msg_lines`` locates each message (long tables)."""
+        self.log.records_read += 1
+        if not isinstance(record, dict):
+            return self._skip(line, None, f"expected a JSON object, got {type(record).__name__}", "not_object")
+        try:
+            conv, messages = self._validate(record, line, msg_lines)
+        except _Skip as skip:
+            return self._skip(skip.line, skip.field, skip.message, skip.code)
+        n_conv = len(self.conv["conversation_id"])
+        for key, value in conv.items():
+            self._put(self.conv, self.conv_extra, key, value, n_conv)
+        n_msg = len(self.msg["conversation_id"])
+        for i, message in enumerate(messages):
+            for key, value in message.items():
+                self._put(self.msg, self.msg_extra, key, value, n_msg + i)
+        for columns in (self.conv, self.conv_extra):
+            self._pad(columns, n_conv + 1)
+        for columns in (self.msg, self.msg_extra):
+            self._pad(columns, n_msg + len(messages))
+        self.seen_ids.add(conv["conversation_id"])
+        return True
+
+    @staticmethod
+    def _put(main: dict, extra: dict, key: str, value: object, row: int) -> None:
+        if key in main:
+            main[key].append(value)
+        else:
+            extra.setdefault(key, [None] * row).append(value)
+
+    @staticmethod
+    def _pad(extra: dict, n: int) -> None:
+        for values in extra.values():
+            values.extend([None] * (n - len(values)))
+
+    def _validate(self, record: dict, line: int | None, msg_lines: list[int] | None) -> tuple[dict, list[dict]]:
+        for name in REQUIRED:
+            if is_missing(record.get(name)):
+                raise _Skip(line, name, "missing required field", "missing_field")
+        cid = _text(record["conversation_id"])
+        if cid in self.seen_ids:
+            raise _Skip(line, "conversation_id", f"duplicate conversation id '{cid}' (first one kept, this one skipped)",
+                        "duplicate_id")
+        conv: dict = {"conversation_id": cid}
+        try:
+            for key, value in record.items():
+                if key in ("conversation_id", "messages"):
+                    continue
+                if key in ("started_at", "ended_at"):
+                    conv[key] = parse_ts(value, self.zone, key)
+                elif key == "csat":
+                    conv[key] = parse_csat(value)
+                elif key == "tags":
+                    conv[key] = parse_tags(value)
+                elif key == "channel":
+                    conv[key] = self._channel(value)
+                elif key in CONVERSATIONS:
+                    conv[key] = _text(value)
+                else:
+                    conv[key] = value
+        except FieldError as err:
+            raise _Skip(line, err.field, str(err), err.code) from None
+        conv.setdefault("tags", [])
+        messages = record.get("messages")
+        if not isinstance(messages, list) or not messages:
+            what = "missing required field" if messages is None else "must be a non-empty list of messages"
+            raise _Skip(line, "messages", what, "missing_field")
+        return conv, [self._message(cid, i, m, line, msg_lines) for i, m in enumerate(messages)]
+
+    def _message(self, cid: str, i: int, message: object, line: int | None, msg_lines: list[int] | None) -> dict:
+        where = msg_lines[i] if msg_lines else line
+        prefix = "" if msg_lines else f"messages[{i}]."
+        if not isinstance(message, dict):
+            raise _Skip(where, prefix.rstrip(".") or "messages", f"a message must be an object — conversation '{cid}' skipped",
+                        "not_object")
+        try:
+            out = {"conversation_id": cid, "seq": i, "ts": parse_ts(message.get("ts"), self.zone),
+                   "role": parse_role(message.get("role"), self.roles)}
+        except FieldError as err:
+            raise _Skip(where, prefix + err.field, f"{err} — conversation '{cid}' skipped", err.code) from None
+        text = message.get("text")
+        if text is None or (not isinstance(text, str) and is_missing(text)):
+            raise _Skip(where, prefix + "text", f"missing required field — conversation '{cid}' skipped",
+                        "missing_field")
+        out["text"] = str(text)
+        for key, value in message.items():
+            if key not in out and key != "seq":
+                out[key] = value
+        return out
+
+    def _channel(self, value: object) -> str | None:
+        text = _text(value)
+        if text is None:
+            return None
+        return self.channels.get(text, self.channels.get(text.lower(), text.lower()))
+
+    def _skip(self, line: int | None, field: str | None, message: str, code: str) -> bool:
+        self.log.records_skipped += 1
+        self.log.add(Problem(self.source, message, line=line, field=field, code=code))
+        return False
+
+    def take(self) -> Dataset:
+        """The conversations gathered so far as a conformed Dataset; the builder starts afresh."""
+        conv = pd.DataFrame({**self.conv, **self.conv_extra})
+        conv["tags"] = pd.Series(self.conv["tags"], dtype="object")
+        msg = pd.DataFrame({**self.msg, **self.msg_extra})
+        for frame, cols in ((conv, ("started_at", "ended_at")), (msg, ("ts",))):
+            for col in cols:
+                frame[col] = _to_datetime(frame[col], self.tz)
+        dataset = Dataset(conform(conv, CONVERSATIONS, self.tz), conform(msg, MESSAGES, self.tz), self.log)
+        self._reset()
+        return dataset
+
+
+def _to_datetime(values: pd.Series, tz: str) -> pd.Series:
+    ns = pd.array(values.astype("object").where(values.notna(), None).tolist(), dtype="Int64")
+    return pd.Series(pd.to_datetime(ns, unit="ns", utc=True).tz_convert(tz), index=values.index)
+
+
+class _Skip(Exception):
+    def __init__(self, line: int | None, field: str | None, message: str, code: str):
+        super().__init__(message)
+        self.line, self.field, self.message, self.code = line, field, message, code
+
+
+def conversations_from_records(records: Iterable[dict], tz: str = DEFAULT_TZ, source: str = "<memory>") -> Dataset:
+    """Build conformed CONVERSATIONS and MESSAGES frames from JSONL-shaped dicts, validating
+    each one as the JSONL reader does (``line`` in problems is the record's 1-based position)."""
+    builder = FrameBuilder(tz, source)
+    for i, record in enumerate(records, start=1):
+        builder.add(record, line=i)
+    return builder.take()
