@@ -1,0 +1,533 @@
+"""Metrics a supervisor expects per agent, team and period (指标体系): quality, efficiency, outcome.
+
+``compute_metrics`` is pure: frames in (conversations, messages, scores, results, optional
+roster / risk / manifest), a ``Metrics`` of documented frames out. Reports only render these
+frames; they never recompute a number.
+
+Quality comes from the scores. When the scores cover a targeted sample (every scored
+conversation is in the manifest), quality means and pass rates are weighted by inverse
+inclusion probability (Hájek, via ``qa_toolkit.weighting``) so over-sampled complaints do not
+drag an agent down. Efficiency and outcome come from every conversation in the data and are
+never weighted.
+
+The 95 % interval of an agent's mean QA score is a t-interval; with weights the standard
+error is the Hájek linearisation, which reduces to s/√n when all weights are equal.
+Agents with fewer than ``min_graded`` graded conversations get no rank ("not enough data").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from qa_toolkit.frames import SECTION_PREFIX
+
+ALL = "__all__"  #: the team key of the row that summarises every agent
+NO_TEAM = "__none__"  #: the team key of agents the roster does not list
+DEFAULT_SLA_SECONDS = 180.0  #: the manuals' target: answer within 3 minutes
+COMPLAINT_TAGS = ("complaint", "投诉")
+ESCALATION_TAGS = ("escalation", "escalated", "升级")
+TRANSFER_TAGS = ("transfer", "transferred", "转接")
+
+#: One row per conversation in the period: what every aggregate is computed from.
+SESSIONS: dict[str, str] = {
+    "conversation_id": "string",
+    "agent_id": "string",
+    "agent_name": "string",  # roster name, else the agent id
+    "team": "string",  # roster team, else NO_TEAM
+    "channel": "string",
+    "started_at": "datetime",
+    "period": "string",  # 2026-W45 | 2026-11 | all
+    "scored": "boolean",  # has a QA total
+    "weight": "float64",  # 1 / inclusion probability (1.0 when unweighted)
+    "sampled": "boolean",  # in the sampling manifest
+    "stratum": "string",  # manifest stratum, <NA> when not sampled
+    "total": "float64",
+    "band": "string",
+    "critical_failed": "boolean",
+    "critical_criteria": "string",
+    "n_review": "Int64",
+    "csat": "Int64",
+    "frt_s": "float64",  # first response time, seconds
+    "rt_sum_s": "float64",  # sum of agent response times
+    "n_responses": "Int64",  # agent replies to a customer turn (with timestamps)
+    "n_within_sla": "Int64",
+    "handle_s": "float64",  # ended_at - started_at (else last - first message)
+    "transferred": "boolean",  # <NA> when the data does not record it
+    "complaint": "boolean",
+    "escalated": "boolean",
+    "fcr": "boolean",  # no new conversation from the customer within fcr_days; <NA> unknown
+    "risk_score": "float64",
+    "risk_flag": "boolean",
+    "risk_reasons": "string",
+}
+# plus one ``section_<id>`` column per rubric section, from the scores.
+
+#: One row per group (agent, team, or group x period). Key columns come first.
+SUMMARY: dict[str, str] = {
+    "n_conversations": "Int64",
+    "n_graded": "Int64",
+    "qa_mean": "float64",  # weighted when the scores come from a targeted sample
+    "qa_median": "float64",
+    "qa_std": "float64",
+    "ci_low": "float64",  # 95 % t-interval of qa_mean
+    "ci_high": "float64",
+    "critical_failures": "Int64",
+    "n_review": "Int64",
+    "frt_mean_s": "float64",
+    "art_mean_s": "float64",  # average response time over every response
+    "handle_mean_s": "float64",
+    "sla_rate": "float64",  # share of responses within the SLA
+    "transfer_rate": "float64",
+    "csat_mean": "float64",
+    "csat_n": "Int64",
+    "complaint_rate": "float64",
+    "escalation_rate": "float64",
+    "fcr_rate": "float64",
+    "risk_flags": "Int64",
+}
+# plus ``section_<id>`` means; agents add agent_name, team, enough_data, rank.
+
+#: Pass rate per group x criterion (outcomes pass/fail only; n/a and review are counted).
+CRITERIA: dict[str, str] = {
+    "section_id": "string",
+    "criterion_id": "string",
+    "n_pass": "Int64",
+    "n_fail": "Int64",
+    "n_na": "Int64",
+    "n_review": "Int64",
+    "n_critical": "Int64",  # critical failures of this criterion
+    "pass_rate": "float64",
+}
+
+#: Counts per group of a categorical: kind in band | csat | score_bin.
+DISTRIBUTION: dict[str, str] = {"kind": "string", "value": "string", "n": "Int64"}
+
+#: Sessions worth a supervisor's look: critical failures and risk flags, with evidence.
+FINDINGS: dict[str, str] = {
+    "conversation_id": "string",
+    "agent_id": "string",
+    "started_at": "datetime",
+    "kind": "string",  # critical | risk
+    "section_id": "string",
+    "criterion_id": "string",
+    "evidence_seq": "Int64",
+    "evidence_text": "string",
+    "evidence_match": "string",
+    "note": "string",
+}
+
+SCORE_BINS = (0, 60, 70, 80, 90, 100.0001)
+SCORE_BIN_LABELS = ("0-59", "60-69", "70-79", "80-89", "90-100")
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Knobs with the manuals' defaults."""
+
+    period: str = "week"  # week | month | all
+    min_graded: int = 5
+    sla_seconds: float = DEFAULT_SLA_SECONDS
+    sla_by_channel: Mapping[str, float] = field(default_factory=dict)
+    fcr_days: int = 7
+    excellent_min: float = 90.0  # total at or above: an example session (标杆案例)
+    n_exemplars: int = 3
+
+
+@dataclass
+class Metrics:
+    """Everything a report shows. Frames documented above; ``teams`` has an ALL row."""
+
+    sessions: pd.DataFrame
+    agents: pd.DataFrame  # agent_id, agent_name, team, SUMMARY..., section_*, enough_data, rank
+    teams: pd.DataFrame  # team, SUMMARY..., section_*
+    agent_trend: pd.DataFrame  # agent_id, period, SUMMARY..., section_*
+    team_trend: pd.DataFrame  # team, period, SUMMARY..., section_*
+    agent_criteria: pd.DataFrame  # agent_id, CRITERIA..., team_pass_rate, gap
+    team_criteria: pd.DataFrame  # team, CRITERIA...
+    distribution: pd.DataFrame  # level (agent|team), key, DISTRIBUTION...
+    findings: pd.DataFrame  # FINDINGS
+    exemplars: pd.DataFrame  # best sessions per agent: rows of sessions
+    sections: list[str]  # section ids in rubric order
+    weighted: bool
+    options: MetricOptions
+
+    def agent(self, agent_id: str) -> pd.Series:
+        return self.agents.set_index("agent_id").loc[agent_id]
+
+    def team_of(self, agent_id: str) -> pd.Series:
+        """The team row an agent is compared with (the ALL row when there is no roster)."""
+        team = self.agent(agent_id)["team"]
+        key = team if team != NO_TEAM else ALL
+        return self.teams.set_index("team").loc[key]
+
+
+def period_label(ts: pd.Series, period: str) -> pd.Series:
+    """``2026-W45`` (ISO week), ``2026-11`` (month) or ``all``; <NA> for unknown times."""
+    if period == "all":
+        return pd.Series("all", index=ts.index, dtype="string")
+    if period == "week":
+        iso = ts.dt.isocalendar()
+        label = iso["year"].astype("string") + "-W" + iso["week"].astype("string").str.zfill(2)
+    elif period == "month":
+        label = ts.dt.strftime("%Y-%m").astype("string")
+    else:
+        raise ValueError(f"unknown period '{period}' (week, month or all)")
+    return label.where(ts.notna(), pd.NA).astype("string")
+
+
+def response_times(messages: pd.DataFrame, conversations: pd.DataFrame, options: MetricOptions) -> pd.DataFrame:
+    """Per conversation: first response time, sum and count of agent response times, and how
+    many responses met the channel's SLA. A response is the first agent message after a run of
+    customer messages, timed from the run's first message; bot and system messages are skipped."""
+    msgs = messages.loc[messages["role"].isin(["agent", "customer"]) & messages["ts"].notna(),
+                        ["conversation_id", "seq", "role", "ts"]].sort_values(["conversation_id", "seq"])
+    same = msgs["conversation_id"].eq(msgs["conversation_id"].shift())
+    prev_role = msgs["role"].shift().where(same)
+    run_start = msgs["ts"].where((msgs["role"] == "customer") & (prev_role != "customer").fillna(True))
+    run_start = run_start.groupby(msgs["conversation_id"]).ffill()
+    is_reply = (msgs["role"] == "agent") & (prev_role == "customer").fillna(False)
+    replies = pd.DataFrame({
+        "conversation_id": msgs["conversation_id"][is_reply],
+        "rt": (msgs["ts"][is_reply] - run_start[is_reply]).dt.total_seconds(),
+    })
+    channel = conversations.set_index("conversation_id")["channel"]
+    limit = replies["conversation_id"].map(channel).map(
+        lambda ch: options.sla_by_channel.get(ch, options.sla_seconds) if isinstance(ch, str) else options.sla_seconds)
+    replies["ok"] = replies["rt"] <= limit.astype("float64")
+    grouped = replies.groupby("conversation_id", sort=False)
+    out = pd.DataFrame({
+        "frt_s": grouped["rt"].first(),
+        "rt_sum_s": grouped["rt"].sum(),
+        "n_responses": grouped["rt"].size().astype("Int64"),
+        "n_within_sla": grouped["ok"].sum().astype("Int64"),
+    })
+    out.index.name = "conversation_id"
+    return out.reset_index()
+
+
+def _tag_flag(conversations: pd.DataFrame, column: str, tags: Sequence[str]) -> pd.Series:
+    """True when the extra column says so or a tag names it; the column wins when present."""
+    tagged = conversations["tags"].map(
+        lambda ts: any(str(t).lower() in tags for t in ts) if isinstance(ts, (list, tuple, np.ndarray)) else False)
+    if column in conversations.columns:
+        col = conversations[column]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            col = col.map(lambda v: v if v is None or v is pd.NA else str(v).strip().lower() in ("1", "true", "yes", "是"))
+        recorded = col.astype("boolean")
+        return recorded.fillna(tagged.astype("boolean")) | tagged
+    return tagged.astype("boolean")
+
+
+def _transferred(conversations: pd.DataFrame) -> pd.Series:
+    """Transfers only where recorded (a ``transferred`` column or a transfer tag); else <NA>."""
+    flag = _tag_flag(conversations, "transferred", TRANSFER_TAGS)
+    if "transferred" in conversations.columns:
+        return flag
+    return flag.where(flag, pd.NA) if flag.any() else pd.Series(pd.NA, index=flag.index, dtype="boolean")
+
+
+def _complaint(conversations: pd.DataFrame) -> pd.Series:
+    flag = _tag_flag(conversations, "complaint", COMPLAINT_TAGS)
+    if "complaint_type" in conversations.columns:
+        flag = flag | conversations["complaint_type"].notna().astype("boolean")
+    return flag
+
+
+def first_contact_resolution(conversations: pd.DataFrame, days: int) -> pd.Series:
+    """True when the same customer opened no new conversation within ``days`` after this one
+    started; <NA> when the customer or time is unknown, or the window runs past the data's end."""
+    conv = conversations[["customer_id", "started_at"]]
+    known = conv["customer_id"].notna() & conv["started_at"].notna()
+    ordered = conv[known].sort_values(["customer_id", "started_at"])
+    next_start = ordered.groupby("customer_id")["started_at"].shift(-1)
+    window = pd.Timedelta(days=days)
+    repeat = (next_start - ordered["started_at"]) <= window
+    censored = next_start.isna() & (ordered["started_at"] + window > conv["started_at"].max())
+    fcr = (~repeat).astype("boolean").mask(censored, pd.NA)
+    return fcr.reindex(conversations.index).astype("boolean")
+
+
+def build_sessions(conversations: pd.DataFrame, messages: pd.DataFrame, scores: pd.DataFrame | None,
+                   *, roster: pd.DataFrame | None = None, risk: pd.DataFrame | None = None,
+                   manifest: pd.DataFrame | None = None, options: MetricOptions = MetricOptions()) -> pd.DataFrame:
+    """The SESSIONS frame: one row per conversation, joined with its score, risk and sample."""
+    conv = conversations.reset_index(drop=True)
+    out = conv[["conversation_id", "agent_id", "channel", "started_at", "csat"]].copy()
+    names = roster.set_index("agent_id") if roster is not None and len(roster) else None
+    out["agent_name"] = (out["agent_id"].map(names["name"]) if names is not None else pd.NA)
+    out["agent_name"] = out["agent_name"].astype("string").fillna(out["agent_id"])
+    team = out["agent_id"].map(names["team"]) if names is not None else pd.Series(pd.NA, index=out.index)
+    if "team" in conv.columns:
+        team = conv["team"].astype("string").fillna(team.astype("string"))
+    out["team"] = team.astype("string").fillna(NO_TEAM)
+    out["period"] = period_label(out["started_at"], options.period)
+
+    score_cols = ["conversation_id", "total", "band", "critical_failed", "critical_criteria", "n_review"]
+    sections = [c for c in (scores.columns if scores is not None else []) if c.startswith(SECTION_PREFIX)]
+    if scores is not None:
+        out = out.merge(scores[score_cols + sections].drop_duplicates("conversation_id"), on="conversation_id", how="left")
+    else:
+        for col in score_cols[1:]:
+            out[col] = pd.NA
+    out["scored"] = out["total"].notna().astype("boolean")
+
+    weighted = _is_weighted(out, manifest)
+    if manifest is not None and len(manifest):
+        man = manifest.drop_duplicates("conversation_id").set_index("conversation_id")
+        out["sampled"] = out["conversation_id"].isin(man.index).astype("boolean")
+        out["stratum"] = out["conversation_id"].map(man["stratum"]).astype("string")
+        prob = out["conversation_id"].map(man["inclusion_prob"]).astype("float64")
+        out["weight"] = (1.0 / prob).fillna(1.0) if weighted else 1.0
+    else:
+        out["sampled"] = False
+        out["stratum"] = pd.NA
+        out["weight"] = 1.0
+
+    out = out.merge(response_times(messages, conv, options), on="conversation_id", how="left")
+    handle = (conv["ended_at"] - conv["started_at"]).dt.total_seconds()
+    span = messages.groupby("conversation_id")["ts"].agg(["min", "max"])
+    by_msgs = out["conversation_id"].map((span["max"] - span["min"]).dt.total_seconds())
+    out["handle_s"] = handle.where(handle.notna(), by_msgs).astype("float64")
+    out["transferred"] = _transferred(conv).to_numpy()
+    out["complaint"] = _complaint(conv).to_numpy()
+    out["escalated"] = _tag_flag(conv, "escalated", ESCALATION_TAGS).to_numpy()
+    out["fcr"] = first_contact_resolution(conv, options.fcr_days).to_numpy()
+    if risk is not None and len(risk):
+        rk = risk.drop_duplicates("conversation_id").set_index("conversation_id")
+        for col in ("risk_score", "risk_flag", "risk_reasons"):
+            out[col] = out["conversation_id"].map(rk[col])
+    else:
+        out["risk_score"], out["risk_flag"], out["risk_reasons"] = np.nan, pd.NA, pd.NA
+    for col in ("n_responses", "n_within_sla"):
+        out[col] = out[col].fillna(0)
+    ordered = list(SESSIONS) + sections
+    return _typed(out[ordered], {**SESSIONS, **{s: "float64" for s in sections}})
+
+
+def _is_weighted(sessions: pd.DataFrame, manifest: pd.DataFrame | None) -> bool:
+    """Scores come from a targeted sample when every scored conversation is in the manifest."""
+    if manifest is None or not len(manifest) or not sessions["scored"].any():
+        return False
+    return bool(sessions.loc[sessions["scored"], "conversation_id"].isin(manifest["conversation_id"]).all())
+
+
+def _typed(df: pd.DataFrame, contract: Mapping[str, str]) -> pd.DataFrame:
+    out = df.copy()
+    for col, kind in contract.items():
+        if col in out.columns and kind != "datetime":
+            out[col] = out[col].astype(kind)
+    return out
+
+
+def _hajek_mean_se(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Hájek mean and its linearised standard error (with-replacement approximation)."""
+    n = len(y)
+    mean = float(np.sum(w * y) / np.sum(w))
+    if n < 2:
+        return mean, np.nan
+    var = n / (n - 1) * np.sum(w**2 * (y - mean) ** 2) / np.sum(w) ** 2
+    return mean, float(np.sqrt(var))
+
+
+def mean_ci(values: pd.Series, weights: pd.Series | None = None, level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): a t-interval with n-1 degrees of freedom. With weights the mean is
+    Hájek's and the standard error its linearisation (s/√n when the weights are equal)."""
+    from scipy import stats
+
+    mask = values.notna()
+    y = values[mask].to_numpy(dtype="float64")
+    w = np.ones_like(y) if weights is None else weights[mask].to_numpy(dtype="float64")
+    n = len(y)
+    if n == 0:
+        return np.nan, np.nan, np.nan
+    mean, se = _hajek_mean_se(y, w)
+    if n < 2 or not np.isfinite(se):
+        return mean, np.nan, np.nan
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * se
+    return mean, mean - half, mean + half
+
+
+def _wmean(values: pd.Series, weights: pd.Series) -> float:
+    mask = values.notna()
+    if not mask.any():
+        return np.nan
+    return float(np.average(values[mask].astype("float64"), weights=weights[mask].astype("float64")))
+
+
+def _rate(flags: pd.Series) -> float:
+    known = flags.dropna()
+    return float(known.astype("float64").mean()) if len(known) else np.nan
+
+
+def _summary_row(g: pd.DataFrame, sections: Sequence[str]) -> dict:
+    scored = g[g["scored"]]
+    mean, low, high = mean_ci(scored["total"], scored["weight"])
+    n_resp = g["n_responses"].sum()
+    row = {
+        "n_conversations": len(g),
+        "n_graded": len(scored),
+        "qa_mean": mean,
+        "qa_median": float(scored["total"].median()) if len(scored) else np.nan,
+        "qa_std": float(scored["total"].std()) if len(scored) > 1 else np.nan,
+        "ci_low": low,
+        "ci_high": high,
+        "critical_failures": int(scored["critical_failed"].fillna(False).sum()),
+        "n_review": int(scored["n_review"].fillna(0).sum()),
+        "frt_mean_s": g["frt_s"].mean(),
+        "art_mean_s": g["rt_sum_s"].sum() / n_resp if n_resp else np.nan,
+        "handle_mean_s": g["handle_s"].mean(),
+        "sla_rate": g["n_within_sla"].sum() / n_resp if n_resp else np.nan,
+        "transfer_rate": _rate(g["transferred"]),
+        "csat_mean": g["csat"].astype("float64").mean(),
+        "csat_n": int(g["csat"].notna().sum()),
+        "complaint_rate": _rate(g["complaint"]),
+        "escalation_rate": _rate(g["escalated"]),
+        "fcr_rate": _rate(g["fcr"]),
+        "risk_flags": int(g["risk_flag"].fillna(False).astype(bool).sum()),
+    }
+    for sec in sections:
+        row[sec] = _wmean(scored[sec], scored["weight"])
+    return row
+
+
+def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]) -> pd.DataFrame:
+    """One SUMMARY row per group of ``sessions`` (``by`` empty: one row for everything)."""
+    rows = []
+    groups = sessions.groupby(list(by), sort=True, dropna=False) if by else [((), sessions)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), **_summary_row(g, sections)})
+    frame = pd.DataFrame(rows, columns=[*by, *SUMMARY, *sections])
+    return _typed(frame, {**{k: "string" for k in by}, **SUMMARY, **{s: "float64" for s in sections}})
+
+
+def criteria_pass_rates(results: pd.DataFrame, sessions: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """CRITERIA per group: pass rate = weighted share of pass among pass + fail."""
+    keys = sessions[["conversation_id", "weight", *by]]
+    res = results.merge(keys, on="conversation_id", how="inner")
+    res["is_pass"] = (res["outcome"] == "pass").astype("float64")
+    res["decided"] = res["outcome"].isin(["pass", "fail"])
+    res["w_pass"] = res["is_pass"] * res["weight"] * res["decided"]
+    res["w_decided"] = res["weight"] * res["decided"]
+    res["crit_fail"] = (res["outcome"] == "fail") & res["critical"].fillna(False).astype(bool)
+    for outcome in ("pass", "fail", "na", "review"):
+        res[f"n_{outcome}"] = res["outcome"] == outcome
+    grouped = res.groupby([*by, "section_id", "criterion_id"], sort=False, dropna=False)
+    out = grouped[["n_pass", "n_fail", "n_na", "n_review", "crit_fail", "w_pass", "w_decided"]].sum().reset_index()
+    out["pass_rate"] = (out["w_pass"] / out["w_decided"]).where(out["w_decided"] > 0)
+    out = out.rename(columns={"crit_fail": "n_critical"})
+    columns = [*by, *CRITERIA]
+    return _typed(out[columns], {**{k: "string" for k in by}, **CRITERIA})
+
+
+def _distribution(sessions: pd.DataFrame, level: str, by: str) -> pd.DataFrame:
+    scored = sessions[sessions["scored"]]
+    bins = pd.cut(scored["total"], bins=SCORE_BINS, labels=SCORE_BIN_LABELS, right=False).astype("string")
+    parts = [
+        ("band", scored[by], scored["band"]),
+        ("score_bin", scored[by], bins),
+        ("csat", sessions[by], sessions["csat"].astype("string")),
+    ]
+    frames = []
+    for kind, key, value in parts:
+        counts = pd.DataFrame({"key": key, "value": value}).dropna().value_counts().rename("n").reset_index()
+        counts.insert(0, "kind", kind)
+        frames.append(counts)
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(0, "level", level)
+    return _typed(out, {"level": "string", "key": "string", **DISTRIBUTION})
+
+
+def _findings(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Critical failures (with their evidence) and risk-flagged sessions (with the reasons)."""
+    frames = []
+    base = sessions[["conversation_id", "agent_id", "started_at"]]
+    if results is not None and len(results):
+        crit = results[(results["outcome"] == "fail") & results["critical"].fillna(False).astype(bool)]
+        crit = base.merge(crit, on="conversation_id", how="inner").assign(kind="critical")
+        frames.append(crit)
+    flagged = sessions[sessions["risk_flag"].fillna(False).astype(bool)]
+    if len(flagged):
+        frames.append(flagged[["conversation_id", "agent_id", "started_at", "risk_reasons"]]
+                      .rename(columns={"risk_reasons": "evidence_match"}).assign(kind="risk"))
+    if not frames:
+        return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in FINDINGS}), FINDINGS)
+    out = pd.concat(frames, ignore_index=True).reindex(columns=list(FINDINGS))
+    return _typed(out.sort_values(["agent_id", "started_at"], kind="stable").reset_index(drop=True), FINDINGS)
+
+
+def _exemplars(sessions: pd.DataFrame, options: MetricOptions) -> pd.DataFrame:
+    good = sessions[sessions["scored"] & (sessions["total"] >= options.excellent_min)
+                    & ~sessions["critical_failed"].fillna(False).astype(bool)]
+    good = good.sort_values(["agent_id", "total", "started_at"], ascending=[True, False, True])
+    return good.groupby("agent_id", sort=False).head(options.n_exemplars).reset_index(drop=True)
+
+
+def _per_team(sessions: pd.DataFrame, compute) -> pd.DataFrame:
+    """``compute`` over the real teams, then over everyone as team ALL."""
+    parts = [compute(sessions[sessions["team"] != NO_TEAM]), compute(sessions.assign(team=ALL))]
+    out = pd.concat([p for p in parts if len(p)] or parts[-1:], ignore_index=True)
+    if "team" in out.columns:
+        out["team"] = out["team"].astype("string")
+    return out
+
+
+def compute_metrics(conversations: pd.DataFrame, messages: pd.DataFrame, scores: pd.DataFrame | None,
+                    results: pd.DataFrame | None = None, *, roster: pd.DataFrame | None = None,
+                    risk: pd.DataFrame | None = None, manifest: pd.DataFrame | None = None,
+                    options: MetricOptions = MetricOptions(), sections: Sequence[str] | None = None,
+                    start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> Metrics:
+    """All metrics for the conversations that started in [start, end) (both optional).
+    ``sections`` orders the section ids (default: as the scores' columns)."""
+    conv = conversations
+    if start is not None:
+        conv = conv[conv["started_at"] >= start]
+    if end is not None:
+        conv = conv[conv["started_at"] < end]
+    msgs = messages[messages["conversation_id"].isin(conv["conversation_id"])]
+    sessions = build_sessions(conv, msgs, scores, roster=roster, risk=risk, manifest=manifest, options=options)
+    found = [c for c in sessions.columns if c.startswith(SECTION_PREFIX)]
+    order = [SECTION_PREFIX + s for s in sections] if sections else found
+    sec_cols = [c for c in order if c in found] + [c for c in found if c not in order]
+    weighted = bool((sessions["weight"] != 1.0).any())
+
+    agents = summarise(sessions, ["agent_id"], sec_cols)
+    ident = sessions.drop_duplicates("agent_id").set_index("agent_id")
+    agents.insert(1, "agent_name", agents["agent_id"].map(ident["agent_name"]).astype("string"))
+    agents.insert(2, "team", agents["agent_id"].map(ident["team"]).astype("string"))
+    agents["enough_data"] = (agents["n_graded"] >= options.min_graded).astype("boolean")
+    ranked = agents["qa_mean"].where(agents["enough_data"])
+    agents["rank"] = ranked.rank(ascending=False, method="min").astype("Int64")
+    agents = agents.sort_values(["rank", "agent_id"], na_position="last").reset_index(drop=True)
+
+    teams = _per_team(sessions, lambda s: summarise(s, ["team"], sec_cols))
+    res = results if results is not None else pd.DataFrame(columns=["conversation_id", "section_id", "criterion_id",
+                                                                    "outcome", "critical"])
+    agent_crit = criteria_pass_rates(res, sessions, ["agent_id"])
+    team_crit = _per_team(sessions, lambda s: criteria_pass_rates(res, s, ["team"]))
+    agent_team = agent_crit["agent_id"].map(agents.set_index("agent_id")["team"]).replace(NO_TEAM, ALL)
+    lookup = team_crit.set_index(["team", "section_id", "criterion_id"])["pass_rate"]
+    keys = pd.MultiIndex.from_arrays([agent_team, agent_crit["section_id"], agent_crit["criterion_id"]])
+    agent_crit["team_pass_rate"] = pd.Series(lookup.reindex(keys).to_numpy(), index=agent_crit.index, dtype="float64")
+    agent_crit["gap"] = agent_crit["pass_rate"] - agent_crit["team_pass_rate"]
+
+    return Metrics(
+        sessions=sessions,
+        agents=agents,
+        teams=teams,
+        agent_trend=summarise(sessions, ["agent_id", "period"], sec_cols),
+        team_trend=_per_team(sessions, lambda s: summarise(s, ["team", "period"], sec_cols)),
+        agent_criteria=agent_crit,
+        team_criteria=team_crit,
+        distribution=pd.concat([_distribution(sessions, "agent", "agent_id"),
+                                _per_team(sessions, lambda s: _distribution(s, "team", "team"))], ignore_index=True),
+        findings=_findings(results, sessions),
+        exemplars=_exemplars(sessions, options),
+        sections=[c[len(SECTION_PREFIX):] for c in sec_cols],
+        weighted=weighted,
+        options=options,
+    )

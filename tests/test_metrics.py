@@ -1,0 +1,170 @@
+"""Metrics against values computed by hand on a four-conversation fixture."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qa_toolkit import frames
+from qa_toolkit.metrics import ALL, MetricOptions, compute_metrics, mean_ci, period_label
+
+TZ = "Asia/Shanghai"
+
+
+def T(s):
+    return pd.Timestamp(s, tz=TZ)
+
+
+@pytest.fixture()
+def data():
+    conv = frames.conform(pd.DataFrame({
+        "conversation_id": ["c1", "c2", "c3", "c4"],
+        "channel": ["chat", "chat", "email", "chat"],
+        "agent_id": ["a1", "a1", "a2", "a2"],
+        "customer_id": ["k1", "k1", "k2", None],
+        "started_at": [T("2026-03-02 09:00"), T("2026-03-03 09:00"), T("2026-03-10 09:00"), T("2026-03-20 09:00")],
+        "ended_at": [T("2026-03-02 09:10"), pd.NaT, T("2026-03-10 10:00"), T("2026-03-20 09:05")],
+        "csat": [5, 2, None, 4],
+        "tags": [[], ["complaint"], [], ["escalation"]],
+        "customer_tier": ["normal"] * 4, "queue": ["q"] * 4}), frames.CONVERSATIONS)
+    msgs = frames.conform(pd.DataFrame({
+        "conversation_id": ["c1"] * 4 + ["c2"] * 3 + ["c3"] * 2 + ["c4"],
+        "seq": [0, 1, 2, 3, 0, 1, 2, 0, 1, 0],
+        "ts": [T("2026-03-02 09:00"), T("2026-03-02 09:01"), T("2026-03-02 09:02"), T("2026-03-02 09:06"),
+               T("2026-03-03 09:00"), T("2026-03-03 09:02"), T("2026-03-03 09:05"),
+               T("2026-03-10 09:00"), T("2026-03-10 09:30"), T("2026-03-20 09:00")],
+        "role": ["customer", "agent", "customer", "agent", "customer", "bot", "agent", "customer", "agent", "agent"],
+        "text": ["你好", "您好", "=HYPERLINK(\"x\")", "好的", "在吗", "机器人", "在的", "c", "d", "e"]}), frames.MESSAGES)
+    scores = frames.conform(pd.DataFrame({
+        "conversation_id": ["c1", "c2", "c3", "c4"], "agent_id": ["a1", "a1", "a2", "a2"],
+        "channel": ["chat", "chat", "email", "chat"], "started_at": conv["started_at"],
+        "total": [90.0, 70.0, 80.0, 0.0], "critical_failed": [False, False, False, True],
+        "critical_criteria": ["", "", "", "pii"], "n_review": [0, 0, 1, 0],
+        "band": ["优秀", "合格", "良好", "不合格"], "rubric_id": "r", "rubric_version": "1",
+        "section_att": [100.0, 50.0, np.nan, 0.0]}), frames.SCORES)
+    results = frames.conform(pd.DataFrame({
+        "conversation_id": ["c1", "c2", "c3", "c4", "c4"],
+        "section_id": ["att", "att", "att", "att", "sec"],
+        "criterion_id": ["greet", "greet", "greet", "greet", "pii"],
+        "outcome": ["pass", "fail", "na", "pass", "fail"],
+        "points": [5, 0, 0, 5, 0], "max_points": [5, 5, 0, 5, 10],
+        "critical": [False, False, False, False, True],
+        "evidence_seq": [None, None, None, None, 0], "evidence_text": [None, None, None, None, "卡号 6222..."],
+        "evidence_match": [None, None, None, None, "6222"], "note": [None] * 5}), frames.RESULTS)
+    roster = pd.DataFrame({"agent_id": ["a1", "a2"], "name": ["张三", "李四"], "team": ["T1", "T1"]})
+    return conv, msgs, scores, results, roster
+
+
+def test_efficiency_by_hand(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, scores, results, options=MetricOptions(min_graded=2))
+    s = m.sessions.set_index("conversation_id")
+    # c1: customer 09:00 -> agent 09:01 (60 s); customer 09:02 -> agent 09:06 (240 s)
+    assert s.loc["c1", "frt_s"] == 60 and s.loc["c1", "rt_sum_s"] == 300 and s.loc["c1", "n_within_sla"] == 1
+    # c2: the bot in between is skipped: 09:00 -> 09:05 = 300 s; no ended_at -> message span
+    assert s.loc["c2", "frt_s"] == 300 and s.loc["c2", "handle_s"] == 300
+    assert s.loc["c3", "handle_s"] == 3600
+    a1 = m.agent("a1")
+    assert a1["art_mean_s"] == pytest.approx(600 / 3)
+    assert a1["sla_rate"] == pytest.approx(1 / 3)
+    assert math.isnan(a1["transfer_rate"])  # not recorded
+
+
+def test_sla_per_channel_override(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, scores, results, options=MetricOptions(sla_by_channel={"email": 3600}))
+    assert m.sessions.set_index("conversation_id").loc["c3", "n_within_sla"] == 1
+
+
+def test_outcome_and_fcr(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, scores, results)
+    s = m.sessions.set_index("conversation_id")
+    assert s.loc["c1", "fcr"] is False or not s.loc["c1", "fcr"]  # k1 came back the next day
+    assert bool(s.loc["c2", "fcr"]) and bool(s.loc["c3", "fcr"])
+    assert pd.isna(s.loc["c4", "fcr"])  # unknown customer
+    team = m.teams.set_index("team").loc[ALL]
+    assert team["complaint_rate"] == 0.25 and team["escalation_rate"] == 0.25
+    assert team["csat_mean"] == pytest.approx(11 / 3) and team["csat_n"] == 3
+    assert team["fcr_rate"] == pytest.approx(2 / 3)
+
+
+def test_quality_ci_and_ranking(data):
+    conv, msgs, scores, results, roster = data
+    m = compute_metrics(conv, msgs, scores, results, roster=roster, options=MetricOptions(min_graded=2))
+    a1 = m.agent("a1")
+    assert a1["qa_mean"] == 80 and a1["agent_name"] == "张三" and a1["team"] == "T1"
+    # t-interval, n = 2: 80 ± t(0.975, 1) * s / sqrt(2), s = sqrt(200)
+    half = 12.706204736174698 * math.sqrt(200) / math.sqrt(2)
+    assert a1["ci_low"] == pytest.approx(80 - half) and a1["ci_high"] == pytest.approx(80 + half)
+    assert a1["section_att"] == 75 and a1["rank"] == 1 and m.agent("a2")["critical_failures"] == 1
+    crit = m.agent_criteria.set_index(["agent_id", "criterion_id"])
+    assert crit.loc[("a1", "greet"), "pass_rate"] == 0.5
+    assert crit.loc[("a2", "greet"), "n_na"] == 1 and crit.loc[("a2", "greet"), "pass_rate"] == 1.0
+    assert crit.loc[("a1", "greet"), "team_pass_rate"] == pytest.approx(2 / 3)
+    assert m.findings["kind"].tolist() == ["critical"] and m.findings["evidence_match"].iloc[0] == "6222"
+    assert m.exemplars["conversation_id"].tolist() == ["c1"]
+    assert set(m.teams["team"]) == {"T1", ALL}
+
+
+def test_not_enough_data_gets_no_rank(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, scores.iloc[:3], results, options=MetricOptions(min_graded=2))
+    a2 = m.agent("a2")
+    assert a2["n_graded"] == 1 and not a2["enough_data"] and pd.isna(a2["rank"])
+
+
+def test_weighted_by_inverse_inclusion_probability(data):
+    conv, msgs, scores, results, _ = data
+    manifest = pd.DataFrame({"conversation_id": ["c1", "c2", "c3", "c4"], "inclusion_prob": [0.5, 1.0, 0.25, 1.0],
+                             "stratum": ["random", "complaint", "random", "critical"]})
+    m = compute_metrics(conv, msgs, scores, results, manifest=manifest, options=MetricOptions(min_graded=2))
+    assert m.weighted
+    a1 = m.agent("a1")
+    mean = (2 * 90 + 1 * 70) / 3
+    assert a1["qa_mean"] == pytest.approx(mean)
+    var = 2 / 1 * (4 * (90 - mean) ** 2 + 1 * (70 - mean) ** 2) / 9
+    assert a1["ci_high"] - mean == pytest.approx(12.706204736174698 * math.sqrt(var))
+    assert m.agent("a2")["qa_mean"] == pytest.approx((4 * 80 + 0) / 5)
+    # efficiency is over every conversation, never weighted
+    assert m.agent("a1")["csat_mean"] == 3.5
+
+
+def test_unweighted_when_scores_cover_more_than_the_sample(data):
+    conv, msgs, scores, results, _ = data
+    manifest = pd.DataFrame({"conversation_id": ["c1"], "inclusion_prob": [0.5], "stratum": ["random"]})
+    m = compute_metrics(conv, msgs, scores, results, manifest=manifest)
+    assert not m.weighted and m.agent("a1")["qa_mean"] == 80
+    assert m.sessions["sampled"].sum() == 1
+
+
+def test_mean_ci_equal_weights_is_plain_t_interval():
+    values = pd.Series([70.0, 80.0, 90.0, 100.0])
+    mean, low, high = mean_ci(values, pd.Series([3.0] * 4))
+    half = 3.182446305284263 * values.std() / 2
+    assert (mean, low, high) == pytest.approx((85, 85 - half, 85 + half))
+
+
+def test_periods_and_trend(data):
+    conv, msgs, scores, results, _ = data
+    assert period_label(conv["started_at"], "week").tolist() == ["2026-W10", "2026-W10", "2026-W11", "2026-W12"]
+    assert period_label(conv["started_at"], "month").unique().tolist() == ["2026-03"]
+    m = compute_metrics(conv, msgs, scores, results, options=MetricOptions(period="month"))
+    assert m.team_trend.set_index("team").loc[ALL, "qa_mean"] == 60
+
+
+def test_date_window(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, scores, results, start=T("2026-03-05"), end=T("2026-03-15"))
+    assert m.sessions["conversation_id"].tolist() == ["c3"]
+
+
+def test_distribution_counts(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, scores, results)
+    d = m.distribution
+    team_bins = d[(d["level"] == "team") & (d["kind"] == "score_bin")].set_index("value")["n"]
+    assert team_bins.to_dict() == {"90-100": 1, "70-79": 1, "80-89": 1, "0-59": 1}
+    csat = d[(d["level"] == "agent") & (d["kind"] == "csat") & (d["key"] == "a1")]
+    assert sorted(csat["value"]) == ["2", "5"]
