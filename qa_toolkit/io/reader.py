@@ -1,0 +1,100 @@
+"""``read_conversations`` / ``iter_conversations``: any supported export → Datasets.
+
+Format from ``format`` or the file extension; JSONL is streamed by lines, long tables by row
+chunks. Problems are collected per chunk; with ``strict`` every problem becomes an
+``InputError`` once the whole file has been read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset, conform
+from qa_toolkit.io.encoding import detect_encoding
+from qa_toolkit.io.jsonl import iter_jsonl
+from qa_toolkit.io.roster import join_roster, read_roster
+from qa_toolkit.io.table import iter_table
+from qa_toolkit.io.validate import FrameBuilder
+from qa_toolkit.problems import InputError, Problem, ProblemLog
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".txt": "csv",
+           ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    """``fmt`` if given, else from the extension; InputError naming the file otherwise."""
+    if fmt:
+        if fmt not in set(FORMATS.values()):
+            raise InputError(Problem(str(path), f"unknown format '{fmt}' (jsonl, csv, xlsx, parquet)",
+                                     field="format", code="unknown_format"))
+        return fmt
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InputError(Problem(str(path), f"unknown file extension '{path.suffix}': use .jsonl, .csv, .xlsx, "
+                                            ".parquet or pass --format", field="format", code="unknown_format"))
+    return found
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise InputError(Problem(str(path), "no such file", code="no_file"))
+    if path.stat().st_size == 0:
+        raise InputError(Problem(str(path), "empty file", code="empty_file"))
+
+
+def iter_conversations(path: str | os.PathLike, *, chunk_size: int = 20000, format: str | None = None,
+                       mapping: str | os.PathLike | None = None, encoding: str | None = None, tz: str = DEFAULT_TZ,
+                       roster: str | os.PathLike | None = None, strict: bool = False,
+                       progress: Callable[[int], None] | None = None) -> Iterator[Dataset]:
+    """Yield Datasets of whole conversations, ``chunk_size`` records (JSONL lines or table rows)
+    at a time. Duplicate ids are found across chunks. ``progress(n_bytes)`` follows the reading."""
+    path = Path(path)
+    _check_file(path)
+    fmt = detect_format(path, format)
+    enc = detect_encoding(path, encoding) if fmt in ("jsonl", "csv") else None
+    roster_df, roster_log = read_roster(roster, tz=tz) if roster else (None, ProblemLog())
+    builder_args = {"tz": tz, "seen_ids": set()}
+    if fmt == "jsonl":
+        chunks = iter_jsonl(path, FrameBuilder(source=str(path), **builder_args), enc, chunk_size, progress)
+    else:
+        chunks = iter_table(path, fmt, builder_args, mapping=mapping, encoding=enc, chunk_size=chunk_size,
+                            progress=progress)
+    problems: list[Problem] = []
+    unknown_agents: set[str] = set()
+    records = 0
+    for number, dataset in enumerate(chunks):
+        if number == 0:
+            dataset.log.problems[:0] = roster_log.problems
+        if roster_df is not None:
+            dataset = join_roster(dataset, roster_df, str(roster), unknown_agents)
+        problems.extend(dataset.log.problems)
+        records += dataset.log.records_read
+        yield dataset
+    if not records:
+        raise InputError(Problem(str(path), "empty file: no records", code="empty_file"))
+    if strict and problems:
+        raise InputError(problems)
+
+
+def read_conversations(path: str | os.PathLike, *, format: str | None = None, mapping: str | os.PathLike | None = None,
+                       encoding: str | None = None, tz: str = DEFAULT_TZ, roster: str | os.PathLike | None = None,
+                       strict: bool = False, progress: Callable[[int], None] | None = None) -> Dataset:
+    """The whole export as one Dataset (the concatenation of ``iter_conversations`` chunks)."""
+    parts = list(iter_conversations(path, format=format, mapping=mapping, encoding=encoding, tz=tz, roster=roster,
+                                    strict=strict, progress=progress))
+    return concat_datasets(parts, tz)
+
+
+def concat_datasets(parts: list[Dataset], tz: str = DEFAULT_TZ) -> Dataset:
+    """One Dataset from chunks: frames concatenated, logs merged."""
+    log = ProblemLog()
+    for part in parts:
+        log.merge(part.log)
+    conversations = [p.conversations for p in parts if len(p.conversations)] or [parts[0].conversations]
+    messages = [p.messages for p in parts if len(p.messages)] or [parts[0].messages]
+    return Dataset(conform(pd.concat(conversations, ignore_index=True), CONVERSATIONS, tz),
+                   conform(pd.concat(messages, ignore_index=True), MESSAGES, tz), log, parts[0].roster)

@@ -1,0 +1,195 @@
+"""Long tables (CSV, XLSX, Parquet): one row per message, conversation columns repeated.
+
+Rows are read in chunks (every column as text for CSV/XLSX, so Excel-mangled long numbers are
+not mangled again), renamed through a column mapping, grouped into JSONL-shaped records and
+validated by ``FrameBuilder``. A conversation's rows are never split across chunks: the last
+conversation of a chunk is carried into the next one. Problem rows are spreadsheet rows
+(header = row 1).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from qa_toolkit.frames import Dataset
+from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
+from qa_toolkit.io.validate import FrameBuilder, FieldError, is_missing
+from qa_toolkit.problems import InputError, Problem
+
+MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
+Progress = Callable[[int], None] | None
+
+
+class _Counting(io.RawIOBase):
+    """A binary file that reports every byte read to ``progress``."""
+
+    def __init__(self, fh, progress: Callable[[int], None]):
+        self._fh, self._progress = fh, progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._fh.readinto(buffer)
+        self._progress(n or 0)
+        return n
+
+
+def _unreadable(path: Path, fmt: str, err: Exception) -> InputError:
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return InputError(Problem(str(path), f"cannot read this file as {fmt.upper()}: {first}", code="unreadable"))
+
+
+def _csv_chunks(path: Path, encoding: str, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
+    options = {"dtype": str, "keep_default_na": False, "encoding": encoding, "skipinitialspace": False}
+    try:
+        headers = list(pd.read_csv(path, nrows=0, **options).columns)
+    except pd.errors.EmptyDataError:
+        raise InputError(Problem(str(path), "empty file: no header row", code="empty_file")) from None
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise _unreadable(path, "csv", err) from None
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        with path.open("rb") as raw:
+            source = io.BufferedReader(_Counting(raw, progress)) if progress else raw
+            try:
+                yield from pd.read_csv(source, chunksize=chunk_rows, **options)
+            except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+                raise _unreadable(path, "csv", err) from None
+
+    return headers, chunks()
+
+
+def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
+    try:
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+    except Exception as err:  # openpyxl/zipfile raise many types on a corrupt or non-xlsx file
+        raise _unreadable(path, "xlsx", err) from None
+    if progress:
+        progress(path.stat().st_size)
+    return list(frame.columns), (frame.iloc[i:i + chunk_rows] for i in range(0, max(len(frame), 1), chunk_rows))
+
+
+def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
+    import pyarrow.parquet as pq
+
+    try:
+        pfile = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises ArrowInvalid/OSError on a corrupt file
+        raise _unreadable(path, "parquet", err) from None
+    size, rows = path.stat().st_size, max(pfile.metadata.num_rows, 1)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        try:
+            for batch in pfile.iter_batches(batch_size=chunk_rows):
+                if progress:
+                    progress(size * batch.num_rows // rows)
+                yield batch.to_pandas()
+        except Exception as err:  # a corrupt row group surfaces only when read
+            raise _unreadable(path, "parquet", err) from None
+
+    return list(pfile.schema_arrow.names), chunks()
+
+
+def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.PathLike | None, encoding: str | None,
+               chunk_size: int, progress: Progress) -> Iterator[Dataset]:
+    """Yield Datasets of whole conversations from a long table (``chunk_size`` rows at a time)."""
+    if fmt == "csv":
+        headers, chunks = _csv_chunks(path, encoding or "utf-8", chunk_size, progress)
+    elif fmt == "xlsx":
+        headers, chunks = _xlsx_chunks(path, chunk_size, progress)
+    else:
+        headers, chunks = _parquet_chunks(path, chunk_size, progress)
+    colmap = get_mapping(mapping, headers)
+    rename = colmap.resolve(headers)
+    missing = [c for c in REQUIRED_COLUMNS if c not in rename.values()]
+    if missing:
+        raise InputError(Problem(str(path), f"required column '{missing[0]}' not found (mapping '{colmap.name}'); "
+                                            f"headers found: {', '.join(map(str, headers))}",
+                                 line=1, field=missing[0], code="missing_column"))
+    builder = FrameBuilder(source=str(path), role_aliases=colmap.values.get("role"),
+                           channel_aliases=colmap.values.get("channel"), **builder_args)
+    grouper = _Grouper(builder)
+    row = 2
+    for chunk in chunks:
+        chunk = chunk.rename(columns=rename)
+        grouper.feed(chunk.to_dict("records"), row)
+        row += len(chunk)
+        yield builder.take()
+    if row == 2:
+        raise InputError(Problem(str(path), "empty file: no rows below the header", code="empty_file"))
+    grouper.flush()
+    yield builder.take()
+
+
+class _Grouper:
+    """Groups message rows into conversation records, holding back the last (maybe unfinished)
+    conversation of each chunk until the next chunk shows it has ended."""
+
+    def __init__(self, builder: FrameBuilder):
+        self.builder = builder
+        self.carry: list[tuple[int, dict]] = []
+
+    def feed(self, rows: list[dict], first_row: int) -> None:
+        groups: dict[str, list[tuple[int, dict]]] = {}
+        if self.carry:
+            groups[self.carry[0][1]["conversation_id"]] = self.carry
+        for number, row in enumerate(rows, start=first_row):
+            cid = row.get("conversation_id")
+            if is_missing(cid):
+                self._skip(number, "conversation_id", "missing required field", "missing_field")
+                continue
+            cid = str(cid).strip()
+            row["conversation_id"] = cid
+            groups.setdefault(cid, []).append((number, row))
+        last = next(reversed(groups)) if groups else None
+        self.carry = groups.pop(last) if last is not None else []
+        for group in groups.values():
+            self._add(group)
+
+    def flush(self) -> None:
+        if self.carry:
+            self._add(self.carry)
+        self.carry = []
+
+    def _skip(self, row: int, field: str, message: str, code: str) -> None:
+        log = self.builder.log
+        log.records_read += 1
+        log.records_skipped += 1
+        log.add(Problem(self.builder.source, message, line=row, field=field, code=code))
+
+    def _add(self, group: list[tuple[int, dict]]) -> None:
+        if "seq" in group[0][1]:
+            try:
+                group = sorted(group, key=lambda item: _seq(item[1].get("seq")))
+            except FieldError as err:
+                bad = next(n for n, r in group if _bad_seq(r.get("seq")))
+                cid = group[0][1]["conversation_id"]
+                self._skip(bad, "seq", f"{err} — conversation '{cid}' skipped", err.code)
+                return
+        first = group[0][1]
+        record = {k: v for k, v in first.items() if k not in MESSAGE_COLUMNS}
+        record["messages"] = [{k: r[k] for k in ("ts", "role", "text") if k in r} for _, r in group]
+        self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
+
+
+def _seq(value: object) -> float:
+    if is_missing(value):
+        return float("inf")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise FieldError("seq", f"message number {value!r} is not a number", "bad_seq") from None
+
+
+def _bad_seq(value: object) -> bool:
+    try:
+        _seq(value)
+    except FieldError:
+        return True
+    return False
