@@ -1,0 +1,159 @@
+"""The risk model: a scikit-learn Pipeline (conversation features → TF-IDF character 1–3-grams
+on customer and on agent text + scaled numbers → calibrated logistic regression), trained with
+stratified cross-validation, with a flag threshold chosen for a target precision or recall.
+
+``train_model`` returns a ``RiskModel`` (pipeline, threshold, label, model card);
+``predict_risk`` turns a chunk's frames into the RISK frame — a pure function, so chunks and
+Dask partitions work the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from qa_toolkit import frames
+from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.risk.features import ConversationFeatures, conversation_table, numeric_feature_columns
+from qa_toolkit.risk.labels import Label
+from qa_toolkit.risk.metrics import binary_metrics, choose_threshold
+
+CALIBRATION_FOLDS = 3
+
+
+def _tfidf(max_features: int) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, max_features=max_features,
+                           sublinear_tf=True, dtype=np.float32)
+
+
+def build_pipeline(exclude_fields: tuple[str, ...] = (), *, max_features: int = 100_000,
+                   C: float = 1.0) -> Pipeline:
+    """The untrained pipeline. ``exclude_fields`` are the label's fields (kept out of features)."""
+    columns = ColumnTransformer([
+        ("customer", _tfidf(max_features), "customer_text"),
+        ("agent", _tfidf(max_features), "agent_text"),
+        ("numeric", StandardScaler(), numeric_feature_columns(exclude_fields)),
+    ])
+    classifier = CalibratedClassifierCV(
+        LogisticRegression(C=C, solver="liblinear", max_iter=1000),
+        method="sigmoid", cv=CALIBRATION_FOLDS,
+    )
+    return Pipeline([
+        ("features", ConversationFeatures(exclude_fields=tuple(exclude_fields))),
+        ("columns", columns),
+        ("classifier", classifier),
+    ])
+
+
+@dataclass
+class RiskModel:
+    """A trained model with everything needed to use and audit it."""
+
+    pipeline: Pipeline
+    threshold: float
+    label: str
+    label_fields: tuple[str, ...]
+    card: dict = field(default_factory=dict)
+
+    def score(self, table: pd.DataFrame) -> np.ndarray:
+        """Calibrated risk (0..1) for each row of a conversation table."""
+        if table.empty:
+            return np.zeros(0)
+        return self.pipeline.predict_proba(table)[:, 1]
+
+
+@dataclass
+class CVResult:
+    """Out-of-fold scores of stratified cross-validation, and per-fold ROC-AUC."""
+
+    scores: np.ndarray
+    fold_roc_auc: list[float]
+    folds: int
+    seed: int
+
+
+def labelled_table(conversations: pd.DataFrame, messages: pd.DataFrame,
+                   label: Label) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The conversation table of the conversations that have a label, their labels, and how
+    many were excluded because a field the label reads is missing."""
+    result = label.evaluate(conversations)
+    known = result.known.to_numpy()
+    table = conversation_table(conversations[known], messages)
+    return table, result.y[known].to_numpy(dtype=bool), result.n_missing
+
+
+def check_trainable(y: np.ndarray, folds: int, label: str) -> None:
+    """InputError unless both classes have enough conversations for the folds."""
+    pos, neg = int(y.sum()), int((~y).sum())
+    need = folds * 2
+    if min(pos, neg) < need:
+        raise InputError(Problem(
+            "--label", f"{label!r} gives {pos} positive and {neg} negative conversations; "
+            f"{folds}-fold training needs at least {need} of each", code="too-few-labels"))
+
+
+def cross_validate(table: pd.DataFrame, y: np.ndarray, exclude_fields: tuple[str, ...] = (), *,
+                   folds: int = 5, seed: int = 0, progress=None, **pipeline_opts) -> CVResult:
+    """Stratified k-fold CV (shuffled with ``seed``): every conversation scored by a model that
+    never saw it. ``progress(i)`` is called after each fold."""
+    scores = np.zeros(len(y))
+    aucs = []
+    base = build_pipeline(exclude_fields, **pipeline_opts)
+    for i, (train, test) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(table, y)):
+        model = clone(base).fit(table.iloc[train], y[train])
+        scores[test] = model.predict_proba(table.iloc[test])[:, 1]
+        aucs.append(binary_metrics(y[test], scores[test], 0.5)["roc_auc"])
+        if progress:
+            progress(i + 1)
+    return CVResult(scores=scores, fold_roc_auc=aucs, folds=folds, seed=seed)
+
+
+def train_model(conversations: pd.DataFrame, messages: pd.DataFrame, label: Label, *, folds: int = 5,
+                target_precision: float | None = None, target_recall: float | None = None, seed: int = 0,
+                source: str | None = None, progress=None) -> RiskModel:
+    """Cross-validate, choose the threshold on out-of-fold scores, fit on all labelled data,
+    and write the model card."""
+    from qa_toolkit.risk.card import build_card
+
+    table, y, n_missing = labelled_table(conversations, messages, label)
+    check_trainable(y, folds, label.text)
+    cv = cross_validate(table, y, label.fields, folds=folds, seed=seed, progress=progress)
+    threshold, rule = choose_threshold(y, cv.scores, target_precision=target_precision,
+                                       target_recall=target_recall)
+    pipeline = build_pipeline(label.fields).fit(table, y)
+    model = RiskModel(pipeline=pipeline, threshold=threshold, label=label.text, label_fields=label.fields)
+    model.card = build_card(model, table, y, cv, n_excluded=n_missing, threshold_rule=rule,
+                            target_precision=target_precision, target_recall=target_recall, source=source)
+    return model
+
+
+def predict_risk(model: RiskModel, conversations: pd.DataFrame, messages: pd.DataFrame, *,
+                 n_reasons: int = 3, lang: str = "auto", mask: bool = True) -> pd.DataFrame:
+    """The RISK frame for one chunk: score, flag (score >= threshold) and, for flagged
+    conversations, the top reasons in words. Pure: no state beyond the model."""
+    from qa_toolkit.risk.explain import explain
+
+    table = conversation_table(conversations, messages)
+    scores = model.score(table)
+    flags = scores >= model.threshold
+    reasons = pd.Series("", index=table.index, dtype="string")
+    if flags.any():
+        flagged = table[flags]
+        reasons[flags] = explain(model, flagged, n_reasons=n_reasons, lang=lang, mask=mask)
+    out = pd.DataFrame({
+        "conversation_id": table["conversation_id"],
+        "risk_score": scores,
+        "risk_flag": flags,
+        "risk_reasons": reasons,
+    })
+    return frames.conform(out, frames.RISK)
