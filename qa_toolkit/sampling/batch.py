@@ -1,0 +1,188 @@
+"""Draw a batch: period and exclusions, candidate frame, strata, one design per cell
+(agent × period unit), the seeded draw, the manifest and what could not be met."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from qa_toolkit.frames import MANIFEST, conform, empty
+from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.sampling.design import RANDOM, build_cell, cell_rng, draw, inclusion_probabilities
+from qa_toolkit.sampling.plan import Plan, Period
+from qa_toolkit.sampling.strata import NEEDED_COLUMN, NEEDS, match
+
+
+@dataclass
+class Batch:
+    """A drawn batch: the manifest (frames.MANIFEST), coverage per agent × channel,
+    shortfalls, and the facts recorded in ``batch.json``."""
+
+    manifest: pd.DataFrame
+    coverage: pd.DataFrame  # agent_id, channel, eligible, picked
+    shortfalls: list[dict]
+    info: dict = field(default_factory=dict)
+
+
+def resolve_period(plan_period, started: pd.Series, today: dt.date | None) -> tuple[dt.date, dt.date]:
+    """(from, to) dates, inclusive. ``last_week`` is the last full Monday–Sunday week before
+    ``today`` (default: the day after the data's last start date)."""
+    if isinstance(plan_period, Period):
+        return plan_period.from_, plan_period.to
+    dates = started.dropna().dt.date
+    if dates.empty:
+        raise InputError(Problem("<data>", "no conversation has a start time; cannot place them in a period",
+                                 field="started_at", code="period"))
+    if plan_period == "all":
+        return dates.min(), dates.max()
+    ref = today or (dates.max() + dt.timedelta(days=1))
+    monday = ref - dt.timedelta(days=ref.weekday())
+    return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
+
+
+def fingerprint(conversations: pd.DataFrame) -> str:
+    """SHA-256 of the conversation facts the draw depends on (order-independent)."""
+    cols = [c for c in ("conversation_id", "agent_id", "channel", "started_at", "ended_at", "csat",
+                        "customer_tier", "tags") if c in conversations.columns]
+    view = conversations[cols].astype(str).sort_values("conversation_id")
+    hashed = pd.util.hash_pandas_object(view, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def _agent_message_counts(messages: pd.DataFrame) -> pd.Series:
+    agent = messages[messages["role"] == "agent"]
+    return agent.groupby("conversation_id").size()
+
+
+def _handle_seconds(conv: pd.DataFrame, messages: pd.DataFrame) -> pd.Series:
+    handle = (conv["ended_at"] - conv["started_at"]).dt.total_seconds()
+    if handle.isna().any() and len(messages):
+        span = messages.groupby("conversation_id")["ts"].agg(lambda s: (s.max() - s.min()).total_seconds())
+        handle = handle.fillna(conv["conversation_id"].map(span))
+    return handle.astype("Float64")
+
+
+def candidates(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, *, today: dt.date | None = None,
+               exclude_ids: set[str] = frozenset(), risk: pd.DataFrame | None = None,
+               scores: pd.DataFrame | None = None, roster: pd.DataFrame | None = None
+               ) -> tuple[pd.DataFrame, dict, tuple[dt.date, dt.date]]:
+    """Eligible conversations of the period with derived columns (period label/start, handle
+    time, risk, critical) and the count of each exclusion."""
+    conv = conversations.copy()
+    if roster is not None and "hire_date" not in conv.columns:
+        conv = conv.merge(roster[["agent_id", "hire_date"]], on="agent_id", how="left")
+    start, end = resolve_period(plan.period, conv["started_at"], today)
+    day = conv["started_at"].dt.date
+    counts = {"no_start_time": int(conv["started_at"].isna().sum())}
+    conv = conv[conv["started_at"].notna() & (day >= start) & (day <= end)]
+    counts["in_period"] = len(conv)
+    n_agent = conv["conversation_id"].map(_agent_message_counts(messages)).fillna(0).astype(int)
+    rules = [
+        ("ledger", conv["conversation_id"].isin(set(exclude_ids))),
+        ("bot_only", pd.Series(plan.exclude.bot_only, index=conv.index) & (n_agent == 0)),
+        ("few_agent_messages", n_agent < plan.exclude.min_agent_messages),
+    ]
+    keep = pd.Series(True, index=conv.index)
+    for name, hit in rules:
+        counts[f"excluded_{name}"] = int((keep & hit).sum())
+        keep &= ~hit
+    conv = conv[keep].copy()
+    counts["eligible"] = len(conv)
+    conv["handle_s"] = _handle_seconds(conv, messages)
+    local = conv["started_at"].dt.tz_localize(None).dt.normalize()
+    if plan.unit == "agent_week":
+        iso = conv["started_at"].dt.isocalendar()
+        conv["period"] = iso["year"].astype(str) + "-W" + iso["week"].astype(int).map("{:02d}".format)
+        monday = (local - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
+        conv["period_start"] = monday.map(lambda d: max(d, start))
+    else:
+        conv["period"] = f"{start.isoformat()}..{end.isoformat()}"
+        conv["period_start"] = start
+    conv["period_start"] = pd.to_datetime(conv["period_start"]).dt.tz_localize(conv["started_at"].dt.tz)
+    if risk is not None:
+        conv = conv.merge(risk[["conversation_id", "risk_score"]], on="conversation_id", how="left")
+    if scores is not None:
+        keep_cols = [c for c in ("conversation_id", "critical_failed", "critical_criteria") if c in scores.columns]
+        conv = conv.merge(scores[keep_cols], on="conversation_id", how="left")
+    return conv.sort_values("conversation_id", kind="stable").reset_index(drop=True), counts, (start, end)
+
+
+def check_plan_inputs(plan: Plan, columns) -> list[Problem]:
+    """Problems for strata (or backups) whose inputs are missing, before anything is drawn."""
+    problems = []
+    for i, stratum in enumerate(plan.strata):
+        for spec in (stratum, stratum.backup):
+            if spec is not None and spec.kind in NEEDED_COLUMN and NEEDED_COLUMN[spec.kind] not in columns:
+                problems.append(Problem("<plan>", f"stratum '{spec.kind}' needs {NEEDS[spec.kind]}",
+                                        field=f"strata.{i}", code="plan"))
+    return problems
+
+
+def draw_batch(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, *, seed: int | None = None,
+               today: dt.date | None = None, exclude_ids: set[str] = frozenset(), risk: pd.DataFrame | None = None,
+               scores: pd.DataFrame | None = None, roster: pd.DataFrame | None = None,
+               batch_id: str | None = None) -> Batch:
+    """Draw a seeded batch by ``plan``. Same data + plan + seed → the same manifest, whatever
+    the input order. Raises InputError when a stratum's input is missing."""
+    seed = seed if seed is not None else (plan.seed if plan.seed is not None else secrets.randbelow(2**31))
+    cand, counts, (start, end) = candidates(conversations, messages, plan, today=today, exclude_ids=exclude_ids,
+                                            risk=risk, scores=scores, roster=roster)
+    problems = check_plan_inputs(plan, cand.columns)
+    if problems:
+        raise InputError(problems)
+    batch_id = batch_id or f"{start.isoformat()}_{end.isoformat()}_s{seed}"
+    group = pd.Series([None] * len(cand), dtype=object)
+    backup_of = pd.Series([None] * len(cand), dtype=object)
+    reason = pd.Series([None] * len(cand), dtype=object)
+    backup_reason = pd.Series([None] * len(cand), dtype=object)
+    for stratum in plan.strata:
+        mask, why = match(cand, stratum)
+        new = mask & group.isna()
+        group[new], reason[new] = stratum.kind, why[new]
+    for stratum in plan.strata:
+        if stratum.backup is not None:
+            mask, why = match(cand, stratum.backup)
+            new = mask & group.isna() & backup_of.isna()
+            backup_of[new], backup_reason[new] = stratum.kind, why[new]
+    chan_key = cand["channel"].fillna("(none)").astype(str) if plan.coverage.channels else pd.Series("*", index=cand.index)
+    targets = [(s.kind, s.target(plan.quota)) for s in plan.strata]
+
+    rows, shortfalls = [], []
+    pi_all = np.zeros(len(cand))
+    for (agent, period), idx in cand.groupby(["agent_id", "period"], sort=True).indices.items():
+        idx = np.sort(idx)
+        cell = build_cell(str(agent), str(period), plan.quota, chan_key.iloc[idx].tolist(),
+                          group.iloc[idx].tolist(), backup_of.iloc[idx].tolist(), targets)
+        shortfalls.extend(cell.shortfalls)
+        pi = inclusion_probabilities(cell)
+        pi_all[idx] = pi
+        for pos, step in draw(cell, cell_rng(seed, str(agent), str(period))):
+            i = idx[pos]
+            if step.stratum == RANDOM:
+                why = f"random draw from the rest ({step.channel})" if plan.coverage.channels else "random draw"
+            elif step.backup:
+                why = f"backup for {step.stratum}: {backup_reason.iloc[i]}"
+            else:
+                why = str(reason.iloc[i])
+            rows.append({"batch_id": batch_id, "conversation_id": cand["conversation_id"].iloc[i],
+                         "agent_id": agent, "channel": cand["channel"].iloc[i], "period": period,
+                         "stratum": step.stratum, "reason": why, "inclusion_prob": float(pi[pos]), "seed": seed})
+    manifest = conform(pd.DataFrame(rows), MANIFEST) if rows else empty(MANIFEST)
+    manifest = manifest.sort_values(["agent_id", "period", "conversation_id"], kind="stable").reset_index(drop=True)
+    cand["picked"] = cand["conversation_id"].isin(set(manifest["conversation_id"]))
+    coverage = (cand.groupby(["agent_id", "channel"], dropna=False)
+                .agg(eligible=("conversation_id", "size"), picked=("picked", "sum")).reset_index())
+    info = {
+        "batch_id": batch_id, "seed": seed, "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "unit": plan.unit, "quota": plan.quota, "plan": plan.model_dump(mode="json", by_alias=True),
+        "data_fingerprint": fingerprint(conversations), "counts": {**counts, "picked": len(manifest),
+        "agents": int(cand["agent_id"].nunique()), "cells": int(cand.groupby(["agent_id", "period"]).ngroups)},
+        "picked_by_stratum": {k: int(v) for k, v in manifest["stratum"].value_counts().sort_index().items()},
+        "shortfalls": shortfalls,
+    }
+    return Batch(manifest, coverage, shortfalls, info)

@@ -1,0 +1,151 @@
+"""The sampling design of one cell (agent × period): allocation, exact inclusion
+probabilities, and the seeded draw.
+
+Design (stratified simple random sampling without replacement, allocations fixed by counts):
+
+1. Every candidate belongs to exactly one *group*: the first targeted stratum (in plan order)
+   whose filter it matches; else the first stratum whose *backup* filter it matches; else none.
+2. The cell quota ``q' = min(quota, N)`` is split over channels (coverage): one per channel in
+   order of size while the quota lasts, the rest in proportion to channel size (D'Hondt).
+3. Strata in priority order take ``target + carry`` from their group, channel by channel, capped
+   by channel capacity; what the main group lacks comes from the backup group; what is still
+   missing is carried to the next stratum (and finally to the random step).
+4. Each (channel, group) draws its ``n`` of ``N`` by SRS; then each channel fills its remaining
+   capacity ``r`` by SRS from its ``R`` not-yet-picked conversations (any group).
+
+Every allocation depends only on group sizes, never on the draw, so the inclusion probability
+is exact: ``π = a + (1 - a)·r/R`` with ``a = n/N`` of the unit's group (0 for no group).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+RANDOM = "random"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One SRS draw: ``n`` of the candidate positions ``rows`` (sorted by conversation id)."""
+
+    channel: str
+    stratum: str  # stratum kind, or "random"
+    backup: bool
+    rows: tuple[int, ...]
+    n: int
+
+
+@dataclass
+class CellDesign:
+    agent_id: str
+    period: str
+    quota: int
+    size: int
+    channels: dict[str, int]  # channel -> allocated sample size
+    steps: list[Step] = field(default_factory=list)  # targeted steps, then random steps
+    shortfalls: list[dict] = field(default_factory=list)
+
+
+def allocate_channels(sizes: dict[str, int], quota: int) -> dict[str, int]:
+    """Coverage first (one per channel, largest first, as far as the quota allows), then the
+    rest in proportion to size (D'Hondt highest averages, ties by channel order)."""
+    order = sorted(sizes, key=lambda ch: (-sizes[ch], ch))
+    left = min(quota, sum(sizes.values()))
+    alloc = {ch: 0 for ch in order}
+    for ch in order:
+        if left and sizes[ch]:
+            alloc[ch], left = 1, left - 1
+    while left:
+        ch = max((c for c in order if alloc[c] < sizes[c]), key=lambda c: sizes[c] / (alloc[c] + 1))
+        alloc[ch] += 1
+        left -= 1
+    return alloc
+
+
+def build_cell(agent_id: str, period: str, quota: int, channel: list[str], group: list[str | None],
+               backup_of: list[str | None], strata: list[tuple[str, int]]) -> CellDesign:
+    """Design for one cell. Per candidate position (sorted by conversation id): its channel
+    key, its main group (stratum kind or None) and, when it has no main group, the stratum whose
+    backup it matches. ``strata`` lists (kind, target) in priority order."""
+    positions = range(len(channel))
+    sizes: dict[str, int] = {}
+    for ch in channel:
+        sizes[ch] = sizes.get(ch, 0) + 1
+    cap = allocate_channels(sizes, quota)
+    cell = CellDesign(agent_id, period, quota, len(channel), dict(cap))
+    used = {ch: 0 for ch in cap}
+    carry = 0
+    for kind, target in strata:
+        want = min(target + carry, sum(cap.values()) - sum(used.values()))
+        got = 0
+        for is_backup, labels in ((False, group), (True, backup_of)):
+            members: dict[str, list[int]] = {}
+            for i in positions:
+                if labels[i] == kind and (not is_backup or group[i] is None):
+                    members.setdefault(channel[i], []).append(i)
+            for ch in sorted(members, key=lambda c: (-len(members[c]), c)):
+                take = min(len(members[ch]), cap[ch] - used[ch], want - got)
+                if take > 0:
+                    cell.steps.append(Step(ch, kind, is_backup, tuple(members[ch]), take))
+                    used[ch] += take
+                    got += take
+        if got < target + carry:
+            cell.shortfalls.append({
+                "agent_id": agent_id, "period": period, "kind": "stratum", "stratum": kind,
+                "wanted": target + carry, "got": got,
+                "message": f"{kind}: wanted {target + carry}, found {got}; the rest flows on",
+            })
+        carry = target + carry - got
+    for ch in sorted(cap):
+        if cap[ch] > used[ch]:
+            rows = tuple(i for i in positions if channel[i] == ch)
+            cell.steps.append(Step(ch, RANDOM, False, rows, cap[ch] - used[ch]))
+    if len(channel) < quota:
+        cell.shortfalls.append({
+            "agent_id": agent_id, "period": period, "kind": "quota", "stratum": "",
+            "wanted": quota, "got": len(channel),
+            "message": f"only {len(channel)} eligible conversation(s) for a quota of {quota}",
+        })
+    for ch in sorted(ch for ch in cap if cap[ch] == 0):
+        cell.shortfalls.append({
+            "agent_id": agent_id, "period": period, "kind": "channel", "stratum": "",
+            "wanted": 1, "got": 0, "message": f"channel '{ch}' not covered: quota {quota} < {len(cap)} channels",
+        })
+    return cell
+
+
+def inclusion_probabilities(cell: CellDesign) -> np.ndarray:
+    """Exact first-order inclusion probability of every candidate position of the cell."""
+    p_target = np.zeros(cell.size)
+    picked_in_channel: dict[str, int] = {}
+    for step in cell.steps:
+        if step.stratum != RANDOM:
+            p_target[list(step.rows)] = step.n / len(step.rows)
+            picked_in_channel[step.channel] = picked_in_channel.get(step.channel, 0) + step.n
+    pi = p_target.copy()
+    for step in cell.steps:
+        if step.stratum == RANDOM:
+            rows = list(step.rows)
+            remaining = len(rows) - picked_in_channel.get(step.channel, 0)
+            pi[rows] = p_target[rows] + (1 - p_target[rows]) * step.n / remaining
+    return pi
+
+
+def cell_rng(seed: int, agent_id: str, period: str) -> np.random.Generator:
+    """A generator per cell, so one cell's draw does not depend on the others."""
+    return np.random.default_rng([seed, zlib.crc32(f"{agent_id}\x1f{period}".encode())])
+
+
+def draw(cell: CellDesign, rng: np.random.Generator) -> list[tuple[int, Step]]:
+    """Run the design: (position, step that picked it), in draw order."""
+    taken: set[int] = set()
+    picks: list[tuple[int, Step]] = []
+    for step in cell.steps:
+        pool = [i for i in step.rows if i not in taken] if step.stratum == RANDOM else list(step.rows)
+        for j in rng.choice(len(pool), size=step.n, replace=False):
+            taken.add(pool[j])
+            picks.append((pool[j], step))
+    return picks

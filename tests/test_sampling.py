@@ -1,0 +1,213 @@
+"""Sampling: plans, strata, flow-over, exact inclusion probabilities, replay, ledger."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qa_toolkit.frames import CONVERSATIONS, MANIFEST, MESSAGES, conform
+from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, parse_plan, read_manifest, write_batch
+from qa_toolkit.sampling.design import RANDOM, build_cell, draw, inclusion_probabilities
+from qa_toolkit.problems import InputError
+
+
+def frames(rows: list[dict], agent_messages: dict[str, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Conversations + messages from short dicts (defaults filled in)."""
+    convs, msgs = [], []
+    for r in rows:
+        start = pd.Timestamp(r.get("start", "2026-11-10 10:00"))
+        convs.append({"conversation_id": r["id"], "channel": r.get("channel", "chat"), "agent_id": r.get("agent", "A"),
+                      "customer_id": "u1", "started_at": start,
+                      "ended_at": start + pd.Timedelta(seconds=r.get("handle", 300)), "csat": r.get("csat", 5),
+                      "tags": r.get("tags", []), "customer_tier": r.get("tier", "normal"), "queue": "售前"})
+        n_agent = (agent_messages or {}).get(r["id"], 2)
+        msgs.append({"conversation_id": r["id"], "seq": 0, "ts": start, "role": "customer", "text": "你好"})
+        for k in range(n_agent):
+            msgs.append({"conversation_id": r["id"], "seq": k + 1, "ts": start, "role": "agent", "text": "您好"})
+        if n_agent == 0:
+            msgs.append({"conversation_id": r["id"], "seq": 1, "ts": start, "role": "bot", "text": "自动回复"})
+    return conform(pd.DataFrame(convs), CONVERSATIONS), conform(pd.DataFrame(msgs), MESSAGES)
+
+
+def plan(text: str):
+    p, problems = parse_plan(text)
+    assert not problems, problems
+    return p
+
+
+TINY = [
+    {"id": "c1", "tags": ["投诉"]}, {"id": "c2", "tags": ["complaint"], "channel": "phone"},
+    {"id": "c3", "csat": 3}, {"id": "c4", "csat": 3, "channel": "phone"}, {"id": "c5"},
+    {"id": "c6", "tier": "VIP"}, {"id": "c7"}, {"id": "c8", "channel": "phone", "csat": 1},
+]
+TINY_PLAN = """
+quota: 4
+strata:
+  - {kind: complaint, count: 3, backup: {kind: low_csat, csat_max: 3}}
+  - {kind: vip, count: 1}
+"""
+
+
+def enumerate_design(cell) -> np.ndarray:
+    """Brute force: every equally likely outcome of every SRS step, exact inclusion frequencies."""
+    freq = np.zeros(cell.size)
+    targeted = [s for s in cell.steps if s.stratum != RANDOM]
+    randoms = [s for s in cell.steps if s.stratum == RANDOM]
+    for picks in itertools.product(*[list(itertools.combinations(s.rows, s.n)) for s in targeted]):
+        p_t = math.prod(1 / math.comb(len(s.rows), s.n) for s in targeted)
+        taken = set(itertools.chain.from_iterable(picks))
+        pools = [[i for i in s.rows if i not in taken] for s in randoms]
+        options = [list(itertools.combinations(pool, s.n)) for pool, s in zip(pools, randoms)]
+        for rpicks in itertools.product(*options):
+            p = p_t / math.prod(len(o) for o in options)
+            for i in taken.union(*rpicks):
+                freq[i] += p
+    return freq
+
+
+def tiny_cell():
+    conv, msgs = frames(TINY)
+    p = plan(TINY_PLAN)
+    from qa_toolkit.sampling.batch import candidates
+    from qa_toolkit.sampling.strata import match
+    cand, _, _ = candidates(conv, msgs, p)
+    main, _ = match(cand, p.strata[0])
+    vip, _ = match(cand, p.strata[1])
+    backup, _ = match(cand, p.strata[0].backup)
+    group = [("complaint" if m else "vip" if v else None) for m, v in zip(main, vip)]
+    backup_of = [("complaint" if b and g is None else None) for b, g in zip(backup, group)]
+    return build_cell("A", "2026-W46", 4, cand["channel"].tolist(), group, backup_of,
+                      [("complaint", 3), ("vip", 1)]), cand
+
+
+def test_inclusion_probabilities_match_brute_force_enumeration():
+    cell, cand = tiny_cell()
+    # complaints: c1 (chat), c2 (phone) -> 2 of 3 wanted, 1 flows to the backup (CSAT <= 3: c3, c4, c8)
+    assert {(s.stratum, s.backup, s.n) for s in cell.steps if s.stratum != RANDOM} >= {("complaint", False, 1)}
+    exact = enumerate_design(cell)
+    np.testing.assert_allclose(inclusion_probabilities(cell), exact, atol=1e-12)
+    assert exact.sum() == pytest.approx(4)
+
+
+def test_inclusion_probabilities_match_many_seeded_draws():
+    cell, _ = tiny_cell()
+    pi = inclusion_probabilities(cell)
+    hits = np.zeros(cell.size)
+    runs = 20000
+    for seed in range(runs):
+        for pos, _ in draw(cell, np.random.default_rng(seed)):
+            hits[pos] += 1
+    freq = hits / runs
+    sd = np.sqrt(pi * (1 - pi) / runs) + 1e-9
+    assert np.all(np.abs(freq - pi) <= 4.5 * sd + 1e-12), (freq, pi)
+
+
+def test_full_pipeline_frequencies_follow_manifest_probabilities():
+    conv, msgs = frames(TINY)
+    p = plan(TINY_PLAN)
+    counts: dict[str, int] = {}
+    probs: dict[str, float] = {}
+    runs = 150
+    for seed in range(runs):
+        m = draw_batch(conv, msgs, p, seed=seed).manifest
+        assert len(m) == 4
+        for cid, pr in zip(m["conversation_id"], m["inclusion_prob"]):
+            counts[cid] = counts.get(cid, 0) + 1
+            assert probs.setdefault(cid, pr) == pytest.approx(pr)
+    for cid, pr in probs.items():
+        assert abs(counts[cid] / runs - pr) <= 4.5 * math.sqrt(pr * (1 - pr) / runs) + 1e-9, cid
+    assert sum(probs.values()) <= 4 + 1e-9
+
+
+def test_channel_allocation_covers_every_channel_and_flows_over():
+    cell, _ = tiny_cell()
+    assert cell.channels == {"chat": 3, "phone": 1}  # 5 chat, 3 phone: one each, then D'Hondt 5/2 > 3/2, 5/3 > 3/2
+    stratum_sf = [s for s in cell.shortfalls if s["kind"] == "stratum"]
+    assert stratum_sf == []  # complaint's gap was filled by its backup
+
+
+def test_week_plan_gives_quota_or_reports_shortfall():
+    rows = [{"id": f"w{i:02d}", "agent": "A" if i < 12 else "B", "channel": ["chat", "phone", "email"][i % 3],
+             "start": f"2026-11-{9 + i % 7:02d} 1{i % 10}:00", "csat": 1 + i % 5} for i in range(15)]
+    conv, msgs = frames(rows)
+    b = draw_batch(conv, msgs, plan("quota: 5\nstrata:\n  - {kind: low_csat, share: 0.4}\n"), seed=1)
+    per_agent = b.manifest.groupby("agent_id").size().to_dict()
+    assert per_agent == {"A": 5, "B": 3}
+    assert any(s["agent_id"] == "B" and s["kind"] == "quota" and s["got"] == 3 for s in b.shortfalls)
+    a = b.manifest[b.manifest["agent_id"] == "A"]
+    assert set(a["channel"]) == {"chat", "phone", "email"}
+    assert (a["stratum"] == "low_csat").sum() == 2
+    assert (b.manifest["inclusion_prob"] > 0).all() and (b.manifest["inclusion_prob"] <= 1).all()
+
+
+def test_same_seed_same_manifest_whatever_the_input_order(tmp_path):
+    conv, msgs = frames(TINY)
+    p = plan(TINY_PLAN)
+    one = draw_batch(conv, msgs, p, seed=42)
+    two = draw_batch(conv.iloc[::-1], msgs.iloc[::-1], p, seed=42)
+    pd.testing.assert_frame_equal(one.manifest, two.manifest)
+    write_batch(one, tmp_path / "a")
+    write_batch(two, tmp_path / "b")
+    assert (tmp_path / "a" / "manifest.csv").read_bytes() == (tmp_path / "b" / "manifest.csv").read_bytes()
+    info = json.loads((tmp_path / "a" / "batch.json").read_text(encoding="utf-8"))
+    assert info["seed"] == 42 and info["data_fingerprint"] == one.info["data_fingerprint"]
+    back = read_manifest(tmp_path / "a")
+    assert list(back.columns)[: len(MANIFEST)] == list(MANIFEST)
+    assert back["conversation_id"].tolist() == one.manifest["conversation_id"].tolist()
+
+
+def test_ledger_prevents_resampling(tmp_path):
+    conv, msgs = frames(TINY)
+    p = plan("quota: 4\n")
+    ledger = tmp_path / "ledger.csv"
+    first = draw_batch(conv, msgs, p, seed=1, exclude_ids=ledger_ids(ledger))
+    assert append_ledger(ledger, first.manifest) == 4
+    second = draw_batch(conv, msgs, p, seed=1, exclude_ids=ledger_ids(ledger))
+    assert set(first.manifest["conversation_id"]).isdisjoint(second.manifest["conversation_id"])
+    assert second.info["counts"]["excluded_ledger"] == 4
+    append_ledger(ledger, second.manifest)
+    assert len(ledger_ids(ledger)) == 8
+
+
+def test_exclusions_bot_only_and_few_agent_messages():
+    conv, msgs = frames(TINY, agent_messages={"c1": 0, "c2": 1})
+    b = draw_batch(conv, msgs, plan("quota: 8\nexclude: {min_agent_messages: 2}\n"), seed=3)
+    assert b.info["counts"]["excluded_bot_only"] == 1
+    assert b.info["counts"]["excluded_few_agent_messages"] == 1
+    assert not {"c1", "c2"} & set(b.manifest["conversation_id"])
+
+
+def test_last_week_is_relative_to_the_data_or_today():
+    rows = [{"id": "old", "start": "2026-11-04 10:00"}, {"id": "new", "start": "2026-11-12 10:00"}]
+    conv, msgs = frames(rows)
+    b = draw_batch(conv, msgs, plan("period: last_week\n"), seed=1)
+    assert b.info["period"] == {"from": "2026-11-02", "to": "2026-11-08"}
+    assert b.manifest["conversation_id"].tolist() == ["old"]
+    import datetime as dt
+    b = draw_batch(conv, msgs, plan("period: last_week\n"), seed=1, today=dt.date(2026, 11, 18))
+    assert b.manifest["conversation_id"].tolist() == ["new"]
+
+
+def test_strata_that_need_other_frames_are_errors_not_silence():
+    conv, msgs = frames(TINY)
+    with pytest.raises(InputError, match="high_risk.*risk"):
+        draw_batch(conv, msgs, plan("strata:\n  - {kind: high_risk, count: 1}\n"), seed=1)
+    risk = pd.DataFrame({"conversation_id": ["c5", "c7"], "risk_score": [0.9, 0.2]})
+    b = draw_batch(conv, msgs, plan("quota: 1\ncoverage: {channels: false}\nstrata:\n  - {kind: high_risk, count: 1, threshold: 0.8}\n"),
+                   seed=1, risk=risk)
+    assert b.manifest["conversation_id"].tolist() == ["c5"]
+    assert b.manifest["reason"].iloc[0] == "risk 0.90 ≥ 0.8"
+    assert b.manifest["inclusion_prob"].iloc[0] == 1.0
+
+
+def test_plan_errors_have_lines():
+    p, problems = parse_plan("quota: 5\nstrata:\n  - {kind: complaint}\n  - kind: 投诉\n    count: 1\n", "plan.yaml")
+    assert p is None
+    text = "\n".join(map(str, problems))
+    assert "plan.yaml:3:5" in text and "count" in text
+    assert "plan.yaml:4:5" in text and "kind" in text
