@@ -5,13 +5,17 @@ data it was trained on (fingerprint, counts, label rate), how well it did in cro
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import platform
 from datetime import datetime, timezone
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.atomic import write_text
 from qa_toolkit.risk.features import numeric_feature_columns
 from qa_toolkit.risk.metrics import binary_metrics, reliability_table
 
@@ -124,3 +128,18 @@ def card_markdown(card: dict) -> str:
         ", ".join(f"{k} {v}" for k, v in card["versions"].items()), "",
     ]
     return "\n".join(lines)
+
+
+def card_paths(model_path: str | os.PathLike) -> tuple[Path, Path]:
+    """``model.skops`` → (``model.card.json``, ``model.card.md``) beside it."""
+    model_path = Path(model_path)
+    stem = model_path.name[: -len(model_path.suffix)] if model_path.suffix else model_path.name
+    return model_path.with_name(f"{stem}.card.json"), model_path.with_name(f"{stem}.card.md")
+
+
+def write_card(card: dict, model_path: str | os.PathLike) -> tuple[Path, Path]:
+    """Write the card as JSON and Markdown beside the model, atomically."""
+    json_path, md_path = card_paths(model_path)
+    write_text(json_path, json.dumps(card, ensure_ascii=False, indent=2) + "\n")
+    write_text(md_path, card_markdown(card))
+    return json_path, md_path

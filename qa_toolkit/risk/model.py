@@ -157,3 +157,26 @@ def predict_risk(model: RiskModel, conversations: pd.DataFrame, messages: pd.Dat
         "risk_reasons": reasons,
     })
     return frames.conform(out, frames.RISK)
+
+
+def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.DataFrame,
+                   label: Label) -> dict:
+    """Metrics of a trained model on labelled data (ideally held out): ranking, the flag at the
+    model's threshold, confusion matrix and reliability table. ``same_as_training`` warns
+    when the data is the very data the model was trained on."""
+    from qa_toolkit.risk.card import data_fingerprint
+    from qa_toolkit.risk.metrics import reliability_table
+
+    table, y, n_missing = labelled_table(conversations, messages, label)
+    if len(y) == 0:
+        raise InputError(Problem("--label", f"no conversation has a value for {label.text!r}",
+                                 code="too-few-labels"))
+    scores = model.score(table)
+    metrics = binary_metrics(y, scores, model.threshold)
+    reliability = reliability_table(y, scores).astype(object)
+    metrics["reliability"] = reliability.where(reliability.notna(), None).to_dict(orient="records")
+    metrics["excluded_missing_label"] = n_missing
+    metrics["label"] = label.text
+    metrics["model_label"] = model.label
+    metrics["same_as_training"] = data_fingerprint(table, y) == model.card.get("data", {}).get("fingerprint")
+    return metrics
