@@ -94,7 +94,12 @@ def concat_datasets(parts: list[Dataset], tz: str = DEFAULT_TZ) -> Dataset:
     log = ProblemLog()
     for part in parts:
         log.merge(part.log)
-    conversations = [p.conversations for p in parts if len(p.conversations)] or [parts[0].conversations]
-    messages = [p.messages for p in parts if len(p.messages)] or [parts[0].messages]
-    return Dataset(conform(pd.concat(conversations, ignore_index=True), CONVERSATIONS, tz),
-                   conform(pd.concat(messages, ignore_index=True), MESSAGES, tz), log, parts[0].roster)
+    frames = []
+    for attr, contract in (("conversations", CONVERSATIONS), ("messages", MESSAGES)):
+        parts_ = [getattr(p, attr) for p in parts if len(getattr(p, attr))] or [getattr(parts[0], attr)]
+        frame = conform(pd.concat(parts_, ignore_index=True), contract, tz)
+        for col in frame.columns[len(contract):]:  # extras absent from a chunk: None, as within one
+            if frame[col].dtype == object:
+                frame[col] = frame[col].where(frame[col].notna(), None)
+        frames.append(frame)
+    return Dataset(frames[0], frames[1], log, parts[0].roster)

@@ -63,7 +63,7 @@ def read_roster(path: str | os.PathLike, *, encoding: str | None = None,
         agent = record.get("agent_id")
         if is_missing(agent) or str(agent).strip() in seen:
             what = "missing agent id" if is_missing(agent) else f"duplicate agent '{agent}' (first row kept)"
-            log.add(Problem(str(path), what, line=number, field="agent_id", code="roster_row"))
+            log.add(Problem(str(path), what, line=number, field="agent_id", level="warning", code="roster_row"))
             log.records_skipped += 1
             continue
         record["agent_id"] = str(agent).strip()
