@@ -2,8 +2,9 @@
 
 Rows are read in chunks (every column as text for CSV/XLSX, so Excel-mangled long numbers are
 not mangled again), renamed through a column mapping, grouped into JSONL-shaped records and
-validated by ``FrameBuilder``. A conversation's rows are never split across chunks: the last
-conversation of a chunk is carried into the next one. Problem rows are spreadsheet rows
+validated by ``FrameBuilder``. A conversation's rows must be consecutive (a later run of rows
+with the same id is a duplicate, whatever the chunking); they are never split across chunks:
+the last conversation of a chunk is carried into the next one. Problem rows are spreadsheet rows
 (header = row 1).
 """
 
@@ -109,7 +110,8 @@ def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.Pa
     rename = colmap.resolve(headers)
     missing = [c for c in REQUIRED_COLUMNS if c not in rename.values()]
     if missing:
-        raise InputError(Problem(str(path), f"required column '{missing[0]}' not found (mapping '{colmap.name}'); "
+        names = ", ".join(f"'{m}'" for m in missing)
+        raise InputError(Problem(str(path), f"required column {names} not found (mapping '{colmap.name}'); "
                                             f"headers found: {', '.join(map(str, headers))}",
                                  line=1, field=missing[0], code="missing_column"))
     builder = FrameBuilder(source=str(path), role_aliases=colmap.values.get("role"),
@@ -136,20 +138,19 @@ class _Grouper:
         self.carry: list[tuple[int, dict]] = []
 
     def feed(self, rows: list[dict], first_row: int) -> None:
-        groups: dict[str, list[tuple[int, dict]]] = {}
-        if self.carry:
-            groups[self.carry[0][1]["conversation_id"]] = self.carry
+        groups: list[list[tuple[int, dict]]] = [self.carry] if self.carry else []
         for number, row in enumerate(rows, start=first_row):
             cid = row.get("conversation_id")
             if is_missing(cid):
                 self._skip(number, "conversation_id", "missing required field", "missing_field")
                 continue
-            cid = str(cid).strip()
-            row["conversation_id"] = cid
-            groups.setdefault(cid, []).append((number, row))
-        last = next(reversed(groups)) if groups else None
-        self.carry = groups.pop(last) if last is not None else []
-        for group in groups.values():
+            row["conversation_id"] = cid = str(cid).strip()
+            if groups and groups[-1][0][1]["conversation_id"] == cid:
+                groups[-1].append((number, row))
+            else:  # a new run of rows; an id seen before is then reported as a duplicate
+                groups.append([(number, row)])
+        self.carry = groups.pop() if groups else []
+        for group in groups:
             self._add(group)
 
     def flush(self) -> None:

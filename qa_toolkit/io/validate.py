@@ -204,8 +204,9 @@ class FrameBuilder:
                 raise _Skip(line, name, "missing required field", "missing_field")
         cid = _text(record["conversation_id"])
         if cid in self.seen_ids:
-            raise _Skip(line, "conversation_id", f"duplicate conversation id '{cid}' (first one kept, this one skipped)",
-                        "duplicate_id")
+            where = "" if msg_lines is None else " (in a table, a conversation's rows must be consecutive)"
+            raise _Skip(line, "conversation_id",
+                        f"duplicate conversation id '{cid}': first one kept, this one skipped{where}", "duplicate_id")
         conv: dict = {"conversation_id": cid}
         try:
             for key, value in record.items():
