@@ -1,0 +1,53 @@
+"""`qa score`: score every conversation of an export against a rubric."""
+
+from __future__ import annotations
+
+import click
+
+from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
+
+
+@click.command()
+@click.argument("data", type=click.Path(exists=True))
+@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Rubric YAML (default: the shipped Chinese e-commerce rubric).")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for results.csv/.parquet, scores.csv/.parquet and run.json.")
+@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
+@click.option("--no-mask", is_flag=True, help="Keep personal data in evidence_text (default: masked).")
+@click.option("--chunk-size", default=20000, show_default=True, help="Conversations scored at a time.")
+@data_options
+def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None, no_mask: bool,
+          chunk_size: int, read_opts: dict) -> None:
+    """Score conversations in DATA against a rubric: results (per criterion, with evidence)
+    and scores (per conversation) in OUTDIR.
+
+    Example: qa score sample_data/conversations.jsonl -o out/score
+    """
+    import json
+    from pathlib import Path
+
+    from qa_toolkit.atomic import write_frame, write_text
+    from qa_toolkit.cli.rubric import _load_or_exit
+    from qa_toolkit.resources import default_rubric
+    from qa_toolkit.scoring import format_summary, masked, read_risk, run_manifest, score_chunks, summarise
+
+    rubric_path = rubric_path or str(default_rubric())
+    rubric_ = _load_or_exit(rubric_path)
+    dataset = load_dataset(data, read_opts)
+    risk = read_risk(risk_path) if risk_path else None
+    with progress_bar("scoring", total=len(dataset.conversations)) as advance:
+        results, scores = score_chunks(dataset.conversations, dataset.messages, rubric_, risk=risk,
+                                       chunk_size=chunk_size, progress=advance)
+    if not no_mask:
+        results = masked(results)
+    out = Path(outdir)
+    for name, frame in (("results", results), ("scores", scores)):
+        write_frame(frame, out / f"{name}.csv")
+        write_frame(frame, out / f"{name}.parquet")
+    summary = summarise(results, scores)
+    manifest = run_manifest(rubric_, rubric_path, data, summary, dataset.log, masked=not no_mask)
+    write_text(out / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    click.echo(format_summary(summary))
+    click.echo(f"wrote {out}/results.csv, scores.csv (+ .parquet), run.json", err=True)

@@ -1,0 +1,32 @@
+"""The check-type registry: one module per type, each with ``TYPE``, a pydantic ``Config``
+and ``evaluate(config, frames) -> outcome frame``; its docstring is the user documentation.
+A new check type is a new module listed here."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from qa_toolkit.rubric.checks import (
+    abuse,
+    context,
+    diversion,
+    keywords,
+    manual,
+    metadata,
+    model,
+    pii,
+    regex,
+    timing,
+)
+
+MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (keywords, regex, context, timing, metadata, pii,
+                                                        diversion, abuse, model, manual)}
+CHECK_CONFIGS = [m.Config for m in MODULES.values()]
+
+
+def get(check_type: str) -> ModuleType:
+    """The module of ``check_type``; ValueError naming the known types otherwise."""
+    try:
+        return MODULES[check_type]
+    except KeyError:
+        raise ValueError(f'no such check type: "{check_type}" (known: {", ".join(MODULES)})') from None

@@ -1,0 +1,40 @@
+"""abuse — abusive or insulting language from the agent (辱骂/人身攻击), Chinese and English.
+A shipped list, extended with ``phrases``; ``exclude`` protects product words (滚筒洗衣机).
+
+Passes::
+
+    check: {type: abuse}
+    # agent: 这款滚筒洗衣机支持除菌洗
+
+Fails::
+
+    check: {type: abuse}
+    # agent: 你是不是有病，听不懂吗
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._detector import DetectorConfig, detect
+
+TYPE = "abuse"
+
+PHRASES = (
+    "滚", "傻逼", "傻b", "煞笔", "sb", "你有病", "有病吧", "神经病", "白痴", "弱智", "蠢货", "脑子有问题", "脑残",
+    "闭嘴", "废物", "找死", "去死", "妈的", "他妈", "你算什么", "听不懂吗", "有毛病",
+    "idiot", "stupid", "shut up", "moron", "dumb", "are you deaf", "f***", "fuck",
+)
+EXCLUDE = ("滚筒", "滚动", "滚轮", "滚珠", "打滚", "滚烫", "sbs", "sbc", "dumbbell")
+
+
+class Config(DetectorConfig):
+    type: Literal["abuse"]
+
+
+def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+    """Fail with the first abusive message."""
+    return detect(config, frames, PHRASES, EXCLUDE)

@@ -1,0 +1,27 @@
+"""manual — a criterion only a person can judge (回答准确性, 同理心). The outcome is ``review``
+until a grade is imported (``qa grade import``); ``guidance`` is what the grader reads.
+
+Passes / fails: decided by a grader, e.g. ::
+
+    check: {type: manual, guidance: 答案与商品详情页、售后政策一致}
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
+
+TYPE = "manual"
+
+
+class Config(CheckConfig):
+    type: Literal["manual"]
+    guidance: str = ""
+
+
+def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+    """Every conversation waits for a human grade."""
+    return blank(frames.index, "review", "needs a human grade")

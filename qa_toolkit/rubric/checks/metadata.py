@@ -1,0 +1,40 @@
+"""metadata — a condition over conversation fields (csat, tags, customer_tier, escalated,
+order/refund fields, message counts, handle_time_s) that must hold. Same condition language
+as a criterion's ``when``; N/A when a field it needs is missing.
+
+Passes::
+
+    check: {type: metadata, condition: {field: escalated, op: "==", value: false}}
+    # conversation with escalated: false
+
+Fails::
+
+    check: {type: metadata, condition: {field: csat, op: ">=", value: 3}}
+    # conversation with csat: 1
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
+from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate
+
+TYPE = "metadata"
+
+
+class Config(CheckConfig):
+    type: Literal["metadata"]
+    condition: Predicate
+
+
+def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+    """Pass when the condition holds, fail when it does not, N/A when unknown."""
+    holds = evaluate_predicate(config.condition, frames.conversations, frames.messages, frames.derived)
+    out = blank(frames.index, "na", "field missing")
+    holds = holds.reindex(out.index)
+    out.loc[holds.eq(True).fillna(False).to_numpy(), ["outcome", "note"]] = ["pass", "condition holds"]
+    out.loc[holds.eq(False).fillna(False).to_numpy(), ["outcome", "note"]] = ["fail", "condition does not hold"]
+    return out

@@ -1,0 +1,50 @@
+"""pii — personal data in a role's text (default: the agent): mainland mobile numbers, ID
+numbers with a valid check digit, bank cards passing Luhn, e-mails (and addresses if listed in
+``kinds``), found by ``qa_toolkit.privacy.find_pii``. Fails on the first message holding one;
+the evidence is that message and the *masked* match.
+
+Passes::
+
+    check: {type: pii}
+    # agent: 您的手机号尾号5678，对吗？
+
+Fails::
+
+    check: {type: pii}
+    # agent: 您的手机号是13812345678
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from qa_toolkit.privacy import find_pii
+from qa_toolkit.rubric.checks._base import Frames, ScopedConfig, blank, put, scoped
+
+TYPE = "pii"
+_MAY_HOLD = r"[0-9０-９@＠]|[路街道巷弄村号]"  # cheap vectorised pre-filter; find_pii only runs on these
+
+Kind = Literal["mobile", "id_number", "bank_card", "email", "address"]
+
+
+class Config(ScopedConfig):
+    type: Literal["pii"]
+    kinds: list[Kind] = Field(default_factory=lambda: ["mobile", "id_number", "bank_card", "email"])
+
+
+def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+    """Fail with the first message that holds personal data of the listed kinds."""
+    msgs = scoped(frames.messages, config)
+    text = msgs["text"].astype("string").fillna("")
+    candidates = msgs[text.str.contains(_MAY_HOLD, regex=True).to_numpy()]
+    kinds = set(config.kinds)
+    found = [next((m for m in find_pii(t) if m.kind in kinds), None) for t in candidates["text"]]
+    hits = candidates.assign(match=[m.masked if m else None for m in found],
+                             kind=[m.kind if m else None for m in found])
+    hits = hits[hits["match"].notna()]
+    out = blank(frames.index, "pass")
+    put(out, hits, "fail", "personal data (" + hits.groupby("conversation_id")["kind"].first() + ") in agent text")
+    return out

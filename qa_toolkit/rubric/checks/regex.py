@@ -1,0 +1,63 @@
+"""regex — a regular expression a role's messages must (``mode: any``) or must not
+(``mode: none``) match, with an optional ``exclude`` regex whose matches are cut out first.
+
+Python ``re`` syntax, compiled once. Prefer ``[0-9]`` to ``\\d`` and ``(?i)`` only when needed:
+they keep matching on the fast vectorised engine.
+
+Passes::
+
+    check: {type: regex, pattern: "订单号?[:：]?[0-9]{6,}", role: agent}
+    # agent: 您的订单号：202611240001 已发货
+
+Fails::
+
+    check: {type: regex, mode: none, pattern: "[0-9]{3}元", exclude: "优惠[0-9]{3}元"}
+    # agent: 私下给我转200元就行
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import pandas as pd
+from pydantic import field_validator
+
+from qa_toolkit.rubric.checks._base import Frames, ScopedConfig, blank, describe_scope, put, scoped
+from qa_toolkit.rubric.checks._match import matching_regex, prepare
+
+TYPE = "regex"
+
+
+class Config(ScopedConfig):
+    type: Literal["regex"]
+    pattern: str
+    mode: Literal["any", "none"] = "any"
+    exclude: str | None = None
+    case_sensitive: bool = True
+
+    @field_validator("pattern", "exclude")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise ValueError(f"invalid regular expression: {err}") from None
+        return value
+
+
+def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+    """Per conversation: pass/fail with the message and matched span."""
+    msgs = scoped(frames.messages, config)
+    text = prepare(msgs["text"], case_sensitive=True, exclude_regex=config.exclude)
+    pattern = config.pattern if config.case_sensitive else "(?i)" + config.pattern
+    hits = matching_regex(msgs, pattern, text)
+    where = describe_scope(config)
+    if config.mode == "none":
+        out = blank(frames.index, "pass")
+        put(out, hits, "fail", f"forbidden pattern matched in {where}")
+        return out
+    out = blank(frames.index, "fail", f"no match for /{config.pattern}/ in {where}")
+    put(out, hits, "pass", "matched")
+    return out

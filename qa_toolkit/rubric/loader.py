@@ -1,0 +1,132 @@
+"""Read a rubric file: YAML 1.2 (ruamel round-trip, never PyYAML — it turns ``no`` into False
+and keeps the last of two duplicate keys), validate with the pydantic models, and report every
+problem as ``file:line:col`` using the line/column ruamel keeps on each node."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from qa_toolkit.problems import Problem
+from qa_toolkit.rubric.model import Rubric
+
+
+@dataclass
+class Locator:
+    """Maps a path inside the YAML document (keys and list indexes) to a 1-based line/col."""
+
+    file: str
+    tree: Any
+
+    def position(self, path: Sequence[str | int], at_value: bool = False) -> tuple[int | None, int | None]:
+        """The deepest node of ``path`` that exists: its key (or its value with ``at_value``)."""
+        node, line, col = self.tree, None, None
+        if isinstance(node, (CommentedMap, CommentedSeq)):
+            line, col = 0, 0
+        for i, step in enumerate(path):
+            last = i == len(path) - 1
+            if isinstance(node, CommentedMap) and step in node:
+                line, col = node.lc.value(step) if (last and at_value) else node.lc.key(step)
+                node = node[step]
+            elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
+                line, col = node.lc.item(step)
+                node = node[step]
+            elif isinstance(node, (CommentedMap, CommentedSeq)):
+                continue  # a pydantic union tag such as 'keywords' or a model name: not in the file
+            else:
+                break
+        return (line + 1 if line is not None else None, col + 1 if col is not None else None)
+
+    def problem(self, path: Sequence[str | int], message: str, *, level: str = "error", code: str = "",
+                at_value: bool = False) -> Problem:
+        line, col = self.position(path, at_value)
+        field = ".".join(str(p) for p in path) or None
+        return Problem(self.file, message, line=line, col=col, field=field, level=level, code=code)
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers and scalar subclasses as plain Python values."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, (str, int, float, bool)) else k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    for kind in (bool, int, float, str):
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+def parse_rubric(text: str, file: str = "<rubric>") -> tuple[Rubric | None, Locator | None, list[Problem]]:
+    """Parse and validate rubric text; semantic rules are in ``lint``."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        message = " ".join(str(x) for x in (err.context, err.problem) if x) or str(err)
+        code = "duplicate-key" if type(err).__name__ == "DuplicateKeyError" else "yaml-syntax"
+        return None, None, [Problem(file, message.replace("\n", " "), line=mark.line + 1 if mark else None,
+                                    col=mark.column + 1 if mark else None, code=code)]
+    except Exception as err:  # ruamel raises plain YAMLError subclasses without marks, too
+        return None, None, [Problem(file, f"not valid YAML: {err}", code="yaml-syntax")]
+    locator = Locator(file, tree)
+    if not isinstance(tree, CommentedMap):
+        return None, locator, [Problem(file, "a rubric must be a YAML mapping (id, version, sections, ...)",
+                                       line=1, col=1, code="schema")]
+    try:
+        return Rubric.model_validate(_plain(tree)), locator, []
+    except ValidationError as err:
+        return None, locator, [_schema_problem(locator, e) for e in err.errors()]
+
+
+def _schema_problem(locator: Locator, error: dict) -> Problem:
+    path = [p for p in error["loc"] if not (isinstance(p, str) and p[:1].isupper())]
+    message = error["msg"]
+    if error["type"] == "union_tag_invalid":
+        from qa_toolkit.rubric.checks import MODULES
+
+        tag = error.get("ctx", {}).get("tag")
+        message = f'unknown check type "{tag}" (known: {", ".join(MODULES)})'
+        path = [*path, "type"]
+    elif error["type"] == "missing":
+        message = f"missing required key '{path[-1]}'"
+    elif error["type"] == "extra_forbidden":
+        message = f"unknown key '{path[-1]}'"
+    elif error["type"] == "union_tag_not_found":
+        message = "a check needs a 'type' (one of the check types)"
+    code = "unknown-check" if error["type"] == "union_tag_invalid" else "schema"
+    return locator.problem(path, message, code=code, at_value=error["type"] not in ("missing", "extra_forbidden"))
+
+
+def load_rubric(path: str | os.PathLike) -> tuple[Rubric | None, list[Problem]]:
+    """Read, validate and lint a rubric file. The Rubric is returned only when there are no
+    errors (warnings are fine); problems are values with ``file:line:col``."""
+    rubric, _, problems = load_with_locator(path)
+    if rubric is None:
+        return None, problems
+    return (None if any(p.level == "error" for p in problems) else rubric), problems
+
+
+def load_with_locator(path: str | os.PathLike) -> tuple[Rubric | None, Locator | None, list[Problem]]:
+    """Like ``load_rubric`` but also the Locator (for tools that report positions, e.g. tests)
+    and the Rubric even when lint found errors in it."""
+    from qa_toolkit.rubric.lint import lint_rubric
+
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return None, None, [Problem(file, f"cannot read rubric: {err}", code="unreadable")]
+    rubric, locator, problems = parse_rubric(text, file)
+    if rubric is not None:
+        problems = problems + lint_rubric(rubric, locator)
+    return rubric, locator, problems

@@ -1,0 +1,125 @@
+"""The rubric format as pydantic v2 models: the single source of truth for validation, the
+published JSON Schema (``rubrics/schema.json``) and the documentation.
+
+Every model forbids unknown keys, so a typo in a rubric is an error with a line, not a silently
+ignored setting. The ``check`` of a criterion is a union discriminated on its ``type``; each
+check type's config model lives in its own module under ``qa_toolkit.rubric.checks``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from qa_toolkit.rubric.checks import CHECK_CONFIGS
+from qa_toolkit.rubric.predicates import Predicate
+
+Outcome = Literal["pass", "fail", "na", "review"]
+Role = Literal["agent", "customer", "bot", "system"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Check = Annotated[Union[tuple(CHECK_CONFIGS)], Field(discriminator="type")]  # noqa: UP007
+
+
+class ExampleMessage(Strict):
+    """One message of an example conversation. Short form: ``{agent: 您好}``."""
+
+    role: Role
+    text: str
+    at: float | None = Field(None, description="Seconds since the conversation started (for timing checks).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) == 1 and next(iter(data)) in ("agent", "customer", "bot", "system"):
+            role, text = next(iter(data.items()))
+            return {"role": role, "text": text}
+        return data
+
+
+class Example(Strict):
+    """A tiny conversation and the outcome the criterion must give on it: the rubric's unit test."""
+
+    name: str
+    expect: Outcome
+    channel: str = "chat"
+    fields: dict[str, Any] = Field(default_factory=dict,
+                                   description="Conversation fields: csat, tags, customer_tier, escalated, ...")
+    risk_score: float | None = Field(None, ge=0, le=1, description="Risk model score for `model` checks.")
+    messages: list[ExampleMessage] = Field(default_factory=list)
+
+
+class Criterion(Strict):
+    """One line of the score sheet."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str
+    description: str = Field("", description="What a grader reads: what passes and what fails.")
+    points: float = Field(1.0, gt=0)
+    scale: Literal["binary", "3-point", "5-point"] = Field(
+        "binary", description="How a human grades it: binary pass/fail, or 3-/5-point partial credit.")
+    kind: Literal["standard", "bonus", "deduction"] = Field(
+        "standard", description="bonus (加分): adds on pass; deduction (扣分): subtracts on fail.")
+    severity: Literal["low", "medium", "high", "critical"] = "medium"
+    critical: bool = Field(False, description="一票否决: a fail sets the conversation total to 0.")
+    fail_section: bool = Field(False, description="A fail sets this section's score to 0.")
+    when: Predicate | None = Field(None, description="Applicability: N/A when false.")
+    check: Check
+    examples: list[Example] = Field(default_factory=list)
+
+
+class Section(Strict):
+    """A dimension of the score sheet (服务态度, 专业知识, ...) with its weight in the total."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str
+    weight: float = Field(ge=0, description="Share of the total; the weights of all sections add up to 100.")
+    description: str = ""
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class Band(Strict):
+    """A grade band: a total at or above ``min`` earns ``name`` (the highest such band wins)."""
+
+    name: str
+    min: float = Field(ge=0, le=100)
+
+
+class AppliesTo(Strict):
+    """Which conversations the rubric scores; others get every criterion N/A."""
+
+    channels: list[str] | None = None
+    queues: list[str] | None = None
+
+
+class Rubric(Strict):
+    """A versioned scoring standard (评分表)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    version: str = Field(description='Quote it ("1.0"), so YAML keeps it a string.')
+    name: str
+    language: Literal["zh", "en"]
+    description: str = ""
+    applies_to: AppliesTo | None = None
+    fields: list[str] = Field(default_factory=list,
+                              description="Extra conversation fields the rubric refers to (besides the standard ones).")
+    bands: list[Band] = Field(default_factory=list)
+    sections: list[Section] = Field(min_length=1)
+
+    @property
+    def criteria(self) -> list[tuple[Section, Criterion]]:
+        """Every (section, criterion) pair in file order."""
+        return [(s, c) for s in self.sections for c in s.criteria]
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a rubric file (draft 2020-12 keywords that yaml-language-server reads)."""
+    schema = Rubric.model_json_schema()
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema["title"] = "qa-toolkit rubric"
+    return schema

@@ -1,0 +1,184 @@
+"""Conditions over a conversation — the `when` of a criterion and the `metadata` check.
+
+A small, safe expression language written as YAML structure (never ``eval``)::
+
+    {field: csat, op: "<=", value: 2}          # a conversation field compared to a value
+    {field: tags, op: contains, value: complaint}
+    {field: channel, op: in, value: [chat, social]}
+    {says: [投诉, 差评], role: customer}        # someone says one of the phrases
+    {all: [...]}, {any: [...]}, {not: {...}}   # combine
+
+A field the data does not have, or a missing value, makes the comparison unknown (<NA>); an
+unknown `when` makes the criterion N/A. Evaluation is vectorised over the conversations frame.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, Union
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from qa_toolkit.frames import CONVERSATIONS
+
+#: Fields computed from the messages, usable like conversation columns.
+DERIVED_FIELDS = ("n_messages", "n_agent_messages", "n_customer_messages", "handle_time_s")
+#: Extra conversation fields that exports commonly carry (readers keep them as columns).
+COMMON_EXTRA_FIELDS = ("escalated", "transferred", "complaint_type", "order_id", "order_status",
+                       "refund_amount", "agent_name", "team", "hire_date")
+KNOWN_FIELDS = tuple(CONVERSATIONS) + DERIVED_FIELDS + COMMON_EXTRA_FIELDS
+
+Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "missing", "present"]
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+            ">": operator.gt, ">=": operator.ge}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FieldTest(_Strict):
+    """``field op value``; ``missing``/``present`` take no value."""
+
+    field: str
+    op: Op = "=="
+    value: Any = None
+
+
+class Says(_Strict):
+    """True when a message of ``role`` contains one of ``says`` (case-insensitive)."""
+
+    says: list[str] = Field(min_length=1)
+    role: Literal["agent", "customer", "bot", "system", "any"] = "customer"
+
+
+class AllOf(_Strict):
+    all: list[Predicate] = Field(min_length=1)
+
+
+class AnyOf(_Strict):
+    any: list[Predicate] = Field(min_length=1)
+
+
+class NotOf(_Strict):
+    not_: Predicate = Field(alias="not")
+
+
+def _kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not", "says", "field"):
+            if key in value:
+                return key
+        return None
+    return {AllOf: "all", AnyOf: "any", NotOf: "not", Says: "says", FieldTest: "field"}.get(type(value))
+
+
+Predicate = Annotated[
+    Union[Annotated[AllOf, Tag("all")], Annotated[AnyOf, Tag("any")], Annotated[NotOf, Tag("not")],  # noqa: UP007
+          Annotated[Says, Tag("says")], Annotated[FieldTest, Tag("field")]],
+    Discriminator(_kind, custom_error_type="predicate",
+                  custom_error_message="a condition needs one of the keys: field, says, all, any, not"),
+]
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+def fields_used(pred: Any) -> list[str]:
+    """Every conversation field a predicate refers to (for lint)."""
+    if isinstance(pred, FieldTest):
+        return [pred.field]
+    if isinstance(pred, (AllOf, AnyOf)):
+        return [f for p in (pred.all if isinstance(pred, AllOf) else pred.any) for f in fields_used(p)]
+    if isinstance(pred, NotOf):
+        return fields_used(pred.not_)
+    return []
+
+
+def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
+    """Per conversation (indexed by conversation_id): message counts and handle time in seconds."""
+    ids = conversations["conversation_id"]
+    counts = messages.groupby("conversation_id")["role"].value_counts().unstack(fill_value=0)
+    out = pd.DataFrame(index=pd.Index(ids, name="conversation_id"))
+    total = messages.groupby("conversation_id").size()
+    out["n_messages"] = total.reindex(out.index).fillna(0).astype("Int64")
+    for role in ("agent", "customer"):
+        col = counts[role] if role in counts.columns else pd.Series(dtype="Int64")
+        out[f"n_{role}_messages"] = col.reindex(out.index).fillna(0).astype("Int64")
+    conv = conversations.set_index("conversation_id")
+    span = messages.groupby("conversation_id")["ts"].agg(["min", "max"]).reindex(out.index)
+    start = conv["started_at"].fillna(span["min"]) if "started_at" in conv else span["min"]
+    end = conv["ended_at"].fillna(span["max"]) if "ended_at" in conv else span["max"]
+    out["handle_time_s"] = (end - start).dt.total_seconds().astype("float64")
+    return out
+
+
+def evaluate(pred: Any, conversations: pd.DataFrame, messages: pd.DataFrame,
+             derived: pd.DataFrame | None = None) -> pd.Series:
+    """A nullable boolean Series indexed by conversation_id: True, False or <NA> (unknown)."""
+    index = pd.Index(conversations["conversation_id"], name="conversation_id")
+    if isinstance(pred, AllOf):
+        parts = [evaluate(p, conversations, messages, derived) for p in pred.all]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out & p
+        return out
+    if isinstance(pred, AnyOf):
+        parts = [evaluate(p, conversations, messages, derived) for p in pred.any]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out | p
+        return out
+    if isinstance(pred, NotOf):
+        return ~evaluate(pred.not_, conversations, messages, derived)
+    if isinstance(pred, Says):
+        from qa_toolkit.rubric.checks._match import matching_messages
+
+        msgs = messages if pred.role == "any" else messages[messages["role"] == pred.role]
+        hit = matching_messages(msgs, pred.says)
+        said = pd.Series(index.isin(hit["conversation_id"]), index=index, dtype="boolean")
+        return said
+    return _field_test(pred, conversations, messages, derived, index)
+
+
+def _field_test(pred: FieldTest, conversations, messages, derived, index) -> pd.Series:
+    if pred.field in conversations.columns:
+        values = conversations.set_index("conversation_id")[pred.field]
+    elif pred.field in DERIVED_FIELDS:
+        derived = derived if derived is not None else derived_fields(conversations, messages)
+        values = derived[pred.field]
+    else:
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    values = values.reindex(index)
+    present = values.map(_present).astype("boolean")
+    if pred.op == "present":
+        return present
+    if pred.op == "missing":
+        return ~present
+    result = values.map(lambda v: _apply(pred.op, v, pred.value) if _present(v) else pd.NA)
+    return result.astype("boolean")
+
+
+def _present(v: Any) -> bool:
+    if isinstance(v, (list, tuple)):
+        return True
+    return not (v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v))
+
+
+def _apply(op: str, left: Any, right: Any) -> Any:
+    """One comparison; a type mismatch is unknown rather than a crash."""
+    try:
+        if op == "contains":
+            return right in left if isinstance(left, (list, tuple, str)) else pd.NA
+        if op in ("in", "not in"):
+            options = right if isinstance(right, (list, tuple)) else [right]
+            found = left in options or str(left) in [str(o) for o in options]
+            return found if op == "in" else not found
+        if isinstance(left, str) and isinstance(right, bool):
+            left = left.strip().lower() in ("true", "1", "yes", "y", "是")
+        if isinstance(left, pd.Timestamp) and isinstance(right, str):
+            right = pd.Timestamp(right, tz=left.tz) if pd.Timestamp(right).tz is None else pd.Timestamp(right)
+        return bool(_COMPARE[op](left, right))
+    except (TypeError, ValueError):
+        return pd.NA

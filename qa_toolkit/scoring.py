@@ -1,0 +1,265 @@
+"""Rubric × conversations → a long results frame and a per-conversation scores frame.
+
+Pure over DataFrames and chunkable: ``score_frames`` works on any subset of conversations
+together with their messages, so the same function runs on one chunk, a whole file or a Dask
+partition. Each check is evaluated vectorised over the chunk's messages, once per criterion.
+
+Arithmetic (also in the README):
+
+1. Outcome per criterion: ``pass``, ``fail``, ``na`` (its ``when`` is false or unknown, the
+   rubric's ``applies_to`` excludes the conversation, or the check has nothing to judge) or
+   ``review`` (a ``manual`` item waiting for a human grade).
+2. Points. Standard item: pass earns ``points`` (a grader may give partial credit), fail 0;
+   its ``max_points`` = ``points`` when pass/fail, 0 when na/review — N/A and pending review
+   leave the denominator. Bonus (加分): pass earns +points, ``max_points`` 0. Deduction (扣分):
+   fail earns −points, ``max_points`` 0.
+3. Section score = clamp(Σ points, 0, Σ max_points) / Σ max_points × 100, NaN when
+   Σ max_points = 0 (everything N/A). So deductions subtract from the earned points (floor 0)
+   and bonus adds, capped at the section maximum.
+4. ``fail_section`` item failed → that section scores 0.
+5. Total = Σ weight × section score / Σ weight over sections with a score (NaN sections leave
+   the weighting), on 0–100.
+6. ``critical`` item failed (一票否决) → total 0 and ``critical_failed``.
+   Precedence: critical > section fail > N/A.
+7. ``band`` = the band with the highest ``min`` ≤ total.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
+from qa_toolkit.rubric.checks import get as get_check
+from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.model import Criterion, Rubric
+from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
+
+
+def score_frames(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
+                 risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score a chunk: (RESULTS frame, SCORES frame)."""
+    results = evaluate_rubric(conversations, messages, rubric, risk=risk)
+    return results, aggregate_scores(results, conversations, rubric)
+
+
+def evaluate_rubric(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
+                    risk: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The long RESULTS frame: one row per conversation × criterion, in conversation then
+    rubric order."""
+    messages = messages.sort_values(["conversation_id", "seq"], kind="stable").reset_index(drop=True)
+    frames = Frames(conversations.reset_index(drop=True), messages, risk)
+    applies = _applies(rubric, frames)
+    parts = []
+    for section, criterion in rubric.criteria:
+        out = evaluate_criterion(criterion, frames)
+        out.loc[~applies.reindex(out.index).to_numpy(), ["outcome", "note"]] = ["na", "rubric does not apply"]
+        _clear_na_evidence(out)
+        points, max_points = outcome_points(criterion, out["outcome"])
+        out = out.assign(section_id=section.id, criterion_id=criterion.id, points=points, max_points=max_points,
+                         critical=criterion.critical, order=len(parts))
+        parts.append(out.reset_index())
+    if not parts:
+        return conform(pd.DataFrame(columns=list(RESULTS)), RESULTS)
+    results = pd.concat(parts, ignore_index=True)
+    position = pd.Series(range(len(frames.index)), index=frames.index)
+    results["_pos"] = results["conversation_id"].map(position)
+    results = results.sort_values(["_pos", "order"], kind="stable").drop(columns=["_pos", "order"])
+    return conform(results.reset_index(drop=True), RESULTS)[list(RESULTS)]
+
+
+def evaluate_criterion(criterion: Criterion, frames: Frames) -> pd.DataFrame:
+    """One criterion's outcome frame (indexed by conversation_id), its ``when`` applied."""
+    out = get_check(criterion.check.type).evaluate(criterion.check, frames)
+    if criterion.when is not None:
+        applies = evaluate_predicate(criterion.when, frames.conversations, frames.messages, frames.derived)
+        off = ~applies.reindex(out.index).fillna(False).astype(bool).to_numpy()
+        out.loc[off, ["outcome", "note"]] = ["na", "not applicable (when)"]
+    return out
+
+
+def outcome_points(criterion: Criterion, outcome: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(points, max_points) for outcomes of ``criterion`` — the rule graders' imports reuse."""
+    p = float(criterion.points)
+    if criterion.kind == "bonus":
+        return outcome.eq("pass").astype(float) * p, pd.Series(0.0, index=outcome.index)
+    if criterion.kind == "deduction":
+        return outcome.eq("fail").astype(float) * -p, pd.Series(0.0, index=outcome.index)
+    return outcome.eq("pass").astype(float) * p, outcome.isin(["pass", "fail"]).astype(float) * p
+
+
+def _applies(rubric: Rubric, frames: Frames) -> pd.Series:
+    conv = frames.conversations.set_index("conversation_id")
+    ok = pd.Series(True, index=frames.index)
+    scope = rubric.applies_to
+    if scope is not None:
+        if scope.channels is not None:
+            ok &= conv["channel"].isin(scope.channels).fillna(False).astype(bool).to_numpy()
+        if scope.queues is not None:
+            ok &= conv["queue"].isin(scope.queues).fillna(False).astype(bool).to_numpy()
+    return ok
+
+
+def _clear_na_evidence(out: pd.DataFrame) -> None:
+    na = out["outcome"].eq("na").to_numpy()
+    for col in ("evidence_seq", "evidence_text", "evidence_match"):
+        out.loc[na, col] = pd.NA
+
+
+def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """The SCORES frame from a RESULTS frame — rubric arithmetic only (see module docstring),
+    so it can re-run after human grades override outcomes and points."""
+    conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
+    index = pd.Index(conv.index, name="conversation_id")
+    meta = pd.DataFrame([{"criterion_id": c.id, "_kind": c.kind, "_fail_section": c.fail_section,
+                          "_critical": c.critical} for _, c in rubric.criteria])
+    res = results.merge(meta, on="criterion_id", how="inner")
+    failed = res["outcome"].eq("fail")
+    by_section = res.groupby(["conversation_id", "section_id"])
+    earned = by_section["points"].sum().unstack()
+    maximum = by_section["max_points"].sum().unstack()
+    section_fail = (failed & res["_fail_section"]).groupby([res["conversation_id"], res["section_id"]]).any().unstack()
+    scores = pd.DataFrame(index=index)
+    total_w = pd.Series(0.0, index=index)
+    total = pd.Series(0.0, index=index)
+    for section in rubric.sections:
+        sid = section.id
+        e = earned[sid].reindex(index) if sid in earned else pd.Series(float("nan"), index=index)
+        m = maximum[sid].reindex(index) if sid in maximum else pd.Series(0.0, index=index)
+        m = m.fillna(0.0)
+        pct = (e.clip(lower=0).clip(upper=m) / m.where(m > 0) * 100).astype("float64")
+        if sid in section_fail:
+            pct = pct.mask(section_fail[sid].reindex(index).fillna(False).astype(bool), 0.0)
+        scores[SECTION_PREFIX + sid] = pct.round(4)
+        has = pct.notna()
+        total = total + (pct.fillna(0) * section.weight).where(has, 0.0)
+        total_w = total_w + has * section.weight
+    total = (total / total_w.where(total_w > 0)).astype("float64")
+    crit = res[failed & res["_critical"]]
+    crit_ids = crit.groupby("conversation_id")["criterion_id"].agg(";".join).reindex(index)
+    critical_failed = crit_ids.notna()
+    total = total.mask(critical_failed, 0.0)
+    scores["total"] = total.round(4)
+    scores["critical_failed"] = critical_failed.astype("boolean")
+    scores["critical_criteria"] = crit_ids.fillna("").astype("string")
+    scores["n_review"] = res["outcome"].eq("review").groupby(res["conversation_id"]).sum().reindex(index).fillna(0).astype("Int64")
+    scores["band"] = _bands(scores["total"], rubric)
+    scores["rubric_id"] = rubric.id
+    scores["rubric_version"] = rubric.version
+    for col in ("agent_id", "channel", "started_at"):
+        scores[col] = conv[col] if col in conv else pd.NA
+    return conform(scores.reset_index(), SCORES)
+
+
+def _bands(total: pd.Series, rubric: Rubric) -> pd.Series:
+    band = pd.Series(pd.NA, index=total.index, dtype="string")
+    for b in sorted(rubric.bands, key=lambda b: b.min):
+        band = band.mask(total >= b.min, b.name)
+    return band
+
+
+def score_chunks(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
+                 risk: pd.DataFrame | None = None, chunk_size: int = 20000,
+                 progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``score_frames`` over chunks of ``chunk_size`` conversations (bounded memory); the result
+    equals one call on everything. ``progress(n)`` is told how many conversations are done."""
+    parts_r, parts_s = [], []
+    for start in range(0, len(conversations), chunk_size):
+        chunk = conversations.iloc[start:start + chunk_size]
+        msgs = messages[messages["conversation_id"].isin(chunk["conversation_id"])]
+        r, s = score_frames(chunk, msgs, rubric, risk=risk)
+        parts_r.append(r)
+        parts_s.append(s)
+        if progress:
+            progress(len(chunk))
+    if not parts_r:
+        return score_frames(conversations, messages, rubric, risk=risk)
+    return pd.concat(parts_r, ignore_index=True), pd.concat(parts_s, ignore_index=True)
+
+
+def masked(results: pd.DataFrame) -> pd.DataFrame:
+    """Results with personal data masked in ``evidence_text`` (what people read)."""
+    from qa_toolkit.privacy import mask_series
+
+    return results.assign(evidence_text=mask_series(results["evidence_text"]))
+
+
+def summarise(results: pd.DataFrame, scores: pd.DataFrame, top: int = 5) -> dict:
+    """Counts for the run manifest and the printed summary: totals, bands, outcomes, the most
+    failed criteria and the critical failures."""
+    total = scores["total"].dropna()
+    fails = results[results["outcome"] == "fail"]["criterion_id"].value_counts()
+    judged = results[results["outcome"].isin(["pass", "fail"])]["criterion_id"].value_counts()
+    return {
+        "conversations": int(len(scores)),
+        "results": int(len(results)),
+        "total": {"mean": _r(total.mean()), "min": _r(total.min()), "p25": _r(total.quantile(0.25)),
+                  "median": _r(total.median()), "p75": _r(total.quantile(0.75)), "max": _r(total.max())},
+        "bands": {str(k): int(v) for k, v in scores["band"].fillna("(none)").value_counts().sort_index().items()},
+        "outcomes": {str(k): int(v) for k, v in results["outcome"].value_counts().sort_index().items()},
+        "critical_failures": int(scores["critical_failed"].fillna(False).sum()),
+        "needs_review": int(scores["n_review"].fillna(0).gt(0).sum()),
+        "top_failed": [{"criterion_id": str(k), "fails": int(v), "fail_rate": _r(v / judged.get(k, v))}
+                       for k, v in sorted(fails.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+    }
+
+
+def _r(value: float) -> float | None:
+    return None if pd.isna(value) else round(float(value), 2)
+
+
+def format_summary(summary: dict) -> str:
+    """The short text ``qa score`` prints."""
+    t = summary["total"]
+    lines = [f"scored {summary['conversations']} conversations ({summary['results']} criterion results)",
+             f"total: mean {t['mean']}, min {t['min']}, p25 {t['p25']}, median {t['median']}, "
+             f"p75 {t['p75']}, max {t['max']}",
+             "bands: " + ", ".join(f"{k} {v}" for k, v in summary["bands"].items()),
+             "outcomes: " + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()),
+             f"critical failures: {summary['critical_failures']}; waiting for review: {summary['needs_review']}"]
+    if summary["top_failed"]:
+        lines.append("most failed criteria: " + ", ".join(
+            f"{x['criterion_id']} {x['fails']} ({x['fail_rate']:.0%})" for x in summary["top_failed"]))
+    return "\n".join(lines)
+
+
+def read_risk(path) -> pd.DataFrame:
+    """A risk frame (CSV or Parquet with conversation_id and risk_score); InputError otherwise."""
+    from pathlib import Path
+
+    from qa_toolkit.problems import InputError, Problem
+
+    path = Path(path)
+    try:
+        risk = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else \
+            pd.read_csv(path, dtype={"conversation_id": "string"}, encoding="utf-8-sig")
+    except Exception as err:  # any unreadable file is an input error with its name
+        raise InputError(Problem(str(path), f"cannot read risk scores: {err}", code="unreadable")) from None
+    missing = [c for c in ("conversation_id", "risk_score") if c not in risk.columns]
+    if missing:
+        raise InputError(Problem(str(path), f"risk file lacks column(s): {', '.join(missing)}", line=1,
+                                 code="missing_column"))
+    return risk.assign(conversation_id=risk["conversation_id"].astype("string"))
+
+
+def run_manifest(rubric: Rubric, rubric_path, data_path, summary: dict, log, *, masked: bool) -> dict:
+    """What ``run.json`` records: rubric id/version and fingerprint, input fingerprint, counts
+    and reading problems — no clock time, so reruns are byte-identical."""
+    return {
+        "rubric_id": rubric.id, "rubric_version": rubric.version, "rubric_file": str(rubric_path),
+        "rubric_sha256": _sha256(rubric_path), "input": str(data_path), "input_sha256": _sha256(data_path),
+        "evidence_masked": masked, "summary": summary, "reading": log.to_dict(),
+    }
+
+
+def _sha256(path) -> str | None:
+    import hashlib
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
