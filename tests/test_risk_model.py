@@ -1,0 +1,279 @@
+"""Risk model: conversation features, training with CV, threshold, card, reasons, storage."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import random
+import re
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import FunctionTransformer
+
+from qa_toolkit import frames
+from qa_toolkit.io import conversations_from_records
+from qa_toolkit.problems import InputError
+from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
+from qa_toolkit.risk.card import card_markdown
+from qa_toolkit.risk.explain import explain
+from qa_toolkit.risk.features import ConversationFeatures, conversation_table
+from qa_toolkit.risk.metrics import binary_metrics, choose_threshold
+
+ANGRY_ZH = ["我要投诉你们！", "什么破服务，太差了", "再不处理我就打12315", "我要退款，给差评"]
+CALM_ZH = ["请问什么时候发货？", "好的谢谢", "麻烦帮我查一下订单", "可以开发票吗"]
+ANGRY_EN = ["This is ridiculous, I want a refund!", "Worst service ever, I will file a complaint"]
+CALM_EN = ["When will my order ship?", "Thanks, that helps"]
+AGENT_ZH = ["您好，很高兴为您服务", "请稍等，我帮您查询", "已为您处理好了"]
+AGENT_EN = ["Hello, happy to help", "Let me check that for you"]
+
+
+def make_records(n: int = 160, seed: int = 7) -> list[dict]:
+    """Small hand-made conversations: angry customers and slow agents lead to complaints."""
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        en = i % 5 == 0
+        risky = rng.random() < 0.35
+        angry, calm = (ANGRY_EN, CALM_EN) if en else (ANGRY_ZH, CALM_ZH)
+        agent = AGENT_EN if en else AGENT_ZH
+        start = pd.Timestamp("2026-03-02 09:00") + pd.Timedelta(minutes=37 * i)
+        t, messages = start, []
+        for turn in range(rng.randint(2, 4)):
+            text = rng.choice(angry if risky and rng.random() < 0.7 else calm)
+            messages.append({"ts": t.isoformat(), "role": "customer", "text": text})
+            t += pd.Timedelta(seconds=rng.randint(600, 1200) if risky else rng.randint(10, 90))
+            messages.append({"ts": t.isoformat(), "role": "agent", "text": rng.choice(agent)})
+            t += pd.Timedelta(seconds=30)
+        complaint = risky if rng.random() > 0.1 else not risky  # label noise
+        records.append({
+            "conversation_id": f"c{i:04d}", "channel": "chat", "agent_id": f"a{i % 4}",
+            "started_at": start.isoformat(), "ended_at": t.isoformat(),
+            "csat": (rng.choice([1, 2]) if complaint else rng.choice([4, 5])) if i % 9 else None,
+            "tags": ["complaint"] if complaint else [],
+            "escalated": complaint, "messages": messages,
+        })
+    return records
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return conversations_from_records(make_records())
+
+
+@pytest.fixture(scope="module")
+def model(dataset):
+    return train_model(dataset.conversations, dataset.messages, parse_label("csat <= 2"), folds=3,
+                       target_precision=0.8)
+
+
+def _one(messages: list[tuple[str, str, str | None]], **conv) -> dict:
+    record = {"conversation_id": "x1", "channel": "chat", "agent_id": "a1",
+              "started_at": "2026-03-02T09:00:00", "ended_at": "2026-03-02T09:30:00", "csat": 1, "tags": []}
+    record.update(conv)
+    record["messages"] = [{"role": r, "text": t, **({"ts": ts} if ts else {})} for r, t, ts in messages]
+    return record
+
+
+def test_conversation_table_measures_gaps_from_the_first_unanswered_message():
+    ds = conversations_from_records([_one([
+        ("agent", "您好", "2026-03-02T09:00:00"),
+        ("customer", "我要投诉！", "2026-03-02T09:01:00"),
+        ("customer", "人呢？？", "2026-03-02T09:05:00"),
+        ("system", "客户评价：1星", "2026-03-02T09:06:00"),
+        ("agent", "抱歉久等", "2026-03-02T09:15:00"),
+        ("customer", "垃圾服务，退款", "2026-03-02T09:16:00"),
+        ("agent", "马上处理", "2026-03-02T09:17:00"),
+    ])])
+    row = conversation_table(ds.conversations, ds.messages).iloc[0]
+    assert row["customer_text"] == "我要投诉！\n人呢？？\n垃圾服务，退款"
+    assert "评价" not in row["customer_text"] + row["agent_text"]  # system lines never reach the model
+    assert row["max_gap_s"] == 14 * 60  # 09:01 -> 09:15, not 09:05 -> 09:15
+    assert row["first_response_s"] == 14 * 60
+    assert row["mean_gap_s"] == (14 * 60 + 60) / 2
+    assert row["handle_s"] == 30 * 60
+    assert (row["n_customer"], row["n_agent"], row["n_messages"]) == (3, 3, 7)
+    assert (row["negative_hits"], row["escalation_hits"], row["exclamations"]) == (1, 2, 3)
+
+
+def test_conversation_table_copes_without_timestamps_or_messages():
+    ds = conversations_from_records([
+        _one([("customer", "where is my order", None), ("agent", "checking", None)],
+             started_at=None, ended_at=None),
+        _one([("agent", "您好", "2026-03-02T09:00:00")], conversation_id="x2"),
+    ])
+    table = conversation_table(ds.conversations, ds.messages)
+    assert list(table["conversation_id"]) == ["x1", "x2"]
+    assert table[["max_gap_s", "handle_s"]].iloc[0].isna().all()
+    assert table.loc[1, "customer_text"] == "" and table.loc[1, "n_customer"] == 0
+    assert np.isnan(table.loc[1, "max_gap_s"]) and table.loc[1, "handle_s"] == 30 * 60
+    features = ConversationFeatures().fit(table)
+    out = features.transform(table)
+    assert not out.drop(columns=["customer_text", "agent_text"]).isna().any().any()
+    assert out.loc[0, "times_missing"] == 1.0
+
+
+def test_conversation_features_follow_the_estimator_contract(dataset):
+    table = conversation_table(dataset.conversations, dataset.messages)
+    step = ConversationFeatures(exclude_fields=("started_at",))
+    assert step.get_params() == {"exclude_fields": ("started_at",)}
+    with pytest.raises(NotFittedError):
+        step.transform(table)
+    assert step.fit(table) is step
+    assert hasattr(step, "fill_values_") and hasattr(step, "numeric_columns_")
+    assert "handle_s" not in step.numeric_columns_  # handle time can come from started_at
+    assert "handle_s" in ConversationFeatures().fit(table).numeric_columns_
+    assert not hasattr(clone(step), "fill_values_")
+    assert list(step.transform(table).columns) == list(step.get_feature_names_out())
+
+
+def test_label_fields_never_reach_the_features(dataset, model):
+    convs = dataset.conversations.copy()
+    convs["csat"] = pd.array([5] * len(convs), dtype="Int64")
+    convs["tags"] = [["anything"]] * len(convs)
+    before = predict_risk(model, dataset.conversations, dataset.messages)
+    after = predict_risk(model, convs, dataset.messages)
+    np.testing.assert_allclose(before["risk_score"], after["risk_score"])
+    assert model.card["label_fields_excluded_from_features"] == ["csat"]
+
+
+def test_training_reports_cv_metrics_and_threshold_in_the_card(model):
+    card = model.card
+    cv = card["cross_validation"]
+    assert card["data"]["conversations_excluded_missing_label"] == sum(1 for i in range(160) if i % 9 == 0)
+    assert card["data"]["conversations_labelled"] + card["data"]["conversations_excluded_missing_label"] == 160
+    assert cv["roc_auc"] > 0.75 and cv["pr_auc"] > 0.6
+    assert 0 <= cv["ece"] <= 1 and [p["fraction"] for p in cv["precision_at_top"]] == [0.01, 0.05, 0.1]
+    assert card["threshold"]["value"] == model.threshold
+    assert "precision" in card["threshold"]["rule"]
+    assert card["data"]["fingerprint"].startswith("sha256:")
+    assert card["versions"]["scikit-learn"]
+    text = card_markdown(card)
+    assert f"{cv['roc_auc']:.3f}" in text and "csat <= 2" in text
+    json.dumps(card, allow_nan=False)  # strict JSON
+
+
+def test_threshold_rules():
+    y = np.array([0, 0, 0, 1, 0, 1, 1, 1])
+    s = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+    assert choose_threshold(y, s, target_precision=1.0)[0] == 0.6
+    assert choose_threshold(y, s, target_recall=1.0)[0] == 0.4
+    t, note = choose_threshold(y, s, target_precision=1.01)
+    assert "not reached" in note
+    assert binary_metrics(y, s, 0.6)["confusion"] == {"tp": 3, "fp": 0, "fn": 1, "tn": 4}
+
+
+def test_too_few_labels_is_an_input_error(dataset):
+    with pytest.raises(InputError, match="positive"):
+        train_model(dataset.conversations.head(12), dataset.messages, parse_label("csat <= 2"), folds=5)
+
+
+_REASON = re.compile(r"(客户说了|客服说了)“(.+?)”|(customer said|agent said) \"(.+?)\"")
+
+
+def test_reasons_of_top_flagged_point_at_what_is_really_in_them(dataset, model):
+    risk = predict_risk(model, dataset.conversations, dataset.messages, n_reasons=5)
+    assert list(risk.columns) == list(frames.RISK)
+    assert (risk["risk_flag"] == (risk["risk_score"] >= model.threshold)).all()
+    assert (risk.loc[~risk["risk_flag"], "risk_reasons"] == "").all()
+    table = conversation_table(dataset.conversations, dataset.messages).set_index("conversation_id")
+    top = risk.sort_values("risk_score", ascending=False).head(15)
+    checked = 0
+    for cid, reasons in zip(top["conversation_id"], top["risk_reasons"]):
+        row = table.loc[cid]
+        assert reasons
+        for reason in reasons.split("; "):
+            if m := _REASON.fullmatch(reason):
+                who = "customer" if (m.group(1) or m.group(3)).startswith(("客户", "customer")) else "agent"
+                assert (m.group(2) or m.group(4)).strip("…") in row[f"{who}_text"]
+            elif m := re.fullmatch(r"(最长回复间隔|longest response gap) ([0-9]+) (分钟|min)", reason):
+                assert int(m.group(2)) == round(row["max_gap_s"] / 60)
+            elif m := re.fullmatch(r"(客户提到|customer mentioned )(.+)", reason):
+                for word in re.findall(r"[“\"](.+?)[”\"]", m.group(2)):
+                    assert word.lower() in row["customer_text"].lower()
+            checked += 1
+    assert checked >= 15
+
+
+def test_reasons_are_in_the_conversations_language(dataset, model):
+    risk = predict_risk(model, dataset.conversations, dataset.messages).set_index("conversation_id")
+    flagged = risk[risk["risk_flag"]]
+    en = [c for c in flagged.index if int(c[1:]) % 5 == 0]
+    zh = [c for c in flagged.index if int(c[1:]) % 5]
+    assert en and zh
+    assert all(re.search("[\u4e00-\u9fff]", flagged.loc[c, "risk_reasons"]) for c in zh)
+    assert not any(re.search("[分钟客户]", flagged.loc[c, "risk_reasons"]) for c in en)
+
+
+def test_quoted_personal_data_is_masked(model):
+    ds = conversations_from_records([_one([
+        ("customer", "我要投诉13812345678我要投诉", "2026-03-02T09:00:00"),
+        ("agent", "您好", "2026-03-02T09:20:00"),
+    ])])
+    table = conversation_table(ds.conversations, ds.messages)
+    masked = explain(model, table, n_reasons=10)[0]
+    plain = explain(model, table, n_reasons=10, mask=False)[0]
+    assert "13812345678" not in masked and "138****5678" in masked
+    assert "13812345678" in plain
+
+
+def test_prediction_on_chunks_equals_prediction_on_the_whole(dataset, model):
+    whole = predict_risk(model, dataset.conversations, dataset.messages)
+    convs = dataset.conversations
+    parts = [predict_risk(model, convs.iloc[a:b], dataset.messages) for a, b in ((0, 70), (70, len(convs)))]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
+
+
+def test_model_round_trips_through_skops(tmp_path, dataset, model):
+    path = save_model(model, tmp_path / "m.skops")
+    loaded = load_model(path)
+    assert loaded.threshold == model.threshold and loaded.card == model.card
+    table = conversation_table(dataset.conversations, dataset.messages)
+    np.testing.assert_allclose(loaded.score(table), model.score(table))
+
+
+def _refused(path, words: str) -> None:
+    with pytest.raises(InputError) as err:
+        load_model(path)
+    assert "refusing to load the model" in str(err.value) and words in str(err.value)
+
+
+def test_random_bytes_and_pickles_are_refused(tmp_path):
+    (tmp_path / "random.skops").write_bytes(bytes(random.Random(1).randrange(256) for _ in range(4096)))
+    _refused(tmp_path / "random.skops", "not a skops model archive")
+
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(Boom()))
+    _refused(tmp_path / "model.pkl", "pickles and other formats are never loaded")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_untrusted_types_and_foreign_models_are_refused(tmp_path):
+    sio.dump({"kind": "qa-toolkit-risk-model", "step": FunctionTransformer(func=eval)}, tmp_path / "evil.skops")
+    _refused(tmp_path / "evil.skops", "builtins.eval")
+    sio.dump(LogisticRegression(), tmp_path / "foreign.skops")
+    _refused(tmp_path / "foreign.skops", "not a qa-toolkit risk model")
+
+
+def test_a_tampered_model_file_is_refused(tmp_path, model):
+    path = save_model(model, tmp_path / "m.skops")
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    schema = entries["schema.json"].decode()
+    assert '"qa_toolkit.risk.features"' in schema
+    entries["schema.json"] = schema.replace('"qa_toolkit.risk.features"', '"os"').replace(
+        '"ConversationFeatures"', '"system"').encode()
+    with zipfile.ZipFile(tmp_path / "tampered.skops", "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    _refused(tmp_path / "tampered.skops", "os.system")
