@@ -21,9 +21,9 @@ RATED = {"chat": 0.7, "social": 0.6, "phone": 0.55, "email": 0.4}
 def badness(rng: random.Random, mood: str, scenario: str, shown: frozenset, upset: bool) -> float:
     """How badly the conversation went, on a rough 0..5 scale, noisy."""
     b = MOOD_WEIGHT[mood] + SCENARIO_WEIGHT.get(scenario, 0.0)
-    for behaviour in shown:
-        if behaviour != "no_apology" or upset:
-            b += BEHAVIOUR_WEIGHT[behaviour]
+    for behaviour, weight in BEHAVIOUR_WEIGHT.items():  # fixed order: float sums must not depend on set order
+        if behaviour in shown and (behaviour != "no_apology" or upset):
+            b += weight
     return b + rng.gauss(0.0, 0.7)
 
 
