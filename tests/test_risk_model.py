@@ -185,7 +185,7 @@ def test_reasons_of_top_flagged_point_at_what_is_really_in_them(dataset, model):
     assert (risk.loc[~risk["risk_flag"], "risk_reasons"] == "").all()
     table = conversation_table(dataset.conversations, dataset.messages).set_index("conversation_id")
     top = risk.sort_values("risk_score", ascending=False).head(15)
-    checked = 0
+    checked, quoted = 0, 0
     for cid, reasons in zip(top["conversation_id"], top["risk_reasons"]):
         row = table.loc[cid]
         assert reasons
@@ -193,13 +193,14 @@ def test_reasons_of_top_flagged_point_at_what_is_really_in_them(dataset, model):
             if m := _REASON.fullmatch(reason):
                 who = "customer" if (m.group(1) or m.group(3)).startswith(("客户", "customer")) else "agent"
                 assert (m.group(2) or m.group(4)).strip("…") in row[f"{who}_text"]
+                quoted += 1
             elif m := re.fullmatch(r"(最长回复间隔|longest response gap) ([0-9]+) (分钟|min)", reason):
                 assert int(m.group(2)) == round(row["max_gap_s"] / 60)
             elif m := re.fullmatch(r"(客户提到|customer mentioned )(.+)", reason):
                 for word in re.findall(r"[“\"](.+?)[”\"]", m.group(2)):
                     assert word.lower() in row["customer_text"].lower()
             checked += 1
-    assert checked >= 15
+    assert checked >= 15 and quoted >= 5
 
 
 def test_reasons_are_in_the_conversations_language(dataset, model):

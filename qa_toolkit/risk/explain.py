@@ -24,6 +24,11 @@ _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 _QUOTE_MAX = 30
 _TOP_NGRAMS = 20
 
+#: Numeric features that say the same thing; a conversation gets at most one reason per group.
+_GROUP = {"max_gap_s": "slow", "first_response_s": "slow", "mean_gap_s": "slow", "handle_s": "slow",
+          "n_messages": "long", "n_customer": "long", "n_agent": "long", "customer_chars": "long",
+          "agent_chars": "long"}
+
 _SPEAKER = {"customer": ("客户说了“{}”", 'customer said "{}"'), "agent": ("客服说了“{}”", 'agent said "{}"')}
 
 
@@ -118,12 +123,15 @@ def reasons_for(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "
         order = np.argsort(-vals)
         grouped: dict[tuple[str, str], float] = {}
         found: list[Reason] = []
+        groups_used: set[str] = set()
         for j in order[:_TOP_NGRAMS * 3]:
             if vals[j] <= 0:
                 break
             source, _, feature = names[cols[j]].partition("__")
             if source == "numeric":
-                if xs[j] > 0 and (text := _numeric_reason(feature, row, zh)):
+                group = _GROUP.get(feature, feature)
+                if xs[j] > 0 and group not in groups_used and (text := _numeric_reason(feature, row, zh)):
+                    groups_used.add(group)
                     found.append(Reason(float(vals[j]), text))
             elif _MEANINGFUL.search(feature) and len(grouped) < _TOP_NGRAMS:
                 clause = _clause(str(row[f"{source}_text"]), feature, mask)
