@@ -98,8 +98,8 @@ def concat_datasets(parts: list[Dataset], tz: str = DEFAULT_TZ) -> Dataset:
     for attr, contract in (("conversations", CONVERSATIONS), ("messages", MESSAGES)):
         parts_ = [getattr(p, attr) for p in parts if len(getattr(p, attr))] or [getattr(parts[0], attr)]
         frame = conform(pd.concat(parts_, ignore_index=True), contract, tz)
-        for col in frame.columns[len(contract):]:  # extras absent from a chunk: None, as within one
+        for col in frame.columns[len(contract):]:  # extras: same dtype whatever the chunking
             if frame[col].dtype == object:
-                frame[col] = frame[col].where(frame[col].notna(), None)
+                frame[col] = frame[col].where(frame[col].notna(), None).infer_objects()
         frames.append(frame)
     return Dataset(frames[0], frames[1], log, parts[0].roster)

@@ -174,9 +174,18 @@ class _Grouper:
                 self._skip(bad, "seq", f"{err} — conversation '{cid}' skipped", err.code)
                 return
         first = group[0][1]
-        record = {k: v for k, v in first.items() if k not in MESSAGE_COLUMNS}
+        record = {k: _cell(v) for k, v in first.items() if k not in MESSAGE_COLUMNS}
         record["messages"] = [{k: r[k] for k in ("ts", "role", "text") if k in r} for _, r in group]
         self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
+
+
+def _cell(value: object) -> object:
+    """A table cell as JSONL would carry it: blank → None, ``true``/``false`` → bool."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
 
 
 def _seq(value: object) -> float:
