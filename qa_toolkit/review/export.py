@@ -1,0 +1,174 @@
+"""The grading workbook: a batch sheet, one sheet per conversation (masked transcript, the
+automatic results with evidence, a drop-down grade and a comment per criterion, grader and
+date), protected so only the input cells take typing, plus very hidden id sheets so the
+importer never parses the layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from qa_toolkit.atomic import atomic_path
+from qa_toolkit.excel import write_cell
+from qa_toolkit.privacy import mask_text
+from qa_toolkit.review.layout import (BATCH_SHEET, IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades,
+                                      grade_for_outcome)
+from qa_toolkit.rubric.model import Rubric
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+HEAD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CRITERIA_HEADER = ["板块 Section", "编号 Criterion", "名称 Name", "说明 Guidance", "自动结果 Auto", "自动得分 Auto pts",
+                   "证据 Evidence", "评分 Your grade", "备注 Comment"]
+GRADE_COL, COMMENT_COL = 8, 9
+GRADER_CELL, DATE_CELL = (3, 3), (4, 3)  # (row, col)
+UNLOCKED = Protection(locked=False)
+
+
+def _text(value, mask: bool):
+    return mask_text(value) if mask and isinstance(value, str) else value
+
+
+def _input(ws, row: int, col: int, value=None) -> None:
+    cell = write_cell(ws, row, col, value)
+    cell.protection = UNLOCKED
+    cell.fill = INPUT_FILL
+
+
+def _guidance(criterion) -> str:
+    guide = getattr(criterion.check, "guidance", "") or ""
+    return "\n".join(t for t in (criterion.description, guide) if t)
+
+
+def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
+                   results: pd.DataFrame, rubric: Rubric, *, mask: bool = True, prefill: bool = True) -> Workbook:
+    """The grading workbook for the manifest's conversations (in manifest order). Automatic
+    grades are pre-filled in the input cells (a grader confirms or changes them) unless
+    ``prefill`` is False; manual criteria start empty."""
+    wb = Workbook()
+    batch = wb.active
+    batch.title = BATCH_SHEET
+    ids = wb.create_sheet(IDS_SHEET)
+    ids.append(IDS_HEADER)
+    meta = wb.create_sheet(META_SHEET)
+    batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
+    for key, value in (("rubric_id", rubric.id), ("rubric_version", rubric.version), ("batch_id", batch_id),
+                       ("masked", str(mask))):
+        meta.append([key, value])
+    conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
+    msgs = messages.sort_values(["conversation_id", "seq"], kind="stable").groupby("conversation_id")
+    res = results.set_index(["conversation_id", "criterion_id"])
+    _batch_header(batch)
+    for n, row in enumerate(manifest.itertuples(index=False), start=1):
+        name = f"C{n:03d}"
+        cid = row.conversation_id
+        values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason, name]
+        for col, value in enumerate(values, start=1):
+            write_cell(batch, n + 3, col, _text(value, mask) if col == 7 else value)
+        batch.cell(n + 3, 8).hyperlink = f"#'{name}'!A1"
+        ws = wb.create_sheet(name)
+        _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
+                            msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
+                            res, rubric, ids, mask, prefill)
+    batch.protection.sheet = True
+    for sheet in (ids, meta):
+        sheet.sheet_state = "veryHidden"
+        sheet.protection.sheet = True
+    return wb
+
+
+def _batch_header(ws) -> None:
+    ws["A1"] = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
+    ws["A1"].font = Font(bold=True, size=13)
+    header = ["#", "会话 Conversation", "客服 Agent", "渠道 Channel", "周期 Period", "层 Stratum", "原因 Reason", "工作表 Sheet"]
+    for col, title in enumerate(header, start=1):
+        ws.cell(3, col, title).font = HEAD
+    for col, width in zip("ABCDEFGH", (5, 22, 12, 10, 12, 12, 48, 10)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A4"
+
+
+def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, ids, mask, prefill) -> None:
+    write_cell(ws, 1, 1, f"会话 Conversation {cid}").font = Font(bold=True, size=13)
+    facts = []
+    if conv is not None:
+        for key in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags"):
+            if key in conv.index:
+                facts.append(f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}")
+    write_cell(ws, 2, 1, "; ".join(str(f) for f in facts))
+    write_cell(ws, GRADER_CELL[0], 2, "质检员 Grader").font = HEAD
+    _input(ws, *GRADER_CELL)
+    write_cell(ws, DATE_CELL[0], 2, "日期 Date (YYYY-MM-DD)").font = HEAD
+    _input(ws, *DATE_CELL)
+    ws.cell(*DATE_CELL).number_format = "yyyy-mm-dd"
+    ids.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
+    ids.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
+    top = 6
+    for col, title in enumerate(CRITERIA_HEADER, start=1):
+        ws.cell(top, col, title).font = HEAD
+    validations: dict[tuple[str, ...], DataValidation] = {}
+    r = top
+    for section, criterion in rubric.criteria:
+        r += 1
+        auto = res.loc[(cid, criterion.id)] if (cid, criterion.id) in res.index else None
+        outcome = str(auto["outcome"]) if auto is not None else "review"
+        evidence = "" if auto is None else " · ".join(
+            str(_text(auto[k], mask)) for k in ("evidence_match", "evidence_text", "note") if pd.notna(auto[k]) and auto[k] != "")
+        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
+        row_values = [section.name, criterion.id, label, _guidance(criterion), outcome,
+                      None if auto is None or outcome in ("review", "na") else float(auto["points"]), evidence]
+        for col, value in enumerate(row_values, start=1):
+            write_cell(ws, r, col, value).alignment = WRAP
+        options = tuple(allowed_grades(criterion))
+        pre = grade_for_outcome(criterion, outcome, None if auto is None else auto["points"]) if prefill else None
+        _input(ws, r, GRADE_COL, pre)
+        _input(ws, r, COMMENT_COL)
+        ws.cell(r, COMMENT_COL).alignment = WRAP
+        if options not in validations:
+            dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
+                                showErrorMessage=True, errorTitle="评分 grade", error="请选择 choose: " + ", ".join(options))
+            ws.add_data_validation(dv)
+            validations[options] = dv
+        validations[options].add(ws.cell(r, GRADE_COL))
+        ids.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
+        ids.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
+    r += 2
+    write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript").font = HEAD
+    for col, title in enumerate(["#", "时间 Time", "角色 Role", "内容 Text"], start=1):
+        ws.cell(r + 1, col, title).font = HEAD
+    r += 1
+    for m in msgs.itertuples(index=False):
+        r += 1
+        ts = m.ts.strftime("%H:%M:%S") if pd.notna(m.ts) else ""
+        for col, value in enumerate([m.seq, ts, m.role, _text(m.text, mask)], start=1):
+            write_cell(ws, r, col, value)
+        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=9)
+        ws.cell(r, 4).alignment = WRAP
+    for col, width in zip(range(1, 10), (12, 14, 24, 36, 10, 9, 44, 14, 30)):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(top + 1, 1)
+    ws.protection.sheet = True
+
+
+def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
+                    results: pd.DataFrame, rubric: Rubric, dest: str | Path, **options) -> Path:
+    """Build the grading workbook and save it atomically to ``dest``."""
+    wb = build_workbook(manifest, conversations, messages, results, rubric, **options)
+    with atomic_path(dest) as tmp:
+        wb.save(tmp)
+    return Path(dest)
+
+
+def batch_frames(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The batch's conversations and messages, and the manifest ids missing from the data."""
+    ids = set(manifest["conversation_id"])
+    conv = conversations[conversations["conversation_id"].isin(ids)].reset_index(drop=True)
+    msgs = messages[messages["conversation_id"].isin(ids)].reset_index(drop=True)
+    missing = sorted(ids - set(conv["conversation_id"]))
+    return conv, msgs, missing

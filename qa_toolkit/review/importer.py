@@ -1,0 +1,250 @@
+"""Read graders' workbooks back: every input cell is validated (a bad value is a Problem
+naming file, sheet and cell), human grades override the automatic outcomes (which are kept
+beside them), and each grader's conversations are re-scored with the rubric arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from qa_toolkit.problems import Problem, ProblemLog
+from qa_toolkit.review.layout import IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades, parse_grade
+from qa_toolkit.rubric.model import Rubric
+
+#: grades.csv: one row per grader × conversation × criterion.
+GRADES: dict[str, str] = {
+    "grader": "string",
+    "graded_on": "string",  # YYYY-MM-DD or ""
+    "conversation_id": "string",
+    "agent_id": "string",
+    "channel": "string",
+    "section_id": "string",
+    "criterion_id": "string",
+    "critical": "boolean",
+    "auto_outcome": "string",  # what the rules said (review for manual items)
+    "auto_points": "float64",
+    "human_grade": "string",  # the cell as typed ("" when left empty)
+    "human_outcome": "string",  # "" when the grader gave no grade
+    "outcome": "string",  # final: human when given, else automatic
+    "points": "float64",
+    "max_points": "float64",
+    "comment": "string",
+    "total": "float64",  # the conversation's re-scored total for this grader
+    "source": "string",  # file[sheet]!cell of the grade
+}
+
+
+@dataclass
+class GradeCell:
+    conversation_id: str
+    criterion_id: str
+    sheet: str
+    cell: str
+    value: object
+    prefill: str
+    comment: str
+
+
+@dataclass
+class SheetGrades:
+    """What one grader entered on one conversation sheet."""
+
+    file: str
+    sheet: str
+    conversation_id: str
+    grader: str
+    graded_on: str
+    cells: list[GradeCell] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    grades: pd.DataFrame  # GRADES
+    scores: pd.DataFrame  # SCORES + grader, one row per grader × conversation
+    log: ProblemLog
+    sheets_read: int = 0
+    sheets_ungraded: int = 0
+
+
+def _cell_problem(file: str, sheet: str, cell: str, message: str, level: str = "error", field: str | None = None):
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    letters, row = coordinate_from_string(cell)
+    return Problem(file, f"{sheet}!{cell}: {message}", line=row, col=column_index_from_string(letters),
+                   field=field, level=level, code="grade", sheet=sheet)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _date_text(value) -> str | None:
+    """YYYY-MM-DD, or None when it is not a date."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], list[Problem], int]:
+    """Every graded conversation sheet of one workbook, the problems met, and how many sheets
+    were left untouched (no grader, nothing changed: reported, not an error)."""
+    from openpyxl import load_workbook
+
+    file = str(path)
+    try:
+        wb = load_workbook(path)
+    except Exception as err:  # openpyxl raises many types for a non-workbook
+        return [], [Problem(file, f"cannot open workbook: {err}", code="grade")], 0
+    if IDS_SHEET not in wb.sheetnames or META_SHEET not in wb.sheetnames:
+        return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
+    meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True) if r and r[0]}
+    if (meta.get("rubric_id"), str(meta.get("rubric_version"))) != (rubric.id, rubric.version):
+        return [], [Problem(file, f"workbook was made for rubric {meta.get('rubric_id')} {meta.get('rubric_version')}, "
+                                  f"not {rubric.id} {rubric.version}", code="grade")], 0
+    rows = list(wb[IDS_SHEET].iter_rows(values_only=True))
+    if not rows or list(rows[0][: len(IDS_HEADER)]) != IDS_HEADER:
+        return [], [Problem(file, "hidden id sheet is damaged", sheet=IDS_SHEET, code="grade")], 0
+    criteria = {c.id: c for _, c in rubric.criteria}
+    problems: list[Problem] = []
+    sheets: dict[str, SheetGrades] = {}
+    comments: dict[tuple[str, str], str] = {}
+    for sheet, cell, cid, crit, kind, prefill in (r[:6] for r in rows[1:]):
+        if sheet not in wb.sheetnames:
+            problems.append(Problem(file, f"sheet '{sheet}' is missing", sheet=sheet, code="grade"))
+            continue
+        value = wb[sheet][cell].value
+        sg = sheets.setdefault(sheet, SheetGrades(file, sheet, str(cid), "", ""))
+        if kind == "grader":
+            sg.grader = "" if _blank(value) else str(value).strip()
+        elif kind == "date":
+            if not _blank(value):
+                text = _date_text(value)
+                if text is None:
+                    problems.append(_cell_problem(file, sheet, cell, f"'{value}' is not a date (YYYY-MM-DD)", field="date"))
+                sg.graded_on = text or ""
+        elif crit not in criteria:
+            problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {rubric.id}"))
+        elif kind == "comment":
+            comments[(sheet, crit)] = "" if _blank(value) else str(value).strip()
+        else:
+            sg.cells.append(GradeCell(str(cid), crit, sheet, cell, value, prefill or "", ""))
+    graded, untouched = [], 0
+    for sheet, sg in sheets.items():
+        for gc in sg.cells:
+            gc.comment = comments.get((sheet, gc.criterion_id), "")
+        touched = any(_norm(gc.value) != gc.prefill or gc.comment for gc in sg.cells)
+        if not sg.grader:
+            if touched:
+                problems.append(_cell_problem(file, sheet, "C3", "grades given but the grader name is empty", field="grader"))
+            else:
+                untouched += 1
+            continue
+        for gc in sg.cells:
+            if not _blank(gc.value) and parse_grade(criteria[gc.criterion_id], gc.value) is None:
+                allowed = ", ".join(allowed_grades(criteria[gc.criterion_id]))
+                problems.append(_cell_problem(file, sheet, gc.cell, f"'{gc.value}' is not a grade for "
+                                              f"{gc.criterion_id} (allowed: {allowed})", field=gc.criterion_id))
+        graded.append(sg)
+    return graded, problems, untouched
+
+
+def _norm(value) -> str:
+    if _blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations: pd.DataFrame,
+                 rubric: Rubric) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """(GRADES, re-scored SCORES with a grader column, problems): human grades over the
+    automatic RESULTS; a criterion a grader left empty keeps its automatic outcome."""
+    from qa_toolkit.frames import conform
+    from qa_toolkit.scoring import aggregate_scores, outcome_points
+
+    criteria = {c.id: c for _, c in rubric.criteria}
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], str] = {}
+    conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
+    frames, score_parts = [], []
+    by_grader: dict[str, list[pd.DataFrame]] = {}
+    for sg in sheets:
+        key = (sg.grader, sg.conversation_id)
+        where = f"{sg.file}[{sg.sheet}]"
+        if key in seen:
+            problems.append(Problem(sg.file, f"{sg.grader} graded {sg.conversation_id} twice ({seen[key]} and {where})",
+                                    sheet=sg.sheet, code="grade"))
+            continue
+        seen[key] = where
+        auto = results[results["conversation_id"] == sg.conversation_id]
+        if auto.empty:
+            problems.append(Problem(sg.file, f"conversation {sg.conversation_id} is not in the data", sheet=sg.sheet,
+                                    code="grade"))
+            continue
+        cells = {gc.criterion_id: gc for gc in sg.cells}
+        out = auto.copy()
+        human_grade, human_outcome, comment, source, points = [], [], [], [], []
+        for crit_id, outcome, pts in zip(out["criterion_id"], out["outcome"], out["points"]):
+            gc = cells.get(crit_id)
+            parsed = parse_grade(criteria[crit_id], gc.value) if gc is not None and not _blank(gc.value) else None
+            human_grade.append(_norm(gc.value) if gc else "")
+            human_outcome.append(parsed[0] if parsed else "")
+            points.append(parsed[1] if parsed else None)
+            comment.append(gc.comment if gc else "")
+            source.append(f"{sg.file}[{sg.sheet}]!{gc.cell}" if gc else "")
+        out["auto_outcome"], out["auto_points"] = out["outcome"], out["points"]
+        out["human_grade"], out["human_outcome"], out["comment"], out["source"] = human_grade, human_outcome, comment, source
+        out["outcome"] = out["human_outcome"].where(out["human_outcome"] != "", out["auto_outcome"])
+        for crit_id, idx in out.groupby("criterion_id").groups.items():
+            p, m = outcome_points(criteria[crit_id], out.loc[idx, "outcome"])
+            out.loc[idx, "points"], out.loc[idx, "max_points"] = p, m
+        partial = pd.Series(points, index=out.index, dtype="float64")
+        out["points"] = partial.where(partial.notna(), out["points"])
+        out["grader"], out["graded_on"] = sg.grader, sg.graded_on
+        by_grader.setdefault(sg.grader, []).append(out)
+    for grader, parts in sorted(by_grader.items()):
+        res = pd.concat(parts, ignore_index=True)
+        ids = res["conversation_id"].unique()
+        scores = aggregate_scores(res, conv.loc[conv.index.intersection(ids)].reset_index(), rubric)
+        scores.insert(0, "grader", grader)
+        score_parts.append(scores)
+        res["total"] = res["conversation_id"].map(scores.set_index("conversation_id")["total"])
+        res["agent_id"] = res["conversation_id"].map(conv["agent_id"])
+        res["channel"] = res["conversation_id"].map(conv["channel"])
+        frames.append(res)
+    grades = conform(pd.concat(frames, ignore_index=True), GRADES)[list(GRADES)] if frames else \
+        conform(pd.DataFrame(columns=list(GRADES)), GRADES)
+    scores = pd.concat(score_parts, ignore_index=True) if score_parts else pd.DataFrame()
+    return grades, scores, problems
+
+
+def import_workbooks(paths: list[str | Path], results: pd.DataFrame, conversations: pd.DataFrame,
+                     rubric: Rubric) -> ImportResult:
+    """Read and validate every workbook, then merge and re-score (see ``merge_grades``).
+    The caller decides what errors mean; nothing invalid is used as a grade."""
+    log = ProblemLog()
+    sheets: list[SheetGrades] = []
+    untouched = 0
+    for path in paths:
+        graded, problems, skipped = read_workbook(path, rubric)
+        sheets.extend(graded)
+        log.extend(problems)
+        untouched += skipped
+        if skipped:
+            log.add(Problem(str(path), f"{skipped} conversation sheet(s) have no grader and no change: not graded",
+                            level="warning", code="ungraded"))
+    grades, scores, problems = merge_grades(sheets, results, conversations, rubric)
+    log.extend(problems)
+    log.records_read = len(sheets) + untouched
+    pending = grades[(grades["auto_outcome"] == "review") & (grades["human_outcome"] == "")]
+    for row in pending.itertuples(index=False):
+        log.add(Problem(row.source.split("[")[0] if row.source else "", f"{row.source}: {row.criterion_id} "
+                        f"still needs a grade (left as review)", level="warning", code="review"))
+    return ImportResult(grades, scores, log, len(sheets), untouched)

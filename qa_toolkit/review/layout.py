@@ -1,0 +1,61 @@
+"""What the grading workbook and its importer agree on: sheet names, the hidden id sheet,
+and the allowed grades per criterion scale.
+
+A grade is ``na`` or, per scale: binary ``pass``/``fail``; 3-point ``0``–``2``; 5-point
+``0``–``4``. A scale grade g of k earns g/k of a standard criterion's points; 0 is a fail,
+anything above 0 a pass. Bonus and deduction items are always graded pass/fail.
+"""
+
+from __future__ import annotations
+
+from qa_toolkit.rubric.model import Criterion
+
+BATCH_SHEET = "批次 Batch"
+IDS_SHEET = "_ids"  # very hidden: one row per input cell -> (conversation_id, criterion_id, field)
+META_SHEET = "_meta"  # very hidden: workbook facts (rubric id/version, batch id)
+IDS_HEADER = ["sheet", "cell", "conversation_id", "criterion_id", "field", "prefill"]
+STEPS = {"binary": 1, "3-point": 2, "5-point": 4}
+
+
+def grade_steps(criterion: Criterion) -> int:
+    """k of the criterion's 0..k scale (1 = pass/fail)."""
+    return STEPS[criterion.scale] if criterion.kind == "standard" else 1
+
+
+def allowed_grades(criterion: Criterion) -> list[str]:
+    """The drop-down values for ``criterion``."""
+    k = grade_steps(criterion)
+    return (["pass", "fail"] if k == 1 else [str(g) for g in range(k, -1, -1)]) + ["na"]
+
+
+def grade_for_outcome(criterion: Criterion, outcome: str, points: float | None = None) -> str | None:
+    """The drop-down value that says what an automatic outcome said (None for review)."""
+    if outcome == "na":
+        return "na"
+    if outcome not in ("pass", "fail"):
+        return None
+    k = grade_steps(criterion)
+    if k == 1:
+        return outcome
+    if outcome == "fail":
+        return "0"
+    share = 1.0 if points is None else max(0.0, min(1.0, float(points) / float(criterion.points)))
+    return str(int(round(share * k)))
+
+
+def parse_grade(criterion: Criterion, value) -> tuple[str, float | None] | None:
+    """(outcome, points or None for the rubric default) for a cell value; None when invalid."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip().lower()
+    aliases = {"通过": "pass", "不通过": "fail", "不适用": "na", "n/a": "na"}
+    text = aliases.get(text, text)
+    if text not in allowed_grades(criterion):
+        return None
+    if text == "na":
+        return "na", None
+    k = grade_steps(criterion)
+    if k == 1:
+        return text, None
+    g = int(text)
+    return ("pass" if g > 0 else "fail"), float(criterion.points) * g / k
