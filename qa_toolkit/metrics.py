@@ -11,7 +11,8 @@ drag an agent down. Efficiency and outcome come from every conversation in the d
 never weighted.
 
 The 95 % interval of an agent's mean QA score is a t-interval; with weights the standard
-error is the Hájek linearisation, which reduces to s/√n when all weights are equal.
+error is the Hájek linearisation (``qa_toolkit.weighting``), which reduces to s/√n when all
+weights are equal.
 Agents with fewer than ``min_graded`` graded conversations get no rank ("not enough data").
 """
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import SECTION_PREFIX
+from qa_toolkit.weighting import hajek_mean
 
 ALL = "__all__"  #: the team key of the row that summarises every agent
 NO_TEAM = "__none__"  #: the team key of agents the roster does not list
@@ -73,7 +75,7 @@ SUMMARY: dict[str, str] = {
     "qa_mean": "float64",  # weighted when the scores come from a targeted sample
     "qa_median": "float64",
     "qa_std": "float64",
-    "ci_low": "float64",  # 95 % t-interval of qa_mean
+    "ci_low": "float64",  # 95 % t-interval of qa_mean, clipped to the 0-100 score range
     "ci_high": "float64",
     "critical_failures": "Int64",
     "n_review": "Int64",
@@ -323,39 +325,16 @@ def _typed(df: pd.DataFrame, contract: Mapping[str, str]) -> pd.DataFrame:
     return out
 
 
-def _hajek_mean_se(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Hájek mean and its linearised standard error (with-replacement approximation)."""
-    n = len(y)
-    mean = float(np.sum(w * y) / np.sum(w))
-    if n < 2:
-        return mean, np.nan
-    var = n / (n - 1) * np.sum(w**2 * (y - mean) ** 2) / np.sum(w) ** 2
-    return mean, float(np.sqrt(var))
-
-
 def mean_ci(values: pd.Series, weights: pd.Series | None = None, level: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high): a t-interval with n-1 degrees of freedom. With weights the mean is
-    Hájek's and the standard error its linearisation (s/√n when the weights are equal)."""
-    from scipy import stats
-
-    mask = values.notna()
-    y = values[mask].to_numpy(dtype="float64")
-    w = np.ones_like(y) if weights is None else weights[mask].to_numpy(dtype="float64")
-    n = len(y)
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    mean, se = _hajek_mean_se(y, w)
-    if n < 2 or not np.isfinite(se):
-        return mean, np.nan, np.nan
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * se
-    return mean, mean - half, mean + half
+    """(mean, low, high): Hájek mean with a t-interval (``qa_toolkit.weighting``); equal
+    weights give the plain mean ± t·s/√n."""
+    prob = None if weights is None else 1.0 / weights.to_numpy(dtype="float64")
+    est = hajek_mean(values.to_numpy(dtype="float64", na_value=np.nan), prob, level)
+    return est.mean, est.low, est.high
 
 
 def _wmean(values: pd.Series, weights: pd.Series) -> float:
-    mask = values.notna()
-    if not mask.any():
-        return np.nan
-    return float(np.average(values[mask].astype("float64"), weights=weights[mask].astype("float64")))
+    return mean_ci(values, weights)[0]
 
 
 def _rate(flags: pd.Series) -> float:
@@ -366,6 +345,7 @@ def _rate(flags: pd.Series) -> float:
 def _summary_row(g: pd.DataFrame, sections: Sequence[str]) -> dict:
     scored = g[g["scored"]]
     mean, low, high = mean_ci(scored["total"], scored["weight"])
+    low, high = max(low, 0.0), min(high, 100.0)  # NaN stays NaN: max/min keep the first argument
     n_resp = g["n_responses"].sum()
     row = {
         "n_conversations": len(g),

@@ -16,8 +16,8 @@ def T(s):
     return pd.Timestamp(s, tz=TZ)
 
 
-@pytest.fixture()
-def data():
+def make_frames():
+    """conversations, messages, scores, results, roster of a small hand-checked fixture."""
     conv = frames.conform(pd.DataFrame({
         "conversation_id": ["c1", "c2", "c3", "c4"],
         "channel": ["chat", "chat", "email", "chat"],
@@ -54,6 +54,11 @@ def data():
         "evidence_match": [None, None, None, None, "6222"], "note": [None] * 5}), frames.RESULTS)
     roster = pd.DataFrame({"agent_id": ["a1", "a2"], "name": ["张三", "李四"], "team": ["T1", "T1"]})
     return conv, msgs, scores, results, roster
+
+
+@pytest.fixture()
+def data():
+    return make_frames()
 
 
 def test_efficiency_by_hand(data):

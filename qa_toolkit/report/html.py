@@ -1,0 +1,129 @@
+"""The HTML report: ``index.html`` (team overview) and ``agents/<id>.html`` (one review page per
+agent), rendered with jinja2 from ``templates/`` with autoescape on. Self-contained: inline CSS,
+inline SVG charts, no script, a CSP that forbids anything else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from qa_toolkit.atomic import write_text
+from qa_toolkit.metrics import ALL, NO_TEAM, SCORE_BIN_LABELS
+from qa_toolkit.report import charts, view
+from qa_toolkit.report.view import ReportInput
+
+
+def highlight(text, match) -> Markup:
+    """``text`` escaped, with each occurrence of ``match`` wrapped in ``<mark>``."""
+    if view.is_missing(text) or not text:
+        return Markup("")
+    text = str(text)
+    if view.is_missing(match) or not str(match).strip() or str(match) not in text:
+        return escape(text)
+    return Markup("<mark>{}</mark>").format(str(match)).join(escape(part) for part in text.split(str(match)))
+
+
+def environment():
+    """A jinja2 environment over the shipped templates, autoescaping everything."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from qa_toolkit.resources import templates_dir
+
+    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = view.fmt
+    env.filters["highlight"] = highlight
+    env.filters["missing"] = view.is_missing
+    return env
+
+
+def _base_context(rep: ReportInput) -> dict:
+    return {"t": rep.t, "lang": rep.lang, "rubric_label": rep.rubric_label, "generated": rep.generated,
+            "mask": rep.mask, "weighted": rep.metrics.weighted, "min_graded": rep.metrics.options.min_graded}
+
+
+def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
+    m, t = rep.metrics, rep.t
+    overall = m.teams.set_index("team").loc[ALL]
+    trends = m.agent_trend.sort_values("period")
+    leaderboard = []
+    for a in m.agents.itertuples(index=False):
+        values = trends.loc[trends["agent_id"] == a.agent_id, "qa_mean"].tolist()
+        leaderboard.append({"row": a, "page": pages.get(a.agent_id),
+                            "team": view.team_name(rep, a.team),
+                            "spark": Markup(charts.sparkline(values, title=f"{a.agent_id} {t['trend']}"))})
+    teams = [{"name": view.team_name(rep, r.team), "row": r} for r in m.teams.itertuples(index=False)]
+    heat = [{"agent": a, "cells": [a[f"section_{s}"] for s in m.sections]} for _, a in m.agents.iterrows()]
+    dist = m.distribution[(m.distribution["level"] == "team") & (m.distribution["key"] == ALL)]
+    bins = dist[dist["kind"] == "score_bin"].set_index("value")["n"]
+    csat = dist[dist["kind"] == "csat"].set_index("value")["n"]
+    series = view.team_trend(rep)
+    return {
+        **_base_context(rep),
+        "overall": overall,
+        "kpis": [(t[k], kind, overall[k]) for k, kind in view.KPIS],
+        "leaderboard": leaderboard,
+        "teams": teams,
+        "sections": [view.section_name(rep, s) for s in m.sections],
+        "heat": heat,
+        "score_hist": Markup(charts.histogram(SCORE_BIN_LABELS, [int(bins.get(b, 0)) for b in SCORE_BIN_LABELS],
+                                              title=t["distribution"])),
+        "csat_hist": Markup(charts.histogram([str(i) for i in range(1, 6)],
+                                             [int(csat.get(str(i), 0)) for i in range(1, 6)],
+                                             title=t["csat_distribution"])),
+        "trend_chart": Markup(charts.line_chart([p["period"] for p in series],
+                                                [(t["all_agents"], [p["value"] for p in series])],
+                                                title=t["trend"])),
+        "findings": view.findings(rep).head(50),
+        "agent_names": m.agents.set_index("agent_id")["agent_name"].to_dict(),
+        "pages": pages,
+    }
+
+
+def _agent_context(rep: ReportInput, agent_id: str) -> dict:
+    m, t = rep.metrics, rep.t
+    agent = m.agent(agent_id)
+    team_key = agent["team"] if agent["team"] != NO_TEAM else ALL
+    sections = view.section_rows(rep, agent_id)
+    trend = view.trend(rep, agent_id)
+    found = view.findings(rep, agent_id)
+    ex = view.exemplars(rep, agent_id)
+    scripts = view.transcripts(rep, ex["conversation_id"].tolist())
+    trend_title = t["trend"] if m.options.period == "week" else t["trend_month"]
+    return {
+        **_base_context(rep),
+        "agent_id": agent_id,
+        "agent": agent,
+        "team_name": view.team_name(rep, team_key),
+        "kpis": view.kpi_rows(rep, agent_id),
+        "sections": sections,
+        "section_chart": Markup(charts.bar_chart([s["name"] for s in sections], [s["agent"] for s in sections],
+                                                 [s["team"] for s in sections],
+                                                 names=(agent["agent_name"], view.team_name(rep, team_key)),
+                                                 title=t["sections"])) if sections else "",
+        "trend": trend,
+        "trend_title": trend_title,
+        "trend_chart": Markup(charts.line_chart([p["period"] for p in trend],
+                                                [(agent["agent_name"], [p["agent"] for p in trend]),
+                                                 (view.team_name(rep, team_key), [p["team"] for p in trend])],
+                                                title=trend_title)) if trend else "",
+        "weakest": view.weakest(rep, agent_id),
+        "findings": found,
+        "exemplars": [{"row": e, "messages": scripts.get(e.conversation_id, [])} for e in ex.itertuples()],
+    }
+
+
+def write_html(rep: ReportInput, out_dir: str | os.PathLike) -> list[Path]:
+    """Write ``index.html`` and ``agents/<id>.html`` atomically; returns the paths."""
+    out_dir = Path(out_dir)
+    env = environment()
+    ids = view.agent_ids(rep)
+    pages = {a: f"agents/{stem}.html" for a, stem in view.page_names(ids).items()}
+    written = [write_text(out_dir / "index.html", env.get_template("index.html.j2").render(
+        _index_context(rep, pages)))]
+    agent_template = env.get_template("agent.html.j2")
+    for agent_id in ids:
+        written.append(write_text(out_dir / pages[agent_id], agent_template.render(_agent_context(rep, agent_id))))
+    return written

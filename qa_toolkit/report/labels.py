@@ -1,0 +1,114 @@
+"""Report labels in Chinese and English; the default language follows the rubric's."""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    # key: (zh, en)
+    "title": ("客服质检报告", "Customer service QA report"),
+    "team_report": ("团队质检总览", "Team QA overview"),
+    "agent_report": ("客服个人质检报告", "Agent QA review"),
+    "summary_sheet": ("团队汇总", "Team summary"),
+    "conversations_sheet": ("会话明细", "Conversations"),
+    "leaderboard": ("排行榜", "Leaderboard"),
+    "team_averages": ("团队平均", "Team averages"),
+    "heatmap": ("维度得分热力图（客服 × 维度）", "Section scores heat map (agent × section)"),
+    "period": ("统计周期", "Period"),
+    "generated": ("生成时间", "Generated"),
+    "rubric": ("评分表", "Rubric"),
+    "weighted_note": ("质检得分按抽样概率倒数加权", "QA scores weighted by inverse inclusion probability"),
+    "rank": ("排名", "Rank"),
+    "agent": ("客服", "Agent"),
+    "agent_id": ("工号", "Agent ID"),
+    "team": ("团队", "Team"),
+    "all_agents": ("全部客服", "All agents"),
+    "no_team": ("未分组", "No team"),
+    "n_conversations": ("会话数", "Conversations"),
+    "n_graded": ("质检数", "Graded"),
+    "qa_mean": ("质检均分", "QA score"),
+    "qa_median": ("中位数", "Median"),
+    "qa_std": ("标准差", "Std dev"),
+    "ci": ("95% 置信区间", "95% CI"),
+    "ci_low": ("置信下限", "CI low"),
+    "ci_high": ("置信上限", "CI high"),
+    "critical_failures": ("一票否决", "Critical failures"),
+    "n_review": ("待人工复核", "Awaiting review"),
+    "frt_mean_s": ("首次响应(秒)", "First response (s)"),
+    "art_mean_s": ("平均响应(秒)", "Avg response (s)"),
+    "handle_mean_s": ("平均处理时长(秒)", "Avg handle time (s)"),
+    "sla_rate": ("SLA 达标率", "Within SLA"),
+    "transfer_rate": ("转接率", "Transfer rate"),
+    "csat_mean": ("满意度均值", "CSAT"),
+    "csat_n": ("满意度样本", "CSAT responses"),
+    "complaint_rate": ("投诉率", "Complaint rate"),
+    "escalation_rate": ("升级率", "Escalation rate"),
+    "fcr_rate": ("首次解决率", "First-contact resolution"),
+    "risk_flags": ("风险会话", "Risk flags"),
+    "not_enough_data": ("样本不足", "not enough data"),
+    "kpis": ("关键指标（个人 vs 团队）", "KPIs (agent vs team)"),
+    "kpi": ("指标", "KPI"),
+    "value": ("个人", "Agent"),
+    "team_value": ("团队", "Team"),
+    "diff": ("差值", "Difference"),
+    "sections": ("各维度得分", "Section scores"),
+    "section": ("维度", "Section"),
+    "trend": ("周度趋势", "Weekly trend"),
+    "trend_month": ("月度趋势", "Monthly trend"),
+    "weakest": ("辅导重点（低于团队最多的评分项）", "Coaching focus (criteria furthest below team)"),
+    "criterion": ("评分项", "Criterion"),
+    "pass_rate": ("通过率", "Pass rate"),
+    "team_pass_rate": ("团队通过率", "Team pass rate"),
+    "gap": ("差距", "Gap"),
+    "n_fail": ("不通过次数", "Failures"),
+    "n_pass": ("通过次数", "Passes"),
+    "findings": ("风险与一票否决会话", "Flagged and critical sessions"),
+    "kind": ("类型", "Type"),
+    "kind_critical": ("一票否决", "Critical failure"),
+    "kind_risk": ("风险预警", "Risk flag"),
+    "evidence": ("证据", "Evidence"),
+    "note": ("说明", "Note"),
+    "transcript": ("对话记录", "Transcript"),
+    "open_transcript": ("查看对话", "open transcript"),
+    "exemplars": ("标杆案例", "Excellent sessions (标杆案例)"),
+    "conversation": ("会话", "Conversation"),
+    "channel": ("渠道", "Channel"),
+    "started_at": ("开始时间", "Started"),
+    "total": ("得分", "Score"),
+    "band": ("等级", "Band"),
+    "csat": ("满意度", "CSAT"),
+    "complaint": ("投诉", "Complaint"),
+    "escalated": ("升级", "Escalated"),
+    "risk_score": ("风险分", "Risk score"),
+    "sampled": ("抽检", "Sampled"),
+    "stratum": ("抽样层", "Stratum"),
+    "frt_s": ("首次响应(秒)", "First response (s)"),
+    "handle_s": ("处理时长(秒)", "Handle time (s)"),
+    "critical_criteria": ("否决项", "Critical criteria"),
+    "none": ("无", "none"),
+    "distribution": ("得分分布", "Score distribution"),
+    "csat_distribution": ("满意度分布", "CSAT distribution"),
+    "agents": ("客服个人报告", "Agent reports"),
+    "quality": ("质量", "Quality"),
+    "efficiency": ("效率", "Efficiency"),
+    "outcome": ("结果", "Outcome"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "masked_note": ("客户个人信息已脱敏", "Customer personal data masked"),
+    "unmasked_note": ("注意：未脱敏，含客户个人信息", "Warning: NOT masked, contains personal data"),
+    "back": ("返回团队总览", "Back to team overview"),
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """All labels in ``lang`` (zh or en)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown report language '{lang}' (zh or en)")
+    idx = LANGUAGES.index(lang)
+    return {key: pair[idx] for key, pair in _LABELS.items()}
+
+
+def language_for(rubric_language: str | None) -> str:
+    """The report language for a rubric language such as ``zh-CN`` or ``en``; zh otherwise."""
+    code = (rubric_language or "zh").lower()
+    return "en" if code.startswith("en") else "zh"

@@ -1,0 +1,201 @@
+"""What both report formats show, picked from the metrics frames (never recomputed): KPI rows,
+section rows, trends, coaching focus, findings, exemplars and masked transcripts."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from qa_toolkit.metrics import ALL, NO_TEAM, Metrics
+from qa_toolkit.report.labels import labels
+
+#: (metric column, kind) shown as KPIs, in order. kind decides the number format.
+KPIS: tuple[tuple[str, str], ...] = (
+    ("qa_mean", "score"), ("n_graded", "int"), ("critical_failures", "int"), ("n_review", "int"),
+    ("frt_mean_s", "seconds"), ("art_mean_s", "seconds"), ("handle_mean_s", "seconds"), ("sla_rate", "rate"),
+    ("transfer_rate", "rate"), ("csat_mean", "csat"), ("complaint_rate", "rate"), ("escalation_rate", "rate"),
+    ("fcr_rate", "rate"), ("risk_flags", "int"), ("n_conversations", "int"),
+)
+#: For KPIs where lower is better the difference to team is judged the other way round.
+LOWER_IS_BETTER = {"critical_failures", "frt_mean_s", "art_mean_s", "handle_mean_s", "transfer_rate",
+                   "complaint_rate", "escalation_rate", "risk_flags"}
+EXCEL_FORMATS = {"score": "0.0", "int": "0", "seconds": "0", "rate": "0.0%", "csat": "0.00"}
+
+
+@dataclass
+class ReportInput:
+    """Everything a report renders. ``agents`` limits which agents get a page (default all);
+    team figures always cover everyone."""
+
+    metrics: Metrics
+    messages: pd.DataFrame
+    lang: str = "zh"
+    mask: bool = True
+    agents: Sequence[str] | None = None
+    section_names: Mapping[str, str] = field(default_factory=dict)
+    criterion_names: Mapping[str, str] = field(default_factory=dict)
+    rubric_label: str = ""
+    generated: str = ""
+
+    @property
+    def t(self) -> dict[str, str]:
+        return labels(self.lang)
+
+
+def is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def fmt(value, kind: str) -> str:
+    """A number as a person reads it (HTML); missing values as an en dash."""
+    if is_missing(value):
+        return "–"
+    if kind == "rate":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "score":
+        return f"{float(value):.1f}"
+    if kind == "csat":
+        return f"{float(value):.2f}"
+    return f"{float(value):.0f}"
+
+
+def display_width(text: str) -> int:
+    """Columns a text needs in a spreadsheet: CJK (wide) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def masker(rep: ReportInput):
+    """``mask_text`` unless the report was asked for unmasked text."""
+    if not rep.mask:
+        return lambda text: text
+    from qa_toolkit.privacy import mask_text
+
+    return mask_text
+
+
+def team_name(rep: ReportInput, team: str) -> str:
+    return {ALL: rep.t["all_agents"], NO_TEAM: rep.t["no_team"]}.get(team, team)
+
+
+def section_name(rep: ReportInput, section_id: str) -> str:
+    return rep.section_names.get(section_id, section_id)
+
+
+def criterion_name(rep: ReportInput, criterion_id: str) -> str:
+    return rep.criterion_names.get(criterion_id, criterion_id)
+
+
+def agent_ids(rep: ReportInput) -> list[str]:
+    """Agents that get a page, in leaderboard order."""
+    ids = rep.metrics.agents["agent_id"].tolist()
+    return [a for a in ids if rep.agents is None or a in set(rep.agents)]
+
+
+def page_names(ids: Sequence[str]) -> dict[str, str]:
+    """A safe, unique file or sheet stem per agent id."""
+    out, used = {}, set()
+    for agent in ids:
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", agent)[:28] or "agent"
+        candidate, n = stem, 1
+        while candidate.lower() in used:
+            n += 1
+            candidate = f"{stem}~{n}"
+        used.add(candidate.lower())
+        out[agent] = candidate
+    return out
+
+
+def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
+    """KPI, agent value, team value, difference and whether the agent is better (or None)."""
+    agent, team = rep.metrics.agent(agent_id), rep.metrics.team_of(agent_id)
+    rows = []
+    for key, kind in KPIS:
+        a, t = agent[key], team[key]
+        diff = None if is_missing(a) or is_missing(t) or key in ("n_graded", "n_conversations", "n_review") \
+            else float(a) - float(t)
+        better = None if diff is None or abs(diff) < 1e-9 else (diff < 0) == (key in LOWER_IS_BETTER)
+        rows.append({"key": key, "kind": kind, "label": rep.t[key], "agent": a, "team": t, "diff": diff,
+                     "better": better})
+    return rows
+
+
+def section_rows(rep: ReportInput, agent_id: str) -> list[dict]:
+    agent, team = rep.metrics.agent(agent_id), rep.metrics.team_of(agent_id)
+    return [{"id": s, "name": section_name(rep, s), "agent": agent[f"section_{s}"], "team": team[f"section_{s}"]}
+            for s in rep.metrics.sections]
+
+
+def trend(rep: ReportInput, agent_id: str) -> list[dict]:
+    """Per period: the agent's and the team's QA mean and graded count."""
+    m = rep.metrics
+    mine = m.agent_trend[m.agent_trend["agent_id"] == agent_id].set_index("period")
+    team_key = m.agent(agent_id)["team"]
+    team_key = ALL if team_key == NO_TEAM else team_key
+    team = m.team_trend[m.team_trend["team"] == team_key].set_index("period")
+    periods = sorted(p for p in set(mine.index) | set(team.index) if not is_missing(p))
+    return [{"period": p,
+             "agent": mine["qa_mean"].get(p, float("nan")),
+             "n_graded": mine["n_graded"].get(p, 0),
+             "team": team["qa_mean"].get(p, float("nan"))} for p in periods]
+
+
+def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
+    tt = rep.metrics.team_trend
+    rows = tt[(tt["team"] == team_key) & tt["period"].notna()].sort_values("period")
+    return [{"period": r.period, "value": r.qa_mean, "n_graded": r.n_graded} for r in rows.itertuples()]
+
+
+def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
+    """Coaching focus: the agent's failed criteria furthest below the team's pass rate."""
+    crit = rep.metrics.agent_criteria
+    rows = crit[(crit["agent_id"] == agent_id) & (crit["n_fail"] > 0) & crit["pass_rate"].notna()]
+    rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False]).head(n).copy()
+    rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
+    rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
+    return rows.reset_index(drop=True)
+
+
+def findings(rep: ReportInput, agent_id: str | None = None) -> pd.DataFrame:
+    """Critical and risk sessions with masked evidence (and the match masked alike)."""
+    f = rep.metrics.findings
+    rows = (f if agent_id is None else f[f["agent_id"] == agent_id]).copy()
+    mask = masker(rep)
+    for col in ("evidence_text", "evidence_match"):
+        rows[col] = rows[col].map(lambda v: None if is_missing(v) else mask(str(v)))
+    rows["kind_label"] = rows["kind"].map(lambda k: rep.t.get(f"kind_{k}", k))
+    rows["criterion_name"] = rows["criterion_id"].map(lambda c: "" if is_missing(c) else criterion_name(rep, c))
+    return rows.reset_index(drop=True)
+
+
+def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:
+    ex = rep.metrics.exemplars
+    return ex[ex["agent_id"] == agent_id].reset_index(drop=True)
+
+
+def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, list[dict]]:
+    """Masked messages per conversation: role, time (HH:MM:SS) and text."""
+    msgs = rep.messages[rep.messages["conversation_id"].isin(set(conversation_ids))].sort_values(
+        ["conversation_id", "seq"])
+    mask = masker(rep)
+    out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
+    for r in msgs.itertuples(index=False):
+        out[r.conversation_id].append({
+            "seq": r.seq, "role": r.role,
+            "time": "" if is_missing(r.ts) else r.ts.strftime("%H:%M:%S"),
+            "text": "" if is_missing(r.text) else mask(str(r.text)),
+        })
+    return out
+
+
+def transcript_text(lines: list[dict], limit: int = 4000) -> str:
+    """A transcript as one cell of text, ``[time] role: text`` per line."""
+    text = "\n".join(f"[{m['time']}] {m['role']}: {m['text']}" if m["time"] else f"{m['role']}: {m['text']}"
+                     for m in lines)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,330 @@
+"""The Excel report (openpyxl): a team summary sheet, one sheet per agent and a conversations
+sheet, with native charts, conditional formatting, frozen headers and filters.
+
+Every cell goes through ``qa_toolkit.excel.write_cell`` so customer text never becomes a
+formula; customer text is masked unless the report input says otherwise."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from qa_toolkit.atomic import atomic_path
+from qa_toolkit.excel import write_cell
+from qa_toolkit.metrics import ALL, NO_TEAM
+from qa_toolkit.report import view
+from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
+
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+TITLE_FONT = Font(bold=True, size=14)
+HEADING_FONT = Font(bold=True, size=12, color="1F4E79")
+BOLD = Font(bold=True)
+BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
+GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
+THIN = Border(bottom=Side(style="thin", color="999999"))
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+MAX_WIDTH = 60
+
+
+class _Sheet:
+    """A worksheet plus the widest text seen per column, to size columns for CJK text."""
+
+    def __init__(self, ws: Worksheet):
+        self.ws = ws
+        self.widths: dict[int, int] = {}
+
+    def put(self, row: int, col: int, value, number_format: str | None = None, font: Font | None = None):
+        cell = write_cell(self.ws, row, col, value)
+        if number_format and not isinstance(cell.value, str):
+            cell.number_format = number_format
+        if font:
+            cell.font = font
+        shown = cell.value
+        text = shown.split("\n")[0] if isinstance(shown, str) else ("0000-00-00 00:00" if hasattr(shown, "year")
+                                                                     else f"{shown:.2f}" if isinstance(shown, float)
+                                                                     else str(shown or ""))
+        self.widths[col] = max(self.widths.get(col, 6), min(view.display_width(text) + 2, MAX_WIDTH))
+        return cell
+
+    def heading(self, row: int, text: str) -> int:
+        self.put(row, 1, text, font=HEADING_FONT)
+        return row + 1
+
+    def table(self, row: int, headers: Sequence[str], rows: Sequence[Sequence], formats: Sequence[str | None] = (),
+              col: int = 1) -> int:
+        """Header + rows from ``row``; returns the first free row after a blank line."""
+        for j, h in enumerate(headers):
+            c = self.put(row, col + j, h, font=BOLD)
+            c.fill, c.border = HEADER_FILL, THIN
+            c.alignment = Alignment(wrap_text=True, vertical="center")
+        for i, values in enumerate(rows, start=1):
+            for j, v in enumerate(values):
+                fmt = formats[j] if j < len(formats) else None
+                self.put(row + i, col + j, v, number_format=fmt)
+        return row + len(rows) + 2
+
+    def fit_columns(self, fixed: dict[int, int] | None = None) -> None:
+        for col, width in {**self.widths, **(fixed or {})}.items():
+            self.ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _num(v):
+    return None if view.is_missing(v) else float(v)
+
+
+def _sheet_title(wb: Workbook, text: str) -> str:
+    title = re.sub(r"[\[\]:*?/\\']", "_", text)[:31] or "sheet"
+    base, n = title, 1
+    while title in wb.sheetnames:
+        n += 1
+        title = f"{base[:27]}~{n}"
+    return title
+
+
+def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
+    t, m = rep.t, rep.metrics
+    ws = sheet.ws
+    sheet.put(1, 1, t["team_report"], font=TITLE_FONT)
+    sheet.put(2, 1, f"{t['rubric']}: {rep.rubric_label}   {t['generated']}: {rep.generated}   "
+                    f"{t['masked_note'] if rep.mask else t['unmasked_note']}"
+                    + (f"   {t['weighted_note']}" if m.weighted else ""))
+    row = sheet.heading(4, t["leaderboard"])
+    header_row = row
+    cols = [("rank", None), ("agent_id", None), ("agent", None), ("team", None), ("n_graded", "0"),
+            ("qa_mean", "0.0"), ("ci_low", "0.0"), ("ci_high", "0.0"), ("critical_failures", "0"),
+            ("sla_rate", "0.0%"), ("frt_mean_s", "0"), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
+            ("fcr_rate", "0.0%"), ("risk_flags", "0")]
+    rows = []
+    for a in m.agents.itertuples(index=False):
+        rank = int(a.rank) if a.enough_data else t["not_enough_data"]
+        rows.append([rank, a.agent_id, a.agent_name, view.team_name(rep, a.team), a.n_graded,
+                     _num(a.qa_mean), _num(a.ci_low), _num(a.ci_high), a.critical_failures, _num(a.sla_rate),
+                     _num(a.frt_mean_s), _num(a.csat_mean), _num(a.complaint_rate), _num(a.fcr_rate), a.risk_flags])
+    next_row = sheet.table(row, [t.get(k, k) for k, _ in cols], rows, [f for _, f in cols])
+    last = header_row + len(rows)
+    if rows:
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{last}"
+        ws.conditional_formatting.add(f"F{header_row + 1}:F{last}", ColorScaleRule(
+            start_type="num", start_value=60, start_color="F8696B", mid_type="num", mid_value=80,
+            mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B"))
+        ws.conditional_formatting.add(f"I{header_row + 1}:I{last}",
+                                      CellIsRule(operator="greaterThan", formula=["0"], fill=BAD_FILL))
+        ws.conditional_formatting.add(f"J{header_row + 1}:J{last}", DataBarRule(
+            start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5"))
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=4)
+
+    row = sheet.heading(next_row, t["team_averages"])
+    team_cols = [("team", None), ("n_conversations", "0"), ("n_graded", "0"), ("qa_mean", "0.0"),
+                 ("critical_failures", "0"), ("sla_rate", "0.0%"), ("frt_mean_s", "0"), ("art_mean_s", "0"),
+                 ("handle_mean_s", "0"), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
+                 ("escalation_rate", "0.0%"), ("fcr_rate", "0.0%"), ("transfer_rate", "0.0%"), ("risk_flags", "0")]
+    team_rows = [[view.team_name(rep, r["team"])] + [r[k] if f == "0" else _num(r[k]) for k, f in team_cols[1:]]
+                 for _, r in m.teams.iterrows()]
+    row = sheet.table(row, [t.get(k, k) for k, _ in team_cols], team_rows, [f for _, f in team_cols])
+
+    if m.sections:
+        row = sheet.heading(row, t["heatmap"])
+        heads = [t["agent_id"], t["agent"]] + [view.section_name(rep, s) for s in m.sections]
+        data = [[a["agent_id"], a["agent_name"]] + [_num(a[f"section_{s}"]) for s in m.sections]
+                for _, a in m.agents.iterrows()]
+        end = sheet.table(row, heads, data, [None, None] + ["0.0"] * len(m.sections))
+        if data:
+            rng = f"C{row + 1}:{get_column_letter(2 + len(m.sections))}{row + len(data)}"
+            ws.conditional_formatting.add(rng, ColorScaleRule(
+                start_type="num", start_value=50, start_color="F8696B", mid_type="num", mid_value=80,
+                mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B"))
+        row = end
+    sheet.fit_columns({1: max(sheet.widths.get(1, 8), 10)})
+    ws.column_dimensions["A"].width = 14
+
+
+def _link(cell, sheet_title: str, row: int) -> None:
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet_title}'!A{row}", display=str(cell.value))
+    cell.style = "Hyperlink"
+
+
+def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str | None,
+                 conv_rows: dict[str, int]) -> None:
+    t, m = rep.t, rep.metrics
+    ws = sheet.ws
+    agent = m.agent(agent_id)
+    team_label = view.team_name(rep, agent["team"] if agent["team"] != NO_TEAM else ALL)
+    sheet.put(1, 1, f"{t['agent_report']}: {agent['agent_name']} ({agent_id})", font=TITLE_FONT)
+    rank = int(agent["rank"]) if agent["enough_data"] else t["not_enough_data"]
+    ci = (f"{agent['ci_low']:.1f} – {agent['ci_high']:.1f}" if not view.is_missing(agent["ci_low"]) else "–")
+    sheet.put(2, 1, f"{t['team']}: {team_label}   {t['rank']}: {rank}   {t['ci']}: {ci}   "
+                    f"{t['rubric']}: {rep.rubric_label}")
+
+    row = sheet.heading(4, t["kpis"])
+    kpis = view.kpi_rows(rep, agent_id)
+    kpi_start = row + 1
+    row = sheet.table(row, [t["kpi"], t["value"], t["team_value"], t["diff"]],
+                      [[k["label"], _num(k["agent"]), _num(k["team"]), k["diff"]] for k in kpis])
+    for i, k in enumerate(kpis):
+        fmt = EXCEL_FORMATS[k["kind"]]
+        for col in (2, 3, 4):
+            ws.cell(row=kpi_start + i, column=col).number_format = fmt
+        if k["better"] is not None:
+            ws.cell(row=kpi_start + i, column=4).fill = GOOD_FILL if k["better"] else BAD_FILL
+
+    sections = view.section_rows(rep, agent_id)
+    sec_head = row
+    row = sheet.heading(row, t["sections"])
+    row = sheet.table(row, [t["section"], t["value"], t["team_value"]],
+                      [[s["name"], _num(s["agent"]), _num(s["team"])] for s in sections], [None, "0.0", "0.0"])
+    if sections:
+        chart = BarChart()
+        chart.type, chart.style, chart.title = "bar", 10, t["sections"]
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
+        chart.y_axis.title = t["total"]
+        data = Reference(ws, min_col=2, max_col=3, min_row=sec_head + 1, max_row=sec_head + 1 + len(sections))
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=sec_head + 2, max_row=sec_head + 1 + len(sections)))
+        chart.height, chart.width = 7.5, 15
+        ws.add_chart(chart, "G4")
+
+    trend = view.trend(rep, agent_id)
+    trend_head = row
+    row = sheet.heading(row, t["trend"] if m.options.period == "week" else t["trend_month"])
+    row = sheet.table(row, [t["period"], t["value"], t["team_value"], t["n_graded"]],
+                      [[p["period"], _num(p["agent"]), _num(p["team"]), p["n_graded"]] for p in trend],
+                      [None, "0.0", "0.0", "0"])
+    if trend:
+        line = LineChart()
+        line.title, line.style = t["trend"] if m.options.period == "week" else t["trend_month"], 12
+        line.y_axis.scaling.min, line.y_axis.scaling.max = 0, 100
+        line.add_data(Reference(ws, min_col=2, max_col=3, min_row=trend_head + 1,
+                                max_row=trend_head + 1 + len(trend)), titles_from_data=True)
+        line.set_categories(Reference(ws, min_col=1, min_row=trend_head + 2, max_row=trend_head + 1 + len(trend)))
+        for series in line.series:
+            series.smooth = False
+        line.height, line.width = 7.5, 15
+        ws.add_chart(line, "G20")
+
+    row = sheet.heading(row, t["weakest"])
+    weak = view.weakest(rep, agent_id)
+    row = sheet.table(row, [t["section"], t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"],
+                            t["n_fail"]],
+                      [[w.section_name, w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap),
+                        w.n_fail] for w in weak.itertuples()], [None, None, "0.0%", "0.0%", "+0.0%;-0.0%", "0"])
+
+    row = sheet.heading(row, t["findings"])
+    found = view.findings(rep, agent_id)
+    start = row + 1
+    row = sheet.table(row, [t["started_at"], t["conversation"], t["kind"], t["criterion"], t["evidence"],
+                            t["note"]],
+                      [[f.started_at, f.conversation_id, f.kind_label, f.criterion_name,
+                        f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match,
+                        f.note if not view.is_missing(f.note) else f.evidence_match]
+                       for f in found.itertuples()], [DATE_FORMAT])
+    _link_ids(ws, start, len(found), found["conversation_id"], conv_sheet, conv_rows)
+
+    row = sheet.heading(row, t["exemplars"])
+    ex = view.exemplars(rep, agent_id)
+    start = row + 1
+    sheet.table(row, [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
+                [[e.started_at, e.conversation_id, _num(e.total), e.band, e.channel] for e in ex.itertuples()],
+                [DATE_FORMAT, None, "0.0"])
+    _link_ids(ws, start, len(ex), ex["conversation_id"], conv_sheet, conv_rows)
+    sheet.fit_columns({1: 24, 5: 50})
+    for r in ws.iter_rows(min_col=5, max_col=5):
+        r[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _link_ids(ws: Worksheet, start: int, n: int, ids, conv_sheet: str | None, conv_rows: dict[str, int]) -> None:
+    if conv_sheet is None:
+        return
+    for i, cid in enumerate(ids):
+        if cid in conv_rows:
+            _link(ws.cell(row=start + i, column=2), conv_sheet, conv_rows[cid])
+
+
+CONV_COLUMNS = (("conversation_id", None), ("agent_id", None), ("agent_name", None), ("team", None),
+                ("channel", None), ("started_at", DATE_FORMAT), ("period", None), ("total", "0.0"), ("band", None),
+                ("critical_criteria", None), ("csat", "0"), ("frt_s", "0"), ("handle_s", "0"),
+                ("complaint", None), ("escalated", None), ("risk_score", "0.00"), ("sampled", None),
+                ("stratum", None))
+
+
+def _conversations_sheet(rep: ReportInput, sheet: _Sheet, agents: Sequence[str]) -> dict[str, int]:
+    """One row per conversation of ``agents`` with its masked transcript; returns id -> row."""
+    t = rep.t
+    s = rep.metrics.sessions
+    s = s[s["agent_id"].isin(set(agents))].sort_values(["agent_id", "started_at"])
+    texts = view.transcripts(rep, s["conversation_id"].tolist())
+    headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
+    rows = []
+    for r in s.itertuples(index=False):
+        values = []
+        for key, _ in CONV_COLUMNS:
+            v = getattr(r, key)
+            if key == "team":
+                v = view.team_name(rep, v)
+            elif isinstance(v, bool) or key in ("complaint", "escalated", "sampled"):
+                v = "" if view.is_missing(v) else (t["yes"] if v else t["no"])
+            values.append(v)
+        rows.append(values + [view.transcript_text(texts[r.conversation_id])])
+    sheet.table(1, headers, rows, [f for _, f in CONV_COLUMNS])
+    ws = sheet.ws
+    last_col = get_column_letter(len(headers))
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{last_col}{max(len(rows) + 1, 2)}"
+    sheet.fit_columns({6: 18, len(headers): 80})
+    for r in ws.iter_rows(min_row=2, min_col=len(headers), max_col=len(headers)):
+        r[0].alignment = Alignment(wrap_text=False, vertical="top")
+    return {cid: i + 2 for i, cid in enumerate(s["conversation_id"])}
+
+
+def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summary: bool = True) -> Workbook:
+    """The workbook for ``agents`` (default: every agent the input selects)."""
+    t = rep.t
+    ids = list(agents) if agents is not None else view.agent_ids(rep)
+    wb = Workbook()
+    first = wb.active
+    if summary:
+        first.title = _sheet_title(wb, t["summary_sheet"])
+        _summary_sheet(rep, _Sheet(first))
+    agent_sheets = []
+    for agent_id in ids:
+        name = rep.metrics.agent(agent_id)["agent_name"]
+        title = _sheet_title(wb, agent_id if name == agent_id else f"{agent_id} {name}")
+        ws = first if not summary and not agent_sheets else wb.create_sheet(title)
+        ws.title = title
+        agent_sheets.append((agent_id, ws))
+    conv_ws = wb.create_sheet(_sheet_title(wb, t["conversations_sheet"]))
+    conv_rows = _conversations_sheet(rep, _Sheet(conv_ws), ids)
+    for agent_id, ws in agent_sheets:
+        _agent_sheet(rep, _Sheet(ws), agent_id, conv_ws.title, conv_rows)
+    for ws in wb.worksheets:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return wb
+
+
+def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = False) -> list[Path]:
+    """Write ``report.xlsx`` (and with ``per_agent`` one ``agent-<id>.xlsx`` each) atomically."""
+    out_dir = Path(out_dir)
+    written = []
+    with atomic_path(out_dir / "report.xlsx") as tmp:
+        build_workbook(rep).save(tmp)
+    written.append(out_dir / "report.xlsx")
+    if per_agent:
+        names = view.page_names(view.agent_ids(rep))
+        for agent_id, stem in names.items():
+            dest = out_dir / "agents" / f"{stem}.xlsx"
+            with atomic_path(dest) as tmp:
+                build_workbook(rep, [agent_id], summary=False).save(tmp)
+            written.append(dest)
+    return written
