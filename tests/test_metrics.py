@@ -102,7 +102,8 @@ def test_quality_ci_and_ranking(data):
     assert a1["qa_mean"] == 80 and a1["agent_name"] == "张三" and a1["team"] == "T1"
     # t-interval, n = 2: 80 ± t(0.975, 1) * s / sqrt(2), s = sqrt(200)
     half = 12.706204736174698 * math.sqrt(200) / math.sqrt(2)
-    assert a1["ci_low"] == pytest.approx(80 - half) and a1["ci_high"] == pytest.approx(80 + half)
+    assert mean_ci(pd.Series([90.0, 70.0])) == pytest.approx((80, 80 - half, 80 + half))
+    assert (a1["ci_low"], a1["ci_high"]) == (0, 100)  # clipped to the score range
     assert a1["section_att"] == 75 and a1["rank"] == 1 and m.agent("a2")["critical_failures"] == 1
     crit = m.agent_criteria.set_index(["agent_id", "criterion_id"])
     assert crit.loc[("a1", "greet"), "pass_rate"] == 0.5
@@ -130,7 +131,9 @@ def test_weighted_by_inverse_inclusion_probability(data):
     mean = (2 * 90 + 1 * 70) / 3
     assert a1["qa_mean"] == pytest.approx(mean)
     var = 2 / 1 * (4 * (90 - mean) ** 2 + 1 * (70 - mean) ** 2) / 9
-    assert a1["ci_high"] - mean == pytest.approx(12.706204736174698 * math.sqrt(var))
+    _, low, high = mean_ci(pd.Series([90.0, 70.0]), pd.Series([2.0, 1.0]))
+    assert high - mean == pytest.approx(12.706204736174698 * math.sqrt(var))
+    assert (a1["ci_low"], a1["ci_high"]) == (max(low, 0), min(high, 100))
     assert m.agent("a2")["qa_mean"] == pytest.approx((4 * 80 + 0) / 5)
     # efficiency is over every conversation, never weighted
     assert m.agent("a1")["csat_mean"] == 3.5
