@@ -1,0 +1,1 @@
+"""Human review: the grading workbook (export/import) and agreement statistics (calibration)."""
