@@ -180,3 +180,15 @@ def test_repeat_customers_come_back_within_a_week_more_after_unresolved(data):
     rate_back = lambda p: _rate([r for r in recs if data.profiles[r["agent_id"]] == p and "repeat_contact" not in r["tags"]],  # noqa: E731
                                 lambda r: r["customer_id"] in came_back)
     assert rate_back("unresolved") > 2 * rate_back("good")
+
+
+def test_leaked_numbers_are_real_formats_the_pii_detector_finds(data):
+    from qa_toolkit.privacy import find_pii
+
+    leaks = [r for r in data.records if data.profiles[r["agent_id"]] == "pii_leak"]
+    found = Counter(m.kind for r in leaks for m in find_pii(_agent_text(r)))
+    assert len(found) >= 3, found  # phone, ID number and bank card all appear and validate
+    good = [r for r in data.records if data.profiles[r["agent_id"]] == "good"][:300]
+    assert _rate(good, lambda r: bool(find_pii(_agent_text(r)))) < 0.03
+    # order numbers are never mistaken for cards or phones
+    assert not [m for r in data.records[:500] if r["order_id"] for m in find_pii(r["order_id"])]

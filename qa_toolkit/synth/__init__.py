@@ -85,12 +85,30 @@ class _Weighted:
 
 @dataclass
 class _Customer:
+    """A customer; ID and card numbers are drawn up front but only spelled out when an agent
+    leaks them (``_Context``), which keeps generation fast."""
+
     customer_id: str
     lang: str
     vip: bool
     phone: str
-    id_no: str
-    card: str
+    id_draws: tuple[float, float, float]
+    card_draw: float
+
+
+class _Context(dict):
+    """Placeholder values for one conversation; {id_no} and {card} are computed on first use."""
+
+    def __init__(self, customer: _Customer, **values):
+        super().__init__(values)
+        self.customer = customer
+
+    def __missing__(self, key: str) -> str:
+        if key == "id_no":
+            return _id_number(*self.customer.id_draws)
+        if key == "card":
+            return _bank_card(self.customer.card_draw)
+        raise KeyError(key)
 
 
 def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-09-07", weeks: int = 8,
@@ -104,6 +122,7 @@ def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-
     r = rng.random
     n_days = weeks * 7
     dates = [(first + timedelta(days=i)).isoformat() for i in range(n_days + 3)]
+    hms = [f"T{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}+08:00" for s in range(86400)]
     scenario_of, channel_of = _Weighted(SCENARIO_WEIGHTS), _Weighted(CHANNEL_WEIGHTS)
     mood_of = {k: _Weighted(v) for k, v in MOOD_WEIGHTS.items()}
     hour_of = _Weighted(HOUR_WEIGHTS)
@@ -111,8 +130,7 @@ def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-
     n_customers = 0
 
     def iso(day: int, secs: int) -> str:
-        day, secs = day + secs // 86400, secs % 86400
-        return f"{dates[day]}T{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}+08:00"
+        return dates[day + secs // 86400] + hms[secs % 86400]
 
     for day, count in enumerate(_daily_counts(n_conversations, first, n_days)):
         today = first + timedelta(days=day)
@@ -134,10 +152,10 @@ def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-
             shown = behaviours(rng, agent)
             channel = channel_of(r)
             other_team = TEAMS[(TEAMS.index(agent.team) + 1 + int(r() * 2)) % 3]
-            ctx = {"name": agent.name, "agent": agent.agent_id, "order": order or "", "phone": customer.phone,
-                   "tail": customer.phone[-4:], "id_no": customer.id_no, "card": customer.card,
-                   "item": _pick(r, BANKS[customer.lang]["items"]), "wx": f"wx_{agent.agent_id.lower()}{int(r() * 900) + 100}",
-                   "qq": str(int(r() * 9e8) + 10**8), "team": other_team if customer.lang == "zh" else TEAM_EN[other_team]}
+            ctx = _Context(customer, name=agent.name, agent=agent.agent_id, order=order or "", phone=customer.phone,
+                           tail=customer.phone[-4:], item=_pick(r, BANKS[customer.lang]["items"]),
+                           wx=f"wx_{agent.agent_id.lower()}{int(r() * 900) + 100}", qq=str(int(r() * 9e8) + 10**8),
+                           team=other_team if customer.lang == "zh" else TEAM_EN[other_team])
             transferred = r() < 0.03 + (0.1 if "unresolved" in shown else 0.0)
             plan = Plan(customer.lang, channel, scenario, mood, shown, i < len(repeats), transferred, ctx)
             messages = write_messages(rng, plan, begin)
@@ -193,34 +211,33 @@ def _pick(r, options: list[str]) -> str:
 def _new_customer(r, number: int) -> _Customer:
     phone = f"1{_pick(r, '3456789')}{int(r() * 1e9):09d}"
     return _Customer(customer_id=f"U{number:07d}", lang="en" if r() < ENGLISH_SHARE else "zh",
-                     vip=r() < VIP_SHARE, phone=phone, id_no=_id_number(r), card=_bank_card(r))
+                     vip=r() < VIP_SHARE, phone=phone, id_draws=(r(), r(), r()), card_draw=r())
 
 
 _ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
-_REGIONS = ("110101", "310104", "440305", "330106", "510107", "420102", "320102")
+_REGIONS = ("110101", "110102", "110105", "110108", "310101", "310104", "310110")  # valid for every birth year drawn
 
 
-def _id_number(r) -> str:
-    """A resident ID number with a valid GB 11643 check digit (fake person, real format)."""
-    birth = date(1965, 1, 1) + timedelta(days=int(r() * 14000))
-    body = f"{_pick(r, _REGIONS)}{birth:%Y%m%d}{int(r() * 1000):03d}"
+def _id_number(birthday: float, region: float, serial: float) -> str:
+    """A resident ID number with a valid GB 11643 check digit (fake person, real format), from
+    three uniform draws."""
+    birth = date(1965, 1, 1) + timedelta(days=int(birthday * 14000))
+    body = f"{_REGIONS[int(region * len(_REGIONS))]}{birth:%Y%m%d}{int(serial * 1000):03d}"
     check = (12 - sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS)) % 11) % 11
     return body + ("X" if check == 10 else str(check))
 
 
+_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
 def _luhn_sum(digits: str) -> int:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = int(c)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10
+    """Luhn checksum mod 10 (0 means the number passes)."""
+    return (sum(map(int, digits[-1::-2])) + sum(_LUHN_DOUBLE[int(c)] for c in digits[-2::-2])) % 10
 
 
-def _bank_card(r) -> str:
-    """A 16-digit UnionPay-style card number that passes the Luhn check."""
-    body = f"6222{int(r() * 1e11):011d}"
+def _bank_card(draw: float) -> str:
+    """A 16-digit UnionPay-style card number that passes the Luhn check, from one uniform draw."""
+    body = f"6222{int(draw * 1e11):011d}"
     return body + str((10 - _luhn_sum(body + "0")) % 10)
 
 
