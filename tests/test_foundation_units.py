@@ -66,3 +66,12 @@ def test_write_frame_formats(tmp_path):
     assert pd.read_parquet(pq)["a"].tolist() == ["客服", "x"]
     with pytest.raises(ValueError):
         write_frame(df, tmp_path / "f.txt")
+
+
+def test_atomic_output_gets_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    path = write_text(tmp_path / "report.txt", "x")
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    assert mode & stat.S_IRGRP and mode & stat.S_IROTH, oct(mode)
