@@ -92,11 +92,11 @@ def build_cell(agent_id: str, period: str, quota: int, channel: list[str], group
                     cell.steps.append(Step(ch, kind, is_backup, tuple(members[ch]), take))
                     used[ch] += take
                     got += take
-        if got < target + carry:
+        if got < min(target, want):
             cell.shortfalls.append({
                 "agent_id": agent_id, "period": period, "kind": "stratum", "stratum": kind,
-                "wanted": target + carry, "got": got,
-                "message": f"{kind}: wanted {target + carry}, found {got}; the rest flows on",
+                "wanted": target, "got": got,
+                "message": f"{kind}: {got} of {target} found; the quota passes to the next stratum",
             })
         carry = target + carry - got
     for ch in sorted(cap):

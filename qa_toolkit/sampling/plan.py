@@ -158,3 +158,64 @@ def load_plan(path: str | Path) -> tuple[Plan | None, list[Problem]]:
     except (OSError, UnicodeDecodeError) as err:
         return None, [Problem(str(path), f"cannot read plan: {err}", code="plan")]
     return parse_plan(text, str(path))
+
+
+def parse_strata_option(text: str) -> tuple[list[Stratum], list[Problem]]:
+    """``complaint,low_csat:2,vip:0.2`` → strata in that order: ``:N`` a count, ``:0.x`` a share
+    of the quota, nothing = a count of 1."""
+    strata, problems = [], []
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        kind, _, size = item.partition(":")
+        try:
+            number = float(size) if size else 1.0
+            spec = {"share": number} if "." in size else {"count": int(number)}
+            strata.append(Stratum.model_validate({"kind": kind.strip(), **spec}))
+        except (ValueError, ValidationError) as err:
+            msg = err.errors()[0]["msg"] if isinstance(err, ValidationError) else f"'{size}' is not a number"
+            problems.append(Problem("--strata", f"{item}: {msg}", field="strata", code="plan"))
+    return strata, problems
+
+
+def parse_period_option(text: str) -> str | Period:
+    """``all``, ``last_week`` or ``FROM..TO`` (ISO dates); ValueError otherwise."""
+    if text in ("all", "last_week"):
+        return text
+    start, sep, end = text.partition("..")
+    if not sep:
+        raise ValueError("period is 'all', 'last_week' or FROM..TO (e.g. 2026-11-01..2026-11-30)")
+    return Period.model_validate({"from": start.strip(), "to": end.strip()})
+
+
+def build_plan(plan_path: str | Path | None, **overrides) -> tuple[Plan | None, list[Problem]]:
+    """The plan file (or the defaults) with command-line overrides applied: ``quota``,
+    ``period`` (text), ``unit``, ``strata`` (text), ``seed``, ``min_agent_messages``, ``ledger``.
+    A ledger named in the plan file is relative to the plan's folder."""
+    plan, problems = load_plan(plan_path) if plan_path else (Plan(), [])
+    if plan is None:
+        return None, problems
+    data = plan.model_dump(by_alias=True)
+    if plan_path and plan.exclude.ledger and not Path(plan.exclude.ledger).is_absolute():
+        data["exclude"]["ledger"] = str(Path(plan_path).parent / plan.exclude.ledger)
+    for key in ("quota", "unit", "seed"):
+        if overrides.get(key) is not None:
+            data[key] = overrides[key]
+    if overrides.get("min_agent_messages") is not None:
+        data["exclude"]["min_agent_messages"] = overrides["min_agent_messages"]
+    if overrides.get("ledger") is not None:
+        data["exclude"]["ledger"] = overrides["ledger"]
+    if overrides.get("period") is not None:
+        try:
+            data["period"] = parse_period_option(overrides["period"])
+        except (ValueError, ValidationError) as err:
+            msg = err.errors()[0]["msg"] if isinstance(err, ValidationError) else str(err)
+            return None, [Problem("--period", msg, field="period", code="plan")]
+    if overrides.get("strata") is not None:
+        strata, problems = parse_strata_option(overrides["strata"])
+        if problems:
+            return None, problems
+        data["strata"] = strata
+    try:
+        return Plan.model_validate(data), []
+    except ValidationError as err:
+        return None, [Problem(str(plan_path or "<options>"), e["msg"], field=".".join(map(str, e["loc"])), code="plan")
+                      for e in err.errors()]

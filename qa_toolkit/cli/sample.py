@@ -1,0 +1,106 @@
+"""`qa sample`: draw a seeded, auditable QA sample batch (manifest.csv + batch.json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from qa_toolkit.cli.common import data_options, fail, load_dataset
+
+
+@click.command()
+@click.argument("data", type=click.Path(exists=True))
+@click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Sampling plan YAML (see sample_data/plan.yaml). Options below override it.")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Batch folder: manifest.csv and batch.json.")
+@click.option("--quota", type=click.IntRange(min=1), default=None, help="Conversations per agent per unit (default 5).")
+@click.option("--period", default=None, help="all | last_week | FROM..TO (e.g. 2026-11-01..2026-11-30).")
+@click.option("--unit", type=click.Choice(["agent_week", "agent_period"]), default=None,
+              help="Quota per agent per ISO week, or per agent over the whole period.")
+@click.option("--strata", default=None,
+              help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
+                   "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the plan's, else a fresh one, recorded).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Reference day for last_week (default: the day after the data's last date).")
+@click.option("--ledger", type=click.Path(dir_okay=False), default=None,
+              help="Ledger CSV of earlier batches: excluded, then appended to.")
+@click.option("--no-ledger-update", is_flag=True, help="Read the ledger but do not append this batch.")
+@click.option("--min-agent-messages", type=click.IntRange(min=0), default=None,
+              help="Skip conversations with fewer agent messages (default 1).")
+@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Risk scores (from `qa risk predict`) for the high_risk stratum.")
+@click.option("--scores", "scores_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Scores (from `qa score`) for the critical stratum.")
+@click.option("--batch-id", default=None, help="Batch id (default: FROM_TO_sSEED).")
+@data_options
+def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, period: str | None, unit: str | None,
+           strata: str | None, seed: int | None, today: dt.datetime | None, ledger: str | None,
+           no_ledger_update: bool, min_agent_messages: int | None, risk_path: str | None, scores_path: str | None,
+           batch_id: str | None, read_opts: dict) -> None:
+    """Draw a QA sample from DATA: a quota per agent (and week), every channel covered, targeted
+    strata first, the rest random; seeded and replayable; conversations in the ledger skipped.
+
+    Example: qa sample sample_data/conversations.jsonl --plan sample_data/plan.yaml --roster sample_data/roster.csv -o batch/
+    """
+    from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
+    from qa_toolkit.sampling.output import read_scores
+    from qa_toolkit.sampling.plan import build_plan
+    from qa_toolkit.scoring import read_risk
+
+    plan, problems = build_plan(plan_path, quota=quota, period=period, unit=unit, strata=strata, seed=seed,
+                                ledger=ledger, min_agent_messages=min_agent_messages)
+    if plan is None:
+        for p in problems:
+            click.echo(f"qa: {p}", err=True)
+        fail("the sampling plan has errors")
+    dataset = load_dataset(data, read_opts)
+    batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=plan.seed,
+                       today=today.date() if today else None, exclude_ids=ledger_ids(plan.exclude.ledger),
+                       risk=read_risk(risk_path) if risk_path else None,
+                       scores=read_scores(scores_path) if scores_path else None,
+                       roster=dataset.roster, batch_id=batch_id)
+    path = write_batch(batch, outdir)
+    _print_coverage(batch)
+    if plan.exclude.ledger and not no_ledger_update:
+        added = append_ledger(plan.exclude.ledger, batch.manifest)
+        click.echo(f"ledger {plan.exclude.ledger}: +{added} conversation(s)", err=True)
+    counts = batch.info["counts"]
+    click.echo(f"batch {batch.info['batch_id']} (seed {batch.info['seed']}): {counts['picked']} conversation(s) "
+               f"from {counts['eligible']} eligible, {counts['agents']} agent(s); wrote {path}", err=True)
+
+
+def _print_coverage(batch) -> None:
+    """Agent × channel table (picked/eligible) and every shortfall."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    cov = batch.coverage
+    channels = sorted(cov["channel"].dropna().astype(str).unique())
+    table = Table(title=f"coverage: picked / eligible ({batch.info['period']['from']} .. {batch.info['period']['to']})")
+    table.add_column("agent")
+    for ch in channels:
+        table.add_column(ch, justify="right")
+    table.add_column("total", justify="right")
+    short_agents = {s["agent_id"] for s in batch.shortfalls if s["kind"] in ("quota", "channel")}
+    for agent, part in cov.groupby("agent_id", sort=True):
+        cells = {str(r.channel): f"{int(r.picked)}/{int(r.eligible)}" for r in part.itertuples()}
+        mark = " *" if agent in short_agents else ""
+        table.add_row(f"{agent}{mark}", *[cells.get(ch, "-") for ch in channels],
+                      f"{int(part['picked'].sum())}/{int(part['eligible'].sum())}")
+    console.print(table)
+    strata = batch.info["picked_by_stratum"]
+    console.print("picked by stratum: " + (", ".join(f"{k}={v}" for k, v in strata.items()) or "-"), markup=False)
+    by_stratum: dict[str, int] = {}
+    for s in batch.shortfalls:
+        if s["kind"] == "stratum":
+            by_stratum[s["stratum"]] = by_stratum.get(s["stratum"], 0) + 1
+        else:
+            console.print(f"shortfall: {s['agent_id']} {s['period']}: {s['message']}", markup=False)
+    if by_stratum:
+        cells = batch.info["counts"]["cells"]
+        console.print("strata short of their target (quota passed on; details in batch.json): " + ", ".join(
+            f"{k} in {v}/{cells} cells" for k, v in by_stratum.items()), markup=False)

@@ -1,0 +1,77 @@
+"""`qa sample` end to end on the bundled sample data (roster, plan, ledger, replay)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from qa_toolkit.cli import main
+from qa_toolkit.resources import sample_conversations, sample_data_dir, sample_roster
+
+
+@pytest.fixture(scope="module")
+def data():
+    return str(sample_conversations()), str(sample_roster()), str(sample_data_dir() / "plan.yaml")
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args))
+    return result
+
+
+def test_plan_on_sample_data_gives_every_agent_the_quota_or_a_shortfall(data, tmp_path):
+    conv, roster, plan = data
+    ledger = tmp_path / "ledger.csv"
+    r = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b1"), "--ledger", str(ledger))
+    assert r.exit_code == 0, r.output
+    assert "coverage: picked / eligible" in r.output and "picked by stratum" in r.output
+    manifest = pd.read_csv(tmp_path / "b1" / "manifest.csv", dtype=str, encoding="utf-8-sig")
+    info = json.loads((tmp_path / "b1" / "batch.json").read_text(encoding="utf-8"))
+    assert info["seed"] == 20261102 and info["counts"]["agents"] >= 20
+    per_cell = manifest.groupby(["agent_id", "period"]).size()
+    short = {(s["agent_id"], s["period"]) for s in info["shortfalls"] if s["kind"] == "quota"}
+    for (agent, period), n in per_cell.items():
+        assert n == 5 or (agent, period) in short
+    assert set(manifest["stratum"]) >= {"complaint", "random"}
+    assert manifest["reason"].notna().all()
+    probs = manifest["inclusion_prob"].astype(float)
+    assert ((probs > 0) & (probs <= 1)).all()
+    # replay: same seed, same manifest (ledger not read: --no-ledger-update and a fresh ledger path)
+    r2 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b2"))
+    assert r2.exit_code == 0, r2.output
+    assert (tmp_path / "b1" / "manifest.csv").read_bytes() == (tmp_path / "b2" / "manifest.csv").read_bytes()
+    # the ledger prevents re-sampling
+    r3 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b3"), "--ledger", str(ledger))
+    assert r3.exit_code == 0, r3.output
+    again = pd.read_csv(tmp_path / "b3" / "manifest.csv", dtype=str, encoding="utf-8-sig")
+    assert set(again["conversation_id"]).isdisjoint(manifest["conversation_id"])
+    assert len(pd.read_csv(ledger, dtype=str, encoding="utf-8-sig")) == len(manifest) + len(again)
+
+
+def test_options_without_a_plan(data, tmp_path):
+    conv, roster, _ = data
+    r = run("sample", conv, "--quota", "3", "--period", "2026-10-01..2026-10-14", "--strata", "complaint:2,low_csat",
+            "--seed", "5", "--unit", "agent_period", "-o", str(tmp_path / "b"))
+    assert r.exit_code == 0, r.output
+    m = pd.read_csv(tmp_path / "b" / "manifest.csv", dtype=str, encoding="utf-8-sig")
+    assert (m.groupby("agent_id").size() <= 3).all()
+    assert set(m["period"]) == {"2026-10-01..2026-10-14"}
+    assert set(m["seed"]) == {"5"}
+
+
+def test_bad_options_and_missing_inputs_exit_2(data, tmp_path):
+    conv, _, _ = data
+    r = run("sample", conv, "--strata", "complaint,angry", "-o", str(tmp_path / "b"))
+    assert r.exit_code == 2 and "angry" in r.output and "Traceback" not in r.output
+    r = run("sample", conv, "--period", "2026-10-10..2026-10-01", "-o", str(tmp_path / "b"))
+    assert r.exit_code == 2 and "before" in r.output
+    r = run("sample", conv, "--strata", "new_hire", "-o", str(tmp_path / "b"))
+    assert r.exit_code == 2 and "roster" in r.output
+    bad = tmp_path / "plan.yaml"
+    bad.write_text("quota: five\n", encoding="utf-8")
+    r = run("sample", conv, "--plan", str(bad), "-o", str(tmp_path / "b"))
+    assert r.exit_code == 2 and "plan.yaml:1:1" in r.output
+    assert not (tmp_path / "b").exists()
