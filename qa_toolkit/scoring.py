@@ -96,6 +96,9 @@ def _applies(rubric: Rubric, frames: Frames) -> pd.Series:
             ok &= conv["channel"].isin(scope.channels).fillna(False).astype(bool).to_numpy()
         if scope.queues is not None:
             ok &= conv["queue"].isin(scope.queues).fillna(False).astype(bool).to_numpy()
+        if scope.languages is not None:
+            lang = frames.derived["language"].reindex(frames.index)
+            ok &= lang.isin(scope.languages).fillna(False).astype(bool).to_numpy()
     return ok
 
 
@@ -183,14 +186,16 @@ def masked(results: pd.DataFrame) -> pd.DataFrame:
     return results.assign(evidence_text=mask_series(results["evidence_text"]))
 
 
-def summarise(results: pd.DataFrame, scores: pd.DataFrame, top: int = 5) -> dict:
+def summarise(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric, top: int = 5) -> dict:
     """Counts for the run manifest and the printed summary: totals, bands, outcomes, the most
-    failed criteria and the critical failures."""
+    failed criteria (bonus items not earned are not failures here) and critical failures."""
     total = scores["total"].dropna()
-    fails = results[results["outcome"] == "fail"]["criterion_id"].value_counts()
+    bonus = {c.id for _, c in rubric.criteria if c.kind == "bonus"}
+    fails = results[(results["outcome"] == "fail") & ~results["criterion_id"].isin(bonus)]["criterion_id"].value_counts()
     judged = results[results["outcome"].isin(["pass", "fail"])]["criterion_id"].value_counts()
     return {
         "conversations": int(len(scores)),
+        "scored": int(scores["total"].notna().sum()),
         "results": int(len(results)),
         "total": {"mean": _r(total.mean()), "min": _r(total.min()), "p25": _r(total.quantile(0.25)),
                   "median": _r(total.median()), "p75": _r(total.quantile(0.75)), "max": _r(total.max())},
@@ -210,7 +215,8 @@ def _r(value: float) -> float | None:
 def format_summary(summary: dict) -> str:
     """The short text ``qa score`` prints."""
     t = summary["total"]
-    lines = [f"scored {summary['conversations']} conversations ({summary['results']} criterion results)",
+    lines = [f"scored {summary['scored']} of {summary['conversations']} conversations "
+             f"({summary['results']} criterion results; the rest are outside the rubric's scope)",
              f"total: mean {t['mean']}, min {t['min']}, p25 {t['p25']}, median {t['median']}, "
              f"p75 {t['p75']}, max {t['max']}",
              "bands: " + ", ".join(f"{k} {v}" for k, v in summary["bands"].items()),

@@ -46,7 +46,7 @@ def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None
     for name, frame in (("results", results), ("scores", scores)):
         write_frame(frame, out / f"{name}.csv")
         write_frame(frame, out / f"{name}.parquet")
-    summary = summarise(results, scores)
+    summary = summarise(results, scores, rubric_)
     manifest = run_manifest(rubric_, rubric_path, data, summary, dataset.log, masked=not no_mask)
     write_text(out / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     click.echo(format_summary(summary))

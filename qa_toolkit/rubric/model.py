@@ -95,6 +95,8 @@ class AppliesTo(Strict):
 
     channels: list[str] | None = None
     queues: list[str] | None = None
+    languages: list[Literal["zh", "en"]] | None = Field(
+        None, description="Conversation language, detected from the script of its text.")
 
 
 class Rubric(Strict):

@@ -8,6 +8,7 @@ A small, safe expression language written as YAML structure (never ``eval``)::
     {says: [投诉, 差评], role: customer}        # someone says one of the phrases
     {all: [...]}, {any: [...]}, {not: {...}}   # combine
 
+Derived fields: message counts, ``handle_time_s`` and ``language`` (zh/en by script).
 A field the data does not have, or a missing value, makes the comparison unknown (<NA>); an
 unknown `when` makes the criterion N/A. Evaluation is vectorised over the conversations frame.
 """
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from qa_toolkit.frames import CONVERSATIONS
 
 #: Fields computed from the messages, usable like conversation columns.
-DERIVED_FIELDS = ("n_messages", "n_agent_messages", "n_customer_messages", "handle_time_s")
+DERIVED_FIELDS = ("n_messages", "n_agent_messages", "n_customer_messages", "handle_time_s", "language")
 #: Extra conversation fields that exports commonly carry (readers keep them as columns).
 COMMON_EXTRA_FIELDS = ("escalated", "transferred", "complaint_type", "order_id", "order_status",
                        "refund_amount", "agent_name", "team", "hire_date")
@@ -111,7 +112,19 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame) -> pd.Da
     start = conv["started_at"].fillna(span["min"]) if "started_at" in conv else span["min"]
     end = conv["ended_at"].fillna(span["max"]) if "ended_at" in conv else span["max"]
     out["handle_time_s"] = (end - start).dt.total_seconds().astype("float64")
+    out["language"] = detect_language(messages).reindex(out.index).astype("string")
     return out
+
+
+def detect_language(messages: pd.DataFrame) -> pd.Series:
+    """'zh' when Chinese characters make up at least 30 % of the letters of a conversation's
+    text, else 'en' (<NA> without text) — enough to route a conversation to a rubric."""
+    text = messages["text"].astype("string").fillna("")
+    cjk = text.str.count("[\u4e00-\u9fff]").groupby(messages["conversation_id"]).sum()
+    latin = text.str.count("[A-Za-z]").groupby(messages["conversation_id"]).sum()
+    letters = cjk + latin
+    lang = pd.Series("en", index=cjk.index, dtype="string").mask(cjk >= 0.3 * letters, "zh")
+    return lang.mask(letters == 0, pd.NA)
 
 
 def evaluate(pred: Any, conversations: pd.DataFrame, messages: pd.DataFrame,
@@ -148,6 +161,8 @@ def _field_test(pred: FieldTest, conversations, messages, derived, index) -> pd.
     elif pred.field in DERIVED_FIELDS:
         derived = derived if derived is not None else derived_fields(conversations, messages)
         values = derived[pred.field]
+    elif pred.op in ("missing", "present"):
+        return pd.Series(pred.op == "missing", index=index, dtype="boolean")
     else:
         return pd.Series(pd.NA, index=index, dtype="boolean")
     values = values.reindex(index)

@@ -4,6 +4,7 @@ engine (e.g. Aho-Corasick in one pass) can replace it with identical results."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
@@ -46,7 +47,9 @@ def matching_regex(messages: pd.DataFrame, pattern: str, text: pd.Series | None 
     text = messages["text"].astype("string").fillna("") if text is None else text
     if messages.empty:
         return messages.assign(match=pd.Series(dtype="string"))
-    mask = text.str.contains(pattern, regex=True).fillna(False).astype(bool)
+    with warnings.catch_warnings():  # pandas warns about capture groups; we only need the mask here
+        warnings.simplefilter("ignore", UserWarning)
+        mask = text.str.contains(pattern, regex=True).fillna(False).astype(bool)
     hits = messages.loc[mask.to_numpy()].copy()
     compiled = re.compile(pattern)
     hits["match"] = [list(dict.fromkeys(m.group() for m in compiled.finditer(t))) for t in text[mask.to_numpy()]]

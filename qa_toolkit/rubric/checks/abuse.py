@@ -24,7 +24,7 @@ from qa_toolkit.rubric.checks._detector import DetectorConfig, detect
 TYPE = "abuse"
 
 PHRASES = (
-    "滚", "傻逼", "傻b", "煞笔", "sb", "你有病", "有病吧", "神经病", "白痴", "弱智", "蠢货", "脑子有问题", "脑残",
+    "滚", "傻逼", "傻b", "煞笔", "sb", "你有病", "有病吧", "是不是有病", "有病啊", "神经病", "白痴", "弱智", "蠢货", "脑子有问题", "脑残",
     "闭嘴", "废物", "找死", "去死", "妈的", "他妈", "你算什么", "听不懂吗", "有毛病",
     "idiot", "stupid", "shut up", "moron", "dumb", "are you deaf", "f***", "fuck",
 )

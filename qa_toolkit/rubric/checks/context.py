@@ -1,6 +1,8 @@
 """context — after a trigger (a customer complains, is angry, thanks), the agent must say
 (``expect: say``) or must not say (``expect: avoid``) one of ``phrases`` within the next
-``within`` agent messages. Every trigger counts; N/A when the trigger never occurs.
+``within`` agent messages (for ``say``, an earlier agent message counts too unless
+``earlier_counts: false``). The first trigger is judged (``triggers: every`` judges each);
+N/A when the trigger never occurs.
 
 Passes::
 
@@ -35,6 +37,8 @@ class Config(CheckConfig):
     phrases: list[str] = Field(min_length=1)
     expect: Literal["say", "avoid"] = "say"
     within: int = Field(2, ge=1, description="Agent messages after the trigger that count.")
+    triggers: Literal["first", "every"] = Field("first", description="Judge the first trigger only, or every one.")
+    earlier_counts: bool = Field(True, description="For say: a matching agent message before the trigger counts too.")
     exclude: list[str] = Field(default_factory=list, description="Cut out of agent messages before matching.")
 
 
@@ -44,7 +48,7 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
     msgs = frames.messages
     out = blank(frames.index, "na", "trigger never occurs")
     triggers = matching_messages(msgs[msgs["role"] == config.trigger_role], config.trigger)
-    triggers = triggers.drop_duplicates(["conversation_id", "seq"])
+    triggers = triggers.drop_duplicates(["conversation_id"] if config.triggers == "first" else ["conversation_id", "seq"])
     if triggers.empty:
         return out
     agent = msgs[msgs["role"] == "agent"][["conversation_id", "seq", "text"]]
@@ -52,7 +56,8 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
     said = matching_messages(agent, config.phrases, config.exclude)
     said = said.assign(k=agent.groupby("conversation_id").cumcount().reindex(said.index))
     pairs = starts.merge(said, on="conversation_id", suffixes=("_t", ""))
-    in_window = pairs[(pairs["k"] >= pairs["k_t"]) & (pairs["k"] < pairs["k_t"] + config.within)]
+    lower = 0 if (config.earlier_counts and config.expect == "say") else pairs["k_t"]
+    in_window = pairs[(pairs["k"] >= lower) & (pairs["k"] < pairs["k_t"] + config.within)]
     in_window = in_window.sort_values(["conversation_id", "seq"])
     after = f"within {config.within} agent message(s) after the trigger"
     if config.expect == "avoid":
