@@ -1,0 +1,319 @@
+"""The whole pipeline as a library: data → (optional) risk → score → sample → report.
+
+``qa run CONFIG.yaml``, ``qa demo`` and ``qa report`` are thin wrappers over ``run_pipeline``
+and ``write_report``. A run config is YAML (ruamel, YAML 1.2) validated by pydantic; a bad key
+is a Problem at ``file:line:col``. Input paths in a config are relative to the config file,
+the output folder to the current directory.
+
+Output layout of a run (each stage readable on its own by the matching command)::
+
+    OUT/score/   results.csv|parquet, scores.csv|parquet, run.json   (as `qa score`)
+    OUT/risk/    risk.csv, model.skops + card (when trained)          (as `qa risk`)
+    OUT/sample/  manifest.csv, batch.json                             (as `qa sample`)
+    OUT/report/  report.xlsx, index.html, agents/                     (as `qa report`)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from qa_toolkit.frames import Dataset
+from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.sampling.plan import Plan
+
+Progress = Callable[[str, str], None]  # (stage, message)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadConfig(_Strict):
+    """How to read the export (as ``qa data`` options)."""
+
+    format: Literal["jsonl", "csv", "xlsx", "parquet"] | None = None
+    mapping: str | None = None
+    encoding: str | None = None
+    tz: str = "Asia/Shanghai"
+    strict: bool = False
+
+
+class RiskConfig(_Strict):
+    """Risk scores: apply a trained ``model``, or train one on this data from ``train_label``
+    (e.g. ``csat <= 2 or 'complaint' in tags``) and apply it. Neither: no risk stage."""
+
+    model: str | None = None
+    train_label: str | None = None
+    folds: int = Field(3, ge=2)
+    seed: int = 0
+
+
+class SampleConfig(_Strict):
+    """The QA sample: a plan inline or a plan file; the seed makes the draw reproducible."""
+
+    plan: Plan | str | None = None
+    seed: int | None = 7
+
+
+class ReportConfig(_Strict):
+    """Report options (as ``qa report`` options)."""
+
+    formats: list[Literal["xlsx", "html"]] = Field(default_factory=lambda: ["xlsx", "html"])
+    lang: Literal["zh", "en"] | None = None  # default: the rubric's language
+    mask: bool = True
+    period: Literal["week", "month", "all"] = "week"
+    min_graded: int = Field(5, ge=1)
+    sla_seconds: float = Field(180, gt=0)
+    sla_by_channel: dict[str, float] = Field(default_factory=dict)
+    fcr_days: int = Field(7, ge=1)
+    excellent_min: float = Field(90, ge=0, le=100)
+    per_agent_workbooks: bool = False
+    agents: list[str] | None = None
+    from_: dt.date | None = Field(None, alias="from")
+    to: dt.date | None = None
+
+
+class RunConfig(_Strict):
+    """A ``qa run`` config file."""
+
+    data: str
+    roster: str | None = None
+    rubric: str | None = None  # default: the shipped Chinese e-commerce rubric
+    output: str = "qa_out"
+    read: ReadConfig = Field(default_factory=ReadConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    sample: SampleConfig = Field(default_factory=SampleConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def load_config(path: str | os.PathLike) -> tuple[RunConfig | None, list[Problem]]:
+    """Read and validate a run config; problems carry file:line:col."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from qa_toolkit.rubric.loader import Locator
+
+    path = Path(path)
+    try:
+        doc = YAML(typ="rt").load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as err:
+        return None, [Problem(str(path), f"cannot read config: {err}", code="config")]
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        return None, [Problem(str(path), f"not valid YAML: {getattr(err, 'problem', err)}",
+                              mark.line + 1 if mark else None, mark.column + 1 if mark else None, code="yaml")]
+    if not isinstance(doc, dict):
+        return None, [Problem(str(path), "a run config is a mapping (key: value)", 1, 1, code="config")]
+    try:
+        return RunConfig.model_validate(_plain(doc)), []
+    except ValidationError as err:
+        loc = Locator(str(path), doc)
+        return None, [loc.problem([k for k in e["loc"] if not str(k)[:1].isupper() and "[" not in str(k)],
+                                  e["msg"], code="config") for e in err.errors()]
+
+
+@dataclass
+class RunResult:
+    """What a run wrote, per stage, and the counts worth printing."""
+
+    written: dict[str, list[Path]] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def _rubric(path: str | os.PathLike | None):
+    from qa_toolkit.resources import default_rubric
+    from qa_toolkit.rubric.loader import load_rubric
+
+    path = Path(path) if path else default_rubric()
+    rubric, problems = load_rubric(path)
+    errors = [p for p in problems if p.level == "error"]
+    if rubric is None or errors:
+        raise InputError(errors or [Problem(str(path), "rubric could not be loaded", code="rubric")])
+    return rubric, path
+
+
+def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(results, scores, run.json) of a ``qa score`` output folder (Parquet, else CSV)."""
+    from qa_toolkit.frames import RESULTS, SCORES, conform
+
+    folder = Path(path)
+    frames = []
+    for name, contract in (("results", RESULTS), ("scores", SCORES)):
+        parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+        try:
+            if parquet.is_file():
+                df = pd.read_parquet(parquet)
+            elif csv.is_file():
+                df = pd.read_csv(csv, encoding="utf-8-sig", dtype={"conversation_id": "string", "agent_id": "string"})
+            else:
+                raise InputError(Problem(str(folder), f"no {name}.parquet or {name}.csv here (the `qa score` "
+                                                      "output folder)", code="scores"))
+            frames.append(conform(df, contract))
+        except (OSError, ValueError, TypeError) as err:
+            raise InputError(Problem(str(parquet if parquet.is_file() else csv), f"cannot read {name}: {err}",
+                                     code="scores")) from None
+    info_path = folder / "run.json"
+    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    return frames[0], frames[1], info
+
+
+def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, out_dir: str | os.PathLike,
+                 options: ReportConfig = ReportConfig(), *, rubric=None, risk: pd.DataFrame | None = None,
+                 manifest: pd.DataFrame | None = None) -> list[Path]:
+    """Metrics, then the Excel and/or HTML report in ``out_dir``; returns the files written."""
+    from qa_toolkit.metrics import MetricOptions, compute_metrics
+    from qa_toolkit.report import ReportInput
+    from qa_toolkit.report.labels import language_for
+
+    conv = dataset.conversations
+    tz = conv["started_at"].dt.tz
+    start = pd.Timestamp(options.from_, tz=tz) if options.from_ else None
+    end = pd.Timestamp(options.to, tz=tz) + pd.Timedelta(days=1) if options.to else None
+    metric_opts = MetricOptions(period=options.period, min_graded=options.min_graded,
+                                sla_seconds=options.sla_seconds, sla_by_channel=dict(options.sla_by_channel),
+                                fcr_days=options.fcr_days, excellent_min=options.excellent_min)
+    sections = [s.id for s in rubric.sections] if rubric is not None else None
+    metrics = compute_metrics(conv, dataset.messages, scores, results, roster=dataset.roster, risk=risk,
+                              manifest=manifest, options=metric_opts, sections=sections, start=start, end=end)
+    known = set(metrics.agents["agent_id"])
+    unknown = [a for a in options.agents or [] if a not in known]
+    if unknown:
+        raise InputError(Problem("--agent", f"no conversations for agent(s): {', '.join(unknown)}", code="agent"))
+    rep = ReportInput(
+        metrics=metrics, messages=dataset.messages,
+        lang=options.lang or language_for(rubric.language if rubric is not None else None),
+        mask=options.mask, agents=options.agents,
+        section_names={s.id: s.name for s in rubric.sections} if rubric is not None else {},
+        criterion_names={c.id: c.name for _, c in rubric.criteria} if rubric is not None else {},
+        rubric_label=f"{rubric.name} ({rubric.id} v{rubric.version})" if rubric is not None else "",
+        generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+    )
+    written: list[Path] = []
+    if "xlsx" in options.formats:
+        from qa_toolkit.report.xlsx import write_xlsx
+
+        written += write_xlsx(rep, out_dir, per_agent=options.per_agent_workbooks)
+    if "html" in options.formats:
+        from qa_toolkit.report.html import write_html
+
+        written += write_html(rep, out_dir)
+    return written
+
+
+def _write_scores(results: pd.DataFrame, scores: pd.DataFrame, rubric, rubric_path, data_path, log,
+                  out: Path, mask: bool) -> list[Path]:
+    """The `qa score` folder layout, so `qa report --scores OUT/score` works on a run."""
+    from qa_toolkit.atomic import write_frame, write_text
+    from qa_toolkit.scoring import run_manifest, summarise
+
+    written = []
+    for name, frame in (("results", results), ("scores", scores)):
+        written += [write_frame(frame, out / f"{name}.csv"), write_frame(frame, out / f"{name}.parquet")]
+    manifest = run_manifest(rubric, rubric_path, data_path, summarise(results, scores, rubric), log, masked=mask)
+    written.append(write_text(out / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
+    return written
+
+
+def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress,
+                result: RunResult) -> pd.DataFrame | None:
+    from qa_toolkit.atomic import write_frame
+    from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
+
+    conv, msgs = dataset.conversations, dataset.messages
+    if config.risk.model:
+        progress("risk", f"applying {config.risk.model}")
+        model = load_model(base / config.risk.model)
+        written = []
+    elif config.risk.train_label:
+        progress("risk", f"training on '{config.risk.train_label}' ({config.risk.folds}-fold CV)")
+        model = train_model(conv, msgs, parse_label(config.risk.train_label), folds=config.risk.folds,
+                            seed=config.risk.seed, source=config.data)
+        written = [save_model(model, out / "model.skops")]
+    else:
+        return None
+    risk = predict_risk(model, conv, msgs, mask=config.report.mask)
+    written.append(write_frame(risk, out / "risk.csv"))
+    result.written["risk"] = written
+    result.counts["risk_flagged"] = int(risk["risk_flag"].sum())
+    return risk
+
+
+def _plan(config: RunConfig, base: Path) -> Plan:
+    from qa_toolkit.sampling.plan import load_plan
+
+    if isinstance(config.sample.plan, Plan):
+        return config.sample.plan
+    if isinstance(config.sample.plan, str):
+        plan, problems = load_plan(base / config.sample.plan)
+        if plan is None:
+            raise InputError(problems)
+        return plan
+    return Plan()
+
+
+def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output: str | os.PathLike | None = None,
+                 progress: Progress = lambda stage, message: None) -> RunResult:
+    """Run every stage of ``config``; input paths relative to ``base_dir``. Raises InputError
+    (with locations) when an input cannot be used."""
+    from qa_toolkit.io import read_conversations
+    from qa_toolkit.sampling import draw_batch, write_batch
+    from qa_toolkit.scoring import masked, score_chunks
+
+    base, out = Path(base_dir), Path(output or config.output)
+    result = RunResult()
+    rubric, rubric_path = _rubric(base / config.rubric if config.rubric else None)
+    data_path = base / config.data
+    progress("data", f"reading {data_path.name}")
+    dataset = read_conversations(data_path, roster=base / config.roster if config.roster else None,
+                                 **config.read.model_dump())
+    result.counts.update(conversations=len(dataset.conversations), messages=len(dataset.messages),
+                         skipped=dataset.log.records_skipped, problems=len(dataset.log.problems))
+
+    risk = _risk_stage(config, base, dataset, out / "risk", progress, result)
+
+    progress("score", f"scoring {len(dataset.conversations)} conversations with {rubric.id} v{rubric.version}")
+    results, scores = score_chunks(dataset.conversations, dataset.messages, rubric, risk=risk)
+    if config.report.mask:
+        results = masked(results)
+    result.written["score"] = _write_scores(results, scores, rubric, rubric_path, data_path, dataset.log,
+                                            out / "score", config.report.mask)
+    result.counts["critical_failures"] = int(scores["critical_failed"].fillna(False).sum())
+
+    progress("sample", "drawing the QA sample")
+    batch = draw_batch(dataset.conversations, dataset.messages, _plan(config, base), seed=config.sample.seed,
+                       risk=risk, scores=scores, roster=dataset.roster)
+    result.written["sample"] = [write_batch(batch, out / "sample"), out / "sample" / "batch.json"]
+    result.counts["sampled"] = len(batch.manifest)
+
+    progress("report", f"writing {', '.join(config.report.formats)} reports")
+    result.written["report"] = write_report(dataset, results, scores, out / "report", config.report,
+                                            rubric=rubric, risk=risk, manifest=batch.manifest)
+    return result
+
+
+def demo_config() -> tuple[RunConfig, Path]:
+    """The shipped example config (``sample_data/run.yaml``) and the folder it is relative to."""
+    from qa_toolkit.resources import sample_data_dir
+
+    path = sample_data_dir() / "run.yaml"
+    config, problems = load_config(path)
+    if config is None:
+        raise InputError(problems)
+    return config, path.parent
