@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from qa_toolkit.cli import main
 from qa_toolkit.synth import generate, make_agents
-from qa_toolkit.synth.writers import CSV_HEADERS, csv_rows, write_synth
+from qa_toolkit.synth.writers import CSV_HEADERS, csv_lines, csv_rows, write_synth
 
 HEADERS = ["会话ID", "渠道", "客服工号", "客户ID", "开始时间", "结束时间", "满意度", "标签", "客户等级", "技能组",
            "序号", "发送时间", "发送方", "内容", "escalated", "transferred", "complaint_type", "order_id"]
@@ -68,8 +68,8 @@ def test_csv_row_repeats_conversation_fields_and_numbers_messages_from_one():
                         {"ts": "2026-09-07T12:00:00+08:00", "role": "agent", "text": "Sorry, refunded."}]}
     rows = csv_rows(rec)
     assert rows[0] == ["C1", "邮件", "A001", "U1", "2026-09-07 10:00:05", "2026-09-07 12:00:00", "", "refund|complaint",
-                       "vip", "退换货", 1, "2026-09-07 10:00:05", "顾客", "退款呢？", "true", "false", "after_sales", ""]
-    assert rows[1][10:14] == [2, "2026-09-07 12:00:00", "客服", "Sorry, refunded."]
+                       "vip", "退换货", "1", "2026-09-07 10:00:05", "顾客", "退款呢？", "true", "false", "after_sales", ""]
+    assert rows[1][10:14] == ["2", "2026-09-07 12:00:00", "客服", "Sorry, refunded."]
 
 
 def test_roster_csv_is_utf8_with_plain_dates(written):
@@ -133,3 +133,13 @@ def test_cli_usage_errors_exit_2(tmp_path, args, message):
 def test_cli_help_documents_formats():
     result = CliRunner().invoke(main, ["data", "synth", "--help"])
     assert result.exit_code == 0 and "--seed" in result.output and "GB18030" in result.output
+
+
+def test_fast_csv_lines_equal_the_csv_module_on_tricky_text():
+    texts = ["a,b", 'say "hi"', "line\nbreak", "cr\rx", "", " sp ", "'=1+1", "普通，全角逗号", "𠮷䶮"]
+    rec = generate(1, seed=2).records[0]
+    rec = {**rec, "messages": [{"ts": rec["started_at"], "role": "customer", "text": t} for t in texts]}
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows(csv_rows(rec))
+    assert csv_lines(rec) == buf.getvalue()
+    assert csv_lines(rec).encode("gb18030").decode("gb18030") == buf.getvalue()

@@ -50,9 +50,8 @@ def write_synth(out_dir: str | os.PathLike, records: Iterable[dict], agents: lis
             sinks.append(lambda rec, fh=fh: fh.write(orjson.dumps(rec) + b"\n"))
         if "csv" in tmp:
             fh = stack.enter_context(open(tmp["csv"], "w", encoding="gb18030", newline=""))
-            writer = csv.writer(fh)
-            writer.writerow(CSV_HEADERS)
-            sinks.append(lambda rec, w=writer: w.writerows(csv_rows(rec)))
+            fh.write(",".join(CSV_HEADERS) + "\r\n")
+            sinks.append(lambda rec, fh=fh: fh.write(csv_lines(rec)))
         if "parquet" in tmp:
             parquet = stack.enter_context(_ParquetSink(tmp["parquet"]))
             sinks.append(parquet.add)
@@ -69,12 +68,25 @@ def csv_rows(rec: dict) -> list[list]:
     """One long-table row per message, conversation fields repeated, Chinese labels, naive
     local times, 序号 1-based as helpdesk exports number them."""
     head = [rec["conversation_id"], CHANNEL_ZH[rec["channel"]], rec["agent_id"], rec["customer_id"],
-            _naive(rec["started_at"]), _naive(rec["ended_at"]), "" if rec["csat"] is None else rec["csat"],
+            _naive(rec["started_at"]), _naive(rec["ended_at"]), "" if rec["csat"] is None else str(rec["csat"]),
             "|".join(rec["tags"]), rec["customer_tier"], rec["queue"]]
     tail = ["true" if rec["escalated"] else "false", "true" if rec["transferred"] else "false",
             rec["complaint_type"] or "", rec["order_id"] or ""]
-    return [head + [i + 1, _naive(m["ts"]), ROLE_ZH[m["role"]], m["text"]] + tail
+    return [head + [str(i + 1), _naive(m["ts"]), ROLE_ZH[m["role"]], m["text"]] + tail
             for i, m in enumerate(rec["messages"])]
+
+
+def csv_lines(rec: dict) -> str:
+    """``csv_rows`` as CSV text, byte-identical to ``csv.writer`` (excel dialect), but several
+    times faster: only free text can need quoting, every other field is generated."""
+    return "".join(",".join(row[:13]) + "," + _quote(row[13]) + "," + ",".join(row[14:]) + "\r\n"
+                   for row in csv_rows(rec))
+
+
+def _quote(text: str) -> str:
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def write_roster(dest: str | os.PathLike, agents: list[Agent]) -> Path:
@@ -125,30 +137,27 @@ class _ParquetSink:
 
 
 def _long_table(records: list[dict]):
-    """The canonical English long table (one row per message) for a batch of conversations."""
+    """The canonical English long table (one row per message) for a batch of conversations:
+    conversation columns built once per conversation, then repeated by Arrow."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cols: dict[str, list] = {c: [] for c in PARQUET_CONVERSATION_COLUMNS + ["seq", "ts", "role", "text"]}
-    for rec in records:
-        n = len(rec["messages"])
-        for c in PARQUET_CONVERSATION_COLUMNS:
-            value = "|".join(rec["tags"]) if c == "tags" else rec[c]
-            cols[c].extend([value] * n)
-        cols["seq"].extend(range(n))
-        for m in rec["messages"]:
-            cols["ts"].append(m["ts"])
-            cols["role"].append(m["role"])
-            cols["text"].append(m["text"])
     stamp = pa.timestamp("s", tz="Asia/Shanghai")
-    arrays = {}
-    for c, values in cols.items():
-        if c in ("started_at", "ended_at", "ts"):
-            arrays[c] = pc.strptime(pa.array(values, pa.string()), format="%Y-%m-%dT%H:%M:%S%z", unit="s").cast(stamp)
-        elif c in ("csat", "seq"):
-            arrays[c] = pa.array(values, pa.int64())
-        elif c in ("escalated", "transferred"):
-            arrays[c] = pa.array(values, pa.bool_())
-        else:
-            arrays[c] = pa.array(values, pa.string())
-    return pa.table(arrays)
+
+    def times(values: list) -> pa.Array:
+        return pc.strptime(pa.array(values, pa.string()), format="%Y-%m-%dT%H:%M:%S%z", unit="s").cast(stamp)
+
+    types = {"csat": pa.int64(), "escalated": pa.bool_(), "transferred": pa.bool_()}
+    conv = {}
+    for c in PARQUET_CONVERSATION_COLUMNS:
+        values = ["|".join(r["tags"]) for r in records] if c == "tags" else [r[c] for r in records]
+        conv[c] = times(values) if c in ("started_at", "ended_at") else pa.array(values, types.get(c, pa.string()))
+    counts = np.fromiter((len(r["messages"]) for r in records), dtype=np.int64, count=len(records))
+    table = pa.table(conv).take(pa.array(np.repeat(np.arange(len(records)), counts)))
+    messages = [m for r in records for m in r["messages"]]
+    seq = np.arange(len(messages)) - np.repeat(np.cumsum(counts) - counts, counts)
+    table = table.append_column("seq", pa.array(seq, pa.int64()))
+    table = table.append_column("ts", times([m["ts"] for m in messages]))
+    table = table.append_column("role", pa.array([m["role"] for m in messages], pa.string()))
+    return table.append_column("text", pa.array([m["text"] for m in messages], pa.string()))
