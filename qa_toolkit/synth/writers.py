@@ -120,7 +120,6 @@ class _ParquetSink:
             self._flush()
 
     def _flush(self) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         table = _long_table(self.batch)
