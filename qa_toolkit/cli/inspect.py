@@ -27,6 +27,10 @@ def inspect_cmd(path: str, as_json: bool, read_opts: dict) -> None:
         raise SystemExit(1)
 
 
+def _short(iso: str | None) -> str:
+    return "-" if iso is None else f"{iso[:16].replace('T', ' ')} ({iso[19:] or 'UTC'})"
+
+
 def _print_tables(path: str, s: dict, max_problems: int) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -35,7 +39,7 @@ def _print_tables(path: str, s: dict, max_problems: int) -> None:
     overview = Table(title=f"qa data inspect: {path}", show_header=False)
     rows = [("conversations", s["conversations"]), ("messages", s["messages"]), ("agents", s["agents"]),
             ("customers", s["customers"]),
-            ("date range", f"{s['date_range']['first'] or '-'} .. {s['date_range']['last'] or '-'}"),
+            ("date range", " .. ".join(_short(s["date_range"][k]) for k in ("first", "last"))),
             ("conversations without timestamps", s["conversations_without_timestamps"]),
             ("messages without timestamps", s["messages_without_timestamps"])]
     for name, value in rows:
