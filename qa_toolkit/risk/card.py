@@ -22,10 +22,9 @@ from qa_toolkit.risk.metrics import binary_metrics, reliability_table
 _LIBRARIES = ("qa-toolkit", "scikit-learn", "numpy", "scipy", "pandas", "skops")
 
 
-def data_fingerprint(table: pd.DataFrame, y: np.ndarray) -> str:
-    """SHA-256 over conversation ids, texts and labels: same data ⇒ same fingerprint."""
-    hashed = pd.util.hash_pandas_object(
-        table[["conversation_id", "customer_text", "agent_text"]].assign(label=y), index=False)
+def data_fingerprint(table: pd.DataFrame) -> str:
+    """SHA-256 over the conversations' ids and texts: same conversations ⇒ same fingerprint."""
+    hashed = pd.util.hash_pandas_object(table[["conversation_id", "customer_text", "agent_text"]], index=False)
     return "sha256:" + hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
 
 
@@ -51,7 +50,7 @@ def build_card(model, table: pd.DataFrame, y: np.ndarray, cv, *, n_excluded: int
         "label_fields_excluded_from_features": list(model.label_fields),
         "data": {
             "source": source,
-            "fingerprint": data_fingerprint(table, y),
+            "fingerprint": data_fingerprint(table),
             "conversations_labelled": int(len(y)),
             "conversations_excluded_missing_label": int(n_excluded),
             "positives": int(y.sum()),

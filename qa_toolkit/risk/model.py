@@ -45,7 +45,7 @@ def build_pipeline(exclude_fields: tuple[str, ...] = (), *, max_features: int = 
         ("numeric", StandardScaler(), numeric_feature_columns(exclude_fields)),
     ])
     classifier = CalibratedClassifierCV(
-        LogisticRegression(C=C, solver="liblinear", max_iter=1000),
+        LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=2000),
         method="sigmoid", cv=CALIBRATION_FOLDS,
     )
     return Pipeline([
@@ -163,7 +163,7 @@ def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.D
                    label: Label) -> dict:
     """Metrics of a trained model on labelled data (ideally held out): ranking, the flag at the
     model's threshold, confusion matrix and reliability table. ``same_as_training`` warns
-    when the data is the very data the model was trained on."""
+    when these are the very conversations the model was trained on."""
     from qa_toolkit.risk.card import data_fingerprint
     from qa_toolkit.risk.metrics import reliability_table
 
@@ -178,5 +178,5 @@ def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.D
     metrics["excluded_missing_label"] = n_missing
     metrics["label"] = label.text
     metrics["model_label"] = model.label
-    metrics["same_as_training"] = data_fingerprint(table, y) == model.card.get("data", {}).get("fingerprint")
+    metrics["same_as_training"] = data_fingerprint(table) == model.card.get("data", {}).get("fingerprint")
     return metrics
