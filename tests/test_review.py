@@ -81,7 +81,7 @@ def setup(tmp_path):
     results, _ = score_frames(conv, msgs, rubric)
     book = tmp_path / "grading.xlsx"
     export_workbook(manifest, conv, msgs, results, rubric, book)
-    return rubric, conv, results, book
+    return rubric, (conv, msgs), results, book
 
 
 def cells(book) -> dict:
@@ -145,7 +145,7 @@ def test_round_trip_two_graders(setup, tmp_path):
                                                   ("c2", "empathy"): "0", ("c2", "accuracy"): "fail",
                                                   ("c2", "forbidden"): "pass",
                                                   ("c3", "empathy"): "2", ("c3", "accuracy"): "fail"})
-    res = import_workbooks([g1, g2], results, conv, rubric)
+    res = import_workbooks([g1, g2], *conv, rubric)
     assert res.log.errors == []
     g = res.grades
     assert len(g) == 2 * 3 * 4
@@ -171,7 +171,7 @@ def test_malformed_cells_are_errors_with_sheet_and_cell(setup, tmp_path):
     rubric, conv, results, book = setup
     ids = cells(book)
     bad = fill(book, tmp_path / "bad.xlsx", "王芳", {("c1", "empathy"): "3", ("c2", "accuracy"): "maybe"}, date="昨天")
-    res = import_workbooks([bad], results, conv, rubric)
+    res = import_workbooks([bad], *conv, rubric)
     messages = [str(p) for p in res.log.errors]
     s, c = ids[("c1", "empathy", "grade")]
     assert any(f"{s}!{c}" in m and "'3'" in m and "2, 1, 0, na" in m for m in messages), messages
@@ -188,10 +188,10 @@ def test_missing_grader_untouched_sheets_and_pending_reviews(setup, tmp_path):
     sheet, cell = ids[("c1", "empathy", "grade")]
     wb[sheet][cell] = "2"  # graded, but no grader name
     wb.save(tmp_path / "nogrder.xlsx")
-    res = import_workbooks([tmp_path / "nogrder.xlsx"], results, conv, rubric)
+    res = import_workbooks([tmp_path / "nogrder.xlsx"], *conv, rubric)
     assert any("grader name is empty" in str(p) and "C001!C3" in str(p) for p in res.log.errors)
     assert res.sheets_ungraded == 2 and any(p.code == "ungraded" for p in res.log.warnings)
-    res = import_workbooks([fill(book, tmp_path / "partial.xlsx", "王芳", {})], results, conv, rubric)
+    res = import_workbooks([fill(book, tmp_path / "partial.xlsx", "王芳", {})], *conv, rubric)
     assert res.log.errors == []
     assert sum(p.code == "review" for p in res.log.warnings) == 6
     assert (res.scores["n_review"] == 2).all()
@@ -200,13 +200,13 @@ def test_missing_grader_untouched_sheets_and_pending_reviews(setup, tmp_path):
 def test_wrong_rubric_and_duplicate_grades(setup, tmp_path):
     rubric, conv, results, book = setup
     g1 = fill(book, tmp_path / "g1.xlsx", "王芳", {})
-    res = import_workbooks([g1, g1], results, conv, rubric)
+    res = import_workbooks([g1, g1], *conv, rubric)
     assert sum("twice" in str(p) for p in res.log.errors) == 3
     other = rubric.model_copy(update={"version": "2.0"})
-    res = import_workbooks([g1], results, conv, other)
+    res = import_workbooks([g1], *conv, other)
     assert any("made for rubric test-zh 1.0" in str(p) for p in res.log.errors)
     (tmp_path / "junk.xlsx").write_text("not a workbook")
-    res = import_workbooks([tmp_path / "junk.xlsx"], results, conv, rubric)
+    res = import_workbooks([tmp_path / "junk.xlsx"], *conv, rubric)
     assert any("cannot open workbook" in str(p) for p in res.log.errors)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qa_toolkit.frames import RESULTS, empty
 from qa_toolkit.problems import Problem, ProblemLog
 from qa_toolkit.review.layout import IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades, parse_grade
 from qa_toolkit.rubric.model import Rubric
@@ -225,10 +226,13 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
     return grades, scores, problems
 
 
-def import_workbooks(paths: list[str | Path], results: pd.DataFrame, conversations: pd.DataFrame,
-                     rubric: Rubric) -> ImportResult:
-    """Read and validate every workbook, then merge and re-score (see ``merge_grades``).
-    The caller decides what errors mean; nothing invalid is used as a grade."""
+def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messages: pd.DataFrame,
+                     rubric: Rubric, *, risk: pd.DataFrame | None = None) -> ImportResult:
+    """Read and validate every workbook, score the graded conversations automatically, then
+    merge and re-score (see ``merge_grades``). The caller decides what errors mean; nothing
+    invalid is used as a grade."""
+    from qa_toolkit.scoring import score_frames
+
     log = ProblemLog()
     sheets: list[SheetGrades] = []
     untouched = 0
@@ -240,7 +244,11 @@ def import_workbooks(paths: list[str | Path], results: pd.DataFrame, conversatio
         if skipped:
             log.add(Problem(str(path), f"{skipped} conversation sheet(s) have no grader and no change: not graded",
                             level="warning", code="ungraded"))
-    grades, scores, problems = merge_grades(sheets, results, conversations, rubric)
+    ids = {sg.conversation_id for sg in sheets}
+    conv = conversations[conversations["conversation_id"].isin(ids)].reset_index(drop=True)
+    msgs = messages[messages["conversation_id"].isin(ids)].reset_index(drop=True)
+    results = score_frames(conv, msgs, rubric, risk=risk)[0] if ids else empty(RESULTS)
+    grades, scores, problems = merge_grades(sheets, results, conv, rubric)
     log.extend(problems)
     log.records_read = len(sheets) + untouched
     pending = grades[(grades["auto_outcome"] == "review") & (grades["human_outcome"] == "")]

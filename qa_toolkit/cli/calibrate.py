@@ -1,0 +1,56 @@
+"""`qa calibrate`: agreement between graders, and between the automatic rules and graders."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("grades", type=click.Path(exists=True, dir_okay=False))
+@click.option("--tolerance", default=10.0, show_default=True, help="Totals agree when they differ by at most this.")
+@click.option("--json", "as_json", is_flag=True, help="Print every statistic as JSON.")
+def calibrate(grades: str, tolerance: float, as_json: bool) -> None:
+    """Calibration of GRADES (from `qa grade import`): per-criterion agreement and Krippendorff's α,
+    Cohen's κ per grader pair, grader leniency, totals within ±tolerance, and how far each
+    automatic rule agrees with the graders (precision/recall/κ of its fails).
+
+    Example: qa calibrate grades.csv
+    """
+    import json
+
+    from qa_toolkit.review.calibration import calibrate as run, read_grades
+
+    cal = run(read_grades(grades), tolerance=tolerance)
+    if as_json:
+        click.echo(json.dumps(cal.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print(cal)
+
+
+def _fmt(value) -> str:
+    if value is None or value != value:  # NaN
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _print(cal) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    t = cal.totals
+    console.print(f"totals: {t['conversations']} conversation(s) graded by 2+ graders; within ±{t['tolerance']:g} points: "
+                  f"{_fmt(t['share_within'])}; Krippendorff α (interval): {_fmt(t['alpha_interval'])}", markup=False)
+    for title, frame in (("criteria: agreement between graders", cal.criteria),
+                         ("grader pairs: Cohen's κ (* = all criteria)", cal.pairs),
+                         ("graders: leniency = mean(own total − others' mean)", cal.graders),
+                         ("automatic rules vs graders (positive = fail)", cal.auto)):
+        table = Table(title=title)
+        for col in frame.columns:
+            table.add_column(col, justify="left" if frame[col].dtype == object else "right")
+        for row in frame.itertuples(index=False):
+            table.add_row(*[_fmt(v) for v in row])
+        if len(frame):
+            console.print(table)
+        else:
+            console.print(f"{title}: nothing to compare", markup=False)

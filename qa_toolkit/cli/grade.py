@@ -1,0 +1,110 @@
+"""`qa grade export|import`: the human grading round trip through Excel workbooks."""
+
+from __future__ import annotations
+
+import click
+
+from qa_toolkit.cli.common import data_options, fail, load_dataset
+
+
+@click.group()
+def grade() -> None:
+    """Export a grading workbook for a batch; import graders' filled workbooks."""
+
+
+def _rubric(path: str | None):
+    from qa_toolkit.cli.rubric import _load_or_exit
+    from qa_toolkit.resources import default_rubric
+
+    return _load_or_exit(path or str(default_rubric()))
+
+
+def _print_problems(problems, limit: int = 50) -> None:
+    for p in problems[:limit]:
+        click.echo(f"qa: {p}", err=True)
+    if len(problems) > limit:
+        click.echo(f"qa: ... and {len(problems) - limit} more", err=True)
+
+
+@grade.command("export")
+@click.argument("batch", type=click.Path(exists=True))
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
+@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Rubric YAML (default: the shipped Chinese e-commerce rubric).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
+@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Risk scores for `model` criteria.")
+@click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
+@click.option("--no-prefill", is_flag=True, help="Leave every grade cell empty (default: automatic outcomes pre-filled).")
+@data_options
+def export_cmd(batch: str, data_path: str, rubric_path: str | None, output: str, risk_path: str | None,
+               no_mask: bool, no_prefill: bool, read_opts: dict) -> None:
+    """Write a grading workbook for BATCH (a `qa sample` folder or its manifest.csv).
+
+    Example: qa grade export batch/ --data sample_data/conversations.jsonl -o grading.xlsx
+    """
+    from qa_toolkit.review.export import batch_frames, export_workbook
+    from qa_toolkit.sampling import read_manifest
+    from qa_toolkit.scoring import read_risk, score_frames
+
+    rubric = _rubric(rubric_path)
+    manifest = read_manifest(batch)
+    dataset = load_dataset(data_path, read_opts)
+    conv, msgs, missing = batch_frames(manifest, dataset.conversations, dataset.messages)
+    if missing:
+        fail(f"{len(missing)} conversation(s) of the batch are not in {data_path}: {', '.join(missing[:10])}")
+    results, _ = score_frames(conv, msgs, rubric, risk=read_risk(risk_path) if risk_path else None)
+    path = export_workbook(manifest, conv, msgs, results, rubric, output, mask=not no_mask, prefill=not no_prefill)
+    click.echo(f"wrote {path}: {len(manifest)} conversation sheet(s), {len(rubric.criteria)} criteria each", err=True)
+
+
+@grade.command("import")
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
+@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The rubric the workbooks were made with (default: the shipped one).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="grades.csv: one row per grader × conversation × criterion.")
+@click.option("--scores-out", type=click.Path(dir_okay=False), default=None,
+              help="Re-scored conversations per grader (default: OUTPUT with _scores before the suffix).")
+@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Risk scores for `model` criteria.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Write what is valid even when cells are invalid (those keep the automatic outcome); exit 1.")
+@data_options
+def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_path: str | None, output: str,
+               scores_out: str | None, risk_path: str | None, skip_invalid: bool, read_opts: dict) -> None:
+    """Read filled grading WORKBOOKS (several graders welcome), validate every cell, put human
+    grades over the automatic ones and re-score. Invalid cells: exit 2 and nothing written.
+
+    Example: qa grade import grading_*.xlsx --data sample_data/conversations.jsonl -o grades.csv
+    """
+    from pathlib import Path
+
+    from qa_toolkit.atomic import write_frame
+    from qa_toolkit.review.importer import import_workbooks
+    from qa_toolkit.scoring import read_risk
+
+    rubric = _rubric(rubric_path)
+    dataset = load_dataset(data_path, read_opts)
+    res = import_workbooks(list(workbooks), dataset.conversations, dataset.messages, rubric,
+                           risk=read_risk(risk_path) if risk_path else None)
+    _print_problems(res.log.warnings, limit=20)
+    errors = res.log.errors
+    if errors:
+        _print_problems(errors)
+        if not skip_invalid:
+            fail(f"{len(errors)} invalid cell(s) or workbook problem(s); nothing written (fix them, or --skip-invalid)")
+    out = Path(output)
+    scores_path = Path(scores_out) if scores_out else out.with_name(f"{out.stem}_scores{out.suffix or '.csv'}")
+    write_frame(res.grades, out)
+    write_frame(res.scores, scores_path)
+    g = res.grades
+    human = g[g["human_outcome"] != ""]
+    overrides = human[human["auto_outcome"].isin(["pass", "fail", "na"]) & (human["human_outcome"] != human["auto_outcome"])]
+    click.echo(f"{g['grader'].nunique()} grader(s), {g[['grader', 'conversation_id']].drop_duplicates().shape[0]} "
+               f"graded conversation(s), {len(human)} human grade(s), {len(overrides)} overriding a rule; "
+               f"{res.sheets_ungraded} sheet(s) ungraded")
+    click.echo(f"wrote {out} and {scores_path}", err=True)
+    if errors:
+        raise SystemExit(1)
