@@ -26,9 +26,10 @@ class Locator:
     file: str
     tree: Any
 
-    def position(self, path: Sequence[str | int], at_value: bool = False) -> tuple[int | None, int | None]:
-        """The deepest node of ``path`` that exists: its key (or its value with ``at_value``)."""
-        node, line, col = self.tree, None, None
+    def position(self, path: Sequence[str | int], at_value: bool = False) -> tuple[int | None, int | None, list]:
+        """The deepest node of ``path`` that exists: its key (or its value with ``at_value``)
+        as 1-based line/col, and the part of ``path`` found in the file."""
+        node, line, col, found = self.tree, None, None, []
         if isinstance(node, (CommentedMap, CommentedSeq)):
             line, col = 0, 0
         for i, step in enumerate(path):
@@ -36,19 +37,22 @@ class Locator:
             if isinstance(node, CommentedMap) and step in node:
                 line, col = node.lc.value(step) if (last and at_value) else node.lc.key(step)
                 node = node[step]
+                found.append(step)
             elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
                 line, col = node.lc.item(step)
                 node = node[step]
+                found.append(step)
             elif isinstance(node, (CommentedMap, CommentedSeq)):
                 continue  # a pydantic union tag such as 'keywords' or a model name: not in the file
             else:
                 break
-        return (line + 1 if line is not None else None, col + 1 if col is not None else None)
+        return (line + 1 if line is not None else None, col + 1 if col is not None else None, found)
 
     def problem(self, path: Sequence[str | int], message: str, *, level: str = "error", code: str = "",
                 at_value: bool = False) -> Problem:
-        line, col = self.position(path, at_value)
-        field = ".".join(str(p) for p in path) or None
+        line, col, found = self.position(path, at_value)
+        missing = path[len(found):] if len(found) < len(path) and path[len(path) - 1] not in found else []
+        field = ".".join(str(p) for p in [*found, *missing[-1:]]) or None
         return Problem(self.file, message, line=line, col=col, field=field, level=level, code=code)
 
 

@@ -67,7 +67,7 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
     answered = pd.MultiIndex.from_frame(in_window[["conversation_id", "seq_t"]])
     missed = starts[~pd.MultiIndex.from_frame(starts[["conversation_id", "seq"]]).isin(answered)]
     put(out, in_window, "pass", f"said {after}")
-    first = missed.groupby("conversation_id")["match"].first()
+    first = missed.groupby("conversation_id")["match"].first().astype("string")
     note = f"no [{shorten(config.phrases)}] {after} (customer said '" + first + "')"
     put(out, missed, "fail", note)
     return out

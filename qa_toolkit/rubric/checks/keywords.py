@@ -46,7 +46,7 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
     where = describe_scope(config)
     if config.mode == "none":
         out = blank(frames.index, "pass")
-        put(out, hits, "fail", "forbidden phrase in " + where + ": '" + hits.set_index("conversation_id")["match"].groupby(level=0).first() + "'")
+        put(out, hits, "fail", "forbidden phrase in " + where + ": '" + hits.groupby("conversation_id")["match"].first().astype("string") + "'")
         return out
     out = blank(frames.index, "fail", f"none of [{shorten(config.phrases)}] in {where}")
     put(out, msgs, "fail", f"none of [{shorten(config.phrases)}] in {where}")  # point at what was said instead

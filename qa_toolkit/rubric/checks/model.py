@@ -40,6 +40,8 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
     risk = risk.drop_duplicates("conversation_id").set_index("conversation_id")
     score = pd.to_numeric(risk[config.column], errors="coerce").reindex(out.index)
     ids = out.index[score.notna().to_numpy()]
+    if not len(ids):
+        return out
     high = score[ids] >= config.fail_at
     out.loc[ids, "outcome"] = high.map({True: "fail", False: "pass"}).astype("string")
     out.loc[ids, "evidence_match"] = score[ids].map("{:.3f}".format).astype("string")

@@ -46,5 +46,5 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
                              kind=[m.kind if m else None for m in found])
     hits = hits[hits["match"].notna()]
     out = blank(frames.index, "pass")
-    put(out, hits, "fail", "personal data (" + hits.groupby("conversation_id")["kind"].first() + ") in agent text")
+    put(out, hits, "fail", "personal data (" + hits.groupby("conversation_id")["kind"].first().astype("string") + ") in agent text")
     return out

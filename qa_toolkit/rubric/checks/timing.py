@@ -77,6 +77,8 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
         known &= channel.reindex(out.index).isin(config.channels).fillna(False).astype(bool)
         out.loc[~channel.reindex(out.index).isin(config.channels).fillna(False).astype(bool), "note"] = "channel not applicable"
     ids = out.index[known.to_numpy()]
+    if not len(ids):
+        return out
     over = value[ids] > limit.reindex(ids)
     out.loc[ids, "outcome"] = over.map({True: "fail", False: "pass"}).astype("string")
     out.loc[ids, "evidence_match"] = value[ids].round(1).map(lambda v: f"{v:g} s").astype("string")
