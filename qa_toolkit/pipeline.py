@@ -202,6 +202,8 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         mask=options.mask, agents=options.agents,
         section_names={s.id: s.name for s in rubric.sections} if rubric is not None else {},
         criterion_names={c.id: c.name for _, c in rubric.criteria} if rubric is not None else {},
+        bonus_criteria=frozenset(c.id for _, c in rubric.criteria if c.kind == "bonus") if rubric is not None
+        else frozenset(),
         rubric_label=f"{rubric.name} ({rubric.id} v{rubric.version})" if rubric is not None else "",
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
@@ -215,6 +217,34 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
 
         written += write_html(rep, out_dir)
     return written
+
+
+def _rubric_for_report(rubric_path: str | os.PathLike | None, info: dict):
+    """The rubric named explicitly, else the file run.json names (if it is still there), else
+    None: the report then shows section and criterion ids."""
+    candidate = rubric_path or info.get("rubric_file")
+    if candidate and Path(candidate).is_file():
+        return _rubric(candidate)[0]
+    if rubric_path:
+        raise InputError(Problem(str(rubric_path), "rubric file not found", code="rubric"))
+    return None
+
+
+def report_from_scores(dataset: Dataset, scores_dir: str | os.PathLike, out_dir: str | os.PathLike,
+                       options: ReportConfig = ReportConfig(), *, rubric_path: str | os.PathLike | None = None,
+                       manifest_path: str | os.PathLike | None = None,
+                       risk_path: str | os.PathLike | None = None) -> list[Path]:
+    """``qa report``: read a `qa score` folder (and optional sample manifest and risk scores),
+    then ``write_report``."""
+    from qa_toolkit.frames import RISK, conform
+    from qa_toolkit.sampling import read_manifest
+    from qa_toolkit.scoring import read_risk
+
+    results, scores, info = read_score_dir(scores_dir)
+    rubric = _rubric_for_report(rubric_path, info)
+    manifest = read_manifest(manifest_path) if manifest_path else None
+    risk = conform(read_risk(risk_path), RISK) if risk_path else None
+    return write_report(dataset, results, scores, out_dir, options, rubric=rubric, risk=risk, manifest=manifest)
 
 
 def _write_scores(results: pd.DataFrame, scores: pd.DataFrame, rubric, rubric_path, data_path, log,

@@ -44,6 +44,11 @@ def _base_context(rep: ReportInput) -> dict:
             "mask": rep.mask, "weighted": rep.metrics.weighted, "min_graded": rep.metrics.options.min_graded}
 
 
+def _latest_critical(rep: ReportInput, n: int = 50):
+    found = view.findings(rep)
+    return found[found["kind"] == "critical"].sort_values("started_at", ascending=False).head(n)
+
+
 def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
     m, t = rep.metrics, rep.t
     overall = m.teams.set_index("team").loc[ALL]
@@ -76,7 +81,7 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
         "trend_chart": Markup(charts.line_chart([p["period"] for p in series],
                                                 [(t["all_agents"], [p["value"] for p in series])],
                                                 title=t["trend"])),
-        "findings": view.findings(rep).head(50),
+        "findings": _latest_critical(rep),
         "agent_names": m.agents.set_index("agent_id")["agent_name"].to_dict(),
         "pages": pages,
     }

@@ -96,6 +96,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "no": ("否", "no"),
     "masked_note": ("客户个人信息已脱敏", "Customer personal data masked"),
     "unmasked_note": ("注意：未脱敏，含客户个人信息", "Warning: NOT masked, contains personal data"),
+    "role_agent": ("客服", "agent"),
+    "role_customer": ("客户", "customer"),
+    "role_bot": ("机器人", "bot"),
+    "role_system": ("系统", "system"),
+    "critical_only": ("一票否决会话（最近 50 条）", "Critical failures (latest 50)"),
     "back": ("返回团队总览", "Back to team overview"),
 }
 

@@ -39,6 +39,7 @@ class ReportInput:
     agents: Sequence[str] | None = None
     section_names: Mapping[str, str] = field(default_factory=dict)
     criterion_names: Mapping[str, str] = field(default_factory=dict)
+    bonus_criteria: frozenset[str] = frozenset()
     rubric_label: str = ""
     generated: str = ""
 
@@ -118,8 +119,8 @@ def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     rows = []
     for key, kind in KPIS:
         a, t = agent[key], team[key]
-        diff = None if is_missing(a) or is_missing(t) or key in ("n_graded", "n_conversations", "n_review") \
-            else float(a) - float(t)
+        # counts are not comparable with the team's totals: no difference for them
+        diff = None if is_missing(a) or is_missing(t) or kind == "int" else float(a) - float(t)
         better = None if diff is None or abs(diff) < 1e-9 else (diff < 0) == (key in LOWER_IS_BETTER)
         rows.append({"key": key, "kind": kind, "label": rep.t[key], "agent": a, "team": t, "diff": diff,
                      "better": better})
@@ -153,9 +154,11 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
 
 
 def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
-    """Coaching focus: the agent's failed criteria furthest below the team's pass rate."""
+    """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
+    which an agent may simply not earn, are left out)."""
     crit = rep.metrics.agent_criteria
-    rows = crit[(crit["agent_id"] == agent_id) & (crit["n_fail"] > 0) & crit["pass_rate"].notna()]
+    rows = crit[(crit["agent_id"] == agent_id) & (crit["n_fail"] > 0) & (crit["gap"] < 0)
+                & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
     rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False]).head(n).copy()
     rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
     rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
@@ -183,14 +186,15 @@ def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, 
     """Masked messages per conversation: role, time (HH:MM:SS) and text."""
     msgs = rep.messages[rep.messages["conversation_id"].isin(set(conversation_ids))].sort_values(
         ["conversation_id", "seq"])
-    mask = masker(rep)
+    text = msgs["text"].fillna("")
+    if rep.mask:
+        from qa_toolkit.privacy import mask_series
+
+        text = mask_series(text)
+    times = msgs["ts"].dt.strftime("%H:%M:%S").fillna("")
     out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
-    for r in msgs.itertuples(index=False):
-        out[r.conversation_id].append({
-            "seq": r.seq, "role": r.role,
-            "time": "" if is_missing(r.ts) else r.ts.strftime("%H:%M:%S"),
-            "text": "" if is_missing(r.text) else mask(str(r.text)),
-        })
+    for cid, seq, role, time, body in zip(msgs["conversation_id"], msgs["seq"], msgs["role"], times, text):
+        out[cid].append({"seq": seq, "role": rep.t.get(f"role_{role}", role), "time": time, "text": body})
     return out
 
 

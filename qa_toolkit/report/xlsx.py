@@ -34,10 +34,13 @@ GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 THIN = Border(bottom=Side(style="thin", color="999999"))
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_WIDTH = 60
+CHART_TOP, CHART_ROWS = 4, 16  # charts sit right of the agent tables, each about 16 rows high
 
 
 class _Sheet:
     """A worksheet plus the widest text seen per column, to size columns for CJK text."""
+
+    SIZE_ROWS = 300
 
     def __init__(self, ws: Worksheet):
         self.ws = ws
@@ -49,6 +52,8 @@ class _Sheet:
             cell.number_format = number_format
         if font:
             cell.font = font
+        if row > self.SIZE_ROWS:  # widths from the first rows are enough, and cheaper
+            return cell
         shown = cell.value
         text = shown.split("\n")[0] if isinstance(shown, str) else ("0000-00-00 00:00" if hasattr(shown, "year")
                                                                      else f"{shown:.2f}" if isinstance(shown, float)
@@ -191,7 +196,7 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=sec_head + 2, max_row=sec_head + 1 + len(sections)))
         chart.height, chart.width = 7.5, 15
-        ws.add_chart(chart, "G4")
+        ws.add_chart(chart, f"E{CHART_TOP}")
 
     trend = view.trend(rep, agent_id)
     trend_head = row
@@ -209,8 +214,9 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
         for series in line.series:
             series.smooth = False
         line.height, line.width = 7.5, 15
-        ws.add_chart(line, "G20")
+        ws.add_chart(line, f"E{CHART_TOP + CHART_ROWS}")
 
+    row = max(row, CHART_TOP + 2 * CHART_ROWS + 1)  # the tables below use the columns the charts sit on
     row = sheet.heading(row, t["weakest"])
     weak = view.weakest(rep, agent_id)
     row = sheet.table(row, [t["section"], t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"],
@@ -223,9 +229,7 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     start = row + 1
     row = sheet.table(row, [t["started_at"], t["conversation"], t["kind"], t["criterion"], t["evidence"],
                             t["note"]],
-                      [[f.started_at, f.conversation_id, f.kind_label, f.criterion_name,
-                        f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match,
-                        f.note if not view.is_missing(f.note) else f.evidence_match]
+                      [[f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)]
                        for f in found.itertuples()], [DATE_FORMAT])
     _link_ids(ws, start, len(found), found["conversation_id"], conv_sheet, conv_rows)
 
@@ -239,6 +243,14 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     sheet.fit_columns({1: 24, 5: 50})
     for r in ws.iter_rows(min_col=5, max_col=5):
         r[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _evidence_note(f) -> tuple[str, str]:
+    """Evidence text (else the match / risk reasons) and the note (else the match)."""
+    text, match, note = (None if view.is_missing(v) else str(v) for v in (f.evidence_text, f.evidence_match, f.note))
+    if text is None:
+        return match or "", note or ""
+    return text, note or match or ""
 
 
 def _link_ids(ws: Worksheet, start: int, n: int, ids, conv_sheet: str | None, conv_rows: dict[str, int]) -> None:

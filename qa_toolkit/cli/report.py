@@ -1,0 +1,84 @@
+"""`qa report`: per-agent and team reports (Excel, HTML) from a `qa score` folder and the data."""
+
+from __future__ import annotations
+
+import click
+
+from qa_toolkit.cli.common import data_options, load_dataset
+
+
+def _report_data_options(func):
+    """``data_options`` with its input ``--format`` spelt ``--data-format``: in this command
+    ``--format`` chooses the report formats."""
+    wrapped = data_options(func)
+    wrapped.__click_params__ = [
+        click.Option(["--data-format", "fmt"], type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]), default=None,
+                     help="Input format of --data (default: from the file extension).") if p.name == "fmt" else p
+        for p in wrapped.__click_params__]
+    return wrapped
+
+
+def _formats(value: str) -> list[str]:
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("xlsx", "html")]
+    if bad or not formats:
+        raise click.BadParameter(f"choose from xlsx, html (got {value!r})", param_hint="--format")
+    return formats
+
+
+@click.command()
+@click.option("--scores", "scores_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="The `qa score` output folder (scores/results .parquet or .csv, run.json).")
+@click.option("--data", "data", required=True, type=click.Path(exists=True),
+              help="The conversation export that was scored.")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for report.xlsx, index.html and agents/.")
+@click.option("--format", "formats", default="xlsx,html", show_default=True, help="xlsx, html or both.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Labels (default: the rubric's language).")
+@click.option("--agent", "agents", multiple=True, help="Only these agents get a page/sheet (repeatable).")
+@click.option("--period", type=click.Choice(["week", "month", "all"]), default="week", show_default=True,
+              help="Trend period.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day (conversations started on or after).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive).")
+@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Rubric for section/criterion names (default: the one run.json names).")
+@click.option("--manifest", "manifest_path", type=click.Path(exists=True), default=None,
+              help="Sample batch (folder or manifest.csv): marks sampled sessions; when the scores cover only "
+                   "the sample, quality is weighted by 1/inclusion probability.")
+@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Risk scores (`qa risk predict` output) for risk flags.")
+@click.option("--min-graded", default=5, show_default=True, help="Fewer graded conversations: not ranked.")
+@click.option("--sla", "sla_seconds", default=180.0, show_default=True, help="Response SLA in seconds.")
+@click.option("--sla-channel", "sla_channel", multiple=True, metavar="CHANNEL=SECONDS",
+              help="Per-channel SLA, e.g. email=86400 (repeatable).")
+@click.option("--fcr-days", default=7, show_default=True, help="First-contact resolution window in days.")
+@click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
+@click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
+@_report_data_options
+def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, date_to, rubric_path, manifest_path,
+           risk_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
+           read_opts) -> None:
+    """Write the supervisor's reports: a team summary and a review page per agent.
+
+    Example: qa report --scores out/score --data sample_data/conversations.jsonl
+    --roster sample_data/roster.csv -o out/report
+    """
+    from qa_toolkit.pipeline import ReportConfig, report_from_scores
+
+    try:
+        sla_by_channel = {k.strip().lower(): float(v) for k, v in (s.split("=", 1) for s in sla_channel)}
+    except ValueError:
+        raise click.BadParameter("use CHANNEL=SECONDS, e.g. email=86400", param_hint="--sla-channel") from None
+    options = ReportConfig(formats=_formats(formats), lang=lang, mask=not no_mask, period=period,
+                           min_graded=min_graded, sla_seconds=sla_seconds, sla_by_channel=sla_by_channel,
+                           fcr_days=fcr_days, per_agent_workbooks=per_agent_workbooks, agents=list(agents) or None,
+                           **{"from": date_from.date() if date_from else None},
+                           to=date_to.date() if date_to else None)
+    dataset = load_dataset(data, read_opts)
+    written = report_from_scores(dataset, scores_dir, outdir, options, rubric_path=rubric_path,
+                                 manifest_path=manifest_path, risk_path=risk_path)
+    for path in written[:3]:
+        click.echo(f"wrote {path}")
+    if len(written) > 3:
+        click.echo(f"... and {len(written) - 3} more file(s) in {outdir}")
