@@ -102,13 +102,12 @@ def check_trainable(y: np.ndarray, folds: int, label: str) -> None:
             f"{folds}-fold training needs at least {need} of each", code="too-few-labels"))
 
 
-def cross_validate(table: pd.DataFrame, y: np.ndarray, exclude_fields: tuple[str, ...] = (), *,
-                   folds: int = 5, seed: int = 0, progress=None, **pipeline_opts) -> CVResult:
-    """Stratified k-fold CV (shuffled with ``seed``): every conversation scored by a model that
-    never saw it. ``progress(i)`` is called after each fold."""
+def cross_validate(table: pd.DataFrame, y: np.ndarray, base: Pipeline, *, folds: int = 5, seed: int = 0,
+                   progress=None) -> CVResult:
+    """Stratified k-fold CV of ``base`` (shuffled with ``seed``): every conversation scored by a
+    model that never saw it. ``progress(i)`` is called after each fold."""
     scores = np.zeros(len(y))
     aucs = []
-    base = build_pipeline(exclude_fields, **pipeline_opts)
     for i, (train, test) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(table, y)):
         model = clone(base).fit(table.iloc[train], y[train])
         scores[test] = model.predict_proba(table.iloc[test])[:, 1]
@@ -127,7 +126,7 @@ def train_model(conversations: pd.DataFrame, messages: pd.DataFrame, label: Labe
 
     table, y, n_missing = labelled_table(conversations, messages, label)
     check_trainable(y, folds, label.text)
-    cv = cross_validate(table, y, label.fields, folds=folds, seed=seed, progress=progress)
+    cv = cross_validate(table, y, build_pipeline(label.fields), folds=folds, seed=seed, progress=progress)
     threshold, rule = choose_threshold(y, cv.scores, target_precision=target_precision,
                                        target_recall=target_recall)
     pipeline = build_pipeline(label.fields).fit(table, y)
