@@ -75,7 +75,7 @@ def tiny_cell():
     p = plan(TINY_PLAN)
     from qa_toolkit.sampling.batch import candidates
     from qa_toolkit.sampling.strata import match
-    cand, _, _ = candidates(conv, msgs, p)
+    cand = candidates(conv, msgs, p).frame
     main, _ = match(cand, p.strata[0])
     vip, _ = match(cand, p.strata[1])
     backup, _ = match(cand, p.strata[0].backup)
@@ -180,6 +180,10 @@ def test_exclusions_bot_only_and_few_agent_messages():
     assert b.info["counts"]["excluded_bot_only"] == 1
     assert b.info["counts"]["excluded_few_agent_messages"] == 1
     assert not {"c1", "c2"} & set(b.manifest["conversation_id"])
+    conv, msgs = frames([{"id": "x1", "agent": "B"}, {"id": "x2"}], agent_messages={"x1": 0})
+    b = draw_batch(conv, msgs, plan("quota: 2\n"), seed=3)
+    assert [s["message"] for s in b.shortfalls if s["agent_id"] == "B"] == [
+        "no eligible conversation: all 1 in the period were excluded"]
 
 
 def test_last_week_is_relative_to_the_data_or_today():
@@ -211,3 +215,20 @@ def test_plan_errors_have_lines():
     text = "\n".join(map(str, problems))
     assert "plan.yaml:3:5" in text and "count" in text
     assert "plan.yaml:4:5" in text and "kind" in text
+
+
+def test_period_errors_speak_about_the_branch_written():
+    _, problems = parse_plan("quota: 2\nperiod: lastweek\n", "p.yaml")
+    assert [str(p) for p in problems] == [
+        "p.yaml:2:1: error: field 'period': period is 'all', 'last_week' or a mapping {from: DATE, to: DATE} [plan]"]
+    _, problems = parse_plan("period: {from: 2026-01-05, to: 2026-01-01}\n", "p.yaml")
+    assert len(problems) == 1 and "'to' is before 'from'" in str(problems[0])
+
+
+def test_empty_period_gives_an_empty_manifest_not_a_crash():
+    conv, msgs = frames(TINY)
+    from qa_toolkit.sampling.plan import build_plan
+    p, _ = build_plan(None, period="2027-01-01..2027-01-31")
+    b = draw_batch(conv, msgs, p, seed=1)
+    assert b.manifest.empty and list(b.manifest.columns) == list(MANIFEST)
+    assert b.info["counts"]["in_period"] == 0

@@ -75,3 +75,9 @@ def test_bad_options_and_missing_inputs_exit_2(data, tmp_path):
     r = run("sample", conv, "--plan", str(bad), "-o", str(tmp_path / "b"))
     assert r.exit_code == 2 and "plan.yaml:1:1" in r.output
     assert not (tmp_path / "b").exists()
+
+
+def test_nothing_to_sample_exits_1(data, tmp_path):
+    conv, _, _ = data
+    r = run("sample", conv, "--period", "2030-01-01..2030-01-31", "-o", str(tmp_path / "b"))
+    assert r.exit_code == 1 and "nothing sampled" in r.output

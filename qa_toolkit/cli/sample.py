@@ -70,6 +70,8 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
     counts = batch.info["counts"]
     click.echo(f"batch {batch.info['batch_id']} (seed {batch.info['seed']}): {counts['picked']} conversation(s) "
                f"from {counts['eligible']} eligible, {counts['agents']} agent(s); wrote {path}", err=True)
+    if not counts["picked"]:
+        fail(f"nothing sampled: {counts['in_period']} conversation(s) in the period, {counts['eligible']} eligible", 1)
 
 
 def _print_coverage(batch) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -67,10 +68,34 @@ def _handle_seconds(conv: pd.DataFrame, messages: pd.DataFrame) -> pd.Series:
     return handle.astype("Float64")
 
 
+class Candidates(NamedTuple):
+    """The eligible conversations with derived columns, exclusion counts, the resolved period,
+    and every (agent, period unit) with conversations in the period before exclusions."""
+
+    frame: pd.DataFrame
+    counts: dict
+    period: tuple[dt.date, dt.date]
+    active: dict[tuple[str, str], int]
+
+
+def _period_columns(conv: pd.DataFrame, unit: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Add ``period`` (e.g. 2026-W45) and ``period_start`` (tz-aware, clipped to the period)."""
+    local = conv["started_at"].dt.tz_localize(None).dt.normalize()
+    if unit == "agent_week":
+        iso = conv["started_at"].dt.isocalendar()
+        conv["period"] = iso["year"].astype(str) + "-W" + iso["week"].astype(int).astype(str).str.zfill(2)
+        monday = (local - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
+        conv["period_start"] = monday.map(lambda d: max(d, start))
+    else:
+        conv["period"] = f"{start.isoformat()}..{end.isoformat()}"
+        conv["period_start"] = start
+    conv["period_start"] = pd.to_datetime(conv["period_start"]).dt.tz_localize(conv["started_at"].dt.tz)
+    return conv
+
+
 def candidates(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, *, today: dt.date | None = None,
                exclude_ids: set[str] = frozenset(), risk: pd.DataFrame | None = None,
-               scores: pd.DataFrame | None = None, roster: pd.DataFrame | None = None
-               ) -> tuple[pd.DataFrame, dict, tuple[dt.date, dt.date]]:
+               scores: pd.DataFrame | None = None, roster: pd.DataFrame | None = None) -> Candidates:
     """Eligible conversations of the period with derived columns (period label/start, handle
     time, risk, critical) and the count of each exclusion."""
     conv = conversations.copy()
@@ -79,8 +104,10 @@ def candidates(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
     start, end = resolve_period(plan.period, conv["started_at"], today)
     day = conv["started_at"].dt.date
     counts = {"no_start_time": int(conv["started_at"].isna().sum())}
-    conv = conv[conv["started_at"].notna() & (day >= start) & (day <= end)]
+    conv = _period_columns(conv[conv["started_at"].notna() & (day >= start) & (day <= end)].copy(),
+                           plan.unit, start, end)
     counts["in_period"] = len(conv)
+    active = {(str(a), str(p)): int(n) for (a, p), n in conv.groupby(["agent_id", "period"]).size().items()}
     n_agent = conv["conversation_id"].map(_agent_message_counts(messages)).fillna(0).astype(int)
     rules = [
         ("ledger", conv["conversation_id"].isin(set(exclude_ids))),
@@ -94,22 +121,13 @@ def candidates(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
     conv = conv[keep].copy()
     counts["eligible"] = len(conv)
     conv["handle_s"] = _handle_seconds(conv, messages)
-    local = conv["started_at"].dt.tz_localize(None).dt.normalize()
-    if plan.unit == "agent_week":
-        iso = conv["started_at"].dt.isocalendar()
-        conv["period"] = iso["year"].astype(str) + "-W" + iso["week"].astype(int).map("{:02d}".format)
-        monday = (local - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
-        conv["period_start"] = monday.map(lambda d: max(d, start))
-    else:
-        conv["period"] = f"{start.isoformat()}..{end.isoformat()}"
-        conv["period_start"] = start
-    conv["period_start"] = pd.to_datetime(conv["period_start"]).dt.tz_localize(conv["started_at"].dt.tz)
     if risk is not None:
         conv = conv.merge(risk[["conversation_id", "risk_score"]], on="conversation_id", how="left")
     if scores is not None:
         keep_cols = [c for c in ("conversation_id", "critical_failed", "critical_criteria") if c in scores.columns]
         conv = conv.merge(scores[keep_cols], on="conversation_id", how="left")
-    return conv.sort_values("conversation_id", kind="stable").reset_index(drop=True), counts, (start, end)
+    frame = conv.sort_values("conversation_id", kind="stable").reset_index(drop=True)
+    return Candidates(frame, counts, (start, end), active)
 
 
 def check_plan_inputs(plan: Plan, columns) -> list[Problem]:
@@ -130,8 +148,8 @@ def draw_batch(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
     """Draw a seeded batch by ``plan``. Same data + plan + seed → the same manifest, whatever
     the input order. Raises InputError when a stratum's input is missing."""
     seed = seed if seed is not None else (plan.seed if plan.seed is not None else secrets.randbelow(2**31))
-    cand, counts, (start, end) = candidates(conversations, messages, plan, today=today, exclude_ids=exclude_ids,
-                                            risk=risk, scores=scores, roster=roster)
+    cand, counts, (start, end), active = candidates(conversations, messages, plan, today=today,
+                                                    exclude_ids=exclude_ids, risk=risk, scores=scores, roster=roster)
     problems = check_plan_inputs(plan, cand.columns)
     if problems:
         raise InputError(problems)
@@ -172,6 +190,11 @@ def draw_batch(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
             rows.append({"batch_id": batch_id, "conversation_id": cand["conversation_id"].iloc[i],
                          "agent_id": agent, "channel": cand["channel"].iloc[i], "period": period,
                          "stratum": step.stratum, "reason": why, "inclusion_prob": float(pi[pos]), "seed": seed})
+    drawn = set(cand.groupby(["agent_id", "period"]).groups) if len(cand) else set()
+    for agent, period in sorted(set(active) - {(str(a), str(p)) for a, p in drawn}):
+        shortfalls.append({"agent_id": agent, "period": period, "kind": "quota", "stratum": "", "wanted": plan.quota,
+                           "got": 0, "message": f"no eligible conversation: all {active[(agent, period)]} "
+                                               "in the period were excluded"})
     manifest = conform(pd.DataFrame(rows), MANIFEST) if rows else empty(MANIFEST)
     manifest = manifest.sort_values(["agent_id", "period", "conversation_id"], kind="stable").reset_index(drop=True)
     cand["picked"] = cand["conversation_id"].isin(set(manifest["conversation_id"]))

@@ -133,12 +133,27 @@ def parse_plan(text: str, source: str = "<plan>") -> tuple[Plan | None, list[Pro
         return Plan.model_validate(_plain(doc)), []
     except ValidationError as err:
         problems = []
-        for e in err.errors():
-            loc = tuple(k for k in e["loc"] if not (isinstance(k, str) and k in {"Period", "function-after[_ordered(), Period]"}))
+        for e in _relevant(err.errors(), doc):
+            loc = tuple(k for k in e["loc"] if not _is_branch(k))
             line, col = _locate(doc, loc)
-            field = ".".join(str(k) for k in loc if not str(k).startswith(("literal[", "function-after")))
-            problems.append(Problem(source, e["msg"], line, col, field=field or None, code="plan"))
+            problems.append(Problem(source, e["msg"], line, col, field=".".join(map(str, loc)) or None, code="plan"))
         return None, problems
+
+
+def _is_branch(key) -> bool:
+    """Union-branch names pydantic puts into error locations."""
+    return isinstance(key, str) and (key.startswith(("literal[", "function-after")) or key == "Period")
+
+
+def _relevant(errors: list[dict], doc) -> list[dict]:
+    """For ``period`` (a word or a mapping) keep only the errors of the branch the user wrote."""
+    given = doc.get("period") if isinstance(doc, dict) else None
+    wrong = "literal_error" if isinstance(given, dict) else "model_type"
+    out = [e for e in errors if not (e["loc"][:1] == ("period",) and e["type"] == wrong)]
+    for e in out:
+        if e["loc"][:1] == ("period",) and e["type"] == "literal_error":
+            e["msg"] = "period is 'all', 'last_week' or a mapping {from: DATE, to: DATE}"
+    return out
 
 
 def _plain(node):
