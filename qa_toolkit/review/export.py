@@ -76,10 +76,19 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
                             res, rubric, ids, mask, prefill)
     batch.protection.sheet = True
+    for ws in wb.worksheets:
+        _print_setup(ws)
     for sheet in (ids, meta):
         sheet.sheet_state = "veryHidden"
         sheet.protection.sheet = True
     return wb
+
+
+def _print_setup(ws) -> None:
+    """Landscape, one page wide: graders print these."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def _batch_header(ws) -> None:
