@@ -24,7 +24,7 @@ from qa_toolkit.problems import InputError
 from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
 from qa_toolkit.risk.card import card_markdown
 from qa_toolkit.risk.explain import explain
-from qa_toolkit.risk.features import ConversationFeatures, conversation_table
+from qa_toolkit.risk.features import ConversationFeatures, conversation_table, normalise_text
 from qa_toolkit.risk.metrics import binary_metrics, choose_threshold
 
 ANGRY_ZH = ["我要投诉你们！", "什么破服务，太差了", "再不处理我就打12315", "我要退款，给差评"]
@@ -278,3 +278,7 @@ def test_a_tampered_model_file_is_refused(tmp_path, model):
         for name, data in entries.items():
             z.writestr(name, data)
     _refused(tmp_path / "tampered.skops", "os.system")
+
+
+def test_long_numbers_are_one_token_for_the_model_but_12315_stays():
+    assert normalise_text("订单2609070153790527，电话13812345678，打12315 NOW") == "订单#，电话#，打12315 now"

@@ -17,10 +17,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from qa_toolkit.privacy import mask_text
-from qa_toolkit.risk.features import ESCALATION_WORDS, NEGATIVE_PHRASES, has_cjk, phrases_in
+from qa_toolkit.risk.features import ESCALATION_WORDS, NEGATIVE_PHRASES, has_cjk, normalise_text, phrases_in
 
 _CLAUSE_SPLIT = re.compile(r"[\n。！？!?；;，,]+")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+_WORDY = re.compile(r"[A-Za-z\u3400-\u9fff]")  # a quote must hold words, not just a number
 _QUOTE_MAX = 30
 _TOP_NGRAMS = 20
 
@@ -76,7 +77,7 @@ def _numeric_reason(name: str, row: pd.Series, zh: bool) -> str | None:
         return timed[name][not zh].format(_duration(float(value), zh))
     if name in counted:
         return counted[name][not zh].format(n)
-    lists = {"negative_hits": (NEGATIVE_PHRASES, "客户的负面用语：{}", "customer's negative words: {}"),
+    lists = {"negative_hits": (NEGATIVE_PHRASES, "客户用了负面词语：{}", "customer's negative words: {}"),
              "escalation_hits": (ESCALATION_WORDS, "客户提到{}", "customer mentioned {}")}
     if name in lists and n > 0:
         phrases, zh_fmt, en_fmt = lists[name]
@@ -86,16 +87,15 @@ def _numeric_reason(name: str, row: pd.Series, zh: bool) -> str | None:
 
 
 def _clause(text: str, ngram: str, mask: bool) -> str | None:
-    """The clause of ``text`` holding ``ngram`` (case-insensitive), masked, cut to a window."""
+    """The clause of ``text`` holding ``ngram`` (as the TF-IDF step saw it), masked, cut to a window."""
     for clause in _CLAUSE_SPLIT.split(text):
-        at = clause.lower().find(ngram)
-        if at < 0:
+        if ngram not in normalise_text(clause) or not _WORDY.search(clause):
             continue
         clause = clause.strip()
         shown = mask_text(clause) if mask else clause
         if len(shown) <= _QUOTE_MAX:
             return shown
-        at = max(0, shown.lower().find(ngram))
+        at = max(0, normalise_text(shown).find(ngram))
         start = max(0, min(at - _QUOTE_MAX // 2, len(shown) - _QUOTE_MAX))
         return ("…" if start else "") + shown[start:start + _QUOTE_MAX] + ("…" if start + _QUOTE_MAX < len(shown) else "")
     return None

@@ -60,6 +60,16 @@ NEGATIVE_RE = _alternation(NEGATIVE_PHRASES)
 ESCALATION_RE = _alternation(ESCALATION_WORDS)
 
 
+_LONG_NUMBER = re.compile(r"[0-9]{6,}")
+
+
+def normalise_text(text: str) -> str:
+    """What the TF-IDF step sees: lower case, and runs of 6+ digits (order, phone and ID
+    numbers) reduced to ``#`` — they are noise to the model and personal data in its vocabulary.
+    Short numbers such as 12315 stay."""
+    return _LONG_NUMBER.sub("#", text.lower())
+
+
 def phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:
     """Which of ``phrases`` occur in ``text`` (case-insensitive), in list order — for reasons."""
     low = text.lower()

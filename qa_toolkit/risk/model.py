@@ -24,7 +24,12 @@ from sklearn.preprocessing import StandardScaler
 
 from qa_toolkit import frames
 from qa_toolkit.problems import InputError, Problem
-from qa_toolkit.risk.features import ConversationFeatures, conversation_table, numeric_feature_columns
+from qa_toolkit.risk.features import (
+    ConversationFeatures,
+    conversation_table,
+    normalise_text,
+    numeric_feature_columns,
+)
 from qa_toolkit.risk.labels import Label
 from qa_toolkit.risk.metrics import binary_metrics, choose_threshold
 
@@ -32,8 +37,8 @@ CALIBRATION_FOLDS = 3
 
 
 def _tfidf(max_features: int) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, max_features=max_features,
-                           sublinear_tf=True, dtype=np.float32)
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=normalise_text, min_df=2,
+                           max_features=max_features, sublinear_tf=True, dtype=np.float32)
 
 
 def build_pipeline(exclude_fields: tuple[str, ...] = (), *, max_features: int = 100_000,

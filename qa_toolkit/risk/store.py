@@ -20,6 +20,7 @@ FORMAT_VERSION = 1
 #: The only non-default types a model file of ours may contain.
 TRUSTED_TYPES = frozenset({
     "qa_toolkit.risk.features.ConversationFeatures",
+    "qa_toolkit.risk.features.normalise_text",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
 })
