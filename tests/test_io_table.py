@@ -155,3 +155,16 @@ def test_format_option_and_progress(tmp_path):
     assert len(ds.conversations) == 3 and sum(seen) == path.stat().st_size
     result = CliRunner().invoke(main, ["data", "inspect", "--format", "csv", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_encoding_falls_back_to_a_detector(tmp_path):
+    from qa_toolkit.io.encoding import detect_encoding
+
+    text = "session_id,agent,sender,message\n" + "".join(
+        f"s{i},a1,customer,Le café était très froid; désolé — numéro {i}\n" for i in range(40))
+    path = tmp_path / "latin.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert detect_encoding(path) not in ("utf-8", "gb18030")
+    ds = read_conversations(path)
+    assert ds.messages["text"].iloc[0].startswith("Le café était")
+    assert read_conversations(path, encoding="cp1252").messages["text"].iloc[0].startswith("Le café")

@@ -120,13 +120,20 @@ def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.Pa
     row = 2
     for chunk in chunks:
         chunk = chunk.rename(columns=rename)
-        grouper.feed(chunk.to_dict("records"), row)
+        grouper.feed(_rows(chunk), row)
         row += len(chunk)
         yield builder.take()
     if row == 2:
         raise InputError(Problem(str(path), "empty file: no rows below the header", code="empty_file"))
     grouper.flush()
     yield builder.take()
+
+
+def _rows(chunk: pd.DataFrame) -> list[dict]:
+    """The chunk as row dicts (column-wise ``tolist`` is much faster than ``to_dict``)."""
+    columns = [chunk.iloc[:, i].tolist() for i in range(chunk.shape[1])]
+    names = list(chunk.columns)
+    return [dict(zip(names, values)) for values in zip(*columns)]
 
 
 class _Grouper:

@@ -52,12 +52,12 @@ class FieldError(ValueError):
 
 
 def is_missing(value: object) -> bool:
-    """None, NaN, pandas NA and blank strings all mean 'no value'."""
+    """None, NaN, pandas NA/NaT and blank strings all mean 'no value'."""
+    if isinstance(value, str):
+        return not value.strip()
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+    return isinstance(value, float) and math.isnan(value)
 
 
 def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
