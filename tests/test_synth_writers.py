@@ -143,3 +143,11 @@ def test_fast_csv_lines_equal_the_csv_module_on_tricky_text():
     csv.writer(buf).writerows(csv_rows(rec))
     assert csv_lines(rec) == buf.getvalue()
     assert csv_lines(rec).encode("gb18030").decode("gb18030") == buf.getvalue()
+
+
+def test_cli_unwritable_output_is_a_message_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["data", "synth", "-n", "5", "-o", str(blocker / "sub")])
+    assert result.exit_code == 2 and "cannot write to" in result.output
+    assert not isinstance(result.exception, OSError)

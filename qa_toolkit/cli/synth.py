@@ -27,7 +27,7 @@ def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: str, weeks: 
     """
     from datetime import date
 
-    from qa_toolkit.cli.common import progress_bar
+    from qa_toolkit.cli.common import fail, progress_bar
     from qa_toolkit.synth import iter_records, make_agents
     from qa_toolkit.synth.writers import FORMATS, write_synth
 
@@ -40,9 +40,12 @@ def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: str, weeks: 
     except ValueError:
         raise click.BadParameter(f"'{start}' is not a date like 2026-09-07", param_hint="--start") from None
     began = time.perf_counter()
-    with progress_bar("generating", total=n) as advance:
-        paths = write_synth(out_dir, iter_records(n, seed, first.isoformat(), weeks, n_agents),
-                            make_agents(n_agents, seed, first), chosen, progress=advance)
+    try:
+        with progress_bar("generating", total=n) as advance:
+            paths = write_synth(out_dir, iter_records(n, seed, first.isoformat(), weeks, n_agents),
+                                make_agents(n_agents, seed, first), chosen, progress=advance)
+    except OSError as err:
+        fail(f"cannot write to {out_dir}: {err.strerror or err}")
     seconds = time.perf_counter() - began
     for path in paths.values():
         click.echo(str(path))
