@@ -145,3 +145,8 @@ def test_progress_reports_every_byte():
     seen = []
     read_conversations(FIX / "good.jsonl", progress=seen.append)
     assert sum(seen) == (FIX / "good.jsonl").stat().st_size
+
+
+def test_unknown_time_zone_is_an_input_error():
+    result = CliRunner().invoke(main, ["data", "inspect", "--tz", "Mars/Olympus", str(FIX / "good.jsonl")])
+    assert result.exit_code == 2 and "Mars/Olympus" in result.output and "Traceback" not in result.output

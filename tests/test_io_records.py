@@ -68,3 +68,8 @@ def test_bad_records_are_skipped_with_a_located_problem():
 def test_empty_input_gives_typed_empty_frames():
     ds = conversations_from_records([])
     assert len(ds.conversations) == 0 and str(ds.messages["ts"].dtype).startswith("datetime64")
+
+
+def test_skill_group_is_the_queue():
+    ds = conversations_from_records([conv(skill_group="售后")])
+    assert ds.conversations["queue"].iloc[0] == "售后" and "skill_group" not in ds.conversations.columns

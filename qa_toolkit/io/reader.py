@@ -44,6 +44,16 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return found
 
 
+def _check_tz(tz: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(tz)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise InputError(Problem(tz, f"unknown time zone '{tz}' (e.g. Asia/Shanghai, UTC)", field="tz",
+                                 code="bad_tz")) from None
+
+
 def _check_file(path: Path) -> None:
     if not path.is_file():
         raise InputError(Problem(str(path), "no such file", code="no_file"))
@@ -58,6 +68,7 @@ def iter_conversations(path: str | os.PathLike, *, chunk_size: int = 20000, form
     """Yield Datasets of whole conversations, ``chunk_size`` records (JSONL lines or table rows)
     at a time. Duplicate ids are found across chunks. ``progress(n_bytes)`` follows the reading."""
     path = Path(path)
+    _check_tz(tz)
     _check_file(path)
     fmt = detect_format(path, format)
     enc = detect_encoding(path, encoding) if fmt in ("jsonl", "csv") else None

@@ -36,6 +36,7 @@ CHANNEL_ALIASES: dict[str, str] = {
 }
 TAG_SPLIT = re.compile(r"[|,;，、；]")
 REQUIRED = ("conversation_id", "agent_id")
+FIELD_ALIASES = {"skill_group": "queue"}  # JSONL field names the product brief also allows
 _CONV_FIELDS = [c for c in CONVERSATIONS if c not in ("conversation_id",)]
 _EPOCH_MS = 10**11  # epoch numbers above this are milliseconds (10**11 s is the year 5138)
 _UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -212,6 +213,8 @@ class FrameBuilder:
             for key, value in record.items():
                 if key in ("conversation_id", "messages"):
                     continue
+                if key in FIELD_ALIASES and FIELD_ALIASES[key] not in record:
+                    key = FIELD_ALIASES[key]
                 if key in ("started_at", "ended_at"):
                     conv[key] = parse_ts(value, self.zone, key)
                 elif key == "csat":
