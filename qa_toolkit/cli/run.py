@@ -24,7 +24,8 @@ def _summary(result, out) -> None:
                f"risk-flagged {counts.get('risk_flagged', '-')}; sampled {counts.get('sampled', 0)}")
     click.echo(f"wrote to {out}/:")
     for stage, paths in result.written.items():
-        names = sorted({str(p.relative_to(out)) if p.is_relative_to(out) else str(p) for p in paths})
+        names = sorted({str(p.relative_to(out)) if p.is_relative_to(out) else str(p) for p in paths},
+                       key=lambda name: (name.count("/"), name))  # the entry files before agents/...
         shown = ", ".join(names[:4]) + (f", ... ({len(names)} files)" if len(names) > 4 else "")
         click.echo(f"  {stage:<7} {shown}")
 

@@ -1,0 +1,117 @@
+"""The pipeline library: config loading with locations, a small end-to-end run, and a report
+from a `qa score` folder (weighted when the scores cover only the sample)."""
+
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from qa_toolkit.pipeline import (ReportConfig, demo_config, load_config, read_score_dir, report_from_scores,
+                                 run_pipeline)
+from qa_toolkit.resources import sample_conversations, sample_roster
+
+CONFIG = """\
+data: c.jsonl
+roster: roster.csv
+risk: {train_label: "csat <= 2 or 'complaint' in tags", folds: 2}
+sample: {seed: 1, plan: {quota: 2, strata: [{kind: complaint, count: 1}]}}
+report: {min_graded: 3}
+"""
+
+
+def small_project(folder, n=200, config=CONFIG):
+    """The first ``n`` sample conversations, the roster and a run config in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = sample_conversations().read_text(encoding="utf-8").splitlines()[:n]
+    (folder / "c.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copy(sample_roster(), folder / "roster.csv")
+    (folder / "run.yaml").write_text(config, encoding="utf-8")
+    return folder / "run.yaml"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("project")
+    config_path = small_project(base)
+    config, problems = load_config(config_path)
+    assert problems == []
+    stages = []
+    result = run_pipeline(config, base_dir=base, output=base / "out", progress=lambda s, m: stages.append(s))
+    return base, result, stages
+
+
+@pytest.mark.slow
+def test_every_stage_runs_and_writes(run):
+    base, result, stages = run
+    assert stages == ["data", "risk", "score", "sample", "report"]
+    out = base / "out"
+    for rel in ("score/scores.parquet", "score/results.csv", "score/run.json", "risk/risk.csv", "risk/model.skops",
+                "sample/manifest.csv", "sample/batch.json", "report/report.xlsx", "report/index.html"):
+        assert (out / rel).is_file(), rel
+    assert result.counts["conversations"] == 200 and result.counts["sampled"] > 0
+    agents = pd.read_parquet(out / "score/scores.parquet")["agent_id"].nunique()
+    assert len(list((out / "report/agents").glob("*.html"))) == agents > 20
+    wb = openpyxl.load_workbook(out / "report/report.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "团队汇总" and wb.sheetnames[-1] == "会话明细"  # zh: the rubric's language
+
+
+@pytest.mark.slow
+def test_report_from_a_score_folder_weighted_by_the_sample(run, tmp_path):
+    from qa_toolkit.io import read_conversations
+    from qa_toolkit.metrics import compute_metrics
+
+    base, _, _ = run
+    out = base / "out"
+    results, scores, info = read_score_dir(out / "score")
+    manifest = pd.read_csv(out / "sample/manifest.csv", dtype={"conversation_id": "string"})
+    sampled = set(manifest["conversation_id"])
+    folder = tmp_path / "sample_scores"
+    folder.mkdir()
+    scores[scores["conversation_id"].isin(sampled)].to_parquet(folder / "scores.parquet")
+    results[results["conversation_id"].isin(sampled)].to_parquet(folder / "results.parquet")
+    dataset = read_conversations(base / "c.jsonl", roster=base / "roster.csv")
+    written = report_from_scores(dataset, folder, tmp_path / "rep", ReportConfig(formats=["html"], lang="en"),
+                                 manifest_path=out / "sample", rubric_path=info["rubric_file"])
+    assert [p.name for p in written][:1] == ["index.html"]
+    text = (tmp_path / "rep/index.html").read_text(encoding="utf-8")
+    assert "weighted by inverse inclusion probability" in text
+    m = compute_metrics(dataset.conversations, dataset.messages, scores[scores["conversation_id"].isin(sampled)],
+                        manifest=manifest.assign(inclusion_prob=manifest["inclusion_prob"].astype(float)))
+    assert m.weighted
+
+
+@pytest.mark.slow
+def test_agent_filter_and_unknown_agent(run, tmp_path):
+    from qa_toolkit.io import read_conversations
+    from qa_toolkit.problems import InputError
+
+    base, _, _ = run
+    dataset = read_conversations(base / "c.jsonl", roster=base / "roster.csv")
+    written = report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(agents=["A001"]))
+    assert sorted(p.name for p in written) == ["A001.html", "index.html", "report.xlsx"]
+    with pytest.raises(InputError, match="NOPE"):
+        report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(agents=["NOPE"]))
+
+
+def test_missing_score_folder_is_an_input_error(tmp_path):
+    from qa_toolkit.problems import InputError
+
+    with pytest.raises(InputError, match="scores"):
+        read_score_dir(tmp_path)
+
+
+def test_config_problems_have_line_and_column(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("data: x.jsonl\nreport:\n  formats: [pdf]\n  period: year\nbogus: 1\n", encoding="utf-8")
+    config, problems = load_config(path)
+    assert config is None
+    assert [(p.line, p.field) for p in problems] == [(3, "report.formats.0"), (4, "report.period"), (5, "bogus")]
+    path.write_text("data: [unclosed\n", encoding="utf-8")
+    assert load_config(path)[1][0].code == "yaml"
+
+
+def test_shipped_demo_config_is_valid():
+    config, base = demo_config()
+    assert (base / config.data).is_file() and (base / config.roster).is_file()
+    assert config.risk.train_label and config.sample.plan.strata
