@@ -116,3 +116,15 @@ def test_diff_reports_criterion_and_agent_changes(tmp_path):
     assert (criteria.drop(index="first_response")["change"].fillna(0) == 0).all()
     agents = pd.read_csv(tmp_path / "d" / "agents_diff.csv", encoding="utf-8-sig")
     assert (agents["change"] <= 1e-9).all() and (agents["change"] < 0).any()
+
+
+def test_pre_commit_hooks_run_real_commands():
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe", pure=True).load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} == {"qa-rubric-lint", "qa-rubric-test"}
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["entry"].startswith("qa rubric ")
+        args = hook["entry"].split()[1:]
+        result = run(*args, ZH)
+        assert result.exit_code == 0, result.output

@@ -35,6 +35,7 @@ class Frames:
     messages: pd.DataFrame
     risk: pd.DataFrame | None = None
     _derived: pd.DataFrame | None = field(default=None, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def index(self) -> pd.Index:
@@ -47,6 +48,12 @@ class Frames:
 
             self._derived = derived_fields(self.conversations, self.messages)
         return self._derived
+
+    def cached(self, key: str, compute):
+        """``compute(self)`` once per chunk (e.g. response gaps shared by several timing criteria)."""
+        if key not in self._cache:
+            self._cache[key] = compute(self)
+        return self._cache[key]
 
 
 def blank(index: pd.Index, outcome: str, note: str = "") -> pd.DataFrame:

@@ -3,7 +3,6 @@ evaluated as a ``keywords`` check in ``none`` mode."""
 
 from __future__ import annotations
 
-
 import pandas as pd
 from pydantic import Field
 

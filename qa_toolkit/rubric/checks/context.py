@@ -68,7 +68,7 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
     missed = starts[~pd.MultiIndex.from_frame(starts[["conversation_id", "seq"]]).isin(answered)]
     put(out, in_window, "pass", f"said {after}")
     first = missed.groupby("conversation_id")["match"].first().astype("string")
-    note = f"no [{shorten(config.phrases)}] {after} (customer said '" + first + "')"
+    note = f"no [{shorten(config.phrases)}] {after} ({config.trigger_role} said '" + first + "')"
     put(out, missed, "fail", note)
     return out
 

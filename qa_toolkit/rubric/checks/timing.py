@@ -64,7 +64,7 @@ def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
         value = frames.derived["handle_time_s"]
         evidence = None
     else:
-        gaps = response_gaps(frames.messages)
+        gaps = frames.cached("response_gaps", lambda f: response_gaps(f.messages))
         grouped = gaps.groupby("conversation_id")["gap"]
         value = {"first_response": grouped.first(), "avg_response": grouped.mean(),
                  "max_response": grouped.max()}[config.metric]
