@@ -216,3 +216,24 @@ def test_grade_values():
     assert allowed_grades(c) == ["4", "3", "2", "1", "0", "na"]
     assert parse_grade(c, 3) == ("pass", 6.0) and parse_grade(c, 0.0) == ("fail", 0.0)
     assert parse_grade(c, "不适用") == ("na", None) and parse_grade(c, "5") is None
+
+
+def test_formula_like_ids_round_trip_as_text(tmp_path):
+    path = tmp_path / "rubric.yaml"
+    path.write_text(RUBRIC, encoding="utf-8")
+    rubric, _ = load_rubric(path)
+    record = {**RECORDS[0], "conversation_id": "=1+1", "agent_id": "@A1"}
+    data = conversations_from_records([record])
+    manifest = conform(pd.DataFrame({"batch_id": "b", "conversation_id": ["=1+1"], "agent_id": ["@A1"],
+                                     "channel": ["chat"], "period": "2026-W46", "stratum": ["random"],
+                                     "reason": ["random"], "inclusion_prob": [1.0], "seed": 1}), MANIFEST)
+    results, _ = score_frames(data.conversations, data.messages, rubric)
+    book = export_workbook(manifest, data.conversations, data.messages, results, rubric, tmp_path / "g.xlsx")
+    wb = load_workbook(book)
+    id_cells = [c for row in wb[IDS_SHEET].iter_rows() for c in row if c.value == "=1+1"]
+    assert id_cells and all(c.data_type == "s" for c in id_cells)
+    assert wb["批次 Batch"]["C4"].value == "@A1" and wb["批次 Batch"]["C4"].data_type == "s"
+    wb["C001"]["C3"] = "王芳"
+    wb.save(tmp_path / "filled.xlsx")
+    res = import_workbooks([tmp_path / "filled.xlsx"], data.conversations, data.messages, rubric)
+    assert res.log.errors == [] and set(res.grades["conversation_id"]) == {"=1+1"}

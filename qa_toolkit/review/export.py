@@ -34,6 +34,13 @@ def _text(value, mask: bool):
     return mask_text(value) if mask and isinstance(value, str) else value
 
 
+def _write_rows(ws, rows: list[list]) -> None:
+    """Rows from the top, every value formula-safe (ids come from the data)."""
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            write_cell(ws, r, c, value)
+
+
 def _input(ws, row: int, col: int, value=None) -> None:
     cell = write_cell(ws, row, col, value)
     cell.protection = UNLOCKED
@@ -54,12 +61,11 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
     batch = wb.active
     batch.title = BATCH_SHEET
     ids = wb.create_sheet(IDS_SHEET)
-    ids.append(IDS_HEADER)
+    id_rows: list[list] = [IDS_HEADER]
     meta = wb.create_sheet(META_SHEET)
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
-    for key, value in (("rubric_id", rubric.id), ("rubric_version", rubric.version), ("batch_id", batch_id),
-                       ("masked", str(mask))):
-        meta.append([key, value])
+    _write_rows(meta, [["rubric_id", rubric.id], ["rubric_version", rubric.version], ["batch_id", batch_id],
+                       ["masked", str(mask)]])
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     msgs = messages.sort_values(["conversation_id", "seq"], kind="stable").groupby("conversation_id")
     res = results.set_index(["conversation_id", "criterion_id"])
@@ -74,7 +80,8 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         ws = wb.create_sheet(name)
         _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
-                            res, rubric, ids, mask, prefill)
+                            res, rubric, id_rows, mask, prefill)
+    _write_rows(ids, id_rows)
     batch.protection.sheet = True
     for ws in wb.worksheets:
         _print_setup(ws)
@@ -102,7 +109,7 @@ def _batch_header(ws) -> None:
     ws.freeze_panes = "A4"
 
 
-def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, ids, mask, prefill) -> None:
+def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, prefill) -> None:
     write_cell(ws, 1, 1, f"会话 Conversation {cid}").font = Font(bold=True, size=13)
     facts = []
     if conv is not None:
@@ -115,8 +122,8 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, ids, mask, prefi
     write_cell(ws, DATE_CELL[0], 2, "日期 Date (YYYY-MM-DD)").font = HEAD
     _input(ws, *DATE_CELL)
     ws.cell(*DATE_CELL).number_format = "yyyy-mm-dd"
-    ids.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
-    ids.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
+    id_rows.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
+    id_rows.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
     top = 6
     for col, title in enumerate(CRITERIA_HEADER, start=1):
         ws.cell(top, col, title).font = HEAD
@@ -144,8 +151,8 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, ids, mask, prefi
             ws.add_data_validation(dv)
             validations[options] = dv
         validations[options].add(ws.cell(r, GRADE_COL))
-        ids.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
-        ids.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
+        id_rows.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
+        id_rows.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
     r += 2
     write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript").font = HEAD
     for col, title in enumerate(["#", "时间 Time", "角色 Role", "内容 Text"], start=1):
