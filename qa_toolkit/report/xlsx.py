@@ -34,6 +34,8 @@ GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 THIN = Border(bottom=Side(style="thin", color="999999"))
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_WIDTH = 60
+EVIDENCE_WIDTH = 50
+AGENT_COLOUR, TEAM_COLOUR = "2F6DB5", "A6B4C8"  # as the HTML charts
 CHART_TOP, CHART_ROWS = 4, 16  # charts sit right of the agent tables, each about 16 rows high
 
 
@@ -153,6 +155,13 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
     ws.column_dimensions["A"].width = 14
 
 
+def _colour(chart) -> None:
+    """Agent in blue, team in grey, as on the HTML pages."""
+    for series, colour in zip(chart.series, (AGENT_COLOUR, TEAM_COLOUR)):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+
+
 def _link(cell, sheet_title: str, row: int) -> None:
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet_title}'!A{row}", display=str(cell.value))
     cell.style = "Hyperlink"
@@ -196,6 +205,7 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=sec_head + 2, max_row=sec_head + 1 + len(sections)))
         chart.height, chart.width = 7.5, 15
+        _colour(chart)
         ws.add_chart(chart, f"E{CHART_TOP}")
 
     trend = view.trend(rep, agent_id)
@@ -213,16 +223,18 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
         line.set_categories(Reference(ws, min_col=1, min_row=trend_head + 2, max_row=trend_head + 1 + len(trend)))
         for series in line.series:
             series.smooth = False
+        _colour(line)
         line.height, line.width = 7.5, 15
         ws.add_chart(line, f"E{CHART_TOP + CHART_ROWS}")
 
     row = max(row, CHART_TOP + 2 * CHART_ROWS + 1)  # the tables below use the columns the charts sit on
     row = sheet.heading(row, t["weakest"])
     weak = view.weakest(rep, agent_id)
-    row = sheet.table(row, [t["section"], t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"],
+    # column E is the wide text column of this sheet (evidence), so the section name goes there
+    row = sheet.table(row, [t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"], t["section"],
                             t["n_fail"]],
-                      [[w.section_name, w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap),
-                        w.n_fail] for w in weak.itertuples()], [None, None, "0.0%", "0.0%", "+0.0%;-0.0%", "0"])
+                      [[w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap), w.section_name,
+                        w.n_fail] for w in weak.itertuples()], [None, "0.0%", "0.0%", "+0.0%;-0.0%", None, "0"])
 
     row = sheet.heading(row, t["findings"])
     found = view.findings(rep, agent_id)
@@ -232,6 +244,11 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
                       [[f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)]
                        for f in found.itertuples()], [DATE_FORMAT])
     _link_ids(ws, start, len(found), found["conversation_id"], conv_sheet, conv_rows)
+    for i in range(len(found)):  # wrapped evidence: give the row the height its text needs
+        text = str(ws.cell(row=start + i, column=5).value or "")
+        ws.row_dimensions[start + i].height = 15 * max(1, -(-view.display_width(text) // (EVIDENCE_WIDTH - 4)))
+        for col in range(1, 7):
+            ws.cell(row=start + i, column=col).alignment = Alignment(wrap_text=col >= 5, vertical="top")
 
     row = sheet.heading(row, t["exemplars"])
     ex = view.exemplars(rep, agent_id)
@@ -240,7 +257,7 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
                 [[e.started_at, e.conversation_id, _num(e.total), e.band, e.channel] for e in ex.itertuples()],
                 [DATE_FORMAT, None, "0.0"])
     _link_ids(ws, start, len(ex), ex["conversation_id"], conv_sheet, conv_rows)
-    sheet.fit_columns({1: 24, 5: 50})
+    sheet.fit_columns({1: 24, 5: EVIDENCE_WIDTH})
     for r in ws.iter_rows(min_col=5, max_col=5):
         r[0].alignment = Alignment(wrap_text=True, vertical="top")
 
