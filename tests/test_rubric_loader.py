@@ -159,3 +159,28 @@ def test_declared_fields_are_known(tmp_path):
     assert any(p.code == "unknown-field" for p in problems_for(tmp_path, text))
     text = text.replace("language: en\n", "language: en\nfields: [refund_amt]\n")
     assert not any(p.code == "unknown-field" for p in problems_for(tmp_path, text))
+
+
+BAD_CONDITIONS = """\
+id: mini
+version: 1.0
+name: mini
+language: en
+sections:
+  - id: s
+    name: s
+    weight: 100
+    criteria:
+      - id: a
+        name: a
+        when: {field: csat, op: "=~", value: 0}
+        check: {type: metadata, condition: {all: [{field: csat, op: ">"}, {nope: 1}]}}
+"""
+
+
+def test_schema_messages_are_plain_and_located(tmp_path):
+    problems = {(p.line, p.col): p.message for p in problems_for(tmp_path, BAD_CONDITIONS)}
+    assert problems[(2, 10)] == 'expected text, got 1.0: quote it ("1.0")'
+    assert problems[(12, 33)].startswith("Input should be '=='")
+    assert problems[(13, 51)].startswith("op '>' needs a value")
+    assert problems[(13, 75)] == "a condition needs one of the keys: field, says, all, any, not"

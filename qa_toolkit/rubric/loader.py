@@ -94,7 +94,7 @@ def parse_rubric(text: str, file: str = "<rubric>") -> tuple[Rubric | None, Loca
 
 def _schema_problem(locator: Locator, error: dict) -> Problem:
     path = [p for p in error["loc"] if not (isinstance(p, str) and p[:1].isupper())]
-    message = error["msg"]
+    message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "union_tag_invalid":
         from qa_toolkit.rubric.checks import MODULES
 
@@ -107,6 +107,8 @@ def _schema_problem(locator: Locator, error: dict) -> Problem:
         message = f"unknown key '{path[-1]}'"
     elif error["type"] == "union_tag_not_found":
         message = "a check needs a 'type' (one of the check types)"
+    elif error["type"] == "string_type" and isinstance(error.get("input"), (int, float, bool)):
+        message = f"expected text, got {error['input']!r}: quote it (\"{error['input']}\")"
     code = "unknown-check" if error["type"] == "union_tag_invalid" else "schema"
     return locator.problem(path, message, code=code, at_value=error["type"] not in ("missing", "extra_forbidden"))
 

@@ -19,7 +19,7 @@ import operator
 from typing import Annotated, Any, Literal, Union
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from qa_toolkit.frames import CONVERSATIONS
 
@@ -46,6 +46,12 @@ class FieldTest(_Strict):
     op: Op = "=="
     value: Any = None
 
+    @model_validator(mode="after")
+    def _value_needed(self) -> FieldTest:
+        if self.value is None and self.op not in ("missing", "present"):
+            raise ValueError(f"op '{self.op}' needs a value (use op: missing to test for an absent value)")
+        return self
+
 
 class Says(_Strict):
     """True when a message of ``role`` contains one of ``says`` (case-insensitive)."""
@@ -66,18 +72,19 @@ class NotOf(_Strict):
     not_: Predicate = Field(alias="not")
 
 
+_BY_KEY = {"all": "AllOf", "any": "AnyOf", "not": "NotOf", "says": "Says", "field": "FieldTest"}
+
+
 def _kind(value: Any) -> str | None:
+    """The model a condition is, by its key (tags are model names, so error paths skip them)."""
     if isinstance(value, dict):
-        for key in ("all", "any", "not", "says", "field"):
-            if key in value:
-                return key
-        return None
-    return {AllOf: "all", AnyOf: "any", NotOf: "not", Says: "says", FieldTest: "field"}.get(type(value))
+        return next((tag for key, tag in _BY_KEY.items() if key in value), None)
+    return type(value).__name__ if type(value).__name__ in _BY_KEY.values() else None
 
 
 Predicate = Annotated[
-    Union[Annotated[AllOf, Tag("all")], Annotated[AnyOf, Tag("any")], Annotated[NotOf, Tag("not")],  # noqa: UP007
-          Annotated[Says, Tag("says")], Annotated[FieldTest, Tag("field")]],
+    Union[Annotated[AllOf, Tag("AllOf")], Annotated[AnyOf, Tag("AnyOf")], Annotated[NotOf, Tag("NotOf")],  # noqa: UP007
+          Annotated[Says, Tag("Says")], Annotated[FieldTest, Tag("FieldTest")]],
     Discriminator(_kind, custom_error_type="predicate",
                   custom_error_message="a condition needs one of the keys: field, says, all, any, not"),
 ]
