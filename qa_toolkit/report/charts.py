@@ -53,8 +53,13 @@ def bar_chart(categories: Sequence[str], agent: Sequence[float | None], team: Se
 
 
 def line_chart(periods: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, title: str,
-               vmin: float = 0.0, vmax: float = 100.0) -> str:
-    """A line per series over the periods (agent first, then team); gaps where a value is missing."""
+               vmin: float | None = None, vmax: float = 100.0) -> str:
+    """A line per series over the periods (agent first, then team); gaps where a value is missing.
+    The axis starts at ``vmin`` (default: the lowest value rounded down to ten, so a trend shows)."""
+    if vmin is None:
+        lows = [v for _, values in series for v in values if _num(v)]
+        vmin = max(0.0, math.floor((min(lows, default=0.0) - 5) / 10) * 10)
+        vmin = min(vmin, vmax - 10)
     width, height, left, top, bottom = 560, 200, 40, 24, 30
     plot_w, plot_h = width - left - 16, height - top - bottom
     n = max(len(periods), 1)
