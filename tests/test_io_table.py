@@ -115,7 +115,8 @@ def test_header_only_and_empty_csv(tmp_path):
 
 
 @pytest.mark.parametrize("name,content", [("x.xlsx", b"this is not a zip"), ("x.parquet", b"PAR1 garbage PAR1"),
-                                          ("x.csv", b'a,b\n"unterminated\n')])
+                                          ("x.csv", b'a,b\n"unterminated\n'),
+                                          ("y.csv", b"a,b\n1,2\n1,2,3\n")])
 def test_corrupt_files_are_input_errors_not_tracebacks(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)

@@ -21,7 +21,7 @@ from qa_toolkit.io.table import iter_table
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".txt": "csv",
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
            ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
 
 

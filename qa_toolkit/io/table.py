@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,7 +44,9 @@ class _Counting(io.RawIOBase):
 
 def _unreadable(path: Path, fmt: str, err: Exception) -> InputError:
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return InputError(Problem(str(path), f"cannot read this file as {fmt.upper()}: {first}", code="unreadable"))
+    line = re.search(r"line ([0-9]+)", first) if fmt == "csv" else None
+    return InputError(Problem(str(path), f"cannot read this file as {fmt.upper()}: {first}",
+                              line=int(line.group(1)) if line else None, code="unreadable"))
 
 
 def _csv_chunks(path: Path, encoding: str, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
