@@ -50,7 +50,10 @@ def fingerprint(conversations: pd.DataFrame) -> str:
     """SHA-256 of the conversation facts the draw depends on (order-independent)."""
     cols = [c for c in ("conversation_id", "agent_id", "channel", "started_at", "ended_at", "csat",
                         "customer_tier", "tags") if c in conversations.columns]
-    view = conversations[cols].astype(str).sort_values("conversation_id")
+    view = conversations[cols].sort_values("conversation_id", kind="stable")
+    if "tags" in view.columns:
+        view = view.assign(tags=view["tags"].map(lambda t: "|".join(map(str, t)) if isinstance(t, (list, tuple, np.ndarray))
+                                                 else ""))
     hashed = pd.util.hash_pandas_object(view, index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
@@ -167,29 +170,30 @@ def draw_batch(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
             mask, why = match(cand, stratum.backup)
             new = mask & group.isna() & backup_of.isna()
             backup_of[new], backup_reason[new] = stratum.kind, why[new]
-    chan_key = cand["channel"].fillna("(none)").astype(str) if plan.coverage.channels else pd.Series("*", index=cand.index)
+    chan_key = (cand["channel"].fillna("(none)").astype(str) if plan.coverage.channels
+                else pd.Series("*", index=cand.index)).to_numpy(dtype=object)
     targets = [(s.kind, s.target(plan.quota)) for s in plan.strata]
+    group_arr, backup_arr = group.to_numpy(dtype=object), backup_of.to_numpy(dtype=object)
+    ids, channels = cand["conversation_id"].to_numpy(dtype=object), cand["channel"].to_numpy(dtype=object)
 
     rows, shortfalls = [], []
-    pi_all = np.zeros(len(cand))
     for (agent, period), idx in cand.groupby(["agent_id", "period"], sort=True).indices.items():
         idx = np.sort(idx)
-        cell = build_cell(str(agent), str(period), plan.quota, chan_key.iloc[idx].tolist(),
-                          group.iloc[idx].tolist(), backup_of.iloc[idx].tolist(), targets)
+        cell = build_cell(str(agent), str(period), plan.quota, chan_key[idx].tolist(), group_arr[idx].tolist(),
+                          backup_arr[idx].tolist(), targets)
         shortfalls.extend(cell.shortfalls)
         pi = inclusion_probabilities(cell)
-        pi_all[idx] = pi
         for pos, step in draw(cell, cell_rng(seed, str(agent), str(period))):
             i = idx[pos]
             if step.stratum == RANDOM:
                 why = f"random draw from the rest ({step.channel})" if plan.coverage.channels else "random draw"
             elif step.backup:
-                why = f"backup for {step.stratum}: {backup_reason.iloc[i]}"
+                why = f"backup for {step.stratum}: {backup_reason.iat[i]}"
             else:
-                why = str(reason.iloc[i])
-            rows.append({"batch_id": batch_id, "conversation_id": cand["conversation_id"].iloc[i],
-                         "agent_id": agent, "channel": cand["channel"].iloc[i], "period": period,
-                         "stratum": step.stratum, "reason": why, "inclusion_prob": float(pi[pos]), "seed": seed})
+                why = str(reason.iat[i])
+            rows.append({"batch_id": batch_id, "conversation_id": ids[i], "agent_id": agent, "channel": channels[i],
+                         "period": period, "stratum": step.stratum, "reason": why, "inclusion_prob": float(pi[pos]),
+                         "seed": seed})
     drawn = set(cand.groupby(["agent_id", "period"]).groups) if len(cand) else set()
     for agent, period in sorted(set(active) - {(str(a), str(p)) for a, p in drawn}):
         shortfalls.append({"agent_id": agent, "period": period, "kind": "quota", "stratum": "", "wanted": plan.quota,
