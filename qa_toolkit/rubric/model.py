@@ -120,8 +120,9 @@ class Rubric(Strict):
 
 
 def json_schema() -> dict:
-    """The JSON Schema of a rubric file (draft 2020-12 keywords that yaml-language-server reads)."""
-    schema = Rubric.model_json_schema()
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    """The JSON Schema of a rubric file, draft-07 style (``definitions``) as yaml-language-server reads it."""
+    schema = Rubric.model_json_schema(ref_template="#/definitions/{model}")
+    schema["definitions"] = schema.pop("$defs")
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", **schema}
     schema["title"] = "qa-toolkit rubric"
     return schema

@@ -31,10 +31,16 @@ PHRASES = (
 EXCLUDE = ("滚筒", "滚动", "滚轮", "滚珠", "打滚", "滚烫", "sbs", "sbc", "dumbbell")
 
 
-class Config(DetectorConfig):
+class AbuseCheck(DetectorConfig):
+    """abuse — abusive or insulting language from the agent (辱骂/人身攻击), Chinese and English. A shipped
+    list, extended with ``phrases``; ``exclude`` protects product words (滚筒洗衣机)."""
+
     type: Literal["abuse"]
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = AbuseCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: AbuseCheck, frames: Frames) -> pd.DataFrame:
     """Fail with the first abusive message."""
     return detect(config, frames, PHRASES, EXCLUDE)

@@ -30,7 +30,13 @@ from qa_toolkit.rubric.checks._match import matching_messages
 TYPE = "context"
 
 
-class Config(CheckConfig):
+class ContextCheck(CheckConfig):
+    """context — after a trigger (a customer complains, is angry, thanks), the agent must say
+    (``expect: say``) or must not say (``expect: avoid``) one of ``phrases`` within the next
+    ``within`` agent messages (for ``say``, an earlier agent message counts too unless
+    ``earlier_counts: false``). The first trigger is judged (``triggers: every`` judges each); N/A
+    when the trigger never occurs."""
+
     type: Literal["context"]
     trigger: list[str] = Field(min_length=1, description="Phrases that start the window.")
     trigger_role: Literal["customer", "agent", "bot", "system"] = "customer"
@@ -42,7 +48,10 @@ class Config(CheckConfig):
     exclude: list[str] = Field(default_factory=list, description="Cut out of agent messages before matching.")
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = ContextCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: ContextCheck, frames: Frames) -> pd.DataFrame:
     """N/A without a trigger; else pass/fail with the offending message (avoid) or the
     unanswered trigger (say) as evidence."""
     msgs = frames.messages

@@ -34,10 +34,17 @@ EXCLUDE = ("请勿私下", "不要私下", "切勿私下", "谨防私下", "禁�
            "请勿站外", "don't pay outside", "never pay outside", "do not pay outside")
 
 
-class Config(DetectorConfig):
+class DiversionCheck(DetectorConfig):
+    """diversion — the agent sends the customer off the platform (引导站外交易/私下联系): WeChat/QQ/Alipay and
+    their disguises (微信, vx, 威信, 薇信, 加我QQ, 扣扣, 支付宝转账, 私下, 淘宝外, ...). A shipped list, extended with
+    ``phrases``; ``exclude`` spares warnings such as 请勿私下交易."""
+
     type: Literal["diversion"]
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = DiversionCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: DiversionCheck, frames: Frames) -> pd.DataFrame:
     """Fail with the first message that diverts the customer off the platform."""
     return detect(config, frames, PHRASES, EXCLUDE)

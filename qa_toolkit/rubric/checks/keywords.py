@@ -30,7 +30,9 @@ from qa_toolkit.rubric.checks._match import matching_messages
 TYPE = "keywords"
 
 
-class Config(ScopedConfig):
+class KeywordsCheck(ScopedConfig):
+    """keywords — phrases a role must (or must not) say."""
+
     type: Literal["keywords"]
     phrases: list[str] = Field(min_length=1)
     mode: Literal["any", "all", "at_least", "none"] = "any"
@@ -39,21 +41,27 @@ class Config(ScopedConfig):
     case_sensitive: bool = False
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = KeywordsCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: KeywordsCheck, frames: Frames) -> pd.DataFrame:
     """Per conversation: pass/fail with the message that decided it."""
     msgs = scoped(frames.messages, config)
     hits = matching_messages(msgs, config.phrases, config.exclude, config.case_sensitive)
     where = describe_scope(config)
     if config.mode == "none":
         out = blank(frames.index, "pass")
-        put(out, hits, "fail", "forbidden phrase in " + where + ": '" + hits.groupby("conversation_id")["match"].first().astype("string") + "'")
+        said = hits.groupby("conversation_id")["match"].first().astype("string")
+        put(out, hits, "fail", f"forbidden phrase in {where}: '" + said + "'")
         return out
-    out = blank(frames.index, "fail", f"none of [{shorten(config.phrases)}] in {where}")
-    put(out, msgs, "fail", f"none of [{shorten(config.phrases)}] in {where}")  # point at what was said instead
+    missing = f"none of [{shorten(config.phrases)}] in {where}"
+    out = blank(frames.index, "fail", missing)
+    put(out, msgs, "fail", missing)  # evidence: the first message in scope, i.e. what was said instead
     if config.mode == "any":
         put(out, hits, "pass", "said")
         return out
-    need = len({p if config.case_sensitive else p.lower() for p in config.phrases}) if config.mode == "all" else config.count
+    distinct = {p if config.case_sensitive else p.lower() for p in config.phrases}
+    need = len(distinct) if config.mode == "all" else config.count
     found = hits.groupby("conversation_id")["match"].agg(lambda s: sorted(set(s)))
     enough = found[found.map(len) >= need].index
     put(out, hits[hits["conversation_id"].isin(enough)], "pass", "said")

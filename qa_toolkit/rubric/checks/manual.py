@@ -17,11 +17,17 @@ from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
 TYPE = "manual"
 
 
-class Config(CheckConfig):
+class ManualCheck(CheckConfig):
+    """manual — a criterion only a person can judge (回答准确性, 同理心). The outcome is ``review`` until a
+    grade is imported (``qa grade import``); ``guidance`` is what the grader reads."""
+
     type: Literal["manual"]
     guidance: str = ""
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = ManualCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: ManualCheck, frames: Frames) -> pd.DataFrame:
     """Every conversation waits for a human grade."""
     return blank(frames.index, "review", "needs a human grade")

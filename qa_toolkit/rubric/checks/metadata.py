@@ -25,12 +25,19 @@ from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predica
 TYPE = "metadata"
 
 
-class Config(CheckConfig):
+class MetadataCheck(CheckConfig):
+    """metadata — a condition over conversation fields (csat, tags, customer_tier, escalated,
+    order/refund fields, message counts, handle_time_s) that must hold. Same condition language as a
+    criterion's ``when``; N/A when a field it needs is missing."""
+
     type: Literal["metadata"]
     condition: Predicate
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = MetadataCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: MetadataCheck, frames: Frames) -> pd.DataFrame:
     """Pass when the condition holds, fail when it does not, N/A when unknown."""
     holds = evaluate_predicate(config.condition, frames.conversations, frames.messages, frames.derived)
     out = blank(frames.index, "na", "field missing")

@@ -25,13 +25,20 @@ from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
 TYPE = "model"
 
 
-class Config(CheckConfig):
+class ModelCheck(CheckConfig):
+    """model — a score from the risk model (the ``risk_score`` column of ``qa risk predict``, or
+    another numeric ``column`` of the risk frame) compared to a threshold: fails at or above
+    ``fail_at``. N/A when no risk frame is given or the conversation has no score."""
+
     type: Literal["model"]
     column: str = "risk_score"
     fail_at: float = Field(0.5, ge=0, le=1)
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = ModelCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: ModelCheck, frames: Frames) -> pd.DataFrame:
     """Pass/fail by the score; the score and the model's reasons go into evidence and note."""
     out = blank(frames.index, "na", "no risk score")
     risk = frames.risk

@@ -33,12 +33,20 @@ _MAY_HOLD_ADDRESS = r"[路街道巷弄村号]"
 Kind = Literal["mobile", "id_number", "bank_card", "email", "address"]
 
 
-class Config(ScopedConfig):
+class PiiCheck(ScopedConfig):
+    """pii — personal data in a role's text (default: the agent): mainland mobile numbers, ID numbers
+    with a valid check digit, bank cards passing Luhn, e-mails (and addresses if listed in
+    ``kinds``), found by ``qa_toolkit.privacy.find_pii``. Fails on the first message holding one;
+    the evidence is that message and the *masked* match."""
+
     type: Literal["pii"]
     kinds: list[Kind] = Field(default_factory=lambda: ["mobile", "id_number", "bank_card", "email"])
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = PiiCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: PiiCheck, frames: Frames) -> pd.DataFrame:
     """Fail with the first message that holds personal data of the listed kinds."""
     msgs = scoped(frames.messages, config)
     text = msgs["text"].astype("string").fillna("")

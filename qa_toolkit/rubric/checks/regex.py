@@ -29,7 +29,10 @@ from qa_toolkit.rubric.checks._match import matching_regex, prepare
 TYPE = "regex"
 
 
-class Config(ScopedConfig):
+class RegexCheck(ScopedConfig):
+    """regex — a regular expression a role's messages must (``mode: any``) or must not (``mode: none``)
+    match, with an optional ``exclude`` regex whose matches are cut out first."""
+
     type: Literal["regex"]
     pattern: str
     mode: Literal["any", "none"] = "any"
@@ -47,7 +50,10 @@ class Config(ScopedConfig):
         return value
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = RegexCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: RegexCheck, frames: Frames) -> pd.DataFrame:
     """Per conversation: pass/fail with the message and matched span."""
     msgs = scoped(frames.messages, config)
     text = prepare(msgs["text"], case_sensitive=True, exclude_regex=config.exclude)

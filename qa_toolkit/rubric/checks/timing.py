@@ -30,7 +30,9 @@ from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
 TYPE = "timing"
 
 
-class Config(CheckConfig):
+class TimingCheck(CheckConfig):
+    """timing — response-time and handle-time SLAs."""
+
     type: Literal["timing"]
     metric: Literal["first_response", "avg_response", "max_response", "handle_time"]
     max_seconds: float = Field(gt=0)
@@ -54,7 +56,10 @@ def response_gaps(messages: pd.DataFrame) -> pd.DataFrame:
     return out.dropna(subset=["gap"])
 
 
-def evaluate(config: Config, frames: Frames) -> pd.DataFrame:
+Config = TimingCheck  # the registry's name for a check module's config model
+
+
+def evaluate(config: TimingCheck, frames: Frames) -> pd.DataFrame:
     """Pass/fail with the measured value in ``evidence_match``; the slowest reply as evidence."""
     out = blank(frames.index, "na", "no timestamps or nothing answered")
     conv = frames.conversations.set_index("conversation_id")
