@@ -73,3 +73,12 @@ def test_empty_input_gives_typed_empty_frames():
 def test_skill_group_is_the_queue():
     ds = conversations_from_records([conv(skill_group="售后")])
     assert ds.conversations["queue"].iloc[0] == "售后" and "skill_group" not in ds.conversations.columns
+
+
+def test_timestamps_keep_microseconds_next_to_missing_ones():
+    record = conv()
+    record["messages"] = [{"ts": "2026-09-01T10:00:00.123457+08:00", "role": "agent", "text": "a"},
+                          {"role": "customer", "text": ""}]
+    ds = conversations_from_records([record])
+    assert ds.messages["ts"].iloc[0] == pd.Timestamp("2026-09-01 10:00:00.123457", tz="Asia/Shanghai")
+    assert pd.isna(ds.messages["ts"].iloc[1]) and ds.messages["text"].iloc[1] == ""

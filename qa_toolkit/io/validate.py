@@ -248,7 +248,7 @@ class FrameBuilder:
         except FieldError as err:
             raise _Skip(where, prefix + err.field, f"{err} — conversation '{cid}' skipped", err.code) from None
         text = message.get("text")
-        if text is None or (not isinstance(text, str) and is_missing(text)):
+        if not isinstance(text, str) and is_missing(text):
             raise _Skip(where, prefix + "text", f"missing required field — conversation '{cid}' skipped",
                         "missing_field")
         out["text"] = str(text)
@@ -270,20 +270,22 @@ class FrameBuilder:
 
     def take(self) -> Dataset:
         """The conversations gathered so far as a conformed Dataset; the builder starts afresh."""
-        conv = pd.DataFrame({**self.conv, **self.conv_extra})
-        conv["tags"] = pd.Series(self.conv["tags"], dtype="object")
-        msg = pd.DataFrame({**self.msg, **self.msg_extra})
-        for frame, cols in ((conv, ("started_at", "ended_at")), (msg, ("ts",))):
-            for col in cols:
-                frame[col] = _to_datetime(frame[col], self.tz)
+        conv = self._frame({**self.conv, **self.conv_extra}, ("started_at", "ended_at"))
+        msg = self._frame({**self.msg, **self.msg_extra}, ("ts",))
         dataset = Dataset(conform(conv, CONVERSATIONS, self.tz), conform(msg, MESSAGES, self.tz), self.log)
         self._reset()
         return dataset
 
+    def _frame(self, columns: dict[str, list], times: tuple[str, ...]) -> pd.DataFrame:
+        """Times go from int ns straight to datetimes (never through float); lists stay objects."""
+        data = {c: (_to_datetime(v, self.tz) if c in times else pd.Series(v, dtype="object") if c == "tags" else v)
+                for c, v in columns.items()}
+        return pd.DataFrame(data)
 
-def _to_datetime(values: pd.Series, tz: str) -> pd.Series:
-    ns = pd.array(values.astype("object").where(values.notna(), None).tolist(), dtype="Int64")
-    return pd.Series(pd.to_datetime(ns, unit="ns", utc=True).tz_convert(tz), index=values.index)
+
+def _to_datetime(values: list[int | None], tz: str) -> pd.Series:
+    ns = pd.array(values, dtype="Int64")
+    return pd.Series(pd.to_datetime(ns, unit="ns", utc=True).tz_convert(tz))
 
 
 class _Skip(Exception):
