@@ -14,6 +14,8 @@ from qa_toolkit.resources import default_rubric, sample_conversations
 from qa_toolkit.review.layout import allowed_grades
 from qa_toolkit.rubric import load_rubric
 
+pytestmark = pytest.mark.slow  # reads the sample export several times
+
 DATA = str(sample_conversations())
 CRITERIA = {c.id: c for _, c in load_rubric(default_rubric())[0].criteria}
 
@@ -103,3 +105,10 @@ def test_import_with_a_bad_cell_exits_2_and_writes_nothing(exported, tmp_path):
     assert not out.exists()
     r = run("grade", "import", str(bad), "--data", DATA, "-o", str(out), "--skip-invalid")
     assert r.exit_code == 1 and out.exists()
+
+
+def test_importing_an_untouched_workbook_says_so(exported, tmp_path):
+    _, book = exported
+    r = run("grade", "import", str(book), "--data", DATA, "-o", str(tmp_path / "grades.csv"))
+    assert r.exit_code == 1 and "no graded conversation sheet" in r.output
+    assert not (tmp_path / "grades.csv").exists()

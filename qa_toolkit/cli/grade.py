@@ -95,6 +95,8 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_path: str | No
         _print_problems(errors)
         if not skip_invalid:
             fail(f"{len(errors)} invalid cell(s) or workbook problem(s); nothing written (fix them, or --skip-invalid)")
+    if not res.sheets_read and not errors:
+        fail("no graded conversation sheet: fill the grader name and the grades, then import again", 1)
     out = Path(output)
     scores_path = Path(scores_out) if scores_out else out.with_name(f"{out.stem}_scores{out.suffix or '.csv'}")
     write_frame(res.grades, out)

@@ -59,6 +59,7 @@ class SheetGrades:
     grader: str
     graded_on: str
     cells: list[GradeCell] = field(default_factory=list)
+    grader_cell: str = ""
 
 
 @dataclass
@@ -122,7 +123,7 @@ def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], 
         value = wb[sheet][cell].value
         sg = sheets.setdefault(sheet, SheetGrades(file, sheet, str(cid), "", ""))
         if kind == "grader":
-            sg.grader = "" if _blank(value) else str(value).strip()
+            sg.grader, sg.grader_cell = ("" if _blank(value) else str(value).strip()), cell
         elif kind == "date":
             if not _blank(value):
                 text = _date_text(value)
@@ -142,7 +143,8 @@ def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], 
         touched = any(_norm(gc.value) != gc.prefill or gc.comment for gc in sg.cells)
         if not sg.grader:
             if touched:
-                problems.append(_cell_problem(file, sheet, "C3", "grades given but the grader name is empty", field="grader"))
+                problems.append(_cell_problem(file, sheet, sg.grader_cell, "grades given but the grader name is empty",
+                                              field="grader"))
             else:
                 untouched += 1
             continue
