@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset, conform
+from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset
 from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.jsonl import iter_jsonl
 from qa_toolkit.io.roster import join_roster, read_roster
@@ -100,12 +100,12 @@ def read_conversations(path: str | os.PathLike, *, format: str | None = None, ma
                        encoding: str | None = None, tz: str = DEFAULT_TZ, roster: str | os.PathLike | None = None,
                        strict: bool = False, progress: Callable[[int], None] | None = None) -> Dataset:
     """The whole export as one Dataset (the concatenation of ``iter_conversations`` chunks)."""
-    parts = list(iter_conversations(path, chunk_size=READ_CHUNK, format=format, mapping=mapping, encoding=encoding, tz=tz, roster=roster,
-                                    strict=strict, progress=progress))
-    return concat_datasets(parts, tz)
+    parts = list(iter_conversations(path, chunk_size=READ_CHUNK, format=format, mapping=mapping, encoding=encoding,
+                                    tz=tz, roster=roster, strict=strict, progress=progress))
+    return concat_datasets(parts)
 
 
-def concat_datasets(parts: list[Dataset], tz: str = DEFAULT_TZ) -> Dataset:
+def concat_datasets(parts: list[Dataset]) -> Dataset:
     """One Dataset from chunks: frames concatenated, logs merged."""
     log = ProblemLog()
     for part in parts:

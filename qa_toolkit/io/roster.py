@@ -15,7 +15,8 @@ from qa_toolkit.io.validate import FieldError, is_missing, parse_ts
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
-    "agent_id": ("agent_id", "agent id", "agent", "staff_id", "客服工号", "工号", "客服ID", "客服id", "坐席工号", "客服"),
+    "agent_id": ("agent_id", "agent id", "agent", "staff_id",
+                 "客服工号", "工号", "客服ID", "客服id", "坐席工号", "客服"),
     "name": ("name", "agent_name", "姓名", "名字", "客服姓名"),
     "team": ("team", "group", "组", "班组", "团队", "小组"),
     "hire_date": ("hire_date", "hired", "start_date", "入职日期", "入职时间"),

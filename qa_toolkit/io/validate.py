@@ -37,7 +37,6 @@ CHANNEL_ALIASES: dict[str, str] = {
 TAG_SPLIT = re.compile(r"[|,;，、；]")
 REQUIRED = ("conversation_id", "agent_id")
 FIELD_ALIASES = {"skill_group": "queue"}  # JSONL field names the product brief also allows
-_CONV_FIELDS = [c for c in CONVERSATIONS if c not in ("conversation_id",)]
 _EPOCH_MS = 10**11  # epoch numbers above this are milliseconds (10**11 s is the year 5138)
 _UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -240,8 +239,8 @@ class FrameBuilder:
         where = msg_lines[i] if msg_lines else line
         prefix = "" if msg_lines else f"messages[{i}]."
         if not isinstance(message, dict):
-            raise _Skip(where, prefix.rstrip(".") or "messages", f"a message must be an object — conversation '{cid}' skipped",
-                        "not_object")
+            raise _Skip(where, prefix.rstrip(".") or "messages",
+                        f"a message must be an object — conversation '{cid}' skipped", "not_object")
         try:
             out = {"conversation_id": cid, "seq": i, "ts": parse_ts(message.get("ts"), self.zone),
                    "role": parse_role(message.get("role"), self.roles)}
