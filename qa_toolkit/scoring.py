@@ -215,8 +215,10 @@ def _r(value: float) -> float | None:
 def format_summary(summary: dict) -> str:
     """The short text ``qa score`` prints."""
     t = summary["total"]
+    outside = summary["conversations"] - summary["scored"]
     lines = [f"scored {summary['scored']} of {summary['conversations']} conversations "
-             f"({summary['results']} criterion results; the rest are outside the rubric's scope)",
+             f"({summary['results']} criterion results)"
+             + (f"; {outside} have no score (outside the rubric's scope or all N/A)" if outside else ""),
              f"total: mean {t['mean']}, min {t['min']}, p25 {t['p25']}, median {t['median']}, "
              f"p75 {t['p75']}, max {t['max']}",
              "bands: " + ", ".join(f"{k} {v}" for k, v in summary["bands"].items()),

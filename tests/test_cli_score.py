@@ -36,7 +36,7 @@ def test_score_writes_every_output_and_a_summary(tmp_path):
     out = tmp_path / "out"
     result = run("score", write_data(tmp_path), "-o", out)
     assert result.exit_code == 0, result.output
-    assert "critical failures: 1" in result.output and "scored 2 of 2" in result.output
+    assert "critical failures: 1" in result.output and "scored 2 of 2 conversations (46 criterion results)\n" in result.output
     for name in ("results.csv", "scores.csv", "results.parquet", "scores.parquet", "run.json"):
         assert (out / name).is_file()
     scores = pd.read_csv(out / "scores.csv", encoding="utf-8-sig", dtype={"conversation_id": str})
