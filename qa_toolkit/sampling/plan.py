@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from qa_toolkit.problems import Problem
 
 StratumKind = Literal["complaint", "low_csat", "vip", "new_hire", "long_handle", "high_risk", "critical"]
-STRATUM_KINDS: tuple[str, ...] = StratumKind.__args__  # type: ignore[attr-defined]
 
 
 class Filter(BaseModel):
