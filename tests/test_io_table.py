@@ -169,3 +169,28 @@ def test_encoding_falls_back_to_a_detector(tmp_path):
     ds = read_conversations(path)
     assert ds.messages["text"].iloc[0].startswith("Le café était")
     assert read_conversations(path, encoding="cp1252").messages["text"].iloc[0].startswith("Le café")
+
+
+def test_xlsx_native_cells_and_blank_rows(tmp_path):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["会话ID", "客服工号", "客户ID", "满意度", "发送时间", "发送方", "内容"])
+    sheet.append([1001, "A01", 13800138000, 4, datetime(2026, 9, 1, 10, 0, 5), "顾客", "在吗"])
+    sheet.append([1001, "A01", 13800138000, 4, datetime(2026, 9, 1, 10, 0, 9), "客服", "placeholder"])
+    sheet["G3"].value, sheet["G3"].data_type = '=HYPERLINK("x")', "s"  # text, not a formula
+    sheet.append([None] * 7)
+    sheet.append([1002, "A02", None, 9, None, "客服", "hi"])  # csat 9 → row 5
+    sheet.append([None] * 7)
+    book.create_sheet("notes").append(["ignored"])
+    book.save(tmp_path / "native.xlsx")
+    ds = read_conversations(tmp_path / "native.xlsx")
+    assert ds.conversations["conversation_id"].tolist() == ["1001"]
+    assert ds.conversations.loc[0, "customer_id"] == "13800138000" and ds.conversations.loc[0, "csat"] == 4
+    assert ds.messages["ts"].iloc[1] == pd.Timestamp("2026-09-01 10:00:09", tz="Asia/Shanghai")
+    assert ds.messages["text"].iloc[1] == '=HYPERLINK("x")'
+    [problem] = ds.log.problems
+    assert (problem.line, problem.field, problem.code) == (5, "csat", "bad_csat")

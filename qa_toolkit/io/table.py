@@ -20,7 +20,7 @@ import pandas as pd
 
 from qa_toolkit.frames import Dataset
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
-from qa_toolkit.io.validate import FrameBuilder, FieldError, is_missing
+from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, is_missing
 from qa_toolkit.problems import InputError, Problem
 
 MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
@@ -70,13 +70,39 @@ def _csv_chunks(path: Path, encoding: str, chunk_rows: int, progress: Progress) 
 
 
 def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
+    """The first sheet, streamed row by row (openpyxl read-only): cells keep their Python
+    values (text, numbers, datetimes) and are converted like JSONL values."""
+    from openpyxl import load_workbook
+
     try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        book = load_workbook(path, read_only=True, data_only=True)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
     except Exception as err:  # openpyxl/zipfile raise many types on a corrupt or non-xlsx file
         raise _unreadable(path, "xlsx", err) from None
-    if progress:
-        progress(path.stat().st_size)
-    return list(frame.columns), (frame.iloc[i:i + chunk_rows] for i in range(0, max(len(frame), 1), chunk_rows))
+    if not header or all(is_missing(h) for h in header):
+        book.close()
+        raise InputError(Problem(str(path), "empty file: no header row in the first sheet", code="empty_file"))
+    headers = [f"column_{i}" if is_missing(h) else str(h).strip() for i, h in enumerate(header, start=1)]
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        width, batch = len(headers), []
+        try:
+            for values in rows:
+                batch.append((tuple(values) + (None,) * width)[:width])
+                if len(batch) == chunk_rows:
+                    yield pd.DataFrame(batch, columns=headers, dtype=object)
+                    batch = []
+            if batch:
+                yield pd.DataFrame(batch, columns=headers, dtype=object)
+        except Exception as err:  # a damaged sheet surfaces only when read
+            raise _unreadable(path, "xlsx", err) from None
+        finally:
+            book.close()
+        if progress:
+            progress(path.stat().st_size)
+
+    return headers, chunks()
 
 
 def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
@@ -151,10 +177,12 @@ class _Grouper:
         groups: list[list[tuple[int, dict]]] = [self.carry] if self.carry else []
         for number, row in enumerate(rows, start=first_row):
             cid = row.get("conversation_id")
+            if all(is_missing(v) for v in row.values()):  # blank spreadsheet rows are not records
+                continue
             if is_missing(cid):
                 self._skip(number, "conversation_id", "missing required field", "missing_field")
                 continue
-            row["conversation_id"] = cid = str(cid).strip()
+            row["conversation_id"] = cid = as_text(cid)
             if groups and groups[-1][0][1]["conversation_id"] == cid:
                 groups[-1].append((number, row))
             else:  # a new run of rows; an id seen before is then reported as a duplicate

@@ -132,7 +132,8 @@ def parse_tags(value: object) -> list[str]:
     return [t.strip() for t in TAG_SPLIT.split(str(value)) if t.strip()]
 
 
-def _text(value: object) -> str | None:
+def as_text(value: object) -> str | None:
+    """A cell or JSON value as stripped text (``13800138000.0`` → ``"13800138000"``); None if blank."""
     if is_missing(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -202,7 +203,7 @@ class FrameBuilder:
         for name in REQUIRED:
             if is_missing(record.get(name)):
                 raise _Skip(line, name, "missing required field", "missing_field")
-        cid = _text(record["conversation_id"])
+        cid = as_text(record["conversation_id"])
         if cid in self.seen_ids:
             where = "" if msg_lines is None else " (in a table, a conversation's rows must be consecutive)"
             raise _Skip(line, "conversation_id",
@@ -223,7 +224,7 @@ class FrameBuilder:
                 elif key == "channel":
                     conv[key] = self._channel(value)
                 elif key in CONVERSATIONS:
-                    conv[key] = _text(value)
+                    conv[key] = as_text(value)
                 else:
                     conv[key] = value
         except FieldError as err:
@@ -257,7 +258,7 @@ class FrameBuilder:
         return out
 
     def _channel(self, value: object) -> str | None:
-        text = _text(value)
+        text = as_text(value)
         if text is None:
             return None
         return self.channels.get(text, self.channels.get(text.lower(), text.lower()))
