@@ -78,8 +78,8 @@ SUMMARY: dict[str, str] = {
     "ci_low": "float64",  # 95 % t-interval of qa_mean, clipped to the 0-100 score range
     "ci_high": "float64",
     "critical_failures": "Int64",
-    "n_review": "Int64",
-    "frt_mean_s": "float64",
+    "n_review": "Int64",  # graded conversations with a criterion still awaiting a human grade
+    "frt_mean_s": "float64",  # text channels only (see MetricOptions.voice_channels)
     "art_mean_s": "float64",  # average response time over every response
     "handle_mean_s": "float64",
     "sla_rate": "float64",  # share of responses within the SLA
@@ -135,6 +135,7 @@ class MetricOptions:
     sla_seconds: float = DEFAULT_SLA_SECONDS
     sla_by_channel: Mapping[str, float] = field(default_factory=dict)
     fcr_days: int = 7
+    voice_channels: tuple[str, ...] = ("phone", "voice", "call")  # no response-time metrics (spoken turns)
     excellent_min: float = 90.0  # total at or above: an example session (标杆案例)
     n_exemplars: int = 3
 
@@ -182,11 +183,14 @@ def period_label(ts: pd.Series, period: str) -> pd.Series:
 
 
 def response_times(messages: pd.DataFrame, conversations: pd.DataFrame, options: MetricOptions) -> pd.DataFrame:
-    """Per conversation: first response time, sum and count of agent response times, and how
-    many responses met the channel's SLA. A response is the first agent message after a run of
-    customer messages, timed from the run's first message; bot and system messages are skipped."""
-    msgs = messages.loc[messages["role"].isin(["agent", "customer"]) & messages["ts"].notna(),
-                        ["conversation_id", "seq", "role", "ts"]].sort_values(["conversation_id", "seq"])
+    """Per conversation on a text channel: first response time, sum and count of agent response
+    times, and how many responses met the channel's SLA. A response is the first agent message
+    after a run of customer messages, timed from the run's first message; bot and system
+    messages are skipped. Voice channels have spoken turns, not responses: left out."""
+    spoken = conversations.loc[conversations["channel"].isin(options.voice_channels), "conversation_id"]
+    keep = messages["role"].isin(["agent", "customer"]) & messages["ts"].notna() & \
+        ~messages["conversation_id"].isin(spoken)
+    msgs = messages.loc[keep, ["conversation_id", "seq", "role", "ts"]].sort_values(["conversation_id", "seq"])
     same = msgs["conversation_id"].eq(msgs["conversation_id"].shift())
     prev_role = msgs["role"].shift().where(same)
     run_start = msgs["ts"].where((msgs["role"] == "customer") & (prev_role != "customer").fillna(True))
@@ -356,7 +360,7 @@ def _summary_row(g: pd.DataFrame, sections: Sequence[str]) -> dict:
         "ci_low": low,
         "ci_high": high,
         "critical_failures": int(scored["critical_failed"].fillna(False).sum()),
-        "n_review": int(scored["n_review"].fillna(0).sum()),
+        "n_review": int(scored["n_review"].fillna(0).gt(0).sum()),
         "frt_mean_s": g["frt_s"].mean(),
         "art_mean_s": g["rt_sum_s"].sum() / n_resp if n_resp else np.nan,
         "handle_mean_s": g["handle_s"].mean(),

@@ -189,6 +189,15 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     metric_opts = MetricOptions(period=options.period, min_graded=options.min_graded,
                                 sla_seconds=options.sla_seconds, sla_by_channel=dict(options.sla_by_channel),
                                 fcr_days=options.fcr_days, excellent_min=options.excellent_min)
+    started = conv["started_at"]
+    in_window = started.notna() if (start is not None or end is not None) else pd.Series(True, index=conv.index)
+    if start is not None:
+        in_window &= started >= start
+    if end is not None:
+        in_window &= started < end
+    if not in_window.any():
+        raise InputError(Problem("--from/--to", f"no conversations between {options.from_ or 'the start'} and "
+                                                f"{options.to or 'the end'}", code="period"))
     sections = [s.id for s in rubric.sections] if rubric is not None else None
     metrics = compute_metrics(conv, dataset.messages, scores, results, roster=dataset.roster, risk=risk,
                               manifest=manifest, options=metric_opts, sections=sections, start=start, end=end)

@@ -38,7 +38,7 @@ def test_report_command_on_the_run_output(project, tmp_path):
     base, _ = project
     args = ["report", "--scores", str(base / "out/score"), "--data", str(base / "c.jsonl"),
             "--roster", str(base / "roster.csv"), "-o", str(tmp_path), "--format", "xlsx", "--lang", "en",
-            "--agent", "A001", "--period", "month", "--sla-channel", "email=86400", "--per-agent-workbooks"]
+            "--agent", "A001", "--period", "month", "--from", "2026-09-01", "--to", "2026-12-31", "--sla-channel", "email=86400", "--per-agent-workbooks"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "report.xlsx").is_file() and (tmp_path / "agents/A001.xlsx").is_file()
@@ -50,6 +50,7 @@ def test_report_command_on_the_run_output(project, tmp_path):
     (["--format", "pdf"], "xlsx, html"),
     (["--agent", "NOPE"], "NOPE"),
     (["--sla-channel", "email"], "CHANNEL=SECONDS"),
+    (["--from", "2030-01-01"], "no conversations"),
 ])
 def test_report_usage_errors_exit_2(project, tmp_path, extra, message):
     base, _ = project

@@ -70,10 +70,19 @@ def test_efficiency_by_hand(data):
     # c2: the bot in between is skipped: 09:00 -> 09:05 = 300 s; no ended_at -> message span
     assert s.loc["c2", "frt_s"] == 300 and s.loc["c2", "handle_s"] == 300
     assert s.loc["c3", "handle_s"] == 3600
+    assert m.agent("a2")["n_review"] == 1  # conversations awaiting a human grade
     a1 = m.agent("a1")
     assert a1["art_mean_s"] == pytest.approx(600 / 3)
     assert a1["sla_rate"] == pytest.approx(1 / 3)
     assert math.isnan(a1["transfer_rate"])  # not recorded
+
+
+def test_voice_channels_have_no_response_times(data):
+    conv, msgs, scores, results, _ = data
+    conv["channel"] = conv["channel"].mask(conv["conversation_id"] == "c1", "phone")
+    s = compute_metrics(conv, msgs, scores, results).sessions.set_index("conversation_id")
+    assert pd.isna(s.loc["c1", "frt_s"]) and s.loc["c1", "n_responses"] == 0 and s.loc["c1", "handle_s"] == 600
+    assert s.loc["c2", "frt_s"] == 300
 
 
 def test_sla_per_channel_override(data):
