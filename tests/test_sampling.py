@@ -54,7 +54,10 @@ strata:
 
 
 def enumerate_design(cell) -> np.ndarray:
-    """Brute force: every equally likely outcome of every SRS step, exact inclusion frequencies."""
+    """Brute force: every equally likely outcome of every SRS step, exact inclusion frequencies
+    (averaged over the equally likely channel sets when the quota cannot cover every channel)."""
+    if cell.alternatives:
+        return np.mean([enumerate_design(alt) for alt in cell.alternatives], axis=0)
     freq = np.zeros(cell.size)
     targeted = [s for s in cell.steps if s.stratum != RANDOM]
     randoms = [s for s in cell.steps if s.stratum == RANDOM]
@@ -122,6 +125,18 @@ def test_full_pipeline_frequencies_follow_manifest_probabilities():
     for cid, pr in probs.items():
         assert abs(counts[cid] / runs - pr) <= 4.5 * math.sqrt(pr * (1 - pr) / runs) + 1e-9, cid
     assert sum(probs.values()) <= 4 + 1e-9
+
+
+def test_more_channels_than_quota_draws_the_channels():
+    cell = build_cell("A", "W", 2, ["chat", "chat", "email", "phone"], [None] * 4, [None] * 4, [])
+    assert len(cell.alternatives) == 3 and cell.shortfalls[0]["kind"] == "channel"
+    pi = inclusion_probabilities(cell)
+    # each channel is covered with probability 2/3; chat has 2 conversations
+    np.testing.assert_allclose(pi, [1 / 3, 1 / 3, 2 / 3, 2 / 3])
+    np.testing.assert_allclose(pi, enumerate_design(cell))
+    seen = {frozenset(cell_channels) for cell_channels in
+            ({s.channel for _, s in draw(cell, np.random.default_rng(k))} for k in range(60))}
+    assert seen == {frozenset(p) for p in ({"chat", "email"}, {"chat", "phone"}, {"email", "phone"})}
 
 
 def test_channel_allocation_covers_every_channel_and_flows_over():
@@ -232,3 +247,25 @@ def test_empty_period_gives_an_empty_manifest_not_a_crash():
     b = draw_batch(conv, msgs, p, seed=1)
     assert b.manifest.empty and list(b.manifest.columns) == list(MANIFEST)
     assert b.info["counts"]["in_period"] == 0
+
+
+def random_cell(rng: np.random.Generator):
+    n = int(rng.integers(1, 8))
+    channel = rng.choice(["chat", "phone", "email"], n).tolist()
+    group = [None if g == "-" else str(g) for g in rng.choice(["-", "complaint", "vip"], n)]
+    backup_of = [("complaint" if rng.random() < 0.5 else None) if g is None else None for g in group]
+    targets = [("complaint", int(rng.integers(0, 4))), ("vip", int(rng.integers(0, 3)))]
+    return int(rng.integers(1, 6)), channel, group, backup_of, targets
+
+
+def test_inclusion_probabilities_equal_enumeration_on_random_cells():
+    rng = np.random.default_rng(2026)
+    for _ in range(150):
+        quota, channel, group, backup_of, targets = random_cell(rng)
+        cell = build_cell("A", "W", quota, channel, group, backup_of, targets)
+        for design in cell.alternatives or [cell]:
+            assert sum(s.n for s in design.steps) == min(quota, len(channel))
+        pi = inclusion_probabilities(cell)
+        np.testing.assert_allclose(pi, enumerate_design(cell), atol=1e-12)
+        assert pi.sum() == pytest.approx(min(quota, len(channel)))
+        assert ((pi >= 0) & (pi <= 1 + 1e-12)).all()  # 0 when targeted strata use a channel's whole share

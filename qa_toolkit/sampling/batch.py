@@ -14,7 +14,7 @@ import pandas as pd
 
 from qa_toolkit.frames import MANIFEST, conform, empty
 from qa_toolkit.problems import InputError, Problem
-from qa_toolkit.sampling.design import RANDOM, build_cell, cell_rng, draw, inclusion_probabilities
+from qa_toolkit.sampling.design import RANDOM, build_cell, cell_rng, choose, draw, inclusion_probabilities
 from qa_toolkit.sampling.plan import Plan, Period
 from qa_toolkit.sampling.strata import NEEDED_COLUMN, NEEDS, match
 
@@ -181,9 +181,11 @@ def draw_batch(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
         idx = np.sort(idx)
         cell = build_cell(str(agent), str(period), plan.quota, chan_key[idx].tolist(), group_arr[idx].tolist(),
                           backup_arr[idx].tolist(), targets)
-        shortfalls.extend(cell.shortfalls)
         pi = inclusion_probabilities(cell)
-        for pos, step in draw(cell, cell_rng(seed, str(agent), str(period))):
+        rng = cell_rng(seed, str(agent), str(period))
+        design = choose(cell, rng)
+        shortfalls.extend(cell.shortfalls + (design.shortfalls if design is not cell else []))
+        for pos, step in draw(design, rng):
             i = idx[pos]
             if step.stratum == RANDOM:
                 why = f"random draw from the rest ({step.channel})" if plan.coverage.channels else "random draw"

@@ -5,8 +5,9 @@ Design (stratified simple random sampling without replacement, allocations fixed
 
 1. Every candidate belongs to exactly one *group*: the first targeted stratum (in plan order)
    whose filter it matches; else the first stratum whose *backup* filter it matches; else none.
-2. The cell quota ``q' = min(quota, N)`` is split over channels (coverage): one per channel in
-   order of size while the quota lasts, the rest in proportion to channel size (D'Hondt).
+2. The cell quota ``q' = min(quota, N)`` is split over channels (coverage): one per channel,
+   the rest in proportion to channel size (D'Hondt). With more channels than the quota, a set
+   of ``quota`` channels is drawn first (all sets equally likely), one conversation each.
 3. Strata in priority order take ``target + carry`` from their group, channel by channel, capped
    by channel capacity; what the main group lacks comes from the backup group; what is still
    missing is carried to the next stratum (and finally to the random step).
@@ -14,11 +15,13 @@ Design (stratified simple random sampling without replacement, allocations fixed
    capacity ``r`` by SRS from its ``R`` not-yet-picked conversations (any group).
 
 Every allocation depends only on group sizes, never on the draw, so the inclusion probability
-is exact: ``π = a + (1 - a)·r/R`` with ``a = n/N`` of the unit's group (0 for no group).
+is exact: ``π = a + (1 - a)·r/R`` with ``a = n/N`` of the unit's group (0 for no group),
+averaged over the channel sets when those are drawn.
 """
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from dataclasses import dataclass, field
 
@@ -47,6 +50,7 @@ class CellDesign:
     channels: dict[str, int]  # channel -> allocated sample size
     steps: list[Step] = field(default_factory=list)  # targeted steps, then random steps
     shortfalls: list[dict] = field(default_factory=list)
+    alternatives: list[CellDesign] = field(default_factory=list)  # equally likely, when channels > quota
 
 
 def allocate_channels(sizes: dict[str, int], quota: int) -> dict[str, int]:
@@ -69,11 +73,40 @@ def build_cell(agent_id: str, period: str, quota: int, channel: list[str], group
                backup_of: list[str | None], strata: list[tuple[str, int]]) -> CellDesign:
     """Design for one cell. Per candidate position (sorted by conversation id): its channel
     key, its main group (stratum kind or None) and, when it has no main group, the stratum whose
-    backup it matches. ``strata`` lists (kind, target) in priority order."""
-    positions = range(len(channel))
+    backup it matches. ``strata`` lists (kind, target) in priority order.
+
+    When the agent has more channels than the quota, the covered channels are themselves drawn:
+    every set of ``quota`` channels is equally likely (one conversation each), so no channel has
+    a zero inclusion probability and the weighting stays unbiased."""
     sizes: dict[str, int] = {}
     for ch in channel:
         sizes[ch] = sizes.get(ch, 0) + 1
+    if len(sizes) <= quota:
+        cell = _build(agent_id, period, quota, channel, group, backup_of, strata, set(sizes))
+    else:
+        cell = CellDesign(agent_id, period, quota, len(channel), {})
+        cell.alternatives = [_build(agent_id, period, quota, channel, group, backup_of, strata, set(chosen))
+                             for chosen in itertools.combinations(sorted(sizes), quota)]
+        cell.shortfalls.append({
+            "agent_id": agent_id, "period": period, "kind": "channel", "stratum": "", "wanted": len(sizes),
+            "got": quota, "message": f"quota {quota} < {len(sizes)} channels: {quota} channel(s) drawn at random",
+        })
+    if len(channel) < quota:
+        cell.shortfalls.append({
+            "agent_id": agent_id, "period": period, "kind": "quota", "stratum": "",
+            "wanted": quota, "got": len(channel),
+            "message": f"only {len(channel)} eligible conversation(s) for a quota of {quota}",
+        })
+    return cell
+
+
+def _build(agent_id: str, period: str, quota: int, channel: list[str], group: list[str | None],
+           backup_of: list[str | None], strata: list[tuple[str, int]], allowed: set[str]) -> CellDesign:
+    """The fixed-allocation design over the positions whose channel is in ``allowed``."""
+    positions = [i for i, ch in enumerate(channel) if ch in allowed]
+    sizes: dict[str, int] = {}
+    for i in positions:
+        sizes[channel[i]] = sizes.get(channel[i], 0) + 1
     cap = allocate_channels(sizes, quota)
     cell = CellDesign(agent_id, period, quota, len(channel), dict(cap))
     used = {ch: 0 for ch in cap}
@@ -103,22 +136,13 @@ def build_cell(agent_id: str, period: str, quota: int, channel: list[str], group
         if cap[ch] > used[ch]:
             rows = tuple(i for i in positions if channel[i] == ch)
             cell.steps.append(Step(ch, RANDOM, False, rows, cap[ch] - used[ch]))
-    if len(channel) < quota:
-        cell.shortfalls.append({
-            "agent_id": agent_id, "period": period, "kind": "quota", "stratum": "",
-            "wanted": quota, "got": len(channel),
-            "message": f"only {len(channel)} eligible conversation(s) for a quota of {quota}",
-        })
-    for ch in sorted(ch for ch in cap if cap[ch] == 0):
-        cell.shortfalls.append({
-            "agent_id": agent_id, "period": period, "kind": "channel", "stratum": "",
-            "wanted": 1, "got": 0, "message": f"channel '{ch}' not covered: quota {quota} < {len(cap)} channels",
-        })
     return cell
 
 
 def inclusion_probabilities(cell: CellDesign) -> np.ndarray:
     """Exact first-order inclusion probability of every candidate position of the cell."""
+    if cell.alternatives:
+        return np.mean([inclusion_probabilities(alt) for alt in cell.alternatives], axis=0)
     p_target = np.zeros(cell.size)
     picked_in_channel: dict[str, int] = {}
     for step in cell.steps:
@@ -134,6 +158,11 @@ def inclusion_probabilities(cell: CellDesign) -> np.ndarray:
     return pi
 
 
+def choose(cell: CellDesign, rng: np.random.Generator) -> CellDesign:
+    """The fixed design to run: the cell itself, or one of its equally likely alternatives."""
+    return cell.alternatives[int(rng.integers(len(cell.alternatives)))] if cell.alternatives else cell
+
+
 def cell_rng(seed: int, agent_id: str, period: str) -> np.random.Generator:
     """A generator per cell, so one cell's draw does not depend on the others."""
     return np.random.default_rng([seed, zlib.crc32(f"{agent_id}\x1f{period}".encode())])
@@ -143,7 +172,7 @@ def draw(cell: CellDesign, rng: np.random.Generator) -> list[tuple[int, Step]]:
     """Run the design: (position, step that picked it), in draw order."""
     taken: set[int] = set()
     picks: list[tuple[int, Step]] = []
-    for step in cell.steps:
+    for step in choose(cell, rng).steps:
         pool = [i for i in step.rows if i not in taken] if step.stratum == RANDOM else list(step.rows)
         for j in rng.choice(len(pool), size=step.n, replace=False):
             taken.add(pool[j])
