@@ -237,3 +237,10 @@ def test_formula_like_ids_round_trip_as_text(tmp_path):
     wb.save(tmp_path / "filled.xlsx")
     res = import_workbooks([tmp_path / "filled.xlsx"], data.conversations, data.messages, rubric)
     assert res.log.errors == [] and set(res.grades["conversation_id"]) == {"=1+1"}
+
+
+def test_date_cells_accept_common_spellings():
+    from qa_toolkit.review.importer import _date_text
+    assert _date_text(dt.datetime(2026, 11, 20, 9, 30)) == "2026-11-20"
+    assert _date_text("2026/11/20") == _date_text("2026年11月20日") == "2026-11-20"
+    assert _date_text("2026-13-01") is None and _date_text("昨天") is None

@@ -66,8 +66,7 @@ def test_round_trip_through_the_cli(exported, tmp_path):
     fill(book, tmp_path / "g_wang.xlsx", "王芳", flip_every=7, manual_grade=lambda i: "pass")
     fill(book, tmp_path / "g_li.xlsx", "李雷", flip_every=5, manual_grade=lambda i: "pass" if i % 3 else "fail")
     grades = tmp_path / "grades.csv"
-    r = run("grade", "import", str(tmp_path / "g_wang.xlsx"), str(tmp_path / "g_li.xlsx"), "--data", DATA,
-            "-o", str(grades))
+    r = run("grade", "import", str(tmp_path / "g_*.xlsx"), "--data", DATA, "-o", str(grades))  # glob, as on Windows
     assert r.exit_code == 0, r.output
     assert "2 grader(s)" in r.output
     g = pd.read_csv(grades, dtype=str, encoding="utf-8-sig", keep_default_na=False)
@@ -109,6 +108,8 @@ def test_import_with_a_bad_cell_exits_2_and_writes_nothing(exported, tmp_path):
 
 def test_importing_an_untouched_workbook_says_so(exported, tmp_path):
     _, book = exported
+    r = run("grade", "import", str(tmp_path / "nothing_*.xlsx"), "--data", DATA, "-o", str(tmp_path / "g.csv"))
+    assert r.exit_code == 2 and "no workbook matches" in r.output
     r = run("grade", "import", str(book), "--data", DATA, "-o", str(tmp_path / "grades.csv"))
     assert r.exit_code == 1 and "no graded conversation sheet" in r.output
     assert not (tmp_path / "grades.csv").exists()

@@ -26,6 +26,20 @@ def _print_problems(problems, limit: int = 50) -> None:
         click.echo(f"qa: ... and {len(problems) - limit} more", err=True)
 
 
+def _expand(patterns: tuple[str, ...]) -> list[str]:
+    """Workbook paths; glob patterns are expanded here too (Windows shells do not)."""
+    import glob
+    from pathlib import Path
+
+    paths: list[str] = []
+    for pattern in patterns:
+        found = sorted(glob.glob(pattern)) if any(ch in pattern for ch in "*?[") else [pattern]
+        if not found or not all(Path(p).is_file() for p in found):
+            fail(f"no workbook matches '{pattern}'")
+        paths.extend(p for p in found if p not in paths)
+    return paths
+
+
 @grade.command("export")
 @click.argument("batch", type=click.Path(exists=True))
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
@@ -59,7 +73,7 @@ def export_cmd(batch: str, data_path: str, rubric_path: str | None, output: str,
 
 
 @grade.command("import")
-@click.argument("workbooks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("workbooks", nargs=-1, required=True)
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
 @click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The rubric the workbooks were made with (default: the shipped one).")
@@ -85,9 +99,10 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_path: str | No
     from qa_toolkit.review.importer import import_workbooks
     from qa_toolkit.scoring import read_risk
 
+    paths = _expand(workbooks)
     rubric = _rubric(rubric_path)
     dataset = load_dataset(data_path, read_opts)
-    res = import_workbooks(list(workbooks), dataset.conversations, dataset.messages, rubric,
+    res = import_workbooks(paths, dataset.conversations, dataset.messages, rubric,
                            risk=read_risk(risk_path) if risk_path else None)
     _print_problems(res.log.warnings, limit=20)
     errors = res.log.errors

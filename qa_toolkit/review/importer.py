@@ -84,11 +84,15 @@ def _blank(value) -> bool:
 
 
 def _date_text(value) -> str | None:
-    """YYYY-MM-DD, or None when it is not a date."""
+    """YYYY-MM-DD from a date cell or text like 2026-11-20, 2026/11/20, 2026年11月20日; None otherwise."""
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime("%Y-%m-%d")
+    text = str(value).strip()
+    for sep in ("/", ".", "年", "月"):
+        text = text.replace(sep, "-")
+    parts = text.rstrip("日").split(" ")[0].split("-")
     try:
-        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
+        return dt.date(*map(int, parts)).isoformat() if len(parts) == 3 else None
     except ValueError:
         return None
 
