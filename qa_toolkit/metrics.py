@@ -337,55 +337,67 @@ def mean_ci(values: pd.Series, weights: pd.Series | None = None, level: float = 
     return est.mean, est.low, est.high
 
 
-def _wmean(values: pd.Series, weights: pd.Series) -> float:
-    return mean_ci(values, weights)[0]
-
-
-def _rate(flags: pd.Series) -> float:
-    known = flags.dropna()
-    return float(known.astype("float64").mean()) if len(known) else np.nan
-
-
-def _summary_row(g: pd.DataFrame, sections: Sequence[str]) -> dict:
-    scored = g[g["scored"]]
-    mean, low, high = mean_ci(scored["total"], scored["weight"])
-    low, high = max(low, 0.0), min(high, 100.0)  # NaN stays NaN: max/min keep the first argument
-    n_resp = g["n_responses"].sum()
-    row = {
-        "n_conversations": len(g),
-        "n_graded": len(scored),
-        "qa_mean": mean,
-        "qa_median": float(scored["total"].median()) if len(scored) else np.nan,
-        "qa_std": float(scored["total"].std()) if len(scored) > 1 else np.nan,
-        "ci_low": low,
-        "ci_high": high,
-        "critical_failures": int(scored["critical_failed"].fillna(False).sum()),
-        "n_review": int(scored["n_review"].fillna(0).gt(0).sum()),
-        "frt_mean_s": g["frt_s"].mean(),
-        "art_mean_s": g["rt_sum_s"].sum() / n_resp if n_resp else np.nan,
-        "handle_mean_s": g["handle_s"].mean(),
-        "sla_rate": g["n_within_sla"].sum() / n_resp if n_resp else np.nan,
-        "transfer_rate": _rate(g["transferred"]),
-        "csat_mean": g["csat"].astype("float64").mean(),
-        "csat_n": int(g["csat"].notna().sum()),
-        "complaint_rate": _rate(g["complaint"]),
-        "escalation_rate": _rate(g["escalated"]),
-        "fcr_rate": _rate(g["fcr"]),
-        "risk_flags": int(g["risk_flag"].fillna(False).astype(bool).sum()),
-    }
-    for sec in sections:
-        row[sec] = _wmean(scored[sec], scored["weight"])
-    return row
+def _floats(series: pd.Series) -> pd.Series:
+    """Numbers or nullable booleans as float64 with NaN for missing (so means skip them)."""
+    return pd.Series(series.astype("Float64").to_numpy(dtype="float64", na_value=np.nan), index=series.index)
 
 
 def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]) -> pd.DataFrame:
-    """One SUMMARY row per group of ``sessions`` (``by`` empty: one row for everything)."""
-    rows = []
-    groups = sessions.groupby(list(by), sort=True, dropna=False) if by else [((), sessions)]
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key)), **_summary_row(g, sections)})
-    frame = pd.DataFrame(rows, columns=[*by, *SUMMARY, *sections])
+    """One SUMMARY row per group of ``sessions`` (``by`` empty: one row for everything).
+    Vectorised over groups, except the QA mean and its interval (``mean_ci`` per group)."""
+    keys = [sessions[k] for k in by] if by else [pd.Series("", index=sessions.index, name="_all")]
+    scored = sessions["scored"].fillna(False).astype(bool)
+    weight = sessions["weight"].where(scored)
+    total = sessions["total"].where(scored)
+
+    def grouped(frame: pd.DataFrame):
+        return frame.groupby(keys, sort=True, dropna=False)
+
+    counts = grouped(pd.DataFrame({
+        "n_conversations": 1,
+        "n_graded": scored.astype(int),
+        "critical_failures": (sessions["critical_failed"].fillna(False).astype(bool) & scored).astype(int),
+        "n_review": (sessions["n_review"].fillna(0).gt(0) & scored).astype(int),
+        "risk_flags": sessions["risk_flag"].fillna(False).astype(bool).astype(int),
+        "csat_n": sessions["csat"].notna().astype(int),
+        "rt_sum": sessions["rt_sum_s"].fillna(0.0),
+        "n_resp": _floats(sessions["n_responses"]).fillna(0.0),
+        "n_sla": _floats(sessions["n_within_sla"]).fillna(0.0),
+    }, index=sessions.index)).sum()
+    means = grouped(pd.DataFrame({
+        "qa_median": total, "frt_mean_s": sessions["frt_s"], "handle_mean_s": sessions["handle_s"],
+        "csat_mean": _floats(sessions["csat"]), "transfer_rate": _floats(sessions["transferred"]),
+        "complaint_rate": _floats(sessions["complaint"]), "escalation_rate": _floats(sessions["escalated"]),
+        "fcr_rate": _floats(sessions["fcr"]),
+    }, index=sessions.index))
+    out = means.mean()
+    out["qa_median"] = means["qa_median"].median()
+    out["qa_std"] = means["qa_median"].std()
+    out = out.join(counts)
+    responded = out["n_resp"] > 0
+    out["art_mean_s"] = (out["rt_sum"] / out["n_resp"]).where(responded)
+    out["sla_rate"] = (out["n_sla"] / out["n_resp"]).where(responded)
+    ci = {key: mean_ci(g["total"], g["weight"])
+          for key, g in pd.DataFrame({"total": total, "weight": weight})[scored].groupby(
+              [k[scored] for k in keys], sort=True, dropna=False)}
+    if len(keys) == 1:
+        index = pd.Index([k[0] if isinstance(k, tuple) else k for k in ci], dtype=out.index.dtype)
+    else:
+        index = pd.MultiIndex.from_tuples(list(ci), names=out.index.names) if ci else out.index[:0]
+    est = pd.DataFrame(list(ci.values()), columns=["qa_mean", "ci_low", "ci_high"], index=index,
+                       dtype="float64").reindex(out.index)
+    out["qa_mean"] = est["qa_mean"].to_numpy()
+    out["ci_low"] = est["ci_low"].clip(lower=0.0).to_numpy()  # the interval within the 0-100 score range
+    out["ci_high"] = est["ci_high"].clip(upper=100.0).to_numpy()
+    for sec in sections:
+        value = sessions[sec].where(scored)
+        w = weight.where(value.notna())
+        num = grouped(pd.DataFrame({"v": value * w})).sum(min_count=1)["v"]
+        out[sec] = num / grouped(pd.DataFrame({"w": w})).sum(min_count=1)["w"]
+    out = out.reset_index()
+    if not by:
+        out = out.drop(columns="_all")
+    frame = out[[*by, *SUMMARY, *sections]]
     return _typed(frame, {**{k: "string" for k in by}, **SUMMARY, **{s: "float64" for s in sections}})
 
 
