@@ -74,18 +74,13 @@ def enumerate_design(cell) -> np.ndarray:
 
 
 def tiny_cell():
+    from qa_toolkit.sampling.batch import assign_groups, candidates
     conv, msgs = frames(TINY)
     p = plan(TINY_PLAN)
-    from qa_toolkit.sampling.batch import candidates
-    from qa_toolkit.sampling.strata import match
     cand = candidates(conv, msgs, p).frame
-    main, _ = match(cand, p.strata[0])
-    vip, _ = match(cand, p.strata[1])
-    backup, _ = match(cand, p.strata[0].backup)
-    group = [("complaint" if m else "vip" if v else None) for m, v in zip(main, vip)]
-    backup_of = [("complaint" if b and g is None else None) for b, g in zip(backup, group)]
-    return build_cell("A", "2026-W46", 4, cand["channel"].tolist(), group, backup_of,
-                      [("complaint", 3), ("vip", 1)]), cand
+    group, _, backup_of, _ = assign_groups(cand, p)
+    return build_cell("A", "2026-W46", 4, cand["channel"].tolist(), group.tolist(), backup_of.tolist(),
+                      [(s.kind, s.target(4)) for s in p.strata]), cand
 
 
 def test_inclusion_probabilities_match_brute_force_enumeration():

@@ -144,6 +144,25 @@ def check_plan_inputs(plan: Plan, columns) -> list[Problem]:
     return problems
 
 
+def assign_groups(cand: pd.DataFrame, plan: Plan) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(group, reason, backup_of, backup_reason) per candidate: the first stratum it matches,
+    and — when it matches none — the first stratum whose backup it matches."""
+    def blank() -> pd.Series:
+        return pd.Series([None] * len(cand), index=cand.index, dtype=object)
+
+    group, reason, backup_of, backup_reason = blank(), blank(), blank(), blank()
+    for stratum in plan.strata:
+        mask, why = match(cand, stratum)
+        new = mask & group.isna()
+        group[new], reason[new] = stratum.kind, why[new]
+    for stratum in plan.strata:
+        if stratum.backup is not None:
+            mask, why = match(cand, stratum.backup)
+            new = mask & group.isna() & backup_of.isna()
+            backup_of[new], backup_reason[new] = stratum.kind, why[new]
+    return group, reason, backup_of, backup_reason
+
+
 def draw_batch(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, *, seed: int | None = None,
                today: dt.date | None = None, exclude_ids: set[str] = frozenset(), risk: pd.DataFrame | None = None,
                scores: pd.DataFrame | None = None, roster: pd.DataFrame | None = None,
@@ -157,19 +176,7 @@ def draw_batch(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
     if problems:
         raise InputError(problems)
     batch_id = batch_id or f"{start.isoformat()}_{end.isoformat()}_s{seed}"
-    group = pd.Series([None] * len(cand), dtype=object)
-    backup_of = pd.Series([None] * len(cand), dtype=object)
-    reason = pd.Series([None] * len(cand), dtype=object)
-    backup_reason = pd.Series([None] * len(cand), dtype=object)
-    for stratum in plan.strata:
-        mask, why = match(cand, stratum)
-        new = mask & group.isna()
-        group[new], reason[new] = stratum.kind, why[new]
-    for stratum in plan.strata:
-        if stratum.backup is not None:
-            mask, why = match(cand, stratum.backup)
-            new = mask & group.isna() & backup_of.isna()
-            backup_of[new], backup_reason[new] = stratum.kind, why[new]
+    group, reason, backup_of, backup_reason = assign_groups(cand, plan)
     chan_key = (cand["channel"].fillna("(none)").astype(str) if plan.coverage.channels
                 else pd.Series("*", index=cand.index)).to_numpy(dtype=object)
     targets = [(s.kind, s.target(plan.quota)) for s in plan.strata]
