@@ -95,6 +95,18 @@ def test_flagged_sessions_link_to_their_transcript_row(rep, tmp_path):
         assert target.value == cell.value
 
 
+def test_long_conversation_lists_keep_the_linked_sessions(rep, tmp_path, monkeypatch):
+    from qa_toolkit.report import view
+
+    listed, total = view.listed_sessions(rep, ["a1", "a2"], cap=2)
+    assert total == 4 and sorted(listed["conversation_id"]) == ["c2", "c4"]  # risk flag, critical failure
+    monkeypatch.setattr(view, "MAX_LISTED", 1)
+    monkeypatch.setattr(view.listed_sessions, "__defaults__", (1,))
+    write_xlsx(rep, tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert wb["会话明细"].max_row == 2 and "1 / 4" in wb["团队汇总"]["A3"].value
+
+
 def test_unmasked_when_asked(rep, tmp_path):
     rep.mask = False
     write_xlsx(rep, tmp_path)

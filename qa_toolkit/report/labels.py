@@ -101,6 +101,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "role_bot": ("机器人", "bot"),
     "role_system": ("系统", "system"),
     "critical_only": ("一票否决会话（最近 50 条）", "Critical failures (latest 50)"),
+    "listed_note": ("会话明细只列出 {shown} / {total} 条：先列风险、否决和标杆会话，再列抽检会话和最近的会话",
+                    "The conversations sheet lists {shown} of {total}: flagged, critical and excellent sessions "
+                    "first, then sampled and the most recent ones"),
     "back": ("返回团队总览", "Back to team overview"),
 }
 

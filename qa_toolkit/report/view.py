@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from qa_toolkit.metrics import ALL, NO_TEAM, Metrics
@@ -24,6 +25,7 @@ KPIS: tuple[tuple[str, str], ...] = (
 #: For KPIs where lower is better the difference to team is judged the other way round.
 LOWER_IS_BETTER = {"critical_failures", "frt_mean_s", "art_mean_s", "handle_mean_s", "transfer_rate",
                    "complaint_rate", "escalation_rate", "risk_flags"}
+MAX_LISTED = 20_000  #: conversations listed (with transcripts) in one workbook at most
 EXCEL_FORMATS = {"score": "0.0", "int": "0", "seconds": "0", "rate": "0.0%", "csat": "0.00"}
 
 
@@ -180,6 +182,21 @@ def findings(rep: ReportInput, agent_id: str | None = None) -> pd.DataFrame:
 def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     ex = rep.metrics.exemplars
     return ex[ex["agent_id"] == agent_id].reset_index(drop=True)
+
+
+def listed_sessions(rep: ReportInput, agents: Sequence[str], cap: int = MAX_LISTED) -> tuple[pd.DataFrame, int]:
+    """The sessions of ``agents`` for a conversation list, and how many there are. Beyond ``cap``
+    the list keeps the ones the report links to (findings, exemplars), then sampled ones, then
+    the most recent — a workbook of every conversation of a large shop would not open."""
+    s = rep.metrics.sessions
+    s = s[s["agent_id"].isin(set(agents))]
+    n = len(s)
+    if n > cap:
+        linked = set(rep.metrics.findings["conversation_id"]) | set(rep.metrics.exemplars["conversation_id"])
+        priority = np.select([s["conversation_id"].isin(linked), s["sampled"].fillna(False).astype(bool)], [0, 1], 2)
+        s = s.assign(_priority=priority).sort_values(["_priority", "started_at"], ascending=[True, False])
+        s = s.head(cap).drop(columns="_priority")
+    return s.sort_values(["agent_id", "started_at"]), n
 
 
 def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, list[dict]]:

@@ -285,11 +285,9 @@ CONV_COLUMNS = (("conversation_id", None), ("agent_id", None), ("agent_name", No
                 ("stratum", None))
 
 
-def _conversations_sheet(rep: ReportInput, sheet: _Sheet, agents: Sequence[str]) -> dict[str, int]:
-    """One row per conversation of ``agents`` with its masked transcript; returns id -> row."""
+def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
+    """One row per listed session with its masked transcript; returns id -> row."""
     t = rep.t
-    s = rep.metrics.sessions
-    s = s[s["agent_id"].isin(set(agents))].sort_values(["agent_id", "started_at"])
     texts = view.transcripts(rep, s["conversation_id"].tolist())
     headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
     rows = []
@@ -318,11 +316,14 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
     """The workbook for ``agents`` (default: every agent the input selects)."""
     t = rep.t
     ids = list(agents) if agents is not None else view.agent_ids(rep)
+    listed, n_all = view.listed_sessions(rep, ids)
     wb = Workbook()
     first = wb.active
     if summary:
         first.title = _sheet_title(wb, t["summary_sheet"])
         _summary_sheet(rep, _Sheet(first))
+        if len(listed) < n_all:
+            write_cell(first, 3, 1, t["listed_note"].format(shown=len(listed), total=n_all))
     agent_sheets = []
     for agent_id in ids:
         name = rep.metrics.agent(agent_id)["agent_name"]
@@ -331,7 +332,7 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
         ws.title = title
         agent_sheets.append((agent_id, ws))
     conv_ws = wb.create_sheet(_sheet_title(wb, t["conversations_sheet"]))
-    conv_rows = _conversations_sheet(rep, _Sheet(conv_ws), ids)
+    conv_rows = _conversations_sheet(rep, _Sheet(conv_ws), listed)
     for agent_id, ws in agent_sheets:
         _agent_sheet(rep, _Sheet(ws), agent_id, conv_ws.title, conv_rows)
     for ws in wb.worksheets:
