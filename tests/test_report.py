@@ -107,6 +107,13 @@ def test_long_conversation_lists_keep_the_linked_sessions(rep, tmp_path, monkeyp
     assert wb["会话明细"].max_row == 2 and "1 / 4" in wb["团队汇总"]["A3"].value
 
 
+def test_findings_limit_keeps_critical_first(rep):
+    from qa_toolkit.report import view
+
+    assert view.findings(rep, limit=1)["conversation_id"].tolist() == ["c4"]
+    assert view.findings(rep)["conversation_id"].tolist() == ["c2", "c4"]
+
+
 def test_unmasked_when_asked(rep, tmp_path):
     rep.mask = False
     write_xlsx(rep, tmp_path)

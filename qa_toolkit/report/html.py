@@ -93,7 +93,8 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
     team_key = agent["team"] if agent["team"] != NO_TEAM else ALL
     sections = view.section_rows(rep, agent_id)
     trend = view.trend(rep, agent_id)
-    found = view.findings(rep, agent_id)
+    found = view.findings(rep, agent_id, limit=view.MAX_FINDINGS)
+    n_found = int((rep.metrics.findings["agent_id"] == agent_id).sum())
     ex = view.exemplars(rep, agent_id)
     scripts = view.transcripts(rep, ex["conversation_id"].tolist())
     trend_title = t["trend"] if m.options.period == "week" else t["trend_month"]
@@ -116,6 +117,7 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
                                                 title=trend_title)) if trend else "",
         "weakest": view.weakest(rep, agent_id),
         "findings": found,
+        "n_findings": n_found,
         "exemplars": [{"row": e, "messages": scripts.get(e.conversation_id, [])} for e in ex.itertuples()],
     }
 

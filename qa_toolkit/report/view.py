@@ -25,6 +25,7 @@ KPIS: tuple[tuple[str, str], ...] = (
 #: For KPIs where lower is better the difference to team is judged the other way round.
 LOWER_IS_BETTER = {"critical_failures", "frt_mean_s", "art_mean_s", "handle_mean_s", "transfer_rate",
                    "complaint_rate", "escalation_rate", "risk_flags"}
+MAX_FINDINGS = 40  #: flagged / critical sessions shown per agent at most
 MAX_LISTED = 20_000  #: conversations listed (with transcripts) in one workbook at most
 EXCEL_FORMATS = {"score": "0.0", "int": "0", "seconds": "0", "rate": "0.0%", "csat": "0.00"}
 
@@ -167,10 +168,18 @@ def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def findings(rep: ReportInput, agent_id: str | None = None) -> pd.DataFrame:
-    """Critical and risk sessions with masked evidence (and the match masked alike)."""
+def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """Critical and risk sessions with masked evidence (and the match masked alike). With
+    ``limit``: critical failures first (newest first), then the highest risk scores."""
     f = rep.metrics.findings
     rows = (f if agent_id is None else f[f["agent_id"] == agent_id]).copy()
+    if limit is not None and len(rows) > limit:
+        critical = rows[rows["kind"] == "critical"].sort_values("started_at", ascending=False)
+        risk = rep.metrics.sessions.set_index("conversation_id")["risk_score"]
+        flagged = rows[rows["kind"] != "critical"]
+        flagged = flagged.iloc[np.argsort(-flagged["conversation_id"].map(risk).astype("float64").fillna(0).to_numpy(),
+                                          kind="stable")]
+        rows = pd.concat([critical, flagged]).head(limit).sort_values("started_at", kind="stable")
     mask = masker(rep)
     for col in ("evidence_text", "evidence_match"):
         rows[col] = rows[col].map(lambda v: None if is_missing(v) else mask(str(v)))

@@ -236,8 +236,9 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
                       [[w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap), w.section_name,
                         w.n_fail] for w in weak.itertuples()], [None, "0.0%", "0.0%", "+0.0%;-0.0%", None, "0"])
 
-    row = sheet.heading(row, t["findings"])
-    found = view.findings(rep, agent_id)
+    found = view.findings(rep, agent_id, limit=view.MAX_FINDINGS)
+    n_found = int((m.findings["agent_id"] == agent_id).sum())
+    row = sheet.heading(row, t["findings"] + (f" ({len(found)} / {n_found})" if n_found > len(found) else ""))
     start = row + 1
     row = sheet.table(row, [t["started_at"], t["conversation"], t["kind"], t["criterion"], t["evidence"],
                             t["note"]],
