@@ -86,6 +86,9 @@ def test_round_trip_through_the_cli(exported, tmp_path):
     assert cal["auto"] and all(0 <= a["agreement"] <= 1 for a in cal["auto"])
     r = run("calibrate", str(grades))
     assert r.exit_code == 0 and "Cohen" in r.output and "leniency" in r.output
+    assert "greeting" not in r.output.split("Cohen")[1].split("graders:")[0]  # pooled pairs only
+    r = run("calibrate", str(grades), "--details")
+    assert "greeting" in r.output.split("Cohen")[1].split("graders:")[0]
 
 
 def test_import_with_a_bad_cell_exits_2_and_writes_nothing(exported, tmp_path):

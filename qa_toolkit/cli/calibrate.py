@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 
@@ -9,7 +11,8 @@ import click
 @click.argument("grades", type=click.Path(exists=True, dir_okay=False))
 @click.option("--tolerance", default=10.0, show_default=True, help="Totals agree when they differ by at most this.")
 @click.option("--json", "as_json", is_flag=True, help="Print every statistic as JSON.")
-def calibrate(grades: str, tolerance: float, as_json: bool) -> None:
+@click.option("--details", is_flag=True, help="Also print Cohen's κ per grader pair and criterion.")
+def calibrate(grades: str, tolerance: float, as_json: bool, details: bool) -> None:
     """Calibration of GRADES (from `qa grade import`): per-criterion agreement and Krippendorff's α,
     Cohen's κ per grader pair, grader leniency, totals within ±tolerance, and how far each
     automatic rule agrees with the graders (precision/recall/κ of its fails).
@@ -24,7 +27,7 @@ def calibrate(grades: str, tolerance: float, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(cal.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _print(cal)
+        _print(cal, details)
 
 
 def _fmt(value) -> str:
@@ -33,16 +36,18 @@ def _fmt(value) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def _print(cal) -> None:
+def _print(cal, details: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
     t = cal.totals
-    console.print(f"totals: {t['conversations']} conversation(s) graded by 2+ graders; within ±{t['tolerance']:g} points: "
+    console.print(f"totals: {t['conversations']} conversation(s) with a total from 2+ graders; "
+                  f"within ±{t['tolerance']:g} points: "
                   f"{_fmt(t['share_within'])}; Krippendorff α (interval): {_fmt(t['alpha_interval'])}", markup=False)
     for title, frame in (("criteria: agreement between graders", cal.criteria),
-                         ("grader pairs: Cohen's κ (* = all criteria)", cal.pairs),
+                         ("grader pairs: Cohen's κ (* = all criteria)",
+                          cal.pairs if details else cal.pairs[cal.pairs["criterion_id"] == "*"]),
                          ("graders: leniency = mean(own total − others' mean)", cal.graders),
                          ("automatic rules vs graders (positive = fail)", cal.auto)):
         table = Table(title=title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import click
 
@@ -79,7 +80,7 @@ def _print_coverage(batch) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
     cov = batch.coverage
     channels = sorted(cov["channel"].dropna().astype(str).unique())
     table = Table(title=f"coverage: picked / eligible ({batch.info['period']['from']} .. {batch.info['period']['to']})")
