@@ -80,8 +80,9 @@ def test_workbook_has_no_formula_from_customer_text_and_masks(rep, tmp_path):
         if path.name != "a2.xlsx":  # a2 has neither the transcript nor the evidence
             assert "138****5678" in blob
     conv = openpyxl.load_workbook(tmp_path / "report.xlsx")["会话明细"]
-    transcript = next(c.value for c in conv["A"] if c.value == "c1")
-    assert transcript == "c1"
+    row = next(c.row for c in conv["A"] if c.value == "c1")
+    transcript = conv.cell(row, conv.max_column).value
+    assert "客户: =HYPERLINK(" in transcript and "138****5678" in transcript  # kept as text, masked
 
 
 def test_flagged_sessions_link_to_their_transcript_row(rep, tmp_path):
