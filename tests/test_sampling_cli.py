@@ -28,6 +28,7 @@ def test_plan_on_sample_data_gives_every_agent_the_quota_or_a_shortfall(data, tm
     r = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b1"), "--ledger", str(ledger))
     assert r.exit_code == 0, r.output
     assert "coverage: picked / eligible" in r.output and "picked by stratum" in r.output
+    assert "excluded: ledger 0, bot-only" in r.output
     manifest = pd.read_csv(tmp_path / "b1" / "manifest.csv", dtype=str, encoding="utf-8-sig")
     info = json.loads((tmp_path / "b1" / "batch.json").read_text(encoding="utf-8"))
     assert info["seed"] == 20261102 and info["counts"]["agents"] >= 20

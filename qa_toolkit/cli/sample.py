@@ -95,6 +95,12 @@ def _print_coverage(batch) -> None:
         table.add_row(f"{agent}{mark}", *[cells.get(ch, "-") for ch in channels],
                       f"{int(part['picked'].sum())}/{int(part['eligible'].sum())}")
     console.print(table)
+    c = batch.info["counts"]
+    console.print(f"in period: {c['in_period']}; excluded: ledger {c['excluded_ledger']}, bot-only "
+                  f"{c['excluded_bot_only']}, too few agent messages {c['excluded_few_agent_messages']}; "
+                  f"eligible: {c['eligible']}"
+                  + (f"; {c['no_start_time']} without a start time (cannot be placed in a period)"
+                     if c["no_start_time"] else ""), markup=False)
     strata = batch.info["picked_by_stratum"]
     console.print("picked by stratum: " + (", ".join(f"{k}={v}" for k, v in strata.items()) or "-"), markup=False)
     by_stratum: dict[str, int] = {}
