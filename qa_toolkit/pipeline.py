@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,17 @@ from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.sampling.plan import Plan
 
 Progress = Callable[[str, str], None]  # (stage, message)
+#: (description, total) -> context manager yielding advance(n); the CLI passes a progress bar.
+Bars = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+@contextmanager
+def no_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """The default ``Bars``: no drawing."""
+    yield lambda n: None
+
+
+SCORE_CHUNK = 1000  # conversations scored at a time: bounded memory and a moving progress bar
 
 
 class _Strict(BaseModel):
@@ -270,7 +282,7 @@ def _write_scores(results: pd.DataFrame, scores: pd.DataFrame, rubric, rubric_pa
     return written
 
 
-def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress,
+def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress, bars: Bars,
                 result: RunResult) -> pd.DataFrame | None:
     from qa_toolkit.atomic import write_frame
     from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
@@ -282,8 +294,9 @@ def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, prog
         written = []
     elif config.risk.train_label:
         progress("risk", f"training on '{config.risk.train_label}' ({config.risk.folds}-fold CV)")
-        model = train_model(conv, msgs, parse_label(config.risk.train_label), folds=config.risk.folds,
-                            seed=config.risk.seed, source=config.data)
+        with bars("training the risk model", config.risk.folds) as advance:
+            model = train_model(conv, msgs, parse_label(config.risk.train_label), folds=config.risk.folds,
+                                seed=config.risk.seed, source=config.data, progress=lambda fold: advance(1))
         written = [save_model(model, out / "model.skops")]
     else:
         return None
@@ -308,9 +321,10 @@ def _plan(config: RunConfig, base: Path) -> Plan:
 
 
 def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output: str | os.PathLike | None = None,
-                 progress: Progress = lambda stage, message: None) -> RunResult:
-    """Run every stage of ``config``; input paths relative to ``base_dir``. Raises InputError
-    (with locations) when an input cannot be used."""
+                 progress: Progress = lambda stage, message: None, bars: Bars = no_bar) -> RunResult:
+    """Run every stage of ``config``; input paths relative to ``base_dir``. ``progress`` hears
+    of each stage, ``bars`` draws progress within the long ones. Raises InputError (with
+    locations) when an input cannot be used."""
     from qa_toolkit.io import read_conversations
     from qa_toolkit.sampling import draw_batch, write_batch
     from qa_toolkit.scoring import masked, score_chunks
@@ -320,15 +334,19 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     rubric, rubric_path = _rubric(base / config.rubric if config.rubric else None)
     data_path = base / config.data
     progress("data", f"reading {data_path.name}")
-    dataset = read_conversations(data_path, roster=base / config.roster if config.roster else None,
-                                 **config.read.model_dump())
+    size = data_path.stat().st_size if data_path.is_file() else 0
+    with bars(f"reading {data_path.name}", size) as advance:
+        dataset = read_conversations(data_path, roster=base / config.roster if config.roster else None,
+                                     progress=advance, **config.read.model_dump())
     result.counts.update(conversations=len(dataset.conversations), messages=len(dataset.messages),
                          skipped=dataset.log.records_skipped, problems=len(dataset.log.problems))
 
-    risk = _risk_stage(config, base, dataset, out / "risk", progress, result)
+    risk = _risk_stage(config, base, dataset, out / "risk", progress, bars, result)
 
     progress("score", f"scoring {len(dataset.conversations)} conversations with {rubric.id} v{rubric.version}")
-    results, scores = score_chunks(dataset.conversations, dataset.messages, rubric, risk=risk)
+    with bars("scoring", len(dataset.conversations)) as advance:
+        results, scores = score_chunks(dataset.conversations, dataset.messages, rubric, risk=risk,
+                                       chunk_size=SCORE_CHUNK, progress=advance)
     if config.report.mask:
         results = masked(results)
     result.written["score"] = _write_scores(results, scores, rubric, rubric_path, data_path, dataset.log,

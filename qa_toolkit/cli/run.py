@@ -6,6 +6,8 @@ import time
 
 import click
 
+from qa_toolkit.cli.common import progress_bar
+
 
 def _progress():
     """A progress line per stage on stderr, with the time since the start."""
@@ -48,7 +50,8 @@ def run(config: str, outdir: str | None) -> None:
     if cfg is None:
         raise InputError(problems)
     out = Path(outdir or cfg.output)
-    result = run_pipeline(cfg, base_dir=Path(config).resolve().parent, output=out, progress=_progress())
+    result = run_pipeline(cfg, base_dir=Path(config).resolve().parent, output=out, progress=_progress(),
+                          bars=progress_bar)
     _summary(result, out)
 
 
@@ -66,6 +69,6 @@ def demo(outdir: str) -> None:
 
     cfg, base = demo_config()
     out = Path(outdir)
-    result = run_pipeline(cfg, base_dir=base, output=out, progress=_progress())
+    result = run_pipeline(cfg, base_dir=base, output=out, progress=_progress(), bars=progress_bar)
     _summary(result, out)
     click.echo(f"open {out / 'report' / 'index.html'} (HTML) or {out / 'report' / 'report.xlsx'} (Excel)")
