@@ -144,15 +144,13 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
         heads = [t["agent_id"], t["agent"]] + [view.section_name(rep, s) for s in m.sections]
         data = [[a["agent_id"], a["agent_name"]] + [_num(a[f"section_{s}"]) for s in m.sections]
                 for _, a in m.agents.iterrows()]
-        end = sheet.table(row, heads, data, [None, None] + ["0.0"] * len(m.sections))
+        sheet.table(row, heads, data, [None, None] + ["0.0"] * len(m.sections))
         if data:
             rng = f"C{row + 1}:{get_column_letter(2 + len(m.sections))}{row + len(data)}"
             ws.conditional_formatting.add(rng, ColorScaleRule(
                 start_type="num", start_value=50, start_color="F8696B", mid_type="num", mid_value=80,
                 mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B"))
-        row = end
-    sheet.fit_columns({1: max(sheet.widths.get(1, 8), 10)})
-    ws.column_dimensions["A"].width = 14
+    sheet.fit_columns({1: 14})  # column A: ranks, team names and agent ids, not the long title lines
 
 
 def _colour(chart) -> None:
