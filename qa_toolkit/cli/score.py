@@ -16,10 +16,20 @@ from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
 @click.option("--no-mask", is_flag=True, help="Keep personal data in evidence_text (default: masked).")
-@click.option("--chunk-size", default=20000, show_default=True, help="Conversations scored at a time.")
+@click.option("--chunk-size", default=20000, show_default=True,
+              help="Conversations (JSONL) or rows (tables) scored at a time.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Worker processes; more than 1 writes part files.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: score a Parquet long table with map_partitions (pip install 'qa-toolkit[dask]').")
+@click.option("--scheduler", default=None,
+              help="With --engine dask: a scheduler address (tcp://host:8786); default a local cluster.")
+@click.option("--parts", is_flag=True,
+              help="Write results/ and scores/ as Parquet part folders (bounded memory; implied by "
+                   "--workers > 1, --engine dask and inputs over 1 GiB).")
 @data_options
 def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None, no_mask: bool,
-          chunk_size: int, read_opts: dict) -> None:
+          chunk_size: int, workers: int, engine: str, scheduler: str | None, parts: bool, read_opts: dict) -> None:
     """Score conversations in DATA against a rubric: results (per criterion, with evidence)
     and scores (per conversation) in OUTDIR.
 
@@ -30,11 +40,20 @@ def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None
 
     from qa_toolkit.atomic import write_frame, write_text
     from qa_toolkit.cli.rubric import _load_or_exit
+    from qa_toolkit.engine.runner import wants_parts
     from qa_toolkit.resources import default_rubric
     from qa_toolkit.scoring import format_summary, masked, read_risk, run_manifest, score_chunks, summarise
 
     rubric_path = rubric_path or str(default_rubric())
     rubric_ = _load_or_exit(rubric_path)
+    if wants_parts(data, workers=workers, engine=engine, parts=parts):
+        from qa_toolkit.cli.score_parts import score_to_parts
+
+        score_to_parts(data, rubric_, rubric_path, outdir, risk_path, not no_mask, chunk_size, workers, engine,
+                       scheduler, read_opts)
+        return
+    if scheduler:
+        raise click.UsageError("--scheduler needs --engine dask")
     dataset = load_dataset(data, read_opts)
     risk = read_risk(risk_path) if risk_path else None
     with progress_bar("scoring", total=len(dataset.conversations)) as advance:

@@ -1,0 +1,42 @@
+"""`qa score` into part files (several workers, Dask or a big input): parse, call the engine, print."""
+
+from __future__ import annotations
+
+import click
+
+from qa_toolkit.cli.common import fail, progress_bar
+
+
+def score_to_parts(data: str, rubric, rubric_path: str, outdir: str, risk_path: str | None, mask: bool,
+                   chunk_size: int, workers: int, engine: str, scheduler: str | None, read_opts: dict) -> None:
+    """Run the chunked engine; write run.json; print the summary like the single-file path."""
+    import json
+    from pathlib import Path
+
+    from qa_toolkit.atomic import write_text
+    from qa_toolkit.engine import RunConfig, score_file
+    from qa_toolkit.scoring import format_summary, run_manifest
+
+    opts = dict(read_opts)
+    max_problems = opts.pop("max_problems", 20)
+    config = RunConfig(str(rubric_path), str(outdir), risk_path, mask)
+    if engine == "dask":
+        from qa_toolkit.engine.dask import score_dask
+
+        if opts.get("roster"):
+            fail("--roster is not supported with --engine dask (join the roster before scoring)")
+        run = score_dask(data, config, scheduler=scheduler, workers=workers, mapping=opts["mapping"], tz=opts["tz"],
+                         strict=opts["strict"])
+    else:
+        if scheduler:
+            raise click.UsageError("--scheduler needs --engine dask")
+        with progress_bar(f"scoring {Path(data).name}", total=Path(data).stat().st_size) as advance:
+            run = score_file(data, config, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)
+    if run.log.problems:
+        click.echo(run.log.summary(max_full=max_problems), err=True)
+    manifest = run_manifest(rubric, rubric_path, data, run.summary, run.log, masked=mask)
+    manifest["engine"] = {"engine": engine, "workers": workers, "parts": run.parts,
+                          "outputs": ["results/part-*.parquet", "scores/part-*.parquet"]}
+    write_text(Path(outdir) / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    click.echo(format_summary(run.summary))
+    click.echo(f"wrote {outdir}/results/, scores/ ({run.parts} Parquet part(s) each), run.json", err=True)

@@ -1,0 +1,99 @@
+"""Scale-out on Dask: the Parquet long table read by ``dask.dataframe.read_parquet`` one row
+group per partition, and ``map_partitions`` running the same chunk function as the local
+runner (``score_part``) on each. Workers read the rubric, the input and write the part files
+by path, so on a real cluster those paths must be on storage every worker sees. Optional:
+``pip install 'qa-toolkit[dask]'``."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from qa_toolkit.engine import summary
+from qa_toolkit.engine.parts import RunConfig, load, score_part
+from qa_toolkit.engine.runner import RunOutcome, staging
+from qa_toolkit.engine.tables import dataset_from_rows, row_group_starts
+from qa_toolkit.frames import DEFAULT_TZ
+from qa_toolkit.problems import InputError, Problem, ProblemLog
+
+INSTALL = "pip install 'qa-toolkit[dask]'"
+
+
+def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | None = None, workers: int = 2,
+               mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ, strict: bool = False) -> RunOutcome:
+    """Score a Parquet export on Dask. ``scheduler``: a distributed scheduler address
+    (``tcp://host:8786``), a local scheduler name (``synchronous``, ``processes``), or None for
+    a ``LocalCluster`` of ``workers`` processes. Part files as ``score_file`` writes them;
+    with ``strict`` any reading problem is an InputError and no parts are kept."""
+    try:
+        import dask.dataframe as dd
+    except ImportError:
+        raise InputError(Problem("dask", f"the Dask engine needs Dask: {INSTALL}", code="missing_dependency")) from None
+    path = str(path)
+    if Path(path).suffix.lower() not in (".parquet", ".pq"):
+        raise InputError(Problem(path, "the Dask engine reads Parquet long tables (convert the export with "
+                                       "`qa data convert` or use --engine local)", field="format", code="not_parquet"))
+    load(config)  # a broken rubric fails here, not on every worker
+    starts = row_group_starts(path, mapping)
+    frame = dd.read_parquet(path, split_row_groups=True)
+    if frame.npartitions != len(starts):
+        raise InputError(Problem(path, f"expected one Dask partition per row group ({len(starts)}), "
+                                       f"got {frame.npartitions}", code="partitions"))
+    meta = pd.DataFrame({"number": pd.Series(dtype="int64"), "partial": pd.Series(dtype=object)})
+    with staging(config) as staged, _scheduler(scheduler, workers) as compute_opts:
+        parts = frame.map_partitions(score_partition, staged, path, starts, mapping, tz, meta=meta,
+                                     enforce_metadata=False).compute(**compute_opts)
+        partials = [p for _, p in sorted(zip(parts["number"], parts["partial"]), key=lambda x: x[0])]
+        log = ProblemLog()
+        for p in partials:
+            log.merge(p.pop("log"))
+        _report_duplicates(path, [p.pop("ids") for p in partials], log)
+        if strict and log.problems:
+            raise InputError(log.problems)
+    return RunOutcome(summary.merge(partials), log, len(partials))
+
+
+def score_partition(rows: pd.DataFrame, config: RunConfig, path: str, starts: list[int],
+                    mapping: str | os.PathLike | None, tz: str, partition_info: dict | None = None) -> pd.DataFrame:
+    """The Dask task: one row group → Dataset → ``score_part``; one row holding its partial."""
+    number = partition_info["number"] if partition_info else 0
+    ds = dataset_from_rows(rows, source=path, first_row=starts[number], mapping=mapping, tz=tz)
+    part = score_part(ds.conversations, ds.messages, number, config)
+    part["log"] = ds.log
+    part["ids"] = pd.util.hash_array(ds.conversations["conversation_id"].to_numpy(dtype=object))
+    return pd.DataFrame({"number": [number], "partial": [part]})
+
+
+def _report_duplicates(path: str, ids: list, log: ProblemLog) -> None:
+    """Ids seen in more than one partition (each partition checks its own): reported, not
+    dropped — both copies were scored."""
+    import numpy as np
+
+    if not ids:
+        return
+    values, counts = np.unique(np.concatenate(ids), return_counts=True)
+    n = int((counts > 1).sum())
+    if n:
+        log.add(Problem(path, f"{n} conversation id(s) occur in more than one row group; each copy was scored "
+                              "(the local engine keeps only the first)", field="conversation_id",
+                        code="duplicate_id", level="warning"))
+
+
+@contextmanager
+def _scheduler(scheduler: str | None, workers: int):
+    """compute() options: a Client for an address or a fresh LocalCluster, else a local scheduler name."""
+    if scheduler and "://" not in scheduler and ":" not in scheduler:
+        yield {"scheduler": scheduler}
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield {"scheduler": client}
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield {"scheduler": client}

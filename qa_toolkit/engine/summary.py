@@ -1,0 +1,52 @@
+"""The run summary of ``qa_toolkit.scoring.summarise`` built from per-chunk counts, so a run
+over part files never holds every result row: each chunk yields a small ``partial``, the
+runner merges them. A test pins ``merge(partials) == summarise(all results)``."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.scoring import _r
+
+
+def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric) -> dict:
+    """The mergeable counts of one chunk (plain Python and a float array: cheap to pickle)."""
+    bonus = {c.id for _, c in rubric.criteria if c.kind == "bonus"}
+    outcome, criterion = results["outcome"], results["criterion_id"]
+    fails = criterion[outcome.eq("fail").to_numpy() & ~criterion.isin(bonus).to_numpy()]
+    return {
+        "conversations": len(scores),
+        "results": len(results),
+        "totals": scores["total"].dropna().to_numpy(dtype="float64"),
+        "bands": Counter({str(k): int(v) for k, v in scores["band"].fillna("(none)").value_counts().items()}),
+        "outcomes": Counter({str(k): int(v) for k, v in outcome.value_counts().items()}),
+        "critical_failures": int(scores["critical_failed"].fillna(False).sum()),
+        "needs_review": int(scores["n_review"].fillna(0).gt(0).sum()),
+        "fails": Counter({str(k): int(v) for k, v in fails.value_counts().items()}),
+        "judged": Counter({str(k): int(v) for k, v in criterion[outcome.isin(["pass", "fail"]).to_numpy()]
+                           .value_counts().items()}),
+    }
+
+
+def merge(partials: list[dict], top: int = 5) -> dict:
+    """One summary, shaped exactly like ``scoring.summarise``, from the chunks' partials."""
+    total = pd.Series(np.concatenate([p["totals"] for p in partials]) if partials else [], dtype="float64")
+    sums = {k: sum((p[k] for p in partials), Counter()) for k in ("bands", "outcomes", "fails", "judged")}
+    fails, judged = sums["fails"], sums["judged"]
+    return {
+        "conversations": sum(p["conversations"] for p in partials),
+        "scored": int(total.size),
+        "results": sum(p["results"] for p in partials),
+        "total": {"mean": _r(total.mean()), "min": _r(total.min()), "p25": _r(total.quantile(0.25)),
+                  "median": _r(total.median()), "p75": _r(total.quantile(0.75)), "max": _r(total.max())},
+        "bands": dict(sorted(sums["bands"].items())),
+        "outcomes": dict(sorted(sums["outcomes"].items())),
+        "critical_failures": sum(p["critical_failures"] for p in partials),
+        "needs_review": sum(p["needs_review"] for p in partials),
+        "top_failed": [{"criterion_id": k, "fails": v, "fail_rate": _r(v / judged.get(k, v))}
+                       for k, v in sorted(fails.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+    }
