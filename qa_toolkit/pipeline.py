@@ -225,6 +225,7 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         criterion_names={c.id: c.name for _, c in rubric.criteria} if rubric is not None else {},
         bonus_criteria=frozenset(c.id for _, c in rubric.criteria if c.kind == "bonus") if rubric is not None
         else frozenset(),
+        band_order=[b.name for b in sorted(rubric.bands, key=lambda b: -b.min)] if rubric is not None else [],
         rubric_label=f"{rubric.name} ({rubric.id} v{rubric.version})" if rubric is not None else "",
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )

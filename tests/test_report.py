@@ -115,6 +115,16 @@ def test_findings_limit_keeps_critical_first(rep):
     assert view.findings(rep)["conversation_id"].tolist() == ["c2", "c4"]
 
 
+def test_distributions_in_reading_order(rep):
+    from qa_toolkit.metrics import ALL
+    from qa_toolkit.report import view
+
+    assert view.distribution(rep, "team", ALL, "csat") == [("1", 0), ("2", 1), ("3", 0), ("4", 1), ("5", 1)]
+    rep.band_order = ["优秀", "良好", "合格", "不合格"]
+    assert [v for v, _ in view.distribution(rep, "agent", "a2", "band")] == rep.band_order
+    assert view.distribution(rep, "agent", "a2", "score_bin")[0] == ("0-59", 1)
+
+
 def test_unmasked_when_asked(rep, tmp_path):
     rep.mask = False
     write_xlsx(rep, tmp_path)

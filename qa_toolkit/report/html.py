@@ -10,7 +10,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from qa_toolkit.atomic import write_text
-from qa_toolkit.metrics import ALL, NO_TEAM, SCORE_BIN_LABELS
+from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import charts, view
 from qa_toolkit.report.view import ReportInput
 
@@ -61,9 +61,6 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
                             "spark": Markup(charts.sparkline(values, title=f"{a.agent_id} {t['trend']}"))})
     teams = [{"name": view.team_name(rep, r.team), "row": r} for r in m.teams.itertuples(index=False)]
     heat = [{"agent": a, "cells": [a[f"section_{s}"] for s in m.sections]} for _, a in m.agents.iterrows()]
-    dist = m.distribution[(m.distribution["level"] == "team") & (m.distribution["key"] == ALL)]
-    bins = dist[dist["kind"] == "score_bin"].set_index("value")["n"]
-    csat = dist[dist["kind"] == "csat"].set_index("value")["n"]
     series = view.team_trend(rep)
     return {
         **_base_context(rep),
@@ -73,11 +70,7 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
         "teams": teams,
         "sections": [view.section_name(rep, s) for s in m.sections],
         "heat": heat,
-        "score_hist": Markup(charts.histogram(SCORE_BIN_LABELS, [int(bins.get(b, 0)) for b in SCORE_BIN_LABELS],
-                                              title=t["distribution"])),
-        "csat_hist": Markup(charts.histogram([str(i) for i in range(1, 6)],
-                                             [int(csat.get(str(i), 0)) for i in range(1, 6)],
-                                             title=t["csat_distribution"])),
+        **_histograms(rep, "team", ALL),
         "trend_chart": Markup(charts.line_chart([p["period"] for p in series],
                                                 [(t["all_agents"], [p["value"] for p in series])],
                                                 title=t["trend"])),
@@ -85,6 +78,17 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
         "agent_names": m.agents.set_index("agent_id")["agent_name"].to_dict(),
         "pages": pages,
     }
+
+
+def _histograms(rep: ReportInput, level: str, key: str) -> dict[str, Markup]:
+    """Score-bin, band and CSAT histograms of one agent or team."""
+    t = rep.t
+    out = {}
+    for name, kind, title in (("score_hist", "score_bin", t["distribution"]), ("band_hist", "band", t["band_distribution"]),
+                              ("csat_hist", "csat", t["csat_distribution"])):
+        pairs = view.distribution(rep, level, key, kind)
+        out[name] = Markup(charts.histogram([v for v, _ in pairs], [n for _, n in pairs], title=title))
+    return out
 
 
 def _agent_context(rep: ReportInput, agent_id: str) -> dict:
@@ -109,6 +113,7 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
                                                  [s["team"] for s in sections],
                                                  names=(agent["agent_name"], view.team_name(rep, team_key)),
                                                  title=t["sections"])) if sections else "",
+        **_histograms(rep, "agent", agent_id),
         "trend": trend,
         "trend_title": trend_title,
         "trend_chart": Markup(charts.line_chart([p["period"] for p in trend],

@@ -87,6 +87,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "critical_criteria": ("否决项", "Critical criteria"),
     "none": ("无", "none"),
     "distribution": ("得分分布", "Score distribution"),
+    "band_distribution": ("等级分布", "Bands"),
     "csat_distribution": ("满意度分布", "CSAT distribution"),
     "agents": ("客服个人报告", "Agent reports"),
     "quality": ("质量", "Quality"),

@@ -43,6 +43,7 @@ class ReportInput:
     section_names: Mapping[str, str] = field(default_factory=dict)
     criterion_names: Mapping[str, str] = field(default_factory=dict)
     bonus_criteria: frozenset[str] = frozenset()
+    band_order: Sequence[str] = ()  # best band first, as the rubric defines them
     rubric_label: str = ""
     generated: str = ""
 
@@ -114,6 +115,18 @@ def page_names(ids: Sequence[str]) -> dict[str, str]:
         used.add(candidate.lower())
         out[agent] = candidate
     return out
+
+
+def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tuple[str, int]]:
+    """(value, count) of a band / csat / score_bin distribution, in a reading order."""
+    from qa_toolkit.metrics import SCORE_BIN_LABELS
+
+    d = rep.metrics.distribution
+    counts = d[(d["level"] == level) & (d["key"] == key) & (d["kind"] == kind)].set_index("value")["n"]
+    order = {"band": list(rep.band_order) or sorted(counts.index), "csat": ["1", "2", "3", "4", "5"],
+             "score_bin": list(SCORE_BIN_LABELS)}[kind]
+    order += [v for v in counts.index if v not in order]
+    return [(value, int(counts.get(value, 0))) for value in order]
 
 
 def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
