@@ -170,7 +170,7 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     t, m = rep.t, rep.metrics
     ws = sheet.ws
     agent = m.agent(agent_id)
-    team_label = view.team_name(rep, agent["team"] if agent["team"] != NO_TEAM else ALL)
+    team_label = view.team_name(rep, agent["team"] if agent["team"] != NO_TEAM else ALL)  # the team compared with
     sheet.put(1, 1, f"{t['agent_report']}: {agent['agent_name']} ({agent_id})", font=TITLE_FONT)
     rank = int(agent["rank"]) if agent["enough_data"] else t["not_enough_data"]
     ci = (f"{agent['ci_low']:.1f} – {agent['ci_high']:.1f}" if not view.is_missing(agent["ci_low"]) else "–")
@@ -224,6 +224,14 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
         _colour(line)
         line.height, line.width = 7.5, 15
         ws.add_chart(line, f"E{CHART_TOP + CHART_ROWS}")
+
+    team_key = agent["team"] if agent["team"] != NO_TEAM else ALL
+    mine, theirs = view.distribution(rep, "agent", agent_id, "band"), dict(view.distribution(rep, "team", team_key,
+                                                                                              "band"))
+    if mine:
+        row = sheet.heading(row, t["band_distribution"])
+        row = sheet.table(row, [t["band"], t["value"], t["team_value"]],
+                          [[band, n, theirs.get(band, 0)] for band, n in mine], [None, "0", "0"])
 
     row = max(row, CHART_TOP + 2 * CHART_ROWS + 1)  # the tables below use the columns the charts sit on
     row = sheet.heading(row, t["weakest"])
