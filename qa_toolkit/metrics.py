@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.frames import SECTION_PREFIX
+from qa_toolkit.frames import SCORES, SECTION_PREFIX, empty
 from qa_toolkit.weighting import hajek_mean
 
 ALL = "__all__"  #: the team key of the row that summarises every agent
@@ -273,12 +273,9 @@ def build_sessions(conversations: pd.DataFrame, messages: pd.DataFrame, scores: 
     out["period"] = period_label(out["started_at"], options.period)
 
     score_cols = ["conversation_id", "total", "band", "critical_failed", "critical_criteria", "n_review"]
-    sections = [c for c in (scores.columns if scores is not None else []) if c.startswith(SECTION_PREFIX)]
-    if scores is not None:
-        out = out.merge(scores[score_cols + sections].drop_duplicates("conversation_id"), on="conversation_id", how="left")
-    else:
-        for col in score_cols[1:]:
-            out[col] = pd.NA
+    scores = scores if scores is not None else empty(SCORES)
+    sections = [c for c in scores.columns if c.startswith(SECTION_PREFIX)]
+    out = out.merge(scores[score_cols + sections].drop_duplicates("conversation_id"), on="conversation_id", how="left")
     out["scored"] = out["total"].notna().astype("boolean")
 
     weighted = _is_weighted(out, manifest)

@@ -185,3 +185,13 @@ def test_distribution_counts(data):
     assert team_bins.to_dict() == {"90-100": 1, "70-79": 1, "80-89": 1, "0-59": 1}
     csat = d[(d["level"] == "agent") & (d["kind"] == "csat") & (d["key"] == "a1")]
     assert sorted(csat["value"]) == ["2", "5"]
+
+
+def test_without_scores_or_timestamps(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, None)
+    assert m.agent("a1")["n_graded"] == 0 and pd.isna(m.agent("a1")["qa_mean"]) and m.agent("a1")["csat_mean"] == 3.5
+    untimed = frames.conform(conv.assign(started_at=None, ended_at=None), frames.CONVERSATIONS)
+    m = compute_metrics(untimed, frames.conform(msgs.assign(ts=None), frames.MESSAGES), scores, results)
+    assert m.agent("a1")["qa_mean"] == 80 and pd.isna(m.agent("a1")["frt_mean_s"])
+    assert m.sessions["period"].isna().all() and m.sessions["fcr"].isna().all()
