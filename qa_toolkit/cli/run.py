@@ -6,8 +6,6 @@ import time
 
 import click
 
-from qa_toolkit.cli.common import progress_bar
-
 
 def _progress():
     """A progress line per stage on stderr, with the time since the start."""
@@ -43,6 +41,7 @@ def run(config: str, outdir: str | None) -> None:
     """
     from pathlib import Path
 
+    from qa_toolkit.cli.common import progress_bar
     from qa_toolkit.pipeline import load_config, run_pipeline
     from qa_toolkit.problems import InputError
 
@@ -65,6 +64,7 @@ def demo(outdir: str) -> None:
     """
     from pathlib import Path
 
+    from qa_toolkit.cli.common import progress_bar
     from qa_toolkit.pipeline import demo_config, run_pipeline
 
     cfg, base = demo_config()
