@@ -5,8 +5,10 @@ next to a no-training baseline (escalation + negative phrase counts as the score
 
     python benchmarks/risk_eval.py sample_data/conversations.jsonl --label "'complaint' in tags"
 
-``--segmenter jieba`` swaps the Chinese character n-grams for jieba words + word bigrams (needs
-``pip install jieba``); it exists to measure whether a segmenter helps before adding one.
+``--segmenter jieba`` also evaluates jieba words + word bigrams in place of the character n-grams
+(needs ``pip install jieba``): it exists to measure whether a segmenter helps before adding one.
+Measured on sample_data ('complaint' in tags): ROC-AUC 0.743 both, PR-AUC 0.366 chars vs 0.363
+jieba, at twice the time — so jieba is not a dependency.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 import numpy as np
 
 from qa_toolkit.io import read_conversations
+from qa_toolkit.risk.features import normalise_text
 from qa_toolkit.risk.labels import parse_label
 from qa_toolkit.risk.metrics import binary_metrics, choose_threshold
 from qa_toolkit.risk.model import build_pipeline, check_trainable, cross_validate, labelled_table
@@ -30,7 +33,7 @@ def jieba_words(text: str) -> list[str]:
     """jieba words (punctuation and spaces dropped) and adjacent word pairs."""
     import jieba
 
-    words = [w for w in jieba.lcut(text.lower()) if w.strip() and any(ch.isalnum() for ch in w)]
+    words = [w for w in jieba.lcut(normalise_text(text)) if w.strip() and any(ch.isalnum() or ch == "#" for ch in w)]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
@@ -64,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                 (table["escalation_hits"] + table["negative_hits"]).to_numpy(dtype=float), None, None)]
     variants = {"char 1-3-grams (qa risk train)": build_pipeline(label.fields)}
     if args.segmenter == "jieba":
-        words = build_pipeline(label.fields).set_params(
-            columns__customer__analyzer=jieba_words, columns__agent__analyzer=jieba_words)
+        words = build_pipeline(label.fields).set_params(**{
+            f"columns__{side}__{param}": value for side in ("customer", "agent")
+            for param, value in (("analyzer", jieba_words), ("preprocessor", None), ("ngram_range", (1, 1)))})
         variants["jieba words + bigrams"] = words
     for name, pipeline in variants.items():
         start = time.perf_counter()
