@@ -119,6 +119,8 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
                      _num(a.frt_mean_s), _num(a.csat_mean), _num(a.complaint_rate), _num(a.fcr_rate), a.risk_flags])
     next_row = sheet.table(row, [t.get(k, k) for k, _ in cols], rows, [f for _, f in cols])
     last = header_row + len(rows)
+    for r in range(header_row + 1, last + 1):
+        ws.cell(row=r, column=1).alignment = Alignment(horizontal="center")
     if rows:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{last}"
         ws.conditional_formatting.add(f"F{header_row + 1}:F{last}", ColorScaleRule(
