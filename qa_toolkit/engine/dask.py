@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.engine import summary
-from qa_toolkit.engine.parts import RunConfig, load, score_part
-from qa_toolkit.engine.runner import RunOutcome, staging
+from qa_toolkit.engine.parts import RunConfig, load, score_task
+from qa_toolkit.engine.runner import RunOutcome, report_duplicates, staging
 from qa_toolkit.engine.tables import dataset_from_rows, row_group_starts
 from qa_toolkit.frames import DEFAULT_TZ
 from qa_toolkit.problems import InputError, Problem, ProblemLog
@@ -50,7 +50,7 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         log = ProblemLog()
         for p in partials:
             log.merge(p.pop("log"))
-        _report_duplicates(path, [p.pop("ids") for p in partials], log)
+        report_duplicates(path, [p.pop("ids") for p in partials], log)
         if strict and log.problems:
             raise InputError(log.problems)
     return RunOutcome(summary.merge(partials), log, len(partials))
@@ -61,25 +61,7 @@ def score_partition(rows: pd.DataFrame, config: RunConfig, path: str, starts: li
     """The Dask task: one row group → Dataset → ``score_part``; one row holding its partial."""
     number = partition_info["number"] if partition_info else 0
     ds = dataset_from_rows(rows, source=path, first_row=starts[number], mapping=mapping, tz=tz)
-    part = score_part(ds.conversations, ds.messages, number, config)
-    part["log"] = ds.log
-    part["ids"] = pd.util.hash_array(ds.conversations["conversation_id"].to_numpy(dtype=object))
-    return pd.DataFrame({"number": [number], "partial": [part]})
-
-
-def _report_duplicates(path: str, ids: list, log: ProblemLog) -> None:
-    """Ids seen in more than one partition (each partition checks its own): reported, not
-    dropped — both copies were scored."""
-    import numpy as np
-
-    if not ids:
-        return
-    values, counts = np.unique(np.concatenate(ids), return_counts=True)
-    n = int((counts > 1).sum())
-    if n:
-        log.add(Problem(path, f"{n} conversation id(s) occur in more than one row group; each copy was scored "
-                              "(the local engine keeps only the first)", field="conversation_id",
-                        code="duplicate_id", level="warning"))
+    return pd.DataFrame({"number": [number], "partial": [score_task(ds, number, config)]})
 
 
 @contextmanager

@@ -59,6 +59,36 @@ def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int,
     return summary.partial(results, scores, rubric)
 
 
+@dataclass(frozen=True)
+class RowGroup:
+    """A task a worker reads itself: one row group of a Parquet long table (whole conversations)."""
+
+    path: str
+    index: int
+    first_row: int  # spreadsheet-style row of its first message (header = 1), for problems
+    mapping: str | None
+    tz: str
+
+    def dataset(self):
+        """The row group through the io package's grouping and validation."""
+        import pyarrow.parquet as pq
+
+        from qa_toolkit.engine.tables import dataset_from_rows
+
+        rows = pq.ParquetFile(self.path).read_row_group(self.index).to_pandas()
+        return dataset_from_rows(rows, source=self.path, first_row=self.first_row, mapping=self.mapping, tz=self.tz)
+
+
+def score_task(task, number: int, config: RunConfig) -> dict:
+    """``score_part`` on a Dataset or a RowGroup; the partial also carries the chunk's reading
+    problems (``log``) and hashed conversation ids (``ids``, for duplicates across parts)."""
+    ds = task if not isinstance(task, RowGroup) else task.dataset()
+    part = score_part(ds.conversations, ds.messages, number, config)
+    part["log"] = ds.log
+    part["ids"] = pd.util.hash_array(ds.conversations["conversation_id"].to_numpy(dtype=object))
+    return part
+
+
 def read_parts(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A part folder (``results/`` or ``scores/``) as one frame, parts in order."""
     files = sorted(Path(folder).glob("part-*.parquet"))

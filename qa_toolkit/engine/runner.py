@@ -1,6 +1,7 @@
-"""The local runner: read an export chunk by chunk (the one reader, ``iter_conversations``),
-score chunks in ``workers`` processes, stream part files into a staging folder and move them
-into place when the whole input has been read. At most ``2 × workers`` chunks are in flight,
+"""The local runner: cut an export into tasks (Parquet row groups the workers read
+themselves, or chunks from the one reader, ``iter_conversations``), score them in ``workers``
+processes, stream part files into a staging folder and move them into place when the whole
+input has been read. At most ``2 × workers`` chunks are in flight,
 so peak memory depends on the chunk size, not on the input size."""
 
 from __future__ import annotations
@@ -8,15 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa_toolkit.engine import summary
-from qa_toolkit.engine.parts import OUTPUTS, RunConfig, load, score_part
-from qa_toolkit.frames import Dataset
-from qa_toolkit.problems import ProblemLog
+from qa_toolkit.engine.parts import OUTPUTS, RowGroup, RunConfig, load, score_task
+from qa_toolkit.engine.tables import row_group_starts
+from qa_toolkit.frames import DEFAULT_TZ, Dataset
+from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 
 #: Inputs larger than this are scored into part files even without --workers/--engine.
@@ -40,51 +42,94 @@ class RunOutcome:
 def score_file(path: str | os.PathLike, config: RunConfig, *, workers: int = 1, chunk_size: int = 20000,
                read_opts: dict | None = None, progress: Callable[[int], None] | None = None) -> RunOutcome:
     """Score every conversation of the export at ``path``; part files end up in
-    ``config.parts_dir``/results and /scores. ``progress(n_bytes)`` follows the reading."""
+    ``config.parts_dir``/results and /scores. ``progress(n_bytes)`` follows the reading.
+
+    A Parquet long table whose row groups hold whole conversations is read by the workers
+    themselves, one row group per task; every other input is read here by ``iter_conversations``
+    in chunks of ``chunk_size`` records (JSONL lines or table rows) and shipped to the workers."""
     from qa_toolkit.io import iter_conversations
 
+    opts = dict(read_opts or {})
     load(config)  # a broken rubric or risk file fails before any work
-    log = ProblemLog()
-    chunks = iter_conversations(path, chunk_size=chunk_size, progress=progress, **(read_opts or {}))
+    groups = row_group_tasks(path, opts)
+    tasks = groups if groups is not None else iter_conversations(path, chunk_size=chunk_size, progress=progress, **opts)
     with staging(config) as staged:
-        partials = list(run_chunks(_logged(chunks, log), staged, workers))
+        partials = list(run_tasks(tasks, staged, workers, progress if groups is not None else None,
+                                  Path(path).stat().st_size // max(len(groups or ()), 1)))
+        log = ProblemLog()
+        for p in partials:
+            log.merge(p.pop("log"))
+        report_duplicates(str(path), [p.pop("ids") for p in partials], log)
+        if opts.get("strict") and log.problems:
+            raise InputError(log.problems)
     return RunOutcome(summary.merge(partials), log, len(partials))
 
 
-def run_chunks(chunks: Iterator[Dataset], config: RunConfig, workers: int) -> Iterator[dict]:
-    """``score_part`` over numbered non-empty chunks (an all-empty input still gets part 0),
-    in this process or a pool of ``workers``; partials in chunk order."""
-    numbered = enumerate(_nonempty(chunks))
+def row_group_tasks(path: str | os.PathLike, opts: dict) -> list[RowGroup] | None:
+    """One task per row group for a Parquet input without a roster whose row groups hold whole
+    conversations; None when the input must go through the sequential reader."""
+    from qa_toolkit.io import detect_format
+
+    if opts.get("roster") or detect_format(Path(path), opts.get("format")) != "parquet":
+        return None
+    try:
+        starts = row_group_starts(path, opts.get("mapping"))
+    except Exception:  # split conversation, no id column, unreadable file: the reader says it best
+        return None
+    tz = opts.get("tz") or DEFAULT_TZ
+    return [RowGroup(str(path), i, first, opts.get("mapping"), tz) for i, first in enumerate(starts)]
+
+
+def run_tasks(tasks: Iterable, config: RunConfig, workers: int, progress: Callable[[int], None] | None = None,
+              step: int = 0) -> Iterator[dict]:
+    """``score_task`` over numbered tasks (Datasets or RowGroups; empty Datasets are skipped but
+    an all-empty input still gets part 0), here or in a pool of ``workers`` processes with at
+    most ``2 × workers`` tasks in flight; partials in task order."""
+    numbered = enumerate(_nonempty(tasks))
     if workers <= 1:
-        for number, ds in numbered:
-            yield score_part(ds.conversations, ds.messages, number, config)
+        for number, task in numbered:
+            yield score_task(task, number, config)
+            if progress:
+                progress(step)
         return
     with ProcessPoolExecutor(workers, initializer=load, initargs=(config,)) as pool:
         pending: deque = deque()
-        for number, ds in numbered:
-            pending.append(pool.submit(score_part, ds.conversations, ds.messages, number, config))
+        for number, task in numbered:
+            pending.append(pool.submit(score_task, task, number, config))
             while len(pending) >= 2 * workers:
                 yield pending.popleft().result()
+                if progress:
+                    progress(step)
         while pending:
             yield pending.popleft().result()
+            if progress:
+                progress(step)
 
 
-def _nonempty(chunks: Iterator[Dataset]) -> Iterator[Dataset]:
-    last = None
-    seen = False
-    for ds in chunks:
-        last = ds
-        if len(ds.conversations):
+def _nonempty(tasks: Iterable) -> Iterator:
+    last, seen = None, False
+    for task in tasks:
+        last = task
+        if not isinstance(task, Dataset) or len(task.conversations):
             seen = True
-            yield ds
+            yield task
     if not seen and last is not None:
         yield last
 
 
-def _logged(chunks: Iterator[Dataset], log: ProblemLog) -> Iterator[Dataset]:
-    for ds in chunks:
-        log.merge(ds.log)
-        yield ds
+def report_duplicates(path: str, ids: list, log: ProblemLog) -> None:
+    """Ids in more than one part (each part's reader checks its own; the sequential reader
+    checks the whole file): reported, not dropped — every copy was scored."""
+    import numpy as np
+
+    if len(ids) < 2:
+        return
+    _, counts = np.unique(np.concatenate(ids), return_counts=True)
+    n = int((counts > 1).sum())
+    if n:
+        log.add(Problem(path, f"{n} conversation id(s) occur in more than one row group; every copy was scored "
+                              "(the sequential reader keeps only the first)", field="conversation_id",
+                        code="duplicate_id", level="warning"))
 
 
 class staging:
