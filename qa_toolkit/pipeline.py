@@ -309,16 +309,23 @@ def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, prog
 
 
 def _plan(config: RunConfig, base: Path) -> Plan:
+    """The sampling plan, inline or from a file; a relative ledger path is resolved against the
+    file that names it (the plan file, or the run config)."""
     from qa_toolkit.sampling.plan import load_plan
 
-    if isinstance(config.sample.plan, Plan):
-        return config.sample.plan
-    if isinstance(config.sample.plan, str):
-        plan, problems = load_plan(base / config.sample.plan)
+    plan, plan_base = config.sample.plan, base
+    if isinstance(plan, str):
+        plan_path = base / plan
+        plan, problems = load_plan(plan_path)
         if plan is None:
             raise InputError(problems)
-        return plan
-    return Plan()
+        plan_base = plan_path.parent
+    elif not isinstance(plan, Plan):
+        plan = Plan()
+    if plan.exclude.ledger:
+        plan = plan.model_copy(deep=True)
+        plan.exclude.ledger = str(plan_base / plan.exclude.ledger)
+    return plan
 
 
 def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output: str | os.PathLike | None = None,
@@ -327,7 +334,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     of each stage, ``bars`` draws progress within the long ones. Raises InputError (with
     locations) when an input cannot be used."""
     from qa_toolkit.io import read_conversations
-    from qa_toolkit.sampling import draw_batch, write_batch
+    from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
     from qa_toolkit.scoring import masked, score_chunks
 
     base, out = Path(base_dir), Path(output or config.output)
@@ -355,9 +362,13 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     result.counts["critical_failures"] = int(scores["critical_failed"].fillna(False).sum())
 
     progress("sample", "drawing the QA sample")
-    batch = draw_batch(dataset.conversations, dataset.messages, _plan(config, base), seed=config.sample.seed,
-                       risk=risk, scores=scores, roster=dataset.roster)
+    plan = _plan(config, base)
+    batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=config.sample.seed,
+                       exclude_ids=ledger_ids(plan.exclude.ledger), risk=risk, scores=scores, roster=dataset.roster)
     result.written["sample"] = [write_batch(batch, out / "sample"), out / "sample" / "batch.json"]
+    if plan.exclude.ledger:
+        append_ledger(plan.exclude.ledger, batch.manifest)
+        result.written["sample"].append(Path(plan.exclude.ledger))
     result.counts["sampled"] = len(batch.manifest)
 
     progress("report", f"writing {', '.join(config.report.formats)} reports")

@@ -115,3 +115,20 @@ def test_shipped_demo_config_is_valid():
     config, base = demo_config()
     assert (base / config.data).is_file() and (base / config.roster).is_file()
     assert config.risk.train_label and config.sample.plan.strata
+
+
+@pytest.mark.slow
+def test_ledger_in_the_plan_prevents_resampling_across_runs(tmp_path):
+    config_text = CONFIG.replace("strata: [{kind: complaint, count: 1}]",
+                                 "strata: [{kind: complaint, count: 1}], exclude: {ledger: ledger.csv}")
+    config_path = small_project(tmp_path / "p", n=120, config=config_text)
+    config, problems = load_config(config_path)
+    assert problems == []
+    first = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o1")
+    second = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o2")
+    ledger = pd.read_csv(config_path.parent / "ledger.csv", dtype=str)
+    m1 = pd.read_csv(tmp_path / "o1/sample/manifest.csv", dtype=str)
+    m2 = pd.read_csv(tmp_path / "o2/sample/manifest.csv", dtype=str)
+    assert len(m1) > 0 and not set(m1["conversation_id"]) & set(m2["conversation_id"])
+    assert set(ledger["conversation_id"]) == set(m1["conversation_id"]) | set(m2["conversation_id"])
+    assert first.counts["sampled"] == len(m1) and second.counts["sampled"] == len(m2)
