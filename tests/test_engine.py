@@ -1,0 +1,200 @@
+"""The chunked engine: results byte-identical to ``score_frames`` whatever the chunking and
+the number of workers (JSONL chunks and Parquet row groups read by the workers), a merged
+summary equal to ``summarise``, part files a user can open, problems with their location,
+nothing kept on a strict failure, and ``qa score --workers`` end to end."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from qa_toolkit.cli import main
+from qa_toolkit.engine import RunConfig, read_parts, score_file
+from qa_toolkit.engine.summary import merge, partial
+from qa_toolkit.engine.tables import row_group_starts
+from qa_toolkit.io import read_conversations
+from qa_toolkit.problems import InputError
+from qa_toolkit.resources import default_rubric, sample_data_dir
+from qa_toolkit.rubric import load_rubric
+from qa_toolkit.scoring import masked, score_frames, summarise
+from qa_toolkit.synth import iter_records, make_agents
+
+RUBRIC = str(default_rubric())
+PER_ROW_GROUP = 120
+
+
+def write_synth_parquet(folder: Path, n: int = 480, per_row_group: int = PER_ROW_GROUP) -> Path:
+    """A synthetic long-table Parquet with ``n / per_row_group`` row groups (and its JSONL twin)."""
+    from qa_toolkit.synth import writers
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(writers, "PARQUET_BATCH", per_row_group)
+        paths = writers.write_synth(folder, iter_records(n, 11, "2026-09-07", 2, 8), make_agents(8, 11, date(2026, 9, 7)),
+                                    formats=("parquet", "jsonl"))
+    return paths["parquet"]
+
+
+def canonical(frame: pd.DataFrame, keys: list[str]) -> bytes:
+    """A frame as CSV bytes after sorting: equal bytes = equal results."""
+    return frame.sort_values(keys, kind="stable").to_csv(index=False).encode()
+
+
+def reference(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rubric, _ = load_rubric(RUBRIC)
+    ds = read_conversations(path)
+    return score_frames(ds.conversations, ds.messages, rubric)
+
+
+def assert_same(out: Path, expected: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    results, scores = read_parts(out / "results"), read_parts(out / "scores")
+    assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(expected[0], ["conversation_id", "criterion_id"])
+    assert canonical(scores, ["conversation_id"]) == canonical(expected[1], ["conversation_id"])
+    assert results.dtypes.equals(expected[0].dtypes) and scores.dtypes.equals(expected[1].dtypes)
+
+
+@pytest.fixture(scope="module")
+def sample_reference():
+    return reference(sample_data_dir() / "conversations.jsonl")
+
+
+@pytest.fixture(scope="module")
+def small_jsonl(tmp_path_factory) -> Path:
+    """The first 400 sample conversations, for the tests about outputs rather than results."""
+    path = tmp_path_factory.mktemp("small") / "small.jsonl"
+    lines = (sample_data_dir() / "conversations.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:400]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def synth_parquet(tmp_path_factory) -> Path:
+    return write_synth_parquet(tmp_path_factory.mktemp("synth"))
+
+
+@pytest.mark.parametrize("workers,chunk_size", [(1, 3000), (2, 700)])
+def test_engine_matches_score_frames_on_sample_data(tmp_path, sample_reference, workers, chunk_size):
+    run = score_file(sample_data_dir() / "conversations.jsonl", RunConfig(RUBRIC, str(tmp_path), mask=False),
+                     workers=workers, chunk_size=chunk_size)
+    assert run.parts == -(-3000 // chunk_size)
+    assert len(list((tmp_path / "results").glob("part-*.parquet"))) == run.parts
+    assert_same(tmp_path, sample_reference)
+    rubric, _ = load_rubric(RUBRIC)
+    assert run.summary == summarise(*sample_reference, rubric)
+
+
+def test_evidence_is_masked_by_default(tmp_path, sample_reference):
+    score_file(sample_data_dir() / "conversations.jsonl", RunConfig(RUBRIC, str(tmp_path)), chunk_size=1500)
+    results = read_parts(tmp_path / "results")
+    expected = masked(sample_reference[0])
+    assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(expected, ["conversation_id", "criterion_id"])
+    assert expected["evidence_text"].ne(sample_reference[0]["evidence_text"]).fillna(False).any()  # PII was there
+
+
+def test_summary_merged_from_chunks_equals_summarise(sample_reference):
+    results, scores = sample_reference
+    rubric, _ = load_rubric(RUBRIC)
+    ids = scores["conversation_id"]
+    parts = [partial(results[results["conversation_id"].isin(part)], scores[ids.isin(part)], rubric)
+             for part in (ids[:1000], ids[1000:1001], ids[1001:])]
+    assert merge(parts) == summarise(results, scores, rubric)
+
+
+def test_parquet_row_groups_read_by_workers_match_the_reader(tmp_path, synth_parquet):
+    assert len(row_group_starts(synth_parquet)) == 4
+    run = score_file(synth_parquet, RunConfig(RUBRIC, str(tmp_path), mask=False), workers=2)
+    assert run.parts == 4 and not run.log.problems
+    assert_same(tmp_path, reference(synth_parquet))
+
+
+def test_conversation_across_row_groups_goes_through_the_reader(tmp_path):
+    import pyarrow.parquet as pq
+
+    rubric, _ = load_rubric(RUBRIC)
+    path = write_synth_parquet(tmp_path / "in", n=40, per_row_group=40)
+    table = pq.read_table(path)
+    cut = tmp_path / "cut.parquet"
+    pq.write_table(table, cut, row_group_size=7)  # 7 rows: conversations straddle row groups
+    with pytest.raises(InputError) as err:
+        row_group_starts(cut)
+    assert "runs across Parquet row groups" in str(err.value) and err.value.problems[0].line > 2
+    run = score_file(cut, RunConfig(RUBRIC, str(tmp_path / "out"), mask=False), chunk_size=50)
+    assert run.summary["conversations"] == 40
+    assert_same(tmp_path / "out", reference(cut))
+
+
+def test_duplicate_ids_across_row_groups_are_reported(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = write_synth_parquet(tmp_path / "in", n=20, per_row_group=10)
+    table = pq.read_table(path)
+    first = table.slice(0, pa.compute.sum(pa.compute.equal(table["conversation_id"], table["conversation_id"][0])).as_py())
+    dup = tmp_path / "dup.parquet"
+    with pq.ParquetWriter(dup, table.schema) as writer:
+        writer.write_table(table, row_group_size=len(table))
+        writer.write_table(first)
+    run = score_file(dup, RunConfig(RUBRIC, str(tmp_path / "out")), workers=1)
+    assert run.summary["conversations"] == 21
+    assert [p.code for p in run.log.problems] == ["duplicate_id"]
+
+
+def bad_jsonl(tmp_path: Path) -> Path:
+    lines = (sample_data_dir() / "conversations.jsonl").read_text(encoding="utf-8").splitlines()[:30]
+    lines[11] = '{"conversation_id": "X", "agent_id": "A1", "messages": ['  # truncated line 12
+    lines[20] = json.dumps({"conversation_id": "Y", "agent_id": "A1", "messages": [{"role": "老板", "text": "hi"}]})
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_problems_keep_their_line_and_the_rest_is_scored(tmp_path):
+    run = score_file(bad_jsonl(tmp_path), RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=8)
+    assert run.summary["conversations"] == 28
+    assert sorted((p.line, p.code) for p in run.log.problems) == [(12, "truncated_line"), (21, "unknown_role")]
+
+
+def test_strict_keeps_no_parts(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(InputError):
+        score_file(bad_jsonl(tmp_path), RunConfig(RUBRIC, str(out)), chunk_size=8, read_opts={"strict": True})
+    assert not (out / "results").exists() and not list(out.glob(".parts-*"))
+
+
+def test_a_rerun_replaces_the_parts(tmp_path, small_jsonl):
+    score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path)), chunk_size=50)
+    score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path)), chunk_size=200)
+    assert len(list((tmp_path / "scores").glob("part-*.parquet"))) == 2
+    assert len(read_parts(tmp_path / "scores")) == 400
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_cli_workers_writes_parts_a_user_can_open(tmp_path, small_jsonl):
+    out = tmp_path / "out"
+    result = run_cli("score", small_jsonl, "-o", out, "--workers", "2", "--chunk-size", "150")
+    assert result.exit_code == 0, result.output
+    assert "of 400 conversations (9200 criterion results)" in result.output
+    scores = pd.read_parquet(out / "scores")  # a Parquet dataset folder, as pandas/Arrow/Dask read it
+    assert len(scores) == 400 and scores["conversation_id"].is_unique
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert manifest["engine"]["workers"] == 2 and manifest["engine"]["parts"] == 3
+    assert manifest["summary"]["results"] == 9200 and manifest["evidence_masked"] is True
+    single = tmp_path / "single"
+    assert run_cli("score", small_jsonl, "-o", single).exit_code == 0  # the classic outputs, unchanged
+    assert json.loads((single / "run.json").read_text(encoding="utf-8"))["summary"] == manifest["summary"]
+    assert (single / "scores.csv").exists() and (single / "results.parquet").exists() and not (single / "scores").exists()
+
+
+def test_cli_parts_flag_and_scheduler_needs_dask(tmp_path, small_jsonl):
+    data = small_jsonl
+    result = run_cli("score", data, "-o", tmp_path / "a", "--parts")
+    assert result.exit_code == 0 and (tmp_path / "a" / "results" / "part-00000.parquet").exists()
+    result = CliRunner().invoke(main, ["score", str(data), "-o", str(tmp_path / "b"), "--scheduler", "tcp://x:8786"])
+    assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
