@@ -14,11 +14,15 @@ import click
 from qa_toolkit.frames import DEFAULT_TZ
 
 
-def data_options(func: Callable) -> Callable:
+def data_options(func: Callable | None = None, *, format_flag: str = "--format") -> Callable:
     """--format/--mapping/--encoding/--tz/--roster/--strict/--max-problems, gathered into a
-    ``read_opts`` dict argument ready for ``qa_toolkit.io.read_conversations``."""
+    ``read_opts`` dict argument ready for ``qa_toolkit.io.read_conversations``. A command whose
+    own ``--format`` means something else spells the input one differently
+    (``@data_options(format_flag="--data-format")``)."""
+    if func is None:
+        return lambda f: data_options(f, format_flag=format_flag)
 
-    @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]), default=None,
+    @click.option(format_flag, "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]), default=None,
                   help="Input format (default: from the file extension).")
     @click.option("--mapping", default=None,
                   help="Column mapping: a preset name (default, zh) or a YAML mapping file. Default: detected.")

@@ -7,17 +7,6 @@ import click
 from qa_toolkit.cli.common import data_options, load_dataset
 
 
-def _report_data_options(func):
-    """``data_options`` with its input ``--format`` spelt ``--data-format``: in this command
-    ``--format`` chooses the report formats."""
-    wrapped = data_options(func)
-    wrapped.__click_params__ = [
-        click.Option(["--data-format", "fmt"], type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]), default=None,
-                     help="Input format of --data (default: from the file extension).") if p.name == "fmt" else p
-        for p in wrapped.__click_params__]
-    return wrapped
-
-
 def _formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in formats if f not in ("xlsx", "html")]
@@ -55,7 +44,7 @@ def _formats(value: str) -> list[str]:
 @click.option("--fcr-days", default=7, show_default=True, help="First-contact resolution window in days.")
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
-@_report_data_options
+@data_options(format_flag="--data-format")
 def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, date_to, rubric_path, manifest_path,
            risk_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
            read_opts) -> None:
