@@ -7,6 +7,7 @@ by path, so on a real cluster those paths must be on storage every worker sees. 
 from __future__ import annotations
 
 import os
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,7 +44,8 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         raise InputError(Problem(path, f"expected one Dask partition per row group ({len(starts)}), "
                                        f"got {frame.npartitions}", code="partitions"))
     meta = pd.DataFrame({"number": pd.Series(dtype="int64"), "partial": pd.Series(dtype=object)})
-    with staging(config) as staged, _scheduler(scheduler, workers) as compute_opts:
+    with staging(config) as staged, _scheduler(scheduler, workers) as compute_opts, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The inplace keyword")  # dask's own pandas 3 deprecation
         parts = frame.map_partitions(score_partition, staged, path, starts, mapping, tz, meta=meta,
                                      enforce_metadata=False).compute(**compute_opts)
         partials = [p for _, p in sorted(zip(parts["number"], parts["partial"]), key=lambda x: x[0])]
