@@ -53,8 +53,8 @@ SESSIONS: dict[str, str] = {
     "critical_criteria": "string",
     "n_review": "Int64",
     "csat": "Int64",
-    "frt_s": "float64",  # first response time, seconds
-    "rt_sum_s": "float64",  # sum of agent response times
+    "frt_s": "float64",  # first response time, seconds; live text channels only (not e-mail)
+    "rt_sum_s": "float64",  # sum of agent response times; live text channels only
     "n_responses": "Int64",  # agent replies to a customer turn (with timestamps)
     "n_within_sla": "Int64",
     "handle_s": "float64",  # ended_at - started_at (else last - first message)
@@ -79,10 +79,10 @@ SUMMARY: dict[str, str] = {
     "ci_high": "float64",
     "critical_failures": "Int64",
     "n_review": "Int64",  # graded conversations with a criterion still awaiting a human grade
-    "frt_mean_s": "float64",  # text channels only (see MetricOptions.voice_channels)
-    "art_mean_s": "float64",  # average response time over every response
+    "frt_mean_s": "float64",  # live text channels only (not voice_channels, not async_channels)
+    "art_mean_s": "float64",  # average response time over every live-channel response
     "handle_mean_s": "float64",
-    "sla_rate": "float64",  # share of responses within the SLA
+    "sla_rate": "float64",  # share of responses within their channel's SLA (e-mail included)
     "transfer_rate": "float64",
     "csat_mean": "float64",
     "csat_n": "Int64",
@@ -136,6 +136,9 @@ class MetricOptions:
     sla_by_channel: Mapping[str, float] = field(default_factory=dict)
     fcr_days: int = 7
     voice_channels: tuple[str, ...] = ("phone", "voice", "call")  # no response-time metrics (spoken turns)
+    # answered in hours, not seconds: counted in the SLA rate (with their own SLA) but kept out of
+    # the first/average response-time means, which would otherwise measure the channel mix
+    async_channels: tuple[str, ...] = ("email",)
     excellent_min: float = 90.0  # total at or above: an example session (标杆案例)
     n_exemplars: int = 3
 
@@ -186,7 +189,8 @@ def response_times(messages: pd.DataFrame, conversations: pd.DataFrame, options:
     """Per conversation on a text channel: first response time, sum and count of agent response
     times, and how many responses met the channel's SLA. A response is the first agent message
     after a run of customer messages, timed from the run's first message; bot and system
-    messages are skipped. Voice channels have spoken turns, not responses: left out."""
+    messages are skipped. Voice channels have spoken turns, not responses: left out. E-mail
+    (``async_channels``) counts for the SLA but not for the response-time figures."""
     spoken = conversations.loc[conversations["channel"].isin(options.voice_channels), "conversation_id"]
     keep = messages["role"].isin(["agent", "customer"]) & messages["ts"].notna() & \
         ~messages["conversation_id"].isin(spoken)
@@ -201,13 +205,15 @@ def response_times(messages: pd.DataFrame, conversations: pd.DataFrame, options:
         "rt": (msgs["ts"][is_reply] - run_start[is_reply]).dt.total_seconds(),
     })
     channel = conversations.set_index("conversation_id")["channel"]
+    live = ~replies["conversation_id"].map(channel).isin(options.async_channels)
+    replies["live_rt"] = replies["rt"].where(live)
     limit = replies["conversation_id"].map(channel).map(
         lambda ch: options.sla_by_channel.get(ch, options.sla_seconds) if isinstance(ch, str) else options.sla_seconds)
     replies["ok"] = replies["rt"] <= limit.astype("float64")
     grouped = replies.groupby("conversation_id", sort=False)
     out = pd.DataFrame({
-        "frt_s": grouped["rt"].first(),
-        "rt_sum_s": grouped["rt"].sum(),
+        "frt_s": grouped["live_rt"].first(),
+        "rt_sum_s": grouped["live_rt"].sum(min_count=1),
         "n_responses": grouped["rt"].size().astype("Int64"),
         "n_within_sla": grouped["ok"].sum().astype("Int64"),
     })
@@ -359,6 +365,7 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
         "csat_n": sessions["csat"].notna().astype(int),
         "rt_sum": sessions["rt_sum_s"].fillna(0.0),
         "n_resp": _floats(sessions["n_responses"]).fillna(0.0),
+        "n_live": _floats(sessions["n_responses"]).where(sessions["rt_sum_s"].notna()).fillna(0.0),
         "n_sla": _floats(sessions["n_within_sla"]).fillna(0.0),
     }, index=sessions.index)).sum()
     means = grouped(pd.DataFrame({
@@ -371,9 +378,8 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
     out["qa_median"] = means["qa_median"].median()
     out["qa_std"] = means["qa_median"].std()
     out = out.join(counts)
-    responded = out["n_resp"] > 0
-    out["art_mean_s"] = (out["rt_sum"] / out["n_resp"]).where(responded)
-    out["sla_rate"] = (out["n_sla"] / out["n_resp"]).where(responded)
+    out["art_mean_s"] = (out["rt_sum"] / out["n_live"]).where(out["n_live"] > 0)
+    out["sla_rate"] = (out["n_sla"] / out["n_resp"]).where(out["n_resp"] > 0)
     ci = {key: mean_ci(g["total"], g["weight"])
           for key, g in pd.DataFrame({"total": total, "weight": weight})[scored].groupby(
               [k[scored] for k in keys], sort=True, dropna=False)}

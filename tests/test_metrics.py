@@ -91,6 +91,19 @@ def test_sla_per_channel_override(data):
     assert m.sessions.set_index("conversation_id").loc["c3", "n_within_sla"] == 1
 
 
+def test_email_counts_for_the_sla_but_not_for_response_time_means(data):
+    conv, msgs, scores, results, _ = data
+    m = compute_metrics(conv, msgs, scores, results, options=MetricOptions(sla_by_channel={"email": 3600}))
+    s = m.sessions.set_index("conversation_id")
+    # c3 (e-mail): 09:00 -> 09:30 is within its 1 h SLA, but 1800 s would swamp chat's seconds
+    assert pd.isna(s.loc["c3", "frt_s"]) and s.loc["c3", "n_responses"] == 1
+    a2 = m.agent("a2")
+    assert math.isnan(a2["frt_mean_s"]) and math.isnan(a2["art_mean_s"])  # c4 has no reply, c3 is e-mail
+    assert a2["sla_rate"] == 1.0
+    with_email = compute_metrics(conv, msgs, scores, results, options=MetricOptions(async_channels=()))
+    assert with_email.agent("a2")["frt_mean_s"] == 1800
+
+
 def test_outcome_and_fcr(data):
     conv, msgs, scores, results, _ = data
     m = compute_metrics(conv, msgs, scores, results)
