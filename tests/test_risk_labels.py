@@ -65,3 +65,12 @@ def test_bad_expressions_are_located_input_errors(expr, col, words):
 def test_unknown_field_names_the_field_and_what_exists(convs):
     with pytest.raises(InputError, match="field 'complaint_type' is not in the data.*csat"):
         parse_label("complaint_type == 'logistics'").evaluate(convs)
+
+
+def test_values_that_are_not_numbers_or_booleans_count_as_missing():
+    convs = pd.DataFrame({"csat": ["1", "five", None, "4"], "escalated": ["yes", "maybe", "否", None]})
+    csat = parse_label("csat <= 2").evaluate(convs)
+    assert [None if pd.isna(v) else bool(v) for v in csat.y] == [True, None, None, False]
+    esc = parse_label("escalated == true").evaluate(convs)
+    assert [None if pd.isna(v) else bool(v) for v in esc.y] == [True, None, False, None]
+    assert (csat.n_missing, esc.n_missing) == (2, 2)

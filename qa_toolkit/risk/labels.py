@@ -239,6 +239,11 @@ class Label:
         missing = np.zeros(len(conversations), dtype=bool)
         for name in self.fields:
             missing |= _is_missing(conversations[name]).to_numpy()
+        for node in _walk(self.tree):  # a value that is not a number / boolean is no label either
+            if isinstance(node, Compare) and node.op not in ("in", "not in"):
+                pair = (node.left, node.right) if isinstance(node.left, Field) else (node.right, node.left)
+                if isinstance(pair[0], Field) and isinstance(pair[1], Literal):
+                    missing |= _coerce(conversations[pair[0].name], pair[1].value).isna().to_numpy()
         values = _eval(self.tree, conversations).to_numpy(dtype=bool)
         y = pd.Series(values, index=conversations.index, dtype="boolean")
         y[missing] = pd.NA
