@@ -71,6 +71,11 @@ def test_predict_writes_the_risk_frame(trained):
     flagged = risk[risk["risk_flag"].astype(str) == "True"]
     assert len(flagged) and (flagged["risk_reasons"] != "").all()
     assert f"{len(flagged)} flagged" in out.output
+    chunked = CliRunner().invoke(main, ["risk", "predict", str(data), "--model", str(folder / "model.skops"),
+                                        "-o", str(folder / "risk_chunked.csv"), "--chunk-size", "33"])
+    assert chunked.exit_code == 0, chunked.output
+    pd.testing.assert_frame_equal(
+        pd.read_csv(folder / "risk_chunked.csv", encoding="utf-8-sig", keep_default_na=False), risk)
 
 
 @pytest.mark.parametrize(("args", "words"), [
@@ -94,3 +99,14 @@ def test_foreign_model_file_exits_2_with_a_message(trained, tmp_path):
     assert out.exit_code == 2
     assert "refusing to load the model" in out.stderr and "Traceback" not in out.output
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_predict_reports_skipped_records(trained, tmp_path):
+    folder, data, _ = trained
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(data.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["risk", "predict", str(broken), "--model", str(folder / "model.skops"),
+                                    "-o", str(tmp_path / "risk.parquet"), "--chunk-size", "50"])
+    assert out.exit_code == 0, out.output
+    assert "broken.jsonl:161" in out.stderr and "skipped: 1" in out.stderr
+    assert len(pd.read_parquet(tmp_path / "risk.parquet")) == 160

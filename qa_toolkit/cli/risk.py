@@ -126,22 +126,30 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
 @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
               help="Language of the reasons (auto: Chinese for conversations in Chinese).")
 @click.option("--no-mask", is_flag=True, help="Quote personal data in reasons unmasked.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=20000, show_default=True,
+              help="Conversations read and scored at a time (bounds memory on large exports).")
 @data_options
-def predict(data: str, model_path: str, output: str, n_reasons: int, lang: str, no_mask: bool,
+def predict(data: str, model_path: str, output: str, n_reasons: int, lang: str, no_mask: bool, chunk_size: int,
             read_opts: dict) -> None:
     """Score every conversation in DATA: risk_score, risk_flag and, for flagged ones, the reasons.
 
     Example: qa risk predict conversations.jsonl --model model.skops -o risk.csv
     """
     from qa_toolkit.atomic import write_frame
-    from qa_toolkit.risk import load_model, predict_risk
+    from qa_toolkit.io import iter_conversations
+    from qa_toolkit.risk import load_model
+    from qa_toolkit.risk.model import predict_chunks
 
     if Path(output).suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         raise click.BadParameter("write .csv, .parquet or .jsonl", param_hint="--output")
     model = load_model(model_path)
-    dataset = load_dataset(data, read_opts)
-    risk_frame = predict_risk(model, dataset.conversations, dataset.messages, n_reasons=n_reasons,
-                              lang=lang, mask=not no_mask)
+    opts = dict(read_opts)
+    max_problems = opts.pop("max_problems", 20)
+    with progress_bar(f"scoring {Path(data).name}", total=Path(data).stat().st_size) as advance:
+        chunks = iter_conversations(data, chunk_size=chunk_size, progress=advance, **opts)
+        risk_frame, log = predict_chunks(model, chunks, n_reasons=n_reasons, lang=lang, mask=not no_mask)
+    if log.problems:
+        click.echo(log.summary(max_full=max_problems), err=True)
     write_frame(risk_frame, output)
     flagged = int(risk_frame["risk_flag"].sum())
     click.echo(f"scored {len(risk_frame)} conversations; {flagged} flagged at threshold "

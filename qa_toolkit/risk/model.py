@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from qa_toolkit import frames
-from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.problems import InputError, Problem, ProblemLog
 from qa_toolkit.risk.features import (
     ConversationFeatures,
     conversation_table,
@@ -185,3 +185,15 @@ def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.D
     metrics["model_label"] = model.label
     metrics["same_as_training"] = data_fingerprint(table) == model.card.get("data", {}).get("fingerprint")
     return metrics
+
+
+def predict_chunks(model: RiskModel, datasets, **options) -> tuple[pd.DataFrame, ProblemLog]:
+    """``predict_risk`` over an iterable of Datasets (e.g. ``io.iter_conversations``): memory
+    holds one chunk's messages at a time. Returns the RISK frame and the merged reading log."""
+    log = ProblemLog()
+    parts = []
+    for chunk in datasets:
+        parts.append(predict_risk(model, chunk.conversations, chunk.messages, **options))
+        log.merge(chunk.log)
+    risk = pd.concat(parts, ignore_index=True) if parts else frames.empty(frames.RISK)
+    return frames.conform(risk, frames.RISK), log
