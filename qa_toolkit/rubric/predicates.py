@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, Literal, Union
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -126,12 +127,37 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame) -> pd.Da
 def detect_language(messages: pd.DataFrame) -> pd.Series:
     """'zh' when Chinese characters make up at least 30 % of the letters of a conversation's
     text, else 'en' (<NA> without text) — enough to route a conversation to a rubric."""
-    text = messages["text"].astype("string").fillna("")
-    cjk = text.str.count("[\u4e00-\u9fff]").groupby(messages["conversation_id"]).sum()
-    latin = text.str.count("[A-Za-z]").groupby(messages["conversation_id"]).sum()
+    cjk, latin = _letter_counts(messages["text"])
+    by = messages["conversation_id"]
+    cjk = pd.Series(cjk, index=messages.index).groupby(by).sum()
+    latin = pd.Series(latin, index=messages.index).groupby(by).sum()
     letters = cjk + latin
     lang = pd.Series("en", index=cjk.index, dtype="string").mask(cjk >= 0.3 * letters, "zh")
     return lang.mask(letters == 0, pd.NA)
+
+
+def _letter_counts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per text: characters in U+4E00–U+9FFF and ASCII letters, counted on the UTF-8 bytes in
+    one vectorised pass (a CJK ideograph there is a 3-byte sequence led by E5–E9, or by E4
+    followed by B8 or more; ASCII letters are single bytes). Same counts as ``str.count`` with
+    ``[\u4e00-\u9fff]`` / ``[A-Za-z]``, about 10 times faster."""
+    import pyarrow as pa
+
+    arr = pa.array(texts.astype("string").fillna(""), type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    following = np.append(raw[1:], np.uint8(0))
+    cjk = ((raw >= 0xE5) & (raw <= 0xE9)) | ((raw == 0xE4) & (following >= 0xB8))
+    latin = ((raw >= 65) & (raw <= 90)) | ((raw >= 97) & (raw <= 122))
+
+    def per_text(flags: np.ndarray) -> np.ndarray:
+        total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+        return total[offsets[1:]] - total[offsets[:-1]]
+
+    return per_text(cjk), per_text(latin)
 
 
 def evaluate(pred: Any, conversations: pd.DataFrame, messages: pd.DataFrame,

@@ -52,7 +52,12 @@ def matching_regex(messages: pd.DataFrame, pattern: str, text: pd.Series | None 
         mask = text.str.contains(pattern, regex=True).fillna(False).astype(bool)
     hits = messages.loc[mask.to_numpy()].copy()
     compiled = re.compile(pattern)
-    hits["match"] = [list(dict.fromkeys(m.group() for m in compiled.finditer(t))) for t in text[mask.to_numpy()]]
+    texts = text[mask.to_numpy()].tolist()
+    if compiled.groups:  # findall would return the groups; the whole match is what we report
+        found = [list(dict.fromkeys(m.group() for m in compiled.finditer(t))) for t in texts]
+    else:
+        found = [list(dict.fromkeys(compiled.findall(t))) for t in texts]
+    hits["match"] = found
     hits = hits.explode("match")
     hits["match"] = hits["match"].astype("string")
     return hits
