@@ -119,7 +119,8 @@ def reasons_for(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "
     for i, (_, row) in enumerate(table.iterrows()):
         zh = has_cjk(f"{row['customer_text']}{row['agent_text']}") if lang == "auto" else lang == "zh"
         start, end = contrib.indptr[i], contrib.indptr[i + 1]
-        cols, vals, xs = contrib.indices[start:end], contrib.data[start:end], design.data[start:end]
+        cols, vals = contrib.indices[start:end], contrib.data[start:end]
+        xs = design[i].toarray()[0, cols]  # the scaled values, aligned with cols
         order = np.argsort(-vals)
         grouped: dict[tuple[str, str], float] = {}
         found: list[Reason] = []
