@@ -154,8 +154,8 @@ def _letter_counts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     latin = ((raw >= 65) & (raw <= 90)) | ((raw >= 97) & (raw <= 122))
 
     def per_text(flags: np.ndarray) -> np.ndarray:
-        total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
-        return total[offsets[1:]] - total[offsets[:-1]]
+        where = np.flatnonzero(flags)
+        return np.searchsorted(where, offsets[1:]) - np.searchsorted(where, offsets[:-1])
 
     return per_text(cjk), per_text(latin)
 
@@ -199,13 +199,25 @@ def _field_test(pred: FieldTest, conversations, messages, derived, index) -> pd.
     else:
         return pd.Series(pd.NA, index=index, dtype="boolean")
     values = values.reindex(index)
-    present = values.map(_present).astype("boolean")
+    present = _map_distinct(values, _present).astype("boolean")
     if pred.op == "present":
         return present
     if pred.op == "missing":
         return ~present
-    result = values.map(lambda v: _apply(pred.op, v, pred.value) if _present(v) else pd.NA)
+    result = _map_distinct(values, lambda v: _apply(pred.op, v, pred.value) if _present(v) else pd.NA)
     return result.astype("boolean")
+
+
+def _map_distinct(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)`` calling ``func`` once per distinct (type, value): fields such as
+    csat, channel or transferred take a handful of values over thousands of conversations."""
+    cache: dict = {}
+    try:
+        out = [cache[key] if (key := (type(v), v)) in cache else cache.setdefault(key, func(v))
+               for v in values.tolist()]
+    except TypeError:  # unhashable values (tag lists): one call each
+        return values.map(func)
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _present(v: Any) -> bool:
