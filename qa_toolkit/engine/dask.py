@@ -35,8 +35,9 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         raise InputError(Problem("dask", f"the Dask engine needs Dask: {INSTALL}", code="missing_dependency")) from None
     path = str(path)
     if Path(path).suffix.lower() not in (".parquet", ".pq"):
-        raise InputError(Problem(path, "the Dask engine reads Parquet long tables (convert the export with "
-                                       "`qa data convert` or use --engine local)", field="format", code="not_parquet"))
+        raise InputError(Problem(path, "the Dask engine reads Parquet long tables (one row per message, as "
+                                       "`qa data synth --formats parquet` writes them); for other formats use "
+                                       "--engine local --workers N", field="format", code="not_parquet"))
     load(config)  # a broken rubric fails here, not on every worker
     starts = row_group_starts(path, mapping)
     frame = dd.read_parquet(path, split_row_groups=True)
