@@ -282,3 +282,12 @@ def test_a_tampered_model_file_is_refused(tmp_path, model):
 
 def test_long_numbers_are_one_token_for_the_model_but_12315_stays():
     assert normalise_text("订单2609070153790527，电话13812345678，打12315 NOW") == "订单#，电话#，打12315 now"
+
+
+def test_empty_chunks_and_conversations_without_messages(model):
+    empty = predict_risk(model, frames.empty(frames.CONVERSATIONS), frames.empty(frames.MESSAGES))
+    assert list(empty.columns) == list(frames.RISK) and empty.empty
+    lone = frames.conform(pd.DataFrame({"conversation_id": ["a"], "agent_id": ["x"], "tags": [[]]}),
+                          frames.CONVERSATIONS)
+    risk = predict_risk(model, lone, frames.empty(frames.MESSAGES))
+    assert list(risk["conversation_id"]) == ["a"] and 0 <= risk.loc[0, "risk_score"] <= 1

@@ -141,8 +141,9 @@ def _handle_seconds(conversations: pd.DataFrame, cid: pd.Series, ts: pd.Series) 
     end = pd.to_datetime(conversations["ended_at"]) if "ended_at" in conversations else None
     declared = (end - start).dt.total_seconds().to_numpy() if start is not None and end is not None \
         else np.full(len(ids), np.nan)
-    stamps = pd.Series(pd.to_datetime(ts).to_numpy(), index=cid.to_numpy())
-    span = (stamps.groupby(level=0).max() - stamps.groupby(level=0).min()).dt.total_seconds()
+    stamps = pd.Series(pd.to_datetime(ts).to_numpy(), index=cid.to_numpy()).dropna()
+    grouped = stamps.groupby(level=0)
+    span = (grouped.max() - grouped.min()).dt.total_seconds() if len(stamps) else pd.Series(dtype="float64")
     out = pd.Series(declared, index=ids, dtype="float64")
     return out.fillna(span.reindex(ids).set_axis(ids)).where(lambda s: s >= 0)
 
