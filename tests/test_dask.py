@@ -55,10 +55,13 @@ def test_local_cluster_of_two_processes_matches_local_engine(tmp_path, synth):
     same_outputs(tmp_path, local_out)
 
 
-def test_not_parquet_is_an_input_error(tmp_path):
+def test_not_parquet_or_a_bad_zone_is_an_input_error(tmp_path, synth):
     with pytest.raises(InputError) as err:
         score_dask(sample_data_dir() / "conversations.jsonl", RunConfig(RUBRIC, str(tmp_path)), scheduler="synchronous")
     assert "Parquet" in str(err.value)
+    with pytest.raises(InputError) as err:
+        score_dask(synth[0], RunConfig(RUBRIC, str(tmp_path)), scheduler="synchronous", tz="Mars/Base")
+    assert err.value.problems[0].code == "bad_tz"
 
 
 def test_cli_engine_dask(tmp_path, synth):

@@ -127,6 +127,12 @@ def test_conversation_across_row_groups_goes_through_the_reader(tmp_path):
     assert_same(tmp_path / "out", reference(cut))
 
 
+def test_bad_zone_is_the_readers_input_error(tmp_path, synth_parquet):
+    with pytest.raises(InputError) as err:
+        score_file(synth_parquet, RunConfig(RUBRIC, str(tmp_path)), read_opts={"tz": "Mars/Base"})
+    assert err.value.problems[0].code == "bad_tz"
+
+
 def test_duplicate_ids_across_row_groups_are_reported(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

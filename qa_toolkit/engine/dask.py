@@ -10,6 +10,7 @@ import os
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -39,6 +40,11 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
                                        "`qa data synth --formats parquet` writes them); for other formats use "
                                        "--engine local --workers N", field="format", code="not_parquet"))
     load(config)  # a broken rubric fails here, not on every worker
+    try:
+        ZoneInfo(tz)
+    except (ValueError, KeyError, OSError):
+        raise InputError(Problem(tz, f"unknown time zone '{tz}' (e.g. Asia/Shanghai, UTC)", field="tz",
+                                 code="bad_tz")) from None
     starts = row_group_starts(path, mapping)
     frame = dd.read_parquet(path, split_row_groups=True)
     if frame.npartitions != len(starts):

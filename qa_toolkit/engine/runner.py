@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from qa_toolkit.engine import summary
 from qa_toolkit.engine.parts import OUTPUTS, RowGroup, RunConfig, load, score_task
@@ -72,11 +73,14 @@ def row_group_tasks(path: str | os.PathLike, opts: dict) -> list[RowGroup] | Non
 
     if opts.get("roster") or detect_format(Path(path), opts.get("format")) != "parquet":
         return None
-    try:
-        starts = row_group_starts(path, opts.get("mapping"))
-    except Exception:  # split conversation, no id column, unreadable file: the reader says it best
-        return None
     tz = opts.get("tz") or DEFAULT_TZ
+    try:
+        ZoneInfo(tz)
+        starts = row_group_starts(path, opts.get("mapping"))
+    except Exception:  # bad zone, split conversation, no id column, unreadable: the reader says it best
+        return None
+    if not starts:
+        return None
     return [RowGroup(str(path), i, first, opts.get("mapping"), tz) for i, first in enumerate(starts)]
 
 
