@@ -287,6 +287,7 @@ def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, prog
                 result: RunResult) -> pd.DataFrame | None:
     from qa_toolkit.atomic import write_frame
     from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
+    from qa_toolkit.risk.card import write_card
 
     conv, msgs = dataset.conversations, dataset.messages
     if config.risk.model:
@@ -298,7 +299,7 @@ def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, prog
         with bars("training the risk model", config.risk.folds) as advance:
             model = train_model(conv, msgs, parse_label(config.risk.train_label), folds=config.risk.folds,
                                 seed=config.risk.seed, source=config.data, progress=lambda fold: advance(1))
-        written = [save_model(model, out / "model.skops")]
+        written = [save_model(model, out / "model.skops"), *write_card(model.card, out / "model.skops")]
     else:
         return None
     risk = predict_risk(model, conv, msgs, mask=config.report.mask)

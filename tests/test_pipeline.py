@@ -46,7 +46,7 @@ def test_every_stage_runs_and_writes(run):
     base, result, stages = run
     assert stages == ["data", "risk", "score", "sample", "report"]
     out = base / "out"
-    for rel in ("score/scores.parquet", "score/results.csv", "score/run.json", "risk/risk.csv", "risk/model.skops",
+    for rel in ("score/scores.parquet", "score/results.csv", "score/run.json", "risk/risk.csv", "risk/model.skops", "risk/model.card.json", "risk/model.card.md",
                 "sample/manifest.csv", "sample/batch.json", "report/report.xlsx", "report/index.html"):
         assert (out / rel).is_file(), rel
     assert result.counts["conversations"] == 200 and result.counts["sampled"] > 0
