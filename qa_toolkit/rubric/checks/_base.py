@@ -70,17 +70,18 @@ def put(out: pd.DataFrame, rows: pd.DataFrame, outcome: str, note: str | pd.Seri
     """Set ``outcome`` and evidence for the conversations in ``rows`` (one message per
     conversation: conversation_id, seq, text and optionally match)."""
     rows = rows.drop_duplicates("conversation_id").set_index("conversation_id")
-    ids = rows.index.intersection(out.index)
-    if not len(ids):
+    at = out.index.get_indexer(rows.index)  # positions in ``out`` (its index is unique); -1 = not there
+    keep = at >= 0
+    if not keep.any():
         return
-    rows = rows.loc[ids]
-    out.loc[ids, "outcome"] = outcome
-    out.loc[ids, "evidence_seq"] = rows["seq"].astype("Int64")
-    out.loc[ids, "evidence_text"] = rows["text"].astype("string")
+    rows, at = rows[keep], at[keep]
+    column = out.columns.get_loc
+    out.iloc[at, column("outcome")] = outcome
+    out.iloc[at, column("evidence_seq")] = rows["seq"].astype("Int64").array
+    out.iloc[at, column("evidence_text")] = rows["text"].astype("string").array
     if "match" in rows:
-        out.loc[ids, "evidence_match"] = rows["match"].astype("string")
-    note = note.reindex(ids) if isinstance(note, pd.Series) else note
-    out.loc[ids, "note"] = note
+        out.iloc[at, column("evidence_match")] = rows["match"].astype("string").array
+    out.iloc[at, column("note")] = note.reindex(rows.index).astype("string").array if isinstance(note, pd.Series) else note
 
 
 def scoped(messages: pd.DataFrame, config: ScopedConfig) -> pd.DataFrame:
