@@ -204,3 +204,21 @@ def test_cli_parts_flag_and_scheduler_needs_dask(tmp_path, small_jsonl):
     assert result.exit_code == 0 and (tmp_path / "a" / "results" / "part-00000.parquet").exists()
     result = CliRunner().invoke(main, ["score", str(data), "-o", str(tmp_path / "b"), "--scheduler", "tcp://x:8786"])
     assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
+
+
+def test_benchmark_reference_loop_and_byte_ranges(tmp_path):
+    """The benchmark's naive loop covers every phrase/regex criterion of the shipped rubric, and
+    its N-process parse ceiling splits the file on line boundaries without losing a line."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_score", Path(__file__).parent.parent / "benchmarks" / "bench_score.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rubric, _ = load_rubric(RUBRIC)
+    ids = {cid for cid, _, _ in bench.naive_criteria(rubric)}
+    assert {"greeting", "taboo", "solution", "apology", "apology:trigger", "abuse", "diversion"} <= ids
+    assert not ids & {"pii", "first_response", "csat", "empathy"}
+    data = sample_data_dir() / "conversations.jsonl"
+    spans = bench.byte_ranges(data, 3)
+    assert spans[0][1] == 0 and spans[-1][2] == data.stat().st_size
+    assert sum(bench.parse_range(s)[0] for s in spans) == 3000
