@@ -87,3 +87,17 @@ def test_demo_runs_the_shipped_config(tmp_path, monkeypatch):
     assert (tmp_path / "demo/report/index.html").is_file() and "open " in result.output
     shipped, _ = real()
     assert shipped.output == "qa_out"
+
+
+def test_report_when_nothing_could_be_scored(tmp_path):
+    """One conversation on which every criterion is n/a: no score anywhere, yet a report."""
+    data = tmp_path / "one.jsonl"
+    data.write_text('{"conversation_id":"c1","agent_id":"a1","channel":"chat",'
+                    '"messages":[{"role":"agent","text":"hi","ts":"2026-01-01T10:00:00"}]}\n', encoding="utf-8")
+    runner = CliRunner()
+    scored = runner.invoke(main, ["score", str(data), "-o", str(tmp_path / "score")])
+    assert scored.exit_code == 0, scored.output
+    result = runner.invoke(main, ["report", "--scores", str(tmp_path / "score"), "--data", str(data),
+                                  "-o", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report/agents/a1.html").is_file()

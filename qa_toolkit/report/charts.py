@@ -13,7 +13,11 @@ FONT = "font-family='Noto Sans CJK SC,Microsoft YaHei,sans-serif'"
 
 
 def _num(v: float | None) -> bool:
-    return v is not None and not (isinstance(v, float) and math.isnan(v))
+    """A plottable number: not None, NaN or pandas' NA (which refuses ``float()``)."""
+    try:
+        return v is not None and not math.isnan(float(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
