@@ -43,3 +43,13 @@ def test_help_does_not_import_pandas():
 def test_python_dash_m():
     out = subprocess.run([sys.executable, "-m", "qa_toolkit", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    from qa_toolkit.resources import default_rubric
+
+    result = CliRunner().invoke(main, ["rubric", "doc", str(default_rubric()), "-o", str(blocker / "sub" / "doc.md")])
+    assert result.exit_code == 2
+    assert "qa: " in result.output and "Traceback" not in result.output

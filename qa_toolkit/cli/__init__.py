@@ -28,7 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class QAGroup(LazyGroup):
-    """Root group: turns InputError (bad input, with locations) into a message and exit 2."""
+    """Root group: turns InputError (bad input, with locations) and file-system errors (an
+    output folder that cannot be created or written) into a message and exit 2."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -36,6 +37,10 @@ class QAGroup(LazyGroup):
         except InputError as err:
             for problem in err.problems:
                 click.echo(f"qa: {problem}", err=True)
+            ctx.exit(2)
+        except OSError as err:
+            where = f": {err.filename}" if err.filename else ""
+            click.echo(f"qa: {err.strerror or err}{where}", err=True)
             ctx.exit(2)
 
 
