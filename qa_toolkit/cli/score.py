@@ -17,7 +17,7 @@ from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
               help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
 @click.option("--no-mask", is_flag=True, help="Keep personal data in evidence_text (default: masked).")
 @click.option("--chunk-size", default=20000, show_default=True,
-              help="Conversations (JSONL) or rows (tables) scored at a time.")
+              help="Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes; more than 1 writes part files.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
