@@ -111,6 +111,16 @@ def test_parquet_row_groups_read_by_workers_match_the_reader(tmp_path, synth_par
     assert_same(tmp_path, reference(synth_parquet))
 
 
+def test_huge_row_groups_go_through_the_reader(tmp_path, synth_parquet, monkeypatch):
+    from qa_toolkit.engine import runner
+
+    assert runner.row_group_tasks(synth_parquet, {}) is not None
+    monkeypatch.setattr(runner, "MAX_ROW_GROUP_ROWS", 100)  # bounded memory: never a whole big row group
+    assert runner.row_group_tasks(synth_parquet, {}) is None
+    run = score_file(synth_parquet, RunConfig(RUBRIC, str(tmp_path)), chunk_size=500)
+    assert run.summary["conversations"] == 480 and run.parts > 4
+
+
 def test_conversation_across_row_groups_goes_through_the_reader(tmp_path):
     import pyarrow.parquet as pq
 

@@ -24,6 +24,9 @@ from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 #: Inputs larger than this are scored into part files even without --workers/--engine.
 PARTS_ABOVE = 1 << 30
+#: Row groups above this many rows (~40,000 twelve-turn conversations, ~1.5 GB in a worker)
+#: are not read whole by a worker: such files go through the reader, chunk by chunk.
+MAX_ROW_GROUP_ROWS = 500_000
 
 
 def wants_parts(path: str | os.PathLike, *, workers: int, engine: str, parts: bool) -> bool:
@@ -79,9 +82,16 @@ def row_group_tasks(path: str | os.PathLike, opts: dict) -> list[RowGroup] | Non
         starts = row_group_starts(path, opts.get("mapping"))
     except Exception:  # bad zone, split conversation, no id column, unreadable: the reader says it best
         return None
-    if not starts:
+    if not starts or _largest_row_group(path) > MAX_ROW_GROUP_ROWS:
         return None
     return [RowGroup(str(path), i, first, opts.get("mapping"), tz) for i, first in enumerate(starts)]
+
+
+def _largest_row_group(path: str | os.PathLike) -> int:
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    return max(meta.row_group(i).num_rows for i in range(meta.num_row_groups))
 
 
 def run_tasks(tasks: Iterable, config: RunConfig, workers: int, progress: Callable[[int], None] | None = None,
