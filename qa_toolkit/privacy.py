@@ -31,7 +31,7 @@ _ADDRESS = re.compile(
     rf"[{_CJK}A-Za-z0-9]{{1,20}}?(?:路|街|道|巷|弄|村|大道)[0-9一二三四五六七八九十百]+号"
     rf"(?:[0-9A-Za-z一二三四五六七八九十]+(?:栋|幢|号楼|单元|室|楼|层))*"
 )
-_ADDRESS_KEEP = re.compile(rf"^.*?(?:区|县|旗|镇)")
+_ADDRESS_KEEP = re.compile(r"^.*?(?:区|县|旗|镇)")
 # Cheap pre-filter: rows without a digit, '@' or an address marker cannot hold personal data.
 _MAY_HOLD_PII = r"[0-9０-９@＠]|[路街道巷弄村]"
 

@@ -63,7 +63,7 @@ ORIGINAL = ZH.read_text(encoding="utf-8")
 
 
 def _mutate(old: str, new: str, nth: int = 1) -> str:
-    head, sep, tail = "", "", ORIGINAL
+    head, tail = "", ORIGINAL
     for _ in range(nth - 1):
         i = tail.index(old) + len(old)
         head, tail = head + tail[:i], tail[i:]

@@ -1,15 +1,13 @@
 """Parquet long tables cut at row-group boundaries, for runners whose workers read their own
 share (Dask partitions): where each row group starts, a check that no conversation straddles
-two row groups, and one row group's rows → a Dataset through the io package's own grouping and
-validation (``FrameBuilder``), so every rule of ``iter_conversations`` applies unchanged."""
+two row groups; one row group's rows become a Dataset through ``io.table.dataset_from_rows``
+(the reader's own grouping and validation), so every rule of ``iter_conversations`` applies."""
 
 from __future__ import annotations
 
 import os
 
-import pandas as pd
-
-from qa_toolkit.frames import DEFAULT_TZ, Dataset
+from qa_toolkit.io.table import dataset_from_rows  # noqa: F401  (the runners' entry point)
 from qa_toolkit.problems import InputError, Problem
 
 
@@ -49,22 +47,4 @@ def row_group_starts(path: str | os.PathLike, mapping: str | os.PathLike | None 
                                      line=row - len(ids), field="conversation_id", code="split_conversation"))
         previous = ids[-1].as_py()
     return starts
-
-
-def dataset_from_rows(rows: pd.DataFrame, *, source: str, first_row: int = 2,
-                      mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ) -> Dataset:
-    """Whole conversations of a long-table slice (one row per message) as a Dataset; problems
-    name ``source`` and the row."""
-    from qa_toolkit.io.mapping import get_mapping
-    from qa_toolkit.io.table import _Grouper, _rows
-    from qa_toolkit.io.validate import FrameBuilder
-
-    headers = list(rows.columns)
-    colmap = get_mapping(mapping, headers)
-    builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
-                           channel_aliases=colmap.values.get("channel"))
-    grouper = _Grouper(builder)
-    grouper.feed(_rows(rows.rename(columns=colmap.resolve(headers))), first_row)
-    grouper.flush()
-    return builder.take()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_toolkit.frames import Dataset
+from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
 from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, is_missing
 from qa_toolkit.problems import InputError, Problem
@@ -241,3 +241,18 @@ def _bad_seq(value: object) -> bool:
     except FieldError:
         return True
     return False
+
+
+def dataset_from_rows(rows: pd.DataFrame, *, source: str, first_row: int = 2,
+                      mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ) -> Dataset:
+    """Whole conversations of a long-table slice (one row per message, no conversation cut off)
+    as a Dataset, through the reader's own grouping and validation; problems name ``source`` and
+    the row. Runners whose workers read their own row groups use it."""
+    headers = list(rows.columns)
+    colmap = get_mapping(mapping, headers)
+    builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
+                           channel_aliases=colmap.values.get("channel"))
+    grouper = _Grouper(builder)
+    grouper.feed(_rows(rows.rename(columns=colmap.resolve(headers))), first_row)
+    grouper.flush()
+    return builder.take()
