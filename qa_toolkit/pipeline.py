@@ -99,7 +99,7 @@ class RunConfig(_Strict):
 
     data: str
     roster: str | None = None
-    rubric: str | None = None  # default: the shipped Chinese e-commerce rubric
+    rubric: str | list[str] | None = None  # one or several (first admitting wins); default: the shipped zh, en
     output: str = "qa_out"
     read: ReadConfig = Field(default_factory=ReadConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
@@ -149,11 +149,18 @@ class RunResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def _rubric(path: str | os.PathLike | None):
-    from qa_toolkit.resources import default_rubric
+def _rubrics(paths: list[Path] | None) -> tuple[list, list[Path]]:
+    """(rubrics, paths) in routing order; none given: the shipped set (zh, then en)."""
+    from qa_toolkit.resources import default_rubrics
+
+    paths = list(paths or default_rubrics())
+    return [_rubric(p)[0] for p in paths], paths
+
+
+def _rubric(path: str | os.PathLike):
     from qa_toolkit.rubric.loader import load_rubric
 
-    path = Path(path) if path else default_rubric()
+    path = Path(path)
     rubric, problems = load_rubric(path)
     errors = [p for p in problems if p.level == "error"]
     if rubric is None or errors:
@@ -189,10 +196,13 @@ def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame,
 def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, out_dir: str | os.PathLike,
                  options: ReportConfig = ReportConfig(), *, rubric=None, risk: pd.DataFrame | None = None,
                  manifest: pd.DataFrame | None = None) -> list[Path]:
-    """Metrics, then the Excel and/or HTML report in ``out_dir``; returns the files written."""
+    """Metrics, then the Excel and/or HTML report in ``out_dir``; returns the files written.
+    ``rubric``: one, a list (labels and sections from the first; a criterion's name from the
+    first rubric defining it) or None (ids shown)."""
     from qa_toolkit.metrics import MetricOptions, compute_metrics
     from qa_toolkit.report import ReportInput
     from qa_toolkit.report.labels import language_for
+    from qa_toolkit.scoring import as_rubrics, bonus_ids
 
     conv = dataset.conversations
     tz = conv["started_at"].dt.tz
@@ -210,7 +220,9 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     if not in_window.any():
         raise InputError(Problem("--from/--to", f"no conversations between {options.from_ or 'the start'} and "
                                                 f"{options.to or 'the end'}", code="period"))
-    sections = [s.id for s in rubric.sections] if rubric is not None else None
+    rubrics = as_rubrics(rubric) if rubric is not None else []
+    rubric = rubrics[0] if rubrics else None
+    sections = list(dict.fromkeys(s.id for r in rubrics for s in r.sections)) if rubrics else None
     metrics = compute_metrics(conv, dataset.messages, scores, results, roster=dataset.roster, risk=risk,
                               manifest=manifest, options=metric_opts, sections=sections, start=start, end=end)
     known = set(metrics.agents["agent_id"])
@@ -221,10 +233,9 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         metrics=metrics, messages=dataset.messages,
         lang=options.lang or language_for(rubric.language if rubric is not None else None),
         mask=options.mask, agents=options.agents,
-        section_names={s.id: s.name for s in rubric.sections} if rubric is not None else {},
-        criterion_names={c.id: c.name for _, c in rubric.criteria} if rubric is not None else {},
-        bonus_criteria=frozenset(c.id for _, c in rubric.criteria if c.kind == "bonus") if rubric is not None
-        else frozenset(),
+        section_names={s.id: s.name for r in reversed(rubrics) for s in r.sections},
+        criterion_names={c.id: c.name for r in reversed(rubrics) for _, c in r.criteria},
+        bonus_criteria=frozenset(bonus_ids(rubrics)),
         band_order=[b.name for b in sorted(rubric.bands, key=lambda b: -b.min)] if rubric is not None else [],
         rubric_label=f"{rubric.name} ({rubric.id} v{rubric.version})" if rubric is not None else "",
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
@@ -242,14 +253,15 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
 
 
 def _rubric_for_report(rubric_path: str | os.PathLike | None, info: dict):
-    """The rubric named explicitly, else the file run.json names (if it is still there), else
+    """The rubric named explicitly, else the files run.json names (those still there), else
     None: the report then shows section and criterion ids."""
-    candidate = rubric_path or info.get("rubric_file")
-    if candidate and Path(candidate).is_file():
-        return _rubric(candidate)[0]
     if rubric_path:
-        raise InputError(Problem(str(rubric_path), "rubric file not found", code="rubric"))
-    return None
+        if not Path(rubric_path).is_file():
+            raise InputError(Problem(str(rubric_path), "rubric file not found", code="rubric"))
+        return _rubric(rubric_path)[0]
+    files = [r.get("file") for r in info.get("rubrics", [])] or [info.get("rubric_file")]
+    found = [_rubric(f)[0] for f in files if f and Path(f).is_file()]
+    return found or None
 
 
 def report_from_scores(dataset: Dataset, scores_dir: str | os.PathLike, out_dir: str | os.PathLike,
@@ -269,7 +281,7 @@ def report_from_scores(dataset: Dataset, scores_dir: str | os.PathLike, out_dir:
     return write_report(dataset, results, scores, out_dir, options, rubric=rubric, risk=risk, manifest=manifest)
 
 
-def _write_scores(results: pd.DataFrame, scores: pd.DataFrame, rubric, rubric_path, data_path, log,
+def _write_scores(results: pd.DataFrame, scores: pd.DataFrame, rubrics: list, rubric_paths: list, data_path, log,
                   out: Path, mask: bool) -> list[Path]:
     """The `qa score` folder layout, so `qa report --scores OUT/score` works on a run."""
     from qa_toolkit.atomic import write_frame, write_text
@@ -278,7 +290,7 @@ def _write_scores(results: pd.DataFrame, scores: pd.DataFrame, rubric, rubric_pa
     written = []
     for name, frame in (("results", results), ("scores", scores)):
         written += [write_frame(frame, out / f"{name}.csv"), write_frame(frame, out / f"{name}.parquet")]
-    manifest = run_manifest(rubric, rubric_path, data_path, summarise(results, scores, rubric), log, masked=mask)
+    manifest = run_manifest(rubrics, rubric_paths, data_path, summarise(results, scores, rubrics), log, masked=mask)
     written.append(write_text(out / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
     return written
 
@@ -340,7 +352,8 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
 
     base, out = Path(base_dir), Path(output or config.output)
     result = RunResult()
-    rubric, rubric_path = _rubric(base / config.rubric if config.rubric else None)
+    named = [config.rubric] if isinstance(config.rubric, str) else config.rubric
+    rubrics, rubric_paths = _rubrics([base / p for p in named] if named else None)
     data_path = base / config.data
     progress("data", f"reading {data_path.name}")
     size = data_path.stat().st_size if data_path.is_file() else 0
@@ -352,13 +365,14 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
 
     risk = _risk_stage(config, base, dataset, out / "risk", progress, bars, result)
 
-    progress("score", f"scoring {len(dataset.conversations)} conversations with {rubric.id} v{rubric.version}")
+    progress("score", f"scoring {len(dataset.conversations)} conversations with "
+                      + ", ".join(f"{r.id} v{r.version}" for r in rubrics))
     with bars("scoring", len(dataset.conversations)) as advance:
-        results, scores = score_chunks(dataset.conversations, dataset.messages, rubric, risk=risk,
+        results, scores = score_chunks(dataset.conversations, dataset.messages, rubrics, risk=risk,
                                        chunk_size=SCORE_CHUNK, progress=advance)
     if config.report.mask:
         results = masked(results)
-    result.written["score"] = _write_scores(results, scores, rubric, rubric_path, data_path, dataset.log,
+    result.written["score"] = _write_scores(results, scores, rubrics, rubric_paths, data_path, dataset.log,
                                             out / "score", config.report.mask)
     result.counts["critical_failures"] = int(scores["critical_failed"].fillna(False).sum())
 
@@ -374,7 +388,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
 
     progress("report", f"writing {', '.join(config.report.formats)} reports")
     result.written["report"] = write_report(dataset, results, scores, out / "report", config.report,
-                                            rubric=rubric, risk=risk, manifest=batch.manifest)
+                                            rubric=rubrics, risk=risk, manifest=batch.manifest)
     return result
 
 

@@ -36,6 +36,11 @@ def default_rubric(language: str = "zh") -> Path:
     return rubrics_dir() / f"ecommerce-{language}.yaml"
 
 
+def default_rubrics() -> list[Path]:
+    """The shipped rubrics in routing order: Chinese first, then English (each admits its language)."""
+    return [default_rubric("zh"), default_rubric("en")]
+
+
 def sample_conversations() -> Path:
     """The bundled sample export (JSONL, one conversation per line)."""
     return sample_data_dir() / "conversations.jsonl"

@@ -26,6 +26,9 @@ Arithmetic (also in the README):
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
 import pandas as pd
 
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
@@ -34,12 +37,57 @@ from qa_toolkit.rubric.checks._base import Frames
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
 
+#: The note a criterion gets when its rubric's ``applies_to`` excludes the conversation.
+OUT_OF_SCOPE = "rubric does not apply"
+
 
 def score_frames(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
                  risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score a chunk: (RESULTS frame, SCORES frame)."""
     results = evaluate_rubric(conversations, messages, rubric, risk=risk)
     return results, aggregate_scores(results, conversations, rubric)
+
+
+def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric], *,
+                       risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score a chunk with an ordered list of rubrics: each conversation by the first rubric whose
+    ``applies_to`` admits it; one no rubric admits goes to the first, which marks it N/A (no
+    total), as the single-rubric path does. One rubric: exactly ``score_frames``."""
+    rubrics = list(rubrics)
+    if len(rubrics) == 1:
+        return score_frames(conversations, messages, rubrics[0], risk=risk)
+    route = route_rubrics(conversations, messages, rubrics)
+    parts = []
+    for i, rubric in enumerate(rubrics):
+        mine = conversations[route == i]
+        if len(mine) or (i == len(rubrics) - 1 and not parts):
+            msgs = messages[messages["conversation_id"].isin(mine["conversation_id"])]
+            parts.append(score_frames(mine, msgs, rubric, risk=risk))
+    if len(parts) == 1:
+        return parts[0]
+    position = pd.Series(range(len(conversations)), index=conversations["conversation_id"].to_numpy())
+    position = position[~position.index.duplicated()]
+    return tuple(_in_order(pd.concat([p[k] for p in parts], ignore_index=True), position, contract)
+                 for k, contract in ((0, RESULTS), (1, SCORES)))
+
+
+def route_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric]) -> pd.Series:
+    """Per conversation (aligned to ``conversations``' rows) the index of the first rubric whose
+    ``applies_to`` admits it; 0 when none does."""
+    messages = messages.sort_values(["conversation_id", "seq"], kind="stable").reset_index(drop=True)
+    frames = Frames(conversations.reset_index(drop=True), messages)
+    route = pd.Series(-1, index=range(len(conversations)))
+    for i, rubric in enumerate(rubrics):
+        free = route.eq(-1).to_numpy()
+        route[free & _applies(rubric, frames).to_numpy()] = i
+    return pd.Series(route.clip(lower=0).to_numpy(), index=conversations.index)
+
+
+def _in_order(frame: pd.DataFrame, position: pd.Series, contract: dict) -> pd.DataFrame:
+    """``frame`` (concatenated per rubric) back in the chunk's conversation order, typed."""
+    order = frame["conversation_id"].map(position).to_numpy()
+    frame = frame.iloc[pd.Series(order).sort_values(kind="stable").index].reset_index(drop=True)
+    return conform(frame, contract)
 
 
 def evaluate_rubric(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
@@ -52,7 +100,7 @@ def evaluate_rubric(conversations: pd.DataFrame, messages: pd.DataFrame, rubric:
     parts = []
     for section, criterion in rubric.criteria:
         out = evaluate_criterion(criterion, frames)
-        out.loc[~applies.reindex(out.index).to_numpy(), ["outcome", "note"]] = ["na", "rubric does not apply"]
+        out.loc[~applies.reindex(out.index).to_numpy(), ["outcome", "note"]] = ["na", OUT_OF_SCOPE]
         _clear_na_evidence(out)
         points, max_points = outcome_points(criterion, out["outcome"])
         out = out.assign(section_id=section.id, criterion_id=criterion.id, points=points, max_points=max_points,
@@ -160,23 +208,41 @@ def _bands(total: pd.Series, rubric: Rubric) -> pd.Series:
     return band
 
 
-def score_chunks(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
+def score_chunks(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *,
                  risk: pd.DataFrame | None = None, chunk_size: int = 20000,
                  progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``score_frames`` over chunks of ``chunk_size`` conversations (bounded memory); the result
-    equals one call on everything. ``progress(n)`` is told how many conversations are done."""
+    """``score_with_rubrics`` (one rubric or an ordered list) over chunks of ``chunk_size``
+    conversations (bounded memory); the result equals one call on everything. ``progress(n)``
+    is told how many conversations are done."""
+    rubrics = as_rubrics(rubric)
     parts_r, parts_s = [], []
     for start in range(0, len(conversations), chunk_size):
         chunk = conversations.iloc[start:start + chunk_size]
         msgs = messages[messages["conversation_id"].isin(chunk["conversation_id"])]
-        r, s = score_frames(chunk, msgs, rubric, risk=risk)
+        r, s = score_with_rubrics(chunk, msgs, rubrics, risk=risk)
         parts_r.append(r)
         parts_s.append(s)
         if progress:
             progress(len(chunk))
     if not parts_r:
-        return score_frames(conversations, messages, rubric, risk=risk)
+        return score_with_rubrics(conversations, messages, rubrics, risk=risk)
     return pd.concat(parts_r, ignore_index=True), pd.concat(parts_s, ignore_index=True)
+
+
+def as_rubrics(rubric: Rubric | Sequence[Rubric]) -> list[Rubric]:
+    """One rubric or an ordered list of them, as a list."""
+    return [rubric] if isinstance(rubric, Rubric) else list(rubric)
+
+
+
+def outside_scope(results: pd.DataFrame) -> int:
+    """Conversations no rubric admits (their every result says so)."""
+    return int(results.loc[results["note"].eq(OUT_OF_SCOPE).fillna(False).to_numpy(), "conversation_id"].nunique())
+
+
+def bonus_ids(rubric: Rubric | Sequence[Rubric]) -> set[str]:
+    """Criterion ids that are bonus items in any of the rubrics (an unearned bonus is no failure)."""
+    return {c.id for r in as_rubrics(rubric) for _, c in r.criteria if c.kind == "bonus"}
 
 
 def masked(results: pd.DataFrame) -> pd.DataFrame:
@@ -186,16 +252,19 @@ def masked(results: pd.DataFrame) -> pd.DataFrame:
     return results.assign(evidence_text=mask_series(results["evidence_text"]))
 
 
-def summarise(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric, top: int = 5) -> dict:
+def summarise(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric | Sequence[Rubric], top: int = 5) -> dict:
     """Counts for the run manifest and the printed summary: totals, bands, outcomes, the most
-    failed criteria (bonus items not earned are not failures here) and critical failures."""
+    failed criteria (bonus items not earned are not failures here), critical failures,
+    conversations per rubric and those no rubric admits."""
     total = scores["total"].dropna()
-    bonus = {c.id for _, c in rubric.criteria if c.kind == "bonus"}
+    bonus = bonus_ids(rubric)
     fails = results[(results["outcome"] == "fail") & ~results["criterion_id"].isin(bonus)]["criterion_id"].value_counts()
     judged = results[results["outcome"].isin(["pass", "fail"])]["criterion_id"].value_counts()
     return {
         "conversations": int(len(scores)),
         "scored": int(scores["total"].notna().sum()),
+        "outside_scope": outside_scope(results),
+        "by_rubric": {str(k): int(v) for k, v in scores["rubric_id"].value_counts().sort_index().items()},
         "results": int(len(results)),
         "total": {"mean": _r(total.mean()), "min": _r(total.min()), "p25": _r(total.quantile(0.25)),
                   "median": _r(total.median()), "p75": _r(total.quantile(0.75)), "max": _r(total.max())},
@@ -218,7 +287,9 @@ def format_summary(summary: dict) -> str:
     outside = summary["conversations"] - summary["scored"]
     lines = [f"scored {summary['scored']} of {summary['conversations']} conversations "
              f"({summary['results']} criterion results)"
-             + (f"; {outside} have no score (outside the rubric's scope or all N/A)" if outside else ""),
+             + (f"; {outside} have no score ({summary['outside_scope']} outside every rubric's scope, "
+                f"{outside - summary['outside_scope']} all N/A)" if outside else ""),
+             "rubrics: " + ", ".join(f"{k} {v}" for k, v in summary["by_rubric"].items()),
              f"total: mean {t['mean']}, min {t['min']}, p25 {t['p25']}, median {t['median']}, "
              f"p75 {t['p75']}, max {t['max']}",
              "bands: " + ", ".join(f"{k} {v}" for k, v in summary["bands"].items()),
@@ -249,13 +320,19 @@ def read_risk(path) -> pd.DataFrame:
     return risk.assign(conversation_id=risk["conversation_id"].astype("string"))
 
 
-def run_manifest(rubric: Rubric, rubric_path, data_path, summary: dict, log, *, masked: bool) -> dict:
-    """What ``run.json`` records: rubric id/version and fingerprint, input fingerprint, counts
-    and reading problems — no clock time, so reruns are byte-identical."""
+def run_manifest(rubric: Rubric | Sequence[Rubric], rubric_path, data_path, summary: dict, log, *,
+                 masked: bool) -> dict:
+    """What ``run.json`` records: every rubric (id, version, file, fingerprint; the first also
+    at the top level, as for one rubric), input fingerprint, counts and reading problems — no
+    clock time, so reruns are byte-identical. ``rubric_path``: one path or one per rubric."""
+    rubrics = as_rubrics(rubric)
+    paths = [rubric_path] if isinstance(rubric_path, (str, os.PathLike)) else list(rubric_path)
+    listed = [{"id": r.id, "version": r.version, "file": str(p), "sha256": _sha256(p)} for r, p in zip(rubrics, paths)]
+    first = listed[0]
     return {
-        "rubric_id": rubric.id, "rubric_version": rubric.version, "rubric_file": str(rubric_path),
-        "rubric_sha256": _sha256(rubric_path), "input": str(data_path), "input_sha256": _sha256(data_path),
-        "evidence_masked": masked, "summary": summary, "reading": log.to_dict(),
+        "rubric_id": first["id"], "rubric_version": first["version"], "rubric_file": first["file"],
+        "rubric_sha256": first["sha256"], "rubrics": listed, "input": str(data_path),
+        "input_sha256": _sha256(data_path), "evidence_masked": masked, "summary": summary, "reading": log.to_dict(),
     }
 
 

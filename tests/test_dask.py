@@ -67,7 +67,7 @@ def test_not_parquet_or_a_bad_zone_is_an_input_error(tmp_path, synth):
 def test_cli_engine_dask(tmp_path, synth):
     path, local_out, local = synth
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["score", str(path), "-o", str(out), "--engine", "dask",
+    result = CliRunner().invoke(main, ["score", str(path), "-o", str(out), "--engine", "dask", "--rubric", RUBRIC,
                                        "--scheduler", "synchronous"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert f"of {local.summary['conversations']} conversations" in result.output

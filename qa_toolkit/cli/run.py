@@ -58,7 +58,7 @@ def run(config: str, outdir: str | None) -> None:
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default="qa_out", show_default=True,
               help="Output folder.")
 def demo(outdir: str) -> None:
-    """Run the whole pipeline on the bundled sample data and the shipped Chinese rubric.
+    """Run the whole pipeline on the bundled sample data and the shipped rubrics (Chinese, English).
 
     Example: qa demo -o qa_out   (then open qa_out/report/index.html)
     """

@@ -1,4 +1,4 @@
-"""`qa score`: score every conversation of an export against a rubric."""
+"""`qa score`: score every conversation of an export against one or more rubrics."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
 
 @click.command()
 @click.argument("data", type=click.Path(exists=True))
-@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Rubric YAML (default: the shipped Chinese e-commerce rubric).")
+@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="Rubric YAML; repeat for several: each conversation is scored by the first whose applies_to "
+                   "admits it (default: the shipped ecommerce-zh then ecommerce-en).")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for results.csv/.parquet, scores.csv/.parquet and run.json.")
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -28,9 +29,9 @@ from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
               help="Write results/ and scores/ as Parquet part folders (bounded memory; implied by "
                    "--workers > 1, --engine dask and inputs over 1 GiB).")
 @data_options
-def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None, no_mask: bool,
+def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None, no_mask: bool,
           chunk_size: int, workers: int, engine: str, scheduler: str | None, parts: bool, read_opts: dict) -> None:
-    """Score conversations in DATA against a rubric: results (per criterion, with evidence)
+    """Score conversations in DATA against one or more rubrics: results (per criterion, with evidence)
     and scores (per conversation) in OUTDIR.
 
     Example: qa score sample_data/conversations.jsonl -o out/score
@@ -41,15 +42,15 @@ def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None
     from qa_toolkit.atomic import write_frame, write_text
     from qa_toolkit.cli.rubric import _load_or_exit
     from qa_toolkit.engine.runner import wants_parts
-    from qa_toolkit.resources import default_rubric
+    from qa_toolkit.resources import default_rubrics
     from qa_toolkit.scoring import format_summary, masked, read_risk, run_manifest, score_chunks, summarise
 
-    rubric_path = rubric_path or str(default_rubric())
-    rubric_ = _load_or_exit(rubric_path)
+    rubric_paths = rubric_paths or tuple(str(p) for p in default_rubrics())
+    rubrics = [_load_or_exit(p) for p in rubric_paths]
     if wants_parts(data, workers=workers, engine=engine, parts=parts):
         from qa_toolkit.cli.score_parts import score_to_parts
 
-        score_to_parts(data, rubric_, rubric_path, outdir, risk_path, not no_mask, chunk_size, workers, engine,
+        score_to_parts(data, rubrics, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
                        scheduler, read_opts)
         return
     if scheduler:
@@ -57,7 +58,7 @@ def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None
     dataset = load_dataset(data, read_opts)
     risk = read_risk(risk_path) if risk_path else None
     with progress_bar("scoring", total=len(dataset.conversations)) as advance:
-        results, scores = score_chunks(dataset.conversations, dataset.messages, rubric_, risk=risk,
+        results, scores = score_chunks(dataset.conversations, dataset.messages, rubrics, risk=risk,
                                        chunk_size=chunk_size, progress=advance)
     if not no_mask:
         results = masked(results)
@@ -65,8 +66,8 @@ def score(data: str, rubric_path: str | None, outdir: str, risk_path: str | None
     for name, frame in (("results", results), ("scores", scores)):
         write_frame(frame, out / f"{name}.csv")
         write_frame(frame, out / f"{name}.parquet")
-    summary = summarise(results, scores, rubric_)
-    manifest = run_manifest(rubric_, rubric_path, data, summary, dataset.log, masked=not no_mask)
+    summary = summarise(results, scores, rubrics)
+    manifest = run_manifest(rubrics, rubric_paths, data, summary, dataset.log, masked=not no_mask)
     write_text(out / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     click.echo(format_summary(summary))
     click.echo(f"wrote {out}/results.csv, scores.csv (+ .parquet), run.json", err=True)

@@ -7,8 +7,8 @@ import click
 from qa_toolkit.cli.common import fail, progress_bar
 
 
-def score_to_parts(data: str, rubric, rubric_path: str, outdir: str, risk_path: str | None, mask: bool,
-                   chunk_size: int, workers: int, engine: str, scheduler: str | None, read_opts: dict) -> None:
+def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
+                   mask: bool, chunk_size: int, workers: int, engine: str, scheduler: str | None, read_opts: dict) -> None:
     """Run the chunked engine; write run.json; print the summary like the single-file path."""
     import json
     from pathlib import Path
@@ -19,7 +19,7 @@ def score_to_parts(data: str, rubric, rubric_path: str, outdir: str, risk_path: 
 
     opts = dict(read_opts)
     max_problems = opts.pop("max_problems", 20)
-    config = RunConfig(str(rubric_path), str(outdir), risk_path, mask)
+    config = RunConfig(tuple(str(p) for p in rubric_paths), str(outdir), risk_path, mask)
     if engine == "dask":
         from qa_toolkit.engine.dask import score_dask
 
@@ -34,7 +34,7 @@ def score_to_parts(data: str, rubric, rubric_path: str, outdir: str, risk_path: 
             run = score_file(data, config, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)
     if run.log.problems:
         click.echo(run.log.summary(max_full=max_problems), err=True)
-    manifest = run_manifest(rubric, rubric_path, data, run.summary, run.log, masked=mask)
+    manifest = run_manifest(rubrics, rubric_paths, data, run.summary, run.log, masked=mask)
     manifest["engine"] = {"engine": engine, "workers": workers, "parts": run.parts,
                           "outputs": ["results/part-*.parquet", "scores/part-*.parquet"]}
     write_text(Path(outdir) / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")

@@ -1,6 +1,6 @@
 """The chunk function every runner (in-process, worker pool, Dask) calls: score one chunk
-with ``score_frames``, mask evidence, write the chunk's results and scores as Parquet part
-files, return the chunk's summary counts. The rubric is loaded once per process."""
+with ``score_with_rubrics``, mask evidence, write the chunk's results and scores as Parquet part
+files, return the chunk's summary counts. The rubrics are loaded once per process."""
 
 from __future__ import annotations
 
@@ -19,28 +19,36 @@ OUTPUTS = ("results", "scores")
 @dataclass(frozen=True)
 class RunConfig:
     """What a worker needs to score a chunk: paths only, so it pickles small and each worker
-    process compiles the rubric (and reads the risk file) once."""
+    process compiles the rubrics (and reads the risk file) once. ``rubric_path``: one rubric
+    file, or an ordered tuple of them (each conversation goes to the first that admits it)."""
 
-    rubric_path: str
+    rubric_path: str | tuple[str, ...]
     parts_dir: str  # holds results/ and scores/ part folders
     risk_path: str | None = None
     mask: bool = True
+
+    @property
+    def rubric_paths(self) -> tuple[str, ...]:
+        return (self.rubric_path,) if isinstance(self.rubric_path, str) else tuple(self.rubric_path)
 
 
 _LOADED: dict[RunConfig, tuple] = {}
 
 
 def load(config: RunConfig) -> tuple:
-    """(rubric, risk frame or None) for ``config``, loaded once per process (pool initializer)."""
+    """(list of rubrics, risk frame or None) for ``config``, loaded once per process (pool initializer)."""
     if config not in _LOADED:
         from qa_toolkit.rubric import load_rubric
         from qa_toolkit.scoring import read_risk
 
-        rubric, problems = load_rubric(config.rubric_path)
-        if rubric is None:
-            raise InputError(problems or [Problem(config.rubric_path, "cannot load rubric", code="bad_rubric")])
+        rubrics = []
+        for path in config.rubric_paths:
+            rubric, problems = load_rubric(path)
+            if rubric is None:
+                raise InputError(problems or [Problem(path, "cannot load rubric", code="bad_rubric")])
+            rubrics.append(rubric)
         _LOADED.clear()
-        _LOADED[config] = (rubric, read_risk(config.risk_path) if config.risk_path else None)
+        _LOADED[config] = (rubrics, read_risk(config.risk_path) if config.risk_path else None)
     return _LOADED[config]
 
 
@@ -48,15 +56,15 @@ def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int,
     """Score one chunk, write ``results/part-N.parquet`` and ``scores/part-N.parquet`` under
     ``config.parts_dir`` (atomically), return its summary partial."""
     from qa_toolkit.atomic import write_frame
-    from qa_toolkit.scoring import masked, score_frames
+    from qa_toolkit.scoring import masked, score_with_rubrics
 
-    rubric, risk = load(config)
-    results, scores = score_frames(conversations, messages, rubric, risk=risk)
+    rubrics, risk = load(config)
+    results, scores = score_with_rubrics(conversations, messages, rubrics, risk=risk)
     if config.mask:
         results = masked(results)
     for name, frame in zip(OUTPUTS, (results, scores)):
         write_frame(frame, Path(config.parts_dir) / name / PART.format(number))
-    return summary.partial(results, scores, rubric)
+    return summary.partial(results, scores, rubrics)
 
 
 @dataclass(frozen=True)

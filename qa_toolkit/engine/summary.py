@@ -5,22 +5,25 @@ runner merges them. A test pins ``merge(partials) == summarise(all results)``.""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from qa_toolkit.rubric.model import Rubric
-from qa_toolkit.scoring import _r
+from qa_toolkit.scoring import _r, bonus_ids, outside_scope
 
 
-def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric) -> dict:
+def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric | Sequence[Rubric]) -> dict:
     """The mergeable counts of one chunk (plain Python and a float array: cheap to pickle)."""
-    bonus = {c.id for _, c in rubric.criteria if c.kind == "bonus"}
+    bonus = bonus_ids(rubric)
     outcome, criterion = results["outcome"], results["criterion_id"]
     fails = criterion[outcome.eq("fail").to_numpy() & ~criterion.isin(bonus).to_numpy()]
     return {
         "conversations": len(scores),
         "results": len(results),
+        "outside_scope": outside_scope(results),
+        "by_rubric": Counter({str(k): int(v) for k, v in scores["rubric_id"].value_counts().items()}),
         "totals": scores["total"].dropna().to_numpy(dtype="float64"),
         "bands": Counter({str(k): int(v) for k, v in scores["band"].fillna("(none)").value_counts().items()}),
         "outcomes": Counter({str(k): int(v) for k, v in outcome.value_counts().items()}),
@@ -35,11 +38,13 @@ def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric) -> dict
 def merge(partials: list[dict], top: int = 5) -> dict:
     """One summary, shaped exactly like ``scoring.summarise``, from the chunks' partials."""
     total = pd.Series(np.concatenate([p["totals"] for p in partials]) if partials else [], dtype="float64")
-    sums = {k: sum((p[k] for p in partials), Counter()) for k in ("bands", "outcomes", "fails", "judged")}
+    sums = {k: sum((p[k] for p in partials), Counter()) for k in ("bands", "outcomes", "fails", "judged", "by_rubric")}
     fails, judged = sums["fails"], sums["judged"]
     return {
         "conversations": sum(p["conversations"] for p in partials),
         "scored": int(total.size),
+        "outside_scope": sum(p["outside_scope"] for p in partials),
+        "by_rubric": dict(sorted(sums["by_rubric"].items())),
         "results": sum(p["results"] for p in partials),
         "total": {"mean": _r(total.mean()), "min": _r(total.min()), "p25": _r(total.quantile(0.25)),
                   "median": _r(total.median()), "p75": _r(total.quantile(0.75)), "max": _r(total.max())},
