@@ -236,8 +236,8 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         section_names={s.id: s.name for r in reversed(rubrics) for s in r.sections},
         criterion_names={c.id: c.name for r in reversed(rubrics) for _, c in r.criteria},
         bonus_criteria=frozenset(bonus_ids(rubrics)),
-        band_order=[b.name for b in sorted(rubric.bands, key=lambda b: -b.min)] if rubric is not None else [],
-        rubric_label=f"{rubric.name} ({rubric.id} v{rubric.version})" if rubric is not None else "",
+        band_order=list(dict.fromkeys(b.name for r in rubrics for b in sorted(r.bands, key=lambda b: -b.min))),
+        rubric_label=" + ".join(f"{r.name} ({r.id} v{r.version})" for r in rubrics),
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
     written: list[Path] = []

@@ -59,7 +59,7 @@ def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubr
     route = route_rubrics(conversations, messages, rubrics)
     parts = []
     for i, rubric in enumerate(rubrics):
-        mine = conversations[route == i]
+        mine = conversations[(route == i).to_numpy()]
         if len(mine) or (i == len(rubrics) - 1 and not parts):
             msgs = messages[messages["conversation_id"].isin(mine["conversation_id"])]
             parts.append(score_frames(mine, msgs, rubric, risk=risk))
@@ -81,6 +81,13 @@ def route_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: 
         free = route.eq(-1).to_numpy()
         route[free & _applies(rubric, frames).to_numpy()] = i
     return pd.Series(route.clip(lower=0).to_numpy(), index=conversations.index)
+
+
+def rubric_by_conversation(conversations: pd.DataFrame, messages: pd.DataFrame,
+                           rubrics: Sequence[Rubric]) -> dict[str, Rubric]:
+    """conversation_id -> the rubric that scores it (as ``score_with_rubrics`` routes)."""
+    route = route_rubrics(conversations, messages, rubrics)
+    return dict(zip(conversations["conversation_id"], (rubrics[i] for i in route)))
 
 
 def _in_order(frame: pd.DataFrame, position: pd.Series, contract: dict) -> pd.DataFrame:

@@ -187,3 +187,35 @@ def test_run_config_accepts_a_list_of_rubrics(tmp_path):
     (tmp_path / "b.yaml").write_text("data: c.jsonl\nrubric: one.yaml\n", encoding="utf-8")
     assert load_config(tmp_path / "a.yaml")[0].rubric == [str(default_rubric("zh")), str(default_rubric("en"))]
     assert load_config(tmp_path / "b.yaml")[0].rubric == "one.yaml"
+
+
+def test_grade_round_trip_gives_each_conversation_its_rubric(tmp_path):
+    data = str(tiny_jsonl(tmp_path / "c.jsonl"))
+    run = lambda *a: CliRunner().invoke(main, [str(x) for x in a])  # noqa: E731
+    r = run("sample", data, "--quota", "1", "--period", "all", "--seed", "3", "-o", tmp_path / "batch")
+    assert r.exit_code == 0, r.output
+    book = tmp_path / "g.xlsx"
+    r = run("grade", "export", tmp_path / "batch", "--data", data, "-o", book)
+    assert r.exit_code == 0 and "with ecommerce-en (16 criteria)" in r.output, r.output
+    wb = openpyxl.load_workbook(book)
+    meta = {row[0]: row[1] for row in wb["_meta"].iter_rows(values_only=True) if row and row[0]}
+    sheet_rubric = {k.split(":", 1)[1]: v for k, v in meta.items() if k.startswith("rubric:")}
+    en_sheet = next(s for s, rid in sheet_rubric.items() if rid == "ecommerce-en")
+    zh_sheet = next(s for s, rid in sheet_rubric.items() if rid == "ecommerce-zh")
+    ids = list(wb["_ids"].iter_rows(values_only=True))[1:]
+    crits = {s: [row[3] for row in ids if row[0] == s and row[4] == "grade"] for s in (en_sheet, zh_sheet)}
+    assert crits[en_sheet] == [c.id for _, c in EN.criteria] and crits[zh_sheet] == [c.id for _, c in ZH.criteria]
+    for sheet in (en_sheet, zh_sheet):
+        wb[sheet]["C3"] = "李质检 Lee"
+    wb.save(tmp_path / "filled.xlsx")
+    r = run("grade", "import", tmp_path / "filled.xlsx", "--data", data, "-o", tmp_path / "grades.csv")
+    assert r.exit_code == 0, r.output
+    grades = pd.read_csv(tmp_path / "grades.csv", encoding="utf-8-sig")
+    scores = pd.read_csv(tmp_path / "grades_scores.csv", encoding="utf-8-sig")
+    assert sorted(scores["rubric_id"]) == ["ecommerce-en", "ecommerce-zh"]
+    en_cid = scores.loc[scores["rubric_id"] == "ecommerce-en", "conversation_id"].iloc[0]
+    assert grades.loc[grades["conversation_id"] == en_cid, "criterion_id"].tolist() == crits[en_sheet]
+    # a workbook with an English sheet, imported with the Chinese rubric alone: refused, named
+    r = run("grade", "import", tmp_path / "filled.xlsx", "--data", data, "--rubric", default_rubric("zh"),
+            "-o", tmp_path / "zh.csv")
+    assert r.exit_code == 2 and "made for rubric ecommerce-en" in r.output and not (tmp_path / "zh.csv").exists()

@@ -12,11 +12,12 @@ def grade() -> None:
     """Export a grading workbook for a batch; import graders' filled workbooks."""
 
 
-def _rubric(path: str | None):
+def _rubrics(paths: tuple[str, ...]) -> list:
+    """The rubrics named (in routing order), default the shipped set: ecommerce-zh, ecommerce-en."""
     from qa_toolkit.cli.rubric import _load_or_exit
-    from qa_toolkit.resources import default_rubric
+    from qa_toolkit.resources import default_rubrics
 
-    return _load_or_exit(path or str(default_rubric()))
+    return [_load_or_exit(p) for p in paths or [str(p) for p in default_rubrics()]]
 
 
 def _print_problems(problems, limit: int = 50) -> None:
@@ -43,15 +44,16 @@ def _expand(patterns: tuple[str, ...]) -> list[str]:
 @grade.command("export")
 @click.argument("batch", type=click.Path(exists=True))
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
-@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Rubric YAML (default: the shipped Chinese e-commerce rubric).")
+@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="Rubric YAML, repeatable: each conversation gets the criteria of the first rubric that admits "
+                   "it (default: the shipped ecommerce-zh then ecommerce-en).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores for `model` criteria.")
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
 @click.option("--no-prefill", is_flag=True, help="Leave every grade cell empty (default: automatic outcomes pre-filled).")
 @data_options
-def export_cmd(batch: str, data_path: str, rubric_path: str | None, output: str, risk_path: str | None,
+def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output: str, risk_path: str | None,
                no_mask: bool, no_prefill: bool, read_opts: dict) -> None:
     """Write a grading workbook for BATCH (a `qa sample` folder or its manifest.csv).
 
@@ -59,24 +61,27 @@ def export_cmd(batch: str, data_path: str, rubric_path: str | None, output: str,
     """
     from qa_toolkit.review.export import batch_frames, export_workbook
     from qa_toolkit.sampling import read_manifest
-    from qa_toolkit.scoring import read_risk, score_frames
+    from qa_toolkit.scoring import read_risk, score_with_rubrics
 
-    rubric = _rubric(rubric_path)
+    rubrics = _rubrics(rubric_paths)
     manifest = read_manifest(batch)
     dataset = load_dataset(data_path, read_opts)
     conv, msgs, missing = batch_frames(manifest, dataset.conversations, dataset.messages)
     if missing:
         fail(f"{len(missing)} conversation(s) of the batch are not in {data_path}: {', '.join(missing[:10])}")
-    results, _ = score_frames(conv, msgs, rubric, risk=read_risk(risk_path) if risk_path else None)
-    path = export_workbook(manifest, conv, msgs, results, rubric, output, mask=not no_mask, prefill=not no_prefill)
-    click.echo(f"wrote {path}: {len(manifest)} conversation sheet(s), {len(rubric.criteria)} criteria each", err=True)
+    results, scores = score_with_rubrics(conv, msgs, rubrics, risk=read_risk(risk_path) if risk_path else None)
+    path = export_workbook(manifest, conv, msgs, results, rubrics, output, mask=not no_mask, prefill=not no_prefill)
+    per = ", ".join(f"{n} with {r.id} ({len(r.criteria)} criteria)" for r in rubrics
+                    if (n := int(scores["rubric_id"].eq(r.id).sum())))
+    click.echo(f"wrote {path}: {len(manifest)} conversation sheet(s): {per}", err=True)
 
 
 @grade.command("import")
 @click.argument("workbooks", nargs=-1, required=True)
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
-@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The rubric the workbooks were made with (default: the shipped one).")
+@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="The rubric(s) the workbooks were made with, repeatable (default: the shipped ecommerce-zh, "
+                   "ecommerce-en).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="grades.csv: one row per grader × conversation × criterion.")
 @click.option("--scores-out", type=click.Path(dir_okay=False), default=None,
@@ -86,7 +91,7 @@ def export_cmd(batch: str, data_path: str, rubric_path: str | None, output: str,
 @click.option("--skip-invalid", is_flag=True,
               help="Write what is valid even when cells are invalid (those keep the automatic outcome); exit 1.")
 @data_options
-def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_path: str | None, output: str,
+def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[str, ...], output: str,
                scores_out: str | None, risk_path: str | None, skip_invalid: bool, read_opts: dict) -> None:
     """Read filled grading WORKBOOKS (several graders welcome), validate every cell, put human
     grades over the automatic ones and re-score. Invalid cells: exit 2 and nothing written.
@@ -100,9 +105,9 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_path: str | No
     from qa_toolkit.scoring import read_risk
 
     paths = _expand(workbooks)
-    rubric = _rubric(rubric_path)
+    rubrics = _rubrics(rubric_paths)
     dataset = load_dataset(data_path, read_opts)
-    res = import_workbooks(paths, dataset.conversations, dataset.messages, rubric,
+    res = import_workbooks(paths, dataset.conversations, dataset.messages, rubrics,
                            risk=read_risk(risk_path) if risk_path else None)
     _print_problems(res.log.warnings, limit=20)
     errors = res.log.errors

@@ -5,6 +5,7 @@ importer never parses the layout."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -53,10 +54,16 @@ def _guidance(criterion) -> str:
 
 
 def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
-                   results: pd.DataFrame, rubric: Rubric, *, mask: bool = True, prefill: bool = True) -> Workbook:
+                   results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *, mask: bool = True,
+                   prefill: bool = True) -> Workbook:
     """The grading workbook for the manifest's conversations (in manifest order). Automatic
     grades are pre-filled in the input cells (a grader confirms or changes them) unless
-    ``prefill`` is False; manual criteria start empty."""
+    ``prefill`` is False; manual criteria start empty. Several rubrics: each conversation sheet
+    shows the criteria of the rubric that scores it (``_meta`` records which)."""
+    from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
+
+    rubrics = as_rubrics(rubric)
+    routed = rubric_by_conversation(conversations, messages, rubrics) if len(rubrics) > 1 else {}
     wb = Workbook()
     batch = wb.active
     batch.title = BATCH_SHEET
@@ -64,8 +71,10 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
     id_rows: list[list] = [IDS_HEADER]
     meta = wb.create_sheet(META_SHEET)
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
-    _write_rows(meta, [["rubric_id", rubric.id], ["rubric_version", rubric.version], ["batch_id", batch_id],
-                       ["masked", str(mask)]])
+    meta_rows = [["rubric_id", rubrics[0].id], ["rubric_version", rubrics[0].version], ["batch_id", batch_id],
+                 ["masked", str(mask)]]
+    if len(rubrics) > 1:
+        meta_rows.append(["rubrics", "; ".join(f"{r.id} {r.version}" for r in rubrics)])
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     msgs = messages.sort_values(["conversation_id", "seq"], kind="stable").groupby("conversation_id")
     res = results.set_index(["conversation_id", "criterion_id"])
@@ -78,10 +87,14 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
             write_cell(batch, n + 3, col, _text(value, mask) if col == 7 else value)
         batch.cell(n + 3, 8).hyperlink = f"#'{name}'!A1"
         ws = wb.create_sheet(name)
+        sheet_rubric = routed.get(cid, rubrics[0])
+        if len(rubrics) > 1:
+            meta_rows.append([f"rubric:{name}", sheet_rubric.id])
         _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
-                            res, rubric, id_rows, mask, prefill)
+                            res, sheet_rubric, id_rows, mask, prefill)
     _write_rows(ids, id_rows)
+    _write_rows(meta, meta_rows)
     batch.protection.sheet = True
     for ws in wb.worksheets:
         _print_setup(ws)
@@ -172,7 +185,7 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
 
 
 def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
-                    results: pd.DataFrame, rubric: Rubric, dest: str | Path, **options) -> Path:
+                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], dest: str | Path, **options) -> Path:
     """Build the grading workbook and save it atomically to ``dest``."""
     wb = build_workbook(manifest, conversations, messages, results, rubric, **options)
     with atomic_path(dest) as tmp:

@@ -5,6 +5,7 @@ beside them), and each grader's conversations are re-scored with the rubric arit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class SheetGrades:
     graded_on: str
     cells: list[GradeCell] = field(default_factory=list)
     grader_cell: str = ""
+    rubric_id: str = ""  # the rubric the sheet was made with
 
 
 @dataclass
@@ -97,9 +99,26 @@ def _date_text(value) -> str | None:
         return None
 
 
-def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], list[Problem], int]:
+def _sheet_rubrics(file: str, meta: dict, rubrics: list[Rubric]) -> tuple[dict[str, Rubric] | None, list[Problem]]:
+    """(rubric id -> Rubric for every rubric the workbook was made with, first first), or a
+    problem when one of them is not among ``rubrics`` (id and version)."""
+    made = ([tuple(x.strip().rsplit(" ", 1)) for x in str(meta["rubrics"]).split(";")] if meta.get("rubrics")
+            else [(meta.get("rubric_id"), str(meta.get("rubric_version")))])
+    given = {(r.id, r.version): r for r in rubrics}
+    missing = [m for m in made if m not in given]
+    if missing:
+        names = ", ".join(f"{r.id} {r.version}" for r in rubrics)
+        return None, [Problem(file, f"workbook was made for rubric {', '.join(f'{i} {v}' for i, v in missing)}, "
+                                    f"not {names} (pass it with --rubric)", code="grade")]
+    return {m[0]: given[m] for m in made}, []
+
+
+def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
     """Every graded conversation sheet of one workbook, the problems met, and how many sheets
-    were left untouched (no grader, nothing changed: reported, not an error)."""
+    were left untouched (no grader, nothing changed: reported, not an error). Each sheet is
+    checked against the rubric it was made with (one of ``rubric``)."""
+    from qa_toolkit.scoring import as_rubrics
+
     from openpyxl import load_workbook
 
     file = str(path)
@@ -110,14 +129,14 @@ def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], 
     if IDS_SHEET not in wb.sheetnames or META_SHEET not in wb.sheetnames:
         return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
     meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True) if r and r[0]}
-    if (meta.get("rubric_id"), str(meta.get("rubric_version"))) != (rubric.id, rubric.version):
-        return [], [Problem(file, f"workbook was made for rubric {meta.get('rubric_id')} {meta.get('rubric_version')}, "
-                                  f"not {rubric.id} {rubric.version}", code="grade")], 0
+    made, problems = _sheet_rubrics(file, meta, as_rubrics(rubric))
+    if made is None:
+        return [], problems, 0
+    first = next(iter(made.values()))
     rows = list(wb[IDS_SHEET].iter_rows(values_only=True))
     if not rows or list(rows[0][: len(IDS_HEADER)]) != IDS_HEADER:
         return [], [Problem(file, "hidden id sheet is damaged", sheet=IDS_SHEET, code="grade")], 0
-    criteria = {c.id: c for _, c in rubric.criteria}
-    problems: list[Problem] = []
+    criteria_of = {r.id: {c.id: c for _, c in r.criteria} for r in made.values()}
     sheets: dict[str, SheetGrades] = {}
     comments: dict[tuple[str, str], str] = {}
     for sheet, cell, cid, crit, kind, prefill in (r[:6] for r in rows[1:]):
@@ -125,7 +144,9 @@ def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], 
             problems.append(Problem(file, f"sheet '{sheet}' is missing", sheet=sheet, code="grade"))
             continue
         value = wb[sheet][cell].value
-        sg = sheets.setdefault(sheet, SheetGrades(file, sheet, str(cid), "", ""))
+        sheet_rubric = made.get(str(meta.get(f"rubric:{sheet}")), first)
+        criteria = criteria_of[sheet_rubric.id]
+        sg = sheets.setdefault(sheet, SheetGrades(file, sheet, str(cid), "", "", rubric_id=sheet_rubric.id))
         if kind == "grader":
             sg.grader, sg.grader_cell = ("" if _blank(value) else str(value).strip()), cell
         elif kind == "date":
@@ -135,7 +156,7 @@ def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], 
                     problems.append(_cell_problem(file, sheet, cell, f"'{value}' is not a date (YYYY-MM-DD)", field="date"))
                 sg.graded_on = text or ""
         elif crit not in criteria:
-            problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {rubric.id}"))
+            problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sheet_rubric.id}"))
         elif kind == "comment":
             comments[(sheet, crit)] = "" if _blank(value) else str(value).strip()
         else:
@@ -152,6 +173,7 @@ def read_workbook(path: str | Path, rubric: Rubric) -> tuple[list[SheetGrades], 
             else:
                 untouched += 1
             continue
+        criteria = criteria_of[sg.rubric_id]
         for gc in sg.cells:
             if not _blank(gc.value) and parse_grade(criteria[gc.criterion_id], gc.value) is None:
                 allowed = ", ".join(allowed_grades(criteria[gc.criterion_id]))
@@ -170,13 +192,15 @@ def _norm(value) -> str:
 
 
 def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations: pd.DataFrame,
-                 rubric: Rubric) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+                 rubric: Rubric | Sequence[Rubric]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """(GRADES, re-scored SCORES with a grader column, problems): human grades over the
-    automatic RESULTS; a criterion a grader left empty keeps its automatic outcome."""
+    automatic RESULTS; a criterion a grader left empty keeps its automatic outcome. Each sheet
+    is re-scored with the rubric it was made with (its ``rubric_id``; default the first)."""
     from qa_toolkit.frames import conform
-    from qa_toolkit.scoring import aggregate_scores, outcome_points
+    from qa_toolkit.scoring import aggregate_scores, as_rubrics, outcome_points
 
-    criteria = {c.id: c for _, c in rubric.criteria}
+    rubrics = as_rubrics(rubric)
+    by_id = {r.id: r for r in rubrics}
     problems: list[Problem] = []
     seen: dict[tuple[str, str], str] = {}
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
@@ -195,6 +219,8 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
             problems.append(Problem(sg.file, f"conversation {sg.conversation_id} is not in the data", sheet=sg.sheet,
                                     code="grade"))
             continue
+        sheet_rubric = by_id.get(sg.rubric_id, rubrics[0])
+        criteria = {c.id: c for _, c in sheet_rubric.criteria}
         cells = {gc.criterion_id: gc for gc in sg.cells}
         out = auto.copy()
         human_grade, human_outcome, comment, source, points = [], [], [], [], []
@@ -215,11 +241,17 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
         partial = pd.Series(points, index=out.index, dtype="float64")
         out["points"] = partial.where(partial.notna(), out["points"])
         out["grader"], out["graded_on"] = sg.grader, sg.graded_on
-        by_grader.setdefault(sg.grader, []).append(out)
+        by_grader.setdefault(sg.grader, []).append((sheet_rubric, out))
     for grader, parts in sorted(by_grader.items()):
-        res = pd.concat(parts, ignore_index=True)
-        ids = res["conversation_id"].unique()
-        scores = aggregate_scores(res, conv.loc[conv.index.intersection(ids)].reset_index(), rubric)
+        res = pd.concat([out for _, out in parts], ignore_index=True)
+        per_rubric = []
+        for r in rubrics:
+            mine = [out for sr, out in parts if sr is r]
+            if mine:
+                ids = pd.concat(mine)["conversation_id"].unique()
+                per_rubric.append(aggregate_scores(pd.concat(mine, ignore_index=True),
+                                                   conv.loc[conv.index.intersection(ids)].reset_index(), r))
+        scores = pd.concat(per_rubric, ignore_index=True) if len(per_rubric) > 1 else per_rubric[0]
         scores.insert(0, "grader", grader)
         score_parts.append(scores)
         res["total"] = res["conversation_id"].map(scores.set_index("conversation_id")["total"])
@@ -233,17 +265,18 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
 
 
 def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messages: pd.DataFrame,
-                     rubric: Rubric, *, risk: pd.DataFrame | None = None) -> ImportResult:
-    """Read and validate every workbook, score the graded conversations automatically, then
-    merge and re-score (see ``merge_grades``). The caller decides what errors mean; nothing
-    invalid is used as a grade."""
-    from qa_toolkit.scoring import score_frames
+                     rubric: Rubric | Sequence[Rubric], *, risk: pd.DataFrame | None = None) -> ImportResult:
+    """Read and validate every workbook, score the graded conversations automatically (each
+    with the rubric its sheet was made with), then merge and re-score (see ``merge_grades``).
+    The caller decides what errors mean; nothing invalid is used as a grade."""
+    from qa_toolkit.scoring import as_rubrics, score_frames
 
+    rubrics = as_rubrics(rubric)
     log = ProblemLog()
     sheets: list[SheetGrades] = []
     untouched = 0
     for path in paths:
-        graded, problems, skipped = read_workbook(path, rubric)
+        graded, problems, skipped = read_workbook(path, rubrics)
         sheets.extend(graded)
         log.extend(problems)
         untouched += skipped
@@ -253,8 +286,17 @@ def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messa
     ids = {sg.conversation_id for sg in sheets}
     conv = conversations[conversations["conversation_id"].isin(ids)].reset_index(drop=True)
     msgs = messages[messages["conversation_id"].isin(ids)].reset_index(drop=True)
-    results = score_frames(conv, msgs, rubric, risk=risk)[0] if ids else empty(RESULTS)
-    grades, scores, problems = merge_grades(sheets, results, conv, rubric)
+    rubric_of: dict[str, str] = {}
+    for sg in sheets:
+        rubric_of.setdefault(sg.conversation_id, sg.rubric_id or rubrics[0].id)
+    parts = []
+    for r in rubrics:
+        mine = conv["conversation_id"].map(rubric_of).eq(r.id).to_numpy()
+        if mine.any():
+            sub = conv[mine]
+            parts.append(score_frames(sub, msgs[msgs["conversation_id"].isin(sub["conversation_id"])], r, risk=risk)[0])
+    results = pd.concat(parts, ignore_index=True) if parts else empty(RESULTS)
+    grades, scores, problems = merge_grades(sheets, results, conv, rubrics)
     log.extend(problems)
     log.records_read = len(sheets) + untouched
     pending = grades[(grades["auto_outcome"] == "review") & (grades["human_outcome"] == "")]
