@@ -252,20 +252,23 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     return written
 
 
-def _rubric_for_report(rubric_path: str | os.PathLike | None, info: dict):
-    """The rubric named explicitly, else the files run.json names (those still there), else
+def _rubric_for_report(rubric_path: str | os.PathLike | list | None, info: dict):
+    """The rubric(s) named explicitly, else the files run.json names (those still there), else
     None: the report then shows section and criterion ids."""
     if rubric_path:
-        if not Path(rubric_path).is_file():
-            raise InputError(Problem(str(rubric_path), "rubric file not found", code="rubric"))
-        return _rubric(rubric_path)[0]
+        named = rubric_path if isinstance(rubric_path, list) else [rubric_path]
+        for path in named:
+            if not Path(path).is_file():
+                raise InputError(Problem(str(path), "rubric file not found", code="rubric"))
+        return [_rubric(p)[0] for p in named]
     files = [r.get("file") for r in info.get("rubrics", [])] or [info.get("rubric_file")]
     found = [_rubric(f)[0] for f in files if f and Path(f).is_file()]
     return found or None
 
 
 def report_from_scores(dataset: Dataset, scores_dir: str | os.PathLike, out_dir: str | os.PathLike,
-                       options: ReportConfig = ReportConfig(), *, rubric_path: str | os.PathLike | None = None,
+                       options: ReportConfig = ReportConfig(), *,
+                       rubric_path: str | os.PathLike | list[str | os.PathLike] | None = None,
                        manifest_path: str | os.PathLike | None = None,
                        risk_path: str | os.PathLike | None = None) -> list[Path]:
     """``qa report``: read a `qa score` folder (and optional sample manifest and risk scores),

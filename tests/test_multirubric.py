@@ -219,3 +219,20 @@ def test_grade_round_trip_gives_each_conversation_its_rubric(tmp_path):
     r = run("grade", "import", tmp_path / "filled.xlsx", "--data", data, "--rubric", default_rubric("zh"),
             "-o", tmp_path / "zh.csv")
     assert r.exit_code == 2 and "made for rubric ecommerce-en" in r.output and not (tmp_path / "zh.csv").exists()
+
+
+def test_qa_report_from_a_two_rubric_score_folder(tmp_path):
+    data = tiny_jsonl(tmp_path / "c.jsonl")
+    run = lambda *a: CliRunner().invoke(main, [str(x) for x in a])  # noqa: E731
+    assert run("score", data, "-o", tmp_path / "score").exit_code == 0
+    r = run("report", "--scores", tmp_path / "score", "--data", data, "-o", tmp_path / "rep", "--min-graded", "2")
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")
+    assert "ecommerce-zh" in html and "ecommerce-en" in html  # both rubrics named in the label
+    en_name = next(c.name for _, c in EN.criteria if c.id == "resolution")
+    wb = openpyxl.load_workbook(tmp_path / "rep" / "report.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "团队汇总"  # labels from the first rubric (zh)
+    assert any(en_name in str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
+    r = run("report", "--scores", tmp_path / "score", "--data", data, "-o", tmp_path / "rep2", "--min-graded", "2",
+            "--rubric", default_rubric("zh"), "--rubric", default_rubric("en"), "--format", "html")
+    assert r.exit_code == 0, r.output

@@ -30,8 +30,8 @@ def _formats(value: str) -> list[str]:
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day (conversations started on or after).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive).")
-@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Rubric for section/criterion names (default: the one run.json names).")
+@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="Rubric(s) for section/criterion names, repeatable (default: those run.json names).")
 @click.option("--manifest", "manifest_path", type=click.Path(exists=True), default=None,
               help="Sample batch (folder or manifest.csv): marks sampled sessions; when the scores cover only "
                    "the sample, quality is weighted by 1/inclusion probability.")
@@ -45,7 +45,7 @@ def _formats(value: str) -> list[str]:
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
-def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, date_to, rubric_path, manifest_path,
+def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, date_to, rubric_paths, manifest_path,
            risk_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
            read_opts) -> None:
     """Write the supervisor's reports: a team summary and a review page per agent.
@@ -65,7 +65,7 @@ def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, d
                            **{"from": date_from.date() if date_from else None},
                            to=date_to.date() if date_to else None)
     dataset = load_dataset(data, read_opts)
-    written = report_from_scores(dataset, scores_dir, outdir, options, rubric_path=rubric_path,
+    written = report_from_scores(dataset, scores_dir, outdir, options, rubric_path=list(rubric_paths) or None,
                                  manifest_path=manifest_path, risk_path=risk_path)
     for path in written[:3]:
         click.echo(f"wrote {path}")
