@@ -236,3 +236,20 @@ def test_qa_report_from_a_two_rubric_score_folder(tmp_path):
     r = run("report", "--scores", tmp_path / "score", "--data", data, "-o", tmp_path / "rep2", "--min-graded", "2",
             "--rubric", default_rubric("zh"), "--rubric", default_rubric("en"), "--format", "html")
     assert r.exit_code == 0, r.output
+
+
+def test_pipeline_default_scores_every_conversation_with_the_shipped_set(tmp_path):
+    from qa_toolkit.pipeline import demo_config, load_config, run_pipeline
+
+    assert demo_config()[0].rubric is None  # qa demo: the shipped set
+    tiny_jsonl(tmp_path / "c.jsonl")
+    (tmp_path / "run.yaml").write_text("data: c.jsonl\nsample: {seed: 1, plan: {quota: 1}}\n"
+                                       "report: {formats: [html], min_graded: 2}\n", encoding="utf-8")
+    config, problems = load_config(tmp_path / "run.yaml")
+    assert problems == []
+    run_pipeline(config, base_dir=tmp_path, output=tmp_path / "out")
+    scores = pd.read_parquet(tmp_path / "out" / "score" / "scores.parquet")
+    assert len(scores) == 400 and scores["total"].notna().all()
+    assert set(scores["rubric_id"]) == {"ecommerce-zh", "ecommerce-en"}
+    info = json.loads((tmp_path / "out" / "score" / "run.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in info["rubrics"]] == ["ecommerce-zh", "ecommerce-en"]
