@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa_toolkit.frames import Dataset
 from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.rubric.model import Band, Rubric
 from qa_toolkit.sampling.plan import Plan
 
 Progress = Callable[[str, str], None]  # (stage, message)
@@ -193,6 +194,21 @@ def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame,
     return frames[0], frames[1], info
 
 
+def _ranked_bands(rubric: Rubric) -> list[Band]:
+    return sorted(rubric.bands, key=lambda b: -b.min)
+
+
+def _bands_by_rank(rubrics: list[Rubric]) -> dict[str, str]:
+    """Other rubrics' band names → the first rubric's band of the same rank (best first), so a
+    mixed-language report shows one band scale (excellent → 优秀 …), not two side by side."""
+    primary = [b.name for b in _ranked_bands(rubrics[0])]
+    mapping: dict[str, str] = {}
+    for other in rubrics[1:]:
+        for rank, band in enumerate(_ranked_bands(other)):
+            mapping.setdefault(band.name, primary[min(rank, len(primary) - 1)])
+    return {name: target for name, target in mapping.items() if name not in primary}
+
+
 def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, out_dir: str | os.PathLike,
                  options: ReportConfig = ReportConfig(), *, rubric=None, risk: pd.DataFrame | None = None,
                  manifest: pd.DataFrame | None = None) -> list[Path]:
@@ -223,6 +239,8 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     rubrics = as_rubrics(rubric) if rubric is not None else []
     rubric = rubrics[0] if rubrics else None
     sections = list(dict.fromkeys(s.id for r in rubrics for s in r.sections)) if rubrics else None
+    if len(rubrics) > 1:
+        scores = scores.assign(band=scores["band"].replace(_bands_by_rank(rubrics)))
     metrics = compute_metrics(conv, dataset.messages, scores, results, roster=dataset.roster, risk=risk,
                               manifest=manifest, options=metric_opts, sections=sections, start=start, end=end)
     known = set(metrics.agents["agent_id"])
@@ -236,7 +254,7 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         section_names={s.id: s.name for r in reversed(rubrics) for s in r.sections},
         criterion_names={c.id: c.name for r in reversed(rubrics) for _, c in r.criteria},
         bonus_criteria=frozenset(bonus_ids(rubrics)),
-        band_order=list(dict.fromkeys(b.name for r in rubrics for b in sorted(r.bands, key=lambda b: -b.min))),
+        band_order=[b.name for b in _ranked_bands(rubric)] if rubric is not None else [],
         rubric_label=" + ".join(f"{r.name} ({r.id} v{r.version})" for r in rubrics),
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )

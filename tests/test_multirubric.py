@@ -253,3 +253,17 @@ def test_pipeline_default_scores_every_conversation_with_the_shipped_set(tmp_pat
     assert set(scores["rubric_id"]) == {"ecommerce-zh", "ecommerce-en"}
     info = json.loads((tmp_path / "out" / "score" / "run.json").read_text(encoding="utf-8"))
     assert [r["id"] for r in info["rubrics"]] == ["ecommerce-zh", "ecommerce-en"]
+
+
+def test_mixed_report_shows_one_band_scale_by_rank(sample_scored, tmp_path):
+    """English conversations' bands (excellent, good, …) appear under the first rubric's names
+    of the same rank (优秀, 良好, …): one distribution, not two side by side."""
+    from qa_toolkit.pipeline import ReportConfig, _bands_by_rank, write_report
+
+    assert _bands_by_rank([ZH, EN]) == {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+    ds, (results, scores) = sample_scored
+    write_report(ds, results, scores, tmp_path, ReportConfig(min_graded=3, formats=["html"]), rubric=[ZH, EN])
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "不合格" in html and ">excellent<" not in html
+    expected_top = int(scores["band"].isin(["优秀", "excellent"]).sum())
+    assert f">{expected_top}<" in html
