@@ -3,6 +3,7 @@ crash or Ctrl-C never leaves a half-written report that looks complete."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -40,6 +41,11 @@ def write_text(dest: str | os.PathLike, text: str, encoding: str = "utf-8") -> P
     with atomic_path(dest) as tmp:
         tmp.write_text(text, encoding=encoding)
     return Path(dest)
+
+
+def write_json(dest: str | os.PathLike, obj: object, default=None) -> Path:
+    """Write ``obj`` as indented UTF-8 JSON (Chinese kept readable) with a final newline, atomically."""
+    return write_text(dest, json.dumps(obj, ensure_ascii=False, indent=2, default=default) + "\n")
 
 
 def write_bytes(dest: str | os.PathLike, data: bytes) -> Path:

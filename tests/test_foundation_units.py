@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from qa_toolkit import frames
-from qa_toolkit.atomic import atomic_path, write_frame, write_text
+from qa_toolkit.atomic import atomic_path, write_frame, write_json, write_text
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 
@@ -75,3 +75,10 @@ def test_atomic_output_gets_normal_permissions(tmp_path):
     path = write_text(tmp_path / "report.txt", "x")
     mode = stat.S_IMODE(os.stat(path).st_mode)
     assert mode & stat.S_IRGRP and mode & stat.S_IROTH, oct(mode)
+
+
+def test_write_json_keeps_chinese_readable(tmp_path):
+    import datetime as dt
+
+    path = write_json(tmp_path / "run.json", {"名称": "质检", "at": dt.date(2026, 11, 24)}, default=str)
+    assert path.read_text(encoding="utf-8") == '{\n  "名称": "质检",\n  "at": "2026-11-24"\n}\n'
