@@ -81,6 +81,12 @@ def _percent_agreement(wide: pd.DataFrame) -> tuple[float, int]:
     return (agree / total if total else float("nan")), units
 
 
+def _pair_row(a: str, b: str, crit: str, x: list, y: list) -> dict:
+    """One grader pair's agreement and κ on one criterion (``*``: pooled over criteria)."""
+    return {"grader_a": a, "grader_b": b, "criterion_id": crit, "n": len(x),
+            "agreement": float(np.mean([i == j for i, j in zip(x, y)])), "kappa": _kappa(x, y)}
+
+
 def criterion_agreement(lab: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-criterion agreement and α, per-pair κ) from the labels frame."""
     rows, pair_rows = [], []
@@ -102,11 +108,8 @@ def criterion_agreement(lab: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             x, y = both[a].tolist(), both[b].tolist()
             pooled.setdefault((a, b), ([], []))[0].extend(x)
             pooled[(a, b)][1].extend(y)
-            pair_rows.append({"grader_a": a, "grader_b": b, "criterion_id": crit, "n": len(x),
-                              "agreement": float(np.mean([i == j for i, j in zip(x, y)])), "kappa": _kappa(x, y)})
-    for (a, b), (x, y) in pooled.items():
-        pair_rows.append({"grader_a": a, "grader_b": b, "criterion_id": "*", "n": len(x),
-                          "agreement": float(np.mean([i == j for i, j in zip(x, y)])), "kappa": _kappa(x, y)})
+            pair_rows.append(_pair_row(a, b, crit, x, y))
+    pair_rows.extend(_pair_row(a, b, "*", x, y) for (a, b), (x, y) in pooled.items())
     crit_cols = ["criterion_id", "conversations", "graders", "percent_agreement", "alpha"]
     pair_cols = ["grader_a", "grader_b", "criterion_id", "n", "agreement", "kappa"]
     return pd.DataFrame(rows, columns=crit_cols), pd.DataFrame(pair_rows, columns=pair_cols)
