@@ -302,20 +302,6 @@ def report_from_scores(dataset: Dataset, scores_dir: str | os.PathLike, out_dir:
     return write_report(dataset, results, scores, out_dir, options, rubric=rubric, risk=risk, manifest=manifest)
 
 
-def _write_scores(results: pd.DataFrame, scores: pd.DataFrame, rubrics: list, rubric_paths: list, data_path, log,
-                  out: Path, mask: bool) -> list[Path]:
-    """The `qa score` folder layout, so `qa report --scores OUT/score` works on a run."""
-    from qa_toolkit.atomic import write_frame, write_text
-    from qa_toolkit.scoring import run_manifest, summarise
-
-    written = []
-    for name, frame in (("results", results), ("scores", scores)):
-        written += [write_frame(frame, out / f"{name}.csv"), write_frame(frame, out / f"{name}.parquet")]
-    manifest = run_manifest(rubrics, rubric_paths, data_path, summarise(results, scores, rubrics), log, masked=mask)
-    written.append(write_text(out / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
-    return written
-
-
 def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress, bars: Bars,
                 result: RunResult) -> pd.DataFrame | None:
     from qa_toolkit.atomic import write_frame
@@ -369,7 +355,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     locations) when an input cannot be used."""
     from qa_toolkit.io import read_conversations
     from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
-    from qa_toolkit.scoring import masked, score_chunks
+    from qa_toolkit.scoring import masked, score_chunks, write_score_dir
 
     base, out = Path(base_dir), Path(output or config.output)
     result = RunResult()
@@ -393,8 +379,8 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
                                        chunk_size=SCORE_CHUNK, progress=advance)
     if config.report.mask:
         results = masked(results)
-    result.written["score"] = _write_scores(results, scores, rubrics, rubric_paths, data_path, dataset.log,
-                                            out / "score", config.report.mask)
+    result.written["score"], _ = write_score_dir(out / "score", results, scores, rubrics, rubric_paths, data_path,
+                                                 dataset.log, masked=config.report.mask)
     result.counts["critical_failures"] = int(scores["critical_failed"].fillna(False).sum())
 
     progress("sample", "drawing the QA sample")

@@ -343,6 +343,23 @@ def run_manifest(rubric: Rubric | Sequence[Rubric], rubric_path, data_path, summ
     }
 
 
+def write_score_dir(out: str | os.PathLike, results: pd.DataFrame, scores: pd.DataFrame,
+                    rubrics: Sequence[Rubric], rubric_paths, data_path, log, *, masked: bool) -> tuple[list, dict]:
+    """The `qa score` output folder (results and scores as CSV and Parquet, run.json), written by
+    ``qa score`` and ``qa run`` alike; returns the files written and the run summary."""
+    from pathlib import Path
+
+    from qa_toolkit.atomic import write_frame, write_json
+
+    out = Path(out)
+    written = [write_frame(frame, out / f"{name}.{ext}")
+               for name, frame in (("results", results), ("scores", scores)) for ext in ("csv", "parquet")]
+    summary = summarise(results, scores, rubrics)
+    manifest = run_manifest(rubrics, rubric_paths, data_path, summary, log, masked=masked)
+    written.append(write_json(out / "run.json", manifest))
+    return written, summary
+
+
 def _sha256(path) -> str | None:
     import hashlib
     from pathlib import Path

@@ -36,14 +36,10 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
 
     Example: qa score sample_data/conversations.jsonl -o out/score
     """
-    import json
-    from pathlib import Path
-
-    from qa_toolkit.atomic import write_frame, write_text
     from qa_toolkit.cli.rubric import _load_or_exit
     from qa_toolkit.engine.runner import wants_parts
     from qa_toolkit.resources import default_rubrics
-    from qa_toolkit.scoring import format_summary, masked, read_risk, run_manifest, score_chunks, summarise
+    from qa_toolkit.scoring import format_summary, masked, read_risk, score_chunks, write_score_dir
 
     rubric_paths = rubric_paths or tuple(str(p) for p in default_rubrics())
     rubrics = [_load_or_exit(p) for p in rubric_paths]
@@ -62,12 +58,7 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
                                        chunk_size=chunk_size, progress=advance)
     if not no_mask:
         results = masked(results)
-    out = Path(outdir)
-    for name, frame in (("results", results), ("scores", scores)):
-        write_frame(frame, out / f"{name}.csv")
-        write_frame(frame, out / f"{name}.parquet")
-    summary = summarise(results, scores, rubrics)
-    manifest = run_manifest(rubrics, rubric_paths, data, summary, dataset.log, masked=not no_mask)
-    write_text(out / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    written, summary = write_score_dir(outdir, results, scores, rubrics, rubric_paths, data, dataset.log,
+                                       masked=not no_mask)
     click.echo(format_summary(summary))
-    click.echo(f"wrote {out}/results.csv, scores.csv (+ .parquet), run.json", err=True)
+    click.echo(f"wrote {written[0].parent}/results.csv, scores.csv (+ .parquet), run.json", err=True)
