@@ -227,6 +227,15 @@ def test_plan_errors_have_lines():
     assert "plan.yaml:4:5" in text and "kind" in text
 
 
+def test_plan_error_positions_nested_and_whole_plan():
+    _, problems = parse_plan("strata:\n  - kind: vip\n    count: 1\n    backup: {kind: vip, csat_max: 9}\n"
+                             "  - {kind: vip, share: 0.5}\n", "p.yaml")
+    where = {p.field: (p.line, p.col) for p in problems}
+    assert where == {"strata.0.backup.csat_max": (4, 25)}
+    _, problems = parse_plan("strata:\n  - {kind: vip, count: 1}\n  - {kind: vip, share: 0.5}\n", "p.yaml")
+    assert [(p.line, p.col, p.field) for p in problems] == [(None, None, None)]
+
+
 def test_period_errors_speak_about_the_branch_written():
     _, problems = parse_plan("quota: 2\nperiod: lastweek\n", "p.yaml")
     assert [str(p) for p in problems] == [

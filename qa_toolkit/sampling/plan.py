@@ -95,27 +95,12 @@ class Plan(BaseModel):
         return self
 
 
-def _locate(node, loc: tuple) -> tuple[int | None, int | None]:
-    """Walk ruamel nodes along a pydantic error location; 1-based line/col of the deepest hit."""
-    line = col = None
-    for key in loc:
-        try:
-            if isinstance(key, int) and hasattr(node, "lc") and isinstance(node, list):
-                line, col = node.lc.item(key)
-            elif hasattr(node, "lc") and key in node:
-                line, col = node.lc.key(key)
-            else:
-                break
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-    return (line + 1 if line is not None else None, col + 1 if col is not None else None)
-
-
 def parse_plan(text: str, source: str = "<plan>") -> tuple[Plan | None, list[Problem]]:
     """Parse plan YAML text; on failure return ``None`` and Problems with file:line:col."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
+
+    from qa_toolkit.rubric.loader import Locator
 
     try:
         doc = YAML(typ="rt").load(text)
@@ -131,10 +116,10 @@ def parse_plan(text: str, source: str = "<plan>") -> tuple[Plan | None, list[Pro
     try:
         return Plan.model_validate(_plain(doc)), []
     except ValidationError as err:
-        problems = []
+        problems, locator = [], Locator(source, doc)
         for e in _relevant(err.errors(), doc):
             loc = tuple(k for k in e["loc"] if not _is_branch(k))
-            line, col = _locate(doc, loc)
+            line, col, _ = locator.position(loc) if loc else (None, None, [])
             problems.append(Problem(source, e["msg"], line, col, field=".".join(map(str, loc)) or None, code="plan"))
         return None, problems
 
