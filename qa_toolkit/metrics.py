@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import SCORES, SECTION_PREFIX, empty
+from qa_toolkit.timing import response_gaps
 from qa_toolkit.weighting import hajek_mean
 
 ALL = "__all__"  #: the team key of the row that summarises every agent
@@ -194,16 +195,8 @@ def response_times(messages: pd.DataFrame, conversations: pd.DataFrame, options:
     spoken = conversations.loc[conversations["channel"].isin(options.voice_channels), "conversation_id"]
     keep = messages["role"].isin(["agent", "customer"]) & messages["ts"].notna() & \
         ~messages["conversation_id"].isin(spoken)
-    msgs = messages.loc[keep, ["conversation_id", "seq", "role", "ts"]].sort_values(["conversation_id", "seq"])
-    same = msgs["conversation_id"].eq(msgs["conversation_id"].shift())
-    prev_role = msgs["role"].shift().where(same)
-    run_start = msgs["ts"].where((msgs["role"] == "customer") & (prev_role != "customer").fillna(True))
-    run_start = run_start.groupby(msgs["conversation_id"]).ffill()
-    is_reply = (msgs["role"] == "agent") & (prev_role == "customer").fillna(False)
-    replies = pd.DataFrame({
-        "conversation_id": msgs["conversation_id"][is_reply],
-        "rt": (msgs["ts"][is_reply] - run_start[is_reply]).dt.total_seconds(),
-    })
+    gaps = response_gaps(messages[keep].sort_values(["conversation_id", "seq"]))
+    replies = pd.DataFrame({"conversation_id": gaps["conversation_id"], "rt": gaps["gap"]})
     channel = conversations.set_index("conversation_id")["channel"]
     live = ~replies["conversation_id"].map(channel).isin(options.async_channels)
     replies["live_rt"] = replies["rt"].where(live)

@@ -208,3 +208,20 @@ def test_without_scores_or_timestamps(data):
     m = compute_metrics(untimed, frames.conform(msgs.assign(ts=None), frames.MESSAGES), scores, results)
     assert m.agent("a1")["qa_mean"] == 80 and pd.isna(m.agent("a1")["frt_mean_s"])
     assert m.sessions["period"].isna().all() and m.sessions["fcr"].isna().all()
+
+
+def test_metrics_and_timing_check_share_one_response_gap_definition():
+    """metrics.response_times and the rubric timing check time the same replies the same way
+    (one function, qa_toolkit.timing.response_gaps): a bot line between customer and agent
+    does not break the turn, and a run of customer messages is timed from its first message."""
+    from qa_toolkit.metrics import response_times
+    from qa_toolkit.rubric.checks._base import Frames
+    from qa_toolkit.rubric.checks.timing import TimingCheck, evaluate
+
+    conv, msgs, *_ = make_frames()
+    rt = response_times(msgs, conv, MetricOptions()).set_index("conversation_id")
+    check = evaluate(TimingCheck(type="timing", metric="first_response", max_seconds=60), Frames(conv, msgs))
+    assert rt.loc["c1", "frt_s"] == 60.0 and rt.loc["c2", "frt_s"] == 300.0
+    assert list(check.loc[["c1", "c2"], "evidence_match"]) == ["60 s", "300 s"]
+    assert list(check.loc[["c1", "c2"], "evidence_seq"]) == [1, 2]
+    assert rt.loc["c1", "rt_sum_s"] == 60.0 + 240.0

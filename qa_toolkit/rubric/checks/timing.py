@@ -26,6 +26,7 @@ import pandas as pd
 from pydantic import Field
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
+from qa_toolkit.timing import response_gaps
 
 TYPE = "timing"
 
@@ -38,22 +39,6 @@ class TimingCheck(CheckConfig):
     max_seconds: float = Field(gt=0)
     per_channel: dict[str, float] = Field(default_factory=dict, description="Threshold per channel.")
     channels: list[str] | None = Field(None, description="Only these channels; others are N/A.")
-
-
-def response_gaps(messages: pd.DataFrame) -> pd.DataFrame:
-    """One row per answered customer turn: conversation_id, the agent reply's seq/text, and
-    ``gap`` in seconds since the customer's first unanswered message."""
-    turns = messages[messages["role"].isin(["agent", "customer"])]
-    turns = turns[["conversation_id", "seq", "ts", "role", "text"]].copy()
-    is_cust = turns["role"] == "customer"
-    prev_role = turns.groupby("conversation_id")["role"].shift()
-    turn_start = is_cust & (prev_role != "customer").fillna(True).astype(bool)
-    turns["waiting_since"] = turns["ts"].where(turn_start)
-    turns["waiting_since"] = turns.groupby("conversation_id")["waiting_since"].ffill()
-    reply = (turns["role"] == "agent") & (prev_role == "customer").fillna(False).astype(bool)
-    out = turns[reply].copy()
-    out["gap"] = (out["ts"] - out["waiting_since"]).dt.total_seconds()
-    return out.dropna(subset=["gap"])
 
 
 Config = TimingCheck  # the registry's name for a check module's config model
