@@ -5,7 +5,6 @@ data it was trained on (fingerprint, counts, label rate), how well it did in cro
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 from datetime import datetime, timezone
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.atomic import write_text
+from qa_toolkit.atomic import write_json, write_text
 from qa_toolkit.risk.features import numeric_feature_columns
 from qa_toolkit.risk.metrics import binary_metrics, reliability_table
 
@@ -139,6 +138,6 @@ def card_paths(model_path: str | os.PathLike) -> tuple[Path, Path]:
 def write_card(card: dict, model_path: str | os.PathLike) -> tuple[Path, Path]:
     """Write the card as JSON and Markdown beside the model, atomically."""
     json_path, md_path = card_paths(model_path)
-    write_text(json_path, json.dumps(card, ensure_ascii=False, indent=2) + "\n")
+    write_json(json_path, card)
     write_text(md_path, card_markdown(card))
     return json_path, md_path
