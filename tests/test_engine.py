@@ -214,6 +214,9 @@ def test_cli_parts_flag_and_scheduler_needs_dask(tmp_path, small_jsonl):
     assert result.exit_code == 0 and (tmp_path / "a" / "results" / "part-00000.parquet").exists()
     result = CliRunner().invoke(main, ["score", str(data), "-o", str(tmp_path / "b"), "--scheduler", "tcp://x:8786"])
     assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
+    result = CliRunner().invoke(main, ["score", str(data), "-o", str(tmp_path / "c"), "--parts", "--scheduler", "x"])
+    assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
+    assert not (tmp_path / "c").exists()
 
 
 def test_benchmark_reference_loop_and_byte_ranges(tmp_path):

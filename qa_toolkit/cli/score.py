@@ -43,14 +43,14 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
 
     rubric_paths = rubric_paths or tuple(str(p) for p in default_rubrics())
     rubrics = [_load_or_exit(p) for p in rubric_paths]
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
     if wants_parts(data, workers=workers, engine=engine, parts=parts):
         from qa_toolkit.cli.score_parts import score_to_parts
 
         score_to_parts(data, rubrics, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
                        scheduler, read_opts)
         return
-    if scheduler:
-        raise click.UsageError("--scheduler needs --engine dask")
     dataset = load_dataset(data, read_opts)
     risk = read_risk(risk_path) if risk_path else None
     with progress_bar("scoring", total=len(dataset.conversations)) as advance:

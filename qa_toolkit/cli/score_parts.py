@@ -10,10 +10,9 @@ from qa_toolkit.cli.common import fail, progress_bar
 def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
                    mask: bool, chunk_size: int, workers: int, engine: str, scheduler: str | None, read_opts: dict) -> None:
     """Run the chunked engine; write run.json; print the summary like the single-file path."""
-    import json
     from pathlib import Path
 
-    from qa_toolkit.atomic import write_text
+    from qa_toolkit.atomic import write_json
     from qa_toolkit.engine import RunConfig, score_file
     from qa_toolkit.scoring import format_summary, run_manifest
 
@@ -28,8 +27,6 @@ def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outd
         run = score_dask(data, config, scheduler=scheduler, workers=workers, mapping=opts["mapping"], tz=opts["tz"],
                          strict=opts["strict"])
     else:
-        if scheduler:
-            raise click.UsageError("--scheduler needs --engine dask")
         with progress_bar(f"scoring {Path(data).name}", total=Path(data).stat().st_size) as advance:
             run = score_file(data, config, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)
     if run.log.problems:
@@ -37,6 +34,6 @@ def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outd
     manifest = run_manifest(rubrics, rubric_paths, data, run.summary, run.log, masked=mask)
     manifest["engine"] = {"engine": engine, "workers": workers, "parts": run.parts,
                           "outputs": ["results/part-*.parquet", "scores/part-*.parquet"]}
-    write_text(Path(outdir) / "run.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    write_json(Path(outdir) / "run.json", manifest)
     click.echo(format_summary(run.summary))
     click.echo(f"wrote {outdir}/results/, scores/ ({run.parts} Parquet part(s) each), run.json", err=True)
