@@ -53,34 +53,37 @@ def _quoted(words: list[str], zh: bool) -> str:
     return "、".join(f"“{w}”" for w in words) if zh else ", ".join(f'"{w}"' for w in words)
 
 
+#: Wording of each numeric feature (zh, en), built once rather than per reason.
+_TIMED = {
+    "max_gap_s": ("最长回复间隔 {}", "longest response gap {}"),
+    "first_response_s": ("首次响应用了 {}", "first response after {}"),
+    "mean_gap_s": ("平均回复间隔 {}", "average response gap {}"),
+    "handle_s": ("处理时长 {}", "handle time {}"),
+}
+_COUNTED = {
+    "n_messages": ("共 {} 条消息", "{} messages"),
+    "n_customer": ("客户发了 {} 条消息", "customer sent {} messages"),
+    "n_agent": ("客服回复了 {} 条消息", "agent sent {} messages"),
+    "customer_chars": ("客户写了 {} 个字", "customer wrote {} characters"),
+    "agent_chars": ("客服写了 {} 个字", "agent wrote {} characters"),
+    "exclamations": ("客户用了 {} 个感叹号/问号", "customer used {} exclamation/question marks"),
+}
+_LISTS = {"negative_hits": (NEGATIVE_PHRASES, "客户用了负面词语：{}", "customer's negative words: {}"),
+          "escalation_hits": (ESCALATION_WORDS, "客户提到{}", "customer mentioned {}")}
+
+
 def _numeric_reason(name: str, row: pd.Series, zh: bool) -> str | None:
     """The wording of a numeric feature with its real value in this conversation."""
     value = row.get(name)
     if value is None or pd.isna(value):
         return None
     n = int(value)
-    timed = {
-        "max_gap_s": ("最长回复间隔 {}", "longest response gap {}"),
-        "first_response_s": ("首次响应用了 {}", "first response after {}"),
-        "mean_gap_s": ("平均回复间隔 {}", "average response gap {}"),
-        "handle_s": ("处理时长 {}", "handle time {}"),
-    }
-    counted = {
-        "n_messages": ("共 {} 条消息", "{} messages"),
-        "n_customer": ("客户发了 {} 条消息", "customer sent {} messages"),
-        "n_agent": ("客服回复了 {} 条消息", "agent sent {} messages"),
-        "customer_chars": ("客户写了 {} 个字", "customer wrote {} characters"),
-        "agent_chars": ("客服写了 {} 个字", "agent wrote {} characters"),
-        "exclamations": ("客户用了 {} 个感叹号/问号", "customer used {} exclamation/question marks"),
-    }
-    if name in timed:
-        return timed[name][not zh].format(_duration(float(value), zh))
-    if name in counted:
-        return counted[name][not zh].format(n)
-    lists = {"negative_hits": (NEGATIVE_PHRASES, "客户用了负面词语：{}", "customer's negative words: {}"),
-             "escalation_hits": (ESCALATION_WORDS, "客户提到{}", "customer mentioned {}")}
-    if name in lists and n > 0:
-        phrases, zh_fmt, en_fmt = lists[name]
+    if name in _TIMED:
+        return _TIMED[name][not zh].format(_duration(float(value), zh))
+    if name in _COUNTED:
+        return _COUNTED[name][not zh].format(n)
+    if name in _LISTS and n > 0:
+        phrases, zh_fmt, en_fmt = _LISTS[name]
         found = phrases_in(str(row["customer_text"]), phrases)
         return (zh_fmt if zh else en_fmt).format(_quoted([f.strip() for f in found], zh)) if found else None
     return None
