@@ -26,6 +26,14 @@ def test_roster_with_chinese_headers_in_gb18030():
     assert got == [(4, "agent_id", "warning"), (5, "hire_date", "warning")]
 
 
+def test_roster_headers_match_despite_bom_case_and_padding(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("\ufeff Agent ID ,NAME,小组,Hired\nA1,王芳,T1,2024-03-01\n", encoding="utf-8")
+    roster, _ = read_roster(path)
+    assert roster.loc[0, ["agent_id", "name", "team"]].tolist() == ["A1", "王芳", "T1"]
+    assert roster.loc[0, "hire_date"].year == 2024
+
+
 def test_roster_xlsx_and_missing_agent_column(tmp_path):
     pd.DataFrame({"agent_id": ["A01"], "name": ["Ann"], "team": ["T1"], "hire_date": ["2024-01-02"]}).to_excel(
         tmp_path / "r.xlsx", index=False)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from qa_toolkit.frames import DEFAULT_TZ, ROSTER, Dataset, conform
 from qa_toolkit.io.encoding import detect_encoding
+from qa_toolkit.io.mapping import ColumnMapping
 from qa_toolkit.io.validate import FieldError, is_missing, parse_ts
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
@@ -47,12 +48,7 @@ def read_roster(path: str | os.PathLike, *, encoding: str | None = None,
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(Problem(str(path), "roster file missing or empty", code="empty_file"))
     raw = _read_table(path, encoding)
-    keys = {str(h).strip().lstrip("\ufeff").casefold(): h for h in raw.columns}
-    rename = {}
-    for canonical, candidates in ROSTER_HEADERS.items():
-        header = next((keys[c.casefold()] for c in candidates if c.casefold() in keys), None)
-        if header is not None:
-            rename[header] = canonical
+    rename = ColumnMapping("roster", {k: list(v) for k, v in ROSTER_HEADERS.items()}).resolve(list(raw.columns))
     if "agent_id" not in rename.values():
         raise InputError(Problem(str(path), "required column 'agent_id' not found; headers found: "
                                  + ", ".join(map(str, raw.columns)), line=1, field="agent_id", code="missing_column"))
