@@ -155,10 +155,11 @@ def _rubrics(paths: list[Path] | None) -> tuple[list, list[Path]]:
     from qa_toolkit.resources import default_rubrics
 
     paths = list(paths or default_rubrics())
-    return [_rubric(p)[0] for p in paths], paths
+    return [_rubric(p) for p in paths], paths
 
 
-def _rubric(path: str | os.PathLike):
+def _rubric(path: str | os.PathLike) -> Rubric:
+    """The rubric at ``path``; its errors raised as InputError."""
     from qa_toolkit.rubric.loader import load_rubric
 
     path = Path(path)
@@ -166,7 +167,7 @@ def _rubric(path: str | os.PathLike):
     errors = [p for p in problems if p.level == "error"]
     if rubric is None or errors:
         raise InputError(errors or [Problem(str(path), "rubric could not be loaded", code="rubric")])
-    return rubric, path
+    return rubric
 
 
 def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -278,9 +279,9 @@ def _rubric_for_report(rubric_path: str | os.PathLike | list | None, info: dict)
         for path in named:
             if not Path(path).is_file():
                 raise InputError(Problem(str(path), "rubric file not found", code="rubric"))
-        return [_rubric(p)[0] for p in named]
+        return [_rubric(p) for p in named]
     files = [r.get("file") for r in info.get("rubrics", [])] or [info.get("rubric_file")]
-    found = [_rubric(f)[0] for f in files if f and Path(f).is_file()]
+    found = [_rubric(f) for f in files if f and Path(f).is_file()]
     return found or None
 
 
