@@ -64,8 +64,9 @@ def evaluate(config: TimingCheck, frames: Frames) -> pd.DataFrame:
     value = value.reindex(out.index)
     known = value.notna()
     if config.channels is not None:
-        known &= channel.reindex(out.index).isin(config.channels).fillna(False).astype(bool)
-        out.loc[~channel.reindex(out.index).isin(config.channels).fillna(False).astype(bool), "note"] = "channel not applicable"
+        in_scope = channel.reindex(out.index).isin(config.channels).fillna(False).astype(bool)
+        known &= in_scope
+        out.loc[~in_scope, "note"] = "channel not applicable"
     ids = out.index[known.to_numpy()]
     if not len(ids):
         return out
