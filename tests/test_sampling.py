@@ -273,3 +273,23 @@ def test_inclusion_probabilities_equal_enumeration_on_random_cells():
         np.testing.assert_allclose(pi, enumerate_design(cell), atol=1e-12)
         assert pi.sum() == pytest.approx(min(quota, len(channel)))
         assert ((pi >= 0) & (pi <= 1 + 1e-12)).all()  # 0 when targeted strata use a channel's whole share
+
+
+def test_complaint_stratum_reads_yes_no_words_in_escalated():
+    """Exports write escalated as yes/是/1 as often as true: counted, never a crash."""
+    from qa_toolkit.sampling.plan import Filter
+    from qa_toolkit.sampling.strata import _complaint
+
+    c = pd.DataFrame({"tags": [[], [], [], [], ["complaint"]],
+                      "escalated": ["yes", "否", "是", None, "no"]})
+    mask, reason = _complaint(c, Filter(kind="complaint"))
+    assert mask.tolist() == [True, False, True, False, True]
+    assert reason.tolist()[0] == "escalated" and reason.tolist()[4] == "tag 'complaint'"
+
+
+def test_one_yes_no_vocabulary():
+    from qa_toolkit.io.validate import as_bool
+
+    assert [as_bool(v) for v in ("TRUE", " yes", "y", "t", "1", "是", True, 1)] == [True] * 8
+    assert [as_bool(v) for v in ("false", "No", "n", "f", "0", "否", False, 0)] == [False] * 8
+    assert [as_bool(v) for v in (None, "", "maybe", float("nan"))] == [None] * 4

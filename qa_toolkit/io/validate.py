@@ -132,6 +132,24 @@ def parse_tags(value: object) -> list[str]:
     return [t.strip() for t in TAG_SPLIT.split(str(value)) if t.strip()]
 
 
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "是"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "否"})
+
+
+def as_bool(value: object) -> bool | None:
+    """A yes/no cell the way exports write it (true/1/yes/y/t/是, false/0/no/n/f/否, real bools
+    and numbers); None when missing or not a yes/no value. The one vocabulary every stage uses."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        low = value.strip().lower()
+        return True if low in TRUE_WORDS else False if low in FALSE_WORDS else None
+    try:
+        return bool(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def as_text(value: object) -> str | None:
     """A cell or JSON value as stripped text (``13800138000.0`` → ``"13800138000"``); None if blank."""
     if is_missing(value):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.io.validate import as_bool
 from qa_toolkit.problems import InputError, Problem
 
 _TOKEN = re.compile(
@@ -28,8 +29,6 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false"}
-_TRUE = {"true", "1", "yes", "y", "t", "是"}
-_FALSE = {"false", "0", "no", "n", "f", "否"}
 
 
 @dataclass(frozen=True)
@@ -317,10 +316,7 @@ def _membership(left, right, df: pd.DataFrame) -> pd.Series:
 def _norm(value, like):
     """Bring a cell value to the literal's type for equality tests."""
     if isinstance(like, bool):
-        if isinstance(value, str):
-            low = value.strip().lower()
-            return True if low in _TRUE else False if low in _FALSE else None
-        return bool(value) if value is not None and value is not pd.NA else None
+        return as_bool(value)
     if isinstance(like, float):
         try:
             return float(value)

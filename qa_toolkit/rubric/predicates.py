@@ -23,6 +23,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from qa_toolkit.frames import CONVERSATIONS
+from qa_toolkit.io.validate import as_bool
 
 #: Fields computed from the messages, usable like conversation columns.
 DERIVED_FIELDS = ("n_messages", "n_agent_messages", "n_customer_messages", "handle_time_s", "language")
@@ -236,7 +237,7 @@ def _apply(op: str, left: Any, right: Any) -> Any:
             found = left in options or str(left) in [str(o) for o in options]
             return found if op == "in" else not found
         if isinstance(left, str) and isinstance(right, bool):
-            left = left.strip().lower() in ("true", "1", "yes", "y", "是")
+            left = as_bool(left) is True
         if isinstance(left, pd.Timestamp) and isinstance(right, str):
             right = pd.Timestamp(right, tz=left.tz) if pd.Timestamp(right).tz is None else pd.Timestamp(right)
         return bool(_COMPARE[op](left, right))

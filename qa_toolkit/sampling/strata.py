@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.io.validate import as_bool
 from qa_toolkit.sampling.plan import Filter
 
 
@@ -36,7 +37,7 @@ def _complaint(c: pd.DataFrame, f: Filter) -> tuple[pd.Series, pd.Series]:
     mask = hit.notna()
     reason = _why(mask, hit, lambda t: f"tag '{t}'")
     if f.include_escalated and "escalated" in c.columns:
-        esc = c["escalated"].astype("boolean").fillna(False).astype(bool) & ~mask
+        esc = c["escalated"].map(lambda v: as_bool(v) is True).astype(bool) & ~mask
         reason[esc] = "escalated"
         mask = mask | esc
     return mask, reason
