@@ -107,7 +107,7 @@ def weighted_means(df: pd.DataFrame, value: str, by: Sequence[str] = (), prob: s
         raise ValueError("method is 'hajek' or 'raw' (HT needs a population size per group: use ht_mean)")
 
     def one(part: pd.DataFrame) -> dict:
-        est = hajek_mean(part[value], part[prob]) if method == "hajek" else raw_mean(part[value], level)
+        est = hajek_mean(part[value], part[prob], level) if method == "hajek" else raw_mean(part[value], level)
         return {"n": est.n, "mean": est.mean, "se": est.se, "low": est.low, "high": est.high}
 
     if not by:

@@ -65,3 +65,12 @@ def test_weighted_means_by_group():
     assert out.set_index("agent_id").loc["乙", "n"] == 1
     raw = weighted_means(df, "total", by=["agent_id"], method="raw")
     assert raw.set_index("agent_id").loc["甲", "mean"] == pytest.approx(75)
+
+
+def test_weighted_means_honours_the_confidence_level():
+    df = pd.DataFrame({"total": [60.0, 80.0, 90.0, 70.0], "inclusion_prob": [0.5, 0.25, 0.5, 1.0]})
+    (wide,) = weighted_means(df, "total", level=0.99).to_dict("records")
+    (narrow,) = weighted_means(df, "total", level=0.90).to_dict("records")
+    est = hajek_mean(df["total"], df["inclusion_prob"], 0.99)
+    assert wide["low"] == pytest.approx(est.low) and wide["high"] == pytest.approx(est.high)
+    assert wide["high"] - wide["low"] > narrow["high"] - narrow["low"]
