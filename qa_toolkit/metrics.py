@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import SCORES, SECTION_PREFIX, empty
+from qa_toolkit.io.validate import as_bool
 from qa_toolkit.timing import response_gaps
 from qa_toolkit.weighting import hajek_mean
 
@@ -221,7 +222,7 @@ def _tag_flag(conversations: pd.DataFrame, column: str, tags: Sequence[str]) -> 
     if column in conversations.columns:
         col = conversations[column]
         if col.dtype == object or pd.api.types.is_string_dtype(col):
-            col = col.map(lambda v: v if v is None or v is pd.NA else str(v).strip().lower() in ("1", "true", "yes", "是"))
+            col = col.map(as_bool)
         recorded = col.astype("boolean")
         return recorded.fillna(tagged.astype("boolean")) | tagged
     return tagged.astype("boolean")

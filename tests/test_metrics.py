@@ -225,3 +225,11 @@ def test_metrics_and_timing_check_share_one_response_gap_definition():
     assert list(check.loc[["c1", "c2"], "evidence_match"]) == ["60 s", "300 s"]
     assert list(check.loc[["c1", "c2"], "evidence_seq"]) == [1, 2]
     assert rt.loc["c1", "rt_sum_s"] == 60.0 + 240.0
+
+
+def test_recorded_flags_read_the_shared_yes_no_words(data):
+    conv, msgs, scores, results, _ = data
+    conv["escalated"] = pd.Series(["是", "y", "no", None], dtype="object")
+    s = compute_metrics(conv, msgs, scores, results).sessions.set_index("conversation_id")
+    # c4 is tagged 'escalation': the tag counts even where the column is blank
+    assert s["escalated"].tolist() == [True, True, False, True]
