@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from qa_toolkit.atomic import write_frame, write_text
+from qa_toolkit.atomic import write_frame, write_json
 from qa_toolkit.frames import MANIFEST, conform, missing_columns
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.sampling.batch import Batch
@@ -20,7 +19,7 @@ def write_batch(batch: Batch, out_dir: str | Path) -> Path:
     """Write the manifest and batch.json into ``out_dir``; returns the manifest path."""
     out_dir = Path(out_dir)
     path = write_frame(batch.manifest, out_dir / MANIFEST_NAME)
-    write_text(out_dir / INFO_NAME, json.dumps(batch.info, ensure_ascii=False, indent=2, default=str) + "\n")
+    write_json(out_dir / INFO_NAME, batch.info, default=str)
     return path
 
 
