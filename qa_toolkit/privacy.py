@@ -6,14 +6,21 @@ python-stdnum), bank cards (Luhn, with a card context or card-style grouping so 
 are not taken for cards), e-mail addresses, and street addresses (省/市/区 … 路/街 … 号).
 Text is NFKC-normalised character by character first, so full-width digits (１３８…) are found
 while match offsets still point into the original text.
+
+Speed: the per-character normalisation is one ``str.translate`` over a table filled lazily per
+distinct character; each kind's regex runs only when its literal anchor (4 digits in a row, '@',
+'号') is in the text; columns go through ``mask_series`` / ``find_first_pii``, which look at each
+distinct text once and only at texts the RE2 pre-filter ``may_hold_pattern`` cannot rule out.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from stdnum import luhn
 from stdnum.cn import ric
@@ -32,8 +39,27 @@ _ADDRESS = re.compile(
     rf"(?:[0-9A-Za-z一二三四五六七八九十]+(?:栋|幢|号楼|单元|室|楼|层))*"
 )
 _ADDRESS_KEEP = re.compile(r"^.*?(?:区|县|旗|镇)")
-# Cheap pre-filter: rows without a digit, '@' or an address marker cannot hold personal data.
-_MAY_HOLD_PII = r"[0-9０-９@＠]|[路街道巷弄村]"
+# Literal anchors of the kinds: a text without one cannot match that kind's regex.
+_DIGITS4 = re.compile(r"[0-9]{4}")  # every mobile, ID and card number holds 4 digits in a row
+_ADDRESS_ANCHOR = re.compile(r"(?:路|街|道|巷|弄|村)[0-9一二三四五六七八九十百]+号")
+
+# Characters whose NFKC form is an ASCII digit, '@', or an address road marker (full-width,
+# superscript, subscript, circled, mathematical and segmented digits; compatibility ideographs).
+# tests/test_fastprims_privacy.py re-derives these sets from unicodedata.
+_DIGIT_LIKE = ("0-9\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24ea"
+               "\uff10-\uff19\U0001d7ce-\U0001d7ff\U0001fbf0-\U0001fbf9")
+_AT_LIKE = "@\ufe6b\uff20"
+_ROAD_LIKE = "路街道巷弄村\uf937\uf943"
+#: RE2-compatible pre-filter parts per kind: a text no part matches cannot hold that kind
+#: (each is a necessary condition of the kind's regex on the normalised text).
+_MAY_HOLD = {"mobile": f"[{_DIGIT_LIKE}]{{4}}", "id_number": f"[{_DIGIT_LIKE}]{{4}}",
+             "bank_card": f"[{_DIGIT_LIKE}]{{4}}", "email": f"[{_AT_LIKE}]",
+             "address": f"[{_ROAD_LIKE}][^号]+号"}
+
+# Per-character NFKC, filled lazily: code point -> its one-character NFKC form (only for
+# characters that change); _NFKC_SEEN holds every character already looked at.
+_NFKC_TABLE: dict[int, str] = {}
+_NFKC_SEEN: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -51,12 +77,18 @@ class PiiMatch:
 
 
 def _normalise(text: str) -> str:
-    """NFKC per character, keeping length (and so offsets) unchanged."""
-    out = []
-    for ch in text:
-        norm = unicodedata.normalize("NFKC", ch)
-        out.append(norm if len(norm) == 1 else ch)
-    return "".join(out)
+    """NFKC per character, keeping length (and so offsets) unchanged: a character whose NFKC
+    form is longer than one character stays as it is."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text  # an NFKC-stable text is NFKC-stable character by character
+    new = set(text).difference(_NFKC_SEEN)
+    if new:
+        for ch in new:
+            norm = unicodedata.normalize("NFKC", ch)
+            if len(norm) == 1 and norm != ch:
+                _NFKC_TABLE[ord(ch)] = norm
+        _NFKC_SEEN.update(new)
+    return text.translate(_NFKC_TABLE)
 
 
 def _digits(value: str) -> str:
@@ -86,18 +118,21 @@ def find_pii(text: str | None) -> list[PiiMatch]:
         taken.append((m.start(), m.end()))
         found.append(PiiMatch(kind, m.start(), m.end(), text[m.start():m.end()]))
 
-    for m in _ID.finditer(norm):
-        if ric.is_valid(m.group()):
-            add("id_number", m)
-    for m in _CARD.finditer(norm):
-        if _is_card(norm, m):
-            add("bank_card", m)
-    for m in _MOBILE.finditer(norm):
-        add("mobile", m)
-    for m in _EMAIL.finditer(norm):
-        add("email", m)
-    for m in _ADDRESS.finditer(norm):
-        add("address", m)
+    if _DIGITS4.search(norm):
+        for m in _ID.finditer(norm):
+            if ric.is_valid(m.group()):
+                add("id_number", m)
+        for m in _CARD.finditer(norm):
+            if _is_card(norm, m):
+                add("bank_card", m)
+        for m in _MOBILE.finditer(norm):
+            add("mobile", m)
+    if "@" in norm:
+        for m in _EMAIL.finditer(norm):
+            add("email", m)
+    if "号" in norm and _ADDRESS_ANCHOR.search(norm):
+        for m in _ADDRESS.finditer(norm):
+            add("address", m)
     return sorted(found, key=lambda p: p.start)
 
 
@@ -135,10 +170,63 @@ def mask_text(text: str | None) -> str | None:
     return "".join(parts)
 
 
+def may_hold_pattern(kinds: Iterable[str] = PII_KINDS) -> str:
+    """An RE2-compatible pattern (for ``pyarrow.compute.match_substring_regex`` or pandas
+    ``str.contains``) every text holding personal data of ``kinds`` matches."""
+    parts = dict.fromkeys(_MAY_HOLD[k] for k in kinds)
+    if not parts:
+        raise ValueError("no personal-data kinds given")
+    return "|".join(parts)
+
+
+def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Dictionary-encode the text values of ``texts`` (non-text values count as missing):
+    (codes, -1 for missing; positions of the distinct texts the RE2 pre-filter ``pattern``
+    keeps; those texts)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (isinstance(texts.dtype, pd.StringDtype) and texts.dtype.storage == "pyarrow"):
+        is_text = np.fromiter((isinstance(v, str) for v in texts.to_numpy(dtype=object)), bool, len(texts))
+        texts = texts.astype(object).where(is_text).astype("string[pyarrow]")
+    arr = pa.array(texts.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = arr.dictionary_encode()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.intp)
+    hit = pc.match_substring_regex(encoded.dictionary, pattern).to_numpy(zero_copy_only=False)
+    keep = np.flatnonzero(hit)
+    return codes, keep, encoded.dictionary.take(pa.array(keep)).to_pylist()
+
+
 def mask_series(series: pd.Series) -> pd.Series:
-    """Mask a text column; only rows that can hold personal data go through Python."""
+    """Mask a text column (same values as ``mask_text`` row by row): each distinct text is
+    masked once, and only texts the pre-filter cannot rule out go through Python."""
     out = series.copy()
-    candidates = series.astype("string").str.contains(_MAY_HOLD_PII, regex=True, na=False)
-    if candidates.any():
-        out.loc[candidates] = series.loc[candidates].map(mask_text)
+    codes, keep, values = _distinct_candidates(series, may_hold_pattern())
+    changed = [(pos, masked) for pos, value in zip(keep, values) if (masked := mask_text(value)) != value]
+    if not changed:
+        return out
+    slot = np.full(codes.max(initial=-1) + 2, -1, dtype=np.intp)  # last slot: missing (-1)
+    slot[[pos for pos, _ in changed]] = np.arange(len(changed))
+    rows = slot[codes]
+    at = np.flatnonzero(rows >= 0)
+    out.iloc[at] = np.array([masked for _, masked in changed], dtype=object)[rows[at]]
     return out
+
+
+def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[pd.Series, pd.Series]:
+    """Per text, the first piece of personal data of ``kinds`` (as ``find_pii`` orders them):
+    its kind and its masked value, <NA> where there is none. Both Series share ``texts``'
+    index; each distinct text is searched once, after the pre-filter."""
+    kinds = tuple(kinds)
+    wanted = set(kinds)
+    codes, keep, values = _distinct_candidates(texts, may_hold_pattern(kinds))
+    kind = np.full(codes.max(initial=-1) + 2, None, dtype=object)  # last slot: missing (-1)
+    masked = kind.copy()
+    for pos, value in zip(keep, values):
+        first = next((m for m in find_pii(value) if m.kind in wanted), None)
+        if first is not None:
+            kind[pos], masked[pos] = first.kind, first.masked
+    return (pd.Series(kind[codes], index=texts.index, dtype="string"),
+            pd.Series(masked[codes], index=texts.index, dtype="string"))

@@ -1,0 +1,280 @@
+"""Fast privacy primitives give the same answers as the per-character implementation they
+replaced: find_pii, mask_text, mask_series and the pii check's first-match search, on the
+sample data and on hand-made edge cases (full-width and exotic digits, NFKC length changes)."""
+
+import json
+import random
+import re
+import unicodedata
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+from stdnum import luhn
+from stdnum.cn import ric
+
+from qa_toolkit import privacy
+from qa_toolkit.privacy import (
+    PII_KINDS,
+    find_first_pii,
+    find_pii,
+    mask_series,
+    mask_text,
+    may_hold_pattern,
+)
+from qa_toolkit.resources import sample_conversations
+
+# ---------------------------------------------------------------------------------------------
+# REFERENCE ORACLE: a frozen copy of qa_toolkit/privacy.py as it was before the fast path
+# (per-character NFKC loop, every regex on every text, pre-filter row by row). Do not "fix" it:
+# it is what the fast implementation must agree with.
+_O_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])")
+_O_ID = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+_O_CARD = re.compile(r"(?<![0-9])[3-6][0-9]{3}(?:[ -]?[0-9]{4}){2,3}(?:[ -]?[0-9]{1,3})?(?![0-9])")
+_O_CARD_CONTEXT = re.compile(r"(?:卡号|银行卡|信用卡|储蓄卡|借记卡|card)", re.IGNORECASE)
+_O_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_O_CJK = "\u4e00-\u9fff"
+_O_ADDRESS = re.compile(
+    rf"(?:[{_O_CJK}]{{2,6}}(?:省|自治区))?(?:[{_O_CJK}]{{2,6}}(?:市|州|盟))?[{_O_CJK}]{{1,6}}(?:区|县|旗|镇)"
+    rf"[{_O_CJK}A-Za-z0-9]{{1,20}}?(?:路|街|道|巷|弄|村|大道)[0-9一二三四五六七八九十百]+号"
+    rf"(?:[0-9A-Za-z一二三四五六七八九十]+(?:栋|幢|号楼|单元|室|楼|层))*"
+)
+_O_MAY_HOLD_PII = r"[0-9０-９@＠]|[路街道巷弄村]"
+
+
+def oracle_normalise(text):
+    out = []
+    for ch in text:
+        norm = unicodedata.normalize("NFKC", ch)
+        out.append(norm if len(norm) == 1 else ch)
+    return "".join(out)
+
+
+def oracle_find_pii(text):
+    """(kind, start, end, text, masked) tuples, as the old find_pii returned them."""
+    if not text or not isinstance(text, str):
+        return []
+    norm = oracle_normalise(text)
+    found, taken = [], []
+
+    def add(kind, m):
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            return
+        taken.append((m.start(), m.end()))
+        found.append((kind, m.start(), m.end(), text[m.start():m.end()]))
+
+    def is_card(m):
+        number = re.sub(r"[^0-9Xx]", "", m.group())
+        if not 16 <= len(number) <= 19 or not luhn.is_valid(number):
+            return False
+        grouped = " " in m.group() or "-" in m.group()
+        return grouped or bool(_O_CARD_CONTEXT.search(norm[max(0, m.start() - 12):m.start()]))
+
+    for m in _O_ID.finditer(norm):
+        if ric.is_valid(m.group()):
+            add("id_number", m)
+    for m in _O_CARD.finditer(norm):
+        if is_card(m):
+            add("bank_card", m)
+    for m in _O_MOBILE.finditer(norm):
+        add("mobile", m)
+    for m in _O_EMAIL.finditer(norm):
+        add("email", m)
+    for m in _O_ADDRESS.finditer(norm):
+        add("address", m)
+    return [(k, s, e, t, privacy.mask_value(k, t)) for k, s, e, t in sorted(found, key=lambda p: p[1])]
+
+
+def oracle_mask_text(text):
+    if not isinstance(text, str):
+        return text
+    parts, pos = [], 0
+    for _, start, end, _, masked in oracle_find_pii(text):
+        parts += [text[pos:start], masked]
+        pos = end
+    return "".join(parts) + text[pos:]
+
+
+def oracle_mask_series(series):
+    out = series.copy()
+    candidates = series.astype("string").str.contains(_O_MAY_HOLD_PII, regex=True, na=False)
+    if candidates.any():
+        out.loc[candidates] = series.loc[candidates].map(oracle_mask_text)
+    return out
+
+
+def oracle_first(text, kinds):
+    """What the pii check took from a message: the first match of ``kinds`` (kind, masked)."""
+    return next(((k, masked) for k, _, _, _, masked in oracle_find_pii(text) if k in kinds), (None, None))
+# ------------------------------------------------------------------ end of the reference oracle
+
+
+VALID_ID = "11010519491231002X"
+VALID_CARD = "6222020200112233446"
+EDGE_CASES = [
+    "您的手机号13812345678已登记",
+    "全角号码１３８１２３４５６７８，请核对",
+    "上标¹³⁸¹²³⁴⁵⁶⁷⁸和圈号①③⑧①②③④⑤⑥⑦⑧",  # exotic digits NFKC turns into ASCII
+    "数学粗体𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖",
+    f"身份证号{VALID_ID}，核对一下",
+    f"身份证 {VALID_ID.lower()}",
+    "身份证号110105194912310021",  # bad check digit
+    f"银行卡号{VALID_CARD}",
+    "card 6222 0202 0011 2233 446",
+    "卡号：6222-0202-0011-2233-446",
+    f"订单{VALID_CARD}",  # Luhn-valid without card context: an order number
+    "订单号 202611240013812345678 已发货",
+    "邮箱 zhang.san@example.com 或 ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+    "e-mail: a.b-c+d@mail.example.org.",
+    "寄到上海市浦东新区张江路88号3栋201室",
+    "广东省深圳市南山区科技园大道一百号",
+    "北京市朝阳区建国路",  # no 号: not an address
+    "订单号2609075154646636，我看一下具体情况。",
+    "Please call me at +86 138-1234-5678 tomorrow.",
+    "My card is 4111 1111 1111 1111, thanks",
+    "Hello, how can I help you today?",
+    "好的😊 13912345678 👍🏻",
+    "ﬁle ﬂow ㎏ ㍿ 13812345678",  # ligatures and squared words: NFKC longer than one char
+    "e\u0301 13812345678 Å ℃ Ω",  # combining accent, angstrom, ohm: composition and singletons
+    "⼈⼯路１号 ⾞道二号",  # Kangxi radicals normalise to CJK ideographs
+    "＋８６　１３８　１２３４　５６７８",  # full-width plus and ideographic spaces
+    "",
+    " ",
+    "\x00控制字符13812345678\x1f",
+    "没有个人信息",
+]
+
+
+@cache
+def sample_texts():
+    with open(sample_conversations(), encoding="utf-8") as f:
+        return [m["text"] for line in f for m in json.loads(line)["messages"]]
+
+
+def test_find_pii_matches_the_oracle_on_edge_cases():
+    for text in EDGE_CASES:
+        got = [(m.kind, m.start, m.end, m.text, m.masked) for m in find_pii(text)]
+        assert got == oracle_find_pii(text), text
+        assert mask_text(text) == oracle_mask_text(text), text
+
+
+def test_find_pii_and_mask_text_match_the_oracle_on_the_sample_data():
+    texts = sample_texts()
+    assert len(texts) > 10000
+    held = 0
+    for text in texts:
+        expected = oracle_find_pii(text)
+        held += bool(expected)
+        assert [(m.kind, m.start, m.end, m.text, m.masked) for m in find_pii(text)] == expected, text
+    assert held > 50  # the sample holds leaks, so the comparison is not vacuous
+
+
+TOKENS = ["1", "3", "8", "１", "³", "①", "𝟖", "@", "＠", "a", "x", "X", " ", "-", ".", "路", "号", "区", "市",
+          "道", "一", "e\u0301", "ﬁ", "，", "卡号", "com", "\u3000", "ᄀ", "ᅡ", "\u0345", "\u0f73",
+          "138", "1234", "５６７８", "13812345678", "110105", "19491231002X", "6222020200112233446", "4111 1111",
+          "zhang@example.com", "@mail.cn", "浦东新区", "张江路", "88号", "3栋", "+86 "]
+
+
+def random_texts(n, seed):
+    """Deterministic random texts: arbitrary code points (no surrogates) and PII-ish tokens."""
+    rng = random.Random(seed)
+
+    def char():
+        cp = rng.choice([rng.randrange(0x80), rng.randrange(0x3000), rng.randrange(0x110000)])
+        return chr(cp) if not 0xD800 <= cp <= 0xDFFF else "?"
+
+    return ["".join(rng.choice(TOKENS) if rng.random() < 0.7 else char() for _ in range(rng.randrange(12)))
+            for _ in range(n)]
+
+
+def test_normalise_matches_the_per_character_loop():
+    for text in random_texts(3000, seed=1):
+        assert privacy._normalise(text) == oracle_normalise(text), ascii(text)
+
+
+def test_find_pii_matches_the_oracle_on_generated_text():
+    kinds = set()
+    for text in random_texts(3000, seed=2):
+        expected = oracle_find_pii(text)
+        kinds.update(k for k, *_ in expected)
+        assert [(m.kind, m.start, m.end, m.text, m.masked) for m in find_pii(text)] == expected, ascii(text)
+    assert kinds == set(PII_KINDS)  # every kind was met, so the comparison is not vacuous
+
+
+def test_offsets_stay_exact_when_nfkc_changes_length():
+    text = "ﬁ㍿ １３８１２３４５６７８"
+    (m,) = find_pii(text)
+    assert text[m.start:m.end] == "１３８１２３４５６７８" and m.masked == "138****5678"
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_mask_series_matches_the_oracle(dtype):
+    texts = EDGE_CASES + sample_texts()[:3000] + [None] + EDGE_CASES  # repeats on purpose
+    series = pd.Series(texts, dtype=dtype, index=np.arange(len(texts)) * 3, name="evidence_text")
+    got = mask_series(series)
+    expected = pd.Series([oracle_mask_text(t) for t in series], index=series.index, dtype=dtype, name=series.name)
+    pd.testing.assert_series_equal(got, expected)
+    # the old pre-filter missed digits NFKC turns into ASCII (superscripts, circled, maths);
+    # everywhere else the fast column masking equals the old one
+    exotic = series.astype("string").str.contains("[¹²³⁰-⁹①-⑨𝟎-𝟿]", na=False).to_numpy()
+    pd.testing.assert_series_equal(got[~exotic], oracle_mask_series(series)[~exotic])
+    assert got[exotic].str.contains("****", regex=False).all()
+
+
+def test_mask_series_keeps_non_text_values_and_missing():
+    series = pd.Series([13812345678, None, "tel 13912345678", float("nan"), "tel 13912345678"], dtype=object)
+    out = mask_series(series)
+    assert out.tolist()[0] == 13812345678 and out.tolist()[1] is None and np.isnan(out.tolist()[3])
+    assert out.tolist()[2] == out.tolist()[4] == "tel 139****5678"
+    assert mask_series(pd.Series([], dtype="string")).empty
+
+
+@pytest.mark.parametrize("kinds", [PII_KINDS, ("mobile", "id_number", "bank_card", "email"), ("email",),
+                                   ("address",), ("mobile",)])
+def test_find_first_pii_matches_the_pii_checks_old_search(kinds):
+    texts = pd.Series(EDGE_CASES + sample_texts()[:4000] + [None], dtype="string")
+    texts.index = texts.index + 100
+    kind, masked = find_first_pii(texts, kinds)
+    expected = [oracle_first(t, set(kinds)) if isinstance(t, str) else (None, None) for t in texts]
+    assert kind.index.equals(texts.index) and masked.index.equals(texts.index)
+    assert [None if pd.isna(k) else k for k in kind] == [k for k, _ in expected]
+    assert [None if pd.isna(m) else m for m in masked] == [m for _, m in expected]
+    assert str(kind.dtype) == "string" and str(masked.dtype) == "string"
+
+
+def _per_char_targets(targets: str) -> set[str]:
+    """Every character whose one-character NFKC form is in ``targets``."""
+    out = set()
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if ch in targets or (unicodedata.decomposition(ch) and oracle_normalise(ch) in targets):
+            out.add(ch)
+    return out
+
+
+def test_prefilter_classes_cover_every_character_nfkc_maps_onto_a_trigger():
+    """The RE2 pre-filter looks at the original text, the regexes at the NFKC form: the
+    pre-filter's character classes must hold every character NFKC maps onto a digit, '@' or a
+    road marker, or a leak written in such characters would escape masking."""
+    for chars, targets in ((privacy._DIGIT_LIKE, "0123456789"), (privacy._AT_LIKE, "@"),
+                           (privacy._ROAD_LIKE, "路街道巷弄村")):
+        cls = re.compile(f"[{chars}]")
+        missing = sorted(c for c in _per_char_targets(targets) if not cls.fullmatch(c))
+        assert not missing, [hex(ord(c)) for c in missing]
+    assert _per_char_targets("号") == {"号"}
+
+
+def test_may_hold_pattern_runs_in_re2_and_is_needed_per_kind():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.array(["tel 13812345678", "a@b.cn", "张江路88号", "你好", "１２３４", "﹫"])
+    hits = {k: pc.match_substring_regex(texts, may_hold_pattern([k])).to_pylist() for k in PII_KINDS}
+    assert hits["mobile"] == [True, False, False, False, True, False]
+    assert hits["email"] == [False, True, False, False, False, True]
+    assert hits["address"] == [False, False, True, False, False, False]
+    with pytest.raises(ValueError):
+        may_hold_pattern([])
