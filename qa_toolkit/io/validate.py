@@ -205,6 +205,18 @@ class FrameBuilder:
         self.seen_ids.add(conv["conversation_id"])
         return True
 
+    def extend(self, conv: dict[str, list], messages: dict[str, list]) -> None:
+        """Append conversations already validated as columns (``io.columnar``): the same lists
+        ``add`` builds one record at a time, extras in the order given."""
+        for main, extra, columns in ((self.conv, self.conv_extra, conv), (self.msg, self.msg_extra, messages)):
+            before = len(main["conversation_id"])
+            for key, values in columns.items():
+                (main[key] if key in main else extra.setdefault(key, [None] * before)).extend(values)
+            for values in (main, extra):
+                self._pad(values, before + len(columns["conversation_id"]))
+        self.seen_ids.update(conv["conversation_id"])
+        self.log.records_read += len(conv["conversation_id"])
+
     @staticmethod
     def _put(main: dict, extra: dict, key: str, value: object, row: int) -> None:
         if key in main:
@@ -288,22 +300,37 @@ class FrameBuilder:
 
     def take(self) -> Dataset:
         """The conversations gathered so far as a conformed Dataset; the builder starts afresh."""
-        conv = self._frame({**self.conv, **self.conv_extra}, ("started_at", "ended_at"))
-        msg = self._frame({**self.msg, **self.msg_extra}, ("ts",))
+        conv = self._frame({**self.conv, **self.conv_extra}, CONVERSATIONS)
+        msg = self._frame({**self.msg, **self.msg_extra}, MESSAGES)
         dataset = Dataset(conform(conv, CONVERSATIONS, self.tz), conform(msg, MESSAGES, self.tz), self.log)
         self._reset()
         return dataset
 
-    def _frame(self, columns: dict[str, list], times: tuple[str, ...]) -> pd.DataFrame:
-        """Times go from int ns straight to datetimes (never through float); lists stay objects."""
-        data = {c: (_to_datetime(v, self.tz) if c in times else pd.Series(v, dtype="object") if c == "tags" else v)
-                for c, v in columns.items()}
-        return pd.DataFrame(data)
+    def _frame(self, columns: dict[str, list], contract: Mapping[str, str]) -> pd.DataFrame:
+        """Contract columns are typed straight from the lists (times from int ns, never through
+        float; text through Arrow); extras are inferred by pandas; tags stay lists."""
+        typed = {"datetime": lambda v: _to_datetime(v, self.tz), "string": _strings, "object": _objects,
+                 "Int64": lambda v: pd.array(v, dtype="Int64")}
+        return pd.DataFrame({c: typed[contract[c]](v) if c in contract else v for c, v in columns.items()})
 
 
 def _to_datetime(values: list[int | None], tz: str) -> pd.Series:
     ns = pd.array(values, dtype="Int64")
     return pd.Series(pd.to_datetime(ns, unit="ns", utc=True).tz_convert(tz))
+
+
+def _strings(values: list) -> pd.api.extensions.ExtensionArray | list:
+    """A list of str/None as a pandas string array without a second pass of inference."""
+    import pyarrow as pa
+
+    try:
+        return pd.array(pa.array(values, type=pa.string()), dtype="string")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return values
+
+
+def _objects(values: list) -> pd.Series:
+    return pd.Series(values, dtype="object")
 
 
 class _Skip(Exception):
@@ -315,7 +342,9 @@ class _Skip(Exception):
 def conversations_from_records(records: Iterable[dict], tz: str = DEFAULT_TZ, source: str = "<memory>") -> Dataset:
     """Build conformed CONVERSATIONS and MESSAGES frames from JSONL-shaped dicts, validating
     each one as the JSONL reader does (``line`` in problems is the record's 1-based position)."""
+    from qa_toolkit.io.columnar import add_records
+
     builder = FrameBuilder(tz, source)
-    for i, record in enumerate(records, start=1):
-        builder.add(record, line=i)
+    records = list(records)
+    add_records(builder, records, list(range(1, len(records) + 1)))
     return builder.take()

@@ -1,0 +1,278 @@
+"""Columnar fast paths of the readers: whole columns are validated at once, and anything they
+cannot prove clean goes through the row-by-row ``FrameBuilder`` (the reference), so frames and
+problems are exactly what the row-by-row path gives.
+
+Timestamps: ISO-8601 strings of the common shape (``2026-09-01T10:00:05[.ffffff][Z|+08:00]``,
+``T`` or space) are converted by Arrow; naive ones take the zone unless ambiguous or missing
+there; every other value (epoch numbers, other spellings, bad text) goes through ``parse_ts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import repeat
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat, parse_role,
+                                    parse_tags, parse_ts)
+
+#: Tests switch this off to compare the fast paths with the row-by-row builder.
+ENABLED = True
+
+_DATE_TIME = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+              r"(\.[0-9]{1,6})?")
+_AWARE = _DATE_TIME + r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+_NAIVE = _DATE_TIME + "$"
+_US_LIMIT = 2**63 // 1000  # µs beyond this overflow int64 nanoseconds
+_MSG_KEYS = frozenset({"ts", "role", "text"})
+
+
+def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """UTC nanoseconds of the strings of the common ISO shape, and a mask of those converted;
+    the rest (nulls included) is left to the caller."""
+    n = len(strings)
+    ns, done = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    for pattern, unit in ((_AWARE, pa.timestamp("us", tz="UTC")), (_NAIVE, pa.timestamp("us"))):
+        match = pc.match_substring_regex(strings, pattern).fill_null(False)
+        if not pc.any(match).as_py():
+            continue
+        where = np.flatnonzero(match.to_numpy(zero_copy_only=False))
+        try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
+            us = strings.filter(match).cast(unit).cast(pa.int64()).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        fits = np.abs(us) < _US_LIMIT
+        where, us = where[fits], us[fits]
+        if unit.tz is None:
+            local = pd.DatetimeIndex(us * 1000).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            utc = local.asi8
+            keep = ~local.isna()
+            where, utc = where[keep], utc[keep]
+        else:
+            utc = us * 1000
+        ns[where] = utc
+        done[where] = True
+    return ns, done
+
+
+def timestamps(values: Sequence, zone: ZoneInfo, field: str) -> tuple[list, list[int]]:
+    """``parse_ts`` over a column: (UTC ns or None per value, positions parse_ts rejects)."""
+    try:
+        strings = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        strings = pa.array([v if type(v) is str else None for v in values], type=pa.string())
+    ns, done = iso_ns(strings, zone)
+    out: list = ns.tolist()
+    bad: list[int] = []
+    for i in np.flatnonzero(~done).tolist():
+        if values[i] is None:
+            out[i] = None
+            continue
+        try:
+            out[i] = parse_ts(values[i], zone, field)
+        except FieldError:
+            bad.append(i)
+    return out, bad
+
+
+def _checked(values: list, convert) -> tuple[list, list[int]]:
+    """``convert`` over a column: (converted values, positions where it raised FieldError)."""
+    out, bad = [], []
+    for i, value in enumerate(values):
+        try:
+            out.append(convert(value))
+        except FieldError:
+            out.append(None)
+            bad.append(i)
+    return out, bad
+
+
+def _text(value: object) -> str | None:
+    return (value.strip() or None) if type(value) is str else as_text(value)
+
+
+def _csat(value: object) -> int | None:
+    return value if value is None or (type(value) is int and 1 <= value <= 5) else parse_csat(value)
+
+
+def _tags(value: object) -> list[str]:
+    if value is None or value == []:
+        return []
+    if type(value) is list and set(map(type, value)) == {str}:
+        return [t for t in map(str.strip, value) if t]
+    return parse_tags(value)
+
+
+class _Messages:
+    """The messages of a chunk's records, flattened; ``span[r]`` is record r's slice."""
+
+    def __init__(self, records: list):
+        flat, span = [], []
+        for record in records:
+            start = len(flat)
+            messages = record.get("messages") if type(record) is dict else None
+            if type(messages) is list:
+                flat.extend(messages)
+            span.append((start, len(flat)))
+        if set(map(type, flat)) - {dict}:  # a message that is not an object: its record goes row by row
+            span = [(a, b) if all(type(m) is dict for m in flat[a:b]) else (a, a) for a, b in span]
+            flat = [m if type(m) is dict else {} for m in flat]
+        self.flat, self.span = flat, span
+        self.ts = list(map(dict.get, flat, repeat("ts")))
+        self.role = list(map(dict.get, flat, repeat("role")))
+        self.text = list(map(dict.get, flat, repeat("text")))
+        self.lens = list(map(len, flat))
+
+    def bad_positions(self, builder: FrameBuilder) -> set[int]:
+        """Messages the columns cannot take (other keys, a role not known, text not a string);
+        sets ``self.roles`` to the normalised role of every message (None where bad)."""
+        bad: set[int] = set()
+        if self.lens.count(3) != len(self.lens) or self.ts.count(None):
+            for i, n in enumerate(self.lens):
+                if n != 2 and (n != 3 or self.ts[i] is None) and not self.flat[i].keys() <= _MSG_KEYS:
+                    bad.add(i)
+        unhashable = False
+        try:
+            kinds = set(self.role)
+        except TypeError:  # a list or object as a role: those messages go row by row
+            kinds, unhashable = {r for r in self.role if _hashable(r)}, True
+        known = {}
+        for value in kinds:
+            try:
+                known[value] = parse_role(value, builder.roles)
+            except FieldError:
+                pass
+        if unhashable or len(known) < len(kinds):
+            self.roles = [known.get(r) if _hashable(r) else None for r in self.role]
+            bad.update(i for i, r in enumerate(self.roles) if r is None)
+        else:
+            self.roles = list(map(known.__getitem__, self.role))
+        if set(map(type, self.text)) - {str}:
+            bad.update(i for i, t in enumerate(self.text) if type(t) is not str)
+        return bad
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -> None:
+    """``builder.add(record, line)`` for each record, in order, with the same result: clean
+    records are validated and appended column by column, the others one by one."""
+    if not ENABLED or not records:
+        for record, line in zip(records, lines):
+            builder.add(record, line=line)
+        return
+    zone = builder.zone
+    msgs = _Messages(records)
+    spans = np.array(msgs.span, dtype=np.int64).reshape(-1, 2)
+    slow = spans[:, 0] == spans[:, 1]  # no messages, or not a list of objects
+    bad_msg = msgs.bad_positions(builder)
+    ts, bad_ts = timestamps(msgs.ts, zone, "ts")
+    bad_msg.update(bad_ts)
+    if bad_msg:
+        slow[np.searchsorted(spans[:, 0], sorted(bad_msg), side="right") - 1] = True
+    rows = [r if type(r) is dict else {} for r in records]
+    rows = _aliased(rows)
+    columns, keys = _conversation_columns(rows, slow, zone, builder)
+    _append_runs(builder, records, lines, slow, columns, keys, msgs, ts)
+
+
+def _aliased(rows: list[dict]) -> list[dict]:
+    """Records with FIELD_ALIASES applied the way ``FrameBuilder`` applies them (rare: copies)."""
+    if not any(alias in row for row in rows[:1] for alias in FIELD_ALIASES) and \
+            not any(alias in row for row in rows for alias in FIELD_ALIASES):
+        return rows
+    out = []
+    for row in rows:
+        if any(alias in row for alias in FIELD_ALIASES):
+            row = {(FIELD_ALIASES[k] if k in FIELD_ALIASES and FIELD_ALIASES[k] not in row else k): v
+                   for k, v in row.items()}
+        out.append(row)
+    return out
+
+
+def _conversation_columns(rows: list[dict], slow: np.ndarray, zone: ZoneInfo,
+                          builder: FrameBuilder) -> tuple[dict[str, list], list[tuple]]:
+    """Each conversation-level key as a converted column; marks in ``slow`` the records with a
+    value the converters reject. Returns the columns and each record's key layout."""
+    layouts = [tuple(row) for row in rows]
+    keys = dict.fromkeys(k for layout in dict.fromkeys(layouts) for k in layout)
+    keys.pop("messages", None)
+    keys.setdefault("conversation_id")
+    keys.setdefault("tags")
+    columns: dict[str, list] = {}
+    channel_cache: dict = {}
+
+    def channel(value: object) -> str | None:
+        if type(value) is str:
+            if value not in channel_cache:
+                channel_cache[value] = builder._channel(value)
+            return channel_cache[value]
+        return builder._channel(value)
+
+    converters = {"started_at": None, "ended_at": None, "csat": _csat, "tags": _tags, "channel": channel}
+    for key in keys:
+        raw = list(map(dict.get, rows, repeat(key)))
+        if key in ("started_at", "ended_at"):
+            values, bad = timestamps(raw, zone, key)
+        elif key in converters:
+            values, bad = _checked(raw, converters[key])
+        elif key in builder.conv:
+            values, bad = [_text(v) for v in raw], []
+        else:
+            values, bad = raw, []
+        if key in REQUIRED:
+            bad = [i for i, v in enumerate(values) if v is None]
+        slow[bad] = True
+        columns[key] = values
+    return columns, layouts
+
+
+def _append_runs(builder: FrameBuilder, records: list, lines: list, slow: np.ndarray, columns: dict[str, list],
+                 layouts: list[tuple], msgs: _Messages, ts: list) -> None:
+    """Walk the records in order: runs of clean ones are appended as columns, the rest (and
+    duplicates of ids already read) go through ``builder.add``."""
+    cids = columns["conversation_id"]
+    seen = builder.seen_ids
+    start = None
+    for i in range(len(records) + 1):
+        fast = i < len(records) and not slow[i] and cids[i] not in seen
+        if fast:
+            seen.add(cids[i])
+            if start is None:
+                start = i
+            continue
+        if start is not None:
+            _extend(builder, start, i, columns, layouts, msgs, ts)
+            start = None
+        if i < len(records):
+            builder.add(records[i], line=lines[i])
+
+
+def _extend(builder: FrameBuilder, a: int, b: int, columns: dict[str, list], layouts: list[tuple],
+            msgs: _Messages, ts: list) -> None:
+    """Append records a..b-1 (all clean) to the builder, extras in first-seen order."""
+    order = dict.fromkeys(k for layout in dict.fromkeys(layouts[a:b]) for k in layout)
+    order.pop("messages", None)
+    conv = {"conversation_id": columns["conversation_id"][a:b]}
+    for key in order:
+        conv[key] = columns[key][a:b]
+    conv.setdefault("tags", columns["tags"][a:b])
+    m0, m1 = msgs.span[a][0], msgs.span[b - 1][1]
+    cid, seq = [], []
+    for i in range(a, b):
+        n = msgs.span[i][1] - msgs.span[i][0]
+        cid += [columns["conversation_id"][i]] * n
+        seq += range(n)
+    builder.extend(conv, {"conversation_id": cid, "seq": seq, "ts": ts[m0:m1], "role": msgs.roles[m0:m1],
+                          "text": msgs.text[m0:m1]})
