@@ -29,11 +29,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Frames, Outcomes, evidence_columns, strings
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
 
@@ -74,13 +75,11 @@ def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubr
 def route_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric]) -> pd.Series:
     """Per conversation (aligned to ``conversations``' rows) the index of the first rubric whose
     ``applies_to`` admits it; 0 when none does."""
-    messages = messages.sort_values(["conversation_id", "seq"], kind="stable").reset_index(drop=True)
-    frames = Frames(conversations.reset_index(drop=True), messages)
-    route = pd.Series(-1, index=range(len(conversations)))
+    frames = Frames(conversations, messages)
+    route = np.full(frames.n, -1)
     for i, rubric in enumerate(rubrics):
-        free = route.eq(-1).to_numpy()
-        route[free & _applies(rubric, frames).to_numpy()] = i
-    return pd.Series(route.clip(lower=0).to_numpy(), index=conversations.index)
+        route[(route == -1) & _applies(rubric, frames)] = i
+    return pd.Series(route.clip(min=0), index=conversations.index)
 
 
 def rubric_by_conversation(conversations: pd.DataFrame, messages: pd.DataFrame,
@@ -101,66 +100,108 @@ def evaluate_rubric(conversations: pd.DataFrame, messages: pd.DataFrame, rubric:
                     risk: pd.DataFrame | None = None) -> pd.DataFrame:
     """The long RESULTS frame: one row per conversation × criterion, in conversation then
     rubric order."""
-    messages = messages.sort_values(["conversation_id", "seq"], kind="stable").reset_index(drop=True)
-    frames = Frames(conversations.reset_index(drop=True), messages, risk)
+    frames = Frames(conversations, messages, risk, vocabulary=vocabulary(rubric))
     applies = _applies(rubric, frames)
-    parts = []
-    for section, criterion in rubric.criteria:
-        out = evaluate_criterion(criterion, frames)
-        out.loc[~applies.reindex(out.index).to_numpy(), ["outcome", "note"]] = ["na", OUT_OF_SCOPE]
-        _clear_na_evidence(out)
-        points, max_points = outcome_points(criterion, out["outcome"])
-        out = out.assign(section_id=section.id, criterion_id=criterion.id, points=points, max_points=max_points,
-                         critical=criterion.critical, order=len(parts))
-        parts.append(out.reset_index())
-    if not parts:
-        return conform(pd.DataFrame(columns=list(RESULTS)), RESULTS)
-    results = pd.concat(parts, ignore_index=True)
-    position = pd.Series(range(len(frames.index)), index=frames.index)
-    results["_pos"] = results["conversation_id"].map(position)
-    results = results.sort_values(["_pos", "order"], kind="stable").drop(columns=["_pos", "order"])
-    return conform(results.reset_index(drop=True), RESULTS)[list(RESULTS)]
+    outcomes = []
+    for _, criterion in rubric.criteria:
+        out = criterion_outcomes(criterion, frames)
+        out.set(~applies, "na", OUT_OF_SCOPE)
+        out.clear_evidence(out.outcome == "na")
+        outcomes.append(out)
+    return _results_frame(frames, rubric, outcomes)
+
+
+def vocabulary(rubric: Rubric) -> frozenset[str]:
+    """Every phrase the rubric's checks look for, so one matching pass per chunk serves all."""
+    words: set[str] = set()
+    for _, criterion in rubric.criteria:
+        module = get_check(criterion.check.type)
+        if hasattr(module, "phrases"):
+            words.update(module.phrases(criterion.check))
+    return frozenset(words)
+
+
+def criterion_outcomes(criterion: Criterion, frames: Frames) -> Outcomes:
+    """One criterion's verdicts for the chunk, its ``when`` applied."""
+    out = get_check(criterion.check.type).evaluate(criterion.check, frames)
+    if criterion.when is not None:
+        applies = evaluate_predicate(criterion.when, frames.conversations, frames.messages, frames.derived)
+        out.set(~applies.reindex(frames.index).fillna(False).astype(bool).to_numpy(), "na", "not applicable (when)")
+    return out
 
 
 def evaluate_criterion(criterion: Criterion, frames: Frames) -> pd.DataFrame:
     """One criterion's outcome frame (indexed by conversation_id), its ``when`` applied."""
-    out = get_check(criterion.check.type).evaluate(criterion.check, frames)
-    if criterion.when is not None:
-        applies = evaluate_predicate(criterion.when, frames.conversations, frames.messages, frames.derived)
-        off = ~applies.reindex(out.index).fillna(False).astype(bool).to_numpy()
-        out.loc[off, ["outcome", "note"]] = ["na", "not applicable (when)"]
-    return out
+    return criterion_outcomes(criterion, frames).frame()
 
 
 def outcome_points(criterion: Criterion, outcome: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(points, max_points) for outcomes of ``criterion`` — the rule graders' imports reuse."""
-    p = float(criterion.points)
-    if criterion.kind == "bonus":
-        return outcome.eq("pass").astype(float) * p, pd.Series(0.0, index=outcome.index)
-    if criterion.kind == "deduction":
-        return outcome.eq("fail").astype(float) * -p, pd.Series(0.0, index=outcome.index)
-    return outcome.eq("pass").astype(float) * p, outcome.isin(["pass", "fail"]).astype(float) * p
+    points, maximum = _points(criterion.kind, float(criterion.points), outcome.eq("pass").to_numpy(dtype=bool),
+                              outcome.eq("fail").to_numpy(dtype=bool))
+    return pd.Series(points, index=outcome.index), pd.Series(maximum, index=outcome.index)
 
 
-def _applies(rubric: Rubric, frames: Frames) -> pd.Series:
-    conv = frames.conversations.set_index("conversation_id")
-    ok = pd.Series(True, index=frames.index)
+def _points(kind, p, passed: np.ndarray, failed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points earned and at stake; ``kind`` and ``p`` may be per-row arrays."""
+    kind = np.asarray(kind, dtype=object)
+    points = np.where(kind == "deduction", failed * -p, passed * p).astype("float64")
+    maximum = np.where(kind == "standard", (passed | failed) * p, 0.0).astype("float64")
+    return points, maximum
+
+
+def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes]) -> pd.DataFrame:
+    """The RESULTS frame from each criterion's verdicts: conversation-major, rubric order."""
+    if not outcomes:
+        return conform(pd.DataFrame(columns=list(RESULTS)), RESULTS)
+    n, k = frames.n, len(outcomes)
+    criteria = [c for _, c in rubric.criteria]
+
+    def stacked(name: str) -> np.ndarray:
+        return np.stack([getattr(o, name) for o in outcomes], axis=1).reshape(-1) if n else \
+            np.array([], dtype=getattr(outcomes[0], name).dtype)
+
+    def tiled(values: list) -> np.ndarray:
+        return np.tile(np.array(values, dtype=object), n)
+
+    def repeated(values: list) -> pd.api.extensions.ExtensionArray:  # one label per criterion, cheaply
+        return pd.array(values, dtype="string").take(np.tile(np.arange(k), n))
+
+    outcome = stacked("outcome")
+    passed, failed = outcome == "pass", outcome == "fail"
+    points, maximum = _points(tiled([c.kind for c in criteria]),
+                              np.tile(np.array([float(c.points) for c in criteria]), n), passed, failed)
+    seq, text = evidence_columns(frames, stacked("message"))
+    ids = frames.conversations["conversation_id"].astype("string").array.take(np.repeat(np.arange(n), k))
+    return pd.DataFrame({
+        "conversation_id": ids,
+        "section_id": repeated([s.id for s, _ in rubric.criteria]),
+        "criterion_id": repeated([c.id for c in criteria]),
+        "outcome": strings(outcome),
+        "points": points,
+        "max_points": maximum,
+        "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
+        "evidence_seq": seq,
+        "evidence_text": text,
+        "evidence_match": strings(stacked("match")),
+        "note": strings(stacked("note")),
+    })
+
+
+def _applies(rubric: Rubric, frames: Frames) -> np.ndarray:
+    """Mask over the chunk's conversations: the rubric's ``applies_to`` admits them."""
+    conv = frames.conversations
+    ok = np.ones(frames.n, dtype=bool)
     scope = rubric.applies_to
     if scope is not None:
         if scope.channels is not None:
-            ok &= conv["channel"].isin(scope.channels).fillna(False).astype(bool).to_numpy()
+            ok &= conv["channel"].isin(scope.channels).fillna(False).to_numpy(dtype=bool)
         if scope.queues is not None:
-            ok &= conv["queue"].isin(scope.queues).fillna(False).astype(bool).to_numpy()
+            ok &= conv["queue"].isin(scope.queues).fillna(False).to_numpy(dtype=bool)
         if scope.languages is not None:
             lang = frames.derived["language"].reindex(frames.index)
-            ok &= lang.isin(scope.languages).fillna(False).astype(bool).to_numpy()
+            ok &= lang.isin(scope.languages).fillna(False).to_numpy(dtype=bool)
     return ok
-
-
-def _clear_na_evidence(out: pd.DataFrame) -> None:
-    na = out["outcome"].eq("na").to_numpy()
-    for col in ("evidence_seq", "evidence_text", "evidence_match"):
-        out.loc[na, col] = pd.NA
 
 
 def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:

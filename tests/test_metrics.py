@@ -220,7 +220,7 @@ def test_metrics_and_timing_check_share_one_response_gap_definition():
 
     conv, msgs, *_ = make_frames()
     rt = response_times(msgs, conv, MetricOptions()).set_index("conversation_id")
-    check = evaluate(TimingCheck(type="timing", metric="first_response", max_seconds=60), Frames(conv, msgs))
+    check = evaluate(TimingCheck(type="timing", metric="first_response", max_seconds=60), Frames(conv, msgs)).frame()
     assert rt.loc["c1", "frt_s"] == 60.0 and rt.loc["c2", "frt_s"] == 300.0
     assert list(check.loc[["c1", "c2"], "evidence_match"]) == ["60 s", "300 s"]
     assert list(check.loc[["c1", "c2"], "evidence_seq"]) == [1, 2]

@@ -1,15 +1,21 @@
-"""What every check module shares: the frames a check reads, the outcome frame it returns,
-and the message scope (role, first/last N turns) most text checks take."""
+"""What every check module shares: the chunk a check reads (``Frames``: the frames plus numpy
+views computed once per chunk), the verdicts it returns (``Outcomes``: arrays aligned to the
+chunk's conversations) and the message scope (role, first/last N turns) most text checks take.
+
+Checks work on whole arrays — a boolean mask over the chunk's messages, message row numbers
+for evidence — so a chunk of 20,000 conversations costs a few vectorised passes per criterion,
+never a Python loop over messages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-#: Columns of the frame ``evaluate`` returns, indexed by conversation_id.
+#: Columns of the frame ``Outcomes.frame`` returns, indexed by conversation_id.
 OUTCOME_COLUMNS = {"outcome": "string", "evidence_seq": "Int64", "evidence_text": "string",
                    "evidence_match": "string", "note": "string"}
 
@@ -28,14 +34,35 @@ class ScopedConfig(CheckConfig):
 
 @dataclass
 class Frames:
-    """The input of a check: one chunk of conversations with their messages (sorted by
-    conversation_id, seq) and the optional risk frame."""
+    """The input of a check: one chunk of conversations with their messages and the optional
+    risk frame. On construction the messages are put in (conversation, seq) order with a
+    RangeIndex, so a message is known by its row number; messages of conversations outside the
+    chunk are left out. ``vocabulary``: every phrase the chunk's criteria look for, so one
+    matching pass serves them all (see ``_match.PhraseIndex``)."""
 
     conversations: pd.DataFrame
     messages: pd.DataFrame
     risk: pd.DataFrame | None = None
+    vocabulary: frozenset[str] = frozenset()
     _derived: pd.DataFrame | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.conversations = self.conversations.reset_index(drop=True)
+        at = pd.Index(self.conversations["conversation_id"]).get_indexer(self.messages["conversation_id"])
+        seq = self.messages["seq"].to_numpy(dtype="float64", na_value=np.nan)
+        order = np.lexsort((seq, at))  # stable: equal seqs keep their input order
+        order = order[at[order] >= 0]
+        if len(order) != len(at) or not (order == np.arange(len(order))).all():
+            self.messages = self.messages.iloc[order]
+        self.messages = self.messages.reset_index(drop=True)
+        #: per message: the row of its conversation in ``conversations``
+        self.conv_of = at[order]
+
+    @property
+    def n(self) -> int:
+        """Conversations in the chunk."""
+        return len(self.conversations)
 
     @property
     def index(self) -> pd.Index:
@@ -49,49 +76,131 @@ class Frames:
             self._derived = derived_fields(self.conversations, self.messages)
         return self._derived
 
-    def cached(self, key: str, compute):
+    def cached(self, key, compute):
         """``compute(self)`` once per chunk (e.g. response gaps shared by several timing criteria)."""
         if key not in self._cache:
             self._cache[key] = compute(self)
         return self._cache[key]
 
+    # numpy views, each computed once per chunk
+    @property
+    def text(self) -> pd.Series:
+        """Message texts, missing as ""."""
+        return self.cached("text", lambda f: f.messages["text"].astype("string").fillna(""))
 
-def blank(index: pd.Index, outcome: str, note: str = "") -> pd.DataFrame:
-    """An outcome frame giving every conversation ``outcome`` and no evidence."""
-    out = pd.DataFrame(index=index)
-    for col, dtype in OUTCOME_COLUMNS.items():
-        out[col] = pd.Series(pd.NA, index=index, dtype=dtype)
-    out["outcome"] = outcome
-    out["note"] = note
-    return out
+    @property
+    def seq(self) -> np.ndarray:
+        return self.cached("seq", lambda f: f.messages["seq"].to_numpy(dtype="float64", na_value=np.nan))
+
+    def role_mask(self, role: str) -> np.ndarray:
+        """Messages of ``role`` ("any": all)."""
+        if role == "any":
+            return np.ones(len(self.messages), dtype=bool)
+        return self.cached(("role", role),
+                           lambda f: f.messages["role"].eq(role).fillna(False).to_numpy(dtype=bool))
+
+    def rank(self, mask: np.ndarray, reverse: bool = False) -> np.ndarray:
+        """For the messages in ``mask``: 0 for the first (``reverse``: the last) of them in
+        their conversation, 1 for the next, ...; -1 outside the mask."""
+        rows = np.flatnonzero(mask)
+        conv = self.conv_of[rows]
+        starts = np.flatnonzero(np.r_[True, conv[1:] != conv[:-1]]) if len(rows) else np.array([], dtype=int)
+        sizes = np.diff(np.r_[starts, len(rows)])
+        first = np.repeat(starts, sizes)
+        k = np.arange(len(rows)) - first
+        if reverse:
+            k = np.repeat(sizes, sizes) - 1 - k
+        out = np.full(len(mask), -1, dtype=np.int64)
+        out[rows] = k
+        return out
+
+    def scope(self, config: ScopedConfig) -> np.ndarray:
+        """Mask of the messages a scoped check reads: by role, then the first/last N of them
+        per conversation."""
+        key = ("scope", config.role, config.first_turns, config.last_turns)
+        return self.cached(key, lambda f: f._scope(config.role, config.first_turns, config.last_turns))
+
+    def _scope(self, role: str, first: int | None, last: int | None) -> np.ndarray:
+        mask = self.role_mask(role)
+        if first:
+            mask = mask & (self.rank(mask) < first)
+        if last:
+            mask = mask & (self.rank(mask, reverse=True) < last)
+        return mask
+
+    def first_per_conversation(self, rows: np.ndarray) -> np.ndarray:
+        """Positions in ``rows`` (message rows in message order) of each conversation's first."""
+        _, first = np.unique(self.conv_of[rows], return_index=True)
+        return first
 
 
-def put(out: pd.DataFrame, rows: pd.DataFrame, outcome: str, note: str | pd.Series = "") -> None:
-    """Set ``outcome`` and evidence for the conversations in ``rows`` (one message per
-    conversation: conversation_id, seq, text and optionally match)."""
-    rows = rows.drop_duplicates("conversation_id").set_index("conversation_id")
-    at = out.index.get_indexer(rows.index)  # positions in ``out`` (its index is unique); -1 = not there
-    keep = at >= 0
-    if not keep.any():
-        return
-    rows, at = rows[keep], at[keep]
-    column = out.columns.get_loc
-    out.iloc[at, column("outcome")] = outcome
-    out.iloc[at, column("evidence_seq")] = rows["seq"].astype("Int64").array
-    out.iloc[at, column("evidence_text")] = rows["text"].astype("string").array
-    if "match" in rows:
-        out.iloc[at, column("evidence_match")] = rows["match"].astype("string").array
-    out.iloc[at, column("note")] = note.reindex(rows.index).astype("string").array if isinstance(note, pd.Series) else note
+class Outcomes:
+    """One criterion's verdicts for a chunk, aligned to ``frames.conversations``: outcome,
+    evidence (a message row, -1 for none), the matched span or measured value, a note."""
+
+    def __init__(self, frames: Frames, outcome: str, note: str = ""):
+        n = frames.n
+        self.frames = frames
+        self.outcome = np.full(n, outcome, dtype=object)
+        self.message = np.full(n, -1, dtype=np.int64)
+        self.match = np.full(n, None, dtype=object)
+        self.note = np.full(n, note, dtype=object)
+
+    def put(self, rows: np.ndarray, outcome: str, note: str | np.ndarray = "",
+            match: np.ndarray | None = None) -> None:
+        """Give each conversation with a message among ``rows`` (message rows in message order;
+        ``note``/``match`` aligned to them) ``outcome``, its first such message as evidence
+        (and that row's ``match``; without ``match`` the conversation's match is kept)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        first = self.frames.first_per_conversation(rows)
+        at = self.frames.conv_of[rows[first]]
+        self.outcome[at] = outcome
+        self.message[at] = rows[first]
+        if match is not None:
+            self.match[at] = np.asarray(match, dtype=object)[first]
+        self.note[at] = note if isinstance(note, str) else np.asarray(note, dtype=object)[first]
+
+    def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None, note: str | np.ndarray | None = None,
+            match: np.ndarray | None = None, message: np.ndarray | None = None) -> None:
+        """Set fields for the conversations in ``where`` (a mask or row numbers); array values
+        are aligned to the selected conversations."""
+        for name, value in (("outcome", outcome), ("note", note), ("match", match), ("message", message)):
+            if value is not None:
+                getattr(self, name)[where] = value
+
+    def clear_evidence(self, where: np.ndarray) -> None:
+        self.message[where] = -1
+        self.match[where] = None
+
+    def frame(self) -> pd.DataFrame:
+        """As a frame indexed by conversation_id with ``OUTCOME_COLUMNS``."""
+        f = self.frames
+        seq, text = evidence_columns(f, self.message)
+        return pd.DataFrame({"outcome": strings(self.outcome), "evidence_seq": seq, "evidence_text": text,
+                             "evidence_match": strings(self.match), "note": strings(self.note)}, index=f.index)
 
 
-def scoped(messages: pd.DataFrame, config: ScopedConfig) -> pd.DataFrame:
-    """The messages a check reads: by role, then the first/last N of them per conversation."""
-    msgs = messages if config.role == "any" else messages[messages["role"] == config.role]
-    if config.first_turns:
-        msgs = msgs[msgs.groupby("conversation_id").cumcount() < config.first_turns]
-    if config.last_turns:
-        msgs = msgs[msgs.groupby("conversation_id").cumcount(ascending=False) < config.last_turns]
-    return msgs
+def strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An object array of str/None as a pandas "string" array (through Arrow: twice as fast)."""
+    import pyarrow as pa
+
+    return pd.array(pa.array(values, type=pa.large_string()), dtype="string")
+
+
+def evidence_columns(frames: Frames, message: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
+    """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and raw text."""
+    none = message < 0
+    safe = np.where(none, 0, message)
+    if len(frames.messages):
+        seq = frames.seq[safe]
+        text = frames.messages["text"].astype("string").array.take(np.where(none, -1, message), allow_fill=True)
+    else:
+        seq, text = np.zeros(len(message)), pd.array([pd.NA] * len(message), dtype="string")
+    none = none | np.isnan(seq)
+    seq = pd.arrays.IntegerArray(np.where(none, 0, seq).astype("int64"), none)
+    return seq, text
 
 
 def describe_scope(config: ScopedConfig) -> str:

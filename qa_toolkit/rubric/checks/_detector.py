@@ -3,11 +3,10 @@ evaluated as a ``keywords`` check in ``none`` mode."""
 
 from __future__ import annotations
 
-import pandas as pd
 from pydantic import Field
 
 from qa_toolkit.rubric.checks import keywords
-from qa_toolkit.rubric.checks._base import Frames, ScopedConfig
+from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig
 
 
 class DetectorConfig(ScopedConfig):
@@ -16,12 +15,14 @@ class DetectorConfig(ScopedConfig):
     defaults: bool = Field(True, description="Use the shipped phrase list.")
 
 
-def detect(config: DetectorConfig, frames: Frames, phrases: tuple[str, ...], exclude: tuple[str, ...]) -> pd.DataFrame:
-    """Fail when any phrase (shipped + the rubric's) is said outside an exclusion."""
+def as_keywords(config: DetectorConfig, phrases: tuple[str, ...], exclude: tuple[str, ...]) -> keywords.Config:
+    """The detector as a ``keywords`` check in mode ``none``: shipped + the rubric's phrases."""
     words = (list(phrases) if config.defaults else []) + config.phrases
-    kw = keywords.Config(type="keywords", mode="none", phrases=words or ["\x00"], role=config.role,
-                         first_turns=config.first_turns, last_turns=config.last_turns,
-                         exclude=list(exclude) + config.exclude)
-    return keywords.evaluate(kw, frames)
+    return keywords.Config(type="keywords", mode="none", phrases=words or ["\x00"], role=config.role,
+                           first_turns=config.first_turns, last_turns=config.last_turns,
+                           exclude=list(exclude) + config.exclude)
 
 
+def detect(config: DetectorConfig, frames: Frames, phrases: tuple[str, ...], exclude: tuple[str, ...]) -> Outcomes:
+    """Fail when any phrase (shipped + the rubric's) is said outside an exclusion."""
+    return keywords.evaluate(as_keywords(config, phrases, exclude), frames)

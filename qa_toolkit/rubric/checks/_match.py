@@ -1,15 +1,29 @@
-"""Phrase matching: the one small function every phrase-based check calls, so a faster
-engine (e.g. Aho-Corasick in one pass) can replace it with identical results."""
+"""Phrase and regex matching for every text check, in two steps with one meaning:
+
+1. *Candidates*, once per chunk: one Aho-Corasick automaton over every phrase of the rubric
+   (``PhraseIndex``) finds which messages contain which phrases — one pass over the text,
+   whatever the number of criteria.
+2. *Exact matches*, only on a criterion's candidates: excluded spans blanked out, then one
+   alternation regex (longest phrase first, leftmost first, non-overlapping) gives the distinct
+   matched phrases in order — the semantics the checks document.
+
+A phrase found by step 2 is always a candidate of step 1 (blanking can only remove matches),
+so the candidates never hide a match; ``matching_messages`` (frames in, frames out) is the same
+step 2 for callers outside a chunk (rubric conditions)."""
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 _GAP = "\x1f"  # replaces excluded spans so their neighbours do not join into a new match
+_SEPARATORS = ("\x00", "\x1e", "\n", "\x1d")
 
 
 def alternation(phrases: Sequence[str]) -> str:
@@ -17,12 +31,18 @@ def alternation(phrases: Sequence[str]) -> str:
     return "|".join(re.escape(p) for p in sorted(set(phrases), key=lambda p: (-len(p), p)))
 
 
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def prepare(texts: pd.Series, exclude: Sequence[str] = (), case_sensitive: bool = False,
-            exclude_regex: str | None = None) -> pd.Series:
-    """Texts as matched: lower-cased unless case-sensitive, excluded spans blanked out."""
+            exclude_regex: str | None = None, lowered: bool = False) -> pd.Series:
+    """Texts as matched: lower-cased unless case-sensitive (or already ``lowered``), excluded
+    spans blanked out."""
     text = texts.astype("string").fillna("")
     if not case_sensitive:
-        text = text.str.lower()
+        text = text if lowered else text.str.lower()
         exclude = [e.lower() for e in exclude]
     if exclude:
         text = text.str.replace(alternation(exclude), _GAP, regex=True)
@@ -31,33 +51,172 @@ def prepare(texts: pd.Series, exclude: Sequence[str] = (), case_sensitive: bool 
     return text
 
 
-def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),
-                      case_sensitive: bool = False) -> pd.DataFrame:
-    """The messages that contain a phrase (after exclusions): one row per message and distinct
-    matched phrase, in message order, with the phrase (lower-cased when case-insensitive) in
-    ``match``."""
-    if not case_sensitive:
-        phrases = [p.lower() for p in phrases]
-    return matching_regex(messages, alternation(phrases), prepare(messages["text"], exclude, case_sensitive))
+def distinct_matches(texts: Iterable[str], pattern: str) -> list[list[str]]:
+    """Per text, the distinct whole matches of ``pattern`` in order of appearance."""
+    compiled = _compiled(pattern)
+    if compiled.groups:  # findall would return the groups; the whole match is what we report
+        return [list(dict.fromkeys(m.group() for m in compiled.finditer(t))) for t in texts]
+    return [list(dict.fromkeys(compiled.findall(t))) for t in texts]
 
 
-def matching_regex(messages: pd.DataFrame, pattern: str, text: pd.Series | None = None) -> pd.DataFrame:
-    """Like ``matching_messages`` for a regex over ``text`` (default: the raw message text):
-    a vectorised filter first, then the matched spans of the few matching messages."""
-    text = messages["text"].astype("string").fillna("") if text is None else text
-    if messages.empty:
-        return messages.assign(match=pd.Series(dtype="string"))
+def contains(text: pd.Series, pattern: str) -> np.ndarray:
+    """Vectorised ``re.search`` mask (RE2 through pyarrow where the pattern allows)."""
     with warnings.catch_warnings():  # pandas warns about capture groups; we only need the mask here
         warnings.simplefilter("ignore", UserWarning)
-        mask = text.str.contains(pattern, regex=True).fillna(False).astype(bool)
-    hits = messages.loc[mask.to_numpy()].copy()
-    compiled = re.compile(pattern)
-    texts = text[mask.to_numpy()].tolist()
-    if compiled.groups:  # findall would return the groups; the whole match is what we report
-        found = [list(dict.fromkeys(m.group() for m in compiled.finditer(t))) for t in texts]
-    else:
-        found = [list(dict.fromkeys(compiled.findall(t))) for t in texts]
-    hits["match"] = found
+        return text.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+
+
+@dataclass
+class Hits:
+    """Matches in a chunk: one entry per message row and distinct match, in message order."""
+
+    rows: np.ndarray
+    match: np.ndarray
+
+    @classmethod
+    def of(cls, rows: np.ndarray, found: list[list[str]]) -> Hits:
+        counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        flat = np.empty(int(counts.sum()), dtype=object)
+        flat[:] = [m for f in found for m in f]
+        return cls(np.repeat(np.asarray(rows, dtype=np.int64), counts), flat)
+
+    def where(self, keep: np.ndarray) -> Hits:
+        return Hits(self.rows[keep], self.match[keep])
+
+
+class PhraseIndex:
+    """Every occurrence of every (lower-cased) phrase in a chunk's lower-cased texts, from one
+    Aho-Corasick pass; phrases asked for later extend the index with one more pass."""
+
+    def __init__(self, lowered: pd.Series, phrases: Iterable[str]):
+        self.lowered = lowered
+        self.words: list[str] = []
+        self.number: dict[str, int] = {}
+        empty = np.array([], dtype=np.int64)
+        self.rows, self.begins, self.ends, self.ids = empty, empty, empty, empty
+        self._add(set(phrases))
+
+    def _add(self, phrases: set[str]) -> None:
+        import ahocorasick
+
+        words = sorted(p for p in phrases if p and p not in self.number)
+        if not words:
+            return
+        automaton = ahocorasick.Automaton()
+        for word in words:
+            self.number[word] = len(self.words)
+            self.words.append(word)
+            automaton.add_word(word, (self.number[word], len(word)))
+        automaton.make_automaton()
+        held = _holding_any(self.lowered, words)
+        texts = self.lowered.iloc[held].tolist()
+        sep = next((s for s in _SEPARATORS if not any(s in w for w in words)), None)
+        if sep is None:  # every separator occurs in some phrase: match message by message
+            found = [(row, end + 1 - n, i) for row, text in enumerate(texts) for end, (i, n) in automaton.iter(text)]
+            rows, begins, ids = (np.asarray(x, dtype=np.int64).reshape(-1) for x in zip(*found)) if found else \
+                (np.array([], dtype=np.int64),) * 3
+        else:
+            found = [(end + 1 - n, i) for end, (i, n) in automaton.iter(sep.join(texts))]
+            offsets = np.cumsum([0] + [len(t) + 1 for t in texts])
+            at = np.asarray([b for b, _ in found], dtype=np.int64)
+            rows = np.searchsorted(offsets, at, side="right") - 1
+            begins = at - offsets[rows] if len(rows) else at
+            ids = np.asarray([i for _, i in found], dtype=np.int64)
+        rows = held[rows]
+        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
+        self.rows = np.concatenate([self.rows, rows])
+        self.begins = np.concatenate([self.begins, begins])
+        self.ends = np.concatenate([self.ends, begins + lengths[ids]])
+        self.ids = np.concatenate([self.ids, ids])
+
+    def _lookup(self, phrases: set[str]) -> np.ndarray:
+        """Per occurrence: is its phrase one of ``phrases``."""
+        self._add(phrases)
+        table = np.zeros(len(self.words), dtype=bool)
+        table[[self.number[p] for p in phrases if p]] = True
+        return table[self.ids]
+
+    def hits(self, mask: np.ndarray, phrases: Sequence[str], exclude: Sequence[str]) -> Hits:
+        """The messages in ``mask`` holding a phrase after exclusions, with the distinct phrases
+        in order. Where no phrase occurrences overlap and no exclusion occurs, the occurrences
+        are the regex's matches; the other messages get the exact regex treatment."""
+        if "" in phrases:  # an empty phrase matches everywhere: regex only
+            return _exact(self.lowered, np.flatnonzero(mask), phrases, exclude)
+        mine = self._lookup(set(phrases)) & mask[self.rows]
+        rows, begins, ends, ids = self.rows[mine], self.begins[mine], self.ends[mine], self.ids[mine]
+        order = np.lexsort((-(ends - begins), begins, rows))
+        rows, begins, ends, ids = rows[order], begins[order], ends[order], ids[order]
+        same_row = np.r_[False, rows[1:] == rows[:-1]]
+        tangled = same_row & (begins < np.r_[0, ends[:-1]])  # sorted by start: overlaps are neighbours
+        slow = np.unique(rows[tangled])
+        if exclude:
+            excluded = self._lookup({e for e in exclude if e}) & mask[self.rows]
+            slow = np.union1d(slow, np.intersect1d(self.rows[excluded], rows))
+        quick = ~np.isin(rows, slow)
+        rows, ids = rows[quick], ids[quick]
+        first = np.unique(rows * len(self.words) + ids, return_index=True)[1]  # distinct phrases per message
+        first.sort()
+        fast = Hits(rows[first], np.array(self.words, dtype=object)[ids[first]])
+        if not len(slow):
+            return fast
+        exact = _exact(self.lowered, slow, phrases, exclude)
+        both = np.concatenate([fast.rows, exact.rows])
+        order = np.argsort(both, kind="stable")
+        return Hits(both[order], np.concatenate([fast.match, exact.match])[order])
+
+
+def _holding_any(lowered: pd.Series, words: list[str]) -> np.ndarray:
+    """Rows that may hold one of ``words``: a single RE2 pass (pyarrow) over all texts spares
+    the automaton the messages without any phrase; every row when RE2 refuses the pattern."""
+    try:
+        return np.flatnonzero(contains(lowered, alternation(words)))
+    except Exception:  # e.g. a control character RE2 will not take: scan everything
+        return np.arange(len(lowered))
+
+
+def _exact(lowered: pd.Series, rows: np.ndarray, phrases: Sequence[str], exclude: Sequence[str]) -> Hits:
+    """Step 2 on the given message rows of lower-cased text."""
+    text = prepare(lowered.iloc[rows], exclude, lowered=True)
+    return Hits.of(rows, distinct_matches(text.tolist(), alternation(phrases)))
+
+
+def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Sequence[str] = (),
+                case_sensitive: bool = False) -> Hits:
+    """The messages in ``mask`` that contain a phrase after exclusions, with the distinct
+    phrases matched (lower-cased when case-insensitive)."""
+    if case_sensitive:
+        text = prepare(frames.text, exclude, case_sensitive=True)
+        pattern = alternation(phrases)
+        rows = np.flatnonzero(mask & contains(text, pattern))
+        return Hits.of(rows, distinct_matches(text.iloc[rows].tolist(), pattern))
+    index = frames.cached("phrase_index", lambda f: PhraseIndex(lowered(f), (p.lower() for p in f.vocabulary)))
+    return index.hits(mask, [p.lower() for p in phrases], [e.lower() for e in exclude])
+
+
+def regex_hits(frames, mask: np.ndarray, pattern: str, text: pd.Series) -> Hits:
+    """The messages in ``mask`` whose ``text`` (aligned to the chunk's messages) matches
+    ``pattern``, with the distinct matched spans."""
+    rows = np.flatnonzero(mask & contains(text, pattern))
+    return Hits.of(rows, distinct_matches(text.iloc[rows].tolist(), pattern))
+
+
+def lowered(frames) -> pd.Series:
+    """The chunk's message texts lower-cased, once per chunk."""
+    return frames.cached("lowered", lambda f: f.text.str.lower())
+
+
+def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),
+                      case_sensitive: bool = False) -> pd.DataFrame:
+    """Frames in, frames out: the messages that contain a phrase (after exclusions), one row per
+    message and distinct matched phrase, with the phrase in ``match``."""
+    if not case_sensitive:
+        phrases = [p.lower() for p in phrases]
+    text = prepare(messages["text"], exclude, case_sensitive)
+    pattern = alternation(phrases)
+    if messages.empty:
+        return messages.assign(match=pd.Series(dtype="string"))
+    mask = contains(text, pattern)
+    hits = messages.loc[mask].assign(match=distinct_matches(text[mask].tolist(), pattern))
     hits = hits.explode("match")
     hits["match"] = hits["match"].astype("string")
     return hits

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
-
-from qa_toolkit.rubric.checks._base import Frames
-from qa_toolkit.rubric.checks._detector import DetectorConfig, detect
+from qa_toolkit.rubric.checks import keywords
+from qa_toolkit.rubric.checks._base import Frames, Outcomes
+from qa_toolkit.rubric.checks._detector import DetectorConfig, as_keywords, detect
 
 TYPE = "abuse"
 
@@ -41,6 +40,11 @@ class AbuseCheck(DetectorConfig):
 Config = AbuseCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: AbuseCheck, frames: Frames) -> pd.DataFrame:
+def phrases(config: AbuseCheck) -> list[str]:
+    """The phrases this check looks for (shipped + the rubric's)."""
+    return keywords.phrases(as_keywords(config, PHRASES, EXCLUDE))
+
+
+def evaluate(config: AbuseCheck, frames: Frames) -> Outcomes:
     """Fail with the first abusive message."""
     return detect(config, frames, PHRASES, EXCLUDE)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
+import numpy as np
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank, put, shorten
-from qa_toolkit.rubric.checks._match import matching_messages
+from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes, shorten
+from qa_toolkit.rubric.checks._match import Hits, phrase_hits
 
 TYPE = "context"
 
@@ -51,41 +51,57 @@ class ContextCheck(CheckConfig):
 Config = ContextCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: ContextCheck, frames: Frames) -> pd.DataFrame:
+def phrases(config: ContextCheck) -> list[str]:
+    """The phrases this check looks for: triggers, answers and exclusions."""
+    return [*config.trigger, *config.phrases, *config.exclude]
+
+
+def evaluate(config: ContextCheck, frames: Frames) -> Outcomes:
     """N/A without a trigger; else pass/fail with the offending message (avoid) or the
     unanswered trigger (say) as evidence."""
-    msgs = frames.messages
-    out = blank(frames.index, "na", "trigger never occurs")
-    triggers = matching_messages(msgs[msgs["role"] == config.trigger_role], config.trigger)
-    triggers = triggers.drop_duplicates(["conversation_id"] if config.triggers == "first" else ["conversation_id", "seq"])
-    if triggers.empty:
+    out = Outcomes(frames, "na", "trigger never occurs")
+    triggers = phrase_hits(frames, frames.role_mask(config.trigger_role), config.trigger)
+    keep = frames.first_per_conversation(triggers.rows) if config.triggers == "first" \
+        else np.unique(triggers.rows, return_index=True)[1]
+    triggers = triggers.where(np.sort(keep))
+    if not len(triggers.rows):
         return out
-    agent = msgs[msgs["role"] == "agent"][["conversation_id", "seq", "text"]]
-    starts = _window_starts(triggers, agent)
-    said = matching_messages(agent, config.phrases, config.exclude)
-    said = said.assign(k=agent.groupby("conversation_id").cumcount().reindex(said.index))
-    pairs = starts.merge(said, on="conversation_id", suffixes=("_t", ""))
-    lower = 0 if (config.earlier_counts and config.expect == "say") else pairs["k_t"]
-    in_window = pairs[(pairs["k"] >= lower) & (pairs["k"] < pairs["k_t"] + config.within)]
-    in_window = in_window.sort_values(["conversation_id", "seq"])
+    agent = frames.role_mask("agent")
+    said = phrase_hits(frames, agent, config.phrases, config.exclude)
+    k_said = frames.rank(agent)[said.rows]
+    t, s = _pairs(frames.conv_of[triggers.rows], frames.conv_of[said.rows])
+    k_t = _agent_messages_before(frames, agent, triggers.rows)
+    lower = 0 if (config.earlier_counts and config.expect == "say") else k_t[t]
+    inside = (k_said[s] >= lower) & (k_said[s] < k_t[t] + config.within)
+    t, s = t[inside], s[inside]
+    order = np.lexsort((s, t, said.rows[s]))  # by message, then as paired
+    window = Hits(said.rows[s[order]], said.match[s[order]])
     after = f"within {config.within} agent message(s) after the trigger"
     if config.expect == "avoid":
-        put(out, triggers, "pass", f"no forbidden phrase {after}")
-        put(out, in_window, "fail", f"forbidden phrase {after}")
+        out.put(triggers.rows, "pass", f"no forbidden phrase {after}", triggers.match)
+        out.put(window.rows, "fail", f"forbidden phrase {after}", window.match)
         return out
-    answered = pd.MultiIndex.from_frame(in_window[["conversation_id", "seq_t"]])
-    missed = starts[~pd.MultiIndex.from_frame(starts[["conversation_id", "seq"]]).isin(answered)]
-    put(out, in_window, "pass", f"said {after}")
-    first = missed.groupby("conversation_id")["match"].first().astype("string")
-    note = f"no [{shorten(config.phrases)}] {after} ({config.trigger_role} said '" + first + "')"
-    put(out, missed, "fail", note)
+    missed = triggers.where(~np.isin(np.arange(len(triggers.rows)), t))
+    out.put(window.rows, "pass", f"said {after}", window.match)
+    notes = [f"no [{shorten(config.phrases)}] {after} ({config.trigger_role} said '{m}')" for m in missed.match]
+    out.put(missed.rows, "fail", notes, missed.match)
     return out
 
 
-def _window_starts(triggers: pd.DataFrame, agent: pd.DataFrame) -> pd.DataFrame:
-    """Each trigger with ``k_t``: how many agent messages came before it (its window start)."""
-    both = pd.concat([agent[["conversation_id", "seq"]].assign(is_agent=1),
-                      triggers[["conversation_id", "seq", "text", "match"]].assign(is_agent=0)])
-    both = both.sort_values(["conversation_id", "seq", "is_agent"], kind="stable")
-    both["k_t"] = both.groupby("conversation_id")["is_agent"].cumsum() - both["is_agent"]
-    return both[both["is_agent"] == 0].drop(columns="is_agent")
+def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j) with ``left[i] == right[j]`` (``right`` sorted), i-major — an inner join."""
+    lo = np.searchsorted(right, left, side="left")
+    counts = np.searchsorted(right, left, side="right") - lo
+    i = np.repeat(np.arange(len(left)), counts)
+    j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+    return i, j
+
+
+def _agent_messages_before(frames: Frames, agent: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each message row: how many agent messages of its conversation have a smaller seq
+    (the start of its answer window)."""
+    rank = np.unique(np.nan_to_num(frames.seq, nan=-np.inf), return_inverse=True)[1].reshape(-1)
+    key = frames.conv_of * (rank.max(initial=0) + 2) + rank  # increasing: rows are in (conversation, seq) order
+    agent_key = key[agent]
+    first = frames.conv_of[rows] * (rank.max(initial=0) + 2)
+    return np.searchsorted(agent_key, key[rows], side="left") - np.searchsorted(agent_key, first, side="left")

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
-
-from qa_toolkit.rubric.checks._base import Frames
-from qa_toolkit.rubric.checks._detector import DetectorConfig, detect
+from qa_toolkit.rubric.checks import keywords
+from qa_toolkit.rubric.checks._base import Frames, Outcomes
+from qa_toolkit.rubric.checks._detector import DetectorConfig, as_keywords, detect
 
 TYPE = "diversion"
 
@@ -45,6 +44,11 @@ class DiversionCheck(DetectorConfig):
 Config = DiversionCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: DiversionCheck, frames: Frames) -> pd.DataFrame:
+def phrases(config: DiversionCheck) -> list[str]:
+    """The phrases this check looks for (shipped + the rubric's)."""
+    return keywords.phrases(as_keywords(config, PHRASES, EXCLUDE))
+
+
+def evaluate(config: DiversionCheck, frames: Frames) -> Outcomes:
     """Fail with the first message that diverts the customer off the platform."""
     return detect(config, frames, PHRASES, EXCLUDE)

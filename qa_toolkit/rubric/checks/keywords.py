@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
+import numpy as np
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import Frames, ScopedConfig, blank, describe_scope, put, scoped, shorten
-from qa_toolkit.rubric.checks._match import matching_messages
+from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope, shorten
+from qa_toolkit.rubric.checks._match import phrase_hits
 
 TYPE = "keywords"
 
@@ -44,28 +44,36 @@ class KeywordsCheck(ScopedConfig):
 Config = KeywordsCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: KeywordsCheck, frames: Frames) -> pd.DataFrame:
+def phrases(config: KeywordsCheck) -> list[str]:
+    """The phrases (and exclusions) this check looks for: one matching pass per chunk serves
+    every criterion."""
+    return [] if config.case_sensitive else [*config.phrases, *config.exclude]
+
+
+def evaluate(config: KeywordsCheck, frames: Frames) -> Outcomes:
     """Per conversation: pass/fail with the message that decided it."""
-    msgs = scoped(frames.messages, config)
-    hits = matching_messages(msgs, config.phrases, config.exclude, config.case_sensitive)
+    scope = frames.scope(config)
+    hits = phrase_hits(frames, scope, config.phrases, config.exclude, config.case_sensitive)
     where = describe_scope(config)
     if config.mode == "none":
-        out = blank(frames.index, "pass")
-        said = hits.groupby("conversation_id")["match"].first().astype("string")
-        put(out, hits, "fail", f"forbidden phrase in {where}: '" + said + "'")
+        out = Outcomes(frames, "pass")
+        out.put(hits.rows, "fail", [f"forbidden phrase in {where}: '{m}'" for m in hits.match], hits.match)
         return out
     missing = f"none of [{shorten(config.phrases)}] in {where}"
-    out = blank(frames.index, "fail", missing)
-    put(out, msgs, "fail", missing)  # evidence: the first message in scope, i.e. what was said instead
+    out = Outcomes(frames, "fail", missing)
+    out.put(np.flatnonzero(scope), "fail", missing)  # evidence: the first message in scope, i.e. what was said instead
     if config.mode == "any":
-        put(out, hits, "pass", "said")
+        out.put(hits.rows, "pass", "said", hits.match)
         return out
     distinct = {p if config.case_sensitive else p.lower() for p in config.phrases}
     need = len(distinct) if config.mode == "all" else config.count
-    found = hits.groupby("conversation_id")["match"].agg(lambda s: sorted(set(s)))
-    enough = found[found.map(len) >= need].index
-    put(out, hits[hits["conversation_id"].isin(enough)], "pass", "said")
-    short = found[found.map(len) < need]
-    note = short.map(lambda s: f"only {len(s)} of {need} required phrases in {where}: {', '.join(s)}")
-    put(out, hits[hits["conversation_id"].isin(short.index)], "fail", note)
+    conv = frames.conv_of[hits.rows]
+    found: dict[int, set[str]] = {}
+    for c, m in zip(conv.tolist(), hits.match.tolist()):
+        found.setdefault(c, set()).add(m)
+    enough = np.fromiter((len(found[c]) >= need for c in conv.tolist()), dtype=bool, count=len(conv))
+    out.put(hits.rows[enough], "pass", "said", hits.match[enough])
+    notes = [f"only {len(found[c])} of {need} required phrases in {where}: {', '.join(sorted(found[c]))}"
+             for c in conv[~enough].tolist()]
+    out.put(hits.rows[~enough], "fail", notes, hits.match[~enough])
     return out

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
-
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
+from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
 
 TYPE = "manual"
 
@@ -28,6 +26,6 @@ class ManualCheck(CheckConfig):
 Config = ManualCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: ManualCheck, frames: Frames) -> pd.DataFrame:
+def evaluate(config: ManualCheck, frames: Frames) -> Outcomes:
     """Every conversation waits for a human grade."""
-    return blank(frames.index, "review", "needs a human grade")
+    return Outcomes(frames, "review", "needs a human grade")

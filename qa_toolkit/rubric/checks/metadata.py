@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
-
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
+from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
 from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate
 
 TYPE = "metadata"
@@ -37,11 +35,11 @@ class MetadataCheck(CheckConfig):
 Config = MetadataCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: MetadataCheck, frames: Frames) -> pd.DataFrame:
+def evaluate(config: MetadataCheck, frames: Frames) -> Outcomes:
     """Pass when the condition holds, fail when it does not, N/A when unknown."""
     holds = evaluate_predicate(config.condition, frames.conversations, frames.messages, frames.derived)
-    out = blank(frames.index, "na", "field missing")
-    holds = holds.reindex(out.index)
-    out.loc[holds.eq(True).fillna(False).to_numpy(), ["outcome", "note"]] = ["pass", "condition holds"]
-    out.loc[holds.eq(False).fillna(False).to_numpy(), ["outcome", "note"]] = ["fail", "condition does not hold"]
+    holds = holds.reindex(frames.index)
+    out = Outcomes(frames, "na", "field missing")
+    out.set(holds.eq(True).fillna(False).to_numpy(dtype=bool), "pass", "condition holds")
+    out.set(holds.eq(False).fillna(False).to_numpy(dtype=bool), "fail", "condition does not hold")
     return out

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
+from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
 
 TYPE = "model"
 
@@ -38,22 +39,22 @@ class ModelCheck(CheckConfig):
 Config = ModelCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: ModelCheck, frames: Frames) -> pd.DataFrame:
+def evaluate(config: ModelCheck, frames: Frames) -> Outcomes:
     """Pass/fail by the score; the score and the model's reasons go into evidence and note."""
-    out = blank(frames.index, "na", "no risk score")
+    out = Outcomes(frames, "na", "no risk score")
     risk = frames.risk
     if risk is None or config.column not in risk.columns:
         return out
     risk = risk.drop_duplicates("conversation_id").set_index("conversation_id")
-    score = pd.to_numeric(risk[config.column], errors="coerce").reindex(out.index)
-    ids = out.index[score.notna().to_numpy()]
-    if not len(ids):
+    score = pd.to_numeric(risk[config.column], errors="coerce").reindex(frames.index)
+    known = score.notna().to_numpy()
+    if not known.any():
         return out
-    high = score[ids] >= config.fail_at
-    out.loc[ids, "outcome"] = high.map({True: "fail", False: "pass"}).astype("string")
-    out.loc[ids, "evidence_match"] = score[ids].map("{:.3f}".format).astype("string")
-    reasons = risk["risk_reasons"].reindex(ids).fillna("") if "risk_reasons" in risk else ""
-    op = high.map({True: ">=", False: "<"})
-    out.loc[ids, "note"] = (config.column + " " + score[ids].map("{:.3f}".format) + " " + op
-                            + f" {config.fail_at:g}" + (("; " + reasons) if isinstance(reasons, pd.Series) else "")).astype("string")
+    score = score[known]
+    high = (score >= config.fail_at).to_numpy()
+    shown = [f"{v:.3f}" for v in score.tolist()]
+    reasons = risk["risk_reasons"].reindex(score.index).fillna("").tolist() if "risk_reasons" in risk else None
+    notes = [f"{config.column} {v} {'>=' if h else '<'} {config.fail_at:g}" + (f"; {r}" if reasons is not None else "")
+             for v, h, r in zip(shown, high, reasons or shown)]
+    out.set(known, np.where(high, "fail", "pass"), notes, np.array(shown, dtype=object))
     return out

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
+import numpy as np
 from pydantic import Field
 
 from qa_toolkit.privacy import find_pii
-from qa_toolkit.rubric.checks._base import Frames, ScopedConfig, blank, put, scoped
+from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig
+from qa_toolkit.rubric.checks._match import contains
 
 TYPE = "pii"
 # cheap vectorised pre-filters; find_pii only runs on matching messages. Every mobile, ID and
@@ -46,17 +47,14 @@ class PiiCheck(ScopedConfig):
 Config = PiiCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: PiiCheck, frames: Frames) -> pd.DataFrame:
+def evaluate(config: PiiCheck, frames: Frames) -> Outcomes:
     """Fail with the first message that holds personal data of the listed kinds."""
-    msgs = scoped(frames.messages, config)
-    text = msgs["text"].astype("string").fillna("")
     kinds = set(config.kinds)
     pattern = _MAY_HOLD + ("|" + _MAY_HOLD_ADDRESS if "address" in kinds else "")
-    candidates = msgs[text.str.contains(pattern, regex=True).to_numpy()]
-    found = [next((m for m in find_pii(t) if m.kind in kinds), None) for t in candidates["text"]]
-    hits = candidates.assign(match=[m.masked if m else None for m in found],
-                             kind=[m.kind if m else None for m in found])
-    hits = hits[hits["match"].notna()]
-    out = blank(frames.index, "pass")
-    put(out, hits, "fail", "personal data (" + hits.groupby("conversation_id")["kind"].first().astype("string") + ") in agent text")
+    rows = np.flatnonzero(frames.scope(config) & contains(frames.text, pattern))
+    found = [next((m for m in find_pii(t) if m.kind in kinds), None) for t in frames.text.iloc[rows].tolist()]
+    held = np.fromiter((m is not None for m in found), dtype=bool, count=len(found))
+    found = [m for m in found if m is not None]
+    out = Outcomes(frames, "pass")
+    out.put(rows[held], "fail", [f"personal data ({m.kind}) in agent text" for m in found], [m.masked for m in found])
     return out

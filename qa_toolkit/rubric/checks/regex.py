@@ -20,11 +20,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-import pandas as pd
 from pydantic import field_validator
 
-from qa_toolkit.rubric.checks._base import Frames, ScopedConfig, blank, describe_scope, put, scoped
-from qa_toolkit.rubric.checks._match import matching_regex, prepare
+from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
+from qa_toolkit.rubric.checks._match import prepare, regex_hits
 
 TYPE = "regex"
 
@@ -53,17 +52,17 @@ class RegexCheck(ScopedConfig):
 Config = RegexCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: RegexCheck, frames: Frames) -> pd.DataFrame:
+def evaluate(config: RegexCheck, frames: Frames) -> Outcomes:
     """Per conversation: pass/fail with the message and matched span."""
-    msgs = scoped(frames.messages, config)
-    text = prepare(msgs["text"], case_sensitive=True, exclude_regex=config.exclude)
+    text = frames.cached(("regex-text", config.exclude),
+                         lambda f: prepare(f.text, case_sensitive=True, exclude_regex=config.exclude))
     pattern = config.pattern if config.case_sensitive else "(?i)" + config.pattern
-    hits = matching_regex(msgs, pattern, text)
+    hits = regex_hits(frames, frames.scope(config), pattern, text)
     where = describe_scope(config)
     if config.mode == "none":
-        out = blank(frames.index, "pass")
-        put(out, hits, "fail", f"forbidden pattern matched in {where}")
+        out = Outcomes(frames, "pass")
+        out.put(hits.rows, "fail", f"forbidden pattern matched in {where}", hits.match)
         return out
-    out = blank(frames.index, "fail", f"no match for /{config.pattern}/ in {where}")
-    put(out, hits, "pass", "matched")
+    out = Outcomes(frames, "fail", f"no match for /{config.pattern}/ in {where}")
+    out.put(hits.rows, "pass", "matched", hits.match)
     return out

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, blank
+from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
 from qa_toolkit.timing import response_gaps
 
 TYPE = "timing"
@@ -44,40 +45,44 @@ class TimingCheck(CheckConfig):
 Config = TimingCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: TimingCheck, frames: Frames) -> pd.DataFrame:
+def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     """Pass/fail with the measured value in ``evidence_match``; the slowest reply as evidence."""
-    out = blank(frames.index, "na", "no timestamps or nothing answered")
-    conv = frames.conversations.set_index("conversation_id")
-    channel = conv["channel"].astype("string")
-    limit = channel.map(config.per_channel).astype("float64").fillna(config.max_seconds)
+    out = Outcomes(frames, "na", "no timestamps or nothing answered")
+    channel = frames.conversations["channel"].astype("string")
+    limit = channel.map(config.per_channel).astype("float64").fillna(config.max_seconds).to_numpy()
     if config.metric == "handle_time":
-        value = frames.derived["handle_time_s"]
+        value = frames.derived["handle_time_s"].reindex(frames.index).to_numpy(dtype="float64", na_value=np.nan)
         evidence = None
     else:
-        gaps = frames.cached("response_gaps", lambda f: response_gaps(f.messages))
-        grouped = gaps.groupby("conversation_id")["gap"]
-        value = {"first_response": grouped.first(), "avg_response": grouped.mean(),
-                 "max_response": grouped.max()}[config.metric]
-        pick = gaps.drop_duplicates("conversation_id") if config.metric == "first_response" \
-            else gaps.loc[grouped.idxmax()]
-        evidence = pick.set_index("conversation_id")
-    value = value.reindex(out.index)
-    known = value.notna()
+        value, evidence = frames.cached(("gap", config.metric), lambda f: _gap_metric(f, config.metric))
+    known = ~np.isnan(value)
     if config.channels is not None:
-        in_scope = channel.reindex(out.index).isin(config.channels).fillna(False).astype(bool)
+        in_scope = channel.isin(config.channels).fillna(False).to_numpy(dtype=bool)
         known &= in_scope
-        out.loc[~in_scope, "note"] = "channel not applicable"
-    ids = out.index[known.to_numpy()]
-    if not len(ids):
+        out.set(~in_scope, note="channel not applicable")
+    if not known.any():
         return out
-    over = value[ids] > limit.reindex(ids)
-    out.loc[ids, "outcome"] = over.map({True: "fail", False: "pass"}).astype("string")
-    out.loc[ids, "evidence_match"] = value[ids].round(1).map(lambda v: f"{v:g} s").astype("string")
-    sign = over.map({True: ">", False: "<="})
-    out.loc[ids, "note"] = (config.metric.replace("_", " ") + " " + value[ids].round(1).map("{:g} s".format)
-                            + " " + sign + " " + limit.reindex(ids).map("{:g} s".format)).astype("string")
-    if evidence is not None:
-        ev = evidence.reindex(ids)
-        out.loc[ids, "evidence_seq"] = ev["seq"].astype("Int64")
-        out.loc[ids, "evidence_text"] = ev["text"].astype("string")
+    v = np.round(value[known], 1)
+    over = value[known] > limit[known]
+    shown = [f"{x:g} s" for x in v.tolist()]
+    notes = [f"{config.metric.replace('_', ' ')} {s} {'>' if o else '<='} {lim:g} s"
+             for s, o, lim in zip(shown, over.tolist(), limit[known].tolist())]
+    out.set(known, np.where(over, "fail", "pass"), notes, np.array(shown, dtype=object),
+            None if evidence is None else evidence[known])
     return out
+
+
+def _gap_metric(frames: Frames, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per conversation of the chunk: the metric's value in seconds (NaN when nothing was
+    answered in time) and the message row of its reply (-1 for none)."""
+    gaps = frames.cached("response_gaps", lambda f: response_gaps(f.messages))
+    conv = frames.conv_of[gaps.index.to_numpy()]
+    grouped = gaps["gap"].groupby(conv)
+    value = {"first_response": grouped.first(), "avg_response": grouped.mean(), "max_response": grouped.max()}[metric]
+    pick = gaps.index.to_numpy()[np.sort(frames.first_per_conversation(gaps.index.to_numpy()))] \
+        if metric == "first_response" else grouped.idxmax().to_numpy()
+    values = np.full(frames.n, np.nan)
+    values[value.index.to_numpy()] = value.to_numpy(dtype="float64")
+    rows = np.full(frames.n, -1, dtype=np.int64)
+    rows[frames.conv_of[pick]] = pick
+    return values, rows

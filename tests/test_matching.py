@@ -1,0 +1,69 @@
+"""The one-pass phrase index (Aho-Corasick candidates + exact regex where phrases overlap or
+exclusions occur) gives exactly the matches of the plain regex semantics, on random texts made
+to be tricky: overlapping phrases, phrases inside phrases, exclusions, repeats, case, CJK."""
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._match import matching_messages, phrase_hits
+
+ALPHABET = ["抱", "歉", "非", "常", "您", "好", "a", "B", "b", " ", "，"]
+
+
+def _chunk(rng: random.Random, n_conv: int = 12):
+    conv, msgs = [], []
+    for c in range(n_conv):
+        cid = f"c{c:02d}"
+        conv.append({"conversation_id": cid, "channel": "chat"})
+        for s in range(rng.randint(0, 5)):
+            text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 14)))
+            msgs.append({"conversation_id": cid, "seq": s, "role": rng.choice(["agent", "customer"]),
+                         "text": None if rng.random() < 0.05 else text})
+    conversations = pd.DataFrame(conv).astype("string")
+    messages = pd.DataFrame(msgs, columns=["conversation_id", "seq", "role", "text"]).astype(
+        {"conversation_id": "string", "seq": "Int64", "role": "string", "text": "string"})
+    return conversations, messages
+
+
+def _words(rng: random.Random, k: int) -> list[str]:
+    return ["".join(rng.choice(ALPHABET[:-2]) for _ in range(rng.randint(1, 3))) for _ in range(k)]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_phrase_index_equals_plain_regex(seed):
+    rng = random.Random(seed)
+    conversations, messages = _chunk(rng)
+    phrases, exclude = _words(rng, rng.randint(1, 4)), _words(rng, rng.randint(0, 2))
+    vocabulary = frozenset(phrases + exclude) if rng.random() < 0.7 else frozenset()  # else: index grows lazily
+    frames = Frames(conversations, messages, vocabulary=vocabulary)
+    mask = frames.role_mask("agent")
+    got = phrase_hits(frames, mask, phrases, exclude)
+    agent = frames.messages[mask]
+    want = matching_messages(agent, phrases, exclude)
+    assert got.rows.tolist() == want.index.tolist()
+    assert got.match.tolist() == want["match"].tolist()
+
+
+def test_index_handles_separator_characters_in_phrases():
+    conversations = pd.DataFrame({"conversation_id": ["a", "b"]}).astype("string")
+    messages = pd.DataFrame({"conversation_id": ["a", "b"], "seq": [1, 1], "role": ["agent", "agent"],
+                             "text": ["x\ny", "y"]}).astype("string").astype({"seq": "Int64"})
+    frames = Frames(conversations, messages)
+    every = np.ones(2, dtype=bool)
+    hits = phrase_hits(frames, every, ["\x00", "\x1e", "\n", "\x1d", "y"])
+    assert hits.rows.tolist() == [0, 0, 1] and hits.match.tolist() == ["\n", "y", "y"]
+
+
+def test_frames_put_messages_in_conversation_order_and_drop_strangers():
+    conversations = pd.DataFrame({"conversation_id": ["z", "a"]}).astype("string")
+    messages = pd.DataFrame({"conversation_id": ["a", "z", "a", "other"], "seq": [2, 1, 1, 1],
+                             "role": ["agent"] * 4, "text": ["a2", "z1", "a1", "o"]}).astype("string").astype({"seq": "Int64"})
+    frames = Frames(conversations, messages)
+    assert frames.messages["text"].tolist() == ["z1", "a1", "a2"]
+    assert frames.conv_of.tolist() == [0, 1, 1]
+    assert frames.rank(frames.role_mask("agent")).tolist() == [0, 0, 1]
+    assert frames.rank(frames.role_mask("agent"), reverse=True).tolist() == [0, 1, 0]
