@@ -45,41 +45,43 @@ OUT_OF_SCOPE = "rubric does not apply"
 def score_frames(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
                  risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score a chunk: (RESULTS frame, SCORES frame)."""
-    results = evaluate_rubric(conversations, messages, rubric, risk=risk)
-    return results, aggregate_scores(results, conversations, rubric)
+    return score_with_rubrics(conversations, messages, [rubric], risk=risk)
 
 
 def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric], *,
                        risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score a chunk with an ordered list of rubrics: each conversation by the first rubric whose
     ``applies_to`` admits it; one no rubric admits goes to the first, which marks it N/A (no
-    total), as the single-rubric path does. One rubric: exactly ``score_frames``."""
+    total), as the single-rubric path does."""
     rubrics = list(rubrics)
-    if len(rubrics) == 1:
-        return score_frames(conversations, messages, rubrics[0], risk=risk)
-    route = route_rubrics(conversations, messages, rubrics)
+    frames = Frames(conversations, messages, risk)
+    route = _route(frames, rubrics) if len(rubrics) > 1 else np.zeros(frames.n, dtype=int)
     parts = []
     for i, rubric in enumerate(rubrics):
-        mine = conversations[(route == i).to_numpy()]
+        mine = np.flatnonzero(route == i)
         if len(mine) or (i == len(rubrics) - 1 and not parts):
-            msgs = messages[messages["conversation_id"].isin(mine["conversation_id"])]
-            parts.append(score_frames(mine, msgs, rubric, risk=risk))
+            sub = frames.subset(mine, vocabulary(rubric))
+            results = _evaluate(sub, rubric)
+            parts.append((mine, results, aggregate_scores(results, sub.conversations, rubric)))
     if len(parts) == 1:
-        return parts[0]
-    position = pd.Series(range(len(conversations)), index=conversations["conversation_id"].to_numpy())
-    position = position[~position.index.duplicated()]
-    return tuple(_in_order(pd.concat([p[k] for p in parts], ignore_index=True), position, contract)
-                 for k, contract in ((0, RESULTS), (1, SCORES)))
+        return parts[0][1], parts[0][2]
+    rows = np.concatenate([np.repeat(mine, len(r) // max(len(mine), 1)) for mine, r, _ in parts])
+    convs = np.concatenate([mine for mine, _, _ in parts])
+    return (_in_order(pd.concat([r for _, r, _ in parts], ignore_index=True), rows, RESULTS),
+            _in_order(pd.concat([s for _, _, s in parts], ignore_index=True), convs, SCORES))
 
 
 def route_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric]) -> pd.Series:
     """Per conversation (aligned to ``conversations``' rows) the index of the first rubric whose
     ``applies_to`` admits it; 0 when none does."""
-    frames = Frames(conversations, messages)
+    return pd.Series(_route(Frames(conversations, messages), rubrics), index=conversations.index)
+
+
+def _route(frames: Frames, rubrics: Sequence[Rubric]) -> np.ndarray:
     route = np.full(frames.n, -1)
     for i, rubric in enumerate(rubrics):
         route[(route == -1) & _applies(rubric, frames)] = i
-    return pd.Series(route.clip(min=0), index=conversations.index)
+    return route.clip(min=0)
 
 
 def rubric_by_conversation(conversations: pd.DataFrame, messages: pd.DataFrame,
@@ -89,18 +91,20 @@ def rubric_by_conversation(conversations: pd.DataFrame, messages: pd.DataFrame,
     return dict(zip(conversations["conversation_id"], (rubrics[i] for i in route)))
 
 
-def _in_order(frame: pd.DataFrame, position: pd.Series, contract: dict) -> pd.DataFrame:
-    """``frame`` (concatenated per rubric) back in the chunk's conversation order, typed."""
-    order = frame["conversation_id"].map(position).to_numpy()
-    frame = frame.iloc[pd.Series(order).sort_values(kind="stable").index].reset_index(drop=True)
-    return conform(frame, contract)
+def _in_order(frame: pd.DataFrame, position: np.ndarray, contract: dict) -> pd.DataFrame:
+    """``frame`` (concatenated per rubric; ``position``: each row's conversation in the chunk)
+    back in the chunk's conversation order, typed."""
+    return conform(frame.take(np.argsort(position, kind="stable")).reset_index(drop=True), contract)
 
 
 def evaluate_rubric(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
                     risk: pd.DataFrame | None = None) -> pd.DataFrame:
     """The long RESULTS frame: one row per conversation × criterion, in conversation then
     rubric order."""
-    frames = Frames(conversations, messages, risk, vocabulary=vocabulary(rubric))
+    return _evaluate(Frames(conversations, messages, risk, vocabulary=vocabulary(rubric)), rubric)
+
+
+def _evaluate(frames: Frames, rubric: Rubric) -> pd.DataFrame:
     applies = _applies(rubric, frames)
     outcomes = []
     for _, criterion in rubric.criteria:
@@ -206,41 +210,63 @@ def _applies(rubric: Rubric, frames: Frames) -> np.ndarray:
 
 def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """The SCORES frame from a RESULTS frame — rubric arithmetic only (see module docstring),
-    so it can re-run after human grades override outcomes and points."""
+    so it can re-run after human grades override outcomes and points. Rows of criteria or
+    sections the rubric does not have are ignored."""
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     index = pd.Index(conv.index, name="conversation_id")
-    meta = pd.DataFrame([{"criterion_id": c.id, "_kind": c.kind, "_fail_section": c.fail_section,
-                          "_critical": c.critical} for _, c in rubric.criteria])
-    res = results.merge(meta, on="criterion_id", how="inner")
-    failed = res["outcome"].eq("fail")
-    by_section = res.groupby(["conversation_id", "section_id"])
-    earned = by_section["points"].sum().unstack()
-    maximum = by_section["max_points"].sum().unstack()
-    section_fail = (failed & res["_fail_section"]).groupby([res["conversation_id"], res["section_id"]]).any().unstack()
+    criteria = [c for _, c in rubric.criteria]
+    criterion = pd.Index([c.id for c in criteria]).get_indexer(results["criterion_id"])
+    section = pd.Index([s.id for s in rubric.sections]).get_indexer(results["section_id"])
+    known = (criterion >= 0) & (section >= 0)
+    row = index.get_indexer(results["conversation_id"])
+    known &= row >= 0
+    res = results[known]
+    criterion, section, row = criterion[known], section[known], row[known]
+    outcome = res["outcome"].to_numpy(dtype=object, na_value=None)
+    failed = outcome == "fail"
+    n_sections = len(rubric.sections)
+    cell = row * n_sections + section
+
+    def per_cell(values: pd.Series) -> np.ndarray:  # pandas' (compensated) group sums, one per conversation × section
+        sums = values.groupby(cell).sum()
+        out = np.zeros(len(index) * n_sections)
+        out[sums.index.to_numpy()] = sums.to_numpy()
+        return out.reshape(len(index), n_sections)
+
+    earned = per_cell(res["points"].astype("float64").reset_index(drop=True))
+    maximum = per_cell(res["max_points"].astype("float64").fillna(0.0).reset_index(drop=True))
+    fail_section = np.array([c.fail_section for c in criteria], dtype=bool)[criterion] & failed
+    section_failed = np.zeros(len(index) * n_sections, dtype=bool)
+    section_failed[cell[fail_section]] = True
+    section_failed = section_failed.reshape(len(index), n_sections)
     scores = pd.DataFrame(index=index)
-    total_w = pd.Series(0.0, index=index)
-    total = pd.Series(0.0, index=index)
-    for section in rubric.sections:
-        sid = section.id
-        e = earned[sid].reindex(index) if sid in earned else pd.Series(float("nan"), index=index)
-        m = maximum[sid].reindex(index) if sid in maximum else pd.Series(0.0, index=index)
-        m = m.fillna(0.0)
-        pct = (e.clip(lower=0).clip(upper=m) / m.where(m > 0) * 100).astype("float64")
-        if sid in section_fail:
-            pct = pct.mask(section_fail[sid].reindex(index).fillna(False).astype(bool), 0.0)
-        scores[SECTION_PREFIX + sid] = pct.round(4)
-        has = pct.notna()
-        total = total + (pct.fillna(0) * section.weight).where(has, 0.0)
-        total_w = total_w + has * section.weight
-    total = (total / total_w.where(total_w > 0)).astype("float64")
-    crit = res[failed & res["_critical"]]
-    crit_ids = crit.groupby("conversation_id")["criterion_id"].agg(";".join).reindex(index)
-    critical_failed = crit_ids.notna()
-    total = total.mask(critical_failed, 0.0)
-    scores["total"] = total.round(4)
-    scores["critical_failed"] = critical_failed.astype("boolean")
-    scores["critical_criteria"] = crit_ids.fillna("").astype("string")
-    scores["n_review"] = res["outcome"].eq("review").groupby(res["conversation_id"]).sum().reindex(index).fillna(0).astype("Int64")
+    total_w = np.zeros(len(index))
+    total = np.zeros(len(index))
+    for j, sec in enumerate(rubric.sections):
+        e, m = earned[:, j], maximum[:, j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = np.minimum(np.maximum(e, 0), m) / np.where(m > 0, m, np.nan) * 100
+        pct = np.where(section_failed[:, j], 0.0, pct)
+        scores[SECTION_PREFIX + sec.id] = np.round(pct, 4)
+        has = ~np.isnan(pct)
+        total = total + np.where(has, np.nan_to_num(pct) * sec.weight, 0.0)
+        total_w = total_w + has * sec.weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = total / np.where(total_w > 0, total_w, np.nan)
+    critical = np.array([c.critical for c in criteria], dtype=bool)[criterion] & failed
+    crit_ids: dict[int, list[str]] = {}
+    for r, c in zip(row[critical].tolist(), criterion[critical].tolist()):
+        crit_ids.setdefault(r, []).append(criteria[c].id)
+    critical_failed = np.zeros(len(index), dtype=bool)
+    critical_failed[list(crit_ids)] = True
+    total = np.where(critical_failed, 0.0, total)
+    scores["total"] = np.round(total, 4)
+    scores["critical_failed"] = pd.array(critical_failed, dtype="boolean")
+    joined = np.full(len(index), "", dtype=object)
+    for r, ids in crit_ids.items():
+        joined[r] = ";".join(ids)
+    scores["critical_criteria"] = pd.array(joined, dtype="string")
+    scores["n_review"] = pd.array(np.bincount(row[outcome == "review"], minlength=len(index)), dtype="Int64")
     scores["band"] = _bands(scores["total"], rubric)
     scores["rubric_id"] = rubric.id
     scores["rubric_version"] = rubric.version

@@ -38,7 +38,8 @@ class Frames:
     risk frame. On construction the messages are put in (conversation, seq) order with a
     RangeIndex, so a message is known by its row number; messages of conversations outside the
     chunk are left out. ``vocabulary``: every phrase the chunk's criteria look for, so one
-    matching pass serves them all (see ``_match.PhraseIndex``)."""
+    matching pass serves them all (see ``_match.PhraseIndex``). ``conv_of`` (from ``subset``):
+    the messages are already in order and this is the conversation row of each."""
 
     conversations: pd.DataFrame
     messages: pd.DataFrame
@@ -46,8 +47,11 @@ class Frames:
     vocabulary: frozenset[str] = frozenset()
     _derived: pd.DataFrame | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    conv_of: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.conv_of is not None:
+            return
         self.conversations = self.conversations.reset_index(drop=True)
         at = pd.Index(self.conversations["conversation_id"]).get_indexer(self.messages["conversation_id"])
         seq = self.messages["seq"].to_numpy(dtype="float64", na_value=np.nan)
@@ -58,6 +62,18 @@ class Frames:
         self.messages = self.messages.reset_index(drop=True)
         #: per message: the row of its conversation in ``conversations``
         self.conv_of = at[order]
+
+    def subset(self, rows: np.ndarray, vocabulary: frozenset[str] = frozenset()) -> Frames:
+        """The chunk cut to the conversations at ``rows`` (ascending), with their messages and,
+        if already computed, their derived fields — nothing is sorted or derived again."""
+        derived = None if self._derived is None else self._derived.iloc[rows]
+        if len(rows) == self.n:
+            return Frames(self.conversations, self.messages, self.risk, vocabulary, derived, conv_of=self.conv_of)
+        number = np.full(self.n, -1)
+        number[rows] = np.arange(len(rows))
+        keep = number[self.conv_of] >= 0
+        return Frames(self.conversations.iloc[rows].reset_index(drop=True), self.messages[keep].reset_index(drop=True),
+                      self.risk, vocabulary, derived, conv_of=number[self.conv_of[keep]])
 
     @property
     def n(self) -> int:
