@@ -215,10 +215,10 @@ def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric:
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     index = pd.Index(conv.index, name="conversation_id")
     criteria = [c for _, c in rubric.criteria]
-    criterion = pd.Index([c.id for c in criteria]).get_indexer(results["criterion_id"])
-    section = pd.Index([s.id for s in rubric.sections]).get_indexer(results["section_id"])
+    criterion = _positions(results["criterion_id"], pd.Index([c.id for c in criteria]))
+    section = _positions(results["section_id"], pd.Index([s.id for s in rubric.sections]))
     known = (criterion >= 0) & (section >= 0)
-    row = index.get_indexer(results["conversation_id"])
+    row = _positions(results["conversation_id"], index)
     known &= row >= 0
     res = results[known]
     criterion, section, row = criterion[known], section[known], row[known]
@@ -273,6 +273,12 @@ def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric:
     for col in ("agent_id", "channel", "started_at"):
         scores[col] = conv[col] if col in conv else pd.NA
     return conform(scores.reset_index(), SCORES)
+
+
+def _positions(values: pd.Series, labels: pd.Index) -> np.ndarray:
+    """Position of each value in ``labels`` (-1: absent), looking each distinct value up once."""
+    codes, uniques = pd.factorize(values)
+    return np.where(codes >= 0, labels.get_indexer(uniques)[codes], -1)
 
 
 def _bands(total: pd.Series, rubric: Rubric) -> pd.Series:

@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import Field
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
-from qa_toolkit.timing import response_gaps
+from qa_toolkit.timing import GapSummary, response_gaps, summarise_gaps
 
 TYPE = "timing"
 
@@ -74,15 +74,14 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
 
 def _gap_metric(frames: Frames, metric: str) -> tuple[np.ndarray, np.ndarray]:
     """Per conversation of the chunk: the metric's value in seconds (NaN when nothing was
-    answered in time) and the message row of its reply (-1 for none)."""
-    gaps = frames.cached("response_gaps", lambda f: response_gaps(f.messages))
-    conv = frames.conv_of[gaps.index.to_numpy()]
-    grouped = gaps["gap"].groupby(conv)
-    value = {"first_response": grouped.first(), "avg_response": grouped.mean(), "max_response": grouped.max()}[metric]
-    pick = gaps.index.to_numpy()[np.sort(frames.first_per_conversation(gaps.index.to_numpy()))] \
-        if metric == "first_response" else grouped.idxmax().to_numpy()
-    values = np.full(frames.n, np.nan)
-    values[value.index.to_numpy()] = value.to_numpy(dtype="float64")
-    rows = np.full(frames.n, -1, dtype=np.int64)
-    rows[frames.conv_of[pick]] = pick
-    return values, rows
+    answered in time) and the message row of the reply it rests on — the first reply for
+    first_response, else the slowest (-1 for none)."""
+    gaps, summary = frames.cached("response_gaps", _gap_summary)
+    value = {"first_response": summary.first, "avg_response": summary.mean, "max_response": summary.max}[metric]
+    picked = summary.first_row if metric == "first_response" else summary.max_row
+    return value, np.where(picked >= 0, gaps.index.to_numpy()[np.maximum(picked, 0)], -1)
+
+
+def _gap_summary(frames: Frames) -> tuple[pd.DataFrame, GapSummary]:
+    gaps = response_gaps(frames.messages, frames.conv_of)
+    return gaps, summarise_gaps(gaps, frames.conv_of[gaps.index.to_numpy()], frames.n)
