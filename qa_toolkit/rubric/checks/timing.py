@@ -79,7 +79,9 @@ def _gap_metric(frames: Frames, metric: str) -> tuple[np.ndarray, np.ndarray]:
     gaps, summary = frames.cached("response_gaps", _gap_summary)
     value = {"first_response": summary.first, "avg_response": summary.mean, "max_response": summary.max}[metric]
     picked = summary.first_row if metric == "first_response" else summary.max_row
-    return value, np.where(picked >= 0, gaps.index.to_numpy()[np.maximum(picked, 0)], -1)
+    rows = np.full(frames.n, -1, dtype=np.int64)
+    rows[picked >= 0] = gaps.index.to_numpy()[picked[picked >= 0]]
+    return value, rows
 
 
 def _gap_summary(frames: Frames) -> tuple[pd.DataFrame, GapSummary]:
