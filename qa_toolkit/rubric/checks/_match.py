@@ -193,10 +193,13 @@ def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Seque
     return index.hits(mask, [p.lower() for p in phrases], [e.lower() for e in exclude])
 
 
-def regex_hits(frames, mask: np.ndarray, pattern: str, text: pd.Series) -> Hits:
+def regex_hits(frames, mask: np.ndarray, pattern: str, text: pd.Series, first_only: bool = False) -> Hits:
     """The messages in ``mask`` whose ``text`` (aligned to the chunk's messages) matches
-    ``pattern``, with the distinct matched spans."""
+    ``pattern``, with the distinct matched spans; ``first_only``: just each conversation's
+    first such message (all a pass/fail verdict with evidence needs)."""
     rows = np.flatnonzero(mask & contains(text, pattern))
+    if first_only:
+        rows = rows[frames.first_per_conversation(rows)]
     return Hits.of(rows, distinct_matches(text.iloc[rows].tolist(), pattern))
 
 

@@ -57,7 +57,7 @@ def evaluate(config: RegexCheck, frames: Frames) -> Outcomes:
     text = frames.cached(("regex-text", config.exclude),
                          lambda f: prepare(f.text, case_sensitive=True, exclude_regex=config.exclude))
     pattern = config.pattern if config.case_sensitive else "(?i)" + config.pattern
-    hits = regex_hits(frames, frames.scope(config), pattern, text)
+    hits = regex_hits(frames, frames.scope(config), pattern, text, first_only=True)
     where = describe_scope(config)
     if config.mode == "none":
         out = Outcomes(frames, "pass")

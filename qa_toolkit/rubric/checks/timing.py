@@ -62,12 +62,15 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
         out.set(~in_scope, note="channel not applicable")
     if not known.any():
         return out
-    v = np.round(value[known], 1)
     over = value[known] > limit[known]
-    shown = [f"{x:g} s" for x in v.tolist()]
-    notes = [f"{config.metric.replace('_', ' ')} {s} {'>' if o else '<='} {lim:g} s"
-             for s, o, lim in zip(shown, over.tolist(), limit[known].tolist())]
-    out.set(known, np.where(over, "fail", "pass"), notes, np.array(shown, dtype=object),
+    # many conversations share a (value, limit) pair: word each distinct one once
+    pairs, which = np.unique(np.column_stack([np.round(value[known], 1), limit[known], over]), axis=0,
+                             return_inverse=True)
+    shown = np.array([f"{v:g} s" for v in pairs[:, 0].tolist()], dtype=object)
+    notes = np.array([f"{config.metric.replace('_', ' ')} {s} {'>' if o else '<='} {lim:g} s"
+                      for s, lim, o in zip(shown, pairs[:, 1].tolist(), pairs[:, 2].tolist())], dtype=object)
+    which = which.reshape(-1)
+    out.set(known, np.where(over, "fail", "pass"), notes[which], shown[which],
             None if evidence is None else evidence[known])
     return out
 
