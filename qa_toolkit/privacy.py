@@ -25,6 +25,8 @@ import pandas as pd
 from stdnum import luhn
 from stdnum.cn import ric
 
+from qa_toolkit.timing import factorize
+
 PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address")
 
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])")
@@ -180,23 +182,18 @@ def may_hold_pattern(kinds: Iterable[str] = PII_KINDS) -> str:
 
 
 def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Dictionary-encode the text values of ``texts`` (non-text values count as missing):
-    (codes, -1 for missing; positions of the distinct texts the RE2 pre-filter ``pattern``
-    keeps; those texts)."""
+    """Factorize the text values of ``texts`` (non-text values count as missing): (codes, -1 for
+    missing; positions of the distinct texts the RE2 pre-filter ``pattern`` keeps; those texts)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if not (isinstance(texts.dtype, pd.StringDtype) and texts.dtype.storage == "pyarrow"):
         is_text = np.fromiter((isinstance(v, str) for v in texts.to_numpy(dtype=object)), bool, len(texts))
         texts = texts.astype(object).where(is_text).astype("string[pyarrow]")
-    arr = pa.array(texts.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    encoded = arr.dictionary_encode()
-    codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.intp)
-    hit = pc.match_substring_regex(encoded.dictionary, pattern).to_numpy(zero_copy_only=False)
+    codes, distinct = factorize(texts)
+    hit = pc.match_substring_regex(pa.array(distinct.array), pattern).to_numpy(zero_copy_only=False)
     keep = np.flatnonzero(hit)
-    return codes, keep, encoded.dictionary.take(pa.array(keep)).to_pylist()
+    return codes, keep, distinct.iloc[keep].tolist()
 
 
 def mask_series(series: pd.Series) -> pd.Series:

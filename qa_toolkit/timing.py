@@ -14,9 +14,10 @@ import pandas as pd
 _COLUMNS = ["conversation_id", "seq", "ts", "role", "text"]
 
 
-def _group_codes(values: pd.Series) -> np.ndarray:
-    """Integer code per row, equal values sharing one (-1 for missing), numbered in order of
-    first appearance."""
+def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``pd.factorize``: a code per row (equal values share one, numbered in order of first
+    appearance, -1 for missing) and the distinct values. Arrow-backed strings (conversation
+    ids, texts) go through pyarrow's dictionary encoding, several times faster."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -24,8 +25,11 @@ def _group_codes(values: pd.Series) -> np.ndarray:
         arr = pa.array(values.array)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        return pc.fill_null(arr.dictionary_encode().indices, -1).to_numpy().astype(np.intp)
-    return pd.factorize(values)[0].astype(np.intp)
+        encoded = arr.dictionary_encode()
+        codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.intp)
+        return codes, pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary))
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.intp), pd.Series(uniques)
 
 
 def _contiguous(group: np.ndarray) -> np.ndarray:
@@ -50,7 +54,7 @@ def response_gaps(messages: pd.DataFrame, conversation: np.ndarray | None = None
     role = messages["role"]
     turns = np.flatnonzero(role.isin(["agent", "customer"]).to_numpy(dtype=bool))
     if conversation is None:
-        conversation = _group_codes(messages["conversation_id"])
+        conversation = factorize(messages["conversation_id"])[0]
     conv = np.asarray(conversation, dtype=np.intp)[turns]
     turns, conv = turns[conv >= 0], conv[conv >= 0]  # rows without a conversation answer nothing
     order = _contiguous(conv)
