@@ -235,3 +235,47 @@ def test_benchmark_reference_loop_and_byte_ranges(tmp_path):
     spans = bench.byte_ranges(data, 3)
     assert spans[0][1] == 0 and spans[-1][2] == data.stat().st_size
     assert sum(bench.parse_range(s)[0] for s in spans) == 3000
+
+
+@pytest.mark.parametrize("text", ["a\nbb\n\nccc\r\nd", "a\nbb\n\nccc\r\nd\n", "\n\n\n", "one"])
+@pytest.mark.parametrize("per", [1, 2, 3, 10])
+def test_line_ranges_cover_the_file_at_line_ends(tmp_path, text, per):
+    from qa_toolkit.io.jsonl import line_ranges
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(text.encode())
+    data = path.read_bytes()
+    spans = list(line_ranges(path, per, block=3))  # tiny blocks: cuts fall inside and across blocks
+    assert spans[0].start == 0 and spans[-1].end == len(data)
+    assert all(a.end == b.start for a, b in zip(spans, spans[1:]))
+    lines = data.splitlines(keepends=True)
+    assert [data[s.start:s.end] for s in spans] == [b"".join(lines[i:i + per]) for i in range(0, len(lines), per)]
+    assert [s.first_line for s in spans] == list(range(1, len(lines) + 1, per))
+
+
+def test_duplicate_ids_across_jsonl_ranges_are_reported_and_scored(tmp_path, small_jsonl):
+    lines = small_jsonl.read_text(encoding="utf-8").splitlines(keepends=True)
+    dup = tmp_path / "dup.jsonl"
+    dup.write_text("".join(lines[:30] + lines[:1]), encoding="utf-8-sig")  # with a BOM, the first copy in range 1
+    run = score_file(dup, RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=10)
+    assert run.parts == 4 and run.summary["conversations"] == 31
+    assert [p.code for p in run.log.problems] == ["duplicate_id"]
+
+
+def test_blank_jsonl_is_the_readers_empty_file_error(tmp_path):
+    path = tmp_path / "blank.jsonl"
+    path.write_text("\n  \n\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        score_file(path, RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=1)
+    assert err.value.problems[0].code == "empty_file"
+    assert not (tmp_path / "out" / "results").exists()
+
+
+def test_gb18030_jsonl_goes_through_the_reader(tmp_path, small_jsonl):
+    from qa_toolkit.engine import runner
+
+    path = tmp_path / "gbk.jsonl"
+    path.write_bytes(small_jsonl.read_text(encoding="utf-8").encode("gb18030"))
+    assert runner.jsonl_tasks(path, {}, 100) is None and runner.jsonl_tasks(small_jsonl, {}, 100) is not None
+    run = score_file(path, RunConfig(RUBRIC, str(tmp_path / "out")), chunk_size=150)
+    assert run.summary["conversations"] == 400

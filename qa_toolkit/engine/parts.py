@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.engine import summary
+from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.problems import InputError, Problem
 
 PART = "part-{:05d}.parquet"
@@ -76,6 +77,7 @@ class RowGroup:
     first_row: int  # spreadsheet-style row of its first message (header = 1), for problems
     mapping: str | None
     tz: str
+    nbytes: int = 0  # its share of the file, for progress
 
     def dataset(self):
         """The row group through the io package's grouping and validation."""
@@ -87,10 +89,32 @@ class RowGroup:
         return dataset_from_rows(rows, source=self.path, first_row=self.first_row, mapping=self.mapping, tz=self.tz)
 
 
+@dataclass(frozen=True)
+class JsonlLines:
+    """A task a worker reads itself: a range of lines of a UTF-8 JSONL export, read by the io
+    package's JSONL reader with the file's own line numbers."""
+
+    path: str
+    span: LineRange
+    tz: str
+
+    @property
+    def nbytes(self) -> int:
+        return self.span.end - self.span.start
+
+    def dataset(self):
+        from qa_toolkit.io.jsonl import iter_jsonl
+        from qa_toolkit.io.validate import FrameBuilder
+
+        builder = FrameBuilder(self.tz, self.path, seen_ids=set())
+        return next(iter_jsonl(Path(self.path), builder, "utf-8", 1 << 62, None, self.span))
+
+
 def score_task(task, number: int, config: RunConfig) -> dict:
-    """``score_part`` on a Dataset or a RowGroup; the partial also carries the chunk's reading
-    problems (``log``) and hashed conversation ids (``ids``, for duplicates across parts)."""
-    ds = task if not isinstance(task, RowGroup) else task.dataset()
+    """``score_part`` on a Dataset or a task a worker reads itself (RowGroup, JsonlLines); the
+    partial also carries the chunk's reading problems (``log``) and hashed conversation ids
+    (``ids``, for duplicates across parts)."""
+    ds = task.dataset() if isinstance(task, (RowGroup, JsonlLines)) else task
     part = score_part(ds.conversations, ds.messages, number, config)
     part["log"] = ds.log
     part["ids"] = pd.util.hash_array(ds.conversations["conversation_id"].to_numpy(dtype=object))

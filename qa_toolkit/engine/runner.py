@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from qa_toolkit.engine import summary
-from qa_toolkit.engine.parts import OUTPUTS, RowGroup, RunConfig, load, score_task
+from qa_toolkit.engine.parts import OUTPUTS, JsonlLines, RowGroup, RunConfig, load, score_task
 from qa_toolkit.engine.tables import row_group_starts
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.problems import InputError, Problem, ProblemLog
@@ -48,21 +48,25 @@ def score_file(path: str | os.PathLike, config: RunConfig, *, workers: int = 1, 
     """Score every conversation of the export at ``path``; part files end up in
     ``config.parts_dir``/results and /scores. ``progress(n_bytes)`` follows the reading.
 
-    A Parquet long table whose row groups hold whole conversations is read by the workers
-    themselves, one row group per task; every other input is read here by ``iter_conversations``
-    in chunks of ``chunk_size`` records (JSONL lines or table rows) and shipped to the workers."""
+    The workers read their own share where they can — a UTF-8 JSONL file in ranges of
+    ``chunk_size`` lines, a Parquet long table whose row groups hold whole conversations one row
+    group per task; every other input (tables, other encodings, a roster to join) is read here by
+    ``iter_conversations`` in chunks of ``chunk_size`` records and shipped to the workers.
+    Conversation ids repeated in different tasks are all scored and reported (``duplicate_id``)."""
     from qa_toolkit.io import iter_conversations
 
     opts = dict(read_opts or {})
     load(config)  # a broken rubric or risk file fails before any work
-    groups = row_group_tasks(path, opts)
-    tasks = groups if groups is not None else iter_conversations(path, chunk_size=chunk_size, progress=progress, **opts)
+    own = jsonl_tasks(path, opts, chunk_size)
+    own = row_group_tasks(path, opts) if own is None else own
+    tasks = own if own is not None else iter_conversations(path, chunk_size=chunk_size, progress=progress, **opts)
     with staging(config) as staged:
-        partials = list(run_tasks(tasks, staged, workers, progress if groups is not None else None,
-                                  Path(path).stat().st_size // max(len(groups or ()), 1)))
+        partials = list(run_tasks(tasks, staged, workers, progress if own is not None else None))
         log = ProblemLog()
         for p in partials:
             log.merge(p.pop("log"))
+        if own is not None and not log.records_read:
+            raise InputError(Problem(str(path), "empty file: no records", code="empty_file"))
         report_duplicates(str(path), [p.pop("ids") for p in partials], log)
         if opts.get("strict") and log.problems:
             raise InputError(log.problems)
@@ -84,7 +88,28 @@ def row_group_tasks(path: str | os.PathLike, opts: dict) -> list[RowGroup] | Non
         return None
     if not starts or _largest_row_group(path) > MAX_ROW_GROUP_ROWS:
         return None
-    return [RowGroup(str(path), i, first, opts.get("mapping"), tz) for i, first in enumerate(starts)]
+    share = Path(path).stat().st_size // len(starts)
+    return [RowGroup(str(path), i, first, opts.get("mapping"), tz, share) for i, first in enumerate(starts)]
+
+
+def jsonl_tasks(path: str | os.PathLike, opts: dict, lines: int) -> Iterator[JsonlLines] | None:
+    """Ranges of ``lines`` lines of a non-empty UTF-8 JSONL input without a roster, for the
+    workers to read; None when the input must go through the sequential reader (which also
+    reports a bad time zone, encoding or file best)."""
+    from qa_toolkit.io import detect_format
+    from qa_toolkit.io.encoding import detect_encoding
+    from qa_toolkit.io.jsonl import line_ranges
+
+    path = Path(path)
+    tz = opts.get("tz") or DEFAULT_TZ
+    try:
+        ZoneInfo(tz)
+        if opts.get("roster") or detect_format(path, opts.get("format")) != "jsonl" or not path.stat().st_size \
+                or detect_encoding(path, opts.get("encoding")) not in ("utf-8", "utf-8-sig"):
+            return None
+    except Exception:  # missing file, bad zone, unknown format or encoding: the reader says it best
+        return None
+    return (JsonlLines(str(path), span, tz) for span in line_ranges(path, lines))
 
 
 def _largest_row_group(path: str | os.PathLike) -> int:
@@ -94,30 +119,35 @@ def _largest_row_group(path: str | os.PathLike) -> int:
     return max(meta.row_group(i).num_rows for i in range(meta.num_row_groups))
 
 
-def run_tasks(tasks: Iterable, config: RunConfig, workers: int, progress: Callable[[int], None] | None = None,
-              step: int = 0) -> Iterator[dict]:
-    """``score_task`` over numbered tasks (Datasets or RowGroups; empty Datasets are skipped but
-    an all-empty input still gets part 0), here or in a pool of ``workers`` processes with at
-    most ``2 × workers`` tasks in flight; partials in task order."""
+def run_tasks(tasks: Iterable, config: RunConfig, workers: int,
+              progress: Callable[[int], None] | None = None) -> Iterator[dict]:
+    """``score_task`` over numbered tasks (Datasets, or RowGroups and JsonlLines the workers
+    read; empty Datasets are skipped but an all-empty input still gets part 0), here or in a
+    pool of ``workers`` processes with at most ``2 × workers`` tasks in flight; partials in
+    task order. ``progress(n_bytes)`` after each task a worker read."""
     numbered = enumerate(_nonempty(tasks))
     if workers <= 1:
         for number, task in numbered:
             yield score_task(task, number, config)
             if progress:
-                progress(step)
+                progress(task.nbytes)
         return
     with ProcessPoolExecutor(workers, initializer=load, initargs=(config,)) as pool:
         pending: deque = deque()
         for number, task in numbered:
-            pending.append(pool.submit(score_task, task, number, config))
+            pending.append((pool.submit(score_task, task, number, config), task))
             while len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-                if progress:
-                    progress(step)
+                yield _done(pending.popleft(), progress)
         while pending:
-            yield pending.popleft().result()
-            if progress:
-                progress(step)
+            yield _done(pending.popleft(), progress)
+
+
+def _done(pending: tuple, progress: Callable[[int], None] | None) -> dict:
+    future, task = pending
+    partial = future.result()
+    if progress:
+        progress(task.nbytes)
+    return partial
 
 
 def _nonempty(tasks: Iterable) -> Iterator:

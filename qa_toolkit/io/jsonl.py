@@ -1,8 +1,11 @@
-"""JSONL reader: one conversation object per line, streamed line by line."""
+"""JSONL reader: one conversation object per line, streamed line by line — the whole file, or
+one byte range of it (``line_ranges`` cuts a file at line ends so several processes can each
+read their own share, line numbers intact)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -13,15 +16,17 @@ from qa_toolkit.problems import Problem
 
 
 def iter_jsonl(path: Path, builder: FrameBuilder, encoding: str, chunk_size: int,
-               progress: Callable[[int], None] | None) -> Iterator:
+               progress: Callable[[int], None] | None, span: LineRange | None = None) -> Iterator:
     """Feed each line's object to ``builder`` (a chunk at a time, through ``columnar.add_records``);
-    yield a Dataset every ``chunk_size`` records."""
+    yield a Dataset every ``chunk_size`` records. ``span``: only the lines of that byte range."""
     utf8 = encoding in ("utf-8", "utf-8-sig")
     pending = 0
     records: list = []
     lines: list[int] = []
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        fh.seek(span.start if span else 0)
+        source = _lines_until(fh, span.end) if span else fh
+        for number, raw in enumerate(source, start=span.first_line if span else 1):
             if progress:
                 progress(len(raw))
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -53,3 +58,40 @@ def iter_jsonl(path: Path, builder: FrameBuilder, encoding: str, chunk_size: int
                 pending = 0
     add_records(builder, records, lines)
     yield builder.take()
+
+
+@dataclass(frozen=True)
+class LineRange:
+    """Bytes ``start``..``end`` of a file, cut at line ends; ``first_line`` is the line number
+    of its first line."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+def _lines_until(fh, end: int) -> Iterator[bytes]:
+    position = fh.tell()
+    for raw in fh:
+        if position >= end:
+            return
+        position += len(raw)
+        yield raw
+
+
+def line_ranges(path: str | Path, lines_per_range: int, block: int = 1 << 23) -> Iterator[LineRange]:
+    """The file cut into ranges of ``lines_per_range`` lines (the last may be shorter), found
+    by counting line ends block by block — yielded as found, so readers can start at once."""
+    start, first, count, offset = 0, 1, 0, 0
+    with Path(path).open("rb") as fh:
+        while data := fh.read(block):
+            at = 0
+            while count + data.count(b"\n", at) >= lines_per_range:
+                for _ in range(lines_per_range - count):
+                    at = data.index(b"\n", at) + 1
+                yield LineRange(start, offset + at, first)
+                start, first, count = offset + at, first + lines_per_range, 0
+            count += data.count(b"\n", at)
+            offset += len(data)
+    if offset > start:
+        yield LineRange(start, offset, first)
