@@ -8,8 +8,8 @@ Text is NFKC-normalised character by character first, so full-width digits (１�
 while match offsets still point into the original text.
 
 Speed: the per-character normalisation is one ``str.translate`` over a table filled lazily per
-distinct character; each kind's regex runs only when its literal anchor (4 digits in a row, '@',
-'号') is in the text; columns go through ``mask_series`` / ``find_first_pii``, which look at each
+distinct character; each kind's regex runs only when its anchor (11 digits, '@', a road marker
+and '号') is in the text; columns go through ``mask_series`` / ``find_first_pii``, which look at each
 distinct text once and only at texts the RE2 pre-filter ``may_hold_pattern`` cannot rule out.
 """
 
@@ -42,20 +42,23 @@ _ADDRESS = re.compile(
 )
 _ADDRESS_KEEP = re.compile(r"^.*?(?:区|县|旗|镇)")
 # Literal anchors of the kinds: a text without one cannot match that kind's regex.
-_DIGITS4 = re.compile(r"[0-9]{4}")  # every mobile, ID and card number holds 4 digits in a row
+# every mobile, ID and card number holds 11 digits or more, at most one '-' or ' ' between two
+_DIGIT_RUN = re.compile(r"[0-9](?:[- ]?[0-9]){10}")
 _ADDRESS_ANCHOR = re.compile(r"(?:路|街|道|巷|弄|村)[0-9一二三四五六七八九十百]+号")
 
-# Characters whose NFKC form is an ASCII digit, '@', or an address road marker (full-width,
-# superscript, subscript, circled, mathematical and segmented digits; compatibility ideographs).
+# Characters whose NFKC form is an ASCII digit, a number separator ('-', ' '), '@', or an
+# address road marker (full-width, superscript, subscript, circled, mathematical and segmented
+# digits; no-break and ideographic spaces; compatibility ideographs).
 # tests/test_fastprims_privacy.py re-derives these sets from unicodedata.
 _DIGIT_LIKE = ("0-9\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24ea"
                "\uff10-\uff19\U0001d7ce-\U0001d7ff\U0001fbf0-\U0001fbf9")
+_SEPARATOR_LIKE = " \u00a0\u2000-\u200a\u202f\u205f\u3000\\-\ufe63\uff0d"
 _AT_LIKE = "@\ufe6b\uff20"
 _ROAD_LIKE = "路街道巷弄村\uf937\uf943"
 #: RE2-compatible pre-filter parts per kind: a text no part matches cannot hold that kind
 #: (each is a necessary condition of the kind's regex on the normalised text).
-_MAY_HOLD = {"mobile": f"[{_DIGIT_LIKE}]{{4}}", "id_number": f"[{_DIGIT_LIKE}]{{4}}",
-             "bank_card": f"[{_DIGIT_LIKE}]{{4}}", "email": f"[{_AT_LIKE}]",
+_NUMBER = f"[{_DIGIT_LIKE}](?:[{_SEPARATOR_LIKE}]?[{_DIGIT_LIKE}]){{10}}"
+_MAY_HOLD = {"mobile": _NUMBER, "id_number": _NUMBER, "bank_card": _NUMBER, "email": f"[{_AT_LIKE}]",
              "address": f"[{_ROAD_LIKE}][^号]+号"}
 
 # Per-character NFKC, filled lazily: code point -> its one-character NFKC form (only for
@@ -120,7 +123,7 @@ def find_pii(text: str | None) -> list[PiiMatch]:
         taken.append((m.start(), m.end()))
         found.append(PiiMatch(kind, m.start(), m.end(), text[m.start():m.end()]))
 
-    if _DIGITS4.search(norm):
+    if _DIGIT_RUN.search(norm):
         for m in _ID.finditer(norm):
             if ric.is_valid(m.group()):
                 add("id_number", m)

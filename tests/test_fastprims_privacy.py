@@ -139,6 +139,8 @@ EDGE_CASES = [
     "e\u0301 13812345678 Å ℃ Ω",  # combining accent, angstrom, ohm: composition and singletons
     "⼈⼯路１号 ⾞道二号",  # Kangxi radicals normalise to CJK ideographs
     "＋８６　１３８　１２３４　５６７８",  # full-width plus and ideographic spaces
+    "１３８－１２３４\u00a0５６７８ and 6222\u20030202\u20030011\u20032233\u2003446 卡号",  # exotic separators
+    "尾号5678，订单2609075154646636，号码138 1234 5678",
     "",
     " ",
     "\x00控制字符13812345678\x1f",
@@ -258,9 +260,9 @@ def _per_char_targets(targets: str) -> set[str]:
 def test_prefilter_classes_cover_every_character_nfkc_maps_onto_a_trigger():
     """The RE2 pre-filter looks at the original text, the regexes at the NFKC form: the
     pre-filter's character classes must hold every character NFKC maps onto a digit, '@' or a
-    road marker, or a leak written in such characters would escape masking."""
-    for chars, targets in ((privacy._DIGIT_LIKE, "0123456789"), (privacy._AT_LIKE, "@"),
-                           (privacy._ROAD_LIKE, "路街道巷弄村")):
+    number separator or road marker, or a leak written in such characters would escape masking."""
+    for chars, targets in ((privacy._DIGIT_LIKE, "0123456789"), (privacy._SEPARATOR_LIKE, "- "),
+                           (privacy._AT_LIKE, "@"), (privacy._ROAD_LIKE, "路街道巷弄村")):
         cls = re.compile(f"[{chars}]")
         missing = sorted(c for c in _per_char_targets(targets) if not cls.fullmatch(c))
         assert not missing, [hex(ord(c)) for c in missing]
@@ -271,10 +273,11 @@ def test_may_hold_pattern_runs_in_re2_and_is_needed_per_kind():
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts = pa.array(["tel 13812345678", "a@b.cn", "张江路88号", "你好", "１２３４", "﹫"])
+    texts = pa.array(["tel 13812345678", "a@b.cn", "张江路88号", "尾号5678", "１３８－１２３４\u3000５６７８", "﹫",
+                      "1381234567", "138--1234-5678"])
     hits = {k: pc.match_substring_regex(texts, may_hold_pattern([k])).to_pylist() for k in PII_KINDS}
-    assert hits["mobile"] == [True, False, False, False, True, False]
-    assert hits["email"] == [False, True, False, False, False, True]
-    assert hits["address"] == [False, False, True, False, False, False]
+    assert hits["mobile"] == hits["id_number"] == [True, False, False, False, True, False, False, False]
+    assert hits["email"] == [False, True, False, False, False, True, False, False]
+    assert hits["address"] == [False, False, True, False, False, False, False, False]
     with pytest.raises(ValueError):
         may_hold_pattern([])
