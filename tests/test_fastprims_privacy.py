@@ -281,3 +281,28 @@ def test_may_hold_pattern_runs_in_re2_and_is_needed_per_kind():
     assert hits["address"] == [False, False, True, False, False, False, False, False]
     with pytest.raises(ValueError):
         may_hold_pattern([])
+
+
+def _with_check_digit(first17):
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def test_id_number_validation_equals_stdnum():
+    """The cached birth-place lookup answers exactly as ric.is_valid: bad check digits, bad
+    dates, unknown regions, and regions valid only in some years (110103 until 2010, 110112
+    from 1997)."""
+    rng = random.Random(4)
+    regions = ["110105", "110103", "110112", "110110", "440305", "310115", "999999", "100000", "652901"]
+    numbers = []
+    for _ in range(1500):
+        birth = f"{rng.randrange(1890, 2030)}{rng.randrange(0, 14):02d}{rng.randrange(0, 33):02d}"
+        number = _with_check_digit(rng.choice(regions) + birth + f"{rng.randrange(1000):03d}")
+        if rng.random() < 0.2:  # a wrong check digit
+            number = number[:-1] + rng.choice("0123456789X".replace(number[-1], ""))
+        numbers.append(number.lower() if rng.random() < 0.3 else number)
+    numbers += [VALID_ID, VALID_ID.lower(), "110105194912310021", _with_check_digit("11010320100101123"),
+                _with_check_digit("11010320110101123"), _with_check_digit("11011219960101123"),
+                _with_check_digit("11011219970101123"), _with_check_digit("11010519490229123")]
+    got = [privacy._is_id_number(n) for n in numbers]
+    assert got == [ric.is_valid(n) for n in numbers]
+    assert 100 < sum(got) < len(numbers) - 100
