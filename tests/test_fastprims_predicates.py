@@ -303,3 +303,9 @@ def load_sample_with_extras():
 def test_field_test_value_validation_still_applies():
     with pytest.raises(ValueError):
         FieldTest(field="csat", op=">=")
+
+
+def test_derived_fields_with_the_callers_conversation_rows():
+    conv, msgs = edge_frames()
+    rows = pd.Index(conv["conversation_id"]).get_indexer(msgs["conversation_id"])
+    pd.testing.assert_frame_equal(derived_fields(conv, msgs, rows), derived_fields(conv, msgs))

@@ -107,12 +107,18 @@ def fields_used(pred: Any) -> list[str]:
     return []
 
 
-def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame) -> pd.DataFrame:
+def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame,
+                   conversation: np.ndarray | None = None) -> pd.DataFrame:
     """Per conversation (indexed by conversation_id): message counts, handle time in seconds
-    (ended_at - started_at, each falling back to the last/first message time) and language."""
+    (ended_at - started_at, each falling back to the last/first message time) and language.
+    ``conversation``: per message, the position of its conversation in ``conversations`` (-1:
+    none), when the caller has it (e.g. ``Frames.conv_of``)."""
     index = pd.Index(conversations["conversation_id"], name="conversation_id")
     n = len(index)
-    rows = _conversation_rows(index, messages["conversation_id"])
+    if conversation is None:
+        rows = _conversation_rows(index, messages["conversation_id"])
+    else:
+        rows = np.asarray(conversation, dtype=np.intp)
     ours = rows >= 0  # messages of conversations outside the frame count nowhere
     out = pd.DataFrame(index=index)
     out["n_messages"] = pd.array(np.bincount(rows[ours], minlength=n), dtype="Int64")
