@@ -34,7 +34,7 @@ import pandas as pd
 
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
-from qa_toolkit.rubric.checks._base import Frames, Outcomes, evidence_columns, strings
+from qa_toolkit.rubric.checks._base import CODE, Frames, Outcomes, evidence_columns, outcome_labels, strings
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
 
@@ -62,7 +62,7 @@ def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubr
         if len(mine) or (i == len(rubrics) - 1 and not parts):
             sub = frames.subset(mine, vocabulary(rubric))
             results = _evaluate(sub, rubric)
-            parts.append((mine, results, aggregate_scores(results, sub.conversations, rubric)))
+            parts.append((mine, results, _aggregate_evaluated(results, sub, rubric)))
     if len(parts) == 1:
         return parts[0][1], parts[0][2]
     rows = np.concatenate([np.repeat(mine, len(r) // max(len(mine), 1)) for mine, r, _ in parts])
@@ -110,7 +110,7 @@ def _evaluate(frames: Frames, rubric: Rubric) -> pd.DataFrame:
     for _, criterion in rubric.criteria:
         out = criterion_outcomes(criterion, frames)
         out.set(~applies, "na", OUT_OF_SCOPE)
-        out.clear_evidence(out.outcome == "na")
+        out.clear_evidence(out.outcome == CODE["na"])
         outcomes.append(out)
     return _results_frame(frames, rubric, outcomes)
 
@@ -172,7 +172,7 @@ def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes]) -> 
         return pd.array(values, dtype="string").take(np.tile(np.arange(k), n))
 
     outcome = stacked("outcome")
-    passed, failed = outcome == "pass", outcome == "fail"
+    passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
     points, maximum = _points(tiled([c.kind for c in criteria]),
                               np.tile(np.array([float(c.points) for c in criteria]), n), passed, failed)
     seq, text = evidence_columns(frames, stacked("message"))
@@ -181,7 +181,7 @@ def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes]) -> 
         "conversation_id": ids,
         "section_id": repeated([s.id for s, _ in rubric.criteria]),
         "criterion_id": repeated([c.id for c in criteria]),
-        "outcome": strings(outcome),
+        "outcome": outcome_labels(outcome),
         "points": points,
         "max_points": maximum,
         "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
@@ -213,17 +213,29 @@ def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric:
     so it can re-run after human grades override outcomes and points. Rows of criteria or
     sections the rubric does not have are ignored."""
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
+    criterion = _positions(results["criterion_id"], pd.Index([c.id for _, c in rubric.criteria]))
+    section = _positions(results["section_id"], pd.Index([s.id for s in rubric.sections]))
+    row = _positions(results["conversation_id"], conv.index)
+    known = (criterion >= 0) & (section >= 0) & (row >= 0)
+    return _aggregate(results[known], conv, rubric, row[known], criterion[known], section[known])
+
+
+def _aggregate_evaluated(results: pd.DataFrame, frames: Frames, rubric: Rubric) -> pd.DataFrame:
+    """``aggregate_scores`` for results straight from ``_evaluate``: conversation-major, rubric
+    order, so every row's codes are known without looking ids up."""
+    k = len(rubric.criteria)
+    sections = pd.Index([s.id for s in rubric.sections]).get_indexer([s.id for s, _ in rubric.criteria])
+    return _aggregate(results, frames.conversations.set_index("conversation_id"), rubric,
+                      np.repeat(np.arange(frames.n), k), np.tile(np.arange(k), frames.n), np.tile(sections, frames.n))
+
+
+def _aggregate(res: pd.DataFrame, conv: pd.DataFrame, rubric: Rubric, row: np.ndarray, criterion: np.ndarray,
+               section: np.ndarray) -> pd.DataFrame:
+    """``aggregate_scores`` once each result row's conversation (row of ``conv``, indexed by
+    conversation_id), criterion and section (positions in the rubric) are known."""
     index = pd.Index(conv.index, name="conversation_id")
     criteria = [c for _, c in rubric.criteria]
-    criterion = _positions(results["criterion_id"], pd.Index([c.id for c in criteria]))
-    section = _positions(results["section_id"], pd.Index([s.id for s in rubric.sections]))
-    known = (criterion >= 0) & (section >= 0)
-    row = _positions(results["conversation_id"], index)
-    known &= row >= 0
-    res = results[known]
-    criterion, section, row = criterion[known], section[known], row[known]
-    outcome = res["outcome"].to_numpy(dtype=object, na_value=None)
-    failed = outcome == "fail"
+    failed = res["outcome"].eq("fail").fillna(False).to_numpy(dtype=bool)
     n_sections = len(rubric.sections)
     cell = row * n_sections + section
 
@@ -266,7 +278,7 @@ def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric:
     for r, ids in crit_ids.items():
         joined[r] = ";".join(ids)
     scores["critical_criteria"] = pd.array(joined, dtype="string")
-    scores["n_review"] = pd.array(np.bincount(row[outcome == "review"], minlength=len(index)), dtype="Int64")
+    scores["n_review"] = pd.array(np.bincount(row[res["outcome"].eq("review").fillna(False).to_numpy(dtype=bool)], minlength=len(index)), dtype="Int64")
     scores["band"] = _bands(scores["total"], rubric)
     scores["rubric_id"] = rubric.id
     scores["rubric_version"] = rubric.version

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from qa_toolkit.frames import OUTCOMES
+
 #: Columns of the frame ``Outcomes.frame`` returns, indexed by conversation_id.
 OUTCOME_COLUMNS = {"outcome": "string", "evidence_seq": "Int64", "evidence_text": "string",
                    "evidence_match": "string", "note": "string"}
@@ -151,13 +153,14 @@ class Frames:
 
 
 class Outcomes:
-    """One criterion's verdicts for a chunk, aligned to ``frames.conversations``: outcome,
-    evidence (a message row, -1 for none), the matched span or measured value, a note."""
+    """One criterion's verdicts for a chunk, aligned to ``frames.conversations``: outcome (a
+    code into ``OUTCOMES``), evidence (a message row, -1 for none), the matched span or
+    measured value, a note."""
 
     def __init__(self, frames: Frames, outcome: str, note: str = ""):
         n = frames.n
         self.frames = frames
-        self.outcome = np.full(n, outcome, dtype=object)
+        self.outcome = np.full(n, CODE[outcome], dtype=np.int8)
         self.message = np.full(n, -1, dtype=np.int64)
         self.match = np.full(n, None, dtype=object)
         self.note = np.full(n, note, dtype=object)
@@ -172,7 +175,7 @@ class Outcomes:
             return
         first = self.frames.first_per_conversation(rows)
         at = self.frames.conv_of[rows[first]]
-        self.outcome[at] = outcome
+        self.outcome[at] = CODE[outcome]
         self.message[at] = rows[first]
         if match is not None:
             self.match[at] = np.asarray(match, dtype=object)[first]
@@ -181,8 +184,10 @@ class Outcomes:
     def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None, note: str | np.ndarray | None = None,
             match: np.ndarray | None = None, message: np.ndarray | None = None) -> None:
         """Set fields for the conversations in ``where`` (a mask or row numbers); array values
-        are aligned to the selected conversations."""
-        for name, value in (("outcome", outcome), ("note", note), ("match", match), ("message", message)):
+        (outcome names, notes, ...) are aligned to the selected conversations."""
+        if outcome is not None:
+            self.outcome[where] = CODE[outcome] if isinstance(outcome, str) else _codes(outcome)
+        for name, value in (("note", note), ("match", match), ("message", message)):
             if value is not None:
                 getattr(self, name)[where] = value
 
@@ -190,12 +195,30 @@ class Outcomes:
         self.message[where] = -1
         self.match[where] = None
 
+    def labels(self) -> pd.api.extensions.ExtensionArray:
+        """The outcomes as a "string" array."""
+        return outcome_labels(self.outcome)
+
     def frame(self) -> pd.DataFrame:
         """As a frame indexed by conversation_id with ``OUTCOME_COLUMNS``."""
         f = self.frames
         seq, text = evidence_columns(f, self.message)
-        return pd.DataFrame({"outcome": strings(self.outcome), "evidence_seq": seq, "evidence_text": text,
+        return pd.DataFrame({"outcome": self.labels(), "evidence_seq": seq, "evidence_text": text,
                              "evidence_match": strings(self.match), "note": strings(self.note)}, index=f.index)
+
+
+#: Outcome codes, as ``Outcomes`` holds them.
+CODE = {name: np.int8(i) for i, name in enumerate(OUTCOMES)}
+
+
+def _codes(names: np.ndarray) -> np.ndarray:
+    uniques, inverse = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
+    return np.array([CODE[u] for u in uniques.tolist()], dtype=np.int8)[inverse.reshape(-1)]
+
+
+def outcome_labels(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Outcome codes as a pandas "string" array."""
+    return pd.array(list(OUTCOMES), dtype="string").take(codes.astype(np.intp))
 
 
 def strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
