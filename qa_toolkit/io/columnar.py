@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat, parse_role,
-                                    parse_tags, parse_ts)
+from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, cell_value, parse_csat,
+                                    parse_role, parse_tags, parse_ts)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
@@ -276,3 +276,234 @@ def _extend(builder: FrameBuilder, a: int, b: int, columns: dict[str, list], lay
         seq += range(n)
     builder.extend(conv, {"conversation_id": cid, "seq": seq, "ts": ts[m0:m1], "role": msgs.roles[m0:m1],
                           "text": msgs.text[m0:m1]})
+
+
+# --- long tables (Parquet, CSV, XLSX chunks) ------------------------------------------------
+
+_TABLE_MESSAGE = ("seq", "ts", "role", "text")
+_WHITESPACE = "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace())
+_PADDED = f"^$|^[{_WHITESPACE}]|[{_WHITESPACE}]$"  # what str.strip would change, or blank
+_TRUE_FALSE = pa.array(["true", "false"])
+
+
+class _Slow(Exception):
+    """This window needs the row-by-row path."""
+
+
+def _arrow(series: pd.Series) -> pa.Array:
+    """A column as one Arrow array (zero-copy for Arrow-backed text)."""
+    array = pa.array(series)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _is_text(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype)
+
+
+def _any(mask: pa.Array) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
+def _plain_text(series: pd.Series) -> pa.Array | None:
+    """A text column as ``pa.string``, when every value is null or needs no stripping, is not
+    blank and does not read as true/false (then ``cell_value`` and ``as_text`` keep it as is)."""
+    if not _is_text(series):
+        return None
+    values = _arrow(series).cast(pa.string())
+    if _any(pc.match_substring_regex(values, _PADDED)) or _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE)):
+        return None
+    return values
+
+
+def _ids(series: pd.Series) -> pa.Array:
+    """The id column as ``as_text`` gives it: plain text, or integers."""
+    if series.dtype.kind in "iu":
+        return _arrow(series).cast(pa.string())
+    ids = _plain_text(series)
+    if ids is None or ids.null_count:
+        raise _Slow
+    return ids
+
+
+def _seq_key(series: pd.Series) -> np.ndarray:
+    """The sort key ``_seq`` gives each cell (missing last): numbers, or text of digits."""
+    if series.dtype.kind in "iuf":
+        key = series.to_numpy(dtype=np.float64, na_value=np.inf)
+        return np.where(np.isnan(key), np.inf, key)
+    if _is_text(series):
+        values = _arrow(series).cast(pa.string())
+        if values.null_count or not pc.all(pc.match_substring_regex(values, r"^[0-9]{1,15}$")).as_py():
+            raise _Slow
+        return values.cast(pa.float64()).to_numpy()
+    raise _Slow
+
+
+def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC ns, missing mask) of a cell column as ``parse_ts`` reads each cell."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+        values = series.array.as_unit("ns")
+        missing = np.asarray(values.isna())
+        ns = np.where(missing, 0, values.asi8 // 1000 * 1000)  # to_pydatetime keeps microseconds
+        if values.tz is None:
+            local = pd.DatetimeIndex(ns).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            if (np.asarray(local.isna()) & ~missing).any():
+                raise _Slow
+            ns = local.asi8
+        return ns, missing
+    if not _is_text(series):
+        raise _Slow
+    ns, done = iso_ns(_arrow(series).cast(pa.string()), zone)
+    missing = np.zeros(len(ns), dtype=bool)
+    if done.all():
+        return ns, missing
+    values = series.tolist()
+    for i in np.flatnonzero(~done).tolist():
+        try:
+            got = parse_ts(values[i], zone, field)
+        except FieldError:
+            raise _Slow from None
+        if got is None:
+            missing[i] = True
+        else:
+            ns[i] = got
+    return ns, missing
+
+
+def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
+    values = pd.array(ns, dtype="Int64")
+    values[missing] = pd.NA
+    return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
+
+
+def table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool) -> tuple | None:
+    """(conversations, messages, held back) for the whole conversations in ``rows`` (canonical
+    column names), conformed as the table grouper and ``builder`` would build them, and the
+    positions of the rows held back (the last conversation unless ``final``); both frames are
+    None when no conversation is complete. None when any row needs the row-by-row path (a
+    problem, a blank row, an unusual type, a duplicate id): nothing is recorded then."""
+    if not ENABLED or not len(rows) or rows.columns.duplicated().any() or "conversation_id" not in rows:
+        return None
+    try:
+        return _table_frames(rows, builder, final)
+    except _Slow:
+        return None
+
+
+def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool) -> tuple:
+    ids = _ids(rows["conversation_id"])
+    change = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.concatenate(([True], change)))
+    keep = len(starts) if final else len(starts) - 1
+    end = len(rows) if final else int(starts[-1])
+    held = np.arange(end, len(rows))
+    if keep == 0:
+        return None, None, held
+    starts = starts[:keep]
+    cids = ids.take(pa.array(starts)).to_pylist()
+    if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):
+        raise _Slow
+    lengths = np.diff(np.append(starts, end))
+    group = np.repeat(np.arange(keep), lengths)
+    order = np.arange(end)
+    if "seq" in rows:  # columns are read whole; ``order`` picks the rows of complete conversations
+        key = _seq_key(rows["seq"])[:end]
+        if (np.diff(key)[group[1:] == group[:-1]] < 0).any():  # out of order within a conversation
+            order = np.lexsort((key, group))
+    messages = _table_messages(rows, order, starts, lengths, ids, builder)
+    conversations = _table_conversations(rows, order[starts], cids, builder)
+    builder.seen_ids.update(cids)
+    builder.log.records_read += keep
+    return conversations, messages, held
+
+
+def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                    ids: pa.Array, builder: FrameBuilder) -> pd.DataFrame:
+    role, text = body.get("role"), body.get("text")
+    if role is None or text is None or not _is_text(role) or not _is_text(text) or text.hasnans:
+        raise _Slow
+    roles = pc.dictionary_encode(_arrow(role).cast(pa.string()))
+    if roles.null_count:
+        raise _Slow
+    try:
+        known = [parse_role(value, builder.roles) for value in roles.dictionary.to_pylist()]
+    except FieldError:
+        raise _Slow from None
+    take = pa.array(order)
+    if "ts" in body:
+        ns, missing = _time_column(body["ts"], builder.zone, "ts")
+        ts = _datetimes(ns[order], missing[order], builder.tz)
+    else:
+        ts = _datetimes(np.zeros(len(order), dtype=np.int64), np.ones(len(order), dtype=bool), builder.tz)
+    frame = pd.DataFrame({  # the MESSAGES contract, typed as ``conform`` types it
+        "conversation_id": pd.array(ids.take(take), dtype="string"),
+        "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
+        "ts": ts,
+        "role": pd.array(pa.array(known, type=pa.string()).take(roles.indices.take(take)), dtype="string"),
+        "text": pd.array(_arrow(text).take(take).cast(pa.string()), dtype="string"),
+    })
+    return frame
+
+
+def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
+                         builder: FrameBuilder) -> pd.DataFrame:
+    """One row per conversation from its first message row, through ``cell_value`` and the
+    same converters as JSONL records; extras keep the cell values."""
+    from qa_toolkit.frames import CONVERSATIONS
+
+    names = [c for c in body.columns if c not in _TABLE_MESSAGE]
+    columns: dict[str, object] = {c: None for c in CONVERSATIONS}
+    columns["conversation_id"] = pd.array(pa.array(cids, type=pa.string()), dtype="string")
+    for name in names:
+        key = FIELD_ALIASES[name] if name in FIELD_ALIASES and FIELD_ALIASES[name] not in names else name
+        if key != "conversation_id":
+            columns[key] = _conversation_column(body[name].take(first), key, builder)
+    n = len(cids)
+    empty = {"tags": lambda: pd.Series([[] for _ in range(n)], dtype="object"),
+             "datetime": lambda: _datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), builder.tz)}
+    for key, values in columns.items():
+        if values is None:
+            kind = CONVERSATIONS[key]
+            columns[key] = empty[key]() if key == "tags" else empty["datetime"]() if kind == "datetime" else \
+                pd.array([None] * n, dtype=kind)
+    return pd.DataFrame(columns)  # contract columns typed as ``conform`` types them, extras inferred
+
+
+def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder) -> object:
+    """One conversation-level column (first rows), typed for the frame; extras as a list."""
+    from qa_toolkit.frames import CONVERSATIONS
+
+    if key in ("started_at", "ended_at"):
+        return _datetimes(*_time_column(series, builder.zone, key), builder.tz)
+    kind = CONVERSATIONS.get(key)
+    text = _plain_text(series)
+    if text is not None and key == "tags":
+        codes = pc.dictionary_encode(text)
+        parsed = [_tags(v) for v in codes.dictionary.to_pylist()]
+        return pd.Series([[] if i is None else list(parsed[i]) for i in codes.indices.to_pylist()], dtype="object")
+    if text is not None and key != "csat":
+        if key in REQUIRED and text.null_count:
+            raise _Slow
+        if key == "channel":
+            codes = pc.dictionary_encode(text)
+            names = [builder._channel(v) for v in codes.dictionary.to_pylist()]
+            text = pa.array(names, type=pa.string()).take(codes.indices)
+        return pd.array(text, dtype="string") if kind else text.to_pylist()
+    if kind is None and series.dtype.kind in "biuf":
+        values = series.tolist()
+        return [None if v != v else v for v in values] if series.dtype.kind == "f" else values
+    if key == "csat" and series.dtype.kind in "iuf":
+        number = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        known = ~np.isnan(number)
+        if not np.isin(number[known], (1, 2, 3, 4, 5)).all():
+            raise _Slow
+        values = pd.array(np.where(known, number, 0).astype(np.int64), dtype="Int64")
+        values[~known] = pd.NA
+        return values
+    cells = list(map(cell_value, series.tolist()))
+    convert = {"csat": _csat, "tags": _tags, "channel": builder._channel}.get(key, _text if kind else None)
+    if convert is None:
+        return cells
+    values, bad = _checked(cells, convert)
+    if bad or (key in REQUIRED and None in values):
+        raise _Slow
+    return pd.Series(values, dtype="object") if key == "tags" else pd.array(values, dtype=kind)

@@ -16,11 +16,13 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
+from qa_toolkit.io import columnar
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
-from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, is_missing
+from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, cell_value, is_missing
 from qa_toolkit.problems import InputError, Problem
 
 MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
@@ -148,10 +150,8 @@ def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.Pa
     grouper = _Grouper(builder)
     row = 2
     for chunk in chunks:
-        chunk = chunk.rename(columns=rename)
-        grouper.feed(_rows(chunk), row)
+        yield grouper.feed_frame(chunk.rename(columns=rename), row)
         row += len(chunk)
-        yield builder.take()
     if row == 2:
         raise InputError(Problem(str(path), "empty file: no rows below the header", code="empty_file"))
     grouper.flush()
@@ -172,8 +172,52 @@ class _Grouper:
     def __init__(self, builder: FrameBuilder):
         self.builder = builder
         self.carry: list[tuple[int, dict]] = []
+        self.held: tuple[pd.DataFrame, np.ndarray] | None = None  # the carry's rows as a frame, when known
+        self.lazy = False  # the carry is ``held`` alone, not yet made into row dicts
+
+    def feed_frame(self, chunk: pd.DataFrame, first_row: int, final: bool = False) -> Dataset:
+        """The conversations this chunk completes (all of them if ``final``), through
+        ``columnar.table_frames`` when it can take the carried rows and the chunk, else
+        through ``feed``; the same Dataset either way."""
+        numbers = np.arange(first_row, first_row + len(chunk))
+        window = self._window(chunk, numbers)
+        fast = columnar.table_frames(window[0], self.builder, final) if window else None
+        if fast is None:
+            self.feed(_rows(chunk), first_row)
+            if final:
+                self.flush()
+            carried = [n - first_row for n, _ in self.carry]
+            inside = all(0 <= i < len(chunk) for i in carried)
+            self.held = (chunk.iloc[carried], numbers[carried]) if inside else None
+            return self.builder.take()
+        conversations, messages, held = fast
+        self.held = (window[0].iloc[held], window[1][held])
+        self.carry, self.lazy = [], bool(len(held))
+        if conversations is None:
+            return self.builder.take()
+        return Dataset(conversations, messages, self.builder.take_log())
+
+    def _window(self, chunk: pd.DataFrame, numbers: np.ndarray) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """The carried rows and the chunk as one frame (None when their column types differ)."""
+        if not self.carry and not self.lazy:
+            return chunk, numbers
+        if self.held is None:
+            return None
+        rows, held_numbers = self.held
+        if list(rows.columns) != list(chunk.columns) or list(rows.dtypes) != list(chunk.dtypes):
+            return None
+        return pd.concat([rows, chunk], ignore_index=True), np.concatenate([held_numbers, numbers])
+
+    def _unfold(self) -> None:
+        """The held rows as the carry (row number, row dict) the row-by-row grouping keeps."""
+        if self.lazy:
+            rows, numbers = self.held
+            self.carry = [(n, {**r, "conversation_id": as_text(r["conversation_id"])})
+                          for n, r in zip(numbers.tolist(), _rows(rows))]
+            self.lazy = False
 
     def feed(self, rows: list[dict], first_row: int) -> None:
+        self._unfold()
         groups: list[list[tuple[int, dict]]] = [self.carry] if self.carry else []
         for number, row in enumerate(rows, start=first_row):
             cid = row.get("conversation_id")
@@ -192,6 +236,7 @@ class _Grouper:
             self._add(group)
 
     def flush(self) -> None:
+        self._unfold()
         if self.carry:
             self._add(self.carry)
         self.carry = []
@@ -212,18 +257,9 @@ class _Grouper:
                 self._skip(bad, "seq", f"{err} — conversation '{cid}' skipped", err.code)
                 return
         first = group[0][1]
-        record = {k: _cell(v) for k, v in first.items() if k not in MESSAGE_COLUMNS}
+        record = {k: cell_value(v) for k, v in first.items() if k not in MESSAGE_COLUMNS}
         record["messages"] = [{k: r[k] for k in ("ts", "role", "text") if k in r} for _, r in group]
         self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
-
-
-def _cell(value: object) -> object:
-    """A table cell as JSONL would carry it: blank → None, ``true``/``false`` → bool."""
-    if is_missing(value):
-        return None
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return value
 
 
 def _seq(value: object) -> float:
@@ -252,7 +288,4 @@ def dataset_from_rows(rows: pd.DataFrame, *, source: str, first_row: int = 2,
     colmap = get_mapping(mapping, headers)
     builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
                            channel_aliases=colmap.values.get("channel"))
-    grouper = _Grouper(builder)
-    grouper.feed(_rows(rows.rename(columns=colmap.resolve(headers))), first_row)
-    grouper.flush()
-    return builder.take()
+    return _Grouper(builder).feed_frame(rows.rename(columns=colmap.resolve(headers)), first_row, final=True)

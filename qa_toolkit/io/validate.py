@@ -150,6 +150,15 @@ def as_bool(value: object) -> bool | None:
         return None
 
 
+def cell_value(value: object) -> object:
+    """A table cell as JSONL would carry it: blank → None, ``true``/``false`` → bool."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
+
+
 def as_text(value: object) -> str | None:
     """A cell or JSON value as stripped text (``13800138000.0`` → ``"13800138000"``); None if blank."""
     if is_missing(value):
@@ -297,6 +306,12 @@ class FrameBuilder:
         self.log.records_skipped += 1
         self.log.add(Problem(self.source, message, line=line, field=field, code=code))
         return False
+
+    def take_log(self) -> ProblemLog:
+        """The log alone, when the conversations were built elsewhere (nothing gathered here)."""
+        log = self.log
+        self.log = ProblemLog()
+        return log
 
     def take(self) -> Dataset:
         """The conversations gathered so far as a conformed Dataset; the builder starts afresh."""
