@@ -16,8 +16,8 @@ _COLUMNS = ["conversation_id", "seq", "ts", "role", "text"]
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """``pd.factorize``: a code per row (equal values share one, numbered in order of first
-    appearance, -1 for missing) and the distinct values. Arrow-backed strings (conversation
-    ids, texts) go through pyarrow's dictionary encoding, several times faster."""
+    appearance, -1 for missing) and the distinct values (same dtype). Arrow-backed strings
+    (conversation ids, texts) go through pyarrow's dictionary encoding, several times faster."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -27,7 +27,7 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
             arr = arr.combine_chunks()
         encoded = arr.dictionary_encode()
         codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.intp)
-        return codes, pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary))
+        return codes, pd.Series(pd.array(encoded.dictionary, dtype=values.dtype))
     codes, uniques = pd.factorize(values)
     return codes.astype(np.intp), pd.Series(uniques)
 

@@ -309,3 +309,10 @@ def test_derived_fields_with_the_callers_conversation_rows():
     conv, msgs = edge_frames()
     rows = pd.Index(conv["conversation_id"]).get_indexer(msgs["conversation_id"])
     pd.testing.assert_frame_equal(derived_fields(conv, msgs, rows), derived_fields(conv, msgs))
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_detect_language_keeps_the_id_dtype(dtype):
+    _, msgs = edge_frames()
+    msgs = msgs.assign(conversation_id=msgs["conversation_id"].astype(dtype))
+    pd.testing.assert_series_equal(detect_language(msgs), oracle_detect_language(msgs))

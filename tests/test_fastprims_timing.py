@@ -174,3 +174,9 @@ def test_summarise_gaps_skips_left_out_rows_and_nan_and_ties_pick_the_first():
     assert s.first_row.tolist() == [0, -1, 5, -1] and s.max_row.tolist() == [1, -1, 5, -1]
     empty = summarise_gaps(gaps.iloc[:0], np.array([], dtype=int), 2)
     assert empty.first_row.tolist() == [-1, -1] and np.isnan(empty.mean).all()
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_other_id_dtypes(dtype):
+    msgs = random_messages(80, seed=21)
+    assert len(assert_same_gaps(msgs.assign(conversation_id=msgs["conversation_id"].astype(dtype)))) > 20
