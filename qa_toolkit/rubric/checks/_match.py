@@ -106,24 +106,25 @@ class PhraseIndex:
         for word in words:
             self.number[word] = len(self.words)
             self.words.append(word)
-            automaton.add_word(word, (self.number[word], len(word)))
+            automaton.add_word(word, self.number[word])
         automaton.make_automaton()
+        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
         held = _holding_any(self.lowered, words)
-        texts = self.lowered.iloc[held].tolist()
+        texts = self.lowered.iloc[held]
         sep = next((s for s in _SEPARATORS if not any(s in w for w in words)), None)
         if sep is None:  # every separator occurs in some phrase: match message by message
-            found = [(row, end + 1 - n, i) for row, text in enumerate(texts) for end, (i, n) in automaton.iter(text)]
-            rows, begins, ids = (np.asarray(x, dtype=np.int64).reshape(-1) for x in zip(*found)) if found else \
-                (np.array([], dtype=np.int64),) * 3
-        else:
-            found = [(end + 1 - n, i) for end, (i, n) in automaton.iter(sep.join(texts))]
-            offsets = np.cumsum([0] + [len(t) + 1 for t in texts])
-            at = np.asarray([b for b, _ in found], dtype=np.int64)
+            found = np.array([(row, end, i) for row, text in enumerate(texts.tolist()) for end, i in automaton.iter(text)],
+                             dtype=np.int64).reshape(-1, 3)
+            rows, ids = found[:, 0], found[:, 2]
+            begins = found[:, 1] + 1 - lengths[ids]
+        else:  # one pass over the texts joined, each occurrence mapped back to its message
+            found = np.array(list(automaton.iter(sep.join(texts.tolist()))), dtype=np.int64).reshape(-1, 2)
+            ids = found[:, 1]
+            at = found[:, 0] + 1 - lengths[ids]
+            offsets = np.r_[0, np.cumsum(texts.str.len().to_numpy(dtype=np.int64) + 1)]
             rows = np.searchsorted(offsets, at, side="right") - 1
-            begins = at - offsets[rows] if len(rows) else at
-            ids = np.asarray([i for _, i in found], dtype=np.int64)
+            begins = at - offsets[rows]
         rows = held[rows]
-        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
         self.rows = np.concatenate([self.rows, rows])
         self.begins = np.concatenate([self.begins, begins])
         self.ends = np.concatenate([self.ends, begins + lengths[ids]])
@@ -198,9 +199,11 @@ def regex_hits(frames, mask: np.ndarray, pattern: str, text: pd.Series, first_on
     ``pattern``, with the distinct matched spans; ``first_only``: just each conversation's
     first such message (all a pass/fail verdict with evidence needs)."""
     rows = np.flatnonzero(mask & contains(text, pattern))
-    if first_only:
-        rows = rows[frames.first_per_conversation(rows)]
-    return Hits.of(rows, distinct_matches(text.iloc[rows].tolist(), pattern))
+    if not first_only:
+        return Hits.of(rows, distinct_matches(text.iloc[rows].tolist(), pattern))
+    rows = rows[frames.first_per_conversation(rows)]
+    search = _compiled(pattern).search
+    return Hits(rows, np.array([m.group() if (m := search(t)) else None for t in text.iloc[rows].tolist()], dtype=object))
 
 
 def lowered(frames) -> pd.Series:
