@@ -209,9 +209,10 @@ def may_hold_pattern(kinds: Iterable[str] = PII_KINDS) -> str:
     return "|".join(parts)
 
 
-def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Factorize the text values of ``texts`` (non-text values count as missing): (codes, -1 for
-    missing; positions of the distinct texts the RE2 pre-filter ``pattern`` keeps; those texts)."""
+def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """Factorize the text values of ``texts`` (non-text values count as missing): codes (-1 for
+    missing), the distinct texts, and the positions of those the RE2 pre-filter ``pattern``
+    keeps."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -220,23 +221,24 @@ def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, np
         texts = texts.astype(object).where(is_text).astype("string[pyarrow]")
     codes, distinct = factorize(texts)
     hit = pc.match_substring_regex(pa.array(distinct.array), pattern).to_numpy(zero_copy_only=False)
-    keep = np.flatnonzero(hit)
-    return codes, keep, distinct.iloc[keep].tolist()
+    return codes, distinct, np.flatnonzero(hit)
 
 
 def mask_series(series: pd.Series) -> pd.Series:
     """Mask a text column (same values as ``mask_text`` row by row): each distinct text is
     masked once, and only texts the pre-filter cannot rule out go through Python."""
-    out = series.copy()
-    codes, keep, values = _distinct_candidates(series, may_hold_pattern())
-    changed = [(pos, masked) for pos, value in zip(keep, values) if (masked := mask_text(value)) != value]
+    codes, distinct, keep = _distinct_candidates(series, may_hold_pattern())
+    changed = {pos: masked for pos, text in zip(keep.tolist(), distinct.iloc[keep].tolist())
+               if (masked := mask_text(text)) != text}
     if not changed:
-        return out
-    slot = np.full(codes.max(initial=-1) + 2, -1, dtype=np.intp)  # last slot: missing (-1)
-    slot[[pos for pos, _ in changed]] = np.arange(len(changed))
-    rows = slot[codes]
-    at = np.flatnonzero(rows >= 0)
-    out.iloc[at] = np.array([masked for _, masked in changed], dtype=object)[rows[at]]
+        return series.copy()
+    if distinct.dtype == series.dtype:  # arrow-backed text: the masked distinct texts, taken by code
+        distinct = distinct.copy()
+        distinct.iloc[list(changed)] = list(changed.values())
+        return pd.Series(distinct.array.take(codes, allow_fill=True), index=series.index, name=series.name)
+    out = series.copy()  # any other column: the changed rows replaced, every other value kept as it is
+    at = np.flatnonzero(np.isin(codes, list(changed)))
+    out.iloc[at] = np.array([changed[c] for c in codes[at].tolist()], dtype=object)
     return out
 
 
@@ -246,10 +248,10 @@ def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[
     index; each distinct text is searched once, after the pre-filter."""
     kinds = tuple(kinds)
     wanted = set(kinds)
-    codes, keep, values = _distinct_candidates(texts, may_hold_pattern(kinds))
-    kind = np.full(codes.max(initial=-1) + 2, None, dtype=object)  # last slot: missing (-1)
+    codes, distinct, keep = _distinct_candidates(texts, may_hold_pattern(kinds))
+    kind = np.full(len(distinct) + 1, None, dtype=object)  # last slot: missing (code -1)
     masked = kind.copy()
-    for pos, value in zip(keep, values):
+    for pos, value in zip(keep.tolist(), distinct.iloc[keep].tolist()):
         first = next((m for m in find_pii(value) if m.kind in wanted), None)
         if first is not None:
             kind[pos], masked[pos] = first.kind, first.masked
