@@ -119,19 +119,20 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame,
         rows = _conversation_rows(index, messages["conversation_id"])
     else:
         rows = np.asarray(conversation, dtype=np.intp)
-    ours = rows >= 0  # messages of conversations outside the frame count nowhere
+    ours = np.flatnonzero(rows >= 0)  # messages of conversations outside the frame count nowhere
+    at = rows[ours]
     out = pd.DataFrame(index=index)
-    out["n_messages"] = pd.array(np.bincount(rows[ours], minlength=n), dtype="Int64")
+    out["n_messages"] = pd.array(np.bincount(at, minlength=n), dtype="Int64")
     for role in ("agent", "customer"):
-        of_role = ours & messages["role"].eq(role).to_numpy(dtype=bool, na_value=False)
-        out[f"n_{role}_messages"] = pd.array(np.bincount(rows[of_role], minlength=n), dtype="Int64")
+        of_role = messages["role"].eq(role).to_numpy(dtype=bool, na_value=False)[ours]
+        out[f"n_{role}_messages"] = pd.array(np.bincount(at[of_role], minlength=n), dtype="Int64")
     first, last = _span(messages["ts"], rows, n, index)
     conv = conversations.set_index("conversation_id")
     start = conv["started_at"].fillna(first) if "started_at" in conv else first
     end = conv["ended_at"].fillna(last) if "ended_at" in conv else last
     out["handle_time_s"] = (end - start).dt.total_seconds().astype("float64")
     cjk, latin = _letter_counts(messages["text"])
-    out["language"] = _language(np.bincount(rows[ours], cjk[ours], n), np.bincount(rows[ours], latin[ours], n))
+    out["language"] = _language(np.bincount(at, cjk[ours], n), np.bincount(at, latin[ours], n))
     return out
 
 
