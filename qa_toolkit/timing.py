@@ -1,8 +1,9 @@
 """Response gaps: the one definition of "how long the customer waited" that the timing check
 and the metrics share (the risk features keep their own; see risk/features.py).
 
-Both functions are whole-array numpy passes (no per-conversation groupby): a chunk of 20,000
-conversations costs a few milliseconds."""
+Both are whole-array numpy passes, no per-conversation groupby (20,000 conversations: ~15 ms
+for the gaps, ~2 ms for the summary). ``factorize`` (arrow dictionary encoding) also serves
+privacy and the rubric's derived fields."""
 
 from __future__ import annotations
 

@@ -198,7 +198,6 @@ def _letter_counts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     cjk = (raw - np.uint8(0xE5)) <= 4  # uint8 arithmetic wraps: E5..E9
     cjk[:-1] |= (raw[:-1] == 0xE4) & (raw[1:] >= 0xB8)
     latin = ((raw | np.uint8(0x20)) - np.uint8(0x61)) < 26  # A-Z folded onto a-z, wrapping
-
     return _count_between(cjk, offsets), _count_between(latin, offsets)
 
 
