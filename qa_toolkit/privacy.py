@@ -246,9 +246,11 @@ def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[
     """Per text, the first piece of personal data of ``kinds`` (as ``find_pii`` orders them):
     its kind and its masked value, <NA> where there is none. Both Series share ``texts``'
     index; each distinct text is searched once, after the pre-filter."""
-    kinds = tuple(kinds)
     wanted = set(kinds)
-    codes, distinct, keep = _distinct_candidates(texts, may_hold_pattern(kinds))
+    if not wanted:
+        none = pd.Series(pd.NA, index=texts.index, dtype="string")
+        return none, none.copy()
+    codes, distinct, keep = _distinct_candidates(texts, may_hold_pattern(sorted(wanted)))
     kind = np.full(len(distinct) + 1, None, dtype=object)  # last slot: missing (code -1)
     masked = kind.copy()
     for pos, value in zip(keep.tolist(), distinct.iloc[keep].tolist()):

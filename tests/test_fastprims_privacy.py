@@ -306,3 +306,9 @@ def test_id_number_validation_equals_stdnum():
     got = [privacy._is_id_number(n) for n in numbers]
     assert got == [ric.is_valid(n) for n in numbers]
     assert 100 < sum(got) < len(numbers) - 100
+
+
+def test_find_first_pii_without_kinds_finds_nothing():
+    texts = pd.Series(["tel 13812345678", None], dtype="string", index=[5, 7])
+    kind, masked = find_first_pii(texts, [])
+    assert kind.isna().all() and masked.isna().all() and kind.index.tolist() == [5, 7]
