@@ -305,11 +305,14 @@ def _any(mask: pa.Array) -> bool:
 
 
 def _plain_text(series: pd.Series) -> pa.Array | None:
-    """A text column as ``pa.string``, when every value is null or needs no stripping, is not
-    blank and does not read as true/false (then ``cell_value`` and ``as_text`` keep it as is)."""
+    """A text column as ``pa.string`` with empty text as null, when no value needs stripping
+    or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is)."""
     if not _is_text(series):
         return None
     values = _arrow(series).cast(pa.string())
+    empty = pc.equal(values, "")
+    if _any(empty):
+        values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
     if _any(pc.match_substring_regex(values, _PADDED)) or _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE)):
         return None
     return values

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from qa_toolkit.problems import InputError, Problem
@@ -66,7 +67,13 @@ def load_preset(name: str) -> ColumnMapping:
     if not path.is_file():
         raise InputError(Problem(name, f"no mapping preset '{name}' (presets: {', '.join(available_presets())})",
                                  field="mapping", code="bad_mapping"))
-    return _from_data(_yaml_load(path), name, str(path))
+    return _from_data(_preset_data(path), name, str(path))
+
+
+@lru_cache(maxsize=None)
+def _preset_data(path: Path):
+    """A shipped preset's YAML, parsed once per process (workers read one row group per task)."""
+    return _yaml_load(path)
 
 
 def load_mapping_file(path: str | os.PathLike, headers: list[str] | None = None) -> ColumnMapping:
