@@ -205,7 +205,7 @@ def _conversation_columns(rows: list[dict], slow: np.ndarray, zone: ZoneInfo,
                           builder: FrameBuilder) -> tuple[dict[str, list], list[tuple]]:
     """Each conversation-level key as a converted column; marks in ``slow`` the records with a
     value the converters reject. Returns the columns and each record's key layout."""
-    layouts = [tuple(row) for row in rows]
+    layouts = list(map(tuple, rows))
     keys = dict.fromkeys(k for layout in dict.fromkeys(layouts) for k in layout)
     keys.pop("messages", None)
     keys.setdefault("conversation_id")

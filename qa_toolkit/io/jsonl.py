@@ -15,6 +15,26 @@ from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import Problem
 
 
+def _decoded(raw: bytes, encoding: str) -> object:
+    return orjson.loads(raw.rstrip(b"\r\n").decode(encoding))
+
+
+def _bad_line(path: Path, raw: bytes, number: int, encoding: str) -> Problem:
+    """The problem of a line that is not JSON: truncated (no line end, or the JSON ends early)
+    or invalid, with the parser's reason and column."""
+    ended = raw.endswith(b"\n")
+    raw = raw.rstrip(b"\r\n")
+    reason, col = "unreadable line", None  # the parser's words for the line without its end, below
+    try:
+        orjson.loads(raw if encoding in ("utf-8", "utf-8-sig") else raw.decode(encoding))
+    except (orjson.JSONDecodeError, UnicodeDecodeError) as err:
+        reason, col = getattr(err, "msg", str(err)), getattr(err, "colno", None)
+    truncated = not ended or "unexpected end" in reason
+    what = "truncated line (the JSON ends early)" if truncated else "invalid JSON"
+    return Problem(str(path), f"{what}: {reason}", line=number, col=col,
+                   code="truncated_line" if truncated else "invalid_json")
+
+
 def iter_jsonl(path: Path, builder: FrameBuilder, encoding: str, chunk_size: int,
                progress: Callable[[int], None] | None, span: LineRange | None = None) -> Iterator:
     """Feed each line's object to ``builder`` (a chunk at a time, through ``columnar.add_records``);
@@ -31,25 +51,17 @@ def iter_jsonl(path: Path, builder: FrameBuilder, encoding: str, chunk_size: int
                 progress(len(raw))
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
-            ended = raw.endswith(b"\n")
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
+            if not raw or raw.isspace():
                 continue
-            try:
-                record = orjson.loads(raw if utf8 else raw.decode(encoding))
-            except (orjson.JSONDecodeError, UnicodeDecodeError) as err:
+            try:  # UTF-8 lines are parsed as read: JSON ignores the line end
+                records.append(orjson.loads(raw) if utf8 else _decoded(raw, encoding))
+                lines.append(number)
+            except (orjson.JSONDecodeError, UnicodeDecodeError):
                 add_records(builder, records, lines)  # the records before it first: problems stay in line order
                 records, lines = [], []
                 builder.log.records_read += 1
                 builder.log.records_skipped += 1
-                reason = getattr(err, "msg", str(err))
-                truncated = not ended or "unexpected end" in reason
-                what = "truncated line (the JSON ends early)" if truncated else "invalid JSON"
-                builder.log.add(Problem(str(path), f"{what}: {reason}", line=number, col=getattr(err, "colno", None),
-                                        code="truncated_line" if truncated else "invalid_json"))
-            else:
-                records.append(record)
-                lines.append(number)
+                builder.log.add(_bad_line(path, raw, number, encoding))
             pending += 1
             if pending >= chunk_size:
                 add_records(builder, records, lines)
