@@ -257,5 +257,12 @@ def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[
         first = next((m for m in find_pii(value) if m.kind in wanted), None)
         if first is not None:
             kind[pos], masked[pos] = first.kind, first.masked
-    return (pd.Series(kind[codes], index=texts.index, dtype="string"),
-            pd.Series(masked[codes], index=texts.index, dtype="string"))
+    return _taken(kind, codes, texts.index), _taken(masked, codes, texts.index)
+
+
+def _taken(values: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A string Series of ``values[codes]`` (code -1: the last value), built in arrow."""
+    import pyarrow as pa
+
+    at = pa.array(np.where(codes < 0, len(values) - 1, codes))
+    return pd.Series(pd.array(pa.array(values.tolist(), type=pa.large_string()).take(at), dtype="string"), index=index)
