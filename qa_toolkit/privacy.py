@@ -7,8 +7,8 @@ are not taken for cards), e-mail addresses, and street addresses (省/市/区 �
 Text is NFKC-normalised character by character first, so full-width digits (１３８…) are found
 while match offsets still point into the original text.
 
-Speed: the per-character normalisation is one ``str.translate`` over a table filled lazily per
-distinct character; each kind's regex runs only when its anchor (11 digits, '@', a road marker
+Speed: the per-character normalisation replaces only the characters NFKC changes (looked up
+once per distinct character); each kind's regex runs only when its anchor (11 digits, '@', a road marker
 and '号') is in the text; columns go through ``mask_series`` / ``find_first_pii``, which look at each
 distinct text once and only at texts the RE2 pre-filter ``may_hold_pattern`` cannot rule out.
 """
@@ -63,9 +63,9 @@ _NUMBER = f"[{_DIGIT_LIKE}](?:[{_SEPARATOR_LIKE}]?[{_DIGIT_LIKE}]){{10}}"
 _MAY_HOLD = {"mobile": _NUMBER, "id_number": _NUMBER, "bank_card": _NUMBER, "email": f"[{_AT_LIKE}]",
              "address": f"[{_ROAD_LIKE}][^号]+号"}
 
-# Per-character NFKC, filled lazily: code point -> its one-character NFKC form (only for
+# Per-character NFKC, filled lazily: character -> its one-character NFKC form (only for
 # characters that change); _NFKC_SEEN holds every character already looked at.
-_NFKC_TABLE: dict[int, str] = {}
+_NFKC_CHANGES: dict[str, str] = {}
 _NFKC_SEEN: set[str] = set()
 
 
@@ -88,14 +88,18 @@ def _normalise(text: str) -> str:
     form is longer than one character stays as it is."""
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text  # an NFKC-stable text is NFKC-stable character by character
-    new = set(text).difference(_NFKC_SEEN)
+    chars = set(text)
+    new = chars - _NFKC_SEEN
     if new:
         for ch in new:
             norm = unicodedata.normalize("NFKC", ch)
             if len(norm) == 1 and norm != ch:
-                _NFKC_TABLE[ord(ch)] = norm
+                _NFKC_CHANGES[ch] = norm
         _NFKC_SEEN.update(new)
-    return text.translate(_NFKC_TABLE)
+    # a replacement is itself NFKC-stable (NFKC is idempotent), so the order does not matter
+    for ch in chars & _NFKC_CHANGES.keys():
+        text = text.replace(ch, _NFKC_CHANGES[ch])
+    return text
 
 
 def _digits(value: str) -> str:
