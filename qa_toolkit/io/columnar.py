@@ -189,8 +189,7 @@ def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -
 
 def _aliased(rows: list[dict]) -> list[dict]:
     """Records with FIELD_ALIASES applied the way ``FrameBuilder`` applies them (rare: copies)."""
-    if not any(alias in row for row in rows[:1] for alias in FIELD_ALIASES) and \
-            not any(alias in row for row in rows for alias in FIELD_ALIASES):
+    if not any(alias in layout for layout in dict.fromkeys(map(frozenset, rows)) for alias in FIELD_ALIASES):
         return rows
     out = []
     for row in rows:
