@@ -187,7 +187,10 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100000, help="conversations to generate (cached)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--chunk-size", type=int, default=20000, help="conversations per engine chunk")
+    parser.add_argument("--chunk-size", type=int, default=10000,
+                        help="conversations (JSONL lines) per engine task")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated measurements to run (parse,naive,jsonl,parquet,dask); default all")
     parser.add_argument("--rubric", default=None, help="rubric YAML (default: the shipped Chinese rubric)")
     parser.add_argument("--dask", action="store_true", help="also time --engine dask on a LocalCluster")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
@@ -213,6 +216,8 @@ def main() -> None:
             ("engine Parquet", "parquet", 1), (f"engine Parquet x{n_w}", "parquet", n_w)]
     if args.dask:
         plan.append((f"engine Dask Parquet x{n_w}", "dask", n_w))
+    if args.only:
+        plan = [p for p in plan if p[1] in args.only.split(",")]
     rows = []
     for label, kind, workers in plan:
         print(f"measuring {label} ...", file=sys.stderr)
@@ -226,8 +231,9 @@ def main() -> None:
 
 def print_table(rows: list[dict], meta: dict, n_w: int) -> None:
     by = {(r["kind"], r["workers"]): r for r in rows}
-    naive = by[("naive", 1)]["conv_s"]
-    ceiling = {w: by[("parse", w)]["conv_s"] for w in (1, n_w)}
+    nan = float("nan")
+    naive = by[("naive", 1)]["conv_s"] if ("naive", 1) in by else nan
+    ceiling = {w: by[("parse", w)]["conv_s"] if ("parse", w) in by else nan for w in (1, n_w)}
     print(f"\n{meta['conversations']} conversations, {meta['messages']} messages, {os.cpu_count()} CPUs\n")
     print(f"| {'measurement':<28} | {'seconds':>7} | {'CPU s':>7} | {'conv/s':>9} | {'msg/s':>10} "
           f"| {'conv/CPU-s':>10} | {'RSS main MB':>11} | {'RSS worker MB':>13} | {'vs naive':>8} | {'vs ceiling':>10} |")

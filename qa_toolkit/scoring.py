@@ -34,7 +34,7 @@ import pandas as pd
 
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
-from qa_toolkit.rubric.checks._base import CODE, Frames, Outcomes, evidence_columns, outcome_labels, strings
+from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes, evidence_columns, outcome_labels
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
 
@@ -187,8 +187,8 @@ def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes]) -> 
         "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
         "evidence_seq": seq,
         "evidence_text": text,
-        "evidence_match": strings(stacked("match")),
-        "note": strings(stacked("note")),
+        "evidence_match": Labels.strings([o.match for o in outcomes]),
+        "note": Labels.strings([o.note for o in outcomes]),
     })
 
 

@@ -162,8 +162,8 @@ class Outcomes:
         self.frames = frames
         self.outcome = np.full(n, CODE[outcome], dtype=np.int8)
         self.message = np.full(n, -1, dtype=np.int64)
-        self.match = np.full(n, None, dtype=object)
-        self.note = np.full(n, note, dtype=object)
+        self.match = Labels(n, None)
+        self.note = Labels(n, note)
 
     def put(self, rows: np.ndarray, outcome: str, note: str | np.ndarray = "",
             match: np.ndarray | None = None) -> None:
@@ -178,8 +178,8 @@ class Outcomes:
         self.outcome[at] = CODE[outcome]
         self.message[at] = rows[first]
         if match is not None:
-            self.match[at] = np.asarray(match, dtype=object)[first]
-        self.note[at] = note if isinstance(note, str) else np.asarray(note, dtype=object)[first]
+            self.match.assign(at, np.asarray(match, dtype=object)[first])
+        self.note.assign(at, note if isinstance(note, str) else np.asarray(note, dtype=object)[first])
 
     def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None, note: str | np.ndarray | None = None,
             match: np.ndarray | None = None, message: np.ndarray | None = None) -> None:
@@ -187,13 +187,16 @@ class Outcomes:
         (outcome names, notes, ...) are aligned to the selected conversations."""
         if outcome is not None:
             self.outcome[where] = CODE[outcome] if isinstance(outcome, str) else _codes(outcome)
-        for name, value in (("note", note), ("match", match), ("message", message)):
-            if value is not None:
-                getattr(self, name)[where] = value
+        if note is not None:
+            self.note.assign(where, note)
+        if match is not None:
+            self.match.assign(where, match)
+        if message is not None:
+            self.message[where] = message
 
     def clear_evidence(self, where: np.ndarray) -> None:
         self.message[where] = -1
-        self.match[where] = None
+        self.match.assign(where, None)
 
     def labels(self) -> pd.api.extensions.ExtensionArray:
         """The outcomes as a "string" array."""
@@ -204,7 +207,41 @@ class Outcomes:
         f = self.frames
         seq, text = evidence_columns(f, self.message)
         return pd.DataFrame({"outcome": self.labels(), "evidence_seq": seq, "evidence_text": text,
-                             "evidence_match": strings(self.match), "note": strings(self.note)}, index=f.index)
+                             "evidence_match": Labels.strings([self.match]), "note": Labels.strings([self.note])},
+                            index=f.index)
+
+
+class Labels:
+    """Strings held as codes into a list of their distinct values (code 0: missing), so the few
+    notes a criterion repeats over thousands of conversations are stored and converted once."""
+
+    def __init__(self, n: int, value: str | None):
+        self.values: list[str | None] = [None]
+        self._lookup: dict[str | None, int] = {None: 0}
+        self.codes = np.full(n, self._code(value), dtype=np.int64)
+
+    def _code(self, value: str | None) -> int:
+        if value not in self._lookup:
+            self._lookup[value] = len(self.values)
+            self.values.append(value)
+        return self._lookup[value]
+
+    def assign(self, where: np.ndarray, value: str | None | np.ndarray) -> None:
+        """Set the entries at ``where`` to ``value`` (one string, or one per selected entry)."""
+        if value is None or isinstance(value, str):
+            self.codes[where] = self._code(value)
+            return
+        codes, uniques = pd.factorize(np.asarray(value, dtype=object), use_na_sentinel=True)
+        table = np.array([self._code(u) for u in uniques.tolist()] + [0], dtype=np.int64)  # -1 (missing) -> 0
+        self.codes[where] = table[codes]
+
+    @staticmethod
+    def strings(parts: list[Labels]) -> pd.api.extensions.ExtensionArray:
+        """Several Labels side by side (row i: part 0, part 1, ... of entry i, as the results
+        frame lays criteria out), as one pandas "string" array."""
+        offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
+        codes = np.stack([p.codes + o for p, o in zip(parts, offsets)], axis=1).reshape(-1)
+        return pd.array([v for p in parts for v in p.values], dtype="string").take(codes)
 
 
 #: Outcome codes, as ``Outcomes`` holds them.
@@ -219,13 +256,6 @@ def _codes(names: np.ndarray) -> np.ndarray:
 def outcome_labels(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Outcome codes as a pandas "string" array."""
     return pd.array(list(OUTCOMES), dtype="string").take(codes.astype(np.intp))
-
-
-def strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """An object array of str/None as a pandas "string" array: each distinct value converted
-    once (criterion results repeat a handful of notes and outcomes thousands of times)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return pd.array(uniques, dtype="string").take(codes, allow_fill=True)
 
 
 def evidence_columns(frames: Frames, message: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
