@@ -2,7 +2,9 @@
 
 Pure over DataFrames and chunkable: ``score_frames`` works on any subset of conversations
 together with their messages, so the same function runs on one chunk, a whole file or a Dask
-partition. Each check is evaluated vectorised over the chunk's messages, once per criterion.
+partition. A chunk is held once as ``Frames`` (numpy views: each message's conversation, role
+masks, turn ranks); each check is evaluated on those arrays, once per criterion, and every
+phrase of the rubric is found in one Aho-Corasick pass over the chunk (``checks._match``).
 
 Arithmetic (also in the README):
 

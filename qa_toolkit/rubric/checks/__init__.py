@@ -1,6 +1,7 @@
 """The check-type registry: one module per type, each with ``TYPE``, a pydantic ``Config``
-and ``evaluate(config, frames) -> outcome frame``; its docstring is the user documentation.
-A new check type is a new module listed here."""
+and ``evaluate(config, frames) -> Outcomes`` (``_base``: verdict arrays over a chunk), and,
+when it matches phrases, ``phrases(config)`` so one matching pass per chunk covers them; its
+docstring is the user documentation. A new check type is a new module listed here."""
 
 from __future__ import annotations
 
