@@ -453,12 +453,13 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     from qa_toolkit.frames import CONVERSATIONS
 
     names = [c for c in body.columns if c not in _TABLE_MESSAGE]
+    firsts = body[[c for c in names if c != "conversation_id"]].take(first)
     columns: dict[str, object] = {c: None for c in CONVERSATIONS}
     columns["conversation_id"] = pd.array(pa.array(cids, type=pa.string()), dtype="string")
     for name in names:
         key = FIELD_ALIASES[name] if name in FIELD_ALIASES and FIELD_ALIASES[name] not in names else name
         if key != "conversation_id":
-            columns[key] = _conversation_column(body[name].take(first), key, builder)
+            columns[key] = _conversation_column(firsts[name].reset_index(drop=True), key, builder)
     n = len(cids)
     empty = {"tags": lambda: pd.Series([[] for _ in range(n)], dtype="object"),
              "datetime": lambda: _datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), builder.tz)}
