@@ -107,6 +107,15 @@ class Frames:
         return self.cached("text", lambda f: f.messages["text"].astype("string").fillna(""))
 
     @property
+    def distinct(self) -> tuple[np.ndarray, pd.Series]:
+        """Each message's text as a number into the chunk's distinct texts, and those texts:
+        replies are often templated (快捷回复), so text work is done once per distinct text."""
+        def compute(f: Frames) -> tuple[np.ndarray, pd.Series]:
+            codes, texts = pd.factorize(f.text)
+            return codes.astype(np.int64), pd.Series(texts, dtype="string")
+        return self.cached("distinct", compute)
+
+    @property
     def seq(self) -> np.ndarray:
         return self.cached("seq", lambda f: f.messages["seq"].to_numpy(dtype="float64", na_value=np.nan))
 

@@ -83,6 +83,16 @@ class Hits:
     def where(self, keep: np.ndarray) -> Hits:
         return Hits(self.rows[keep], self.match[keep])
 
+    def spread(self, codes: np.ndarray, mask: np.ndarray, n_texts: int) -> Hits:
+        """Hits over distinct texts (``rows``: text numbers, ascending) as hits over the messages
+        in ``mask``, given each message's text number (``codes``)."""
+        count = np.bincount(self.rows, minlength=n_texts)
+        start = np.cumsum(count) - count
+        rows = np.flatnonzero(mask & (count[codes] > 0))
+        per_row = count[codes[rows]]
+        at = np.repeat(start[codes[rows]] - (np.cumsum(per_row) - per_row), per_row) + np.arange(per_row.sum())
+        return Hits(np.repeat(rows, per_row), self.match[at])
+
 
 class PhraseIndex:
     """Every occurrence of every (lower-cased) phrase in a chunk's lower-cased texts, from one
@@ -184,31 +194,34 @@ def _exact(lowered: pd.Series, rows: np.ndarray, phrases: Sequence[str], exclude
 def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Sequence[str] = (),
                 case_sensitive: bool = False) -> Hits:
     """The messages in ``mask`` that contain a phrase after exclusions, with the distinct
-    phrases matched (lower-cased when case-insensitive)."""
+    phrases matched (lower-cased when case-insensitive). Each distinct text is matched once."""
+    codes, texts = frames.distinct
+    wanted = np.zeros(len(texts), dtype=bool)
+    wanted[codes[mask]] = True
     if case_sensitive:
-        text = prepare(frames.text, exclude, case_sensitive=True)
+        text = prepare(texts, exclude, case_sensitive=True)
         pattern = alternation(phrases)
-        rows = np.flatnonzero(mask & contains(text, pattern))
-        return Hits.of(rows, distinct_matches(text.iloc[rows].tolist(), pattern))
-    index = frames.cached("phrase_index", lambda f: PhraseIndex(lowered(f), (p.lower() for p in f.vocabulary)))
-    return index.hits(mask, [p.lower() for p in phrases], [e.lower() for e in exclude])
+        numbers = np.flatnonzero(wanted & contains(text, pattern))
+        found = Hits.of(numbers, distinct_matches(text.iloc[numbers].tolist(), pattern))
+    else:
+        index = frames.cached("phrase_index", lambda f: PhraseIndex(texts.str.lower(), (p.lower() for p in f.vocabulary)))
+        found = index.hits(wanted, [p.lower() for p in phrases], [e.lower() for e in exclude])
+    return found.spread(codes, mask, len(texts))
 
 
-def regex_hits(frames, mask: np.ndarray, pattern: str, text: pd.Series, first_only: bool = False) -> Hits:
-    """The messages in ``mask`` whose ``text`` (aligned to the chunk's messages) matches
-    ``pattern``, with the distinct matched spans; ``first_only``: just each conversation's
-    first such message (all a pass/fail verdict with evidence needs)."""
-    rows = np.flatnonzero(mask & contains(text, pattern))
+def regex_hits(frames, mask: np.ndarray, pattern: str, texts: pd.Series, first_only: bool = False) -> Hits:
+    """The messages in ``mask`` whose text matches ``pattern``, with the distinct matched spans;
+    ``texts``: the chunk's distinct texts as matched (``Frames.distinct``, e.g. after
+    exclusions). ``first_only``: just each conversation's first such message (all a
+    pass/fail verdict with evidence needs)."""
+    codes, _ = frames.distinct
+    rows = np.flatnonzero(mask & contains(texts, pattern)[codes])
     if not first_only:
-        return Hits.of(rows, distinct_matches(text.iloc[rows].tolist(), pattern))
+        return Hits.of(rows, distinct_matches(texts.iloc[codes[rows]].tolist(), pattern))
     rows = rows[frames.first_per_conversation(rows)]
     search = _compiled(pattern).search
-    return Hits(rows, np.array([m.group() if (m := search(t)) else None for t in text.iloc[rows].tolist()], dtype=object))
-
-
-def lowered(frames) -> pd.Series:
-    """The chunk's message texts lower-cased, once per chunk."""
-    return frames.cached("lowered", lambda f: f.text.str.lower())
+    return Hits(rows, np.array([m.group() if (m := search(t)) else None for t in texts.iloc[codes[rows]].tolist()],
+                               dtype=object))
 
 
 def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),

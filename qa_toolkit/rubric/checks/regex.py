@@ -55,7 +55,7 @@ Config = RegexCheck  # the registry's name for a check module's config model
 def evaluate(config: RegexCheck, frames: Frames) -> Outcomes:
     """Per conversation: pass/fail with the message and matched span."""
     text = frames.cached(("regex-text", config.exclude),
-                         lambda f: prepare(f.text, case_sensitive=True, exclude_regex=config.exclude))
+                         lambda f: prepare(f.distinct[1], case_sensitive=True, exclude_regex=config.exclude))
     pattern = config.pattern if config.case_sensitive else "(?i)" + config.pattern
     hits = regex_hits(frames, frames.scope(config), pattern, text, first_only=True)
     where = describe_scope(config)
