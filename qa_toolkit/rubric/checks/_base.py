@@ -91,7 +91,7 @@ class Frames:
         if self._derived is None:
             from qa_toolkit.rubric.predicates import derived_fields
 
-            self._derived = derived_fields(self.conversations, self.messages)
+            self._derived = derived_fields(self.conversations, self.messages, self.conv_of)
         return self._derived
 
     def cached(self, key, compute):

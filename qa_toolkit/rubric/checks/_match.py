@@ -227,15 +227,16 @@ def regex_hits(frames, mask: np.ndarray, pattern: str, texts: pd.Series, first_o
 def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),
                       case_sensitive: bool = False) -> pd.DataFrame:
     """Frames in, frames out: the messages that contain a phrase (after exclusions), one row per
-    message and distinct matched phrase, with the phrase in ``match``."""
+    message and distinct matched phrase, with the phrase in ``match``; each distinct text is
+    matched once."""
     if not case_sensitive:
         phrases = [p.lower() for p in phrases]
-    text = prepare(messages["text"], exclude, case_sensitive)
-    pattern = alternation(phrases)
     if messages.empty:
         return messages.assign(match=pd.Series(dtype="string"))
-    mask = contains(text, pattern)
-    hits = messages.loc[mask].assign(match=distinct_matches(text[mask].tolist(), pattern))
-    hits = hits.explode("match")
-    hits["match"] = hits["match"].astype("string")
-    return hits
+    codes, texts = pd.factorize(messages["text"].astype("string").fillna(""))
+    text = prepare(pd.Series(texts, dtype="string"), exclude, case_sensitive)
+    pattern = alternation(phrases)
+    numbers = np.flatnonzero(contains(text, pattern))
+    found = Hits.of(numbers, distinct_matches(text.iloc[numbers].tolist(), pattern))
+    found = found.spread(codes.astype(np.int64), np.ones(len(messages), dtype=bool), len(text))
+    return messages.iloc[found.rows].assign(match=pd.array(found.match, dtype="string"))

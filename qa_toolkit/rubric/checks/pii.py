@@ -42,11 +42,17 @@ Config = PiiCheck  # the registry's name for a check module's config model
 
 
 def evaluate(config: PiiCheck, frames: Frames) -> Outcomes:
-    """Fail with the first message that holds personal data of the listed kinds."""
+    """Fail with the first message that holds personal data of the listed kinds (each distinct
+    text searched once)."""
+    codes, texts = frames.distinct
     rows = np.flatnonzero(frames.scope(config))
-    kind, masked = find_first_pii(frames.text.iloc[rows], config.kinds)
-    held = kind.notna().to_numpy(dtype=bool)
+    wanted = np.unique(codes[rows])
+    found_kind, found_masked = find_first_pii(texts.iloc[wanted], config.kinds)
+    kind, masked = np.full(len(texts), None, dtype=object), np.full(len(texts), None, dtype=object)
+    kind[wanted] = found_kind.to_numpy(dtype=object, na_value=None)
+    masked[wanted] = found_masked.to_numpy(dtype=object, na_value=None)
+    rows = rows[kind[codes[rows]] != None]  # noqa: E711 (elementwise)
     out = Outcomes(frames, "pass")
-    out.put(rows[held], "fail", [f"personal data ({k}) in agent text" for k in kind[held].tolist()],
-            masked[held].to_numpy(dtype=object))
+    out.put(rows, "fail", [f"personal data ({k}) in agent text" for k in kind[codes[rows]].tolist()],
+            masked[codes[rows]])
     return out

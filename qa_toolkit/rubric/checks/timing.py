@@ -63,12 +63,15 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     if not known.any():
         return out
     over = value[known] > limit[known]
-    # many conversations share a (value, limit) pair: word each distinct one once
-    pairs, which = np.unique(np.column_stack([np.round(value[known], 1), limit[known], over]), axis=0,
-                             return_inverse=True)
-    shown = np.array([f"{v:g} s" for v in pairs[:, 0].tolist()], dtype=object)
-    notes = np.array([f"{config.metric.replace('_', ' ')} {s} {'>' if o else '<='} {lim:g} s"
-                      for s, lim, o in zip(shown, pairs[:, 1].tolist(), pairs[:, 2].tolist())], dtype=object)
+    # many conversations share a (value, limit, verdict): word each distinct one once
+    shown_v, value_code = np.unique(np.round(value[known], 1), return_inverse=True)
+    limits, limit_code = np.unique(limit[known], return_inverse=True)
+    key = (value_code.reshape(-1) * len(limits) + limit_code.reshape(-1)) * 2 + over
+    keys, which = np.unique(key, return_inverse=True)
+    shown = np.array([f"{v:g} s" for v in shown_v.tolist()], dtype=object)[keys // 2 // len(limits)]
+    notes = np.array([f"{config.metric.replace('_', ' ')} {s} {'>' if k % 2 else '<='} {lim:g} s"
+                      for s, lim, k in zip(shown, limits[keys // 2 % len(limits)].tolist(), keys.tolist())],
+                     dtype=object)
     which = which.reshape(-1)
     out.set(known, np.where(over, "fail", "pass"), notes[which], shown[which],
             None if evidence is None else evidence[known])
