@@ -182,15 +182,16 @@ def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -
     if bad_msg:
         slow[np.searchsorted(spans[:, 0], sorted(bad_msg), side="right") - 1] = True
     rows = [r if type(r) is dict else {} for r in records]
-    rows = _aliased(rows)
-    columns, keys = _conversation_columns(rows, slow, zone, builder)
+    layouts = list(map(tuple, rows))
+    if any(alias in layout for layout in dict.fromkeys(layouts) for alias in FIELD_ALIASES):
+        rows = _aliased(rows)
+        layouts = list(map(tuple, rows))
+    columns, keys = _conversation_columns(rows, layouts, slow, zone, builder)
     _append_runs(builder, records, lines, slow, columns, keys, msgs, ts)
 
 
 def _aliased(rows: list[dict]) -> list[dict]:
-    """Records with FIELD_ALIASES applied the way ``FrameBuilder`` applies them (rare: copies)."""
-    if not any(alias in layout for layout in dict.fromkeys(map(frozenset, rows)) for alias in FIELD_ALIASES):
-        return rows
+    """Records with FIELD_ALIASES applied the way ``FrameBuilder`` applies them (copies)."""
     out = []
     for row in rows:
         if any(alias in row for alias in FIELD_ALIASES):
@@ -200,41 +201,57 @@ def _aliased(rows: list[dict]) -> list[dict]:
     return out
 
 
-def _conversation_columns(rows: list[dict], slow: np.ndarray, zone: ZoneInfo,
+def _conversation_columns(rows: list[dict], layouts: list[tuple], slow: np.ndarray, zone: ZoneInfo,
                           builder: FrameBuilder) -> tuple[dict[str, list], list[tuple]]:
     """Each conversation-level key as a converted column; marks in ``slow`` the records with a
     value the converters reject. Returns the columns and each record's key layout."""
-    layouts = list(map(tuple, rows))
     keys = dict.fromkeys(k for layout in dict.fromkeys(layouts) for k in layout)
     keys.pop("messages", None)
     keys.setdefault("conversation_id")
     keys.setdefault("tags")
     columns: dict[str, list] = {}
-    channel_cache: dict = {}
-
-    def channel(value: object) -> str | None:
-        if type(value) is str:
-            if value not in channel_cache:
-                channel_cache[value] = builder._channel(value)
-            return channel_cache[value]
-        return builder._channel(value)
-
-    converters = {"started_at": None, "ended_at": None, "csat": _csat, "tags": _tags, "channel": channel}
     for key in keys:
         raw = list(map(dict.get, rows, repeat(key)))
-        if key in ("started_at", "ended_at"):
-            values, bad = timestamps(raw, zone, key)
-        elif key in converters:
-            values, bad = _checked(raw, converters[key])
-        elif key in builder.conv:
-            values, bad = [_text(v) for v in raw], []
-        else:
-            values, bad = raw, []
-        if key in REQUIRED:
+        values, bad = _converted(raw, key, zone, builder)
+        if key in REQUIRED and None in values:
             bad = [i for i, v in enumerate(values) if v is None]
         slow[bad] = True
         columns[key] = values
     return columns, layouts
+
+
+_ODD = object()  # a value the quick conversion leaves to the exact converter
+
+
+def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tuple[list, list[int]]:
+    """A conversation-level column as ``FrameBuilder`` converts it, and the positions it
+    rejects: common values in one comprehension, the rest through the exact converter."""
+    if key in ("started_at", "ended_at"):
+        return timestamps(raw, zone, key)
+    if key == "csat":
+        values, convert = [v if v is None or (type(v) is int and 0 < v < 6) else _ODD for v in raw], parse_csat
+    elif key == "tags":
+        values, convert = [[] if v is None or v == [] else _ODD for v in raw], _tags
+    elif key == "channel":
+        try:
+            known = {v: builder._channel(v) for v in set(raw) if v is None or type(v) is str}
+        except TypeError:  # an unhashable value
+            known = {}
+        values, convert = [known.get(v, _ODD) if v is None or type(v) is str else _ODD for v in raw], builder._channel
+    elif key in builder.conv:
+        return [(v.strip() or None) if type(v) is str else as_text(v) for v in raw], []
+    else:
+        return raw, []
+    bad = []
+    if _ODD in values:
+        for i, value in enumerate(values):
+            if value is _ODD:
+                try:
+                    values[i] = convert(raw[i])
+                except FieldError:
+                    values[i] = None
+                    bad.append(i)
+    return values, bad
 
 
 def _append_runs(builder: FrameBuilder, records: list, lines: list, slow: np.ndarray, columns: dict[str, list],
