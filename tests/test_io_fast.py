@@ -98,6 +98,18 @@ def test_parquet_long_table_same_frames(tmp_path, monkeypatch, chunk_size):
     assert_same(*both(monkeypatch, lambda: list(iter_conversations(path, chunk_size=chunk_size))))
 
 
+@pytest.mark.parametrize("window", [1, 700, 100_000])
+def test_chunks_read_ahead_in_windows_yield_the_same_chunks(tmp_path, monkeypatch, window):
+    from qa_toolkit.io import table
+
+    monkeypatch.setattr(table, "WINDOW_ROWS", window)
+    path = typed_parquet(sample_records(120), tmp_path / "w.parquet")
+    for size in (97, 400):
+        fast, slow = both(monkeypatch, lambda: list(iter_conversations(path, chunk_size=size)))
+        assert_same(fast, slow)
+        assert len(fast) > 3 and sum(len(d.conversations) for d in fast) == 120
+
+
 def test_dataset_from_rows_per_row_group(tmp_path, monkeypatch):
     path = typed_parquet(sample_records(300), tmp_path / "groups.parquet", row_group_size=1000)
     pfile = pq.ParquetFile(path)

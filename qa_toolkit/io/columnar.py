@@ -394,21 +394,24 @@ def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
     return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
 
 
-def table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool) -> tuple | None:
+def table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits: np.ndarray | None = None) -> tuple | None:
     """(conversations, messages, held back) for the whole conversations in ``rows`` (canonical
-    column names), conformed as the table grouper and ``builder`` would build them, and the
+    column names), typed as the table grouper and ``builder`` would build them, and the
     positions of the rows held back (the last conversation unless ``final``); both frames are
-    None when no conversation is complete. None when any row needs the row-by-row path (a
+    None when no conversation is complete. With ``splits`` (the first row of each chunk the
+    rows were read in, ``final`` false) the first item is instead, per chunk, the
+    (conversations, messages, count) the row-by-row reader yields after that chunk, or None
+    when it completes no conversation. None when any row needs the row-by-row path (a
     problem, a blank row, an unusual type, a duplicate id): nothing is recorded then."""
     if not ENABLED or not len(rows) or rows.columns.duplicated().any() or "conversation_id" not in rows:
         return None
     try:
-        return _table_frames(rows, builder, final)
+        return _table_frames(rows, builder, final, splits)
     except _Slow:
         return None
 
 
-def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool) -> tuple:
+def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits: np.ndarray | None) -> tuple:
     ids = _ids(rows["conversation_id"])
     change = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
     starts = np.flatnonzero(np.concatenate(([True], change)))
@@ -416,7 +419,7 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool) -> tup
     end = len(rows) if final else int(starts[-1])
     held = np.arange(end, len(rows))
     if keep == 0:
-        return None, None, held
+        return ([None] * len(splits), held) if splits is not None else (None, None, held)
     starts = starts[:keep]
     cids = ids.take(pa.array(starts)).to_pylist()
     if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):
@@ -429,10 +432,23 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool) -> tup
         if (np.diff(key)[group[1:] == group[:-1]] < 0).any():  # out of order within a conversation
             order = np.lexsort((key, group))
     messages = _table_messages(rows, order, starts, lengths, ids, builder)
-    conversations = _table_conversations(rows, order[starts], cids, builder)
+    columns = _table_conversations(rows, order[starts], cids, builder)
     builder.seen_ids.update(cids)
-    builder.log.records_read += keep
-    return conversations, messages, held
+    if splits is None:
+        builder.log.records_read += keep
+        return pd.DataFrame(columns), messages, held
+    # the row-by-row reader yields a conversation after the chunk holding the next one's first row
+    chunk = np.searchsorted(splits, np.append(starts[1:], end), side="right") - 1
+    cut = np.searchsorted(chunk, np.arange(len(splits) + 1))
+    rows_at = np.append(starts, end)
+    parts = []
+    for a, b in zip(cut[:-1].tolist(), cut[1:].tolist()):
+        if a == b:
+            parts.append(None)
+            continue
+        part_messages = messages.iloc[rows_at[a]:rows_at[b]].reset_index(drop=True)
+        parts.append((pd.DataFrame({k: v[a:b] for k, v in columns.items()}), part_messages, b - a))
+    return parts, held
 
 
 def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
@@ -464,9 +480,9 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
 
 
 def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
-                         builder: FrameBuilder) -> pd.DataFrame:
-    """One row per conversation from its first message row, through ``cell_value`` and the
-    same converters as JSONL records; extras keep the cell values."""
+                         builder: FrameBuilder) -> dict[str, object]:
+    """The conversation columns, one row per conversation from its first message row, through
+    ``cell_value`` and the same converters as JSONL records; extras keep the cell values."""
     from qa_toolkit.frames import CONVERSATIONS
 
     names = [c for c in body.columns if c not in _TABLE_MESSAGE]
@@ -483,9 +499,10 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     for key, values in columns.items():
         if values is None:
             kind = CONVERSATIONS[key]
-            columns[key] = empty[key]() if key == "tags" else empty["datetime"]() if kind == "datetime" else \
+            values = empty[key]() if key == "tags" else empty["datetime"]() if kind == "datetime" else \
                 pd.array([None] * n, dtype=kind)
-    return pd.DataFrame(columns)  # contract columns typed as ``conform`` types them, extras inferred
+        columns[key] = values.array if isinstance(values, pd.Series) else values
+    return columns  # contract columns typed as ``conform`` types them (arrays), extras as lists
 
 
 def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder) -> object:

@@ -23,7 +23,7 @@ from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.io import columnar
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
 from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, cell_value, is_missing
-from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
 Progress = Callable[[int], None] | None
@@ -149,13 +149,32 @@ def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.Pa
                            channel_aliases=colmap.values.get("channel"), **builder_args)
     grouper = _Grouper(builder)
     row = 2
-    for chunk in chunks:
-        yield grouper.feed_frame(chunk.rename(columns=rename), row)
-        row += len(chunk)
+    for batch in _batches((chunk.rename(columns=rename) for chunk in chunks), WINDOW_ROWS):
+        yield from grouper.feed_frames(batch, row)
+        row += sum(map(len, batch))
     if row == 2:
         raise InputError(Problem(str(path), "empty file: no rows below the header", code="empty_file"))
     grouper.flush()
     yield builder.take()
+
+
+#: Rows the columnar path takes at once: consecutive chunks are read ahead up to this many and
+#: split again afterwards, so small chunks do not each pay the fixed cost of a window.
+WINDOW_ROWS = 100_000
+
+
+def _batches(chunks: Iterator[pd.DataFrame], rows: int) -> Iterator[list[pd.DataFrame]]:
+    """Consecutive chunks grouped until they hold at least ``rows`` rows."""
+    batch: list[pd.DataFrame] = []
+    size = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        size += len(chunk)
+        if size >= rows:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _rows(chunk: pd.DataFrame) -> list[dict]:
@@ -196,6 +215,29 @@ class _Grouper:
         if conversations is None:
             return self.builder.take()
         return Dataset(conversations, messages, self.builder.take_log())
+
+    def feed_frames(self, chunks: list[pd.DataFrame], first_row: int) -> list[Dataset]:
+        """``feed_frame`` over consecutive chunks, the same Datasets, through one columnar window
+        when the chunks' columns agree and it takes them all."""
+        if len(chunks) > 1 and all(list(c.columns) == list(chunks[0].columns) and list(c.dtypes) == list(chunks[0].dtypes)
+                                   for c in chunks[1:]):
+            joined = pd.concat(chunks, ignore_index=True)
+            window = self._window(joined, np.arange(first_row, first_row + len(joined)))
+            if window is not None:
+                offset = len(window[0]) - len(joined)
+                splits = offset + np.cumsum([0] + [len(c) for c in chunks[:-1]])
+                fast = columnar.table_frames(window[0], self.builder, False, splits)
+                if fast is not None:
+                    parts, held = fast
+                    self.held = (window[0].iloc[held], window[1][held])
+                    self.carry, self.lazy = [], bool(len(held))
+                    return [self.builder.take() if part is None else
+                            Dataset(part[0], part[1], ProblemLog(records_read=part[2])) for part in parts]
+        datasets = []
+        for chunk in chunks:
+            datasets.append(self.feed_frame(chunk, first_row))
+            first_row += len(chunk)
+        return datasets
 
     def _window(self, chunk: pd.DataFrame, numbers: np.ndarray) -> tuple[pd.DataFrame, np.ndarray] | None:
         """The carried rows and the chunk as one frame (None when their column types differ)."""
