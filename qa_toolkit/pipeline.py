@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa_toolkit.frames import Dataset
 from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.rubric.loader import require_rubric, require_rubrics
 from qa_toolkit.rubric.model import Band, Rubric
 from qa_toolkit.sampling.plan import Plan
 
@@ -150,26 +151,6 @@ class RunResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def _rubrics(paths: list[Path] | None) -> tuple[list, list[Path]]:
-    """(rubrics, paths) in routing order; none given: the shipped set (zh, then en)."""
-    from qa_toolkit.resources import default_rubrics
-
-    paths = list(paths or default_rubrics())
-    return [_rubric(p) for p in paths], paths
-
-
-def _rubric(path: str | os.PathLike) -> Rubric:
-    """The rubric at ``path``; its errors raised as InputError."""
-    from qa_toolkit.rubric.loader import load_rubric
-
-    path = Path(path)
-    rubric, problems = load_rubric(path)
-    errors = [p for p in problems if p.level == "error"]
-    if rubric is None or errors:
-        raise InputError(errors or [Problem(str(path), "rubric could not be loaded", code="rubric")])
-    return rubric
-
-
 def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(results, scores, run.json) of a ``qa score`` output folder (Parquet, else CSV)."""
     from qa_toolkit.frames import RESULTS, SCORES, conform
@@ -279,9 +260,9 @@ def _rubric_for_report(rubric_path: str | os.PathLike | list | None, info: dict)
         for path in named:
             if not Path(path).is_file():
                 raise InputError(Problem(str(path), "rubric file not found", code="rubric"))
-        return [_rubric(p) for p in named]
+        return [require_rubric(p) for p in named]
     files = [r.get("file") for r in info.get("rubrics", [])] or [info.get("rubric_file")]
-    found = [_rubric(f) for f in files if f and Path(f).is_file()]
+    found = [require_rubric(f) for f in files if f and Path(f).is_file()]
     return found or None
 
 
@@ -361,7 +342,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     base, out = Path(base_dir), Path(output or config.output)
     result = RunResult()
     named = [config.rubric] if isinstance(config.rubric, str) else config.rubric
-    rubrics, rubric_paths = _rubrics([base / p for p in named] if named else None)
+    rubrics, rubric_paths = require_rubrics([base / p for p in named] if named else None)
     data_path = base / config.data
     progress("data", f"reading {data_path.name}")
     size = data_path.stat().st_size if data_path.is_file() else 0

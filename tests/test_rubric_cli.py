@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
@@ -128,3 +129,20 @@ def test_pre_commit_hooks_run_real_commands():
         args = hook["entry"].split()[1:]
         result = run(*args, ZH)
         assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", [["score", "{data}", "--rubric", "{rubric}", "-o", "{out}"],
+                                     ["rubric", "doc", "{rubric}"],
+                                     ["rubric", "diff", "{rubric}", "{rubric}", "--data", "{data}"]])
+def test_a_broken_rubric_is_reported_at_its_line_by_every_command(tmp_path, command):
+    from qa_toolkit.resources import sample_data_dir
+
+    rubric = tmp_path / "broken.yaml"
+    rubric.write_text('id: x\nversion: "1"\nname: X\nlanguage: zh\nsections:\n  - id: s\n    name: S\n    weight: 1\n'
+                      '    criteria:\n      - id: c\n        name: C\n        points: 5\n'
+                      '        check: {type: keywords, phrases: [a], mode: bogus}\n', encoding="utf-8")
+    args = [a.format(data=sample_data_dir() / "conversations.jsonl", rubric=rubric, out=tmp_path / "out") for a in command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert f"{rubric}:13:" in result.output and "run `qa rubric lint" in result.output
+    assert "Traceback" not in result.output

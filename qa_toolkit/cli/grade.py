@@ -12,14 +12,6 @@ def grade() -> None:
     """Export a grading workbook for a batch; import graders' filled workbooks."""
 
 
-def _rubrics(paths: tuple[str, ...]) -> list:
-    """The rubrics named (in routing order), default the shipped set: ecommerce-zh, ecommerce-en."""
-    from qa_toolkit.cli.rubric import _load_or_exit
-    from qa_toolkit.resources import default_rubrics
-
-    return [_load_or_exit(p) for p in paths or [str(p) for p in default_rubrics()]]
-
-
 def _print_problems(problems, limit: int = 50) -> None:
     for p in problems[:limit]:
         click.echo(f"qa: {p}", err=True)
@@ -60,10 +52,11 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
     Example: qa grade export batch/ --data sample_data/conversations.jsonl -o grading.xlsx
     """
     from qa_toolkit.review.export import batch_frames, export_workbook
+    from qa_toolkit.rubric import require_rubrics
     from qa_toolkit.sampling import read_manifest
     from qa_toolkit.scoring import read_risk, score_with_rubrics
 
-    rubrics = _rubrics(rubric_paths)
+    rubrics = require_rubrics(rubric_paths)[0]
     manifest = read_manifest(batch)
     dataset = load_dataset(data_path, read_opts)
     conv, msgs, missing = batch_frames(manifest, dataset.conversations, dataset.messages)
@@ -102,10 +95,11 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
 
     from qa_toolkit.atomic import write_frame
     from qa_toolkit.review.importer import import_workbooks
+    from qa_toolkit.rubric import require_rubrics
     from qa_toolkit.scoring import read_risk
 
     paths = _expand(workbooks)
-    rubrics = _rubrics(rubric_paths)
+    rubrics = require_rubrics(rubric_paths)[0]
     dataset = load_dataset(data_path, read_opts)
     res = import_workbooks(paths, dataset.conversations, dataset.messages, rubrics,
                            risk=read_risk(risk_path) if risk_path else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, load_dataset
+from qa_toolkit.cli.common import data_options, load_dataset
 
 
 @click.group()
@@ -83,9 +83,10 @@ def schema() -> None:
 def doc(rubric_file: str, fmt: str, output: str | None) -> None:
     """Render a rubric as a handbook for trainers and agents (Markdown or HTML)."""
     from qa_toolkit.atomic import write_text
+    from qa_toolkit.rubric import require_rubric
     from qa_toolkit.rubric.doc import render
 
-    rubric_ = _load_or_exit(rubric_file)
+    rubric_ = require_rubric(rubric_file)
     text = render(rubric_, fmt)
     if output:
         write_text(output, text)
@@ -107,9 +108,10 @@ def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict
     from pathlib import Path
 
     from qa_toolkit.atomic import write_frame
+    from qa_toolkit.rubric import require_rubric
     from qa_toolkit.rubric.diff import diff_rubrics, format_diff
 
-    old_r, new_r = _load_or_exit(old), _load_or_exit(new)
+    old_r, new_r = require_rubric(old), require_rubric(new)
     data = load_dataset(data_path, read_opts)
     criteria, agents = diff_rubrics(old_r, new_r, data.conversations, data.messages)
     click.echo(format_diff(criteria, agents))
@@ -117,16 +119,3 @@ def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict
         write_frame(criteria, Path(outdir) / "criteria_diff.csv")
         write_frame(agents, Path(outdir) / "agents_diff.csv")
         click.echo(f"wrote {outdir}/criteria_diff.csv, {outdir}/agents_diff.csv", err=True)
-
-
-def _load_or_exit(path: str):
-    """The rubric at ``path``, or its errors printed and exit 2."""
-    from qa_toolkit.rubric import load_rubric
-
-    rubric_, problems = load_rubric(path)
-    if rubric_ is None:
-        for p in problems:
-            if p.level == "error":
-                click.echo(f"qa: {p}", err=True)
-        fail(f"rubric {path} has errors (run `qa rubric lint {path}`)")
-    return rubric_

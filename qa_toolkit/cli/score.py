@@ -36,13 +36,12 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
 
     Example: qa score sample_data/conversations.jsonl -o out/score
     """
-    from qa_toolkit.cli.rubric import _load_or_exit
     from qa_toolkit.engine.runner import wants_parts
-    from qa_toolkit.resources import default_rubrics
+    from qa_toolkit.rubric import require_rubrics
     from qa_toolkit.scoring import format_summary, masked, read_risk, score_chunks, write_score_dir
 
-    rubric_paths = rubric_paths or tuple(str(p) for p in default_rubrics())
-    rubrics = [_load_or_exit(p) for p in rubric_paths]
+    rubrics, paths = require_rubrics(rubric_paths)
+    rubric_paths = tuple(str(p) for p in paths)
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     if wants_parts(data, workers=workers, engine=engine, parts=parts):

@@ -11,7 +11,6 @@ import pandas as pd
 
 from qa_toolkit.engine import summary
 from qa_toolkit.io.jsonl import LineRange
-from qa_toolkit.problems import InputError, Problem
 
 PART = "part-{:05d}.parquet"
 OUTPUTS = ("results", "scores")
@@ -39,15 +38,10 @@ _LOADED: dict[RunConfig, tuple] = {}
 def load(config: RunConfig) -> tuple:
     """(list of rubrics, risk frame or None) for ``config``, loaded once per process (pool initializer)."""
     if config not in _LOADED:
-        from qa_toolkit.rubric import load_rubric
+        from qa_toolkit.rubric import require_rubric
         from qa_toolkit.scoring import read_risk
 
-        rubrics = []
-        for path in config.rubric_paths:
-            rubric, problems = load_rubric(path)
-            if rubric is None:
-                raise InputError(problems or [Problem(path, "cannot load rubric", code="bad_rubric")])
-            rubrics.append(rubric)
+        rubrics = [require_rubric(path) for path in config.rubric_paths]
         _LOADED.clear()
         _LOADED[config] = (rubrics, read_risk(config.risk_path) if config.risk_path else None)
     return _LOADED[config]

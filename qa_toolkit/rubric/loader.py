@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from qa_toolkit.problems import Problem
+from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.model import Rubric
 
 
@@ -120,6 +120,25 @@ def load_rubric(path: str | os.PathLike) -> tuple[Rubric | None, list[Problem]]:
     if rubric is None:
         return None, problems
     return (None if any(p.level == "error" for p in problems) else rubric), problems
+
+
+def require_rubric(path: str | os.PathLike) -> Rubric:
+    """The rubric at ``path``, or InputError with its errors (and a hint to lint it): what every
+    command and runner that needs a usable rubric calls."""
+    rubric, problems = load_rubric(path)
+    if rubric is None:
+        raise InputError([p for p in problems if p.level == "error"]
+                         + [Problem(str(path), f"rubric has errors (run `qa rubric lint {path}`)", code="bad_rubric")])
+    return rubric
+
+
+def require_rubrics(paths: Sequence[str | os.PathLike] | None = None) -> tuple[list[Rubric], list[Path]]:
+    """(rubrics, paths) in routing order, each through ``require_rubric``; none given: the shipped
+    set (ecommerce-zh, then ecommerce-en)."""
+    from qa_toolkit.resources import default_rubrics
+
+    paths = [Path(p) for p in paths] if paths else list(default_rubrics())
+    return [require_rubric(p) for p in paths], paths
 
 
 def load_with_locator(path: str | os.PathLike) -> tuple[Rubric | None, Locator | None, list[Problem]]:
