@@ -26,15 +26,13 @@ import pandas as pd
 
 from qa_toolkit.frames import SCORES, SECTION_PREFIX, empty
 from qa_toolkit.io.validate import as_bool
+from qa_toolkit.tags import COMPLAINT_TAGS, ESCALATION_TAGS, TRANSFER_TAGS, first_tag
 from qa_toolkit.timing import response_gaps
 from qa_toolkit.weighting import hajek_mean
 
 ALL = "__all__"  #: the team key of the row that summarises every agent
 NO_TEAM = "__none__"  #: the team key of agents the roster does not list
 DEFAULT_SLA_SECONDS = 180.0  #: the manuals' target: answer within 3 minutes
-COMPLAINT_TAGS = ("complaint", "投诉")
-ESCALATION_TAGS = ("escalation", "escalated", "升级")
-TRANSFER_TAGS = ("transfer", "transferred", "转接")
 
 #: One row per conversation in the period: what every aggregate is computed from.
 SESSIONS: dict[str, str] = {
@@ -217,8 +215,7 @@ def response_times(messages: pd.DataFrame, conversations: pd.DataFrame, options:
 
 def _tag_flag(conversations: pd.DataFrame, column: str, tags: Sequence[str]) -> pd.Series:
     """True when the extra column says so or a tag names it; the column wins when present."""
-    tagged = conversations["tags"].map(
-        lambda ts: any(str(t).lower() in tags for t in ts) if isinstance(ts, (list, tuple, np.ndarray)) else False)
+    tagged = conversations["tags"].map(lambda ts: first_tag(ts, tags) is not None)
     if column in conversations.columns:
         col = conversations[column]
         if col.dtype == object or pd.api.types.is_string_dtype(col):

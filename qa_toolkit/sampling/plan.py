@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from qa_toolkit.problems import Problem
+from qa_toolkit.tags import COMPLAINT_TAGS
 
 StratumKind = Literal["complaint", "low_csat", "vip", "new_hire", "long_handle", "high_risk", "critical"]
 
@@ -20,7 +21,7 @@ class Filter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: StratumKind
-    tags: list[str] = Field(default_factory=lambda: ["complaint", "投诉"])  # complaint
+    tags: list[str] = Field(default_factory=lambda: list(COMPLAINT_TAGS))  # complaint
     include_escalated: bool = True  # complaint
     csat_max: int = Field(2, ge=1, le=5)  # low_csat
     tiers: list[str] = Field(default_factory=lambda: ["vip"])  # vip

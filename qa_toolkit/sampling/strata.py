@@ -13,15 +13,7 @@ import pandas as pd
 
 from qa_toolkit.io.validate import as_bool
 from qa_toolkit.sampling.plan import Filter
-
-
-def _tags_hit(tags, wanted: set[str]) -> str | None:
-    if not isinstance(tags, (list, tuple, np.ndarray)):
-        return None
-    for tag in tags:
-        if str(tag).strip().lower() in wanted:
-            return str(tag)
-    return None
+from qa_toolkit.tags import first_tag
 
 
 def _why(mask: pd.Series, values: pd.Series, fmt) -> pd.Series:
@@ -32,8 +24,7 @@ def _why(mask: pd.Series, values: pd.Series, fmt) -> pd.Series:
 
 
 def _complaint(c: pd.DataFrame, f: Filter) -> tuple[pd.Series, pd.Series]:
-    wanted = {t.lower() for t in f.tags}
-    hit = c["tags"].map(lambda t: _tags_hit(t, wanted))
+    hit = c["tags"].map(lambda t: first_tag(t, f.tags))
     mask = hit.notna()
     reason = _why(mask, hit, lambda t: f"tag '{t}'")
     if f.include_escalated and "escalated" in c.columns:
