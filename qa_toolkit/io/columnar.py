@@ -64,8 +64,8 @@ def timestamps(values: Sequence, zone: ZoneInfo, field: str) -> tuple[list, list
     """``parse_ts`` over a column: (UTC ns or None per value, positions parse_ts rejects)."""
     try:
         strings = pa.array(values, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        strings = pa.array([v if type(v) is str else None for v in values], type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, UnicodeEncodeError):  # not all text: Arrow takes the text
+        strings = pa.array([v if type(v) is str and v.isascii() else None for v in values], type=pa.string())
     ns, done = iso_ns(strings, zone)
     out: list = ns.tolist()
     bad: list[int] = []
@@ -394,7 +394,8 @@ def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
     return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
 
 
-def table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits: np.ndarray | None = None) -> tuple | None:
+def table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool,
+                 splits: np.ndarray | None = None) -> tuple | None:
     """(conversations, messages, held back) for the whole conversations in ``rows`` (canonical
     column names), typed as the table grouper and ``builder`` would build them, and the
     positions of the rows held back (the last conversation unless ``final``); both frames are

@@ -219,8 +219,9 @@ class _Grouper:
     def feed_frames(self, chunks: list[pd.DataFrame], first_row: int) -> list[Dataset]:
         """``feed_frame`` over consecutive chunks, the same Datasets, through one columnar window
         when the chunks' columns agree and it takes them all."""
-        if len(chunks) > 1 and all(list(c.columns) == list(chunks[0].columns) and list(c.dtypes) == list(chunks[0].dtypes)
-                                   for c in chunks[1:]):
+        alike = all(list(c.columns) == list(chunks[0].columns) and list(c.dtypes) == list(chunks[0].dtypes)
+                    for c in chunks[1:])
+        if len(chunks) > 1 and alike:
             joined = pd.concat(chunks, ignore_index=True)
             window = self._window(joined, np.arange(first_row, first_row + len(joined)))
             if window is not None:
