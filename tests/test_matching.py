@@ -92,3 +92,23 @@ def test_frames_put_messages_in_conversation_order_and_drop_strangers():
     assert frames.conv_of.tolist() == [0, 1, 1]
     assert frames.rank(frames.role_mask("agent")).tolist() == [0, 0, 1]
     assert frames.rank(frames.role_mask("agent"), reverse=True).tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("condition", [{"says": ["多久", "什么时候"]}, {"says": ["您好"], "role": "agent"},
+                                       {"says": ["Hello", "退款"], "role": "any"},
+                                       {"not": {"any": [{"says": ["投诉"]}, {"field": "csat", "op": "<=", "value": 2}]}}])
+def test_says_from_the_phrase_index_equals_the_plain_condition(condition):
+    from pydantic import TypeAdapter
+
+    from qa_toolkit.io import read_conversations
+    from qa_toolkit.resources import sample_data_dir
+    from qa_toolkit.rubric.checks._match import saying
+    from qa_toolkit.rubric.predicates import Predicate, evaluate, phrases_said
+
+    ds = read_conversations(sample_data_dir() / "conversations.jsonl")
+    pred = TypeAdapter(Predicate).validate_python(condition)
+    frames = Frames(ds.conversations, ds.messages, vocabulary=frozenset(phrases_said(pred)))
+    plain = evaluate(pred, frames.conversations, frames.messages, frames.derived)
+    fast = evaluate(pred, frames.conversations, frames.messages, frames.derived, lambda said: saying(frames, said))
+    pd.testing.assert_series_equal(fast, plain)
+    assert plain.fillna(False).any() and not plain.fillna(True).all()

@@ -209,6 +209,15 @@ def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Seque
     return found.spread(codes, mask, len(texts))
 
 
+def saying(frames, pred) -> pd.Series:
+    """A rubric condition's ``says`` (``pred``: role and phrases) for every conversation of the
+    chunk, from the chunk's phrase index: does a message of that role contain a phrase."""
+    hits = phrase_hits(frames, frames.role_mask(pred.role), pred.says)
+    out = np.zeros(frames.n, dtype=bool)
+    out[frames.conv_of[hits.rows]] = True
+    return pd.Series(out, index=frames.index, dtype="boolean")
+
+
 def regex_hits(frames, mask: np.ndarray, pattern: str, texts: pd.Series, first_only: bool = False) -> Hits:
     """The messages in ``mask`` whose text matches ``pattern``, with the distinct matched spans;
     ``texts``: the chunk's distinct texts as matched (``Frames.distinct``, e.g. after

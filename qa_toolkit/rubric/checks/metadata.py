@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Literal
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
-from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate
+from qa_toolkit.rubric.checks._match import saying
+from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate, phrases_said
 
 TYPE = "metadata"
 
@@ -35,9 +36,15 @@ class MetadataCheck(CheckConfig):
 Config = MetadataCheck  # the registry's name for a check module's config model
 
 
+def phrases(config: MetadataCheck) -> list[str]:
+    """The phrases of the condition's ``says`` parts."""
+    return phrases_said(config.condition)
+
+
 def evaluate(config: MetadataCheck, frames: Frames) -> Outcomes:
     """Pass when the condition holds, fail when it does not, N/A when unknown."""
-    holds = evaluate_predicate(config.condition, frames.conversations, frames.messages, frames.derived)
+    holds = evaluate_predicate(config.condition, frames.conversations, frames.messages, frames.derived,
+                               lambda said: saying(frames, said))
     holds = holds.reindex(frames.index)
     out = Outcomes(frames, "na", "field missing")
     out.set(holds.eq(True).fillna(False).to_numpy(dtype=bool), "pass", "condition holds")
