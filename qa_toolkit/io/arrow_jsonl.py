@@ -1,0 +1,261 @@
+"""A pyarrow.json front end for a range of lines of a UTF-8 JSONL export: the range is parsed
+to Arrow in one go and turned into the same Dataset ``jsonl.iter_jsonl`` builds for it, or
+None whenever the result could differ in any way (then the caller reads the range with
+``iter_jsonl``, the reference).
+
+Soundness rests on three rules: timestamps are forced to text (Arrow never infers them; an
+epoch number there is a type conflict, so None), every value that is not plain is converted by
+the very functions ``FrameBuilder`` uses (``parse_ts``, ``parse_role``, ``parse_csat``,
+``parse_tags``, ``as_text``), and anything the builder would report as a problem, or that
+Arrow reads differently from orjson (blank lines, two objects on a line, invalid UTF-8, nested
+extras, integers beyond int64), gives None.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
+from qa_toolkit.io.columnar import iso_ns
+from qa_toolkit.io.jsonl import LineRange
+from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
+                                    parse_role, parse_tags, parse_ts)
+from qa_toolkit.problems import ProblemLog
+
+_TIMES = ("started_at", "ended_at")
+_MESSAGE_FIELDS = ("ts", "role", "text")
+_SCHEMA = pa.schema([*((name, pa.string()) for name in _TIMES),
+                     ("messages", pa.list_(pa.struct([(name, pa.string()) for name in _MESSAGE_FIELDS])))])
+_SCALARS = (pa.types.is_boolean, pa.types.is_int64, pa.types.is_float64, pa.types.is_string, pa.types.is_null)
+_BEYOND_INT64 = float(2**63)  # orjson keeps integers up to 2**64 as int, Arrow makes them double
+# what str.strip would remove (or a blank value): such text goes value by value through as_text
+_PADDED = "^$|^[{0}]|[{0}]$".format("".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace()))
+
+
+class _Unsure(Exception):
+    """The range needs the reference reader."""
+
+
+def read_jsonl_range(path: str | Path, span: LineRange, tz: str) -> Dataset | None:
+    """The lines ``span`` of the UTF-8 JSONL file ``path`` as the Dataset ``iter_jsonl`` gives
+    for them (one chunk), or None when this reader cannot be sure it is the same."""
+    with Path(path).open("rb") as fh:
+        fh.seek(span.start)
+        data = fh.read(span.end - span.start)
+    return dataset_from_bytes(data, tz)
+
+
+def dataset_from_bytes(data: bytes, tz: str) -> Dataset | None:
+    """Whole JSONL lines (UTF-8, no BOM) as a Dataset, or None when unsure (see module doc)."""
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if not data.startswith(b"{") or data.count(b"\n{") != lines - 1:  # blank/odd lines, a BOM
+        return None
+    try:
+        table = _parsed(data, lines)
+        return _dataset(table, FrameBuilder(tz))
+    except (_Unsure, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+
+
+def _parsed(data: bytes, lines: int) -> pa.Table:
+    """The lines as one Arrow table (one row per line), times and message fields as text;
+    top-level fields Arrow took for timestamps are read again as text."""
+    schema = _SCHEMA
+    for _ in range(2):
+        options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=1 << 24),
+                             parse_options=options)
+        inferred = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
+        if not inferred:
+            break
+        schema = pa.schema([*_SCHEMA, *((name, pa.string()) for name in inferred)])
+    else:
+        raise _Unsure
+    if table.num_rows != lines:  # Arrow skipped a line or found two objects on one
+        raise _Unsure
+    table = table.combine_chunks()
+    table.validate(full=True)  # Arrow does not check UTF-8 while parsing; orjson rejects it
+    return table
+
+
+def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
+    names = table.column_names
+    if FIELD_ALIASES.keys() & set(names):
+        names = [FIELD_ALIASES[n] if n in FIELD_ALIASES and FIELD_ALIASES[n] not in names else n for n in names]
+        table = table.rename_columns(names)
+    if len(set(names)) < len(names) or not {"messages", *REQUIRED} <= set(names):
+        raise _Unsure
+    messages, cids = _messages(_array(table, "messages"), builder), None
+    conv: dict[str, object] = {}
+    extras: dict[str, list] = {}
+    for name in names:
+        if name == "messages":
+            continue
+        column = _array(table, name)
+        if name in CONVERSATIONS:
+            conv[name] = _conversation_column(column, name, builder)
+        else:
+            extras[name] = _extra(column)
+    cids = conv["conversation_id"]
+    if pc.count_distinct(cids).as_py() != len(cids):  # a duplicate id: a problem for the reference
+        raise _Unsure
+    n = len(table)
+    conv.setdefault("tags", pd.Series([[] for _ in range(n)], dtype="object"))
+    for name, kind in CONVERSATIONS.items():
+        if name not in conv:
+            conv[name] = _datetimes(np.zeros(n, np.int64), np.ones(n, bool), builder.tz) if kind == "datetime" \
+                else pd.array([None] * n, dtype=kind)
+    frame = {k: _typed(v, k) for k, v in conv.items()}
+    conversations = conform(pd.DataFrame({**{k: frame[k] for k in CONVERSATIONS}, **extras}), CONVERSATIONS, builder.tz)
+    lengths, flat = messages
+    parents = np.repeat(np.arange(n), lengths)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    msg = pd.DataFrame({"conversation_id": pd.array(cids.take(pa.array(parents)), dtype="string"),
+                        "seq": pd.array(np.arange(len(parents)) - starts, dtype="Int64"),
+                        "ts": _datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
+                        "role": pd.array(_roles(flat.field("role"), builder), dtype="string"),
+                        "text": pd.array(flat.field("text"), dtype="string")})
+    return Dataset(conversations, conform(msg, MESSAGES, builder.tz), ProblemLog(records_read=n))
+
+
+def _array(table: pa.Table, name: str) -> pa.Array:
+    column = table.column(name)
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _typed(values: object, name: str) -> object:
+    kind = CONVERSATIONS[name]
+    if isinstance(values, pa.Array):
+        return pd.array(values, dtype=kind)
+    return values
+
+
+def _messages(column: pa.Array, builder: FrameBuilder) -> tuple[np.ndarray, pa.StructArray]:
+    """(messages per conversation, the messages flattened): every conversation holds a
+    non-empty list of objects with only ts, role and text, role and text present as text."""
+    item = column.type.value_type if pa.types.is_list(column.type) else None
+    if item is None or not pa.types.is_struct(item) or [f.name for f in item] != list(_MESSAGE_FIELDS):
+        raise _Unsure
+    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+    if column.null_count or not len(lengths) or lengths.min() == 0:
+        raise _Unsure
+    flat = pc.list_flatten(column)
+    if flat.null_count or flat.field("role").null_count or flat.field("text").null_count:
+        raise _Unsure
+    return lengths.astype(np.int64), flat
+
+
+def _roles(roles: pa.Array, builder: FrameBuilder) -> pa.Array:
+    """Every role normalised by ``parse_role`` (once per distinct value)."""
+    codes = pc.dictionary_encode(roles)
+    try:
+        known = [parse_role(value, builder.roles) for value in codes.dictionary.to_pylist()]
+    except FieldError:
+        raise _Unsure from None
+    return pa.array(known, type=pa.string()).take(codes.indices)
+
+
+def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC ns, missing mask) of a text column as ``parse_ts`` reads each value."""
+    ns, done = iso_ns(strings, zone)
+    missing = np.zeros(len(ns), dtype=bool)
+    if done.all():
+        return ns, missing
+    values = strings.to_pylist()
+    for i in np.flatnonzero(~done).tolist():
+        try:
+            got = parse_ts(values[i], zone, field)
+        except FieldError:
+            raise _Unsure from None
+        if got is None:
+            missing[i] = True
+        else:
+            ns[i] = got
+    return ns, missing
+
+
+def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
+    values = pd.array(ns, dtype="Int64")
+    values[missing] = pd.NA
+    return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
+
+
+def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> object:
+    """A contract column of the conversations as ``FrameBuilder`` converts it: an Arrow
+    string array, a Series, or a list."""
+    if name in _TIMES:
+        return _datetimes(*_times(column, builder.zone, name), builder.tz)
+    if name == "tags":
+        return pd.Series(_tags(column), dtype="object")
+    if name == "csat":
+        return _csat(column)
+    _scalar(column)
+    text = _text(column)
+    if name in REQUIRED and text.null_count:
+        raise _Unsure
+    if name == "channel":
+        codes = pc.dictionary_encode(text)
+        text = pa.array([builder._channel(v) for v in codes.dictionary.to_pylist()], type=pa.string()).take(codes.indices)
+    return text
+
+
+def _text(column: pa.Array) -> pa.Array:
+    """``as_text`` over a column of scalars, as Arrow text: plain strings kept as they are."""
+    if pa.types.is_string(column.type) and not pc.any(pc.match_substring_regex(column, _PADDED)).as_py():
+        return column
+    return pa.array([as_text(v) for v in _values(column)], type=pa.string())
+
+
+def _values(column: pa.Array) -> list:
+    """The column's values as orjson gives them (checked to be scalars)."""
+    if pa.types.is_float64(column.type) and (pc.max(pc.abs(column)).as_py() or 0) >= _BEYOND_INT64:
+        raise _Unsure
+    return column.to_pylist()
+
+
+def _scalar(column: pa.Array) -> None:
+    if not any(test(column.type) for test in _SCALARS):
+        raise _Unsure
+
+
+def _csat(column: pa.Array) -> object:
+    """CSAT as ``parse_csat`` reads it: integers 1..5 checked at once, other values one by one."""
+    _scalar(column)
+    if pa.types.is_int64(column.type):
+        if pc.any(pc.or_(pc.less(column, 1), pc.greater(column, 5))).as_py():
+            raise _Unsure
+        return column
+    if pa.types.is_boolean(column.type):
+        raise _Unsure
+    try:
+        return pd.array([parse_csat(v) for v in _values(column)], dtype="Int64")
+    except FieldError:
+        raise _Unsure from None
+
+
+def _tags(column: pa.Array) -> list[list[str]]:
+    """Tags as ``parse_tags`` reads each value: lists of scalars, or text to split."""
+    kind = column.type
+    if pa.types.is_list(kind):
+        _scalar(column.values)
+        if pa.types.is_float64(kind.value_type):  # str(1.0) is not str(1): orjson kept the int
+            raise _Unsure
+    else:
+        _scalar(column)
+        if pa.types.is_float64(kind):
+            _values(column)
+    return [parse_tags(v) for v in column.to_pylist()]
+
+
+def _extra(column: pa.Array) -> list:
+    """A field outside the contract, kept as the JSON values (scalars only)."""
+    _scalar(column)
+    return _values(column)
