@@ -55,14 +55,25 @@ def read_jsonl_range(path: str | Path, span: LineRange, tz: str) -> Dataset | No
 
 def dataset_from_bytes(data: bytes, tz: str) -> Dataset | None:
     """Whole JSONL lines (UTF-8, no BOM) as a Dataset, or None when unsure (see module doc)."""
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
-    if not data.startswith(b"{") or data.count(b"\n{") != lines - 1:  # blank/odd lines, a BOM
+    lines = _object_lines(data)
+    if not lines:
         return None
     try:
         table = _parsed(data, lines)
         return _dataset(table, FrameBuilder(tz))
     except (_Unsure, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None
+
+
+def _object_lines(data: bytes) -> int:
+    """The number of lines when every line starts with ``{`` (so no blank line, no BOM,
+    nothing Arrow would skip), else 0."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    starts = ends[:-1] + 1 if len(ends) and ends[-1] == len(raw) - 1 else ends + 1
+    if not len(raw) or raw[0] != 123 or not (raw[starts] == 123).all():
+        return 0
+    return len(starts) + 1
 
 
 def _parsed(data: bytes, lines: int) -> pa.Table:
@@ -244,6 +255,9 @@ def _csat(column: pa.Array) -> object:
 def _tags(column: pa.Array) -> list[list[str]]:
     """Tags as ``parse_tags`` reads each value: lists of scalars, or text to split."""
     kind = column.type
+    if pa.types.is_list(kind) and pa.types.is_string(kind.value_type) and not column.values.null_count \
+            and not pc.any(pc.match_substring_regex(column.values, _PADDED)).as_py():
+        return [[] if tags is None else tags for tags in column.to_pylist()]  # already as parse_tags gives them
     if pa.types.is_list(kind):
         _scalar(column.values)
         if pa.types.is_float64(kind.value_type):  # str(1.0) is not str(1): orjson kept the int
