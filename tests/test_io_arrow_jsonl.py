@@ -101,6 +101,8 @@ READ = {  # clean lines of every kind: read, and identical
                              record("C3", complaint_type="物流", handle_s=12.5), record("C4", handle_s=3)],
     "extra empty string": [record("C1", note=""), record("C2", note=" x ")],
     "extra date-like text": [record("C1", refund_date="2026-09-03"), record("C2", refund_date=None)],
+    "extra date-like then text": [record("C1", note="2026-09-03T10:00:00"), record("C2", note="hello")],
+    "contract text date-like": [record("C1", customer_tier="2026-09-03", customer_id="2026-09-03 10:00:00")],
     "timestamps Z, offset, naive": [
         record("C1", started_at="2026-09-01T02:00:00Z", ended_at="2026-09-01 10:05:00"),
         record("C2", messages=[{"ts": "2026-09-01T10:00:00", "role": "agent", "text": "hi"},
@@ -176,6 +178,8 @@ UNSURE = {  # lines the reference reports, skips or reads differently: always No
     "not an object": [record("C1"), "[1, 2]"],
     "lone surrogate": [record("C1"), '{"conversation_id": "C2", "agent_id": "\\ud800", "messages": []}'],
     "NaN": [record("C1"), '{"conversation_id": "C2", "agent_id": "A", "csat": NaN, "messages": []}'],
+    "trailing comma": [record("C1"), json.dumps(record("C2"))[:-1] + ", }"],
+    "skill_group and queue": [record("C1", skill_group="退款"), record("C2", queue=..., skill_group="物流")],
 }
 
 
@@ -196,6 +200,19 @@ def test_invalid_utf8_gives_none(tmp_path):
     path.write_bytes('{"conversation_id": "C1", "agent_id": "A1", "queue": "café", '
                      '"messages": [{"role": "agent", "text": "hi"}]}\n'.encode("latin-1"))
     assert read_jsonl_range(path, whole(path), TZ) is None
+
+
+@pytest.mark.parametrize("where", [b'"text": "caf\xe9"', b'"caf\xe9": 1, "text": "x"'])
+def test_invalid_utf8_in_a_message_or_a_key_gives_none(tmp_path, where):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b'{"conversation_id": "C1", "agent_id": "A1", "messages": [{"role": "agent", ' + where + b"}]}\n")
+    assert read_jsonl_range(path, whole(path), TZ) is None
+
+
+def test_extras_keep_first_seen_order_across_lines(tmp_path):
+    lines = [record("C1", b=1), record("C2", c="x", a=True), record("C3", a=False, d=None, b=2)]
+    got = check(write(tmp_path, lines), must_read=True)
+    assert list(got.conversations.columns)[-4:] == ["b", "c", "a", "d"]
 
 
 def test_empty_range_gives_none(tmp_path):

@@ -61,7 +61,7 @@ def dataset_from_bytes(data: bytes, tz: str) -> Dataset | None:
     try:
         table = _parsed(data, lines)
         return _dataset(table, FrameBuilder(tz))
-    except (_Unsure, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    except (_Unsure, pa.ArrowException, UnicodeError):  # UnicodeError: a field name that is not UTF-8
         return None
 
 
@@ -82,7 +82,7 @@ def _parsed(data: bytes, lines: int) -> pa.Table:
     schema = _SCHEMA
     for _ in range(2):
         options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
-        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=1 << 24),
+        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=min(len(data) + 1, 1 << 30)),
                              parse_options=options)
         inferred = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
         if not inferred:
@@ -99,6 +99,8 @@ def _parsed(data: bytes, lines: int) -> pa.Table:
 
 def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
     names = table.column_names
+    if any(FIELD_ALIASES.get(n) in names for n in names):  # which records had both: unknown
+        raise _Unsure
     if FIELD_ALIASES.keys() & set(names):
         names = [FIELD_ALIASES[n] if n in FIELD_ALIASES and FIELD_ALIASES[n] not in names else n for n in names]
         table = table.rename_columns(names)
@@ -119,7 +121,8 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
     if pc.count_distinct(cids).as_py() != len(cids):  # a duplicate id: a problem for the reference
         raise _Unsure
     n = len(table)
-    conv.setdefault("tags", pd.Series([[] for _ in range(n)], dtype="object"))
+    if "tags" not in conv:
+        conv["tags"] = pd.Series([[] for _ in range(n)], dtype="object")
     for name, kind in CONVERSATIONS.items():
         if name not in conv:
             conv[name] = _datetimes(np.zeros(n, np.int64), np.ones(n, bool), builder.tz) if kind == "datetime" \
@@ -130,7 +133,7 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
     parents = np.repeat(np.arange(n), lengths)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     msg = pd.DataFrame({"conversation_id": pd.array(cids.take(pa.array(parents)), dtype="string"),
-                        "seq": pd.array(np.arange(len(parents)) - starts, dtype="Int64"),
+                        "seq": pd.arrays.IntegerArray(np.arange(len(parents)) - starts, np.zeros(len(parents), bool)),
                         "ts": _datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
                         "role": pd.array(_roles(flat.field("role"), builder), dtype="string"),
                         "text": pd.array(flat.field("text"), dtype="string")})
@@ -194,9 +197,9 @@ def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, n
 
 
 def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
-    values = pd.array(ns, dtype="Int64")
-    values[missing] = pd.NA
-    return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
+    """UTC nanoseconds as tz-aware times in ``tz`` (NaT where missing)."""
+    utc = np.where(missing, np.iinfo(np.int64).min, ns).view("datetime64[ns]")  # int64 min is NaT
+    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
 
 
 def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> object:
