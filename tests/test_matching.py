@@ -112,3 +112,13 @@ def test_says_from_the_phrase_index_equals_the_plain_condition(condition):
     fast = evaluate(pred, frames.conversations, frames.messages, frames.derived, lambda said: saying(frames, said))
     pd.testing.assert_series_equal(fast, plain)
     assert plain.fillna(False).any() and not plain.fillna(True).all()
+
+
+@pytest.mark.parametrize("message_ids", [["a", "a", "b", "c", "c"], ["b", "a", "a", "c", "c"], ["a", "b", "a", "c", "c"],
+                                         ["a", "a", "x", "c", "c"], ["a", "a", "b", "c", None]])
+def test_conversation_rows_equal_a_lookup_whatever_the_message_order(message_ids):
+    from qa_toolkit.rubric.checks._base import _conversation_rows
+
+    ids = pd.Series(["a", "b", "c"], dtype="string")
+    messages = pd.Series(message_ids, dtype="string")
+    assert _conversation_rows(ids, messages).tolist() == pd.Index(ids).get_indexer(messages).tolist()

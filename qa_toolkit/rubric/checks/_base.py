@@ -55,11 +55,14 @@ class Frames:
         if self.conv_of is not None:
             return
         self.conversations = self.conversations.reset_index(drop=True)
-        at = pd.Index(self.conversations["conversation_id"]).get_indexer(self.messages["conversation_id"])
+        at = _conversation_rows(self.conversations["conversation_id"], self.messages["conversation_id"])
         seq = self.messages["seq"].to_numpy(dtype="float64", na_value=np.nan)
-        order = np.lexsort((seq, at))  # stable: equal seqs keep their input order
-        order = order[at[order] >= 0]
-        if len(order) != len(at) or not (order == np.arange(len(order))).all():
+        step = np.diff(at)
+        if (at >= 0).all() and (step >= 0).all() and not (np.diff(seq)[step == 0] < 0).any():
+            order = np.arange(len(at))  # already in (conversation, seq) order, as readers give it
+        else:
+            order = np.lexsort((seq, at))  # stable: equal seqs keep their input order
+            order = order[at[order] >= 0]
             self.messages = self.messages.iloc[order]
         self.messages = self.messages.reset_index(drop=True)
         #: per message: the row of its conversation in ``conversations``
@@ -159,6 +162,22 @@ class Frames:
         """Positions in ``rows`` (message rows in message order) of each conversation's first."""
         _, first = np.unique(self.conv_of[rows], return_index=True)
         return first
+
+
+def _conversation_rows(ids: pd.Series, message_ids: pd.Series) -> np.ndarray:
+    """Per message, the row of its conversation in ``ids`` (-1: none). Readers give messages in
+    runs, one per conversation in the same order: checked by comparing the runs' ids (cheap),
+    else each id is looked up."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(message_ids) and len(ids):
+        msg, conv = pa.array(message_ids), pa.array(ids)
+        if msg.null_count == 0 and conv.null_count == 0:
+            starts = np.flatnonzero(np.r_[True, pc.not_equal(msg[1:], msg[:-1]).to_numpy(zero_copy_only=False)])
+            if len(starts) == len(conv) and pc.all(pc.equal(msg.take(starts), conv)).as_py():
+                return np.repeat(np.arange(len(conv)), np.diff(np.r_[starts, len(msg)]))
+    return pd.Index(ids).get_indexer(message_ids)
 
 
 class Outcomes:
