@@ -14,6 +14,7 @@ extras, integers beyond int64), gives None.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,10 @@ from qa_toolkit.problems import ProblemLog
 
 _TIMES = ("started_at", "ended_at")
 _MESSAGE_FIELDS = ("ts", "role", "text")
-_SCHEMA = pa.schema([*((name, pa.string()) for name in _TIMES),
-                     ("messages", pa.list_(pa.struct([(name, pa.string()) for name in _MESSAGE_FIELDS])))])
+_TIME_PATHS = {"/started_at": "started_at", "/ended_at": "ended_at", "/messages/[]/ts": "ts"}
+_NUMBER_CONFLICT = re.compile(r"Column\(([^)]*)\) changed from string to number")
+_EPOCH_MS = 1e11  # as validate._epoch: epoch numbers from here on are milliseconds
+_EXACT = float(2**53)  # epoch numbers beyond this are not exact as doubles
 _SCALARS = (pa.types.is_boolean, pa.types.is_int64, pa.types.is_float64, pa.types.is_string, pa.types.is_null)
 _BEYOND_INT64 = float(2**63)  # orjson keeps integers up to 2**64 as int, Arrow makes them double
 # what str.strip would remove (or a blank value): such text goes value by value through as_text
@@ -77,17 +80,27 @@ def _object_lines(data: bytes) -> int:
 
 
 def _parsed(data: bytes, lines: int) -> pa.Table:
-    """The lines as one Arrow table (one row per line), times and message fields as text;
-    top-level fields Arrow took for timestamps are read again as text."""
-    schema = _SCHEMA
-    for _ in range(2):
-        options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
-        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=min(len(data) + 1, 1 << 30)),
-                             parse_options=options)
+    """The lines as one Arrow table (one row per line), message fields and times as text —
+    or times as numbers when they are epoch numbers; top-level fields Arrow took for
+    timestamps are read again as text."""
+    numeric: set[str] = set()
+    text: list[str] = []
+    for _ in range(len(_TIME_PATHS) + 2):
+        options = pj.ParseOptions(explicit_schema=_schema(numeric, text), unexpected_field_behavior="infer")
+        try:
+            table = pj.read_json(io.BytesIO(data), parse_options=options,
+                                 read_options=pj.ReadOptions(use_threads=False, block_size=min(len(data) + 1, 1 << 30)))
+        except pa.ArrowInvalid as err:
+            conflict = _NUMBER_CONFLICT.search(str(err))
+            field = _TIME_PATHS.get(conflict.group(1)) if conflict else None
+            if field is None or field in numeric:
+                raise
+            numeric.add(field)
+            continue
         inferred = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
         if not inferred:
             break
-        schema = pa.schema([*_SCHEMA, *((name, pa.string()) for name in inferred)])
+        text += inferred
     else:
         raise _Unsure
     if table.num_rows != lines:  # Arrow skipped a line or found two objects on one
@@ -95,6 +108,17 @@ def _parsed(data: bytes, lines: int) -> pa.Table:
     table = table.combine_chunks()
     table.validate(full=True)  # Arrow does not check UTF-8 while parsing; orjson rejects it
     return table
+
+
+def _schema(numeric: set[str], text: list[str]) -> pa.Schema:
+    """The explicit schema: times as text (as numbers when in ``numeric``), the message
+    fields as text, and the ``text`` fields as text."""
+    def time(name: str) -> pa.DataType:
+        return pa.float64() if name in numeric else pa.string()
+
+    message = pa.struct([("ts", time("ts")), ("role", pa.string()), ("text", pa.string())])
+    return pa.schema([*((name, time(name)) for name in _TIMES), ("messages", pa.list_(message)),
+                      *((name, pa.string()) for name in text)])
 
 
 def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
@@ -179,6 +203,8 @@ def _roles(roles: pa.Array, builder: FrameBuilder) -> pa.Array:
 
 def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
     """(UTC ns, missing mask) of a text column as ``parse_ts`` reads each value."""
+    if pa.types.is_float64(strings.type):
+        return _epochs(strings)
     ns, done = iso_ns(strings, zone)
     missing = np.zeros(len(ns), dtype=bool)
     if done.all():
@@ -194,6 +220,21 @@ def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, n
         else:
             ns[i] = got
     return ns, missing
+
+
+def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC ns, missing mask) of epoch seconds or milliseconds, as ``validate._epoch`` gives
+    them: integers scaled exactly, fractions rounded half to even."""
+    values = numbers.to_numpy(zero_copy_only=False)
+    missing = np.isnan(values)
+    values = np.where(missing, 0.0, values)
+    millis = values >= _EPOCH_MS
+    if (np.abs(values) >= _EXACT).any() or (np.abs(values) * np.where(millis, 1e6, 1e9) >= 2**63).any():
+        raise _Unsure
+    whole = values == np.floor(values)
+    exact = values.astype(np.int64) * np.where(millis, 10**6, 10**9)
+    rounded = np.rint(values * np.where(millis, 1e6, 1e9)).astype(np.int64)
+    return np.where(whole, exact, rounded), missing
 
 
 def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
