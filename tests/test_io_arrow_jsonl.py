@@ -93,6 +93,7 @@ READ = {  # clean lines of every kind: read, and identical
     "csat as text": [record("C1", csat="4"), record("C2", csat=" 5 ")],
     "csat as float": [record("C1", csat=4.0), record("C2", csat=None)],
     "tags as text": [record("C1", tags="complaint|escalation"), record("C2", tags="催单，物流")],
+    "tags integers": [record("C1", tags=[1, 2]), record("C2", tags=7)][:1],
     "tags missing or null": [record("C1", tags=...), record("C2", tags=None), record("C3")],
     "tags empty list and padded": [record("C1", tags=[]), record("C2", tags=[" vip ", "", None])],
     "escalated bool and missing": [record("C1", escalated=True), record("C2"), record("C3", escalated=False)],
@@ -185,6 +186,7 @@ UNSURE = {  # lines the reference reports, skips or reads differently: always No
     "csat mixed types": [record("C1", csat=3), record("C2", csat="4")],
     "tags mixed types": [record("C1", tags=["a"]), record("C2", tags="b")],
     "tags of numbers": [record("C1", tags=[1, 2.5])],
+    "tags a number": [record("C1", tags=1), record("C2", tags=2.5)],
     "nested extra": [record("C1", order={"id": 1}), record("C2", order={"sku": "x"})],
     "list extra": [record("C1", skus=["a", "b"])],
     "extra beyond int64": [record("C1", big=18446744073709551615), record("C2", big=0.5)],
@@ -223,9 +225,9 @@ def test_invalid_utf8_in_a_message_or_a_key_gives_none(tmp_path, where):
 
 
 def test_extras_keep_first_seen_order_across_lines(tmp_path):
-    lines = [record("C1", b=1), record("C2", c="x", a=True), record("C3", a=False, d=None, b=2)]
+    lines = [record("C1", b=1), record("C2", c="x", day="2026-09-01", a=True), record("C3", a=False, d=None, b=2)]
     got = check(write(tmp_path, lines), must_read=True)
-    assert list(got.conversations.columns)[-4:] == ["b", "c", "a", "d"]
+    assert list(got.conversations.columns)[-5:] == ["b", "c", "day", "a", "d"]
 
 
 def test_empty_range_gives_none(tmp_path):

@@ -3,12 +3,13 @@ to Arrow in one go and turned into the same Dataset ``jsonl.iter_jsonl`` builds 
 None whenever the result could differ in any way (then the caller reads the range with
 ``iter_jsonl``, the reference).
 
-Soundness rests on three rules: timestamps are forced to text (Arrow never infers them; an
-epoch number there is a type conflict, so None), every value that is not plain is converted by
-the very functions ``FrameBuilder`` uses (``parse_ts``, ``parse_role``, ``parse_csat``,
-``parse_tags``, ``as_text``), and anything the builder would report as a problem, or that
-Arrow reads differently from orjson (blank lines, two objects on a line, invalid UTF-8, nested
-extras, integers beyond int64), gives None.
+Soundness rests on three rules: times are forced to text, or to numbers when the export
+writes epoch numbers (Arrow never infers timestamps; neither does it for any top-level field:
+those it took for timestamps are read again as text); every value that is not plain is
+converted by the very functions ``FrameBuilder`` uses (``iso_ns``/``parse_ts``,
+``parse_role``, ``parse_csat``, ``parse_tags``, ``as_text``); and anything the builder would
+report as a problem, or that Arrow reads differently from orjson (blank lines, two objects on
+a line, invalid UTF-8, type conflicts, nested extras, integers beyond int64), gives None.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def _parsed(data: bytes, lines: int) -> pa.Table:
     timestamps are read again as text."""
     numeric: set[str] = set()
     text: list[str] = []
+    order = None  # the first read's columns: fields read again as text keep their first-seen place
     for _ in range(len(_TIME_PATHS) + 2):
         options = pj.ParseOptions(explicit_schema=_schema(numeric, text), unexpected_field_behavior="infer")
         try:
@@ -100,12 +102,12 @@ def _parsed(data: bytes, lines: int) -> pa.Table:
         inferred = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
         if not inferred:
             break
-        text += inferred
+        order, text = order or table.column_names, text + inferred
     else:
         raise _Unsure
     if table.num_rows != lines:  # Arrow skipped a line or found two objects on one
         raise _Unsure
-    table = table.combine_chunks()
+    table = (table.select(order) if order else table).combine_chunks()
     table.validate(full=True)  # Arrow does not check UTF-8 while parsing; orjson rejects it
     return table
 
@@ -130,7 +132,7 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
         table = table.rename_columns(names)
     if len(set(names)) < len(names) or not {"messages", *REQUIRED} <= set(names):
         raise _Unsure
-    messages, cids = _messages(_array(table, "messages"), builder), None
+    lengths, flat = _messages(_array(table, "messages"))
     conv: dict[str, object] = {}
     extras: dict[str, list] = {}
     for name in names:
@@ -153,7 +155,6 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
                 else pd.array([None] * n, dtype=kind)
     frame = {k: _typed(v, k) for k, v in conv.items()}
     conversations = conform(pd.DataFrame({**{k: frame[k] for k in CONVERSATIONS}, **extras}), CONVERSATIONS, builder.tz)
-    lengths, flat = messages
     parents = np.repeat(np.arange(n), lengths)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     msg = pd.DataFrame({"conversation_id": pd.array(cids.take(pa.array(parents)), dtype="string"),
@@ -176,7 +177,7 @@ def _typed(values: object, name: str) -> object:
     return values
 
 
-def _messages(column: pa.Array, builder: FrameBuilder) -> tuple[np.ndarray, pa.StructArray]:
+def _messages(column: pa.Array) -> tuple[np.ndarray, pa.StructArray]:
     """(messages per conversation, the messages flattened): every conversation holds a
     non-empty list of objects with only ts, role and text, role and text present as text."""
     item = column.type.value_type if pa.types.is_list(column.type) else None
@@ -302,14 +303,10 @@ def _tags(column: pa.Array) -> list[list[str]]:
     if pa.types.is_list(kind) and pa.types.is_string(kind.value_type) and not column.values.null_count \
             and not pc.any(pc.match_substring_regex(column.values, _PADDED)).as_py():
         return [[] if tags is None else tags for tags in column.to_pylist()]  # already as parse_tags gives them
-    if pa.types.is_list(kind):
-        _scalar(column.values)
-        if pa.types.is_float64(kind.value_type):  # str(1.0) is not str(1): orjson kept the int
-            raise _Unsure
-    else:
-        _scalar(column)
-        if pa.types.is_float64(kind):
-            _values(column)
+    values = column.values if pa.types.is_list(kind) else column
+    _scalar(values)
+    if pa.types.is_float64(values.type):  # str(1.0) is not str(1), and orjson kept the 1 an int
+        raise _Unsure
     return [parse_tags(v) for v in column.to_pylist()]
 
 
