@@ -139,6 +139,13 @@ def test_clean_lines_are_read_identically(tmp_path, name):
     check(write(tmp_path, READ[name]), must_read=True)
 
 
+def test_naive_times_at_daylight_saving_changes(tmp_path):
+    lines = [record("C1", started_at="2026-10-25 01:30:00", ended_at="2026-03-29T01:30:00",
+                    messages=[{"ts": "2026-10-25T01:59:59.5", "role": "agent", "text": "ambiguous"},
+                              {"ts": "2026-03-29 01:00:00", "role": "customer", "text": "nonexistent"}])]
+    check(write(tmp_path, lines), tz="Europe/London", must_read=True)
+
+
 def test_numeric_ids_are_read_identically(tmp_path):
     lines = [record("C1"), record("C2")]
     lines[0]["conversation_id"], lines[1]["conversation_id"] = 101, 102
