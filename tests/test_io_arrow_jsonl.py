@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qa_toolkit.io import arrow_jsonl
 from qa_toolkit.io.arrow_jsonl import read_jsonl_range
 from qa_toolkit.io.jsonl import LineRange, iter_jsonl, line_ranges
 from qa_toolkit.io.validate import FrameBuilder
@@ -235,6 +236,18 @@ def test_extras_keep_first_seen_order_across_lines(tmp_path):
     lines = [record("C1", b=1), record("C2", c="x", day="2026-09-01", a=True), record("C3", a=False, d=None, b=2)]
     got = check(write(tmp_path, lines), must_read=True)
     assert list(got.conversations.columns)[-5:] == ["b", "c", "day", "a", "d"]
+
+
+def test_many_arrow_blocks(tmp_path, monkeypatch):
+    """Fields first seen, widened or nulled in later blocks: the same frames."""
+    monkeypatch.setattr(arrow_jsonl, "MAX_BLOCK", 2048)
+    lines = [record(f"C{i}") for i in range(40)]
+    lines[25]["late"], lines[30]["score"], lines[38]["score"] = "x", 3, 2.5
+    lines[33]["day"], lines[20]["csat"] = "2026-09-01", None
+    path = write(tmp_path, lines)
+    assert path.stat().st_size > 5 * 2048
+    got = check(path, must_read=True)
+    assert list(got.conversations.columns)[-3:] == ["late", "score", "day"]
 
 
 def test_empty_range_gives_none(tmp_path):

@@ -32,6 +32,8 @@ from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBu
                                     parse_role, parse_tags, parse_ts)
 from qa_toolkit.problems import ProblemLog
 
+#: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
+MAX_BLOCK = 1 << 30
 _TIMES = ("started_at", "ended_at")
 _MESSAGE_FIELDS = ("ts", "role", "text")
 _TIME_PATHS = {"/started_at": "started_at", "/ended_at": "ended_at", "/messages/[]/ts": "ts"}
@@ -91,7 +93,7 @@ def _parsed(data: bytes, lines: int) -> pa.Table:
         options = pj.ParseOptions(explicit_schema=_schema(numeric, text), unexpected_field_behavior="infer")
         try:
             table = pj.read_json(io.BytesIO(data), parse_options=options,
-                                 read_options=pj.ReadOptions(use_threads=False, block_size=min(len(data) + 1, 1 << 30)))
+                                 read_options=pj.ReadOptions(use_threads=False, block_size=min(len(data) + 1, MAX_BLOCK)))
         except pa.ArrowInvalid as err:
             conflict = _NUMBER_CONFLICT.search(str(err))
             field = _TIME_PATHS.get(conflict.group(1)) if conflict else None
