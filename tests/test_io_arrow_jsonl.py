@@ -175,8 +175,8 @@ UNSURE = {  # lines the reference reports, skips or reads differently: always No
     "message extra field": [record("C1", messages=[{"role": "agent", "text": "a", "seq": 3}])],
     "duplicate id": [record("C1"), record("C1")],
     "duplicate id after stripping": [record("C1"), record(" C1")],
-    "duplicate key": ['{"conversation_id": "C1", "conversation_id": "C2", "agent_id": "A", '
-                      '"messages": [{"role": "agent", "text": "x"}]}'],
+    "duplicate key": [('{"conversation_id": "C1", "conversation_id": "C2", "agent_id": "A", '
+                       '"messages": [{"role": "agent", "text": "x"}]}')],
     "unknown role": [record("C1", messages=[{"role": "manager", "text": "a"}])],
     "missing role": [record("C1", messages=[{"text": "a"}])],
     "null text": [record("C1", messages=[{"role": "agent", "text": None}])],

@@ -91,9 +91,9 @@ def _parsed(data: bytes, lines: int) -> pa.Table:
     order = None  # the first read's columns: fields read again as text keep their first-seen place
     for _ in range(len(_TIME_PATHS) + 2):
         options = pj.ParseOptions(explicit_schema=_schema(numeric, text), unexpected_field_behavior="infer")
+        reading = pj.ReadOptions(use_threads=False, block_size=min(len(data) + 1, MAX_BLOCK))
         try:
-            table = pj.read_json(io.BytesIO(data), parse_options=options,
-                                 read_options=pj.ReadOptions(use_threads=False, block_size=min(len(data) + 1, MAX_BLOCK)))
+            table = pj.read_json(io.BytesIO(data), parse_options=options, read_options=reading)
         except pa.ArrowInvalid as err:
             conflict = _NUMBER_CONFLICT.search(str(err))
             field = _TIME_PATHS.get(conflict.group(1)) if conflict else None
@@ -261,7 +261,8 @@ def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> 
         raise _Unsure
     if name == "channel":
         codes = pc.dictionary_encode(text)
-        text = pa.array([builder._channel(v) for v in codes.dictionary.to_pylist()], type=pa.string()).take(codes.indices)
+        names = [builder._channel(v) for v in codes.dictionary.to_pylist()]
+        text = pa.array(names, type=pa.string()).take(codes.indices)
     return text
 
 
