@@ -32,6 +32,7 @@ from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.loader import require_rubric, require_rubrics
 from qa_toolkit.rubric.model import Band, Rubric
 from qa_toolkit.sampling.plan import Plan
+from qa_toolkit.yamldoc import parse_yaml, plain
 
 Progress = Callable[[str, str], None]  # (stage, message)
 #: (description, total) -> context manager yielding advance(n); the CLI passes a progress bar.
@@ -109,34 +110,22 @@ class RunConfig(_Strict):
     report: ReportConfig = Field(default_factory=ReportConfig)
 
 
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
-
-
 def load_config(path: str | os.PathLike) -> tuple[RunConfig | None, list[Problem]]:
     """Read and validate a run config; problems carry file:line:col."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     from qa_toolkit.rubric.loader import Locator
 
     path = Path(path)
     try:
-        doc = YAML(typ="rt").load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         return None, [Problem(str(path), f"cannot read config: {err}", code="config")]
-    except YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        return None, [Problem(str(path), f"not valid YAML: {getattr(err, 'problem', err)}",
-                              mark.line + 1 if mark else None, mark.column + 1 if mark else None, code="yaml")]
+    doc, problem = parse_yaml(text, str(path))
+    if problem is not None:
+        return None, [problem]
     if not isinstance(doc, dict):
         return None, [Problem(str(path), "a run config is a mapping (key: value)", 1, 1, code="config")]
     try:
-        return RunConfig.model_validate(_plain(doc)), []
+        return RunConfig.model_validate(plain(doc)), []
     except ValidationError as err:
         loc = Locator(str(path), doc)
         return None, [loc.problem([k for k in e["loc"] if not str(k)[:1].isupper() and "[" not in str(k)],

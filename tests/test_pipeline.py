@@ -108,7 +108,7 @@ def test_config_problems_have_line_and_column(tmp_path):
     assert config is None
     assert [(p.line, p.field) for p in problems] == [(3, "report.formats.0"), (4, "report.period"), (5, "bogus")]
     path.write_text("data: [unclosed\n", encoding="utf-8")
-    assert load_config(path)[1][0].code == "yaml"
+    assert load_config(path)[1][0].code == "yaml-syntax"
 
 
 def test_shipped_demo_config_is_valid():
@@ -132,3 +132,15 @@ def test_ledger_in_the_plan_prevents_resampling_across_runs(tmp_path):
     assert len(m1) > 0 and not set(m1["conversation_id"]) & set(m2["conversation_id"])
     assert set(ledger["conversation_id"]) == set(m1["conversation_id"]) | set(m2["conversation_id"])
     assert first.counts["sampled"] == len(m1) and second.counts["sampled"] == len(m2)
+
+
+def test_yaml_documents_share_one_reader_duplicate_keys_refused_at_their_line(tmp_path):
+    from qa_toolkit.pipeline import load_config
+    from qa_toolkit.sampling.plan import parse_plan
+
+    path = tmp_path / "run.yaml"
+    path.write_text("data: a.jsonl\nout: out\ndata: b.jsonl\n", encoding="utf-8")
+    problem = load_config(path)[1][0]
+    assert (problem.code, problem.line) == ("duplicate-key", 3)
+    plan, problems = parse_plan("seed: 1\nseed: 2\n", "plan.yaml")
+    assert plan is None and (problems[0].code, problems[0].line, problems[0].file) == ("duplicate-key", 2, "plan.yaml")

@@ -1,6 +1,6 @@
-"""Read a rubric file: YAML 1.2 (ruamel round-trip, never PyYAML — it turns ``no`` into False
-and keeps the last of two duplicate keys), validate with the pydantic models, and report every
-problem as ``file:line:col`` using the line/column ruamel keeps on each node."""
+"""Read a rubric file: YAML 1.2 (``qa_toolkit.yamldoc``: ruamel round-trip, duplicate keys
+refused), validate with the pydantic models, and report every problem as ``file:line:col``
+using the line/column ruamel keeps on each node (``Locator``)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.yamldoc import parse_yaml, plain
 
 
 @dataclass
@@ -56,38 +55,17 @@ class Locator:
         return Problem(self.file, message, line=line, col=col, field=field, level=level, code=code)
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's commented containers and scalar subclasses as plain Python values."""
-    if isinstance(node, dict):
-        return {str(k) if not isinstance(k, (str, int, float, bool)) else k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    for kind in (bool, int, float, str):
-        if isinstance(node, kind):
-            return kind(node)
-    return node
-
-
 def parse_rubric(text: str, file: str = "<rubric>") -> tuple[Rubric | None, Locator | None, list[Problem]]:
     """Parse and validate rubric text; semantic rules are in ``lint``."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        message = " ".join(str(x) for x in (err.context, err.problem) if x) or str(err)
-        code = "duplicate-key" if type(err).__name__ == "DuplicateKeyError" else "yaml-syntax"
-        return None, None, [Problem(file, message.replace("\n", " "), line=mark.line + 1 if mark else None,
-                                    col=mark.column + 1 if mark else None, code=code)]
-    except Exception as err:  # ruamel raises plain YAMLError subclasses without marks, too
-        return None, None, [Problem(file, f"not valid YAML: {err}", code="yaml-syntax")]
+    tree, problem = parse_yaml(text, file)
+    if problem is not None:
+        return None, None, [problem]
     locator = Locator(file, tree)
     if not isinstance(tree, CommentedMap):
         return None, locator, [Problem(file, "a rubric must be a YAML mapping (id, version, sections, ...)",
                                        line=1, col=1, code="schema")]
     try:
-        return Rubric.model_validate(_plain(tree)), locator, []
+        return Rubric.model_validate(plain(tree)), locator, []
     except ValidationError as err:
         return None, locator, [_schema_problem(locator, e) for e in err.errors()]
 

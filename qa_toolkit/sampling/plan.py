@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from qa_toolkit.problems import Problem
 from qa_toolkit.tags import COMPLAINT_TAGS
+from qa_toolkit.yamldoc import parse_yaml, plain
 
 StratumKind = Literal["complaint", "low_csat", "vip", "new_hire", "long_handle", "high_risk", "critical"]
 
@@ -98,24 +99,17 @@ class Plan(BaseModel):
 
 def parse_plan(text: str, source: str = "<plan>") -> tuple[Plan | None, list[Problem]]:
     """Parse plan YAML text; on failure return ``None`` and Problems with file:line:col."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     from qa_toolkit.rubric.loader import Locator
 
-    try:
-        doc = YAML(typ="rt").load(text)
-    except YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        col = mark.column + 1 if mark is not None else None
-        return None, [Problem(source, f"not valid YAML: {getattr(err, 'problem', err)}", line, col, code="yaml")]
+    doc, problem = parse_yaml(text, source)
+    if problem is not None:
+        return None, [problem]
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
         return None, [Problem(source, "a plan is a mapping (key: value)", 1, 1, code="plan")]
     try:
-        return Plan.model_validate(_plain(doc)), []
+        return Plan.model_validate(plain(doc)), []
     except ValidationError as err:
         problems, locator = [], Locator(source, doc)
         for e in _relevant(err.errors(), doc):
@@ -139,15 +133,6 @@ def _relevant(errors: list[dict], doc) -> list[dict]:
         if e["loc"][:1] == ("period",) and e["type"] == "literal_error":
             e["msg"] = "period is 'all', 'last_week' or a mapping {from: DATE, to: DATE}"
     return out
-
-
-def _plain(node):
-    """ruamel containers → plain dicts/lists (pydantic validates plain data)."""
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def load_plan(path: str | Path) -> tuple[Plan | None, list[Problem]]:
