@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow.parquet as pq
@@ -169,6 +170,15 @@ def test_every_column_kind_from_records_and_jsonl(tmp_path, monkeypatch):
     for tz in ("Asia/Shanghai", "Europe/Berlin", "UTC"):
         assert_same(*both(monkeypatch, lambda: read_conversations(path, tz=tz)))
     assert_same(*both(monkeypatch, lambda: list(iter_conversations(path, chunk_size=4))))
+
+
+def test_numpy_and_odd_values_in_memory_records(monkeypatch):
+    records = [{"conversation_id": "N1", "agent_id": "A1", "tags": np.array(["x", " y "]), "channel": ["odd"],
+                "csat": np.int64(4), "escalated": np.bool_(True), "messages": [{"role": "agent", "text": "t"}]},
+               {"conversation_id": "N2", "agent_id": "A1", "tags": [], "messages": [{"role": "agent", "text": "t"}]}]
+    fast, slow = both(monkeypatch, lambda: conversations_from_records(records))
+    assert_same(fast, slow)
+    assert fast.conversations["tags"].tolist() == [["x", "y"], []]
 
 
 def test_every_column_kind_as_long_tables(tmp_path, monkeypatch):

@@ -101,7 +101,7 @@ def _csat(value: object) -> int | None:
 
 
 def _tags(value: object) -> list[str]:
-    if value is None or value == []:
+    if value is None or (type(value) is list and not value):
         return []
     if type(value) is list and set(map(type, value)) == {str}:
         return [t for t in map(str.strip, value) if t]
@@ -231,7 +231,7 @@ def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tu
     if key == "csat":
         values, convert = [v if v is None or (type(v) is int and 0 < v < 6) else _ODD for v in raw], parse_csat
     elif key == "tags":
-        values, convert = [[] if v is None or v == [] else _ODD for v in raw], _tags
+        values, convert = [[] if v is None or (type(v) is list and not v) else _ODD for v in raw], _tags
     elif key == "channel":
         try:
             known = {v: builder._channel(v) for v in set(raw) if v is None or type(v) is str}
