@@ -153,6 +153,19 @@ def test_numeric_ids_are_read_identically(tmp_path):
     check(write(tmp_path, lines), must_read=True)
 
 
+ODD_BUT_VALID = [  # JSON whitespace and characters orjson takes: read as it reads them
+    b'{"conversation_id": "C1",\r"agent_id": "A1", "x": 1e5, "y": -0, '
+    b'"messages": [{"role": "agent", "text": "a\x7fb\xc2\x85\xe2\x80\xa8"}]}   \r',
+    b'{"conversation_id": "C2", "agent_id": "A1", "x": 2, "y": 0, "messages": [{"role": "agent", "text": "\\u00e9\\/"}]}',
+]
+
+
+def test_odd_but_valid_json(tmp_path):
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(b"\n".join(ODD_BUT_VALID))
+    check(path, must_read=True)
+
+
 def test_no_trailing_newline_and_crlf(tmp_path):
     path = tmp_path / "crlf.jsonl"
     path.write_bytes(b"\r\n".join(json.dumps(record(c)).encode() for c in ("C1", "C2")))
@@ -202,6 +215,12 @@ UNSURE = {  # lines the reference reports, skips or reads differently: always No
     "lone surrogate": [record("C1"), '{"conversation_id": "C2", "agent_id": "\\ud800", "messages": []}'],
     "NaN": [record("C1"), '{"conversation_id": "C2", "agent_id": "A", "csat": NaN, "messages": []}'],
     "trailing comma": [record("C1"), json.dumps(record("C2"))[:-1] + ", }"],
+    "raw tab in text": [record("C1"), json.dumps(record("C2"), ensure_ascii=False).replace("我要投诉", "我要\t投诉")],
+    "raw control character": [record("C1"), json.dumps(record("C2"), ensure_ascii=False).replace("我要投诉", "\x01")],
+    "form feed between tokens": [json.dumps(record("C1")).replace(", ", ",\x0c", 1)],
+    "NUL after the object": [json.dumps(record("C1")) + "\x00"],
+    "leading plus": [json.dumps(record("C1")).replace('"csat": 4', '"csat": +4')],
+    "bad escape": [json.dumps(record("C1"), ensure_ascii=False).replace("我要投诉", "\\x")],
     "skill_group and queue": [record("C1", skill_group="退款"), record("C2", queue=..., skill_group="物流")],
 }
 
