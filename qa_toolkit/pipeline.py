@@ -326,7 +326,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     locations) when an input cannot be used."""
     from qa_toolkit.io import read_conversations
     from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
-    from qa_toolkit.scoring import masked, score_chunks, write_score_dir
+    from qa_toolkit.scoring import score_chunks, write_score_dir
 
     base, out = Path(base_dir), Path(output or config.output)
     result = RunResult()
@@ -347,9 +347,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
                       + ", ".join(f"{r.id} v{r.version}" for r in rubrics))
     with bars("scoring", len(dataset.conversations)) as advance:
         results, scores = score_chunks(dataset.conversations, dataset.messages, rubrics, risk=risk,
-                                       chunk_size=SCORE_CHUNK, progress=advance)
-    if config.report.mask:
-        results = masked(results)
+                                       chunk_size=SCORE_CHUNK, progress=advance, mask=config.report.mask)
     result.written["score"], _ = write_score_dir(out / "score", results, scores, rubrics, rubric_paths, data_path,
                                                  dataset.log, masked=config.report.mask)
     result.counts["critical_failures"] = int(scores["critical_failed"].fillna(False).sum())

@@ -46,13 +46,14 @@ OUT_OF_SCOPE = "rubric does not apply"
 
 
 def score_frames(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
-                 risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score a chunk: (RESULTS frame, SCORES frame)."""
-    return score_with_rubrics(conversations, messages, [rubric], risk=risk)
+                 risk: pd.DataFrame | None = None, mask: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score a chunk: (RESULTS frame, SCORES frame); ``mask``: personal data in evidence texts
+    masked (as ``masked`` does, once per distinct text)."""
+    return score_with_rubrics(conversations, messages, [rubric], risk=risk, mask=mask)
 
 
 def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric], *,
-                       risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       risk: pd.DataFrame | None = None, mask: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score a chunk with an ordered list of rubrics: each conversation by the first rubric whose
     ``applies_to`` admits it; one no rubric admits goes to the first, which marks it N/A (no
     total), as the single-rubric path does."""
@@ -64,7 +65,7 @@ def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubr
         mine = np.flatnonzero(route == i)
         if len(mine) or (i == len(rubrics) - 1 and not parts):
             sub = frames.subset(mine, vocabulary(rubric))
-            results = _evaluate(sub, rubric)
+            results = _evaluate(sub, rubric, mask)
             parts.append((mine, results, _aggregate_evaluated(results, sub, rubric)))
     if len(parts) == 1:
         return parts[0][1], parts[0][2]
@@ -107,7 +108,7 @@ def evaluate_rubric(conversations: pd.DataFrame, messages: pd.DataFrame, rubric:
     return _evaluate(Frames(conversations, messages, risk, vocabulary=vocabulary(rubric)), rubric)
 
 
-def _evaluate(frames: Frames, rubric: Rubric) -> pd.DataFrame:
+def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> pd.DataFrame:
     applies = _applies(rubric, frames)
     outcomes = []
     for _, criterion in rubric.criteria:
@@ -115,7 +116,7 @@ def _evaluate(frames: Frames, rubric: Rubric) -> pd.DataFrame:
         out.set(~applies, "na", OUT_OF_SCOPE)
         out.clear_evidence(out.outcome == CODE["na"])
         outcomes.append(out)
-    return _results_frame(frames, rubric, outcomes)
+    return _results_frame(frames, rubric, outcomes, mask)
 
 
 def vocabulary(rubric: Rubric) -> frozenset[str]:
@@ -159,7 +160,7 @@ def _points(kind, p, passed: np.ndarray, failed: np.ndarray) -> tuple[np.ndarray
     return points, maximum
 
 
-def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes]) -> pd.DataFrame:
+def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes], mask: bool) -> pd.DataFrame:
     """The RESULTS frame from each criterion's verdicts: conversation-major, rubric order."""
     if not outcomes:
         return conform(pd.DataFrame(columns=list(RESULTS)), RESULTS)
@@ -180,7 +181,7 @@ def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes]) -> 
     passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
     points, maximum = _points(tiled([c.kind for c in criteria]),
                               np.tile(np.array([float(c.points) for c in criteria]), n), passed, failed)
-    seq, text = evidence_columns(frames, stacked("message"))
+    seq, text = evidence_columns(frames, stacked("message"), mask)
     ids = frames.conversations["conversation_id"].astype("string").array.take(np.repeat(np.arange(n), k))
     return pd.DataFrame({
         "conversation_id": ids,
@@ -306,23 +307,23 @@ def _bands(total: pd.Series, rubric: Rubric) -> pd.Series:
 
 
 def score_chunks(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *,
-                 risk: pd.DataFrame | None = None, chunk_size: int = 20000,
-                 progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 risk: pd.DataFrame | None = None, chunk_size: int = 20000, progress=None,
+                 mask: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``score_with_rubrics`` (one rubric or an ordered list) over chunks of ``chunk_size``
     conversations (bounded memory); the result equals one call on everything. ``progress(n)``
-    is told how many conversations are done."""
+    is told how many conversations are done; ``mask`` as for ``score_frames``."""
     rubrics = as_rubrics(rubric)
     parts_r, parts_s = [], []
     for start in range(0, len(conversations), chunk_size):
         chunk = conversations.iloc[start:start + chunk_size]
         msgs = messages[messages["conversation_id"].isin(chunk["conversation_id"])]
-        r, s = score_with_rubrics(chunk, msgs, rubrics, risk=risk)
+        r, s = score_with_rubrics(chunk, msgs, rubrics, risk=risk, mask=mask)
         parts_r.append(r)
         parts_s.append(s)
         if progress:
             progress(len(chunk))
     if not parts_r:
-        return score_with_rubrics(conversations, messages, rubrics, risk=risk)
+        return score_with_rubrics(conversations, messages, rubrics, risk=risk, mask=mask)
     return pd.concat(parts_r, ignore_index=True), pd.concat(parts_s, ignore_index=True)
 
 

@@ -64,3 +64,15 @@ def test_english_conversations_are_left_to_the_english_rubric(scored):
     unscored = scores["total"].isna()
     assert 0 < unscored.mean() < 0.3
     assert pd.isna(scores.loc[unscored, "band"]).all()
+
+
+def test_masking_inside_scoring_equals_masking_the_results(scored):
+    from qa_toolkit.scoring import masked
+
+    ds = scored[0]
+    rubric, _ = load_rubric(default_rubric())
+    results, scores = score_frames(ds.conversations, ds.messages, rubric)
+    fused, fused_scores = score_frames(ds.conversations, ds.messages, rubric, mask=True)
+    pd.testing.assert_frame_equal(fused, masked(results))
+    pd.testing.assert_frame_equal(fused_scores, scores)
+    assert fused["evidence_text"].ne(results["evidence_text"]).fillna(False).any()  # there was PII to mask

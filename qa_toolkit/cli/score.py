@@ -38,7 +38,7 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
     """
     from qa_toolkit.engine.runner import wants_parts
     from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.scoring import format_summary, masked, read_risk, score_chunks, write_score_dir
+    from qa_toolkit.scoring import format_summary, read_risk, score_chunks, write_score_dir
 
     rubrics, paths = require_rubrics(rubric_paths)
     rubric_paths = tuple(str(p) for p in paths)
@@ -54,9 +54,7 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
     risk = read_risk(risk_path) if risk_path else None
     with progress_bar("scoring", total=len(dataset.conversations)) as advance:
         results, scores = score_chunks(dataset.conversations, dataset.messages, rubrics, risk=risk,
-                                       chunk_size=chunk_size, progress=advance)
-    if not no_mask:
-        results = masked(results)
+                                       chunk_size=chunk_size, progress=advance, mask=not no_mask)
     written, summary = write_score_dir(outdir, results, scores, rubrics, rubric_paths, data, dataset.log,
                                        masked=not no_mask)
     click.echo(format_summary(summary))

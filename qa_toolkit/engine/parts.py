@@ -51,12 +51,10 @@ def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int,
     """Score one chunk, write ``results/part-N.parquet`` and ``scores/part-N.parquet`` under
     ``config.parts_dir`` (atomically), return its summary partial."""
     from qa_toolkit.atomic import write_frame
-    from qa_toolkit.scoring import masked, score_with_rubrics
+    from qa_toolkit.scoring import score_with_rubrics
 
     rubrics, risk = load(config)
-    results, scores = score_with_rubrics(conversations, messages, rubrics, risk=risk)
-    if config.mask:
-        results = masked(results)
+    results, scores = score_with_rubrics(conversations, messages, rubrics, risk=risk, mask=config.mask)
     for name, frame in zip(OUTPUTS, (results, scores)):
         write_frame(frame, Path(config.parts_dir) / name / PART.format(number))
     return summary.partial(results, scores, rubrics)

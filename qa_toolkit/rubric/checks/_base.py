@@ -286,18 +286,29 @@ def outcome_labels(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.array(list(OUTCOMES), dtype="string").take(codes.astype(np.intp))
 
 
-def evidence_columns(frames: Frames, message: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
-    """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and raw text."""
+def evidence_columns(frames: Frames, message: np.ndarray,
+                     mask: bool = False) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
+    """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and the text, with
+    personal data masked if ``mask`` (each distinct text of the chunk masked once)."""
     none = message < 0
     safe = np.where(none, 0, message)
     if len(frames.messages):
+        codes, texts = frames.distinct
+        if mask:
+            texts = frames.cached("masked texts", lambda f: _masked(texts))
         seq = frames.seq[safe]
-        text = frames.messages["text"].astype("string").array.take(np.where(none, -1, message), allow_fill=True)
+        text = texts.array.take(np.where(none, -1, codes[safe]), allow_fill=True)
     else:
         seq, text = np.zeros(len(message)), pd.array([pd.NA] * len(message), dtype="string")
     none = none | np.isnan(seq)
     seq = pd.arrays.IntegerArray(np.where(none, 0, seq).astype("int64"), none)
     return seq, text
+
+
+def _masked(texts: pd.Series) -> pd.Series:
+    from qa_toolkit.privacy import mask_series
+
+    return mask_series(texts).astype("string")
 
 
 def describe_scope(config: ScopedConfig) -> str:
