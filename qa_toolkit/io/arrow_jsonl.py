@@ -163,7 +163,8 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
                         "seq": pd.arrays.IntegerArray(np.arange(len(parents)) - starts, np.zeros(len(parents), bool)),
                         "ts": _datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
                         "role": pd.array(_roles(flat.field("role"), builder), dtype="string"),
-                        "text": pd.array(flat.field("text"), dtype="string")})
+                        "text": pd.array(flat.field("text"), dtype="string"),
+                        **{f.name: _extra(flat.field(f.name)) for f in flat.type if f.name not in MESSAGES}})
     return Dataset(conversations, conform(msg, MESSAGES, builder.tz), ProblemLog(records_read=n))
 
 
@@ -181,9 +182,9 @@ def _typed(values: object, name: str) -> object:
 
 def _messages(column: pa.Array) -> tuple[np.ndarray, pa.StructArray]:
     """(messages per conversation, the messages flattened): every conversation holds a
-    non-empty list of objects with only ts, role and text, role and text present as text."""
+    non-empty list of objects, role and text present as text."""
     item = column.type.value_type if pa.types.is_list(column.type) else None
-    if item is None or not pa.types.is_struct(item) or [f.name for f in item] != list(_MESSAGE_FIELDS):
+    if item is None or not pa.types.is_struct(item) or [f.name for f in item][:3] != list(_MESSAGE_FIELDS):
         raise _Unsure
     lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
     if column.null_count or not len(lengths) or lengths.min() == 0:
