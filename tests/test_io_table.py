@@ -194,3 +194,16 @@ def test_xlsx_native_cells_and_blank_rows(tmp_path):
     assert ds.messages["text"].iloc[1] == '=HYPERLINK("x")'
     [problem] = ds.log.problems
     assert (problem.line, problem.field, problem.code) == (5, "csat", "bad_csat")
+
+
+def test_mapping_file_yaml_errors_name_their_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns:\n  text: 内容\n  text: 消息\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_conversations(FIX / "custom_headers.csv", mapping=bad)
+    problem = err.value.problems[0]
+    assert (problem.code, problem.line) == ("duplicate-key", 3)
+    bad.write_text("columns: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_conversations(FIX / "custom_headers.csv", mapping=bad)
+    assert err.value.problems[0].code == "yaml-syntax" and err.value.problems[0].line is not None

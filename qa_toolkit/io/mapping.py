@@ -49,16 +49,17 @@ def available_presets() -> list[str]:
 
 
 def _yaml_load(path: Path):
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """A mapping file's YAML as plain values (``qa_toolkit.yamldoc``); InputError at file:line:col."""
+    from qa_toolkit.yamldoc import parse_yaml, plain
 
     try:
-        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8-sig"))
-    except (YAMLError, UnicodeDecodeError, OSError) as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(Problem(str(path), f"cannot read mapping file: {err}".splitlines()[0], line=line,
-                                 code="bad_mapping")) from None
+        text = path.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, OSError) as err:
+        raise InputError(Problem(str(path), f"cannot read mapping file: {err}", code="bad_mapping")) from None
+    tree, problem = parse_yaml(text, str(path))
+    if problem is not None:
+        raise InputError(problem)
+    return plain(tree)
 
 
 def load_preset(name: str) -> ColumnMapping:
