@@ -10,7 +10,7 @@ converted by the very functions ``FrameBuilder`` uses (``iso_ns``/``parse_ts``,
 ``parse_role``, ``parse_csat``, ``parse_tags``, ``as_text``); and anything the builder would
 report as a problem, or that Arrow reads differently from orjson (blank lines, two objects on
 a line, invalid UTF-8, type conflicts, nested extras, integers beyond int64), gives None.
-Extra fields of conversations and of messages keep their JSON values and first-seen order.
+Extra fields of conversations keep their JSON values and first-seen order.
 
 About three times as fast as ``iter_jsonl`` on the benchmark export (13 µs against 37 µs per
 twelve-turn conversation, one process), with half its peak memory.
@@ -167,8 +167,7 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
                         "seq": pd.arrays.IntegerArray(np.arange(len(parents)) - starts, np.zeros(len(parents), bool)),
                         "ts": _datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
                         "role": pd.array(_roles(flat.field("role"), builder), dtype="string"),
-                        "text": pd.array(flat.field("text"), dtype="string"),
-                        **{f.name: _extra(flat.field(f.name)) for f in flat.type if f.name not in MESSAGES}})
+                        "text": pd.array(flat.field("text"), dtype="string")})
     return Dataset(conversations, conform(msg, MESSAGES, builder.tz), ProblemLog(records_read=n))
 
 
@@ -186,9 +185,11 @@ def _typed(values: object, name: str) -> object:
 
 def _messages(column: pa.Array) -> tuple[np.ndarray, pa.StructArray]:
     """(messages per conversation, the messages flattened): every conversation holds a
-    non-empty list of objects, role and text present as text."""
+    non-empty list of objects with only ts, role and text, role and text present as text.
+    (Other message fields: None, because ``FrameBuilder._put`` puts a message field that an
+    earlier message of the same conversation lacked one row too early — the reference.)"""
     item = column.type.value_type if pa.types.is_list(column.type) else None
-    if item is None or not pa.types.is_struct(item) or [f.name for f in item][:3] != list(_MESSAGE_FIELDS):
+    if item is None or not pa.types.is_struct(item) or [f.name for f in item] != list(_MESSAGE_FIELDS):
         raise _Unsure
     lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
     if column.null_count or not len(lengths) or lengths.min() == 0:
