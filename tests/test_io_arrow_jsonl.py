@@ -154,9 +154,10 @@ def test_numeric_ids_are_read_identically(tmp_path):
 
 
 ODD_BUT_VALID = [  # JSON whitespace and characters orjson takes: read as it reads them
-    b'{"conversation_id": "C1",\r"agent_id": "A1", "x": 1e5, "y": -0, '
-    b'"messages": [{"role": "agent", "text": "a\x7fb\xc2\x85\xe2\x80\xa8"}]}   \r',
-    b'{"conversation_id": "C2", "agent_id": "A1", "x": 2, "y": 0, "messages": [{"role": "agent", "text": "\\u00e9\\/"}]}',
+    (b'{"conversation_id": "C1",\r"agent_id": "A1", "x": 1e5, "y": -0, '
+     b'"messages": [{"role": "agent", "text": "a\x7fb\xc2\x85\xe2\x80\xa8"}]}   \r'),
+    (b'{"conversation_id": "C2", "agent_id": "A1", "x": 2, "y": 0, '
+     b'"messages": [{"role": "agent", "text": "\\u00e9\\/"}]}'),
 ]
 
 
