@@ -289,13 +289,13 @@ def outcome_labels(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
 def evidence_columns(frames: Frames, message: np.ndarray,
                      mask: bool = False) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
     """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and the text, with
-    personal data masked if ``mask`` (each distinct text of the chunk masked once)."""
+    personal data masked if ``mask`` (each distinct evidence text masked once)."""
     none = message < 0
     safe = np.where(none, 0, message)
     if len(frames.messages):
         codes, texts = frames.distinct
         if mask:
-            texts = frames.cached("masked texts", lambda f: _masked(texts))
+            texts = _masked(texts, np.unique(codes[message[~none]]))
         seq = frames.seq[safe]
         text = texts.array.take(np.where(none, -1, codes[safe]), allow_fill=True)
     else:
@@ -305,10 +305,13 @@ def evidence_columns(frames: Frames, message: np.ndarray,
     return seq, text
 
 
-def _masked(texts: pd.Series) -> pd.Series:
+def _masked(texts: pd.Series, used: np.ndarray) -> pd.Series:
+    """``texts`` with the ones at ``used`` masked (``privacy.mask_series``)."""
     from qa_toolkit.privacy import mask_series
 
-    return mask_series(texts).astype("string")
+    out = texts.copy()
+    out.iloc[used] = mask_series(texts.iloc[used]).astype("string").to_numpy()
+    return out
 
 
 def describe_scope(config: ScopedConfig) -> str:
