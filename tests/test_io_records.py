@@ -82,3 +82,14 @@ def test_timestamps_keep_microseconds_next_to_missing_ones():
     ds = conversations_from_records([record])
     assert ds.messages["ts"].iloc[0] == pd.Timestamp("2026-09-01 10:00:00.123457", tz="Asia/Shanghai")
     assert pd.isna(ds.messages["ts"].iloc[1]) and ds.messages["text"].iloc[1] == ""
+
+
+def test_an_extra_message_field_lands_on_its_own_message():
+    from qa_toolkit.io import conversations_from_records
+
+    ds = conversations_from_records([
+        {"conversation_id": "C1", "agent_id": "A", "messages": [{"role": "agent", "text": "a", "mx": 1}]},
+        {"conversation_id": "C2", "agent_id": "A", "messages": [{"role": "agent", "text": "b"},
+                                                               {"role": "agent", "text": "c", "mx": 2}]}])
+    mx = dict(zip(ds.messages["text"], ds.messages["mx"]))
+    assert mx["a"] == 1 and pd.isna(mx["b"]) and mx["c"] == 2  # "c"'s field once landed on "b"

@@ -230,8 +230,10 @@ class FrameBuilder:
     def _put(main: dict, extra: dict, key: str, value: object, row: int) -> None:
         if key in main:
             main[key].append(value)
-        else:
-            extra.setdefault(key, [None] * row).append(value)
+        else:  # an extra field first seen (or seen again) at ``row``: the rows before it lack it
+            values = extra.setdefault(key, [])
+            values.extend([None] * (row - len(values)))
+            values.append(value)
 
     @staticmethod
     def _pad(extra: dict, n: int) -> None:
