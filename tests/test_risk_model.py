@@ -291,3 +291,12 @@ def test_empty_chunks_and_conversations_without_messages(model):
                           frames.CONVERSATIONS)
     risk = predict_risk(model, lone, frames.empty(frames.MESSAGES))
     assert list(risk["conversation_id"]) == ["a"] and 0 <= risk.loc[0, "risk_score"] <= 1
+
+
+def test_the_same_data_trains_the_same_model(dataset, model):
+    """liblinear visits samples in random order: with its seed fixed, reruns give identical scores."""
+    again = train_model(dataset.conversations, dataset.messages, parse_label("csat <= 2"), folds=3,
+                        target_precision=0.8)
+    first = predict_risk(model, dataset.conversations, dataset.messages)
+    second = predict_risk(again, dataset.conversations, dataset.messages)
+    assert first["risk_score"].tolist() == second["risk_score"].tolist()
