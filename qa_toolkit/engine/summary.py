@@ -17,8 +17,7 @@ from qa_toolkit.scoring import _r, bonus_ids, outside_scope
 def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric | Sequence[Rubric]) -> dict:
     """The mergeable counts of one chunk (plain Python and a float array: cheap to pickle)."""
     bonus = bonus_ids(rubric)
-    outcome, criterion = results["outcome"], results["criterion_id"]
-    fails = criterion[outcome.eq("fail").to_numpy() & ~criterion.isin(bonus).to_numpy()]
+    counts = _criterion_outcome_counts(results)
     return {
         "conversations": len(scores),
         "results": len(results),
@@ -26,13 +25,26 @@ def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric | Sequen
         "by_rubric": Counter({str(k): int(v) for k, v in scores["rubric_id"].value_counts().items()}),
         "totals": scores["total"].dropna().to_numpy(dtype="float64"),
         "bands": Counter({str(k): int(v) for k, v in scores["band"].fillna("(none)").value_counts().items()}),
-        "outcomes": Counter({str(k): int(v) for k, v in outcome.value_counts().items()}),
+        "outcomes": Counter({k: int(v) for k, v in counts.sum(axis=0).items()}),
         "critical_failures": int(scores["critical_failed"].fillna(False).sum()),
         "needs_review": int(scores["n_review"].fillna(0).gt(0).sum()),
-        "fails": Counter({str(k): int(v) for k, v in fails.value_counts().items()}),
-        "judged": Counter({str(k): int(v) for k, v in criterion[outcome.isin(["pass", "fail"]).to_numpy()]
-                           .value_counts().items()}),
+        "fails": Counter({k: int(v) for k, v in _column(counts, "fail").items() if v and k not in bonus}),
+        "judged": Counter({k: int(v) for k, v in (_column(counts, "pass") + _column(counts, "fail")).items() if v}),
     }
+
+
+def _criterion_outcome_counts(results: pd.DataFrame) -> pd.DataFrame:
+    """Result rows per criterion (index) and outcome (columns), in one pass over the codes."""
+    criterion, criteria = pd.factorize(results["criterion_id"])
+    outcome, outcomes = pd.factorize(results["outcome"])
+    known = (criterion >= 0) & (outcome >= 0)  # value_counts leaves missing values out, too
+    cells = np.bincount(criterion[known] * len(outcomes) + outcome[known], minlength=len(criteria) * len(outcomes))
+    return pd.DataFrame(cells.reshape(len(criteria), len(outcomes)),
+                        index=[str(c) for c in criteria], columns=[str(o) for o in outcomes])
+
+
+def _column(counts: pd.DataFrame, outcome: str) -> pd.Series:
+    return counts[outcome].astype(int) if outcome in counts.columns else pd.Series(0, index=counts.index, dtype=int)
 
 
 def merge(partials: list[dict], top: int = 5) -> dict:
