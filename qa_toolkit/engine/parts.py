@@ -32,19 +32,21 @@ class RunConfig:
         return (self.rubric_path,) if isinstance(self.rubric_path, str) else tuple(self.rubric_path)
 
 
-_LOADED: dict[RunConfig, tuple] = {}
+_LOADED: dict[tuple, tuple] = {}
 
 
 def load(config: RunConfig) -> tuple:
-    """(list of rubrics, risk frame or None) for ``config``, loaded once per process (pool initializer)."""
-    if config not in _LOADED:
+    """(list of rubrics, risk frame or None) for ``config``, loaded once per process: by the
+    runner before its workers fork (they inherit it), or by a pool initializer."""
+    key = (config.rubric_paths, config.risk_path)  # not the output folder: staging changes it
+    if key not in _LOADED:
         from qa_toolkit.rubric import require_rubric
         from qa_toolkit.scoring import read_risk
 
         rubrics = [require_rubric(path) for path in config.rubric_paths]
         _LOADED.clear()
-        _LOADED[config] = (rubrics, read_risk(config.risk_path) if config.risk_path else None)
-    return _LOADED[config]
+        _LOADED[key] = (rubrics, read_risk(config.risk_path) if config.risk_path else None)
+    return _LOADED[key]
 
 
 def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int, config: RunConfig) -> dict:
