@@ -271,11 +271,16 @@ def test_blank_jsonl_is_the_readers_empty_file_error(tmp_path):
     assert not (tmp_path / "out" / "results").exists()
 
 
-def test_gb18030_jsonl_goes_through_the_reader(tmp_path, small_jsonl):
+def test_a_jsonl_file_found_not_utf8_is_scored_again_through_the_reader(tmp_path, small_jsonl):
     from qa_toolkit.engine import runner
 
     path = tmp_path / "gbk.jsonl"
     path.write_bytes(small_jsonl.read_text(encoding="utf-8").encode("gb18030"))
-    assert runner.jsonl_tasks(path, {}, 100) is None and runner.jsonl_tasks(small_jsonl, {}, 100) is not None
-    run = score_file(path, RunConfig(RUBRIC, str(tmp_path / "out")), chunk_size=150)
-    assert run.summary["conversations"] == 400
+    assert runner.jsonl_tasks(path, {}, 100) is not None  # the encoding is checked while the workers run
+    run = score_file(path, RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=150)
+    assert run.summary["conversations"] == 400 and not run.log.problems
+    assert run.parts == 3 and len(list((tmp_path / "out" / "results").glob("part-*.parquet"))) == 3
+    utf16 = tmp_path / "utf16.jsonl"
+    utf16.write_bytes(small_jsonl.read_text(encoding="utf-8").encode("utf-16"))
+    assert runner.jsonl_tasks(utf16, {}, 100) is None
+    assert runner.jsonl_tasks(small_jsonl, {"encoding": "gb18030"}, 100) is None
