@@ -30,9 +30,15 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 
 # -- data ------------------------------------------------------------------------------------
 
-def ensure_data(n: int, seed: int) -> Path:
-    """JSONL + Parquet of ``n`` synthetic conversations (cached), with meta.json counts."""
-    folder = CACHE / f"n{n}-s{seed}"
+def data_folder(n: int, seed: int, distinct: bool) -> Path:
+    return CACHE / (f"n{n}-s{seed}" + ("-distinct" if distinct else ""))
+
+
+def ensure_data(n: int, seed: int, distinct: bool = False) -> Path:
+    """JSONL + Parquet of ``n`` synthetic conversations (cached), with meta.json counts.
+    ``distinct``: every message text made unique (a letter tag appended), the worst case for
+    the engine's once-per-distinct-text work — generated texts repeat like template replies."""
+    folder = data_folder(n, seed, distinct)
     if (folder / "meta.json").exists():
         return folder
     from datetime import date
@@ -42,8 +48,9 @@ def ensure_data(n: int, seed: int) -> Path:
 
     start = "2026-09-07"
     print(f"generating {n} conversations into {folder} ...", file=sys.stderr)
-    write_synth(folder, iter_records(n, seed, start, 8, 30), make_agents(30, seed, date.fromisoformat(start)),
-                formats=("jsonl", "parquet"))
+    records = iter_records(n, seed, start, 8, 30)
+    write_synth(folder, _distinct_texts(records) if distinct else records,
+                make_agents(30, seed, date.fromisoformat(start)), formats=("jsonl", "parquet"))
     conversations = messages = 0
     with (folder / "conversations.jsonl").open("rb") as fh:  # streamed: 10^6 conversations are 1.5 GB
         for line in fh:
@@ -51,6 +58,21 @@ def ensure_data(n: int, seed: int) -> Path:
             messages += len(orjson.loads(line)["messages"])
     (folder / "meta.json").write_text(json.dumps({"conversations": conversations, "messages": messages}))
     return folder
+
+
+def _distinct_texts(records):
+    """Each message text with a unique tag of letters (no digits: nothing for the PII search)."""
+    number = 0
+    for record in records:
+        for message in record["messages"]:
+            tag, k = "", number
+            while True:
+                tag, k = "abcdefghijklmnopqrstuvwxyz"[k % 26] + tag, k // 26
+                if not k:
+                    break
+            message["text"] = f"{message['text']} {tag}"
+            number += 1
+        yield record
 
 
 def byte_ranges(path: Path, n: int) -> list[tuple[str, int, int | None]]:
@@ -161,7 +183,7 @@ def child(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     if kind == "generate":
         n = 0
-        ensure_data(args.n, args.seed)
+        ensure_data(args.n, args.seed, args.distinct_texts)
     elif kind == "parse":
         n = measure_parse(folder, args.workers)
     elif kind == "naive":
@@ -182,6 +204,7 @@ def child(args: argparse.Namespace) -> None:
 def run_child(folder: Path, kind: str, workers: int, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--measure", kind, "--data", str(folder), "--workers", str(workers),
            "--rubric", args.rubric, "--chunk-size", str(args.chunk_size), "-n", str(args.n), "--seed", str(args.seed)]
+    cmd += ["--distinct-texts"] if args.distinct_texts else []
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -197,6 +220,8 @@ def main() -> None:
                         help="comma-separated measurements to run (parse,naive,jsonl,parquet,dask); default all")
     parser.add_argument("--rubric", default=None, help="rubric YAML (default: the shipped Chinese rubric)")
     parser.add_argument("--dask", action="store_true", help="also time --engine dask on a LocalCluster")
+    parser.add_argument("--distinct-texts", action="store_true",
+                        help="make every message text unique (the worst case: generated texts repeat)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -210,7 +235,7 @@ def main() -> None:
         return
     # The driver stays small (stdlib + orjson) and forks nothing big: Linux carries a parent's
     # peak RSS into a forked child's ru_maxrss, so even generating the data is a child.
-    folder = CACHE / f"n{args.n}-s{args.seed}"
+    folder = data_folder(args.n, args.seed, args.distinct_texts)
     run_child(folder, "generate", 1, args)
     meta = json.loads((folder / "meta.json").read_text())
     n_w = args.workers
