@@ -235,6 +235,9 @@ def test_benchmark_reference_loop_and_byte_ranges(tmp_path):
     spans = bench.byte_ranges(data, 3)
     assert spans[0][1] == 0 and spans[-1][2] == data.stat().st_size
     assert sum(bench.parse_range(s)[0] for s in spans) == 3000
+    records = list(bench._distinct_texts(iter_records(30, 3, "2026-09-07", 1, 4)))  # the worst-case variant
+    texts = [m["text"] for r in records for m in r["messages"]]
+    assert len(set(texts)) == len(texts) and not any(t.rsplit(" ", 1)[-1].isdigit() for t in texts)
 
 
 @pytest.mark.parametrize("text", ["a\nbb\n\nccc\r\nd", "a\nbb\n\nccc\r\nd\n", "\n\n\n", "one"])
