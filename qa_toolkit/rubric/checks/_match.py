@@ -1,8 +1,8 @@
 """Phrase and regex matching for every text check, in two steps with one meaning:
 
 1. *Candidates*, once per chunk: one Aho-Corasick automaton over every phrase of the rubric
-   (``PhraseIndex``) finds which messages contain which phrases — one pass over the text,
-   whatever the number of criteria.
+   (``PhraseIndex``) finds which of the chunk's distinct texts contain which phrases — one pass,
+   whatever the number of criteria — and ``Hits.spread`` carries them back to the messages.
 2. *Exact matches*, only on a criterion's candidates: excluded spans blanked out, then one
    alternation regex (longest phrase first, leftmost first, non-overlapping) gives the distinct
    matched phrases in order — the semantics the checks document.
@@ -68,7 +68,8 @@ def contains(text: pd.Series, pattern: str) -> np.ndarray:
 
 @dataclass
 class Hits:
-    """Matches in a chunk: one entry per message row and distinct match, in message order."""
+    """Matches in a chunk: one entry per message row (a distinct-text number before ``spread``)
+    and distinct match, in row order."""
 
     rows: np.ndarray
     match: np.ndarray
