@@ -122,3 +122,24 @@ def test_conversation_rows_equal_a_lookup_whatever_the_message_order(message_ids
     ids = pd.Series(["a", "b", "c"], dtype="string")
     messages = pd.Series(message_ids, dtype="string")
     assert _conversation_rows(ids, messages).tolist() == pd.Index(ids).get_indexer(messages).tolist()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_first_regex_hits_equal_a_plain_search(seed):
+    from qa_toolkit.rubric.checks._match import first_regex_hits
+
+    rng = random.Random(seed)
+    conversations, messages = _chunk(rng)
+    frames = Frames(conversations, messages)
+    pattern, exclude = rng.choice([("抱歉|好", None), ("(非常)?抱歉", "非常抱"), ("[aB]+", "ab"), ("a b", None)])
+    mask = frames.role_mask("agent")
+    got = first_regex_hits(frames, mask, pattern, exclude)
+    want, seen = [], set()
+    for row, (conv, text) in enumerate(zip(frames.conv_of, frames.messages["text"].fillna(""))):
+        if not mask[row] or conv in seen:
+            continue
+        found = re.search(pattern, re.sub(exclude, "\x1f", text) if exclude else text)
+        if found:
+            seen.add(conv)
+            want.append((row, found.group()))
+    assert list(zip(got.rows.tolist(), got.match.tolist())) == want

@@ -219,19 +219,20 @@ def saying(frames, pred) -> pd.Series:
     return pd.Series(out, index=frames.index, dtype="boolean")
 
 
-def regex_hits(frames, mask: np.ndarray, pattern: str, texts: pd.Series, first_only: bool = False) -> Hits:
-    """The messages in ``mask`` whose text matches ``pattern``, with the distinct matched spans;
-    ``texts``: the chunk's distinct texts as matched (``Frames.distinct``, e.g. after
-    exclusions). ``first_only``: just each conversation's first such message (all a
-    pass/fail verdict with evidence needs)."""
-    codes, _ = frames.distinct
-    rows = np.flatnonzero(mask & contains(texts, pattern)[codes])
-    if not first_only:
-        return Hits.of(rows, distinct_matches(texts.iloc[codes[rows]].tolist(), pattern))
+def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str | None = None) -> Hits:
+    """Each conversation's first message in ``mask`` whose text (after cutting out
+    ``exclude_regex`` matches) matches ``pattern``, with the matched span — all a pass/fail
+    verdict with evidence needs. Only the distinct texts of those messages are searched."""
+    codes, texts = frames.distinct
+    numbers = np.unique(codes[mask])
+    text = prepare(texts.iloc[numbers], case_sensitive=True, exclude_regex=exclude_regex)
+    matched = np.zeros(len(texts), dtype=bool)
+    matched[numbers[contains(text, pattern)]] = True
+    rows = np.flatnonzero(mask & matched[codes])
     rows = rows[frames.first_per_conversation(rows)]
     search = _compiled(pattern).search
-    return Hits(rows, np.array([m.group() if (m := search(t)) else None for t in texts.iloc[codes[rows]].tolist()],
-                               dtype=object))
+    said = text.iloc[np.searchsorted(numbers, codes[rows])].tolist()
+    return Hits(rows, np.array([m.group() if (m := search(t)) else None for t in said], dtype=object))
 
 
 def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),

@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import field_validator
 
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
-from qa_toolkit.rubric.checks._match import prepare, regex_hits
+from qa_toolkit.rubric.checks._match import first_regex_hits
 
 TYPE = "regex"
 
@@ -54,10 +54,8 @@ Config = RegexCheck  # the registry's name for a check module's config model
 
 def evaluate(config: RegexCheck, frames: Frames) -> Outcomes:
     """Per conversation: pass/fail with the message and matched span."""
-    text = frames.cached(("regex-text", config.exclude),
-                         lambda f: prepare(f.distinct[1], case_sensitive=True, exclude_regex=config.exclude))
     pattern = config.pattern if config.case_sensitive else "(?i)" + config.pattern
-    hits = regex_hits(frames, frames.scope(config), pattern, text, first_only=True)
+    hits = first_regex_hits(frames, frames.scope(config), pattern, config.exclude)
     where = describe_scope(config)
     if config.mode == "none":
         out = Outcomes(frames, "pass")
