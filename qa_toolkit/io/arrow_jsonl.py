@@ -30,10 +30,10 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import iso_ns
+from qa_toolkit.io.columnar import strict_times
 from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
-                                    parse_role, parse_tags, parse_ts)
+                                    parse_role, parse_tags)
 from qa_toolkit.problems import ProblemLog
 
 #: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
@@ -214,21 +214,10 @@ def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, n
     """(UTC ns, missing mask) of a text column as ``parse_ts`` reads each value."""
     if pa.types.is_float64(strings.type):
         return _epochs(strings)
-    ns, done = iso_ns(strings, zone)
-    missing = np.zeros(len(ns), dtype=bool)
-    if done.all():
-        return ns, missing
-    values = strings.to_pylist()
-    for i in np.flatnonzero(~done).tolist():
-        try:
-            got = parse_ts(values[i], zone, field)
-        except FieldError:
-            raise _Unsure from None
-        if got is None:
-            missing[i] = True
-        else:
-            ns[i] = got
-    return ns, missing
+    try:
+        return strict_times(strings, strings.to_pylist, zone, field)
+    except FieldError:
+        raise _Unsure from None
 
 
 def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:

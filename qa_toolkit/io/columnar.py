@@ -9,7 +9,7 @@ there; every other value (epoch numbers, other spellings, bad text) goes through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
@@ -371,16 +371,24 @@ def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndar
         return ns, missing
     if not _is_text(series):
         raise _Slow
-    ns, done = iso_ns(_arrow(series).cast(pa.string()), zone)
+    try:
+        return strict_times(_arrow(series).cast(pa.string()), series.tolist, zone, field)
+    except FieldError:
+        raise _Slow from None
+
+
+def strict_times(strings: pa.Array, values: Callable[[], list], zone: ZoneInfo,
+                 field: str) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC ns, missing mask) of a column as ``parse_ts`` reads each value: Arrow converts the
+    common ISO shapes, ``parse_ts`` the rest of ``values()`` (asked for only then); FieldError
+    for the first value ``parse_ts`` rejects."""
+    ns, done = iso_ns(strings, zone)
     missing = np.zeros(len(ns), dtype=bool)
     if done.all():
         return ns, missing
-    values = series.tolist()
+    cells = values()
     for i in np.flatnonzero(~done).tolist():
-        try:
-            got = parse_ts(values[i], zone, field)
-        except FieldError:
-            raise _Slow from None
+        got = parse_ts(cells[i], zone, field)
         if got is None:
             missing[i] = True
         else:
