@@ -76,3 +76,17 @@ def test_masking_inside_scoring_equals_masking_the_results(scored):
     pd.testing.assert_frame_equal(fused, masked(results))
     pd.testing.assert_frame_equal(fused_scores, scores)
     assert fused["evidence_text"].ne(results["evidence_text"]).fillna(False).any()  # there was PII to mask
+
+
+def test_a_message_without_text_is_evidence_without_text():
+    from qa_toolkit.io import conversations_from_records
+
+    ds = conversations_from_records([{"conversation_id": "a", "agent_id": "x",
+                                      "messages": [{"role": "agent", "text": "x"}, {"role": "customer", "text": "你好"}]}])
+    messages = ds.messages.copy()
+    messages.loc[0, "text"] = pd.NA
+    rubric, _ = load_rubric(default_rubric())
+    for mask in (False, True):
+        results, _ = score_frames(ds.conversations, messages, rubric, mask=mask)
+        greeting = results[results["criterion_id"] == "greeting"].iloc[0]
+        assert greeting["evidence_seq"] == 0 and pd.isna(greeting["evidence_text"])  # not ""

@@ -105,16 +105,12 @@ class Frames:
 
     # numpy views, each computed once per chunk
     @property
-    def text(self) -> pd.Series:
-        """Message texts, missing as ""."""
-        return self.cached("text", lambda f: f.messages["text"].astype("string").fillna(""))
-
-    @property
     def distinct(self) -> tuple[np.ndarray, pd.Series]:
-        """Each message's text as a number into the chunk's distinct texts, and those texts:
-        replies are often templated (快捷回复), so text work is done once per distinct text."""
+        """Each message's text (missing as "") as a number into the chunk's distinct texts, and
+        those texts: replies are often templated (快捷回复), so text work is done once per
+        distinct text."""
         def compute(f: Frames) -> tuple[np.ndarray, pd.Series]:
-            codes, texts = pd.factorize(f.text)
+            codes, texts = pd.factorize(f.messages["text"].astype("string").fillna(""))
             return codes.astype(np.int64), pd.Series(texts, dtype="string")
         return self.cached("distinct", compute)
 
@@ -297,7 +293,8 @@ def evidence_columns(frames: Frames, message: np.ndarray,
         if mask:
             texts = _masked(texts, np.unique(codes[message[~none]]))
         seq = frames.seq[safe]
-        text = texts.array.take(np.where(none, -1, codes[safe]), allow_fill=True)
+        untexted = none | frames.messages["text"].isna().to_numpy()[safe]  # a missing text stays missing
+        text = texts.array.take(np.where(untexted, -1, codes[safe]), allow_fill=True)
     else:
         seq, text = np.zeros(len(message)), pd.array([pd.NA] * len(message), dtype="string")
     none = none | np.isnan(seq)
