@@ -101,14 +101,9 @@ def _in_order(frame: pd.DataFrame, position: np.ndarray, contract: dict) -> pd.D
     return conform(frame.take(np.argsort(position, kind="stable")).reset_index(drop=True), contract)
 
 
-def evaluate_rubric(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
-                    risk: pd.DataFrame | None = None) -> pd.DataFrame:
+def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> pd.DataFrame:
     """The long RESULTS frame: one row per conversation × criterion, in conversation then
     rubric order."""
-    return _evaluate(Frames(conversations, messages, risk, vocabulary=vocabulary(rubric)), rubric)
-
-
-def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> pd.DataFrame:
     applies = _applies(rubric, frames)
     outcomes = []
     for _, criterion in rubric.criteria:
@@ -168,8 +163,7 @@ def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes], mas
     criteria = [c for _, c in rubric.criteria]
 
     def stacked(name: str) -> np.ndarray:
-        return np.stack([getattr(o, name) for o in outcomes], axis=1).reshape(-1) if n else \
-            np.array([], dtype=getattr(outcomes[0], name).dtype)
+        return np.stack([getattr(o, name) for o in outcomes], axis=1).reshape(-1)
 
     def tiled(values: list) -> np.ndarray:
         return np.tile(np.array(values, dtype=object), n)

@@ -46,7 +46,8 @@ Config = TimingCheck  # the registry's name for a check module's config model
 
 
 def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
-    """Pass/fail with the measured value in ``evidence_match``; the slowest reply as evidence."""
+    """Pass/fail with the measured value in ``evidence_match``; as evidence the reply it rests on
+    (the first for first_response, else the slowest)."""
     out = Outcomes(frames, "na", "no timestamps or nothing answered")
     channel = frames.conversations["channel"].astype("string")
     limit = channel.map(config.per_channel).astype("float64").fillna(config.max_seconds).to_numpy()
@@ -64,15 +65,10 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
         return out
     over = value[known] > limit[known]
     # many conversations share a (value, limit, verdict): word each distinct one once
-    shown_v, value_code = np.unique(np.round(value[known], 1), return_inverse=True)
-    limits, limit_code = np.unique(limit[known], return_inverse=True)
-    key = (value_code.reshape(-1) * len(limits) + limit_code.reshape(-1)) * 2 + over
-    keys, which = np.unique(key, return_inverse=True)
-    shown = np.array([f"{v:g} s" for v in shown_v.tolist()], dtype=object)[keys // 2 // len(limits)]
-    notes = np.array([f"{config.metric.replace('_', ' ')} {s} {'>' if k % 2 else '<='} {lim:g} s"
-                      for s, lim, k in zip(shown, limits[keys // 2 % len(limits)].tolist(), keys.tolist())],
-                     dtype=object)
-    which = which.reshape(-1)
+    which, words = pd.MultiIndex.from_arrays([np.round(value[known], 1), limit[known], over]).factorize()
+    shown = np.array([f"{v:g} s" for v in words.get_level_values(0)], dtype=object)
+    notes = np.array([f"{config.metric.replace('_', ' ')} {s} {'>' if o else '<='} {lim:g} s"
+                      for s, lim, o in zip(shown, words.get_level_values(1), words.get_level_values(2))], dtype=object)
     out.set(known, np.where(over, "fail", "pass"), notes[which], shown[which],
             None if evidence is None else evidence[known])
     return out
