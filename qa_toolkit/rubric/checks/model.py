@@ -53,8 +53,8 @@ def evaluate(config: ModelCheck, frames: Frames) -> Outcomes:
     score = score[known]
     high = (score >= config.fail_at).to_numpy()
     shown = [f"{v:.3f}" for v in score.tolist()]
-    reasons = risk["risk_reasons"].reindex(score.index).fillna("").tolist() if "risk_reasons" in risk else None
-    notes = [f"{config.column} {v} {'>=' if h else '<'} {config.fail_at:g}" + (f"; {r}" if reasons is not None else "")
-             for v, h, r in zip(shown, high, reasons or shown)]
+    reasons = [f"; {r}" for r in risk["risk_reasons"].reindex(score.index).fillna("").tolist()] \
+        if "risk_reasons" in risk else [""] * len(shown)
+    notes = [f"{config.column} {v} {'>=' if h else '<'} {config.fail_at:g}{r}" for v, h, r in zip(shown, high, reasons)]
     out.set(known, np.where(high, "fail", "pass"), notes, np.array(shown, dtype=object))
     return out
