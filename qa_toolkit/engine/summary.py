@@ -34,13 +34,9 @@ def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric | Sequen
 
 
 def _criterion_outcome_counts(results: pd.DataFrame) -> pd.DataFrame:
-    """Result rows per criterion (index) and outcome (columns), in one pass over the codes."""
-    criterion, criteria = pd.factorize(results["criterion_id"])
-    outcome, outcomes = pd.factorize(results["outcome"])
-    known = (criterion >= 0) & (outcome >= 0)  # value_counts leaves missing values out, too
-    cells = np.bincount(criterion[known] * len(outcomes) + outcome[known], minlength=len(criteria) * len(outcomes))
-    return pd.DataFrame(cells.reshape(len(criteria), len(outcomes)),
-                        index=[str(c) for c in criteria], columns=[str(o) for o in outcomes])
+    """Result rows per criterion (index) and outcome (columns), in one grouping."""
+    counts = results.groupby(["criterion_id", "outcome"]).size().unstack(fill_value=0)
+    return counts.set_axis([str(c) for c in counts.index]).set_axis([str(o) for o in counts.columns], axis=1)
 
 
 def _column(counts: pd.DataFrame, outcome: str) -> pd.Series:
