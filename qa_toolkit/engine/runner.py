@@ -56,14 +56,14 @@ def score_file(path: str | os.PathLike, config: RunConfig, *, workers: int = 1, 
     A JSONL file is checked to be UTF-8 while the workers score it (the check would otherwise
     hold them up, 3 s for 1.5 GB); if it is not, the run starts over through the reader."""
     from qa_toolkit.io import iter_conversations
-    from qa_toolkit.io.encoding import is_utf8
+    from qa_toolkit.io.encoding import bom_encoding, is_utf8
 
     opts = dict(read_opts or {})
     load(config)  # a broken rubric or risk file fails before any work
     lines = jsonl_tasks(path, opts, chunk_size)
     if lines is not None:
         with ThreadPoolExecutor(1) as checker:
-            utf8 = None if opts.get("encoding") or _has_bom(path) else checker.submit(is_utf8, path)
+            utf8 = None if opts.get("encoding") or bom_encoding(path) else checker.submit(is_utf8, path)
             try:
                 return _run(path, config, lines, workers, opts, progress, own=True, utf8=utf8)
             except _NotUtf8:
@@ -77,11 +77,6 @@ def score_file(path: str | os.PathLike, config: RunConfig, *, workers: int = 1, 
 
 class _NotUtf8(Exception):
     """The JSONL input turned out not to be UTF-8: read it again through the reader."""
-
-
-def _has_bom(path: str | os.PathLike) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(3) == b"\xef\xbb\xbf"
 
 
 def _run(path, config: RunConfig, tasks: Iterable, workers: int, opts: dict, progress, *, own: bool,
@@ -123,12 +118,13 @@ def row_group_tasks(path: str | os.PathLike, opts: dict) -> list[RowGroup] | Non
 
 def jsonl_tasks(path: str | os.PathLike, opts: dict, lines: int) -> Iterator[JsonlLines] | None:
     """Ranges of ``lines`` lines of a non-empty JSONL input without a roster, for the workers to
-    read, unless an encoding other than UTF-8 is named or a UTF-16/32 mark starts the file; None
+    read, unless an encoding other than UTF-8 is named or a UTF-16/32 mark starts it; None
     when the input must go through the sequential reader (which also reports a bad time zone,
     encoding or file best). Whether it is UTF-8 throughout is ``score_file``'s check."""
     import codecs
 
     from qa_toolkit.io import detect_format
+    from qa_toolkit.io.encoding import bom_encoding
     from qa_toolkit.io.jsonl import line_ranges
 
     path = Path(path)
@@ -137,11 +133,8 @@ def jsonl_tasks(path: str | os.PathLike, opts: dict, lines: int) -> Iterator[Jso
         ZoneInfo(tz)
         named = opts.get("encoding")
         if opts.get("roster") or detect_format(path, opts.get("format")) != "jsonl" or not path.stat().st_size \
-                or (named and codecs.lookup(named).name not in ("utf-8", "utf-8-sig")):
-            return None
-        with path.open("rb") as fh:
-            head = fh.read(4)
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
+                or (named and codecs.lookup(named).name not in ("utf-8", "utf-8-sig")) \
+                or bom_encoding(path) not in (None, "utf-8-sig"):
             return None
     except Exception:  # missing file, bad zone, unknown format or encoding: the reader says it best
         return None

@@ -27,15 +27,20 @@ def detect_encoding(path: str | os.PathLike, override: str | None = None) -> str
         except LookupError:
             raise InputError(Problem(str(path), f"unknown encoding '{override}'", field="encoding",
                                      code="bad_encoding")) from None
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            return name
+    marked = bom_encoding(path)
+    if marked:
+        return marked
     for name in ("utf-8", "gb18030"):
         if _decodes(path, name):
             return name
     return _detect(path)
+
+
+def bom_encoding(path: str | os.PathLike) -> str | None:
+    """The encoding a byte-order mark at the start of the file names, or None."""
+    with Path(path).open("rb") as fh:
+        head = fh.read(4)
+    return next((name for bom, name in _BOMS if head.startswith(bom)), None)
 
 
 def is_utf8(path: str | os.PathLike, block: int = 1 << 24) -> bool:
