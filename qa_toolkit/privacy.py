@@ -27,7 +27,6 @@ from stdnum import luhn
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from qa_toolkit.timing import factorize
 
 PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address")
 
@@ -227,9 +226,9 @@ def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, pd
     if not (isinstance(texts.dtype, pd.StringDtype) and texts.dtype.storage == "pyarrow"):
         is_text = np.fromiter((isinstance(v, str) for v in texts.to_numpy(dtype=object)), bool, len(texts))
         texts = texts.astype(object).where(is_text).astype("string[pyarrow]")
-    codes, distinct = factorize(texts)
+    codes, distinct = pd.factorize(texts)
     hit = pc.match_substring_regex(pa.array(distinct.array), pattern).to_numpy(zero_copy_only=False)
-    return codes, distinct, np.flatnonzero(hit)
+    return codes, pd.Series(distinct), np.flatnonzero(hit)
 
 
 def mask_series(series: pd.Series) -> pd.Series:

@@ -2,8 +2,7 @@
 and the metrics share (the risk features keep their own; see risk/features.py).
 
 Both are whole-array numpy passes, no per-conversation groupby (20,000 conversations: ~15 ms
-for the gaps, ~2 ms for the summary). ``factorize`` (arrow dictionary encoding) also serves
-privacy and the rubric's derived fields."""
+for the gaps, ~2 ms for the summary)."""
 
 from __future__ import annotations
 
@@ -13,24 +12,6 @@ import numpy as np
 import pandas as pd
 
 _COLUMNS = ["conversation_id", "seq", "ts", "role", "text"]
-
-
-def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """``pd.factorize``: a code per row (equal values share one, numbered in order of first
-    appearance, -1 for missing) and the distinct values (same dtype). Arrow-backed strings
-    (conversation ids, texts) go through pyarrow's dictionary encoding, several times faster."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(values.array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        encoded = arr.dictionary_encode()
-        codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.intp)
-        return codes, pd.Series(pd.array(encoded.dictionary, dtype=values.dtype))
-    codes, uniques = pd.factorize(values)
-    return codes.astype(np.intp), pd.Series(uniques)
 
 
 def _contiguous(group: np.ndarray) -> np.ndarray:
@@ -55,7 +36,7 @@ def response_gaps(messages: pd.DataFrame, conversation: np.ndarray | None = None
     role = messages["role"]
     turns = np.flatnonzero(role.isin(["agent", "customer"]).to_numpy(dtype=bool))
     if conversation is None:
-        conversation = factorize(messages["conversation_id"])[0]
+        conversation = pd.factorize(messages["conversation_id"])[0]
     conv = np.asarray(conversation, dtype=np.intp)[turns]
     turns, conv = turns[conv >= 0], conv[conv >= 0]  # rows without a conversation answer nothing
     order = _contiguous(conv)

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 from qa_toolkit.frames import CONVERSATIONS
 from qa_toolkit.io.validate import as_bool
-from qa_toolkit.timing import factorize
 
 #: Fields computed from the messages, usable like conversation columns.
 DERIVED_FIELDS = ("n_messages", "n_agent_messages", "n_customer_messages", "handle_time_s", "language")
@@ -139,7 +138,7 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame,
 
 def _conversation_rows(index: pd.Index, ids: pd.Series) -> np.ndarray:
     """Per message, the row of its conversation in ``index`` (-1: not there, or no id)."""
-    codes, distinct = factorize(ids)
+    codes, distinct = pd.factorize(ids)
     return np.append(index.get_indexer(distinct), -1)[codes]
 
 
@@ -174,7 +173,7 @@ def detect_language(messages: pd.DataFrame) -> pd.Series:
     """'zh' when Chinese characters make up at least 30 % of the letters of a conversation's
     text, else 'en' (<NA> without text) — enough to route a conversation to a rubric. Indexed
     by the messages' conversation ids, sorted."""
-    codes, distinct = factorize(messages["conversation_id"])
+    codes, distinct = pd.factorize(messages["conversation_id"])
     cjk, latin = _letter_counts(messages["text"])
     ours = codes >= 0
     n = len(distinct)
@@ -303,7 +302,7 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
     object columns are keyed by (type, value), so 1, 1.0 and True stay apart; unhashable values
     (tag lists) get one call each."""
     if values.dtype != object:
-        codes, distinct = factorize(values)
+        codes, distinct = pd.factorize(values)
         return _booleans([func(v) for v in distinct.tolist()] + [func(None)], values.index, codes)
     cache: dict = {}
     try:
