@@ -200,10 +200,7 @@ def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Seque
     wanted = np.zeros(len(texts), dtype=bool)
     wanted[codes[mask]] = True
     if case_sensitive:
-        text = prepare(texts, exclude, case_sensitive=True)
-        pattern = alternation(phrases)
-        numbers = np.flatnonzero(wanted & contains(text, pattern))
-        found = Hits.of(numbers, distinct_matches(text.iloc[numbers].tolist(), pattern))
+        found = _plain_hits(texts, phrases, exclude, True, wanted)
     else:
         index = frames.cached("phrase_index", lambda f: PhraseIndex(texts.str.lower(), (p.lower() for p in f.vocabulary)))
         found = index.hits(wanted, [p.lower() for p in phrases], [e.lower() for e in exclude])
@@ -240,14 +237,20 @@ def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: S
     """Frames in, frames out: the messages that contain a phrase (after exclusions), one row per
     message and distinct matched phrase, with the phrase in ``match``; each distinct text is
     matched once."""
-    if not case_sensitive:
-        phrases = [p.lower() for p in phrases]
     if messages.empty:
         return messages.assign(match=pd.Series(dtype="string"))
     codes, texts = pd.factorize(messages["text"].astype("string").fillna(""))
-    text = prepare(pd.Series(texts, dtype="string"), exclude, case_sensitive)
-    pattern = alternation(phrases)
-    numbers = np.flatnonzero(contains(text, pattern))
-    found = Hits.of(numbers, distinct_matches(text.iloc[numbers].tolist(), pattern))
-    found = found.spread(codes.astype(np.int64), np.ones(len(messages), dtype=bool), len(text))
+    found = _plain_hits(pd.Series(texts, dtype="string"), phrases, exclude, case_sensitive)
+    found = found.spread(codes.astype(np.int64), np.ones(len(messages), dtype=bool), len(texts))
     return messages.iloc[found.rows].assign(match=pd.array(found.match, dtype="string"))
+
+
+def _plain_hits(texts: pd.Series, phrases: Sequence[str], exclude: Sequence[str], case_sensitive: bool,
+                wanted: np.ndarray | None = None) -> Hits:
+    """The documented semantics straight, over distinct ``texts`` (those in ``wanted``): texts
+    prepared, one vectorised search, the distinct matches of the texts that match."""
+    text = prepare(texts, exclude, case_sensitive)
+    pattern = alternation(phrases if case_sensitive else [p.lower() for p in phrases])
+    hit = contains(text, pattern)
+    numbers = np.flatnonzero(hit if wanted is None else wanted & hit)
+    return Hits.of(numbers, distinct_matches(text.iloc[numbers].tolist(), pattern))
