@@ -24,27 +24,40 @@ def _contiguous(group: np.ndarray) -> np.ndarray:
 
 def response_gaps(messages: pd.DataFrame, conversation: np.ndarray | None = None) -> pd.DataFrame:
     """One row per answered customer turn: conversation_id, the agent reply's seq/text, and
-    ``gap`` in seconds since the customer's first unanswered message. Bot and system messages
-    are skipped; callers filter further (e.g. metrics drop untimed messages and voice channels).
+    ``gap`` in seconds since the customer's first unanswered message (see ``answered_turns``).
+    Bot and system messages are skipped; callers filter further (e.g. metrics drop untimed
+    messages and voice channels). Rows keep the messages' index labels and order.
+    ``conversation``: per message, a number standing for its conversation (-1: none), when the
+    caller has one (e.g. ``Frames.conv_of``)."""
+    role, ts = messages["role"], messages["ts"]
+    if conversation is None:
+        conversation = pd.factorize(messages["conversation_id"])[0]
+    rows, since = answered_turns(conversation, role.eq("agent").to_numpy(dtype=bool, na_value=False),
+                                 role.eq("customer").to_numpy(dtype=bool, na_value=False),
+                                 ts.notna().to_numpy(dtype=bool))
+    out = messages[_COLUMNS].iloc[rows].copy()
+    out["waiting_since"] = ts.array.take(since)
+    out["gap"] = gap_seconds(ts, rows, since)
+    return out
+
+
+def answered_turns(conversation: np.ndarray, agent: np.ndarray, customer: np.ndarray,
+                   timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per answered customer turn, in message order: the row of the agent's reply and the row
+    the wait runs from. Per message: ``conversation`` (a number, -1: none), whether it is an
+    agent's, a customer's, and has a timestamp.
 
     A customer turn starts at a customer message not preceded (in its conversation, among agent
     and customer messages) by another customer message; an agent message right after a customer
     message answers it. The wait runs from the latest turn start with a timestamp (an untimed
-    turn start falls back to the one before it); replies or turns without one get no row. Rows
-    keep the messages' index labels and order. ``conversation``: per message, a number standing
-    for its conversation (-1: none), when the caller has one (e.g. ``Frames.conv_of``)."""
-    role = messages["role"]
-    turns = np.flatnonzero(role.isin(["agent", "customer"]).to_numpy(dtype=bool))
-    if conversation is None:
-        conversation = pd.factorize(messages["conversation_id"])[0]
+    turn start falls back to the one before it); replies or turns without one count nothing."""
+    turns = np.flatnonzero(agent | customer)
     conv = np.asarray(conversation, dtype=np.intp)[turns]
     turns, conv = turns[conv >= 0], conv[conv >= 0]  # rows without a conversation answer nothing
     order = _contiguous(conv)
     turns, conv = turns[order], conv[order]
     n = len(turns)
-    ts = messages["ts"]
-    timed = ts.notna().to_numpy(dtype=bool)[turns]
-    is_cust = role.eq("customer").to_numpy(dtype=bool, na_value=False)[turns]
+    timed, is_cust = timed[turns], customer[turns]
     same = np.zeros(n, dtype=bool)
     same[1:] = conv[1:] == conv[:-1]
     after_cust = np.zeros(n, dtype=bool)
@@ -58,18 +71,19 @@ def response_gaps(messages: pd.DataFrame, conversation: np.ndarray | None = None
     reply = ~is_cust & after_cust & timed & (since >= 0)
     rows, since_rows = turns[reply], turns[since[reply]]
     keep = np.argsort(rows, kind="stable")  # back to the messages' order
-    rows, since_rows = rows[keep], since_rows[keep]
-    out = messages[_COLUMNS].iloc[rows].copy()
-    out["waiting_since"] = ts.array.take(since_rows)
-    out["gap"] = (out["ts"] - out["waiting_since"]).dt.total_seconds()
-    return out
+    return rows[keep], since_rows[keep]
+
+
+def gap_seconds(ts: pd.Series, rows: np.ndarray, since: np.ndarray) -> np.ndarray:
+    """``ts[rows] - ts[since]`` in seconds (pandas' ``total_seconds``, to the last bit)."""
+    return np.asarray((ts.array.take(rows) - ts.array.take(since)).total_seconds(), dtype="float64")
 
 
 @dataclass(frozen=True)
 class GapSummary:
-    """Per group (e.g. per conversation of a chunk), from a ``response_gaps`` frame: the first,
-    mean and largest gap in seconds (NaN for a group without gaps) and the gap rows (positions
-    in the frame; -1 for none) of the first and of the largest gap (its first occurrence)."""
+    """Per group (e.g. per conversation of a chunk): the first, mean and largest gap in seconds
+    (NaN for a group without gaps) and the positions among the gaps (-1 for none) of the first
+    and of the largest gap (its first occurrence)."""
 
     first: np.ndarray
     mean: np.ndarray
@@ -78,12 +92,13 @@ class GapSummary:
     max_row: np.ndarray
 
 
-def summarise_gaps(gaps: pd.DataFrame, group: np.ndarray, n_groups: int) -> GapSummary:
-    """What the timing check needs per conversation, in whole-array passes. ``group``: the
-    group (0 .. n_groups-1, -1 to leave a row out) of each row of ``gaps``. Values equal a
-    pandas groupby's ``first``/``mean``/``max``/``idxmax`` on the same rows (NaN gaps skipped)."""
+def summarise_gaps(gap: np.ndarray | pd.Series, group: np.ndarray, n_groups: int) -> GapSummary:
+    """What the timing check needs per conversation, in whole-array passes. ``gap``: gaps in
+    seconds (e.g. a ``response_gaps`` frame's column); ``group``: the group (0 .. n_groups-1,
+    -1 to leave a row out) of each. Values equal a pandas groupby's ``first``/``mean``/``max``/
+    ``idxmax`` on the same rows (NaN gaps skipped)."""
     group = np.asarray(group, dtype=np.intp)
-    gap = gaps["gap"].to_numpy(dtype="float64", na_value=np.nan)
+    gap = pd.Series(gap).to_numpy(dtype="float64", na_value=np.nan)
     rows = np.flatnonzero((group >= 0) & ~np.isnan(gap))
     rows = rows[_contiguous(group[rows])]
     g, gap = group[rows], gap[rows]

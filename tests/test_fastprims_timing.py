@@ -152,7 +152,7 @@ def test_summarise_gaps_matches_the_timing_checks_groupby(source):
     gaps = oracle_response_gaps(msgs)
     ids = pd.Index(sorted(msgs["conversation_id"].dropna().unique()))
     group = ids.get_indexer(gaps["conversation_id"])
-    got = summarise_gaps(gaps, group, len(ids))
+    got = summarise_gaps(gaps["gap"], group, len(ids))
     want = oracle_summary(gaps)
     for name in ("first", "mean", "max"):
         expected = want[name].reindex(ids).to_numpy(dtype="float64")
@@ -167,12 +167,12 @@ def test_summarise_gaps_matches_the_timing_checks_groupby(source):
 
 def test_summarise_gaps_skips_left_out_rows_and_nan_and_ties_pick_the_first():
     gaps = pd.DataFrame({"gap": [5.0, 9.0, np.nan, 9.0, 1.0, 2.0]})
-    s = summarise_gaps(gaps, np.array([0, 0, 0, 0, -1, 2]), 4)
+    s = summarise_gaps(gaps["gap"].to_numpy(), np.array([0, 0, 0, 0, -1, 2]), 4)
     np.testing.assert_array_equal(s.first, [5.0, np.nan, 2.0, np.nan])
     np.testing.assert_array_equal(s.max, [9.0, np.nan, 2.0, np.nan])
     np.testing.assert_array_equal(s.mean, [23.0 / 3, np.nan, 2.0, np.nan])
     assert s.first_row.tolist() == [0, -1, 5, -1] and s.max_row.tolist() == [1, -1, 5, -1]
-    empty = summarise_gaps(gaps.iloc[:0], np.array([], dtype=int), 2)
+    empty = summarise_gaps(gaps["gap"].iloc[:0], np.array([], dtype=int), 2)
     assert empty.first_row.tolist() == [-1, -1] and np.isnan(empty.mean).all()
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import Field
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
-from qa_toolkit.timing import GapSummary, response_gaps, summarise_gaps
+from qa_toolkit.timing import GapSummary, answered_turns, gap_seconds, summarise_gaps
 
 TYPE = "timing"
 
@@ -49,49 +49,58 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     """Pass/fail with the measured value in ``evidence_match``; as evidence the reply it rests on
     (the first for first_response, else the slowest)."""
     out = Outcomes(frames, "na", "no timestamps or nothing answered")
-    channel = frames.conversations["channel"].astype("string")
-    limit = channel.map(config.per_channel).astype("float64").fillna(config.max_seconds).to_numpy()
-    if config.metric == "handle_time":
-        value = frames.derived["handle_time_s"].reindex(frames.index).to_numpy(dtype="float64", na_value=np.nan)
+    channel, channels = frames.cached("channel", _channels)
+    limit_of = np.array([config.per_channel.get(c, np.nan) for c in channels] + [np.nan])  # last: no channel
+    limits, limit_of = np.unique(np.where(np.isnan(limit_of), config.max_seconds, limit_of), return_inverse=True)
+    limit_code = limit_of.reshape(-1)[channel]
+    if config.metric == "handle_time":  # derived fields are aligned to the chunk's conversations
+        value = frames.derived["handle_time_s"].to_numpy(dtype="float64", na_value=np.nan)
         evidence = None
     else:
         value, evidence = frames.cached(("gap", config.metric), lambda f: _gap_metric(f, config.metric))
     known = ~np.isnan(value)
     if config.channels is not None:
-        in_scope = channel.isin(config.channels).fillna(False).to_numpy(dtype=bool)
+        in_scope = np.isin(np.array(channels + [None], dtype=object), config.channels)[channel]
         known &= in_scope
         out.set(~in_scope, note="channel not applicable")
-    if not known.any():
+    at = np.flatnonzero(known)
+    if not len(at):
         return out
-    over = value[known] > limit[known]
-    # many conversations share a (value, limit, verdict): word each distinct one once, keyed by
-    # an integer per triple (np.unique on integers: 5 times faster than a MultiIndex here)
-    values, value_code = np.unique(np.round(value[known], 1), return_inverse=True)
-    limits, limit_code = np.unique(limit[known], return_inverse=True)
-    keys, which = np.unique((value_code.reshape(-1) * len(limits) + limit_code.reshape(-1)) * 2 + over,
-                            return_inverse=True)
-    which = which.reshape(-1)
-    shown = np.array([f"{v:g} s" for v in values[keys // 2 // len(limits)].tolist()], dtype=object)
-    notes = np.array([f"{config.metric.replace('_', ' ')} {s} {'>' if k % 2 else '<='} {lim:g} s"
-                      for s, lim, k in zip(shown, limits[keys // 2 % len(limits)].tolist(), keys.tolist())],
-                     dtype=object)
-    out.set(known, np.where(over, "fail", "pass"), notes[which], shown[which],
-            None if evidence is None else evidence[known])
+    over = value[at] > limits[limit_code[at]]
+    # many conversations share a (value, limit, verdict): word each distinct one once (-0.0 and
+    # 0.0 are one value, shown as the first of them)
+    value_code, values = pd.factorize(np.round(value[at], 1))
+    key_code, keys = pd.factorize((value_code * len(limits) + limit_code[at]) * 2 + over)
+    shown = np.array([f"{v:g} s" for v in values.tolist()], dtype=object)
+    name = config.metric.replace("_", " ")
+    notes = np.array([f"{name} {shown[k // 2 // len(limits)]} {'>' if k % 2 else '<='} {limits[k // 2 % len(limits)]:g} s"
+                      for k in keys.tolist()], dtype=object)
+    out.set(at[over], "fail")
+    out.set(at[~over], "pass")
+    out.set(at, note=notes[key_code], match=shown[value_code], message=None if evidence is None else evidence[at])
     return out
+
+
+def _channels(frames: Frames) -> tuple[np.ndarray, list[str]]:
+    """Per conversation of the chunk: its channel as a number into the chunk's distinct
+    channels (-1: none), and those channels."""
+    codes, distinct = pd.factorize(frames.conversations["channel"].astype("string"))
+    return codes, distinct.tolist()
 
 
 def _gap_metric(frames: Frames, metric: str) -> tuple[np.ndarray, np.ndarray]:
     """Per conversation of the chunk: the metric's value in seconds (NaN when nothing was
     answered in time) and the message row of the reply it rests on — the first reply for
     first_response, else the slowest (-1 for none)."""
-    gaps, summary = frames.cached("response_gaps", _gap_summary)
+    rows, summary = frames.cached("response_gaps", _gap_summary)
     value = {"first_response": summary.first, "avg_response": summary.mean, "max_response": summary.max}[metric]
     picked = summary.first_row if metric == "first_response" else summary.max_row
-    rows = np.full(frames.n, -1, dtype=np.int64)
-    rows[picked >= 0] = gaps.index.to_numpy()[picked[picked >= 0]]
-    return value, rows
+    return value, np.append(rows, -1).astype(np.int64)[picked]  # -1 (none) picks the -1 appended
 
 
-def _gap_summary(frames: Frames) -> tuple[pd.DataFrame, GapSummary]:
-    gaps = response_gaps(frames.messages, frames.conv_of)
-    return gaps, summarise_gaps(gaps, frames.conv_of[gaps.index.to_numpy()], frames.n)
+def _gap_summary(frames: Frames) -> tuple[np.ndarray, GapSummary]:
+    """The chunk's answered turns (reply rows) and their per-conversation summary."""
+    ts = frames.messages["ts"]
+    timed = ts.notna().to_numpy(dtype=bool)
+    rows, since = answered_turns(frames.conv_of, frames.role_mask("agent"), frames.role_mask("customer"), timed)
+    return rows, summarise_gaps(gap_seconds(ts, rows, since), frames.conv_of[rows], frames.n)
