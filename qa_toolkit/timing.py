@@ -14,11 +14,11 @@ import pandas as pd
 _COLUMNS = ["conversation_id", "seq", "ts", "role", "text"]
 
 
-def _contiguous(group: np.ndarray) -> np.ndarray:
+def _contiguous(group: np.ndarray) -> np.ndarray | slice:
     """Row order that puts equal groups next to each other, keeping the row order within a
-    group (the identity when they already are)."""
+    group (a slice taking everything when they already are: indexing by it copies nothing)."""
     if len(group) < 2 or (group[1:] >= group[:-1]).all():
-        return np.arange(len(group))
+        return slice(None)
     return np.argsort(group, kind="stable")
 
 
@@ -51,9 +51,9 @@ def answered_turns(conversation: np.ndarray, agent: np.ndarray, customer: np.nda
     and customer messages) by another customer message; an agent message right after a customer
     message answers it. The wait runs from the latest turn start with a timestamp (an untimed
     turn start falls back to the one before it); replies or turns without one count nothing."""
-    turns = np.flatnonzero(agent | customer)
-    conv = np.asarray(conversation, dtype=np.intp)[turns]
-    turns, conv = turns[conv >= 0], conv[conv >= 0]  # rows without a conversation answer nothing
+    conversation = np.asarray(conversation, dtype=np.intp)
+    turns = np.flatnonzero((agent | customer) & (conversation >= 0))  # without a conversation: nothing
+    conv = conversation[turns]
     order = _contiguous(conv)
     turns, conv = turns[order], conv[order]
     n = len(turns)
@@ -70,6 +70,8 @@ def answered_turns(conversation: np.ndarray, agent: np.ndarray, customer: np.nda
     since = np.where(latest_start >= first_of_conv, latest_start, -1)
     reply = ~is_cust & after_cust & timed & (since >= 0)
     rows, since_rows = turns[reply], turns[since[reply]]
+    if isinstance(order, slice):
+        return rows, since_rows
     keep = np.argsort(rows, kind="stable")  # back to the messages' order
     return rows[keep], since_rows[keep]
 
