@@ -316,3 +316,33 @@ def test_detect_language_keeps_the_id_dtype(dtype):
     _, msgs = edge_frames()
     msgs = msgs.assign(conversation_id=msgs["conversation_id"].astype(dtype))
     pd.testing.assert_series_equal(detect_language(msgs), oracle_detect_language(msgs))
+
+
+def distinct_texts(msgs):
+    """The messages' texts as Frames.distinct gives them: numbers into distinct texts ("" for none)."""
+    codes, texts = pd.factorize(msgs["text"].astype("string").fillna(""))
+    return codes.astype(np.int64), pd.Series(texts, dtype="string")
+
+
+@pytest.mark.parametrize("cut", ["all", "every third", "no messages"])
+def test_derived_fields_from_distinct_texts_match_the_oracle(cut):
+    """Letters counted once per distinct text (the chunk's ``Frames.distinct``) give the same
+    languages; repeated, missing, Chinese and English texts, messages of other conversations."""
+    conv, msgs = load_sample()
+    msgs = pd.concat([msgs, msgs.iloc[::5]], ignore_index=True)  # repeated texts
+    msgs.loc[msgs.index[::11], "text"] = pd.NA
+    conv = {"all": conv, "every third": conv.iloc[::3], "no messages": conv}[cut]
+    msgs = msgs.iloc[:0] if cut == "no messages" else msgs
+    rows = pd.Index(conv["conversation_id"]).get_indexer(msgs["conversation_id"])
+    got = derived_fields(conv, msgs, rows, distinct_texts(msgs))
+    pd.testing.assert_frame_equal(got, oracle_derived_fields(conv, msgs))
+    pd.testing.assert_frame_equal(got, derived_fields(conv, msgs))
+
+
+def test_a_chunks_derived_fields_match_the_oracle():
+    """Through ``Frames.derived``, which hands over its conversation rows and distinct texts."""
+    from qa_toolkit.rubric.checks._base import Frames
+
+    for conv, msgs in (edge_frames(), load_sample()):
+        chunk = Frames(conv, msgs)
+        pd.testing.assert_frame_equal(chunk.derived, oracle_derived_fields(chunk.conversations, chunk.messages))

@@ -107,33 +107,39 @@ def fields_used(pred: Any) -> list[str]:
     return []
 
 
-def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame,
-                   conversation: np.ndarray | None = None) -> pd.DataFrame:
+def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversation: np.ndarray | None = None,
+                   texts: tuple[np.ndarray, pd.Series] | None = None) -> pd.DataFrame:
     """Per conversation (indexed by conversation_id): message counts, handle time in seconds
     (ended_at - started_at, each falling back to the last/first message time) and language.
     ``conversation``: per message, the position of its conversation in ``conversations`` (-1:
-    none), when the caller has it (e.g. ``Frames.conv_of``)."""
+    none), when the caller has it (e.g. ``Frames.conv_of``); ``texts``: per message, its text
+    (missing as "") as a number into the distinct texts, and those (e.g. ``Frames.distinct``),
+    so that letters are counted once per distinct text."""
     index = pd.Index(conversations["conversation_id"], name="conversation_id")
     n = len(index)
     if conversation is None:
         rows = _conversation_rows(index, messages["conversation_id"])
     else:
         rows = np.asarray(conversation, dtype=np.intp)
-    ours = np.flatnonzero(rows >= 0)  # messages of conversations outside the frame count nowhere
+    # messages of conversations outside the frame count nowhere (a slice when there are none)
+    ours = slice(None) if (rows >= 0).all() else np.flatnonzero(rows >= 0)
     at = rows[ours]
-    out = pd.DataFrame(index=index)
-    out["n_messages"] = pd.array(np.bincount(at, minlength=n), dtype="Int64")
+    counts = {"n_messages": np.bincount(at, minlength=n)}
     for role in ("agent", "customer"):
         of_role = messages["role"].eq(role).to_numpy(dtype=bool, na_value=False)[ours]
-        out[f"n_{role}_messages"] = pd.array(np.bincount(at[of_role], minlength=n), dtype="Int64")
+        counts[f"n_{role}_messages"] = np.bincount(at[of_role], minlength=n)
     first, last = _span(messages["ts"], rows, n, index)
     conv = conversations.set_index("conversation_id")
     start = conv["started_at"].fillna(first) if "started_at" in conv else first
     end = conv["ended_at"].fillna(last) if "ended_at" in conv else last
-    out["handle_time_s"] = (end - start).dt.total_seconds().astype("float64")
-    cjk, latin = _letter_counts(messages["text"])
-    out["language"] = _language(np.bincount(at, cjk[ours], n), np.bincount(at, latin[ours], n))
-    return out
+    if texts is None:
+        cjk, latin = (c[ours] for c in _letter_counts(messages["text"]))
+    else:
+        codes = texts[0][ours]
+        cjk, latin = (c[codes] for c in _letter_counts(texts[1]))
+    return pd.DataFrame({**{name: pd.array(c, dtype="Int64") for name, c in counts.items()},
+                         "handle_time_s": (end - start).dt.total_seconds().to_numpy(dtype="float64"),
+                         "language": _language(np.bincount(at, cjk, n), np.bincount(at, latin, n))}, index=index)
 
 
 def _conversation_rows(index: pd.Index, ids: pd.Series) -> np.ndarray:
@@ -164,9 +170,8 @@ def _language(cjk: np.ndarray, latin: np.ndarray) -> pd.arrays.StringArray:
     """'zh' where Chinese characters are at least 30 % of the letters, else 'en'; <NA> without
     letters."""
     letters = cjk + latin
-    lang = np.where(cjk >= 0.3 * letters, "zh", "en").astype(object)
-    lang[letters == 0] = pd.NA
-    return pd.array(lang, dtype="string")
+    code = np.where(letters == 0, -1, np.where(cjk >= 0.3 * letters, 0, 1))
+    return pd.array(["zh", "en"], dtype="string").take(code, allow_fill=True)
 
 
 def detect_language(messages: pd.DataFrame) -> pd.Series:
