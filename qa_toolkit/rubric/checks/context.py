@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes, shorten
@@ -83,7 +84,10 @@ def evaluate(config: ContextCheck, frames: Frames) -> Outcomes:
         return out
     missed = triggers.where(~np.isin(np.arange(len(triggers.rows)), t))
     out.put(window.rows, "pass", f"said {after}", window.match)
-    notes = [f"no [{shorten(config.phrases)}] {after} ({config.trigger_role} said '{m}')" for m in missed.match]
+    wanted = shorten(config.phrases)
+    said_codes, said_distinct = pd.factorize(np.asarray(missed.match, dtype=object))
+    notes = np.array([f"no [{wanted}] {after} ({config.trigger_role} said '{m}')" for m in said_distinct.tolist()],
+                     dtype=object)[said_codes]  # worded once per distinct trigger phrase
     out.put(missed.rows, "fail", notes, missed.match)
     return out
 
@@ -99,9 +103,16 @@ def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def _agent_messages_before(frames: Frames, agent: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """For each message row: how many agent messages of its conversation have a smaller seq
-    (the start of its answer window)."""
-    rank = np.unique(np.nan_to_num(frames.seq, nan=-np.inf), return_inverse=True)[1].reshape(-1)
-    key = frames.conv_of * (rank.max(initial=0) + 2) + rank  # increasing: rows are in (conversation, seq) order
-    agent_key = key[agent]
-    first = frames.conv_of[rows] * (rank.max(initial=0) + 2)
-    return np.searchsorted(agent_key, key[rows], side="left") - np.searchsorted(agent_key, first, side="left")
+    (the start of its answer window). Messages are in (conversation, seq) order, so these are
+    the agent messages between the conversation's first message and the first message of its
+    seq (a missing seq equals none)."""
+    conv, seq = frames.conv_of, frames.seq
+    first = np.asarray(rows, dtype=np.int64)
+    while len(first):  # step back over messages of the same seq (one step when seqs are unique)
+        prev = np.maximum(first - 1, 0)
+        tied = (first > 0) & (conv[prev] == conv[rows]) & (seq[prev] == seq[rows])
+        if not tied.any():
+            break
+        first = np.where(tied, prev, first)
+    before = np.cumsum(agent) - agent  # agent messages in earlier rows
+    return before[first] - before[np.searchsorted(conv, conv[rows])]
