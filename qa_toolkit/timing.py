@@ -64,12 +64,12 @@ def answered_turns(conversation: np.ndarray, agent: np.ndarray, customer: np.nda
     after_cust[1:] = is_cust[:-1]
     after_cust &= same
     starts = is_cust & ~after_cust
-    at = np.arange(n)
-    latest_start = np.maximum.accumulate(np.where(starts & timed, at, -1)) if n else at
-    first_of_conv = np.maximum.accumulate(np.where(same, 0, at)) if n else at
-    since = np.where(latest_start >= first_of_conv, latest_start, -1)
-    reply = ~is_cust & after_cust & timed & (since >= 0)
-    rows, since_rows = turns[reply], turns[since[reply]]
+    latest_start = np.maximum.accumulate(np.where(starts & timed, np.arange(n), -1))
+    reply = np.flatnonzero(~is_cust & after_cust & timed)
+    since = latest_start[reply]
+    ok = since >= 0
+    ok[ok] = conv[since[ok]] == conv[reply[ok]]  # the turn start must be in the reply's conversation
+    rows, since_rows = turns[reply[ok]], turns[since[ok]]
     if isinstance(order, slice):
         return rows, since_rows
     keep = np.argsort(rows, kind="stable")  # back to the messages' order

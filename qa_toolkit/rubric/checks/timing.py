@@ -71,13 +71,13 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     # 0.0 are one value, shown as the first of them)
     value_code, values = pd.factorize(np.round(value[at], 1))
     key_code, keys = pd.factorize((value_code * len(limits) + limit_code[at]) * 2 + over)
-    shown = np.array([f"{v:g} s" for v in values.tolist()], dtype=object)
-    name = config.metric.replace("_", " ")
-    notes = np.array([f"{name} {shown[k // 2 // len(limits)]} {'>' if k % 2 else '<='} {limits[k // 2 % len(limits)]:g} s"
-                      for k in keys.tolist()], dtype=object)
+    shown = [f"{v:g} s" for v in values.tolist()]
+    limit_shown, name, n = [f"{v:g} s" for v in limits.tolist()], config.metric.replace("_", " "), len(limits)
+    notes = [f"{name} {shown[k // 2 // n]} {'>' if k % 2 else '<='} {limit_shown[k // 2 % n]}" for k in keys.tolist()]
     out.set(at[over], "fail")
     out.set(at[~over], "pass")
-    out.set(at, note=notes[key_code], match=shown[value_code], message=None if evidence is None else evidence[at])
+    out.set(at, note=np.array(notes, dtype=object)[key_code], match=np.array(shown, dtype=object)[value_code],
+            message=None if evidence is None else evidence[at])
     return out
 
 
