@@ -108,13 +108,15 @@ def fields_used(pred: Any) -> list[str]:
 
 
 def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversation: np.ndarray | None = None,
-                   texts: tuple[np.ndarray, pd.Series] | None = None) -> pd.DataFrame:
+                   texts: tuple[np.ndarray, pd.Series] | None = None,
+                   role_mask: Callable[[str], np.ndarray] | None = None) -> pd.DataFrame:
     """Per conversation (indexed by conversation_id): message counts, handle time in seconds
     (ended_at - started_at, each falling back to the last/first message time) and language.
-    ``conversation``: per message, the position of its conversation in ``conversations`` (-1:
-    none), when the caller has it (e.g. ``Frames.conv_of``); ``texts``: per message, its text
-    (missing as "") as a number into the distinct texts, and those (e.g. ``Frames.distinct``),
-    so that letters are counted once per distinct text."""
+    What a caller such as a chunk (``Frames``) already holds, it may hand over: ``conversation``,
+    per message the position of its conversation in ``conversations`` (-1: none; ``conv_of``);
+    ``texts``, per message its text (missing as "") as a number into the distinct texts, and
+    those (``distinct``: letters are then counted once per distinct text); ``role_mask(role)``,
+    the messages of a role (``role_mask``)."""
     index = pd.Index(conversations["conversation_id"], name="conversation_id")
     n = len(index)
     if conversation is None:
@@ -125,9 +127,11 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversa
     ours = slice(None) if (rows >= 0).all() else np.flatnonzero(rows >= 0)
     at = rows[ours]
     counts = {"n_messages": np.bincount(at, minlength=n)}
+    if role_mask is None:
+        def role_mask(role: str) -> np.ndarray:
+            return messages["role"].eq(role).to_numpy(dtype=bool, na_value=False)
     for role in ("agent", "customer"):
-        of_role = messages["role"].eq(role).to_numpy(dtype=bool, na_value=False)[ours]
-        counts[f"n_{role}_messages"] = np.bincount(at[of_role], minlength=n)
+        counts[f"n_{role}_messages"] = np.bincount(at[role_mask(role)[ours]], minlength=n)
     first, last = _span(messages["ts"], rows, n, index)
     conv = conversations.set_index("conversation_id")
     start = conv["started_at"].fillna(first) if "started_at" in conv else first

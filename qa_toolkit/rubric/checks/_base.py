@@ -94,7 +94,7 @@ class Frames:
         if self._derived is None:
             from qa_toolkit.rubric.predicates import derived_fields
 
-            self._derived = derived_fields(self.conversations, self.messages, self.conv_of, self.distinct)
+            self._derived = derived_fields(self.conversations, self.messages, self.conv_of, self.distinct, self.role_mask)
         return self._derived
 
     def cached(self, key, compute):
