@@ -42,19 +42,66 @@ Config = ModelCheck  # the registry's name for a check module's config model
 def evaluate(config: ModelCheck, frames: Frames) -> Outcomes:
     """Pass/fail by the score; the score and the model's reasons go into evidence and note."""
     out = Outcomes(frames, "na", "no risk score")
-    risk = frames.risk
-    if risk is None or config.column not in risk.columns:
+    if frames.risk is None or config.column not in frames.risk.columns:
         return out
-    risk = risk.drop_duplicates("conversation_id").set_index("conversation_id")
-    score = pd.to_numeric(risk[config.column], errors="coerce").reindex(frames.index)
-    known = score.notna().to_numpy()
-    if not known.any():
+    risk, row = frames.cached(("model", "risk rows"), _chunk_risk)
+    where = np.flatnonzero(row >= 0)
+    score = pd.to_numeric(risk[config.column], errors="coerce").iloc[row[where]]
+    known = score.notna().to_numpy(dtype=bool)
+    where, score = where[known], score[known]
+    if not len(where):
         return out
-    score = score[known]
-    high = (score >= config.fail_at).to_numpy()
-    shown = [f"{v:.3f}" for v in score.tolist()]
-    reasons = [f"; {r}" for r in risk["risk_reasons"].reindex(score.index).fillna("").tolist()] \
-        if "risk_reasons" in risk else [""] * len(shown)
-    notes = [f"{config.column} {v} {'>=' if h else '<'} {config.fail_at:g}{r}" for v, h, r in zip(shown, high, reasons)]
-    out.set(known, np.where(high, "fail", "pass"), notes, np.array(shown, dtype=object))
+    high = (score >= config.fail_at).to_numpy(dtype=bool)
+    # conversations share scores and reasons: word each distinct (score, verdict, reason) once; a
+    # score is keyed by its bits, so -0.0 and 0.0 stay apart as their wordings do
+    value_code, values = pd.factorize(score.to_numpy(dtype="float64").view(np.int64))
+    shown = [f"{v:.3f}" for v in values.view(np.float64).tolist()]
+    if "risk_reasons" in risk:
+        reason_code, reasons = _distinct(risk["risk_reasons"].iloc[row[where]].fillna("").to_numpy(dtype=object))
+        suffix = [f"; {r}" for r in reasons]
+    else:
+        reason_code, suffix = np.zeros(len(where), dtype=np.int64), [""]
+    n = len(suffix)
+    key_code, keys = pd.factorize((value_code * 2 + high) * n + reason_code)
+    notes = [f"{config.column} {shown[k // n // 2]} {'>=' if k // n % 2 else '<'} {config.fail_at:g}{suffix[k % n]}"
+             for k in keys.tolist()]
+    out.set(where[high], "fail")
+    out.set(where[~high], "pass")
+    out.set(where, note=np.array(notes, dtype=object)[key_code], match=np.array(shown, dtype=object)[value_code])
     return out
+
+
+def _chunk_risk(frames: Frames) -> tuple[pd.DataFrame, np.ndarray]:
+    """The risk frame's rows for the chunk's conversations (the first per conversation) and,
+    per conversation, its row there (-1: none). The risk frame covers the whole run, so it is
+    cut to the chunk first: one pass over it per chunk, instead of indexing all of it."""
+    risk, ids = frames.risk, frames.conversations["conversation_id"]
+    risk = risk[_among(risk["conversation_id"], ids)].drop_duplicates("conversation_id")
+    return risk, pd.Index(risk["conversation_id"]).get_indexer(ids)
+
+
+def _among(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Mask over ``values``: those equal to one of ``ids``. Text ids are looked up in a hash of
+    ``ids`` by pyarrow (pandas' isin walks Arrow strings as Python objects: 100 ms per 20,000)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype.kind in "OSU" or isinstance(values.dtype, pd.StringDtype):
+        try:
+            arr = pa.array(values)
+            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+                found = pc.is_in(arr, value_set=pa.array(ids.astype("string")).cast(arr.type))
+                return np.asarray(pc.fill_null(found, False), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: pandas compares them
+            pass
+    return values.isin(ids).to_numpy(dtype=bool)
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """``values`` as numbers into their distinct values (first-seen order), and those values;
+    unhashable ones (e.g. lists of reasons) by their wording."""
+    try:
+        codes, uniques = pd.factorize(values)
+    except TypeError:
+        codes, uniques = pd.factorize(np.array([f"{v}" for v in values], dtype=object))
+    return codes, uniques.tolist()
