@@ -63,8 +63,8 @@ CONFIGS = [{"fail_at": 0.7}, {"fail_at": 0.0}, {"fail_at": 1.0}, {"fail_at": 0.5
 
 
 @pytest.mark.parametrize("settings", CONFIGS, ids=lambda c: f"{c.get('column', 'risk_score')}-{c['fail_at']}")
-@pytest.mark.parametrize("variant", ["reasons", "no reasons", "object ids", "int scores", "nullable scores",
-                                     "list reasons", "no risk", "empty chunk"])
+@pytest.mark.parametrize("variant", ["reasons", "no reasons", "object ids", "mixed ids", "int scores",
+                                     "nullable scores", "list reasons", "no risk", "empty chunk"])
 def test_model_check_matches_the_oracle(settings, variant):
     conv, msgs = chunk()
     if variant == "empty chunk":
@@ -72,6 +72,8 @@ def test_model_check_matches_the_oracle(settings, variant):
     risk = risk_frame(chunk()[0]["conversation_id"], seed=len(variant), reasons=variant != "no reasons")
     if variant == "object ids":
         risk["conversation_id"] = risk["conversation_id"].astype(object)
+    if variant == "mixed ids":  # numbers never equal the chunk's text ids, text ones still do
+        risk["conversation_id"] = [i if n % 4 else n for n, i in enumerate(risk["conversation_id"])]
     if variant == "int scores":
         risk["risk_score"] = (risk["risk_score"].fillna(0) > 0.6).astype(int)
     if variant == "nullable scores":
@@ -95,6 +97,16 @@ def test_model_criteria_sharing_a_chunk_cut_the_risk_frame_once():
     assert frames.cached(("model", "risk rows"), model._chunk_risk) is cut
     pd.testing.assert_frame_equal(first, second)
     assert set(cut[0]["conversation_id"]) <= set(conv["conversation_id"])
+
+
+def test_ids_that_are_numbers_do_not_match_text_ids():
+    conv, msgs = chunk(3)
+    conv = conv.assign(conversation_id=pd.array(["1", "2", "c"], dtype="string"))
+    msgs = msgs.assign(conversation_id=msgs["conversation_id"].map({"c0000": "1", "c0001": "2", "c0002": "c"}))
+    for ids in ([1, 2, 3], ["1", 2, "x"], pd.array(["1", "2", None], dtype="string")):
+        risk = pd.DataFrame({"conversation_id": ids, "risk_score": [0.9, 0.1, 0.5]})
+        got = model.evaluate(model.ModelCheck(type="model"), Frames(conv, msgs, risk)).frame()
+        pd.testing.assert_frame_equal(got, oracle_evaluate(model.ModelCheck(type="model"), Frames(conv, msgs, risk)).frame())
 
 
 def test_notes_by_hand():

@@ -81,19 +81,22 @@ def _chunk_risk(frames: Frames) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _among(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Mask over ``values``: those equal to one of ``ids``. Text ids are looked up in a hash of
-    ``ids`` by pyarrow (pandas' isin walks Arrow strings as Python objects: 100 ms per 20,000)."""
+    """Mask over ``values``: those equal to one of ``ids``. Text against text is looked up in a
+    hash of ``ids`` by pyarrow (pandas' isin walks Arrow strings as Python objects: 100 ms per
+    20,000); anything else pandas compares."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if values.dtype.kind in "OSU" or isinstance(values.dtype, pd.StringDtype):
-        try:
-            arr = pa.array(values)
-            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-                found = pc.is_in(arr, value_set=pa.array(ids.astype("string")).cast(arr.type))
-                return np.asarray(pc.fill_null(found, False), dtype=bool)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: pandas compares them
-            pass
+    def text(array) -> bool:
+        return pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+
+    try:
+        arr, chunk = pa.array(values), pa.array(ids)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. numbers and text mixed
+        arr = chunk = None
+    if arr is not None and text(arr) and text(chunk):
+        chunk = chunk.combine_chunks() if isinstance(chunk, pa.ChunkedArray) else chunk
+        return np.asarray(pc.fill_null(pc.is_in(arr, value_set=chunk.cast(arr.type)), False), dtype=bool)
     return values.isin(ids).to_numpy(dtype=bool)
 
 

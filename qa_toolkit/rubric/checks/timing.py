@@ -50,9 +50,9 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     (the first for first_response, else the slowest)."""
     out = Outcomes(frames, "na", "no timestamps or nothing answered")
     channel, channels = frames.cached("channel", _channels)
-    limit_of = np.array([config.per_channel.get(c, np.nan) for c in channels] + [np.nan])  # last: no channel
-    limits, limit_of = np.unique(np.where(np.isnan(limit_of), config.max_seconds, limit_of), return_inverse=True)
-    limit_code = limit_of.reshape(-1)[channel]
+    given = np.array([config.per_channel.get(c, np.nan) for c in channels] + [np.nan])  # last: no channel
+    limits, limit_of = np.unique(np.where(np.isnan(given), config.max_seconds, given), return_inverse=True)
+    limit_code = limit_of.reshape(-1)[channel]  # per conversation: its limit in limits
     if config.metric == "handle_time":  # derived fields are aligned to the chunk's conversations
         value = frames.derived["handle_time_s"].to_numpy(dtype="float64", na_value=np.nan)
         evidence = None
