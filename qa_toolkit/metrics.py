@@ -27,7 +27,7 @@ import pandas as pd
 from qa_toolkit.frames import SCORES, SECTION_PREFIX, empty
 from qa_toolkit.io.validate import as_bool
 from qa_toolkit.tags import COMPLAINT_TAGS, ESCALATION_TAGS, TRANSFER_TAGS, first_tag
-from qa_toolkit.timing import response_gaps
+from qa_toolkit.timing import conversation_handle_seconds, response_gaps
 from qa_toolkit.weighting import hajek_mean
 
 ALL = "__all__"  #: the team key of the row that summarises every agent
@@ -57,7 +57,7 @@ SESSIONS: dict[str, str] = {
     "rt_sum_s": "float64",  # sum of agent response times; live text channels only
     "n_responses": "Int64",  # agent replies to a customer turn (with timestamps)
     "n_within_sla": "Int64",
-    "handle_s": "float64",  # ended_at - started_at (else last - first message)
+    "handle_s": "float64",  # timing.handle_seconds: ended_at - started_at, else last - first message
     "transferred": "boolean",  # <NA> when the data does not record it
     "complaint": "boolean",
     "escalated": "boolean",
@@ -288,10 +288,7 @@ def build_sessions(conversations: pd.DataFrame, messages: pd.DataFrame, scores: 
         out["weight"] = 1.0
 
     out = out.merge(response_times(messages, conv, options), on="conversation_id", how="left")
-    handle = (conv["ended_at"] - conv["started_at"]).dt.total_seconds()
-    span = messages.groupby("conversation_id")["ts"].agg(["min", "max"])
-    by_msgs = out["conversation_id"].map((span["max"] - span["min"]).dt.total_seconds())
-    out["handle_s"] = handle.where(handle.notna(), by_msgs).astype("float64")
+    out["handle_s"] = conversation_handle_seconds(conv, messages)
     out["transferred"] = _transferred(conv).to_numpy()
     out["complaint"] = _complaint(conv).to_numpy()
     out["escalated"] = _tag_flag(conv, "escalated", ESCALATION_TAGS).to_numpy()

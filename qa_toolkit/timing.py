@@ -95,6 +95,31 @@ class GapSummary:
     max_row: np.ndarray
 
 
+def handle_seconds(started: pd.Series | None, ended: pd.Series | None, first: pd.Series,
+                   last: pd.Series) -> np.ndarray:
+    """Handle time in seconds, the one definition the rubric's ``handle_time_s``, the metrics and
+    the risk features share: ``ended_at - started_at`` when both are known, else the last minus
+    the first message time; a negative span (clocks out of order) is unknown (NaN). The four
+    arguments are aligned per conversation (times, NaT where unknown; None: no such column)."""
+    declared = _seconds(started, ended) if started is not None and ended is not None else np.full(len(first), np.nan)
+    seconds = np.where(np.isnan(declared), _seconds(first, last), declared)
+    return np.where(seconds >= 0, seconds, np.nan)
+
+
+def conversation_handle_seconds(conversations: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+    """``handle_seconds`` per row of ``conversations``, the messages' span found by conversation_id."""
+    span = messages.groupby("conversation_id")["ts"].agg(["min", "max"])
+    at = span.index.get_indexer(conversations["conversation_id"])  # -1: no messages, NaT below
+    first, last = (pd.Series(span[side].array.take(at, allow_fill=True)) for side in ("min", "max"))
+    return handle_seconds(conversations.get("started_at"), conversations.get("ended_at"), first, last)
+
+
+def _seconds(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """``end - start`` in seconds, positionally (NaN where either is unknown)."""
+    span = pd.to_datetime(pd.Series(end)).reset_index(drop=True) - pd.to_datetime(pd.Series(start)).reset_index(drop=True)
+    return span.dt.total_seconds().to_numpy(dtype="float64", na_value=np.nan)
+
+
 def summarise_gaps(gap: np.ndarray | pd.Series, group: np.ndarray, n_groups: int) -> GapSummary:
     """What the timing check needs per conversation, in whole-array passes. ``gap``: gaps in
     seconds (e.g. a ``response_gaps`` frame's column); ``group``: the group (0 .. n_groups-1,

@@ -42,9 +42,12 @@ def oracle_derived_fields(conversations, messages):
         out[f"n_{role}_messages"] = col.reindex(out.index).fillna(0).astype("Int64")
     conv = conversations.set_index("conversation_id")
     span = messages.groupby("conversation_id")["ts"].agg(["min", "max"]).reindex(out.index)
-    start = conv["started_at"].fillna(span["min"]) if "started_at" in conv else span["min"]
-    end = conv["ended_at"].fillna(span["max"]) if "ended_at" in conv else span["max"]
-    out["handle_time_s"] = (end - start).dt.total_seconds().astype("float64")
+    # handle time changed on purpose since the freeze (one definition, timing.handle_seconds):
+    # ended_at - started_at when both are known, else the messages' span; negative is unknown
+    declared = (conv["ended_at"] - conv["started_at"]).dt.total_seconds() \
+        if {"started_at", "ended_at"} <= set(conv.columns) else pd.Series(np.nan, index=out.index)
+    handle = declared.fillna((span["max"] - span["min"]).dt.total_seconds())
+    out["handle_time_s"] = handle.where(handle >= 0).astype("float64")
     out["language"] = oracle_detect_language(messages).reindex(out.index).astype("string")
     return out
 

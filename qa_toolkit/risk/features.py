@@ -19,6 +19,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from qa_toolkit.timing import conversation_handle_seconds
+
 #: Customer phrases that signal anger or dissatisfaction (matched case-insensitively).
 NEGATIVE_PHRASES = (
     "垃圾", "太差", "很差", "差劲", "失望", "生气", "气死", "无语", "骗子", "欺骗", "忽悠", "不满意",
@@ -103,7 +105,7 @@ def conversation_table(conversations: pd.DataFrame, messages: pd.DataFrame) -> p
     out["first_response_s"] = gaps.groupby(level=0).first().reindex(out.index).astype("float64")
     out["max_gap_s"] = gaps.groupby(level=0).max().reindex(out.index).astype("float64")
     out["mean_gap_s"] = gaps.groupby(level=0).mean().reindex(out.index).astype("float64")
-    out["handle_s"] = _handle_seconds(conversations, cid, msgs["ts"]).reindex(out.index).to_numpy()
+    out["handle_s"] = conversation_handle_seconds(conversations, messages)  # rows: the conversations' order
 
     cust = out["customer_text"].str.lower()
     out["customer_chars"] = out["customer_text"].str.len().astype("float64")
@@ -132,20 +134,6 @@ def _response_gaps(cid: pd.Series, role: pd.Series, ts: pd.Series) -> pd.Series:
     gap = (frame["ts"] - prev_first).dt.total_seconds()
     gaps = gap[reply]
     return pd.Series(gaps.to_numpy(), index=frame.loc[reply, "cid"].to_numpy()).dropna().clip(lower=0)
-
-
-def _handle_seconds(conversations: pd.DataFrame, cid: pd.Series, ts: pd.Series) -> pd.Series:
-    """ended_at - started_at, falling back to the last minus the first message time."""
-    ids = conversations["conversation_id"].astype("string").to_numpy()
-    start = pd.to_datetime(conversations["started_at"]) if "started_at" in conversations else None
-    end = pd.to_datetime(conversations["ended_at"]) if "ended_at" in conversations else None
-    declared = (end - start).dt.total_seconds().to_numpy() if start is not None and end is not None \
-        else np.full(len(ids), np.nan)
-    stamps = pd.Series(pd.to_datetime(ts).to_numpy(), index=cid.to_numpy()).dropna()
-    grouped = stamps.groupby(level=0)
-    span = (grouped.max() - grouped.min()).dt.total_seconds() if len(stamps) else pd.Series(dtype="float64")
-    out = pd.Series(declared, index=ids, dtype="float64")
-    return out.fillna(span.reindex(ids).set_axis(ids)).where(lambda s: s >= 0)
 
 
 class ConversationFeatures(TransformerMixin, BaseEstimator):

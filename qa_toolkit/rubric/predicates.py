@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 from qa_toolkit.frames import CONVERSATIONS
 from qa_toolkit.io.validate import as_bool
+from qa_toolkit.timing import handle_seconds
 
 #: Fields computed from the messages, usable like conversation columns.
 DERIVED_FIELDS = ("n_messages", "n_agent_messages", "n_customer_messages", "handle_time_s", "language")
@@ -111,7 +112,7 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversa
                    texts: tuple[np.ndarray, pd.Series] | None = None,
                    role_mask: Callable[[str], np.ndarray] | None = None) -> pd.DataFrame:
     """Per conversation (indexed by conversation_id): message counts, handle time in seconds
-    (ended_at - started_at, each falling back to the last/first message time) and language.
+    (``timing.handle_seconds``) and language.
     What a caller such as a chunk (``Frames``) already holds, it may hand over: ``conversation``,
     per message the position of its conversation in ``conversations`` (-1: none; ``conv_of``);
     ``texts``, per message its text (missing as "") as a number into the distinct texts, and
@@ -133,16 +134,13 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversa
     for role in ("agent", "customer"):
         counts[f"n_{role}_messages"] = np.bincount(at[role_mask(role)[ours]], minlength=n)
     first, last = _span(messages["ts"], rows, n, index)
-    conv = conversations.set_index("conversation_id")
-    start = conv["started_at"].fillna(first) if "started_at" in conv else first
-    end = conv["ended_at"].fillna(last) if "ended_at" in conv else last
     if texts is None:
         cjk, latin = (c[ours] for c in _letter_counts(messages["text"]))
     else:
         codes = texts[0][ours]
         cjk, latin = (c[codes] for c in _letter_counts(texts[1]))
     return pd.DataFrame({**{name: pd.array(c, dtype="Int64") for name, c in counts.items()},
-                         "handle_time_s": (end - start).dt.total_seconds().to_numpy(dtype="float64"),
+                         "handle_time_s": handle_seconds(conversations.get("started_at"), conversations.get("ended_at"), first, last),
                          "language": _language(np.bincount(at, cjk, n), np.bincount(at, latin, n))}, index=index)
 
 

@@ -17,6 +17,7 @@ from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.sampling.design import RANDOM, build_cell, cell_rng, choose, draw, inclusion_probabilities
 from qa_toolkit.sampling.plan import Plan, Period
 from qa_toolkit.sampling.strata import NEEDED_COLUMN, NEEDS, match
+from qa_toolkit.timing import conversation_handle_seconds
 
 
 @dataclass
@@ -61,14 +62,6 @@ def fingerprint(conversations: pd.DataFrame) -> str:
 def _agent_message_counts(messages: pd.DataFrame) -> pd.Series:
     agent = messages[messages["role"] == "agent"]
     return agent.groupby("conversation_id").size()
-
-
-def _handle_seconds(conv: pd.DataFrame, messages: pd.DataFrame) -> pd.Series:
-    handle = (conv["ended_at"] - conv["started_at"]).dt.total_seconds()
-    if handle.isna().any() and len(messages):
-        span = messages.groupby("conversation_id")["ts"].agg(lambda s: (s.max() - s.min()).total_seconds())
-        handle = handle.fillna(conv["conversation_id"].map(span))
-    return handle.astype("Float64")
 
 
 class Candidates(NamedTuple):
@@ -123,7 +116,7 @@ def candidates(conversations: pd.DataFrame, messages: pd.DataFrame, plan: Plan, 
         keep &= ~hit
     conv = conv[keep].copy()
     counts["eligible"] = len(conv)
-    conv["handle_s"] = _handle_seconds(conv, messages)
+    conv["handle_s"] = pd.array(conversation_handle_seconds(conv, messages), dtype="Float64")
     if risk is not None:
         conv = conv.merge(risk[["conversation_id", "risk_score"]], on="conversation_id", how="left")
     if scores is not None:
