@@ -323,9 +323,11 @@ def _any(mask: pa.Array) -> bool:
 def _plain_text(series: pd.Series) -> pa.Array | None:
     """A text column as ``pa.string`` with empty text as null, when no value needs stripping
     or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is)."""
-    if not _is_text(series):
-        return None
-    values = _arrow(series).cast(pa.string())
+    return _plain(_arrow(series).cast(pa.string())) if _is_text(series) else None
+
+
+def _plain(values: pa.Array) -> pa.Array | None:
+    """``_plain_text`` of an Arrow text array."""
     empty = pc.equal(values, "")
     if _any(empty):
         values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
@@ -335,13 +337,23 @@ def _plain_text(series: pd.Series) -> pa.Array | None:
 
 
 def _ids(series: pd.Series) -> pa.Array:
-    """The id column as ``as_text`` gives it: plain text, or integers."""
-    if series.dtype.kind in "iu":
-        return _arrow(series).cast(pa.string())
-    ids = _plain_text(series)
-    if ids is None or ids.null_count:
+    """The id column as text (integers as their digits), none missing; its values are checked
+    by ``_run_ids`` once per run of equal ids."""
+    if series.dtype.kind not in "iu" and not _is_text(series):
+        raise _Slow
+    ids = _arrow(series).cast(pa.string())
+    if ids.null_count:
         raise _Slow
     return ids
+
+
+def _run_ids(ids: pa.Array, starts: np.ndarray) -> pa.Array:
+    """The id of each run as ``as_text`` gives it (every row of a run holds the same value, so
+    checking the first is checking all): plain text, none blank or padded."""
+    firsts = _plain(ids.take(pa.array(starts)))
+    if firsts is None or firsts.null_count:
+        raise _Slow
+    return firsts
 
 
 def _seq_key(series: pd.Series) -> np.ndarray:
@@ -424,13 +436,14 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
     ids = _ids(rows["conversation_id"])
     change = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
     starts = np.flatnonzero(np.concatenate(([True], change)))
+    run_ids = _run_ids(ids, starts)
     keep = len(starts) if final else len(starts) - 1
     end = len(rows) if final else int(starts[-1])
     held = np.arange(end, len(rows))
     if keep == 0:
         return ([None] * len(splits), held) if splits is not None else (None, None, held)
-    starts = starts[:keep]
-    cids = ids.take(pa.array(starts)).to_pylist()
+    starts, run_ids = starts[:keep], run_ids[:keep]
+    cids = run_ids.to_pylist()
     if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):
         raise _Slow
     lengths = np.diff(np.append(starts, end))
@@ -440,7 +453,7 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
         key = _seq_key(rows["seq"])[:end]
         if (np.diff(key)[group[1:] == group[:-1]] < 0).any():  # out of order within a conversation
             order = np.lexsort((key, group))
-    messages = _table_messages(rows, order, starts, lengths, ids, builder)
+    messages = _table_messages(rows, order, starts, lengths, run_ids.take(pa.array(group)), builder)
     columns = _table_conversations(rows, order[starts], cids, builder)
     builder.seen_ids.update(cids)
     if splits is None:
@@ -462,6 +475,7 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
 
 def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                     ids: pa.Array, builder: FrameBuilder) -> pd.DataFrame:
+    """The messages frame: rows ``order`` of the message columns, ``ids`` their conversations."""
     role, text = body.get("role"), body.get("text")
     if role is None or text is None or not _is_text(role) or not _is_text(text) or text.hasnans:
         raise _Slow
@@ -472,20 +486,26 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
         known = [parse_role(value, builder.roles) for value in roles.dictionary.to_pylist()]
     except FieldError:
         raise _Slow from None
-    take = pa.array(order)
     if "ts" in body:
         ns, missing = _time_column(body["ts"], builder.zone, "ts")
         ts = _datetimes(ns[order], missing[order], builder.tz)
     else:
         ts = _datetimes(np.zeros(len(order), dtype=np.int64), np.ones(len(order), dtype=bool), builder.tz)
     frame = pd.DataFrame({  # the MESSAGES contract, typed as ``conform`` types it
-        "conversation_id": pd.array(ids.take(take), dtype="string"),
+        "conversation_id": pd.array(ids, dtype="string"),
         "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
         "ts": ts,
-        "role": pd.array(pa.array(known, type=pa.string()).take(roles.indices.take(take)), dtype="string"),
-        "text": pd.array(_arrow(text).take(take).cast(pa.string()), dtype="string"),
+        "role": pd.array(pa.array(known, type=pa.string()).take(_pick(roles.indices, order)), dtype="string"),
+        "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
     })
     return frame
+
+
+def _pick(values: pa.Array, order: np.ndarray) -> pa.Array:
+    """``values[order]``: a slice when ``order`` is 0, 1, ... (rows already in order)."""
+    if np.array_equal(order, np.arange(len(order))):
+        return values.slice(0, len(order))
+    return values.take(pa.array(order))
 
 
 def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
