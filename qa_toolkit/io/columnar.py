@@ -414,7 +414,50 @@ def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
     return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
 
 
-def table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool,
+class ArrowRows:
+    """A long table held in Arrow, for ``table_frames`` in place of its ``to_pandas()`` frame:
+    a column becomes pandas (as ``to_pandas`` makes it) only when asked for, and text columns
+    read as dictionaries are decoded only at the rows asked for."""
+
+    def __init__(self, table: pa.Table, schema: pa.Schema):
+        """``schema``: the types of a plain read (``table`` may hold dictionaries of them)."""
+        self.table, self.schema = table, schema
+        self.columns = pd.Index(table.column_names)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self._pandas(name, self.table.column(name))
+
+    def get(self, name: str) -> pd.Series | None:
+        return self[name] if name in self else None
+
+    def take(self, names: list[str], rows: np.ndarray) -> pd.DataFrame:
+        """Rows ``rows`` of the columns ``names`` (text taken before decoding, the rest after)."""
+        picked = {}
+        for name in names:
+            column = self.table.column(name)
+            if pa.types.is_dictionary(column.type):
+                picked[name] = self._pandas(name, column.take(pa.array(rows)))
+            else:
+                picked[name] = self._pandas(name, column).take(rows).reset_index(drop=True)
+        return pd.DataFrame(picked)
+
+    def _pandas(self, name: str, column: pa.ChunkedArray) -> pd.Series:
+        wanted = self.schema.field(name).type
+        return (column.cast(wanted) if column.type != wanted else column).to_pandas()
+
+
+def _take(body: pd.DataFrame | ArrowRows, names: list[str], rows: np.ndarray) -> pd.DataFrame:
+    """Rows ``rows`` of the columns ``names``."""
+    return body.take(names, rows) if isinstance(body, ArrowRows) else body[names].take(rows)
+
+
+def table_frames(rows: pd.DataFrame | ArrowRows, builder: FrameBuilder, final: bool,
                  splits: np.ndarray | None = None) -> tuple | None:
     """(conversations, messages, held back) for the whole conversations in ``rows`` (canonical
     column names), typed as the table grouper and ``builder`` would build them, and the
@@ -515,7 +558,7 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     from qa_toolkit.frames import CONVERSATIONS
 
     names = [c for c in body.columns if c not in _TABLE_MESSAGE]
-    firsts = body[[c for c in names if c != "conversation_id"]].take(first)
+    firsts = _take(body, [c for c in names if c != "conversation_id"], first)
     columns: dict[str, object] = {c: None for c in CONVERSATIONS}
     columns["conversation_id"] = pd.array(pa.array(cids, type=pa.string()), dtype="string")
     for name in names:
