@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import strict_times
+from qa_toolkit.io.columnar import datetimes, strict_times
 from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
                                     parse_role, parse_tags)
@@ -157,7 +157,7 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
         conv["tags"] = pd.Series([[] for _ in range(n)], dtype="object")
     for name, kind in CONVERSATIONS.items():
         if name not in conv:
-            conv[name] = _datetimes(np.zeros(n, np.int64), np.ones(n, bool), builder.tz) if kind == "datetime" \
+            conv[name] = datetimes(np.zeros(n, np.int64), np.ones(n, bool), builder.tz) if kind == "datetime" \
                 else pd.array([None] * n, dtype=kind)
     frame = {k: _typed(v, k) for k, v in conv.items()}
     conversations = conform(pd.DataFrame({**{k: frame[k] for k in CONVERSATIONS}, **extras}), CONVERSATIONS, builder.tz)
@@ -165,7 +165,7 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     msg = pd.DataFrame({"conversation_id": pd.array(cids.take(pa.array(parents)), dtype="string"),
                         "seq": pd.arrays.IntegerArray(np.arange(len(parents)) - starts, np.zeros(len(parents), bool)),
-                        "ts": _datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
+                        "ts": datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
                         "role": pd.array(_roles(flat.field("role"), builder), dtype="string"),
                         "text": pd.array(flat.field("text"), dtype="string")})
     return Dataset(conversations, conform(msg, MESSAGES, builder.tz), ProblemLog(records_read=n))
@@ -235,17 +235,11 @@ def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.where(whole, exact, rounded), missing
 
 
-def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
-    """UTC nanoseconds as tz-aware times in ``tz`` (NaT where missing)."""
-    utc = np.where(missing, np.iinfo(np.int64).min, ns).view("datetime64[ns]")  # int64 min is NaT
-    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
-
-
 def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> object:
     """A contract column of the conversations as ``FrameBuilder`` converts it: an Arrow
     string array, a Series, or a list."""
     if name in _TIMES:
-        return _datetimes(*_times(column, builder.zone, name), builder.tz)
+        return datetimes(*_times(column, builder.zone, name), builder.tz)
     if name == "tags":
         return pd.Series(_tags(column), dtype="object")
     if name == "csat":

@@ -320,20 +320,29 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _plain_text(series: pd.Series) -> pa.Array | None:
+def _plain_text(series: pd.Series, distinct: pa.Array | None = None) -> pa.Array | None:
     """A text column as ``pa.string`` with empty text as null, when no value needs stripping
-    or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is)."""
-    return _plain(_arrow(series).cast(pa.string())) if _is_text(series) else None
+    or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is);
+    ``distinct``: text holding every value of the column, checked instead of the column."""
+    if not _is_text(series):
+        return None
+    values = _arrow(series).cast(pa.string())
+    if distinct is not None:
+        return _blank_as_null(values) if _plain(distinct) is not None else None
+    return _plain(values)
 
 
 def _plain(values: pa.Array) -> pa.Array | None:
     """``_plain_text`` of an Arrow text array."""
-    empty = pc.equal(values, "")
-    if _any(empty):
-        values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
+    values = _blank_as_null(values)
     if _any(pc.match_substring_regex(values, _PADDED)) or _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE)):
         return None
     return values
+
+
+def _blank_as_null(values: pa.Array) -> pa.Array:
+    empty = pc.equal(values, "")
+    return pc.if_else(empty, pa.scalar(None, pa.string()), values) if _any(empty) else values
 
 
 def _ids(series: pd.Series) -> pa.Array:
@@ -408,10 +417,10 @@ def strict_times(strings: pa.Array, values: Callable[[], list], zone: ZoneInfo,
     return ns, missing
 
 
-def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
-    values = pd.array(ns, dtype="Int64")
-    values[missing] = pd.NA
-    return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
+def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
+    """UTC nanoseconds as tz-aware times in ``tz`` (NaT where missing)."""
+    utc = np.where(missing, np.iinfo(np.int64).min, ns).view("datetime64[ns]")  # int64 min is NaT
+    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
 
 
 class ArrowRows:
@@ -446,6 +455,13 @@ class ArrowRows:
             else:
                 picked[name] = self._pandas(name, column).take(rows).reset_index(drop=True)
         return pd.DataFrame(picked)
+
+    def dictionary(self, name: str) -> pa.DictionaryArray | None:
+        """The column as read, when read as a dictionary of text (one chunk)."""
+        column = self.table.column(name)
+        if not pa.types.is_dictionary(column.type) or column.num_chunks != 1:
+            return None
+        return column.chunk(0)
 
     def _pandas(self, name: str, column: pa.ChunkedArray) -> pd.Series:
         wanted = self.schema.field(name).type
@@ -519,10 +535,10 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
 def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                     ids: pa.Array, builder: FrameBuilder) -> pd.DataFrame:
     """The messages frame: rows ``order`` of the message columns, ``ids`` their conversations."""
-    role, text = body.get("role"), body.get("text")
-    if role is None or text is None or not _is_text(role) or not _is_text(text) or text.hasnans:
+    text = body.get("text")
+    if text is None or not _is_text(text) or text.hasnans:
         raise _Slow
-    roles = pc.dictionary_encode(_arrow(role).cast(pa.string()))
+    roles = _role_codes(body)
     if roles.null_count:
         raise _Slow
     try:
@@ -531,9 +547,9 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
         raise _Slow from None
     if "ts" in body:
         ns, missing = _time_column(body["ts"], builder.zone, "ts")
-        ts = _datetimes(ns[order], missing[order], builder.tz)
+        ts = datetimes(ns[order], missing[order], builder.tz)
     else:
-        ts = _datetimes(np.zeros(len(order), dtype=np.int64), np.ones(len(order), dtype=bool), builder.tz)
+        ts = datetimes(np.zeros(len(order), dtype=np.int64), np.ones(len(order), dtype=bool), builder.tz)
     frame = pd.DataFrame({  # the MESSAGES contract, typed as ``conform`` types it
         "conversation_id": pd.array(ids, dtype="string"),
         "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
@@ -542,6 +558,17 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
         "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
     })
     return frame
+
+
+def _role_codes(body: pd.DataFrame | ArrowRows) -> pa.DictionaryArray:
+    """The role column dictionary-encoded (as read, when it was read so)."""
+    codes = body.dictionary("role") if isinstance(body, ArrowRows) else None
+    if codes is not None:
+        return codes
+    role = body.get("role")
+    if role is None or not _is_text(role):
+        raise _Slow
+    return pc.dictionary_encode(_arrow(role).cast(pa.string()))
 
 
 def _pick(values: pa.Array, order: np.ndarray) -> pa.Array:
@@ -564,10 +591,12 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     for name in names:
         key = FIELD_ALIASES[name] if name in FIELD_ALIASES and FIELD_ALIASES[name] not in names else name
         if key != "conversation_id":
-            columns[key] = _conversation_column(firsts[name].reset_index(drop=True), key, builder)
+            codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
+            columns[key] = _conversation_column(firsts[name].reset_index(drop=True), key, builder,
+                                                None if codes is None else codes.dictionary)
     n = len(cids)
     empty = {"tags": lambda: pd.Series([[] for _ in range(n)], dtype="object"),
-             "datetime": lambda: _datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), builder.tz)}
+             "datetime": lambda: datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), builder.tz)}
     for key, values in columns.items():
         if values is None:
             kind = CONVERSATIONS[key]
@@ -577,14 +606,16 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     return columns  # contract columns typed as ``conform`` types them (arrays), extras as lists
 
 
-def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder) -> object:
-    """One conversation-level column (first rows), typed for the frame; extras as a list."""
+def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
+                         distinct: pa.Array | None) -> object:
+    """One conversation-level column (first rows), typed for the frame; extras as a list.
+    ``distinct``: text holding every value of the column (a dictionary), or None."""
     from qa_toolkit.frames import CONVERSATIONS
 
     if key in ("started_at", "ended_at"):
-        return _datetimes(*_time_column(series, builder.zone, key), builder.tz)
+        return datetimes(*_time_column(series, builder.zone, key), builder.tz)
     kind = CONVERSATIONS.get(key)
-    text = _plain_text(series)
+    text = _plain_text(series, distinct)
     if text is not None and key == "tags":
         codes = pc.dictionary_encode(text)
         parsed = [_tags(v) for v in codes.dictionary.to_pylist()]
