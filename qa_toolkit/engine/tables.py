@@ -91,7 +91,7 @@ def _read(path: str | os.PathLike, index: int, schema, texts: list[str]):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    repeated = [f.name for f in schema if f.name not in texts and pa.types.is_string(f.type)]
+    repeated = [f.name for f in schema if f.name not in texts and _is_text(f.type)]
     return pq.ParquetFile(path, read_dictionary=repeated).read_row_group(index, use_threads=False)
 
 
@@ -100,6 +100,12 @@ def _plain_types(schema) -> bool:
     pandas metadata (an index, extension dtypes) and only plain text, numbers, flags, times."""
     import pyarrow as pa
 
-    kinds = (pa.types.is_string, pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean,
+    kinds = (_is_text, pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean,
              pa.types.is_timestamp)
     return b"pandas" not in (schema.metadata or {}) and all(any(k(f.type) for k in kinds) for f in schema)
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)

@@ -457,11 +457,15 @@ class ArrowRows:
         return pd.DataFrame(picked)
 
     def dictionary(self, name: str) -> pa.DictionaryArray | None:
-        """The column as read, when read as a dictionary of text (one chunk)."""
+        """The column as read, when read as a dictionary of text (one chunk), its dictionary
+        as ``pa.string``."""
         column = self.table.column(name)
         if not pa.types.is_dictionary(column.type) or column.num_chunks != 1:
             return None
-        return column.chunk(0)
+        codes = column.chunk(0)
+        if not pa.types.is_string(codes.type.value_type):
+            codes = codes.cast(pa.dictionary(codes.type.index_type, pa.string()))
+        return codes
 
     def _pandas(self, name: str, column: pa.ChunkedArray) -> pd.Series:
         wanted = self.schema.field(name).type
