@@ -38,12 +38,16 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
     n = len(strings)
     ns, done = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     for pattern, unit in ((_AWARE, pa.timestamp("us", tz="UTC")), (_NAIVE, pa.timestamp("us"))):
-        match = pc.match_substring_regex(strings, pattern).fill_null(False)
+        rest = np.flatnonzero(~done)  # the shapes exclude each other: a value matched is not tried again
+        if not len(rest):
+            break
+        candidates = strings if len(rest) == n else strings.take(pa.array(rest))
+        match = pc.match_substring_regex(candidates, pattern).fill_null(False)
         if not pc.any(match).as_py():
             continue
-        where = np.flatnonzero(match.to_numpy(zero_copy_only=False))
+        where = rest[np.flatnonzero(match.to_numpy(zero_copy_only=False))]
         try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
-            us = strings.filter(match).cast(unit).cast(pa.int64()).to_numpy()
+            us = candidates.filter(match).cast(unit).cast(pa.int64()).to_numpy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
         fits = np.abs(us) < _US_LIMIT
