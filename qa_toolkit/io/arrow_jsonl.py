@@ -177,9 +177,10 @@ def _array(table: pa.Table, name: str) -> pa.Array:
 
 
 def _typed(values: object, name: str) -> object:
-    kind = CONVERSATIONS[name]
+    """An Arrow column as its contract dtype (``__from_arrow__``, what ``pd.array`` gives,
+    without the object round trip ``pd.array`` takes for Int64)."""
     if isinstance(values, pa.Array):
-        return pd.array(values, dtype=kind)
+        return pd.api.types.pandas_dtype(CONVERSATIONS[name]).__from_arrow__(values)
     return values
 
 
