@@ -42,10 +42,12 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
         if not len(rest):
             break
         candidates = strings if len(rest) == n else strings.take(pa.array(rest))
-        match = pc.match_substring_regex(candidates, pattern).fill_null(False)
-        if not pc.any(match).as_py():
+        match = _aware_fixed(candidates) if pattern is _AWARE else None
+        if match is None:
+            match = pc.match_substring_regex(candidates, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        if not match.any():
             continue
-        where = rest[np.flatnonzero(match.to_numpy(zero_copy_only=False))]
+        where = rest[np.flatnonzero(match)]
         try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
             us = candidates.filter(match).cast(unit).cast(pa.int64()).to_numpy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -62,6 +64,43 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
         ns[where] = utc
         done[where] = True
     return ns, done
+
+
+#: The aware shape without a fraction, by byte length: (position, lowest, highest) of each
+#: byte, and the two-digit fields (position, highest) — exactly what ``_AWARE`` accepts.
+_FIXED = {
+    25: ("0000-00-00T00:00:00+00:00", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59), (20, 23), (23, 59))),
+    20: ("0000-00-00T00:00:00Z", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59))),
+}
+
+
+def _aware_fixed(strings: pa.Array) -> np.ndarray | None:
+    """Which values match ``_AWARE``, checked byte by byte when all are text of one length
+    of the shapes in ``_FIXED`` (faster than the regex); None otherwise (then the regex)."""
+    n = len(strings)
+    if not n or strings.null_count or not pa.types.is_string(strings.type):
+        return None
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset:strings.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width not in _FIXED or offsets[-1] - offsets[0] != width * n or (np.diff(offsets) != width).any():
+        return None
+    template, fields = _FIXED[width]
+    cells = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
+    digit = (cells >= ord("0")) & (cells <= ord("9"))
+    ok = np.ones(n, dtype=bool)
+    for i, char in enumerate(template):
+        if char == "0":
+            ok &= digit[:, i]
+        elif char == "T":
+            ok &= (cells[:, i] == ord("T")) | (cells[:, i] == ord(" "))
+        elif char == "+":
+            ok &= (cells[:, i] == ord("+")) | (cells[:, i] == ord("-"))
+        else:
+            ok &= cells[:, i] == ord(char)
+    for i, highest in fields:
+        value = (cells[:, i].astype(np.int16) - ord("0")) * 10 + cells[:, i + 1] - ord("0")
+        ok &= (value <= highest) & (value >= (1 if highest in (12, 31) else 0))
+    return ok
 
 
 def timestamps(values: Sequence, zone: ZoneInfo, field: str) -> tuple[list, list[int]]:
