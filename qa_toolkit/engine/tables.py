@@ -88,7 +88,6 @@ def _read(path: str | os.PathLike, index: int, schema, texts: list[str]):
     """The row group with its text columns other than ``texts`` (the message text, unique per
     row) read as dictionaries — cheaper than Parquet decoding every repeated value — and one
     thread: the workers are the parallelism, and Arrow's pool costs CPU of its own."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     repeated = [f.name for f in schema if f.name not in texts and _is_text(f.type)]

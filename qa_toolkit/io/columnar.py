@@ -486,7 +486,7 @@ class ArrowRows:
         return self._pandas(name, self.table.column(name))
 
     def get(self, name: str) -> pd.Series | None:
-        return self[name] if name in self else None
+        return self[name] if name in self.columns else None
 
     def take(self, names: list[str], rows: np.ndarray) -> pd.DataFrame:
         """Rows ``rows`` of the columns ``names`` (text taken before decoding, the rest after)."""
