@@ -49,7 +49,8 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
             continue
         where = rest[np.flatnonzero(match)]
         try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
-            us = candidates.filter(match).cast(unit).cast(pa.int64()).to_numpy()
+            shaped = candidates if match.all() else candidates.filter(match)
+            us = shaped.cast(unit).cast(pa.int64()).to_numpy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
         fits = np.abs(us) < _US_LIMIT
