@@ -38,12 +38,19 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
     n = len(strings)
     ns, done = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     for pattern, unit in ((_AWARE, pa.timestamp("us", tz="UTC")), (_NAIVE, pa.timestamp("us"))):
-        match = pc.match_substring_regex(strings, pattern).fill_null(False)
-        if not pc.any(match).as_py():
+        rest = np.flatnonzero(~done)  # the shapes exclude each other: a value matched is not tried again
+        if not len(rest):
+            break
+        candidates = strings if len(rest) == n else strings.take(pa.array(rest))
+        match = _aware_fixed(candidates) if pattern is _AWARE else None
+        if match is None:
+            match = pc.match_substring_regex(candidates, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        if not match.any():
             continue
-        where = np.flatnonzero(match.to_numpy(zero_copy_only=False))
+        where = rest[np.flatnonzero(match)]
         try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
-            us = strings.filter(match).cast(unit).cast(pa.int64()).to_numpy()
+            shaped = candidates if match.all() else candidates.filter(match)
+            us = shaped.cast(unit).cast(pa.int64()).to_numpy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
         fits = np.abs(us) < _US_LIMIT
@@ -58,6 +65,43 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
         ns[where] = utc
         done[where] = True
     return ns, done
+
+
+#: The aware shape without a fraction, by byte length: (position, lowest, highest) of each
+#: byte, and the two-digit fields (position, highest) — exactly what ``_AWARE`` accepts.
+_FIXED = {
+    25: ("0000-00-00T00:00:00+00:00", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59), (20, 23), (23, 59))),
+    20: ("0000-00-00T00:00:00Z", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59))),
+}
+
+
+def _aware_fixed(strings: pa.Array) -> np.ndarray | None:
+    """Which values match ``_AWARE``, checked byte by byte when all are text of one length
+    of the shapes in ``_FIXED`` (faster than the regex); None otherwise (then the regex)."""
+    n = len(strings)
+    if not n or strings.null_count or not pa.types.is_string(strings.type):
+        return None
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset:strings.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width not in _FIXED or offsets[-1] - offsets[0] != width * n or (np.diff(offsets) != width).any():
+        return None
+    template, fields = _FIXED[width]
+    cells = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
+    digit = (cells >= ord("0")) & (cells <= ord("9"))
+    ok = np.ones(n, dtype=bool)
+    for i, char in enumerate(template):
+        if char == "0":
+            ok &= digit[:, i]
+        elif char == "T":
+            ok &= (cells[:, i] == ord("T")) | (cells[:, i] == ord(" "))
+        elif char == "+":
+            ok &= (cells[:, i] == ord("+")) | (cells[:, i] == ord("-"))
+        else:
+            ok &= cells[:, i] == ord(char)
+    for i, highest in fields:
+        value = (cells[:, i].astype(np.int16) - ord("0")) * 10 + cells[:, i + 1] - ord("0")
+        ok &= (value <= highest) & (value >= (1 if highest in (12, 31) else 0))
+    return ok
 
 
 def timestamps(values: Sequence, zone: ZoneInfo, field: str) -> tuple[list, list[int]]:
@@ -320,28 +364,49 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _plain_text(series: pd.Series) -> pa.Array | None:
+def _plain_text(series: pd.Series, distinct: pa.Array | None = None) -> pa.Array | None:
     """A text column as ``pa.string`` with empty text as null, when no value needs stripping
-    or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is)."""
+    or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is);
+    ``distinct``: text holding every value of the column, checked instead of the column."""
     if not _is_text(series):
         return None
     values = _arrow(series).cast(pa.string())
-    empty = pc.equal(values, "")
-    if _any(empty):
-        values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
+    if distinct is not None:
+        return _blank_as_null(values) if _plain(distinct) is not None else None
+    return _plain(values)
+
+
+def _plain(values: pa.Array) -> pa.Array | None:
+    """``_plain_text`` of an Arrow text array."""
+    values = _blank_as_null(values)
     if _any(pc.match_substring_regex(values, _PADDED)) or _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE)):
         return None
     return values
 
 
+def _blank_as_null(values: pa.Array) -> pa.Array:
+    empty = pc.equal(values, "")
+    return pc.if_else(empty, pa.scalar(None, pa.string()), values) if _any(empty) else values
+
+
 def _ids(series: pd.Series) -> pa.Array:
-    """The id column as ``as_text`` gives it: plain text, or integers."""
-    if series.dtype.kind in "iu":
-        return _arrow(series).cast(pa.string())
-    ids = _plain_text(series)
-    if ids is None or ids.null_count:
+    """The id column as text (integers as their digits), none missing; its values are checked
+    by ``_run_ids`` once per run of equal ids."""
+    if series.dtype.kind not in "iu" and not _is_text(series):
+        raise _Slow
+    ids = _arrow(series).cast(pa.string())
+    if ids.null_count:
         raise _Slow
     return ids
+
+
+def _run_ids(ids: pa.Array, starts: np.ndarray) -> pa.Array:
+    """The id of each run as ``as_text`` gives it (every row of a run holds the same value, so
+    checking the first is checking all): plain text, none blank or padded."""
+    firsts = _plain(ids.take(pa.array(starts)))
+    if firsts is None or firsts.null_count:
+        raise _Slow
+    return firsts
 
 
 def _seq_key(series: pd.Series) -> np.ndarray:
@@ -396,13 +461,67 @@ def strict_times(strings: pa.Array, values: Callable[[], list], zone: ZoneInfo,
     return ns, missing
 
 
-def _datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
-    values = pd.array(ns, dtype="Int64")
-    values[missing] = pd.NA
-    return pd.Series(pd.to_datetime(values, unit="ns", utc=True).tz_convert(tz))
+def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
+    """UTC nanoseconds as tz-aware times in ``tz`` (NaT where missing)."""
+    utc = np.where(missing, np.iinfo(np.int64).min, ns).view("datetime64[ns]")  # int64 min is NaT
+    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
 
 
-def table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool,
+class ArrowRows:
+    """A long table held in Arrow, for ``table_frames`` in place of its ``to_pandas()`` frame:
+    a column becomes pandas (as ``to_pandas`` makes it) only when asked for, and text columns
+    read as dictionaries are decoded only at the rows asked for."""
+
+    def __init__(self, table: pa.Table, schema: pa.Schema):
+        """``schema``: the types of a plain read (``table`` may hold dictionaries of them)."""
+        self.table, self.schema = table, schema
+        self.columns = pd.Index(table.column_names)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self._pandas(name, self.table.column(name))
+
+    def get(self, name: str) -> pd.Series | None:
+        return self[name] if name in self.columns else None
+
+    def take(self, names: list[str], rows: np.ndarray) -> pd.DataFrame:
+        """Rows ``rows`` of the columns ``names`` (text taken before decoding, the rest after)."""
+        picked = {}
+        for name in names:
+            column = self.table.column(name)
+            if pa.types.is_dictionary(column.type):
+                picked[name] = self._pandas(name, column.take(pa.array(rows)))
+            else:
+                picked[name] = self._pandas(name, column).take(rows).reset_index(drop=True)
+        return pd.DataFrame(picked)
+
+    def dictionary(self, name: str) -> pa.DictionaryArray | None:
+        """The column as read, when read as a dictionary of text (one chunk), its dictionary
+        as ``pa.string``."""
+        column = self.table.column(name)
+        if not pa.types.is_dictionary(column.type) or column.num_chunks != 1:
+            return None
+        codes = column.chunk(0)
+        if not pa.types.is_string(codes.type.value_type):
+            codes = codes.cast(pa.dictionary(codes.type.index_type, pa.string()))
+        return codes
+
+    def _pandas(self, name: str, column: pa.ChunkedArray) -> pd.Series:
+        wanted = self.schema.field(name).type
+        return (column.cast(wanted) if column.type != wanted else column).to_pandas()
+
+
+def _take(body: pd.DataFrame | ArrowRows, names: list[str], rows: np.ndarray) -> pd.DataFrame:
+    """Rows ``rows`` of the columns ``names``."""
+    return body.take(names, rows) if isinstance(body, ArrowRows) else body[names].take(rows)
+
+
+def table_frames(rows: pd.DataFrame | ArrowRows, builder: FrameBuilder, final: bool,
                  splits: np.ndarray | None = None) -> tuple | None:
     """(conversations, messages, held back) for the whole conversations in ``rows`` (canonical
     column names), typed as the table grouper and ``builder`` would build them, and the
@@ -424,13 +543,14 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
     ids = _ids(rows["conversation_id"])
     change = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
     starts = np.flatnonzero(np.concatenate(([True], change)))
+    run_ids = _run_ids(ids, starts)
     keep = len(starts) if final else len(starts) - 1
     end = len(rows) if final else int(starts[-1])
     held = np.arange(end, len(rows))
     if keep == 0:
         return ([None] * len(splits), held) if splits is not None else (None, None, held)
-    starts = starts[:keep]
-    cids = ids.take(pa.array(starts)).to_pylist()
+    starts, run_ids = starts[:keep], run_ids[:keep]
+    cids = run_ids.to_pylist()
     if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):
         raise _Slow
     lengths = np.diff(np.append(starts, end))
@@ -440,7 +560,7 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
         key = _seq_key(rows["seq"])[:end]
         if (np.diff(key)[group[1:] == group[:-1]] < 0).any():  # out of order within a conversation
             order = np.lexsort((key, group))
-    messages = _table_messages(rows, order, starts, lengths, ids, builder)
+    messages = _table_messages(rows, order, starts, lengths, run_ids.take(pa.array(group)), builder)
     columns = _table_conversations(rows, order[starts], cids, builder)
     builder.seen_ids.update(cids)
     if splits is None:
@@ -462,30 +582,48 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
 
 def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                     ids: pa.Array, builder: FrameBuilder) -> pd.DataFrame:
-    role, text = body.get("role"), body.get("text")
-    if role is None or text is None or not _is_text(role) or not _is_text(text) or text.hasnans:
+    """The messages frame: rows ``order`` of the message columns, ``ids`` their conversations."""
+    text = body.get("text")
+    if text is None or not _is_text(text) or text.hasnans:
         raise _Slow
-    roles = pc.dictionary_encode(_arrow(role).cast(pa.string()))
+    roles = _role_codes(body)
     if roles.null_count:
         raise _Slow
     try:
         known = [parse_role(value, builder.roles) for value in roles.dictionary.to_pylist()]
     except FieldError:
         raise _Slow from None
-    take = pa.array(order)
     if "ts" in body:
         ns, missing = _time_column(body["ts"], builder.zone, "ts")
-        ts = _datetimes(ns[order], missing[order], builder.tz)
+        ts = datetimes(ns[order], missing[order], builder.tz)
     else:
-        ts = _datetimes(np.zeros(len(order), dtype=np.int64), np.ones(len(order), dtype=bool), builder.tz)
+        ts = datetimes(np.zeros(len(order), dtype=np.int64), np.ones(len(order), dtype=bool), builder.tz)
     frame = pd.DataFrame({  # the MESSAGES contract, typed as ``conform`` types it
-        "conversation_id": pd.array(ids.take(take), dtype="string"),
+        "conversation_id": pd.array(ids, dtype="string"),
         "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
         "ts": ts,
-        "role": pd.array(pa.array(known, type=pa.string()).take(roles.indices.take(take)), dtype="string"),
-        "text": pd.array(_arrow(text).take(take).cast(pa.string()), dtype="string"),
+        "role": pd.array(pa.array(known, type=pa.string()).take(_pick(roles.indices, order)), dtype="string"),
+        "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
     })
     return frame
+
+
+def _role_codes(body: pd.DataFrame | ArrowRows) -> pa.DictionaryArray:
+    """The role column dictionary-encoded (as read, when it was read so)."""
+    codes = body.dictionary("role") if isinstance(body, ArrowRows) else None
+    if codes is not None:
+        return codes
+    role = body.get("role")
+    if role is None or not _is_text(role):
+        raise _Slow
+    return pc.dictionary_encode(_arrow(role).cast(pa.string()))
+
+
+def _pick(values: pa.Array, order: np.ndarray) -> pa.Array:
+    """``values[order]``: a slice when ``order`` is 0, 1, ... (rows already in order)."""
+    if np.array_equal(order, np.arange(len(order))):
+        return values.slice(0, len(order))
+    return values.take(pa.array(order))
 
 
 def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
@@ -495,16 +633,18 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     from qa_toolkit.frames import CONVERSATIONS
 
     names = [c for c in body.columns if c not in _TABLE_MESSAGE]
-    firsts = body[[c for c in names if c != "conversation_id"]].take(first)
+    firsts = _take(body, [c for c in names if c != "conversation_id"], first)
     columns: dict[str, object] = {c: None for c in CONVERSATIONS}
     columns["conversation_id"] = pd.array(pa.array(cids, type=pa.string()), dtype="string")
     for name in names:
         key = FIELD_ALIASES[name] if name in FIELD_ALIASES and FIELD_ALIASES[name] not in names else name
         if key != "conversation_id":
-            columns[key] = _conversation_column(firsts[name].reset_index(drop=True), key, builder)
+            codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
+            columns[key] = _conversation_column(firsts[name].reset_index(drop=True), key, builder,
+                                                None if codes is None else codes.dictionary)
     n = len(cids)
     empty = {"tags": lambda: pd.Series([[] for _ in range(n)], dtype="object"),
-             "datetime": lambda: _datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), builder.tz)}
+             "datetime": lambda: datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), builder.tz)}
     for key, values in columns.items():
         if values is None:
             kind = CONVERSATIONS[key]
@@ -514,14 +654,16 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     return columns  # contract columns typed as ``conform`` types them (arrays), extras as lists
 
 
-def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder) -> object:
-    """One conversation-level column (first rows), typed for the frame; extras as a list."""
+def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
+                         distinct: pa.Array | None) -> object:
+    """One conversation-level column (first rows), typed for the frame; extras as a list.
+    ``distinct``: text holding every value of the column (a dictionary), or None."""
     from qa_toolkit.frames import CONVERSATIONS
 
     if key in ("started_at", "ended_at"):
-        return _datetimes(*_time_column(series, builder.zone, key), builder.tz)
+        return datetimes(*_time_column(series, builder.zone, key), builder.tz)
     kind = CONVERSATIONS.get(key)
-    text = _plain_text(series)
+    text = _plain_text(series, distinct)
     if text is not None and key == "tags":
         codes = pc.dictionary_encode(text)
         parsed = [_tags(v) for v in codes.dictionary.to_pylist()]
