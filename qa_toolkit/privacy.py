@@ -47,20 +47,49 @@ _ADDRESS_KEEP = re.compile(r"^.*?(?:区|县|旗|镇)")
 _DIGIT_RUN = re.compile(r"[0-9](?:[- ]?[0-9]){10}")
 _ADDRESS_ANCHOR = re.compile(r"(?:路|街|道|巷|弄|村)[0-9一二三四五六七八九十百]+号")
 
-# Characters whose NFKC form is an ASCII digit, a number separator ('-', ' '), '@', or an
-# address road marker (full-width, superscript, subscript, circled, mathematical and segmented
-# digits; no-break and ideographic spaces; compatibility ideographs).
-# tests/test_fastprims_privacy.py re-derives these sets from unicodedata.
-_DIGIT_LIKE = ("0-9\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24ea"
-               "\uff10-\uff19\U0001d7ce-\U0001d7ff\U0001fbf0-\U0001fbf9")
+# Characters whose NFKC form is one ASCII digit, per digit: the digit itself, superscript,
+# subscript, circled, full-width, the five mathematical alphabets and segmented.
+# tests/test_fastprims_privacy.py re-derives these sets (and the ones below) from unicodedata.
+_SUPERSCRIPTS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+
+
+def _digit_forms(digit: int) -> str:
+    """Every character NFKC turns into the ASCII ``digit``."""
+    circled = "\u24ea" if digit == 0 else chr(0x245F + digit)
+    maths = "".join(chr(0x1D7CE + 10 * alphabet + digit) for alphabet in range(5))
+    return f"{digit}{_SUPERSCRIPTS[digit]}{chr(0x2080 + digit)}{circled}{chr(0xFF10 + digit)}{maths}{chr(0x1FBF0 + digit)}"
+
+
+def _digits_like(digits: str) -> str:
+    """An RE2 character class: the characters NFKC turns into one of ``digits``."""
+    return "[" + "".join(_digit_forms(int(d)) for d in digits) + "]"
+
+
+# ...a number separator ('-', ' '; no-break and ideographic spaces), '@', an address road
+# marker (compatibility ideographs), or a Chinese numeral (Kangxi radicals, circled ideographs).
+_DIGIT_LIKE = "".join(_digit_forms(d) for d in range(10))
 _SEPARATOR_LIKE = " \u00a0\u2000-\u200a\u202f\u205f\u3000\\-\ufe63\uff0d"
 _AT_LIKE = "@\ufe6b\uff20"
 _ROAD_LIKE = "路街道巷弄村\uf937\uf943"
-#: RE2-compatible pre-filter parts per kind: a text no part matches cannot hold that kind
-#: (each is a necessary condition of the kind's regex on the normalised text).
-_NUMBER = f"[{_DIGIT_LIKE}](?:[{_SEPARATOR_LIKE}]?[{_DIGIT_LIKE}]){{10}}"
-_MAY_HOLD = {"mobile": _NUMBER, "id_number": _NUMBER, "bank_card": _NUMBER, "email": f"[{_AT_LIKE}]",
-             "address": f"[{_ROAD_LIKE}][^号]+号"}
+_NUMERAL_LIKE = ("一二三四五六七八九十百\u2f00\u3192\u3280\U0001f229\u2f06\u3193\u3281\U0001f214\u3194\u3282"
+                 "\U0001f22a\u3195\u3283\u3284\u3285\uf9d1\u3286\u2f0b\u3287\u3288\u2f17\u3038\u3289")
+_D, _S, _NOT_D = f"[{_DIGIT_LIKE}]", f"[{_SEPARATOR_LIKE}]", f"(?:[^{_DIGIT_LIKE}]|$)"
+_AFTER_NON_DIGIT = f"(?:^|[^{_DIGIT_LIKE}])"
+#: RE2-compatible pre-filter parts per kind, over the original text: a text no part matches
+#: cannot hold that kind. Each is the kind's regex (and the length rule of its validator)
+#: spelled over the characters that normalise onto its characters, lookarounds as the
+#: neighbouring character (or the text's edge): a mobile's 1[3-9] after a non-digit or '86',
+#: 11 digits in 3-4-4 groups, then a non-digit; an ID's 17 digits (from 1-9) and one more digit
+#: or a non-digit (the X); a card's 16-19 digits from 3-6, single separators between them; an
+#: e-mail's '@'; an address's district … road, numeral, 号.
+_MAY_HOLD = {
+    "mobile": f"(?:^|[^{_DIGIT_LIKE}]|{_digits_like('8')}{_digits_like('6')}){_digits_like('1')}{_digits_like('3456789')}"
+              f"{_D}(?:{_S}?{_D}{{4}}){{2}}{_NOT_D}",
+    "id_number": f"{_AFTER_NON_DIGIT}{_digits_like('123456789')}{_D}{{16}}{_D}?{_NOT_D}",
+    "bank_card": f"{_AFTER_NON_DIGIT}{_digits_like('3456')}{_D}(?:{_S}?{_D}){{14,17}}{_NOT_D}",
+    "email": f"[{_AT_LIKE}]",
+    "address": f"[区县旗镇].+[{_ROAD_LIKE}][{_DIGIT_LIKE}{_NUMERAL_LIKE}]+号",
+}
 
 # Per-character NFKC, filled lazily: character -> its one-character NFKC form (only for
 # characters that change); _NFKC_SEEN holds every character already looked at.
@@ -121,9 +150,11 @@ def _is_id_number(number: str) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def _known_birth_place(region: str, year: str) -> bool:
+    """A county stdnum knows for ``region`` in ``year``; a code it records without a county
+    (e.g. 636811) is not one (``ric.is_valid`` raises KeyError there instead of answering)."""
     try:
         ric.get_birth_place(f"{region}{year}01010000")
-    except ValidationError:
+    except (ValidationError, KeyError):
         return False
     return True
 
