@@ -171,11 +171,27 @@ def _is_card(norm: str, m: re.Match) -> bool:
     return luhn.is_valid(number)
 
 
+#: Searches remembered (``_remembered``): at most this many texts, each at most this long — a
+#: few MB for chat messages, 30 MB at worst. The pii check and evidence masking search the same
+#: texts, and templated replies recur from chunk to chunk.
+_REMEMBER, _REMEMBER_LEN = 1 << 14, 256
+
+
 def find_pii(text: str | None) -> list[PiiMatch]:
     """Every piece of personal data in ``text``, in order, without overlaps (ID numbers win over
     cards, cards over mobiles)."""
     if not text or not isinstance(text, str):
         return []
+    return list(_remembered(text) if len(text) <= _REMEMBER_LEN else _search(text))
+
+
+@lru_cache(maxsize=_REMEMBER)
+def _remembered(text: str) -> tuple[PiiMatch, ...]:
+    return _search(text)
+
+
+def _search(text: str) -> tuple[PiiMatch, ...]:
+    """``find_pii`` of a non-empty text, searched."""
     norm = _normalise(text)
     found: list[PiiMatch] = []
     taken: list[tuple[int, int]] = []
@@ -201,7 +217,7 @@ def find_pii(text: str | None) -> list[PiiMatch]:
     if "号" in norm and _ADDRESS_ANCHOR.search(norm):
         for m in _ADDRESS.finditer(norm):
             add("address", m)
-    return sorted(found, key=lambda p: p.start)
+    return tuple(sorted(found, key=lambda p: p.start))
 
 
 def mask_value(kind: str, value: str) -> str:

@@ -414,3 +414,17 @@ def test_the_prefilter_keeps_every_text_holding_personal_data():
     expected = [oracle_first(t, {"mobile", "id_number", "bank_card"}) for t in texts]
     assert [None if pd.isna(k) else k for k in kind] == [k for k, _ in expected]
     assert [None if pd.isna(m) else m for m in masked] == [m for _, m in expected]
+
+
+def test_remembered_searches_answer_as_fresh_ones():
+    """find_pii remembers short texts' searches: a repeat gives an equal, new list; a text
+    longer than the remembered length is searched every time, with the same answer."""
+    privacy._remembered.cache_clear()
+    text = f"手机13812345678，身份证{VALID_ID}"
+    first, again = find_pii(text), find_pii(text)
+    assert first == again and first is not again and privacy._remembered.cache_info().hits == 1
+    first.clear()
+    assert [m.kind for m in find_pii(text)] == ["mobile", "id_number"]
+    long = "你好" * privacy._REMEMBER_LEN + text
+    assert [(m.kind, m.start - 2 * privacy._REMEMBER_LEN) for m in find_pii(long)] == [("mobile", 2), ("id_number", 17)]
+    assert privacy._remembered.cache_info().currsize == 1

@@ -46,7 +46,9 @@ def evaluate(config: PiiCheck, frames: Frames) -> Outcomes:
     text searched once)."""
     codes, texts = frames.distinct
     rows = np.flatnonzero(frames.scope(config))
-    wanted = np.unique(codes[rows])
+    said = np.zeros(len(texts), dtype=bool)
+    said[codes[rows]] = True
+    wanted = np.flatnonzero(said)  # the distinct texts in scope, as np.unique would give them
     found_kind, found_masked = find_first_pii(texts.iloc[wanted], config.kinds)
     kind, masked = np.full(len(texts), None, dtype=object), np.full(len(texts), None, dtype=object)
     kind[wanted] = found_kind.to_numpy(dtype=object, na_value=None)
