@@ -143,3 +143,26 @@ def test_first_regex_hits_equal_a_plain_search(seed):
             seen.add(conv)
             want.append((row, found.group()))
     assert list(zip(got.rows.tolist(), got.match.tolist())) == want
+
+
+def test_first_regex_hits_with_nothing_in_scope_or_nothing_matching():
+    from qa_toolkit.rubric.checks._match import first_regex_hits
+
+    conversations, messages = _chunk(random.Random(1))
+    frames = Frames(conversations, messages)
+    nobody = np.zeros(len(frames.messages), dtype=bool)
+    for mask, pattern in ((nobody, "抱歉"), (frames.role_mask("agent"), "不会出现的话")):
+        hits = first_regex_hits(frames, mask, pattern)
+        assert hits.rows.tolist() == [] and hits.match.tolist() == []
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_used_texts_equal_unique_codes(seed):
+    from qa_toolkit.rubric.checks._match import used_texts
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 30, size=rng.integers(0, 200))
+    mask = rng.random(len(codes)) < 0.3
+    assert used_texts(codes, mask, 30).tolist() == np.unique(codes[mask]).tolist()
+    rows = np.flatnonzero(mask)
+    assert used_texts(codes, rows, 30).tolist() == np.unique(codes[rows]).tolist()

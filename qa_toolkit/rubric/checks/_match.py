@@ -219,17 +219,28 @@ def saying(frames, pred) -> pd.Series:
 def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str | None = None) -> Hits:
     """Each conversation's first message in ``mask`` whose text (after cutting out
     ``exclude_regex`` matches) matches ``pattern``, with the matched span — all a pass/fail
-    verdict with evidence needs. Only the distinct texts of those messages are searched."""
+    verdict with evidence needs. Only the distinct texts of those messages are searched, and
+    the span is taken once per distinct text of the messages kept."""
     codes, texts = frames.distinct
-    numbers = np.unique(codes[mask])
+    numbers = used_texts(codes, mask, len(texts))
     text = prepare(texts.iloc[numbers], case_sensitive=True, exclude_regex=exclude_regex)
     matched = np.zeros(len(texts), dtype=bool)
     matched[numbers[contains(text, pattern)]] = True
     rows = np.flatnonzero(mask & matched[codes])
     rows = rows[frames.first_per_conversation(rows)]
+    said = used_texts(codes, rows, len(texts))
     search = _compiled(pattern).search
-    said = text.iloc[np.searchsorted(numbers, codes[rows])].tolist()
-    return Hits(rows, np.array([m.group() if (m := search(t)) else None for t in said], dtype=object))
+    span = np.empty(len(texts), dtype=object)
+    span[said] = [m.group() if (m := search(t)) else None for t in text.iloc[np.searchsorted(numbers, said)].tolist()]
+    return Hits(rows, span[codes[rows]])
+
+
+def used_texts(codes: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
+    """The distinct-text numbers (ascending, as ``np.unique(codes[rows])``) of the messages at
+    ``rows`` (row numbers or a mask), by marking instead of sorting every message."""
+    used = np.zeros(n_texts, dtype=bool)
+    used[codes[rows]] = True
+    return np.flatnonzero(used)
 
 
 def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),

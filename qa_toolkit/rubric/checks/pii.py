@@ -23,6 +23,7 @@ from pydantic import Field
 
 from qa_toolkit.privacy import find_first_pii
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig
+from qa_toolkit.rubric.checks._match import used_texts
 
 TYPE = "pii"
 Kind = Literal["mobile", "id_number", "bank_card", "email", "address"]
@@ -46,9 +47,7 @@ def evaluate(config: PiiCheck, frames: Frames) -> Outcomes:
     text searched once)."""
     codes, texts = frames.distinct
     rows = np.flatnonzero(frames.scope(config))
-    said = np.zeros(len(texts), dtype=bool)
-    said[codes[rows]] = True
-    wanted = np.flatnonzero(said)  # the distinct texts in scope, as np.unique would give them
+    wanted = used_texts(codes, rows, len(texts))
     found_kind, found_masked = find_first_pii(texts.iloc[wanted], config.kinds)
     kind, masked = np.full(len(texts), None, dtype=object), np.full(len(texts), None, dtype=object)
     kind[wanted] = found_kind.to_numpy(dtype=object, na_value=None)
