@@ -23,7 +23,11 @@ import numpy as np
 import pandas as pd
 
 _GAP = "\x1f"  # replaces excluded spans so their neighbours do not join into a new match
-_SEPARATORS = ("\x00", "\x1e", "\n", "\x1d")
+_ASCII_DIGIT = re.compile("[0-9]")
+#: Group texts alike but for their digit runs when a sample of the chunk shrinks at least this
+#: much that way (it does for templated replies quoting order numbers; not for free text).
+GROUPING_WORTH = 0.5
+_GROUPING_SAMPLE = 2000
 
 
 def alternation(phrases: Sequence[str]) -> str:
@@ -97,7 +101,12 @@ class Hits:
 
 class PhraseIndex:
     """Every occurrence of every (lower-cased) phrase in a chunk's lower-cased texts, from one
-    Aho-Corasick pass; phrases asked for later extend the index with one more pass."""
+    Aho-Corasick pass; phrases asked for later extend the index with one more pass.
+
+    Phrases without ASCII digits are looked for in the chunk's texts with every ASCII digit
+    made '0' (``_digit_groups``), each such text once: such a phrase occurs in a text exactly
+    where it occurs in that form, and the templated replies that quote order and phone numbers
+    shrink to a few texts."""
 
     def __init__(self, lowered: pd.Series, phrases: Iterable[str]):
         self.lowered = lowered
@@ -105,41 +114,51 @@ class PhraseIndex:
         self.number: dict[str, int] = {}
         empty = np.array([], dtype=np.int64)
         self.rows, self.begins, self.ends, self.ids = empty, empty, empty, empty
+        self._groups: tuple[np.ndarray, pd.Series] | None | bool = False  # False: not yet looked at
         self._add(set(phrases))
 
     def _add(self, phrases: set[str]) -> None:
-        import ahocorasick
-
         words = sorted(p for p in phrases if p and p not in self.number)
         if not words:
             return
-        automaton = ahocorasick.Automaton()
         for word in words:
             self.number[word] = len(self.words)
             self.words.append(word)
+        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
+        digits = [w for w in words if _ASCII_DIGIT.search(w)]
+        groups = self._digit_groups() if len(digits) < len(words) else None
+        if groups is None:
+            self._scan(words, self.lowered, None, lengths)
+            return
+        self._scan([w for w in words if not _ASCII_DIGIT.search(w)], groups[1], groups[0], lengths)
+        if digits:
+            self._scan(digits, self.lowered, None, lengths)
+
+    def _scan(self, words: list[str], texts: pd.Series, group_of: np.ndarray | None, lengths: np.ndarray) -> None:
+        """Add the occurrences of ``words`` in ``texts`` (the chunk's texts, or their digit
+        groups with each text's group in ``group_of``)."""
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        for word in words:
             automaton.add_word(word, self.number[word])
         automaton.make_automaton()
-        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
-        held = _holding_any(self.lowered, words)
-        texts = self.lowered.iloc[held]
-        sep = next((s for s in _SEPARATORS if not any(s in w for w in words)), None)
-        if sep is None:  # every separator occurs in some phrase: match message by message
-            found = np.array([(row, end, i) for row, text in enumerate(texts.tolist()) for end, i in automaton.iter(text)],
-                             dtype=np.int64).reshape(-1, 3)
-            rows, ids = found[:, 0], found[:, 2]
-            begins = found[:, 1] + 1 - lengths[ids]
-        else:  # one pass over the texts joined, each occurrence mapped back to its message
-            found = np.array(list(automaton.iter(sep.join(texts.tolist()))), dtype=np.int64).reshape(-1, 2)
-            ids = found[:, 1]
-            at = found[:, 0] + 1 - lengths[ids]
-            offsets = np.r_[0, np.cumsum(texts.str.len().to_numpy(dtype=np.int64) + 1)]
-            rows = np.searchsorted(offsets, at, side="right") - 1
-            begins = at - offsets[rows]
+        held = _holding_any(texts, words)
+        rows, begins, ids = _occurrences(automaton, texts.iloc[held], lengths)
         rows = held[rows]
+        if group_of is not None:  # occurrences in a group's text are those of each text in the group
+            rows, begins, ids = _spread_groups(group_of, len(texts), rows, begins, ids)
         self.rows = np.concatenate([self.rows, rows])
         self.begins = np.concatenate([self.begins, begins])
         self.ends = np.concatenate([self.ends, begins + lengths[ids]])
         self.ids = np.concatenate([self.ids, ids])
+
+    def _digit_groups(self) -> tuple[np.ndarray, pd.Series] | None:
+        """The chunk's texts with every ASCII digit made '0', each once, and the number of each
+        text's form among them; None when that would not shrink them enough to pay."""
+        if self._groups is False:
+            self._groups = _digit_groups(self.lowered)
+        return self._groups
 
     def _lookup(self, phrases: set[str]) -> np.ndarray:
         """Per occurrence: is its phrase one of ``phrases``."""
@@ -184,6 +203,67 @@ def _holding_any(lowered: pd.Series, words: list[str]) -> np.ndarray:
         return np.flatnonzero(contains(lowered, alternation(words)))
     except Exception:  # e.g. a control character RE2 will not take: scan everything
         return np.arange(len(lowered))
+
+
+def _digit_groups(lowered: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """``PhraseIndex._digit_groups`` of these texts: judged on an evenly spaced sample first,
+    since grouping costs about what it spares when no two texts differ only in digits."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.array(lowered.array, type=pa.large_string())
+    step = max(1, len(texts) // _GROUPING_SAMPLE)
+    sample = _digits_zeroed(texts.take(pa.array(np.arange(0, len(texts), step))) if step > 1 else texts)
+    if len(sample) == 0 or len(pc.unique(sample)) > GROUPING_WORTH * len(sample):
+        return None
+    codes, kept = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(_digits_zeroed(texts) if step > 1 else sample)))
+    return codes.astype(np.int64), pd.Series(kept, dtype="string")
+
+
+def _digits_zeroed(texts):
+    """The texts (a pyarrow large_string array) with every ASCII digit turned into '0', in the
+    UTF-8 bytes (an ASCII byte is never part of another character), so every other character
+    keeps its place."""
+    import pyarrow as pa
+
+    validity, offsets, data = texts.buffers()
+    zeroed = np.frombuffer(data, dtype=np.uint8).copy() if data is not None else np.zeros(0, dtype=np.uint8)
+    zeroed[(zeroed >= 0x30) & (zeroed <= 0x39)] = 0x30
+    return pa.LargeStringArray.from_buffers(len(texts), offsets, pa.py_buffer(zeroed), validity, texts.null_count,
+                                            texts.offset)
+
+
+def _spread_groups(group_of: np.ndarray, n_groups: int, rows: np.ndarray, begins: np.ndarray,
+                   ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Occurrences in group texts (``rows``: group numbers, ascending) as occurrences in every
+    text of the group (``group_of``: each text's group), by text."""
+    count = np.bincount(rows, minlength=n_groups)
+    start = np.cumsum(count) - count
+    texts = np.flatnonzero(count[group_of] > 0)
+    per_text = count[group_of[texts]]
+    at = np.repeat(start[group_of[texts]] - (np.cumsum(per_text) - per_text), per_text) + np.arange(per_text.sum())
+    return np.repeat(texts, per_text), begins[at], ids[at]
+
+
+def _occurrences(automaton, texts: pd.Series, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every occurrence of the automaton's words (``lengths``: theirs, by number) in ``texts``:
+    row, start in that text, word number. One pass over the texts end to end, leaving out the
+    occurrences that run from one text into the next."""
+    from itertools import chain
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.fill_null(pa.array(texts.array, type=pa.large_string()), "")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    joined = arr.buffers()[2][offsets[0]:offsets[-1]].to_pybytes().decode("utf-8") if len(arr) else ""
+    starts = np.r_[0, np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False))]
+    found = np.fromiter(chain.from_iterable(automaton.iter(joined)), dtype=np.int64).reshape(-1, 2)
+    ids = found[:, 1]
+    at = found[:, 0] + 1 - lengths[ids]
+    rows = np.searchsorted(starts, found[:, 0], side="right") - 1  # the text of the last character
+    inside = at >= starts[rows]
+    return rows[inside], (at - starts[rows])[inside], ids[inside]
 
 
 def _exact(lowered: pd.Series, rows: np.ndarray, phrases: Sequence[str], exclude: Sequence[str]) -> Hits:
