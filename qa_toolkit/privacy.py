@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from stdnum import luhn
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -135,15 +135,17 @@ def _digits(value: str) -> str:
 
 
 def _is_id_number(number: str) -> bool:
-    """``ric.is_valid`` for a match of ``_ID`` (18 characters, digits but the last), through
-    stdnum's own steps: check digit, birth date, then the birth place, a database search
-    that depends only on the region code and the birth year and so is looked up once per pair."""
+    """``ric.is_valid`` for a match of ``_ID`` (18 characters, digits but the last), in
+    stdnum's own steps: check digit (its formula), birth date (a real date), then the birth
+    place, a database search that depends only on the region code and the birth year and so
+    is looked up once per pair."""
     number = number.upper()
-    if number[-1] != ric.calc_check_digit(number):
+    check = (1 - 2 * int(number[:-1], 13)) % 11
+    if number[-1] != ("X" if check == 10 else str(check)):
         return False
     try:
-        ric.get_birth_date(number)
-    except ValidationError:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return False
     return _known_birth_place(number[:6], number[6:10])
 
@@ -168,7 +170,16 @@ def _is_card(norm: str, m: re.Match) -> bool:
     grouped = " " in m.group() or "-" in m.group()
     if not (grouped or _CARD_CONTEXT.search(norm[max(0, m.start() - 12):m.start()])):
         return False
-    return luhn.is_valid(number)
+    return _luhn_valid(number)
+
+
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its digits summed
+
+
+def _luhn_valid(number: str) -> bool:
+    """``stdnum.luhn.is_valid`` for a non-empty string of ASCII digits."""
+    values = [ord(c) - 48 for c in reversed(number)]
+    return (sum(values[::2]) + sum(_LUHN_DOUBLED[v] for v in values[1::2])) % 10 == 0
 
 
 #: Searches remembered (``_remembered``): at most this many texts, each at most this long — a

@@ -428,3 +428,12 @@ def test_remembered_searches_answer_as_fresh_ones():
     long = "你好" * privacy._REMEMBER_LEN + text
     assert [(m.kind, m.start - 2 * privacy._REMEMBER_LEN) for m in find_pii(long)] == [("mobile", 2), ("id_number", 17)]
     assert privacy._remembered.cache_info().currsize == 1
+
+
+def test_luhn_equals_stdnum():
+    rng = random.Random(6)
+    numbers = ["".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 20))) for _ in range(4000)]
+    numbers += [VALID_CARD, "4111111111111111", "4111111111111112", "0", "00", "18", "59"]
+    got = [privacy._luhn_valid(n) for n in numbers]
+    assert got == [luhn.is_valid(n) for n in numbers]
+    assert 300 < sum(got) < len(numbers) - 300
