@@ -293,8 +293,7 @@ def mask_series(series: pd.Series) -> pd.Series:
     """Mask a text column (same values as ``mask_text`` row by row): each distinct text is
     masked once, and only texts the pre-filter cannot rule out go through Python."""
     codes, distinct, keep = _distinct_candidates(series, may_hold_pattern())
-    changed = {pos: masked for pos, text in zip(keep.tolist(), distinct.iloc[keep].tolist())
-               if (masked := mask_text(text)) != text}
+    changed = _changes(keep, distinct.iloc[keep].tolist())
     if not changed:
         return series.copy()
     if distinct.dtype == series.dtype:  # arrow-backed text: the masked distinct texts, taken by code
@@ -305,6 +304,30 @@ def mask_series(series: pd.Series) -> pd.Series:
     at = np.flatnonzero(np.isin(codes, list(changed)))
     out.iloc[at] = np.array([changed[c] for c in codes[at].tolist()], dtype=object)
     return out
+
+
+def mask_at(texts: pd.Series, at: np.ndarray) -> pd.Series:
+    """``texts`` (a text column, e.g. a chunk's distinct texts) with the values at positions
+    ``at`` masked as ``mask_text`` masks them and every other value as it is: a text column
+    again, rebuilt in Arrow; only the texts at ``at`` the pre-filter keeps go through Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(texts.array, type=pa.large_string())
+    at = np.asarray(at, dtype=np.int64)
+    picked = values.take(pa.array(at))
+    kept = pc.fill_null(pc.match_substring_regex(picked, may_hold_pattern()), False)
+    changed = _changes(at[kept.to_numpy(zero_copy_only=False)], picked.filter(kept).to_pylist())
+    if changed:
+        index = np.arange(len(values))
+        index[list(changed)] = len(values) + np.arange(len(changed))
+        values = pa.concat_arrays([values, pa.array(list(changed.values()), type=pa.large_string())]).take(pa.array(index))
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=texts.index, name=texts.name)
+
+
+def _changes(positions: np.ndarray, texts: list) -> dict[int, str]:
+    """Position -> masked text, for each of ``texts`` (at ``positions``) that masking changes."""
+    return {pos: masked for pos, text in zip(positions.tolist(), texts) if (masked := mask_text(text)) != text}
 
 
 def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[pd.Series, pd.Series]:

@@ -437,3 +437,19 @@ def test_luhn_equals_stdnum():
     got = [privacy._luhn_valid(n) for n in numbers]
     assert got == [luhn.is_valid(n) for n in numbers]
     assert 300 < sum(got) < len(numbers) - 300
+
+
+def test_mask_at_equals_masking_those_values_one_by_one():
+    """mask_at (for the evidence of a chunk: its distinct texts, some of them used) equals the
+    values at those positions masked by the oracle and every other value untouched."""
+    from qa_toolkit.privacy import mask_at
+
+    texts = pd.Series(EDGE_CASES + sample_texts()[:2000] + pii_ish_texts(2000, seed=7) + [None], dtype="string")
+    rng = np.random.default_rng(8)
+    for at in (np.flatnonzero(rng.random(len(texts)) < 0.5), rng.integers(0, len(texts), 300), np.arange(len(texts)),
+               np.array([], dtype=np.int64)):
+        expected = texts.copy()
+        expected.iloc[at] = [oracle_mask_text(t) if isinstance(t, str) else t for t in texts.iloc[at]]
+        got = mask_at(texts, at)
+        pd.testing.assert_series_equal(got, expected)
+    assert (mask_at(texts, np.arange(len(texts))) != texts).sum() > 500
