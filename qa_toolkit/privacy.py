@@ -18,15 +18,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
-
 
 PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address")
 
@@ -314,6 +313,7 @@ def mask_at(texts: pd.Series, at: np.ndarray) -> pd.Series:
     import pyarrow.compute as pc
 
     values = pa.array(texts.array, type=pa.large_string())
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     at = np.asarray(at, dtype=np.int64)
     picked = values.take(pa.array(at))
     kept = pc.fill_null(pc.match_substring_regex(picked, may_hold_pattern()), False)

@@ -211,13 +211,21 @@ def _digit_groups(lowered: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts = pa.array(lowered.array, type=pa.large_string())
+    texts = _arrow_texts(lowered)
     step = max(1, len(texts) // _GROUPING_SAMPLE)
     sample = _digits_zeroed(texts.take(pa.array(np.arange(0, len(texts), step))) if step > 1 else texts)
     if len(sample) == 0 or len(pc.unique(sample)) > GROUPING_WORTH * len(sample):
         return None
     codes, kept = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(_digits_zeroed(texts) if step > 1 else sample)))
     return codes.astype(np.int64), pd.Series(kept, dtype="string")
+
+
+def _arrow_texts(texts: pd.Series):
+    """A text Series as one pyarrow large_string array (not chunked)."""
+    import pyarrow as pa
+
+    arr = pa.array(texts.array, type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _digits_zeroed(texts):
@@ -251,12 +259,11 @@ def _occurrences(automaton, texts: pd.Series, lengths: np.ndarray) -> tuple[np.n
     occurrences that run from one text into the next."""
     from itertools import chain
 
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pc.fill_null(pa.array(texts.array, type=pa.large_string()), "")
+    arr = pc.fill_null(_arrow_texts(texts), "")
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
-    joined = arr.buffers()[2][offsets[0]:offsets[-1]].to_pybytes().decode("utf-8") if len(arr) else ""
+    joined = arr.buffers()[2][offsets[0]:offsets[-1]].to_pybytes().decode("utf-8") if len(arr) and offsets[-1] > offsets[0] else ""
     starts = np.r_[0, np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False))]
     found = np.fromiter(chain.from_iterable(automaton.iter(joined)), dtype=np.int64).reshape(-1, 2)
     ids = found[:, 1]
