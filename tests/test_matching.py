@@ -205,3 +205,18 @@ def test_digit_groups_keep_every_other_character_in_place():
     assert codes.tolist() == [0, 0, 1, 2, 3, 4, 0] * 3
     free_text = pd.Series([f"第{i}句：{chr(0x4E00 + i)}" for i in range(50)], dtype="string")  # differ beyond digits
     assert _digit_groups(free_text) is None
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["", ""], ["您好，订单123", "您好，订单456", "abc"]])
+def test_phrase_index_over_chunked_or_empty_texts(texts):
+    """Texts in several Arrow chunks (or none, or only empty ones) are indexed as one column."""
+    import pyarrow as pa
+
+    from qa_toolkit.rubric.checks._match import PhraseIndex
+
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(texts[:1], pa.large_string()),
+                                                                     pa.array(texts[1:], pa.large_string())])))
+    index = PhraseIndex(chunked, ["您好", "订单", "b", "123"])
+    hits = index.hits(np.ones(len(texts), dtype=bool), ["您好", "b", "123"], [])
+    assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(
+        pd.DataFrame({"text": texts}, dtype="string"), ["您好", "b", "123"], [], False)
