@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -104,10 +104,12 @@ class PiiMatch:
     start: int
     end: int
     text: str
+    #: the value masked (``mask_value``), worked out once: a remembered search serves both the
+    #: pii check's evidence and the masking of the same text
+    masked: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def masked(self) -> str:
-        return mask_value(self.kind, self.text)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "masked", mask_value(self.kind, self.text))
 
 
 def _normalise(text: str) -> str:
@@ -129,8 +131,11 @@ def _normalise(text: str) -> str:
     return text
 
 
+_NOT_DIGIT = re.compile(r"[^0-9Xx]")
+
+
 def _digits(value: str) -> str:
-    return re.sub(r"[^0-9Xx]", "", value)
+    return _NOT_DIGIT.sub("", value)
 
 
 def _is_id_number(number: str) -> bool:
