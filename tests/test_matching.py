@@ -220,3 +220,20 @@ def test_phrase_index_over_chunked_or_empty_texts(texts):
     hits = index.hits(np.ones(len(texts), dtype=bool), ["您好", "b", "123"], [])
     assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(
         pd.DataFrame({"text": texts}, dtype="string"), ["您好", "b", "123"], [], False)
+
+
+@pytest.mark.parametrize("text, phrases", [
+    ("abcdefg", ["abcde", "bc", "def"]),  # one inside, one running past the end
+    ("abcdefg", ["abcde", "bc", "efg"]),
+    ("abcdef abcdef", ["abcdef", "b", "cd", "e"]),  # only phrases inside a longer one
+    ("abcd", ["ab", "abc", "bcd", "d"]),
+    ("abcdefgh", ["abcdef", "cd", "ef", "fgh"]),  # past the end of the first, not of its neighbour
+    ("您好很高兴为您服务", ["很高兴为您服务", "为您服务", "您好", "好很"]),
+])
+def test_phrases_inside_and_across_others_match_as_the_regex(text, phrases):
+    conversations = pd.DataFrame({"conversation_id": ["a"]}).astype("string")
+    messages = pd.DataFrame({"conversation_id": ["a"], "seq": [1], "role": ["agent"], "text": [text]}).astype(
+        "string").astype({"seq": "Int64"})
+    frames = Frames(conversations, messages, vocabulary=frozenset(phrases))
+    hits = phrase_hits(frames, np.ones(1, dtype=bool), phrases)
+    assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(frames.messages, phrases, [], False)

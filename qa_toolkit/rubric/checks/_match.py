@@ -169,8 +169,10 @@ class PhraseIndex:
 
     def hits(self, mask: np.ndarray, phrases: Sequence[str], exclude: Sequence[str]) -> Hits:
         """The messages in ``mask`` holding a phrase after exclusions, with the distinct phrases
-        in order. Where no phrase occurrences overlap and no exclusion occurs, the occurrences
-        are the regex's matches; the other messages get the exact regex treatment."""
+        in order. Where no exclusion occurs and no two phrase occurrences overlap but for one
+        lying inside an earlier one, the occurrences not inside another are the regex's matches
+        (leftmost, longest first, non-overlapping); the other messages get the exact regex
+        treatment."""
         if "" in phrases:  # an empty phrase matches everywhere: regex only
             return _exact(self.lowered, np.flatnonzero(mask), phrases, exclude)
         mine = self._lookup(set(phrases)) & mask[self.rows]
@@ -178,12 +180,14 @@ class PhraseIndex:
         order = np.lexsort((-(ends - begins), begins, rows))
         rows, begins, ends, ids = rows[order], begins[order], ends[order], ids[order]
         same_row = np.r_[False, rows[1:] == rows[:-1]]
-        tangled = same_row & (begins < np.r_[0, ends[:-1]])  # sorted by start: overlaps are neighbours
+        reach = _reach_before(rows, ends)
+        inside = same_row & (ends <= reach)  # within an earlier occurrence: the regex never starts there
+        tangled = same_row & (begins < reach) & ~inside  # runs past the end of an earlier one
         slow = np.unique(rows[tangled])
         if exclude:
             excluded = self._lookup({e for e in exclude if e}) & mask[self.rows]
             slow = np.union1d(slow, np.intersect1d(self.rows[excluded], rows))
-        quick = ~np.isin(rows, slow)
+        quick = ~np.isin(rows, slow) & ~inside
         rows, ids = rows[quick], ids[quick]
         first = np.unique(rows * len(self.words) + ids, return_index=True)[1]  # distinct phrases per message
         first.sort()
@@ -194,6 +198,16 @@ class PhraseIndex:
         both = np.concatenate([fast.rows, exact.rows])
         order = np.argsort(both, kind="stable")
         return Hits(both[order], np.concatenate([fast.match, exact.match])[order])
+
+
+def _reach_before(rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per occurrence (sorted by row): the furthest end among the earlier occurrences of its
+    row (meaningless for a row's first)."""
+    if not len(rows):
+        return ends
+    span = int(ends.max()) + 1
+    furthest = np.maximum.accumulate(rows * span + ends)  # rows ascending: a row never sees the next one's
+    return np.r_[-1, furthest[:-1]] - rows * span
 
 
 def _holding_any(lowered: pd.Series, words: list[str]) -> np.ndarray:
