@@ -23,7 +23,7 @@ def old_evaluate(config, frames):
     kind, masked = np.full(len(texts), None, dtype=object), np.full(len(texts), None, dtype=object)
     kind[wanted] = found_kind.to_numpy(dtype=object, na_value=None)
     masked[wanted] = found_masked.to_numpy(dtype=object, na_value=None)
-    rows = rows[kind[codes[rows]] != None]  # noqa: E711 (elementwise)
+    rows = rows[kind[codes[rows]] != None]  # elementwise
     out = Outcomes(frames, "pass")
     out.put(rows, "fail", [f"personal data ({k}) in agent text" for k in kind[codes[rows]].tolist()],
             masked[codes[rows]])
