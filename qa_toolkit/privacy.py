@@ -9,8 +9,12 @@ while match offsets still point into the original text.
 
 Speed: the per-character normalisation replaces only the characters NFKC changes (looked up
 once per distinct character); each kind's regex runs only when its anchor (11 digits, '@', a road marker
-and '号') is in the text; columns go through ``mask_series`` / ``find_first_pii``, which look at each
-distinct text once and only at texts the RE2 pre-filter ``may_hold_pattern`` cannot rule out.
+and '号') is in the text; columns go through ``mask_series`` / ``mask_at`` / ``find_first_pii``,
+which look at each distinct text once and only at texts the RE2 pre-filter ``may_hold_pattern``
+cannot rule out — per kind, the kind's own regex spelled over every character NFKC maps onto its
+characters, so the order numbers that fill shop chats stay in Arrow; and ``find_pii`` remembers
+the searches of short texts (bounded LRU), so the pii check and evidence masking search a
+text once.
 """
 
 from __future__ import annotations
@@ -18,15 +22,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from stdnum import luhn
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
-
 
 PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address")
 
@@ -47,20 +50,49 @@ _ADDRESS_KEEP = re.compile(r"^.*?(?:区|县|旗|镇)")
 _DIGIT_RUN = re.compile(r"[0-9](?:[- ]?[0-9]){10}")
 _ADDRESS_ANCHOR = re.compile(r"(?:路|街|道|巷|弄|村)[0-9一二三四五六七八九十百]+号")
 
-# Characters whose NFKC form is an ASCII digit, a number separator ('-', ' '), '@', or an
-# address road marker (full-width, superscript, subscript, circled, mathematical and segmented
-# digits; no-break and ideographic spaces; compatibility ideographs).
-# tests/test_fastprims_privacy.py re-derives these sets from unicodedata.
-_DIGIT_LIKE = ("0-9\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24ea"
-               "\uff10-\uff19\U0001d7ce-\U0001d7ff\U0001fbf0-\U0001fbf9")
+# Characters whose NFKC form is one ASCII digit, per digit: the digit itself, superscript,
+# subscript, circled, full-width, the five mathematical alphabets and segmented.
+# tests/test_fastprims_privacy.py re-derives these sets (and the ones below) from unicodedata.
+_SUPERSCRIPTS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+
+
+def _digit_forms(digit: int) -> str:
+    """Every character NFKC turns into the ASCII ``digit``."""
+    circled = "\u24ea" if digit == 0 else chr(0x245F + digit)
+    maths = "".join(chr(0x1D7CE + 10 * alphabet + digit) for alphabet in range(5))
+    return f"{digit}{_SUPERSCRIPTS[digit]}{chr(0x2080 + digit)}{circled}{chr(0xFF10 + digit)}{maths}{chr(0x1FBF0 + digit)}"
+
+
+def _digits_like(digits: str) -> str:
+    """An RE2 character class: the characters NFKC turns into one of ``digits``."""
+    return "[" + "".join(_digit_forms(int(d)) for d in digits) + "]"
+
+
+# ...a number separator ('-', ' '; no-break and ideographic spaces), '@', an address road
+# marker (compatibility ideographs), or a Chinese numeral (Kangxi radicals, circled ideographs).
+_DIGIT_LIKE = "".join(_digit_forms(d) for d in range(10))
 _SEPARATOR_LIKE = " \u00a0\u2000-\u200a\u202f\u205f\u3000\\-\ufe63\uff0d"
 _AT_LIKE = "@\ufe6b\uff20"
 _ROAD_LIKE = "路街道巷弄村\uf937\uf943"
-#: RE2-compatible pre-filter parts per kind: a text no part matches cannot hold that kind
-#: (each is a necessary condition of the kind's regex on the normalised text).
-_NUMBER = f"[{_DIGIT_LIKE}](?:[{_SEPARATOR_LIKE}]?[{_DIGIT_LIKE}]){{10}}"
-_MAY_HOLD = {"mobile": _NUMBER, "id_number": _NUMBER, "bank_card": _NUMBER, "email": f"[{_AT_LIKE}]",
-             "address": f"[{_ROAD_LIKE}][^号]+号"}
+_NUMERAL_LIKE = ("一二三四五六七八九十百\u2f00\u3192\u3280\U0001f229\u2f06\u3193\u3281\U0001f214\u3194\u3282"
+                 "\U0001f22a\u3195\u3283\u3284\u3285\uf9d1\u3286\u2f0b\u3287\u3288\u2f17\u3038\u3289")
+_D, _S, _NOT_D = f"[{_DIGIT_LIKE}]", f"[{_SEPARATOR_LIKE}]", f"(?:[^{_DIGIT_LIKE}]|$)"
+_AFTER_NON_DIGIT = f"(?:^|[^{_DIGIT_LIKE}])"
+#: RE2-compatible pre-filter parts per kind, over the original text: a text no part matches
+#: cannot hold that kind. Each is the kind's regex (and the length rule of its validator)
+#: spelled over the characters that normalise onto its characters, lookarounds as the
+#: neighbouring character (or the text's edge): a mobile's 1[3-9] after a non-digit or '86',
+#: 11 digits in 3-4-4 groups, then a non-digit; an ID's 17 digits (from 1-9) and one more digit
+#: or a non-digit (the X); a card's 16-19 digits from 3-6, single separators between them; an
+#: e-mail's '@'; an address's district … road, numeral, 号.
+_MAY_HOLD = {
+    "mobile": f"(?:^|[^{_DIGIT_LIKE}]|{_digits_like('8')}{_digits_like('6')}){_digits_like('1')}{_digits_like('3456789')}"
+              f"{_D}(?:{_S}?{_D}{{4}}){{2}}{_NOT_D}",
+    "id_number": f"{_AFTER_NON_DIGIT}{_digits_like('123456789')}{_D}{{16}}{_D}?{_NOT_D}",
+    "bank_card": f"{_AFTER_NON_DIGIT}{_digits_like('3456')}{_D}(?:{_S}?{_D}){{14,17}}{_NOT_D}",
+    "email": f"[{_AT_LIKE}]",
+    "address": f"[区县旗镇].+[{_ROAD_LIKE}][{_DIGIT_LIKE}{_NUMERAL_LIKE}]+号",
+}
 
 # Per-character NFKC, filled lazily: character -> its one-character NFKC form (only for
 # characters that change); _NFKC_SEEN holds every character already looked at.
@@ -76,10 +108,12 @@ class PiiMatch:
     start: int
     end: int
     text: str
+    #: the value masked (``mask_value``), worked out once: a remembered search serves both the
+    #: pii check's evidence and the masking of the same text
+    masked: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def masked(self) -> str:
-        return mask_value(self.kind, self.text)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "masked", mask_value(self.kind, self.text))
 
 
 def _normalise(text: str) -> str:
@@ -101,29 +135,36 @@ def _normalise(text: str) -> str:
     return text
 
 
+_NOT_DIGIT = re.compile(r"[^0-9Xx]")
+
+
 def _digits(value: str) -> str:
-    return re.sub(r"[^0-9Xx]", "", value)
+    return _NOT_DIGIT.sub("", value)
 
 
 def _is_id_number(number: str) -> bool:
-    """``ric.is_valid`` for a match of ``_ID`` (18 characters, digits but the last), through
-    stdnum's own steps: check digit, birth date, then the birth place, a database search
-    that depends only on the region code and the birth year and so is looked up once per pair."""
+    """``ric.is_valid`` for a match of ``_ID`` (18 characters, digits but the last), in
+    stdnum's own steps: check digit (its formula), birth date (a real date), then the birth
+    place, a database search that depends only on the region code and the birth year and so
+    is looked up once per pair."""
     number = number.upper()
-    if number[-1] != ric.calc_check_digit(number):
+    check = (1 - 2 * int(number[:-1], 13)) % 11
+    if number[-1] != ("X" if check == 10 else str(check)):
         return False
     try:
-        ric.get_birth_date(number)
-    except ValidationError:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return False
     return _known_birth_place(number[:6], number[6:10])
 
 
 @lru_cache(maxsize=1 << 16)
 def _known_birth_place(region: str, year: str) -> bool:
+    """A county stdnum knows for ``region`` in ``year``; a code it records without a county
+    (e.g. 636811) is not one (``ric.is_valid`` raises KeyError there instead of answering)."""
     try:
         ric.get_birth_place(f"{region}{year}01010000")
-    except ValidationError:
+    except (ValidationError, KeyError):
         return False
     return True
 
@@ -137,7 +178,22 @@ def _is_card(norm: str, m: re.Match) -> bool:
     grouped = " " in m.group() or "-" in m.group()
     if not (grouped or _CARD_CONTEXT.search(norm[max(0, m.start() - 12):m.start()])):
         return False
-    return luhn.is_valid(number)
+    return _luhn_valid(number)
+
+
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its digits summed
+
+
+def _luhn_valid(number: str) -> bool:
+    """``stdnum.luhn.is_valid`` for a non-empty string of ASCII digits."""
+    values = [ord(c) - 48 for c in reversed(number)]
+    return (sum(values[::2]) + sum(_LUHN_DOUBLED[v] for v in values[1::2])) % 10 == 0
+
+
+#: Searches remembered (``_remembered``): at most this many texts, each at most this long — a
+#: few MB for chat messages, 30 MB at worst. The pii check and evidence masking search the same
+#: texts, and templated replies recur from chunk to chunk.
+_REMEMBER, _REMEMBER_LEN = 1 << 14, 256
 
 
 def find_pii(text: str | None) -> list[PiiMatch]:
@@ -145,6 +201,16 @@ def find_pii(text: str | None) -> list[PiiMatch]:
     cards, cards over mobiles)."""
     if not text or not isinstance(text, str):
         return []
+    return list(_remembered(text) if len(text) <= _REMEMBER_LEN else _search(text))
+
+
+@lru_cache(maxsize=_REMEMBER)
+def _remembered(text: str) -> tuple[PiiMatch, ...]:
+    return _search(text)
+
+
+def _search(text: str) -> tuple[PiiMatch, ...]:
+    """``find_pii`` of a non-empty text, searched."""
     norm = _normalise(text)
     found: list[PiiMatch] = []
     taken: list[tuple[int, int]] = []
@@ -170,7 +236,7 @@ def find_pii(text: str | None) -> list[PiiMatch]:
     if "号" in norm and _ADDRESS_ANCHOR.search(norm):
         for m in _ADDRESS.finditer(norm):
             add("address", m)
-    return sorted(found, key=lambda p: p.start)
+    return tuple(sorted(found, key=lambda p: p.start))
 
 
 def mask_value(kind: str, value: str) -> str:
@@ -235,8 +301,7 @@ def mask_series(series: pd.Series) -> pd.Series:
     """Mask a text column (same values as ``mask_text`` row by row): each distinct text is
     masked once, and only texts the pre-filter cannot rule out go through Python."""
     codes, distinct, keep = _distinct_candidates(series, may_hold_pattern())
-    changed = {pos: masked for pos, text in zip(keep.tolist(), distinct.iloc[keep].tolist())
-               if (masked := mask_text(text)) != text}
+    changed = _changes(keep, distinct.iloc[keep].tolist())
     if not changed:
         return series.copy()
     if distinct.dtype == series.dtype:  # arrow-backed text: the masked distinct texts, taken by code
@@ -247,6 +312,31 @@ def mask_series(series: pd.Series) -> pd.Series:
     at = np.flatnonzero(np.isin(codes, list(changed)))
     out.iloc[at] = np.array([changed[c] for c in codes[at].tolist()], dtype=object)
     return out
+
+
+def mask_at(texts: pd.Series, at: np.ndarray) -> pd.Series:
+    """``texts`` (a text column, e.g. a chunk's distinct texts) with the values at positions
+    ``at`` masked as ``mask_text`` masks them and every other value as it is: a text column
+    again, rebuilt in Arrow; only the texts at ``at`` the pre-filter keeps go through Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(texts.array, type=pa.large_string())
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    at = np.asarray(at, dtype=np.int64)
+    picked = values.take(pa.array(at))
+    kept = pc.fill_null(pc.match_substring_regex(picked, may_hold_pattern()), False)
+    changed = _changes(at[kept.to_numpy(zero_copy_only=False)], picked.filter(kept).to_pylist())
+    if changed:
+        index = np.arange(len(values))
+        index[list(changed)] = len(values) + np.arange(len(changed))
+        values = pa.concat_arrays([values, pa.array(list(changed.values()), type=pa.large_string())]).take(pa.array(index))
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=texts.index, name=texts.name)
+
+
+def _changes(positions: np.ndarray, texts: list) -> dict[int, str]:
+    """Position -> masked text, for each of ``texts`` (at ``positions``) that masking changes."""
+    return {pos: masked for pos, text in zip(positions.tolist(), texts) if (masked := mask_text(text)) != text}
 
 
 def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[pd.Series, pd.Series]:

@@ -16,13 +16,13 @@ from qa_toolkit.rubric.checks._match import matching_messages, phrase_hits
 ALPHABET = ["抱", "歉", "非", "常", "您", "好", "a", "B", "b", " ", "，"]
 
 
-def _chunk(rng: random.Random, n_conv: int = 12):
+def _chunk(rng: random.Random, n_conv: int = 12, alphabet=ALPHABET):
     conv, msgs, said = [], [], []
     for c in range(n_conv):
         cid = f"c{c:02d}"
         conv.append({"conversation_id": cid, "channel": "chat"})
         for s in range(rng.randint(0, 5)):
-            text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 14)))
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
             if said and rng.random() < 0.4:  # templated replies: the same text again
                 text = rng.choice(said)
             said.append(text)
@@ -34,8 +34,8 @@ def _chunk(rng: random.Random, n_conv: int = 12):
     return conversations, messages
 
 
-def _words(rng: random.Random, k: int) -> list[str]:
-    return ["".join(rng.choice(ALPHABET[:-2]) for _ in range(rng.randint(1, 3))) for _ in range(k)]
+def _words(rng: random.Random, k: int, alphabet=ALPHABET[:-2]) -> list[str]:
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))) for _ in range(k)]
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -143,3 +143,97 @@ def test_first_regex_hits_equal_a_plain_search(seed):
             seen.add(conv)
             want.append((row, found.group()))
     assert list(zip(got.rows.tolist(), got.match.tolist())) == want
+
+
+def test_first_regex_hits_with_nothing_in_scope_or_nothing_matching():
+    from qa_toolkit.rubric.checks._match import first_regex_hits
+
+    conversations, messages = _chunk(random.Random(1))
+    frames = Frames(conversations, messages)
+    nobody = np.zeros(len(frames.messages), dtype=bool)
+    for mask, pattern in ((nobody, "抱歉"), (frames.role_mask("agent"), "不会出现的话")):
+        hits = first_regex_hits(frames, mask, pattern)
+        assert hits.rows.tolist() == [] and hits.match.tolist() == []
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_used_texts_equal_unique_codes(seed):
+    from qa_toolkit.rubric.checks._match import used_texts
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 30, size=rng.integers(0, 200))
+    mask = rng.random(len(codes)) < 0.3
+    assert used_texts(codes, mask, 30).tolist() == np.unique(codes[mask]).tolist()
+    rows = np.flatnonzero(mask)
+    assert used_texts(codes, rows, 30).tolist() == np.unique(codes[rows]).tolist()
+
+
+DIGITS = ["0", "1", "7", "１", "10", "2609185176639788"]  # ASCII digits (grouped away), a full-width one (kept)
+
+
+@pytest.mark.parametrize("seed", range(150))
+@pytest.mark.parametrize("grouping", [1.0, 0.0])
+def test_phrase_index_over_digit_groups_equals_plain_regex(seed, grouping, monkeypatch):
+    """Texts that differ only in digits are matched once as one group (always, with
+    ``GROUPING_WORTH`` 1, never with 0); phrases with ASCII digits are matched on the texts
+    themselves. Either way: the plain regex's matches."""
+    from qa_toolkit.rubric.checks import _match
+
+    monkeypatch.setattr(_match, "GROUPING_WORTH", grouping)
+    rng = random.Random(seed)
+    conversations, messages = _chunk(rng, 16, ALPHABET + DIGITS * 2)
+    words = ALPHABET[:-2] + ["1", "0", "１", "7a"]
+    phrases, exclude = _words(rng, rng.randint(1, 4), words), _words(rng, rng.randint(0, 2), words)
+    vocabulary = frozenset(phrases + exclude) if rng.random() < 0.7 else frozenset(_words(rng, 3))
+    frames = Frames(conversations, messages, vocabulary=vocabulary)
+    mask = frames.role_mask("agent")
+    got = phrase_hits(frames, mask, phrases, exclude)
+    want = _plain_regex(frames.messages[mask], phrases, exclude, False)
+    assert list(zip(got.rows.tolist(), got.match.tolist())) == want
+    again = phrase_hits(frames, frames.role_mask("customer"), phrases[:1])  # the same index, asked again
+    assert list(zip(again.rows.tolist(), again.match.tolist())) == _plain_regex(
+        frames.messages[frames.role_mask("customer")], phrases[:1], [], False)
+
+
+def test_digit_groups_keep_every_other_character_in_place():
+    from qa_toolkit.rubric.checks._match import _digit_groups
+
+    texts = pd.Series(["订单2609185176639788已发货", "订单1111111111111111已发货", "abc", "ａ１２", "", "9a9",
+                       "订单0000000000000000已发货"] * 3, dtype="string")
+    codes, kept = _digit_groups(texts)
+    assert kept.tolist() == ["订单0000000000000000已发货", "abc", "ａ１２", "", "0a0"]
+    assert codes.tolist() == [0, 0, 1, 2, 3, 4, 0] * 3
+    free_text = pd.Series([f"第{i}句：{chr(0x4E00 + i)}" for i in range(50)], dtype="string")  # differ beyond digits
+    assert _digit_groups(free_text) is None
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["", ""], ["您好，订单123", "您好，订单456", "abc"]])
+def test_phrase_index_over_chunked_or_empty_texts(texts):
+    """Texts in several Arrow chunks (or none, or only empty ones) are indexed as one column."""
+    import pyarrow as pa
+
+    from qa_toolkit.rubric.checks._match import PhraseIndex
+
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(texts[:1], pa.large_string()),
+                                                                     pa.array(texts[1:], pa.large_string())])))
+    index = PhraseIndex(chunked, ["您好", "订单", "b", "123"])
+    hits = index.hits(np.ones(len(texts), dtype=bool), ["您好", "b", "123"], [])
+    assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(
+        pd.DataFrame({"text": texts}, dtype="string"), ["您好", "b", "123"], [], False)
+
+
+@pytest.mark.parametrize("text, phrases", [
+    ("abcdefg", ["abcde", "bc", "def"]),  # one inside, one running past the end
+    ("abcdefg", ["abcde", "bc", "efg"]),
+    ("abcdef abcdef", ["abcdef", "b", "cd", "e"]),  # only phrases inside a longer one
+    ("abcd", ["ab", "abc", "bcd", "d"]),
+    ("abcdefgh", ["abcdef", "cd", "ef", "fgh"]),  # past the end of the first, not of its neighbour
+    ("您好很高兴为您服务", ["很高兴为您服务", "为您服务", "您好", "好很"]),
+])
+def test_phrases_inside_and_across_others_match_as_the_regex(text, phrases):
+    conversations = pd.DataFrame({"conversation_id": ["a"]}).astype("string")
+    messages = pd.DataFrame({"conversation_id": ["a"], "seq": [1], "role": ["agent"], "text": [text]}).astype(
+        "string").astype({"seq": "Int64"})
+    frames = Frames(conversations, messages, vocabulary=frozenset(phrases))
+    hits = phrase_hits(frames, np.ones(1, dtype=bool), phrases)
+    assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(frames.messages, phrases, [], False)

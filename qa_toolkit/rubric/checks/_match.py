@@ -23,7 +23,11 @@ import numpy as np
 import pandas as pd
 
 _GAP = "\x1f"  # replaces excluded spans so their neighbours do not join into a new match
-_SEPARATORS = ("\x00", "\x1e", "\n", "\x1d")
+_ASCII_DIGIT = re.compile("[0-9]")
+#: Group texts alike but for their digit runs when a sample of the chunk shrinks at least this
+#: much that way (it does for templated replies quoting order numbers; not for free text).
+GROUPING_WORTH = 0.5
+_GROUPING_SAMPLE = 2000
 
 
 def alternation(phrases: Sequence[str]) -> str:
@@ -97,7 +101,12 @@ class Hits:
 
 class PhraseIndex:
     """Every occurrence of every (lower-cased) phrase in a chunk's lower-cased texts, from one
-    Aho-Corasick pass; phrases asked for later extend the index with one more pass."""
+    Aho-Corasick pass; phrases asked for later extend the index with one more pass.
+
+    Phrases without ASCII digits are looked for in the chunk's texts with every ASCII digit
+    made '0' (``_digit_groups``), each such text once: such a phrase occurs in a text exactly
+    where it occurs in that form, and the templated replies that quote order and phone numbers
+    shrink to a few texts."""
 
     def __init__(self, lowered: pd.Series, phrases: Iterable[str]):
         self.lowered = lowered
@@ -105,41 +114,51 @@ class PhraseIndex:
         self.number: dict[str, int] = {}
         empty = np.array([], dtype=np.int64)
         self.rows, self.begins, self.ends, self.ids = empty, empty, empty, empty
+        self._groups: tuple[np.ndarray, pd.Series] | None | bool = False  # False: not yet looked at
         self._add(set(phrases))
 
     def _add(self, phrases: set[str]) -> None:
-        import ahocorasick
-
         words = sorted(p for p in phrases if p and p not in self.number)
         if not words:
             return
-        automaton = ahocorasick.Automaton()
         for word in words:
             self.number[word] = len(self.words)
             self.words.append(word)
+        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
+        digits = [w for w in words if _ASCII_DIGIT.search(w)]
+        groups = self._digit_groups() if len(digits) < len(words) else None
+        if groups is None:
+            self._scan(words, self.lowered, None, lengths)
+            return
+        self._scan([w for w in words if not _ASCII_DIGIT.search(w)], groups[1], groups[0], lengths)
+        if digits:
+            self._scan(digits, self.lowered, None, lengths)
+
+    def _scan(self, words: list[str], texts: pd.Series, group_of: np.ndarray | None, lengths: np.ndarray) -> None:
+        """Add the occurrences of ``words`` in ``texts`` (the chunk's texts, or their digit
+        groups with each text's group in ``group_of``)."""
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        for word in words:
             automaton.add_word(word, self.number[word])
         automaton.make_automaton()
-        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
-        held = _holding_any(self.lowered, words)
-        texts = self.lowered.iloc[held]
-        sep = next((s for s in _SEPARATORS if not any(s in w for w in words)), None)
-        if sep is None:  # every separator occurs in some phrase: match message by message
-            found = np.array([(row, end, i) for row, text in enumerate(texts.tolist()) for end, i in automaton.iter(text)],
-                             dtype=np.int64).reshape(-1, 3)
-            rows, ids = found[:, 0], found[:, 2]
-            begins = found[:, 1] + 1 - lengths[ids]
-        else:  # one pass over the texts joined, each occurrence mapped back to its message
-            found = np.array(list(automaton.iter(sep.join(texts.tolist()))), dtype=np.int64).reshape(-1, 2)
-            ids = found[:, 1]
-            at = found[:, 0] + 1 - lengths[ids]
-            offsets = np.r_[0, np.cumsum(texts.str.len().to_numpy(dtype=np.int64) + 1)]
-            rows = np.searchsorted(offsets, at, side="right") - 1
-            begins = at - offsets[rows]
+        held = _holding_any(texts, words)
+        rows, begins, ids = _occurrences(automaton, texts.iloc[held], lengths)
         rows = held[rows]
+        if group_of is not None:  # occurrences in a group's text are those of each text in the group
+            rows, begins, ids = _spread_groups(group_of, len(texts), rows, begins, ids)
         self.rows = np.concatenate([self.rows, rows])
         self.begins = np.concatenate([self.begins, begins])
         self.ends = np.concatenate([self.ends, begins + lengths[ids]])
         self.ids = np.concatenate([self.ids, ids])
+
+    def _digit_groups(self) -> tuple[np.ndarray, pd.Series] | None:
+        """The chunk's texts with every ASCII digit made '0', each once, and the number of each
+        text's form among them; None when that would not shrink them enough to pay."""
+        if self._groups is False:
+            self._groups = _digit_groups(self.lowered)
+        return self._groups
 
     def _lookup(self, phrases: set[str]) -> np.ndarray:
         """Per occurrence: is its phrase one of ``phrases``."""
@@ -150,8 +169,10 @@ class PhraseIndex:
 
     def hits(self, mask: np.ndarray, phrases: Sequence[str], exclude: Sequence[str]) -> Hits:
         """The messages in ``mask`` holding a phrase after exclusions, with the distinct phrases
-        in order. Where no phrase occurrences overlap and no exclusion occurs, the occurrences
-        are the regex's matches; the other messages get the exact regex treatment."""
+        in order. Where no exclusion occurs and no two phrase occurrences overlap but for one
+        lying inside an earlier one, the occurrences not inside another are the regex's matches
+        (leftmost, longest first, non-overlapping); the other messages get the exact regex
+        treatment."""
         if "" in phrases:  # an empty phrase matches everywhere: regex only
             return _exact(self.lowered, np.flatnonzero(mask), phrases, exclude)
         mine = self._lookup(set(phrases)) & mask[self.rows]
@@ -159,12 +180,14 @@ class PhraseIndex:
         order = np.lexsort((-(ends - begins), begins, rows))
         rows, begins, ends, ids = rows[order], begins[order], ends[order], ids[order]
         same_row = np.r_[False, rows[1:] == rows[:-1]]
-        tangled = same_row & (begins < np.r_[0, ends[:-1]])  # sorted by start: overlaps are neighbours
+        reach = _reach_before(rows, ends)
+        inside = same_row & (ends <= reach)  # within an earlier occurrence: the regex never starts there
+        tangled = same_row & (begins < reach) & ~inside  # runs past the end of an earlier one
         slow = np.unique(rows[tangled])
         if exclude:
             excluded = self._lookup({e for e in exclude if e}) & mask[self.rows]
             slow = np.union1d(slow, np.intersect1d(self.rows[excluded], rows))
-        quick = ~np.isin(rows, slow)
+        quick = ~np.isin(rows, slow) & ~inside
         rows, ids = rows[quick], ids[quick]
         first = np.unique(rows * len(self.words) + ids, return_index=True)[1]  # distinct phrases per message
         first.sort()
@@ -177,13 +200,97 @@ class PhraseIndex:
         return Hits(both[order], np.concatenate([fast.match, exact.match])[order])
 
 
+def _reach_before(rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per occurrence (sorted by row): the furthest end among the earlier occurrences of its
+    row (meaningless for a row's first)."""
+    if not len(rows):
+        return ends
+    span = int(ends.max()) + 1
+    furthest = np.maximum.accumulate(rows * span + ends)  # rows ascending: a row never sees the next one's
+    return np.r_[-1, furthest[:-1]] - rows * span
+
+
 def _holding_any(lowered: pd.Series, words: list[str]) -> np.ndarray:
-    """Rows that may hold one of ``words``: a single RE2 pass (pyarrow) over all texts spares
-    the automaton the messages without any phrase; every row when RE2 refuses the pattern."""
+    """Rows that may hold one of ``words``: a single RE2 pass (pyarrow, called directly: an
+    alternation of escaped literals needs none of pandas' checks for Python-only syntax) over
+    all texts spares the automaton the messages without any phrase; every row when RE2 refuses
+    the pattern."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
-        return np.flatnonzero(contains(lowered, alternation(words)))
-    except Exception:  # e.g. a control character RE2 will not take: scan everything
+        hit = pc.match_substring_regex(_arrow_texts(lowered), alternation(words))
+    except pa.ArrowInvalid:  # e.g. a control character RE2 will not take: scan everything
         return np.arange(len(lowered))
+    return np.flatnonzero(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
+
+
+def _digit_groups(lowered: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """``PhraseIndex._digit_groups`` of these texts: judged on an evenly spaced sample first,
+    since grouping costs about what it spares when no two texts differ only in digits."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = _arrow_texts(lowered)
+    step = max(1, len(texts) // _GROUPING_SAMPLE)
+    sample = _digits_zeroed(texts.take(pa.array(np.arange(0, len(texts), step))) if step > 1 else texts)
+    if len(sample) == 0 or len(pc.unique(sample)) > GROUPING_WORTH * len(sample):
+        return None
+    codes, kept = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(_digits_zeroed(texts) if step > 1 else sample)))
+    return codes.astype(np.int64), pd.Series(kept, dtype="string")
+
+
+def _arrow_texts(texts: pd.Series):
+    """A text Series as one pyarrow large_string array (not chunked)."""
+    import pyarrow as pa
+
+    arr = pa.array(texts.array, type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _digits_zeroed(texts):
+    """The texts (a pyarrow large_string array) with every ASCII digit turned into '0', in the
+    UTF-8 bytes (an ASCII byte is never part of another character), so every other character
+    keeps its place."""
+    import pyarrow as pa
+
+    validity, offsets, data = texts.buffers()
+    zeroed = np.frombuffer(data, dtype=np.uint8).copy() if data is not None else np.zeros(0, dtype=np.uint8)
+    zeroed[(zeroed >= 0x30) & (zeroed <= 0x39)] = 0x30
+    return pa.LargeStringArray.from_buffers(len(texts), offsets, pa.py_buffer(zeroed), validity, texts.null_count,
+                                            texts.offset)
+
+
+def _spread_groups(group_of: np.ndarray, n_groups: int, rows: np.ndarray, begins: np.ndarray,
+                   ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Occurrences in group texts (``rows``: group numbers, ascending) as occurrences in every
+    text of the group (``group_of``: each text's group), by text."""
+    count = np.bincount(rows, minlength=n_groups)
+    start = np.cumsum(count) - count
+    texts = np.flatnonzero(count[group_of] > 0)
+    per_text = count[group_of[texts]]
+    at = np.repeat(start[group_of[texts]] - (np.cumsum(per_text) - per_text), per_text) + np.arange(per_text.sum())
+    return np.repeat(texts, per_text), begins[at], ids[at]
+
+
+def _occurrences(automaton, texts: pd.Series, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every occurrence of the automaton's words (``lengths``: theirs, by number) in ``texts``:
+    row, start in that text, word number. One pass over the texts end to end, leaving out the
+    occurrences that run from one text into the next."""
+    from itertools import chain
+
+    import pyarrow.compute as pc
+
+    arr = pc.fill_null(_arrow_texts(texts), "")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    joined = arr.buffers()[2][offsets[0]:offsets[-1]].to_pybytes().decode("utf-8") if len(arr) and offsets[-1] > offsets[0] else ""
+    starts = np.r_[0, np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False))]
+    found = np.fromiter(chain.from_iterable(automaton.iter(joined)), dtype=np.int64).reshape(-1, 2)
+    ids = found[:, 1]
+    at = found[:, 0] + 1 - lengths[ids]
+    rows = np.searchsorted(starts, found[:, 0], side="right") - 1  # the text of the last character
+    inside = at >= starts[rows]
+    return rows[inside], (at - starts[rows])[inside], ids[inside]
 
 
 def _exact(lowered: pd.Series, rows: np.ndarray, phrases: Sequence[str], exclude: Sequence[str]) -> Hits:
@@ -219,17 +326,28 @@ def saying(frames, pred) -> pd.Series:
 def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str | None = None) -> Hits:
     """Each conversation's first message in ``mask`` whose text (after cutting out
     ``exclude_regex`` matches) matches ``pattern``, with the matched span — all a pass/fail
-    verdict with evidence needs. Only the distinct texts of those messages are searched."""
+    verdict with evidence needs. Only the distinct texts of those messages are searched, and
+    the span is taken once per distinct text of the messages kept."""
     codes, texts = frames.distinct
-    numbers = np.unique(codes[mask])
+    numbers = used_texts(codes, mask, len(texts))
     text = prepare(texts.iloc[numbers], case_sensitive=True, exclude_regex=exclude_regex)
     matched = np.zeros(len(texts), dtype=bool)
     matched[numbers[contains(text, pattern)]] = True
     rows = np.flatnonzero(mask & matched[codes])
     rows = rows[frames.first_per_conversation(rows)]
+    said = used_texts(codes, rows, len(texts))
     search = _compiled(pattern).search
-    said = text.iloc[np.searchsorted(numbers, codes[rows])].tolist()
-    return Hits(rows, np.array([m.group() if (m := search(t)) else None for t in said], dtype=object))
+    span = np.empty(len(texts), dtype=object)
+    span[said] = [m.group() if (m := search(t)) else None for t in text.iloc[np.searchsorted(numbers, said)].tolist()]
+    return Hits(rows, span[codes[rows]])
+
+
+def used_texts(codes: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
+    """The distinct-text numbers (ascending, as ``np.unique(codes[rows])``) of the messages at
+    ``rows`` (row numbers or a mask), by marking instead of sorting every message."""
+    used = np.zeros(n_texts, dtype=bool)
+    used[codes[rows]] = True
+    return np.flatnonzero(used)
 
 
 def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),

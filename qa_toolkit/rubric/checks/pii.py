@@ -23,6 +23,7 @@ from pydantic import Field
 
 from qa_toolkit.privacy import find_first_pii
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig
+from qa_toolkit.rubric.checks._match import used_texts
 
 TYPE = "pii"
 Kind = Literal["mobile", "id_number", "bank_card", "email", "address"]
@@ -46,13 +47,13 @@ def evaluate(config: PiiCheck, frames: Frames) -> Outcomes:
     text searched once)."""
     codes, texts = frames.distinct
     rows = np.flatnonzero(frames.scope(config))
-    wanted = np.unique(codes[rows])
+    wanted = used_texts(codes, rows, len(texts))
     found_kind, found_masked = find_first_pii(texts.iloc[wanted], config.kinds)
-    kind, masked = np.full(len(texts), None, dtype=object), np.full(len(texts), None, dtype=object)
-    kind[wanted] = found_kind.to_numpy(dtype=object, na_value=None)
-    masked[wanted] = found_masked.to_numpy(dtype=object, na_value=None)
-    rows = rows[kind[codes[rows]] != None]  # noqa: E711 (elementwise)
+    held = found_kind.notna().to_numpy()
+    leak = np.full(len(texts), -1)  # per distinct text: its number among the texts holding a leak
+    leak[wanted[held]] = np.arange(held.sum())
+    rows = rows[leak[codes[rows]] >= 0]
+    notes = np.array([f"personal data ({k}) in agent text" for k in found_kind[held].tolist()], dtype=object)
     out = Outcomes(frames, "pass")
-    out.put(rows, "fail", [f"personal data ({k}) in agent text" for k in kind[codes[rows]].tolist()],
-            masked[codes[rows]])
+    out.put(rows, "fail", notes[leak[codes[rows]]], found_masked[held].to_numpy(dtype=object)[leak[codes[rows]]])
     return out
