@@ -260,12 +260,18 @@ class Labels:
         self.codes[where] = table[codes]
 
     @staticmethod
-    def strings(parts: list[Labels]) -> pd.api.extensions.ExtensionArray:
+    def stacked(parts: list[Labels]) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
         """Several Labels side by side (row i: part 0, part 1, ... of entry i, as the results
-        frame lays criteria out), as one pandas "string" array."""
+        frame lays criteria out): codes into one pandas "string" array of every part's values."""
         offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
         codes = np.stack([p.codes + o for p, o in zip(parts, offsets)], axis=1).reshape(-1)
-        return pd.array([v for p in parts for v in p.values], dtype="string").take(codes)
+        return codes, pd.array([v for p in parts for v in p.values], dtype="string")
+
+    @staticmethod
+    def strings(parts: list[Labels]) -> pd.api.extensions.ExtensionArray:
+        """``stacked`` as one pandas "string" array."""
+        codes, values = Labels.stacked(parts)
+        return values.take(codes)
 
 
 #: Outcome codes, as ``Outcomes`` holds them.
@@ -286,20 +292,35 @@ def evidence_columns(frames: Frames, message: np.ndarray,
                      mask: bool = False) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
     """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and the text, with
     personal data masked if ``mask`` (each distinct evidence text masked once)."""
+    seq, codes, texts = evidence_codes(frames, message, mask)
+    return seq, texts.array.take(codes, allow_fill=True)
+
+
+def evidence_codes(frames: Frames, message: np.ndarray,
+                   mask: bool = False) -> tuple[pd.arrays.IntegerArray, np.ndarray, pd.Series]:
+    """``evidence_columns`` with the text still as codes: (evidence_seq, per row a code into
+    the chunk's distinct texts or -1 for none/missing, those texts — masked if ``mask``)."""
     none = message < 0
     safe = np.where(none, 0, message)
     if len(frames.messages):
         codes, texts = frames.distinct
         if mask:
-            texts = _masked(texts, np.unique(codes[message[~none]]))
+            texts = _masked(texts, _present(codes[message[~none]], len(texts)))
         seq = frames.seq[safe]
         untexted = none | frames.messages["text"].isna().to_numpy()[safe]  # a missing text stays missing
-        text = texts.array.take(np.where(untexted, -1, codes[safe]), allow_fill=True)
+        text = np.where(untexted, -1, codes[safe])
     else:
-        seq, text = np.zeros(len(message)), pd.array([pd.NA] * len(message), dtype="string")
+        seq, text, texts = np.zeros(len(message)), np.full(len(message), -1), pd.Series([], dtype="string")
     none = none | np.isnan(seq)
     seq = pd.arrays.IntegerArray(np.where(none, 0, seq).astype("int64"), none)
-    return seq, text
+    return seq, text, texts
+
+
+def _present(codes: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values of ``codes`` (all in 0..size-1), ascending — ``np.unique`` without the sort."""
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    return np.flatnonzero(seen)
 
 
 def _masked(texts: pd.Series, used: np.ndarray) -> pd.Series:
