@@ -5,11 +5,15 @@ files, return the chunk's summary counts. The rubrics are loaded once per proces
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from qa_toolkit.engine import summary
+from qa_toolkit.frames import OUTCOMES, RESULTS, empty
 from qa_toolkit.io.jsonl import LineRange
 
 PART = "part-{:05d}.parquet"
@@ -51,15 +55,93 @@ def load(config: RunConfig) -> tuple:
 
 def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int, config: RunConfig) -> dict:
     """Score one chunk, write ``results/part-N.parquet`` and ``scores/part-N.parquet`` under
-    ``config.parts_dir`` (atomically), return its summary partial."""
+    ``config.parts_dir`` (atomically), return its summary partial. The results part is written
+    from the verdict codes (``results_table``), never as a frame of strings."""
     from qa_toolkit.atomic import write_frame
-    from qa_toolkit.scoring import score_with_rubrics
+    from qa_toolkit.scoring import score_chunk
 
     rubrics, risk = load(config)
-    results, scores = score_with_rubrics(conversations, messages, rubrics, risk=risk, mask=config.mask)
-    for name, frame in zip(OUTPUTS, (results, scores)):
-        write_frame(frame, Path(config.parts_dir) / name / PART.format(number))
-    return summary.partial(results, scores, rubrics)
+    scored = score_chunk(conversations, messages, rubrics, risk=risk, mask=config.mask)
+    write_results(results_table(scored), Path(config.parts_dir) / OUTPUTS[0] / PART.format(number))
+    write_frame(scored.scores, Path(config.parts_dir) / OUTPUTS[1] / PART.format(number))
+    return summary.partial(scored, rubrics)
+
+
+#: Result columns a reader filters on keep Parquet statistics (min/max); the rest skip their cost.
+STATISTICS = ["conversation_id", "criterion_id", "outcome"]
+
+
+def results_table(scored) -> pa.Table:
+    """A ``scoring.Scored`` chunk's RESULTS as an Arrow table with dictionary-encoded string
+    columns built from the codes (ids, labels, the chunk's distinct evidence texts): the same
+    rows and values as ``Scored.results()``."""
+    tables = [_evaluated_table(ev) for _, ev in scored.parts]
+    order = scored.order()
+    if order is None:
+        return tables[0]
+    return pa.concat_tables(tables).unify_dictionaries().combine_chunks().take(order)
+
+
+def _evaluated_table(ev) -> pa.Table:
+    """One rubric's ``scoring.Evaluated`` as Arrow columns (RESULTS order)."""
+    from qa_toolkit.rubric.checks._base import Labels
+
+    if not ev.k:
+        return pa.Table.from_pandas(ev.frame(), preserve_index=False)
+    n, k = ev.frames.n, ev.k
+    criteria = [c for _, c in ev.rubric.criteria]
+    points, maximum = ev.points
+    seq, text_codes, texts = ev.evidence
+    ids = ev.frames.conversations["conversation_id"].astype("string").array
+    per_criterion = np.tile(np.arange(k), n)
+    return pa.table({
+        "conversation_id": _dictionary(np.repeat(np.arange(n), k), ids),
+        "section_id": _dictionary(per_criterion, pd.array([s.id for s, _ in ev.rubric.criteria], dtype="string")),
+        "criterion_id": _dictionary(per_criterion, pd.array([c.id for c in criteria], dtype="string")),
+        "outcome": _dictionary(ev.outcome, pd.array(list(OUTCOMES), dtype="string")),
+        "points": points,
+        "max_points": maximum,
+        "critical": np.tile(np.array([c.critical for c in criteria], dtype=bool), n),
+        "evidence_seq": pa.array(seq),
+        "evidence_text": _dictionary(text_codes, texts.array),
+        "evidence_match": _dictionary(*Labels.stacked([o.match for o in ev.outcomes])),
+        "note": _dictionary(*Labels.stacked([o.note for o in ev.outcomes])),
+    })
+
+
+def _dictionary(codes: np.ndarray, values: pd.api.extensions.ExtensionArray) -> pa.DictionaryArray:
+    """``values.take(codes, allow_fill=True)`` as an Arrow dictionary array of the values used
+    (-1 or a missing value: null), without materialising a string per row."""
+    values = pa.array(values, type=pa.large_string())
+    ok = codes >= 0
+    ok[ok] = values.is_valid().to_numpy(zero_copy_only=False)[codes[ok]]
+    used = np.zeros(len(values), dtype=bool)
+    used[codes[ok]] = True
+    position = np.concatenate([np.cumsum(used) - 1, [0]])
+    indices = position[np.where(ok, codes, -1)].astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(indices, mask=~ok), values.filter(pa.array(used)))
+
+
+def write_results(table: pa.Table, dest: str | Path) -> Path:
+    """Write a ``results_table`` as a Parquet part, atomically. Its dictionary columns go in as
+    Parquet dictionary pages (no hashing of strings) and no Arrow schema is stored, so any
+    reader gets plain strings; the RESULTS frame's pandas metadata is stored instead, so
+    ``pd.read_parquet`` gives exactly the RESULTS dtypes."""
+    import pyarrow.parquet as pq
+
+    from qa_toolkit.atomic import atomic_path
+
+    with atomic_path(dest) as tmp:
+        with pq.ParquetWriter(tmp, table.schema, store_schema=False, write_statistics=STATISTICS) as writer:
+            writer.write_table(table)
+            writer.add_key_value_metadata({b"pandas": _pandas_metadata()})
+    return Path(dest)
+
+
+@cache
+def _pandas_metadata() -> bytes:
+    """What pandas records of an empty RESULTS frame: each column's dtype."""
+    return pa.Schema.from_pandas(empty(RESULTS), preserve_index=False).metadata[b"pandas"]
 
 
 @dataclass(frozen=True)
