@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from qa_toolkit.engine.parts import _dictionary, read_parts, results_table, write_results
+from qa_toolkit.engine.parts import _compact, _labels, read_parts, results_table, write_results
 from qa_toolkit.engine.summary import partial
 from qa_toolkit.frames import OUTCOMES, RESULTS
 from qa_toolkit.io import read_conversations
@@ -209,9 +209,9 @@ def test_points_per_criterion_equal_the_tiled_rule():
 ])
 def test_dictionary_column_equals_take(codes, values):
     codes, values = np.array(codes, dtype=np.int64), pd.array(values, dtype="string")
-    got = _dictionary(codes.copy(), values)
+    got = _compact(codes.copy(), pa.array(values, type=pa.large_string()))
     assert got.to_pylist() == [None if pd.isna(v) else v for v in values.take(codes, allow_fill=True)]
-    assert got.dictionary.null_count == 0 and len(got.dictionary) <= len(values)
+    assert got.dictionary.null_count == 0 and len(got.dictionary) == len(set(got.to_pylist()) - {None})
 
 
 def test_part_file_is_plain_strings_with_statistics_on_ids(sample, tmp_path):
@@ -224,6 +224,9 @@ def test_part_file_is_plain_strings_with_statistics_on_ids(sample, tmp_path):
     ids = scored.scores["conversation_id"]
     assert (stats["conversation_id"].min, stats["conversation_id"].max) == (ids.min(), ids.max())
     assert stats["evidence_text"] is None or not stats["evidence_text"].has_min_max
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)}
+    for column in ("conversation_id", "section_id", "evidence_text", "evidence_match", "note"):
+        assert "RLE_DICTIONARY" in encodings[column]  # no repeated dictionary value made Parquet fall back
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically
 
 
@@ -235,3 +238,6 @@ def test_outcomes_labels_stacked_are_the_strings():
     second.set(np.array([True, False, True]), note=np.array(["x", None, "y"], dtype=object)[[0, 2]])
     codes, values = Labels.stacked([first.note, second.note])
     assert list(values.take(codes)) == list(old_strings([first.note, second.note])) == ["好", "x", "好", "", "好", "y"]
+    second.set(np.array([False, True, False]), note=None)
+    assert _labels([first.note, second.note, first.note]).to_pylist() == \
+        [None if pd.isna(v) else v for v in old_strings([first.note, second.note, first.note])]

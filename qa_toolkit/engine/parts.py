@@ -68,13 +68,25 @@ def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int,
 
 
 #: Result columns a reader filters on keep Parquet statistics (min/max); the rest skip their cost.
-STATISTICS = ["conversation_id", "criterion_id", "outcome"]
+STATISTICS = ["conversation_id", "criterion_id"]
+
+_TEXT = pa.dictionary(pa.int32(), pa.large_string())
+#: The results part's Arrow schema: strings as dictionaries, columns that are never missing
+#: marked so (Parquet then writes no null bookkeeping for them).
+SCHEMA = pa.schema([
+    pa.field("conversation_id", _TEXT), pa.field("section_id", _TEXT, nullable=False),
+    pa.field("criterion_id", _TEXT, nullable=False), pa.field("outcome", pa.dictionary(pa.int8(), pa.large_string()),
+                                                              nullable=False),
+    pa.field("points", pa.float64(), nullable=False), pa.field("max_points", pa.float64(), nullable=False),
+    pa.field("critical", pa.bool_(), nullable=False), pa.field("evidence_seq", pa.int64()),
+    pa.field("evidence_text", _TEXT), pa.field("evidence_match", _TEXT), pa.field("note", _TEXT),
+])
 
 
 def results_table(scored) -> pa.Table:
-    """A ``scoring.Scored`` chunk's RESULTS as an Arrow table with dictionary-encoded string
-    columns built from the codes (ids, labels, the chunk's distinct evidence texts): the same
-    rows and values as ``Scored.results()``."""
+    """A ``scoring.Scored`` chunk's RESULTS as an Arrow table (``SCHEMA``) whose string columns
+    are dictionaries built from the codes (ids, labels, the chunk's distinct evidence texts):
+    the same rows and values as ``Scored.results()``."""
     tables = [_evaluated_table(ev) for _, ev in scored.parts]
     order = scored.order()
     if order is None:
@@ -83,43 +95,63 @@ def results_table(scored) -> pa.Table:
 
 
 def _evaluated_table(ev) -> pa.Table:
-    """One rubric's ``scoring.Evaluated`` as Arrow columns (RESULTS order)."""
-    from qa_toolkit.rubric.checks._base import Labels
-
+    """One rubric's ``scoring.Evaluated`` as Arrow columns."""
     if not ev.k:
-        return pa.Table.from_pandas(ev.frame(), preserve_index=False)
+        return SCHEMA.empty_table()
     n, k = ev.frames.n, ev.k
     criteria = [c for _, c in ev.rubric.criteria]
     points, maximum = ev.points
     seq, text_codes, texts = ev.evidence
-    ids = ev.frames.conversations["conversation_id"].astype("string").array
-    per_criterion = np.tile(np.arange(k), n)
+    ids = pa.array(ev.frames.conversations["conversation_id"].astype("string").array, type=pa.large_string())
+    rows = np.repeat(np.arange(n, dtype=np.int32), k)
     return pa.table({
-        "conversation_id": _dictionary(np.repeat(np.arange(n), k), ids),
-        "section_id": _dictionary(per_criterion, pd.array([s.id for s, _ in ev.rubric.criteria], dtype="string")),
-        "criterion_id": _dictionary(per_criterion, pd.array([c.id for c in criteria], dtype="string")),
-        "outcome": _dictionary(ev.outcome, pd.array(list(OUTCOMES), dtype="string")),
+        "conversation_id": _dictionary(rows, ids) if not ids.null_count else _compact(rows, ids),
+        "section_id": _per_criterion([s.id for s, _ in ev.rubric.criteria], n),
+        "criterion_id": _per_criterion([c.id for c in criteria], n),
+        "outcome": _dictionary(ev.outcome, pa.array(OUTCOMES, type=pa.large_string())),
         "points": points,
         "max_points": maximum,
         "critical": np.tile(np.array([c.critical for c in criteria], dtype=bool), n),
         "evidence_seq": pa.array(seq),
-        "evidence_text": _dictionary(text_codes, texts.array),
-        "evidence_match": _dictionary(*Labels.stacked([o.match for o in ev.outcomes])),
-        "note": _dictionary(*Labels.stacked([o.note for o in ev.outcomes])),
-    })
+        "evidence_text": _compact(text_codes, pa.array(texts.array, type=pa.large_string())),
+        "evidence_match": _labels([o.match for o in ev.outcomes]),
+        "note": _labels([o.note for o in ev.outcomes]),
+    }, schema=SCHEMA)
 
 
-def _dictionary(codes: np.ndarray, values: pd.api.extensions.ExtensionArray) -> pa.DictionaryArray:
-    """``values.take(codes, allow_fill=True)`` as an Arrow dictionary array of the values used
-    (-1 or a missing value: null), without materialising a string per row."""
-    values = pa.array(values, type=pa.large_string())
+def _dictionary(indices: np.ndarray, dictionary: pa.Array, missing: np.ndarray | None = None) -> pa.DictionaryArray:
+    """Indices into a dictionary without repeats (Parquet falls back to plain strings on a
+    repeated value), ``missing`` ones null."""
+    return pa.DictionaryArray.from_arrays(pa.array(indices, mask=missing), dictionary, safe=False)
+
+
+def _per_criterion(labels: list[str], n: int) -> pa.DictionaryArray:
+    """One label per criterion, for each of ``n`` conversations."""
+    codes, uniques = pd.factorize(pd.Series(labels, dtype="string"))
+    return _dictionary(np.tile(codes.astype(np.int32), n), pa.array(uniques, type=pa.large_string()))
+
+
+def _labels(parts: list) -> pa.DictionaryArray:
+    """``Labels.strings(parts)`` as a dictionary array: each part's few values looked up once."""
+    from qa_toolkit.rubric.checks._base import Labels
+
+    codes, values = Labels.stacked(parts)
+    distinct, uniques = pd.factorize(values)  # a missing value: -1
+    indices = distinct.astype(np.int32)[codes]
+    return _dictionary(indices, pa.array(uniques, type=pa.large_string()), indices < 0)
+
+
+def _compact(codes: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
+    """``values.take(codes)`` (-1 or a missing value: null) as a dictionary of the distinct
+    values used, without materialising a string per row."""
     ok = codes >= 0
     ok[ok] = values.is_valid().to_numpy(zero_copy_only=False)[codes[ok]]
     used = np.zeros(len(values), dtype=bool)
     used[codes[ok]] = True
-    position = np.concatenate([np.cumsum(used) - 1, [0]])
-    indices = position[np.where(ok, codes, -1)].astype(np.int32)
-    return pa.DictionaryArray.from_arrays(pa.array(indices, mask=~ok), values.filter(pa.array(used)))
+    distinct = values.filter(pa.array(used)).dictionary_encode()
+    position = np.zeros(len(values) + 1, dtype=np.int32)  # the last one, for code -1
+    position[:-1][used] = distinct.indices.to_numpy()
+    return _dictionary(position[np.where(ok, codes, -1)], distinct.dictionary, ~ok)
 
 
 def write_results(table: pa.Table, dest: str | Path) -> Path:
