@@ -303,14 +303,8 @@ def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_p
     n_sections = len(rubric.sections)
     cell = row * n_sections + section
 
-    def per_cell(values: np.ndarray) -> np.ndarray:  # pandas' (compensated) group sums, one per conversation × section
-        sums = pd.Series(values).groupby(cell).sum()
-        out = np.zeros(len(index) * n_sections)
-        out[sums.index.to_numpy()] = sums.to_numpy()
-        return out.reshape(len(index), n_sections)
-
-    earned = per_cell(points)
-    maximum = per_cell(max_points)
+    earned = _cell_sums(points, cell, len(index) * n_sections).reshape(len(index), n_sections)
+    maximum = _cell_sums(max_points, cell, len(index) * n_sections).reshape(len(index), n_sections)
     fail_section = np.array([c.fail_section for c in criteria], dtype=bool)[criterion] & failed
     section_failed = np.zeros(len(index) * n_sections, dtype=bool)
     section_failed[cell[fail_section]] = True
@@ -357,11 +351,29 @@ def _positions(values: pd.Series, labels: pd.Index) -> np.ndarray:
     return np.where(codes >= 0, labels.get_indexer(uniques)[codes], -1)
 
 
+def _cell_sums(values: np.ndarray, cell: np.ndarray, size: int) -> np.ndarray:
+    """Sum of ``values`` per cell number (0..size-1; 0 for none), exactly as pandas' groupby
+    sum gives it: where the cells come in runs without NaN (always so for ``_evaluate``'s
+    results) that is ``np.add.reduceat`` over the runs, pandas' own path there, without the
+    grouping machinery; otherwise pandas' group sums themselves."""
+    out = np.zeros(size)
+    if len(cell) and (np.diff(cell) >= 0).all() and not np.isnan(values).any():
+        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        out[cell[starts]] = np.add.reduceat(values, starts)
+    elif len(cell):
+        sums = pd.Series(values).groupby(cell).sum()
+        out[sums.index.to_numpy()] = sums.to_numpy()
+    return out
+
+
 def _bands(total: pd.Series, rubric: Rubric) -> pd.Series:
-    band = pd.Series(pd.NA, index=total.index, dtype="string")
-    for b in sorted(rubric.bands, key=lambda b: b.min):
-        band = band.mask(total >= b.min, b.name)
-    return band
+    """The band with the highest ``min`` <= total (of bands with equal ``min``, the last listed); <NA> for none."""
+    bands = sorted(rubric.bands, key=lambda b: b.min)
+    values = total.to_numpy(dtype="float64", na_value=np.nan)
+    at = np.searchsorted(np.array([b.min for b in bands], dtype="float64"), values, side="right") - 1
+    at = np.where(np.isnan(values), -1, at)
+    names = pd.array([b.name for b in bands], dtype="string")
+    return pd.Series(names.take(at, allow_fill=True), index=total.index)
 
 
 def score_chunks(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *,
