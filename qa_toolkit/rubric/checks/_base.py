@@ -304,11 +304,11 @@ def evidence_codes(frames: Frames, message: np.ndarray,
     safe = np.where(none, 0, message)
     if len(frames.messages):
         codes, texts = frames.distinct
-        if mask:
-            texts = _masked(texts, _present(codes[message[~none]], len(texts)))
         seq = frames.seq[safe]
         untexted = none | frames.messages["text"].isna().to_numpy()[safe]  # a missing text stays missing
         text = np.where(untexted, -1, codes[safe])
+        if mask:
+            text, texts = _masked(text, texts)
     else:
         seq, text, texts = np.zeros(len(message)), np.full(len(message), -1), pd.Series([], dtype="string")
     none = none | np.isnan(seq)
@@ -316,20 +316,17 @@ def evidence_codes(frames: Frames, message: np.ndarray,
     return seq, text, texts
 
 
-def _present(codes: np.ndarray, size: int) -> np.ndarray:
-    """The distinct values of ``codes`` (all in 0..size-1), ascending — ``np.unique`` without the sort."""
-    seen = np.zeros(size, dtype=bool)
-    seen[codes] = True
-    return np.flatnonzero(seen)
-
-
-def _masked(texts: pd.Series, used: np.ndarray) -> pd.Series:
-    """``texts`` with the ones at ``used`` masked (``privacy.mask_series``)."""
+def _masked(codes: np.ndarray, texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, texts) cut to the texts ``codes`` use (-1: none), those with personal data
+    masked (``privacy.mask_series``, each text once); the chunk's other texts are left alone."""
     from qa_toolkit.privacy import mask_series
 
-    out = texts.copy()
-    out.iloc[used] = mask_series(texts.iloc[used]).astype("string").to_numpy()
-    return out
+    seen = np.zeros(len(texts), dtype=bool)
+    seen[codes[codes >= 0]] = True
+    used = np.flatnonzero(seen)
+    position = np.full(len(texts) + 1, -1)  # the last one, for code -1
+    position[used] = np.arange(len(used))
+    return position[codes], pd.Series(mask_series(texts.iloc[used]).astype("string").array)
 
 
 def describe_scope(config: ScopedConfig) -> str:
