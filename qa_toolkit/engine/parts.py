@@ -67,8 +67,9 @@ def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int,
     return summary.partial(scored, rubrics)
 
 
-#: Result columns a reader filters on keep Parquet statistics (min/max); the rest skip their cost.
-STATISTICS = ["conversation_id", "criterion_id"]
+#: Result columns whose Parquet statistics (min/max) serve a reader: a row group holds every criterion
+#: and outcome but only its own conversations. The other columns skip their cost.
+STATISTICS = ["conversation_id"]
 
 _TEXT = pa.dictionary(pa.int32(), pa.large_string())
 #: The results part's Arrow schema: strings as dictionaries, columns that are never missing
