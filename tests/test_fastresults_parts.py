@@ -241,3 +241,21 @@ def test_outcomes_labels_stacked_are_the_strings():
     second.set(np.array([False, True, False]), note=None)
     assert _labels([first.note, second.note, first.note]).to_pylist() == \
         [None if pd.isna(v) else v for v in old_strings([first.note, second.note, first.note])]
+
+
+def test_part_folder_read_by_pandas_equals_scoring_in_process(tmp_path):
+    """``qa score``'s part folder with two rubrics and masked evidence, read the way the README
+    tells users (the folder with pandas, or ``read_parts``)."""
+    from qa_toolkit.engine import RunConfig, score_file
+    from qa_toolkit.scoring import score_chunks
+
+    data = tmp_path / "in.jsonl"
+    lines = sample_conversations().read_text(encoding="utf-8").splitlines(keepends=True)
+    data.write_text("".join(lines[:240]), encoding="utf-8")
+    paths = tuple(str(p) for p in default_rubrics())
+    run = score_file(data, RunConfig(paths, str(tmp_path / "out"), mask=True), chunk_size=100)
+    assert run.parts == 3
+    ds = read_conversations(data)
+    expected = score_chunks(ds.conversations, ds.messages, [ZH, EN], chunk_size=100, mask=True)[0]
+    pd.testing.assert_frame_equal(read_parts(tmp_path / "out" / "results"), expected, check_exact=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "results"), expected, check_exact=True)
