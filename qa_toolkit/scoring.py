@@ -141,7 +141,8 @@ class Evaluated:
         points, maximum = self.points if k else (np.zeros(0), np.zeros(0))
         return _aggregate(outcome == CODE["fail"], outcome == CODE["review"], points, maximum,
                           self.frames.conversations.set_index("conversation_id"), self.rubric,
-                          np.repeat(np.arange(n), k), np.tile(np.arange(k), n), np.tile(sections, n))
+                          np.repeat(np.arange(n, dtype=np.int32), k), np.tile(np.arange(k, dtype=np.int32), n),
+                          np.tile(sections.astype(np.int32), n))
 
 
 @dataclass
