@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,10 @@ import pyarrow as pa
 from qa_toolkit.engine import summary
 from qa_toolkit.frames import OUTCOMES, RESULTS, empty
 from qa_toolkit.io.jsonl import LineRange
+
+if TYPE_CHECKING:
+    from qa_toolkit.rubric.checks._base import Labels
+    from qa_toolkit.scoring import Evaluated, Scored
 
 PART = "part-{:05d}.parquet"
 OUTPUTS = ("results", "scores")
@@ -84,7 +89,7 @@ SCHEMA = pa.schema([
 ])
 
 
-def results_table(scored) -> pa.Table:
+def results_table(scored: Scored) -> pa.Table:
     """A ``scoring.Scored`` chunk's RESULTS as an Arrow table (``SCHEMA``) whose string columns
     are dictionaries built from the codes (ids, labels, the chunk's distinct evidence texts):
     the same rows and values as ``Scored.results()``."""
@@ -95,7 +100,7 @@ def results_table(scored) -> pa.Table:
     return pa.concat_tables(tables).unify_dictionaries().combine_chunks().take(order)
 
 
-def _evaluated_table(ev) -> pa.Table:
+def _evaluated_table(ev: Evaluated) -> pa.Table:
     """One rubric's ``scoring.Evaluated`` as Arrow columns."""
     if not ev.k:
         return SCHEMA.empty_table()
@@ -105,7 +110,7 @@ def _evaluated_table(ev) -> pa.Table:
     seq, text_codes, texts = ev.evidence
     ids = pa.array(ev.frames.conversations["conversation_id"].astype("string").array, type=pa.large_string())
     rows = np.repeat(np.arange(n, dtype=np.int32), k)
-    return pa.table({
+    return pa.table({  # ids repeated within a chunk would only cost speed (plain strings), never values
         "conversation_id": _dictionary(rows, ids) if not ids.null_count else _compact(rows, ids),
         "section_id": _per_criterion([s.id for s, _ in ev.rubric.criteria], n),
         "criterion_id": _per_criterion([c.id for c in criteria], n),
@@ -132,7 +137,7 @@ def _per_criterion(labels: list[str], n: int) -> pa.DictionaryArray:
     return _dictionary(np.tile(codes.astype(np.int32), n), pa.array(uniques, type=pa.large_string()))
 
 
-def _labels(parts: list) -> pa.DictionaryArray:
+def _labels(parts: list[Labels]) -> pa.DictionaryArray:
     """``Labels.strings(parts)`` as a dictionary array: each part's few values looked up once."""
     from qa_toolkit.rubric.checks._base import Labels
 
