@@ -102,10 +102,6 @@ class Evaluated:
         """(evidence_seq, text codes, texts): ``evidence_codes``, masked if asked."""
         return evidence_codes(self.frames, self.stacked("message"), self.mask)
 
-    def per_criterion(self, values: list) -> np.ndarray:
-        """One value per criterion, as a row number into ``values`` for every row."""
-        return np.tile(np.arange(len(values)), self.frames.n)
-
     def frame(self) -> pd.DataFrame:
         """The RESULTS frame."""
         if not self.outcomes:
@@ -114,7 +110,7 @@ class Evaluated:
         criteria = [c for _, c in self.rubric.criteria]
 
         def repeated(values: list) -> pd.api.extensions.ExtensionArray:  # one label per criterion, cheaply
-            return pd.array(values, dtype="string").take(self.per_criterion(values))
+            return pd.array(values, dtype="string").take(np.tile(np.arange(k), n))
 
         points, maximum = self.points
         seq, codes, texts = self.evidence
