@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
-from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes, evidence_columns, outcome_labels
+from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes, evidence_codes, outcome_labels
 from qa_toolkit.rubric.checks._match import saying
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate, phrases_said
@@ -57,6 +59,116 @@ def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubr
     """Score a chunk with an ordered list of rubrics: each conversation by the first rubric whose
     ``applies_to`` admits it; one no rubric admits goes to the first, which marks it N/A (no
     total), as the single-rubric path does."""
+    scored = score_chunk(conversations, messages, rubrics, risk=risk, mask=mask)
+    return scored.results(), scored.scores
+
+
+@dataclass
+class Evaluated:
+    """One rubric's verdicts for the conversations it scores in a chunk, still as codes; row
+    ``i * k + j`` of every array is conversation i, criterion j (conversation-major, rubric
+    order), as in the RESULTS frame. Both that frame and the engine's part files (straight
+    from the codes, ``engine.parts``) are built from it."""
+
+    frames: Frames
+    rubric: Rubric
+    outcomes: list[Outcomes]
+    mask: bool
+
+    @property
+    def k(self) -> int:
+        return len(self.outcomes)
+
+    def stacked(self, name: str) -> np.ndarray:
+        """An ``Outcomes`` array of every criterion, conversation-major."""
+        return np.stack([getattr(o, name) for o in self.outcomes], axis=1).reshape(-1)
+
+    @cached_property
+    def outcome(self) -> np.ndarray:
+        return self.stacked("outcome")
+
+    @cached_property
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """(points, max_points) per row, worked out per criterion and laid out by broadcasting."""
+        criteria = [c for _, c in self.rubric.criteria]
+        outcome = self.outcome.reshape(self.frames.n, self.k)
+        points, maximum = _points(np.array([c.kind for c in criteria], dtype=object),
+                                  np.array([float(c.points) for c in criteria]),
+                                  outcome == CODE["pass"], outcome == CODE["fail"])
+        return points.reshape(-1), maximum.reshape(-1)
+
+    @cached_property
+    def evidence(self) -> tuple[pd.arrays.IntegerArray, np.ndarray, pd.Series]:
+        """(evidence_seq, text codes, texts): ``evidence_codes``, masked if asked."""
+        return evidence_codes(self.frames, self.stacked("message"), self.mask)
+
+    def frame(self) -> pd.DataFrame:
+        """The RESULTS frame."""
+        if not self.outcomes:
+            return conform(pd.DataFrame(columns=list(RESULTS)), RESULTS)
+        n, k = self.frames.n, self.k
+        criteria = [c for _, c in self.rubric.criteria]
+
+        def repeated(values: list) -> pd.api.extensions.ExtensionArray:  # one label per criterion, cheaply
+            return pd.array(values, dtype="string").take(np.tile(np.arange(k), n))
+
+        points, maximum = self.points
+        seq, codes, texts = self.evidence
+        ids = self.frames.conversations["conversation_id"].astype("string").array.take(np.repeat(np.arange(n), k))
+        return pd.DataFrame({
+            "conversation_id": ids,
+            "section_id": repeated([s.id for s, _ in self.rubric.criteria]),
+            "criterion_id": repeated([c.id for c in criteria]),
+            "outcome": outcome_labels(self.outcome),
+            "points": points,
+            "max_points": maximum,
+            "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
+            "evidence_seq": seq,
+            "evidence_text": texts.array.take(codes, allow_fill=True),
+            "evidence_match": Labels.strings([o.match for o in self.outcomes]),
+            "note": Labels.strings([o.note for o in self.outcomes]),
+        })
+
+    def scores(self) -> pd.DataFrame:
+        """The SCORES frame of these conversations."""
+        n, k = self.frames.n, self.k
+        sections = pd.Index([s.id for s in self.rubric.sections]).get_indexer([s.id for s, _ in self.rubric.criteria])
+        outcome = self.outcome if k else np.zeros(0, dtype=np.int8)
+        points, maximum = self.points if k else (np.zeros(0), np.zeros(0))
+        return _aggregate(outcome == CODE["fail"], outcome == CODE["review"], points, maximum,
+                          self.frames.conversations.set_index("conversation_id"), self.rubric,
+                          np.repeat(np.arange(n, dtype=np.int32), k), np.tile(np.arange(k, dtype=np.int32), n),
+                          np.tile(sections.astype(np.int32), n))
+
+
+@dataclass
+class Scored:
+    """A scored chunk: per rubric, the chunk's conversation rows it scored (ascending) and its
+    verdicts; the SCORES frame in chunk order."""
+
+    parts: list[tuple[np.ndarray, Evaluated]]
+    scores: pd.DataFrame
+
+    def order(self) -> np.ndarray | None:
+        """Rows of the rubrics' results laid end to end, in chunk order (None: one rubric, already so)."""
+        if len(self.parts) == 1:
+            return None
+        rows = np.concatenate([np.repeat(mine, ev.k) for mine, ev in self.parts])
+        return np.argsort(rows, kind="stable")
+
+    def results(self) -> pd.DataFrame:
+        """The RESULTS frame in chunk order."""
+        order = self.order()
+        if order is None:
+            return self.parts[0][1].frame()
+        frame = pd.concat([ev.frame() for _, ev in self.parts], ignore_index=True)
+        return conform(frame.take(order).reset_index(drop=True), RESULTS)
+
+
+def score_chunk(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric], *,
+                risk: pd.DataFrame | None = None, mask: bool = False) -> Scored:
+    """``score_with_rubrics`` with the results still as codes (``Scored``): the engine writes its
+    part files and summary counts from them without building the RESULTS frame."""
     rubrics = list(rubrics)
     frames = Frames(conversations, messages, risk)
     route = _route(frames, rubrics) if len(rubrics) > 1 else np.zeros(frames.n, dtype=int)
@@ -64,15 +176,12 @@ def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubr
     for i, rubric in enumerate(rubrics):
         mine = np.flatnonzero(route == i)
         if len(mine) or (i == len(rubrics) - 1 and not parts):
-            sub = frames.subset(mine, vocabulary(rubric))
-            results = _evaluate(sub, rubric, mask)
-            parts.append((mine, results, _aggregate_evaluated(results, sub, rubric)))
+            parts.append((mine, _evaluate(frames.subset(mine, vocabulary(rubric)), rubric, mask)))
     if len(parts) == 1:
-        return parts[0][1], parts[0][2]
-    rows = np.concatenate([np.repeat(mine, len(r) // max(len(mine), 1)) for mine, r, _ in parts])
-    convs = np.concatenate([mine for mine, _, _ in parts])
-    return (_in_order(pd.concat([r for _, r, _ in parts], ignore_index=True), rows, RESULTS),
-            _in_order(pd.concat([s for _, _, s in parts], ignore_index=True), convs, SCORES))
+        return Scored(parts, parts[0][1].scores())
+    scores = pd.concat([ev.scores() for _, ev in parts], ignore_index=True)
+    convs = np.concatenate([mine for mine, _ in parts])
+    return Scored(parts, conform(scores.take(np.argsort(convs, kind="stable")).reset_index(drop=True), SCORES))
 
 
 def route_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric]) -> pd.Series:
@@ -95,15 +204,8 @@ def rubric_by_conversation(conversations: pd.DataFrame, messages: pd.DataFrame,
     return dict(zip(conversations["conversation_id"], (rubrics[i] for i in route)))
 
 
-def _in_order(frame: pd.DataFrame, position: np.ndarray, contract: dict) -> pd.DataFrame:
-    """``frame`` (concatenated per rubric; ``position``: each row's conversation in the chunk)
-    back in the chunk's conversation order, typed."""
-    return conform(frame.take(np.argsort(position, kind="stable")).reset_index(drop=True), contract)
-
-
-def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> pd.DataFrame:
-    """The long RESULTS frame: one row per conversation × criterion, in conversation then
-    rubric order."""
+def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> Evaluated:
+    """Every criterion's verdicts for the chunk, the rubric's ``applies_to`` applied."""
     applies = _applies(rubric, frames)
     outcomes = []
     for _, criterion in rubric.criteria:
@@ -111,7 +213,7 @@ def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> pd.DataFram
         out.set(~applies, "na", OUT_OF_SCOPE)
         out.clear_evidence(out.outcome == CODE["na"])
         outcomes.append(out)
-    return _results_frame(frames, rubric, outcomes, mask)
+    return Evaluated(frames, rubric, outcomes, mask)
 
 
 def vocabulary(rubric: Rubric) -> frozenset[str]:
@@ -148,48 +250,12 @@ def outcome_points(criterion: Criterion, outcome: pd.Series) -> tuple[pd.Series,
 
 
 def _points(kind, p, passed: np.ndarray, failed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points earned and at stake; ``kind`` and ``p`` may be per-row arrays."""
+    """Points earned and at stake; ``kind`` and ``p`` may be arrays that broadcast against the
+    outcome masks (e.g. one per criterion against a conversations × criteria matrix)."""
     kind = np.asarray(kind, dtype=object)
     points = np.where(kind == "deduction", failed * -p, passed * p).astype("float64")
     maximum = np.where(kind == "standard", (passed | failed) * p, 0.0).astype("float64")
     return points, maximum
-
-
-def _results_frame(frames: Frames, rubric: Rubric, outcomes: list[Outcomes], mask: bool) -> pd.DataFrame:
-    """The RESULTS frame from each criterion's verdicts: conversation-major, rubric order."""
-    if not outcomes:
-        return conform(pd.DataFrame(columns=list(RESULTS)), RESULTS)
-    n, k = frames.n, len(outcomes)
-    criteria = [c for _, c in rubric.criteria]
-
-    def stacked(name: str) -> np.ndarray:
-        return np.stack([getattr(o, name) for o in outcomes], axis=1).reshape(-1)
-
-    def tiled(values: list) -> np.ndarray:
-        return np.tile(np.array(values, dtype=object), n)
-
-    def repeated(values: list) -> pd.api.extensions.ExtensionArray:  # one label per criterion, cheaply
-        return pd.array(values, dtype="string").take(np.tile(np.arange(k), n))
-
-    outcome = stacked("outcome")
-    passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
-    points, maximum = _points(tiled([c.kind for c in criteria]),
-                              np.tile(np.array([float(c.points) for c in criteria]), n), passed, failed)
-    seq, text = evidence_columns(frames, stacked("message"), mask)
-    ids = frames.conversations["conversation_id"].astype("string").array.take(np.repeat(np.arange(n), k))
-    return pd.DataFrame({
-        "conversation_id": ids,
-        "section_id": repeated([s.id for s, _ in rubric.criteria]),
-        "criterion_id": repeated([c.id for c in criteria]),
-        "outcome": outcome_labels(outcome),
-        "points": points,
-        "max_points": maximum,
-        "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
-        "evidence_seq": seq,
-        "evidence_text": text,
-        "evidence_match": Labels.strings([o.match for o in outcomes]),
-        "note": Labels.strings([o.note for o in outcomes]),
-    })
 
 
 def _applies(rubric: Rubric, frames: Frames) -> np.ndarray:
@@ -217,41 +283,30 @@ def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric:
     section = _positions(results["section_id"], pd.Index([s.id for s in rubric.sections]))
     row = _positions(results["conversation_id"], conv.index)
     known = (criterion >= 0) & (section >= 0) & (row >= 0)
-    return _aggregate(results[known], conv, rubric, row[known], criterion[known], section[known])
+    res = results[known]
+    return _aggregate(res["outcome"].eq("fail").fillna(False).to_numpy(dtype=bool),
+                      res["outcome"].eq("review").fillna(False).to_numpy(dtype=bool),
+                      res["points"].astype("float64").to_numpy(), res["max_points"].astype("float64").fillna(0.0).to_numpy(),
+                      conv, rubric, row[known], criterion[known], section[known])
 
 
-def _aggregate_evaluated(results: pd.DataFrame, frames: Frames, rubric: Rubric) -> pd.DataFrame:
-    """``aggregate_scores`` for results straight from ``_evaluate``: conversation-major, rubric
-    order, so every row's codes are known without looking ids up."""
-    k = len(rubric.criteria)
-    sections = pd.Index([s.id for s in rubric.sections]).get_indexer([s.id for s, _ in rubric.criteria])
-    return _aggregate(results, frames.conversations.set_index("conversation_id"), rubric,
-                      np.repeat(np.arange(frames.n), k), np.tile(np.arange(k), frames.n), np.tile(sections, frames.n))
-
-
-def _aggregate(res: pd.DataFrame, conv: pd.DataFrame, rubric: Rubric, row: np.ndarray, criterion: np.ndarray,
-               section: np.ndarray) -> pd.DataFrame:
-    """``aggregate_scores`` once each result row's conversation (row of ``conv``, indexed by
-    conversation_id), criterion and section (positions in the rubric) are known."""
+def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_points: np.ndarray, conv: pd.DataFrame,
+               rubric: Rubric, row: np.ndarray, criterion: np.ndarray, section: np.ndarray) -> pd.DataFrame:
+    """``aggregate_scores`` from per-result arrays (failed, waiting for review, points, max
+    points) once each result's conversation (row of ``conv``, indexed by conversation_id),
+    criterion and section (positions in the rubric) are known."""
     index = pd.Index(conv.index, name="conversation_id")
     criteria = [c for _, c in rubric.criteria]
-    failed = res["outcome"].eq("fail").fillna(False).to_numpy(dtype=bool)
     n_sections = len(rubric.sections)
     cell = row * n_sections + section
 
-    def per_cell(values: pd.Series) -> np.ndarray:  # pandas' (compensated) group sums, one per conversation × section
-        sums = values.groupby(cell).sum()
-        out = np.zeros(len(index) * n_sections)
-        out[sums.index.to_numpy()] = sums.to_numpy()
-        return out.reshape(len(index), n_sections)
-
-    earned = per_cell(res["points"].astype("float64").reset_index(drop=True))
-    maximum = per_cell(res["max_points"].astype("float64").fillna(0.0).reset_index(drop=True))
+    earned = _cell_sums(points, cell, len(index) * n_sections).reshape(len(index), n_sections)
+    maximum = _cell_sums(max_points, cell, len(index) * n_sections).reshape(len(index), n_sections)
     fail_section = np.array([c.fail_section for c in criteria], dtype=bool)[criterion] & failed
     section_failed = np.zeros(len(index) * n_sections, dtype=bool)
     section_failed[cell[fail_section]] = True
     section_failed = section_failed.reshape(len(index), n_sections)
-    scores = pd.DataFrame(index=index)
+    columns: dict = {}  # gathered, then one frame: inserting column by column costs more than the arithmetic
     total_w = np.zeros(len(index))
     total = np.zeros(len(index))
     for j, sec in enumerate(rubric.sections):
@@ -259,7 +314,7 @@ def _aggregate(res: pd.DataFrame, conv: pd.DataFrame, rubric: Rubric, row: np.nd
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = np.minimum(np.maximum(e, 0), m) / np.where(m > 0, m, np.nan) * 100
         pct = np.where(section_failed[:, j], 0.0, pct)
-        scores[SECTION_PREFIX + sec.id] = np.round(pct, 4)
+        columns[SECTION_PREFIX + sec.id] = np.round(pct, 4)
         has = ~np.isnan(pct)
         total = total + np.where(has, np.nan_to_num(pct) * sec.weight, 0.0)
         total_w = total_w + has * sec.weight
@@ -272,19 +327,19 @@ def _aggregate(res: pd.DataFrame, conv: pd.DataFrame, rubric: Rubric, row: np.nd
     critical_failed = np.zeros(len(index), dtype=bool)
     critical_failed[list(crit_ids)] = True
     total = np.where(critical_failed, 0.0, total)
-    scores["total"] = np.round(total, 4)
-    scores["critical_failed"] = pd.array(critical_failed, dtype="boolean")
+    columns["total"] = pd.Series(np.round(total, 4), index=index)
+    columns["critical_failed"] = pd.array(critical_failed, dtype="boolean")
     joined = np.full(len(index), "", dtype=object)
     for r, ids in crit_ids.items():
         joined[r] = ";".join(ids)
-    scores["critical_criteria"] = pd.array(joined, dtype="string")
-    scores["n_review"] = pd.array(np.bincount(row[res["outcome"].eq("review").fillna(False).to_numpy(dtype=bool)], minlength=len(index)), dtype="Int64")
-    scores["band"] = _bands(scores["total"], rubric)
-    scores["rubric_id"] = rubric.id
-    scores["rubric_version"] = rubric.version
+    columns["critical_criteria"] = pd.array(joined, dtype="string")
+    columns["n_review"] = pd.array(np.bincount(row[review], minlength=len(index)), dtype="Int64")
+    columns["band"] = _bands(columns["total"], rubric)
+    columns["rubric_id"] = rubric.id
+    columns["rubric_version"] = rubric.version
     for col in ("agent_id", "channel", "started_at"):
-        scores[col] = conv[col] if col in conv else pd.NA
-    return conform(scores.reset_index(), SCORES)
+        columns[col] = conv[col] if col in conv else pd.NA
+    return conform(pd.DataFrame(columns, index=index).reset_index(), SCORES)
 
 
 def _positions(values: pd.Series, labels: pd.Index) -> np.ndarray:
@@ -293,11 +348,29 @@ def _positions(values: pd.Series, labels: pd.Index) -> np.ndarray:
     return np.where(codes >= 0, labels.get_indexer(uniques)[codes], -1)
 
 
+def _cell_sums(values: np.ndarray, cell: np.ndarray, size: int) -> np.ndarray:
+    """Sum of ``values`` per cell number (0..size-1; 0 for none), exactly as pandas' groupby
+    sum gives it: where the cells come in runs without NaN (always so for ``_evaluate``'s
+    results) that is ``np.add.reduceat`` over the runs, pandas' own path there, without the
+    grouping machinery; otherwise pandas' group sums themselves."""
+    out = np.zeros(size)
+    if len(cell) and (np.diff(cell) >= 0).all() and not np.isnan(values).any():
+        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        out[cell[starts]] = np.add.reduceat(values, starts)
+    elif len(cell):
+        sums = pd.Series(values).groupby(cell).sum()
+        out[sums.index.to_numpy()] = sums.to_numpy()
+    return out
+
+
 def _bands(total: pd.Series, rubric: Rubric) -> pd.Series:
-    band = pd.Series(pd.NA, index=total.index, dtype="string")
-    for b in sorted(rubric.bands, key=lambda b: b.min):
-        band = band.mask(total >= b.min, b.name)
-    return band
+    """The band with the highest ``min`` <= total (of bands with equal ``min``, the last listed); <NA> for none."""
+    bands = sorted(rubric.bands, key=lambda b: b.min)
+    values = total.to_numpy(dtype="float64", na_value=np.nan)
+    at = np.searchsorted(np.array([b.min for b in bands], dtype="float64"), values, side="right") - 1
+    at = np.where(np.isnan(values), -1, at)
+    names = pd.array([b.name for b in bands], dtype="string")
+    return pd.Series(names.take(at, allow_fill=True), index=total.index)
 
 
 def score_chunks(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *,

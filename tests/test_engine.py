@@ -21,7 +21,7 @@ from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
 from qa_toolkit.resources import default_rubric, sample_data_dir
 from qa_toolkit.rubric import load_rubric
-from qa_toolkit.scoring import masked, score_frames, summarise
+from qa_toolkit.scoring import masked, score_chunk, score_frames, summarise
 from qa_toolkit.synth import iter_records, make_agents
 
 RUBRIC = str(default_rubric())
@@ -98,9 +98,10 @@ def test_evidence_is_masked_by_default(tmp_path, sample_reference):
 def test_summary_merged_from_chunks_equals_summarise(sample_reference):
     results, scores = sample_reference
     rubric, _ = load_rubric(RUBRIC)
-    ids = scores["conversation_id"]
-    parts = [partial(results[results["conversation_id"].isin(part)], scores[ids.isin(part)], rubric)
-             for part in (ids[:1000], ids[1000:1001], ids[1001:])]
+    ds = read_conversations(sample_data_dir() / "conversations.jsonl")
+    conv, ids = ds.conversations, ds.conversations["conversation_id"]
+    parts = [partial(score_chunk(conv[ids.isin(part)], ds.messages[ds.messages["conversation_id"].isin(part)], [rubric]),
+                     rubric) for part in (ids[:1000], ids[1000:1001], ids[1001:])]
     assert merge(parts) == summarise(results, scores, rubric)
 
 

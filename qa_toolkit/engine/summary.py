@@ -10,37 +10,51 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.frames import OUTCOMES
 from qa_toolkit.rubric.model import Rubric
-from qa_toolkit.scoring import _r, bonus_ids, outside_scope
+from qa_toolkit.scoring import OUT_OF_SCOPE, Evaluated, Scored, _r, bonus_ids
 
 
-def partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric | Sequence[Rubric]) -> dict:
-    """The mergeable counts of one chunk (plain Python and a float array: cheap to pickle)."""
+def partial(scored: Scored, rubric: Rubric | Sequence[Rubric]) -> dict:
+    """The mergeable counts of one chunk scored with ``rubric`` (one or the ordered list; plain
+    Python and a float array: cheap to pickle), counted from the verdict codes rather than the
+    RESULTS frame."""
+    scores = scored.scores
     bonus = bonus_ids(rubric)
-    counts = _criterion_outcome_counts(results)
+    fails, judged, outcomes = Counter(), Counter(), Counter()
+    outside = []
+    for _, ev in scored.parts:
+        if ev.k:
+            counts = np.bincount(np.tile(np.arange(ev.k), ev.frames.n) * len(OUTCOMES) + ev.outcome,
+                                 minlength=ev.k * len(OUTCOMES)).reshape(ev.k, len(OUTCOMES))
+            for (_, criterion), row in zip(ev.rubric.criteria, counts.tolist()):
+                by_outcome = dict(zip(OUTCOMES, row))
+                outcomes.update(by_outcome)
+                fails[criterion.id] += 0 if criterion.id in bonus else by_outcome["fail"]
+                judged[criterion.id] += by_outcome["pass"] + by_outcome["fail"]
+        outside.append(ev.frames.conversations["conversation_id"][_out_of_scope(ev)])
     return {
         "conversations": len(scores),
-        "results": len(results),
-        "outside_scope": outside_scope(results),
+        "results": sum(ev.frames.n * ev.k for _, ev in scored.parts),
+        "outside_scope": int(pd.concat(outside).nunique()),
         "by_rubric": Counter({str(k): int(v) for k, v in scores["rubric_id"].value_counts().items()}),
         "totals": scores["total"].dropna().to_numpy(dtype="float64"),
         "bands": Counter({str(k): int(v) for k, v in scores["band"].fillna("(none)").value_counts().items()}),
-        "outcomes": Counter({k: int(v) for k, v in counts.sum(axis=0).items()}),
+        "outcomes": +outcomes,
         "critical_failures": int(scores["critical_failed"].fillna(False).sum()),
         "needs_review": int(scores["n_review"].fillna(0).gt(0).sum()),
-        "fails": Counter({k: int(v) for k, v in _column(counts, "fail").items() if v and k not in bonus}),
-        "judged": Counter({k: int(v) for k, v in (_column(counts, "pass") + _column(counts, "fail")).items() if v}),
+        "fails": +fails,
+        "judged": +judged,
     }
 
 
-def _criterion_outcome_counts(results: pd.DataFrame) -> pd.DataFrame:
-    """Result rows per criterion (index) and outcome (columns), in one grouping."""
-    counts = results.groupby(["criterion_id", "outcome"]).size().unstack(fill_value=0)
-    return counts.set_axis([str(c) for c in counts.index]).set_axis([str(o) for o in counts.columns], axis=1)
-
-
-def _column(counts: pd.DataFrame, outcome: str) -> pd.Series:
-    return counts[outcome].astype(int) if outcome in counts.columns else pd.Series(0, index=counts.index, dtype=int)
+def _out_of_scope(ev: Evaluated) -> np.ndarray:
+    """Mask over ``ev``'s conversations: some result of theirs has the out-of-scope note."""
+    out = np.zeros(ev.frames.n, dtype=bool)
+    for o in ev.outcomes:
+        code = o.note.values.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in o.note.values else -1
+        out |= o.note.codes == code
+    return out
 
 
 def merge(partials: list[dict], top: int = 5) -> dict:

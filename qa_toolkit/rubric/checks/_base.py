@@ -260,12 +260,18 @@ class Labels:
         self.codes[where] = table[codes]
 
     @staticmethod
-    def strings(parts: list[Labels]) -> pd.api.extensions.ExtensionArray:
+    def stacked(parts: list[Labels]) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
         """Several Labels side by side (row i: part 0, part 1, ... of entry i, as the results
-        frame lays criteria out), as one pandas "string" array."""
+        frame lays criteria out): codes into one pandas "string" array of every part's values."""
         offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
         codes = np.stack([p.codes + o for p, o in zip(parts, offsets)], axis=1).reshape(-1)
-        return pd.array([v for p in parts for v in p.values], dtype="string").take(codes)
+        return codes, pd.array([v for p in parts for v in p.values], dtype="string")
+
+    @staticmethod
+    def strings(parts: list[Labels]) -> pd.api.extensions.ExtensionArray:
+        """``stacked`` as one pandas "string" array."""
+        codes, values = Labels.stacked(parts)
+        return values.take(codes)
 
 
 #: Outcome codes, as ``Outcomes`` holds them.
@@ -286,29 +292,41 @@ def evidence_columns(frames: Frames, message: np.ndarray,
                      mask: bool = False) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
     """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and the text, with
     personal data masked if ``mask`` (each distinct evidence text masked once)."""
+    seq, codes, texts = evidence_codes(frames, message, mask)
+    return seq, texts.array.take(codes, allow_fill=True)
+
+
+def evidence_codes(frames: Frames, message: np.ndarray,
+                   mask: bool = False) -> tuple[pd.arrays.IntegerArray, np.ndarray, pd.Series]:
+    """``evidence_columns`` with the text still as codes: (evidence_seq, per row a code into
+    the chunk's distinct texts or -1 for none/missing, those texts — masked if ``mask``)."""
     none = message < 0
     safe = np.where(none, 0, message)
     if len(frames.messages):
         codes, texts = frames.distinct
-        if mask:
-            texts = _masked(texts, np.unique(codes[message[~none]]))
         seq = frames.seq[safe]
         untexted = none | frames.messages["text"].isna().to_numpy()[safe]  # a missing text stays missing
-        text = texts.array.take(np.where(untexted, -1, codes[safe]), allow_fill=True)
+        text = np.where(untexted, -1, codes[safe])
+        if mask:
+            text, texts = _masked(text, texts)
     else:
-        seq, text = np.zeros(len(message)), pd.array([pd.NA] * len(message), dtype="string")
+        seq, text, texts = np.zeros(len(message)), np.full(len(message), -1), pd.Series([], dtype="string")
     none = none | np.isnan(seq)
     seq = pd.arrays.IntegerArray(np.where(none, 0, seq).astype("int64"), none)
-    return seq, text
+    return seq, text, texts
 
 
-def _masked(texts: pd.Series, used: np.ndarray) -> pd.Series:
-    """``texts`` with the ones at ``used`` masked (``privacy.mask_series``)."""
+def _masked(codes: np.ndarray, texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, texts) cut to the texts ``codes`` use (-1: none), those with personal data
+    masked (``privacy.mask_series``, each text once); the chunk's other texts are left alone."""
     from qa_toolkit.privacy import mask_series
 
-    out = texts.copy()
-    out.iloc[used] = mask_series(texts.iloc[used]).astype("string").to_numpy()
-    return out
+    seen = np.zeros(len(texts), dtype=bool)
+    seen[codes[codes >= 0]] = True
+    used = np.flatnonzero(seen)
+    position = np.full(len(texts) + 1, -1)  # the last one, for code -1
+    position[used] = np.arange(len(used))
+    return position[codes], pd.Series(mask_series(texts.iloc[used]).astype("string").array)
 
 
 def describe_scope(config: ScopedConfig) -> str:

@@ -1,0 +1,261 @@
+"""Results kept as codes (``scoring.Evaluated``/``Scored``): the RESULTS frame, the points, the
+SCORES frame and the summary partial equal what the frame-based code (frozen copies below)
+gave, and an engine part file written straight from the codes reads back, with pandas and
+with ``read_parts``, as exactly the RESULTS frame of the chunk — on chunks with missing texts,
+conversations without messages, Chinese and English text, full-width digits, several rubrics
+and none at all."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from qa_toolkit.engine.parts import _compact, _labels, read_parts, results_table, write_results
+from qa_toolkit.engine.summary import partial
+from qa_toolkit.frames import OUTCOMES, RESULTS
+from qa_toolkit.io import read_conversations
+from qa_toolkit.resources import default_rubrics, sample_conversations
+from qa_toolkit.rubric import load_rubric
+from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes
+from qa_toolkit.scoring import _points, aggregate_scores, bonus_ids, outside_scope, score_chunk, score_with_rubrics
+
+ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
+
+
+# --- frozen copies of the frame-based code the codes replaced -----------------------------------
+
+def old_points(kind, p, passed, failed):
+    kind = np.asarray(kind, dtype=object)
+    points = np.where(kind == "deduction", failed * -p, passed * p).astype("float64")
+    maximum = np.where(kind == "standard", (passed | failed) * p, 0.0).astype("float64")
+    return points, maximum
+
+
+def old_strings(parts):
+    offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
+    codes = np.stack([p.codes + o for p, o in zip(parts, offsets)], axis=1).reshape(-1)
+    return pd.array([v for p in parts for v in p.values], dtype="string").take(codes)
+
+
+def old_evidence_columns(frames, message, mask=False):
+    from qa_toolkit.privacy import mask_series
+
+    none = message < 0
+    safe = np.where(none, 0, message)
+    if len(frames.messages):
+        codes, texts = frames.distinct
+        if mask:
+            used = np.unique(codes[message[~none]])
+            texts = texts.copy()
+            texts.iloc[used] = mask_series(frames.distinct[1].iloc[used]).astype("string").to_numpy()
+        seq = frames.seq[safe]
+        untexted = none | frames.messages["text"].isna().to_numpy()[safe]
+        text = texts.array.take(np.where(untexted, -1, codes[safe]), allow_fill=True)
+    else:
+        seq, text = np.zeros(len(message)), pd.array([pd.NA] * len(message), dtype="string")
+    none = none | np.isnan(seq)
+    return pd.arrays.IntegerArray(np.where(none, 0, seq).astype("int64"), none), text
+
+
+def old_results_frame(frames, rubric, outcomes, mask):
+    n = frames.n
+    k = len(outcomes)
+    criteria = [c for _, c in rubric.criteria]
+
+    def stacked(name):
+        return np.stack([getattr(o, name) for o in outcomes], axis=1).reshape(-1)
+
+    def repeated(values):
+        return pd.array(values, dtype="string").take(np.tile(np.arange(k), n))
+
+    outcome = stacked("outcome")
+    passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
+    points, maximum = old_points(np.tile(np.array([c.kind for c in criteria], dtype=object), n),
+                                 np.tile(np.array([float(c.points) for c in criteria]), n), passed, failed)
+    seq, text = old_evidence_columns(frames, stacked("message"), mask)
+    ids = frames.conversations["conversation_id"].astype("string").array.take(np.repeat(np.arange(n), k))
+    return pd.DataFrame({
+        "conversation_id": ids,
+        "section_id": repeated([s.id for s, _ in rubric.criteria]),
+        "criterion_id": repeated([c.id for c in criteria]),
+        "outcome": pd.array(list(OUTCOMES), dtype="string").take(outcome.astype(np.intp)),
+        "points": points, "max_points": maximum,
+        "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
+        "evidence_seq": seq, "evidence_text": text,
+        "evidence_match": old_strings([o.match for o in outcomes]),
+        "note": old_strings([o.note for o in outcomes]),
+    })
+
+
+def old_partial(results, scores, rubric):
+    bonus = bonus_ids(rubric)
+    counts = results.groupby(["criterion_id", "outcome"]).size().unstack(fill_value=0)
+    counts = counts.set_axis([str(c) for c in counts.index]).set_axis([str(o) for o in counts.columns], axis=1)
+
+    def column(outcome):
+        return counts[outcome].astype(int) if outcome in counts.columns else pd.Series(0, index=counts.index, dtype=int)
+
+    return {
+        "conversations": len(scores),
+        "results": len(results),
+        "outside_scope": outside_scope(results),
+        "by_rubric": Counter({str(k): int(v) for k, v in scores["rubric_id"].value_counts().items()}),
+        "totals": scores["total"].dropna().to_numpy(dtype="float64"),
+        "bands": Counter({str(k): int(v) for k, v in scores["band"].fillna("(none)").value_counts().items()}),
+        "outcomes": Counter({k: int(v) for k, v in counts.sum(axis=0).items()}),
+        "critical_failures": int(scores["critical_failed"].fillna(False).sum()),
+        "needs_review": int(scores["n_review"].fillna(0).gt(0).sum()),
+        "fails": Counter({k: int(v) for k, v in column("fail").items() if v and k not in bonus}),
+        "judged": Counter({k: int(v) for k, v in (column("pass") + column("fail")).items() if v}),
+    }
+
+
+# --- chunks that reach the edge cases ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample():
+    ds = read_conversations(sample_conversations())
+    keep = ds.conversations["conversation_id"].iloc[:240]
+    return ds.conversations.iloc[:240].reset_index(drop=True), \
+        ds.messages[ds.messages["conversation_id"].isin(keep)].reset_index(drop=True)
+
+
+def variants(conv: pd.DataFrame, msgs: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """The sample chunk as read, with missing texts and full-width phone numbers, with
+    conversations that lost their messages, and empty."""
+    edited = msgs.copy()
+    text = edited["text"].copy()
+    text.iloc[::7] = pd.NA
+    text.iloc[3::11] = "我的手机是１３８００１３８０００，email me at li.lei@example.com"
+    edited["text"] = text
+    silent = conv["conversation_id"].iloc[::9]
+    return {
+        "as read": (conv, msgs),
+        "missing and full-width texts": (conv, edited),
+        "conversations without messages": (conv, edited[~edited["conversation_id"].isin(silent)]),
+        "empty": (conv.iloc[:0], msgs.iloc[:0]),
+    }
+
+
+CASES = [(name, rubrics, mask) for name in ("as read", "missing and full-width texts", "conversations without messages",
+                                            "empty")
+         for rubrics in ([ZH], [EN], [ZH, EN]) for mask in (False, True)]
+
+
+@pytest.mark.parametrize("name,rubrics,mask", CASES)
+def test_results_frame_equals_the_frame_built_before(sample, name, rubrics, mask):
+    conv, msgs = variants(*sample)[name]
+    scored = score_chunk(conv, msgs, rubrics, mask=mask)
+    for _, ev in scored.parts:
+        pd.testing.assert_frame_equal(ev.frame(), old_results_frame(ev.frames, ev.rubric, ev.outcomes, mask),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(ev.scores(), aggregate_scores(ev.frame(), ev.frames.conversations, ev.rubric),
+                                      check_exact=True)
+
+
+@pytest.mark.parametrize("name,rubrics,mask", CASES)
+def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubrics, mask):
+    conv, msgs = variants(*sample)[name]
+    scored = score_chunk(conv, msgs, rubrics, mask=mask)
+    expected = score_with_rubrics(conv, msgs, rubrics, mask=mask)[0]
+    pd.testing.assert_frame_equal(scored.results(), expected, check_exact=True)
+    part = write_results(results_table(scored), tmp_path / "results" / "part-00000.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(part), expected, check_exact=True)
+    pd.testing.assert_frame_equal(read_parts(tmp_path / "results"), expected, check_exact=True)
+    assert list(expected.dtypes.astype(str)) == [RESULTS[c] for c in RESULTS]
+
+
+@pytest.mark.parametrize("name,rubrics", [(n, r) for n, r, m in CASES if not m])
+def test_partial_from_codes_equals_the_partial_from_frames(sample, name, rubrics):
+    conv, msgs = variants(*sample)[name]
+    scored = score_chunk(conv, msgs, rubrics)
+    got, want = partial(scored, rubrics), old_partial(scored.results(), scored.scores, rubrics)
+    np.testing.assert_array_equal(got.pop("totals"), want.pop("totals"))
+    assert got == want
+
+
+def test_partial_counts_rubric_scope_and_bonus_items(sample):
+    conv, msgs = sample
+    scored = score_chunk(conv, msgs, [ZH, EN])
+    got = partial(scored, [ZH, EN])
+    assert got["outside_scope"] == old_partial(scored.results(), scored.scores, [ZH, EN])["outside_scope"]
+    assert sum(got["outcomes"].values()) == got["results"] == len(scored.results())
+    assert not set(got["fails"]) & bonus_ids([ZH, EN])
+
+
+def test_points_per_criterion_equal_the_tiled_rule():
+    rng = np.random.default_rng(5)
+    kinds = np.array(["standard", "bonus", "deduction", "standard"], dtype=object)
+    p = np.array([10.0, 2.5, 3.0, 0.0])
+    outcome = rng.integers(0, len(OUTCOMES), size=(50, 4))
+    passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
+    new = _points(kinds, p, passed, failed)
+    old = old_points(np.tile(kinds, 50), np.tile(p, 50), passed.reshape(-1), failed.reshape(-1))
+    for a, b in zip(new, old):
+        np.testing.assert_array_equal(a.reshape(-1), b)
+        assert (np.signbit(a.reshape(-1)) == np.signbit(b)).all()  # even the -0.0 of unfailed deductions
+
+
+@pytest.mark.parametrize("codes,values", [
+    ([0, 1, 1, -1, 3], ["好", None, "b", "unused", "d"]),
+    ([-1, -1], []),
+    ([], ["a"]),
+    ([2, 2, 0], ["x", "y", "x"]),  # repeated value, unused entry
+])
+def test_dictionary_column_equals_take(codes, values):
+    codes, values = np.array(codes, dtype=np.int64), pd.array(values, dtype="string")
+    got = _compact(codes.copy(), pa.array(values, type=pa.large_string()))
+    assert got.to_pylist() == [None if pd.isna(v) else v for v in values.take(codes, allow_fill=True)]
+    assert got.dictionary.null_count == 0 and len(got.dictionary) == len(set(got.to_pylist()) - {None})
+
+
+def test_part_file_is_plain_strings_with_statistics_on_ids(sample, tmp_path):
+    scored = score_chunk(*sample, [ZH])
+    part = write_results(results_table(scored), tmp_path / "part.parquet")
+    schema = pq.read_schema(part)
+    assert schema.field("conversation_id").type == pa.string() and schema.field("evidence_seq").type == pa.int64()
+    meta = pq.ParquetFile(part).metadata.row_group(0)
+    stats = {meta.column(i).path_in_schema: meta.column(i).statistics for i in range(meta.num_columns)}
+    ids = scored.scores["conversation_id"]
+    assert (stats["conversation_id"].min, stats["conversation_id"].max) == (ids.min(), ids.max())
+    assert stats["evidence_text"] is None or not stats["evidence_text"].has_min_max
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)}
+    for column in ("conversation_id", "section_id", "evidence_text", "evidence_match", "note"):
+        assert "RLE_DICTIONARY" in encodings[column]  # no repeated dictionary value made Parquet fall back
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically
+
+
+def test_outcomes_labels_stacked_are_the_strings():
+    frames = Frames(pd.DataFrame({"conversation_id": pd.array(["a", "b", "c"], dtype="string")}),
+                    pd.DataFrame({"conversation_id": pd.array([], dtype="string"), "seq": pd.array([], dtype="Int64"),
+                                  "text": pd.array([], dtype="string")}))
+    first, second = Outcomes(frames, "pass", "好"), Outcomes(frames, "fail")
+    second.set(np.array([True, False, True]), note=np.array(["x", None, "y"], dtype=object)[[0, 2]])
+    codes, values = Labels.stacked([first.note, second.note])
+    assert list(values.take(codes)) == list(old_strings([first.note, second.note])) == ["好", "x", "好", "", "好", "y"]
+    second.set(np.array([False, True, False]), note=None)
+    assert _labels([first.note, second.note, first.note]).to_pylist() == \
+        [None if pd.isna(v) else v for v in old_strings([first.note, second.note, first.note])]
+
+
+def test_part_folder_read_by_pandas_equals_scoring_in_process(tmp_path):
+    """``qa score``'s part folder with two rubrics and masked evidence, read the way the README
+    tells users (the folder with pandas, or ``read_parts``)."""
+    from qa_toolkit.engine import RunConfig, score_file
+    from qa_toolkit.scoring import score_chunks
+
+    data = tmp_path / "in.jsonl"
+    lines = sample_conversations().read_text(encoding="utf-8").splitlines(keepends=True)
+    data.write_text("".join(lines[:240]), encoding="utf-8")
+    paths = tuple(str(p) for p in default_rubrics())
+    run = score_file(data, RunConfig(paths, str(tmp_path / "out"), mask=True), chunk_size=100)
+    assert run.parts == 3
+    ds = read_conversations(data)
+    expected = score_chunks(ds.conversations, ds.messages, [ZH, EN], chunk_size=100, mask=True)[0]
+    pd.testing.assert_frame_equal(read_parts(tmp_path / "out" / "results"), expected, check_exact=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "results"), expected, check_exact=True)
