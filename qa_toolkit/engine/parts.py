@@ -194,13 +194,12 @@ class RowGroup:
     nbytes: int = 0  # its share of the file, for progress
 
     def dataset(self):
-        """The row group through the io package's grouping and validation."""
-        import pyarrow.parquet as pq
+        """The row group through the io package's grouping and validation (kept in Arrow, see
+        ``engine.tables.dataset_from_row_group``)."""
+        from qa_toolkit.engine.tables import dataset_from_row_group
 
-        from qa_toolkit.engine.tables import dataset_from_rows
-
-        rows = pq.ParquetFile(self.path).read_row_group(self.index).to_pandas()
-        return dataset_from_rows(rows, source=self.path, first_row=self.first_row, mapping=self.mapping, tz=self.tz)
+        return dataset_from_row_group(self.path, self.index, source=self.path, first_row=self.first_row,
+                                      mapping=self.mapping, tz=self.tz)
 
 
 @dataclass(frozen=True)

@@ -318,15 +318,15 @@ def evidence_codes(frames: Frames, message: np.ndarray,
 
 def _masked(codes: np.ndarray, texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(codes, texts) cut to the texts ``codes`` use (-1: none), those with personal data
-    masked (``privacy.mask_series``, each text once); the chunk's other texts are left alone."""
-    from qa_toolkit.privacy import mask_series
+    masked (``privacy.mask_at``, each text once); the chunk's other texts are left alone."""
+    from qa_toolkit.privacy import mask_at
 
     seen = np.zeros(len(texts), dtype=bool)
     seen[codes[codes >= 0]] = True
     used = np.flatnonzero(seen)
     position = np.full(len(texts) + 1, -1)  # the last one, for code -1
     position[used] = np.arange(len(used))
-    return position[codes], pd.Series(mask_series(texts.iloc[used]).astype("string").array)
+    return position[codes], pd.Series(mask_at(texts.iloc[used].reset_index(drop=True), np.arange(len(used))).array)
 
 
 def describe_scope(config: ScopedConfig) -> str:
