@@ -231,12 +231,16 @@ class JsonlLines:
 
 def score_task(task, number: int, config: RunConfig) -> dict:
     """``score_part`` on a Dataset or a task a worker reads itself (RowGroup, JsonlLines); the
-    partial also carries the chunk's reading problems (``log``) and hashed conversation ids
-    (``ids``, for duplicates across parts)."""
+    partial also carries the chunk's reading problems (``log``), hashed conversation ids
+    (``ids``, for duplicates across parts) and, for a row group, its first and last
+    conversation id (``edges``)."""
     ds = task.dataset() if isinstance(task, (RowGroup, JsonlLines)) else task
     part = score_part(ds.conversations, ds.messages, number, config)
     part["log"] = ds.log
     part["ids"] = pd.util.hash_array(ds.conversations["conversation_id"].to_numpy(dtype=object))
+    if isinstance(task, RowGroup):  # its first and last conversation, to check none runs on into the next
+        ids = ds.conversations["conversation_id"]
+        part["edges"] = (ids.iloc[0], ids.iloc[-1]) if len(ids) else None
     return part
 
 

@@ -30,27 +30,44 @@ def id_column(path: str | os.PathLike, mapping: str | os.PathLike | None = None)
     return found[0]
 
 
+def first_rows(path: str | os.PathLike) -> list[int]:
+    """The first spreadsheet-style row (header = 1) of each row group, from the file's metadata."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    return [2 + sum(sizes[:i]) for i in range(len(sizes))]
+
+
+def check_whole_conversations(path: str | os.PathLike, edges: list[tuple | None], starts: list[int]) -> None:
+    """InputError when a conversation's rows run across a row-group boundary (a partition must
+    hold whole conversations). ``edges``: per row group its first and last conversation id
+    (None: no rows); ``starts``: per row group its first row (``first_rows``)."""
+    previous = None
+    for i, edge in enumerate(edges):
+        if edge is None:
+            continue
+        first, last = edge
+        if previous is not None and first == previous and first is not None:
+            raise InputError(Problem(str(path), f"conversation '{first}' runs across Parquet row groups {i - 1} "
+                                     f"and {i}; write whole conversations per row group (as `qa data synth` does)",
+                                     line=starts[i], field="conversation_id", code="split_conversation"))
+        previous = last
+
+
 def row_group_starts(path: str | os.PathLike, mapping: str | os.PathLike | None = None) -> list[int]:
-    """The first spreadsheet-style row (header = 1) of each row group; InputError when a
-    conversation's rows run across a row-group boundary (a partition must hold whole
-    conversations). Reads only the id column, one row group at a time."""
+    """``first_rows``, after checking that every row group holds whole conversations (reads
+    only the id column, one row group at a time)."""
     import pyarrow.parquet as pq
 
     pfile = pq.ParquetFile(path)
     column = id_column(path, mapping)
-    starts, row, previous = [], 2, None
+    edges = []
     for i in range(pfile.num_row_groups):
         ids = pfile.read_row_group(i, columns=[column]).column(0)
-        starts.append(row)
-        row += len(ids)
-        if not len(ids):
-            continue
-        first = ids[0].as_py()
-        if previous is not None and first == previous and first is not None:
-            raise InputError(Problem(str(path), f"conversation '{first}' runs across Parquet row groups {i - 1} "
-                                     f"and {i}; write whole conversations per row group (as `qa data synth` does)",
-                                     line=row - len(ids), field="conversation_id", code="split_conversation"))
-        previous = ids[-1].as_py()
+        edges.append((ids[0].as_py(), ids[-1].as_py()) if len(ids) else None)
+    starts = first_rows(path)
+    check_whole_conversations(path, edges, starts)
     return starts
 
 

@@ -9,7 +9,7 @@ never a Python loop over messages."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -205,8 +205,8 @@ class Outcomes:
             self.match.assign(at, np.asarray(match, dtype=object)[first])
         self.note.assign(at, note if isinstance(note, str) else np.asarray(note, dtype=object)[first])
 
-    def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None, note: str | np.ndarray | None = None,
-            match: np.ndarray | None = None, message: np.ndarray | None = None) -> None:
+    def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None, note: str | np.ndarray | Coded | None = None,
+            match: np.ndarray | Coded | None = None, message: np.ndarray | None = None) -> None:
         """Set fields for the conversations in ``where`` (a mask or row numbers); array values
         (outcome names, notes, ...) are aligned to the selected conversations."""
         if outcome is not None:
@@ -235,6 +235,14 @@ class Outcomes:
                             index=f.index)
 
 
+class Coded(NamedTuple):
+    """Strings given as codes into their distinct values, for a check that worded each distinct
+    note once: ``Labels`` takes them without hashing every entry again."""
+
+    codes: np.ndarray
+    values: list[str | None]
+
+
 class Labels:
     """Strings held as codes into a list of their distinct values (code 0: missing), so the few
     notes a criterion repeats over thousands of conversations are stored and converted once."""
@@ -250,14 +258,16 @@ class Labels:
             self.values.append(value)
         return self._lookup[value]
 
-    def assign(self, where: np.ndarray, value: str | None | np.ndarray) -> None:
-        """Set the entries at ``where`` to ``value`` (one string, or one per selected entry)."""
+    def assign(self, where: np.ndarray, value: str | None | np.ndarray | Coded) -> None:
+        """Set the entries at ``where`` to ``value`` (one string, or one per selected entry,
+        plain or ``Coded``)."""
         if value is None or isinstance(value, str):
             self.codes[where] = self._code(value)
             return
-        codes, uniques = pd.factorize(np.asarray(value, dtype=object), use_na_sentinel=True)
-        table = np.array([self._code(u) for u in uniques.tolist()] + [0], dtype=np.int64)  # -1 (missing) -> 0
-        self.codes[where] = table[codes]
+        if not isinstance(value, Coded):
+            codes, uniques = pd.factorize(np.asarray(value, dtype=object), use_na_sentinel=True)
+            value = Coded(codes, uniques.tolist() + [None])  # -1 (missing) -> the None at the end
+        self.codes[where] = np.array([self._code(v) for v in value.values], dtype=np.int64)[value.codes]
 
     @staticmethod
     def stacked(parts: list[Labels]) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Coded, Frames, Outcomes
 
 TYPE = "model"
 
@@ -67,7 +67,7 @@ def evaluate(config: ModelCheck, frames: Frames) -> Outcomes:
              for k in keys.tolist()]
     out.set(where[high], "fail")
     out.set(where[~high], "pass")
-    out.set(where, note=np.array(notes, dtype=object)[key_code], match=np.array(shown, dtype=object)[value_code])
+    out.set(where, note=Coded(key_code, notes), match=Coded(value_code, shown))
     return out
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Coded, Frames, Outcomes
 from qa_toolkit.timing import GapSummary, answered_turns, gap_seconds, summarise_gaps
 
 TYPE = "timing"
@@ -76,7 +76,7 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     notes = [f"{name} {shown[k // 2 // n]} {'>' if k % 2 else '<='} {limit_shown[k // 2 % n]}" for k in keys.tolist()]
     out.set(at[over], "fail")
     out.set(at[~over], "pass")
-    out.set(at, note=np.array(notes, dtype=object)[key_code], match=np.array(shown, dtype=object)[value_code],
+    out.set(at, note=Coded(key_code, notes), match=Coded(value_code, shown),
             message=None if evidence is None else evidence[at])
     return out
 
