@@ -100,3 +100,12 @@ def test_byte_check_declines_mixed_widths_and_nulls():
     assert columnar._aware_fixed(pa.array(["2026-09-01T10:00:05+08:00", "2026-09-01T10:00:05Z"])) is None
     assert columnar._aware_fixed(pa.array(["2026-09-01T10:00:05Z", None])) is None
     assert columnar._aware_fixed(pa.array([], pa.string())) is None
+
+
+def test_the_written_out_whitespace_is_what_python_strips():
+    import re
+
+    from qa_toolkit.io.columnar import WHITESPACE
+
+    written = {int(h, 16) for h in re.findall(r"\\x\{([0-9a-f]+)\}", WHITESPACE)}
+    assert written == {c for c in range(0x110000) if chr(c).isspace()}

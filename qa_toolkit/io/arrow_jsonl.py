@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import datetimes, strict_times
+from qa_toolkit.io.columnar import PADDED, datetimes, strict_times
 from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
                                     parse_role, parse_tags)
@@ -47,7 +47,6 @@ _EXACT = float(2**53)  # epoch numbers beyond this are not exact as doubles
 _SCALARS = (pa.types.is_boolean, pa.types.is_int64, pa.types.is_float64, pa.types.is_string, pa.types.is_null)
 _BEYOND_INT64 = float(2**63)  # orjson keeps integers up to 2**64 as int, Arrow makes them double
 # what str.strip would remove (or a blank value): such text goes value by value through as_text
-_PADDED = "^$|^[{0}]|[{0}]$".format("".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace()))
 
 
 class _Unsure(Exception):
@@ -259,7 +258,7 @@ def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> 
 
 def _text(column: pa.Array) -> pa.Array:
     """``as_text`` over a column of scalars, as Arrow text: plain strings kept as they are."""
-    if pa.types.is_string(column.type) and not pc.any(pc.match_substring_regex(column, _PADDED)).as_py():
+    if pa.types.is_string(column.type) and not pc.any(pc.match_substring_regex(column, PADDED)).as_py():
         return column
     return pa.array([as_text(v) for v in _values(column)], type=pa.string())
 
@@ -295,7 +294,7 @@ def _tags(column: pa.Array) -> list[list[str]]:
     """Tags as ``parse_tags`` reads each value: lists of scalars, or text to split."""
     kind = column.type
     if pa.types.is_list(kind) and pa.types.is_string(kind.value_type) and not column.values.null_count \
-            and not pc.any(pc.match_substring_regex(column.values, _PADDED)).as_py():
+            and not pc.any(pc.match_substring_regex(column.values, PADDED)).as_py():
         return [[] if tags is None else tags for tags in column.to_pylist()]  # already as parse_tags gives them
     values = column.values if pa.types.is_list(kind) else column
     _scalar(values)
