@@ -116,8 +116,8 @@ def conversation_handle_seconds(conversations: pd.DataFrame, messages: pd.DataFr
 
 def _seconds(start: pd.Series, end: pd.Series) -> np.ndarray:
     """``end - start`` in seconds, positionally (NaN where either is unknown)."""
-    span = pd.to_datetime(pd.Series(end)).reset_index(drop=True) - pd.to_datetime(pd.Series(start)).reset_index(drop=True)
-    return span.dt.total_seconds().to_numpy(dtype="float64", na_value=np.nan)
+    end, start = (pd.to_datetime(pd.Series(t)).reset_index(drop=True) for t in (end, start))
+    return (end - start).dt.total_seconds().to_numpy(dtype="float64", na_value=np.nan)
 
 
 def summarise_gaps(gap: np.ndarray | pd.Series, group: np.ndarray, n_groups: int) -> GapSummary:

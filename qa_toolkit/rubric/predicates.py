@@ -139,8 +139,9 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversa
     else:
         codes = texts[0][ours]
         cjk, latin = (c[codes] for c in _letter_counts(texts[1]))
+    handle = handle_seconds(conversations.get("started_at"), conversations.get("ended_at"), first, last)
     return pd.DataFrame({**{name: pd.array(c, dtype="Int64") for name, c in counts.items()},
-                         "handle_time_s": handle_seconds(conversations.get("started_at"), conversations.get("ended_at"), first, last),
+                         "handle_time_s": handle,
                          "language": _language(np.bincount(at, cjk, n), np.bincount(at, latin, n))}, index=index)
 
 

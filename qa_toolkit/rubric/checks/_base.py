@@ -205,8 +205,9 @@ class Outcomes:
             self.match.assign(at, np.asarray(match, dtype=object)[first])
         self.note.assign(at, note if isinstance(note, str) else np.asarray(note, dtype=object)[first])
 
-    def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None, note: str | np.ndarray | Coded | None = None,
-            match: np.ndarray | Coded | None = None, message: np.ndarray | None = None) -> None:
+    def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None,
+            note: str | np.ndarray | Coded | None = None, match: np.ndarray | Coded | None = None,
+            message: np.ndarray | None = None) -> None:
         """Set fields for the conversations in ``where`` (a mask or row numbers); array values
         (outcome names, notes, ...) are aligned to the selected conversations."""
         if outcome is not None:
