@@ -1,9 +1,9 @@
 """Personal data in conversation text: find it (for the `pii` check) and mask it (for every
 output a person reads). One module, so what a check calls a leak is exactly what a report hides.
 
-Kinds: mainland mobile numbers, 18-digit resident ID numbers (GB 11643 check digit, via
-python-stdnum), bank cards (Luhn, with a card context or card-style grouping so order numbers
-are not taken for cards), e-mail addresses, and street addresses (省/市/区 … 路/街 … 号).
+Kinds: mainland mobile numbers, 18-digit resident ID numbers (GB 11643 check digit and birth
+date, python-stdnum's formulas; its database for the birth place), bank cards (Luhn, with a
+card context or card-style grouping so order numbers are not taken for cards), e-mail addresses, and street addresses (省/市/区 … 路/街 … 号).
 Text is NFKC-normalised character by character first, so full-width digits (１３８…) are found
 while match offsets still point into the original text.
 
@@ -68,9 +68,10 @@ def _digits_like(digits: str) -> str:
     return "[" + "".join(_digit_forms(int(d)) for d in digits) + "]"
 
 
-# ...a number separator ('-', ' '; no-break and ideographic spaces), '@', an address road
-# marker (compatibility ideographs), or a Chinese numeral (Kangxi radicals, circled ideographs).
 _DIGIT_LIKE = "".join(_digit_forms(d) for d in range(10))
+# Characters whose NFKC form is a number separator ('-', ' '; no-break and ideographic spaces),
+# '@', an address road marker (compatibility ideographs), or a Chinese numeral (Kangxi
+# radicals, circled ideographs).
 _SEPARATOR_LIKE = " \u00a0\u2000-\u200a\u202f\u205f\u3000\\-\ufe63\uff0d"
 _AT_LIKE = "@\ufe6b\uff20"
 _ROAD_LIKE = "路街道巷弄村\uf937\uf943"

@@ -1,7 +1,8 @@
 """Phrase and regex matching for every text check, in two steps with one meaning:
 
-1. *Candidates*, once per chunk: one Aho-Corasick automaton over every phrase of the rubric
-   (``PhraseIndex``) finds which of the chunk's distinct texts contain which phrases — one pass,
+1. *Candidates*, once per chunk: Aho-Corasick automata over every phrase of the rubric
+   (``PhraseIndex``: where it pays, the phrases without digits over the texts' digit-blind
+   forms, those with digits over the texts) find which of the chunk's distinct texts contain which phrases —
    whatever the number of criteria — and ``Hits.spread`` carries them back to the messages.
 2. *Exact matches*, only on a criterion's candidates: excluded spans blanked out, then one
    alternation regex (longest phrase first, leftmost first, non-overlapping) gives the distinct
@@ -91,17 +92,13 @@ class Hits:
     def spread(self, codes: np.ndarray, mask: np.ndarray, n_texts: int) -> Hits:
         """Hits over distinct texts (``rows``: text numbers, ascending) as hits over the messages
         in ``mask``, given each message's text number (``codes``)."""
-        count = np.bincount(self.rows, minlength=n_texts)
-        start = np.cumsum(count) - count
-        rows = np.flatnonzero(mask & (count[codes] > 0))
-        per_row = count[codes[rows]]
-        at = np.repeat(start[codes[rows]] - (np.cumsum(per_row) - per_row), per_row) + np.arange(per_row.sum())
-        return Hits(np.repeat(rows, per_row), self.match[at])
+        rows, at = _spread(self.rows, n_texts, codes, mask)
+        return Hits(rows, self.match[at])
 
 
 class PhraseIndex:
-    """Every occurrence of every (lower-cased) phrase in a chunk's lower-cased texts, from one
-    Aho-Corasick pass; phrases asked for later extend the index with one more pass.
+    """Every occurrence of every (lower-cased) phrase in a chunk's lower-cased texts, from
+    Aho-Corasick passes (see below); phrases asked for later extend the index with more passes.
 
     Phrases without ASCII digits are looked for in the chunk's texts with every ASCII digit
     made '0' (``_digit_groups``), each such text once: such a phrase occurs in a text exactly
@@ -147,7 +144,8 @@ class PhraseIndex:
         rows, begins, ids = _occurrences(automaton, texts.iloc[held], lengths)
         rows = held[rows]
         if group_of is not None:  # occurrences in a group's text are those of each text in the group
-            rows, begins, ids = _spread_groups(group_of, len(texts), rows, begins, ids)
+            rows, at = _spread(rows, len(texts), group_of)
+            begins, ids = begins[at], ids[at]
         self.rows = np.concatenate([self.rows, rows])
         self.begins = np.concatenate([self.begins, begins])
         self.ends = np.concatenate([self.ends, begins + lengths[ids]])
@@ -261,16 +259,18 @@ def _digits_zeroed(texts):
                                             texts.offset)
 
 
-def _spread_groups(group_of: np.ndarray, n_groups: int, rows: np.ndarray, begins: np.ndarray,
-                   ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Occurrences in group texts (``rows``: group numbers, ascending) as occurrences in every
-    text of the group (``group_of``: each text's group), by text."""
-    count = np.bincount(rows, minlength=n_groups)
+def _spread(keys: np.ndarray, n_keys: int, codes: np.ndarray,
+            mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Entries grouped by key (``keys``: ascending numbers below ``n_keys``) handed to every item
+    whose key (``codes``) has some, among the items in ``mask``: (each item's number, repeated
+    once per entry of its key; the position of that entry in ``keys``)."""
+    count = np.bincount(keys, minlength=n_keys)
     start = np.cumsum(count) - count
-    texts = np.flatnonzero(count[group_of] > 0)
-    per_text = count[group_of[texts]]
-    at = np.repeat(start[group_of[texts]] - (np.cumsum(per_text) - per_text), per_text) + np.arange(per_text.sum())
-    return np.repeat(texts, per_text), begins[at], ids[at]
+    has = count[codes] > 0
+    items = np.flatnonzero(has if mask is None else mask & has)
+    per_item = count[codes[items]]
+    at = np.repeat(start[codes[items]] - (np.cumsum(per_item) - per_item), per_item) + np.arange(per_item.sum())
+    return np.repeat(items, per_item), at
 
 
 def _occurrences(automaton, texts: pd.Series, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
