@@ -288,3 +288,25 @@ def test_a_jsonl_file_found_not_utf8_is_scored_again_through_the_reader(tmp_path
     utf16.write_bytes(small_jsonl.read_text(encoding="utf-8").encode("utf-16"))
     assert runner.jsonl_tasks(utf16, {}, 100) is None
     assert runner.jsonl_tasks(small_jsonl, {"encoding": "gb18030"}, 100) is None
+
+
+def test_a_split_conversation_is_found_even_when_the_reader_drops_its_first_part(tmp_path):
+    """The row-group check compares the id column as written: B's rows in row group 0 are
+    dropped (a bad seq), yet B runs across row groups 0 and 1, so the file goes through the
+    reader, which drops all of B, instead of B being scored from its rows in row group 1."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [("A", "1", "customer", "在吗"), ("A", "2", "agent", "您好"), ("B", "1", "customer", "在吗"),
+            ("B", "x", "agent", "您好"), ("B", "3", "customer", "谢谢"), ("B", "4", "agent", "不客气"),
+            ("C", "1", "customer", "hello")]
+    table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(["conversation_id", "seq", "role", "text"])})
+    table = table.append_column("channel", pa.array(["chat"] * len(rows))).append_column(
+        "agent_id", pa.array(["a1"] * len(rows)))
+    path = tmp_path / "split.parquet"
+    pq.write_table(table, path, row_group_size=4)
+    expected = reference(path)
+    assert "B" not in set(expected[1]["conversation_id"])
+    run = score_file(path, RunConfig(RUBRIC, str(tmp_path / "out"), mask=False))
+    assert_same(tmp_path / "out", expected)
+    assert run.summary["conversations"] == len(expected[1])

@@ -55,7 +55,7 @@ def assert_same(path, monkeypatch, mapping=None):
     first = 2
     pfile = pq.ParquetFile(path)
     for i in range(pfile.num_row_groups):
-        got = dataset_from_row_group(path, i, source=str(path), first_row=first, mapping=mapping, tz=TZ)
+        got, _ = dataset_from_row_group(path, i, source=str(path), first_row=first, mapping=mapping, tz=TZ)
         want = reference(path, i, first, monkeypatch, mapping)
         pd.testing.assert_frame_equal(got.conversations, want.conversations, check_exact=True)
         pd.testing.assert_frame_equal(got.messages, want.messages, check_exact=True)
@@ -68,7 +68,7 @@ def test_clean_file_is_read_in_arrow_and_matches(tmp_path, monkeypatch):
     path = write(sample_frame(), tmp_path / "c.parquet", row_group_size=150)
     assert_same(path, monkeypatch)
     monkeypatch.setattr(tables, "dataset_from_rows", lambda *a, **k: pytest.fail("fell back to pandas"))
-    ds = dataset_from_row_group(path, 0, source=str(path), tz=TZ)
+    ds, _ = dataset_from_row_group(path, 0, source=str(path), tz=TZ)
     assert len(ds.conversations) > 5 and ds.messages["text"].str.contains("[\u4e00-\u9fff]").any()
 
 
@@ -123,7 +123,7 @@ def test_mapping_renames_before_reading(tmp_path, monkeypatch):
     mapping.write_text("columns:\n  text: 内容\nvalues:\n  role: {坐席: agent}\n", encoding="utf-8")
     path = write(frame, tmp_path / "m.parquet")
     assert_same(path, monkeypatch, mapping=str(mapping))
-    ds = dataset_from_row_group(path, 0, source=str(path), mapping=str(mapping), tz=TZ)
+    ds, _ = dataset_from_row_group(path, 0, source=str(path), mapping=str(mapping), tz=TZ)
     assert ds.messages["text"].notna().all() and ds.conversations["queue"].notna().all()
     assert (ds.messages["role"] == "agent").any() and not ds.log.problems
 

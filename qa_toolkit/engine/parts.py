@@ -1,6 +1,7 @@
 """The chunk function every runner (in-process, worker pool, Dask) calls: score one chunk
-with ``score_with_rubrics``, mask evidence, write the chunk's results and scores as Parquet part
-files, return the chunk's summary counts. The rubrics are loaded once per process."""
+with ``scoring.score_chunk`` (evidence masked there), write its results (straight from the
+verdict codes, ``results_table``) and scores as Parquet part files, return the chunk's summary
+counts. The rubrics are loaded once per process."""
 
 from __future__ import annotations
 
@@ -193,9 +194,9 @@ class RowGroup:
     tz: str
     nbytes: int = 0  # its share of the file, for progress
 
-    def dataset(self):
+    def read(self):
         """The row group through the io package's grouping and validation (kept in Arrow, see
-        ``engine.tables.dataset_from_row_group``)."""
+        ``engine.tables.dataset_from_row_group``), and the first and last value of its id column."""
         from qa_toolkit.engine.tables import dataset_from_row_group
 
         return dataset_from_row_group(self.path, self.index, source=self.path, first_row=self.first_row,
@@ -232,15 +233,18 @@ class JsonlLines:
 def score_task(task, number: int, config: RunConfig) -> dict:
     """``score_part`` on a Dataset or a task a worker reads itself (RowGroup, JsonlLines); the
     partial also carries the chunk's reading problems (``log``), hashed conversation ids
-    (``ids``, for duplicates across parts) and, for a row group, its first and last
-    conversation id (``edges``)."""
-    ds = task.dataset() if isinstance(task, (RowGroup, JsonlLines)) else task
+    (``ids``, for duplicates across parts) and, for a row group, the first and last value of its
+    id column (``edges``, to check that no conversation runs on into the next row group)."""
+    edges = None
+    if isinstance(task, RowGroup):
+        ds, edges = task.read()
+    else:
+        ds = task.dataset() if isinstance(task, JsonlLines) else task
     part = score_part(ds.conversations, ds.messages, number, config)
     part["log"] = ds.log
     part["ids"] = pd.util.hash_array(ds.conversations["conversation_id"].to_numpy(dtype=object))
-    if isinstance(task, RowGroup):  # its first and last conversation, to check none runs on into the next
-        ids = ds.conversations["conversation_id"]
-        part["edges"] = (ids.iloc[0], ids.iloc[-1]) if len(ids) else None
+    if isinstance(task, RowGroup):
+        part["edges"] = edges
     return part
 
 

@@ -1,7 +1,8 @@
 """Parquet long tables cut at row-group boundaries, for runners whose workers read their own
 share (Dask partitions): where each row group starts, a check that no conversation straddles
-two row groups; one row group's rows become a Dataset through ``io.table.dataset_from_rows``
-(the reader's own grouping and validation), so every rule of ``iter_conversations`` applies.
+two row groups; one row group's rows become a Dataset through the reader's own grouping and
+validation (kept in Arrow by ``io.columnar``, ``io.table.dataset_from_rows`` the fallback), so
+every rule of ``iter_conversations`` applies.
 
 ``dataset_from_row_group`` reads the repeated text columns dictionary-encoded, one thread
 (the workers are the parallelism), and decodes them in memory: the same table as a plain
@@ -10,6 +11,7 @@ read at about half the CPU."""
 from __future__ import annotations
 
 import os
+from itertools import accumulate
 
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.io.table import dataset_from_rows
@@ -36,7 +38,7 @@ def first_rows(path: str | os.PathLike) -> list[int]:
 
     meta = pq.ParquetFile(path).metadata
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    return [2 + sum(sizes[:i]) for i in range(len(sizes))]
+    return list(accumulate(sizes[:-1], initial=2)) if sizes else []
 
 
 def check_whole_conversations(path: str | os.PathLike, edges: list[tuple | None], starts: list[int]) -> None:
@@ -73,10 +75,13 @@ def row_group_starts(path: str | os.PathLike, mapping: str | os.PathLike | None 
 
 
 def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, first_row: int = 2,
-                           mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ) -> Dataset:
+                           mapping: str | os.PathLike | None = None,
+                           tz: str = DEFAULT_TZ) -> tuple[Dataset, tuple | None]:
     """Row group ``index`` of a Parquet long table as ``dataset_from_rows`` makes it from
     ``read_row_group(index).to_pandas()``, the same Dataset at a lower cost: read as below and
-    kept in Arrow through the columnar path; anything that path declines goes the reference way."""
+    kept in Arrow through the columnar path; anything that path declines goes the reference way.
+    With it, the row group's edges for ``check_whole_conversations``: the first and last value
+    of its id column as written (None: no rows)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -89,6 +94,8 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     colmap = get_mapping(mapping, headers)
     rename = colmap.resolve(headers)
     table = _read(path, index, schema, [h for h, c in rename.items() if c == "text"])
+    ids = table.column([h for h, c in rename.items() if c == "conversation_id"][0])
+    edges = (ids[0].as_py(), ids[-1].as_py()) if len(ids) else None
     names = [rename.get(h, h) for h in headers]
     if _plain_types(schema) and len(set(names)) == len(names):
         builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
@@ -96,9 +103,9 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
         decoded = pa.schema([field.with_name(name) for field, name in zip(schema, names)])
         fast = table_frames(ArrowRows(table.rename_columns(names), decoded), builder, final=True)
         if fast is not None:
-            return Dataset(fast[0], fast[1], builder.take_log())
+            return Dataset(fast[0], fast[1], builder.take_log()), edges
     rows = table.cast(schema).to_pandas() if table.schema != schema else table.to_pandas()
-    return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz)
+    return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz), edges
 
 
 def _read(path: str | os.PathLike, index: int, schema, texts: list[str]):
