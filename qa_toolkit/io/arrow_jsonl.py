@@ -46,7 +46,6 @@ _EPOCH_MS = 1e11  # as validate._epoch: epoch numbers from here on are milliseco
 _EXACT = float(2**53)  # epoch numbers beyond this are not exact as doubles
 _SCALARS = (pa.types.is_boolean, pa.types.is_int64, pa.types.is_float64, pa.types.is_string, pa.types.is_null)
 _BEYOND_INT64 = float(2**63)  # orjson keeps integers up to 2**64 as int, Arrow makes them double
-# what str.strip would remove (or a blank value): such text goes value by value through as_text
 
 
 class _Unsure(Exception):

@@ -331,13 +331,12 @@ def _masked(codes: np.ndarray, texts: pd.Series) -> tuple[np.ndarray, pd.Series]
     """(codes, texts) cut to the texts ``codes`` use (-1: none), those with personal data
     masked (``privacy.mask_at``, each text once); the chunk's other texts are left alone."""
     from qa_toolkit.privacy import mask_at
+    from qa_toolkit.rubric.checks._match import used_texts
 
-    seen = np.zeros(len(texts), dtype=bool)
-    seen[codes[codes >= 0]] = True
-    used = np.flatnonzero(seen)
+    used = used_texts(codes, codes >= 0, len(texts))
     position = np.full(len(texts) + 1, -1)  # the last one, for code -1
     position[used] = np.arange(len(used))
-    return position[codes], pd.Series(mask_at(texts.iloc[used].reset_index(drop=True), np.arange(len(used))).array)
+    return position[codes], pd.Series(mask_at(texts, used).array[used])
 
 
 def describe_scope(config: ScopedConfig) -> str:
