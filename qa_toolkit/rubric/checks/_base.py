@@ -329,7 +329,7 @@ def evidence_codes(frames: Frames, message: np.ndarray,
 
 def _masked(codes: np.ndarray, texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(codes, texts) cut to the texts ``codes`` use (-1: none), those with personal data
-    masked (``privacy.mask_at``, each text once); the chunk's other texts are left alone."""
+    masked (``privacy.mask_at``, each text once)."""
     from qa_toolkit.privacy import mask_at
     from qa_toolkit.rubric.checks._match import used_texts
 
