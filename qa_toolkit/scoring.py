@@ -353,7 +353,7 @@ def _cell_sums(values: np.ndarray, cell: np.ndarray, size: int) -> np.ndarray:
     sum gives it: where the cells come in runs without NaN (always so for ``_evaluate``'s
     results) that is ``np.add.reduceat`` over the runs, pandas 3's own path there, without the
     grouping machinery; otherwise pandas' group sums themselves. (pandas 2 compensated its group
-    sums, which can differ in the last bit, below the scores' rounding to 4 decimals.)"""
+    sums, which can differ in the last bit.)"""
     out = np.zeros(size)
     if len(cell) and (np.diff(cell) >= 0).all() and not np.isnan(values).any():
         starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import PADDED, datetimes, strict_times
+from qa_toolkit.io.columnar import PADDED, channel_names, datetimes, strict_times
 from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
                                     parse_role, parse_tags)
@@ -249,9 +249,7 @@ def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> 
     if name in REQUIRED and text.null_count:
         raise _Unsure
     if name == "channel":
-        codes = pc.dictionary_encode(text)
-        names = [builder._channel(v) for v in codes.dictionary.to_pylist()]
-        text = pa.array(names, type=pa.string()).take(codes.indices)
+        text = channel_names(text, builder)
     return text
 
 

@@ -355,6 +355,14 @@ class _Slow(Exception):
     """This window needs the row-by-row path."""
 
 
+def channel_names(text: pa.Array, builder: FrameBuilder) -> pa.Array:
+    """A text column of channels as the builder names them (aliases applied), each distinct
+    value looked up once."""
+    codes = pc.dictionary_encode(text)
+    names = [builder._channel(v) for v in codes.dictionary.to_pylist()]
+    return pa.array(names, type=pa.string()).take(codes.indices)
+
+
 def _arrow(series: pd.Series) -> pa.Array:
     """A column as one Arrow array (zero-copy for Arrow-backed text)."""
     array = pa.array(series)
@@ -677,9 +685,7 @@ def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
         if key in REQUIRED and text.null_count:
             raise _Slow
         if key == "channel":
-            codes = pc.dictionary_encode(text)
-            names = [builder._channel(v) for v in codes.dictionary.to_pylist()]
-            text = pa.array(names, type=pa.string()).take(codes.indices)
+            text = channel_names(text, builder)
         return pd.array(text, dtype="string") if kind else text.to_pylist()
     if kind is None and series.dtype.kind in "biuf":
         values = series.tolist()
