@@ -130,8 +130,10 @@ def test_mapping_renames_before_reading(tmp_path, monkeypatch):
 
 def test_the_file_read_equals_a_plain_read(tmp_path):
     path = write(sample_frame(30), tmp_path / "r.parquet", row_group_size=70)
-    schema = pq.ParquetFile(path).schema_arrow
-    table = tables._read(path, 1, schema, ["text"])
+    meta = pq.ParquetFile(path).metadata
+    schema = meta.schema.to_arrow_schema()
+    assert schema.equals(pq.ParquetFile(path).schema_arrow, check_metadata=True)
+    table = tables._read(path, meta, 1, schema, ["text"])
     assert pa.types.is_dictionary(table.schema.field("channel").type)
     assert not pa.types.is_dictionary(table.schema.field("text").type)
     assert table.cast(schema).equals(pq.ParquetFile(path).read_row_group(1))

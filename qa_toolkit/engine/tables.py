@@ -89,11 +89,12 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     from qa_toolkit.io.mapping import get_mapping
     from qa_toolkit.io.validate import FrameBuilder
 
-    schema = pq.ParquetFile(path).schema_arrow
+    meta = pq.ParquetFile(path).metadata  # the footer, parsed once for both reads
+    schema = meta.schema.to_arrow_schema()
     headers = list(schema.names)
     colmap = get_mapping(mapping, headers)
     rename = colmap.resolve(headers)
-    table = _read(path, index, schema, [h for h, c in rename.items() if c == "text"])
+    table = _read(path, meta, index, schema, [h for h, c in rename.items() if c == "text"])
     ids = table.column([h for h, c in rename.items() if c == "conversation_id"][0])
     edges = (ids[0].as_py(), ids[-1].as_py()) if len(ids) else None
     names = [rename.get(h, h) for h in headers]
@@ -108,14 +109,14 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz), edges
 
 
-def _read(path: str | os.PathLike, index: int, schema, texts: list[str]):
+def _read(path: str | os.PathLike, meta, index: int, schema, texts: list[str]):
     """The row group with its text columns other than ``texts`` (the message text, unique per
     row) read as dictionaries — cheaper than Parquet decoding every repeated value — and one
     thread: the workers are the parallelism, and Arrow's pool costs CPU of its own."""
     import pyarrow.parquet as pq
 
     repeated = [f.name for f in schema if f.name not in texts and _is_text(f.type)]
-    return pq.ParquetFile(path, read_dictionary=repeated).read_row_group(index, use_threads=False)
+    return pq.ParquetFile(path, metadata=meta, read_dictionary=repeated).read_row_group(index, use_threads=False)
 
 
 def _plain_types(schema) -> bool:
