@@ -31,6 +31,8 @@ import pandas as pd
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from qa_toolkit.frames import large_strings
+
 PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address")
 
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])")
@@ -322,8 +324,7 @@ def mask_at(texts: pd.Series, at: np.ndarray) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pa.array(texts.array, type=pa.large_string())
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    values = large_strings(texts)
     at = np.asarray(at, dtype=np.int64)
     picked = values.take(pa.array(at))
     kept = pc.fill_null(pc.match_substring_regex(picked, may_hold_pattern()), False)

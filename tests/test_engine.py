@@ -122,10 +122,12 @@ def test_huge_row_groups_go_through_the_reader(tmp_path, synth_parquet, monkeypa
     assert run.summary["conversations"] == 480 and run.parts > 4
 
 
-def test_conversation_across_row_groups_goes_through_the_reader(tmp_path):
+@pytest.mark.parametrize("mask, workers", [(False, 1), (True, 1), (True, 2)])
+def test_conversation_across_row_groups_goes_through_the_reader(tmp_path, mask, workers):
+    """The reader's chunks then hold their texts in several Arrow chunks (one per row group),
+    which the part writer and evidence masking must take as one array."""
     import pyarrow.parquet as pq
 
-    rubric, _ = load_rubric(RUBRIC)
     path = write_synth_parquet(tmp_path / "in", n=40, per_row_group=40)
     table = pq.read_table(path)
     cut = tmp_path / "cut.parquet"
@@ -133,9 +135,10 @@ def test_conversation_across_row_groups_goes_through_the_reader(tmp_path):
     with pytest.raises(InputError) as err:
         row_group_starts(cut)
     assert "runs across Parquet row groups" in str(err.value) and err.value.problems[0].line > 2
-    run = score_file(cut, RunConfig(RUBRIC, str(tmp_path / "out"), mask=False), chunk_size=50)
+    run = score_file(cut, RunConfig(RUBRIC, str(tmp_path / "out"), mask=mask), workers=workers, chunk_size=50)
     assert run.summary["conversations"] == 40
-    assert_same(tmp_path / "out", reference(cut))
+    results, scores = reference(cut)
+    assert_same(tmp_path / "out", (masked(results) if mask else results, scores))
 
 
 def test_bad_zone_is_the_readers_input_error(tmp_path, synth_parquet):

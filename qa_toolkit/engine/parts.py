@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from qa_toolkit.engine import summary
-from qa_toolkit.frames import OUTCOMES, RESULTS, empty
+from qa_toolkit.frames import OUTCOMES, RESULTS, empty, large_strings
 from qa_toolkit.io.jsonl import LineRange
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def _evaluated_table(ev: Evaluated) -> pa.Table:
     criteria = [c for _, c in ev.rubric.criteria]
     points, maximum = ev.points
     seq, text_codes, texts = ev.evidence
-    ids = pa.array(ev.frames.conversations["conversation_id"].astype("string").array, type=pa.large_string())
+    ids = large_strings(ev.frames.conversations["conversation_id"].astype("string"))
     rows = np.repeat(np.arange(n, dtype=np.int32), k)
     return pa.table({  # ids repeated within a chunk would only cost speed (plain strings), never values
         "conversation_id": _dictionary(rows, ids) if not ids.null_count else _compact(rows, ids),
@@ -120,7 +120,7 @@ def _evaluated_table(ev: Evaluated) -> pa.Table:
         "max_points": maximum,
         "critical": np.tile(np.array([c.critical for c in criteria], dtype=bool), n),
         "evidence_seq": pa.array(seq),
-        "evidence_text": _compact(text_codes, pa.array(texts.array, type=pa.large_string())),
+        "evidence_text": _compact(text_codes, large_strings(texts)),
         "evidence_match": _labels([o.match for o in ev.outcomes]),
         "note": _labels([o.note for o in ev.outcomes]),
     }, schema=SCHEMA)

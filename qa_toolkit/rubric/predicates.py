@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from qa_toolkit.frames import CONVERSATIONS
+from qa_toolkit.frames import CONVERSATIONS, large_strings
 from qa_toolkit.io.validate import as_bool
 from qa_toolkit.timing import handle_seconds
 
@@ -195,11 +195,7 @@ def _letter_counts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     one vectorised pass (a CJK ideograph there is a 3-byte sequence led by E5–E9, or by E4
     followed by B8 or more; ASCII letters are single bytes). Same counts as ``str.count`` with
     ``[\u4e00-\u9fff]`` / ``[A-Za-z]``, some 40 times faster."""
-    import pyarrow as pa
-
-    arr = pa.array(texts.astype("string").fillna(""), type=pa.large_string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = large_strings(texts.astype("string").fillna(""))
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8)[:offsets[-1]] if data is not None else np.zeros(0, np.uint8)

@@ -23,6 +23,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.frames import large_strings
+
 _GAP = "\x1f"  # replaces excluded spans so their neighbours do not join into a new match
 _ASCII_DIGIT = re.compile("[0-9]")
 #: Group texts alike but for their digit runs when a sample of the chunk shrinks at least this
@@ -217,7 +219,7 @@ def _holding_any(lowered: pd.Series, words: list[str]) -> np.ndarray:
     import pyarrow.compute as pc
 
     try:
-        hit = pc.match_substring_regex(_arrow_texts(lowered), alternation(words))
+        hit = pc.match_substring_regex(large_strings(lowered), alternation(words))
     except pa.ArrowInvalid:  # e.g. a control character RE2 will not take: scan everything
         return np.arange(len(lowered))
     return np.flatnonzero(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
@@ -229,21 +231,13 @@ def _digit_groups(lowered: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts = _arrow_texts(lowered)
+    texts = large_strings(lowered)
     step = max(1, len(texts) // _GROUPING_SAMPLE)
     sample = _digits_zeroed(texts.take(pa.array(np.arange(0, len(texts), step))) if step > 1 else texts)
     if len(sample) == 0 or len(pc.unique(sample)) > GROUPING_WORTH * len(sample):
         return None
     codes, kept = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(_digits_zeroed(texts) if step > 1 else sample)))
     return codes.astype(np.int64), pd.Series(kept, dtype="string")
-
-
-def _arrow_texts(texts: pd.Series):
-    """A text Series as one pyarrow large_string array (not chunked)."""
-    import pyarrow as pa
-
-    arr = pa.array(texts.array, type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _digits_zeroed(texts):
@@ -281,7 +275,7 @@ def _occurrences(automaton, texts: pd.Series, lengths: np.ndarray) -> tuple[np.n
 
     import pyarrow.compute as pc
 
-    arr = pc.fill_null(_arrow_texts(texts), "")
+    arr = pc.fill_null(large_strings(texts), "")
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
     joined = arr.buffers()[2][offsets[0]:offsets[-1]].to_pybytes().decode("utf-8") if len(arr) and offsets[-1] > offsets[0] else ""
     starts = np.r_[0, np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False))]
