@@ -141,6 +141,26 @@ def test_conversation_across_row_groups_goes_through_the_reader(tmp_path, mask, 
     assert_same(tmp_path / "out", (masked(results) if mask else results, scores))
 
 
+def test_a_split_conversation_stops_the_row_group_run_at_once(tmp_path, monkeypatch):
+    """The workers' row groups are checked as their results come in: the run over row groups
+    stops at the first conversation that runs on into the next, not after scoring them all."""
+    import pyarrow.parquet as pq
+
+    from qa_toolkit.engine import runner
+    from qa_toolkit.engine.parts import RowGroup
+
+    path = write_synth_parquet(tmp_path / "in", n=40, per_row_group=40)
+    cut = tmp_path / "cut.parquet"
+    pq.write_table(pq.read_table(path), cut, row_group_size=7)
+    assert len(runner.row_group_tasks(cut, {})) > 60
+    seen = []
+    score = runner.score_task
+    monkeypatch.setattr(runner, "score_task", lambda task, *a: seen.append(type(task)) or score(task, *a))
+    run = score_file(cut, RunConfig(RUBRIC, str(tmp_path / "out")), chunk_size=50)
+    assert run.summary["conversations"] == 40
+    assert seen.count(RowGroup) == 2 and len(seen) > 2
+
+
 def test_bad_zone_is_the_readers_input_error(tmp_path, synth_parquet):
     with pytest.raises(InputError) as err:
         score_file(synth_parquet, RunConfig(RUBRIC, str(tmp_path)), read_opts={"tz": "Mars/Base"})

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from qa_toolkit.engine import summary
 from qa_toolkit.engine.parts import OUTPUTS, JsonlLines, RowGroup, RunConfig, load, score_task
-from qa_toolkit.engine.tables import check_whole_conversations, first_rows, id_column
+from qa_toolkit.engine.tables import first_rows, id_column, runs_on
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
@@ -55,8 +55,9 @@ def score_file(path: str | os.PathLike, config: RunConfig, *, workers: int = 1, 
     Conversation ids repeated in different tasks are all scored and reported (``duplicate_id``).
     A JSONL file is checked to be UTF-8 while the workers score it (the check would otherwise
     hold them up, 3 s for 1.5 GB), and Parquet row groups to hold whole conversations from what
-    the workers read (a check beforehand would read every id column first, 0.3 s for 10^6
-    conversations); if either fails, the run starts over through the reader."""
+    the workers read, as their results come in (a check beforehand would read every id column
+    first, 0.3 s for 10^6 conversations); if either fails, the run stops and starts over
+    through the reader."""
     from qa_toolkit.io import iter_conversations
     from qa_toolkit.io.encoding import bom_encoding, is_utf8
 
@@ -89,14 +90,16 @@ def _run(path, config: RunConfig, tasks: Iterable, workers: int, opts: dict, pro
          utf8=None) -> RunOutcome:
     """Score ``tasks`` into a staging folder; on success the parts replace the old ones."""
     with staging(config) as staged:
-        partials = list(run_tasks(tasks, staged, workers, progress))
+        partials, last = [], None
+        for partial in run_tasks(tasks, staged, workers, progress):
+            partials.append(partial)
+            if "edges" in partial:  # row groups: stop at the first conversation that runs on into the next
+                edges = partial.pop("edges")
+                if runs_on(last, edges):
+                    raise _ReadAgain
+                last = edges or last
         if utf8 is not None and not utf8.result():
             raise _ReadAgain
-        if partials and "edges" in partials[0]:  # row groups (a list of RowGroup tasks)
-            try:
-                check_whole_conversations(path, [p.pop("edges") for p in partials], [t.first_row for t in tasks])
-            except InputError:
-                raise _ReadAgain from None
         log = ProblemLog()
         for p in partials:
             log.merge(p.pop("log"))

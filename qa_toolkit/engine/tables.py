@@ -47,14 +47,17 @@ def check_whole_conversations(path: str | os.PathLike, edges: list[tuple | None]
     (None: no rows); ``starts``: per row group its first row (``first_rows``)."""
     previous = None
     for i, edge in enumerate(edges):
-        if edge is None:
-            continue
-        first, last = edge
-        if previous is not None and first == previous and first is not None:
-            raise InputError(Problem(str(path), f"conversation '{first}' runs across Parquet row groups {i - 1} "
+        if runs_on(previous, edge):
+            raise InputError(Problem(str(path), f"conversation '{edge[0]}' runs across Parquet row groups {i - 1} "
                                      f"and {i}; write whole conversations per row group (as `qa data synth` does)",
                                      line=starts[i], field="conversation_id", code="split_conversation"))
-        previous = last
+        previous = edge or previous
+
+
+def runs_on(before: tuple | None, edges: tuple | None) -> bool:
+    """Whether a row group (its ``edges``) starts with the conversation that the previous
+    non-empty one (``before``) ends with."""
+    return before is not None and edges is not None and edges[0] is not None and edges[0] == before[1]
 
 
 def row_group_starts(path: str | os.PathLike, mapping: str | os.PathLike | None = None) -> list[int]:
