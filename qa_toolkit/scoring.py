@@ -349,11 +349,11 @@ def _positions(values: pd.Series, labels: pd.Index) -> np.ndarray:
 
 
 def _cell_sums(values: np.ndarray, cell: np.ndarray, size: int) -> np.ndarray:
-    """Sum of ``values`` per cell number (0..size-1; 0 for none), exactly as pandas 3's groupby
+    """Sum of ``values`` per cell number (0..size-1; 0 for none), exactly as pandas 3.1's groupby
     sum gives it: where the cells come in runs without NaN (always so for ``_evaluate``'s
-    results) that is ``np.add.reduceat`` over the runs, pandas 3's own path there, without the
-    grouping machinery; otherwise pandas' group sums themselves. (pandas 2 compensated its group
-    sums, which can differ in the last bit.)"""
+    results) that is ``np.add.reduceat`` over the runs, pandas 3.1's own path there, without the
+    grouping machinery; otherwise pandas' group sums themselves. (pandas 2 and 3.0 compensated
+    their group sums, which can differ in the last bit: hence pandas>=3.1.)"""
     out = np.zeros(size)
     if len(cell) and (np.diff(cell) >= 0).all() and not np.isnan(values).any():
         starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
