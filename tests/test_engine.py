@@ -212,6 +212,32 @@ def test_a_rerun_replaces_the_parts(tmp_path, small_jsonl):
     assert len(read_parts(tmp_path / "scores")) == 400
 
 
+def test_a_run_freezes_the_heap_while_it_scores_and_gives_it_back(tmp_path, small_jsonl, monkeypatch):
+    """The heap a run starts with stays out of full garbage collections while it scores (as
+    ``start_worker`` does in a pool worker), and is given back afterwards; a process that froze
+    its own heap finds it as it left it."""
+    import gc
+
+    from qa_toolkit.engine import parts, runner
+
+    frozen = []
+    monkeypatch.setattr(runner, "score_task", lambda *a: (frozen.append(gc.get_freeze_count()), parts.score_task(*a))[1])
+    assert gc.get_freeze_count() == 0
+    score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path / "a")), chunk_size=200)
+    assert len(frozen) == 2 and min(frozen) > 0 and gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path / "b")), chunk_size=200)
+        assert gc.get_freeze_count() > 0  # not unfrozen by the run
+    finally:
+        gc.unfreeze()
+    parts.start_worker(RunConfig(RUBRIC, str(tmp_path / "c")))
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def run_cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 

@@ -243,6 +243,49 @@ def test_outcomes_labels_stacked_are_the_strings():
         [None if pd.isna(v) else v for v in old_strings([first.note, second.note, first.note])]
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_labels_hold_each_value_they_were_given(seed):
+    """Values repeated, given again, missing, as plain arrays and as ``Coded`` (whose values may
+    repeat, e.g. two numbers worded alike): every entry reads back as what was assigned last."""
+    from qa_toolkit.rubric.checks._base import Coded
+
+    rng = np.random.default_rng(seed)
+    n, words = 30, ["好", "x", "1.0 s", None, "y"]
+    labels, want = Labels(n, "start"), ["start"] * n
+    for _ in range(6):
+        where = np.flatnonzero(rng.random(n) < 0.5)
+        given = [words[i] for i in rng.integers(0, len(words), len(where))]
+        kind = rng.integers(0, 3)
+        if kind == 0 and len(where):
+            value = given[0]
+            given = [value] * len(where)
+        elif kind == 1:
+            value = np.array(given, dtype=object)
+        else:
+            values = list(dict.fromkeys(given)) + [given[0]] if given else []  # a repeated value among the values
+            value = Coded(np.array([values.index(g) for g in given], dtype=np.int64), values)
+        labels.assign(where, value)
+        for i, g in zip(where, given):
+            want[i] = g
+    assert [labels.values[c] for c in labels.codes] == want
+    assert len(set(labels.values)) == len(labels.values)  # each value stored once
+
+
+@pytest.mark.parametrize("rows", [[], [0], [0, 1, 2, 5, 6, 9], [5, 6, 0, 1, 9, 2], [9, 6, 5, 2, 1, 0]])
+def test_first_per_conversation_is_each_conversations_first_position(rows):
+    conversations = pd.DataFrame({"conversation_id": pd.array(["a", "b", "c", "d"], dtype="string")})
+    messages = pd.DataFrame({"conversation_id": pd.array(list("aaabbbccdd"), dtype="string"),
+                             "seq": pd.array([1, 2, 3, 1, 2, 3, 1, 2, 1, 2], dtype="Int64"),
+                             "text": pd.array(["t"] * 10, dtype="string")})
+    frames, rows = Frames(conversations, messages), np.array(rows, dtype=np.int64)
+    seen, want = set(), []
+    for position, row in enumerate(rows):
+        if frames.conv_of[row] not in seen:
+            seen.add(frames.conv_of[row])
+            want.append((frames.conv_of[row], position))
+    assert frames.first_per_conversation(rows).tolist() == [p for _, p in sorted(want)]
+
+
 def test_part_folder_read_by_pandas_equals_scoring_in_process(tmp_path):
     """``qa score``'s part folder with two rubrics and masked evidence, read the way the README
     tells users (the folder with pandas, or ``read_parts``)."""

@@ -16,7 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from qa_toolkit.engine import summary
-from qa_toolkit.engine.parts import OUTPUTS, JsonlLines, RowGroup, RunConfig, load, score_task
+from qa_toolkit.engine.parts import (OUTPUTS, JsonlLines, RowGroup, RunConfig, frozen_heap, load, score_task,
+                                    start_worker)
 from qa_toolkit.engine.tables import first_rows, id_column, runs_on
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.problems import InputError, Problem, ProblemLog
@@ -171,12 +172,13 @@ def run_tasks(tasks: Iterable, config: RunConfig, workers: int,
     task order. ``progress(n_bytes)`` after each task a worker read."""
     numbered = enumerate(_nonempty(tasks))
     if workers <= 1:
-        for number, task in numbered:
-            yield score_task(task, number, config)
-            if progress:
-                progress(task.nbytes)
+        with frozen_heap():
+            for number, task in numbered:
+                yield score_task(task, number, config)
+                if progress:
+                    progress(task.nbytes)
         return
-    with ProcessPoolExecutor(workers, initializer=load, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(workers, initializer=start_worker, initargs=(config,)) as pool:
         pending: deque = deque()
         for number, task in numbered:
             pending.append((pool.submit(score_task, task, number, config), task))
