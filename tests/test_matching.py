@@ -55,6 +55,24 @@ def test_phrase_index_equals_plain_regex(seed):
     assert list(zip(framed.index.tolist(), framed["match"].tolist())) == want
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_texts_of_a_mask_are_its_messages_distinct_texts_shared_masks_kept(seed):
+    rng = random.Random(seed)
+    frames = Frames(*_chunk(rng))
+    codes, texts = frames.distinct
+    agent = frames.role_mask("agent")
+    mine = np.array([rng.random() < 0.5 for _ in range(len(codes))], dtype=bool)
+    for mask in (agent, mine, frames.role_mask("any")):
+        used = frames.texts_of(mask)
+        assert np.flatnonzero(used).tolist() == np.unique(codes[mask]).tolist()
+        assert not used.flags.writeable
+    assert frames.texts_of(frames.role_mask("agent")) is frames.texts_of(agent)  # a shared mask: kept
+    with pytest.raises(ValueError):
+        agent[:] = True  # shared masks are read-only, so what is kept cannot go stale
+    mine[:] = ~mine  # a caller's own mask may change: never kept
+    assert np.flatnonzero(frames.texts_of(mine)).tolist() == np.unique(codes[mine]).tolist()
+
+
 def _plain_regex(messages: pd.DataFrame, phrases, exclude, case_sensitive) -> list[tuple[int, str]]:
     """The documented semantics, message by message: excluded spans blanked, then the distinct
     matches of one alternation (longest phrase first), in order."""

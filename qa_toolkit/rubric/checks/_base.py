@@ -120,11 +120,26 @@ class Frames:
         return self.cached("seq", lambda f: f.messages["seq"].to_numpy(dtype="float64", na_value=np.nan))
 
     def role_mask(self, role: str) -> np.ndarray:
-        """Messages of ``role`` ("any": all)."""
+        """Messages of ``role`` ("any": all); read-only, shared by the checks that ask."""
         if role == "any":
-            return np.ones(len(self.messages), dtype=bool)
+            return self.cached(("role", role), lambda f: _shared(np.ones(len(f.messages), dtype=bool)))
         return self.cached(("role", role),
-                           lambda f: f.messages["role"].eq(role).fillna(False).to_numpy(dtype=bool))
+                           lambda f: _shared(f.messages["role"].eq(role).fillna(False).to_numpy(dtype=bool)))
+
+    def texts_of(self, mask: np.ndarray) -> np.ndarray:
+        """Per distinct text (``distinct``): whether a message in ``mask`` has it (read-only). Kept
+        for the chunk when ``mask`` is read-only, as the shared ``role_mask`` and ``scope`` masks
+        are: several checks ask for the same one (the cache holds the mask, so its id is not
+        reused)."""
+        key = ("texts of", id(mask))
+        if key in self._cache and self._cache[key][0] is mask:
+            return self._cache[key][1]
+        codes, texts = self.distinct
+        used = np.zeros(len(texts), dtype=bool)
+        used[codes[mask]] = True
+        if not mask.flags.writeable:
+            self._cache[key] = (mask, used)
+        return _shared(used)
 
     def rank(self, mask: np.ndarray, reverse: bool = False) -> np.ndarray:
         """For the messages in ``mask``: 0 for the first (``reverse``: the last) of them in
@@ -145,7 +160,7 @@ class Frames:
         """Mask of the messages a scoped check reads: by role, then the first/last N of them
         per conversation."""
         key = ("scope", config.role, config.first_turns, config.last_turns)
-        return self.cached(key, lambda f: f._scope(config.role, config.first_turns, config.last_turns))
+        return self.cached(key, lambda f: _shared(f._scope(config.role, config.first_turns, config.last_turns)))
 
     def _scope(self, role: str, first: int | None, last: int | None) -> np.ndarray:
         mask = self.role_mask(role)
@@ -162,6 +177,12 @@ class Frames:
             return np.flatnonzero(np.r_[True, conv[1:] != conv[:-1]]) if len(conv) else np.zeros(0, dtype=np.intp)
         _, first = np.unique(conv, return_index=True)
         return first
+
+
+def _shared(array: np.ndarray) -> np.ndarray:
+    """``array`` made read-only, as a value the chunk's checks share."""
+    array.flags.writeable = False
+    return array
 
 
 def _conversation_rows(ids: pd.Series, message_ids: pd.Series) -> np.ndarray:

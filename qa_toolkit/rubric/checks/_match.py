@@ -298,8 +298,7 @@ def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Seque
     """The messages in ``mask`` that contain a phrase after exclusions, with the distinct
     phrases matched (lower-cased when case-insensitive). Each distinct text is matched once."""
     codes, texts = frames.distinct
-    wanted = np.zeros(len(texts), dtype=bool)
-    wanted[codes[mask]] = True
+    wanted = frames.texts_of(mask)
     if case_sensitive:
         found = _plain_hits(texts, phrases, exclude, True, wanted)
     else:
@@ -323,7 +322,7 @@ def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str 
     verdict with evidence needs. Only the distinct texts of those messages are searched, and
     the span is taken once per distinct text of the messages kept."""
     codes, texts = frames.distinct
-    numbers = used_texts(codes, mask, len(texts))
+    numbers = np.flatnonzero(frames.texts_of(mask))
     text = prepare(texts.iloc[numbers], case_sensitive=True, exclude_regex=exclude_regex)
     matched = np.zeros(len(texts), dtype=bool)
     matched[numbers[contains(text, pattern)]] = True
