@@ -59,7 +59,7 @@ def test_phrase_index_equals_plain_regex(seed):
 def test_texts_of_a_mask_are_its_messages_distinct_texts_shared_masks_kept(seed):
     rng = random.Random(seed)
     frames = Frames(*_chunk(rng))
-    codes, texts = frames.distinct
+    codes, _ = frames.distinct
     agent = frames.role_mask("agent")
     mine = np.array([rng.random() < 0.5 for _ in range(len(codes))], dtype=bool)
     for mask in (agent, mine, frames.role_mask("any")):
