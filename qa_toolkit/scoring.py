@@ -253,9 +253,11 @@ def _points(kind, p, passed: np.ndarray, failed: np.ndarray) -> tuple[np.ndarray
     """Points earned and at stake; ``kind`` and ``p`` may be arrays that broadcast against the
     outcome masks (e.g. one per criterion against a conversations × criteria matrix)."""
     kind = np.asarray(kind, dtype=object)
-    points = np.where(kind == "deduction", failed * -p, passed * p).astype("float64")
-    maximum = np.where(kind == "standard", (passed | failed) * p, 0.0).astype("float64")
-    return points, maximum
+    deduction = np.asarray(kind == "deduction")
+    earned = np.where(deduction, failed, passed)  # the outcome that moves the points, as flags
+    points = earned * (np.where(deduction, -1.0, 1.0) * p)  # an unfailed deduction: -0.0, as ever
+    maximum = ((passed | failed) & np.asarray(kind == "standard")) * np.float64(p)
+    return points.astype(np.float64, copy=False), maximum.astype(np.float64, copy=False)
 
 
 def _applies(rubric: Rubric, frames: Frames) -> np.ndarray:
