@@ -135,8 +135,7 @@ class Frames:
         if key in self._cache and self._cache[key][0] is mask:
             return self._cache[key][1]
         codes, texts = self.distinct
-        used = np.zeros(len(texts), dtype=bool)
-        used[codes[mask]] = True
+        used = marked_texts(codes, mask, len(texts))
         if not mask.flags.writeable:
             self._cache[key] = (mask, used)
         return _shared(used)
@@ -177,6 +176,14 @@ class Frames:
             return np.flatnonzero(np.r_[True, conv[1:] != conv[:-1]]) if len(conv) else np.zeros(0, dtype=np.intp)
         _, first = np.unique(conv, return_index=True)
         return first
+
+
+def marked_texts(codes: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
+    """Per distinct text (``codes``: each message's number into them): whether a message at
+    ``rows`` (row numbers or a mask) has it, by marking instead of sorting every message."""
+    used = np.zeros(n_texts, dtype=bool)
+    used[codes[rows]] = True
+    return used
 
 
 def _shared(array: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import large_strings
+from qa_toolkit.rubric.checks._base import marked_texts
 
 _GAP = "\x1f"  # replaces excluded spans so their neighbours do not join into a new match
 _ASCII_DIGIT = re.compile("[0-9]")
@@ -337,10 +338,8 @@ def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str 
 
 def used_texts(codes: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
     """The distinct-text numbers (ascending, as ``np.unique(codes[rows])``) of the messages at
-    ``rows`` (row numbers or a mask), by marking instead of sorting every message."""
-    used = np.zeros(n_texts, dtype=bool)
-    used[codes[rows]] = True
-    return np.flatnonzero(used)
+    ``rows`` (row numbers or a mask): ``marked_texts``' numbers."""
+    return np.flatnonzero(marked_texts(codes, rows, n_texts))
 
 
 def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),
