@@ -70,7 +70,7 @@ def row_group_starts(path: str | os.PathLike, mapping: str | os.PathLike | None 
     edges = []
     for i in range(pfile.num_row_groups):
         ids = pfile.read_row_group(i, columns=[column]).column(0)
-        edges.append((ids[0].as_py(), ids[-1].as_py()) if len(ids) else None)
+        edges.append(_edges(ids))
     starts = first_rows(path)
     check_whole_conversations(path, edges, starts)
     return starts
@@ -99,7 +99,7 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     rename = colmap.resolve(headers)
     table = _read(path, meta, index, schema, [h for h, c in rename.items() if c == "text"])
     ids = table.column([h for h, c in rename.items() if c == "conversation_id"][0])
-    edges = (ids[0].as_py(), ids[-1].as_py()) if len(ids) else None
+    edges = _edges(ids)
     names = [rename.get(h, h) for h in headers]
     if _plain_types(schema) and len(set(names)) == len(names):
         builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
@@ -110,6 +110,12 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
             return Dataset(fast[0], fast[1], builder.take_log()), edges
     rows = table.cast(schema).to_pandas() if table.schema != schema else table.to_pandas()
     return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz), edges
+
+
+def _edges(ids) -> tuple | None:
+    """A row group's id column as ``check_whole_conversations`` takes it: its first and last
+    value as written (None: no rows)."""
+    return (ids[0].as_py(), ids[-1].as_py()) if len(ids) else None
 
 
 def _read(path: str | os.PathLike, meta, index: int, schema, texts: list[str]):
