@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import PADDED, channel_names, datetimes, strict_times
+from qa_toolkit.io.columnar import PADDED, absent_column, channel_names, datetimes, strict_times
 from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
                                     parse_role, parse_tags)
@@ -152,12 +152,9 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
     if pc.count_distinct(cids).as_py() != len(cids):  # a duplicate id: a problem for the reference
         raise _Unsure
     n = len(table)
-    if "tags" not in conv:
-        conv["tags"] = pd.Series([[] for _ in range(n)], dtype="object")
-    for name, kind in CONVERSATIONS.items():
+    for name in CONVERSATIONS:
         if name not in conv:
-            conv[name] = datetimes(np.zeros(n, np.int64), np.ones(n, bool), builder.tz) if kind == "datetime" \
-                else pd.array([None] * n, dtype=kind)
+            conv[name] = absent_column(name, n, builder.tz)
     frame = {k: _typed(v, k) for k, v in conv.items()}
     conversations = conform(pd.DataFrame({**{k: frame[k] for k in CONVERSATIONS}, **extras}), CONVERSATIONS, builder.tz)
     parents = np.repeat(np.arange(n), lengths)

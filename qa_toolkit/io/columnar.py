@@ -480,6 +480,22 @@ def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
 
 
+def absent_column(key: str, n: int, tz: str) -> pd.Series | pd.api.extensions.ExtensionArray:
+    """A CONVERSATIONS column the input does not have, for ``n`` conversations: every value
+    missing (times NaT in ``tz``), tags an empty list each."""
+    from qa_toolkit.frames import CONVERSATIONS
+
+    kind = CONVERSATIONS[key]
+    if key == "tags":
+        return pd.Series([[] for _ in range(n)], dtype="object")
+    return missing_times(n, tz) if kind == "datetime" else pd.array([None] * n, dtype=kind)
+
+
+def missing_times(n: int, tz: str) -> pd.Series:
+    """``n`` tz-aware times in ``tz``, all NaT."""
+    return datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), tz)
+
+
 class ArrowRows:
     """A long table held in Arrow, for ``table_frames`` in place of its ``to_pandas()`` frame:
     a column becomes pandas (as ``to_pandas`` makes it) only when asked for, and text columns
@@ -610,7 +626,7 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
         ns, missing = _time_column(body["ts"], builder.zone, "ts")
         ts = datetimes(ns[order], missing[order], builder.tz)
     else:
-        ts = datetimes(np.zeros(len(order), dtype=np.int64), np.ones(len(order), dtype=bool), builder.tz)
+        ts = missing_times(len(order), builder.tz)
     frame = pd.DataFrame({  # the MESSAGES contract, typed as ``conform`` types it
         "conversation_id": pd.array(ids, dtype="string"),
         "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
@@ -655,14 +671,9 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
             codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
             columns[key] = _conversation_column(firsts[name].reset_index(drop=True), key, builder,
                                                 None if codes is None else codes.dictionary)
-    n = len(cids)
-    empty = {"tags": lambda: pd.Series([[] for _ in range(n)], dtype="object"),
-             "datetime": lambda: datetimes(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool), builder.tz)}
     for key, values in columns.items():
         if values is None:
-            kind = CONVERSATIONS[key]
-            values = empty[key]() if key == "tags" else empty["datetime"]() if kind == "datetime" else \
-                pd.array([None] * n, dtype=kind)
+            values = absent_column(key, len(cids), builder.tz)
         columns[key] = values.array if isinstance(values, pd.Series) else values
     return columns  # contract columns typed as ``conform`` types them (arrays), extras as lists
 
