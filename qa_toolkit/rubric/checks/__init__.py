@@ -17,11 +17,12 @@ from qa_toolkit.rubric.checks import (
     model,
     pii,
     regex,
+    secret_request,
     timing,
 )
 
 MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (keywords, regex, context, timing, metadata, pii,
-                                                        diversion, abuse, model, manual)}
+                                                        diversion, abuse, secret_request, model, manual)}
 CHECK_CONFIGS = [m.Config for m in MODULES.values()]
 
 

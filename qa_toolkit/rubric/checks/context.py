@@ -2,7 +2,8 @@
 (``expect: say``) or must not say (``expect: avoid``) one of ``phrases`` within the next
 ``within`` agent messages (for ``say``, an earlier agent message counts too unless
 ``earlier_counts: false``). The first trigger is judged (``triggers: every`` judges each);
-N/A when the trigger never occurs.
+N/A when the trigger never occurs. ``negations`` cancel a trigger written right after one of
+them: with ``negations: [不, 不是]``, "我不着急" and "我不是投诉" start no window.
 
 Passes::
 
@@ -36,7 +37,8 @@ class ContextCheck(CheckConfig):
     (``expect: say``) or must not say (``expect: avoid``) one of ``phrases`` within the next
     ``within`` agent messages (for ``say``, an earlier agent message counts too unless
     ``earlier_counts: false``). The first trigger is judged (``triggers: every`` judges each); N/A
-    when the trigger never occurs."""
+    when the trigger never occurs. ``negations`` cancel a trigger written right after one of them
+    (不着急, 不是投诉)."""
 
     type: Literal["context"]
     trigger: list[str] = Field(min_length=1, description="Phrases that start the window.")
@@ -47,6 +49,8 @@ class ContextCheck(CheckConfig):
     triggers: Literal["first", "every"] = Field("first", description="Judge the first trigger only, or every one.")
     earlier_counts: bool = Field(True, description="For say: a matching agent message before the trigger counts too.")
     exclude: list[str] = Field(default_factory=list, description="Cut out of agent messages before matching.")
+    negations: list[str] = Field(default_factory=list,
+                                 description="Words that cancel a trigger written right after them (不 + 着急).")
 
 
 Config = ContextCheck  # the registry's name for a check module's config model
@@ -54,21 +58,26 @@ Config = ContextCheck  # the registry's name for a check module's config model
 
 def phrases(config: ContextCheck) -> list[str]:
     """The phrases this check looks for: triggers, answers and exclusions."""
-    return [*config.trigger, *config.phrases, *config.exclude]
+    return [*config.trigger, *negated(config), *config.phrases, *config.exclude]
+
+
+def negated(config: ContextCheck) -> list[str]:
+    """Every trigger written after a negation (不着急): cut out before triggers are looked for."""
+    return [n + t for n in config.negations for t in config.trigger if n and t]
 
 
 def evaluate(config: ContextCheck, frames: Frames) -> Outcomes:
     """N/A without a trigger; else pass/fail with the offending message (avoid) or the
     unanswered trigger (say) as evidence."""
     out = Outcomes(frames, "na", "trigger never occurs")
-    triggers = phrase_hits(frames, frames.role_mask(config.trigger_role), config.trigger)
+    triggers = phrase_hits(frames, frames.role_mask(config.trigger_role), config.trigger, negated(config))
     keep = frames.first_per_conversation(triggers.rows) if config.triggers == "first" \
         else np.unique(triggers.rows, return_index=True)[1]
     triggers = triggers.where(np.sort(keep))
-    if not len(triggers.rows):
-        return out
     agent = frames.role_mask("agent")
     said = phrase_hits(frames, agent, config.phrases, config.exclude)
+    if not len(triggers.rows):
+        return out
     k_said = frames.rank(agent)[said.rows]
     t, s = _pairs(frames.conv_of[triggers.rows], frames.conv_of[said.rows])
     k_t = _agent_messages_before(frames, agent, triggers.rows)

@@ -1,42 +1,62 @@
-"""diversion — the agent sends the customer off the platform (引导站外交易/私下联系):
-WeChat/QQ/Alipay and their disguises (微信, vx, 威信, 薇信, 加我QQ, 扣扣, 支付宝转账, 私下, 淘宝外, ...).
-A shipped list, extended with ``phrases``; ``exclude`` spares warnings such as 请勿私下交易.
+"""diversion — the agent steers the customer off the platform (引导站外交易/私下联系): offers a
+personal contact handle for off-platform contact (加我微信, vx号 + an id, 加我QQ, 我的私人号), asks
+for a private payment or transfer (私下转账, 打款到我个人账户, 支付宝/银行卡 number to pay into,
+不走平台/不用在平台拍/线下交易), in Chinese and English. Platform-own uses are not diversion:
+微信支付, a refund to 微信零钱, the shop's official account or the shop inside an app carry no
+request to leave the platform, so a bare brand word never fails. Warnings (请勿私下交易) are cut
+out first. ``phrases`` adds literal phrases, ``exclude`` literal exclusions.
 
 Passes::
 
     check: {type: diversion}
-    # agent: 请勿私下转账，所有交易请在平台内完成
+    # agent: 退款会原路退回您的微信零钱，请勿私下转账
 
 Fails::
 
-    check: {type: diversion, phrases: [飞机号]}
-    # agent: 加我vx，私下给你便宜点
+    check: {type: diversion}
+    # agent: 您加我微信，我私下给您处理，更快
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks import keywords
 from qa_toolkit.rubric.checks._base import Frames, Outcomes
-from qa_toolkit.rubric.checks._detector import DetectorConfig, as_keywords, detect
+from qa_toolkit.rubric.checks._detector import WARNING_CLAUSE, Detector, DetectorConfig, detect
 
 TYPE = "diversion"
 
-PHRASES = (
-    "微信", "加微", "加v", "vx", "v信", "威信", "薇信", "徽信", "wx号", "加我qq", "qq号", "扣扣", "企鹅号",
-    "支付宝转账", "支付宝付", "转账给我", "转到我", "私下", "淘宝外", "站外", "线下交易", "线下付款",
-    "加我好友", "我的私人号", "私人电话", "wechat", "whatsapp", "telegram", "paypal me",
-    "pay me directly", "outside the platform", "off the platform", "my personal number",
+_APP = r"(?:微信|威信|薇信|徽信|v信|vx|wx|qq|扣扣|企鹅|whatsapp|telegram|飞机|钉钉)"
+_PAY_TO = r"(?:转账|打款|汇款|付款|打钱|转钱|付钱|支付|转)"
+DETECTOR = Detector(
+    pattern="|".join([
+        # a personal contact handle offered for off-platform contact
+        rf"(?:加|添加|加一下|加下|联系|私聊)(?:一下|下)?(?:我|本人)?(?:的)?(?:个人|私人)?(?:{_APP}|v(?:[^a-z]|$))",
+        rf"(?:我的|我|个人|私人)(?:个人|私人)?{_APP}(?:号|号码)?",
+        rf"{_APP}(?:号|号码|id)?\s*[:：是为]?\s*[a-z][a-z0-9_-]{{4,}}",
+        r"私人(?:号|电话|手机|账号|账户)",
+        # a private payment or transfer
+        rf"私下(?:交易|{_PAY_TO}|联系|处理|沟通|给你|给您|退|补)",
+        rf"{_PAY_TO}(?:到|给|至|进)(?:我|本人|我的|个人|私人)",
+        rf"(?:直接|先)?{_PAY_TO}(?:到|给|至)?(?:以下|下面|这个)(?:的)?(?:账户|账号|卡号|银行卡|支付宝)",
+        r"不(?:走|经过|通过)平台|不用在平台(?:上)?(?:拍|下单|付款|购买)|绕过平台|脱离平台|平台外(?:交易|付款|支付)",
+        r"线下交易|站外(?:交易|付款|支付|购买)",
+        # the agent hands out an account to pay into
+        r"开户行(?:及|和)?(?:账号|帐号|卡号)|收款(?:账号|账户|户名|名称|人)\s*[:：]|(?:打款|转账|汇款)(?:的)?(?:截图|凭证|照片)",
+        # English
+        r"add me on|my (?:personal )?(?:wechat|whatsapp|telegram|line id|skype)|my personal (?:number|phone|email)",
+        r"pay (?:me )?directly|pay me (?:by|via|through)|transfer (?:the money |it )?(?:directly )?to my",
+        r"outside (?:of )?the (?:platform|app|store)|off[ -]the[ -]platform|off-platform|paypal\.me|paypal me",
+        r"(?:our|my) bank account|beneficiary (?:name|account)|wire (?:the money|it|payment) to",
+    ]),
+    exclude=WARNING_CLAUSE,
 )
-EXCLUDE = ("请勿私下", "不要私下", "切勿私下", "谨防私下", "禁止私下", "不会私下", "请勿添加", "不要添加",
-           "请勿站外", "don't pay outside", "never pay outside", "do not pay outside")
 
 
 class DiversionCheck(DetectorConfig):
-    """diversion — the agent sends the customer off the platform (引导站外交易/私下联系): WeChat/QQ/Alipay and
-    their disguises (微信, vx, 威信, 薇信, 加我QQ, 扣扣, 支付宝转账, 私下, 淘宝外, ...). A shipped list, extended with
-    ``phrases``; ``exclude`` spares warnings such as 请勿私下交易."""
+    """diversion — the agent steers the customer off the platform (引导站外交易/私下联系): a personal contact
+    handle, a private payment or transfer; platform-own uses (微信支付, 微信零钱, official accounts) and
+    warnings are not diversion. ``phrases`` adds literal phrases, ``exclude`` literal exclusions."""
 
     type: Literal["diversion"]
 
@@ -44,11 +64,6 @@ class DiversionCheck(DetectorConfig):
 Config = DiversionCheck  # the registry's name for a check module's config model
 
 
-def phrases(config: DiversionCheck) -> list[str]:
-    """The phrases this check looks for (shipped + the rubric's)."""
-    return keywords.phrases(as_keywords(config, PHRASES, EXCLUDE))
-
-
 def evaluate(config: DiversionCheck, frames: Frames) -> Outcomes:
-    """Fail with the first message that diverts the customer off the platform."""
-    return detect(config, frames, PHRASES, EXCLUDE)
+    """Fail with the first message that steers the customer off the platform."""
+    return detect(config, frames, DETECTOR, "off-platform contact or payment")
