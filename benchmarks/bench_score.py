@@ -119,14 +119,17 @@ def naive_criteria(rubric) -> list[tuple[str, str | None, re.Pattern]]:
     """(criterion id, role or None for any, compiled regex) for every phrase/regex criterion:
     one alternation per phrase list, as a hand-written loop would do."""
     from qa_toolkit.rubric.checks import get
+    from qa_toolkit.rubric.checks._detector import compiled
 
     out = []
     for _, c in rubric.criteria:
         check, t = c.check, c.check.type
-        if t in ("keywords", "abuse", "diversion"):
-            phrases = list(check.phrases) + (list(get(t).PHRASES) if t != "keywords" else [])
+        if t == "keywords":
             out.append((c.id, None if check.role == "any" else check.role,
-                        re.compile("|".join(map(re.escape, phrases)), re.I)))
+                        re.compile("|".join(map(re.escape, check.phrases)), re.I)))
+        elif hasattr(get(t), "DETECTOR"):  # a built-in detector: its own pattern, as configured
+            out.append((c.id, None if check.role == "any" else check.role,
+                        re.compile(compiled(check, get(t).DETECTOR)[0])))
         elif t == "regex":
             out.append((c.id, None if check.role == "any" else check.role, re.compile(check.pattern)))
         elif t == "context":

@@ -76,7 +76,7 @@ def test_test_command_passes_shipped_rubrics():
 
 def test_test_command_reports_a_failing_example_at_its_line(tmp_path):
     path = broken(tmp_path, "              - agent: 您好，很高兴为您服务，请问有什么可以帮您？",
-                  "              - agent: 嗯，请问有什么可以帮您？")
+                  "              - agent: 嗯嗯，说吧。")
     result = run("rubric", "test", path)
     assert result.exit_code == 1
     text = path.read_text(encoding="utf-8")

@@ -73,7 +73,7 @@ def _mutate(old: str, new: str, nth: int = 1) -> str:
 
 @pytest.mark.parametrize(("old", "new", "marker", "code", "col"), [
     ("- id: closing", "- id: greeting", "- id: greeting", "duplicate-id", 13),  # 2nd occurrence
-    ('exclude: "已(经)?帮您反馈"', 'exclude: "已(经帮您反馈"', 'exclude: "已(经帮您反馈"', "schema", 20),
+    ('exclude: "已(经)?(帮您|为您)?反馈"', 'exclude: "已(经(帮您|为您)?反馈"', 'exclude: "已(经(帮您|为您)?反馈"', "schema", 20),
     ("type: pii", "type: piii", "type: piii", "unknown-check", 17),
     ("    weight: 30\n", "    weight: 35\n", "sections:", "weights", 1),
     ("first_turns: 1\n", "first_turns: 1\n          first_turns: 2\n", "first_turns: 2", "duplicate-key", 11),
