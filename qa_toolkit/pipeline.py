@@ -26,6 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from qa_toolkit.atomic import staged_folder
 from qa_toolkit.frames import Dataset
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.loader import require_rubric, require_rubrics
@@ -46,6 +47,8 @@ def no_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
 
 
 SCORE_CHUNK = 1000  # conversations scored at a time: bounded memory and a moving progress bar
+#: What a report writes into its folder: a new report replaces them all (no agent page of the last one stays).
+REPORT_OUTPUTS = ("report.xlsx", "index.html", "agents")
 
 
 class _Strict(BaseModel):
@@ -158,9 +161,10 @@ def _bands_by_rank(rubrics: list[Rubric]) -> dict[str, str]:
 def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, out_dir: str | os.PathLike,
                  options: ReportConfig = ReportConfig(), *, rubric=None, risk: pd.DataFrame | None = None,
                  manifest: pd.DataFrame | None = None) -> list[Path]:
-    """Metrics, then the Excel and/or HTML report in ``out_dir``; returns the files written.
-    ``rubric``: one, a list (labels and sections from the first; a criterion's name from the
-    first rubric defining it) or None (ids shown)."""
+    """Metrics, then the Excel and/or HTML report in ``out_dir``, swapped in together over the
+    last report's files (``REPORT_OUTPUTS``); returns the files written. ``rubric``: one, a list
+    (labels and sections from the first; a criterion's name from the first rubric defining it)
+    or None (ids shown)."""
     from qa_toolkit.metrics import MetricOptions, compute_metrics
     from qa_toolkit.report import ReportInput
     from qa_toolkit.report.labels import language_for
@@ -205,15 +209,16 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
     written: list[Path] = []
-    if "xlsx" in options.formats:
-        from qa_toolkit.report.xlsx import write_xlsx
+    with staged_folder(out_dir, REPORT_OUTPUTS) as stage:
+        if "xlsx" in options.formats:
+            from qa_toolkit.report.xlsx import write_xlsx
 
-        written += write_xlsx(rep, out_dir, per_agent=options.per_agent_workbooks)
-    if "html" in options.formats:
-        from qa_toolkit.report.html import write_html
+            written += write_xlsx(rep, stage, per_agent=options.per_agent_workbooks)
+        if "html" in options.formats:
+            from qa_toolkit.report.html import write_html
 
-        written += write_html(rep, out_dir)
-    return written
+            written += write_html(rep, stage)
+    return [Path(out_dir) / path.relative_to(stage) for path in written]
 
 
 def _rubric_for_report(rubric_path: str | os.PathLike | list | None, info: dict):

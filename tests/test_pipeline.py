@@ -95,6 +95,20 @@ def test_agent_filter_and_unknown_agent(run, tmp_path):
         report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(agents=["NOPE"]))
 
 
+@pytest.mark.slow
+def test_a_second_report_into_a_folder_keeps_nothing_of_the_first(run, tmp_path):
+    from qa_toolkit.io import read_conversations
+
+    base, _, _ = run
+    dataset = read_conversations(base / "c.jsonl", roster=base / "roster.csv")
+    report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(per_agent_workbooks=True))
+    assert len(list((tmp_path / "agents").glob("*.html"))) > 20
+    written = report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(formats=["html"], agents=["A001"]))
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["agents", "agents/A001.html",
+                                                                                      "index.html"]
+    assert sorted(written) == [tmp_path / "agents/A001.html", tmp_path / "index.html"]
+
+
 def test_missing_score_folder_is_an_input_error(tmp_path):
     from qa_toolkit.problems import InputError
 
