@@ -1,6 +1,6 @@
 """Atomic output: every file is written to a temporary sibling and renamed into place, so a
-crash or Ctrl-C never leaves a half-written report that looks complete; a run's whole output
-folder is staged beside it and swapped in together (``staged_folder``), under a lock that
+crash or Ctrl-C never leaves a half-written report that looks complete; a run's outputs are
+staged in a hidden folder and swapped in together (``staged_folder``), under a lock that
 refuses a second run into the same folder."""
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ except ImportError:  # Windows
     fcntl = None
     import msvcrt
 
-#: Beside an output folder OUT while a run writes it: its lock file and its staging folder.
-LOCK = ".{name}.qa-lock"
-STAGING = ".{name}.qa-staging-"
+#: Hidden in an output folder while a run writes it: its lock file and its staging folder (in
+#: the folder rather than beside it: the same file system, and no need to write its parent).
+LOCK = ".qa-lock"
+STAGING = ".qa-staging-"
 #: Inside a staging folder at the swap: the previous run's entries, deleted with it.
 _REPLACED = ".qa-replaced"
 
@@ -102,28 +103,35 @@ def staged_folder(target: str | os.PathLike, owned: Collection[str], last: str |
     """One run's outputs in ``target``, together or not at all. Under ``folder_lock`` (a second
     run into the same folder is refused), leftovers of killed runs are removed (staging
     folders, ``atomic_path`` temporaries of ``owned`` names); the body writes into the empty
-    staging folder yielded, beside ``target``. When it succeeds, the previous run's ``owned``
-    entries leave ``target`` and the staged ones move in, ``last`` (the run's certificate, such
-    as run.json) out first and in last; when it fails, ``target`` is left as it was. Entries
-    that are not ``owned`` (a user's own files) are never touched."""
-    target = Path(target).resolve()
+    staging folder yielded, hidden in ``target``. When it succeeds, the previous run's
+    ``owned`` entries leave ``target`` and the staged ones move in, ``last`` (the run's
+    certificate, such as run.json) out first and in last; when it fails, ``target`` is left as
+    it was (not there, if it was not). Entries that are not ``owned`` (a user's own files) are
+    never touched."""
+    target = Path(target)
     if target.exists() and not target.is_dir():
         raise InputError(Problem(str(target), "not a folder: choose a folder for the outputs", code="not_a_folder"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with folder_lock(target):
-        _remove_leftovers(target, owned)
-        stage = Path(tempfile.mkdtemp(prefix=STAGING.format(name=target.name), dir=target.parent))
-        try:
-            yield stage
-            _swap(stage, target, {*owned, *os.listdir(stage)}, last)
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
+    created = not target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        with folder_lock(target):
+            _remove_leftovers(target, owned)
+            stage = Path(tempfile.mkdtemp(prefix=STAGING, dir=target))
+            try:
+                yield stage
+                _swap(stage, target, {*owned, *os.listdir(stage)}, last)
+            finally:
+                shutil.rmtree(stage, ignore_errors=True)
+    finally:
+        if created:
+            with suppress(OSError):
+                target.rmdir()  # only if still empty: the first run into it failed
 
 
 def _remove_leftovers(target: Path, owned: Collection[str]) -> None:
     """Staging folders of ``target`` and temporaries of its ``owned`` entries: all left by
     killed runs, since the caller holds the folder's lock."""
-    for stale in target.parent.glob(glob.escape(STAGING.format(name=target.name)) + "*"):
+    for stale in target.glob(STAGING + "*"):
         shutil.rmtree(stale, ignore_errors=True)
     for name in owned:
         for stale in target.glob(glob.escape(f".{name}.") + "*" + _TMP):
@@ -133,7 +141,6 @@ def _remove_leftovers(target: Path, owned: Collection[str]) -> None:
 def _swap(stage: Path, target: Path, replaced: set[str], last: str | None) -> None:
     """Move ``replaced`` entries of ``target`` into the staging folder's bin, ``last`` first,
     then the staged entries into ``target``, ``last`` last."""
-    target.mkdir(exist_ok=True)
     bin_ = stage / _REPLACED
     bin_.mkdir()
     for name in sorted(replaced, key=lambda n: n != last):
@@ -146,10 +153,10 @@ def _swap(stage: Path, target: Path, replaced: set[str], last: str | None) -> No
 
 @contextmanager
 def folder_lock(target: str | os.PathLike) -> Iterator[None]:
-    """Hold the lock file beside ``target`` (the OS releases it when a run is killed); an
-    InputError naming the holder when another run holds it. The file goes when released."""
+    """Hold the lock file in the folder ``target`` (the OS releases it when a run is killed);
+    an InputError naming the holder when another run holds it. The file goes when released."""
     target = Path(target)
-    path = target.parent / LOCK.format(name=target.name)
+    path = target / LOCK
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         if not _try_lock(fd):

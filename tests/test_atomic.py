@@ -1,4 +1,4 @@
-"""A run's output folder, together or not at all: staged beside the target and swapped in,
+"""A run's output folder, together or not at all: staged in a hidden folder and swapped in,
 the previous run's entries gone, the user's own files kept, leftovers of killed runs removed,
 a second run into the same folder refused while the first holds its lock — and free again
 when the first is killed."""
@@ -33,11 +33,12 @@ def test_a_run_replaces_every_entry_of_the_last_and_keeps_the_users_files(tmp_pa
     target = tmp_path / "out"
     old_run(target)
     with staged_folder(target, OWNED) as stage:
-        assert stage.parent == target.parent and stage.name.startswith(".out.qa-staging-")
+        assert stage.parent == target and stage.name.startswith(".qa-staging-")
+        assert (target / ".qa-lock").is_file()
         write_text(stage / "index.html", "new")
         write_text(stage / "agents" / "A1.html", "new")
     assert tree(target) == {"index.html": "new", "agents/A1.html": "new", "mine.txt": "the user's"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder, no lock file
+    assert sorted(p.name for p in target.iterdir()) == ["agents", "index.html", "mine.txt"]  # no staging, no lock
 
 
 def test_a_failed_run_leaves_the_folder_as_it_was(tmp_path):
@@ -49,7 +50,7 @@ def test_a_failed_run_leaves_the_folder_as_it_was(tmp_path):
             write_text(stage / "index.html", "new")
             raise RuntimeError("killed")
     assert tree(target) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in target.iterdir()) == ["agents", "index.html", "mine.txt", "report.xlsx"]
 
 
 def test_a_first_failed_run_creates_no_folder(tmp_path):
@@ -84,13 +85,11 @@ def test_a_swap_cut_short_leaves_no_certificate(tmp_path, monkeypatch):
 def test_leftovers_of_killed_runs_are_removed_by_the_next(tmp_path):
     target = tmp_path / "out"
     old_run(target)
-    (tmp_path / ".out.qa-staging-abc123" / "agents").mkdir(parents=True)
+    (target / ".qa-staging-abc123" / "agents").mkdir(parents=True)
     (target / ".index.html.x7f2k.tmp").write_text("half")
     (target / ".mine.txt.x7f2k.tmp").write_text("not ours: kept")
-    (tmp_path / ".other.qa-staging-1").mkdir()  # another folder's run: not ours either
     with staged_folder(target, OWNED) as stage:
         write_text(stage / "index.html", "new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.qa-staging-1", "out"]
     assert sorted(p.name for p in target.iterdir()) == [".mine.txt.x7f2k.tmp", "index.html", "mine.txt"]
 
 
@@ -107,6 +106,7 @@ def test_a_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
 
 def test_the_lock_of_a_killed_run_is_free(tmp_path):
     target = tmp_path / "out"
+    target.mkdir()
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from qa_toolkit.atomic import folder_lock\n"
                                f"with folder_lock({str(target)!r}):\n print('held', flush=True); time.sleep(60)"],
@@ -119,10 +119,10 @@ def test_the_lock_of_a_killed_run_is_free(tmp_path):
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-    assert (tmp_path / ".out.qa-lock").exists()  # left by the killed run, but not held
+    assert (target / ".qa-lock").exists()  # left by the killed run, but not held
     with folder_lock(target):
         pass
-    assert not (tmp_path / ".out.qa-lock").exists()
+    assert not (target / ".qa-lock").exists()
 
 
 def test_a_file_where_the_folder_should_be_is_an_input_error(tmp_path):
