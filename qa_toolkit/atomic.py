@@ -30,6 +30,20 @@ LOCK = ".qa-lock"
 STAGING = ".qa-staging-"
 #: Inside a staging folder at the swap: the previous run's entries, deleted with it.
 _REPLACED = ".qa-replaced"
+#: Lock files this process holds. A forked child (a pool worker) closes its copies at once, so a
+#: lock ends with the run that took it, even when that run is killed and its workers are not.
+_HELD: set[int] = set()
+
+
+def _close_held() -> None:
+    for fd in _HELD:
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_close_held)
 
 
 @contextmanager
@@ -167,6 +181,7 @@ def folder_lock(target: str | os.PathLike) -> Iterator[None]:
         if _same_file(fd, path):
             break
         os.close(fd)  # released and removed in between by the run before: take the next one
+    _HELD.add(fd)
     try:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
@@ -174,6 +189,7 @@ def folder_lock(target: str | os.PathLike) -> Iterator[None]:
     finally:
         with suppress(OSError):
             path.unlink()
+        _HELD.discard(fd)
         os.close(fd)
 
 

@@ -104,25 +104,39 @@ def test_a_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
         pass
 
 
-def test_the_lock_of_a_killed_run_is_free(tmp_path):
+HOLD_AND_FORK = """
+import os, time
+from qa_toolkit.atomic import folder_lock
+with folder_lock({target!r}):
+    worker = os.fork()
+    if worker == 0:
+        time.sleep(60)  # a pool worker, busy, that outlives its killed run
+        os._exit(0)
+    print(worker, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_lock_of_a_killed_run_is_free_though_its_workers_live_on(tmp_path):
     target = tmp_path / "out"
     target.mkdir()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from qa_toolkit.atomic import folder_lock\n"
-                               f"with folder_lock({str(target)!r}):\n print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True)
+    run = subprocess.Popen([sys.executable, "-c", HOLD_AND_FORK.format(target=str(target))],
+                           stdout=subprocess.PIPE, text=True)
+    worker = int(run.stdout.readline())
     try:
-        assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(InputError, match=f"process {holder.pid}"):
+        with pytest.raises(InputError, match=f"process {run.pid}"):
             with folder_lock(target):
                 pass
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        os.kill(worker, 0)  # still alive
+        assert (target / ".qa-lock").exists()  # left by the killed run, but not held
+        with folder_lock(target):
+            pass
+        assert not (target / ".qa-lock").exists()
     finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
-    assert (target / ".qa-lock").exists()  # left by the killed run, but not held
-    with folder_lock(target):
-        pass
-    assert not (target / ".qa-lock").exists()
+        run.kill()
+        os.kill(worker, signal.SIGKILL)
 
 
 def test_a_file_where_the_folder_should_be_is_an_input_error(tmp_path):
