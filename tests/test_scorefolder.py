@@ -127,6 +127,16 @@ def test_a_folder_without_run_json_is_refused(tmp_path, small):
     assert result.exit_code == 2 and "no run.json here" in result.output
 
 
+@pytest.mark.parametrize("text, message", [
+    ("[]", "not a run.json of `qa score`"), ("{", "cannot read run.json"),
+    ('{"files": {"results.csv": "12"}}', "not a run.json of `qa score`"), ("\udcff", "cannot read run.json")])
+def test_a_damaged_run_json_is_a_located_input_error(tmp_path, small, text, message):
+    run("score", small, "-o", tmp_path / "out")
+    (tmp_path / "out" / "run.json").write_bytes(text.encode("utf-8", "surrogateescape"))
+    result = run("report", "--scores", tmp_path / "out", "--data", small, "-o", tmp_path / "rep")
+    assert result.exit_code == 2 and f"{tmp_path / 'out' / 'run.json'}: error: {message}" in result.output
+
+
 def test_a_run_json_without_a_file_list_is_read_when_it_holds_one_layout(tmp_path, small):
     """Folders written before run.json listed its files still read, unless two layouts mix."""
     out = tmp_path / "out"
