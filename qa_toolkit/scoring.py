@@ -28,7 +28,6 @@ Arithmetic (also in the README):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -487,49 +486,3 @@ def read_risk(path) -> pd.DataFrame:
                                  code="missing_column"))
     return risk.assign(conversation_id=risk["conversation_id"].astype("string"))
 
-
-def run_manifest(rubric: Rubric | Sequence[Rubric], rubric_path, data_path, summary: dict, log, *,
-                 masked: bool) -> dict:
-    """What ``run.json`` records: every rubric (id, version, file, fingerprint; the first also
-    at the top level, as for one rubric), input fingerprint, counts and reading problems — no
-    clock time, so reruns are byte-identical. ``rubric_path``: one path or one per rubric."""
-    rubrics = as_rubrics(rubric)
-    paths = [rubric_path] if isinstance(rubric_path, (str, os.PathLike)) else list(rubric_path)
-    listed = [{"id": r.id, "version": r.version, "file": str(p), "sha256": _sha256(p)} for r, p in zip(rubrics, paths)]
-    first = listed[0]
-    return {
-        "rubric_id": first["id"], "rubric_version": first["version"], "rubric_file": first["file"],
-        "rubric_sha256": first["sha256"], "rubrics": listed, "input": str(data_path),
-        "input_sha256": _sha256(data_path), "evidence_masked": masked, "summary": summary, "reading": log.to_dict(),
-    }
-
-
-def write_score_dir(out: str | os.PathLike, results: pd.DataFrame, scores: pd.DataFrame,
-                    rubrics: Sequence[Rubric], rubric_paths, data_path, log, *, masked: bool) -> tuple[list, dict]:
-    """The `qa score` output folder (results and scores as CSV and Parquet, run.json), written by
-    ``qa score`` and ``qa run`` alike; returns the files written and the run summary."""
-    from pathlib import Path
-
-    from qa_toolkit.atomic import write_frame, write_json
-
-    out = Path(out)
-    written = [write_frame(frame, out / f"{name}.{ext}")
-               for name, frame in (("results", results), ("scores", scores)) for ext in ("csv", "parquet")]
-    summary = summarise(results, scores, rubrics)
-    manifest = run_manifest(rubrics, rubric_paths, data_path, summary, log, masked=masked)
-    written.append(write_json(out / "run.json", manifest))
-    return written, summary
-
-
-def _sha256(path) -> str | None:
-    import hashlib
-    from pathlib import Path
-
-    path = Path(path)
-    if not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

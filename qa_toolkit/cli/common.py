@@ -43,6 +43,30 @@ def data_options(func: Callable | None = None, *, format_flag: str = "--format")
     return wrapper
 
 
+allow_mismatch_option = click.option(
+    "--allow-mismatch", is_flag=True,
+    help="Use --scores computed from another export than the data given (e.g. from a file of only the sampled "
+         "conversations); without it that stops with exit 2, since rows would join onto other conversations.")
+
+
+def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch: bool):
+    """The score folder at ``path`` (``scorefolder.open_score_folder``), checked to be scored
+    from ``data`` by its SHA-256: a mismatch stops (exit 2) unless allowed, then it warns."""
+    from dataclasses import replace
+
+    from qa_toolkit.problems import InputError
+    from qa_toolkit.scorefolder import open_score_folder
+
+    folder = open_score_folder(path)
+    problem = folder.input_mismatch(data)
+    if problem is not None and not allow_mismatch:
+        raise InputError(replace(problem, message=f"{problem.message}: give the export that was scored, or pass "
+                                                  "--allow-mismatch to use these scores anyway"))
+    if problem is not None:
+        click.echo(f"qa: {replace(problem, level='warning')} (--allow-mismatch)", err=True)
+    return folder
+
+
 def load_dataset(path: str | os.PathLike, read_opts: dict, quiet: bool = False):
     """Read an export with a progress bar; print the problem summary to stderr.
     With ``strict`` the library raises InputError, which the root group turns into exit 2."""

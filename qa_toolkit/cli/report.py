@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset
+from qa_toolkit.cli.common import allow_mismatch_option, data_options, load_dataset, open_scores
 
 
 def _formats(value: str) -> list[str]:
@@ -17,9 +17,11 @@ def _formats(value: str) -> list[str]:
 
 @click.command()
 @click.option("--scores", "scores_dir", required=True, type=click.Path(exists=True, file_okay=False),
-              help="The `qa score` output folder (scores/results .parquet or .csv, run.json).")
+              help="The `qa score` output folder, either layout (results/scores .parquet or .csv, or part folders; "
+                   "run.json).")
 @click.option("--data", "data", required=True, type=click.Path(exists=True),
-              help="The conversation export that was scored.")
+              help="The conversation export that was scored (checked against run.json's SHA-256).")
+@allow_mismatch_option
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for report.xlsx, index.html and agents/.")
 @click.option("--format", "formats", default="xlsx,html", show_default=True, help="xlsx, html or both.")
@@ -45,8 +47,8 @@ def _formats(value: str) -> list[str]:
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
-def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, date_to, rubric_paths, manifest_path,
-           risk_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
+def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, period, date_from, date_to, rubric_paths,
+           manifest_path, risk_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
            read_opts) -> None:
     """Write the supervisor's reports: a team summary and a review page per agent.
 
@@ -64,8 +66,9 @@ def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, d
                            fcr_days=fcr_days, per_agent_workbooks=per_agent_workbooks, agents=list(agents) or None,
                            **{"from": date_from.date() if date_from else None},
                            to=date_to.date() if date_to else None)
+    folder = open_scores(scores_dir, data, allow_mismatch)
     dataset = load_dataset(data, read_opts)
-    written = report_from_scores(dataset, scores_dir, outdir, options, rubric_path=list(rubric_paths) or None,
+    written = report_from_scores(dataset, folder, outdir, options, rubric_path=list(rubric_paths) or None,
                                  manifest_path=manifest_path, risk_path=risk_path)
     for path in written[:3]:
         click.echo(f"wrote {path}")

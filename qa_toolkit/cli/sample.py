@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, load_dataset
+from qa_toolkit.cli.common import allow_mismatch_option, data_options, fail, load_dataset, open_scores
 
 
 @click.command()
@@ -33,21 +33,21 @@ from qa_toolkit.cli.common import data_options, fail, load_dataset
               help="Skip conversations with fewer agent messages (default 1).")
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores (from `qa risk predict`) for the high_risk stratum.")
-@click.option("--scores", "scores_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Scores (from `qa score`) for the critical stratum.")
+@click.option("--scores", "scores_path", type=click.Path(exists=True), default=None,
+              help="The `qa score` output folder of DATA (either layout; or a file in it) for the critical stratum.")
+@allow_mismatch_option
 @click.option("--batch-id", default=None, help="Batch id (default: FROM_TO_sSEED).")
 @data_options
 def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, period: str | None, unit: str | None,
            strata: str | None, seed: int | None, today: dt.datetime | None, ledger: str | None,
            no_ledger_update: bool, min_agent_messages: int | None, risk_path: str | None, scores_path: str | None,
-           batch_id: str | None, read_opts: dict) -> None:
+           allow_mismatch: bool, batch_id: str | None, read_opts: dict) -> None:
     """Draw a QA sample from DATA: a quota per agent (and week), every channel covered, targeted
     strata first, the rest random; seeded and replayable; conversations in the ledger skipped.
 
     Example: qa sample sample_data/conversations.jsonl --plan sample_data/plan.yaml --roster sample_data/roster.csv -o batch/
     """
     from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
-    from qa_toolkit.sampling.output import read_scores
     from qa_toolkit.sampling.plan import build_plan
     from qa_toolkit.scoring import read_risk
 
@@ -57,11 +57,12 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
         for p in problems:
             click.echo(f"qa: {p}", err=True)
         fail("the sampling plan has errors")
+    scores = open_scores(scores_path, data, allow_mismatch).scores() if scores_path else None
     dataset = load_dataset(data, read_opts)
     batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=plan.seed,
                        today=today.date() if today else None, exclude_ids=ledger_ids(plan.exclude.ledger),
                        risk=read_risk(risk_path) if risk_path else None,
-                       scores=read_scores(scores_path) if scores_path else None,
+                       scores=scores,
                        roster=dataset.roster, batch_id=batch_id)
     path = write_batch(batch, outdir)
     _print_coverage(batch)

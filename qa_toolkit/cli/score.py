@@ -38,7 +38,8 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
     """
     from qa_toolkit.engine.runner import wants_parts
     from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.scoring import format_summary, read_risk, score_chunks, write_score_dir
+    from qa_toolkit.scorefolder import write_score_dir
+    from qa_toolkit.scoring import format_summary, read_risk, score_chunks
 
     rubrics, paths = require_rubrics(rubric_paths)
     rubric_paths = tuple(str(p) for p in paths)
@@ -47,7 +48,7 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
     if wants_parts(data, workers=workers, engine=engine, parts=parts):
         from qa_toolkit.cli.score_parts import score_to_parts
 
-        score_to_parts(data, rubrics, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
+        score_to_parts(data, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
                        scheduler, read_opts)
         return
     dataset = load_dataset(data, read_opts)

@@ -38,17 +38,3 @@ def read_manifest(batch_dir_or_csv: str | Path) -> pd.DataFrame:
     df = df.replace({"": None})
     return conform(df, MANIFEST)
 
-
-def read_scores(path: str | Path) -> pd.DataFrame:
-    """A scores frame (CSV/Parquet from ``qa score``) for the ``critical`` stratum."""
-    path = Path(path)
-    try:
-        df = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else \
-            pd.read_csv(path, dtype={"conversation_id": "string", "critical_criteria": "string"}, encoding="utf-8-sig")
-    except Exception as err:  # any unreadable file is an input error with its name
-        raise InputError(Problem(str(path), f"cannot read scores: {err}", code="scores")) from None
-    missing = [c for c in ("conversation_id", "critical_failed") if c not in df.columns]
-    if missing:
-        raise InputError(Problem(str(path), f"scores file lacks column(s): {', '.join(missing)}", 1, code="scores"))
-    flag = df["critical_failed"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
-    return df.assign(conversation_id=df["conversation_id"].astype("string"), critical_failed=flag.astype("boolean"))
