@@ -15,6 +15,7 @@ from qa_toolkit.frames import RESULTS, empty
 from qa_toolkit.problems import Problem, ProblemLog
 from qa_toolkit.review.layout import IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades, parse_grade
 from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.workbook_guard import workbook_problem
 
 #: grades.csv: one row per grader × conversation × criterion.
 GRADES: dict[str, str] = {
@@ -122,6 +123,9 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
     from openpyxl import load_workbook
 
     file = str(path)
+    unsafe = workbook_problem(path)
+    if unsafe is not None:
+        return [], [unsafe], 0
     try:
         wb = load_workbook(path)
     except Exception as err:  # openpyxl raises many types for a non-workbook
