@@ -144,8 +144,9 @@ def cut(texts: pd.Series, pattern: str, gap: str) -> tuple[pd.Series, np.ndarray
 
 def search(texts: pd.Series, pattern: str) -> tuple[np.ndarray, np.ndarray]:
     """(does ``pattern`` occur in each text, is that undecided) for a "string" Series."""
-    if runs_on_re2(pattern, large_strings(texts)):
-        hit = pc.match_substring_regex(large_strings(texts), pattern)
+    arrow = large_strings(texts)
+    if runs_on_re2(pattern, arrow):
+        hit = pc.match_substring_regex(arrow, pattern)
         return pc.fill_null(hit, False).to_numpy(zero_copy_only=False), np.zeros(len(texts), dtype=bool)
     found, undecided = _bounded(_compiled(pattern).search, texts.tolist())
     return np.array([m is not None for m in found], dtype=bool), undecided
