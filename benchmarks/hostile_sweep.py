@@ -686,8 +686,10 @@ def output_cases(sh: Shared) -> None:
         return [["sample", sh.data, "--quota", "1", "--period", "all", "--ledger", write(folder, "ledger.csv", ""),
                  "-o", folder / "b"]]
 
+    case("output", "report on another export's scores", report_other_data,
+         must_say=r"(?i)fingerprint|mismatch|another export|other data|different")
     for name, make in {"read-only folder": readonly, "output is a file": file_as_folder, "report twice": report_twice,
-                       "report on other data": report_other_data, "empty scores folder": scores_folder_empty,
+                       "empty scores folder": scores_folder_empty,
                        "--parts over a single-file run": parts_over_single, "--workers 2 then report": workers_then_report,
                        "empty ledger": ledger_empty}.items():
         case("output", name, make)
