@@ -244,3 +244,62 @@ def test_date_cells_accept_common_spellings():
     assert _date_text(dt.datetime(2026, 11, 20, 9, 30)) == "2026-11-20"
     assert _date_text("2026/11/20") == _date_text("2026年11月20日") == "2026-11-20"
     assert _date_text("2026-13-01") is None and _date_text("昨天") is None
+
+
+@pytest.mark.parametrize("change", [lambda ws: ws.delete_cols(4), lambda ws: ws.delete_cols(9),
+                                    lambda ws: ws.insert_cols(1), lambda ws: ws.delete_rows(7),
+                                    lambda ws: ws.delete_rows(1)],
+                         ids=["guidance column deleted", "comment column deleted", "column inserted",
+                              "criterion row deleted", "title row deleted"])
+def test_a_sheet_whose_rows_or_columns_moved_is_an_error_not_silently_dropped_grades(setup, tmp_path, change):
+    rubric, conv, results, book = setup
+    filled = fill(book, tmp_path / "g.xlsx", "王芳", {("c1", "accuracy"): "fail", ("c2", "accuracy"): "fail"})
+    wb = load_workbook(filled)
+    change(wb["C001"])
+    wb.save(tmp_path / "moved.xlsx")
+    res = import_workbooks([tmp_path / "moved.xlsx"], *conv, rubric)
+    assert [p.sheet for p in res.log.errors] == ["C001"]
+    assert "deleted or inserted" in res.log.errors[0].message
+    assert set(res.grades["conversation_id"]) == {"c2", "c3"}  # the other sheets are read as usual
+
+
+@pytest.mark.parametrize(("row", "col", "value"), [(3, 2, "not a cell"), (3, 2, None), (4, 5, "bogus"),
+                                                   (5, 3, None), (6, 4, None)],
+                         ids=["bad address", "no address", "unknown kind", "no conversation", "no criterion"])
+def test_a_damaged_hidden_id_cell_is_a_located_problem(setup, tmp_path, row, col, value):
+    rubric, conv, results, book = setup
+    wb = load_workbook(fill(book, tmp_path / "g.xlsx", "王芳", {}))
+    wb[IDS_SHEET].cell(row, col).value = value
+    wb.save(tmp_path / "damaged.xlsx")
+    res = import_workbooks([tmp_path / "damaged.xlsx"], *conv, rubric)
+    [problem] = res.log.errors
+    assert problem.sheet == IDS_SHEET and problem.line == row and "damaged" in problem.message
+
+
+def test_a_damaged_meta_sheet_is_a_problem(setup, tmp_path):
+    rubric, conv, results, book = setup
+    wb = load_workbook(book)
+    wb["_meta"].append(["rubrics", "test-zh"])  # no version
+    wb["_meta"]["B1"] = None
+    wb.save(tmp_path / "meta.xlsx")
+    res = import_workbooks([tmp_path / "meta.xlsx"], *conv, rubric)
+    assert any("made for rubric test-zh" in p.message for p in res.log.errors)
+
+
+def test_grades_never_land_on_another_exports_conversations(setup, tmp_path):
+    rubric, conv, results, book = setup
+    filled = fill(book, tmp_path / "g.xlsx", "王芳", {("c1", "accuracy"): "fail", ("c3", "accuracy"): "fail"})
+    other = [dict(r) for r in RECORDS]
+    other[0] = {**other[0], "agent_id": "A9"}  # same conversation ids, another export
+    other[2] = {**other[2], "messages": [{"role": "agent", "text": "Hi there"}]}
+    data = conversations_from_records(other)
+    res = import_workbooks([filled], data.conversations, data.messages, rubric)
+    assert sorted(p.sheet for p in res.log.errors if p.code == "other-data") == ["C001", "C003"]
+    assert set(res.grades["conversation_id"]) == {"c2"}
+    wb = load_workbook(filled)
+    for r in range(wb["_meta"].max_row, 0, -1):
+        if str(wb["_meta"].cell(r, 1).value).startswith("data:"):
+            wb["_meta"].delete_rows(r)
+    wb.save(tmp_path / "old.xlsx")
+    res = import_workbooks([tmp_path / "old.xlsx"], *conv, rubric)
+    assert res.log.errors == [] and [p.code for p in res.log.warnings if p.code == "unchecked-data"] == ["unchecked-data"]

@@ -14,6 +14,7 @@ from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.mapping import ColumnMapping
 from qa_toolkit.io.validate import FieldError, is_missing, parse_ts
 from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.workbook_guard import require_safe_workbook
 
 ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
     "agent_id": ("agent_id", "agent id", "agent", "staff_id",
@@ -28,6 +29,7 @@ def _read_table(path: Path, encoding: str | None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
+            require_safe_workbook(path)
             return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         if suffix in (".csv", ".txt"):
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=detect_encoding(path, encoding))

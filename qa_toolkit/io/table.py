@@ -24,6 +24,7 @@ from qa_toolkit.io import columnar
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
 from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, cell_value, is_missing
 from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.workbook_guard import require_safe_workbook
 
 MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
 Progress = Callable[[int], None] | None
@@ -76,6 +77,7 @@ def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[
     values (text, numbers, datetimes) and are converted like JSONL values."""
     from openpyxl import load_workbook
 
+    require_safe_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         rows = book.worksheets[0].iter_rows(values_only=True)

@@ -17,17 +17,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import write_cell
 from qa_toolkit.privacy import mask_text
-from qa_toolkit.review.layout import (BATCH_SHEET, IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades,
+from qa_toolkit.review.layout import (BATCH_SHEET, COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_CELL,
+                                      DATE_LABEL, FINGERPRINT_KEY, GRADE_COL, GRADER_CELL, GRADER_LABEL, IDS_HEADER,
+                                      IDS_SHEET, LABEL_COL, META_SHEET, allowed_grades, fingerprints,
                                       grade_for_outcome)
 from qa_toolkit.rubric.model import Rubric
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
-CRITERIA_HEADER = ["板块 Section", "编号 Criterion", "名称 Name", "说明 Guidance", "自动结果 Auto", "自动得分 Auto pts",
-                   "证据 Evidence", "评分 Your grade", "备注 Comment"]
-GRADE_COL, COMMENT_COL = 8, 9
-GRADER_CELL, DATE_CELL = (3, 3), (4, 3)  # (row, col)
 UNLOCKED = Protection(locked=False)
 
 
@@ -78,6 +76,7 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     msgs = messages.sort_values(["conversation_id", "seq"], kind="stable").groupby("conversation_id")
     res = results.set_index(["conversation_id", "criterion_id"])
+    prints = fingerprints(conversations, messages)
     _batch_header(batch)
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
         name = f"C{n:03d}"
@@ -90,6 +89,7 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         sheet_rubric = routed.get(cid, rubrics[0])
         if len(rubrics) > 1:
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
+        meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
         _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
                             res, sheet_rubric, id_rows, mask, prefill)
@@ -130,14 +130,14 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
             if key in conv.index:
                 facts.append(f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}")
     write_cell(ws, 2, 1, "; ".join(str(f) for f in facts))
-    write_cell(ws, GRADER_CELL[0], 2, "质检员 Grader").font = HEAD
+    write_cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL).font = HEAD
     _input(ws, *GRADER_CELL)
-    write_cell(ws, DATE_CELL[0], 2, "日期 Date (YYYY-MM-DD)").font = HEAD
+    write_cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL).font = HEAD
     _input(ws, *DATE_CELL)
     ws.cell(*DATE_CELL).number_format = "yyyy-mm-dd"
     id_rows.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
     id_rows.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
-    top = 6
+    top = CRITERIA_TOP
     for col, title in enumerate(CRITERIA_HEADER, start=1):
         ws.cell(top, col, title).font = HEAD
     validations: dict[tuple[str, ...], DataValidation] = {}
