@@ -79,6 +79,7 @@ SCORES: dict[str, str] = {
     "total": "float64",  # 0-100 after critical/section-fail rules
     "critical_failed": "boolean",
     "critical_criteria": "string",  # ';'-joined criterion ids that failed critically, "" if none
+    "critical_pending": "string",  # ';'-joined critical (confirm) fails waiting for a grader, "" if none
     "n_review": "Int64",  # criteria still waiting for a human grade
     "band": "string",  # e.g. 优秀 / 良好 / 合格 / 不合格
     "rubric_id": "string",
