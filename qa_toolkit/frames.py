@@ -102,7 +102,8 @@ MANIFEST: dict[str, str] = {
     "agent_id": "string",
     "channel": "string",
     "period": "string",  # e.g. 2026-W45
-    "stratum": "string",  # complaint | low_csat | vip | new_hire | long_handle | high_risk | critical | random
+    "stratum": "string",  # complaint | low_csat | vip | new_hire | long_handle | high_risk | critical | random,
+    #                       or pending_critical (a critical fail waiting for a grader: always drawn, beside the quota)
     "reason": "string",  # why this one was picked, in words
     "inclusion_prob": "float64",  # probability the design had of picking it (0, 1]
     "seed": "Int64",

@@ -40,11 +40,13 @@ def read_manifest(batch_dir_or_csv: str | Path) -> pd.DataFrame:
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:
-    """A scores frame (CSV/Parquet from ``qa score``) for the ``critical`` stratum."""
+    """A scores frame (CSV/Parquet from ``qa score``) for the ``critical`` stratum and the
+    pending criticals (``critical_pending``), which are always drawn."""
     path = Path(path)
     try:
         df = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else \
-            pd.read_csv(path, dtype={"conversation_id": "string", "critical_criteria": "string"}, encoding="utf-8-sig")
+            pd.read_csv(path, dtype={"conversation_id": "string", "critical_criteria": "string",
+                                     "critical_pending": "string"}, encoding="utf-8-sig")
     except Exception as err:  # any unreadable file is an input error with its name
         raise InputError(Problem(str(path), f"cannot read scores: {err}", code="scores")) from None
     missing = [c for c in ("conversation_id", "critical_failed") if c not in df.columns]
