@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import write_cell
 from qa_toolkit.privacy import mask_text
-from qa_toolkit.review.layout import (BATCH_SHEET, IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades,
+from qa_toolkit.review.layout import (BATCH_SHEET, IDS_HEADER, IDS_SHEET, META_SHEET, REVIEWS, allowed_grades,
                                       grade_for_outcome)
 from qa_toolkit.rubric.model import Rubric
 
@@ -25,8 +25,9 @@ INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 CRITERIA_HEADER = ["板块 Section", "编号 Criterion", "名称 Name", "说明 Guidance", "自动结果 Auto", "自动得分 Auto pts",
-                   "证据 Evidence", "评分 Your grade", "备注 Comment"]
-GRADE_COL, COMMENT_COL = 8, 9
+                   "证据 Evidence", "评分 Your grade", "备注 Comment", "复核 Confirm critical"]
+GRADE_COL, COMMENT_COL, REVIEW_COL = 8, 9, 10
+PENDING_NOTE = " ⏳待复核 pending: confirm or overturn →"
 GRADER_CELL, DATE_CELL = (3, 3), (4, 3)  # (row, col)
 UNLOCKED = Protection(locked=False)
 
@@ -58,7 +59,8 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
                    prefill: bool = True) -> Workbook:
     """The grading workbook for the manifest's conversations (in manifest order). Automatic
     grades are pre-filled in the input cells (a grader confirms or changes them) unless
-    ``prefill`` is False; manual criteria start empty. Several rubrics: each conversation sheet
+    ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
+    confirm``) gets an empty confirm/overturn cell. Several rubrics: each conversation sheet
     shows the criteria of the rubric that scores it (``_meta`` records which)."""
     from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
@@ -148,24 +150,23 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         outcome = str(auto["outcome"]) if auto is not None else "review"
         evidence = "" if auto is None else " · ".join(
             str(_text(auto[k], mask)) for k in ("evidence_match", "evidence_text", "note") if pd.notna(auto[k]) and auto[k] != "")
-        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
+        pending = outcome == "fail" and rubric.needs_confirmation(criterion)
+        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}{PENDING_NOTE if pending else ''}"
         row_values = [section.name, criterion.id, label, _guidance(criterion), outcome,
                       None if auto is None or outcome in ("review", "na") else float(auto["points"]), evidence]
         for col, value in enumerate(row_values, start=1):
             write_cell(ws, r, col, value).alignment = WRAP
-        options = tuple(allowed_grades(criterion))
         pre = grade_for_outcome(criterion, outcome, None if auto is None else auto["points"]) if prefill else None
         _input(ws, r, GRADE_COL, pre)
         _input(ws, r, COMMENT_COL)
         ws.cell(r, COMMENT_COL).alignment = WRAP
-        if options not in validations:
-            dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle="评分 grade", error="请选择 choose: " + ", ".join(options))
-            ws.add_data_validation(dv)
-            validations[options] = dv
-        validations[options].add(ws.cell(r, GRADE_COL))
+        _dropdown(ws, validations, tuple(allowed_grades(criterion)), r, GRADE_COL)
         id_rows.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
         id_rows.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
+        if pending:
+            _input(ws, r, REVIEW_COL)
+            _dropdown(ws, validations, tuple(REVIEWS), r, REVIEW_COL)
+            id_rows.append([name, ws.cell(r, REVIEW_COL).coordinate, cid, criterion.id, "review", ""])
     r += 2
     write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript").font = HEAD
     for col, title in enumerate(["#", "时间 Time", "角色 Role", "内容 Text"], start=1):
@@ -176,12 +177,22 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         ts = m.ts.strftime("%H:%M:%S") if pd.notna(m.ts) else ""
         for col, value in enumerate([m.seq, ts, m.role, _text(m.text, mask)], start=1):
             write_cell(ws, r, col, value)
-        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=9)
+        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=REVIEW_COL)
         ws.cell(r, 4).alignment = WRAP
-    for col, width in zip(range(1, 10), (12, 14, 24, 36, 10, 9, 44, 14, 30)):
+    for col, width in zip(range(1, REVIEW_COL + 1), (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(top + 1, 1)
     ws.protection.sheet = True
+
+
+def _dropdown(ws, validations: dict, options: tuple[str, ...], row: int, col: int) -> None:
+    """A drop-down of ``options`` on one cell (one validation per distinct list and sheet)."""
+    if options not in validations:
+        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="评分 grade", error="请选择 choose: " + ", ".join(options))
+        ws.add_data_validation(dv)
+        validations[options] = dv
+    validations[options].add(ws.cell(row, col))
 
 
 def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,

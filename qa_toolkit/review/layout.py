@@ -4,6 +4,10 @@ and the allowed grades per criterion scale.
 A grade is ``na`` or, per scale: binary ``pass``/``fail``; 3-point ``0``–``2``; 5-point
 ``0``–``4``. A scale grade g of k earns g/k of a standard criterion's points; 0 is a fail,
 anything above 0 a pass. Bonus and deduction items are always graded pass/fail.
+
+An automatic fail of a ``critical: confirm`` item is pending (待复核) and its row has one more
+input cell, the review: ``confirm`` (确认: the fail stands and zeroes the total) or
+``overturn`` (推翻: the rule was wrong; the item passes unless the grader gave another grade).
 """
 
 from __future__ import annotations
@@ -59,3 +63,14 @@ def parse_grade(criterion: Criterion, value) -> tuple[str, float | None] | None:
         return text, None
     g = int(text)
     return ("pass" if g > 0 else "fail"), float(criterion.points) * g / k
+
+
+REVIEWS = ["confirm", "overturn"]
+_REVIEW_ALIASES = {"确认": "confirm", "推翻": "overturn"}
+
+
+def parse_review(value) -> str | None:
+    """``confirm``/``overturn`` for a review cell ("" when empty); None when invalid."""
+    text = "" if value is None else str(value).strip().lower()
+    text = _REVIEW_ALIASES.get(text, text)
+    return text if text in ("", *REVIEWS) else None
