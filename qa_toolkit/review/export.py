@@ -10,43 +10,25 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import write_cell
 from qa_toolkit.privacy import mask_text
+from qa_toolkit.review.book import HEAD, TITLE, WRAP, dropdown, hide, input_cell, print_setup, write_rows
 from qa_toolkit.review.layout import (BATCH_SHEET, IDS_HEADER, IDS_SHEET, META_SHEET, REVIEWS, allowed_grades,
                                       grade_for_outcome)
 from qa_toolkit.rubric.model import Rubric
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-HEAD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
 CRITERIA_HEADER = ["板块 Section", "编号 Criterion", "名称 Name", "说明 Guidance", "自动结果 Auto", "自动得分 Auto pts",
                    "证据 Evidence", "评分 Your grade", "备注 Comment", "复核 Confirm critical"]
 GRADE_COL, COMMENT_COL, REVIEW_COL = 8, 9, 10
 PENDING_NOTE = " ⏳待复核 pending: confirm or overturn →"
 GRADER_CELL, DATE_CELL = (3, 3), (4, 3)  # (row, col)
-UNLOCKED = Protection(locked=False)
 
 
 def _text(value, mask: bool):
     return mask_text(value) if mask and isinstance(value, str) else value
-
-
-def _write_rows(ws, rows: list[list]) -> None:
-    """Rows from the top, every value formula-safe (ids come from the data)."""
-    for r, values in enumerate(rows, start=1):
-        for c, value in enumerate(values, start=1):
-            write_cell(ws, r, c, value)
-
-
-def _input(ws, row: int, col: int, value=None) -> None:
-    cell = write_cell(ws, row, col, value)
-    cell.protection = UNLOCKED
-    cell.fill = INPUT_FILL
 
 
 def _guidance(criterion) -> str:
@@ -95,27 +77,19 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
                             res, sheet_rubric, id_rows, mask, prefill)
-    _write_rows(ids, id_rows)
-    _write_rows(meta, meta_rows)
+    write_rows(ids, id_rows)
+    write_rows(meta, meta_rows)
     batch.protection.sheet = True
     for ws in wb.worksheets:
-        _print_setup(ws)
-    for sheet in (ids, meta):
-        sheet.sheet_state = "veryHidden"
-        sheet.protection.sheet = True
+        print_setup(ws)
+    hide(ids)
+    hide(meta)
     return wb
-
-
-def _print_setup(ws) -> None:
-    """Landscape, one page wide: graders print these."""
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def _batch_header(ws) -> None:
     ws["A1"] = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
-    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].font = TITLE
     header = ["#", "会话 Conversation", "客服 Agent", "渠道 Channel", "周期 Period", "层 Stratum", "原因 Reason", "工作表 Sheet"]
     for col, title in enumerate(header, start=1):
         ws.cell(3, col, title).font = HEAD
@@ -125,7 +99,7 @@ def _batch_header(ws) -> None:
 
 
 def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, prefill) -> None:
-    write_cell(ws, 1, 1, f"会话 Conversation {cid}").font = Font(bold=True, size=13)
+    write_cell(ws, 1, 1, f"会话 Conversation {cid}").font = TITLE
     facts = []
     if conv is not None:
         for key in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags"):
@@ -133,9 +107,9 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
                 facts.append(f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}")
     write_cell(ws, 2, 1, "; ".join(str(f) for f in facts))
     write_cell(ws, GRADER_CELL[0], 2, "质检员 Grader").font = HEAD
-    _input(ws, *GRADER_CELL)
+    input_cell(ws, *GRADER_CELL)
     write_cell(ws, DATE_CELL[0], 2, "日期 Date (YYYY-MM-DD)").font = HEAD
-    _input(ws, *DATE_CELL)
+    input_cell(ws, *DATE_CELL)
     ws.cell(*DATE_CELL).number_format = "yyyy-mm-dd"
     id_rows.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
     id_rows.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
@@ -157,15 +131,15 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         for col, value in enumerate(row_values, start=1):
             write_cell(ws, r, col, value).alignment = WRAP
         pre = grade_for_outcome(criterion, outcome, None if auto is None else auto["points"]) if prefill else None
-        _input(ws, r, GRADE_COL, pre)
-        _input(ws, r, COMMENT_COL)
+        input_cell(ws, r, GRADE_COL, pre)
+        input_cell(ws, r, COMMENT_COL)
         ws.cell(r, COMMENT_COL).alignment = WRAP
-        _dropdown(ws, validations, tuple(allowed_grades(criterion)), r, GRADE_COL)
+        dropdown(ws, validations, tuple(allowed_grades(criterion)), r, GRADE_COL)
         id_rows.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
         id_rows.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
         if pending:
-            _input(ws, r, REVIEW_COL)
-            _dropdown(ws, validations, tuple(REVIEWS), r, REVIEW_COL)
+            input_cell(ws, r, REVIEW_COL)
+            dropdown(ws, validations, tuple(REVIEWS), r, REVIEW_COL)
             id_rows.append([name, ws.cell(r, REVIEW_COL).coordinate, cid, criterion.id, "review", ""])
     r += 2
     write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript").font = HEAD
@@ -183,16 +157,6 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(top + 1, 1)
     ws.protection.sheet = True
-
-
-def _dropdown(ws, validations: dict, options: tuple[str, ...], row: int, col: int) -> None:
-    """A drop-down of ``options`` on one cell (one validation per distinct list and sheet)."""
-    if options not in validations:
-        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="评分 grade", error="请选择 choose: " + ", ".join(options))
-        ws.add_data_validation(dv)
-        validations[options] = dv
-    validations[options].add(ws.cell(row, col))
 
 
 def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
