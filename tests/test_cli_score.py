@@ -37,7 +37,8 @@ def test_score_writes_every_output_and_a_summary(tmp_path):
     result = run("score", write_data(tmp_path), "-o", out)
     assert result.exit_code == 0, result.output
     # the shipped rubric confirms critical items: C2's fails are pending, its total not zeroed
-    assert "critical failures: 0" in result.output and "scored 2 of 2 conversations (46 criterion results)\n" in result.output
+    assert "critical failures: 0" in result.output
+    assert "scored 2 of 2 conversations (46 criterion results)\n" in result.output
     for name in ("results.csv", "scores.csv", "results.parquet", "scores.parquet", "run.json"):
         assert (out / name).is_file()
     scores = pd.read_csv(out / "scores.csv", encoding="utf-8-sig", dtype={"conversation_id": str})

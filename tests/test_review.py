@@ -224,7 +224,8 @@ def test_a_pending_critical_has_a_review_cell_that_confirms_or_overturns_it(conf
 def test_a_review_that_contradicts_the_grade_is_an_error_at_its_cell(confirm_setup, tmp_path):
     rubric, conv, book = confirm_setup
     ids = cells(book)
-    bad = fill(book, tmp_path / "bad.xlsx", "王芳", {("c2", "forbidden"): "pass"}, reviews={("c2", "forbidden"): "confirm"})
+    bad = fill(book, tmp_path / "bad.xlsx", "王芳", {("c2", "forbidden"): "pass"},
+               reviews={("c2", "forbidden"): "confirm"})
     worse = fill(book, tmp_path / "worse.xlsx", "李雷", {}, reviews={("c2", "forbidden"): "maybe"})
     messages = [str(p) for p in import_workbooks([bad, worse], *conv, rubric).log.errors]
     grade_cell, review_cell = ids[("c2", "forbidden", "grade")][1], ids[("c2", "forbidden", "review")][1]
