@@ -79,6 +79,7 @@ SCORES: dict[str, str] = {
     "total": "float64",  # 0-100 after critical/section-fail rules
     "critical_failed": "boolean",
     "critical_criteria": "string",  # ';'-joined criterion ids that failed critically, "" if none
+    "critical_pending": "string",  # ';'-joined critical (confirm) fails waiting for a grader, "" if none
     "n_review": "Int64",  # criteria still waiting for a human grade
     "band": "string",  # e.g. 优秀 / 良好 / 合格 / 不合格
     "rubric_id": "string",
@@ -101,7 +102,8 @@ MANIFEST: dict[str, str] = {
     "agent_id": "string",
     "channel": "string",
     "period": "string",  # e.g. 2026-W45
-    "stratum": "string",  # complaint | low_csat | vip | new_hire | long_handle | high_risk | critical | random
+    "stratum": "string",  # complaint | low_csat | vip | new_hire | long_handle | high_risk | critical | random,
+    #                       or pending_critical (a critical fail waiting for a grader: always drawn, beside the quota)
     "reason": "string",  # why this one was picked, in words
     "inclusion_prob": "float64",  # probability the design had of picking it (0, 1]
     "seed": "Int64",

@@ -306,7 +306,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     of each stage, ``bars`` draws progress within the long ones. Raises InputError (with
     locations) when an input cannot be used."""
     from qa_toolkit.io import read_conversations
-    from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
+    from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
     from qa_toolkit.scoring import score_chunks
 
     base, out = Path(base_dir), Path(output or config.output)
@@ -336,9 +336,10 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     progress("sample", "drawing the QA sample")
     plan = _plan(config, base)
     batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=config.sample.seed,
-                       exclude_ids=ledger_ids(plan.exclude.ledger), risk=risk, scores=scores, roster=dataset.roster)
+                       ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None, risk=risk,
+                       scores=scores, roster=dataset.roster)
     result.written["sample"] = [write_batch(batch, out / "sample"), out / "sample" / "batch.json"]
-    if plan.exclude.ledger:
+    if plan.exclude.ledger and not batch.info["rerun"]:
         append_ledger(plan.exclude.ledger, batch.manifest)
         result.written["sample"].append(Path(plan.exclude.ledger))
     result.counts["sampled"] = len(batch.manifest)

@@ -22,7 +22,10 @@ Arithmetic (also in the README):
 5. Total = Σ weight × section score / Σ weight over sections with a score (NaN sections leave
    the weighting), on 0–100.
 6. ``critical`` item failed (一票否决) → total 0 and ``critical_failed``.
-   Precedence: critical > section fail > N/A.
+   Precedence: critical > section fail > N/A. Under ``critical: confirm`` (the item's, or the
+   rubric's for ``critical: true``) an automatic fail is *pending* (待复核): listed in
+   ``critical_pending``, the total not zeroed, until a grader confirms it (results column
+   ``confirmed``); ``critical: auto`` zeroes at once.
 7. ``band`` = the band with the highest ``min`` ≤ total.
 """
 
@@ -277,25 +280,30 @@ def _applies(rubric: Rubric, frames: Frames) -> np.ndarray:
 
 def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """The SCORES frame from a RESULTS frame — rubric arithmetic only (see module docstring),
-    so it can re-run after human grades override outcomes and points. Rows of criteria or
-    sections the rubric does not have are ignored."""
+    so it can re-run after human grades override outcomes and points. An optional boolean
+    ``confirmed`` column marks fails a person confirmed (a ``critical: confirm`` item's fail
+    counts only then). Rows of criteria or sections the rubric does not have are ignored."""
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     criterion = _positions(results["criterion_id"], pd.Index([c.id for _, c in rubric.criteria]))
     section = _positions(results["section_id"], pd.Index([s.id for s in rubric.sections]))
     row = _positions(results["conversation_id"], conv.index)
     known = (criterion >= 0) & (section >= 0) & (row >= 0)
     res = results[known]
+    confirmed = (res["confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool) if "confirmed" in res.columns
+                 else None)
     return _aggregate(res["outcome"].eq("fail").fillna(False).to_numpy(dtype=bool),
                       res["outcome"].eq("review").fillna(False).to_numpy(dtype=bool),
                       res["points"].astype("float64").to_numpy(), res["max_points"].astype("float64").fillna(0.0).to_numpy(),
-                      conv, rubric, row[known], criterion[known], section[known])
+                      conv, rubric, row[known], criterion[known], section[known], confirmed)
 
 
 def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_points: np.ndarray, conv: pd.DataFrame,
-               rubric: Rubric, row: np.ndarray, criterion: np.ndarray, section: np.ndarray) -> pd.DataFrame:
+               rubric: Rubric, row: np.ndarray, criterion: np.ndarray, section: np.ndarray,
+               confirmed: np.ndarray | None = None) -> pd.DataFrame:
     """``aggregate_scores`` from per-result arrays (failed, waiting for review, points, max
-    points) once each result's conversation (row of ``conv``, indexed by conversation_id),
-    criterion and section (positions in the rubric) are known."""
+    points, a person confirmed the fail — None: nobody has) once each result's conversation
+    (row of ``conv``, indexed by conversation_id), criterion and section (positions in the
+    rubric) are known."""
     index = pd.Index(conv.index, name="conversation_id")
     criteria = [c for _, c in rubric.criteria]
     n_sections = len(rubric.sections)
@@ -321,19 +329,18 @@ def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_p
         total_w = total_w + has * sec.weight
     with np.errstate(invalid="ignore", divide="ignore"):
         total = total / np.where(total_w > 0, total_w, np.nan)
-    critical = np.array([c.critical for c in criteria], dtype=bool)[criterion] & failed
-    crit_ids: dict[int, list[str]] = {}
-    for r, c in zip(row[critical].tolist(), criterion[critical].tolist()):
-        crit_ids.setdefault(r, []).append(criteria[c].id)
+    critical = np.array([bool(c.critical) for c in criteria], dtype=bool)[criterion] & failed
+    pending = critical & np.array([rubric.needs_confirmation(c) for c in criteria], dtype=bool)[criterion]
+    if confirmed is not None:
+        pending &= ~confirmed
+    crit_ids = _ids_by_row(row[critical & ~pending], criterion[critical & ~pending], criteria)
     critical_failed = np.zeros(len(index), dtype=bool)
     critical_failed[list(crit_ids)] = True
     total = np.where(critical_failed, 0.0, total)
     columns["total"] = pd.Series(np.round(total, 4), index=index)
     columns["critical_failed"] = pd.array(critical_failed, dtype="boolean")
-    joined = np.full(len(index), "", dtype=object)
-    for r, ids in crit_ids.items():
-        joined[r] = ";".join(ids)
-    columns["critical_criteria"] = pd.array(joined, dtype="string")
+    columns["critical_criteria"] = _joined(crit_ids, len(index))
+    columns["critical_pending"] = _joined(_ids_by_row(row[pending], criterion[pending], criteria), len(index))
     columns["n_review"] = pd.array(np.bincount(row[review], minlength=len(index)), dtype="Int64")
     columns["band"] = _bands(columns["total"], rubric)
     columns["rubric_id"] = rubric.id
@@ -341,6 +348,22 @@ def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_p
     for col in ("agent_id", "channel", "started_at"):
         columns[col] = conv[col] if col in conv else pd.NA
     return conform(pd.DataFrame(columns, index=index).reset_index(), SCORES)
+
+
+def _ids_by_row(rows: np.ndarray, criterion: np.ndarray, criteria: list[Criterion]) -> dict[int, list[str]]:
+    """Conversation row -> the ids of its criteria among (rows, criterion) pairs, in result order."""
+    ids: dict[int, list[str]] = {}
+    for r, c in zip(rows.tolist(), criterion.tolist()):
+        ids.setdefault(r, []).append(criteria[c].id)
+    return ids
+
+
+def _joined(ids: dict[int, list[str]], n: int) -> pd.arrays.StringArray:
+    """';'-joined ids per conversation row, "" for none."""
+    joined = np.full(n, "", dtype=object)
+    for r, names in ids.items():
+        joined[r] = ";".join(names)
+    return pd.array(joined, dtype="string")
 
 
 def _positions(values: pd.Series, labels: pd.Index) -> np.ndarray:

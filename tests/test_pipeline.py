@@ -140,13 +140,17 @@ def test_ledger_in_the_plan_prevents_resampling_across_runs(tmp_path):
     config, problems = load_config(config_path)
     assert problems == []
     first = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o1")
+    rerun = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o1b")
+    config.sample.seed = 2  # the next batch of the same period
     second = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o2")
     ledger = pd.read_csv(config_path.parent / "ledger.csv", dtype=str)
     m1 = pd.read_csv(tmp_path / "o1/sample/manifest.csv", dtype=str)
     m2 = pd.read_csv(tmp_path / "o2/sample/manifest.csv", dtype=str)
+    assert (tmp_path / "o1/sample/manifest.csv").read_bytes() == (tmp_path / "o1b/sample/manifest.csv").read_bytes()
     assert len(m1) > 0 and not set(m1["conversation_id"]) & set(m2["conversation_id"])
+    assert len(ledger) == len(m1) + len(m2)  # the rerun appended nothing
     assert set(ledger["conversation_id"]) == set(m1["conversation_id"]) | set(m2["conversation_id"])
-    assert first.counts["sampled"] == len(m1) and second.counts["sampled"] == len(m2)
+    assert first.counts["sampled"] == rerun.counts["sampled"] == len(m1) and second.counts["sampled"] == len(m2)
 
 
 def test_yaml_documents_share_one_reader_duplicate_keys_refused_at_their_line(tmp_path):

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("qa_toolkit.cli.score:score", "Score conversations against a rubric (results + scores)."),
     "sample": ("qa_toolkit.cli.sample:sample", "Draw a seeded, auditable QA sample batch."),
     "grade": ("qa_toolkit.cli.grade:grade", "Export a grading workbook; import graders' workbooks."),
+    "dispute": ("qa_toolkit.cli.dispute:dispute", "Agents dispute lost points (申诉); leads decide."),
     "calibrate": ("qa_toolkit.cli.calibrate:calibrate", "Agreement between graders, and between rules and graders."),
     "risk": ("qa_toolkit.cli.risk:risk", "Train, evaluate and apply the complaint/escalation risk model."),
     "report": ("qa_toolkit.cli.report:report", "Per-agent and team reports (Excel, HTML)."),
@@ -50,7 +51,8 @@ def main() -> None:
     """qa-toolkit: quality inspection (质检) and agent scoring for customer service.
 
     Typical week: `qa data inspect` an export, `qa score` it, `qa sample` a batch,
-    `qa grade export/import` the human review, `qa report` for supervisors.
+    `qa grade export/import` the human review, `qa dispute` agents' objections,
+    `qa report` for supervisors.
     `qa demo` runs everything on the bundled sample data.
     """
 

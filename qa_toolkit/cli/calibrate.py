@@ -12,18 +12,24 @@ import click
 @click.option("--tolerance", default=10.0, show_default=True, help="Totals agree when they differ by at most this.")
 @click.option("--json", "as_json", is_flag=True, help="Print every statistic as JSON.")
 @click.option("--details", is_flag=True, help="Also print Cohen's κ per grader pair and criterion.")
-def calibrate(grades: str, tolerance: float, as_json: bool, details: bool) -> None:
+@click.option("--disputes", "disputes_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The dispute register (`qa dispute import/resolve`): accepted disputes of automatic outcomes "
+                   "count as overturned.")
+def calibrate(grades: str, tolerance: float, as_json: bool, details: bool, disputes_path: str | None) -> None:
     """Calibration of GRADES (from `qa grade import`): per-criterion agreement and Krippendorff's α,
-    Cohen's κ per grader pair, grader leniency, totals within ±tolerance, and how far each
-    automatic rule agrees with the graders (precision/recall/κ of its fails).
+    Cohen's κ per grader pair, grader leniency, totals within ±tolerance, how far each
+    automatic rule agrees with the graders (precision/recall/κ of its fails), and per
+    criterion the automatic outcomes graders and accepted disputes overturned (rule errors).
 
-    Example: qa calibrate grades.csv
+    Example: qa calibrate grades.csv --disputes disputes.csv
     """
     import json
 
     from qa_toolkit.review.calibration import calibrate as run, read_grades
+    from qa_toolkit.review.register import read_register
 
-    cal = run(read_grades(grades), tolerance=tolerance)
+    cal = run(read_grades(grades), tolerance=tolerance,
+              disputes=read_register(disputes_path) if disputes_path else None)
     if as_json:
         click.echo(json.dumps(cal.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -49,7 +55,8 @@ def _print(cal, details: bool) -> None:
                          ("grader pairs: Cohen's κ (* = all criteria)",
                           cal.pairs if details else cal.pairs[cal.pairs["criterion_id"] == "*"]),
                          ("graders: leniency = mean(own total − others' mean)", cal.graders),
-                         ("automatic rules vs graders (positive = fail)", cal.auto)):
+                         ("automatic rules vs graders (positive = fail)", cal.auto),
+                         ("overturned automatic outcomes (evidence of rule errors)", cal.overturns)):
         table = Table(title=title)
         for col in frame.columns:
             table.add_column(col, justify="left" if frame[col].dtype == object else "right")

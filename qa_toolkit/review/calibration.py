@@ -14,7 +14,11 @@ grader left empty are not grades. Definitions:
 - totals within ±tolerance: share of multiply graded conversations whose highest and lowest
   totals differ by at most ``tolerance`` points;
 - auto vs human (per criterion the rules decided): a "fail" is the positive class; precision =
-  rule fails confirmed by the human, recall = human fails the rule caught, κ on pass/fail.
+  rule fails confirmed by the human, recall = human fails the rule caught, κ on pass/fail;
+- overturned automatic outcomes (evidence of rule errors), per criterion: outcomes the rules
+  decided that a grader decided otherwise, pending critical fails confirmed or overturned, and
+  disputes of automatic outcomes a lead accepted in full or in part; ``share`` = overturned /
+  (graded + disputed).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Calibration:
     graders: pd.DataFrame  # grader, conversations, mean_total, leniency
     totals: dict  # conversations, alpha_interval, share_within, tolerance
     auto: pd.DataFrame  # criterion_id, n, agreement, precision, recall, kappa, auto_fail, human_fail
+    overturns: pd.DataFrame  # OVERTURN_COLUMNS
 
     def to_dict(self) -> dict:
         def records(df):
@@ -40,7 +45,11 @@ class Calibration:
 
         return {"criteria": records(self.criteria), "pairs": records(self.pairs), "graders": records(self.graders),
                 "totals": {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in self.totals.items()},
-                "auto": records(self.auto)}
+                "auto": records(self.auto), "overturns": records(self.overturns)}
+
+
+OVERTURN_COLUMNS = ["criterion_id", "graded", "overturned_by_grade", "critical_confirmed", "critical_overturned",
+                    "disputed", "overturned_by_dispute", "overturned", "share"]
 
 
 def labels(grades: pd.DataFrame) -> pd.DataFrame:
@@ -150,11 +159,33 @@ def auto_agreement(grades: pd.DataFrame) -> pd.DataFrame:
                                        "auto_fail", "human_fail"])
 
 
-def calibrate(grades: pd.DataFrame, tolerance: float = 10.0) -> Calibration:
-    """Every calibration statistic from a grades frame."""
+def overturns(grades: pd.DataFrame, disputes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per criterion, automatic outcomes people overturned (module docstring), most first."""
+    human = grades[grades["auto_outcome"].isin(["pass", "fail", "na"]) & grades["human_outcome"].fillna("").ne("")]
+    review = grades["critical_review"].fillna("") if "critical_review" in grades.columns else \
+        pd.Series("", index=grades.index)
+    parts = [human.assign(o=human["human_outcome"] != human["auto_outcome"]).groupby("criterion_id")["o"]
+             .agg(graded="size", overturned_by_grade="sum"),
+             review.eq("confirm").groupby(grades["criterion_id"]).sum().rename("critical_confirmed"),
+             review.eq("overturn").groupby(grades["criterion_id"]).sum().rename("critical_overturned")]
+    if disputes is not None and len(disputes):
+        auto = disputes[disputes["decided_by"] == "auto"]
+        parts.append(auto["decision"].isin(["accepted", "partly"]).groupby(auto["criterion_id"])
+                     .agg(disputed="size", overturned_by_dispute="sum"))
+    out = pd.concat(parts, axis=1).reindex(columns=OVERTURN_COLUMNS[1:7]).fillna(0).astype(int)
+    out["overturned"] = out["overturned_by_grade"] + out["overturned_by_dispute"]
+    reviewed = out["graded"] + out["disputed"]
+    out["share"] = (out["overturned"] / reviewed.where(reviewed > 0)).astype("float64")
+    out = out[(out[OVERTURN_COLUMNS[1:8]] > 0).any(axis=1)].rename_axis("criterion_id").reset_index()
+    return out.sort_values(["overturned", "criterion_id"], ascending=[False, True], kind="stable")[
+        OVERTURN_COLUMNS].reset_index(drop=True)
+
+
+def calibrate(grades: pd.DataFrame, tolerance: float = 10.0, disputes: pd.DataFrame | None = None) -> Calibration:
+    """Every calibration statistic from a grades frame (and the dispute register, for overturns)."""
     criteria, pairs = criterion_agreement(labels(grades))
     graders, totals = total_agreement(grades, tolerance)
-    return Calibration(criteria, pairs, graders, totals, auto_agreement(grades))
+    return Calibration(criteria, pairs, graders, totals, auto_agreement(grades), overturns(grades, disputes))
 
 
 def read_grades(path) -> pd.DataFrame:

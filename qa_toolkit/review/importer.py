@@ -15,7 +15,7 @@ from qa_toolkit.frames import RESULTS, empty
 from qa_toolkit.problems import Problem, ProblemLog
 from qa_toolkit.review.layout import (COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_LABEL, FINGERPRINT_KEY,
                                       GRADE_COL, GRADER_LABEL, ID_KINDS, IDS_HEADER, IDS_SHEET, LABEL_COL, META_SHEET,
-                                      allowed_grades, fingerprints, parse_grade)
+                                      allowed_grades, fingerprints, parse_grade, parse_review)
 from qa_toolkit.rubric.model import Rubric
 from qa_toolkit.workbook_guard import workbook_problem
 
@@ -39,6 +39,8 @@ GRADES: dict[str, str] = {
     "comment": "string",
     "total": "float64",  # the conversation's re-scored total for this grader
     "source": "string",  # file[sheet]!cell of the grade
+    "critical_review": "string",  # a pending critical fail: confirm | overturn | "" (still pending)
+    "confirmed": "boolean",  # a person decided this fail (confirmed it, or graded it fail themselves)
 }
 
 
@@ -51,6 +53,7 @@ class GradeCell:
     value: object
     prefill: str
     comment: str
+    review: str = ""  # confirm | overturn for a pending critical fail
 
 
 @dataclass
@@ -192,6 +195,7 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
     sheets: dict[str, SheetGrades] = {}
     comments: dict[tuple[str, str], str] = {}
     moved: set[str] = set()
+    reviews: dict[tuple[str, str], str] = {}
     for sheet, cell, cid, crit, kind, prefill in id_rows:
         if sheet in moved:
             continue
@@ -224,13 +228,19 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
             problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sheet_rubric.id}"))
         elif kind == "comment":
             comments[(sheet, crit)] = "" if _blank(value) else str(value).strip()
+        elif kind == "review":
+            reviews[(sheet, crit)] = parse_review(value) or ""
+            if parse_review(value) is None:
+                problems.append(_cell_problem(file, sheet, cell, f"'{value}' is not a review of the critical fail "
+                                              "(allowed: confirm, overturn)", field=crit))
         else:
             sg.cells.append(GradeCell(cid, crit, sheet, cell, value, prefill, ""))
     graded, untouched = [], 0
     for sheet, sg in sheets.items():
         for gc in sg.cells:
             gc.comment = comments.get((sheet, gc.criterion_id), "")
-        touched = any(_norm(gc.value) != gc.prefill or gc.comment for gc in sg.cells)
+            gc.review = reviews.get((sheet, gc.criterion_id), "")
+        touched = any(_norm(gc.value) != gc.prefill or gc.comment or gc.review for gc in sg.cells)
         if not sg.grader:
             if touched:
                 problems.append(_cell_problem(file, sheet, sg.grader_cell or "A1", "grades given but the grader name "
@@ -240,10 +250,14 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
             continue
         criteria = criteria_of[sg.rubric_id]
         for gc in sg.cells:
-            if not _blank(gc.value) and parse_grade(criteria[gc.criterion_id], gc.value) is None:
+            parsed = None if _blank(gc.value) else parse_grade(criteria[gc.criterion_id], gc.value)
+            if not _blank(gc.value) and parsed is None:
                 allowed = ", ".join(allowed_grades(criteria[gc.criterion_id]))
                 problems.append(_cell_problem(file, sheet, gc.cell, f"'{gc.value}' is not a grade for "
                                               f"{gc.criterion_id} (allowed: {allowed})", field=gc.criterion_id))
+            elif gc.review == "confirm" and parsed is not None and parsed[0] != "fail":
+                problems.append(_cell_problem(file, sheet, gc.cell, f"the critical fail of {gc.criterion_id} is "
+                                              f"confirmed but graded '{gc.value}'", field=gc.criterion_id))
         graded.append(sg)
     return graded, problems, untouched
 
@@ -288,17 +302,24 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
         criteria = {c.id: c for _, c in sheet_rubric.criteria}
         cells = {gc.criterion_id: gc for gc in sg.cells}
         out = auto.copy()
-        human_grade, human_outcome, comment, source, points = [], [], [], [], []
+        human_grade, human_outcome, comment, source, points, review, confirmed = [], [], [], [], [], [], []
         for crit_id, outcome, pts in zip(out["criterion_id"], out["outcome"], out["points"]):
             gc = cells.get(crit_id)
             parsed = parse_grade(criteria[crit_id], gc.value) if gc is not None and not _blank(gc.value) else None
+            typed = gc is not None and _norm(gc.value) != gc.prefill  # the grader changed the cell
+            if gc is not None and gc.review == "overturn" and (parsed is None or parsed[0] == "fail"):
+                parsed = ("pass", None)  # the rule was wrong: full points unless the grader gave a grade
             human_grade.append(_norm(gc.value) if gc else "")
             human_outcome.append(parsed[0] if parsed else "")
             points.append(parsed[1] if parsed else None)
             comment.append(gc.comment if gc else "")
             source.append(f"{sg.file}[{sg.sheet}]!{gc.cell}" if gc else "")
+            review.append(gc.review if gc else "")
+            fail = (parsed[0] if parsed else outcome) == "fail"
+            confirmed.append(fail and gc is not None and (gc.review == "confirm" or (typed and parsed is not None)))
         out["auto_outcome"], out["auto_points"] = out["outcome"], out["points"]
         out["human_grade"], out["human_outcome"], out["comment"], out["source"] = human_grade, human_outcome, comment, source
+        out["critical_review"], out["confirmed"] = review, pd.array(confirmed, dtype="boolean")
         out["outcome"] = out["human_outcome"].where(out["human_outcome"] != "", out["auto_outcome"])
         for crit_id, idx in out.groupby("criterion_id").groups.items():
             p, m = outcome_points(criteria[crit_id], out.loc[idx, "outcome"])
@@ -392,4 +413,10 @@ def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messa
     for row in pending.itertuples(index=False):
         log.add(Problem(row.source.split("[")[0] if row.source else "", f"{row.source}: {row.criterion_id} "
                         f"still needs a grade (left as review)", level="warning", code="review"))
+    waiting = {(g, c): set(p.split(";")) for g, c, p in zip(scores.get("grader", []), scores.get("conversation_id", []),
+                                                             scores.get("critical_pending", [])) if p}
+    for row in grades[grades["outcome"].eq("fail") & ~grades["confirmed"].fillna(False)].itertuples(index=False):
+        if row.criterion_id in waiting.get((row.grader, row.conversation_id), ()):
+            log.add(Problem(row.source.split("[")[0], f"{row.source}: critical fail of {row.criterion_id} still "
+                            "pending: confirm or overturn it in the 复核 column", level="warning", code="pending"))
     return ImportResult(grades, scores, log, len(sheets), untouched)

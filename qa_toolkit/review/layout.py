@@ -6,6 +6,10 @@ fingerprint of each graded conversation, and the allowed grades per criterion sc
 A grade is ``na`` or, per scale: binary ``pass``/``fail``; 3-point ``0``–``2``; 5-point
 ``0``–``4``. A scale grade g of k earns g/k of a standard criterion's points; 0 is a fail,
 anything above 0 a pass. Bonus and deduction items are always graded pass/fail.
+
+An automatic fail of a ``critical: confirm`` item is pending (待复核) and its row has one more
+input cell, the review: ``confirm`` (确认: the fail stands and zeroes the total) or
+``overturn`` (推翻: the rule was wrong; the item passes unless the grader gave another grade).
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ ID_KINDS = ("grader", "date", "grade", "comment")
 # A conversation sheet: the grader and date inputs with their labels to the left, then the
 # criteria table (header row CRITERIA_TOP), one row per criterion with its id in LABEL_COL.
 CRITERIA_HEADER = ["板块 Section", "编号 Criterion", "名称 Name", "说明 Guidance", "自动结果 Auto", "自动得分 Auto pts",
-                   "证据 Evidence", "评分 Your grade", "备注 Comment"]
+                   "证据 Evidence", "评分 Your grade", "备注 Comment", "复核 Confirm critical"]
 CRITERIA_TOP = 6
-LABEL_COL, GRADE_COL, COMMENT_COL = 2, 8, 9
+LABEL_COL, GRADE_COL, COMMENT_COL, REVIEW_COL = 2, 8, 9, 10
+#: Beside the automatic outcome of a critical fail waiting for a grader's confirmation.
+PENDING_NOTE = " ⏳待复核 pending: confirm or overturn →"
 GRADER_CELL, DATE_CELL = (3, 3), (4, 3)  # (row, col)
 GRADER_LABEL, DATE_LABEL = "质检员 Grader", "日期 Date (YYYY-MM-DD)"
 #: _meta key of a sheet's conversation fingerprint
@@ -92,3 +98,14 @@ def parse_grade(criterion: Criterion, value) -> tuple[str, float | None] | None:
         return text, None
     g = int(text)
     return ("pass" if g > 0 else "fail"), float(criterion.points) * g / k
+
+
+REVIEWS = ["confirm", "overturn"]
+_REVIEW_ALIASES = {"确认": "confirm", "推翻": "overturn"}
+
+
+def parse_review(value) -> str | None:
+    """``confirm``/``overturn`` for a review cell ("" when empty); None when invalid."""
+    text = "" if value is None else str(value).strip().lower()
+    text = _REVIEW_ALIASES.get(text, text)
+    return text if text in ("", *REVIEWS) else None

@@ -17,6 +17,7 @@ from qa_toolkit.rubric.predicates import Predicate
 
 Outcome = Literal["pass", "fail", "na", "review"]
 Role = Literal["agent", "customer", "bot", "system"]
+CriticalMode = Literal["auto", "confirm"]
 
 
 class Strict(BaseModel):
@@ -66,7 +67,9 @@ class Criterion(Strict):
     kind: Literal["standard", "bonus", "deduction"] = Field(
         "standard", description="bonus (加分): adds on pass; deduction (扣分): subtracts on fail.")
     severity: Literal["low", "medium", "high", "critical"] = "medium"
-    critical: bool = Field(False, description="一票否决: a fail sets the conversation total to 0.")
+    critical: CriticalMode | bool = Field(
+        False, description="一票否决: a fail sets the conversation total to 0. `auto`: at once; `confirm`: only once a "
+                           "grader confirms it (pending 待复核 until then); `true`: as the rubric's `critical` says.")
     fail_section: bool = Field(False, description="A fail sets this section's score to 0.")
     when: Predicate | None = Field(None, description="Applicability: N/A when false.")
     check: Check
@@ -111,12 +114,20 @@ class Rubric(Strict):
     fields: list[str] = Field(default_factory=list,
                               description="Extra conversation fields the rubric refers to (besides the standard ones).")
     bands: list[Band] = Field(default_factory=list)
+    critical: CriticalMode = Field(
+        "auto", description="How an automatic fail of a `critical: true` item counts: `auto` zeroes the total at "
+                            "once; `confirm` leaves it pending (待复核) until a grader confirms it.")
     sections: list[Section] = Field(min_length=1)
 
     @property
     def criteria(self) -> list[tuple[Section, Criterion]]:
         """Every (section, criterion) pair in file order."""
         return [(s, c) for s in self.sections for c in s.criteria]
+
+    def needs_confirmation(self, criterion: Criterion) -> bool:
+        """A critical item whose automatic fail waits for a grader before it zeroes the total."""
+        mode = self.critical if criterion.critical is True else criterion.critical
+        return mode == "confirm"
 
 
 def json_schema() -> dict:

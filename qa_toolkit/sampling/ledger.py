@@ -37,6 +37,17 @@ def ledger_ids(path: str | Path | None) -> set[str]:
     return set(read_ledger(path)["conversation_id"].dropna())
 
 
+def earlier_ids(ledger: pd.DataFrame, batch_id: str) -> set[str]:
+    """Conversation ids the ledger's batches other than ``batch_id`` picked (a rerun of a batch
+    is not barred by its own picks)."""
+    return set(ledger.loc[ledger["batch_id"].fillna("").ne(batch_id).to_numpy(dtype=bool), "conversation_id"].dropna())
+
+
+def recorded_ids(ledger: pd.DataFrame, batch_id: str) -> set[str]:
+    """Conversation ids the ledger holds for ``batch_id``."""
+    return set(ledger.loc[ledger["batch_id"].fillna("").eq(batch_id).to_numpy(dtype=bool), "conversation_id"].dropna())
+
+
 def append_ledger(path: str | Path, manifest: pd.DataFrame) -> int:
     """Append the manifest's picks to the ledger (atomically rewritten); rows added."""
     old = read_ledger(path)
