@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from qa_toolkit.cli import main
-from qa_toolkit.pipeline import read_score_dir
+from qa_toolkit.scorefolder import read_score_dir
 from qa_toolkit.resources import default_rubrics, sample_conversations
 from qa_toolkit.review.calibration import read_grades
 from qa_toolkit.review.layout import allowed_grades

@@ -66,7 +66,7 @@ def export_cmd(scores_dir: str, grades_path: str | None, rubric_paths: tuple[str
     import re
     from pathlib import Path
 
-    from qa_toolkit.pipeline import read_score_dir
+    from qa_toolkit.scorefolder import read_score_dir
     from qa_toolkit.review.calibration import read_grades
     from qa_toolkit.review.dispute_books import agent_workbook, save
     from qa_toolkit.review.disputes import lost_points, within

@@ -15,7 +15,7 @@ from qa_toolkit.frames import RESULTS, empty
 from qa_toolkit.problems import Problem, ProblemLog
 from qa_toolkit.review.layout import (COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_LABEL, FINGERPRINT_KEY,
                                       GRADE_COL, GRADER_LABEL, ID_KINDS, IDS_HEADER, IDS_SHEET, LABEL_COL, META_SHEET,
-                                      allowed_grades, fingerprints, parse_grade, parse_review)
+                                      REVIEW_COL, allowed_grades, fingerprints, parse_grade, parse_review)
 from qa_toolkit.rubric.model import Rubric
 from qa_toolkit.workbook_guard import workbook_problem
 
@@ -154,9 +154,10 @@ def _moved(ws, cell: str, kind: str, crit: str) -> str | None:
     found = ws.cell(row, LABEL_COL).value
     if str(found).strip() != label:
         return f"{ws.cell(row, LABEL_COL).coordinate} reads {found!r} where {label!r} was"
-    if kind in ("grade", "comment"):
-        header = CRITERIA_HEADER[(GRADE_COL if kind == "grade" else COMMENT_COL) - 1]
-        if ws.cell(CRITERIA_TOP, col).value != header or col != (GRADE_COL if kind == "grade" else COMMENT_COL):
+    expected = {"grade": GRADE_COL, "comment": COMMENT_COL, "review": REVIEW_COL}.get(kind)
+    if expected is not None:
+        header = CRITERIA_HEADER[expected - 1]
+        if ws.cell(CRITERIA_TOP, col).value != header or col != expected:
             return f"{ws.cell(CRITERIA_TOP, col).coordinate} reads {ws.cell(CRITERIA_TOP, col).value!r} where {header!r} was"
     return None
 

@@ -26,7 +26,7 @@ IDS_SHEET = "_ids"  # very hidden: one row per input cell -> (conversation_id, c
 META_SHEET = "_meta"  # very hidden: workbook facts (rubric id/version, batch id)
 IDS_HEADER = ["sheet", "cell", "conversation_id", "criterion_id", "field", "prefill"]
 STEPS = {"binary": 1, "3-point": 2, "5-point": 4}
-ID_KINDS = ("grader", "date", "grade", "comment")
+ID_KINDS = ("grader", "date", "grade", "comment", "review")
 
 # A conversation sheet: the grader and date inputs with their labels to the left, then the
 # criteria table (header row CRITERIA_TOP), one row per criterion with its id in LABEL_COL.
