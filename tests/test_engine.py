@@ -246,12 +246,12 @@ def test_cli_workers_writes_parts_a_user_can_open(tmp_path, small_jsonl):
     out = tmp_path / "out"
     result = run_cli("score", small_jsonl, "-o", out, "--workers", "2", "--chunk-size", "150")
     assert result.exit_code == 0, result.output
-    assert "of 400 conversations (8773 criterion results)" in result.output  # zh 339 × 23 + en 61 × 16
+    assert "of 400 conversations (8834 criterion results)" in result.output  # zh 339 × 23 + en 61 × 17
     scores = pd.read_parquet(out / "scores")  # a Parquet dataset folder, as pandas/Arrow/Dask read it
     assert len(scores) == 400 and scores["conversation_id"].is_unique
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert manifest["engine"]["workers"] == 2 and manifest["engine"]["parts"] == 3
-    assert manifest["summary"]["results"] == 8773 and manifest["evidence_masked"] is True
+    assert manifest["summary"]["results"] == 8834 and manifest["evidence_masked"] is True
     single = tmp_path / "single"
     assert run_cli("score", small_jsonl, "-o", single).exit_code == 0  # the classic outputs, unchanged
     assert json.loads((single / "run.json").read_text(encoding="utf-8"))["summary"] == manifest["summary"]

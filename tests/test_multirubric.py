@@ -196,7 +196,7 @@ def test_grade_round_trip_gives_each_conversation_its_rubric(tmp_path):
     assert r.exit_code == 0, r.output
     book = tmp_path / "g.xlsx"
     r = run("grade", "export", tmp_path / "batch", "--data", data, "-o", book)
-    assert r.exit_code == 0 and "with ecommerce-en (16 criteria)" in r.output, r.output
+    assert r.exit_code == 0 and "with ecommerce-en (17 criteria)" in r.output, r.output
     wb = openpyxl.load_workbook(book)
     meta = {row[0]: row[1] for row in wb["_meta"].iter_rows(values_only=True) if row and row[0]}
     sheet_rubric = {k.split(":", 1)[1]: v for k, v in meta.items() if k.startswith("rubric:")}
