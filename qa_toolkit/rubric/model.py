@@ -54,6 +54,25 @@ class Example(Strict):
     messages: list[ExampleMessage] = Field(default_factory=list)
 
 
+class Agreement(Strict):
+    """How far an automatic criterion agreed with the human grades when it was promoted."""
+
+    n: int = Field(ge=0, description="Graded conversations compared.")
+    kappa: float = Field(description="Cohen's κ, automatic vs human, on pass/fail.")
+    precision: float | None = Field(None, description="Share of the criterion's fails the graders confirmed.")
+    recall: float | None = Field(None, description="Share of the graders' fails the criterion caught.")
+    date: str = Field(description="When it was promoted (YYYY-MM-DD).")
+    grades: str = Field(description="sha256 of the grades file it was measured on.")
+
+
+class Gate(Strict):
+    """The agreement floor an automatic criterion must clear to count (`qa calibrate --gate`,
+    `qa rubric promote`)."""
+
+    min_n: int = Field(50, ge=1, description="Graded conversations needed (pass/fail on both sides).")
+    min_kappa: float = Field(0.6, ge=-1, le=1, description="Cohen's κ needed, automatic vs human.")
+
+
 class Criterion(Strict):
     """One line of the score sheet."""
 
@@ -70,7 +89,17 @@ class Criterion(Strict):
     fail_section: bool = Field(False, description="A fail sets this section's score to 0.")
     when: Predicate | None = Field(None, description="Applicability: N/A when false.")
     check: Check
+    status: Literal["live", "shadow"] = Field(
+        "live", description="live: counts in the scores. shadow: computed and shown in results, not counted, until "
+                            "`qa rubric promote` finds it agrees with the graders (the rubric's `gate`).")
+    agreement: Agreement | None = Field(None, description="Written by `qa rubric promote`: the evidence it cleared the gate.")
     examples: list[Example] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _automatic_shadow(self) -> Criterion:
+        if self.status == "shadow" and self.check.type == "manual":
+            raise ValueError("a manual criterion is graded by people: only automatic criteria run in shadow")
+        return self
 
 
 class Section(Strict):
@@ -111,6 +140,7 @@ class Rubric(Strict):
     fields: list[str] = Field(default_factory=list,
                               description="Extra conversation fields the rubric refers to (besides the standard ones).")
     bands: list[Band] = Field(default_factory=list)
+    gate: Gate = Field(default_factory=Gate)
     sections: list[Section] = Field(min_length=1)
 
     @property
