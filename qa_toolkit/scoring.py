@@ -512,7 +512,8 @@ def run_manifest(rubric: Rubric | Sequence[Rubric], rubric_path, data_path, summ
     clock time, so reruns are byte-identical. ``rubric_path``: one path or one per rubric."""
     rubrics = as_rubrics(rubric)
     paths = [rubric_path] if isinstance(rubric_path, (str, os.PathLike)) else list(rubric_path)
-    listed = [{"id": r.id, "version": r.version, "file": str(p), "sha256": file_sha256(p)} for r, p in zip(rubrics, paths)]
+    listed = [{"id": r.id, "version": r.version, "file": str(p), "sha256": file_sha256(p)}
+              for r, p in zip(rubrics, paths)]
     first = listed[0]
     return {
         "rubric_id": first["id"], "rubric_version": first["version"], "rubric_file": first["file"],

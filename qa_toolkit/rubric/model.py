@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qa_toolkit.rubric.checks import CHECK_CONFIGS
+from qa_toolkit.rubric.checks.llm import LlmEndpoint
 from qa_toolkit.rubric.predicates import Predicate
 
 Outcome = Literal["pass", "fail", "na", "review"]
@@ -92,7 +93,8 @@ class Criterion(Strict):
     status: Literal["live", "shadow"] = Field(
         "live", description="live: counts in the scores. shadow: computed and shown in results, not counted, until "
                             "`qa rubric promote` finds it agrees with the graders (the rubric's `gate`).")
-    agreement: Agreement | None = Field(None, description="Written by `qa rubric promote`: the evidence it cleared the gate.")
+    agreement: Agreement | None = Field(
+        None, description="Written by `qa rubric promote`: the evidence it cleared the gate.")
     examples: list[Example] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -141,7 +143,19 @@ class Rubric(Strict):
                               description="Extra conversation fields the rubric refers to (besides the standard ones).")
     bands: list[Band] = Field(default_factory=list)
     gate: Gate = Field(default_factory=Gate)
+    llm: LlmEndpoint | None = Field(None, description="The chat endpoint `llm` checks call (each may override it); "
+                                                      "without a base_url they are never called.")
     sections: list[Section] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bind_checks(self) -> Rubric:
+        """Checks that read more than their own config (``llm``: the criterion's wording, the
+        rubric's endpoint) are handed it once, here."""
+        for _, criterion in self.criteria:
+            bind = getattr(criterion.check, "bind", None)
+            if bind is not None:
+                bind(criterion, self.llm)
+        return self
 
     @property
     def criteria(self) -> list[tuple[Section, Criterion]]:

@@ -12,6 +12,7 @@ from qa_toolkit.rubric.checks import (
     context,
     diversion,
     keywords,
+    llm,
     manual,
     metadata,
     model,
@@ -23,7 +24,8 @@ from qa_toolkit.rubric.checks import (
 )
 
 MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (keywords, regex, context, timing, metadata, pii,
-                                                        diversion, abuse, secret_request, similar, model, manual)}
+                                                        diversion, abuse, secret_request, similar, model, llm,
+                                                        manual)}
 CHECK_CONFIGS = [m.Config for m in MODULES.values()]
 
 

@@ -57,7 +57,8 @@ class SimilarCheck(ScopedConfig):
     approved: list[Phrasing] = Field(default_factory=list, description="How a good answer sounds.")
     forbidden: list[Phrasing] = Field(default_factory=list, description="How a bad answer sounds.")
     threshold: float = Field(0.5, gt=0, le=1, description="Cosine at or above which a message is close.")
-    forbidden_threshold: float | None = Field(None, gt=0, le=1, description="For forbidden phrasings (default: threshold).")
+    forbidden_threshold: float | None = Field(None, gt=0, le=1,
+                                              description="For forbidden phrasings (default: threshold).")
     ngram_min: int = Field(1, ge=1, le=5)
     ngram_max: int = Field(3, ge=1, le=5)
 
@@ -92,8 +93,8 @@ def evaluate(config: SimilarCheck, frames: Frames) -> Outcomes:
         score, which = score[at], which[at]
         best = np.lexsort((-score, frames.conv_of[rows]))
         best = np.sort(best[frames.first_per_conversation(rows[best])])
-        _mark(out, frames, rows[best], score[best], which[best], config.approved, "fail",
-              f"nothing in {where} close to an approved phrasing (best {{score:.2f}} < {config.threshold:g}: '{{phrase}}')")
+        _mark(out, frames, rows[best], score[best], which[best], config.approved, "fail", f"nothing in {where} "
+              f"close to an approved phrasing (best {{score:.2f}} < {config.threshold:g}: '{{phrase}}')")
         close = score >= config.threshold
         _mark(out, frames, rows[close], score[close], which[close], config.approved, "pass",
               "close to approved '{phrase}' ({score:.2f})")
