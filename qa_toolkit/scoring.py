@@ -27,6 +27,9 @@ Arithmetic (also in the README):
    ``critical_pending``, the total not zeroed, until a grader confirms it (results column
    ``confirmed``); ``critical: auto`` zeroes at once.
 7. ``band`` = the band with the highest ``min`` ≤ total.
+8. A ``status: shadow`` criterion is computed and kept in the results (outcome, points, evidence;
+   its note starts with ``SHADOW``) but leaves steps 3–6 and the review count: it is measured
+   against the graders before it counts (``qa rubric promote``).
 """
 
 from __future__ import annotations
@@ -40,13 +43,15 @@ import pandas as pd
 
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
-from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes, evidence_codes, outcome_labels
+from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Labels, Outcomes, evidence_codes, outcome_labels
 from qa_toolkit.rubric.checks._match import saying
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate, phrases_said
 
 #: The note a criterion gets when its rubric's ``applies_to`` excludes the conversation.
 OUT_OF_SCOPE = "rubric does not apply"
+#: How a shadow criterion's notes begin: computed and shown, not counted.
+SHADOW = "shadow, not counted"
 
 
 def score_frames(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
@@ -212,10 +217,18 @@ def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> Evaluated:
     outcomes = []
     for _, criterion in rubric.criteria:
         out = criterion_outcomes(criterion, frames)
+        if criterion.status == "shadow":
+            _mark_shadow(out)
         out.set(~applies, "na", OUT_OF_SCOPE)
         out.clear_evidence(out.outcome == CODE["na"])
         outcomes.append(out)
     return Evaluated(frames, rubric, outcomes, mask)
+
+
+def _mark_shadow(out: Outcomes) -> None:
+    """Prefix every note of a shadow criterion's verdicts with ``SHADOW`` (each distinct note once)."""
+    worded = [SHADOW if v in (None, "") else f"{SHADOW}: {v}" for v in out.note.values]
+    out.note.assign(np.arange(len(out.note.codes)), Coded(out.note.codes, worded))
 
 
 def vocabulary(rubric: Rubric) -> frozenset[str]:
@@ -306,6 +319,10 @@ def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_p
     rubric) are known."""
     index = pd.Index(conv.index, name="conversation_id")
     criteria = [c for _, c in rubric.criteria]
+    counted = np.array([c.status != "shadow" for c in criteria], dtype=bool)[criterion]
+    if not counted.all():  # shadow criteria leave the arithmetic
+        failed, review = failed & counted, review & counted
+        points, max_points = np.where(counted, points, 0.0), np.where(counted, max_points, 0.0)
     n_sections = len(rubric.sections)
     cell = row * n_sections + section
 

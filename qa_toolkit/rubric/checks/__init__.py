@@ -12,17 +12,20 @@ from qa_toolkit.rubric.checks import (
     context,
     diversion,
     keywords,
+    llm,
     manual,
     metadata,
     model,
     pii,
     regex,
     secret_request,
+    similar,
     timing,
 )
 
 MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (keywords, regex, context, timing, metadata, pii,
-                                                        diversion, abuse, secret_request, model, manual)}
+                                                        diversion, abuse, secret_request, similar, model, llm,
+                                                        manual)}
 CHECK_CONFIGS = [m.Config for m in MODULES.values()]
 
 
