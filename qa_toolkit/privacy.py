@@ -48,12 +48,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+from qa_toolkit.arrowtext import large_strings
 
-from qa_toolkit.frames import large_strings
+if TYPE_CHECKING:  # the column functions import them when called: problem messages are masked
+    import numpy as np  # with this module, and `qa --help` must not wait for pandas
+    import pandas as pd
 
 PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address", "wechat", "qq")
 
@@ -62,6 +64,28 @@ def _cls(chars: str, negate: bool = False) -> str:
     """A character class of exactly ``chars``, for Python ``re`` and RE2 alike."""
     body = "".join("\\" + c if c in "\\]^-[" else c for c in sorted(set(chars)))
     return f"[{'^' if negate else ''}{body}]"
+
+
+class _Lazy:
+    """A regex compiled when first used: the patterns over CJK ranges (e-mail, addresses,
+    accounts) take tens of milliseconds to compile, which every `qa` start would pay — problem
+    messages are masked with this module."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    @cached_property
+    def compiled(self) -> re.Pattern:
+        return re.compile(self.pattern)
+
+    def search(self, text: str, *span: int) -> re.Match | None:
+        return self.compiled.search(text, *span)
+
+    def match(self, text: str, *span: int) -> re.Match | None:
+        return self.compiled.match(text, *span)
+
+    def finditer(self, text: str, *span: int) -> Iterator[re.Match]:
+        return self.compiled.finditer(text, *span)
 
 
 def _nocase(word: str) -> str:
@@ -120,7 +144,7 @@ _PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44
                        "61 62 63 64 65 71 81 82 83".split())
 
 # -- e-mail -------------------------------------------------------------------------------------
-_EMAIL = re.compile(rf"(?:[A-Za-z0-9._%+\-]+|[{_CJK}]+) ?@ ?[A-Za-z0-9\-{_CJK}]+(?:\.[A-Za-z0-9\-{_CJK}]+)*"
+_EMAIL = _Lazy(rf"(?:[A-Za-z0-9._%+\-]+|[{_CJK}]+) ?@ ?[A-Za-z0-9\-{_CJK}]+(?:\.[A-Za-z0-9\-{_CJK}]+)*"
                     rf"\.(?:[A-Za-z]{{2,}}|[{_CJK}]{{1,6}})")
 
 # -- addresses ------------------------------------------------------------------------------------
@@ -130,8 +154,8 @@ _BUILDING = f"{_cls(_BUILDING_NUMERALS)}+(?:[-—]{_cls(_BUILDING_NUMERALS)}+)?"
 # (杭州市 is a city, not 杭州 + 市; 城市花园 and 阳光小区 are estates, not a city and a district)
 _ADMIN = (rf"(?:{_H}{{2,6}}?(?:省|自治区))?(?:{_H}{{1,6}}?(?:(?<!城)市|州(?!市)|盟|地区))?"
           rf"(?:{_H}{{1,6}}?(?:(?<![小社])区|县|旗|(?<!城)市))?(?:{_H}{{1,6}}?(?:镇|乡|街道))?")
-_ADMIN_PREFIX = re.compile(_ADMIN)
-_ADDRESS = re.compile(
+_ADMIN_PREFIX = _Lazy(_ADMIN)
+_ADDRESS = _Lazy(
     rf"(?P<admin>{_ADMIN})(?:"
     rf"(?P<road_name>{_H}{{1,6}}?)(?P<road>大道|大街|胡同|路|街|巷|弄|道)(?:{_NUM}(?:段|巷|弄))*{_NUM}号"
     rf"|(?P<estate_name>{_H}{{1,8}}?)(?:小区|花园|公寓|大厦|大楼|广场|家园|新村|社区|苑|宿舍|大院|公馆){_BUILDING}(?:号楼|栋|幢|座|号|期)"
@@ -139,13 +163,13 @@ _ADDRESS = re.compile(
     rf"(?:{_BUILDING}(?:号楼|栋|幢|座|单元|室|楼|层|号|户))*(?:(?<=[元室楼层栋幢座])[0-9]{{1,4}}(?![0-9]))?"
 )
 _ADDRESS_MARKS = "路街道巷弄同区园寓厦楼场苑舍院馆村"
-_ADDRESS_ANCHOR = re.compile(rf"{_cls(_ADDRESS_MARKS)}{_BUILDING}(?:[段巷弄]{_NUM})*[号楼栋幢座期组队社]")
+_ADDRESS_ANCHOR = _Lazy(rf"{_cls(_ADDRESS_MARKS)}{_BUILDING}(?:[段巷弄]{_NUM})*[号楼栋幢座期组队社]")
 
 # -- WeChat and QQ accounts -------------------------------------------------------------------------
 _IM_WORDS = ("微信", "威信", "薇信", "徽信", "v信", "加v", "vx", "wx", "weixin", "wechat", "qq", "扣扣")
 _IM_WORD = re.compile("|".join(_nocase(w) for w in _IM_WORDS))
 _IM_WORD_CHAR = re.compile("[信扣VvWwQq]")  # a text without one holds no account word
-_WECHAT = re.compile(
+_WECHAT = _Lazy(
     rf"(?<![A-Za-z0-9_])(?P<wxid>{_nocase('wxid_')}[A-Za-z0-9]{{4,30}})(?![A-Za-z0-9])"
     rf"|(?<![A-Za-z])(?:{'|'.join(_nocase(w) for w in _IM_WORDS[:-2])})(?P<marker>号码|号|账号|{_nocase('id')})?"
     rf"(?P<gap>{_SEP}[:：是为]?{_SEP})(?P<id>[A-Za-z][-_A-Za-z0-9]{{5,19}})(?![-_A-Za-z0-9])"
@@ -479,6 +503,8 @@ def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, pd
     """Factorize the text values of ``texts`` (non-text values count as missing): codes (-1 for
     missing), the distinct texts, and the positions of those the RE2 pre-filter ``pattern``
     keeps."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -493,6 +519,9 @@ def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, pd
 def mask_series(series: pd.Series) -> pd.Series:
     """Mask a text column (same values as ``mask_text`` row by row): each distinct text is
     masked once, and only texts the pre-filter cannot rule out go through Python."""
+    import numpy as np
+    import pandas as pd
+
     codes, distinct, keep = _distinct_candidates(series, may_hold_pattern())
     changed = _changes(keep, distinct.iloc[keep].tolist())
     if not changed:
@@ -511,6 +540,8 @@ def mask_at(texts: pd.Series, at: np.ndarray) -> pd.Series:
     """``texts`` (a text column, e.g. a chunk's distinct texts) with the values at positions
     ``at`` masked as ``mask_text`` masks them and every other value as it is: a text column
     again, rebuilt in Arrow; only the texts at ``at`` the pre-filter keeps go through Python."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -535,6 +566,9 @@ def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[
     """Per text, the first piece of personal data of ``kinds`` (as ``find_pii`` orders them):
     its kind and its masked value, <NA> where there is none. Both Series share ``texts``'
     index; each distinct text is searched once, after the pre-filter."""
+    import numpy as np
+    import pandas as pd
+
     wanted = set(kinds)
     if not wanted:
         none = pd.Series(pd.NA, index=texts.index, dtype="string")
@@ -551,6 +585,8 @@ def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[
 
 def _taken(values: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
     """A string Series of ``values[codes]`` (code -1: the last value), built in arrow."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
 
     at = pa.array(np.where(codes < 0, len(values) - 1, codes))

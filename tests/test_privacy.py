@@ -196,3 +196,24 @@ def test_wechat_and_qq_accounts_after_their_word_are_masked():
         assert mask_text(text) == masked, text
     for text in ("WeChat payment is fine", "微信支付已退款", "QQ群已经满了", "加个微信吧"):
         assert kinds(text) == [], text
+
+
+def test_problem_messages_are_masked_in_every_format():
+    """A message quoting an invalid value is masked when the Problem is made, so stderr lines,
+    run.json / inspect --json dicts, the summary and the lint formatters all show it masked."""
+    import json
+
+    from qa_toolkit.problems import InputError, Problem, ProblemLog
+    from qa_toolkit.rubric.formatters import FORMATTERS
+
+    values = ["13812345678", "138 1234 5678", f"身份证{VALID_ID}", "a.b@example.com", "上海市浦东新区张江路88号"]
+    problems = [Problem("data.jsonl", f"csat '{v}' is outside 1..5", line=3, field="csat", code="bad_csat")
+                for v in values]
+    log = ProblemLog(problems=list(problems))
+    shown = [str(p) for p in problems] + [log.summary(), json.dumps(log.to_dict(), ensure_ascii=False),
+                                          str(InputError(problems))]
+    shown += [fmt(problems) for fmt in FORMATTERS.values()]
+    for text in shown:
+        for secret in ("12345678", "1234 5678", "19491231", "a.b@", "张江路88号"):
+            assert secret not in text, (secret, text)
+    assert "csat '138****5678' is outside 1..5" in str(problems[0])
