@@ -123,7 +123,8 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
         "weakest": view.weakest(rep, agent_id),
         "findings": found,
         "n_findings": n_found,
-        "exemplars": [{"row": e, "messages": scripts.get(e.conversation_id, [])} for e in ex.itertuples()],
+        "exemplars": [{"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
+                      for e in ex.itertuples()],
     }
 
 

@@ -298,6 +298,7 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     """One row per listed session with its masked transcript; returns id -> row."""
     t = rep.t
     texts = view.transcripts(rep, s["conversation_id"].tolist())
+    mask = view.masker(rep)
     headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
     rows = []
     for r in s.itertuples(index=False):
@@ -306,6 +307,8 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
             v = getattr(r, key)
             if key == "team":
                 v = view.team_name(rep, v)
+            elif key in ("channel", "stratum") and isinstance(v, str):  # data text: a phone number can sit there
+                v = mask(v)
             elif isinstance(v, bool) or key in ("complaint", "escalated", "sampled"):
                 v = "" if view.is_missing(v) else (t["yes"] if v else t["no"])
             values.append(v)
