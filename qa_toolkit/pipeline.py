@@ -27,6 +27,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import Dataset
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.loader import require_rubric, require_rubrics
@@ -152,7 +153,8 @@ def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame,
             if parquet.is_file():
                 df = pd.read_parquet(parquet)
             elif csv.is_file():
-                df = pd.read_csv(csv, encoding="utf-8-sig", dtype={"conversation_id": "string", "agent_id": "string"})
+                df = csv_restore(pd.read_csv(csv, encoding="utf-8-sig",
+                                             dtype={"conversation_id": "string", "agent_id": "string"}))
             else:
                 raise InputError(Problem(str(folder), f"no {name}.parquet or {name}.csv here (the `qa score` "
                                                       "output folder)", code="scores"))

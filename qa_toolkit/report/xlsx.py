@@ -20,7 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import write_cell
+from qa_toolkit.excel import display_text, write_cell
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
@@ -90,7 +90,7 @@ def _num(v):
 
 
 def _sheet_title(wb: Workbook, text: str) -> str:
-    title = re.sub(r"[\[\]:*?/\\']", "_", text)[:31] or "sheet"
+    title = re.sub(r"[\[\]:*?/\\']", "_", display_text(text))[:31] or "sheet"
     base, n = title, 1
     while title in wb.sheetnames:
         n += 1
