@@ -48,7 +48,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa_toolkit.arrowtext import large_strings
@@ -69,23 +69,16 @@ def _cls(chars: str, negate: bool = False) -> str:
 class _Lazy:
     """A regex compiled when first used: the patterns over CJK ranges (e-mail, addresses,
     accounts) take tens of milliseconds to compile, which every `qa` start would pay — problem
-    messages are masked with this module."""
+    messages are masked with this module. From then on the compiled pattern's own ``search``,
+    ``match`` and ``finditer`` answer, with nothing in between."""
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
 
-    @cached_property
-    def compiled(self) -> re.Pattern:
-        return re.compile(self.pattern)
-
-    def search(self, text: str, *span: int) -> re.Match | None:
-        return self.compiled.search(text, *span)
-
-    def match(self, text: str, *span: int) -> re.Match | None:
-        return self.compiled.match(text, *span)
-
-    def finditer(self, text: str, *span: int) -> Iterator[re.Match]:
-        return self.compiled.finditer(text, *span)
+    def __getattr__(self, name: str):
+        compiled = re.compile(self.pattern)
+        self.search, self.match, self.finditer = compiled.search, compiled.match, compiled.finditer
+        return getattr(compiled, name)
 
 
 def _nocase(word: str) -> str:
@@ -157,18 +150,20 @@ _ADMIN = (rf"(?:{_H}{{2,6}}?(?:省|自治区))?(?:{_H}{{1,6}}?(?:(?<!城)市|州
 _ADMIN_PREFIX = _Lazy(_ADMIN)
 _ADDRESS = _Lazy(
     rf"(?P<admin>{_ADMIN})(?:"
-    rf"(?P<road_name>{_H}{{1,6}}?)(?P<road>大道|大街|胡同|路|街|巷|弄|道)(?:{_NUM}(?:段|巷|弄))*{_NUM}号"
-    rf"|(?P<estate_name>{_H}{{1,8}}?)(?:小区|花园|公寓|大厦|大楼|广场|家园|新村|社区|苑|宿舍|大院|公馆){_BUILDING}(?:号楼|栋|幢|座|号|期)"
-    rf"|(?P<village_name>{_H}{{1,6}}?)村{_NUM}(?:组|队|社|号))"
-    rf"(?:{_BUILDING}(?:号楼|栋|幢|座|单元|室|楼|层|号|户))*(?:(?<=[元室楼层栋幢座])[0-9]{{1,4}}(?![0-9]))?"
+    rf"(?P<road_name>{_H}{{1,6}}?)(?P<road>大道|大街|胡同|路|街|巷|弄|道) ?(?:{_NUM} ?(?:段|巷|弄) ?)*{_NUM} ?号"
+    rf"|(?P<estate_name>{_H}{{1,8}}?)(?:小区|花园|公寓|大厦|大楼|广场|家园|新村|社区|苑|宿舍|大院|公馆) ?"
+    rf"(?:{_BUILDING} ?(?:号楼|栋|幢|座|号|期)|[0-9]+[-—][0-9]+(?:[-—][0-9]+)?(?![0-9]))"
+    rf"|(?P<village_name>{_H}{{1,6}}?)村 ?{_NUM} ?(?:组|队|社|号))"
+    rf"(?: ?{_BUILDING} ?(?:号楼|栋|幢|座|单元|室|楼|层|号|户))*(?:(?<=[元室楼层栋幢座]) ?[0-9]{{1,4}}(?![0-9]))?"
 )
 _ADDRESS_MARKS = "路街道巷弄同区园寓厦楼场苑舍院馆村"
-_ADDRESS_ANCHOR = _Lazy(rf"{_cls(_ADDRESS_MARKS)}{_BUILDING}(?:[段巷弄]{_NUM})*[号楼栋幢座期组队社]")
+_ADDRESS_ANCHOR = _Lazy(rf"{_cls(_ADDRESS_MARKS)} ?{_BUILDING}(?: ?[段巷弄] ?{_NUM})* ?[号楼栋幢座期组队社]"
+                        rf"|{_cls(_ADDRESS_MARKS)} ?[0-9]+[-—][0-9]")
 
 # -- WeChat and QQ accounts -------------------------------------------------------------------------
 _IM_WORDS = ("微信", "威信", "薇信", "徽信", "v信", "加v", "vx", "wx", "weixin", "wechat", "qq", "扣扣")
-_IM_WORD = re.compile("|".join(_nocase(w) for w in _IM_WORDS))
-_IM_WORD_CHAR = re.compile("[信扣VvWwQq]")  # a text without one holds no account word
+_IM_HINT = re.compile("[信扣VvWwQq]")  # every account word holds one
+_IM_WORD_LOWER = re.compile("|".join(w.lower() for w in _IM_WORDS))  # over the lower-cased text
 _WECHAT = _Lazy(
     rf"(?<![A-Za-z0-9_])(?P<wxid>{_nocase('wxid_')}[A-Za-z0-9]{{4,30}})(?![A-Za-z0-9])"
     rf"|(?<![A-Za-z])(?:{'|'.join(_nocase(w) for w in _IM_WORDS[:-2])})(?P<marker>号码|号|账号|{_nocase('id')})?"
@@ -217,6 +212,7 @@ def _may_hold() -> dict[str, str]:
     d, not_d, n, not_n = _like(digits), _like(digits, negate=True), _like(spelt), _like(spelt, negate=True)
     s, s1 = _like(_SEPARATORS) + "{0,3}", _like(_SEPARATORS) + "{1,3}"
     g, house = f"{d}{{4}}", _like(_BUILDING_NUMERALS + "-—")
+    marks, space = _like(_ADDRESS_MARKS), _like(" ")
     spelt_3_9 = "".join(_NUMERALS[x] for x in "3456789")
     card_word = f"(?:{_like('卡账帐賬')}|{_like_word('card')}|{_like_word('acc')})"
     return {
@@ -227,7 +223,8 @@ def _may_hold() -> dict[str, str]:
                      f"|(?:^|{not_d}){_like('234569')}{d}{{3}}"
                      f"(?:{s1}{g}{s}{g}{s}{g}|{g}{s1}{g}{s}{g}|{g}{g}{s1}{g}|{g}{g}{g}{s1}{d})",
         "email": _like("@"),
-        "address": f"{_like(_ADDRESS_MARKS)}{house}+(?:{_like('段巷弄')}{house}+)*{_like('号楼栋幢座期组队社')}",
+        "address": f"{marks}{space}?{house}+(?:{space}?{_like('段巷弄')}{space}?{house}+)*{space}?{_like('号楼栋幢座期组队社')}"
+                   f"|{marks}{space}?{d}+{_like('-—')}{d}",
         "wechat": "|".join(_like_word(w) for w in _IM_WORDS[:-2]),
         "qq": "|".join(_like_word(w) for w in _IM_WORDS[-2:]),
     }
@@ -314,26 +311,29 @@ def _is_id_number(number: str) -> bool:
 
 
 def _is_card(norm: str, start: int, end: int, card_words: bool) -> bool:
-    """``norm[start:end]`` (16-19 digits) is grouped like a card (4-4-4-4) from 2-6 or 9 and
-    passes Luhn, or is near a card word (no Luhn there: the word says what it is, and not every
-    bank's numbers pass it); ``card_words``: whether the text may hold a card word at all."""
+    """``norm[start:end]`` (16-19 digits) is near a card word (no Luhn there: the word says what
+    it is, and not every bank's numbers pass it), or grouped like a card (4-4-4-4) from 2-6 or 9,
+    passing Luhn and not after an order word; ``card_words``: whether the text may hold a card
+    word at all."""
     number = norm[start:end]
-    if number[0] in "234569" and _HAS_SEPARATOR.search(number) and _CARD_GROUPS.fullmatch(number) \
-            and _luhn_valid(_digits(number)):
-        return True
-    return card_words and _near_card_word(norm, start, end)
+    grouped = number[0] in "234569" and _HAS_SEPARATOR.search(number) is not None \
+        and _CARD_GROUPS.fullmatch(number) is not None and _luhn_valid(_digits(number))
+    if not (grouped or card_words):
+        return False
+    word = _nearest_number_word(norm, start, end)
+    return word == "card" or (grouped and word is None)
 
 
-def _near_card_word(norm: str, start: int, end: int) -> bool:
-    """The nearest number word in the ``_CARD_WINDOW`` characters before the number is a card
-    word (卡号, 工行卡, 账号, card …), not an order word (订单, 运单, order …); or the first
-    number word in the 12 characters after it is a card word (…，是我的银行卡)."""
+def _nearest_number_word(norm: str, start: int, end: int) -> str | None:
+    """"card" or "order": the nearest number word in the ``_CARD_WINDOW`` characters before a
+    number — a card word (卡号, 工行卡, 账号, card …) or an order word (订单, 运单, order …) — or
+    else the first in the 12 characters after it (…，是我的银行卡); None without one."""
     last = None
     for last in _NUMBER_WORD.finditer(norm, max(0, start - _CARD_WINDOW), start):
         pass
     if last is None:
         last = _NUMBER_WORD.search(norm, end, end + 12)
-    return last is not None and last.group("card") is not None
+    return None if last is None else "card" if last.group("card") is not None else "order"
 
 
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its digits summed
@@ -380,9 +380,10 @@ def _search(text: str) -> tuple[PiiMatch, ...]:
         numbers = _HAS_SEPARATOR.search(run.group()) and _separated_numbers or _numbers_together
         for kind, start, end in numbers(norm, run, card_words):
             add(kind, start, end)
-    for m in _MOBILE_SPELT.finditer(norm):
-        if _apart(norm, m, _NUMERAL):
-            add("mobile", *m.span())
+    if _MOBILE_SPELT.search(norm):
+        for m in _MOBILE_SPELT.finditer(norm):
+            if _apart(norm, m, _NUMERAL):
+                add("mobile", *m.span())
     if "@" in norm:
         for m in _EMAIL.finditer(norm):
             at = norm.index("@", m.start())
@@ -391,7 +392,7 @@ def _search(text: str) -> tuple[PiiMatch, ...]:
     if _ADDRESS_ANCHOR.search(norm):
         for m in _ADDRESS.finditer(norm):
             _address(norm, m, add)
-    if _IM_WORD_CHAR.search(norm) and _IM_WORD.search(norm):
+    if _may_name_account(norm):
         for m in _WECHAT.finditer(norm):
             if m.group("wxid") or m.group("marker") or re.search("[:：是为]", m.group("gap")) \
                     or re.search("[-_0-9]", m.group("id")):
@@ -399,6 +400,12 @@ def _search(text: str) -> tuple[PiiMatch, ...]:
         for m in _QQ.finditer(norm):
             add("qq", *m.span("id"))
     return tuple(sorted(found, key=lambda p: p.start))
+
+
+def _may_name_account(norm: str) -> bool:
+    """Whether ``norm`` may hold an account word (``_IM_WORDS``): one of its characters, then the
+    words in the lower-cased text (an alternation of case classes costs four times as much)."""
+    return _IM_HINT.search(norm) is not None and _IM_WORD_LOWER.search(norm.lower()) is not None
 
 
 def _separated_numbers(norm: str, run: re.Match, card_words: bool) -> Iterator[tuple[str, int, int]]:

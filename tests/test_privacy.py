@@ -169,6 +169,9 @@ def test_bank_cards_are_masked_after_any_card_word_however_far_or_grouped():
     ("李庄村五组12号", ""),  # a village group
     ("南山区某某镇张家村3组", "南山区某某镇"),
     ("深圳市南山区高新南七道12号", "深圳市南山区"),
+    ("杭州市西湖区文三路 478 号", "杭州市西湖区"),  # spaces around the number
+    ("阳光小区3-2-501", ""),  # building-unit-room shorthand
+    ("阳光小区 3 栋 2 单元 501", ""),
 ])
 def test_addresses_are_masked_without_a_district_in_estates_sections_and_villages(address, kept):
     for before, after in (("", ""), ("请寄到", "，谢谢"), ("您好，我想问一下", "的店还开吗"), ("地址：", " 电话稍后发")):
