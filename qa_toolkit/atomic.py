@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qa_toolkit.excel import csv_safe
 from qa_toolkit.problems import InputError, Problem
 
 try:
@@ -93,7 +94,8 @@ def write_bytes(dest: str | os.PathLike, data: bytes) -> Path:
 
 def write_frame(df: pd.DataFrame, dest: str | os.PathLike) -> Path:
     """Write a frame by extension (.csv with a UTF-8 BOM so Excel shows Chinese, .parquet,
-    .jsonl), atomically. List-valued columns are written '|'-joined in CSV."""
+    .jsonl), atomically. In CSV, list-valued columns are written '|'-joined, text cells a
+    spreadsheet would run as a formula quoted (``excel.csv_safe``), and rows end in CRLF."""
     dest = Path(dest)
     suffix = dest.suffix.lower()
     with atomic_path(dest) as tmp:
@@ -102,7 +104,8 @@ def write_frame(df: pd.DataFrame, dest: str | os.PathLike) -> Path:
             for col in out.columns:
                 if out[col].dtype == object and out[col].map(lambda v: isinstance(v, list)).any():
                     out[col] = out[col].map(lambda v: "|".join(map(str, v)) if isinstance(v, list) else v)
-            out.to_csv(tmp, index=False, encoding="utf-8-sig")
+            # CRLF rows (RFC 4180): a field holding a lone CR is then quoted, not cut in two
+            csv_safe(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         elif suffix == ".parquet":
             df.to_parquet(tmp, index=False)
         elif suffix == ".jsonl":

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from qa_toolkit.arrowtext import large_strings  # noqa: F401 (re-exported: frames is where callers look)
 from qa_toolkit.problems import ProblemLog
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -158,14 +159,3 @@ class Dataset:
             f"Dataset({len(self.conversations)} conversations, {len(self.messages)} messages, "
             f"{len(self.log.problems)} problems)"
         )
-
-
-def large_strings(texts: pd.Series | pd.api.extensions.ExtensionArray):
-    """A text column (Series or array) as one pyarrow ``large_string`` array, never chunked: a
-    frame built from several record batches holds its strings in chunks, which Arrow's array
-    functions (``dictionary_encode``, ``DictionaryArray.from_arrays``, buffers) would return
-    or refuse as chunks."""
-    import pyarrow as pa
-
-    arr = pa.array(texts.array if isinstance(texts, pd.Series) else texts, type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr

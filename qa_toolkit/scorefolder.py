@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.atomic import staged_folder, write_frame, write_json
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import RESULTS, SCORES, conform
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 from qa_toolkit.rubric.model import Rubric
@@ -148,8 +149,8 @@ class ScoreFolder:
             elif source.suffix == ".parquet":
                 frame = pd.read_parquet(source)
             else:
-                frame = pd.read_csv(source, encoding="utf-8-sig", dtype={"conversation_id": "string",
-                                                                         "agent_id": "string"})
+                frame = csv_restore(pd.read_csv(source, encoding="utf-8-sig",
+                                                dtype={"conversation_id": "string", "agent_id": "string"}))
             return conform(frame, FRAMES[name])
         except (OSError, ValueError, TypeError) as err:
             raise InputError(Problem(str(source), f"cannot read {name}: {err}", code="scores")) from None

@@ -41,6 +41,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
 from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Labels, Outcomes, evidence_codes, outcome_labels
@@ -517,7 +518,7 @@ def read_risk(path) -> pd.DataFrame:
     path = Path(path)
     try:
         risk = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else \
-            pd.read_csv(path, dtype={"conversation_id": "string"}, encoding="utf-8-sig")
+            csv_restore(pd.read_csv(path, dtype={"conversation_id": "string"}, encoding="utf-8-sig"))
     except Exception as err:  # any unreadable file is an input error with its name
         raise InputError(Problem(str(path), f"cannot read risk scores: {err}", code="unreadable")) from None
     missing = [c for c in ("conversation_id", "risk_score") if c not in risk.columns]

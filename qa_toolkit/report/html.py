@@ -10,6 +10,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from qa_toolkit.atomic import write_text
+from qa_toolkit.excel import display_text
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import charts, view
 from qa_toolkit.report.view import ReportInput
@@ -25,14 +26,23 @@ def highlight(text, match) -> Markup:
     return Markup("<mark>{}</mark>").format(str(match)).join(escape(part) for part in text.split(str(match)))
 
 
+def shown(value):
+    """What a template prints: text (escaped markup too) with the characters ``display_text``
+    replaces — NUL, controls, the bidirectional overrides that make an id look like another."""
+    if isinstance(value, Markup):
+        return Markup(display_text(str(value)))
+    return display_text(value) if isinstance(value, str) else value
+
+
 def environment():
-    """A jinja2 environment over the shipped templates, autoescaping everything."""
+    """A jinja2 environment over the shipped templates, autoescaping everything and printing
+    every value through ``shown``."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from qa_toolkit.resources import templates_dir
 
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=shown)
     env.filters["fmt"] = view.fmt
     env.filters["highlight"] = highlight
     env.filters["missing"] = view.is_missing
@@ -123,7 +133,8 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
         "weakest": view.weakest(rep, agent_id),
         "findings": found,
         "n_findings": n_found,
-        "exemplars": [{"row": e, "messages": scripts.get(e.conversation_id, [])} for e in ex.itertuples()],
+        "exemplars": [{"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
+                      for e in ex.itertuples()],
     }
 
 

@@ -20,7 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import write_cell
+from qa_toolkit.excel import display_text, write_cell
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
@@ -90,7 +90,7 @@ def _num(v):
 
 
 def _sheet_title(wb: Workbook, text: str) -> str:
-    title = re.sub(r"[\[\]:*?/\\']", "_", text)[:31] or "sheet"
+    title = re.sub(r"[\[\]:*?/\\']", "_", display_text(text))[:31] or "sheet"
     base, n = title, 1
     while title in wb.sheetnames:
         n += 1
@@ -298,6 +298,7 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     """One row per listed session with its masked transcript; returns id -> row."""
     t = rep.t
     texts = view.transcripts(rep, s["conversation_id"].tolist())
+    mask = view.masker(rep)
     headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
     rows = []
     for r in s.itertuples(index=False):
@@ -306,6 +307,8 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
             v = getattr(r, key)
             if key == "team":
                 v = view.team_name(rep, v)
+            elif key in ("channel", "stratum") and isinstance(v, str):  # data text: a phone number can sit there
+                v = mask(v)
             elif isinstance(v, bool) or key in ("complaint", "escalated", "sampled"):
                 v = "" if view.is_missing(v) else (t["yes"] if v else t["no"])
             values.append(v)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.rubric.model import Agreement, Gate, Rubric
 from qa_toolkit.scoring import score_frames
 
@@ -277,7 +278,7 @@ def read_grades(path) -> pd.DataFrame:
     from qa_toolkit.review.importer import GRADES
 
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read grades: {err}", code="grades")) from err
     needed = ["grader", "conversation_id", "criterion_id", "auto_outcome", "human_outcome", "points", "total"]

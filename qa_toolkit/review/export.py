@@ -25,6 +25,9 @@ from qa_toolkit.rubric.model import Rubric
 
 
 def _text(value, mask: bool):
+    """A value shown on a sheet: text from the data masked for personal data (ids, channel,
+    reason, the facts line — a phone number can sit in tags or the queue — and the transcript
+    alike; the very hidden id sheets keep the ids as they are, for the importer)."""
     return mask_text(value) if mask and isinstance(value, str) else value
 
 
@@ -66,7 +69,7 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         cid = row.conversation_id
         values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason, name]
         for col, value in enumerate(values, start=1):
-            write_cell(batch, n + 3, col, _text(value, mask) if col == 7 else value)
+            write_cell(batch, n + 3, col, _text(value, mask))
         batch.cell(n + 3, 8).hyperlink = f"#'{name}'!A1"
         ws = wb.create_sheet(name)
         sheet_rubric = routed.get(cid, rubrics[0])
@@ -98,13 +101,13 @@ def _batch_header(ws) -> None:
 
 
 def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, prefill) -> None:
-    write_cell(ws, 1, 1, f"会话 Conversation {cid}").font = TITLE
+    write_cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask)).font = TITLE
     facts = []
     if conv is not None:
         for key in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags"):
             if key in conv.index:
                 facts.append(f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}")
-    write_cell(ws, 2, 1, "; ".join(str(f) for f in facts))
+    write_cell(ws, 2, 1, _text("; ".join(str(f) for f in facts), mask))
     write_cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL).font = HEAD
     input_cell(ws, *GRADER_CELL)
     write_cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL).font = HEAD

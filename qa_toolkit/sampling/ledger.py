@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.atomic import write_frame
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.problems import InputError, Problem
 
 LEDGER_COLUMNS = ["batch_id", "conversation_id", "agent_id", "period"]
@@ -19,7 +20,7 @@ def read_ledger(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype="string") for c in LEDGER_COLUMNS})
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read ledger: {err}", code="ledger")) from err
     if "conversation_id" not in df.columns:

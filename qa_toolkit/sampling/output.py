@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.atomic import write_frame, write_json
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import MANIFEST, conform, missing_columns
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.sampling.batch import Batch
@@ -29,7 +30,7 @@ def read_manifest(batch_dir_or_csv: str | Path) -> pd.DataFrame:
     if path.is_dir():
         path = path / MANIFEST_NAME
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read manifest: {err}", code="manifest")) from err
     missing = missing_columns(df, MANIFEST)
