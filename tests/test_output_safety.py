@@ -104,8 +104,11 @@ def outputs(tmp_path_factory) -> dict:
                        "-o", tmp / "model.skops")
     out["predict"] = run("risk", "predict", data, "--model", tmp / "model.skops", "-o", tmp / "risk.csv")
     out["rescore"] = run("score", data, "--risk", tmp / "risk.csv", "-o", tmp / "score2")
-    for part in ("results", "scores"):  # the report reads the CSVs back
+    info = json.loads((tmp / "score" / "run.json").read_text(encoding="utf-8"))
+    for part in ("results", "scores"):  # the report reads the CSVs back: a run of CSVs only
         (tmp / "score" / f"{part}.parquet").unlink()
+        info["files"].pop(f"{part}.parquet")
+    (tmp / "score" / "run.json").write_text(json.dumps(info), encoding="utf-8")
     out["report"] = run("report", "--scores", tmp / "score", "--data", data, "-o", tmp / "report",
                         "--format", "xlsx,html", "--manifest", tmp / "batch")
     return out

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.atomic import write_frame
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.problems import InputError, Problem
 
 
@@ -51,7 +52,7 @@ def read_register(path: str | Path) -> pd.DataFrame | None:
     if not path.exists():
         return None
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return csv_restore(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read the register: {err}", code="register")) from err
 
