@@ -32,8 +32,8 @@ import pyarrow.json as pj
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
 from qa_toolkit.io.columnar import PADDED, absent_column, channel_names, datetimes, strict_times
 from qa_toolkit.io.jsonl import LineRange
-from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
-                                    parse_role, parse_tags)
+from qa_toolkit.io.validate import (FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, as_text,
+                                    parse_csat, parse_role, parse_tags)
 from qa_toolkit.problems import ProblemLog
 
 #: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
@@ -229,7 +229,10 @@ def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     whole = values == np.floor(values)
     exact = values.astype(np.int64) * np.where(millis, 10**6, 10**9)
     rounded = np.rint(values * np.where(millis, 1e6, 1e9)).astype(np.int64)
-    return np.where(whole, exact, rounded), missing
+    ns = np.where(whole, exact, rounded)
+    if (((ns < MIN_NS) | (ns > MAX_NS)) & ~missing).any():  # parse_ts rejects these
+        raise _Unsure
+    return ns, missing
 
 
 def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> object:

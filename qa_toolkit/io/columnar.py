@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, cell_value, parse_csat,
-                                    parse_role, parse_tags, parse_ts)
+from qa_toolkit.io.validate import (FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, as_text,
+                                    cell_value, parse_csat, parse_role, parse_tags, parse_ts)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
@@ -62,6 +62,8 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
             where, utc = where[keep], utc[keep]
         else:
             utc = us * 1000
+        inside = (utc >= MIN_NS) & (utc <= MAX_NS)  # the rest: parse_ts says why not
+        where, utc = where[inside], utc[inside]
         ns[where] = utc
         done[where] = True
     return ns, done
@@ -438,14 +440,19 @@ def _seq_key(series: pd.Series) -> np.ndarray:
 def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
     """(UTC ns, missing mask) of a cell column as ``parse_ts`` reads each cell."""
     if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
-        values = series.array.as_unit("ns")
+        values = series.array
         missing = np.asarray(values.isna())
-        ns = np.where(missing, 0, values.asi8 // 1000 * 1000)  # to_pydatetime keeps microseconds
+        per_ns = 10 ** (3 * ("ns", "us", "ms", "s").index(values.unit))  # ns per unit: checked before converting
+        if _outside(np.where(missing, 0, values.asi8), missing, MIN_NS // per_ns, MAX_NS // per_ns):
+            raise _Slow
+        ns = np.where(missing, 0, values.as_unit("ns").asi8 // 1000 * 1000)  # to_pydatetime keeps microseconds
         if values.tz is None:
             local = pd.DatetimeIndex(ns).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
             if (np.asarray(local.isna()) & ~missing).any():
                 raise _Slow
             ns = local.asi8
+        if _outside(ns, missing, MIN_NS, MAX_NS):
+            raise _Slow
         return ns, missing
     if not _is_text(series):
         raise _Slow
@@ -453,6 +460,11 @@ def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndar
         return strict_times(_arrow(series).cast(pa.string()), series.tolist, zone, field)
     except FieldError:
         raise _Slow from None
+
+
+def _outside(values: np.ndarray, missing: np.ndarray, low: int, high: int) -> bool:
+    """Whether a value that is not missing lies outside ``low``..``high``."""
+    return bool((((values < low) | (values > high)) & ~missing).any())
 
 
 def strict_times(strings: pa.Array, values: Callable[[], list], zone: ZoneInfo,

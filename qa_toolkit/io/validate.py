@@ -41,6 +41,12 @@ _EPOCH_MS = 10**11  # epoch numbers above this are milliseconds (10**11 s is the
 _UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+#: The times a reader accepts: pandas holds nanoseconds from 1677-09-21 to 2262-04-11, and a
+#: margin inside those leaves room for the day and week arithmetic of later stages.
+FIRST_TIME = datetime(1678, 1, 1, tzinfo=timezone.utc)
+LAST_TIME = datetime(2261, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+MIN_NS = (FIRST_TIME - _UNIX) // _MICROSECOND * 1000
+MAX_NS = (LAST_TIME - _UNIX) // _MICROSECOND * 1000
 
 
 class FieldError(ValueError):
@@ -61,11 +67,20 @@ def is_missing(value: object) -> bool:
 
 
 def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
-    """A timestamp (ISO string with or without zone, epoch seconds/ms, datetime) → UTC ns."""
+    """A timestamp (ISO string with or without zone, epoch seconds/ms, datetime) → UTC ns;
+    FieldError when unreadable or outside FIRST_TIME..LAST_TIME."""
+    ns = _parse_ts(value, tz, field)
+    if ns is not None and not MIN_NS <= ns <= MAX_NS:
+        raise FieldError(field, f"timestamp {value!r} is outside the supported range {FIRST_TIME:%Y-%m-%d} .. "
+                                f"{LAST_TIME:%Y-%m-%d}", "time_out_of_range")
+    return ns
+
+
+def _parse_ts(value: object, tz: ZoneInfo, field: str) -> int | None:
     if is_missing(value):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return _epoch(value)
+        return _epoch(value, field)
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -73,7 +88,7 @@ def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.match(text):
-            return _epoch(float(text) if "." in text else int(text))
+            return _epoch(float(text) if "." in text else int(text), field)
         try:
             value = datetime.fromisoformat(text.replace("/", "-"))
         except ValueError:
@@ -88,11 +103,13 @@ def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
     return (value - _UNIX) // _MICROSECOND * 1000
 
 
-def _epoch(number: float | int) -> int | None:
+def _epoch(number: float | int, field: str) -> int | None:
     """Epoch seconds or milliseconds → ns (exact for integers)."""
     if isinstance(number, (float, np.floating)):
         if math.isnan(number):
             return None
+        if math.isinf(number):
+            raise FieldError(field, f"cannot read timestamp {number!r}", "bad_timestamp")
         if not number.is_integer():
             return round(number * (1e6 if number >= _EPOCH_MS else 1e9))
     scale = 10**6 if number >= _EPOCH_MS else 10**9
