@@ -254,7 +254,10 @@ def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> 
 
 
 def _text(column: pa.Array) -> pa.Array:
-    """``as_text`` over a column of scalars, as Arrow text: plain strings kept as they are."""
+    """``as_text_field`` over a column of scalars, as Arrow text: plain strings kept as they are
+    (true/false: a problem for the reference)."""
+    if pa.types.is_boolean(column.type):
+        raise _Unsure
     if pa.types.is_string(column.type) and not pc.any(pc.match_substring_regex(column, PADDED)).as_py():
         return column
     return pa.array([as_text(v) for v in _values(column)], type=pa.string())
@@ -295,8 +298,8 @@ def _tags(column: pa.Array) -> list[list[str]]:
         return [[] if tags is None else tags for tags in column.to_pylist()]  # already as parse_tags gives them
     values = column.values if pa.types.is_list(kind) else column
     _scalar(values)
-    if pa.types.is_float64(values.type):  # str(1.0) is not str(1), and orjson kept the 1 an int
-        raise _Unsure
+    if pa.types.is_float64(values.type) or pa.types.is_boolean(values.type):  # str(1.0) is not str(1), and orjson
+        raise _Unsure  # kept the 1 an int; true/false: a problem for the reference
     return [parse_tags(v) for v in column.to_pylist()]
 
 

@@ -10,6 +10,7 @@ there; every other value (epoch numbers, other spellings, bad text) goes through
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa_toolkit.io.validate import (FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, as_text,
+from qa_toolkit.io.validate import (FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, as_text_field,
                                     cell_value, parse_csat, parse_role, parse_tags, parse_ts)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
@@ -138,8 +139,8 @@ def _checked(values: list, convert) -> tuple[list, list[int]]:
     return out, bad
 
 
-def _text(value: object) -> str | None:
-    return (value.strip() or None) if type(value) is str else as_text(value)
+def _text(value: object, field: str) -> str | None:
+    return (value.strip() or None) if type(value) is str else as_text_field(value, field)
 
 
 def _csat(value: object) -> int | None:
@@ -285,7 +286,8 @@ def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tu
             known = {}
         values, convert = [known.get(v, _ODD) if v is None or type(v) is str else _ODD for v in raw], builder._channel
     elif key in builder.conv:
-        return [(v.strip() or None) if type(v) is str else as_text(v) for v in raw], []
+        values = [(v.strip() or None) if type(v) is str else None if v is None else _ODD for v in raw]
+        convert = partial(as_text_field, field=key)
     else:
         return raw, []
     bad = []
@@ -379,22 +381,24 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _plain_text(series: pd.Series, distinct: pa.Array | None = None) -> pa.Array | None:
+def _plain_text(series: pd.Series, distinct: pa.Array | None = None, *, flags: bool = True) -> pa.Array | None:
     """A text column as ``pa.string`` with empty text as null, when no value needs stripping
-    or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is);
-    ``distinct``: text holding every value of the column, checked instead of the column."""
+    or, with ``flags`` (a column outside the contract), reads as true/false (then ``cell_value``
+    and ``as_text`` keep every value as is); ``distinct``: text holding every value of the
+    column, checked instead of the column."""
     if not _is_text(series):
         return None
     values = _arrow(series).cast(pa.string())
     if distinct is not None:
-        return _blank_as_null(values) if _plain(distinct) is not None else None
-    return _plain(values)
+        return _blank_as_null(values) if _plain(distinct, flags=flags) is not None else None
+    return _plain(values, flags=flags)
 
 
-def _plain(values: pa.Array) -> pa.Array | None:
+def _plain(values: pa.Array, *, flags: bool) -> pa.Array | None:
     """``_plain_text`` of an Arrow text array."""
     values = _blank_as_null(values)
-    if _any(pc.match_substring_regex(values, PADDED)) or _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE)):
+    if _any(pc.match_substring_regex(values, PADDED)) or \
+            (flags and _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE))):
         return None
     return values
 
@@ -418,7 +422,7 @@ def _ids(series: pd.Series) -> pa.Array:
 def _run_ids(ids: pa.Array, starts: np.ndarray) -> pa.Array:
     """The id of each run as ``as_text`` gives it (every row of a run holds the same value, so
     checking the first is checking all): plain text, none blank or padded."""
-    firsts = _plain(ids.take(pa.array(starts)))
+    firsts = _plain(ids.take(pa.array(starts)), flags=False)
     if firsts is None or firsts.null_count:
         raise _Slow
     return firsts
@@ -699,7 +703,7 @@ def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
     if key in ("started_at", "ended_at"):
         return datetimes(*_time_column(series, builder.zone, key), builder.tz)
     kind = CONVERSATIONS.get(key)
-    text = _plain_text(series, distinct)
+    text = _plain_text(series, distinct, flags=kind is None)
     if text is not None and key == "tags":
         codes = pc.dictionary_encode(text)
         parsed = [_tags(v) for v in codes.dictionary.to_pylist()]
@@ -721,10 +725,11 @@ def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
         values = pd.array(np.where(known, number, 0).astype(np.int64), dtype="Int64")
         values[~known] = pd.NA
         return values
-    cells = list(map(cell_value, series.tolist()))
-    convert = {"csat": _csat, "tags": _tags, "channel": builder._channel}.get(key, _text if kind else None)
-    if convert is None:
+    cells = [cell_value(v, key) for v in series.tolist()]
+    convert = {"csat": _csat, "tags": _tags, "channel": builder._channel}.get(key)
+    if kind is None:
         return cells
+    convert = convert or partial(_text, field=key)
     values, bad = _checked(cells, convert)
     if bad or (key in REQUIRED and None in values):
         raise _Slow

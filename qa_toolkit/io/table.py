@@ -300,9 +300,17 @@ class _Grouper:
                 self._skip(bad, "seq", f"{err} — conversation '{cid}' skipped", err.code)
                 return
         first = group[0][1]
-        record = {k: cell_value(v) for k, v in first.items() if k not in MESSAGE_COLUMNS}
-        record["messages"] = [{k: r[k] for k in ("ts", "role", "text") if k in r} for _, r in group]
+        record = {k: cell_value(v, k) for k, v in first.items() if k not in MESSAGE_COLUMNS}
+        record["messages"] = [{k: _cell_text(r[k]) if k == "text" else r[k] for k in ("ts", "role", "text") if k in r}
+                              for _, r in group]
         self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
+
+
+def _cell_text(value: object) -> object:
+    """A message text cell: a number a spreadsheet typed (``42``) is the text it shows; other
+    values are left for the builder to judge."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    return as_text(value) if number and not is_missing(value) else value
 
 
 def _seq(value: object) -> float:
