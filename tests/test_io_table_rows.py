@@ -60,3 +60,49 @@ def test_two_extra_fields_stop_the_file_with_the_line(tmp_path):
     with pytest.raises(InputError) as err:
         read_conversations(path)
     assert err.value.problems[0].line == 7 and err.value.problems[0].code == "unreadable"
+
+
+# --- conversation-level values repeated on every row ------------------------------------------
+
+def table_with(changes: dict[tuple[int, str], object]):
+    """The records as a long table, cells changed at (frame row, column)."""
+    frame = long_table(records()).astype({"csat": object})
+    for (row, column), value in changes.items():
+        frame.loc[row, column] = value
+    return frame
+
+
+@pytest.mark.parametrize("route", TABLE_ROUTES)
+@pytest.mark.parametrize("column, value", [("agent_id", "A9"), ("channel", "phone"), ("csat", 1)])
+def test_a_value_that_differs_within_a_conversation_is_located(route, column, value, tmp_path, monkeypatch):
+    ds = read_route(route, table_with({(4, column): value}), tmp_path, monkeypatch)
+    assert len(ds.conversations) == 6
+    assert [(p.line, p.field, p.code, p.level) for p in ds.log.problems] == [(6, column, "conflicting_values",
+                                                                            "warning")]
+    assert "differs within conversation 'C1'" in ds.log.problems[0].message
+    first = records()[1][column]
+    assert ds.conversations.set_index("conversation_id").loc["C1", column] == first  # the first row's
+
+
+@pytest.mark.parametrize("route", TABLE_ROUTES)
+def test_fields_written_once_per_conversation_are_read_from_the_row_that_has_them(route, tmp_path, monkeypatch):
+    changes = {(r, c): None for r in (1, 2, 4, 5) for c in ("agent_id", "channel", "csat")}
+    changes.update({(6, "csat"): None, (7, "csat"): 5, (8, "csat"): None})  # C2: a CSAT on its second row only
+    frame = table_with(changes)
+    if route == "csv":
+        frame = frame.fillna("")
+    ds = read_route(route, frame, tmp_path, monkeypatch)
+    assert not ds.log.problems
+    conv = ds.conversations.set_index("conversation_id")
+    assert list(conv["agent_id"]) == ["A0", "A1", "A0", "A1", "A0", "A1"]
+    assert conv.loc["C2", "csat"] == 5 and conv.loc["C0", "csat"] == 4
+
+
+def test_repeated_fields_keep_the_fast_path(tmp_path, monkeypatch):
+    from qa_toolkit.io import table
+
+    frame = table_with({(r, "agent_id"): None for r in (1, 2)})
+    path = tmp_path / "t.parquet"
+    frame.to_parquet(path, index=False)
+    monkeypatch.setattr(table._Grouper, "feed", lambda *a, **k: pytest.fail("row-by-row path taken"))
+    assert len(read_conversations(path).conversations) == 6

@@ -19,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa_toolkit.io.validate import (FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, as_text_field,
-                                    cell_value, parse_csat, parse_role, parse_tags, parse_ts)
+from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder,
+                                    as_text_field, cell_value, parse_csat, parse_role, parse_tags, parse_ts)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
@@ -600,6 +600,7 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
         raise _Slow
     lengths = np.diff(np.append(starts, end))
     group = np.repeat(np.arange(keep), lengths)
+    _check_repeated(rows, end, starts[group])
     order = np.arange(end)
     if "seq" in rows:  # columns are read whole; ``order`` picks the rows of complete conversations
         key = _seq_key(rows["seq"])[:end]
@@ -623,6 +624,55 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
         part_messages = messages.iloc[rows_at[a]:rows_at[b]].reset_index(drop=True)
         parts.append((pd.DataFrame({k: v[a:b] for k, v in columns.items()}), part_messages, b - a))
     return parts, held
+
+
+def _check_repeated(body: pd.DataFrame | ArrowRows, end: int, firsts: np.ndarray) -> None:
+    """_Slow unless every conversation-level column of the contract gives, on each row of a
+    conversation among the first ``end`` rows, either nothing or its first row's value
+    (``firsts``: the first row of each row's conversation): the row-by-row grouping takes the
+    first value given and locates a conflicting one. Blank cells after the first row (exports
+    that write a conversation's fields once) stay on this path."""
+    later = np.arange(end) != firsts
+    if not later.any():
+        return
+    for name in body.columns:
+        if name == "conversation_id" or name not in CONTRACT_FIELDS:
+            continue
+        try:
+            column = body.table.column(name) if isinstance(body, ArrowRows) else pa.array(body[name])
+            if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):  # tags as lists of text
+                column = pc.binary_join(column, "\x1f")
+            values = (column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column).slice(0, end)
+            codes = values.indices if pa.types.is_dictionary(values.type) else values
+            if not (_differs(codes.slice(1), codes.slice(0, end - 1)) & later[1:]).any():
+                continue  # every row repeats the one before: the common case, settled
+            given = _given(values)
+            same = ~_differs(codes, codes.take(pa.array(firsts)))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            raise _Slow from None
+        if (later & given & ~(given[firsts] & same)).any():
+            raise _Slow
+
+
+def _differs(a: pa.Array, b: pa.Array) -> np.ndarray:
+    """Where two arrays differ (one null and the other not included; two nulls are the same)."""
+    unequal = pc.not_equal(a, b)
+    if a.null_count or b.null_count:
+        unequal = pc.and_(pc.fill_null(unequal, True), pc.or_(a.is_valid(), b.is_valid()))
+    return unequal.to_numpy(zero_copy_only=False)
+
+
+def _given(values: pa.Array) -> np.ndarray:
+    """Which values are not missing as ``is_missing`` sees them (null, NaN, blank text)."""
+    if pa.types.is_dictionary(values.type):
+        known = np.append(_given(values.dictionary), False)  # a null index picks the False at the end
+        return known[values.indices.fill_null(len(values.dictionary)).to_numpy(zero_copy_only=False)]
+    given = values.is_valid()
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        given = pc.and_(given, pc.invert(pc.match_substring_regex(values, f"^[{WHITESPACE}]*$")))
+    elif pa.types.is_floating(values.type):
+        given = pc.and_(given, pc.invert(pc.is_nan(values)))
+    return pc.fill_null(given, False).to_numpy(zero_copy_only=False)
 
 
 def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,

@@ -29,7 +29,7 @@ from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.io import columnar
 from qa_toolkit.io.encoding import TextEncoding
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
-from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, cell_value, is_missing
+from qa_toolkit.io.validate import CONTRACT_FIELDS, FieldError, FrameBuilder, as_text, cell_value, is_missing
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
@@ -383,6 +383,24 @@ class _Grouper:
             self._add(self.carry)
         self.carry = []
 
+    def _conversation_fields(self, group: list[tuple[int, dict]]) -> dict:
+        """The conversation-level cells of a conversation's rows (in message order): each from
+        the first row that gives one; a contract column whose rows give two different values is
+        a warning located at the row that differs (an export that joined the wrong rows)."""
+        record = {k: cell_value(v, k) for k, v in group[0][1].items() if k not in MESSAGE_COLUMNS}
+        for key in [k for k in record if k in CONTRACT_FIELDS and k != "conversation_id"]:
+            given = [(n, value) for n, row in group if (value := cell_value(row[key], key)) is not None]
+            if not given:
+                continue
+            (first_row, first), record[key] = given[0], given[0][1]
+            other = next(((n, v) for n, v in given if not _same(v, first)), None)
+            if other is not None:
+                self.builder.log.add(Problem(
+                    self.builder.source, f"'{key}' differs within conversation '{record['conversation_id']}': "
+                    f"{first!r} (row {first_row}) and {other[1]!r}; the first is used", line=other[0], field=key,
+                    level="warning", code="conflicting_values"))
+        return record
+
     def _skip_marked(self, number: int, row: dict, cid: str) -> None:
         """Skip a conversation for the problem of its marked row (the damaged column named when known)."""
         mark = self.marks.pop(number)
@@ -411,11 +429,18 @@ class _Grouper:
                 cid = group[0][1]["conversation_id"]
                 self._skip(bad, "seq", f"{err} — conversation '{cid}' skipped", err.code)
                 return
-        first = group[0][1]
-        record = {k: cell_value(v, k) for k, v in first.items() if k not in MESSAGE_COLUMNS}
+        record = self._conversation_fields(group)
         record["messages"] = [{k: _cell_text(r[k]) if k == "text" else r[k] for k in ("ts", "role", "text") if k in r}
                               for _, r in group]
         self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
+
+
+def _same(a: object, b: object) -> bool:
+    """Equality of two cells, lists of tags (NumPy arrays from Parquet) included."""
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):  # arrays: compared item by item
+        return list(a) == list(b)
 
 
 def _replaced_field(row: dict) -> str | None:
