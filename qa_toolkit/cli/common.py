@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -12,6 +13,30 @@ from pathlib import Path
 import click
 
 from qa_toolkit.frames import DEFAULT_TZ
+
+
+class Day(click.ParamType):
+    """A day on the command line (YYYY-MM-DD) as a ``datetime.date``, within the times the
+    readers accept: a year-9999 ``--to`` is a usage error, never an overflow later on."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        from qa_toolkit.io.validate import FIRST_TIME, LAST_TIME
+
+        if isinstance(value, dt.date):
+            day = value
+        else:
+            try:
+                day = dt.date.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(f"'{value}' is not a date like 2026-09-07", param, ctx)
+        if not FIRST_TIME.date() <= day <= LAST_TIME.date():
+            self.fail(f"{day} is outside the supported days {FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}", param, ctx)
+        return day
+
+
+DAY = Day()
 
 
 def data_options(func: Callable | None = None, *, format_flag: str = "--format") -> Callable:

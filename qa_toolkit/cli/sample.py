@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, load_dataset
+from qa_toolkit.cli.common import DAY, data_options, fail, load_dataset
 
 
 @click.command()
@@ -24,7 +24,7 @@ from qa_toolkit.cli.common import data_options, fail, load_dataset
               help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
                    "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the plan's, else a fresh one, recorded).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--today", type=DAY, default=None,
               help="Reference day for last_week (default: the day after the data's last date).")
 @click.option("--ledger", type=click.Path(dir_okay=False), default=None,
               help="Ledger CSV of earlier batches: excluded, then appended to.")
@@ -38,7 +38,7 @@ from qa_toolkit.cli.common import data_options, fail, load_dataset
 @click.option("--batch-id", default=None, help="Batch id (default: FROM_TO_sSEED).")
 @data_options
 def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, period: str | None, unit: str | None,
-           strata: str | None, seed: int | None, today: dt.datetime | None, ledger: str | None,
+           strata: str | None, seed: int | None, today: dt.date | None, ledger: str | None,
            no_ledger_update: bool, min_agent_messages: int | None, risk_path: str | None, scores_path: str | None,
            batch_id: str | None, read_opts: dict) -> None:
     """Draw a QA sample from DATA: a quota per agent (and week), every channel covered, targeted
@@ -59,7 +59,7 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
         fail("the sampling plan has errors")
     dataset = load_dataset(data, read_opts)
     batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=plan.seed,
-                       today=today.date() if today else None, exclude_ids=ledger_ids(plan.exclude.ledger),
+                       today=today, exclude_ids=ledger_ids(plan.exclude.ledger),
                        risk=read_risk(risk_path) if risk_path else None,
                        scores=read_scores(scores_path) if scores_path else None,
                        roster=dataset.roster, batch_id=batch_id)
