@@ -112,4 +112,4 @@ def test_workers_report_the_time_not_a_traceback(fmt, tmp_path):
     result = CliRunner().invoke(main, ["score", str(path), "-o", str(tmp_path / "out"), "--workers", "2",
                                        "--chunk-size", "2"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "time_out_of_range" in result.output
+    assert result.exit_code == 1 and "time_out_of_range" in result.output

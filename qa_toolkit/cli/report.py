@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import DAY, data_options, load_dataset
+from qa_toolkit.cli.common import DAY, data_options, finish, load_dataset
 
 
 def _formats(value: str) -> list[str]:
@@ -70,3 +70,4 @@ def report(scores_dir, data, outdir, formats, lang, agents, period, date_from, d
         click.echo(f"wrote {path}")
     if len(written) > 3:
         click.echo(f"... and {len(written) - 3} more file(s) in {outdir}")
+    finish(dataset.log)

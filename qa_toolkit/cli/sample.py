@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa_toolkit.cli.common import DAY, data_options, fail, load_dataset
+from qa_toolkit.cli.common import DAY, data_options, fail, finish, load_dataset
 
 
 @click.command()
@@ -72,7 +72,9 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
     click.echo(f"batch {batch.info['batch_id']} (seed {batch.info['seed']}): {counts['picked']} conversation(s) "
                f"from {counts['eligible']} eligible, {counts['agents']} agent(s); wrote {path}", err=True)
     if not counts["picked"]:
-        fail(f"nothing sampled: {counts['in_period']} conversation(s) in the period, {counts['eligible']} eligible", 1)
+        click.echo(f"qa: nothing sampled: {counts['in_period']} conversation(s) in the period, "
+                   f"{counts['eligible']} eligible", err=True)
+    finish(dataset.log, findings=not counts["picked"])
 
 
 def _print_coverage(batch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import fail, progress_bar
+from qa_toolkit.cli.common import fail, finish, progress_bar
 
 
 def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
@@ -37,3 +37,4 @@ def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outd
     write_json(Path(outdir) / "run.json", manifest)
     click.echo(format_summary(run.summary))
     click.echo(f"wrote {outdir}/results/, scores/ ({run.parts} Parquet part(s) each), run.json", err=True)
+    finish(run.log)
