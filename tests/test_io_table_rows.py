@@ -39,7 +39,7 @@ def test_an_extra_field_skips_its_conversation(tmp_path, rows, skipped, chunk_si
     problems = [p for d in datasets for p in d.log.problems]
     assert kept == [f"C{i}" for i in range(6) if f"C{i}" not in skipped]
     assert [(p.line, p.code) for p in problems] == [(r, "extra_field") for r in rows]
-    assert "header has" in problems[0].message and f"conversation '{skipped[0]}' skipped" in problems[0].message
+    assert "more fields than the header" in problems[0].message and f"conversation '{skipped[0]}' skipped" in problems[0].message
     texts = {t for d in datasets for t in d.messages["text"]}
     assert texts == {"你好", "您好", "谢谢"}  # nothing shifted
 
@@ -106,3 +106,11 @@ def test_repeated_fields_keep_the_fast_path(tmp_path, monkeypatch):
     frame.to_parquet(path, index=False)
     monkeypatch.setattr(table._Grouper, "feed", lambda *a, **k: pytest.fail("row-by-row path taken"))
     assert len(read_conversations(path).conversations) == 6
+
+
+def test_true_is_not_the_csat_of_1_on_another_row(tmp_path):
+    frame = table_with({(4, "csat"): True})  # C1 gives csat 1 on its first row
+    path = tmp_path / "t.xlsx"
+    frame.to_excel(path, index=False)
+    ds = read_conversations(path)
+    assert [(p.line, p.field, p.code) for p in ds.log.problems] == [(6, "csat", "conflicting_values")]

@@ -113,3 +113,18 @@ def test_workers_report_the_time_not_a_traceback(fmt, tmp_path):
                                        "--chunk-size", "2"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 1 and "time_out_of_range" in result.output
+
+
+@pytest.mark.parametrize("value", ["10:00:00", "10:00", "now", "today", "Mar 5", "noon"])
+def test_a_time_without_a_date_is_a_problem_never_today(value):
+    """pandas would read "10:00" as today at ten and "now" as the clock: silent, and different every day."""
+    with pytest.raises(FieldError) as err:
+        parse_ts(value, ZONE, "ts")
+    assert err.value.code in ("bad_timestamp", "time_out_of_range")
+
+
+@pytest.mark.parametrize("value, want", [("2026年3月1日 10:00", "2026-03-01 10:00"), ("2026年03月01日", "2026-03-01 00:00"),
+                                         ("2026年3月1日10:00:05", "2026-03-01 10:00:05")])
+def test_dates_written_the_chinese_way_are_read(value, want):
+    got = pd.Timestamp(parse_ts(value, ZONE, "ts"), tz="UTC").tz_convert(ZONE)
+    assert got == pd.Timestamp(want, tz=ZONE)

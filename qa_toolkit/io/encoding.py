@@ -208,8 +208,8 @@ def _first_error(path: Path, name: str) -> int | None:
             start = read - len(decoder.getstate()[0])  # the file offset of the bytes decode sees
             try:
                 decoder.decode(block, final=not block)
-            except UnicodeDecodeError as err:
-                return start + err.start
+            except UnicodeError as err:  # UTF-16/32 without a BOM raise the base class, without a place
+                return start + getattr(err, "start", 0)
             if not block:
                 return None
             read += len(block)

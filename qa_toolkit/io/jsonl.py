@@ -41,7 +41,7 @@ def _bad_line(path: Path, raw: bytes, number: int, encoding: str, damaged: Mappi
         orjson.loads(text)
     except orjson.JSONDecodeError as err:
         reason, col = err.msg, err.colno
-    truncated = not ended or "unexpected end" in reason
+    truncated = "unexpected end" in reason or (not ended and "after document" not in reason)
     what = "truncated line (the JSON ends early)" if truncated else "invalid JSON"
     return Problem(str(path), f"{what}: {reason}", line=number, col=col,
                    code="truncated_line" if truncated else "invalid_json")

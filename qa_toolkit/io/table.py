@@ -19,6 +19,7 @@ import dataclasses
 import io
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -81,19 +82,28 @@ def _csv_chunks(path: Path, encoding: TextEncoding, chunk_rows: int, progress: P
         first = 2
         with path.open("rb") as raw:
             source = io.BufferedReader(_Counting(raw, progress)) if progress else raw
-            try:
-                for chunk in pd.read_csv(source, chunksize=chunk_rows, header=None, skiprows=1,
-                                         names=[*headers, _SPARE], **options):
+            try:  # index_col=False: extra fields in the first row never become an index
+                reader = pd.read_csv(source, chunksize=chunk_rows, header=None, skiprows=1, index_col=False,
+                                     names=[*headers, _SPARE], **options)
+                while (chunk := _quietly(reader)) is not None:
                     for i in np.flatnonzero(chunk.pop(_SPARE).to_numpy() != "").tolist():
-                        marks[first + i] = Problem(str(path), f"this row has {len(headers) + 1} fields where the "
-                                                   f"header has {len(headers)} (an unquoted comma shifts every "
-                                                   "column after it)", line=first + i, code="extra_field")
+                        marks[first + i] = Problem(str(path), f"this row has more fields than the header's "
+                                                   f"{len(headers)} (an unquoted comma shifts every column after "
+                                                   "it)", line=first + i, code="extra_field")
                     first += len(chunk)
                     yield chunk
             except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
                 raise _unreadable(path, "csv", err) from None
 
     return headers, chunks()
+
+
+def _quietly(reader) -> pd.DataFrame | None:
+    """The next chunk of a pandas CSV reader, None at the end; pandas' warning that it dropped
+    the fields past the spare column of a first row is silenced (that row is marked)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return next(reader, None)
 
 
 def csv_rows(path: str | os.PathLike, places: Iterable[tuple[int, int]]) -> dict[int, int]:
@@ -436,7 +446,10 @@ class _Grouper:
 
 
 def _same(a: object, b: object) -> bool:
-    """Equality of two cells, lists of tags (NumPy arrays from Parquet) included."""
+    """Equality of two cells, lists of tags (NumPy arrays from Parquet) included; true/false is
+    not the number 1/0."""
+    if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+        return False
     try:
         return bool(a == b)
     except (ValueError, TypeError):  # arrays: compared item by item

@@ -42,6 +42,8 @@ _EPOCH_MS = 10**11  # epoch numbers above this are milliseconds (10**11 s is the
 _UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_YEAR = re.compile(r"[0-9]{4}")
+_CN_DATE = re.compile(r"(?<=[0-9])[年月日](?=[0-9 ]|$)")
 #: The times a reader accepts: pandas holds nanoseconds from 1677-09-21 to 2262-04-11, and a
 #: margin inside those leaves room for the day and week arithmetic of later stages.
 FIRST_TIME = datetime(1678, 1, 1, tzinfo=timezone.utc)
@@ -90,10 +92,13 @@ def _parse_ts(value: object, tz: ZoneInfo, field: str) -> int | None:
         text = value.strip()
         if _NUMBER.match(text):
             return _epoch(float(text) if "." in text else int(text), field)
+        text = _CN_DATE.sub(lambda m: "-" if m.group() in "年月" else " ", text).strip()  # 2026年3月1日 10:00
         try:
             value = datetime.fromisoformat(text.replace("/", "-"))
         except ValueError:
-            try:
+            try:  # other spellings of a date; never a time alone or a word ("10:00", "now" would be today)
+                if not _YEAR.search(text):
+                    raise ValueError(text)
                 value = pd.Timestamp(text).to_pydatetime()
             except (ValueError, TypeError, OverflowError):
                 raise FieldError(field, f"cannot read timestamp {value!r}", "bad_timestamp") from None
