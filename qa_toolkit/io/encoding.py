@@ -59,6 +59,7 @@ class TextEncoding:
     damaged: tuple[DamagedLine, ...] = ()
 
     def damaged_lines(self) -> dict[int, DamagedLine]:
+        """The damaged lines by line number, for the readers."""
         return {d.line: d for d in self.damaged}
 
 
