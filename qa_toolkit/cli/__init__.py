@@ -1,6 +1,7 @@
 """The `qa` command line: a thin layer that parses options, calls the library and prints.
 
-Exit codes: 0 ok, 1 findings / failed checks, 2 usage or input error.
+Exit codes, one rule for every command (``cli.common.exit_code``): 0 clean, 1 records skipped,
+input problems or findings, 2 usage or input error (--strict: any input problem).
 """
 
 from __future__ import annotations

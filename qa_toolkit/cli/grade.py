@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, load_dataset
+from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
 
 
 @click.group()
@@ -67,6 +67,7 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
     per = ", ".join(f"{n} with {r.id} ({len(r.criteria)} criteria)" for r in rubrics
                     if (n := int(scores["rubric_id"].eq(r.id).sum())))
     click.echo(f"wrote {path}: {len(manifest)} conversation sheet(s): {per}", err=True)
+    finish(dataset.log)
 
 
 @grade.command("import")
@@ -113,7 +114,8 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
         if not skip_invalid:
             fail(f"{len(errors)} invalid cell(s) or workbook problem(s); nothing written (fix them, or --skip-invalid)")
     if not res.sheets_read and not errors:
-        fail("no graded conversation sheet: fill the grader name and the grades, then import again", 1)
+        click.echo("qa: no graded conversation sheet: fill the grader name and the grades, then import again", err=True)
+        finish(dataset.log, findings=1)
     out = Path(output)
     scores_path = Path(scores_out) if scores_out else out.with_name(f"{out.stem}_scores{out.suffix or '.csv'}")
     unit = ["grader", "conversation_id"]
@@ -135,5 +137,4 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
         written = [p for p in (write_register(grades, out), write_register(scores, scores_path)) if p]
         click.echo(f"{out}: {grades.describe('graded sheet')}", err=True)
         click.echo(f"wrote {' and '.join(map(str, written))}", err=True)
-    if errors:
-        raise SystemExit(1)
+    finish(dataset.log, findings=len(errors))

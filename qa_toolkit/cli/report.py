@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import allow_mismatch_option, data_options, load_dataset, open_scores
+from qa_toolkit.cli.common import DAY, allow_mismatch_option, data_options, finish, load_dataset, open_scores
 
 
 def _formats(value: str) -> list[str]:
@@ -29,9 +29,9 @@ def _formats(value: str) -> list[str]:
 @click.option("--agent", "agents", multiple=True, help="Only these agents get a page/sheet (repeatable).")
 @click.option("--period", type=click.Choice(["week", "month", "all"]), default="week", show_default=True,
               help="Trend period.")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--from", "date_from", type=DAY, default=None,
               help="First day (conversations started on or after).")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive).")
+@click.option("--to", "date_to", type=DAY, default=None, help="Last day (inclusive).")
 @click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
               help="Rubric(s) for section/criterion names, repeatable (default: those run.json names).")
 @click.option("--manifest", "manifest_path", type=click.Path(exists=True), default=None,
@@ -64,8 +64,7 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
     options = ReportConfig(formats=_formats(formats), lang=lang, mask=not no_mask, period=period,
                            min_graded=min_graded, sla_seconds=sla_seconds, sla_by_channel=sla_by_channel,
                            fcr_days=fcr_days, per_agent_workbooks=per_agent_workbooks, agents=list(agents) or None,
-                           **{"from": date_from.date() if date_from else None},
-                           to=date_to.date() if date_to else None)
+                           **{"from": date_from}, to=date_to)
     folder = open_scores(scores_dir, data, allow_mismatch)
     dataset = load_dataset(data, read_opts)
     written = report_from_scores(dataset, folder, outdir, options, rubric_path=list(rubric_paths) or None,
@@ -74,3 +73,4 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
         click.echo(f"wrote {path}")
     if len(written) > 3:
         click.echo(f"... and {len(written) - 3} more file(s) in {outdir}")
+    finish(dataset.log)

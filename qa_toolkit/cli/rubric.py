@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset
+from qa_toolkit.cli.common import data_options, finish, load_dataset
 
 
 @click.group()
@@ -32,8 +32,7 @@ def lint(files: tuple[str, ...], fmt: str, strict: bool) -> None:
         click.echo(output)
     if any(p.code == "unreadable" for p in problems):
         raise SystemExit(2)
-    if any(p.level == "error" or strict for p in problems):
-        raise SystemExit(1)
+    finish(findings=sum(p.level == "error" or strict for p in problems))
 
 
 @rubric.command()
@@ -63,8 +62,7 @@ def test(files: tuple[str, ...], verbose: bool) -> None:
         click.echo(f"{file}: {len(results) - sum(not r.ok for r in results)}/{len(results)} examples passed")
     if unreadable:
         raise SystemExit(2)
-    if failed:
-        raise SystemExit(1)
+    finish(findings=failed)
 
 
 @rubric.command()
@@ -120,6 +118,7 @@ def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict
         write_frame(criteria, Path(outdir) / "criteria_diff.csv")
         write_frame(agents, Path(outdir) / "agents_diff.csv")
         click.echo(f"wrote {outdir}/criteria_diff.csv, {outdir}/agents_diff.csv", err=True)
+    finish(data.log)
 
 
 @rubric.command()

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa_toolkit.cli.common import allow_mismatch_option, data_options, fail, load_dataset, open_scores
+from qa_toolkit.cli.common import DAY, allow_mismatch_option, data_options, fail, finish, load_dataset, open_scores
 
 
 @click.command()
@@ -24,7 +24,7 @@ from qa_toolkit.cli.common import allow_mismatch_option, data_options, fail, loa
               help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
                    "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the plan's, else a fresh one, recorded).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--today", type=DAY, default=None,
               help="Reference day for last_week (default: the day after the data's last date).")
 @click.option("--ledger", type=click.Path(dir_okay=False), default=None,
               help="Ledger CSV of earlier batches: excluded, then appended to.")
@@ -40,7 +40,7 @@ from qa_toolkit.cli.common import allow_mismatch_option, data_options, fail, loa
 @click.option("--batch-id", default=None, help="Batch id (default: FROM_TO_sSEED).")
 @data_options
 def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, period: str | None, unit: str | None,
-           strata: str | None, seed: int | None, today: dt.datetime | None, ledger: str | None,
+           strata: str | None, seed: int | None, today: dt.date | None, ledger: str | None,
            no_ledger_update: bool, min_agent_messages: int | None, risk_path: str | None, scores_path: str | None,
            allow_mismatch: bool, batch_id: str | None, read_opts: dict) -> None:
     """Draw a QA sample from DATA: a quota per agent (and week), every channel covered, targeted
@@ -61,7 +61,7 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
     scores = open_scores(scores_path, data, allow_mismatch).scores() if scores_path else None
     dataset = load_dataset(data, read_opts)
     batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=plan.seed,
-                       today=today.date() if today else None,
+                       today=today,
                        ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None,
                        risk=read_risk(risk_path) if risk_path else None,
                        scores=scores,
@@ -85,7 +85,9 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
     click.echo(f"batch {batch.info['batch_id']} (seed {batch.info['seed']}): {counts['picked']} conversation(s) "
                f"from {counts['eligible']} eligible, {counts['agents']} agent(s); wrote {path}", err=True)
     if not counts["picked"]:
-        fail(f"nothing sampled: {counts['in_period']} conversation(s) in the period, {counts['eligible']} eligible", 1)
+        click.echo(f"qa: nothing sampled: {counts['in_period']} conversation(s) in the period, "
+                   f"{counts['eligible']} eligible", err=True)
+    finish(dataset.log, findings=not counts["picked"])
 
 
 def _print_coverage(batch) -> None:

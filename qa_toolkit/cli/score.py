@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
+from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
 
 
 @click.command()
@@ -60,3 +60,4 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
                                        masked=not no_mask)
     click.echo(format_summary(summary))
     click.echo(f"wrote {written[0].parent}/results.csv, scores.csv (+ .parquet), run.json", err=True)
+    finish(dataset.log)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import fail, progress_bar
+from qa_toolkit.cli.common import fail, finish, progress_bar
 
 
 def score_to_parts(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
@@ -32,3 +32,4 @@ def score_to_parts(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_p
         click.echo(run.log.summary(max_full=max_problems), err=True)
     click.echo(format_summary(run.summary))
     click.echo(f"wrote {outdir}/results/, scores/ ({run.parts} Parquet part(s) each), run.json", err=True)
+    finish(run.log)

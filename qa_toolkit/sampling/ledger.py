@@ -15,12 +15,15 @@ LEDGER_COLUMNS = ["batch_id", "conversation_id", "agent_id", "period"]
 
 
 def read_ledger(path: str | Path) -> pd.DataFrame:
-    """The ledger rows (empty when the file does not exist yet); InputError when unusable."""
+    """The ledger rows (empty when the file does not exist yet or is empty); InputError when unusable."""
     path = Path(path)
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in LEDGER_COLUMNS})
     if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in LEDGER_COLUMNS})
+        return empty
     try:
         df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
+    except pd.errors.EmptyDataError:  # an empty file: no batch recorded yet
+        return empty
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read ledger: {err}", code="ledger")) from err
     if "conversation_id" not in df.columns:
