@@ -16,13 +16,11 @@ from qa_toolkit.report.view import ReportInput
 
 
 def highlight(text, match) -> Markup:
-    """``text`` escaped, with each occurrence of ``match`` wrapped in ``<mark>``."""
+    """``text`` escaped, with each occurrence of ``match`` (any case) wrapped in ``<mark>``."""
     if view.is_missing(text) or not text:
         return Markup("")
-    text = str(text)
-    if view.is_missing(match) or not str(match).strip() or str(match) not in text:
-        return escape(text)
-    return Markup("<mark>{}</mark>").format(str(match)).join(escape(part) for part in text.split(str(match)))
+    return Markup("").join(Markup("<mark>{}</mark>").format(part) if hit else escape(part)
+                           for part, hit in view.match_parts(str(text), match))
 
 
 def environment():
@@ -123,6 +121,7 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
         "weakest": view.weakest(rep, agent_id),
         "findings": found,
         "n_findings": n_found,
+        "lost": view.records(view.lost_points(rep, agent_id)),
         "exemplars": [{"row": e, "messages": scripts.get(e.conversation_id, [])} for e in ex.itertuples()],
     }
 
