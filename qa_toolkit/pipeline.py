@@ -163,15 +163,18 @@ def _bands_by_rank(rubrics: list[Rubric]) -> dict[str, str]:
 
 def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, out_dir: str | os.PathLike,
                  options: ReportConfig = ReportConfig(), *, rubric=None, risk: pd.DataFrame | None = None,
-                 manifest: pd.DataFrame | None = None, adjustments: Sequence[Adjustment] = ()) -> list[Path]:
+                 manifest: pd.DataFrame | None = None, adjustments: Sequence[Adjustment] = (),
+                 bars: Bars = no_bar) -> list[Path]:
     """Metrics, then the Excel and/or HTML report in ``out_dir``, swapped in together over the
     last report's files (``REPORT_OUTPUTS``); returns the files written. ``rubric``: one, a list
     (labels and sections from the first; a criterion's name from the first rubric defining it)
     or None (ids shown). ``adjustments`` change (results, scores) in order before any metric:
-    human grades (``report.grades``), then whatever else a review step decides."""
+    human grades (``report.grades``), then whatever else a review step decides. ``bars`` draws
+    progress over the pages and sheets."""
     from qa_toolkit.metrics import MetricOptions, compute_metrics
     from qa_toolkit.report import ReportInput
     from qa_toolkit.report.labels import language_for
+    from qa_toolkit.report.view import agent_ids
     from qa_toolkit.scoring import bonus_ids
 
     conv = dataset.conversations
@@ -215,15 +218,17 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
     written: list[Path] = []
-    with staged_folder(out_dir, REPORT_OUTPUTS) as stage:
+    n = len(agent_ids(rep))  # progress steps: a sheet or page per agent, the saved workbook(s), the index page
+    steps = (n + 1 + n * options.per_agent_workbooks) * ("xlsx" in options.formats) + (n + 1) * ("html" in options.formats)
+    with staged_folder(out_dir, REPORT_OUTPUTS) as stage, bars("writing the report", steps) as advance:
         if "xlsx" in options.formats:
             from qa_toolkit.report.xlsx import write_xlsx
 
-            written += write_xlsx(rep, stage, per_agent=options.per_agent_workbooks)
+            written += write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
         if "html" in options.formats:
             from qa_toolkit.report.html import write_html
 
-            written += write_html(rep, stage)
+            written += write_html(rep, stage, advance=advance)
     return [Path(out_dir) / path.relative_to(stage) for path in written]
 
 
@@ -245,7 +250,7 @@ def report_from_scores(dataset: Dataset, scores: ScoreFolder | str | os.PathLike
                        options: ReportConfig = ReportConfig(), *,
                        rubric_path: str | os.PathLike | list[str | os.PathLike] | None = None,
                        manifest_path: str | os.PathLike | None = None,
-                       risk_path: str | os.PathLike | None = None) -> list[Path]:
+                       risk_path: str | os.PathLike | None = None, bars: Bars = no_bar) -> list[Path]:
     """``qa report``: read a score folder (opened, or its path; either layout) and the optional
     sample manifest and risk scores, then ``write_report``."""
     from qa_toolkit.frames import RISK, conform
@@ -257,7 +262,7 @@ def report_from_scores(dataset: Dataset, scores: ScoreFolder | str | os.PathLike
     manifest = read_manifest(manifest_path) if manifest_path else None
     risk = conform(read_risk(risk_path), RISK) if risk_path else None
     return write_report(dataset, folder.results(), folder.scores(), out_dir, options, rubric=rubric, risk=risk,
-                        manifest=manifest, adjustments=_grading(options.grades, rubric))
+                        manifest=manifest, adjustments=_grading(options.grades, rubric), bars=bars)
 
 
 def _grading(grades_path: str | os.PathLike | None, rubrics) -> list[Adjustment]:
@@ -364,7 +369,7 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     grades = base / config.report.grades if config.report.grades else None
     result.written["report"] = write_report(dataset, results, scores, out / "report", config.report,
                                             rubric=rubrics, risk=risk, manifest=batch.manifest,
-                                            adjustments=_grading(grades, rubrics))
+                                            adjustments=_grading(grades, rubrics), bars=bars)
     return result
 
 

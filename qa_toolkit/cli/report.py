@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import allow_mismatch_option, data_options, load_dataset, open_scores
+from qa_toolkit.cli.common import allow_mismatch_option, data_options, load_dataset, open_scores, progress_bar
 
 
 def _formats(value: str) -> list[str]:
@@ -72,7 +72,7 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
     folder = open_scores(scores_dir, data, allow_mismatch)
     dataset = load_dataset(data, read_opts)
     written = report_from_scores(dataset, folder, outdir, options, rubric_path=list(rubric_paths) or None,
-                                 manifest_path=manifest_path, risk_path=risk_path)
+                                 manifest_path=manifest_path, risk_path=risk_path, bars=progress_bar)
     for path in written[:3]:
         click.echo(f"wrote {path}")
     if len(written) > 3:

@@ -5,6 +5,7 @@ inline SVG charts, no script, a CSP that forbids anything else."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -126,15 +127,18 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
     }
 
 
-def write_html(rep: ReportInput, out_dir: str | os.PathLike) -> list[Path]:
-    """Write ``index.html`` and ``agents/<id>.html`` atomically; returns the paths."""
+def write_html(rep: ReportInput, out_dir: str | os.PathLike, advance: Callable[[int], None] = lambda n: None
+               ) -> list[Path]:
+    """Write ``index.html`` and ``agents/<id>.html`` atomically, ``advance(1)`` per page; returns the paths."""
     out_dir = Path(out_dir)
     env = environment()
     ids = view.agent_ids(rep)
     pages = {a: f"agents/{stem}.html" for a, stem in view.page_names(ids).items()}
     written = [write_text(out_dir / "index.html", env.get_template("index.html.j2").render(
         _index_context(rep, pages)))]
+    advance(1)
     agent_template = env.get_template("agent.html.j2")
     for agent_id in ids:
         written.append(write_text(out_dir / pages[agent_id], agent_template.render(_agent_context(rep, agent_id))))
+        advance(1)
     return written

@@ -76,7 +76,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "note": ("说明", "Note"),
     "transcript": ("对话记录", "Transcript"),
     "open_transcript": ("查看对话", "open transcript"),
-    "exemplars": ("标杆案例", "Excellent sessions (标杆案例)"),
+    "exemplars": ("标杆案例", "Excellent sessions"),
     "conversation": ("会话", "Conversation"),
     "channel": ("渠道", "Channel"),
     "started_at": ("开始时间", "Started"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from copy import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -381,14 +381,18 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     last_col = get_column_letter(len(headers))
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{last_col}{max(len(rows) + 1, 2)}"
+    ws.print_title_rows = "1:1"  # printed: the header on every page, and only the table
+    ws.print_area = f"A1:{last_col}{max(len(rows) + 1, 2)}"
     sheet.fit_columns({6: 18, len(headers): 80})
     for r in ws.iter_rows(min_row=2, min_col=len(headers), max_col=len(headers)):
         sheet.style(r[0], alignment=TOP)
     return {cid: i + 2 for i, cid in enumerate(s["conversation_id"])}
 
 
-def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summary: bool = True) -> Workbook:
-    """The workbook for ``agents`` (default: every agent the input selects)."""
+def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summary: bool = True,
+                   advance: Callable[[int], None] = lambda n: None) -> Workbook:
+    """The workbook for ``agents`` (default: every agent the input selects); ``advance(1)`` after
+    each agent sheet."""
     t = rep.t
     ids = list(agents) if agents is not None else view.agent_ids(rep)
     listed, n_all = view.listed_sessions(rep, ids)
@@ -410,6 +414,7 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
     conv_rows = _conversations_sheet(rep, _Sheet(conv_ws), listed)
     for agent_id, ws in agent_sheets:
         _agent_sheet(rep, _Sheet(ws), agent_id, conv_ws.title, conv_rows)
+        advance(1)
     for ws in wb.worksheets:
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -418,12 +423,15 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
     return wb
 
 
-def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = False) -> list[Path]:
-    """Write ``report.xlsx`` (and with ``per_agent`` one ``agent-<id>.xlsx`` each) atomically."""
+def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = False,
+               advance: Callable[[int], None] = lambda n: None) -> list[Path]:
+    """Write ``report.xlsx`` (and with ``per_agent`` one ``agent-<id>.xlsx`` each) atomically;
+    ``advance(1)`` per sheet or workbook written, for a progress bar."""
     out_dir = Path(out_dir)
     written = []
     with atomic_path(out_dir / "report.xlsx") as tmp:
-        build_workbook(rep).save(tmp)
+        build_workbook(rep, advance=advance).save(tmp)
+    advance(1)
     written.append(out_dir / "report.xlsx")
     if per_agent:
         names = view.page_names(view.agent_ids(rep))
@@ -431,5 +439,6 @@ def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = F
             dest = out_dir / "agents" / f"{stem}.xlsx"
             with atomic_path(dest) as tmp:
                 build_workbook(rep, [agent_id], summary=False).save(tmp)
+            advance(1)
             written.append(dest)
     return written
