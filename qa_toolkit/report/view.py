@@ -257,6 +257,8 @@ def _lost_rows(rep: ReportInput) -> pd.DataFrame:
     rows["critical"] = rows["critical"].fillna(False).astype(bool)
     rows["auto_outcome"] = rows["auto_outcome"].fillna(rows["outcome"])
     rows["changed"] = (rows["auto_outcome"] != rows["outcome"]).fillna(False).astype(bool)
+    # a rule's "needs a human grade" says nothing once a human has graded
+    rows["note"] = rows["note"].mask(rows["auto_outcome"].eq("review") & rows["source"].eq("graded"))
     t = rep.t
     rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
     rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
