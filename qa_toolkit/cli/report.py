@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import DAY, allow_mismatch_option, data_options, finish, load_dataset, open_scores
+from qa_toolkit.cli.common import (DAY, allow_mismatch_option, data_options, finish, load_dataset, open_scores,
+                                  progress_bar)
 
 
 def _formats(value: str) -> list[str]:
@@ -39,6 +40,9 @@ def _formats(value: str) -> list[str]:
                    "the sample, quality is weighted by 1/inclusion probability.")
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores (`qa risk predict` output) for risk flags.")
+@click.option("--grades", "grades_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
+                   "graded conversations are re-scored and manual criteria count.")
 @click.option("--min-graded", default=5, show_default=True, help="Fewer graded conversations: not ranked.")
 @click.option("--sla", "sla_seconds", default=180.0, show_default=True, help="Response SLA in seconds.")
 @click.option("--sla-channel", "sla_channel", multiple=True, metavar="CHANNEL=SECONDS",
@@ -48,7 +52,7 @@ def _formats(value: str) -> list[str]:
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
 def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, period, date_from, date_to, rubric_paths,
-           manifest_path, risk_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
+           manifest_path, risk_path, grades_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
            read_opts) -> None:
     """Write the supervisor's reports: a team summary and a review page per agent.
 
@@ -63,12 +67,12 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
         raise click.BadParameter("use CHANNEL=SECONDS, e.g. email=86400", param_hint="--sla-channel") from None
     options = ReportConfig(formats=_formats(formats), lang=lang, mask=not no_mask, period=period,
                            min_graded=min_graded, sla_seconds=sla_seconds, sla_by_channel=sla_by_channel,
-                           fcr_days=fcr_days, per_agent_workbooks=per_agent_workbooks, agents=list(agents) or None,
-                           **{"from": date_from}, to=date_to)
+                           fcr_days=fcr_days, grades=grades_path, per_agent_workbooks=per_agent_workbooks,
+                           agents=list(agents) or None, **{"from": date_from}, to=date_to)
     folder = open_scores(scores_dir, data, allow_mismatch)
     dataset = load_dataset(data, read_opts)
     written = report_from_scores(dataset, folder, outdir, options, rubric_path=list(rubric_paths) or None,
-                                 manifest_path=manifest_path, risk_path=risk_path)
+                                 manifest_path=manifest_path, risk_path=risk_path, bars=progress_bar)
     for path in written[:3]:
         click.echo(f"wrote {path}")
     if len(written) > 3:
