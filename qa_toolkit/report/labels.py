@@ -117,7 +117,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "source_auto": ("自动", "automatic"),
     "source_graded": ("人工", "graded"),
     "auto_outcome": ("自动结果", "Automatic outcome"),
-    "outcome": ("结果", "Outcome"),
     "match": ("命中", "Match"),
     "grader": ("质检员", "Grader"),
     "comment": ("质检备注", "Grader's comment"),
