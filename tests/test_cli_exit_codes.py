@@ -47,7 +47,7 @@ COMMANDS = {
     "risk evaluate": ["risk", "evaluate", "{data}", "--label", LABEL, "--model", "{tmp}/m.skops"],
     "risk predict": ["risk", "predict", "{data}", "--model", "{tmp}/m.skops", "-o", "{out}.csv"],
     "grade export": ["grade", "export", "{tmp}/batch", "--data", "{data}", "-o", "{out}.xlsx"],
-    "report": ["report", "--scores", "{tmp}/scores", "--data", "{data}", "-o", "{out}", "--format", "html"],
+    "report": ["report", "--scores", "{tmp}/scores", "--data", "{data}", "-o", "{out}", "--format", "html", "--allow-mismatch"],
     "rubric diff": ["rubric", "diff", str(ROOT / "rubrics" / "ecommerce-zh.yaml"),
                     str(ROOT / "rubrics" / "ecommerce-zh.yaml"), "--data", "{data}"],
 }

@@ -28,6 +28,8 @@ from qa_toolkit.rubric.checks._bounded import UNDECIDED, compile_error
 from qa_toolkit.rubric.checks._match import first_regex_hits
 
 TYPE = "regex"
+#: How much of a long pattern a fail's note quotes (supervisors read these notes in reports).
+PATTERN_SHOWN = 40
 
 
 class RegexCheck(ScopedConfig):
@@ -61,7 +63,8 @@ def evaluate(config: RegexCheck, frames: Frames) -> Outcomes:
         out.put(hits.undecided, "review", UNDECIDED)
         out.put(hits.rows, "fail", f"forbidden pattern matched in {where}", hits.match)
         return out
-    out = Outcomes(frames, "fail", f"no match for /{config.pattern}/ in {where}")
+    shown = config.pattern if len(config.pattern) <= PATTERN_SHOWN else config.pattern[:PATTERN_SHOWN] + "…"
+    out = Outcomes(frames, "fail", f"no match for /{shown}/ in {where}")
     out.put(hits.undecided, "review", UNDECIDED)
     out.put(hits.rows, "pass", "matched", hits.match)
     return out
