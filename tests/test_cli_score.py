@@ -97,3 +97,15 @@ def test_broken_rubric_is_exit_2_with_its_line(tmp_path):
     assert result.exit_code == 2
     assert f"{rubric}:" in result.output and "rubric" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_chunk_size_below_one_is_a_usage_error_not_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from qa_toolkit.cli import main
+    from qa_toolkit.resources import sample_data_dir
+
+    result = CliRunner().invoke(main, ["score", str(sample_data_dir() / "conversations.jsonl"), "-o",
+                                       str(tmp_path / "out"), "--chunk-size", "0"])
+    assert result.exit_code == 2 and "--chunk-size" in result.output
+    assert isinstance(result.exception, SystemExit)  # a usage error, not a traceback

@@ -17,7 +17,7 @@ from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_b
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
 @click.option("--no-mask", is_flag=True, help="Keep personal data in evidence_text (default: masked).")
-@click.option("--chunk-size", default=20000, show_default=True,
+@click.option("--chunk-size", type=click.IntRange(min=1), default=20000, show_default=True,
               help="Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes; more than 1 writes part files.")
