@@ -109,10 +109,10 @@ import os, time
 from qa_toolkit.atomic import folder_lock
 with folder_lock({target!r}):
     worker = os.fork()
-    if worker == 0:
-        time.sleep(60)  # a pool worker, busy, that outlives its killed run
+    if worker == 0:  # a pool worker, busy, that outlives its killed run
+        print(os.getpid(), flush=True)  # said once its fork handler has run (the lock closed here)
+        time.sleep(60)
         os._exit(0)
-    print(worker, flush=True)
     time.sleep(60)
 """
 
