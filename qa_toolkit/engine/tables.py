@@ -14,15 +14,16 @@ import os
 from itertools import accumulate
 
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
+from qa_toolkit.io.columnar import ArrowRows, table_frames
+from qa_toolkit.io.mapping import get_mapping
 from qa_toolkit.io.table import binary_as_text, dataset_from_rows, not_utf8
+from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import InputError, Problem
 
 
 def id_column(path: str | os.PathLike, mapping: str | os.PathLike | None = None) -> str:
     """The file's column that the mapping reads as conversation_id."""
     import pyarrow.parquet as pq
-
-    from qa_toolkit.io.mapping import get_mapping
 
     headers = list(pq.ParquetFile(path).schema_arrow.names)
     found = [h for h, c in get_mapping(mapping, headers).resolve(headers).items() if c == "conversation_id"]
@@ -87,10 +88,6 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     of its id column as written (None: no rows)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from qa_toolkit.io.columnar import ArrowRows, table_frames
-    from qa_toolkit.io.mapping import get_mapping
-    from qa_toolkit.io.validate import FrameBuilder
 
     meta = pq.ParquetFile(path).metadata  # the footer, parsed once for both reads
     schema = meta.schema.to_arrow_schema()

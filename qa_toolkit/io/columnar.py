@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qa_toolkit.frames import CONVERSATIONS
 from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder,
                                     as_text_field, cell_value, parse_csat, parse_role, parse_tags, parse_ts)
 
@@ -499,8 +500,6 @@ def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
 def absent_column(key: str, n: int, tz: str) -> pd.Series | pd.api.extensions.ExtensionArray:
     """A CONVERSATIONS column the input does not have, for ``n`` conversations: every value
     missing (times NaT in ``tz``), tags an empty list each."""
-    from qa_toolkit.frames import CONVERSATIONS
-
     kind = CONVERSATIONS[key]
     if key == "tags":
         return pd.Series([[] for _ in range(n)], dtype="object")
@@ -725,8 +724,6 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
                          builder: FrameBuilder) -> dict[str, object]:
     """The conversation columns, one row per conversation from its first message row, through
     ``cell_value`` and the same converters as JSONL records; extras keep the cell values."""
-    from qa_toolkit.frames import CONVERSATIONS
-
     names = [c for c in body.columns if c not in _TABLE_MESSAGE]
     firsts = _take(body, [c for c in names if c != "conversation_id"], first)
     columns: dict[str, object] = {c: None for c in CONVERSATIONS}
@@ -748,8 +745,6 @@ def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
                          distinct: pa.Array | None) -> object:
     """One conversation-level column (first rows), typed for the frame; extras as a list.
     ``distinct``: text holding every value of the column (a dictionary), or None."""
-    from qa_toolkit.frames import CONVERSATIONS
-
     if key in ("started_at", "ended_at"):
         return datetimes(*_time_column(series, builder.zone, key), builder.tz)
     kind = CONVERSATIONS.get(key)
