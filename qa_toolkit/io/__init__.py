@@ -4,7 +4,8 @@ Public API: ``read_conversations``, ``iter_conversations``, ``read_roster``,
 ``conversations_from_records``, ``summarize`` (what ``qa data inspect`` shows).
 """
 
-from qa_toolkit.io.reader import concat_datasets, detect_format, iter_conversations, read_conversations
+from qa_toolkit.io.formats import detect_format
+from qa_toolkit.io.reader import concat_datasets, iter_conversations, read_conversations
 from qa_toolkit.io.roster import read_roster
 from qa_toolkit.io.records import conversations_from_records
 
