@@ -7,7 +7,7 @@ Soundness rests on three rules: times are forced to text, or to numbers when the
 writes epoch numbers (Arrow never infers timestamps; neither does it for any top-level field:
 those it took for timestamps are read again as text); every value that is not plain is
 converted by the very functions ``FrameBuilder`` uses (``iso_ns``/``parse_ts``,
-``parse_role``, and each field's rule in ``io.fields``); and anything the builder would
+and each field's rule in ``io.fields``); and anything the builder would
 report as a problem, or that Arrow reads differently from orjson (blank lines, two objects on
 a line, invalid UTF-8, type conflicts, nested extras, integers beyond int64), gives None.
 Extra fields of conversations keep their JSON values and first-seen order.
@@ -31,9 +31,9 @@ import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
 from qa_toolkit.io.columnar import absent_column, channel_names, datetimes, strict_times
-from qa_toolkit.io.fields import csat_column, tags_column, text_column
+from qa_toolkit.io.fields import csat_column, roles_column, tags_column, text_column
 from qa_toolkit.io.jsonl import LineRange
-from qa_toolkit.io.validate import FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, parse_role
+from qa_toolkit.io.validate import FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder
 from qa_toolkit.problems import ProblemLog
 
 #: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
@@ -198,13 +198,11 @@ def _messages(column: pa.Array) -> tuple[np.ndarray, pa.StructArray]:
 
 
 def _roles(roles: pa.Array, builder: FrameBuilder) -> pa.Array:
-    """Every role normalised by ``parse_role`` (once per distinct value)."""
-    codes = pc.dictionary_encode(roles)
-    try:
-        known = [parse_role(value, builder.roles) for value in codes.dictionary.to_pylist()]
-    except FieldError:
-        raise _Unsure from None
-    return pa.array(known, type=pa.string()).take(codes.indices)
+    """Every role through its field's rule (``fields.roles_column``)."""
+    known, bad = roles_column(roles.to_pylist, builder.roles, roles)
+    if bad:
+        raise _Unsure
+    return known
 
 
 def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:

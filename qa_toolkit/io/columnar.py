@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qa_toolkit.frames import CONVERSATIONS
-from qa_toolkit.io.fields import PADDED, WHITESPACE, csat_column, tags_column, text_column
+from qa_toolkit.io.fields import PADDED, WHITESPACE, csat_column, roles_column, tags_column, text_column
 from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder,
-                                    cell_value, parse_role, parse_ts)
+                                    cell_value, parse_ts)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
@@ -156,33 +156,11 @@ class _Messages:
             for i, n in enumerate(self.lens):
                 if n != 2 and (n != 3 or self.ts[i] is None) and not self.flat[i].keys() <= _MSG_KEYS:
                     bad.add(i)
-        unhashable = False
-        try:
-            kinds = set(self.role)
-        except TypeError:  # a list or object as a role: those messages go row by row
-            kinds, unhashable = {r for r in self.role if _hashable(r)}, True
-        known = {}
-        for value in kinds:
-            try:
-                known[value] = parse_role(value, builder.roles)
-            except FieldError:
-                pass
-        if unhashable or len(known) < len(kinds):
-            self.roles = [known.get(r) if _hashable(r) else None for r in self.role]
-            bad.update(i for i, r in enumerate(self.roles) if r is None)
-        else:
-            self.roles = list(map(known.__getitem__, self.role))
+        self.roles, bad_roles = roles_column(self.role, builder.roles)
+        bad.update(bad_roles)
         if set(map(type, self.text)) - {str}:
             bad.update(i for i, t in enumerate(self.text) if type(t) is not str)
         return bad
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -> None:
@@ -627,13 +605,9 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
     text = body.get("text")
     if text is None or not _is_text(text) or text.hasnans:
         raise _Slow
-    roles = _role_codes(body)
-    if roles.null_count:
+    roles, bad = roles_column(lambda: body["role"].tolist(), builder.roles, _role_codes(body))
+    if bad:
         raise _Slow
-    try:
-        known = [parse_role(value, builder.roles) for value in roles.dictionary.to_pylist()]
-    except FieldError:
-        raise _Slow from None
     if "ts" in body:
         ns, missing = _time_column(body["ts"], builder.zone, "ts")
         ts = datetimes(ns[order], missing[order], builder.tz)
@@ -643,7 +617,7 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
         "conversation_id": pd.array(ids, dtype="string"),
         "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
         "ts": ts,
-        "role": pd.array(pa.array(known, type=pa.string()).take(_pick(roles.indices, order)), dtype="string"),
+        "role": pd.array(_pick(roles, order), dtype="string"),
         "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
     })
     return frame

@@ -1,6 +1,7 @@
 """One rule per standard conversation field, over a whole column: the values the rule leaves as
 they are (or maps at once) are settled in Arrow, and only the rows it flags go through the
-field's scalar rule in ``io.validate`` (``parse_csat``, ``parse_tags``, ``as_text_field``) — the
+field's scalar rule in ``io.validate`` (``parse_csat``, ``parse_tags``, ``as_text_field``,
+``parse_role``) — the
 rule itself, and what the row-by-row ``FrameBuilder`` applies. Every route into a Dataset (JSONL
 records, the Arrow JSONL front end, long tables, a worker's row group) converts these fields here.
 
@@ -12,13 +13,13 @@ values and the positions the scalar rule rejects (a problem for the row-by-row p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa_toolkit.io.validate import FieldError, as_text_field, parse_csat, parse_tags
+from qa_toolkit.io.validate import FieldError, as_text_field, parse_csat, parse_role, parse_tags
 
 Cells = Sequence | Callable[[], Sequence]
 #: The characters ``str.isspace`` (and so ``str.strip``) takes for whitespace, as an RE2 class
@@ -92,6 +93,36 @@ def text_column(cells: Cells, field: str, column: pa.Array | None = None) -> tup
     else:
         base, flagged = pa.nulls(len(column), pa.string()), _mask(column.is_valid())
     return _settle(base, flagged, cells, lambda value: as_text_field(value, field))
+
+
+def roles_column(cells: Cells, aliases: Mapping[str, str],
+                 column: pa.Array | None = None) -> tuple[pa.Array | list, list[int]]:
+    """Message roles (``parse_role``): each distinct value looked up once (aliases in English
+    and Chinese), missing and unknown roles rejected (None). In the form given: an Arrow array
+    for an Arrow ``column``, a list for a list of cells (a dict lookup per message is cheaper
+    than a trip through Arrow for JSONL records)."""
+    if column is None:
+        values = cells() if callable(cells) else cells
+        try:
+            known = {value: _role(value, aliases) for value in set(values)}
+        except TypeError:  # an object or a list as a role: every value looked up on its own
+            roles = [_role(value, aliases) for value in values]
+        else:
+            roles = list(map(known.__getitem__, values))
+            if None not in known.values():
+                return roles, []
+        return roles, [i for i, r in enumerate(roles) if r is None]
+    codes = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+    known = [_role(value, aliases) for value in codes.dictionary.to_pylist()]
+    roles = pa.array(known, type=pa.string()).take(codes.indices)
+    return roles, np.flatnonzero(~_mask(roles.is_valid())).tolist() if roles.null_count else []
+
+
+def _role(value: object, aliases: Mapping[str, str]) -> str | None:
+    try:
+        return parse_role(value, aliases)
+    except FieldError:
+        return None
 
 
 def _column(cells: Cells, column: pa.Array | None) -> pa.Array:
