@@ -252,11 +252,11 @@ def zoned_times_in_range(table, path: str, first_row: int):
         if not len(rows):
             continue
         values = raw.fill_null(0).to_numpy(zero_copy_only=False)
-        for row in reversed(rows.tolist()):  # the first bad cell of a row is the one reported
+        for row in rows.tolist():  # the first bad cell of a row is the one reported
             when = np.datetime64(int(values[row]), field.type.unit).astype("datetime64[s]")  # no digit run to mask
-            marks[first_row + row] = Problem(path, f"timestamp {when}Z is outside the supported range "
-                                                   f"{FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}",
-                                             line=first_row + row, field=field.name, code="time_out_of_range")
+            marks.setdefault(first_row + row, Problem(
+                path, f"timestamp {when}Z is outside the supported range {FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}",
+                line=first_row + row, field=field.name, code="time_out_of_range"))
         table = table.set_column(i, field, pc.if_else(outside, pa.scalar(None, field.type), column))
     return table, marks
 
