@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa_toolkit.atomic import staged_folder
 from qa_toolkit.frames import Dataset
+from qa_toolkit.io.formats import NAMES
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.report.grades import Adjustment, grade_adjustment
 from qa_toolkit.rubric.loader import require_rubric, require_rubrics
@@ -60,7 +61,7 @@ class _Strict(BaseModel):
 class ReadConfig(_Strict):
     """How to read the export (as ``qa data`` options)."""
 
-    format: Literal["jsonl", "csv", "xlsx", "parquet"] | None = None
+    format: Literal[NAMES] | None = None  # the input formats (io.formats)
     mapping: str | None = None
     encoding: str | None = None
     tz: str = "Asia/Shanghai"

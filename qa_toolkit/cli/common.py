@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from qa_toolkit.frames import DEFAULT_TZ
+from qa_toolkit.io.formats import NAMES
 from qa_toolkit.problems import ProblemLog
 
 
@@ -48,7 +49,7 @@ def data_options(func: Callable | None = None, *, format_flag: str = "--format")
     if func is None:
         return lambda f: data_options(f, format_flag=format_flag)
 
-    @click.option(format_flag, "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]), default=None,
+    @click.option(format_flag, "fmt", type=click.Choice(NAMES), default=None,
                   help="Input format (default: from the file extension).")
     @click.option("--mapping", default=None,
                   help="Column mapping: a preset name (default, zh) or a YAML mapping file. Default: detected.")

@@ -20,6 +20,7 @@ from qa_toolkit.engine.parts import RunConfig, load, score_task
 from qa_toolkit.engine.runner import RunOutcome, fresh_parts, report_duplicates
 from qa_toolkit.engine.tables import dataset_from_rows, row_group_starts
 from qa_toolkit.frames import DEFAULT_TZ
+from qa_toolkit.io.formats import FORMATS
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 from qa_toolkit.scorefolder import writing
 
@@ -37,7 +38,7 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
     except ImportError:
         raise InputError(Problem("dask", f"the Dask engine needs Dask: {INSTALL}", code="missing_dependency")) from None
     path = str(path)
-    if Path(path).suffix.lower() not in (".parquet", ".pq"):
+    if Path(path).suffix.lower() not in FORMATS["parquet"].suffixes:
         raise InputError(Problem(path, "the Dask engine reads Parquet long tables (one row per message, as "
                                        "`qa data synth --formats parquet` writes them); for other formats use "
                                        "--engine local --workers N", field="format", code="not_parquet"))

@@ -14,15 +14,16 @@ import os
 from itertools import accumulate
 
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
-from qa_toolkit.io.table import binary_as_text, dataset_from_rows, not_utf8
+from qa_toolkit.io.columnar import ArrowRows, table_frames
+from qa_toolkit.io.mapping import get_mapping
+from qa_toolkit.io.table import binary_as_text, dataset_from_rows, not_utf8, zoned_times_in_range
+from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import InputError, Problem
 
 
 def id_column(path: str | os.PathLike, mapping: str | os.PathLike | None = None) -> str:
     """The file's column that the mapping reads as conversation_id."""
     import pyarrow.parquet as pq
-
-    from qa_toolkit.io.mapping import get_mapping
 
     headers = list(pq.ParquetFile(path).schema_arrow.names)
     found = [h for h, c in get_mapping(mapping, headers).resolve(headers).items() if c == "conversation_id"]
@@ -88,22 +89,19 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from qa_toolkit.io.columnar import ArrowRows, table_frames
-    from qa_toolkit.io.mapping import get_mapping
-    from qa_toolkit.io.validate import FrameBuilder
-
     meta = pq.ParquetFile(path).metadata  # the footer, parsed once for both reads
     schema = meta.schema.to_arrow_schema()
     headers = list(schema.names)
     colmap = get_mapping(mapping, headers)
     rename = colmap.resolve(headers)
     table, bad = binary_as_text(_read(path, meta, index, schema, [h for h, c in rename.items() if c == "text"]))
+    table, late = zoned_times_in_range(table, source, first_row)
     schema = pa.schema([field.with_type(read.type) if _is_binary(field.type) else field
                         for field, read in zip(schema, table.schema)], metadata=schema.metadata)  # bytes as text
     ids = table.column([h for h, c in rename.items() if c == "conversation_id"][0])
     edges = _edges(ids)
     names = [rename.get(h, h) for h in headers]
-    if _plain_types(schema) and len(set(names)) == len(names) and not bad:
+    if _plain_types(schema) and len(set(names)) == len(names) and not bad and not late:
         builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
                                channel_aliases=colmap.values.get("channel"))
         decoded = pa.schema([field.with_name(name) for field, name in zip(schema, names)])
@@ -112,7 +110,7 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
             return Dataset(fast[0], fast[1], builder.take_log()), edges
     rows = table.cast(schema).to_pandas() if table.schema != schema else table.to_pandas()
     return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz,
-                             marks=not_utf8(source, bad, first_row)), edges
+                             marks={**late, **not_utf8(source, bad, first_row)}), edges
 
 
 def _edges(ids) -> tuple | None:

@@ -7,7 +7,7 @@ Soundness rests on three rules: times are forced to text, or to numbers when the
 writes epoch numbers (Arrow never infers timestamps; neither does it for any top-level field:
 those it took for timestamps are read again as text); every value that is not plain is
 converted by the very functions ``FrameBuilder`` uses (``iso_ns``/``parse_ts``,
-``parse_role``, ``parse_csat``, ``parse_tags``, ``as_text``); and anything the builder would
+and each field's rule in ``io.fields``); and anything the builder would
 report as a problem, or that Arrow reads differently from orjson (blank lines, two objects on
 a line, invalid UTF-8, type conflicts, nested extras, integers beyond int64), gives None.
 Extra fields of conversations keep their JSON values and first-seen order.
@@ -30,10 +30,10 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import PADDED, absent_column, channel_names, datetimes, strict_times
+from qa_toolkit.io.columnar import absent_column, channel_names, datetimes, strict_times
+from qa_toolkit.io.fields import csat_column, roles_column, tags_column, text_column
 from qa_toolkit.io.jsonl import LineRange
-from qa_toolkit.io.validate import (FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, as_text,
-                                    parse_csat, parse_role, parse_tags)
+from qa_toolkit.io.validate import FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder
 from qa_toolkit.problems import ProblemLog
 
 #: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
@@ -198,13 +198,11 @@ def _messages(column: pa.Array) -> tuple[np.ndarray, pa.StructArray]:
 
 
 def _roles(roles: pa.Array, builder: FrameBuilder) -> pa.Array:
-    """Every role normalised by ``parse_role`` (once per distinct value)."""
-    codes = pc.dictionary_encode(roles)
-    try:
-        known = [parse_role(value, builder.roles) for value in codes.dictionary.to_pylist()]
-    except FieldError:
-        raise _Unsure from None
-    return pa.array(known, type=pa.string()).take(codes.indices)
+    """Every role through its field's rule (``fields.roles_column``)."""
+    known, bad = roles_column(roles.to_pylist, builder.roles, roles)
+    if bad:
+        raise _Unsure
+    return known
 
 
 def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
@@ -236,31 +234,29 @@ def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> object:
-    """A contract column of the conversations as ``FrameBuilder`` converts it: an Arrow
-    string array, a Series, or a list."""
+    """A contract column of the conversations through its field's rule (``io.fields``), on the
+    values orjson would give: an Arrow array, a Series, or times."""
     if name in _TIMES:
         return datetimes(*_times(column, builder.zone, name), builder.tz)
+    values = column.values if pa.types.is_list(column.type) and name == "tags" else column
+    _scalar(values)
+    if name == "tags" and (pa.types.is_float64(values.type) or pa.types.is_boolean(values.type)):
+        raise _Unsure  # str(1.0) is not str(1), and orjson kept the 1 an int; true/false: for the reference
+    cells = column.to_pylist if name == "tags" else lambda: _values(column)
     if name == "tags":
-        return pd.Series(_tags(column), dtype="object")
-    if name == "csat":
-        return _csat(column)
-    _scalar(column)
-    text = _text(column)
-    if name in REQUIRED and text.null_count:
+        converted, bad = tags_column(cells, column)
+        converted = pd.Series(converted, dtype="object")
+    elif name == "csat":
+        converted, bad = csat_column(cells, column)
+    else:
+        converted, bad = text_column(cells, name, column)
+        if name in REQUIRED and converted.null_count:
+            raise _Unsure
+        if name == "channel":
+            converted = channel_names(converted, builder)
+    if bad:
         raise _Unsure
-    if name == "channel":
-        text = channel_names(text, builder)
-    return text
-
-
-def _text(column: pa.Array) -> pa.Array:
-    """``as_text_field`` over a column of scalars, as Arrow text: plain strings kept as they are
-    (true/false: a problem for the reference)."""
-    if pa.types.is_boolean(column.type):
-        raise _Unsure
-    if pa.types.is_string(column.type) and not pc.any(pc.match_substring_regex(column, PADDED)).as_py():
-        return column
-    return pa.array([as_text(v) for v in _values(column)], type=pa.string())
+    return converted
 
 
 def _values(column: pa.Array) -> list:
@@ -273,34 +269,6 @@ def _values(column: pa.Array) -> list:
 def _scalar(column: pa.Array) -> None:
     if not any(test(column.type) for test in _SCALARS):
         raise _Unsure
-
-
-def _csat(column: pa.Array) -> object:
-    """CSAT as ``parse_csat`` reads it: integers 1..5 checked at once, other values one by one."""
-    _scalar(column)
-    if pa.types.is_int64(column.type):
-        if pc.any(pc.or_(pc.less(column, 1), pc.greater(column, 5))).as_py():
-            raise _Unsure
-        return column
-    if pa.types.is_boolean(column.type):
-        raise _Unsure
-    try:
-        return pd.array([parse_csat(v) for v in _values(column)], dtype="Int64")
-    except FieldError:
-        raise _Unsure from None
-
-
-def _tags(column: pa.Array) -> list[list[str]]:
-    """Tags as ``parse_tags`` reads each value: lists of scalars, or text to split."""
-    kind = column.type
-    if pa.types.is_list(kind) and pa.types.is_string(kind.value_type) and not column.values.null_count \
-            and not pc.any(pc.match_substring_regex(column.values, PADDED)).as_py():
-        return [[] if tags is None else tags for tags in column.to_pylist()]  # already as parse_tags gives them
-    values = column.values if pa.types.is_list(kind) else column
-    _scalar(values)
-    if pa.types.is_float64(values.type) or pa.types.is_boolean(values.type):  # str(1.0) is not str(1), and orjson
-        raise _Unsure  # kept the 1 an int; true/false: a problem for the reference
-    return [parse_tags(v) for v in column.to_pylist()]
 
 
 def _extra(column: pa.Array) -> list:

@@ -10,7 +10,6 @@ there; every other value (epoch numbers, other spellings, bad text) goes through
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
@@ -19,8 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qa_toolkit.frames import CONVERSATIONS
+from qa_toolkit.io.fields import PADDED, WHITESPACE, csat_column, roles_column, tags_column, text_column
 from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder,
-                                    as_text_field, cell_value, parse_csat, parse_role, parse_tags, parse_ts)
+                                    cell_value, parse_ts)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
@@ -127,34 +128,6 @@ def timestamps(values: Sequence, zone: ZoneInfo, field: str) -> tuple[list, list
     return out, bad
 
 
-def _checked(values: list, convert) -> tuple[list, list[int]]:
-    """``convert`` over a column: (converted values, positions where it raised FieldError)."""
-    out, bad = [], []
-    for i, value in enumerate(values):
-        try:
-            out.append(convert(value))
-        except FieldError:
-            out.append(None)
-            bad.append(i)
-    return out, bad
-
-
-def _text(value: object, field: str) -> str | None:
-    return (value.strip() or None) if type(value) is str else as_text_field(value, field)
-
-
-def _csat(value: object) -> int | None:
-    return value if value is None or (type(value) is int and 1 <= value <= 5) else parse_csat(value)
-
-
-def _tags(value: object) -> list[str]:
-    if value is None or (type(value) is list and not value):
-        return []
-    if type(value) is list and set(map(type, value)) == {str}:
-        return [t for t in map(str.strip, value) if t]
-    return parse_tags(value)
-
-
 class _Messages:
     """The messages of a chunk's records, flattened; ``span[r]`` is record r's slice."""
 
@@ -183,33 +156,11 @@ class _Messages:
             for i, n in enumerate(self.lens):
                 if n != 2 and (n != 3 or self.ts[i] is None) and not self.flat[i].keys() <= _MSG_KEYS:
                     bad.add(i)
-        unhashable = False
-        try:
-            kinds = set(self.role)
-        except TypeError:  # a list or object as a role: those messages go row by row
-            kinds, unhashable = {r for r in self.role if _hashable(r)}, True
-        known = {}
-        for value in kinds:
-            try:
-                known[value] = parse_role(value, builder.roles)
-            except FieldError:
-                pass
-        if unhashable or len(known) < len(kinds):
-            self.roles = [known.get(r) if _hashable(r) else None for r in self.role]
-            bad.update(i for i, r in enumerate(self.roles) if r is None)
-        else:
-            self.roles = list(map(known.__getitem__, self.role))
+        self.roles, bad_roles = roles_column(self.role, builder.roles)
+        bad.update(bad_roles)
         if set(map(type, self.text)) - {str}:
             bad.update(i for i, t in enumerate(self.text) if type(t) is not str)
         return bad
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -> None:
@@ -267,39 +218,22 @@ def _conversation_columns(rows: list[dict], layouts: list[tuple], slow: np.ndarr
     return columns, layouts
 
 
-_ODD = object()  # a value the quick conversion leaves to the exact converter
-
-
 def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tuple[list, list[int]]:
-    """A conversation-level column as ``FrameBuilder`` converts it, and the positions it
-    rejects: common values in one comprehension, the rest through the exact converter."""
+    """A conversation-level column of records through its field's rule (``io.fields``), and the
+    positions the rule rejects; extras as given."""
     if key in ("started_at", "ended_at"):
         return timestamps(raw, zone, key)
+    if key == "tags":
+        return tags_column(raw)
     if key == "csat":
-        values, convert = [v if v is None or (type(v) is int and 0 < v < 6) else _ODD for v in raw], parse_csat
-    elif key == "tags":
-        values, convert = [[] if v is None or (type(v) is list and not v) else _ODD for v in raw], _tags
-    elif key == "channel":
-        try:
-            known = {v: builder._channel(v) for v in set(raw) if v is None or type(v) is str}
-        except TypeError:  # an unhashable value
-            known = {}
-        values, convert = [known.get(v, _ODD) if v is None or type(v) is str else _ODD for v in raw], builder._channel
+        values, bad = csat_column(raw)
     elif key in builder.conv:
-        values = [(v.strip() or None) if type(v) is str else None if v is None else _ODD for v in raw]
-        convert = partial(as_text_field, field=key)
+        values, bad = text_column(raw, key)
+        if key == "channel":
+            values = channel_names(values, builder)
     else:
         return raw, []
-    bad = []
-    if _ODD in values:
-        for i, value in enumerate(values):
-            if value is _ODD:
-                try:
-                    values[i] = convert(raw[i])
-                except FieldError:
-                    values[i] = None
-                    bad.append(i)
-    return values, bad
+    return values.to_pylist(), bad
 
 
 def _append_runs(builder: FrameBuilder, records: list, lines: list, slow: np.ndarray, columns: dict[str, list],
@@ -345,13 +279,6 @@ def _extend(builder: FrameBuilder, a: int, b: int, columns: dict[str, list], lay
 # --- long tables (Parquet, CSV, XLSX chunks) ------------------------------------------------
 
 _TABLE_MESSAGE = ("seq", "ts", "role", "text")
-#: The characters ``str.isspace`` (and so ``str.strip``) takes for whitespace, as an RE2 class
-#: body; written out because finding them (over every code point) took 0.2 s per import.
-#: tests/test_fastread_times.py checks the list against Python's own.
-WHITESPACE = "".join(f"\\x{{{c:x}}}" for c in (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0,
-                                              0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F,
-                                              0x3000))
-PADDED = f"^$|^[{WHITESPACE}]|[{WHITESPACE}]$"  # what str.strip would change, or blank
 _TRUE_FALSE = pa.array(["true", "false"])
 
 
@@ -381,17 +308,16 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _plain_text(series: pd.Series, distinct: pa.Array | None = None, *, flags: bool = True) -> pa.Array | None:
-    """A text column as ``pa.string`` with empty text as null, when no value needs stripping
-    or, with ``flags`` (a column outside the contract), reads as true/false (then ``cell_value``
-    and ``as_text`` keep every value as is); ``distinct``: text holding every value of the
-    column, checked instead of the column."""
+def _plain_text(series: pd.Series, distinct: pa.Array | None = None) -> pa.Array | None:
+    """An extra text column as ``pa.string`` with empty text as null, when no value needs
+    stripping or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as
+    is); ``distinct``: text holding every value of the column, checked instead of the column."""
     if not _is_text(series):
         return None
     values = _arrow(series).cast(pa.string())
     if distinct is not None:
-        return _blank_as_null(values) if _plain(distinct, flags=flags) is not None else None
-    return _plain(values, flags=flags)
+        return _blank_as_null(values) if _plain(distinct, flags=True) is not None else None
+    return _plain(values, flags=True)
 
 
 def _plain(values: pa.Array, *, flags: bool) -> pa.Array | None:
@@ -499,8 +425,6 @@ def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
 def absent_column(key: str, n: int, tz: str) -> pd.Series | pd.api.extensions.ExtensionArray:
     """A CONVERSATIONS column the input does not have, for ``n`` conversations: every value
     missing (times NaT in ``tz``), tags an empty list each."""
-    from qa_toolkit.frames import CONVERSATIONS
-
     kind = CONVERSATIONS[key]
     if key == "tags":
         return pd.Series([[] for _ in range(n)], dtype="object")
@@ -681,13 +605,9 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
     text = body.get("text")
     if text is None or not _is_text(text) or text.hasnans:
         raise _Slow
-    roles = _role_codes(body)
-    if roles.null_count:
+    roles, bad = roles_column(lambda: body["role"].tolist(), builder.roles, _role_codes(body))
+    if bad:
         raise _Slow
-    try:
-        known = [parse_role(value, builder.roles) for value in roles.dictionary.to_pylist()]
-    except FieldError:
-        raise _Slow from None
     if "ts" in body:
         ns, missing = _time_column(body["ts"], builder.zone, "ts")
         ts = datetimes(ns[order], missing[order], builder.tz)
@@ -697,7 +617,7 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
         "conversation_id": pd.array(ids, dtype="string"),
         "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
         "ts": ts,
-        "role": pd.array(pa.array(known, type=pa.string()).take(_pick(roles.indices, order)), dtype="string"),
+        "role": pd.array(_pick(roles, order), dtype="string"),
         "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
     })
     return frame
@@ -725,8 +645,6 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
                          builder: FrameBuilder) -> dict[str, object]:
     """The conversation columns, one row per conversation from its first message row, through
     ``cell_value`` and the same converters as JSONL records; extras keep the cell values."""
-    from qa_toolkit.frames import CONVERSATIONS
-
     names = [c for c in body.columns if c not in _TABLE_MESSAGE]
     firsts = _take(body, [c for c in names if c != "conversation_id"], first)
     columns: dict[str, object] = {c: None for c in CONVERSATIONS}
@@ -746,41 +664,37 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
 
 def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
                          distinct: pa.Array | None) -> object:
-    """One conversation-level column (first rows), typed for the frame; extras as a list.
-    ``distinct``: text holding every value of the column (a dictionary), or None."""
-    from qa_toolkit.frames import CONVERSATIONS
-
+    """One conversation-level column (first rows) through its field's rule (``io.fields``),
+    typed for the frame; extras as a list. ``distinct``: text holding every value of the
+    column (a dictionary), or None."""
     if key in ("started_at", "ended_at"):
         return datetimes(*_time_column(series, builder.zone, key), builder.tz)
-    kind = CONVERSATIONS.get(key)
-    text = _plain_text(series, distinct, flags=kind is None)
-    if text is not None and key == "tags":
-        codes = pc.dictionary_encode(text)
-        parsed = [_tags(v) for v in codes.dictionary.to_pylist()]
-        return pd.Series([[] if i is None else list(parsed[i]) for i in codes.indices.to_pylist()], dtype="object")
-    if text is not None and key != "csat":
+    if key not in CONVERSATIONS:
+        return _extra(series, key, distinct)
+    column = _arrow(series) if _is_text(series) or series.dtype.kind in "biuf" else None
+    cells = lambda: [cell_value(v, key) for v in series.tolist()]  # noqa: E731 (asked for only when flagged)
+    if key == "tags":
+        tags, bad = tags_column(cells, column)
+        values = pd.Series(tags, dtype="object")
+    elif key == "csat":
+        scores, bad = csat_column(cells, column)
+        values = pd.Int64Dtype().__from_arrow__(scores)
+    else:
+        text, bad = text_column(cells, key, column)
         if key in REQUIRED and text.null_count:
             raise _Slow
-        if key == "channel":
-            text = channel_names(text, builder)
-        return pd.array(text, dtype="string") if kind else text.to_pylist()
-    if kind is None and series.dtype.kind in "biuf":
+        values = pd.array(channel_names(text, builder) if key == "channel" else text, dtype="string")
+    if bad:
+        raise _Slow
+    return values
+
+
+def _extra(series: pd.Series, key: str, distinct: pa.Array | None) -> list:
+    """A column outside the contract as the cells ``cell_value`` gives (true/false text as flags)."""
+    text = _plain_text(series, distinct)
+    if text is not None:
+        return text.to_pylist()
+    if series.dtype.kind in "biuf":
         values = series.tolist()
         return [None if v != v else v for v in values] if series.dtype.kind == "f" else values
-    if key == "csat" and series.dtype.kind in "iuf":
-        number = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        known = ~np.isnan(number)
-        if not np.isin(number[known], (1, 2, 3, 4, 5)).all():
-            raise _Slow
-        values = pd.array(np.where(known, number, 0).astype(np.int64), dtype="Int64")
-        values[~known] = pd.NA
-        return values
-    cells = [cell_value(v, key) for v in series.tolist()]
-    convert = {"csat": _csat, "tags": _tags, "channel": builder._channel}.get(key)
-    if kind is None:
-        return cells
-    convert = convert or partial(_text, field=key)
-    values, bad = _checked(cells, convert)
-    if bad or (key in REQUIRED and None in values):
-        raise _Slow
-    return pd.Series(values, dtype="object") if key == "tags" else pd.array(values, dtype=kind)
+    return [cell_value(v, key) for v in series.tolist()]

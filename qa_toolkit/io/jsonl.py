@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from pathlib import Path
 import orjson
 
 from qa_toolkit.io.columnar import add_records
-from qa_toolkit.io.encoding import DamagedLine, ascii_compatible
+from qa_toolkit.frames import Dataset
+from qa_toolkit.io.encoding import DamagedLine, TextEncoding, ascii_compatible
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import Problem
 
@@ -47,9 +49,17 @@ def _bad_line(path: Path, raw: bytes, number: int, encoding: str, damaged: Mappi
                    code="truncated_line" if truncated else "invalid_json")
 
 
+def read_jsonl(path: Path, builder_args: dict, *, mapping: str | os.PathLike | None, encoding: TextEncoding | None,
+               chunk_size: int, progress: Callable[[int], None] | None) -> Iterator[Dataset]:
+    """The JSONL format's reader: Datasets of ``chunk_size`` lines (``mapping`` is for tables, unused)."""
+    encoding = encoding or TextEncoding("utf-8")
+    yield from iter_jsonl(path, FrameBuilder(source=str(path), **builder_args), encoding.name, chunk_size, progress,
+                          damaged=encoding.damaged_lines())
+
+
 def iter_jsonl(path: Path, builder: FrameBuilder, encoding: str, chunk_size: int,
                progress: Callable[[int], None] | None, span: LineRange | None = None,
-               damaged: Mapping[int, DamagedLine] | None = None) -> Iterator:
+               damaged: Mapping[int, DamagedLine] | None = None) -> Iterator[Dataset]:
     """Feed each line's object to ``builder`` (a chunk at a time, through ``columnar.add_records``);
     yield a Dataset every ``chunk_size`` records. ``span``: only the lines of that byte range
     (an ASCII-compatible encoding); ``damaged``: the encoding scan's damaged lines, by number."""

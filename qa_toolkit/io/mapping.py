@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from qa_toolkit.frames import CONVERSATIONS, MESSAGES
 from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.yamldoc import parse_yaml, plain
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-CANONICAL = ("conversation_id", "channel", "agent_id", "customer_id", "started_at", "ended_at", "csat", "tags",
-             "customer_tier", "queue", "seq", "ts", "role", "text")
+CANONICAL = tuple(dict.fromkeys([*CONVERSATIONS, *MESSAGES]))  # the contract's columns, as a long table names them
 REQUIRED_COLUMNS = ("conversation_id", "agent_id", "role", "text")
 VALUE_MAPS = ("role", "channel")
 
@@ -50,8 +51,6 @@ def available_presets() -> list[str]:
 
 def _yaml_load(path: Path):
     """A mapping file's YAML as plain values (``qa_toolkit.yamldoc``); InputError at file:line:col."""
-    from qa_toolkit.yamldoc import parse_yaml, plain
-
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (UnicodeDecodeError, OSError) as err:

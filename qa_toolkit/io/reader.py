@@ -15,33 +15,13 @@ import pandas as pd
 
 from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset
 from qa_toolkit.io.encoding import detect_encoding
-from qa_toolkit.io.jsonl import iter_jsonl
+from qa_toolkit.io.formats import format_of
 from qa_toolkit.io.roster import join_roster, read_roster
-from qa_toolkit.io.table import iter_table
-from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import InputError, Problem, ProblemLog
-
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
-           ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
-
 
 #: Records per chunk inside ``read_conversations``: small chunks keep the transient Python
 #: objects of a chunk small next to the finished frames (measured: see README).
 READ_CHUNK = 5000
-
-
-def detect_format(path: Path, fmt: str | None) -> str:
-    """``fmt`` if given, else from the extension; InputError naming the file otherwise."""
-    if fmt:
-        if fmt not in set(FORMATS.values()):
-            raise InputError(Problem(str(path), f"unknown format '{fmt}' (jsonl, csv, xlsx, parquet)",
-                                     field="format", code="unknown_format"))
-        return fmt
-    found = FORMATS.get(path.suffix.lower())
-    if found is None:
-        raise InputError(Problem(str(path), f"unknown file extension '{path.suffix}': use .jsonl, .csv, .xlsx, "
-                                            ".parquet or pass --format", field="format", code="unknown_format"))
-    return found
 
 
 def _check_tz(tz: str) -> None:
@@ -70,16 +50,11 @@ def iter_conversations(path: str | os.PathLike, *, chunk_size: int = 20000, form
     path = Path(path)
     _check_tz(tz)
     _check_file(path)
-    fmt = detect_format(path, format)
-    enc = detect_encoding(path, encoding) if fmt in ("jsonl", "csv") else None
+    form = format_of(path, format)
+    enc = detect_encoding(path, encoding) if form.encoded else None
     roster_df, roster_log = read_roster(roster, tz=tz) if roster else (None, ProblemLog())
-    builder_args = {"tz": tz, "seen_ids": set()}
-    if fmt == "jsonl":
-        chunks = iter_jsonl(path, FrameBuilder(source=str(path), **builder_args), enc.name, chunk_size, progress,
-                            damaged=enc.damaged_lines())
-    else:
-        chunks = iter_table(path, fmt, builder_args, mapping=mapping, encoding=enc, chunk_size=chunk_size,
-                            progress=progress)
+    chunks = form.read(path, {"tz": tz, "seen_ids": set()}, mapping=mapping, encoding=enc, chunk_size=chunk_size,
+                       progress=progress)
     problems: list[Problem] = []
     unknown_agents: set[str] = set()
     records = 0

@@ -30,7 +30,8 @@ from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.io import columnar
 from qa_toolkit.io.encoding import TextEncoding
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
-from qa_toolkit.io.validate import CONTRACT_FIELDS, FieldError, FrameBuilder, as_text, cell_value, is_missing
+from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIRST_TIME, LAST_TIME, MAX_NS, MIN_NS, FieldError, FrameBuilder,
+                                    as_text, cell_value, is_missing)
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 from qa_toolkit.workbook_guard import require_safe_workbook
 
@@ -38,6 +39,8 @@ MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
 Progress = Callable[[int], None] | None
 #: Damaged rows by spreadsheet row: the problem that skips the conversation holding the row.
 Marks = dict[int, Problem]
+#: A format's reader of raw columns: (path, encoding, rows per chunk, progress, marks) → headers, chunks.
+Columns = Callable[[Path, TextEncoding | None, int, Progress, Marks], tuple[list[str], Iterator[pd.DataFrame]]]
 _SPARE = "\x00one field too many"  # a CSV column past the header: filled only by a row with an extra field
 
 
@@ -56,17 +59,19 @@ class _Counting(io.RawIOBase):
         return n
 
 
-def _unreadable(path: Path, fmt: str, err: Exception) -> InputError:
+def _unreadable(path: Path, fmt: str, err: Exception, lines: bool = False) -> InputError:
+    """The input error of a file the ``fmt`` library cannot read (``lines``: its message names the line)."""
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    line = re.search(r"line ([0-9]+)", first) if fmt == "csv" else None
+    line = re.search(r"line ([0-9]+)", first) if lines else None
     return InputError(Problem(str(path), f"cannot read this file as {fmt.upper()}: {first}",
                               line=int(line.group(1)) if line else None, code="unreadable"))
 
 
-def _csv_chunks(path: Path, encoding: TextEncoding, chunk_rows: int, progress: Progress,
-                marks: Marks) -> tuple[list[str], Iterator]:
-    """The header and the chunks; rows with one field too many and the rows of damaged lines
-    (read with U+FFFD for the bad bytes) are put in ``marks``."""
+def csv_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress,
+                marks: Marks) -> tuple[list[str], Iterator[pd.DataFrame]]:
+    """The header and the chunks, every cell as text; rows with one field too many and the rows
+    of damaged lines (read with U+FFFD for the bad bytes) are put in ``marks``."""
+    encoding = encoding or TextEncoding("utf-8")
     options = {"dtype": str, "keep_default_na": False, "encoding": encoding.name, "skipinitialspace": False,
                "encoding_errors": "replace" if encoding.damaged else "strict"}
     try:
@@ -74,7 +79,7 @@ def _csv_chunks(path: Path, encoding: TextEncoding, chunk_rows: int, progress: P
     except pd.errors.EmptyDataError:
         raise InputError(Problem(str(path), "empty file: no header row", code="empty_file")) from None
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise _unreadable(path, "csv", err) from None
+        raise _unreadable(path, "csv", err, lines=True) from None
     rows = csv_rows(path, [(d.line, d.col) for d in encoding.damaged])
     for damaged in encoding.damaged:  # row 1, the header, is reported by ``iter_table``
         marks.setdefault(rows[damaged.line], damaged.problem(str(path), encoding.name, line=rows[damaged.line]))
@@ -94,7 +99,7 @@ def _csv_chunks(path: Path, encoding: TextEncoding, chunk_rows: int, progress: P
                     first += len(chunk)
                     yield chunk
             except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-                raise _unreadable(path, "csv", err) from None
+                raise _unreadable(path, "csv", err, lines=True) from None
 
     return headers, chunks()
 
@@ -133,9 +138,11 @@ def csv_rows(path: str | os.PathLike, places: Iterable[tuple[int, int]]) -> dict
     return found
 
 
-def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
+def xlsx_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress,
+                 marks: Marks) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """The first sheet, streamed row by row (openpyxl read-only): cells keep their Python
-    values (text, numbers, datetimes) and are converted like JSONL values."""
+    values (text, numbers, datetimes) and are converted like JSONL values. (No encoding, no
+    damaged rows: ``encoding`` and ``marks`` are unused.)"""
     from openpyxl import load_workbook
 
     require_safe_workbook(path)
@@ -170,9 +177,10 @@ def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[
     return headers, chunks()
 
 
-def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress, marks: Marks) -> tuple[list[str], Iterator]:
+def parquet_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress,
+                    marks: Marks) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """The header and the chunks; text stored as bytes is decoded (``binary_as_text``), the rows
-    of values that are not UTF-8 put in ``marks``."""
+    of values that are not UTF-8 put in ``marks``. (``encoding`` is unused: Parquet is binary.)"""
     import pyarrow.parquet as pq
 
     try:
@@ -188,7 +196,8 @@ def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress, marks: Mark
                 if progress:
                     progress(size * batch.num_rows // rows)
                 batch, bad = binary_as_text(batch)
-                marks.update(not_utf8(str(path), bad, first))
+                batch, late = zoned_times_in_range(batch, str(path), first)
+                marks.update({**late, **not_utf8(str(path), bad, first)})
                 first += batch.num_rows
                 yield batch.to_pandas()
         except Exception as err:  # a corrupt row group surfaces only when read
@@ -223,6 +232,35 @@ def binary_as_text(table):
     return table, sorted(bad)
 
 
+def zoned_times_in_range(table, path: str, first_row: int):
+    """A pyarrow Table or RecordBatch with the values of its zoned timestamp columns outside
+    ``FIRST_TIME .. LAST_TIME`` made null, and ``marks`` for them (``time_out_of_range``, rows
+    counted from ``first_row``): pandas turns such a value into a local time past what it (or
+    Python's ``datetime``) holds, an overflow instead of a problem."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    marks: Marks = {}
+    for i, field in enumerate(table.schema):
+        if not pa.types.is_timestamp(field.type) or field.type.tz is None:
+            continue
+        column = table.column(i)
+        per = 10 ** (3 * ("ns", "us", "ms", "s").index(field.type.unit))  # ns per unit
+        raw = column.cast(pa.int64())
+        outside = pc.fill_null(pc.or_(pc.less(raw, MIN_NS // per), pc.greater(raw, MAX_NS // per)), False)
+        rows = np.flatnonzero(outside.to_numpy(zero_copy_only=False))
+        if not len(rows):
+            continue
+        values = raw.fill_null(0).to_numpy(zero_copy_only=False)
+        for row in rows.tolist():  # the first bad cell of a row is the one reported
+            when = np.datetime64(int(values[row]), field.type.unit).astype("datetime64[s]")  # no digit run to mask
+            marks.setdefault(first_row + row, Problem(
+                path, f"timestamp {when}Z is outside the supported range {FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}",
+                line=first_row + row, field=field.name, code="time_out_of_range"))
+        table = table.set_column(i, field, pc.if_else(outside, pa.scalar(None, field.type), column))
+    return table, marks
+
+
 def not_utf8(path: str, cells: list[tuple[int, str]], first_row: int) -> Marks:
     """``marks`` for the cells ``binary_as_text`` could not read, rows counted from ``first_row``."""
     return {first_row + row: Problem(path, f"column '{column}' holds bytes that are not valid UTF-8 text",
@@ -230,16 +268,13 @@ def not_utf8(path: str, cells: list[tuple[int, str]], first_row: int) -> Marks:
             for row, column in reversed(cells)}  # the first bad cell of a row is the one reported
 
 
-def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.PathLike | None,
+def iter_table(path: Path, builder_args: dict, *, columns: Columns, mapping: str | os.PathLike | None,
                encoding: TextEncoding | None, chunk_size: int, progress: Progress) -> Iterator[Dataset]:
-    """Yield Datasets of whole conversations from a long table (``chunk_size`` rows at a time)."""
+    """Yield Datasets of whole conversations from a long table whose raw columns ``columns`` (a
+    format's reader: ``csv_columns``, ``xlsx_columns``, ``parquet_columns``) gives ``chunk_size``
+    rows at a time."""
     marks: Marks = {}
-    if fmt == "csv":
-        headers, chunks = _csv_chunks(path, encoding or TextEncoding("utf-8"), chunk_size, progress, marks)
-    elif fmt == "xlsx":
-        headers, chunks = _xlsx_chunks(path, chunk_size, progress)
-    else:
-        headers, chunks = _parquet_chunks(path, chunk_size, progress, marks)
+    headers, chunks = columns(path, encoding, chunk_size, progress, marks)
     colmap = get_mapping(mapping, headers)
     rename = colmap.resolve(headers)
     missing = [c for c in REQUIRED_COLUMNS if c not in rename.values()]

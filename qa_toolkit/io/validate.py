@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -417,14 +417,3 @@ class _Skip(Exception):
     def __init__(self, line: int | None, field: str | None, message: str, code: str):
         super().__init__(message)
         self.line, self.field, self.message, self.code = line, field, message, code
-
-
-def conversations_from_records(records: Iterable[dict], tz: str = DEFAULT_TZ, source: str = "<memory>") -> Dataset:
-    """Build conformed CONVERSATIONS and MESSAGES frames from JSONL-shaped dicts, validating
-    each one as the JSONL reader does (``line`` in problems is the record's 1-based position)."""
-    from qa_toolkit.io.columnar import add_records
-
-    builder = FrameBuilder(tz, source)
-    records = list(records)
-    add_records(builder, records, list(range(1, len(records) + 1)))
-    return builder.take()
