@@ -43,8 +43,8 @@ def run(config: str, outdir: str | None) -> None:
 
     from qa_toolkit.cli.common import finish, progress_bar
     from qa_toolkit.pipeline import run_pipeline
-    from qa_toolkit.runconfig import load_config
     from qa_toolkit.problems import InputError
+    from qa_toolkit.runconfig import load_config
 
     cfg, problems = load_config(config)
     if cfg is None:

@@ -1,21 +1,21 @@
-"""`qa score` into part files (several workers, Dask or a big input): parse, call the engine, print."""
+"""`qa score` into part files (several workers, Dask or a big input): parse, call the engine, print.
+Imported by `qa score` only when it writes part files."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from qa_toolkit.cli.common import fail, finish, progress_bar
+from qa_toolkit.engine import ScoreJob, score_file
+from qa_toolkit.scoring import format_summary
 
 
 def score_to_parts(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
                    mask: bool, chunk_size: int, workers: int, engine: str, scheduler: str | None,
                    read_opts: dict) -> None:
     """Run the chunked engine (it writes the score folder); print the summary like the single-file path."""
-    from pathlib import Path
-
-    from qa_toolkit.engine import ScoreJob, score_file
-    from qa_toolkit.scoring import format_summary
-
     opts = dict(read_opts)
     max_problems = opts.pop("max_problems", 20)
     job = ScoreJob(tuple(str(p) for p in rubric_paths), str(outdir), risk_path, mask)

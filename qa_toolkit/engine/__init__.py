@@ -9,7 +9,7 @@ Public API: ``ScoreJob`` (a run as paths), ``Scorer`` (loaded rubrics), ``score_
 ``qa_toolkit.scorefolder.open_score_folder``.
 """
 
-from qa_toolkit.engine.parts import Scorer, ScoreJob
+from qa_toolkit.engine.parts import ScoreJob, Scorer
 from qa_toolkit.engine.runner import RunOutcome, score_chunks, score_dataset, score_file
 from qa_toolkit.engine.sinks import FrameSink, PartSink, Provenance
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from qa_toolkit.engine.parts import JsonlLines, RowGroup, Scorer, ScoreJob, frozen_heap, load, score_task, start_worker
+from qa_toolkit.engine.parts import JsonlLines, RowGroup, ScoreJob, Scorer, frozen_heap, load, score_task, start_worker
 from qa_toolkit.engine.sinks import FrameSink, PartSink, Provenance
 from qa_toolkit.engine.tables import first_rows, id_column, runs_on
 from qa_toolkit.frames import DEFAULT_TZ, Dataset

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,18 +66,10 @@ class FrameSink:
     results: pd.DataFrame = field(default_factory=lambda: empty(RESULTS))
     scores: pd.DataFrame = field(default_factory=lambda: empty(SCORES))
     written: list[Path] = field(default_factory=list)
-    _parts: list[tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=list)
-
-    layout = "files"
-
-    def __enter__(self) -> FrameSink:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._parts.clear()
+    _parts: list[tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=list, init=False, repr=False)
 
     @property
-    def writer(self):
+    def writer(self) -> Callable[[int, Scored], tuple[pd.DataFrame, pd.DataFrame]]:
         return frames_of
 
     def reset(self) -> None:
@@ -102,8 +94,6 @@ class FrameSink:
 class PartSink:
     """The parts layout at ``target``, staged for the whole run (``scorefolder.writing``) and
     swapped in by ``finish``; use as a context manager around the run."""
-
-    layout = "parts"
 
     def __init__(self, target: str | os.PathLike, provenance: Provenance):
         self.target, self.provenance = target, provenance

@@ -39,9 +39,19 @@ Arithmetic (also in the README):
 """
 
 
-from qa_toolkit.scoring.evaluate import (OUT_OF_SCOPE, SHADOW, Evaluated, Scored, as_rubrics, criterion_outcomes,
-                                         evaluate_criterion, route_rubrics, rubric_by_conversation, score_chunk,
-                                         vocabulary)
+from qa_toolkit.scoring.evaluate import (
+                                         OUT_OF_SCOPE,
+                                         SHADOW,
+                                         Evaluated,
+                                         Scored,
+                                         as_rubrics,
+                                         criterion_outcomes,
+                                         evaluate_criterion,
+                                         route_rubrics,
+                                         rubric_by_conversation,
+                                         score_chunk,
+                                         vocabulary,
+)
 from qa_toolkit.scoring.points import aggregate_scores, outcome_points
 from qa_toolkit.scoring.results import masked, results_frame, results_table, score_frames, score_with_rubrics
 from qa_toolkit.scoring.riskfile import read_risk
