@@ -156,25 +156,25 @@ def measure_naive(folder: Path, rubric_path: str) -> int:
 
 
 def measure_engine(folder: Path, rubric_path: str, fmt: str, workers: int, chunk_size: int) -> int:
-    from qa_toolkit.engine import RunConfig, score_file
+    from qa_toolkit.engine import ScoreJob, score_file
 
     out = Path(tempfile.mkdtemp(prefix="bench-", dir=CACHE))
     try:
         path = folder / f"conversations.{fmt}"
         size = chunk_size if fmt == "jsonl" else chunk_size * 12  # table chunks count rows (messages)
-        run = score_file(path, RunConfig(rubric_path, str(out)), workers=workers, chunk_size=size)
+        run = score_file(path, ScoreJob(rubric_path, str(out)), workers=workers, chunk_size=size)
         return run.summary["conversations"]
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
 
 def measure_dask(folder: Path, rubric_path: str, workers: int) -> int:
-    from qa_toolkit.engine import RunConfig
+    from qa_toolkit.engine import ScoreJob
     from qa_toolkit.engine.dask import score_dask
 
     out = Path(tempfile.mkdtemp(prefix="bench-", dir=CACHE))
     try:
-        run = score_dask(folder / "conversations.parquet", RunConfig(rubric_path, str(out)), workers=workers)
+        run = score_dask(folder / "conversations.parquet", ScoreJob(rubric_path, str(out)), workers=workers)
         return run.summary["conversations"]
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -21,13 +21,16 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from qa_toolkit.atomic import staged_folder, write_frame, write_json
+from qa_toolkit.atomic import atomic_path, staged_folder, write_frame, write_json
 from qa_toolkit.excel import csv_restore
-from qa_toolkit.frames import RESULTS, SCORES, conform
+from qa_toolkit.frames import RESULTS, SCORES, conform, empty
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 from qa_toolkit.rubric.model import Rubric
 from qa_toolkit.scoring import as_rubrics, summarise
@@ -107,16 +110,39 @@ def writing(target: str | os.PathLike, data_path: str | os.PathLike) -> Iterator
 
 def write_score_dir(out: str | os.PathLike, results: pd.DataFrame, scores: pd.DataFrame,
                     rubrics: Sequence[Rubric], rubric_paths, data_path: str | os.PathLike, log: ProblemLog, *,
-                    masked: bool) -> tuple[list[Path], dict]:
+                    masked: bool, summary: dict | None = None) -> tuple[list[Path], dict]:
     """The files layout (results and scores as CSV and Parquet, run.json) from whole frames;
-    returns the files written and the run summary."""
-    summary = summarise(results, scores, rubrics)
+    returns the files written and the run summary (``summary``, else counted from the frames)."""
+    summary = summarise(results, scores, rubrics) if summary is None else summary
     with writing(out, data_path) as folder:
         for name, frame in (("results", results), ("scores", scores)):
             for ext in ("csv", "parquet"):
                 write_frame(frame, folder.path / f"{name}.{ext}")
         folder.finish(rubrics, rubric_paths, summary, log, masked=masked)
     return [Path(out) / name for name in (*folder.info["files"], RUN_INFO)], summary
+
+
+#: Result columns whose Parquet statistics (min/max) serve a reader: a row group holds every criterion
+#: and outcome but only its own conversations. The other columns skip their cost.
+STATISTICS = ["conversation_id"]
+
+
+def write_results(table: pa.Table, dest: str | Path) -> Path:
+    """Write a results table (``scoring.results_table``) as a Parquet part, atomically. Its
+    dictionary columns go in as Parquet dictionary pages (no hashing of strings) and no Arrow
+    schema is stored, so any reader gets plain strings; the RESULTS frame's pandas metadata is stored instead, so
+    ``pd.read_parquet`` gives exactly the RESULTS dtypes."""
+    with atomic_path(dest) as tmp:
+        with pq.ParquetWriter(tmp, table.schema, store_schema=False, write_statistics=STATISTICS) as writer:
+            writer.write_table(table)
+            writer.add_key_value_metadata({b"pandas": _pandas_metadata()})
+    return Path(dest)
+
+
+@cache
+def _pandas_metadata() -> bytes:
+    """What pandas records of an empty RESULTS frame: each column's dtype."""
+    return pa.Schema.from_pandas(empty(RESULTS), preserve_index=False).metadata[b"pandas"]
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,11 @@ def test_missing_data_file_is_a_message(tmp_path):
 
 @pytest.mark.slow
 def test_demo_runs_the_shipped_config(tmp_path, monkeypatch):
-    import qa_toolkit.pipeline as pipeline
+    import qa_toolkit.runconfig as runconfig
 
     config = small_project(tmp_path / "data", n=80, config=FAST)
-    real = pipeline.demo_config
-    monkeypatch.setattr(pipeline, "demo_config", lambda: (pipeline.load_config(config)[0], config.parent))
+    real = runconfig.demo_config
+    monkeypatch.setattr(runconfig, "demo_config", lambda: (runconfig.load_config(config)[0], config.parent))
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo/report/index.html").is_file() and "open " in result.output

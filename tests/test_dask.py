@@ -14,7 +14,7 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 
 from qa_toolkit.cli import main  # noqa: E402
-from qa_toolkit.engine import RunConfig, score_file  # noqa: E402
+from qa_toolkit.engine import ScoreJob, score_file  # noqa: E402
 from qa_toolkit.engine.dask import score_dask  # noqa: E402
 from qa_toolkit.problems import InputError  # noqa: E402
 from qa_toolkit.resources import default_rubric, sample_data_dir  # noqa: E402
@@ -29,7 +29,7 @@ def synth(tmp_path_factory):
     """(Parquet path, the local engine's output folder and run) for 4 row groups."""
     folder = tmp_path_factory.mktemp("dask")
     path = write_synth_parquet(folder / "in")
-    local = score_file(path, RunConfig(RUBRIC, str(folder / "local")), workers=1)
+    local = score_file(path, ScoreJob(RUBRIC, str(folder / "local")), workers=1)
     return path, folder / "local", local
 
 
@@ -42,7 +42,7 @@ def same_outputs(a, b) -> None:
 
 def test_synchronous_scheduler_matches_local_engine(tmp_path, synth):
     path, local_out, local = synth
-    run = score_dask(path, RunConfig(RUBRIC, str(tmp_path)), scheduler="synchronous")
+    run = score_dask(path, ScoreJob(RUBRIC, str(tmp_path)), scheduler="synchronous")
     assert run.parts == local.parts == 4
     assert run.summary == local.summary and not run.log.problems
     same_outputs(tmp_path, local_out)
@@ -53,17 +53,17 @@ def test_local_cluster_of_two_processes_matches_local_engine(tmp_path, synth):
 
     path, local_out, local = synth
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        run = score_dask(path, RunConfig(RUBRIC, str(tmp_path)), scheduler=cluster.scheduler_address)
+        run = score_dask(path, ScoreJob(RUBRIC, str(tmp_path)), scheduler=cluster.scheduler_address)
     assert run.summary == local.summary
     same_outputs(tmp_path, local_out)
 
 
 def test_not_parquet_or_a_bad_zone_is_an_input_error(tmp_path, synth):
     with pytest.raises(InputError) as err:
-        score_dask(sample_data_dir() / "conversations.jsonl", RunConfig(RUBRIC, str(tmp_path)), scheduler="synchronous")
+        score_dask(sample_data_dir() / "conversations.jsonl", ScoreJob(RUBRIC, str(tmp_path)), scheduler="synchronous")
     assert "Parquet" in str(err.value)
     with pytest.raises(InputError) as err:
-        score_dask(synth[0], RunConfig(RUBRIC, str(tmp_path)), scheduler="synchronous", tz="Mars/Base")
+        score_dask(synth[0], ScoreJob(RUBRIC, str(tmp_path)), scheduler="synchronous", tz="Mars/Base")
     assert err.value.problems[0].code == "bad_tz"
 
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
-from qa_toolkit.engine import RunConfig, score_file
-from qa_toolkit.engine.summary import merge, partial
+from qa_toolkit.engine import ScoreJob, score_file
+from qa_toolkit.scoring import chunk_partial as partial, merge
 from qa_toolkit.engine.tables import row_group_starts
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
@@ -80,7 +80,7 @@ def synth_parquet(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("workers,chunk_size", [(1, 3000), (2, 700)])
 def test_engine_matches_score_frames_on_sample_data(tmp_path, sample_reference, workers, chunk_size):
-    run = score_file(sample_data_dir() / "conversations.jsonl", RunConfig(RUBRIC, str(tmp_path), mask=False),
+    run = score_file(sample_data_dir() / "conversations.jsonl", ScoreJob(RUBRIC, str(tmp_path), mask=False),
                      workers=workers, chunk_size=chunk_size)
     assert run.parts == -(-3000 // chunk_size)
     assert len(list((tmp_path / "results").glob("part-*.parquet"))) == run.parts
@@ -90,7 +90,7 @@ def test_engine_matches_score_frames_on_sample_data(tmp_path, sample_reference, 
 
 
 def test_evidence_is_masked_by_default(tmp_path, sample_reference):
-    score_file(sample_data_dir() / "conversations.jsonl", RunConfig(RUBRIC, str(tmp_path)), chunk_size=1500)
+    score_file(sample_data_dir() / "conversations.jsonl", ScoreJob(RUBRIC, str(tmp_path)), chunk_size=1500)
     results = open_score_folder(tmp_path).results()
     expected = masked(sample_reference[0])
     assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(expected, ["conversation_id", "criterion_id"])
@@ -109,7 +109,7 @@ def test_summary_merged_from_chunks_equals_summarise(sample_reference):
 
 def test_parquet_row_groups_read_by_workers_match_the_reader(tmp_path, synth_parquet):
     assert len(row_group_starts(synth_parquet)) == 4
-    run = score_file(synth_parquet, RunConfig(RUBRIC, str(tmp_path), mask=False), workers=2)
+    run = score_file(synth_parquet, ScoreJob(RUBRIC, str(tmp_path), mask=False), workers=2)
     assert run.parts == 4 and not run.log.problems
     assert_same(tmp_path, reference(synth_parquet))
 
@@ -120,7 +120,7 @@ def test_huge_row_groups_go_through_the_reader(tmp_path, synth_parquet, monkeypa
     assert runner.row_group_tasks(synth_parquet, {}) is not None
     monkeypatch.setattr(runner, "MAX_ROW_GROUP_ROWS", 100)  # bounded memory: never a whole big row group
     assert runner.row_group_tasks(synth_parquet, {}) is None
-    run = score_file(synth_parquet, RunConfig(RUBRIC, str(tmp_path)), chunk_size=500)
+    run = score_file(synth_parquet, ScoreJob(RUBRIC, str(tmp_path)), chunk_size=500)
     assert run.summary["conversations"] == 480 and run.parts > 4
 
 
@@ -137,7 +137,7 @@ def test_conversation_across_row_groups_goes_through_the_reader(tmp_path, mask, 
     with pytest.raises(InputError) as err:
         row_group_starts(cut)
     assert "runs across Parquet row groups" in str(err.value) and err.value.problems[0].line > 2
-    run = score_file(cut, RunConfig(RUBRIC, str(tmp_path / "out"), mask=mask), workers=workers, chunk_size=50)
+    run = score_file(cut, ScoreJob(RUBRIC, str(tmp_path / "out"), mask=mask), workers=workers, chunk_size=50)
     assert run.summary["conversations"] == 40
     results, scores = reference(cut)
     assert_same(tmp_path / "out", (masked(results) if mask else results, scores))
@@ -158,14 +158,14 @@ def test_a_split_conversation_stops_the_row_group_run_at_once(tmp_path, monkeypa
     seen = []
     score = runner.score_task
     monkeypatch.setattr(runner, "score_task", lambda task, *a: seen.append(type(task)) or score(task, *a))
-    run = score_file(cut, RunConfig(RUBRIC, str(tmp_path / "out")), chunk_size=50)
+    run = score_file(cut, ScoreJob(RUBRIC, str(tmp_path / "out")), chunk_size=50)
     assert run.summary["conversations"] == 40
     assert seen.count(RowGroup) == 2 and len(seen) > 2
 
 
 def test_bad_zone_is_the_readers_input_error(tmp_path, synth_parquet):
     with pytest.raises(InputError) as err:
-        score_file(synth_parquet, RunConfig(RUBRIC, str(tmp_path)), read_opts={"tz": "Mars/Base"})
+        score_file(synth_parquet, ScoreJob(RUBRIC, str(tmp_path)), read_opts={"tz": "Mars/Base"})
     assert err.value.problems[0].code == "bad_tz"
 
 
@@ -180,7 +180,7 @@ def test_duplicate_ids_across_row_groups_are_reported(tmp_path):
     with pq.ParquetWriter(dup, table.schema) as writer:
         writer.write_table(table, row_group_size=len(table))
         writer.write_table(first)
-    run = score_file(dup, RunConfig(RUBRIC, str(tmp_path / "out")), workers=1)
+    run = score_file(dup, ScoreJob(RUBRIC, str(tmp_path / "out")), workers=1)
     assert run.summary["conversations"] == 21
     assert [p.code for p in run.log.problems] == ["duplicate_id"]
 
@@ -195,7 +195,7 @@ def bad_jsonl(tmp_path: Path) -> Path:
 
 
 def test_problems_keep_their_line_and_the_rest_is_scored(tmp_path):
-    run = score_file(bad_jsonl(tmp_path), RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=8)
+    run = score_file(bad_jsonl(tmp_path), ScoreJob(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=8)
     assert run.summary["conversations"] == 28
     assert sorted((p.line, p.code) for p in run.log.problems) == [(12, "truncated_line"), (21, "unknown_role")]
 
@@ -203,13 +203,13 @@ def test_problems_keep_their_line_and_the_rest_is_scored(tmp_path):
 def test_strict_keeps_no_parts(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(InputError):
-        score_file(bad_jsonl(tmp_path), RunConfig(RUBRIC, str(out)), chunk_size=8, read_opts={"strict": True})
+        score_file(bad_jsonl(tmp_path), ScoreJob(RUBRIC, str(out)), chunk_size=8, read_opts={"strict": True})
     assert not (out / "results").exists() and not list(out.glob(".parts-*"))
 
 
 def test_a_rerun_replaces_the_parts(tmp_path, small_jsonl):
-    score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path)), chunk_size=50)
-    score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path)), chunk_size=200)
+    score_file(small_jsonl, ScoreJob(RUBRIC, str(tmp_path)), chunk_size=50)
+    score_file(small_jsonl, ScoreJob(RUBRIC, str(tmp_path)), chunk_size=200)
     assert len(list((tmp_path / "scores").glob("part-*.parquet"))) == 2
     assert len(open_score_folder(tmp_path).scores()) == 400
 
@@ -225,15 +225,15 @@ def test_a_run_freezes_the_heap_while_it_scores_and_gives_it_back(tmp_path, smal
     frozen = []
     monkeypatch.setattr(runner, "score_task", lambda *a: (frozen.append(gc.get_freeze_count()), parts.score_task(*a))[1])
     assert gc.get_freeze_count() == 0
-    score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path / "a")), chunk_size=200)
+    score_file(small_jsonl, ScoreJob(RUBRIC, str(tmp_path / "a")), chunk_size=200)
     assert len(frozen) == 2 and min(frozen) > 0 and gc.get_freeze_count() == 0
     gc.freeze()
     try:
-        score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path / "b")), chunk_size=200)
+        score_file(small_jsonl, ScoreJob(RUBRIC, str(tmp_path / "b")), chunk_size=200)
         assert gc.get_freeze_count() > 0  # not unfrozen by the run
     finally:
         gc.unfreeze()
-    parts.start_worker(RunConfig(RUBRIC, str(tmp_path / "c")))
+    parts.start_worker(ScoreJob(RUBRIC, str(tmp_path / "c")))
     try:
         assert gc.get_freeze_count() > 0
     finally:
@@ -312,7 +312,7 @@ def test_duplicate_ids_across_jsonl_ranges_are_reported_and_scored(tmp_path, sma
     lines = small_jsonl.read_text(encoding="utf-8").splitlines(keepends=True)
     dup = tmp_path / "dup.jsonl"
     dup.write_text("".join(lines[:30] + lines[:1]), encoding="utf-8-sig")  # with a BOM, the first copy in range 1
-    run = score_file(dup, RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=10)
+    run = score_file(dup, ScoreJob(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=10)
     assert run.parts == 4 and run.summary["conversations"] == 31
     assert [p.code for p in run.log.problems] == ["duplicate_id"]
 
@@ -321,7 +321,7 @@ def test_blank_jsonl_is_the_readers_empty_file_error(tmp_path):
     path = tmp_path / "blank.jsonl"
     path.write_text("\n  \n\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
-        score_file(path, RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=1)
+        score_file(path, ScoreJob(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=1)
     assert err.value.problems[0].code == "empty_file"
     assert not (tmp_path / "out" / "results").exists()
 
@@ -332,7 +332,7 @@ def test_a_jsonl_file_found_not_utf8_is_scored_again_through_the_reader(tmp_path
     path = tmp_path / "gbk.jsonl"
     path.write_bytes(small_jsonl.read_text(encoding="utf-8").encode("gb18030"))
     assert runner.jsonl_tasks(path, {}, 100) is not None  # the encoding is checked while the workers run
-    run = score_file(path, RunConfig(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=150)
+    run = score_file(path, ScoreJob(RUBRIC, str(tmp_path / "out")), workers=2, chunk_size=150)
     assert run.summary["conversations"] == 400 and not run.log.problems
     assert run.parts == 3 and len(list((tmp_path / "out" / "results").glob("part-*.parquet"))) == 3
     utf16 = tmp_path / "utf16.jsonl"
@@ -358,6 +358,6 @@ def test_a_split_conversation_is_found_even_when_the_reader_drops_its_first_part
     pq.write_table(table, path, row_group_size=4)
     expected = reference(path)
     assert "B" not in set(expected[1]["conversation_id"])
-    run = score_file(path, RunConfig(RUBRIC, str(tmp_path / "out"), mask=False))
+    run = score_file(path, ScoreJob(RUBRIC, str(tmp_path / "out"), mask=False))
     assert_same(tmp_path / "out", expected)
     assert run.summary["conversations"] == len(expected[1])

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from qa_toolkit.rubric.model import Rubric
-from qa_toolkit.scoring import _bands, _cell_sums
+from qa_toolkit.scoring.points import _bands, _cell_sums
 
 
 def old_cell_sums(values, cell, size):

@@ -15,15 +15,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from qa_toolkit.engine.parts import _compact, _labels, results_table, write_results
-from qa_toolkit.engine.summary import partial
+from qa_toolkit.scorefolder import write_results
+from qa_toolkit.scoring.results import _compact, _labels, results_table
+from qa_toolkit.scoring import chunk_partial as partial
 from qa_toolkit.frames import OUTCOMES, RESULTS
 from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import default_rubrics, sample_conversations
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes
 from qa_toolkit.scorefolder import open_score_folder
-from qa_toolkit.scoring import _points, aggregate_scores, bonus_ids, outside_scope, score_chunk, score_with_rubrics
+from qa_toolkit.scoring import (Scored, aggregate_scores, bonus_ids, frame_partial, results_frame, score_chunk,
+                                score_with_rubrics)
+from qa_toolkit.scoring.points import earned_points as _points
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
 
@@ -94,26 +97,8 @@ def old_results_frame(frames, rubric, outcomes, mask):
 
 
 def old_partial(results, scores, rubric):
-    bonus = bonus_ids(rubric)
-    counts = results.groupby(["criterion_id", "outcome"]).size().unstack(fill_value=0)
-    counts = counts.set_axis([str(c) for c in counts.index]).set_axis([str(o) for o in counts.columns], axis=1)
-
-    def column(outcome):
-        return counts[outcome].astype(int) if outcome in counts.columns else pd.Series(0, index=counts.index, dtype=int)
-
-    return {
-        "conversations": len(scores),
-        "results": len(results),
-        "outside_scope": outside_scope(results),
-        "by_rubric": Counter({str(k): int(v) for k, v in scores["rubric_id"].value_counts().items()}),
-        "totals": scores["total"].dropna().to_numpy(dtype="float64"),
-        "bands": Counter({str(k): int(v) for k, v in scores["band"].fillna("(none)").value_counts().items()}),
-        "outcomes": Counter({k: int(v) for k, v in counts.sum(axis=0).items()}),
-        "critical_failures": int(scores["critical_failed"].fillna(False).sum()),
-        "needs_review": int(scores["n_review"].fillna(0).gt(0).sum()),
-        "fails": Counter({k: int(v) for k, v in column("fail").items() if v and k not in bonus}),
-        "judged": Counter({k: int(v) for k, v in (column("pass") + column("fail")).items() if v}),
-    }
+    """The partial counted from the frames: the codes' partial must agree with it."""
+    return frame_partial(results, scores, rubric)
 
 
 # --- chunks that reach the edge cases ---------------------------------------------------------
@@ -152,10 +137,11 @@ CASES = [(name, rubrics, mask) for name in ("as read", "missing and full-width t
 def test_results_frame_equals_the_frame_built_before(sample, name, rubrics, mask):
     conv, msgs = variants(*sample)[name]
     scored = score_chunk(conv, msgs, rubrics, mask=mask)
-    for _, ev in scored.parts:
-        pd.testing.assert_frame_equal(ev.frame(), old_results_frame(ev.frames, ev.rubric, ev.outcomes, mask),
+    for mine, ev in scored.parts:
+        frame = results_frame(Scored([(mine, ev)], ev.scores()))
+        pd.testing.assert_frame_equal(frame, old_results_frame(ev.frames, ev.rubric, ev.outcomes, mask),
                                       check_exact=True)
-        pd.testing.assert_frame_equal(ev.scores(), aggregate_scores(ev.frame(), ev.frames.conversations, ev.rubric),
+        pd.testing.assert_frame_equal(ev.scores(), aggregate_scores(frame, ev.frames.conversations, ev.rubric),
                                       check_exact=True)
 
 
@@ -164,7 +150,7 @@ def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubri
     conv, msgs = variants(*sample)[name]
     scored = score_chunk(conv, msgs, rubrics, mask=mask)
     expected = score_with_rubrics(conv, msgs, rubrics, mask=mask)[0]
-    pd.testing.assert_frame_equal(scored.results(), expected, check_exact=True)
+    pd.testing.assert_frame_equal(results_frame(scored), expected, check_exact=True)
     part = write_results(results_table(scored), tmp_path / "results" / "part-00000.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(part), expected, check_exact=True)
     assert list(expected.dtypes.astype(str)) == [RESULTS[c] for c in RESULTS]
@@ -174,7 +160,7 @@ def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubri
 def test_partial_from_codes_equals_the_partial_from_frames(sample, name, rubrics):
     conv, msgs = variants(*sample)[name]
     scored = score_chunk(conv, msgs, rubrics)
-    got, want = partial(scored, rubrics), old_partial(scored.results(), scored.scores, rubrics)
+    got, want = partial(scored, rubrics), old_partial(results_frame(scored), scored.scores, rubrics)
     np.testing.assert_array_equal(got.pop("totals"), want.pop("totals"))
     assert got == want
 
@@ -183,8 +169,8 @@ def test_partial_counts_rubric_scope_and_bonus_items(sample):
     conv, msgs = sample
     scored = score_chunk(conv, msgs, [ZH, EN])
     got = partial(scored, [ZH, EN])
-    assert got["outside_scope"] == old_partial(scored.results(), scored.scores, [ZH, EN])["outside_scope"]
-    assert sum(got["outcomes"].values()) == got["results"] == len(scored.results())
+    assert got["outside_scope"] == old_partial(results_frame(scored), scored.scores, [ZH, EN])["outside_scope"]
+    assert sum(got["outcomes"].values()) == got["results"] == len(results_frame(scored))
     assert not set(got["fails"]) & bonus_ids([ZH, EN])
 
 
@@ -289,14 +275,14 @@ def test_first_per_conversation_is_each_conversations_first_position(rows):
 def test_part_folder_read_by_pandas_equals_scoring_in_process(tmp_path):
     """``qa score``'s part folder with two rubrics and masked evidence, read the way the README
     tells users (the part folder with pandas, or ``open_score_folder``)."""
-    from qa_toolkit.engine import RunConfig, score_file
-    from qa_toolkit.scoring import score_chunks
+    from qa_toolkit.engine import ScoreJob, score_file
+    from qa_toolkit.engine import score_chunks
 
     data = tmp_path / "in.jsonl"
     lines = sample_conversations().read_text(encoding="utf-8").splitlines(keepends=True)
     data.write_text("".join(lines[:240]), encoding="utf-8")
     paths = tuple(str(p) for p in default_rubrics())
-    run = score_file(data, RunConfig(paths, str(tmp_path / "out"), mask=True), chunk_size=100)
+    run = score_file(data, ScoreJob(paths, str(tmp_path / "out"), mask=True), chunk_size=100)
     assert run.parts == 3
     ds = read_conversations(data)
     expected = score_chunks(ds.conversations, ds.messages, [ZH, EN], chunk_size=100, mask=True)[0]

@@ -15,7 +15,8 @@ from qa_toolkit.resources import default_rubric, default_rubrics, sample_convers
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.model import Rubric
 from qa_toolkit.scorefolder import open_score_folder
-from qa_toolkit.scoring import format_summary, score_chunks, score_frames, score_with_rubrics, summarise
+from qa_toolkit.engine import score_chunks
+from qa_toolkit.scoring import format_summary, score_frames, score_with_rubrics, summarise
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
 
@@ -154,12 +155,12 @@ def test_qa_score_with_two_rubrics(tmp_path):
 
 
 def test_engine_parts_with_two_rubrics_equal_in_process(tmp_path):
-    from qa_toolkit.engine import RunConfig, score_file
+    from qa_toolkit.engine import ScoreJob, score_file
     from qa_toolkit.io import read_conversations
 
     data = tiny_jsonl(tmp_path / "c.jsonl")
     paths = tuple(str(p) for p in default_rubrics())
-    run = score_file(data, RunConfig(paths, str(tmp_path / "parts"), mask=False), chunk_size=150)
+    run = score_file(data, ScoreJob(paths, str(tmp_path / "parts"), mask=False), chunk_size=150)
     ds = read_conversations(data)
     results, scores = score_chunks(ds.conversations, ds.messages, [ZH, EN])
     assert run.summary == summarise(results, scores, [ZH, EN])
@@ -167,7 +168,8 @@ def test_engine_parts_with_two_rubrics_equal_in_process(tmp_path):
 
 
 def test_reports_build_from_mixed_scores(sample_scored, tmp_path):
-    from qa_toolkit.pipeline import ReportConfig, write_report
+    from qa_toolkit.reporting import write_report
+    from qa_toolkit.runconfig import ReportConfig
 
     ds, (results, scores) = sample_scored
     written = write_report(ds, results, scores, tmp_path, ReportConfig(min_graded=3), rubric=[ZH, EN])
@@ -181,7 +183,7 @@ def test_reports_build_from_mixed_scores(sample_scored, tmp_path):
 
 
 def test_run_config_accepts_a_list_of_rubrics(tmp_path):
-    from qa_toolkit.pipeline import load_config
+    from qa_toolkit.runconfig import load_config
 
     (tmp_path / "a.yaml").write_text(f"data: c.jsonl\nrubric: [{default_rubric('zh')}, {default_rubric('en')}]\n",
                                      encoding="utf-8")
@@ -240,7 +242,8 @@ def test_qa_report_from_a_two_rubric_score_folder(tmp_path):
 
 
 def test_pipeline_default_scores_every_conversation_with_the_shipped_set(tmp_path):
-    from qa_toolkit.pipeline import demo_config, load_config, run_pipeline
+    from qa_toolkit.pipeline import run_pipeline
+    from qa_toolkit.runconfig import demo_config, load_config
 
     assert demo_config()[0].rubric is None  # qa demo: the shipped set
     tiny_jsonl(tmp_path / "c.jsonl")
@@ -259,7 +262,8 @@ def test_pipeline_default_scores_every_conversation_with_the_shipped_set(tmp_pat
 def test_mixed_report_shows_one_band_scale_by_rank(sample_scored, tmp_path):
     """English conversations' bands (excellent, good, …) appear under the first rubric's names
     of the same rank (优秀, 良好, …): one distribution, not two side by side."""
-    from qa_toolkit.pipeline import ReportConfig, _bands_by_rank, write_report
+    from qa_toolkit.reporting import _bands_by_rank, write_report
+    from qa_toolkit.runconfig import ReportConfig
 
     assert _bands_by_rank([ZH, EN]) == {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
     ds, (results, scores) = sample_scored

@@ -7,7 +7,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from qa_toolkit.pipeline import ReportConfig, demo_config, load_config, report_from_scores, run_pipeline
+from qa_toolkit.pipeline import run_pipeline
+from qa_toolkit.reporting import report_from_scores
+from qa_toolkit.runconfig import ReportConfig, demo_config, load_config
 from qa_toolkit.resources import sample_conversations, sample_roster
 from qa_toolkit.rubric import require_rubric
 from qa_toolkit.scorefolder import read_score_dir, write_score_dir
@@ -154,7 +156,7 @@ def test_ledger_in_the_plan_prevents_resampling_across_runs(tmp_path):
 
 
 def test_yaml_documents_share_one_reader_duplicate_keys_refused_at_their_line(tmp_path):
-    from qa_toolkit.pipeline import load_config
+    from qa_toolkit.runconfig import load_config
     from qa_toolkit.sampling.plan import parse_plan
 
     path = tmp_path / "run.yaml"

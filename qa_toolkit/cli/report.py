@@ -59,7 +59,8 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
     Example: qa report --scores out/score --data sample_data/conversations.jsonl
     --roster sample_data/roster.csv -o out/report
     """
-    from qa_toolkit.pipeline import ReportConfig, report_from_scores
+    from qa_toolkit.reporting import report_from_scores
+    from qa_toolkit.runconfig import ReportConfig
 
     try:
         sla_by_channel = {k.strip().lower(): float(v) for k, v in (s.split("=", 1) for s in sla_channel)}

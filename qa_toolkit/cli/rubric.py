@@ -40,7 +40,7 @@ def lint(files: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="List every example, not only failures.")
 def test(files: tuple[str, ...], verbose: bool) -> None:
     """Run every `examples` entry of rubric FILES; each failure as file:line. Exit 1 on failures."""
-    from qa_toolkit.rubric.examples import run_examples
+    from qa_toolkit.rubric_examples import run_examples
     from qa_toolkit.rubric.loader import load_with_locator
 
     failed = unreadable = 0
@@ -108,7 +108,7 @@ def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict
 
     from qa_toolkit.atomic import write_frame
     from qa_toolkit.rubric import require_rubric
-    from qa_toolkit.rubric.diff import diff_rubrics, format_diff
+    from qa_toolkit.rubric_diff import diff_rubrics, format_diff
 
     old_r, new_r = require_rubric(old), require_rubric(new)
     data = load_dataset(data_path, read_opts)

@@ -42,8 +42,9 @@ def run(config: str, outdir: str | None) -> None:
     from pathlib import Path
 
     from qa_toolkit.cli.common import finish, progress_bar
-    from qa_toolkit.pipeline import load_config, run_pipeline
+    from qa_toolkit.pipeline import run_pipeline
     from qa_toolkit.problems import InputError
+    from qa_toolkit.runconfig import load_config
 
     cfg, problems = load_config(config)
     if cfg is None:
@@ -66,7 +67,8 @@ def demo(outdir: str) -> None:
     from pathlib import Path
 
     from qa_toolkit.cli.common import progress_bar
-    from qa_toolkit.pipeline import demo_config, run_pipeline
+    from qa_toolkit.pipeline import run_pipeline
+    from qa_toolkit.runconfig import demo_config
 
     cfg, base = demo_config()
     out = Path(outdir)

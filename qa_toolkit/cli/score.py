@@ -36,10 +36,10 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
 
     Example: qa score sample_data/conversations.jsonl -o out/score
     """
+    from qa_toolkit.engine import FrameSink, Provenance, Scorer, score_dataset
     from qa_toolkit.engine.runner import wants_parts
     from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.scorefolder import write_score_dir
-    from qa_toolkit.scoring import format_summary, read_risk, score_chunks
+    from qa_toolkit.scoring import format_summary, read_risk
 
     rubrics, paths = require_rubrics(rubric_paths)
     rubric_paths = tuple(str(p) for p in paths)
@@ -52,12 +52,10 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
                        scheduler, read_opts)
         return
     dataset = load_dataset(data, read_opts)
-    risk = read_risk(risk_path) if risk_path else None
+    scorer = Scorer(rubrics, read_risk(risk_path) if risk_path else None, not no_mask)
+    sink = FrameSink(outdir, Provenance(rubrics, rubric_paths, data, not no_mask))
     with progress_bar("scoring", total=len(dataset.conversations)) as advance:
-        results, scores = score_chunks(dataset.conversations, dataset.messages, rubrics, risk=risk,
-                                       chunk_size=chunk_size, progress=advance, mask=not no_mask)
-    written, summary = write_score_dir(outdir, results, scores, rubrics, rubric_paths, data, dataset.log,
-                                       masked=not no_mask)
-    click.echo(format_summary(summary))
-    click.echo(f"wrote {written[0].parent}/results.csv, scores.csv (+ .parquet), run.json", err=True)
+        run = score_dataset(dataset, scorer, sink, chunk_size=chunk_size, progress=advance)
+    click.echo(format_summary(run.summary))
+    click.echo(f"wrote {sink.written[0].parent}/results.csv, scores.csv (+ .parquet), run.json", err=True)
     finish(dataset.log)

@@ -1,33 +1,34 @@
-"""`qa score` into part files (several workers, Dask or a big input): parse, call the engine, print."""
+"""`qa score` into part files (several workers, Dask or a big input): parse, call the engine, print.
+Imported by `qa score` only when it writes part files."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from qa_toolkit.cli.common import fail, finish, progress_bar
+from qa_toolkit.engine import ScoreJob, score_file
+from qa_toolkit.scoring import format_summary
 
 
 def score_to_parts(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
-                   mask: bool, chunk_size: int, workers: int, engine: str, scheduler: str | None, read_opts: dict) -> None:
+                   mask: bool, chunk_size: int, workers: int, engine: str, scheduler: str | None,
+                   read_opts: dict) -> None:
     """Run the chunked engine (it writes the score folder); print the summary like the single-file path."""
-    from pathlib import Path
-
-    from qa_toolkit.engine import RunConfig, score_file
-    from qa_toolkit.scoring import format_summary
-
     opts = dict(read_opts)
     max_problems = opts.pop("max_problems", 20)
-    config = RunConfig(tuple(str(p) for p in rubric_paths), str(outdir), risk_path, mask)
+    job = ScoreJob(tuple(str(p) for p in rubric_paths), str(outdir), risk_path, mask)
     if engine == "dask":
         from qa_toolkit.engine.dask import score_dask
 
         if opts.get("roster"):
             fail("--roster is not supported with --engine dask (join the roster before scoring)")
-        run = score_dask(data, config, scheduler=scheduler, workers=workers, mapping=opts["mapping"], tz=opts["tz"],
+        run = score_dask(data, job, scheduler=scheduler, workers=workers, mapping=opts["mapping"], tz=opts["tz"],
                          strict=opts["strict"])
     else:
         with progress_bar(f"scoring {Path(data).name}", total=Path(data).stat().st_size) as advance:
-            run = score_file(data, config, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)
+            run = score_file(data, job, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)
     if run.log.problems:
         click.echo(run.log.summary(max_full=max_problems), err=True)
     click.echo(format_summary(run.summary))

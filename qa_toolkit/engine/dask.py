@@ -1,6 +1,6 @@
 """Scale-out on Dask: the Parquet long table read by ``dask.dataframe.read_parquet`` one row
 group per partition, and ``map_partitions`` running the same chunk function as the local
-runner (``score_part``) on each. Workers read the rubric, the input and write the part files
+runner (``score_task``) on each. Workers read the rubric, the input and write the part files
 by path, so on a real cluster those paths must be on storage every worker sees. Optional:
 ``pip install 'qa-toolkit[dask]'``."""
 
@@ -9,29 +9,28 @@ from __future__ import annotations
 import os
 import warnings
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from qa_toolkit.engine import summary
-from qa_toolkit.engine.parts import RunConfig, load, score_task
-from qa_toolkit.engine.runner import RunOutcome, fresh_parts, report_duplicates
+from qa_toolkit.engine.parts import ScoreJob, load, score_task
+from qa_toolkit.engine.runner import RunOutcome, merged
+from qa_toolkit.engine.sinks import PartFiles, PartSink, Provenance
 from qa_toolkit.engine.tables import dataset_from_rows, row_group_starts
 from qa_toolkit.frames import DEFAULT_TZ
 from qa_toolkit.io.formats import FORMATS
-from qa_toolkit.problems import InputError, Problem, ProblemLog
-from qa_toolkit.scorefolder import writing
+from qa_toolkit.problems import InputError, Problem
 
 INSTALL = "pip install 'qa-toolkit[dask]'"
 
 
-def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | None = None, workers: int = 2,
+def score_dask(path: str | os.PathLike, job: ScoreJob, *, scheduler: str | None = None, workers: int = 2,
                mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ, strict: bool = False) -> RunOutcome:
     """Score a Parquet export on Dask. ``scheduler``: a distributed scheduler address
     (``tcp://host:8786``), a local scheduler name (``synchronous``, ``processes``), or None for
-    a ``LocalCluster`` of ``workers`` processes. A score folder as ``score_file`` writes it;
+    a ``LocalCluster`` of ``workers`` processes. A score folder as ``score_file`` writes it (the
+    part sink);
     with ``strict`` any reading problem is an InputError and the folder is left as it was."""
     try:
         import dask.dataframe as dd
@@ -42,7 +41,7 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         raise InputError(Problem(path, "the Dask engine reads Parquet long tables (one row per message, as "
                                        "`qa data synth --formats parquet` writes them); for other formats use "
                                        "--engine local --workers N", field="format", code="not_parquet"))
-    rubrics, _ = load(config)  # a broken rubric fails here, not on every worker
+    scorer = load(job)  # a broken rubric fails here, not on every worker
     try:
         ZoneInfo(tz)
     except (ValueError, KeyError, OSError):
@@ -54,32 +53,27 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         raise InputError(Problem(path, f"expected one Dask partition per row group ({len(starts)}), "
                                        f"got {frame.npartitions}", code="partitions"))
     meta = pd.DataFrame({"number": pd.Series(dtype="int64"), "partial": pd.Series(dtype=object)})
-    with writing(config.parts_dir, path) as folder, _scheduler(scheduler, workers) as compute_opts, \
+    provenance = Provenance(scorer.rubrics, job.rubric_paths, path, job.mask)
+    with PartSink(job.output, provenance) as sink, _scheduler(scheduler, workers) as compute_opts, \
             warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The inplace keyword")  # dask's own pandas 3 deprecation
-        fresh_parts(folder.path)
-        staged = replace(config, parts_dir=str(folder.path))
-        parts = frame.map_partitions(score_partition, staged, path, starts, mapping, tz, meta=meta,
+        sink.reset()
+        parts = frame.map_partitions(score_partition, job, sink.writer, path, starts, mapping, tz, meta=meta,
                                      enforce_metadata=False).compute(**compute_opts)
         partials = [p for _, p in sorted(zip(parts["number"], parts["partial"]), key=lambda x: x[0])]
-        log = ProblemLog()
         for p in partials:
-            log.merge(p.pop("log"))
-        report_duplicates(path, [p.pop("ids") for p in partials], log)
-        if strict and log.problems:
-            raise InputError(log.problems)
-        run = RunOutcome(summary.merge(partials), log, len(partials))
-        folder.finish(rubrics, config.rubric_paths, run.summary, log, masked=config.mask,
-                      engine={"engine": "dask", "workers": workers, "parts": run.parts})
+            sink.add(p.pop("written"))
+        run = merged(path, partials, strict=strict)
+        sink.finish(run.summary, run.log, engine={"engine": "dask", "workers": workers, "parts": run.parts})
     return run
 
 
-def score_partition(rows: pd.DataFrame, config: RunConfig, path: str, starts: list[int],
+def score_partition(rows: pd.DataFrame, job: ScoreJob, writer: PartFiles, path: str, starts: list[int],
                     mapping: str | os.PathLike | None, tz: str, partition_info: dict | None = None) -> pd.DataFrame:
-    """The Dask task: one row group → Dataset → ``score_part``; one row holding its partial."""
+    """The Dask task: one row group → Dataset → ``score_task``; one row holding its partial."""
     number = partition_info["number"] if partition_info else 0
     ds = dataset_from_rows(rows, source=path, first_row=starts[number], mapping=mapping, tz=tz)
-    return pd.DataFrame({"number": [number], "partial": [score_task(ds, number, config)]})
+    return pd.DataFrame({"number": [number], "partial": [score_task(ds, number, job, writer)]})
 
 
 @contextmanager

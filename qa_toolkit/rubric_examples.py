@@ -1,6 +1,7 @@
 """Run a rubric's ``examples`` — its unit tests. Each example is a tiny conversation; the
 criterion must give the expected outcome on it, or the failure is reported at the example's
-line (like sqlfluff's YAML rule cases)."""
+line (like sqlfluff's YAML rule cases). It runs the scoring, so it sits above ``scoring`` (and
+outside ``rubric/``, which scoring imports)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qa_toolkit.io import conversations_from_records
 from qa_toolkit.problems import Problem
 from qa_toolkit.rubric.checks._base import Frames
 from qa_toolkit.rubric.loader import Locator
 from qa_toolkit.rubric.model import Criterion, Example, Rubric
+from qa_toolkit.scoring import evaluate_criterion
 
 _START = pd.Timestamp("2026-01-05T09:00:00")
 
@@ -58,9 +61,6 @@ def run_examples(rubric: Rubric, locator: Locator) -> list[ExampleResult]:
 
 
 def _run(criterion: Criterion, path: list, locator: Locator) -> list[ExampleResult]:
-    from qa_toolkit.io import conversations_from_records
-    from qa_toolkit.scoring import evaluate_criterion
-
     ids = [f"{criterion.id}#{i}" for i in range(len(criterion.examples))]
     data = conversations_from_records([example_record(e, cid) for e, cid in zip(criterion.examples, ids)],
                                       source=locator.file)

@@ -1,13 +1,14 @@
 """`qa rubric diff`: score the same conversations with two rubric versions and compare —
 per criterion (pass rate before/after, criteria added or removed) and per agent (mean total
-before/after) — the "what if we change the standard" question."""
+before/after) — the "what if we change the standard" question. Both versions are scored by
+the runner, so this sits above ``scoring`` and ``engine``."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.rubric.model import Rubric
-from qa_toolkit.scoring import score_frames
 
 
 def _pass_rates(results: pd.DataFrame) -> pd.DataFrame:
@@ -21,8 +22,8 @@ def _pass_rates(results: pd.DataFrame) -> pd.DataFrame:
 def diff_rubrics(old: Rubric, new: Rubric, conversations: pd.DataFrame, messages: pd.DataFrame, *,
                  risk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(criteria, agents) comparison frames; ``change`` columns are new − old."""
-    old_r, old_s = score_frames(conversations, messages, old, risk=risk)
-    new_r, new_s = score_frames(conversations, messages, new, risk=risk)
+    old_r, old_s = score_chunks(conversations, messages, old, risk=risk)
+    new_r, new_s = score_chunks(conversations, messages, new, risk=risk)
     a, b = _pass_rates(old_r), _pass_rates(new_r)
     order = [c.id for _, c in old.criteria] + [c.id for _, c in new.criteria if c.id not in a.index]
     criteria = pd.DataFrame(index=pd.Index(dict.fromkeys(order), name="criterion_id"))
