@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from qa_toolkit.cli import main
 from qa_toolkit.io import detect_format
 from qa_toolkit.io.formats import FORMATS, NAMES
-from qa_toolkit.pipeline import ReadConfig
+from qa_toolkit.runconfig import ReadConfig
 from qa_toolkit.problems import InputError
 
 
