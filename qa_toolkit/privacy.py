@@ -17,7 +17,7 @@ Kinds (``PII_KINDS``), each as people really write it:
 - ``bank_card``: 16–19 digits near a card word (卡号, 银行卡, 工行卡, 账号, card …: the nearest
   number word in the 40 characters before, so an order number after 订单 is not one, or the
   first in the 12 after), or grouped like a card (4-4-4-4) from 2-6 or 9 and passing Luhn, or
-  from a Chinese issuer's range (62 UnionPay, 9558 ICBC) and passing Luhn however written (a
+  written together from a Chinese issuer's range (62 UnionPay, 9558 ICBC) and passing Luhn (a
   19-digit debit card needs no card word) — none of these after an order word;
 - ``email``: local part in ASCII or Chinese, domain labels and top-level domain in ASCII or
   Chinese (张三@例子.中国), a space allowed either side of the @;
@@ -220,7 +220,7 @@ def _may_hold() -> dict[str, str]:
     marks, space = _like(_ADDRESS_MARKS), _like(" ")
     spelt_3_9 = "".join(_NUMERALS[x] for x in "3456789")
     card_word = f"(?:{_like('卡账帐賬')}|{_like_word('card')}|{_like_word('acc')})"
-    issuers = "|".join(s.join(map(_like, prefix)) + f"(?:{s}{d}){{{16 - len(prefix)}}}" for prefix in _CARD_ISSUERS)
+    issuers = "|".join("".join(map(_like, prefix)) + f"{d}{{{16 - len(prefix)}}}" for prefix in _CARD_ISSUERS)
     return {
         "mobile": f"(?:^|{not_d}|{_like('8')}{s}{_like('6')}{s}){_like('1')}{s}{_like('3456789')}(?:{s}{d}){{9}}(?:{not_d}|$)"
                   f"|(?:^|{not_n}){_like(_NUMERALS['1'])}{s}{_like(spelt_3_9)}(?:{s}{n}){{9}}(?:{not_n}|$)",
@@ -320,11 +320,12 @@ def _is_id_number(number: str) -> bool:
 def _is_card(norm: str, start: int, end: int, card_words: bool) -> bool:
     """``norm[start:end]`` (16-19 digits) is near a card word (no Luhn there: the word says what
     it is, and not every bank's numbers pass it), or shaped like a card — grouped 4-4-4-4 from
-    2-6 or 9, or from an issuer range of ``_CARD_ISSUERS`` — passing Luhn and not after an order
-    word; ``card_words``: whether the text may hold a card word at all."""
+    2-6 or 9, or written together from an issuer range of ``_CARD_ISSUERS`` — passing Luhn and not
+    after an order word; ``card_words``: whether the text may hold a card word at all."""
     number = norm[start:end]
     digits = _digits(number)
-    shaped = (digits.startswith(_CARD_ISSUERS) or number[0] in "234569" and _HAS_SEPARATOR.search(number) is not None
+    together = _HAS_SEPARATOR.search(number) is None
+    shaped = (number.startswith(_CARD_ISSUERS) if together else number[0] in "234569"
               and _CARD_GROUPS.fullmatch(number) is not None) and _luhn_valid(digits)
     if not (shaped or card_words):
         return False

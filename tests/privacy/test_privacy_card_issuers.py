@@ -16,13 +16,17 @@ def _card(body: str) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-@pytest.mark.parametrize("card", [_card("955880020011223344"), _card("622202020011223344"), _card("621226120201158"),
-                                  _card("62148301234567890")])
+@pytest.mark.parametrize(
+    "card",
+    [_card("955880020011223344"), _card("622202020011223344"), _card("621226120201158"), _card("62148301234567890")],
+)
 @pytest.mark.parametrize("text", ["联系方式 {}", "{}", "退款退到 {} 吧", "请转账到{}，谢谢"])
 def test_an_issuer_card_passing_luhn_is_masked_without_a_card_word(card, text):
     assert [m.kind for m in find_pii(text.format(card))] == ["bank_card"]
     assert card not in mask_text(text.format(card))
-    assert pc.match_substring_regex(pa.array([text.format(card)]), may_hold_pattern(["bank_card"])).to_pylist() == [True]
+    assert pc.match_substring_regex(pa.array([text.format(card)]), may_hold_pattern(["bank_card"])).to_pylist() == [
+        True
+    ]
 
 
 def test_issuer_numbers_failing_luhn_or_after_an_order_word_are_no_cards():
