@@ -685,6 +685,8 @@ def config_cases(sh: Shared) -> None:
         "duplicate keys": "quota: 1\nquota: 2\n",
         "not a map": "- 1\n- 2\n",
         "year 1 period": "period: {from: 0001-01-01, to: 0001-01-02}\n",
+        "seed -1": "seed: -1\n",
+        "seed 2^70": f"seed: {2**70}\n",
     }
     for name, content in plans.items():
         case(
@@ -907,6 +909,15 @@ def option_cases(sh: Shared) -> None:
         "--sla nan": ["report", "--data", sh.data, "--scores", sh.scored, "--sla", "nan"],
         "--sla-channel negative": ["report", "--data", sh.data, "--scores", sh.scored, "--sla-channel", "email=-5"],
         "--fcr-days 0": ["report", "--data", sh.data, "--scores", sh.scored, "--fcr-days", "0"],
+        "sample --seed -1": sample + ["--period", "all", "--seed", "-1"],
+        "sample --seed 2^70": sample + ["--period", "all", "--seed", str(2**70)],
+        "synth --seed -1": ["data", "synth", "-n", "5", "--seed", "-1"],
+        "synth -n 0": ["data", "synth", "-n", "0"],
+        "risk train --seed -1": ["risk", "train", sh.data, "--label", "csat <= 2", "--folds", "2", "--seed", "-1"],
+        "risk train --target-precision nan": ["risk", "train", sh.data, "--label", "csat <= 2", "--folds", "2",
+                                              "--target-precision", "nan"],
+        "calibrate --tolerance nan": ["calibrate", sh.data, "--tolerance", "nan"],
+        "predict --reasons 0": ["risk", "predict", sh.data, "--model", sh.model, "--reasons", "0"],
         "--sla-channel garbage": ["report", "--data", sh.data, "--scores", sh.scored, "--sla-channel", "email"],
         "--mapping missing preset": ["data", "inspect", sh.data, "--mapping", "klingon"],
         "--roster a folder": ["data", "inspect", sh.data, "--roster", "."],
@@ -919,7 +930,7 @@ def option_cases(sh: Shared) -> None:
         def make(folder, argv=argv, name=name):
             out = (
                 ["-o", folder / "o"]
-                if argv[0] in ("sample", "score", "report", "data") and argv[1] != "inspect"
+                if argv[0] in ("sample", "score", "report", "data", "risk") and argv[1] != "inspect"
                 else []
             )
             return [argv + out]
