@@ -726,6 +726,8 @@ def config_cases(sh: Shared) -> None:
         "unknown key": f"data: {sh.data}\nbogus: 1\n",
         "data missing": "data: /nonexistent/x.jsonl\n",
         "rubric missing": f"data: {sh.data}\nrubric: /nope.yaml\n",
+        "sample seed -1": f"data: {sh.data}\nsample:\n  seed: -1\n",
+        "risk seed 2^70": f"data: {sh.data}\nrisk:\n  train_label: csat <= 2\n  seed: {2**70}\n",
         "inline plan bomb": f"data: {sh.data}\nsample:\n  plan:\n    " + BOMB_YAML.replace("\n", "\n    "),
     }
     for name, content in runs.items():

@@ -38,3 +38,13 @@ def test_a_plan_seed_out_of_range_is_a_located_error(tmp_path, data):
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"{plan.name}:2:" in result.output and "seed" in result.output
+
+
+@pytest.mark.parametrize("section", ["sample", "risk"])
+def test_a_run_config_seed_out_of_range_is_a_located_error(tmp_path, data, section):
+    config = tmp_path / "run.yaml"
+    config.write_text(f"data: {data.name}\n{section}:\n  seed: -1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(config), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{config.name}:3:" in result.output and f"{section}.seed" in result.output
