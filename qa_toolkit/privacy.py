@@ -16,7 +16,9 @@ Kinds (``PII_KINDS``), each as people really write it:
   (Pudong, 310115, from 1993) — a checksum-valid number is masked whatever its county;
 - ``bank_card``: 16–19 digits near a card word (卡号, 银行卡, 工行卡, 账号, card …: the nearest
   number word in the 40 characters before, so an order number after 订单 is not one, or the
-  first in the 12 after), or grouped like a card (4-4-4-4) from 2-6 or 9 and passing Luhn;
+  first in the 12 after), or grouped like a card (4-4-4-4) from 2-6 or 9 and passing Luhn, or
+  written together from a Chinese issuer's range (62 UnionPay, 9558 ICBC) and passing Luhn (a
+  19-digit debit card needs no card word) — none of these after an order word;
 - ``email``: local part in ASCII or Chinese, domain labels and top-level domain in ASCII or
   Chinese (张三@例子.中国), a space allowed either side of the @;
 - ``address``: a road and house number (… 路/街/大道/巷/弄/胡同 [N 段] N 号, 道 only after a
@@ -131,6 +133,9 @@ _CARD_WORDS = ("卡[号號是为:：]|行卡|信用卡|储蓄卡|借记卡|贷�
 _NUMBER_WORD = re.compile(rf"(?P<card>{_CARD_WORDS})|订单|单号|运单|快递|物流|工单|编号|流水|交易号|发票|"
                           + "|".join(_nocase(w) for w in ("order", "tracking", "invoice", "waybill")))
 _CARD_WINDOW = 40
+#: issuer prefixes whose Luhn-valid 16-19 digit numbers are cards without a card word or grouping:
+#: UnionPay (62: most Chinese debit cards, 19 digits) and ICBC's older 9558 range
+_CARD_ISSUERS = ("62", "9558")
 _CARD_WORD_CHAR = re.compile("[卡账帐賬Cc]")  # a text without one holds no card word
 #: GB 2260 province codes (and 9: the 2023 permanent residence card for foreigners)
 _PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
@@ -215,11 +220,13 @@ def _may_hold() -> dict[str, str]:
     marks, space = _like(_ADDRESS_MARKS), _like(" ")
     spelt_3_9 = "".join(_NUMERALS[x] for x in "3456789")
     card_word = f"(?:{_like('卡账帐賬')}|{_like_word('card')}|{_like_word('acc')})"
+    issuers = "|".join("".join(map(_like, prefix)) + f"{d}{{{16 - len(prefix)}}}" for prefix in _CARD_ISSUERS)
     return {
         "mobile": f"(?:^|{not_d}|{_like('8')}{s}{_like('6')}{s}){_like('1')}{s}{_like('3456789')}(?:{s}{d}){{9}}(?:{not_d}|$)"
                   f"|(?:^|{not_n}){_like(_NUMERALS['1'])}{s}{_like(spelt_3_9)}(?:{s}{n}){{9}}(?:{not_n}|$)",
         "id_number": f"(?:^|{not_d}){_like('123456789')}(?:{s}{d}){{16}}(?:{s}{d})?(?:{not_d}|$)",
         "bank_card": f"{card_word}(?s:.)*{d}(?:{s}{d}){{15}}|{d}(?:{s}{d}){{15}}(?s:.)*{card_word}"
+                     f"|(?:^|{not_d})(?:{issuers})"
                      f"|(?:^|{not_d}){_like('234569')}{d}{{3}}"
                      f"(?:{s1}{g}{s}{g}{s}{g}|{g}{s1}{g}{s}{g}|{g}{g}{s1}{g}|{g}{g}{g}{s1}{d})",
         "email": _like("@"),
@@ -312,16 +319,18 @@ def _is_id_number(number: str) -> bool:
 
 def _is_card(norm: str, start: int, end: int, card_words: bool) -> bool:
     """``norm[start:end]`` (16-19 digits) is near a card word (no Luhn there: the word says what
-    it is, and not every bank's numbers pass it), or grouped like a card (4-4-4-4) from 2-6 or 9,
-    passing Luhn and not after an order word; ``card_words``: whether the text may hold a card
-    word at all."""
+    it is, and not every bank's numbers pass it), or shaped like a card — grouped 4-4-4-4 from
+    2-6 or 9, or written together from an issuer range of ``_CARD_ISSUERS`` — passing Luhn and not
+    after an order word; ``card_words``: whether the text may hold a card word at all."""
     number = norm[start:end]
-    grouped = number[0] in "234569" and _HAS_SEPARATOR.search(number) is not None \
-        and _CARD_GROUPS.fullmatch(number) is not None and _luhn_valid(_digits(number))
-    if not (grouped or card_words):
+    digits = _digits(number)
+    together = _HAS_SEPARATOR.search(number) is None
+    shaped = (number.startswith(_CARD_ISSUERS) if together else number[0] in "234569"
+              and _CARD_GROUPS.fullmatch(number) is not None) and _luhn_valid(digits)
+    if not (shaped or card_words):
         return False
     word = _nearest_number_word(norm, start, end)
-    return word == "card" or (grouped and word is None)
+    return word == "card" or (shaped and word is None)
 
 
 def _nearest_number_word(norm: str, start: int, end: int) -> str | None:

@@ -41,14 +41,14 @@ class RiskConfig(_Strict):
     model: str | None = None
     train_label: str | None = None
     folds: int = Field(3, ge=2)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)  # scikit-learn's seed range
 
 
 class SampleConfig(_Strict):
     """The QA sample: a plan inline or a plan file; the seed makes the draw reproducible."""
 
     plan: Plan | str | None = None
-    seed: int | None = 7
+    seed: int | None = Field(7, ge=0, le=2**32 - 1)  # numpy's seed range
 
 
 class ReportConfig(_Strict):

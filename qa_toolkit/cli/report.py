@@ -43,11 +43,13 @@ def _formats(value: str) -> list[str]:
 @click.option("--grades", "grades_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
                    "graded conversations are re-scored and manual criteria count.")
-@click.option("--min-graded", default=5, show_default=True, help="Fewer graded conversations: not ranked.")
+@click.option("--min-graded", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Fewer graded conversations: not ranked.")
 @click.option("--sla", "sla_seconds", default=180.0, show_default=True, help="Response SLA in seconds.")
 @click.option("--sla-channel", "sla_channel", multiple=True, metavar="CHANNEL=SECONDS",
               help="Per-channel SLA, e.g. email=86400 (repeatable).")
-@click.option("--fcr-days", default=7, show_default=True, help="First-contact resolution window in days.")
+@click.option("--fcr-days", default=7, show_default=True, type=click.IntRange(min=1),
+              help="First-contact resolution window in days.")
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
@@ -66,6 +68,8 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
         sla_by_channel = {k.strip().lower(): float(v) for k, v in (s.split("=", 1) for s in sla_channel)}
     except ValueError:
         raise click.BadParameter("use CHANNEL=SECONDS, e.g. email=86400", param_hint="--sla-channel") from None
+    if not all(0 < seconds < float("inf") for seconds in [sla_seconds, *sla_by_channel.values()]):
+        raise click.BadParameter("an SLA is a positive number of seconds", param_hint="--sla/--sla-channel")
     options = ReportConfig(formats=_formats(formats), lang=lang, mask=not no_mask, period=period,
                            min_graded=min_graded, sla_seconds=sla_seconds, sla_by_channel=sla_by_channel,
                            fcr_days=fcr_days, grades=grades_path, per_agent_workbooks=per_agent_workbooks,

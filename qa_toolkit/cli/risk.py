@@ -33,7 +33,8 @@ def _fmt(value) -> str:
               help="Choose the flag threshold for this cross-validated recall.")
 @click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True,
               help="Stratified cross-validation folds.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the fold split.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed for the fold split.")
 @data_options
 def train(data: str, label_expr: str, output: str, target_precision: float | None, target_recall: float | None,
           folds: int, seed: int, read_opts: dict) -> None:

@@ -23,7 +23,8 @@ from qa_toolkit.cli.common import DAY, allow_mismatch_option, data_options, fail
 @click.option("--strata", default=None,
               help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
                    "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).")
-@click.option("--seed", type=int, default=None, help="Random seed (default: the plan's, else a fresh one, recorded).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+              help="Random seed (default: the plan's, else a fresh one, recorded).")
 @click.option("--today", type=DAY, default=None,
               help="Reference day for last_week (default: the day after the data's last date).")
 @click.option("--ledger", type=click.Path(dir_okay=False), default=None,

@@ -63,13 +63,17 @@ ESCALATION_RE = _alternation(ESCALATION_WORDS)
 
 
 _LONG_NUMBER = re.compile(r"[0-9]{6,}")
+#: characters of one side's text the TF-IDF step reads: its character n-grams are Python strings
+#: (about 60 bytes each, three per character), so a 10 MB message would need gigabytes; real
+#: conversations are a few thousand characters
+MODEL_TEXT_CHARS = 100_000
 
 
 def normalise_text(text: str) -> str:
-    """What the TF-IDF step sees: lower case, and runs of 6+ digits (order, phone and ID
-    numbers) reduced to ``#`` — they are noise to the model and personal data in its vocabulary.
-    Short numbers such as 12315 stay."""
-    return _LONG_NUMBER.sub("#", text.lower())
+    """What the TF-IDF step sees: the first ``MODEL_TEXT_CHARS`` characters, lower case, and runs
+    of 6+ digits (order, phone and ID numbers) reduced to ``#`` — they are noise to the model and
+    personal data in its vocabulary. Short numbers such as 12315 stay."""
+    return _LONG_NUMBER.sub("#", text[:MODEL_TEXT_CHARS].lower())
 
 
 def phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:

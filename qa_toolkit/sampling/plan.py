@@ -86,7 +86,7 @@ class Plan(BaseModel):
     coverage: Coverage = Field(default_factory=Coverage)
     strata: list[Stratum] = Field(default_factory=list)
     exclude: Exclusions = Field(default_factory=Exclusions)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)  # numpy's seed range
 
     @model_validator(mode="after")
     def _unique_strata(self) -> Plan:

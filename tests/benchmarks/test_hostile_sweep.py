@@ -1,0 +1,66 @@
+"""The one hostile-input sweep (benchmarks/hostile_sweep.py) runs: it holds several hundred
+inputs through the CLI, the first case of each class is handled, every output-safety probe is
+handled, and its judge reads a wrong command line or a traceback as not handled."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("hostile_sweep", BENCH / "hostile_sweep.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["hostile_sweep"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sweep = _load()
+
+
+def test_the_sweep_tries_more_than_300_hostile_inputs_through_the_cli(capsys):
+    assert sweep.main(["--list", "-n", "1"]) == 0
+    through_cli = int(re.search(r"(\d+) through the CLI", capsys.readouterr().out).group(1))
+    assert through_cli > 300
+    assert {c.cls.split("-")[0] for c in sweep.CASES} >= {
+        "export",
+        "rubric",
+        "workbook",
+        "risk",
+        "output",
+        "reading",
+        "personal",
+        "privacy",
+        "options",
+        "plan",
+        "mapping",
+    }
+
+
+def test_the_first_case_of_every_class_is_handled(capsys):
+    assert sweep.main(["--quick", "-n", "1"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    tried = int(re.search(r"tried (\d+), handled (\d+)", out).group(1))
+    assert f"tried {tried}, handled {tried}," in out and tried == len({c.cls for c in sweep.CASES})
+
+
+def test_every_output_safety_probe_is_handled(capsys):
+    assert sweep.main(["--only", "privacy", "-n", "60", "--seed", "5"]) == 0, capsys.readouterr().out
+    assert re.search(r"tried (\d+), handled \1,", capsys.readouterr().out)
+    assert sum(c.cls.startswith("privacy") for c in sweep.CASES) == 60 * 12
+
+
+def test_the_judge_reads_a_wrong_command_line_and_a_traceback_as_not_handled(tmp_path):
+    case = sweep.Case("output", "x", make=lambda folder: [])
+    usage = "Usage: qa report [OPTIONS]\nTry 'qa report --help' for help.\n\nError: Missing option '--data'.\n"
+    assert "command is wrong" in sweep.judge(case, tmp_path, [["report"]], [(2, usage, None)], 1)
+    assert "traceback" in sweep.judge(case, tmp_path, [["score"]], [(1, "", "Traceback ...\nMemoryError")], 1)
+    assert "the rule says 1" in sweep.judge(
+        sweep.Case("x", "y", codes=(1,)), tmp_path, [["score"]], [(0, "scored 3", None)], 1
+    )
+    assert sweep.judge(case, tmp_path, [["score"]], [(1, "data.jsonl:3: csat: ... [bad_csat]", None)], 1) is None
