@@ -5,7 +5,7 @@ importer never parses the layout."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -38,12 +38,13 @@ def _guidance(criterion) -> str:
 
 def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *, mask: bool = True,
-                   prefill: bool = True) -> Workbook:
+                   prefill: bool = True, advance: Callable[[int], None] = lambda n: None) -> Workbook:
     """The grading workbook for the manifest's conversations (in manifest order). Automatic
     grades are pre-filled in the input cells (a grader confirms or changes them) unless
     ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
     confirm``) gets an empty confirm/overturn cell. Several rubrics: each conversation sheet
-    shows the criteria of the rubric that scores it (``_meta`` records which)."""
+    shows the criteria of the rubric that scores it (``_meta`` records which). ``advance(1)``
+    after each conversation sheet."""
     from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
     rubrics = as_rubrics(rubric)
@@ -80,6 +81,7 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
                             res, sheet_rubric, id_rows, mask, prefill)
+        advance(1)
     write_rows(ids, id_rows)
     write_rows(meta, meta_rows)
     batch.protection.sheet = True
@@ -164,11 +166,14 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
 
 
 def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
-                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], dest: str | Path, **options) -> Path:
-    """Build the grading workbook and save it atomically to ``dest``."""
-    wb = build_workbook(manifest, conversations, messages, results, rubric, **options)
+                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], dest: str | Path,
+                    advance: Callable[[int], None] = lambda n: None, **options) -> Path:
+    """Build the grading workbook and save it atomically to ``dest``; ``advance`` counts
+    2 steps per manifest row: one as its sheet is built, one when the workbook is saved."""
+    wb = build_workbook(manifest, conversations, messages, results, rubric, advance=advance, **options)
     with atomic_path(dest) as tmp:
         wb.save(tmp)
+    advance(len(manifest))
     return Path(dest)
 
 
