@@ -5,6 +5,7 @@ wall time, since the machine is shared and wall time says more about the neighbo
 
     python benchmarks/bench_everyday.py                 # every command once
     python benchmarks/bench_everyday.py report -r 3     # one command, best of three
+    python benchmarks/bench_everyday.py --work W        # set up W once, then reuse it (compare two venvs)
 
 The grading workbook is filled by a script (200 sheets: grader, date, manual criteria, a few
 overrides) so that `qa grade import` and `qa report --grades` have real grades to read.
@@ -43,7 +44,7 @@ def qa(*args: str, cwd: Path) -> tuple[float, float]:
 
 def fill_workbook(src: Path, dest: Path, sheets: int = 200) -> None:
     """A grader's work on the first ``sheets`` conversation sheets: name, date, every manual
-    criterion graded, every fifth greeting overturned."""
+    criterion graded, every pending critical fail confirmed, every fifth greeting overturned."""
     from openpyxl import load_workbook
 
     wb = load_workbook(src)
@@ -60,6 +61,8 @@ def fill_workbook(src: Path, dest: Path, sheets: int = 200) -> None:
             ws[cell] = "2026-11-20"
         elif kind == "comment":
             continue
+        elif kind == "review":
+            ws[cell] = "confirm"
         elif prefill in (None, ""):
             ws[cell] = "1"
         elif crit == "greeting" and i % 5 == 0:
@@ -93,20 +96,23 @@ def main() -> None:
     parser.add_argument("commands", nargs="*", help=f"any of {', '.join(COMMANDS)} (default: all)")
     parser.add_argument("-r", "--repeat", type=int, default=1, help="runs per command (best reported)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
+    parser.add_argument("--work", type=Path, help="work folder to set up once and reuse (kept)")
     args = parser.parse_args()
     unknown = [c for c in args.commands if c not in COMMANDS]
     if unknown:
         parser.error(f"unknown command(s) {', '.join(unknown)}: choose from {', '.join(COMMANDS)}")
-    work = Path(tempfile.mkdtemp(prefix="bench_everyday_"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench_everyday_"))
     try:
-        setup(work)
+        if not (work / "grades.csv").exists():
+            work.mkdir(parents=True, exist_ok=True)
+            setup(work)
         print(f"{'command':<14} {'cpu s':>7} {'wall s':>7}")
         for name in args.commands or list(COMMANDS):
             runs = [qa(*COMMANDS[name], cwd=work) for _ in range(args.repeat)]
             wall, cpu = min(runs, key=lambda r: r[1])
             print(f"{name:<14} {cpu:7.2f} {wall:7.2f}", flush=True)
     finally:
-        if args.keep:
+        if args.keep or args.work:
             print(f"work folder: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import weakref
+from copy import copy
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # openpyxl and pandas load when a workbook or a frame is written
@@ -34,6 +36,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a
 _FORMULA_START = "[" + "".join("\\" + c if c in "\\]^-" else c for c in FORMULA_PREFIXES) + "]"
 _CSV_QUOTE = (f"^('*{_FORMULA_START})", r"'\1")  # (pattern, replacement): add a quote
 _CSV_UNQUOTE = (f"^'('*{_FORMULA_START})", r"\1")  # take the added quote off
+_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # workbook -> applied style combinations
 
 
 def display_text(text: str) -> str:
@@ -47,6 +50,10 @@ def safe_value(value: Any) -> Any:
     datetimes made naive (Excel has no time zones), numpy scalars as Python numbers."""
     if value is None:
         return None
+    if type(value) is str:  # most cells: skip the checks below, which cannot apply
+        return _capped(display_text(value))
+    if type(value) in (int, bool):
+        return value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy / pandas scalars
         try:
             value = value.item()
@@ -68,10 +75,30 @@ def safe_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         value = "|".join(map(str, value))
     if isinstance(value, str):
-        value = display_text(value)
-        if len(value) > MAX_CELL_CHARS:
-            value = value[: MAX_CELL_CHARS - len(_TRUNCATED)] + _TRUNCATED
+        value = _capped(display_text(value))
     return value
+
+
+def _capped(text: str) -> str:
+    """``text`` cut to what one Excel cell holds, marked as cut."""
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - len(_TRUNCATED)] + _TRUNCATED
+
+
+def styled(cell: Cell, **attrs: Any) -> Cell:
+    """Set style attributes (font=, fill=, alignment=, protection=, number_format=, style=, …)
+    on ``cell``. A combination already applied in the workbook, on a cell with the same style,
+    is copied rather than rebuilt: openpyxl hashes every style object on each assignment, which
+    cost more than writing the cells. Pass long-lived style objects (they are told apart by id)."""
+    done = _STYLES.setdefault(cell.parent.parent, {})
+    key = (tuple(cell._style or ()), *((k, v if isinstance(v, str) else id(v)) for k, v in attrs.items()))
+    hit = done.get(key)
+    if hit is None:
+        for name, value in attrs.items():
+            setattr(cell, name, value)
+        done[key] = (copy(cell._style), attrs)  # attrs kept alive so that their ids stay theirs
+    else:
+        cell._style = copy(hit[0])
+    return cell
 
 
 def write_cell(ws: Worksheet, row: int, col: int, value: Any) -> Cell:

@@ -190,13 +190,23 @@ class Metrics:
     options: MetricOptions
 
     def agent(self, agent_id: str) -> pd.Series:
-        return self.agents.set_index("agent_id").loc[agent_id]
+        return self._indexed("agents", "agent_id").loc[agent_id]
 
     def team_of(self, agent_id: str) -> pd.Series:
         """The team row an agent is compared with (the ALL row when there is no roster)."""
         team = self.agent(agent_id)["team"]
         key = team if team != NO_TEAM else ALL
-        return self.teams.set_index("team").loc[key]
+        return self._indexed("teams", "team").loc[key]
+
+    def _indexed(self, name: str, key: str) -> pd.DataFrame:
+        """Frame ``name`` indexed by ``key``, built once per frame (a report looks rows up
+        hundreds of times; re-indexing on each look-up cost a report seconds)."""
+        frame = getattr(self, name)
+        cache = self.__dict__.setdefault("_by_key", {})
+        hit = cache.get((name, key))
+        if hit is None or hit[0] is not frame:
+            hit = cache[(name, key)] = (frame, frame.set_index(key))
+        return hit[1]
 
 
 def period_label(ts: pd.Series, period: str) -> pd.Series:

@@ -52,11 +52,11 @@ def inverse_weights(inclusion_prob) -> np.ndarray:
 
 
 def _finish(method: str, mean: float, se: float, n: int, sw: float, level: float) -> Estimate:
-    from scipy import stats
+    from scipy.special import stdtrit  # the t quantile itself: scipy.stats.t.ppf adds ~20 ms a call
 
     if n < 2 or not np.isfinite(se):
         return Estimate(method, mean, np.nan, np.nan, np.nan, n, sw)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * se
     return Estimate(method, mean, se, mean - half, mean + half, n, sw)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
+from qa_toolkit.cli.common import data_options, fail, finish, load_dataset, progress_bar
 
 
 @click.group()
@@ -63,7 +65,9 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
     if missing:
         fail(f"{len(missing)} conversation(s) of the batch are not in {data_path}: {', '.join(missing[:10])}")
     results, scores = score_with_rubrics(conv, msgs, rubrics, risk=read_risk(risk_path) if risk_path else None)
-    path = export_workbook(manifest, conv, msgs, results, rubrics, output, mask=not no_mask, prefill=not no_prefill)
+    with progress_bar(f"writing {Path(output).name}", total=2 * len(manifest)) as advance:
+        path = export_workbook(manifest, conv, msgs, results, rubrics, output, advance=advance, mask=not no_mask,
+                               prefill=not no_prefill)
     per = ", ".join(f"{n} with {r.id} ({len(r.criteria)} criteria)" for r in rubrics
                     if (n := int(scores["rubric_id"].eq(r.id).sum())))
     click.echo(f"wrote {path}: {len(manifest)} conversation sheet(s): {per}", err=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.model import Rubric
 from qa_toolkit.scoring import aggregate_scores
@@ -29,10 +30,11 @@ AUTO, GRADED = "auto", "graded"  #: the ``source`` of a result: the rules, or a 
 
 
 def read_grades(path: str | os.PathLike) -> pd.DataFrame:
-    """The human grades of a ``grades.csv`` (rows with a human outcome only); a file that is
-    not one is an InputError naming the file and the missing columns."""
+    """The human grades of a ``grades.csv`` (rows with a human outcome only; the quote that
+    ``csv_safe`` put before text like ``-0.0`` taken off); a file that is not one is an
+    InputError naming the file and the missing columns."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = csv_restore(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(Problem(str(path), f"cannot read grades: {err}", code="grades")) from None
     missing = [c for c in NEEDED if c not in frame.columns]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from copy import copy
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,13 +17,12 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import display_text, write_cell
+from qa_toolkit.excel import display_text, styled, write_cell
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
@@ -55,20 +53,10 @@ class _Sheet:
     def __init__(self, ws: Worksheet):
         self.ws = ws
         self.widths: dict[int, int] = {}
-        self._styles: dict[tuple, StyleArray] = {}
 
     def style(self, cell, **attrs) -> None:
-        """Set style attributes (font=, alignment=, number_format=, style=, …) on ``cell``. A
-        combination seen before is copied, not rebuilt: openpyxl hashes every style object on
-        each assignment, which cost a report more than writing its cells."""
-        key = (tuple(cell._style or ()), *((k, v if isinstance(v, str) else id(v)) for k, v in attrs.items()))
-        done = self._styles.get(key)
-        if done is None:
-            for name, value in attrs.items():
-                setattr(cell, name, value)
-            self._styles[key] = copy(cell._style)
-        else:
-            cell._style = copy(done)
+        """Set style attributes (font=, alignment=, number_format=, style=, …) on ``cell``."""
+        styled(cell, **attrs)
 
     def put(self, row: int, col: int, value, number_format: str | None = None, font: Font | None = None):
         cell = write_cell(self.ws, row, col, value)

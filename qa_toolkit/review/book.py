@@ -8,7 +8,7 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from qa_toolkit.excel import write_cell
+from qa_toolkit.excel import styled, write_cell
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD = Font(bold=True)
@@ -26,10 +26,7 @@ def write_rows(ws, rows: list[list], start: int = 1) -> None:
 
 def input_cell(ws, row: int, col: int, value=None):
     """A yellow cell the sheet protection leaves open for typing."""
-    cell = write_cell(ws, row, col, value)
-    cell.protection = UNLOCKED
-    cell.fill = INPUT_FILL
-    return cell
+    return styled(write_cell(ws, row, col, value), protection=UNLOCKED, fill=INPUT_FILL)
 
 
 def dropdown(ws, validations: dict, options: tuple[str, ...], row: int, col: int) -> None:

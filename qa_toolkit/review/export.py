@@ -5,7 +5,7 @@ importer never parses the layout."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import write_cell
+from qa_toolkit.excel import styled, write_cell
 from qa_toolkit.privacy import mask_text
 from qa_toolkit.review.book import HEAD, TITLE, WRAP, dropdown, hide, input_cell, print_setup, write_rows
 from qa_toolkit.review.layout import (BATCH_SHEET, COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_CELL,
@@ -38,12 +38,13 @@ def _guidance(criterion) -> str:
 
 def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *, mask: bool = True,
-                   prefill: bool = True) -> Workbook:
+                   prefill: bool = True, advance: Callable[[int], None] = lambda n: None) -> Workbook:
     """The grading workbook for the manifest's conversations (in manifest order). Automatic
     grades are pre-filled in the input cells (a grader confirms or changes them) unless
     ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
     confirm``) gets an empty confirm/overturn cell. Several rubrics: each conversation sheet
-    shows the criteria of the rubric that scores it (``_meta`` records which)."""
+    shows the criteria of the rubric that scores it (``_meta`` records which). ``advance(1)``
+    after each conversation sheet."""
     from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
     rubrics = as_rubrics(rubric)
@@ -61,7 +62,8 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         meta_rows.append(["rubrics", "; ".join(f"{r.id} {r.version}" for r in rubrics)])
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     msgs = messages.sort_values(["conversation_id", "seq"], kind="stable").groupby("conversation_id")
-    res = results.set_index(["conversation_id", "criterion_id"])
+    wanted = results[results["conversation_id"].isin(set(manifest["conversation_id"]))]
+    res = dict(zip(zip(wanted["conversation_id"], wanted["criterion_id"]), wanted.to_dict("records")))
     prints = fingerprints(conversations, messages)
     _batch_header(batch)
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
@@ -79,6 +81,7 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
                             res, sheet_rubric, id_rows, mask, prefill)
+        advance(1)
     write_rows(ids, id_rows)
     write_rows(meta, meta_rows)
     batch.protection.sheet = True
@@ -101,28 +104,28 @@ def _batch_header(ws) -> None:
 
 
 def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, prefill) -> None:
-    write_cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask)).font = TITLE
+    styled(write_cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask)), font=TITLE)
     facts = []
     if conv is not None:
         for key in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags"):
             if key in conv.index:
                 facts.append(f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}")
     write_cell(ws, 2, 1, _text("; ".join(str(f) for f in facts), mask))
-    write_cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL).font = HEAD
+    styled(write_cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL), font=HEAD)
     input_cell(ws, *GRADER_CELL)
-    write_cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL).font = HEAD
+    styled(write_cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL), font=HEAD)
     input_cell(ws, *DATE_CELL)
-    ws.cell(*DATE_CELL).number_format = "yyyy-mm-dd"
+    styled(ws.cell(*DATE_CELL), number_format="yyyy-mm-dd")
     id_rows.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
     id_rows.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
     top = CRITERIA_TOP
     for col, title in enumerate(CRITERIA_HEADER, start=1):
-        ws.cell(top, col, title).font = HEAD
+        styled(ws.cell(top, col, title), font=HEAD)
     validations: dict[tuple[str, ...], DataValidation] = {}
     r = top
     for section, criterion in rubric.criteria:
         r += 1
-        auto = res.loc[(cid, criterion.id)] if (cid, criterion.id) in res.index else None
+        auto = res.get((cid, criterion.id))
         outcome = str(auto["outcome"]) if auto is not None else "review"
         evidence = "" if auto is None else " · ".join(
             str(_text(auto[k], mask)) for k in ("evidence_match", "evidence_text", "note") if pd.notna(auto[k]) and auto[k] != "")
@@ -131,11 +134,11 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         row_values = [section.name, criterion.id, label, _guidance(criterion), outcome,
                       None if auto is None or outcome in ("review", "na") else float(auto["points"]), evidence]
         for col, value in enumerate(row_values, start=1):
-            write_cell(ws, r, col, value).alignment = WRAP
+            styled(write_cell(ws, r, col, value), alignment=WRAP)
         pre = grade_for_outcome(criterion, outcome, None if auto is None else auto["points"]) if prefill else None
         input_cell(ws, r, GRADE_COL, pre)
         input_cell(ws, r, COMMENT_COL)
-        ws.cell(r, COMMENT_COL).alignment = WRAP
+        styled(ws.cell(r, COMMENT_COL), alignment=WRAP)
         dropdown(ws, validations, tuple(allowed_grades(criterion)), r, GRADE_COL)
         id_rows.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
         id_rows.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
@@ -144,9 +147,10 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
             dropdown(ws, validations, tuple(REVIEWS), r, REVIEW_COL)
             id_rows.append([name, ws.cell(r, REVIEW_COL).coordinate, cid, criterion.id, "review", ""])
     r += 2
-    write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript").font = HEAD
+    styled(write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"),
+           font=HEAD)
     for col, title in enumerate(["#", "时间 Time", "角色 Role", "内容 Text"], start=1):
-        ws.cell(r + 1, col, title).font = HEAD
+        styled(ws.cell(r + 1, col, title), font=HEAD)
     r += 1
     for m in msgs.itertuples(index=False):
         r += 1
@@ -154,7 +158,7 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         for col, value in enumerate([m.seq, ts, m.role, _text(m.text, mask)], start=1):
             write_cell(ws, r, col, value)
         ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=REVIEW_COL)
-        ws.cell(r, 4).alignment = WRAP
+        styled(ws.cell(r, 4), alignment=WRAP)
     for col, width in zip(range(1, REVIEW_COL + 1), (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(top + 1, 1)
@@ -162,11 +166,14 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
 
 
 def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
-                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], dest: str | Path, **options) -> Path:
-    """Build the grading workbook and save it atomically to ``dest``."""
-    wb = build_workbook(manifest, conversations, messages, results, rubric, **options)
+                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], dest: str | Path,
+                    advance: Callable[[int], None] = lambda n: None, **options) -> Path:
+    """Build the grading workbook and save it atomically to ``dest``; ``advance`` counts
+    2 steps per manifest row: one as its sheet is built, one when the workbook is saved."""
+    wb = build_workbook(manifest, conversations, messages, results, rubric, advance=advance, **options)
     with atomic_path(dest) as tmp:
         wb.save(tmp)
+    advance(len(manifest))
     return Path(dest)
 
 

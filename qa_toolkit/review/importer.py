@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import RESULTS, empty
@@ -143,23 +144,50 @@ def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]
     return out, None
 
 
-def _moved(ws, cell: str, kind: str, crit: str) -> str | None:
+def _moved(grid: list[tuple], cell: str, kind: str, crit: str) -> str | None:
     """What shows that rows or columns of a conversation sheet were deleted or inserted (the
     label beside an input cell, or the header above it, is not the one exported), or None."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
     letters, row = coordinate_from_string(cell)
     col = column_index_from_string(letters)
     label = {"grader": GRADER_LABEL, "date": DATE_LABEL}.get(kind, crit)
-    found = ws.cell(row, LABEL_COL).value
+    found = _value(grid, row, LABEL_COL)
     if str(found).strip() != label:
-        return f"{ws.cell(row, LABEL_COL).coordinate} reads {found!r} where {label!r} was"
+        return f"{get_column_letter(LABEL_COL)}{row} reads {found!r} where {label!r} was"
     expected = {"grade": GRADE_COL, "comment": COMMENT_COL, "review": REVIEW_COL}.get(kind)
     if expected is not None:
         header = CRITERIA_HEADER[expected - 1]
-        if ws.cell(CRITERIA_TOP, col).value != header or col != expected:
-            return f"{ws.cell(CRITERIA_TOP, col).coordinate} reads {ws.cell(CRITERIA_TOP, col).value!r} where {header!r} was"
+        if _value(grid, CRITERIA_TOP, col) != header or col != expected:
+            return f"{letters}{CRITERIA_TOP} reads {_value(grid, CRITERIA_TOP, col)!r} where {header!r} was"
     return None
+
+
+def _value(grid: list[tuple], row: int, col: int):
+    """The value at 1-based (row, col) of a sheet read by ``_grids`` (None outside it)."""
+    values = grid[row - 1] if row <= len(grid) else ()
+    return values[col - 1] if col <= len(values) else None
+
+
+def _grids(wb, id_rows: list[tuple]) -> dict[str, list[tuple]]:
+    """Per conversation sheet the id rows name: its values from A1 down to the last row and
+    across to the last column any input cell or the checks of ``_moved`` look at (not the
+    transcript below), read once in row order — a read-only workbook reads fastest that way."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    extent: dict[str, tuple[int, int]] = {}
+    for sheet, cell, *_ in id_rows:
+        row, col = coordinate_to_tuple(cell)
+        rows, cols = extent.get(sheet, (CRITERIA_TOP, max(LABEL_COL, REVIEW_COL)))
+        extent[sheet] = (max(rows, row), max(cols, col))
+    names = set(wb.sheetnames)
+    grids = {}
+    for sheet, (rows, cols) in extent.items():
+        if sheet in names:
+            ws = wb[sheet]
+            ws.reset_dimensions()  # trust the cells, not the dimension a tool wrote
+            grids[sheet] = list(ws.iter_rows(max_row=rows, max_col=cols, values_only=True))
+    return grids
 
 
 def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
@@ -176,17 +204,33 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
     if unsafe is not None:
         return [], [unsafe], 0
     try:
-        wb = load_workbook(path)
+        wb = load_workbook(path, read_only=True)
     except Exception as err:  # openpyxl raises many types for a non-workbook
         return [], [Problem(file, f"cannot open workbook: {err}", code="grade")], 0
+    try:
+        return _read_sheets(file, wb, as_rubrics(rubric))
+    finally:
+        wb.close()
+
+
+def _rows(ws) -> list[tuple]:
+    """Every row of a hidden sheet as values (whatever dimension the file claims)."""
+    ws.reset_dimensions()
+    return list(ws.iter_rows(values_only=True))
+
+
+def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
+    """``read_workbook`` on an open read-only workbook."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
     if IDS_SHEET not in wb.sheetnames or META_SHEET not in wb.sheetnames:
         return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
-    meta = {str(r[0]): r[1] for r in wb[META_SHEET].iter_rows(values_only=True) if len(r) > 1 and r[0]}
-    made, problems = _sheet_rubrics(file, meta, as_rubrics(rubric))
+    meta = {str(r[0]): r[1] for r in _rows(wb[META_SHEET]) if len(r) > 1 and r[0]}
+    made, problems = _sheet_rubrics(file, meta, rubrics)
     if made is None:
         return [], problems, 0
     first = next(iter(made.values()))
-    rows = list(wb[IDS_SHEET].iter_rows(values_only=True))
+    rows = _rows(wb[IDS_SHEET])
     if not rows or list(rows[0][: len(IDS_HEADER)]) != IDS_HEADER:
         return [], [Problem(file, "hidden id sheet is damaged", sheet=IDS_SHEET, code="grade")], 0
     id_rows, damaged = _id_rows(file, rows)
@@ -197,14 +241,15 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
     comments: dict[tuple[str, str], str] = {}
     moved: set[str] = set()
     reviews: dict[tuple[str, str], str] = {}
+    grids = _grids(wb, id_rows)
     for sheet, cell, cid, crit, kind, prefill in id_rows:
         if sheet in moved:
             continue
-        if sheet not in wb.sheetnames:
+        if sheet not in grids:
             problems.append(Problem(file, f"sheet '{sheet}' is missing", sheet=sheet, code="grade"))
             moved.add(sheet)
             continue
-        shifted = _moved(wb[sheet], cell, kind, crit)
+        shifted = _moved(grids[sheet], cell, kind, crit)
         if shifted is not None:
             problems.append(Problem(file, f"rows or columns of sheet '{sheet}' were deleted or inserted ({shifted}): "
                                           "none of its grades is read; grade it on an unchanged sheet",
@@ -212,7 +257,7 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
             moved.add(sheet)
             sheets.pop(sheet, None)
             continue
-        value = wb[sheet][cell].value
+        value = _value(grids[sheet], *coordinate_to_tuple(cell))
         sheet_rubric = made.get(str(meta.get(f"rubric:{sheet}")), first)
         criteria = criteria_of[sheet_rubric.id]
         sg = sheets.setdefault(sheet, SheetGrades(file, sheet, cid, "", "", rubric_id=sheet_rubric.id,
@@ -277,7 +322,7 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
     automatic RESULTS; a criterion a grader left empty keeps its automatic outcome. Each sheet
     is re-scored with the rubric it was made with (its ``rubric_id``; default the first)."""
     from qa_toolkit.frames import conform
-    from qa_toolkit.scoring import aggregate_scores, as_rubrics, outcome_points
+    from qa_toolkit.scoring import aggregate_scores, as_rubrics
 
     rubrics = as_rubrics(rubric)
     by_id = {r.id: r for r in rubrics}
@@ -286,6 +331,8 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     frames, score_parts = [], []
     by_grader: dict[str, list[pd.DataFrame]] = {}
+    auto_of = dict(iter(results.groupby("conversation_id", sort=False)))
+    position = {id(r): i for i, r in enumerate(rubrics)}
     for sg in sheets:
         key = (sg.grader, sg.conversation_id)
         where = f"{sg.file}[{sg.sheet}]"
@@ -294,8 +341,8 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
                                     sheet=sg.sheet, code="grade"))
             continue
         seen[key] = where
-        auto = results[results["conversation_id"] == sg.conversation_id]
-        if auto.empty:
+        auto = auto_of.get(sg.conversation_id)
+        if auto is None:
             problems.append(Problem(sg.file, f"conversation {sg.conversation_id} is not in the data", sheet=sg.sheet,
                                     code="grade"))
             continue
@@ -322,22 +369,18 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
         out["human_grade"], out["human_outcome"], out["comment"], out["source"] = human_grade, human_outcome, comment, source
         out["critical_review"], out["confirmed"] = review, pd.array(confirmed, dtype="boolean")
         out["outcome"] = out["human_outcome"].where(out["human_outcome"] != "", out["auto_outcome"])
-        for crit_id, idx in out.groupby("criterion_id").groups.items():
-            p, m = outcome_points(criteria[crit_id], out.loc[idx, "outcome"])
-            out.loc[idx, "points"], out.loc[idx, "max_points"] = p, m
-        partial = pd.Series(points, index=out.index, dtype="float64")
-        out["points"] = partial.where(partial.notna(), out["points"])
+        out["_typed_points"] = pd.array(points, dtype="float64")
+        out["_rubric"] = position[id(sheet_rubric)]
         out["grader"], out["graded_on"] = sg.grader, sg.graded_on
-        by_grader.setdefault(sg.grader, []).append((sheet_rubric, out))
+        by_grader.setdefault(sg.grader, []).append(out)
     for grader, parts in sorted(by_grader.items()):
-        res = pd.concat([out for _, out in parts], ignore_index=True)
+        res = _rescored(pd.concat(parts, ignore_index=True), rubrics)
         per_rubric = []
-        for r in rubrics:
-            mine = [out for sr, out in parts if sr is r]
-            if mine:
-                ids = pd.concat(mine)["conversation_id"].unique()
-                per_rubric.append(aggregate_scores(pd.concat(mine, ignore_index=True),
-                                                   conv.loc[conv.index.intersection(ids)].reset_index(), r))
+        for i, r in enumerate(rubrics):
+            mine = res[res["_rubric"].eq(i).to_numpy()].reset_index(drop=True)
+            if len(mine):
+                ids = mine["conversation_id"].unique()
+                per_rubric.append(aggregate_scores(mine, conv.loc[conv.index.intersection(ids)].reset_index(), r))
         scores = pd.concat(per_rubric, ignore_index=True) if len(per_rubric) > 1 else per_rubric[0]
         scores.insert(0, "grader", grader)
         score_parts.append(scores)
@@ -349,6 +392,20 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
         conform(pd.DataFrame(columns=list(GRADES)), GRADES)
     scores = pd.concat(score_parts, ignore_index=True) if score_parts else pd.DataFrame()
     return grades, scores, problems
+
+
+def _rescored(res: pd.DataFrame, rubrics: list[Rubric]) -> pd.DataFrame:
+    """``res`` with the points and maximum of each row's final outcome under its sheet's rubric
+    (``_rubric``: a position in ``rubrics``); a scale grade's own points (``_typed_points``) win."""
+    from qa_toolkit.scoring import outcome_points
+
+    points, maximum = np.zeros(len(res)), np.zeros(len(res))
+    for (i, crit_id), idx in res.groupby(["_rubric", "criterion_id"], sort=False).indices.items():
+        criterion = next(c for _, c in rubrics[i].criteria if c.id == crit_id)
+        p, m = outcome_points(criterion, res["outcome"].iloc[idx])
+        points[idx], maximum[idx] = p.to_numpy(), m.to_numpy()
+    typed = res["_typed_points"].to_numpy(dtype="float64", na_value=np.nan)
+    return res.assign(points=np.where(np.isnan(typed), points, typed), max_points=maximum)
 
 
 def _same_data(sheets: list[SheetGrades], prints: dict[str, str]) -> tuple[list[SheetGrades], list[Problem]]:
