@@ -139,7 +139,7 @@ LOST: dict[str, str] = {
     "outcome": "string",
     "auto_outcome": "string",  # what the rules said (the same as outcome unless a human changed it)
     "points_lost": "float64",  # max_points - points (deductions: the points deducted)
-    "source": "string",  # auto | graded | confirmed | pending (report.grades: who decided it)
+    "source": "string",  # auto | graded | confirmed | pending | overturned (report.grades: who decided it)
     "dispute": "string",  # "" | open | accepted | partly | rejected
     "grader": "string",
     "csat": "Int64",
@@ -488,15 +488,18 @@ def _findings(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFr
 
 
 def _lost(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
-    """LOST: the results that cost points (bonus items not earned cost none), failed critically or
-    were disputed (an accepted dispute costs none: it stays listed with its decision), joined with
-    the session's agent, start and CSAT; newest conversations first per agent."""
+    """LOST: the results that cost points (bonus items not earned cost none), failed critically,
+    were disputed or were an automatic fail a person overturned (those cost none now: they stay
+    listed with the decision), joined with the session's agent, start and CSAT; newest
+    conversations first per agent."""
     if results is None or not len(results):
         return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in LOST}), LOST)
     lost = results["max_points"].astype("float64").fillna(0.0) - results["points"].astype("float64").fillna(0.0)
     critical = results["critical"].fillna(False).astype(bool) & results["outcome"].eq("fail").fillna(False)
     disputed = results["dispute"].fillna("").ne("") if "dispute" in results.columns else False
-    keep = ((lost > 1e-9) | critical | disputed).to_numpy()
+    overturned = (results["auto_outcome"].eq("fail") & results["outcome"].eq("pass")).fillna(False) \
+        if "auto_outcome" in results.columns else False
+    keep = ((lost > 1e-9) | critical | disputed | overturned).to_numpy()
     rows = results[keep].assign(points_lost=lost[keep])
     for col, default in (("auto_outcome", rows["outcome"]), ("source", "auto"), ("dispute", ""), ("grader", pd.NA),
                          ("comment", pd.NA), ("dispute_note", pd.NA)):

@@ -2,7 +2,7 @@
 dispute decisions of ``qa dispute resolve`` put over the automatic outcomes by
 ``review.outcomes.final_outcomes`` (the one rule for "the scores that count", shared with
 ``qa dispute`` and ``qa calibrate``), plus what the report shows of each point: who decided it
-(``source``: auto | graded | confirmed | pending), its dispute and the people's words.
+(``source``: auto | graded | confirmed | pending | overturned), its dispute and the people's words.
 
 Applying them is one ``Adjustment``: a function from (results, scores) to changed (results,
 scores), applied by the report before any metric.
@@ -29,8 +29,8 @@ Adjustment = Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataF
 DISPUTE_COLUMNS = ("conversation_id", "criterion_id", "decided_by", "reason", "decision", "points_awarded", "note",
                    "resolved_by")
 #: Who decided a point: the rules, a grader, a person confirming a critical fail, nobody yet (a
-#: critical fail under ``critical: confirm`` waiting for a grader).
-AUTO, GRADED, CONFIRMED, PENDING = "auto", "graded", "confirmed", "pending"
+#: critical fail under ``critical: confirm`` waiting for a grader), a grader overturning a critical fail.
+AUTO, GRADED, CONFIRMED, PENDING, OVERTURNED = "auto", "graded", "confirmed", "pending", "overturned"
 MANUAL = "manual"  #: the agreement status of a criterion people grade
 
 
@@ -109,7 +109,9 @@ def _source(out: pd.DataFrame, final: pd.DataFrame, disputes: pd.DataFrame | Non
             ["conversation_id", "criterion_id"])["decided_by"]
         was_graded = before.reindex(key).eq("grade").to_numpy(dtype=bool)
         graded |= out["decided_by"].eq("dispute").to_numpy(dtype=bool) & was_graded
-    source = np.select([is_pending, confirmed, graded], [PENDING, CONFIRMED, GRADED], AUTO)
+    overturned = (graded & out["critical"].fillna(False).astype(bool).to_numpy(dtype=bool)
+                  & out["auto_outcome"].eq("fail").to_numpy(dtype=bool) & out["outcome"].eq("pass").to_numpy(dtype=bool))
+    source = np.select([is_pending, confirmed, overturned, graded], [PENDING, CONFIRMED, OVERTURNED, GRADED], AUTO)
     return pd.Series(source, index=out.index, dtype="string")
 
 

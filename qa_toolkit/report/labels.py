@@ -112,7 +112,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "listed_note": ("会话明细只列出 {shown} / {total} 条：先列风险、否决和标杆会话，再列抽检会话和最近的会话",
                     "The conversations sheet lists {shown} of {total}: flagged, critical and excellent sessions "
                     "first, then sampled and the most recent ones"),
-    "lost": ("失分明细（每一处扣分及证据）", "Points lost (every deduction with its evidence)"),
+    "lost": ("失分明细（每一处扣分及证据，含人工推翻与申诉）",
+             "Points lost (every deduction with its evidence; overturned and disputed ones included)"),
     "points_lost": ("失分", "Points lost"),
     "source": ("来源", "Source"),
     "source_auto": ("自动", "automatic"),
@@ -129,6 +130,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "back": ("返回团队总览", "Back to team overview"),
     "source_confirmed": ("否决已确认", "critical confirmed"),
     "source_pending": ("否决待复核", "critical pending"),
+    "source_overturned": ("否决已推翻", "critical overturned"),
     "dispute_open": ("申诉待裁定", "disputed: open"),
     "dispute_accepted": ("申诉成立", "disputed: accepted"),
     "dispute_partly": ("申诉部分成立", "disputed: partly accepted"),

@@ -302,8 +302,8 @@ def state_label(rep: ReportInput, f) -> str:
     """How a point lost was decided, in words: who decided it (with the grader), the automatic
     outcome when a person changed it, and the dispute's decision."""
     t = rep.t
-    text = f.source_label + (f" · {f.grader}" if f.source in ("graded", "confirmed") and not is_missing(f.grader)
-                             and f.grader else "")
+    text = f.source_label + (f" · {f.grader}" if f.source in ("graded", "confirmed", "overturned")
+                             and not is_missing(f.grader) and f.grader else "")
     if f.changed:
         text += f" ({t['auto_outcome']}: {f.auto_label})"
     if f.dispute:
