@@ -122,8 +122,9 @@ def week(out: Path, say: Callable[[str], None] = print) -> dict:
 
 
 def pictures(found: dict, dest: Path, say: Callable[[str], None] = print) -> list[Path]:
-    """Screenshots of the team page and the disputing agent's page (zh, en), and the agent's
-    workbook sheet and points-lost pages rendered to PNG."""
+    """Screenshots of the team page and the disputing agent's page (zh, en; the agent's page also
+    printed to PDF, its points-lost pages as PNG), and the workbook's summary, agreement, agent
+    and points-lost pages rendered to PNG."""
     dest.mkdir(parents=True, exist_ok=True)
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     made = []
@@ -137,11 +138,23 @@ def pictures(found: dict, dest: Path, say: Callable[[str], None] = print) -> lis
                                 f"--screenshot={shot}", "--window-size=1400,2000", page.resolve().as_uri()],
                                check=True, capture_output=True, timeout=120)
                 made.append(shot)
+        if browser:  # the agent page printed: where its points lost and disputes are
+            printed = dest / f"{lang}_agent.pdf"
+            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                            f"--print-to-pdf={printed}", pages["agent"].resolve().as_uri()],
+                           check=True, capture_output=True, timeout=120)
+            for page in _pages_with(printed, found["rejected"][0], 2):
+                stem = dest / f"{lang}_agent_print_p{page}"
+                subprocess.run(["pdftoppm", "-r", "60", "-f", str(page), "-l", str(page), "-png", "-singlefile",
+                                str(printed), str(stem)], check=True, timeout=120)
+                made.append(stem.with_suffix(".png"))
         pdf_dir = dest / f"pdf_{lang}"
         subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(pdf_dir),
                         str(folder / "report.xlsx")], check=True, capture_output=True, timeout=600)
         pdf = pdf_dir / "report.pdf"
-        for page in _pages_with(pdf, f"({found['agent']})", 2) + _pages_with(pdf, found["rejected"][0], 1) + [1, 3]:
+        wanted = (_pages_with(pdf, f"({found['agent']})", 2) + _pages_with(pdf, "Cohen", 1)
+                  + _pages_with(pdf, found["rejected"][0], 1, starts=("工号", "Agent ID")) + [1])
+        for page in dict.fromkeys(wanted):
             stem = dest / f"{lang}_xlsx_p{page}"
             subprocess.run(["pdftoppm", "-r", "50", "-f", str(page), "-l", str(page), "-png", "-singlefile", str(pdf),
                             str(stem)], check=True, timeout=120)
@@ -151,15 +164,15 @@ def pictures(found: dict, dest: Path, say: Callable[[str], None] = print) -> lis
     return made
 
 
-def _pages_with(pdf: Path, text: str, n: int) -> list[int]:
-    """The first page holding ``text`` and the n - 1 after it."""
-    pages = int(next(line.split()[-1] for line in subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
-                                                                    text=True).stdout.splitlines()
-                     if line.startswith("Pages:")))
+def _pages_with(pdf: Path, text: str, n: int, starts: tuple[str, ...] = ()) -> list[int]:
+    """The first page holding ``text`` (and beginning with one of ``starts``, when given) and the
+    n - 1 after it."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     for page in range(1, pages + 1):
         body = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True,
                               text=True).stdout
-        if text in body:
+        if text in body and (not starts or body.lstrip().startswith(starts)):
             return list(range(page, min(page + n, pages + 1)))
     return []
 

@@ -15,6 +15,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "summary_sheet": ("团队汇总", "Team summary"),
     "conversations_sheet": ("会话明细", "Conversations"),
     "lost_sheet": ("失分明细", "Points lost"),
+    "trust_sheet": ("可信度与申诉", "Agreement and disputes"),
     "leaderboard": ("排行榜", "Leaderboard"),
     "team_averages": ("团队平均", "Team averages"),
     "heatmap": ("维度得分热力图（客服 × 维度）", "Section scores heat map (agent × section)"),

@@ -201,23 +201,32 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
             ws.conditional_formatting.add(rng, ColorScaleRule(
                 start_type="num", start_value=50, start_color="F8696B", mid_type="num", mid_value=80,
                 mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B"))
-    row = _agreement_table(rep, sheet, row)
-    for by, title, first in (("agent_id", "disputes", t["agent"]), ("criterion_id", "disputes_by_criterion",
-                                                                     t["criterion"])):
-        counts = view.dispute_counts(rep, by)
-        if counts:
-            row = sheet.heading(row, t[title])
-            row = sheet.table(row, *_dispute_table(rep, counts, first))
     sheet.fit_columns({1: 14})  # column A: ranks, team names and agent ids, not the long title lines
 
 
+def _trust_sheet(rep: ReportInput, sheet: _Sheet) -> None:
+    """How far each point can be trusted: every criterion's status and measured agreement with
+    the graders, then the disputes per agent and per criterion."""
+    t = rep.t
+    row = _agreement_table(rep, sheet, 1)
+    for by, title, first in (("agent_id", "disputes", t["agent"]), ("criterion_id", "disputes_by_criterion",
+                                                                     t["criterion"])):
+        counts = view.dispute_counts(rep, by)
+        row = sheet.heading(row, t[title])
+        if not counts:
+            sheet.put(row, 1, t["none"])
+            row += 2
+            continue
+        row = sheet.table(row, *_dispute_table(rep, counts, first))
+    sheet.fit_columns({1: 30})
+
+
 def _agreement_table(rep: ReportInput, sheet: _Sheet, row: int) -> int:
-    """Each criterion's status and measured agreement with the graders, on a page of its own."""
+    """Each criterion's status and measured agreement with the graders; returns the next row."""
     t, ws = rep.t, sheet.ws
     rows = view.agreement_rows(rep)
     if not rows:
         return row
-    ws.row_breaks.append(Break(id=row - 1))
     row = sheet.heading(row, t["agreement"])
     sheet.put(row, 1, t["agreement_note"])
     start = row + 2
@@ -515,6 +524,7 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
         _summary_sheet(rep, _Sheet(first))
         if len(listed) < n_all:
             write_cell(first, 3, 1, t["listed_note"].format(shown=len(listed), total=n_all))
+        _trust_sheet(rep, _Sheet(wb.create_sheet(_sheet_title(wb, t["trust_sheet"]))))
     agent_sheets = []
     for agent_id in ids:
         name = rep.metrics.agent(agent_id)["agent_name"]

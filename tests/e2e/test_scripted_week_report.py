@@ -107,9 +107,9 @@ def test_the_workbook_shows_every_decision_with_its_evidence(week, lang):
     agent = next(ws for ws in book.worksheets if ws.title.startswith(week["agent"]))
     texts = [str(v) for row in agent.iter_rows(values_only=True) for v in row if v is not None]
     assert any(said["rejected"] in t for t in texts) and any(said["accepted"] in t for t in texts)
-    summary = [str(v) for row in book.worksheets[0].iter_rows(values_only=True) for v in row if v is not None]
-    assert ("未评估" if lang == "zh" else "not measured") in summary  # the shipped rubric records no agreement yet
-    assert names["diversion"] in summary  # the dispute tables name the criterion
+    trust = [str(v) for row in book.worksheets[1].iter_rows(values_only=True) for v in row if v is not None]
+    assert ("未评估" if lang == "zh" else "not measured") in trust  # the shipped rubric records no agreement yet
+    assert names["diversion"] in trust  # the dispute tables name the criterion
 
     # print-ready: agent sheets fit two A4 pages wide and high, detail sheets repeat their header
     assert agent.page_setup.fitToHeight == 2 and agent.page_setup.fitToWidth == 1 and agent.print_area
@@ -147,8 +147,8 @@ def test_the_html_pages_show_the_same_states_and_the_counts(week, lang):
 def test_english_reports_use_english_labels_and_minutes(week):
     folder = week["reports"]["en"]
     book = load_workbook(folder / "report.xlsx")
-    fixed = [book.worksheets[0].title, *(ws.title for ws in book.worksheets[-2:])]
-    assert fixed == ["Team summary", "Points lost", "Conversations"]
+    fixed = [*(ws.title for ws in book.worksheets[:2]), *(ws.title for ws in book.worksheets[-2:])]
+    assert fixed == ["Team summary", "Agreement and disputes", "Points lost", "Conversations"]
     for ws in book.worksheets[-2:]:
         assert not any(CJK.search(str(c.value or "")) for c in ws[1]), ws.title
     index = page_rows(folder / "index.html")
