@@ -80,6 +80,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "open_transcript": ("查看对话", "open transcript"),
     "exemplars": ("标杆案例", "Excellent sessions"),
     "conversation": ("会话", "Conversation"),
+    "conversation_id": ("会话编号", "Conversation ID"),
     "channel": ("渠道", "Channel"),
     "started_at": ("开始时间", "Started"),
     "total": ("得分", "Score"),
