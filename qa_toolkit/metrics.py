@@ -139,7 +139,8 @@ LOST: dict[str, str] = {
     "outcome": "string",
     "auto_outcome": "string",  # what the rules said (the same as outcome unless a human changed it)
     "points_lost": "float64",  # max_points - points (deductions: the points deducted)
-    "source": "string",  # auto | graded
+    "source": "string",  # auto | graded | confirmed | pending | overturned (report.grades: who decided it)
+    "dispute": "string",  # "" | open | accepted | partly | rejected
     "grader": "string",
     "csat": "Int64",
     "evidence_seq": "Int64",
@@ -147,6 +148,7 @@ LOST: dict[str, str] = {
     "evidence_match": "string",
     "note": "string",
     "comment": "string",  # the grader's comment
+    "dispute_note": "string",  # the agent's reason and the lead's note
 }
 
 SCORE_BINS = (0, 60, 70, 80, 90, 100.0001)
@@ -496,16 +498,21 @@ def _findings(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFr
 
 
 def _lost(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
-    """LOST: the results that cost points (bonus items not earned cost none) or failed critically,
-    joined with the session's agent, start and CSAT; newest conversations first per agent."""
+    """LOST: the results that cost points (bonus items not earned cost none), failed critically,
+    were disputed or were an automatic fail a person overturned (those cost none now: they stay
+    listed with the decision), joined with the session's agent, start and CSAT; newest
+    conversations first per agent."""
     if results is None or not len(results):
         return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in LOST}), LOST)
     lost = results["max_points"].astype("float64").fillna(0.0) - results["points"].astype("float64").fillna(0.0)
     critical = results["critical"].fillna(False).astype(bool) & results["outcome"].eq("fail").fillna(False)
-    keep = ((lost > 1e-9) | critical).to_numpy()
+    disputed = results["dispute"].fillna("").ne("") if "dispute" in results.columns else False
+    overturned = (results["auto_outcome"].eq("fail") & results["outcome"].eq("pass")).fillna(False) \
+        if "auto_outcome" in results.columns else False
+    keep = ((lost > 1e-9) | critical | disputed | overturned).to_numpy()
     rows = results[keep].assign(points_lost=lost[keep])
-    for col, default in (("auto_outcome", rows["outcome"]), ("source", "auto"), ("grader", pd.NA),
-                         ("comment", pd.NA)):
+    for col, default in (("auto_outcome", rows["outcome"]), ("source", "auto"), ("dispute", ""), ("grader", pd.NA),
+                         ("comment", pd.NA), ("dispute_note", pd.NA)):
         if col not in rows.columns:
             rows[col] = default
     base = sessions[["conversation_id", "agent_id", "started_at", "csat"]]

@@ -27,7 +27,7 @@ from qa_toolkit.engine import FrameSink, Provenance, Scorer, score_dataset
 from qa_toolkit.frames import Dataset
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
-from qa_toolkit.reporting import Bars, grading, no_bar, write_report
+from qa_toolkit.reporting import Bars, no_bar, reviews, write_report
 from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
 from qa_toolkit.risk.card import write_card
 from qa_toolkit.rubric.loader import require_rubrics
@@ -131,7 +131,8 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
 
     progress("report", f"writing {', '.join(config.report.formats)} reports")
     grades = base / config.report.grades if config.report.grades else None
+    disputes = base / config.report.disputes if config.report.disputes else None
     result.written["report"] = write_report(dataset, results, scores, out / "report", config.report,
                                             rubric=rubrics, risk=risk, manifest=batch.manifest,
-                                            adjustments=grading(grades, rubrics), bars=bars)
+                                            adjustments=reviews(grades, disputes, rubrics), bars=bars)
     return result

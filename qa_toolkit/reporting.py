@@ -17,10 +17,10 @@ from qa_toolkit.frames import RISK, Dataset, conform
 from qa_toolkit.metrics import MetricOptions, compute_metrics
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.report import ReportInput
-from qa_toolkit.report.grades import Adjustment, grade_adjustment
+from qa_toolkit.report.grades import Adjustment, agreement, review_adjustment
 from qa_toolkit.report.html import write_html
 from qa_toolkit.report.labels import language_for
-from qa_toolkit.report.view import agent_ids
+from qa_toolkit.report.view import agent_ids, display_name
 from qa_toolkit.report.xlsx import write_xlsx
 from qa_toolkit.rubric.loader import require_rubric
 from qa_toolkit.rubric.model import Band, Rubric
@@ -95,15 +95,16 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     unknown = [a for a in options.agents or [] if a not in known]
     if unknown:
         raise InputError(Problem("--agent", f"no conversations for agent(s): {', '.join(unknown)}", code="agent"))
+    lang = options.lang or language_for(rubric.language if rubric is not None else None)
     rep = ReportInput(
-        metrics=metrics, messages=dataset.messages,
-        lang=options.lang or language_for(rubric.language if rubric is not None else None),
-        mask=options.mask, agents=options.agents,
-        section_names={s.id: s.name for r in reversed(rubrics) for s in r.sections},
-        criterion_names={c.id: c.name for r in reversed(rubrics) for _, c in r.criteria},
+        metrics=metrics, messages=dataset.messages, lang=lang, mask=options.mask, agents=options.agents,
+        section_names={s.id: display_name(s, lang) for r in reversed(rubrics) for s in r.sections},
+        criterion_names={c.id: display_name(c, lang) for r in reversed(rubrics) for _, c in r.criteria},
+        band_names={b.name: display_name(b, lang) for r in reversed(rubrics) for b in r.bands},
+        agreement=agreement(rubrics),
         bonus_criteria=frozenset(bonus_ids(rubrics)),
         band_order=[b.name for b in _ranked_bands(rubric)] if rubric is not None else [],
-        rubric_label=" + ".join(f"{r.name} ({r.id} v{r.version})" for r in rubrics),
+        rubric_label=" + ".join(f"{display_name(r, lang)} ({r.id} v{r.version})" for r in rubrics),
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
     written: list[Path] = []
@@ -144,15 +145,16 @@ def report_from_scores(dataset: Dataset, scores: ScoreFolder | str | os.PathLike
     manifest = read_manifest(manifest_path) if manifest_path else None
     risk = conform(read_risk(risk_path), RISK) if risk_path else None
     return write_report(dataset, folder.results(), folder.scores(), out_dir, options, rubric=rubric, risk=risk,
-                        manifest=manifest, adjustments=grading(options.grades, rubric), bars=bars)
+                        manifest=manifest, adjustments=reviews(options.grades, options.disputes, rubric), bars=bars)
 
 
-def grading(grades_path: str | os.PathLike | None, rubrics) -> list[Adjustment]:
-    """The grades of ``grades_path`` as the report's first adjustment (none without a path);
-    re-scoring needs the rubrics."""
-    if not grades_path:
+def reviews(grades_path: str | os.PathLike | None, disputes_path: str | os.PathLike | None,
+            rubrics) -> list[Adjustment]:
+    """The grades and dispute decisions of these files as the report's first adjustment (none
+    without a path); re-scoring needs the rubrics."""
+    if not grades_path and not disputes_path:
         return []
     if not rubrics:
-        raise InputError(Problem(str(grades_path), "re-scoring grades needs the rubric: pass it with --rubric",
-                                 code="grades"))
-    return [grade_adjustment(grades_path, as_rubrics(rubrics))]
+        raise InputError(Problem(str(grades_path or disputes_path), "re-scoring grades and disputes needs the "
+                                 "rubric: pass it with --rubric", code="grades"))
+    return [review_adjustment(as_rubrics(rubrics), grades_path, disputes_path)]

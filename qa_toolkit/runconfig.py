@@ -66,6 +66,7 @@ class ReportConfig(_Strict):
     per_agent_workbooks: bool = False
     agents: list[str] | None = None
     grades: str | None = None  # grades.csv of `qa grade import` (qa run: relative to the config file)
+    disputes: str | None = None  # disputes.csv of `qa dispute import`/`resolve` (likewise)
     from_: dt.date | None = Field(None, alias="from")
     to: dt.date | None = None
 

@@ -47,7 +47,7 @@ def test_workbook_sheets_charts_and_formats(rep, tmp_path):
     paths = write_xlsx(rep, tmp_path, per_agent=True)
     assert [p.name for p in paths] == ["report.xlsx", "a1.xlsx", "a2.xlsx"]
     wb = openpyxl.load_workbook(tmp_path / "report.xlsx")
-    assert wb.sheetnames == ["团队汇总", "a1 张三<b>", "a2 李四", "会话明细"]
+    assert wb.sheetnames == ["团队汇总", "可信度与申诉", "a1 张三<b>", "a2 李四", "失分明细", "会话明细"]
     for name in ("a1 张三<b>", "a2 李四"):
         kinds = sorted(type(c).__name__ for c in wb[name]._charts)
         assert kinds == ["BarChart", "LineChart"]

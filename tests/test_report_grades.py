@@ -11,7 +11,8 @@ from qa_toolkit.cli import main
 from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.problems import InputError
 from qa_toolkit.report import ReportInput
-from qa_toolkit.report.grades import apply_grades, read_grades
+from qa_toolkit.report.grades import reviewed
+from qa_toolkit.review.calibration import read_grades
 from qa_toolkit.report.html import highlight
 from qa_toolkit.report.view import lost_points, match_parts
 
@@ -21,8 +22,15 @@ CONVS = (("c1", "x", [("customer", "投诉"), ("agent", "您好，不知道，�
 
 
 def grades(*rows, graded_on="2026-11-20", grader="王"):
+    """grades.csv rows as `qa grade import` writes them (the columns the report reads)."""
     return pd.DataFrame([{"grader": grader, "graded_on": graded_on, "conversation_id": c, "criterion_id": k,
-                          "human_outcome": o, "points": p, "max_points": m, "comment": ""} for c, k, o, p, m in rows])
+                          "auto_outcome": "", "human_outcome": o, "outcome": o, "points": p, "max_points": m,
+                          "comment": "", "total": 0.0, "critical_review": "", "confirmed": False}
+                         for c, k, o, p, m in rows])
+
+
+def apply_grades(results, scores, frame, rubrics):
+    return reviewed(results, scores, rubrics, grades=frame)
 
 
 @pytest.fixture()
@@ -92,7 +100,7 @@ def test_a_file_that_is_not_grades_is_a_located_input_error(tmp_path):
     path.write_text("conversation_id,total\nc1,80\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_grades(path)
-    assert "g.csv" in str(err.value) and "human_outcome" in str(err.value)
+    assert "g.csv" in str(err.value) and "auto_outcome" in str(err.value)
 
 
 def test_qa_report_with_grades_shows_the_graded_state(tmp_path):

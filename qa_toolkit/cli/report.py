@@ -43,6 +43,9 @@ def _formats(value: str) -> list[str]:
 @click.option("--grades", "grades_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
                    "graded conversations are re-scored and manual criteria count.")
+@click.option("--disputes", "disputes_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The dispute register (`qa dispute import/resolve`, as for `qa calibrate --disputes`): accepted "
+                   "disputes change the scores; the report lists each dispute and counts them per agent and criterion.")
 @click.option("--min-graded", default=5, show_default=True, type=click.IntRange(min=1),
               help="Fewer graded conversations: not ranked.")
 @click.option("--sla", "sla_seconds", default=180.0, show_default=True, help="Response SLA in seconds.")
@@ -54,12 +57,13 @@ def _formats(value: str) -> list[str]:
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
 def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, period, date_from, date_to, rubric_paths,
-           manifest_path, risk_path, grades_path, min_graded, sla_seconds, sla_channel, fcr_days, no_mask, per_agent_workbooks,
-           read_opts) -> None:
+           manifest_path, risk_path, grades_path, disputes_path, min_graded, sla_seconds, sla_channel, fcr_days,
+           no_mask, per_agent_workbooks, read_opts) -> None:
     """Write the supervisor's reports: a team summary and a review page per agent.
 
     Example: qa report --scores out/score --data sample_data/conversations.jsonl
     --roster sample_data/roster.csv -o out/report
+    (after the week's review: add --grades grades.csv --disputes disputes.csv)
     """
     from qa_toolkit.reporting import report_from_scores
     from qa_toolkit.runconfig import ReportConfig
@@ -72,7 +76,8 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
         raise click.BadParameter("an SLA is a positive number of seconds", param_hint="--sla/--sla-channel")
     options = ReportConfig(formats=_formats(formats), lang=lang, mask=not no_mask, period=period,
                            min_graded=min_graded, sla_seconds=sla_seconds, sla_by_channel=sla_by_channel,
-                           fcr_days=fcr_days, grades=grades_path, per_agent_workbooks=per_agent_workbooks,
+                           fcr_days=fcr_days, grades=grades_path, disputes=disputes_path,
+                           per_agent_workbooks=per_agent_workbooks,
                            agents=list(agents) or None, **{"from": date_from}, to=date_to)
     folder = open_scores(scores_dir, data, allow_mismatch)
     dataset = load_dataset(data, read_opts)

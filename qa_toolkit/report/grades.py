@@ -1,11 +1,11 @@
-"""Human grades over automatic outcomes, for the report: read the ``grades.csv`` that
-``qa grade import`` writes, put each human grade over the automatic result it reviews (the
-automatic outcome and points are kept beside it) and re-score the graded conversations with
-the rubric arithmetic (``scoring.aggregate_scores``).
+"""What people decided, for the report: the human grades of ``qa grade import`` and the QA leads'
+dispute decisions of ``qa dispute resolve`` put over the automatic outcomes by
+``review.outcomes.final_outcomes`` (the one rule for "the scores that count", shared with
+``qa dispute`` and ``qa calibrate``), plus what the report shows of each point: who decided it
+(``source``: auto | graded | confirmed | pending | overturned), its dispute and the people's words.
 
-Applying grades is one ``Adjustment``: a function from (results, scores) to changed (results,
-scores). The report applies a list of them in order, so later steps (applied disputes) plug in
-after the grades without touching this module.
+Applying them is one ``Adjustment``: a function from (results, scores) to changed (results,
+scores), applied by the report before any metric.
 """
 
 from __future__ import annotations
@@ -13,97 +13,123 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
-from qa_toolkit.excel import csv_restore
 from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.review.calibration import gate_table, read_grades
+from qa_toolkit.review.outcomes import final_outcomes
+from qa_toolkit.review.register import read_register
 from qa_toolkit.rubric.model import Rubric
-from qa_toolkit.scoring import aggregate_scores
 
 #: (results, scores) -> (results, scores), each step of what the report shows after scoring.
 Adjustment = Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]
 
-#: The grades.csv columns the report needs (``review.importer.GRADES`` has more).
-NEEDED = ("grader", "graded_on", "conversation_id", "criterion_id", "human_outcome", "points", "max_points",
-          "comment")
-AUTO, GRADED = "auto", "graded"  #: the ``source`` of a result: the rules, or a human grade
+#: The dispute register columns the report needs (``review.disputes.DISPUTES`` has more).
+DISPUTE_COLUMNS = ("conversation_id", "criterion_id", "decided_by", "reason", "decision", "points_awarded", "note",
+                   "resolved_by")
+#: Who decided a point: the rules, a grader, a person confirming a critical fail, nobody yet (a
+#: critical fail under ``critical: confirm`` waiting for a grader), a grader overturning a critical fail.
+AUTO, GRADED, CONFIRMED, PENDING, OVERTURNED = "auto", "graded", "confirmed", "pending", "overturned"
+MANUAL = "manual"  #: the agreement status of a criterion people grade
 
 
-def read_grades(path: str | os.PathLike) -> pd.DataFrame:
-    """The human grades of a ``grades.csv`` (rows with a human outcome only; the quote that
-    ``csv_safe`` put before text like ``-0.0`` taken off); a file that is not one is an
-    InputError naming the file and the missing columns."""
-    try:
-        frame = csv_restore(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(Problem(str(path), f"cannot read grades: {err}", code="grades")) from None
-    missing = [c for c in NEEDED if c not in frame.columns]
+def read_disputes(path: str | os.PathLike) -> pd.DataFrame:
+    """The dispute register (``disputes.csv`` of ``qa dispute import``/``resolve``) as text; a file
+    that is not one is an InputError naming the file and the missing columns."""
+    register = read_register(path)
+    if register is None:
+        raise InputError(Problem(str(path), "dispute register not found", code="disputes"))
+    missing = [c for c in DISPUTE_COLUMNS if c not in register.columns]
     if missing:
-        raise InputError(Problem(str(path), f"not a `qa grade import` grades file: no column {', '.join(missing)}",
-                                 line=1, code="grades"))
-    out = frame.loc[frame["human_outcome"].str.strip() != "", list(NEEDED)].copy()
-    for col in ("points", "max_points"):
-        numbers = pd.to_numeric(out[col], errors="coerce")
-        bad = numbers.isna() & (out[col].str.strip() != "")
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            raise InputError(Problem(str(path), f"'{out[col].iloc[row]}' is not a number", line=int(out.index[row]) + 2,
-                                     field=col, code="grades"))
-        out[col] = numbers
-    return out.reset_index(drop=True)
+        raise InputError(Problem(str(path), f"not a `qa dispute import` register: no column {', '.join(missing)}",
+                                 line=1, code="disputes"))
+    return register
 
 
-def latest_grades(grades: pd.DataFrame) -> pd.DataFrame:
-    """One grade per conversation × criterion: the latest (graded_on, then the file's order),
-    so a re-grade replaces an earlier one and two graders of a calibration round give one."""
-    ordered = grades.assign(_row=range(len(grades))).sort_values(["graded_on", "_row"], kind="stable")
-    return ordered.drop_duplicates(["conversation_id", "criterion_id"], keep="last").drop(columns="_row")
-
-
-def apply_grades(results: pd.DataFrame, scores: pd.DataFrame, grades: pd.DataFrame,
-                 rubrics: Sequence[Rubric]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Results with human grades over the automatic outcomes (``auto_outcome``, ``auto_points``,
-    ``source``, ``grader``, ``comment`` added) and scores re-scored where a grade changed
-    anything (``auto_total`` and ``human_graded`` added)."""
-    grades = latest_grades(grades).set_index(["conversation_id", "criterion_id"])
-    key = pd.MultiIndex.from_arrays([results["conversation_id"], results["criterion_id"]])
-    hit = key.isin(grades.index)
-    g = grades.reindex(key[hit])
-    out = results.copy()
-    out["auto_outcome"], out["auto_points"] = out["outcome"], out["points"]
-    out["source"] = pd.array([GRADED if h else AUTO for h in hit], dtype="string")
-    out["grader"] = pd.Series(pd.NA, index=out.index, dtype="string")
-    out["comment"] = pd.Series(pd.NA, index=out.index, dtype="string")
-    out.loc[hit, "outcome"] = g["human_outcome"].to_numpy()
-    out.loc[hit, "points"] = g["points"].to_numpy()
-    out.loc[hit, "max_points"] = g["max_points"].to_numpy()
-    out.loc[hit, "grader"] = g["grader"].to_numpy()
-    out.loc[hit, "comment"] = g["comment"].replace("", pd.NA).to_numpy()
-
-    graded_ids = set(out.loc[hit, "conversation_id"])
-    new = scores.assign(auto_total=scores["total"], human_graded=scores["conversation_id"].isin(graded_ids))
-    if not graded_ids:
-        return out, new
+def reviewed(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Sequence[Rubric], *,
+             grades: pd.DataFrame | None = None,
+             disputes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(results, scores) the report uses: ``final_outcomes`` plus, per result, ``source`` (who
+    decided it), ``comment`` (the grader's) and ``dispute_note`` (the agent's reason, the lead's
+    note); per conversation ``human_graded``."""
+    people = pd.concat([f[["conversation_id"]] for f in (grades, disputes) if f is not None and len(f)] or
+                       [pd.DataFrame({"conversation_id": []})])
     by_id = {r.id: r for r in rubrics}
-    unknown = sorted(set(new.loc[new["human_graded"], "rubric_id"].dropna()) - set(by_id))
+    touched = scores[scores["conversation_id"].isin(set(people["conversation_id"].astype(str)))]
+    unknown = sorted(set(touched["rubric_id"].dropna()) - set(by_id))
     if unknown:
-        raise InputError(Problem("--grades", f"graded conversations were scored with rubric {', '.join(unknown)}: "
-                                             "pass it with --rubric", code="grades"))
-    mine = out[out["conversation_id"].isin(graded_ids)]
-    parts = []
-    for rubric_id, conv in new[new["human_graded"]].groupby("rubric_id", sort=False):
-        parts.append(aggregate_scores(mine[mine["conversation_id"].isin(conv["conversation_id"])], conv,
-                                      by_id[rubric_id]))
-    rescored = pd.concat(parts, ignore_index=True).set_index("conversation_id")
-    rows = new["human_graded"].to_numpy()
-    ids = new.loc[rows, "conversation_id"]
-    for col in rescored.columns:
-        if col in new.columns and col not in ("agent_id", "channel", "started_at"):
-            new.loc[rows, col] = rescored[col].reindex(ids).to_numpy()
-    return out, new
+        raise InputError(Problem("--grades/--disputes", f"reviewed conversations were scored with rubric "
+                                                        f"{', '.join(unknown)}: pass it with --rubric", code="grades"))
+    out, final = final_outcomes(results, scores, list(rubrics), grades=grades, disputes=disputes)
+    out["source"] = _source(out, final, disputes)
+    out["comment"] = _joined(out, grades, ("comment",), decided=out["decided_by"].eq("grade"), by_grader=True)
+    out["dispute_note"] = _joined(out, disputes, ("reason", "note"), decided=out["dispute"].ne(""))
+    final["human_graded"] = final["grader"].ne("").astype("boolean")
+    return out, final
 
 
-def grade_adjustment(path: str | os.PathLike, rubrics: Sequence[Rubric]) -> Adjustment:
-    """The grades of ``path`` as an ``Adjustment`` (read now, so a bad file stops before any work)."""
-    grades = read_grades(path)
-    return lambda results, scores: apply_grades(results, scores, grades, rubrics)
+def review_adjustment(rubrics: Sequence[Rubric], grades_path: str | os.PathLike | None = None,
+                      disputes_path: str | os.PathLike | None = None) -> Adjustment:
+    """The grades and dispute decisions of these files as an ``Adjustment`` (read now, so a bad
+    file stops before any work)."""
+    grades = read_grades(grades_path) if grades_path else None
+    disputes = read_disputes(disputes_path) if disputes_path else None
+    return lambda results, scores: reviewed(results, scores, rubrics, grades=grades, disputes=disputes)
+
+
+def agreement(rubrics: Sequence[Rubric]) -> pd.DataFrame:
+    """Per criterion (the first rubric defining it wins): ``review.calibration.gate_table`` as the
+    rubric records it (status, n, κ, precision, recall, ``measured`` date, "" when never measured),
+    and manual criteria with status ``manual``."""
+    frames = []
+    for rubric in rubrics:
+        gate = gate_table(rubric).set_index("criterion_id")
+        rows = [{"criterion_id": c.id, "section_id": s.id, **(gate.loc[c.id].to_dict() if c.id in gate.index else
+                                                                {"status": MANUAL, "n": 0, "measured": ""})}
+                for s, c in rubric.criteria]
+        frames.append(pd.DataFrame(rows))
+    if not frames:
+        return pd.DataFrame(columns=["criterion_id", "section_id", "status", "n", "kappa", "measured"])
+    return pd.concat(frames, ignore_index=True).drop_duplicates("criterion_id").reset_index(drop=True)
+
+
+def _source(out: pd.DataFrame, final: pd.DataFrame, disputes: pd.DataFrame | None) -> pd.Series:
+    """Who decided each result (module constants): a disputed one keeps who decided it before
+    the dispute (the register's ``decided_by``), unless the lead's rejection confirmed a critical."""
+    key = pd.MultiIndex.from_arrays([out["conversation_id"].astype(str), out["criterion_id"].astype(str)])
+    pending = [(cid, crit) for cid, ids in zip(final["conversation_id"], final["critical_pending"].fillna(""))
+               if ids for crit in str(ids).split(";")]
+    is_pending = key.isin(pending) if pending else np.zeros(len(out), dtype=bool)
+    confirmed = (out["confirmed"].fillna(False).astype(bool) & out["critical"].fillna(False).astype(bool)
+                 & out["outcome"].eq("fail")).to_numpy(dtype=bool)
+    graded = out["decided_by"].eq("grade").to_numpy(dtype=bool)
+    if disputes is not None and len(disputes):
+        before = disputes.drop_duplicates(["conversation_id", "criterion_id"]).set_index(
+            ["conversation_id", "criterion_id"])["decided_by"]
+        was_graded = before.reindex(key).eq("grade").to_numpy(dtype=bool)
+        graded |= out["decided_by"].eq("dispute").to_numpy(dtype=bool) & was_graded
+    overturned = (graded & out["critical"].fillna(False).astype(bool).to_numpy(dtype=bool)
+                  & out["auto_outcome"].eq("fail").to_numpy(dtype=bool) & out["outcome"].eq("pass").to_numpy(dtype=bool))
+    source = np.select([is_pending, confirmed, overturned, graded], [PENDING, CONFIRMED, OVERTURNED, GRADED], AUTO)
+    return pd.Series(source, index=out.index, dtype="string")
+
+
+def _joined(out: pd.DataFrame, people: pd.DataFrame | None, columns: Sequence[str], decided: pd.Series,
+            by_grader: bool = False) -> pd.Series:
+    """Per result, the non-empty ``columns`` of its row in ``people`` joined with " · " (<NA> where
+    ``decided`` is false or nothing was written); ``by_grader``: the counting grader's row."""
+    empty = pd.Series(pd.NA, index=out.index, dtype="string")
+    if people is None or not len(people) or not decided.any():
+        return empty
+    rows = people
+    if by_grader:
+        rows = people.merge(out[["conversation_id", "grader"]].drop_duplicates("conversation_id"),
+                            on=["conversation_id", "grader"])
+    text = rows[list(columns)].fillna("").astype(str).agg(lambda r: " · ".join(v for v in r if v.strip()), axis=1)
+    words = pd.Series(text.to_numpy(), index=pd.MultiIndex.from_frame(rows[["conversation_id", "criterion_id"]]
+                                                                       .astype(str)))
+    words = words[~words.index.duplicated(keep="last")]
+    key = pd.MultiIndex.from_arrays([out["conversation_id"].astype(str), out["criterion_id"].astype(str)])
+    found = pd.Series(words.reindex(key).to_numpy(), index=out.index, dtype="string")
+    return found.where(decided.to_numpy(dtype=bool) & found.fillna("").ne(""))

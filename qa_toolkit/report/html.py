@@ -84,6 +84,10 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
                                                 [(t["all_agents"], [p["value"] for p in series])],
                                                 title=t["trend"])),
         "findings": _latest_critical(rep),
+        "agreement": view.agreement_rows(rep),
+        "disputes_by_agent": view.dispute_counts(rep, "agent_id"),
+        "disputes_by_criterion": view.dispute_counts(rep, "criterion_id"),
+        "dispute_states": view.DISPUTE_STATES,
         "agent_names": m.agents.set_index("agent_id")["agent_name"].to_dict(),
         "pages": pages,
     }
@@ -133,6 +137,8 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
         "findings": found,
         "n_findings": n_found,
         "lost": view.records(view.lost_points(rep, agent_id)),
+        "disputes": view.dispute_counts(rep, "criterion_id", agent_id),
+        "dispute_states": view.DISPUTE_STATES,
         "exemplars": [{"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
                       for e in ex.itertuples()],
     }

@@ -29,7 +29,8 @@ LOWER_IS_BETTER = {"critical_failures", "frt_mean_s", "art_mean_s", "handle_mean
                    "complaint_rate", "escalation_rate", "risk_flags"}
 MAX_FINDINGS = 40  #: flagged / critical sessions shown per agent at most
 MAX_LISTED = 20_000  #: conversations listed (with transcripts) in one workbook at most
-EXCEL_FORMATS = {"score": "0.0", "int": "0", "seconds": "0", "rate": "0.0%", "csat": "0.00"}
+EXCEL_FORMATS = {"score": "0.0", "int": "0", "seconds": "[m]:ss", "rate": "0.0%", "csat": "0.00"}
+DISPUTE_STATES = ("open", "accepted", "partly", "rejected")  #: a dispute's decision, "open" until decided
 
 
 @dataclass
@@ -44,6 +45,8 @@ class ReportInput:
     agents: Sequence[str] | None = None
     section_names: Mapping[str, str] = field(default_factory=dict)
     criterion_names: Mapping[str, str] = field(default_factory=dict)
+    band_names: Mapping[str, str] = field(default_factory=dict)  # band as scored -> as shown
+    agreement: pd.DataFrame | None = None  # report.grades.agreement: per criterion status, n, κ, date
     bonus_criteria: frozenset[str] = frozenset()
     band_order: Sequence[str] = ()  # best band first, as the rubric defines them
     rubric_label: str = ""
@@ -68,10 +71,25 @@ def records(frame: pd.DataFrame) -> list:
     return list(map(row._make, zip(*(frame[c].tolist() for c in frame.columns))))
 
 
+def display_name(item, lang: str) -> str:
+    """A rubric's, section's, criterion's or band's name in the report language: ``name_en``
+    under en when the rubric gives one, else ``name``."""
+    return (item.name_en or item.name) if lang == "en" else item.name
+
+
+def duration(seconds) -> str:
+    """Seconds as minutes and seconds (187 -> 3:07; an hour and more stays in minutes, 3725 -> 62:05)."""
+    total = int(round(float(seconds)))
+    sign, total = ("-", -total) if total < 0 else ("", total)
+    return f"{sign}{total // 60}:{total % 60:02d}"
+
+
 def fmt(value, kind: str) -> str:
     """A number as a person reads it (HTML); missing values as an en dash."""
     if is_missing(value):
         return "–"
+    if kind == "seconds":
+        return duration(value)
     if kind == "rate":
         return f"{float(value) * 100:.1f}%"
     if kind == "score":
@@ -118,6 +136,10 @@ def criterion_name(rep: ReportInput, criterion_id: str) -> str:
     return rep.criterion_names.get(criterion_id, criterion_id)
 
 
+def band_name(rep: ReportInput, band) -> str:
+    return band if is_missing(band) else rep.band_names.get(band, band)
+
+
 def agent_ids(rep: ReportInput) -> list[str]:
     """Agents that get a page, in leaderboard order."""
     ids = rep.metrics.agents["agent_id"].tolist()
@@ -147,7 +169,8 @@ def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tupl
     order = {"band": list(rep.band_order) or sorted(counts.index), "csat": ["1", "2", "3", "4", "5"],
              "score_bin": list(SCORE_BIN_LABELS)}[kind]
     order += [v for v in counts.index if v not in order]
-    return [(value, int(counts.get(value, 0))) for value in order]
+    shown = (lambda v: band_name(rep, v)) if kind == "band" else str
+    return [(shown(value), int(counts.get(value, 0))) for value in order]
 
 
 def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
@@ -239,8 +262,9 @@ def match_parts(text: str, match) -> list[tuple[str, bool]]:
 
 
 def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
-    """Every point the agent lost (``Metrics.lost``) with masked evidence and labels for the criterion, outcome and source. Built once for all agents
-    (both formats list them; masking is vectorised over the whole frame)."""
+    """Every point the agent lost (``Metrics.lost``) with masked evidence and labels for the
+    criterion, outcome, who decided it and its dispute (``state_label``). Built once for all
+    agents (both formats list them; masking is vectorised over the whole frame)."""
     key = ("lost", rep.lang, rep.mask)
     if key not in rep.memo:
         rows = _lost_rows(rep)
@@ -265,7 +289,68 @@ def _lost_rows(rep: ReportInput) -> pd.DataFrame:
     rows["outcome_label"] = rows["outcome"].map(lambda o: t.get(f"outcome_{o}", o))
     rows["auto_label"] = rows["auto_outcome"].map(lambda o: t.get(f"outcome_{o}", o))
     rows["source_label"] = rows["source"].map(lambda s: t.get(f"source_{s}", s))
-    return rows.reset_index(drop=True)
+    rows["dispute"] = rows["dispute"].fillna("")
+    rows["dispute_label"] = rows["dispute"].map(lambda d: t[f"dispute_{d}"] if d else "")
+    rows["dispute_note"] = masked_text(rep, rows["dispute_note"].astype("string"))
+    rows["shadow"] = rows["criterion_id"].isin(shadow_ids(rep))
+    rows = rows.reset_index(drop=True)
+    rows["state_label"] = pd.array([state_label(rep, f) for f in records(rows)], dtype="string")
+    return rows
+
+
+def state_label(rep: ReportInput, f) -> str:
+    """How a point lost was decided, in words: who decided it (with the grader), the automatic
+    outcome when a person changed it, and the dispute's decision."""
+    t = rep.t
+    text = f.source_label + (f" · {f.grader}" if f.source in ("graded", "confirmed", "overturned")
+                             and not is_missing(f.grader) and f.grader else "")
+    if f.changed:
+        text += f" ({t['auto_outcome']}: {f.auto_label})"
+    if f.dispute:
+        text += f"; {f.dispute_label}"
+    if f.shadow:
+        text += f"; {t['status_shadow']}"
+    return text
+
+
+def shadow_ids(rep: ReportInput) -> frozenset[str]:
+    """Criteria in shadow: computed and shown, not counted."""
+    a = rep.agreement
+    return frozenset() if a is None else frozenset(a.loc[a["status"] == "shadow", "criterion_id"])
+
+
+def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> list[dict]:
+    """Disputes per ``by`` (agent_id or criterion_id; of one agent with ``agent_id``): filed and
+    per decision (``DISPUTE_STATES``), from the points lost (disputes inside the report's period)."""
+    lost = rep.metrics.lost
+    rows = lost[lost["dispute"].fillna("").ne("")]
+    if agent_id is not None:
+        rows = rows[rows["agent_id"] == agent_id]
+    if not len(rows):
+        return []
+    table = pd.crosstab(rows[by], rows["dispute"]).reindex(columns=list(DISPUTE_STATES), fill_value=0)
+    names = rep.metrics.agents.set_index("agent_id")["agent_name"]
+    return [{"key": key, "name": names.get(key, key) if by == "agent_id" else criterion_name(rep, key),
+             "filed": int(counts.sum()), **{state: int(counts[state]) for state in DISPUTE_STATES}}
+            for key, counts in table.iterrows()]
+
+
+def agreement_rows(rep: ReportInput) -> list[dict]:
+    """Per criterion of the rubric: section, name, status label (live / shadow / manual), n, κ and
+    when it was measured — "not measured" when ``qa rubric promote`` never recorded it."""
+    a = rep.agreement
+    if a is None or not len(a):
+        return []
+    t = rep.t
+    out = []
+    for r in records(a):
+        measured = str(r.measured) if r.status != "manual" and not is_missing(r.measured) and r.measured else ""
+        out.append({"criterion_id": r.criterion_id, "section": section_name(rep, r.section_id),
+                    "name": criterion_name(rep, r.criterion_id), "status": r.status,
+                    "status_label": t[f"status_{r.status}"], "n": int(r.n) if measured else None,
+                    "kappa": None if not measured or is_missing(r.kappa) else float(r.kappa),
+                    "measured": measured or (t["human_graded"] if r.status == "manual" else t["not_measured"])})
+    return out
 
 
 def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:

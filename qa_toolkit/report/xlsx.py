@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
@@ -19,6 +20,7 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_toolkit.atomic import atomic_path
@@ -36,13 +38,16 @@ TOP = Alignment(vertical="top")
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 MATCH_FONT = InlineFont(b=True, color="C00000")  # a rule's match inside evidence text
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
+SHADOW_FONT = Font(italic=True, color="7F7F7F")  # a shadow criterion: shown, not counted
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 THIN = Border(bottom=Side(style="thin", color="999999"))
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
+DURATION = EXCEL_FORMATS["seconds"]  # [m]:ss
 MAX_WIDTH = 60
 EVIDENCE_WIDTH = 50
 AGENT_COLOUR, TEAM_COLOUR = "2F6DB5", "A6B4C8"  # as the HTML charts
-CHART_TOP, CHART_ROWS = 4, 16  # charts sit right of the agent tables, each about 16 rows high
+CHART_TOP, CHART_ROWS = 4, 16
+LOST_COLUMNS = 8  # the agent sheet's widest table (points lost): its print area  # charts sit right of the agent tables, each about 16 rows high
 
 
 class _Sheet:
@@ -99,6 +104,24 @@ def _num(v):
     return None if view.is_missing(v) else float(v)
 
 
+def _dur(v):
+    """Seconds as an Excel duration (a fraction of a day), shown m:ss by ``DURATION``."""
+    return None if view.is_missing(v) else float(v) / 86400
+
+
+def _diff(kpi: dict):
+    """A KPI's difference to the team: a number, except a duration's, as signed m:ss text (Excel
+    cannot show a negative time)."""
+    if kpi["kind"] != "seconds" or kpi["diff"] is None:
+        return kpi["diff"]
+    return ("+" if kpi["diff"] > 0 else "") + view.duration(kpi["diff"])
+
+
+def _value(v, kind: str):
+    """A KPI value as the cell holds it: durations as fractions of a day, other numbers as floats."""
+    return _dur(v) if kind == "seconds" else _num(v)
+
+
 def _sheet_title(wb: Workbook, text: str) -> str:
     title = re.sub(r"[\[\]:*?/\\']", "_", display_text(text))[:31] or "sheet"
     base, n = title, 1
@@ -119,7 +142,7 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
     header_row = row
     cols = [("rank", None), ("agent_id", None), ("agent", None), ("team", None), ("n_graded", "0"),
             ("qa_mean", "0.0"), ("ci_low", "0.0"), ("ci_high", "0.0"), ("critical_failures", "0"),
-            ("sla_rate", "0.0%"), ("frt_mean_s", "0"), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
+            ("sla_rate", "0.0%"), ("frt_mean_s", DURATION), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
             ("fcr_rate", "0.0%"), ("risk_flags", "0"), ("auto_mean", "0.0"), ("n_human", "0"),
             ("n_auto_only", "0"), ("n_review", "0")]
     rows = []
@@ -127,7 +150,7 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
         rank = int(a.rank) if a.enough_data else t["not_enough_data"]
         rows.append([rank, a.agent_id, a.agent_name, view.team_name(rep, a.team), a.n_graded,
                      _num(a.qa_mean), _num(a.ci_low), _num(a.ci_high), a.critical_failures, _num(a.sla_rate),
-                     _num(a.frt_mean_s), _num(a.csat_mean), _num(a.complaint_rate), _num(a.fcr_rate), a.risk_flags,
+                     _dur(a.frt_mean_s), _num(a.csat_mean), _num(a.complaint_rate), _num(a.fcr_rate), a.risk_flags,
                      _num(a.auto_mean), a.n_human, a.n_auto_only, a.n_review])
     next_row = sheet.table(row, [t.get(k, k) for k, _ in cols], rows, [f for _, f in cols])
     last = header_row + len(rows)
@@ -146,25 +169,63 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
 
     row = sheet.heading(next_row, t["team_averages"])
     team_cols = [("team", None), ("n_conversations", "0"), ("n_graded", "0"), ("qa_mean", "0.0"),
-                 ("critical_failures", "0"), ("sla_rate", "0.0%"), ("frt_mean_s", "0"), ("art_mean_s", "0"),
-                 ("handle_mean_s", "0"), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
+                 ("critical_failures", "0"), ("sla_rate", "0.0%"), ("frt_mean_s", DURATION),
+                 ("art_mean_s", DURATION), ("handle_mean_s", DURATION), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
                  ("escalation_rate", "0.0%"), ("fcr_rate", "0.0%"), ("transfer_rate", "0.0%"), ("risk_flags", "0")]
-    team_rows = [[view.team_name(rep, r["team"])] + [r[k] if f == "0" else _num(r[k]) for k, f in team_cols[1:]]
+    team_rows = [[view.team_name(rep, r["team"])] + [r[k] if f == "0" else _dur(r[k]) if f == DURATION else _num(r[k])
+                                                     for k, f in team_cols[1:]]
                  for _, r in m.teams.iterrows()]
     row = sheet.table(row, [t.get(k, k) for k, _ in team_cols], team_rows, [f for _, f in team_cols])
 
     if m.sections:
+        ws.row_breaks.append(Break(id=row - 1))  # printed: the heat map starts a page, its header on it
         row = sheet.heading(row, t["heatmap"])
         heads = [t["agent_id"], t["agent"]] + [view.section_name(rep, s) for s in m.sections]
         data = [[a["agent_id"], a["agent_name"]] + [_num(a[f"section_{s}"]) for s in m.sections]
                 for _, a in m.agents.iterrows()]
-        sheet.table(row, heads, data, [None, None] + ["0.0"] * len(m.sections))
+        row = sheet.table(row, heads, data, [None, None] + ["0.0"] * len(m.sections))
         if data:
             rng = f"C{row + 1}:{get_column_letter(2 + len(m.sections))}{row + len(data)}"
             ws.conditional_formatting.add(rng, ColorScaleRule(
                 start_type="num", start_value=50, start_color="F8696B", mid_type="num", mid_value=80,
                 mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B"))
     sheet.fit_columns({1: 14})  # column A: ranks, team names and agent ids, not the long title lines
+
+
+def _trust_sheet(rep: ReportInput, sheet: _Sheet) -> None:
+    """How far each point can be trusted: every criterion's status and measured agreement with
+    the graders, then the disputes per agent and per criterion."""
+    t = rep.t
+    row = _agreement_table(rep, sheet, 1)
+    for by, title, first in (("agent_id", "disputes", t["agent"]), ("criterion_id", "disputes_by_criterion",
+                                                                     t["criterion"])):
+        counts = view.dispute_counts(rep, by)
+        row = sheet.heading(row, t[title])
+        if not counts:
+            sheet.put(row, 1, t["none"])
+            row += 2
+            continue
+        row = sheet.table(row, *_dispute_table(rep, counts, first))
+    sheet.fit_columns({1: 30})
+
+
+def _agreement_table(rep: ReportInput, sheet: _Sheet, row: int) -> int:
+    """Each criterion's status and measured agreement with the graders; returns the next row."""
+    t, ws = rep.t, sheet.ws
+    rows = view.agreement_rows(rep)
+    if not rows:
+        return row
+    row = sheet.heading(row, t["agreement"])
+    sheet.put(row, 1, t["agreement_note"])
+    start = row + 2
+    row = sheet.table(row + 1, [t["section"], t["criterion"], t["status"], t["n_compared"], t["kappa"], t["measured"]],
+                      [[r["section"], r["name"], r["status_label"], r["n"], r["kappa"], r["measured"]] for r in rows],
+                      [None, None, None, "0", "0.00"])
+    for i, r in enumerate(rows):
+        if r["status"] == "shadow":
+            for col in range(1, 7):
+                sheet.style(ws.cell(row=start + i, column=col), font=SHADOW_FONT)
+    return row
 
 
 def _colour(chart) -> None:
@@ -195,7 +256,8 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     kpis = view.kpi_rows(rep, agent_id)
     kpi_start = row + 1
     row = sheet.table(row, [t["kpi"], t["value"], t["team_value"], t["diff"]],
-                      [[k["label"], _num(k["agent"]), _num(k["team"]), k["diff"]] for k in kpis])
+                      [[k["label"], _value(k["agent"], k["kind"]), _value(k["team"], k["kind"]), _diff(k)]
+                       for k in kpis])
     for i, k in enumerate(kpis):
         fmt = EXCEL_FORMATS[k["kind"]]
         for col in (2, 3, 4):
@@ -271,50 +333,102 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
         for col in range(1, 7):
             sheet.style(ws.cell(row=start + i, column=col), alignment=WRAPPED if col >= 5 else TOP)
 
-    row = _lost_table(rep, sheet, row, agent_id, conv_sheet, conv_rows)
+    disputes = view.dispute_counts(rep, "criterion_id", agent_id)
+    if disputes:
+        row = sheet.heading(row, t["disputes_by_criterion"])
+        row = sheet.table(row, *_dispute_table(rep, disputes, t["criterion"]))
 
     row = sheet.heading(row, t["exemplars"])
     ex = view.exemplars(rep, agent_id)
     start = row + 1
-    sheet.table(row, [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
-                [[e.started_at, e.conversation_id, _num(e.total), e.band, e.channel] for e in ex.itertuples()],
-                [DATE_FORMAT, None, "0.0"])
+    row = sheet.table(row, [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
+                      [[e.started_at, e.conversation_id, _num(e.total), view.band_name(rep, e.band), e.channel]
+                       for e in ex.itertuples()],
+                      [DATE_FORMAT, None, "0.0"])
     _link_ids(sheet, start, len(ex), ex["conversation_id"], conv_sheet, conv_rows)
+    # printed: the overview above on one or two pages; the points lost print from their own sheet
+    ws.print_area = f"A1:{get_column_letter(LOST_COLUMNS)}{row - 2}"
+    _lost_table(rep, sheet, row, agent_id, conv_sheet, conv_rows)
     sheet.fit_columns({1: 24, 5: EVIDENCE_WIDTH})
     for r in ws.iter_rows(min_col=5, max_col=5):
         sheet.style(r[0], alignment=WRAPPED)
 
 
+def _dispute_table(rep: ReportInput, rows: list[dict], first: str) -> tuple[list[str], list[list], list[str | None]]:
+    """Headers, rows and formats of a dispute count table (``view.dispute_counts``), ``first``
+    heading the name column."""
+    t = rep.t
+    return ([first, t["filed"], *(t[state] for state in view.DISPUTE_STATES)],
+            [[r["name"], r["filed"], *(r[state] for state in view.DISPUTE_STATES)] for r in rows],
+            [None] + ["0"] * (1 + len(view.DISPUTE_STATES)))
+
+
 def _lost_table(rep: ReportInput, sheet: _Sheet, row: int, agent_id: str, conv_sheet: str | None,
                 conv_rows: dict[str, int]) -> int:
-    """Every point the agent lost, the evidence with its match in red bold; returns the next row."""
-    t, ws = rep.t, sheet.ws
+    """Every point the agent lost, under a heading (printed from the points-lost sheet); returns the next row."""
+    t = rep.t
     lost = view.lost_points(rep, agent_id)
     row = sheet.heading(row, f"{t['lost']} ({len(lost)})")
+    return _write_lost(rep, sheet, row, lost, conv_sheet, conv_rows)
+
+
+def _write_lost(rep: ReportInput, sheet: _Sheet, row: int, lost, conv_sheet: str | None, conv_rows: dict[str, int],
+                agent_names: dict[str, str] | None = None) -> int:
+    """Points lost from ``row``: the evidence with its match in red bold, who decided each point
+    and its dispute; with ``agent_names`` the agent's id and name first. Returns the next row."""
+    t, ws = rep.t, sheet.ws
+    lead = 2 if agent_names is not None else 0
     start = row + 1
     rows = []
     for f in view.records(lost):
-        graded = f.source == "graded"
-        source = f.source_label + (f" · {f.grader}" if graded and not view.is_missing(f.grader) else "")
-        if f.changed:
-            source += f" ({t['auto_outcome']}: {f.auto_label})"
         notes = [str(v) for v in (f.note, f.comment) if not view.is_missing(v) and v]
-        rows.append([f.started_at, f.conversation_id, f.criterion_name + (f" [{t['kind_critical']}]" if f.critical
-                                                                          else ""),
-                     _num(f.points_lost), f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match,
-                     _num(f.csat), source, "\n".join(notes)])
-    row = sheet.table(row, [t["started_at"], t["conversation"], t["criterion"], t["points_lost"], t["evidence"],
-                            t["csat"], t["source"], t["note"]], rows, [DATE_FORMAT, None, None, "0.0", None, "0"])
-    _link_ids(sheet, start, len(lost), lost["conversation_id"], conv_sheet, conv_rows)
+        if not view.is_missing(f.dispute_note) and f.dispute_note:
+            notes.append(f"{t['disputes_agent']}: {f.dispute_note}")
+        who = [f.agent_id, agent_names.get(f.agent_id, f.agent_id)] if agent_names is not None else []
+        rows.append([*who, f.started_at, f.conversation_id,
+                     f.criterion_name + (f" [{t['kind_critical']}]" if f.critical else ""), _num(f.points_lost),
+                     f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match, _num(f.csat),
+                     f.state_label, "\n".join(notes)])
+    heads = [t["agent_id"], t["agent"]] if agent_names is not None else []
+    row = sheet.table(row, heads + [t["started_at"], t["conversation"], t["criterion"], t["points_lost"], t["evidence"],
+                                    t["csat"], t["source"], t["note"]], rows,
+                      [None] * lead + [DATE_FORMAT, None, None, "0.0", None, "0"])
+    if conv_sheet is not None:
+        for i, cid in enumerate(lost["conversation_id"]):
+            if cid in conv_rows:
+                _link(sheet, ws.cell(row=start + i, column=lead + 2), conv_sheet, conv_rows[cid])
+    evidence = lead + 5
     for i, f in enumerate(view.records(lost)):
-        cell = ws.cell(row=start + i, column=5)
+        cell = ws.cell(row=start + i, column=evidence)
         if isinstance(cell.value, str) and not view.is_missing(f.evidence_text):
             highlight(cell, cell.value, f.evidence_match)
         text = cell.value if isinstance(cell.value, str) else str(cell.value or "")
         ws.row_dimensions[start + i].height = 15 * max(1, -(-view.display_width(text) // (EVIDENCE_WIDTH - 4)))
-        for col in range(1, 9):
-            sheet.style(ws.cell(row=start + i, column=col), alignment=WRAPPED if col in (5, 8) else TOP)
+        for col in range(1, lead + 9):
+            sheet.style(ws.cell(row=start + i, column=col), alignment=WRAPPED if col in (evidence, lead + 8) else TOP)
     return row
+
+
+def _lost_sheet(rep: ReportInput, sheet: _Sheet, agents: Sequence[str], conv_sheet: str,
+                conv_rows: dict[str, int]) -> None:
+    """Every point lost by ``agents``, one block per agent starting a printed page, the header row
+    repeated on each page."""
+    ws = sheet.ws
+    frames = [view.lost_points(rep, a) for a in agents]
+    lost = pd.concat(frames, ignore_index=True) if frames else view.lost_points(rep, "")
+    names = rep.metrics.agents.set_index("agent_id")["agent_name"].to_dict()
+    _write_lost(rep, sheet, 1, lost, conv_sheet, conv_rows, agent_names=names)
+    at = 2
+    for part in frames[:-1]:
+        at += len(part)
+        if len(part):
+            ws.row_breaks.append(Break(id=at - 1))
+    last = max(len(lost) + 1, 2)
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(LOST_COLUMNS + 2)}{last}"
+    ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:{get_column_letter(LOST_COLUMNS + 2)}{last}"
+    sheet.fit_columns({3: 17, 7: EVIDENCE_WIDTH, 10: 36})
 
 
 def highlight(cell, text: str, match) -> None:
@@ -343,7 +457,7 @@ def _link_ids(sheet: _Sheet, start: int, n: int, ids, conv_sheet: str | None, co
 
 CONV_COLUMNS = (("conversation_id", None), ("agent_id", None), ("agent_name", None), ("team", None),
                 ("channel", None), ("started_at", DATE_FORMAT), ("period", None), ("total", "0.0"), ("band", None),
-                ("critical_criteria", None), ("csat", "0"), ("frt_s", "0"), ("handle_s", "0"),
+                ("critical_criteria", None), ("csat", "0"), ("frt_s", DURATION), ("handle_s", DURATION),
                 ("complaint", None), ("escalated", None), ("risk_score", "0.00"), ("sampled", None),
                 ("stratum", None))
 
@@ -363,6 +477,10 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
                 v = view.team_name(rep, v)
             elif key in ("channel", "stratum") and isinstance(v, str):  # data text: a phone number can sit there
                 v = mask(v)
+            elif key in ("frt_s", "handle_s"):
+                v = _dur(v)
+            elif key == "band":
+                v = view.band_name(rep, v)
             elif isinstance(v, bool) or key in ("complaint", "escalated", "sampled"):
                 v = "" if view.is_missing(v) else (t["yes"] if v else t["no"])
             values.append(v)
@@ -372,8 +490,8 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     last_col = get_column_letter(len(headers))
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{last_col}{max(len(rows) + 1, 2)}"
-    ws.print_title_rows = "1:1"  # printed: the header on every page, and only the table
-    ws.print_area = f"A1:{last_col}{max(len(rows) + 1, 2)}"
+    ws.print_title_rows = "1:1"  # printed: the header on every page, and the table without transcripts
+    ws.print_area = f"A1:{get_column_letter(len(headers) - 1)}{max(len(rows) + 1, 2)}"
     sheet.fit_columns({6: 18, len(headers): 80})
     for r in ws.iter_rows(min_row=2, min_col=len(headers), max_col=len(headers)):
         sheet.style(r[0], alignment=TOP)
@@ -394,6 +512,7 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
         _summary_sheet(rep, _Sheet(first))
         if len(listed) < n_all:
             write_cell(first, 3, 1, t["listed_note"].format(shown=len(listed), total=n_all))
+        _trust_sheet(rep, _Sheet(wb.create_sheet(_sheet_title(wb, t["trust_sheet"]))))
     agent_sheets = []
     for agent_id in ids:
         name = rep.metrics.agent(agent_id)["agent_name"]
@@ -401,17 +520,29 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
         ws = first if not summary and not agent_sheets else wb.create_sheet(title)
         ws.title = title
         agent_sheets.append((agent_id, ws))
+    lost_ws = wb.create_sheet(_sheet_title(wb, t["lost_sheet"]))
     conv_ws = wb.create_sheet(_sheet_title(wb, t["conversations_sheet"]))
     conv_rows = _conversations_sheet(rep, _Sheet(conv_ws), listed)
+    _lost_sheet(rep, _Sheet(lost_ws), ids, conv_ws.title, conv_rows)
     for agent_id, ws in agent_sheets:
         _agent_sheet(rep, _Sheet(ws), agent_id, conv_ws.title, conv_rows)
         advance(1)
     for ws in wb.worksheets:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        _print_setup(ws, pages=2 if ws in {sheet for _, sheet in agent_sheets} else 0)
     return wb
+
+
+def _print_setup(ws: Worksheet, pages: int) -> None:
+    """A4 landscape, fit to the page width and to ``pages`` pages high (0: as many as it takes),
+    centred, with the sheet name and page number in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, pages
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.oddFooter.center.text = "&A · &P / &N"
 
 
 def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = False,

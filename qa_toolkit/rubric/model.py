@@ -80,6 +80,7 @@ class Criterion(Strict):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     name: str
+    name_en: str | None = Field(None, description="English name, shown under `--lang en` (default: `name`).")
     description: str = Field("", description="What a grader reads: what passes and what fails.")
     points: float = Field(1.0, gt=0)
     scale: Literal["binary", "3-point", "5-point"] = Field(
@@ -112,6 +113,7 @@ class Section(Strict):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     name: str
+    name_en: str | None = Field(None, description="English name, shown under `--lang en` (default: `name`).")
     weight: float = Field(ge=0, description="Share of the total; the weights of all sections add up to 100.")
     description: str = ""
     criteria: list[Criterion] = Field(min_length=1)
@@ -121,6 +123,7 @@ class Band(Strict):
     """A grade band: a total at or above ``min`` earns ``name`` (the highest such band wins)."""
 
     name: str
+    name_en: str | None = Field(None, description="English name, shown under `--lang en` (default: `name`).")
     min: float = Field(ge=0, le=100)
 
 
@@ -139,6 +142,7 @@ class Rubric(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     version: str = Field(description='Quote it ("1.0"), so YAML keeps it a string.')
     name: str
+    name_en: str | None = Field(None, description="English name, shown under `--lang en` (default: `name`).")
     language: Literal["zh", "en"]
     description: str = ""
     applies_to: AppliesTo | None = None
