@@ -8,11 +8,11 @@ check type's config model lives in its own module under ``qa_toolkit.rubric.chec
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from qa_toolkit.rubric.checks import CHECK_CONFIGS
+from qa_toolkit.rubric.checks import Check
 from qa_toolkit.rubric.predicates import Predicate
 
 Outcome = Literal["pass", "fail", "na", "review"]
@@ -21,9 +21,6 @@ Role = Literal["agent", "customer", "bot", "system"]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-Check = Annotated[Union[tuple(CHECK_CONFIGS)], Field(discriminator="type")]  # noqa: UP007
 
 
 class ExampleMessage(Strict):
