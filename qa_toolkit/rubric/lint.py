@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from qa_toolkit.problems import Problem
+from qa_toolkit.learning.store import cached_model
+from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.loader import Locator
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import KNOWN_FIELDS, fields_used
@@ -108,6 +109,29 @@ def examples(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
                                       level="warning", code="no-examples")
 
 
+def _checks(check, path: list) -> Iterator[tuple[list, object]]:
+    """``check`` and, depth first, the sub-checks of ``any``/``all``, with their paths."""
+    yield path, check
+    for i, sub in enumerate(getattr(check, "checks", None) or []):
+        yield from _checks(sub, [*path, "checks", i])
+
+
+def learned_models(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
+    """A ``learned`` check's model must load (skops, allow-listed types) and have been trained
+    for this criterion id and this rubric id and version."""
+    for path, criterion in _criteria(rubric):
+        for at, check in _checks(criterion.check, [*path, "check"]):
+            if check.type != "learned":
+                continue
+            try:
+                why = cached_model(check.path).mismatch(rubric.id, rubric.version, criterion.id)
+            except InputError as err:
+                why = "; ".join(p.message for p in err.problems)
+            if why:
+                yield loc.problem([*at, "model"], f"model {check.path}: {why.removeprefix('refusing to load the model: ')}",
+                                  code="learned-model", at_value=True)
+
+
 def bands(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
     names = [b.name for b in rubric.bands]
     for i, name in enumerate(names):
@@ -117,7 +141,8 @@ def bands(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
         yield loc.problem(["bands"], "no band starts at 0: low totals get no band", level="warning", code="bands")
 
 
-RULES: tuple[Rule, ...] = (duplicate_ids, weights, unknown_fields, unreachable_critical, phrases, examples, bands)
+RULES: tuple[Rule, ...] = (duplicate_ids, weights, unknown_fields, unreachable_critical, phrases, examples,
+                          learned_models, bands)
 
 
 def lint_rubric(rubric: Rubric, locator: Locator) -> list[Problem]:
