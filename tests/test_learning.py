@@ -15,10 +15,14 @@ from sklearn.preprocessing import FunctionTransformer
 
 from learned_data import graded_records, write_rubric
 from qa_toolkit.io import conversations_from_records
+from qa_toolkit.learning import store
 from qa_toolkit.learning.card import card_markdown
+from qa_toolkit.learning.features import FOCUS, RuleOutcome
 from qa_toolkit.learning.grades import labels_from, read_grades
+from qa_toolkit.learning.model import LearnedModel
+from qa_toolkit.learning.pipeline import RULE_CATEGORIES, build_pipeline, simplest_within_one_se
 from qa_toolkit.learning.store import cached_model, load_model, save_model
-from qa_toolkit.learning.train import rule_of, train_criterion
+from qa_toolkit.learning.train import rule_of, train_criterion, training_set
 from qa_toolkit.problems import InputError
 from qa_toolkit.rubric import checks, require_rubric
 from qa_toolkit.rubric.checks._base import Frames
@@ -107,8 +111,11 @@ def test_the_rubric_rule_for_the_criterion_becomes_a_feature(graded, rubric_path
     rule = rule_of(rubric, "greeting")
     assert checks.Rule.model_validate_json(rule).check.type == "keywords"
     model = train_criterion(data.conversations, data.messages, grades, "greeting", rubric=rubric, folds=3)
-    assert model.rule == rule and model.card["cross_validation"]["rule_alone"]["kappa"] is not None
-    assert model.card["features"]["rule_from"] == "greeting"
+    assert model.rule == rule and model.card["features"]["rule_from"] == "greeting"
+    # these grades follow the rule exactly: the text cannot beat it, the rule's own outcome is kept
+    assert model.card["cross_validation"]["rule_alone"]["kappa"] == model.card["cross_validation"]["kappa"] == 1.0
+    assert model.card["chosen"]["model"] == "the rule's own outcome" and model.card["top_features"] == {}
+    assert "the rule's own outcome (the text did not beat it)" in card_markdown(model.card)
 
 
 def test_rule_of_keeps_the_when_and_drops_manual_and_learned_parts(tmp_path):
@@ -167,8 +174,6 @@ def test_foreign_and_tampered_model_files_are_refused(tmp_path, soothe):
 
 
 def test_a_model_file_is_loaded_once_per_process(tmp_path, soothe, monkeypatch):
-    from qa_toolkit.learning import store
-
     path = save_model(soothe, tmp_path / "once.skops")
     calls = []
     real = store.load_model
@@ -252,3 +257,32 @@ def test_views_read_opening_closing_and_the_customer_message_each_reply_answers(
     assert row["agent"] == "您好\n查一下\n已催\n再见" and row["customer"] == "在吗\n快递呢\n好\n嗯"
     assert row["prompts"] == "快递呢\n好"  # bot/system lines are not read
     assert (row["n_agent"], row["n_customer"], row["customer_after_last_agent"]) == (4, 4, 1)
+
+
+def test_where_the_rule_alone_decides_its_evidence_is_quoted(tmp_path, graded):
+    data, grades = graded
+    anywhere = "{type: keywords, phrases: [您好]}"  # in any agent message: its evidence need not be the first
+    rubric = require_rubric(write_rubric(tmp_path / "r.yaml", greeting_check=anywhere))
+    rule = rule_of(rubric, "greeting")
+    table = training_set(Frames(data.conversations, data.messages), grades.of("greeting"), rule)
+    views = FOCUS["whole"]
+    pipeline = build_pipeline(views).set_params(**{f"columns__{v}": "drop" for v in (*views, "counts")},
+                                                classifier=RuleOutcome(categories=RULE_CATEGORIES))
+    model = LearnedModel(pipeline.fit(table.table, table.y), "greeting", rubric.id, rubric.version, rule=rule)
+    save_model(model, tmp_path / "greeting.skops")
+    path = write_rubric(tmp_path / "r.yaml", greeting_check="{type: learned, model: greeting.skops}")
+    records = [{"conversation_id": "x", "channel": "chat", "agent_id": "a", "messages": [
+        {"role": "customer", "text": "在吗"}, {"role": "agent", "text": "请稍等"},
+        {"role": "agent", "text": "您好，很高兴为您服务"}]}]
+    data = conversations_from_records(records)
+    results, _ = score_frames(data.conversations, data.messages, require_rubric(path))
+    row = results[results["criterion_id"] == "greeting"].iloc[0]
+    assert row["outcome"] == "pass" and row["evidence_text"] == "您好，很高兴为您服务"
+
+
+def test_the_simplest_candidate_within_one_standard_error_is_chosen():
+    # the rule alone (first) is within one standard error of the best: it wins
+    assert simplest_within_one_se({"mean_test_score": [0.70, 0.60, 0.74], "std_test_score": [0.1, 0.1, 0.1]}) == 0
+    # the text clearly beats it: the best is chosen
+    assert simplest_within_one_se({"mean_test_score": [0.30, 0.60, 0.74], "std_test_score": [0.1, 0.1, 0.03]}) == 2
+    assert simplest_within_one_se({"mean_test_score": [float("nan"), 0.5], "std_test_score": [0.0, 0.0]}) == 1

@@ -45,8 +45,11 @@ def agreement(human: np.ndarray, auto: np.ndarray) -> dict:
 def top_features(model, n: int = TOP_FEATURES) -> dict[str, list[dict]]:
     """Per outcome, the ``n`` features that push hardest toward it (weight against the other
     outcomes' mean), named ``view: n-gram``, ``count: name`` or ``rule: outcome``."""
+    classifier = model.pipeline.named_steps["classifier"]
+    if not hasattr(classifier, "coef_"):  # the rule's own outcome: no weights
+        return {}
     names = model.pipeline.named_steps["columns"].get_feature_names_out()
-    coef = model.pipeline.named_steps["classifier"].coef_
+    coef = classifier.coef_
     weights = np.vstack([-coef[0] / 2, coef[0] / 2]) if coef.shape[0] == 1 else coef
     weights = weights - weights.mean(axis=0, keepdims=True)
     out = {}
@@ -93,7 +96,7 @@ def build_card(model, data, cv, *, focus: str, rule_from: str, sources: dict[str
         },
         "estimator": "Pipeline(ViewFeatures → ColumnTransformer(TF-IDF per view, scaled counts, rule one-hot "
                      f"× {RULE_WEIGHT:g}) → LogisticRegression(multinomial))",
-        "chosen": _chosen(model.pipeline),
+        "chosen": chosen(model.pipeline),
         "cross_validation": {
             "folds": cv.folds,
             "seed": cv.seed,
@@ -107,14 +110,17 @@ def build_card(model, data, cv, *, focus: str, rule_from: str, sources: dict[str
     }
 
 
-def _chosen(pipeline) -> dict:
-    """What the inner cross-validation chose: C, class weighting, and whether the text is read."""
-    classifier, columns = pipeline.named_steps["classifier"], pipeline.named_steps["columns"]
-    reads = [name for name, step, _ in columns.transformers if step != "drop"]
-    return {"C": float(classifier.C), "class_weight": classifier.class_weight or "none",
-            "reads_text": any(name in TEXT_VIEWS for name in reads),
-            "how": "C in {" + ", ".join(f"{c:g}" for c in C_GRID) + "} × class weight none/balanced, and the rule "
-                   f"alone, by κ in an inner {INNER_FOLDS}-fold cross-validation (inside each outer fold too)"}
+def chosen(pipeline) -> dict:
+    """What the inner cross-validation chose: the rule's own outcome, or the text model's C and
+    class weighting."""
+    classifier = pipeline.named_steps["classifier"]
+    rule_alone = not hasattr(classifier, "C")
+    return {"model": "the rule's own outcome" if rule_alone else "text",
+            "C": None if rule_alone else float(classifier.C),
+            "class_weight": None if rule_alone else classifier.class_weight or "none",
+            "how": "C in {" + ", ".join(f"{c:g}" for c in C_GRID) + "} × class weight none/balanced, and the rule's "
+                   f"own outcome, by κ in an inner {INNER_FOLDS}-fold cross-validation (inside each outer fold too): the "
+                   "simplest within one standard error of the best"}
 
 
 def _num(value) -> str:
@@ -142,8 +148,8 @@ def card_markdown(card: dict) -> str:
         + f"; {card['features']['counts']}"
         + (f"; the outcome of the rule of `{card['features']['rule_from']}`" if card["features"]["rule"] else ""),
         f"- estimator: {card['estimator']}",
-        f"- chosen: " + (f"C {card['chosen']['C']:g}, class weight {card['chosen']['class_weight']}"
-                         if card["chosen"]["reads_text"] else "the rule's outcome alone (the text did not help)")
+        "- chosen: " + (f"C {card['chosen']['C']:g}, class weight {card['chosen']['class_weight']}"
+                        if card["chosen"]["C"] is not None else "the rule's own outcome (the text did not beat it)")
         + f" — {card['chosen']['how']}",
         "", f"## Agreement with the graders ({cv['protocol']})", "",
         "| | learned | rule alone |", "|---|---|---|",

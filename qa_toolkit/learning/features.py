@@ -1,13 +1,14 @@
-"""The feature step of a learned criterion, a scikit-learn transformer so it composes in the
-Pipeline, cross-validates and is stored with skops like any stock step: a views table
-(``rubric.checks._views``) → the chosen text views, the position counts log-scaled, and the
-outcome of the rule the model reads (``none`` without one)."""
+"""The two steps of a learned criterion's pipeline that scikit-learn does not ship, written to
+its estimator contract so they compose, cross-validate and are stored with skops like stock
+steps: ``ViewFeatures`` (a views table from ``rubric.checks._views`` → the chosen text views, the
+position counts log-scaled, the outcome of the rule the model reads) and ``RuleOutcome`` (the
+candidate model that gives the rule's own outcome)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from qa_toolkit.rubric.checks._views import COUNTS, RULE, TEXT_VIEWS
@@ -49,3 +50,29 @@ class ViewFeatures(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "columns_")
         return np.asarray(self.columns_, dtype=object)
+
+
+class RuleOutcome(ClassifierMixin, BaseEstimator):
+    """A classifier that gives the rule's own outcome: it reads the rule's one-hot columns (in
+    ``categories`` order, as the pipeline's encoder writes them) and answers with that outcome,
+    or with the most graded outcome when the rule's is not one the grades have (e.g. ``review``).
+    The learned criterion falls back to it when the text does not beat the rule."""
+
+    def __init__(self, categories: tuple[str, ...] = ()):
+        self.categories = categories
+
+    def fit(self, X, y) -> RuleOutcome:
+        self.classes_, counts = np.unique(np.asarray(y, dtype=object).astype(str), return_counts=True)
+        self.fallback_ = self.classes_[np.argmax(counts)]
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "classes_")
+        said = np.asarray(self.categories, dtype=object)[np.asarray(X.argmax(axis=1)).reshape(-1)]
+        return np.where(np.isin(said, self.classes_), said, self.fallback_).astype(object)
+
+    def predict_proba(self, X) -> np.ndarray:
+        return (self.predict(X)[:, np.newaxis] == self.classes_[np.newaxis, :]).astype("float64")
+
+    def decision_function(self, X) -> np.ndarray:
+        return self.predict_proba(X)

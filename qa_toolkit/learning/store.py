@@ -18,6 +18,7 @@ FORMAT_VERSION = 1
 
 #: The only non-default types a learned criterion file may contain.
 TRUSTED_TYPES = frozenset({
+    "qa_toolkit.learning.features.RuleOutcome",
     "qa_toolkit.learning.features.ViewFeatures",
     "qa_toolkit.risk.features.normalise_text",
 })

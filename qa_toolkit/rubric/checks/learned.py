@@ -26,7 +26,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from qa_toolkit.learning.store import cached_model
 from qa_toolkit.rubric.checks._base import CheckConfig, Coded, Frames, Outcomes, outcome_labels
-from qa_toolkit.rubric.checks._views import RULE, conversation_views, message_views
+from qa_toolkit.rubric.checks._views import RULE, TEXT_VIEWS, conversation_views, message_views
 
 TYPE = "learned"
 
@@ -95,8 +95,8 @@ def evaluate(config: LearnedCheck, frames: Frames, parts: list[Outcomes]) -> Out
 
 def _evidence(model, frames: Frames, conversations: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per conversation at ``conversations`` (rows, ascending), the agent message (row) whose own
-    features push hardest toward its ``outcome``, and that push; -1 and 0 for a conversation
-    without an agent message."""
+    words push hardest toward its ``outcome`` (its margin for that outcome over a message without
+    words), and that push; -1 and 0 for a conversation without an agent message."""
     agent = frames.role_mask("agent")
     wanted = np.zeros(frames.n, dtype=bool)
     wanted[conversations] = True
@@ -109,7 +109,9 @@ def _evidence(model, frames: Frames, conversations: np.ndarray, outcome: np.ndar
     at = position[frames.conv_of[rows]]  # each candidate's place among ``conversations``
     index = {name: i for i, name in enumerate(model.classes)}
     column = np.array([index[o] for o in outcome.tolist()], dtype=np.int64)  # per conversation: its class
-    push = model.margins(message_views(frames, rows))[np.arange(len(rows)), column[at]]
+    views = message_views(frames, rows)
+    blank = views.iloc[:1].assign(**dict.fromkeys(TEXT_VIEWS, ""))  # what the model says of no words at all
+    push = (model.margins(views) - model.margins(blank))[np.arange(len(rows)), column[at]]
     best = np.lexsort((-push, at))  # per conversation, its strongest message first
     first = np.r_[True, at[best][1:] != at[best][:-1]]
     out[at[best][first]] = rows[best][first]
