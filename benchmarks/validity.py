@@ -220,6 +220,22 @@ def report(scored: Scored, labels: pd.DataFrame, part: str) -> tuple[str, dict]:
     return "\n".join(out), figures
 
 
+def comparison(before: dict, after: dict) -> str:
+    """A before → after Markdown table of one part (two ``--json`` figures of the same part)."""
+    lines = [f"{after['part']}: {after['conversations']} conversations; dissatisfaction ROC-AUC "
+             f"{_fmt(before['auc'])} → {_fmt(after['auc'])}", "",
+             "| criterion | accuracy | κ | auto fails | human fails |", "|---|---|---|---|---:|"]
+    old = {r["criterion"]: r for r in before["criteria"]}
+    for r in after["criteria"]:
+        b = old.get(r["criterion"], {"accuracy": float("nan"), "kappa": float("nan"), "auto_fail": "—"})
+        lines.append(f"| {r['criterion']} | {_fmt(b['accuracy'], 2)} → **{_fmt(r['accuracy'], 2)}** "
+                     f"| {_fmt(b['kappa'], 2)} → **{_fmt(r['kappa'], 2)}** | {b['auto_fail']} → {r['auto_fail']} "
+                     f"| {r['human_fail']} |")
+    mean = lambda figures: sum(c["accuracy"] for c in figures["criteria"]) / len(figures["criteria"])  # noqa: E731
+    lines.append(f"| **mean accuracy** | {mean(before):.3f} → **{mean(after):.3f}** | | | |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", help="conversations in the toolkit's JSONL (e.g. from validity/jddc.py)")
@@ -228,17 +244,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=PARTS + ("each",), default="each",
                         help="which labelled conversations: all, tune, holdout, or each of them (default)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--before", type=Path,
+                        help="figures (--json) of an earlier run, e.g. another rubric version: print before → after")
     args = parser.parse_args(argv)
     try:
         labels = read_labels(args.labels)
         scored = score(args.data, args.rubric)
-    except (LabelError, OSError, InputError) as err:
+        before = {f["part"]: f for f in json.loads(args.before.read_text(encoding="utf-8"))} if args.before else {}
+    except (LabelError, OSError, InputError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     figures = []
     for part in (PARTS if args.part == "each" else (args.part,)):
         text, fig = report(scored, labels, part)
         print(text + "\n")
+        if part in before:
+            print(comparison(before[part], json.loads(json.dumps(fig, default=str))) + "\n")
         figures.append(fig)
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

@@ -1,23 +1,45 @@
-"""Writing untrusted text into openpyxl cells safely (shared by grading workbooks and reports).
+"""Untrusted text in the files a person opens: workbook cells (openpyxl), CSV cells, HTML text.
 
-Customer text that starts with ``=``, ``+``, ``-``, ``@``, TAB, CR or LF would become a live
-formula (CSV/formula injection); we store it as a string with Excel's quote prefix, which
-keeps the text exactly and shows no visible apostrophe. Control characters that openpyxl
-refuses are replaced, and text is capped at Excel's 32,767 characters per cell.
+Formula injection: text that starts with ``=``, ``+``, ``-``, ``@``, TAB, CR or LF becomes a live
+formula when a spreadsheet opens it (``=HYPERLINK(…)`` turns into a link). In a workbook we
+store such text as a string with Excel's quote prefix (``write_cell``), which keeps the text
+exactly and shows no apostrophe. A CSV cell has no such flag, so ``csv_safe`` does what
+OWASP's CSV-injection guidance says — a leading ``'``, which spreadsheets show — and also adds
+one to text that already starts with quotes before such a character, so that ``csv_restore``,
+run by our own commands when they read a CSV back, gives every text back exactly.
+
+Display safety: characters XML 1.0 forbids (NUL and the other C0 controls but TAB, LF and CR,
+lone surrogates, U+FFFE and U+FFFF) make a malformed .xlsx, and the bidirectional overrides,
+embeddings and isolates (U+202A–U+202E, U+2066–U+2069) let one id display as another (a
+spoof). ``display_text`` replaces both with U+FFFD, in workbook cells, sheet titles and HTML.
+Workbook text is capped at Excel's 32,767 characters per cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl and pandas load when a workbook or a frame is written
+    import pandas as pd
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_CELL_CHARS = 32_767
 _TRUNCATED = "…[truncated]"
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+_FORMULA_START = "[" + "".join("\\" + c if c in "\\]^-" else c for c in FORMULA_PREFIXES) + "]"
+_CSV_QUOTE = (f"^('*{_FORMULA_START})", r"'\1")  # (pattern, replacement): add a quote
+_CSV_UNQUOTE = (f"^'('*{_FORMULA_START})", r"\1")  # take the added quote off
+
+
+def display_text(text: str) -> str:
+    """``text`` with the characters no XML file may hold and the bidirectional controls that
+    reorder what is shown replaced by U+FFFD, so a reader sees that something was there."""
+    return _UNSAFE.sub("\ufffd", text)
 
 
 def safe_value(value: Any) -> Any:
@@ -46,7 +68,7 @@ def safe_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         value = "|".join(map(str, value))
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        value = display_text(value)
         if len(value) > MAX_CELL_CHARS:
             value = value[: MAX_CELL_CHARS - len(_TRUNCATED)] + _TRUNCATED
     return value
@@ -61,3 +83,35 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
         cell.data_type = "s"
         cell.quotePrefix = True
     return cell
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` ready for a CSV a person opens in a spreadsheet: every text cell a spreadsheet
+    would run as a formula gets a leading ``'`` (see the module docstring); numbers, dates and
+    missing values are left as they are."""
+    return _requoted(frame, *_CSV_QUOTE)
+
+
+def csv_restore(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as read from a CSV written through ``csv_safe``: the quote it added taken off."""
+    return _requoted(frame, *_CSV_UNQUOTE)
+
+
+def _requoted(frame: pd.DataFrame, pattern: str, replacement: str) -> pd.DataFrame:
+    """``frame`` with ``pattern`` replaced in the text cells: a column of text at once (RE2 on
+    Arrow text), a column mixing text with other values cell by cell."""
+    import pandas as pd
+
+    out = frame.copy(deep=False)
+    for name in out.columns:
+        column = out[name]
+        if isinstance(column.dtype, pd.StringDtype) or \
+                (column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")):
+            out[name] = column.str.replace(pattern, replacement, regex=True)
+        elif isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.dtype != "int64":
+            categories = column.cat.categories
+            out[name] = column.cat.rename_categories(
+                [re.sub(pattern, replacement, c) if isinstance(c, str) else c for c in categories])
+        elif column.dtype == object:
+            out[name] = column.map(lambda v: re.sub(pattern, replacement, v) if isinstance(v, str) else v)
+    return out

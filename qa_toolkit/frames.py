@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from qa_toolkit.arrowtext import large_strings  # noqa: F401 (re-exported: frames is where callers look)
 from qa_toolkit.problems import ProblemLog
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -79,6 +80,7 @@ SCORES: dict[str, str] = {
     "total": "float64",  # 0-100 after critical/section-fail rules
     "critical_failed": "boolean",
     "critical_criteria": "string",  # ';'-joined criterion ids that failed critically, "" if none
+    "critical_pending": "string",  # ';'-joined critical (confirm) fails waiting for a grader, "" if none
     "n_review": "Int64",  # criteria still waiting for a human grade
     "band": "string",  # e.g. 优秀 / 良好 / 合格 / 不合格
     "rubric_id": "string",
@@ -101,7 +103,8 @@ MANIFEST: dict[str, str] = {
     "agent_id": "string",
     "channel": "string",
     "period": "string",  # e.g. 2026-W45
-    "stratum": "string",  # complaint | low_csat | vip | new_hire | long_handle | high_risk | critical | random
+    "stratum": "string",  # complaint | low_csat | vip | new_hire | long_handle | high_risk | critical | random,
+    #                       or pending_critical (a critical fail waiting for a grader: always drawn, beside the quota)
     "reason": "string",  # why this one was picked, in words
     "inclusion_prob": "float64",  # probability the design had of picking it (0, 1]
     "seed": "Int64",
@@ -156,14 +159,3 @@ class Dataset:
             f"Dataset({len(self.conversations)} conversations, {len(self.messages)} messages, "
             f"{len(self.log.problems)} problems)"
         )
-
-
-def large_strings(texts: pd.Series | pd.api.extensions.ExtensionArray):
-    """A text column (Series or array) as one pyarrow ``large_string`` array, never chunked: a
-    frame built from several record batches holds its strings in chunks, which Arrow's array
-    functions (``dictionary_encode``, ``DictionaryArray.from_arrays``, buffers) would return
-    or refuse as chunks."""
-    import pyarrow as pa
-
-    arr = pa.array(texts.array if isinstance(texts, pd.Series) else texts, type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr

@@ -47,7 +47,9 @@ SESSIONS: dict[str, str] = {
     "weight": "float64",  # 1 / inclusion probability (1.0 when unweighted)
     "sampled": "boolean",  # in the sampling manifest
     "stratum": "string",  # manifest stratum, <NA> when not sampled
-    "total": "float64",
+    "total": "float64",  # after human grades (and later adjustments), when there are any
+    "auto_total": "float64",  # the rules' total, before any human grade
+    "human_graded": "boolean",  # a human graded at least one criterion
     "band": "string",
     "critical_failed": "boolean",
     "critical_criteria": "string",
@@ -73,12 +75,15 @@ SUMMARY: dict[str, str] = {
     "n_conversations": "Int64",
     "n_graded": "Int64",
     "qa_mean": "float64",  # weighted when the scores come from a targeted sample
+    "auto_mean": "float64",  # the same over the rules' totals, before human grades
     "qa_median": "float64",
     "qa_std": "float64",
     "ci_low": "float64",  # 95 % t-interval of qa_mean, clipped to the 0-100 score range
     "ci_high": "float64",
     "critical_failures": "Int64",
     "n_review": "Int64",  # graded conversations with a criterion still awaiting a human grade
+    "n_human": "Int64",  # scored conversations a human graded
+    "n_auto_only": "Int64",  # scored by the rules alone, nothing awaiting a human grade
     "frt_mean_s": "float64",  # live text channels only (not voice_channels, not async_channels)
     "art_mean_s": "float64",  # average response time over every live-channel response
     "handle_mean_s": "float64",
@@ -122,6 +127,28 @@ FINDINGS: dict[str, str] = {
     "note": "string",
 }
 
+#: Every point an agent lost: one row per conversation × criterion with points lost (or a
+#: critical failure), with the evidence, the CSAT and where the outcome came from.
+LOST: dict[str, str] = {
+    "conversation_id": "string",
+    "agent_id": "string",
+    "started_at": "datetime",
+    "section_id": "string",
+    "criterion_id": "string",
+    "critical": "boolean",
+    "outcome": "string",
+    "auto_outcome": "string",  # what the rules said (the same as outcome unless a human changed it)
+    "points_lost": "float64",  # max_points - points (deductions: the points deducted)
+    "source": "string",  # auto | graded
+    "grader": "string",
+    "csat": "Int64",
+    "evidence_seq": "Int64",
+    "evidence_text": "string",
+    "evidence_match": "string",
+    "note": "string",
+    "comment": "string",  # the grader's comment
+}
+
 SCORE_BINS = (0, 60, 70, 80, 90, 100.0001)
 SCORE_BIN_LABELS = ("0-59", "60-69", "70-79", "80-89", "90-100")
 
@@ -156,6 +183,7 @@ class Metrics:
     team_criteria: pd.DataFrame  # team, CRITERIA...
     distribution: pd.DataFrame  # level (agent|team), key, DISTRIBUTION...
     findings: pd.DataFrame  # FINDINGS
+    lost: pd.DataFrame  # LOST
     exemplars: pd.DataFrame  # best sessions per agent: rows of sessions
     sections: list[str]  # section ids in rubric order
     weighted: bool
@@ -272,8 +300,15 @@ def build_sessions(conversations: pd.DataFrame, messages: pd.DataFrame, scores: 
     score_cols = ["conversation_id", "total", "band", "critical_failed", "critical_criteria", "n_review"]
     scores = scores if scores is not None else empty(SCORES)
     sections = [c for c in scores.columns if c.startswith(SECTION_PREFIX)]
-    out = out.merge(scores[score_cols + sections].drop_duplicates("conversation_id"), on="conversation_id", how="left")
+    extra = [c for c in ("auto_total", "human_graded") if c in scores.columns]
+    out = out.merge(scores[score_cols + extra + sections].drop_duplicates("conversation_id"), on="conversation_id",
+                    how="left")
     out["scored"] = out["total"].notna().astype("boolean")
+    if "auto_total" not in extra:
+        out["auto_total"] = out["total"]
+    if "human_graded" not in extra:
+        out["human_graded"] = False
+    out["human_graded"] = out["human_graded"].astype("boolean").fillna(False)
 
     weighted = _is_weighted(out, manifest)
     if manifest is not None and len(manifest):
@@ -340,6 +375,7 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
     scored = sessions["scored"].fillna(False).astype(bool)
     weight = sessions["weight"].where(scored)
     total = sessions["total"].where(scored)
+    human = sessions["human_graded"].fillna(False).astype(bool)
 
     def grouped(frame: pd.DataFrame):
         return frame.groupby(keys, sort=True, dropna=False)
@@ -349,6 +385,8 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
         "n_graded": scored.astype(int),
         "critical_failures": (sessions["critical_failed"].fillna(False).astype(bool) & scored).astype(int),
         "n_review": (sessions["n_review"].fillna(0).gt(0) & scored).astype(int),
+        "n_human": (human & scored).astype(int),
+        "n_auto_only": (~human & sessions["n_review"].fillna(0).eq(0) & scored).astype(int),
         "risk_flags": sessions["risk_flag"].fillna(False).astype(bool).astype(int),
         "csat_n": sessions["csat"].notna().astype(int),
         "rt_sum": sessions["rt_sum_s"].fillna(0.0),
@@ -380,11 +418,11 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
     out["qa_mean"] = est["qa_mean"].to_numpy()
     out["ci_low"] = est["ci_low"].clip(lower=0.0).to_numpy()  # the interval within the 0-100 score range
     out["ci_high"] = est["ci_high"].clip(upper=100.0).to_numpy()
-    for sec in sections:
-        value = sessions[sec].where(scored)
+    for col, source in (("auto_mean", "auto_total"), *((sec, sec) for sec in sections)):
+        value = sessions[source].where(scored)
         w = weight.where(value.notna())
         num = grouped(pd.DataFrame({"v": value * w})).sum(min_count=1)["v"]
-        out[sec] = num / grouped(pd.DataFrame({"w": w})).sum(min_count=1)["w"]
+        out[col] = num / grouped(pd.DataFrame({"w": w})).sum(min_count=1)["w"]
     out = out.reset_index()
     if not by:
         out = out.drop(columns="_all")
@@ -445,6 +483,25 @@ def _findings(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFr
         return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in FINDINGS}), FINDINGS)
     out = pd.concat(frames, ignore_index=True).reindex(columns=list(FINDINGS))
     return _typed(out.sort_values(["agent_id", "started_at"], kind="stable").reset_index(drop=True), FINDINGS)
+
+
+def _lost(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
+    """LOST: the results that cost points (bonus items not earned cost none) or failed critically,
+    joined with the session's agent, start and CSAT; newest conversations first per agent."""
+    if results is None or not len(results):
+        return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in LOST}), LOST)
+    lost = results["max_points"].astype("float64").fillna(0.0) - results["points"].astype("float64").fillna(0.0)
+    critical = results["critical"].fillna(False).astype(bool) & results["outcome"].eq("fail").fillna(False)
+    keep = ((lost > 1e-9) | critical).to_numpy()
+    rows = results[keep].assign(points_lost=lost[keep])
+    for col, default in (("auto_outcome", rows["outcome"]), ("source", "auto"), ("grader", pd.NA),
+                         ("comment", pd.NA)):
+        if col not in rows.columns:
+            rows[col] = default
+    base = sessions[["conversation_id", "agent_id", "started_at", "csat"]]
+    out = base.merge(rows, on="conversation_id", how="inner").reindex(columns=list(LOST))
+    out = out.sort_values(["agent_id", "started_at", "conversation_id"], ascending=[True, False, True], kind="stable")
+    return _typed(out.reset_index(drop=True), LOST)
 
 
 def _exemplars(sessions: pd.DataFrame, options: MetricOptions) -> pd.DataFrame:
@@ -513,6 +570,7 @@ def compute_metrics(conversations: pd.DataFrame, messages: pd.DataFrame, scores:
         distribution=pd.concat([_distribution(sessions, "agent", "agent_id"),
                                 _per_team(sessions, lambda s: _distribution(s, "team", "team"))], ignore_index=True),
         findings=_findings(results, sessions),
+        lost=_lost(results, sessions),
         exemplars=_exemplars(sessions, options),
         sections=[c[len(SECTION_PREFIX):] for c in sec_cols],
         weighted=weighted,

@@ -16,9 +16,8 @@ Output layout of a run (each stage readable on its own by the matching command):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +26,15 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from qa_toolkit.atomic import staged_folder
 from qa_toolkit.frames import Dataset
 from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.report.grades import Adjustment, grade_adjustment
 from qa_toolkit.rubric.loader import require_rubric, require_rubrics
 from qa_toolkit.rubric.model import Band, Rubric
 from qa_toolkit.sampling.plan import Plan
+from qa_toolkit.scorefolder import ScoreFolder, open_score_folder, write_score_dir
+from qa_toolkit.scoring import as_rubrics
 from qa_toolkit.yamldoc import parse_yaml, plain
 
 Progress = Callable[[str, str], None]  # (stage, message)
@@ -46,6 +49,8 @@ def no_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
 
 
 SCORE_CHUNK = 1000  # conversations scored at a time: bounded memory and a moving progress bar
+#: What a report writes into its folder: a new report replaces them all (no agent page of the last one stays).
+REPORT_OUTPUTS = ("report.xlsx", "index.html", "agents")
 
 
 class _Strict(BaseModel):
@@ -93,6 +98,7 @@ class ReportConfig(_Strict):
     excellent_min: float = Field(90, ge=0, le=100)
     per_agent_workbooks: bool = False
     agents: list[str] | None = None
+    grades: str | None = None  # grades.csv of `qa grade import` (qa run: relative to the config file)
     from_: dt.date | None = Field(None, alias="from")
     to: dt.date | None = None
 
@@ -140,31 +146,6 @@ class RunResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(results, scores, run.json) of a ``qa score`` output folder (Parquet, else CSV)."""
-    from qa_toolkit.frames import RESULTS, SCORES, conform
-
-    folder = Path(path)
-    frames = []
-    for name, contract in (("results", RESULTS), ("scores", SCORES)):
-        parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-        try:
-            if parquet.is_file():
-                df = pd.read_parquet(parquet)
-            elif csv.is_file():
-                df = pd.read_csv(csv, encoding="utf-8-sig", dtype={"conversation_id": "string", "agent_id": "string"})
-            else:
-                raise InputError(Problem(str(folder), f"no {name}.parquet or {name}.csv here (the `qa score` "
-                                                      "output folder)", code="scores"))
-            frames.append(conform(df, contract))
-        except (OSError, ValueError, TypeError) as err:
-            raise InputError(Problem(str(parquet if parquet.is_file() else csv), f"cannot read {name}: {err}",
-                                     code="scores")) from None
-    info_path = folder / "run.json"
-    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
-    return frames[0], frames[1], info
-
-
 def _ranked_bands(rubric: Rubric) -> list[Band]:
     return sorted(rubric.bands, key=lambda b: -b.min)
 
@@ -182,14 +163,19 @@ def _bands_by_rank(rubrics: list[Rubric]) -> dict[str, str]:
 
 def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, out_dir: str | os.PathLike,
                  options: ReportConfig = ReportConfig(), *, rubric=None, risk: pd.DataFrame | None = None,
-                 manifest: pd.DataFrame | None = None) -> list[Path]:
-    """Metrics, then the Excel and/or HTML report in ``out_dir``; returns the files written.
-    ``rubric``: one, a list (labels and sections from the first; a criterion's name from the
-    first rubric defining it) or None (ids shown)."""
+                 manifest: pd.DataFrame | None = None, adjustments: Sequence[Adjustment] = (),
+                 bars: Bars = no_bar) -> list[Path]:
+    """Metrics, then the Excel and/or HTML report in ``out_dir``, swapped in together over the
+    last report's files (``REPORT_OUTPUTS``); returns the files written. ``rubric``: one, a list
+    (labels and sections from the first; a criterion's name from the first rubric defining it)
+    or None (ids shown). ``adjustments`` change (results, scores) in order before any metric:
+    human grades (``report.grades``), then whatever else a review step decides. ``bars`` draws
+    progress over the pages and sheets."""
     from qa_toolkit.metrics import MetricOptions, compute_metrics
     from qa_toolkit.report import ReportInput
     from qa_toolkit.report.labels import language_for
-    from qa_toolkit.scoring import as_rubrics, bonus_ids
+    from qa_toolkit.report.view import agent_ids
+    from qa_toolkit.scoring import bonus_ids
 
     conv = dataset.conversations
     tz = conv["started_at"].dt.tz
@@ -209,6 +195,8 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
                                                 f"{options.to or 'the end'}", code="period"))
     rubrics = as_rubrics(rubric) if rubric is not None else []
     rubric = rubrics[0] if rubrics else None
+    for adjust in adjustments:
+        results, scores = adjust(results, scores)
     sections = list(dict.fromkeys(s.id for r in rubrics for s in r.sections)) if rubrics else None
     if len(rubrics) > 1:
         scores = scores.assign(band=scores["band"].replace(_bands_by_rank(rubrics)))
@@ -230,15 +218,18 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
     written: list[Path] = []
-    if "xlsx" in options.formats:
-        from qa_toolkit.report.xlsx import write_xlsx
+    n = len(agent_ids(rep))  # progress steps: a sheet or page per agent, the saved workbook(s), the index page
+    steps = (n + 1 + n * options.per_agent_workbooks) * ("xlsx" in options.formats) + (n + 1) * ("html" in options.formats)
+    with staged_folder(out_dir, REPORT_OUTPUTS) as stage, bars("writing the report", steps) as advance:
+        if "xlsx" in options.formats:
+            from qa_toolkit.report.xlsx import write_xlsx
 
-        written += write_xlsx(rep, out_dir, per_agent=options.per_agent_workbooks)
-    if "html" in options.formats:
-        from qa_toolkit.report.html import write_html
+            written += write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
+        if "html" in options.formats:
+            from qa_toolkit.report.html import write_html
 
-        written += write_html(rep, out_dir)
-    return written
+            written += write_html(rep, stage, advance=advance)
+    return [Path(out_dir) / path.relative_to(stage) for path in written]
 
 
 def _rubric_for_report(rubric_path: str | os.PathLike | list | None, info: dict):
@@ -255,22 +246,34 @@ def _rubric_for_report(rubric_path: str | os.PathLike | list | None, info: dict)
     return found or None
 
 
-def report_from_scores(dataset: Dataset, scores_dir: str | os.PathLike, out_dir: str | os.PathLike,
+def report_from_scores(dataset: Dataset, scores: ScoreFolder | str | os.PathLike, out_dir: str | os.PathLike,
                        options: ReportConfig = ReportConfig(), *,
                        rubric_path: str | os.PathLike | list[str | os.PathLike] | None = None,
                        manifest_path: str | os.PathLike | None = None,
-                       risk_path: str | os.PathLike | None = None) -> list[Path]:
-    """``qa report``: read a `qa score` folder (and optional sample manifest and risk scores),
-    then ``write_report``."""
+                       risk_path: str | os.PathLike | None = None, bars: Bars = no_bar) -> list[Path]:
+    """``qa report``: read a score folder (opened, or its path; either layout) and the optional
+    sample manifest and risk scores, then ``write_report``."""
     from qa_toolkit.frames import RISK, conform
     from qa_toolkit.sampling import read_manifest
     from qa_toolkit.scoring import read_risk
 
-    results, scores, info = read_score_dir(scores_dir)
-    rubric = _rubric_for_report(rubric_path, info)
+    folder = scores if isinstance(scores, ScoreFolder) else open_score_folder(scores)
+    rubric = _rubric_for_report(rubric_path, folder.info)
     manifest = read_manifest(manifest_path) if manifest_path else None
     risk = conform(read_risk(risk_path), RISK) if risk_path else None
-    return write_report(dataset, results, scores, out_dir, options, rubric=rubric, risk=risk, manifest=manifest)
+    return write_report(dataset, folder.results(), folder.scores(), out_dir, options, rubric=rubric, risk=risk,
+                        manifest=manifest, adjustments=_grading(options.grades, rubric), bars=bars)
+
+
+def _grading(grades_path: str | os.PathLike | None, rubrics) -> list[Adjustment]:
+    """The grades of ``grades_path`` as the report's first adjustment (none without a path);
+    re-scoring needs the rubrics."""
+    if not grades_path:
+        return []
+    if not rubrics:
+        raise InputError(Problem(str(grades_path), "re-scoring grades needs the rubric: pass it with --rubric",
+                                 code="grades"))
+    return [grade_adjustment(grades_path, as_rubrics(rubrics))]
 
 
 def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress, bars: Bars,
@@ -325,8 +328,8 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     of each stage, ``bars`` draws progress within the long ones. Raises InputError (with
     locations) when an input cannot be used."""
     from qa_toolkit.io import read_conversations
-    from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
-    from qa_toolkit.scoring import score_chunks, write_score_dir
+    from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
+    from qa_toolkit.scoring import score_chunks
 
     base, out = Path(base_dir), Path(output or config.output)
     result = RunResult()
@@ -355,16 +358,19 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     progress("sample", "drawing the QA sample")
     plan = _plan(config, base)
     batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=config.sample.seed,
-                       exclude_ids=ledger_ids(plan.exclude.ledger), risk=risk, scores=scores, roster=dataset.roster)
+                       ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None, risk=risk,
+                       scores=scores, roster=dataset.roster)
     result.written["sample"] = [write_batch(batch, out / "sample"), out / "sample" / "batch.json"]
-    if plan.exclude.ledger:
+    if plan.exclude.ledger and not batch.info["rerun"]:
         append_ledger(plan.exclude.ledger, batch.manifest)
         result.written["sample"].append(Path(plan.exclude.ledger))
     result.counts["sampled"] = len(batch.manifest)
 
     progress("report", f"writing {', '.join(config.report.formats)} reports")
+    grades = base / config.report.grades if config.report.grades else None
     result.written["report"] = write_report(dataset, results, scores, out / "report", config.report,
-                                            rubric=rubrics, risk=risk, manifest=batch.manifest)
+                                            rubric=rubrics, risk=risk, manifest=batch.manifest,
+                                            adjustments=_grading(grades, rubrics), bars=bars)
     return result
 
 

@@ -1,101 +1,234 @@
 """Personal data in conversation text: find it (for the `pii` check) and mask it (for every
 output a person reads). One module, so what a check calls a leak is exactly what a report hides.
 
-Kinds: mainland mobile numbers, 18-digit resident ID numbers (GB 11643 check digit and birth
-date, python-stdnum's formulas; its database for the birth place), bank cards (Luhn, with a
-card context or card-style grouping so order numbers are not taken for cards), e-mail addresses, and street addresses (省/市/区 … 路/街 … 号).
+Kinds (``PII_KINDS``), each as people really write it:
+
+- ``mobile``: mainland mobiles, 1[3-9] and nine more digits, with or without +86, written
+  together or with up to three spaces, tabs, dots, dashes (also — and –), underscores,
+  slashes, middle dots or invisible format characters (zero-width space, soft hyphen …)
+  between any two digits (138 1234 5678, 138.1234.5678, 138 123 456 78), or spelt out in
+  Chinese numerals (一三八…, 幺 for 1, 壹贰叁… too; not mixed with digits). A number with
+  separators must not go on across one (the tail of a grouped order number is no mobile), and
+  dots only as its one kind of separator (a price list is no mobile);
+- ``id_number``: 18-character resident ID numbers, separators as above, with a right GB 11643
+  check digit, a province code and a real birth date in 1900–2099. Not the county: a county
+  list by year (python-stdnum's) misses every number of a county newer than its holder
+  (Pudong, 310115, from 1993) — a checksum-valid number is masked whatever its county;
+- ``bank_card``: 16–19 digits near a card word (卡号, 银行卡, 工行卡, 账号, card …: the nearest
+  number word in the 40 characters before, so an order number after 订单 is not one, or the
+  first in the 12 after), or grouped like a card (4-4-4-4) from 2-6 or 9 and passing Luhn;
+- ``email``: local part in ASCII or Chinese, domain labels and top-level domain in ASCII or
+  Chinese (张三@例子.中国), a space allowed either side of the @;
+- ``address``: a road and house number (… 路/街/大道/巷/弄/胡同 [N 段] N 号, 道 only after a
+  province, city, district or town), an estate and building (… 小区/花园/公寓… N 栋/号楼…),
+  or a village group (… 村 N 组), each with its buildings, units and rooms; masked after the
+  province/city/district/town it starts with;
+- ``wechat`` and ``qq``: an account after its word (微信号: abc_123, vx abc123, 加V abc123,
+  QQ 12345678) and WeChat's own ``wxid_…`` ids: they identify a person as a phone number
+  does. Letters-only WeChat ids need a marker (微信号, id, a colon), so "WeChat payment" stays.
+
 Text is NFKC-normalised character by character first, so full-width digits (１３８…) are found
-while match offsets still point into the original text.
+while match offsets still point into the original text. Numbers written together (most: order
+numbers) are judged by their length alone, as their regexes would judge them.
 
 Speed: the per-character normalisation replaces only the characters NFKC changes (looked up
-once per distinct character); each kind's regex runs only when its anchor (11 digits, '@', a road marker
-and '号') is in the text; columns go through ``mask_series`` / ``mask_at`` / ``find_first_pii``,
-which look at each distinct text once and only at texts the RE2 pre-filter ``may_hold_pattern``
-cannot rule out — per kind, the kind's own regex spelled over every character NFKC maps onto its
-characters, so the order numbers that fill shop chats stay in Arrow; and ``find_pii`` remembers
-the searches of short texts (bounded LRU), so the pii check and evidence masking search a
-text once.
+once per distinct character); each kind's regex runs only when its anchor (11 digits, '@', a
+road or estate marker before a number, an account word) is in the text; columns go through
+``mask_series`` / ``mask_at`` / ``find_first_pii``, which look at each distinct text once and
+only at texts the RE2 pre-filter ``may_hold_pattern`` cannot rule out — per kind, the kind's
+own regex spelled over every character NFKC maps onto its characters, so the order numbers
+that fill shop chats stay in Arrow; and ``find_pii`` remembers the searches of short texts
+(bounded LRU), so the pii check and evidence masking search a text once.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
+from qa_toolkit.arrowtext import large_strings
 
-from qa_toolkit.frames import large_strings
+if TYPE_CHECKING:  # the column functions import them when called: problem messages are masked
+    import numpy as np  # with this module, and `qa --help` must not wait for pandas
+    import pandas as pd
 
-PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address")
+PII_KINDS = ("id_number", "bank_card", "mobile", "email", "address", "wechat", "qq")
 
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])")
-_ID = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
-_CARD = re.compile(r"(?<![0-9])[3-6][0-9]{3}(?:[ -]?[0-9]{4}){2,3}(?:[ -]?[0-9]{1,3})?(?![0-9])")
-_CARD_CONTEXT = re.compile(r"(?:卡号|银行卡|信用卡|储蓄卡|借记卡|card)", re.IGNORECASE)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+def _cls(chars: str, negate: bool = False) -> str:
+    """A character class of exactly ``chars``, for Python ``re`` and RE2 alike."""
+    body = "".join("\\" + c if c in "\\]^-[" else c for c in sorted(set(chars)))
+    return f"[{'^' if negate else ''}{body}]"
+
+
+class _Lazy:
+    """A regex compiled when first used: the patterns over CJK ranges (e-mail, addresses,
+    accounts) take tens of milliseconds to compile, which every `qa` start would pay — problem
+    messages are masked with this module. From then on the compiled pattern's own ``search``,
+    ``match`` and ``finditer`` answer, with nothing in between."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __getattr__(self, name: str):
+        compiled = re.compile(self.pattern)
+        self.search, self.match, self.finditer = compiled.search, compiled.match, compiled.finditer
+        return getattr(compiled, name)
+
+
+def _nocase(word: str) -> str:
+    """``word`` as a pattern matching its ASCII letters in either case (not ``re.I``: Python's
+    adds ı, İ, ſ and K, which the RE2 pre-filter would not know)."""
+    return "".join(_cls(c.lower() + c.upper()) if c.isascii() and c.isalpha() else re.escape(c) for c in word)
+
+
+# -- the characters, as the regexes see them (after NFKC) ------------------------------------
 _CJK = "\u4e00-\u9fff"
-_ADDRESS = re.compile(
-    rf"(?:[{_CJK}]{{2,6}}(?:省|自治区))?(?:[{_CJK}]{{2,6}}(?:市|州|盟))?[{_CJK}]{{1,6}}(?:区|县|旗|镇)"
-    rf"[{_CJK}A-Za-z0-9]{{1,20}}?(?:路|街|道|巷|弄|村|大道)[0-9一二三四五六七八九十百]+号"
-    rf"(?:[0-9A-Za-z一二三四五六七八九十]+(?:栋|幢|号楼|单元|室|楼|层))*"
+#: what may stand between two digits of one number, at most three in a row: spaces, tabs, dots,
+#: dashes, underscores, slashes, middle dots, and the invisible format characters (soft hyphen,
+#: zero-width and direction marks) that hide a number from a filter
+_SEPARATORS = (" \t.-_/\u00b7\u2010\u2013\u2014\u2015\u2212"
+               "\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
+               "\u2066\u2067\u2068\u2069\ufeff")
+_SEP = _cls(_SEPARATORS) + "{0,3}"
+_HAS_SEPARATOR = re.compile(_cls(_SEPARATORS))
+_SEPARATOR_RUN = re.compile(_cls(_SEPARATORS) + "+")
+_PLUS_86 = re.compile(rf"(?:\+?86{_SEP}(?=1))?")
+#: Chinese numerals per digit, as a phone number is spelt out (幺 for 1; 壹贰叁… the 大写 forms)
+_NUMERALS = {"0": "〇零", "1": "一幺壹", "2": "二贰", "3": "三叁", "4": "四肆", "5": "五伍", "6": "六陆",
+             "7": "七柒", "8": "八捌", "9": "九玖"}
+_AS_DIGITS = str.maketrans({c: d for d, spelt in _NUMERALS.items() for c in spelt})
+_NUMERAL = _cls("".join(_NUMERALS.values()))
+#: numbers in addresses (八十八号, 一百号, 四段十一号, 88-1号); buildings may have letters (B座)
+_HOUSE_NUMERALS = "0123456789〇零一二三四五六七八九十百千"
+_BUILDING_NUMERALS = _HOUSE_NUMERALS + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#: characters that end a lead-in ("寄到", "邮箱是", "问一下"): a name after them starts there
+_LEAD_IN = re.compile(r".*[是到给发至为址往在住寄于从去送的和或下箱件:：]")
+
+# -- numbers: ID, card, mobile ----------------------------------------------------------------
+_ID = re.compile(rf"(?<![0-9])[1-9](?:{_SEP}[0-9]){{16}}{_SEP}[0-9Xx](?![0-9])")
+_CARD = re.compile(rf"(?<![0-9])[1-9](?:{_SEP}[0-9]){{15,18}}(?![0-9])")
+_CARD_GROUPS = re.compile(rf"[0-9]{{4}}(?:{_SEP}[0-9]{{4}}){{3}}(?:{_SEP}[0-9]{{1,3}})?")
+_MOBILE = re.compile(rf"(?<![0-9])(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}(?![0-9])")
+# (the numeral before the first one is looked for after it: a pattern that starts with a
+# character class lets Python's re skip to the candidates)
+_MOBILE_SPELT = re.compile(rf"{_cls(_NUMERALS['1'])}(?<!{_NUMERAL}.){_SEP}{_cls(''.join(_NUMERALS[d] for d in '3456789'))}"
+                           rf"(?:{_SEP}{_NUMERAL}){{9}}(?!{_NUMERAL})")
+#: 11 or more digits and separators from a digit to a digit (or X): every ID, card and ASCII
+#: mobile lies in such a run, so their regexes look only there
+_NUMBER_RUN = re.compile(rf"[0-9]{_cls('0123456789' + _SEPARATORS)}{{9,}}[0-9Xx]")
+#: a number written with separators goes on across one here: it is part of a longer number
+_RUNS_ON = {digit: (re.compile(rf"{digit}{_cls(_SEPARATORS)}{{1,3}}$"), re.compile(rf"{_cls(_SEPARATORS)}{{1,3}}{digit}"))
+            for digit in ("[0-9]", _NUMERAL)}
+#: the number words a number may follow: a card word (group ``card``) or an order word
+_CARD_WORDS = ("卡[号號是为:：]|行卡|信用卡|储蓄卡|借记卡|贷记卡|银联卡|工资卡|[账帐賬][号號户戶]|"
+               + "|".join(_nocase(w) for w in ("card", "account", "acct")))
+_NUMBER_WORD = re.compile(rf"(?P<card>{_CARD_WORDS})|订单|单号|运单|快递|物流|工单|编号|流水|交易号|发票|"
+                          + "|".join(_nocase(w) for w in ("order", "tracking", "invoice", "waybill")))
+_CARD_WINDOW = 40
+_CARD_WORD_CHAR = re.compile("[卡账帐賬Cc]")  # a text without one holds no card word
+#: GB 2260 province codes (and 9: the 2023 permanent residence card for foreigners)
+_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+                       "61 62 63 64 65 71 81 82 83".split())
+
+# -- e-mail -------------------------------------------------------------------------------------
+_EMAIL = _Lazy(rf"(?:[A-Za-z0-9._%+\-]+|[{_CJK}]+) ?@ ?[A-Za-z0-9\-{_CJK}]+(?:\.[A-Za-z0-9\-{_CJK}]+)*"
+                    rf"\.(?:[A-Za-z]{{2,}}|[{_CJK}]{{1,6}})")
+
+# -- addresses ------------------------------------------------------------------------------------
+_H = f"[{_CJK}]"
+_NUM = f"{_cls(_HOUSE_NUMERALS)}+(?:[-—]{_cls(_HOUSE_NUMERALS)}+)?"
+_BUILDING = f"{_cls(_BUILDING_NUMERALS)}+(?:[-—]{_cls(_BUILDING_NUMERALS)}+)?"
+# (杭州市 is a city, not 杭州 + 市; 城市花园 and 阳光小区 are estates, not a city and a district)
+_ADMIN = (rf"(?:{_H}{{2,6}}?(?:省|自治区))?(?:{_H}{{1,6}}?(?:(?<!城)市|州(?!市)|盟|地区))?"
+          rf"(?:{_H}{{1,6}}?(?:(?<![小社])区|县|旗|(?<!城)市))?(?:{_H}{{1,6}}?(?:镇|乡|街道))?")
+_ADMIN_PREFIX = _Lazy(_ADMIN)
+_ADDRESS = _Lazy(
+    rf"(?P<admin>{_ADMIN})(?:"
+    rf"(?P<road_name>{_H}{{1,6}}?)(?P<road>大道|大街|胡同|路|街|巷|弄|道) ?(?:{_NUM} ?(?:段|巷|弄) ?)*{_NUM} ?号"
+    rf"|(?P<estate_name>{_H}{{1,8}}?)(?:小区|花园|公寓|大厦|大楼|广场|家园|新村|社区|苑|宿舍|大院|公馆) ?"
+    rf"(?:{_BUILDING} ?(?:号楼|栋|幢|座|号|期)|[0-9]+[-—][0-9]+(?:[-—][0-9]+)?(?![0-9]))"
+    rf"|(?P<village_name>{_H}{{1,6}}?)村 ?{_NUM} ?(?:组|队|社|号))"
+    rf"(?: ?{_BUILDING} ?(?:号楼|栋|幢|座|单元|室|楼|层|号|户))*(?:(?<=[元室楼层栋幢座]) ?[0-9]{{1,4}}(?![0-9]))?"
 )
-_ADDRESS_KEEP = re.compile(r"^.*?(?:区|县|旗|镇)")
-# Literal anchors of the kinds: a text without one cannot match that kind's regex.
-# every mobile, ID and card number holds 11 digits or more, at most one '-' or ' ' between two
-_DIGIT_RUN = re.compile(r"[0-9](?:[- ]?[0-9]){10}")
-_ADDRESS_ANCHOR = re.compile(r"(?:路|街|道|巷|弄|村)[0-9一二三四五六七八九十百]+号")
+_ADDRESS_MARKS = "路街道巷弄同区园寓厦楼场苑舍院馆村"
+_ADDRESS_ANCHOR = _Lazy(rf"{_cls(_ADDRESS_MARKS)} ?{_BUILDING}(?: ?[段巷弄] ?{_NUM})* ?[号楼栋幢座期组队社]"
+                        rf"|{_cls(_ADDRESS_MARKS)} ?[0-9]+[-—][0-9]")
 
-# Characters whose NFKC form is one ASCII digit, per digit: the digit itself, superscript,
-# subscript, circled, full-width, the five mathematical alphabets and segmented.
-# tests/test_fastprims_privacy.py re-derives these sets (and the ones below) from unicodedata.
-_SUPERSCRIPTS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+# -- WeChat and QQ accounts -------------------------------------------------------------------------
+_IM_WORDS = ("微信", "威信", "薇信", "徽信", "v信", "加v", "vx", "wx", "weixin", "wechat", "qq", "扣扣")
+_IM_HINT = re.compile("[信扣VvWwQq]")  # every account word holds one
+_IM_WORD_LOWER = re.compile("|".join(w.lower() for w in _IM_WORDS))  # over the lower-cased text
+_WECHAT = _Lazy(
+    rf"(?<![A-Za-z0-9_])(?P<wxid>{_nocase('wxid_')}[A-Za-z0-9]{{4,30}})(?![A-Za-z0-9])"
+    rf"|(?<![A-Za-z])(?:{'|'.join(_nocase(w) for w in _IM_WORDS[:-2])})(?P<marker>号码|号|账号|{_nocase('id')})?"
+    rf"(?P<gap>{_SEP}[:：是为]?{_SEP})(?P<id>[A-Za-z][-_A-Za-z0-9]{{5,19}})(?![-_A-Za-z0-9])"
+)
+_QQ = re.compile(rf"(?<![A-Za-z])(?:{_nocase('qq')}|扣扣)(?:号码|号)?{_SEP}[:：是为]?{_SEP}(?P<id>[1-9][0-9]{{4,10}})(?![0-9])")
+
+# -- the RE2 pre-filter ---------------------------------------------------------------------------
+#: Unicode blocks holding every character whose NFKC form is one character the pre-filter looks
+#: for (tests/test_fastprims_privacy.py checks them against all of Unicode)
+_COMPAT_BLOCKS = ((0x80, 0x400), (0x1D00, 0x1DC0), (0x1F00, 0x2500), (0x2C60, 0x2C80), (0x2E80, 0x2FE0),
+                  (0x3000, 0x3400), (0xA700, 0xA800), (0xF900, 0xFB50), (0xFE10, 0xFE70), (0xFF00, 0xFFF0),
+                  (0x10780, 0x107C0), (0x1D400, 0x1D800), (0x1F100, 0x1F300), (0x1FBF0, 0x1FC00), (0x2F800, 0x2FA20))
 
 
-def _digit_forms(digit: int) -> str:
-    """Every character NFKC turns into the ASCII ``digit``."""
-    circled = "\u24ea" if digit == 0 else chr(0x245F + digit)
-    maths = "".join(chr(0x1D7CE + 10 * alphabet + digit) for alphabet in range(5))
-    return f"{digit}{_SUPERSCRIPTS[digit]}{chr(0x2080 + digit)}{circled}{chr(0xFF10 + digit)}{maths}{chr(0x1FBF0 + digit)}"
+@lru_cache(maxsize=1)
+def _compat_forms() -> dict[str, str]:
+    """Character -> its one-character NFKC form, for the characters of ``_COMPAT_BLOCKS`` NFKC
+    changes into one character (about 3,000; worked out once, in a few milliseconds)."""
+    out = {}
+    for first, end in _COMPAT_BLOCKS:
+        for ch in map(chr, range(first, end)):
+            norm = unicodedata.normalize("NFKC", ch)
+            if len(norm) == 1 and norm != ch:
+                out[ch] = norm
+    return out
 
 
-def _digits_like(digits: str) -> str:
-    """An RE2 character class: the characters NFKC turns into one of ``digits``."""
-    return "[" + "".join(_digit_forms(int(d)) for d in digits) + "]"
+def _like(chars: str, negate: bool = False) -> str:
+    """An RE2 character class of ``chars`` and every character NFKC turns into one of them."""
+    return _cls(chars + "".join(ch for ch, norm in _compat_forms().items() if norm in chars), negate)
 
 
-_DIGIT_LIKE = "".join(_digit_forms(d) for d in range(10))
-# Characters whose NFKC form is a number separator ('-', ' '; no-break and ideographic spaces),
-# '@', an address road marker (compatibility ideographs), or a Chinese numeral (Kangxi
-# radicals, circled ideographs).
-_SEPARATOR_LIKE = " \u00a0\u2000-\u200a\u202f\u205f\u3000\\-\ufe63\uff0d"
-_AT_LIKE = "@\ufe6b\uff20"
-_ROAD_LIKE = "路街道巷弄村\uf937\uf943"
-_NUMERAL_LIKE = ("一二三四五六七八九十百\u2f00\u3192\u3280\U0001f229\u2f06\u3193\u3281\U0001f214\u3194\u3282"
-                 "\U0001f22a\u3195\u3283\u3284\u3285\uf9d1\u3286\u2f0b\u3287\u3288\u2f17\u3038\u3289")
-_D, _S, _NOT_D = f"[{_DIGIT_LIKE}]", f"[{_SEPARATOR_LIKE}]", f"(?:[^{_DIGIT_LIKE}]|$)"
-_AFTER_NON_DIGIT = f"(?:^|[^{_DIGIT_LIKE}])"
-#: RE2-compatible pre-filter parts per kind, over the original text: a text no part matches
-#: cannot hold that kind. Each is the kind's regex (and the length rule of its validator)
-#: spelled over the characters that normalise onto its characters, lookarounds as the
-#: neighbouring character (or the text's edge): a mobile's 1[3-9] after a non-digit or '86',
-#: 11 digits in 3-4-4 groups, then a non-digit; an ID's 17 digits (from 1-9) and one more digit
-#: or a non-digit (the X); a card's 16-19 digits from 3-6, single separators between them; an
-#: e-mail's '@'; an address's district … road, numeral, 号.
-_MAY_HOLD = {
-    "mobile": f"(?:^|[^{_DIGIT_LIKE}]|{_digits_like('8')}{_digits_like('6')}){_digits_like('1')}{_digits_like('3456789')}"
-              f"{_D}(?:{_S}?{_D}{{4}}){{2}}{_NOT_D}",
-    "id_number": f"{_AFTER_NON_DIGIT}{_digits_like('123456789')}{_D}{{16}}{_D}?{_NOT_D}",
-    "bank_card": f"{_AFTER_NON_DIGIT}{_digits_like('3456')}{_D}(?:{_S}?{_D}){{14,17}}{_NOT_D}",
-    "email": f"[{_AT_LIKE}]",
-    "address": f"[区县旗镇].+[{_ROAD_LIKE}][{_DIGIT_LIKE}{_NUMERAL_LIKE}]+号",
-}
+def _like_word(word: str) -> str:
+    """``word`` (ASCII letters in either case) over every character NFKC maps onto its characters."""
+    return "".join(_like(c.lower() + c.upper()) for c in word)
+
+
+@lru_cache(maxsize=1)
+def _may_hold() -> dict[str, str]:
+    """RE2-compatible pre-filter per kind, over the original text: a text it does not match
+    cannot hold that kind. Each is the kind's regex (and the length rule of its validator)
+    spelled over the characters that normalise onto its characters, lookarounds as the
+    neighbouring character (or the text's edge), context words as a word anywhere before."""
+    digits, spelt = "0123456789", "".join(_NUMERALS.values())
+    d, not_d, n, not_n = _like(digits), _like(digits, negate=True), _like(spelt), _like(spelt, negate=True)
+    s, s1 = _like(_SEPARATORS) + "{0,3}", _like(_SEPARATORS) + "{1,3}"
+    g, house = f"{d}{{4}}", _like(_BUILDING_NUMERALS + "-—")
+    marks, space = _like(_ADDRESS_MARKS), _like(" ")
+    spelt_3_9 = "".join(_NUMERALS[x] for x in "3456789")
+    card_word = f"(?:{_like('卡账帐賬')}|{_like_word('card')}|{_like_word('acc')})"
+    return {
+        "mobile": f"(?:^|{not_d}|{_like('8')}{s}{_like('6')}{s}){_like('1')}{s}{_like('3456789')}(?:{s}{d}){{9}}(?:{not_d}|$)"
+                  f"|(?:^|{not_n}){_like(_NUMERALS['1'])}{s}{_like(spelt_3_9)}(?:{s}{n}){{9}}(?:{not_n}|$)",
+        "id_number": f"(?:^|{not_d}){_like('123456789')}(?:{s}{d}){{16}}(?:{s}{d})?(?:{not_d}|$)",
+        "bank_card": f"{card_word}(?s:.)*{d}(?:{s}{d}){{15}}|{d}(?:{s}{d}){{15}}(?s:.)*{card_word}"
+                     f"|(?:^|{not_d}){_like('234569')}{d}{{3}}"
+                     f"(?:{s1}{g}{s}{g}{s}{g}|{g}{s1}{g}{s}{g}|{g}{g}{s1}{g}|{g}{g}{g}{s1}{d})",
+        "email": _like("@"),
+        "address": f"{marks}{space}?{house}+(?:{space}?{_like('段巷弄')}{space}?{house}+)*{space}?{_like('号楼栋幢座期组队社')}"
+                   f"|{marks}{space}?{d}+{_like('-—')}{d}",
+        "wechat": "|".join(_like_word(w) for w in _IM_WORDS[:-2]),
+        "qq": "|".join(_like_word(w) for w in _IM_WORDS[-2:]),
+    }
+
 
 # Per-character NFKC, filled lazily: character -> its one-character NFKC form (only for
 # characters that change); _NFKC_SEEN holds every character already looked at.
@@ -145,43 +278,62 @@ def _digits(value: str) -> str:
     return _NOT_DIGIT.sub("", value)
 
 
+def _apart(norm: str, m: re.Match, digit: str = "[0-9]") -> bool:
+    """A number written together, or with separators, dots only alone (after any +86), and not
+    going on across one: the tail of a grouped order number ("2609 1381 2345 678") and a price
+    list ("13.50 12.80 9.90") hold no mobile."""
+    if not _HAS_SEPARATOR.search(m.group()):
+        return True
+    runs = set(_SEPARATOR_RUN.findall(m.group(), _PLUS_86.match(m.group()).end()))
+    if len(runs) > 1 and any("." in run for run in runs):
+        return False
+    before, after = _RUNS_ON[digit]
+    return not (before.search(norm, max(0, m.start() - 4), m.start()) or after.match(norm, m.end()))
+
+
 def _is_id_number(number: str) -> bool:
-    """``ric.is_valid`` for a match of ``_ID`` (18 characters, digits but the last), in
-    stdnum's own steps: check digit (its formula), birth date (a real date), then the birth
-    place, a database search that depends only on the region code and the birth year and so
-    is looked up once per pair."""
+    """GB 11643 for an ID-shaped number (``_digits`` of an ``_ID`` match): a province code
+    (or 9), the check digit (python-stdnum's formula) and a real birth date in 1900-2099."""
     number = number.upper()
+    if number[:2] not in _PROVINCES and number[0] != "9":
+        return False
     check = (1 - 2 * int(number[:-1], 13)) % 11
     if number[-1] != ("X" if check == 10 else str(check)):
         return False
-    try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
+    year = int(number[6:10])
+    if not 1900 <= year <= 2099:
         return False
-    return _known_birth_place(number[:6], number[6:10])
-
-
-@lru_cache(maxsize=1 << 16)
-def _known_birth_place(region: str, year: str) -> bool:
-    """A county stdnum knows for ``region`` in ``year``; a code it records without a county
-    (e.g. 636811) is not one (``ric.is_valid`` raises KeyError there instead of answering)."""
     try:
-        ric.get_birth_place(f"{region}{year}01010000")
-    except (ValidationError, KeyError):
+        date(year, int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return False
     return True
 
 
-def _is_card(norm: str, m: re.Match) -> bool:
-    """16-19 digits, grouped like a card or after a card word, passing Luhn (checked last: the
-    order numbers that fill chats fail the cheaper tests first)."""
-    number = _digits(m.group())
-    if not 16 <= len(number) <= 19:
+def _is_card(norm: str, start: int, end: int, card_words: bool) -> bool:
+    """``norm[start:end]`` (16-19 digits) is near a card word (no Luhn there: the word says what
+    it is, and not every bank's numbers pass it), or grouped like a card (4-4-4-4) from 2-6 or 9,
+    passing Luhn and not after an order word; ``card_words``: whether the text may hold a card
+    word at all."""
+    number = norm[start:end]
+    grouped = number[0] in "234569" and _HAS_SEPARATOR.search(number) is not None \
+        and _CARD_GROUPS.fullmatch(number) is not None and _luhn_valid(_digits(number))
+    if not (grouped or card_words):
         return False
-    grouped = " " in m.group() or "-" in m.group()
-    if not (grouped or _CARD_CONTEXT.search(norm[max(0, m.start() - 12):m.start()])):
-        return False
-    return _luhn_valid(number)
+    word = _nearest_number_word(norm, start, end)
+    return word == "card" or (grouped and word is None)
+
+
+def _nearest_number_word(norm: str, start: int, end: int) -> str | None:
+    """"card" or "order": the nearest number word in the ``_CARD_WINDOW`` characters before a
+    number — a card word (卡号, 工行卡, 账号, card …) or an order word (订单, 运单, order …) — or
+    else the first in the 12 characters after it (…，是我的银行卡); None without one."""
+    last = None
+    for last in _NUMBER_WORD.finditer(norm, max(0, start - _CARD_WINDOW), start):
+        pass
+    if last is None:
+        last = _NUMBER_WORD.search(norm, end, end + 12)
+    return None if last is None else "card" if last.group("card") is not None else "order"
 
 
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its digits summed
@@ -218,45 +370,114 @@ def _search(text: str) -> tuple[PiiMatch, ...]:
     found: list[PiiMatch] = []
     taken: list[tuple[int, int]] = []
 
-    def add(kind: str, m: re.Match) -> None:
-        if any(m.start() < e and s < m.end() for s, e in taken):
-            return
-        taken.append((m.start(), m.end()))
-        found.append(PiiMatch(kind, m.start(), m.end(), text[m.start():m.end()]))
+    def add(kind: str, start: int, end: int) -> None:
+        if start < end and not any(start < e and s < end for s, e in taken):
+            taken.append((start, end))
+            found.append(PiiMatch(kind, start, end, text[start:end]))
 
-    if _DIGIT_RUN.search(norm):
-        for m in _ID.finditer(norm):
-            if _is_id_number(m.group()):
-                add("id_number", m)
-        for m in _CARD.finditer(norm):
-            if _is_card(norm, m):
-                add("bank_card", m)
-        for m in _MOBILE.finditer(norm):
-            add("mobile", m)
+    card_words = _CARD_WORD_CHAR.search(norm) is not None
+    for run in _NUMBER_RUN.finditer(norm):
+        numbers = _HAS_SEPARATOR.search(run.group()) and _separated_numbers or _numbers_together
+        for kind, start, end in numbers(norm, run, card_words):
+            add(kind, start, end)
+    if _MOBILE_SPELT.search(norm):
+        for m in _MOBILE_SPELT.finditer(norm):
+            if _apart(norm, m, _NUMERAL):
+                add("mobile", *m.span())
     if "@" in norm:
         for m in _EMAIL.finditer(norm):
-            add("email", m)
-    if "号" in norm and _ADDRESS_ANCHOR.search(norm):
+            at = norm.index("@", m.start())
+            lead = _LEAD_IN.match(norm, m.start(), at) if "\u4e00" <= norm[m.start()] <= "\u9fff" else None
+            add("email", lead.end() if lead else m.start(), m.end())
+    if _ADDRESS_ANCHOR.search(norm):
         for m in _ADDRESS.finditer(norm):
-            add("address", m)
+            _address(norm, m, add)
+    if _may_name_account(norm):
+        for m in _WECHAT.finditer(norm):
+            if m.group("wxid") or m.group("marker") or re.search("[:：是为]", m.group("gap")) \
+                    or re.search("[-_0-9]", m.group("id")):
+                add("wechat", *m.span("wxid" if m.group("wxid") else "id"))
+        for m in _QQ.finditer(norm):
+            add("qq", *m.span("id"))
     return tuple(sorted(found, key=lambda p: p.start))
+
+
+def _may_name_account(norm: str) -> bool:
+    """Whether ``norm`` may hold an account word (``_IM_WORDS``): one of its characters, then the
+    words in the lower-cased text (an alternation of case classes costs four times as much)."""
+    return _IM_HINT.search(norm) is not None and _IM_WORD_LOWER.search(norm.lower()) is not None
+
+
+def _separated_numbers(norm: str, run: re.Match, card_words: bool) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of each ID, card and mobile in a ``_NUMBER_RUN``, by their regexes, in
+    the order they win (ID numbers over cards, cards over mobiles); ``card_words``: whether the
+    text may hold a card word."""
+    start = run.start() - (norm[run.start() - 1:run.start()] == "+")  # '+86'
+    for m in _ID.finditer(norm, start, run.end()):
+        if _apart(norm, m) and _is_id_number(_digits(m.group())):
+            yield "id_number", *m.span()
+    for m in _CARD.finditer(norm, start, run.end()):
+        if _apart(norm, m) and _is_card(norm, *m.span(), card_words):
+            yield "bank_card", *m.span()
+    for m in _MOBILE.finditer(norm, start, run.end()):
+        if _apart(norm, m):
+            yield "mobile", *m.span()
+
+
+def _numbers_together(norm: str, run: re.Match, card_words: bool) -> Iterator[tuple[str, int, int]]:
+    """``_separated_numbers`` of a run written without separators (most are: order numbers),
+    without the regexes: their digit lookarounds leave them the whole run or nothing, so its
+    length says what it may be."""
+    (start, end), number = run.span(), run.group()
+    if number[0] == "0":
+        return
+    if len(number) == 18 and _is_id_number(number):
+        yield "id_number", start, end
+        return
+    if number[-1] in "Xx":  # not an ID's check digit: a letter after the number
+        number, end = number[:-1], end - 1
+    n = len(number)
+    if n == 18 and _is_id_number(number):
+        yield "id_number", start, end
+    elif 16 <= n <= 19 and _is_card(norm, start, end, card_words):
+        yield "bank_card", start, end
+    elif n == 11 and number[0] == "1" and number[1] in "3456789":
+        yield "mobile", start, end
+    elif n == 13 and number.startswith("861") and number[3] in "3456789":
+        yield "mobile", start - (norm[start - 1:start] == "+"), end
+
+
+def _address(norm: str, m: re.Match, add) -> None:
+    """Add an ``_ADDRESS`` match: a plain 道 only after an administrative area (知道3号 is a
+    date); without one, the name starts after a lead-in (问一下|张江路88号)."""
+    if m.group("admin"):
+        add("address", *m.span())
+        return
+    if m.group("road") == "道":
+        return
+    name = next(g for g in ("road_name", "estate_name", "village_name") if m.group(g))
+    lead = _LEAD_IN.match(norm, m.start(), m.end(name))
+    add("address", lead.end() if lead else m.start(), m.end())
 
 
 def mask_value(kind: str, value: str) -> str:
     """Mask one value the way the industry does: 138****5678, ID first 6 + last 4, card at most
-    first 6 + last 4 (PCI DSS), e-mail first letter + domain, address up to the district."""
+    first 6 + last 4 (PCI DSS), e-mail first character + domain, address up to the district
+    (or the city, province, town it starts with), account ids first character."""
     if kind in ("mobile", "id_number", "bank_card"):
-        digits = _digits(_normalise(value))
+        value = _normalise(value)
+        digits = _digits(value if value.isascii() else value.translate(_AS_DIGITS))
         if kind == "mobile":
             digits = digits[-11:]
             return f"{digits[:3]}****{digits[-4:]}"
         return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
     if kind == "email":
-        local, _, domain = value.partition("@")
-        return f"{local[:1]}***@{domain}"
+        at = _normalise(value).index("@")
+        return f"{value[:1]}***@{value[at + 1:]}"
     if kind == "address":
-        keep = _ADDRESS_KEEP.match(value)
-        return (keep.group() if keep else "") + "****"
+        return value[:_ADMIN_PREFIX.match(_normalise(value)).end()] + "****"
+    if kind in ("wechat", "qq"):
+        return f"{value[:1]}****"
     raise ValueError(f"unknown personal-data kind: {kind}")
 
 
@@ -279,7 +500,7 @@ def mask_text(text: str | None) -> str | None:
 def may_hold_pattern(kinds: Iterable[str] = PII_KINDS) -> str:
     """An RE2-compatible pattern (for ``pyarrow.compute.match_substring_regex`` or pandas
     ``str.contains``) every text holding personal data of ``kinds`` matches."""
-    parts = dict.fromkeys(_MAY_HOLD[k] for k in kinds)
+    parts = dict.fromkeys(_may_hold()[k] for k in kinds)
     if not parts:
         raise ValueError("no personal-data kinds given")
     return "|".join(parts)
@@ -289,6 +510,8 @@ def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, pd
     """Factorize the text values of ``texts`` (non-text values count as missing): codes (-1 for
     missing), the distinct texts, and the positions of those the RE2 pre-filter ``pattern``
     keeps."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -303,6 +526,9 @@ def _distinct_candidates(texts: pd.Series, pattern: str) -> tuple[np.ndarray, pd
 def mask_series(series: pd.Series) -> pd.Series:
     """Mask a text column (same values as ``mask_text`` row by row): each distinct text is
     masked once, and only texts the pre-filter cannot rule out go through Python."""
+    import numpy as np
+    import pandas as pd
+
     codes, distinct, keep = _distinct_candidates(series, may_hold_pattern())
     changed = _changes(keep, distinct.iloc[keep].tolist())
     if not changed:
@@ -321,6 +547,8 @@ def mask_at(texts: pd.Series, at: np.ndarray) -> pd.Series:
     """``texts`` (a text column, e.g. a chunk's distinct texts) with the values at positions
     ``at`` masked as ``mask_text`` masks them and every other value as it is: a text column
     again, rebuilt in Arrow; only the texts at ``at`` the pre-filter keeps go through Python."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -345,6 +573,9 @@ def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[
     """Per text, the first piece of personal data of ``kinds`` (as ``find_pii`` orders them):
     its kind and its masked value, <NA> where there is none. Both Series share ``texts``'
     index; each distinct text is searched once, after the pre-filter."""
+    import numpy as np
+    import pandas as pd
+
     wanted = set(kinds)
     if not wanted:
         none = pd.Series(pd.NA, index=texts.index, dtype="string")
@@ -361,6 +592,8 @@ def find_first_pii(texts: pd.Series, kinds: Iterable[str] = PII_KINDS) -> tuple[
 
 def _taken(values: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
     """A string Series of ``values[codes]`` (code -1: the last value), built in arrow."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
 
     at = pa.array(np.where(codes < 0, len(values) - 1, codes))

@@ -3,6 +3,10 @@
 Readers, the rubric loader and the linter return Problems; only the CLI turns them into
 text and exit codes. ``InputError`` carries Problems out of a function that cannot go on
 (unreadable file, wrong format) so the CLI can print them and exit 2 — never a traceback.
+
+A message quotes the value it is about ("csat '13812345678' is outside 1..5"), so personal
+data in it is masked when the Problem is made: every output of a problem — stderr, run.json,
+`qa data inspect`, lint formatters — shows the message as made, never the value unmasked.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
+
+from qa_toolkit.privacy import mask_text
 
 Level = Literal["error", "warning"]
 
@@ -28,6 +34,9 @@ class Problem:
     level: Level = "error"
     code: str = ""
     sheet: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", mask_text(self.message))
 
     @property
     def location(self) -> str:

@@ -22,13 +22,18 @@ Arithmetic (also in the README):
 5. Total = Σ weight × section score / Σ weight over sections with a score (NaN sections leave
    the weighting), on 0–100.
 6. ``critical`` item failed (一票否决) → total 0 and ``critical_failed``.
-   Precedence: critical > section fail > N/A.
+   Precedence: critical > section fail > N/A. Under ``critical: confirm`` (the item's, or the
+   rubric's for ``critical: true``) an automatic fail is *pending* (待复核): listed in
+   ``critical_pending``, the total not zeroed, until a grader confirms it (results column
+   ``confirmed``); ``critical: auto`` zeroes at once.
 7. ``band`` = the band with the highest ``min`` ≤ total.
+8. A ``status: shadow`` criterion is computed and kept in the results (outcome, points, evidence;
+   its note starts with ``SHADOW``) but leaves steps 3–6 and the review count: it is measured
+   against the graders before it counts (``qa rubric promote``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,13 +41,16 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric import checks
-from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes, evidence_codes, outcome_labels
+from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Labels, Outcomes, evidence_codes, outcome_labels
 from qa_toolkit.rubric.model import Criterion, Rubric
 
 #: The note a criterion gets when its rubric's ``applies_to`` excludes the conversation.
 OUT_OF_SCOPE = "rubric does not apply"
+#: How a shadow criterion's notes begin: computed and shown, not counted.
+SHADOW = "shadow, not counted"
 
 
 def score_frames(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
@@ -208,10 +216,18 @@ def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> Evaluated:
     outcomes = []
     for _, criterion in rubric.criteria:
         out = criterion_outcomes(criterion, frames)
+        if criterion.status == "shadow":
+            _mark_shadow(out)
         out.set(~applies, "na", OUT_OF_SCOPE)
         out.clear_evidence(out.outcome == CODE["na"])
         outcomes.append(out)
     return Evaluated(frames, rubric, outcomes, mask)
+
+
+def _mark_shadow(out: Outcomes) -> None:
+    """Prefix every note of a shadow criterion's verdicts with ``SHADOW`` (each distinct note once)."""
+    worded = [SHADOW if v in (None, "") else f"{SHADOW}: {v}" for v in out.note.values]
+    out.note.assign(np.arange(len(out.note.codes)), Coded(out.note.codes, worded))
 
 
 def vocabulary(rubric: Rubric) -> frozenset[str]:
@@ -265,27 +281,36 @@ def _applies(rubric: Rubric, frames: Frames) -> np.ndarray:
 
 def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """The SCORES frame from a RESULTS frame — rubric arithmetic only (see module docstring),
-    so it can re-run after human grades override outcomes and points. Rows of criteria or
-    sections the rubric does not have are ignored."""
+    so it can re-run after human grades override outcomes and points. An optional boolean
+    ``confirmed`` column marks fails a person confirmed (a ``critical: confirm`` item's fail
+    counts only then). Rows of criteria or sections the rubric does not have are ignored."""
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     criterion = _positions(results["criterion_id"], pd.Index([c.id for _, c in rubric.criteria]))
     section = _positions(results["section_id"], pd.Index([s.id for s in rubric.sections]))
     row = _positions(results["conversation_id"], conv.index)
     known = (criterion >= 0) & (section >= 0) & (row >= 0)
     res = results[known]
+    confirmed = (res["confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool) if "confirmed" in res.columns
+                 else None)
     return _aggregate(res["outcome"].eq("fail").fillna(False).to_numpy(dtype=bool),
                       res["outcome"].eq("review").fillna(False).to_numpy(dtype=bool),
                       res["points"].astype("float64").to_numpy(), res["max_points"].astype("float64").fillna(0.0).to_numpy(),
-                      conv, rubric, row[known], criterion[known], section[known])
+                      conv, rubric, row[known], criterion[known], section[known], confirmed)
 
 
 def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_points: np.ndarray, conv: pd.DataFrame,
-               rubric: Rubric, row: np.ndarray, criterion: np.ndarray, section: np.ndarray) -> pd.DataFrame:
+               rubric: Rubric, row: np.ndarray, criterion: np.ndarray, section: np.ndarray,
+               confirmed: np.ndarray | None = None) -> pd.DataFrame:
     """``aggregate_scores`` from per-result arrays (failed, waiting for review, points, max
-    points) once each result's conversation (row of ``conv``, indexed by conversation_id),
-    criterion and section (positions in the rubric) are known."""
+    points, a person confirmed the fail — None: nobody has) once each result's conversation
+    (row of ``conv``, indexed by conversation_id), criterion and section (positions in the
+    rubric) are known."""
     index = pd.Index(conv.index, name="conversation_id")
     criteria = [c for _, c in rubric.criteria]
+    counted = np.array([c.status != "shadow" for c in criteria], dtype=bool)[criterion]
+    if not counted.all():  # shadow criteria leave the arithmetic
+        failed, review = failed & counted, review & counted
+        points, max_points = np.where(counted, points, 0.0), np.where(counted, max_points, 0.0)
     n_sections = len(rubric.sections)
     cell = row * n_sections + section
 
@@ -309,19 +334,18 @@ def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_p
         total_w = total_w + has * sec.weight
     with np.errstate(invalid="ignore", divide="ignore"):
         total = total / np.where(total_w > 0, total_w, np.nan)
-    critical = np.array([c.critical for c in criteria], dtype=bool)[criterion] & failed
-    crit_ids: dict[int, list[str]] = {}
-    for r, c in zip(row[critical].tolist(), criterion[critical].tolist()):
-        crit_ids.setdefault(r, []).append(criteria[c].id)
+    critical = np.array([bool(c.critical) for c in criteria], dtype=bool)[criterion] & failed
+    pending = critical & np.array([rubric.needs_confirmation(c) for c in criteria], dtype=bool)[criterion]
+    if confirmed is not None:
+        pending &= ~confirmed
+    crit_ids = _ids_by_row(row[critical & ~pending], criterion[critical & ~pending], criteria)
     critical_failed = np.zeros(len(index), dtype=bool)
     critical_failed[list(crit_ids)] = True
     total = np.where(critical_failed, 0.0, total)
     columns["total"] = pd.Series(np.round(total, 4), index=index)
     columns["critical_failed"] = pd.array(critical_failed, dtype="boolean")
-    joined = np.full(len(index), "", dtype=object)
-    for r, ids in crit_ids.items():
-        joined[r] = ";".join(ids)
-    columns["critical_criteria"] = pd.array(joined, dtype="string")
+    columns["critical_criteria"] = _joined(crit_ids, len(index))
+    columns["critical_pending"] = _joined(_ids_by_row(row[pending], criterion[pending], criteria), len(index))
     columns["n_review"] = pd.array(np.bincount(row[review], minlength=len(index)), dtype="Int64")
     columns["band"] = _bands(columns["total"], rubric)
     columns["rubric_id"] = rubric.id
@@ -329,6 +353,22 @@ def _aggregate(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_p
     for col in ("agent_id", "channel", "started_at"):
         columns[col] = conv[col] if col in conv else pd.NA
     return conform(pd.DataFrame(columns, index=index).reset_index(), SCORES)
+
+
+def _ids_by_row(rows: np.ndarray, criterion: np.ndarray, criteria: list[Criterion]) -> dict[int, list[str]]:
+    """Conversation row -> the ids of its criteria among (rows, criterion) pairs, in result order."""
+    ids: dict[int, list[str]] = {}
+    for r, c in zip(rows.tolist(), criterion.tolist()):
+        ids.setdefault(r, []).append(criteria[c].id)
+    return ids
+
+
+def _joined(ids: dict[int, list[str]], n: int) -> pd.arrays.StringArray:
+    """';'-joined ids per conversation row, "" for none."""
+    joined = np.full(n, "", dtype=object)
+    for r, names in ids.items():
+        joined[r] = ";".join(names)
+    return pd.array(joined, dtype="string")
 
 
 def _positions(values: pd.Series, labels: pd.Index) -> np.ndarray:
@@ -465,7 +505,7 @@ def read_risk(path) -> pd.DataFrame:
     path = Path(path)
     try:
         risk = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else \
-            pd.read_csv(path, dtype={"conversation_id": "string"}, encoding="utf-8-sig")
+            csv_restore(pd.read_csv(path, dtype={"conversation_id": "string"}, encoding="utf-8-sig"))
     except Exception as err:  # any unreadable file is an input error with its name
         raise InputError(Problem(str(path), f"cannot read risk scores: {err}", code="unreadable")) from None
     missing = [c for c in ("conversation_id", "risk_score") if c not in risk.columns]
@@ -474,49 +514,3 @@ def read_risk(path) -> pd.DataFrame:
                                  code="missing_column"))
     return risk.assign(conversation_id=risk["conversation_id"].astype("string"))
 
-
-def run_manifest(rubric: Rubric | Sequence[Rubric], rubric_path, data_path, summary: dict, log, *,
-                 masked: bool) -> dict:
-    """What ``run.json`` records: every rubric (id, version, file, fingerprint; the first also
-    at the top level, as for one rubric), input fingerprint, counts and reading problems — no
-    clock time, so reruns are byte-identical. ``rubric_path``: one path or one per rubric."""
-    rubrics = as_rubrics(rubric)
-    paths = [rubric_path] if isinstance(rubric_path, (str, os.PathLike)) else list(rubric_path)
-    listed = [{"id": r.id, "version": r.version, "file": str(p), "sha256": _sha256(p)} for r, p in zip(rubrics, paths)]
-    first = listed[0]
-    return {
-        "rubric_id": first["id"], "rubric_version": first["version"], "rubric_file": first["file"],
-        "rubric_sha256": first["sha256"], "rubrics": listed, "input": str(data_path),
-        "input_sha256": _sha256(data_path), "evidence_masked": masked, "summary": summary, "reading": log.to_dict(),
-    }
-
-
-def write_score_dir(out: str | os.PathLike, results: pd.DataFrame, scores: pd.DataFrame,
-                    rubrics: Sequence[Rubric], rubric_paths, data_path, log, *, masked: bool) -> tuple[list, dict]:
-    """The `qa score` output folder (results and scores as CSV and Parquet, run.json), written by
-    ``qa score`` and ``qa run`` alike; returns the files written and the run summary."""
-    from pathlib import Path
-
-    from qa_toolkit.atomic import write_frame, write_json
-
-    out = Path(out)
-    written = [write_frame(frame, out / f"{name}.{ext}")
-               for name, frame in (("results", results), ("scores", scores)) for ext in ("csv", "parquet")]
-    summary = summarise(results, scores, rubrics)
-    manifest = run_manifest(rubrics, rubric_paths, data_path, summary, log, masked=masked)
-    written.append(write_json(out / "run.json", manifest))
-    return written, summary
-
-
-def _sha256(path) -> str | None:
-    import hashlib
-    from pathlib import Path
-
-    path = Path(path)
-    if not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

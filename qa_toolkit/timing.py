@@ -106,12 +106,28 @@ def handle_seconds(started: pd.Series | None, ended: pd.Series | None, first: pd
     return np.where(seconds >= 0, seconds, np.nan)
 
 
-def conversation_handle_seconds(conversations: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
-    """``handle_seconds`` per row of ``conversations``, the messages' span found by conversation_id."""
+def message_span(conversations: pd.DataFrame, messages: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(first, last) message time per row of ``conversations`` (positional, NaT when unknown)."""
     span = messages.groupby("conversation_id")["ts"].agg(["min", "max"])
     at = span.index.get_indexer(conversations["conversation_id"])  # -1: no messages, NaT below
     first, last = (pd.Series(span[side].array.take(at, allow_fill=True)) for side in ("min", "max"))
+    return first, last
+
+
+def conversation_handle_seconds(conversations: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+    """``handle_seconds`` per row of ``conversations``, the messages' span found by conversation_id."""
+    first, last = message_span(conversations, messages)
     return handle_seconds(conversations.get("started_at"), conversations.get("ended_at"), first, last)
+
+
+def start_times(conversations: pd.DataFrame, messages: pd.DataFrame) -> pd.Series:
+    """``started_at``, or the first message time where it is unknown (exports without a start
+    column still place their conversations in time); aligned to ``conversations``."""
+    started = conversations["started_at"]
+    if not started.isna().any():
+        return started
+    first = message_span(conversations, messages)[0].set_axis(conversations.index)
+    return started.fillna(first.astype(started.dtype))
 
 
 def _seconds(start: pd.Series, end: pd.Series) -> np.ndarray:

@@ -1,13 +1,23 @@
 """YAML documents written by people (rubrics, sampling plans, run configs, column mappings):
 YAML 1.2 through ruamel's round-trip loader — never PyYAML, which reads ``no`` as False — so
 every node keeps its line and column, duplicate keys are refused, and a syntax error becomes a
-Problem at ``file:line:col``; ``plain`` turns the tree into dicts and lists for pydantic."""
+Problem at ``file:line:col``; ``plain`` turns the tree into dicts and lists for pydantic.
+
+Anchors and aliases (``&polite`` … ``*polite``) are welcome for sharing a phrase list, but a
+document whose aliases would add more than ``ALIAS_NODES`` nodes when expanded (a "billion
+laughs" bomb is under 1 KB), that refers to itself, or that nests deeper than ``MAX_DEPTH`` is
+refused as a Problem before anything expands it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from qa_toolkit.problems import Problem
+
+#: Nodes that aliases may add to a document when expanded (a shared list of 500 phrases used
+#: 20 times is 10,000).
+ALIAS_NODES = 10_000
+MAX_DEPTH = 64
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, Problem | None]:
@@ -18,15 +28,83 @@ def parse_yaml(text: str, source: str) -> tuple[Any, Problem | None]:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        return yaml.load(text), None
+        tree = yaml.load(text)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         message = " ".join(str(x) for x in (err.context, err.problem) if x) or str(err)
         code = "duplicate-key" if type(err).__name__ == "DuplicateKeyError" else "yaml-syntax"
         return None, Problem(source, message.replace("\n", " "), line=mark.line + 1 if mark else None,
                              col=mark.column + 1 if mark else None, code=code)
+    except RecursionError:
+        return None, Problem(source, f"nested deeper than {MAX_DEPTH} levels", code="yaml-depth")
     except Exception as err:  # ruamel raises plain YAMLError subclasses without marks, too
         return None, Problem(source, f"not valid YAML: {err}", code="yaml-syntax")
+    refused = _shape_problem(tree)
+    if refused is not None:
+        line, col = _first_alias(yaml, text)
+        return None, Problem(source, refused, line=line, col=col, code="yaml-aliases" if line else "yaml-depth")
+    return tree, None
+
+
+def _shape_problem(tree: Any) -> str | None:
+    """Why the tree may not be expanded (aliases adding more than ``ALIAS_NODES`` nodes, an
+    alias inside the node it names, nesting past ``MAX_DEPTH``), or None. Walks each distinct
+    node once (a shared node's expanded size is remembered), so a bomb is measured without
+    being expanded."""
+    size: dict[int, int] = {}  # expanded node count of each container walked
+    written = 1  # nodes as written: the root, and each container's entries once (an alias as one)
+    stack: list[tuple[Any, list, int]] = []  # (container, children left, running size)
+    open_ids: set[int] = set()
+
+    def children(node) -> list:
+        return [x for kv in node.items() for x in kv] if isinstance(node, dict) else list(node)
+
+    def enter(node) -> str | None:
+        nonlocal written
+        if id(node) in open_ids:
+            return "an alias refers to a node that contains it: the document would never end"
+        if len(stack) >= MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        kids = children(node)
+        written += len(kids)
+        stack.append((node, kids[::-1], 1))
+        open_ids.add(id(node))
+        return None
+
+    if not isinstance(tree, (dict, list)):
+        return None
+    refused = enter(tree)
+    while stack and refused is None:
+        node, kids, total = stack[-1]
+        if not kids:
+            stack.pop()
+            open_ids.discard(id(node))
+            size[id(node)] = total
+            if stack:
+                parent, rest, subtotal = stack[-1]
+                stack[-1] = (parent, rest, subtotal + total)
+            continue
+        kid = kids.pop()
+        if not isinstance(kid, (dict, list)):
+            stack[-1] = (node, kids, total + 1)
+        elif id(kid) in size:
+            stack[-1] = (node, kids, total + size[id(kid)])
+        else:
+            refused = enter(kid)
+    if refused is None and size[id(tree)] - written > ALIAS_NODES:
+        return (f"aliases would expand this document by {size[id(tree)] - written:,} nodes (at most "
+                f"{ALIAS_NODES:,}): an alias bomb, or shared parts too large to repeat")
+    return refused
+
+
+def _first_alias(yaml, text: str) -> tuple[int | None, int | None]:
+    """1-based line and column of the first alias in ``text`` (None, None when there is none)."""
+    from ruamel.yaml.events import AliasEvent
+
+    for event in yaml.parse(text):
+        if isinstance(event, AliasEvent):
+            return event.start_mark.line + 1, event.start_mark.column + 1
+    return None, None
 
 
 def plain(node: Any) -> Any:

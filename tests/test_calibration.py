@@ -112,3 +112,19 @@ def test_read_grades_errors_name_row_and_field(tmp_path):
     pd.DataFrame({"grader": ["a"]}).to_csv(path, index=False)
     with pytest.raises(InputError, match="lacks column"):
         read_grades(path)
+
+
+def test_overturned_automatic_outcomes_per_criterion_from_grades_and_disputes():
+    grades = fixture_grades()
+    grades["critical_review"] = ""
+    grades.loc[(grades["grader"] == "甲") & (grades["conversation_id"] == "c4") & (grades["criterion_id"] == "greet"),
+               "critical_review"] = "confirm"
+    disputes = pd.DataFrame({"criterion_id": ["greet", "greet", "empathy"], "decided_by": ["auto", "auto", "grade"],
+                             "decision": ["accepted", "rejected", "partly"]})
+    over = calibrate(grades, disputes=disputes).overturns
+    # greet: rules vs 8 grades, overturned c2 and c4 by 甲, c4 by 乙; two disputes of rule outcomes, one accepted;
+    # empathy was never the rules' to decide (review), its dispute was of a grade
+    assert over.to_dict(orient="records") == [{
+        "criterion_id": "greet", "graded": 8, "overturned_by_grade": 3, "critical_confirmed": 1,
+        "critical_overturned": 0, "disputed": 2, "overturned_by_dispute": 1, "overturned": 4, "share": 0.4}]
+    assert calibrate(fixture_grades()).overturns["overturned_by_dispute"].eq(0).all()

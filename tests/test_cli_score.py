@@ -36,12 +36,15 @@ def test_score_writes_every_output_and_a_summary(tmp_path):
     out = tmp_path / "out"
     result = run("score", write_data(tmp_path), "-o", out)
     assert result.exit_code == 0, result.output
-    assert "critical failures: 1" in result.output and "scored 2 of 2 conversations (46 criterion results)\n" in result.output
+    # the shipped rubric confirms critical items: C2's fails are pending, its total not zeroed
+    assert "critical failures: 0" in result.output
+    assert "scored 2 of 2 conversations (46 criterion results)\n" in result.output
     for name in ("results.csv", "scores.csv", "results.parquet", "scores.parquet", "run.json"):
         assert (out / name).is_file()
     scores = pd.read_csv(out / "scores.csv", encoding="utf-8-sig", dtype={"conversation_id": str})
     assert list(scores["conversation_id"]) == ["C1", "C2"]
-    assert scores.set_index("conversation_id").loc["C2", "total"] == 0
+    c2 = scores.set_index("conversation_id").loc["C2"]
+    assert c2["total"] > 0 and not c2["critical_failed"] and c2["critical_pending"] == "pii;diversion"
     assert (scores["rubric_id"] == "ecommerce-zh").all()
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert manifest["rubric_version"] == "2026.11" and manifest["summary"]["conversations"] == 2
@@ -94,3 +97,15 @@ def test_broken_rubric_is_exit_2_with_its_line(tmp_path):
     assert result.exit_code == 2
     assert f"{rubric}:" in result.output and "rubric" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_chunk_size_below_one_is_a_usage_error_not_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from qa_toolkit.cli import main
+    from qa_toolkit.resources import sample_data_dir
+
+    result = CliRunner().invoke(main, ["score", str(sample_data_dir() / "conversations.jsonl"), "-o",
+                                       str(tmp_path / "out"), "--chunk-size", "0"])
+    assert result.exit_code == 2 and "--chunk-size" in result.output
+    assert isinstance(result.exception, SystemExit)  # a usage error, not a traceback

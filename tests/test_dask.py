@@ -14,10 +14,11 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 
 from qa_toolkit.cli import main  # noqa: E402
-from qa_toolkit.engine import RunConfig, read_parts, score_file  # noqa: E402
+from qa_toolkit.engine import RunConfig, score_file  # noqa: E402
 from qa_toolkit.engine.dask import score_dask  # noqa: E402
 from qa_toolkit.problems import InputError  # noqa: E402
 from qa_toolkit.resources import default_rubric, sample_data_dir  # noqa: E402
+from qa_toolkit.scorefolder import open_score_folder  # noqa: E402
 from test_engine import canonical, write_synth_parquet  # noqa: E402
 
 RUBRIC = str(default_rubric())
@@ -33,8 +34,10 @@ def synth(tmp_path_factory):
 
 
 def same_outputs(a, b) -> None:
-    for name, keys in (("results", ["conversation_id", "criterion_id"]), ("scores", ["conversation_id"])):
-        assert canonical(read_parts(a / name), keys) == canonical(read_parts(b / name), keys)
+    a, b = open_score_folder(a), open_score_folder(b)
+    assert canonical(a.results(), ["conversation_id", "criterion_id"]) == \
+        canonical(b.results(), ["conversation_id", "criterion_id"])
+    assert canonical(a.scores(), ["conversation_id"]) == canonical(b.scores(), ["conversation_id"])
 
 
 def test_synchronous_scheduler_matches_local_engine(tmp_path, synth):

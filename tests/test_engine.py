@@ -14,13 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
-from qa_toolkit.engine import RunConfig, read_parts, score_file
+from qa_toolkit.engine import RunConfig, score_file
 from qa_toolkit.engine.summary import merge, partial
 from qa_toolkit.engine.tables import row_group_starts
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
 from qa_toolkit.resources import default_rubric, sample_data_dir
 from qa_toolkit.rubric import load_rubric
+from qa_toolkit.scorefolder import open_score_folder
 from qa_toolkit.scoring import masked, score_chunk, score_frames, summarise
 from qa_toolkit.synth import iter_records, make_agents
 
@@ -51,7 +52,8 @@ def reference(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def assert_same(out: Path, expected: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    results, scores = read_parts(out / "results"), read_parts(out / "scores")
+    folder = open_score_folder(out)
+    results, scores = folder.results(), folder.scores()
     assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(expected[0], ["conversation_id", "criterion_id"])
     assert canonical(scores, ["conversation_id"]) == canonical(expected[1], ["conversation_id"])
     assert results.dtypes.equals(expected[0].dtypes) and scores.dtypes.equals(expected[1].dtypes)
@@ -89,7 +91,7 @@ def test_engine_matches_score_frames_on_sample_data(tmp_path, sample_reference, 
 
 def test_evidence_is_masked_by_default(tmp_path, sample_reference):
     score_file(sample_data_dir() / "conversations.jsonl", RunConfig(RUBRIC, str(tmp_path)), chunk_size=1500)
-    results = read_parts(tmp_path / "results")
+    results = open_score_folder(tmp_path).results()
     expected = masked(sample_reference[0])
     assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(expected, ["conversation_id", "criterion_id"])
     assert expected["evidence_text"].ne(sample_reference[0]["evidence_text"]).fillna(False).any()  # PII was there
@@ -209,7 +211,7 @@ def test_a_rerun_replaces_the_parts(tmp_path, small_jsonl):
     score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path)), chunk_size=50)
     score_file(small_jsonl, RunConfig(RUBRIC, str(tmp_path)), chunk_size=200)
     assert len(list((tmp_path / "scores").glob("part-*.parquet"))) == 2
-    assert len(read_parts(tmp_path / "scores")) == 400
+    assert len(open_score_folder(tmp_path).scores()) == 400
 
 
 def test_a_run_freezes_the_heap_while_it_scores_and_gives_it_back(tmp_path, small_jsonl, monkeypatch):
@@ -246,12 +248,12 @@ def test_cli_workers_writes_parts_a_user_can_open(tmp_path, small_jsonl):
     out = tmp_path / "out"
     result = run_cli("score", small_jsonl, "-o", out, "--workers", "2", "--chunk-size", "150")
     assert result.exit_code == 0, result.output
-    assert "of 400 conversations (8773 criterion results)" in result.output  # zh 339 × 23 + en 61 × 16
+    assert "of 400 conversations (8834 criterion results)" in result.output  # zh 339 × 23 + en 61 × 17
     scores = pd.read_parquet(out / "scores")  # a Parquet dataset folder, as pandas/Arrow/Dask read it
     assert len(scores) == 400 and scores["conversation_id"].is_unique
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert manifest["engine"]["workers"] == 2 and manifest["engine"]["parts"] == 3
-    assert manifest["summary"]["results"] == 8773 and manifest["evidence_masked"] is True
+    assert manifest["summary"]["results"] == 8834 and manifest["evidence_masked"] is True
     single = tmp_path / "single"
     assert run_cli("score", small_jsonl, "-o", single).exit_code == 0  # the classic outputs, unchanged
     assert json.loads((single / "run.json").read_text(encoding="utf-8"))["summary"] == manifest["summary"]

@@ -38,3 +38,58 @@ def test_safe_value_cleans():
     assert safe_value(aware) == dt.datetime(2026, 1, 1, 9, 0)
     assert safe_value(["投诉", "vip"]) == "投诉|vip"
     assert safe_value(pd.Series([3]).iloc[0]) == 3
+
+
+# --- CSV cells (issue 16, class 12) and display safety (classes 11 and 33) -----------------------
+import random  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from qa_toolkit.atomic import write_frame  # noqa: E402
+from qa_toolkit.excel import FORMULA_PREFIXES, csv_restore, csv_safe, display_text  # noqa: E402
+
+
+def _hostile_frame(n: int, seed: int) -> pd.DataFrame:
+    rng = random.Random(seed)
+    pieces = ["'", "''", "=", "+", "-", "@", "\t", "\r", "\n", "a", "1", "中", "=HYPERLINK(\"x\")", " "]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(5))) for _ in range(n)]
+    return pd.DataFrame({
+        "text": pd.Series(texts, dtype="string"),
+        "plain": pd.Series(texts, dtype=object),
+        "mixed": pd.Series([t if i % 3 else i - 5 for i, t in enumerate(texts)], dtype=object),
+        "category": pd.Categorical([t[:2] for t in texts]),
+        "number": np.arange(n) - n / 2,
+    })
+
+
+def test_csv_safe_quotes_every_formula_text_and_restore_gives_it_back():
+    frame = _hostile_frame(3000, seed=1)
+    safe = csv_safe(frame)
+    for column in ("text", "plain", "mixed", "category"):
+        cells = [v for v in safe[column].astype(object) if isinstance(v, str)]
+        assert not [v for v in cells if v.startswith(FORMULA_PREFIXES)], column
+    assert safe["number"].equals(frame["number"]) and (frame["number"] < 0).any()
+    restored = csv_restore(safe)
+    for column in frame.columns:
+        assert restored[column].astype(object).tolist() == frame[column].astype(object).tolist(), column
+
+
+def test_written_csvs_are_quoted_and_read_back_exactly(tmp_path):
+    frame = _hostile_frame(500, seed=2)[["text", "number"]].dropna()
+    frame = frame[frame["text"].str.strip("\r\n ") == frame["text"]]  # CSV keeps no edge CR/LF or spaces
+    path = write_frame(frame.assign(ids=[["=a", "b"]] * len(frame)), tmp_path / "out.csv")
+    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert not raw["text"].str.startswith(FORMULA_PREFIXES).any() and raw["ids"].eq("'=a|b").all()
+    back = csv_restore(raw)
+    assert back["text"].tolist() == frame["text"].fillna("").tolist()
+
+
+def test_display_text_replaces_what_breaks_xml_or_reorders_what_is_shown(tmp_path):
+    hostile = "A\x00B\x07C\x1fD\ud800E\ufffeF\u202eG\u2066H\u202aI"
+    assert display_text(hostile) == "A\ufffdB\ufffdC\ufffdD\ufffdE\ufffdF\ufffdG\ufffdH\ufffdI"
+    assert display_text("制表\t换行\n回车\r 中文 ✓") == "制表\t换行\n回车\r 中文 ✓"
+    wb = Workbook()
+    write_cell(wb.active, 1, 1, hostile)
+    wb.active.title = "ok"
+    wb.save(tmp_path / "x.xlsx")
+    assert load_workbook(tmp_path / "x.xlsx").active["A1"].value == display_text(hostile)

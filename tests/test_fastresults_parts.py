@@ -1,7 +1,7 @@
 """Results kept as codes (``scoring.Evaluated``/``Scored``): the RESULTS frame, the points, the
 SCORES frame and the summary partial equal what the frame-based code (frozen copies below)
 gave, and an engine part file written straight from the codes reads back, with pandas and
-with ``read_parts``, as exactly the RESULTS frame of the chunk — on chunks with missing texts,
+through the score folder, as exactly the RESULTS frame of the chunk — on chunks with missing texts,
 conversations without messages, Chinese and English text, full-width digits, several rubrics
 and none at all."""
 
@@ -15,13 +15,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from qa_toolkit.engine.parts import _compact, _labels, read_parts, results_table, write_results
+from qa_toolkit.engine.parts import _compact, _labels, results_table, write_results
 from qa_toolkit.engine.summary import partial
 from qa_toolkit.frames import OUTCOMES, RESULTS
 from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import default_rubrics, sample_conversations
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes
+from qa_toolkit.scorefolder import open_score_folder
 from qa_toolkit.scoring import _points, aggregate_scores, bonus_ids, outside_scope, score_chunk, score_with_rubrics
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
@@ -166,7 +167,6 @@ def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubri
     pd.testing.assert_frame_equal(scored.results(), expected, check_exact=True)
     part = write_results(results_table(scored), tmp_path / "results" / "part-00000.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(part), expected, check_exact=True)
-    pd.testing.assert_frame_equal(read_parts(tmp_path / "results"), expected, check_exact=True)
     assert list(expected.dtypes.astype(str)) == [RESULTS[c] for c in RESULTS]
 
 
@@ -288,7 +288,7 @@ def test_first_per_conversation_is_each_conversations_first_position(rows):
 
 def test_part_folder_read_by_pandas_equals_scoring_in_process(tmp_path):
     """``qa score``'s part folder with two rubrics and masked evidence, read the way the README
-    tells users (the folder with pandas, or ``read_parts``)."""
+    tells users (the part folder with pandas, or ``open_score_folder``)."""
     from qa_toolkit.engine import RunConfig, score_file
     from qa_toolkit.scoring import score_chunks
 
@@ -300,5 +300,5 @@ def test_part_folder_read_by_pandas_equals_scoring_in_process(tmp_path):
     assert run.parts == 3
     ds = read_conversations(data)
     expected = score_chunks(ds.conversations, ds.messages, [ZH, EN], chunk_size=100, mask=True)[0]
-    pd.testing.assert_frame_equal(read_parts(tmp_path / "out" / "results"), expected, check_exact=True)
+    pd.testing.assert_frame_equal(open_score_folder(tmp_path / "out").results(), expected, check_exact=True)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "results"), expected, check_exact=True)

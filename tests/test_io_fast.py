@@ -173,12 +173,14 @@ def test_every_column_kind_from_records_and_jsonl(tmp_path, monkeypatch):
 
 
 def test_numpy_and_odd_values_in_memory_records(monkeypatch):
-    records = [{"conversation_id": "N1", "agent_id": "A1", "tags": np.array(["x", " y "]), "channel": ["odd"],
+    records = [{"conversation_id": "N1", "agent_id": "A1", "tags": np.array(["x", " y "]), "channel": np.str_("odd"),
                 "csat": np.int64(4), "escalated": np.bool_(True), "messages": [{"role": "agent", "text": "t"}]},
-               {"conversation_id": "N2", "agent_id": "A1", "tags": [], "messages": [{"role": "agent", "text": "t"}]}]
+               {"conversation_id": "N2", "agent_id": "A1", "tags": [], "messages": [{"role": "agent", "text": "t"}]},
+               {"conversation_id": "N3", "agent_id": "A1", "channel": ["odd"], "messages": [{"role": "agent", "text": "t"}]}]
     fast, slow = both(monkeypatch, lambda: conversations_from_records(records))
     assert_same(fast, slow)
     assert fast.conversations["tags"].tolist() == [["x", "y"], []]
+    assert [(p.line, p.field, p.code) for p in fast.log.problems] == [(3, "channel", "bad_type")]
 
 
 def test_every_column_kind_as_long_tables(tmp_path, monkeypatch):

@@ -150,3 +150,11 @@ def test_progress_reports_every_byte():
 def test_unknown_time_zone_is_an_input_error():
     result = CliRunner().invoke(main, ["data", "inspect", "--tz", "Mars/Olympus", str(FIX / "good.jsonl")])
     assert result.exit_code == 2 and "Mars/Olympus" in result.output and "Traceback" not in result.output
+
+
+def test_a_line_holding_two_objects_is_invalid_not_truncated(tmp_path):
+    """CR-only line ends make the file one line: the JSON is complete and more follows it."""
+    path = tmp_path / "cr.jsonl"
+    path.write_bytes(b'{"conversation_id": "a", "agent_id": "A", "messages": []}\r{"conversation_id": "b"}\r')
+    ds = read_conversations(path)
+    assert [(p.line, p.code) for p in ds.log.problems] == [(1, "invalid_json")]

@@ -14,6 +14,7 @@ from qa_toolkit.io import conversations_from_records
 from qa_toolkit.resources import default_rubric, default_rubrics, sample_conversations
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.scorefolder import open_score_folder
 from qa_toolkit.scoring import format_summary, score_chunks, score_frames, score_with_rubrics, summarise
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
@@ -153,7 +154,7 @@ def test_qa_score_with_two_rubrics(tmp_path):
 
 
 def test_engine_parts_with_two_rubrics_equal_in_process(tmp_path):
-    from qa_toolkit.engine import RunConfig, read_parts, score_file
+    from qa_toolkit.engine import RunConfig, score_file
     from qa_toolkit.io import read_conversations
 
     data = tiny_jsonl(tmp_path / "c.jsonl")
@@ -162,7 +163,7 @@ def test_engine_parts_with_two_rubrics_equal_in_process(tmp_path):
     ds = read_conversations(data)
     results, scores = score_chunks(ds.conversations, ds.messages, [ZH, EN])
     assert run.summary == summarise(results, scores, [ZH, EN])
-    pd.testing.assert_frame_equal(read_parts(tmp_path / "parts" / "scores"), scores, check_dtype=False)
+    pd.testing.assert_frame_equal(open_score_folder(tmp_path / "parts").scores(), scores, check_dtype=False)
 
 
 def test_reports_build_from_mixed_scores(sample_scored, tmp_path):
@@ -196,7 +197,7 @@ def test_grade_round_trip_gives_each_conversation_its_rubric(tmp_path):
     assert r.exit_code == 0, r.output
     book = tmp_path / "g.xlsx"
     r = run("grade", "export", tmp_path / "batch", "--data", data, "-o", book)
-    assert r.exit_code == 0 and "with ecommerce-en (16 criteria)" in r.output, r.output
+    assert r.exit_code == 0 and "with ecommerce-en (17 criteria)" in r.output, r.output
     wb = openpyxl.load_workbook(book)
     meta = {row[0]: row[1] for row in wb["_meta"].iter_rows(values_only=True) if row and row[0]}
     sheet_rubric = {k.split(":", 1)[1]: v for k, v in meta.items() if k.startswith("rubric:")}

@@ -7,9 +7,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from qa_toolkit.pipeline import (ReportConfig, demo_config, load_config, read_score_dir, report_from_scores,
-                                 run_pipeline)
+from qa_toolkit.pipeline import ReportConfig, demo_config, load_config, report_from_scores, run_pipeline
 from qa_toolkit.resources import sample_conversations, sample_roster
+from qa_toolkit.rubric import require_rubric
+from qa_toolkit.scorefolder import read_score_dir, write_score_dir
 
 CONFIG = """\
 data: c.jsonl
@@ -67,10 +68,10 @@ def test_report_from_a_score_folder_weighted_by_the_sample(run, tmp_path):
     manifest = pd.read_csv(out / "sample/manifest.csv", dtype={"conversation_id": "string"})
     sampled = set(manifest["conversation_id"])
     folder = tmp_path / "sample_scores"
-    folder.mkdir()
-    scores[scores["conversation_id"].isin(sampled)].to_parquet(folder / "scores.parquet")
-    results[results["conversation_id"].isin(sampled)].to_parquet(folder / "results.parquet")
     dataset = read_conversations(base / "c.jsonl", roster=base / "roster.csv")
+    write_score_dir(folder, results[results["conversation_id"].isin(sampled)],
+                    scores[scores["conversation_id"].isin(sampled)], [require_rubric(info["rubric_file"])],
+                    [info["rubric_file"]], base / "c.jsonl", dataset.log, masked=True)
     written = report_from_scores(dataset, folder, tmp_path / "rep", ReportConfig(formats=["html"], lang="en"),
                                  manifest_path=out / "sample", rubric_path=info["rubric_file"])
     assert [p.name for p in written][:1] == ["index.html"]
@@ -94,10 +95,24 @@ def test_agent_filter_and_unknown_agent(run, tmp_path):
         report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(agents=["NOPE"]))
 
 
+@pytest.mark.slow
+def test_a_second_report_into_a_folder_keeps_nothing_of_the_first(run, tmp_path):
+    from qa_toolkit.io import read_conversations
+
+    base, _, _ = run
+    dataset = read_conversations(base / "c.jsonl", roster=base / "roster.csv")
+    report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(per_agent_workbooks=True))
+    assert len(list((tmp_path / "agents").glob("*.html"))) > 20
+    written = report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(formats=["html"], agents=["A001"]))
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["agents", "agents/A001.html",
+                                                                                      "index.html"]
+    assert sorted(written) == [tmp_path / "agents/A001.html", tmp_path / "index.html"]
+
+
 def test_missing_score_folder_is_an_input_error(tmp_path):
     from qa_toolkit.problems import InputError
 
-    with pytest.raises(InputError, match="scores"):
+    with pytest.raises(InputError, match="no run.json here"):
         read_score_dir(tmp_path)
 
 
@@ -125,13 +140,17 @@ def test_ledger_in_the_plan_prevents_resampling_across_runs(tmp_path):
     config, problems = load_config(config_path)
     assert problems == []
     first = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o1")
+    rerun = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o1b")
+    config.sample.seed = 2  # the next batch of the same period
     second = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o2")
     ledger = pd.read_csv(config_path.parent / "ledger.csv", dtype=str)
     m1 = pd.read_csv(tmp_path / "o1/sample/manifest.csv", dtype=str)
     m2 = pd.read_csv(tmp_path / "o2/sample/manifest.csv", dtype=str)
+    assert (tmp_path / "o1/sample/manifest.csv").read_bytes() == (tmp_path / "o1b/sample/manifest.csv").read_bytes()
     assert len(m1) > 0 and not set(m1["conversation_id"]) & set(m2["conversation_id"])
+    assert len(ledger) == len(m1) + len(m2)  # the rerun appended nothing
     assert set(ledger["conversation_id"]) == set(m1["conversation_id"]) | set(m2["conversation_id"])
-    assert first.counts["sampled"] == len(m1) and second.counts["sampled"] == len(m2)
+    assert first.counts["sampled"] == rerun.counts["sampled"] == len(m1) and second.counts["sampled"] == len(m2)
 
 
 def test_yaml_documents_share_one_reader_duplicate_keys_refused_at_their_line(tmp_path):

@@ -93,7 +93,8 @@ def cells(book) -> dict:
     return out
 
 
-def fill(book, dest, grader: str, grades: dict, comments: dict | None = None, date="2026-11-20"):
+def fill(book, dest, grader: str, grades: dict, comments: dict | None = None, date="2026-11-20",
+         reviews: dict | None = None):
     ids = cells(book)
     wb = load_workbook(book)
     for cid in ("c1", "c2", "c3"):
@@ -106,6 +107,9 @@ def fill(book, dest, grader: str, grades: dict, comments: dict | None = None, da
         wb[sheet][cell] = value
     for (cid, crit), value in (comments or {}).items():
         sheet, cell = ids[(cid, crit, "comment")]
+        wb[sheet][cell] = value
+    for (cid, crit), value in (reviews or {}).items():
+        sheet, cell = ids[(cid, crit, "review")]
         wb[sheet][cell] = value
     wb.save(dest)
     return dest
@@ -165,6 +169,68 @@ def test_round_trip_two_graders(setup, tmp_path):
     assert bool(res.scores.set_index(["grader", "conversation_id"]).loc[("王芳", "c2"), "critical_failed"])
     # 王芳 c3: greeting pass 10 + empathy 5 = 75; compliance 100 -> 87.5
     assert g[(g.grader == "王芳") & (g.conversation_id == "c3")]["total"].iloc[0] == pytest.approx(87.5)
+
+
+@pytest.fixture()
+def confirm_setup(tmp_path):
+    """The test rubric with its critical item under ``critical: confirm``, exported."""
+    path = tmp_path / "rubric.yaml"
+    path.write_text(RUBRIC.replace("critical: true", "critical: confirm"), encoding="utf-8")
+    rubric, problems = load_rubric(path)
+    assert rubric is not None, problems
+    data = conversations_from_records(RECORDS)
+    manifest = conform(pd.DataFrame({
+        "batch_id": "b1", "conversation_id": ["c1", "c2", "c3"], "agent_id": ["A1", "A1", "A2"],
+        "channel": "chat", "period": "2026-W46", "stratum": ["random", "pending_critical", "random"],
+        "reason": "r", "inclusion_prob": 1.0, "seed": 1}), MANIFEST)
+    results, scores = score_frames(data.conversations, data.messages, rubric)
+    assert scores.set_index("conversation_id").loc["c2", "critical_pending"] == "forbidden"
+    book = tmp_path / "grading.xlsx"
+    export_workbook(manifest, data.conversations, data.messages, results, rubric, book)
+    return rubric, (data.conversations, data.messages), book
+
+
+def test_a_pending_critical_has_a_review_cell_that_confirms_or_overturns_it(confirm_setup, tmp_path):
+    rubric, conv, book = confirm_setup
+    ids = cells(book)
+    assert [k for k in ids if k[2] == "review"] == [("c2", "forbidden", "review")]  # only the pending fail
+    sheet, cell = ids[("c2", "forbidden", "review")]
+    ws = load_workbook(book)[sheet]
+    assert ws[cell].protection.locked is False and '"confirm,overturn"' in {
+        dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert "待复核" in ws.cell(ws[cell].row, 3).value
+    manual = {("c1", "empathy"): "2", ("c2", "empathy"): "0", ("c3", "empathy"): "1",
+              ("c1", "accuracy"): "pass", ("c2", "accuracy"): "pass", ("c3", "accuracy"): "pass"}
+    books = [fill(book, tmp_path / "wang.xlsx", "王芳", manual, reviews={("c2", "forbidden"): "确认"}),
+             fill(book, tmp_path / "li.xlsx", "李雷", manual, reviews={("c2", "forbidden"): "overturn"}),
+             fill(book, tmp_path / "zhao.xlsx", "赵敏", manual)]
+    res = import_workbooks(books, *conv, rubric)
+    assert res.log.errors == []
+    scores = res.scores.set_index(["grader", "conversation_id"])
+    g = res.grades.set_index(["grader", "conversation_id", "criterion_id"])
+    confirmed = scores.loc[("王芳", "c2")]
+    assert confirmed["total"] == 0 and confirmed["critical_failed"] and confirmed["critical_pending"] == ""
+    assert g.loc[("王芳", "c2", "forbidden"), "critical_review"] == "confirm" and g.loc[("王芳", "c2", "forbidden"),
+                                                                                      "confirmed"]
+    overturned = g.loc[("李雷", "c2", "forbidden")]
+    assert (overturned["auto_outcome"], overturned["outcome"], overturned["points"]) == ("fail", "pass", 10.0)
+    assert scores.loc[("李雷", "c2"), "total"] == pytest.approx(50) and not scores.loc[("李雷", "c2"), "critical_failed"]
+    waiting = scores.loc[("赵敏", "c2")]  # left alone: still pending, recorded beside, the total not zeroed
+    assert waiting["critical_pending"] == "forbidden" and waiting["total"] == pytest.approx(25)
+    pending = [str(p) for p in res.log.warnings if p.code == "pending"]
+    assert len(pending) == 1 and "zhao.xlsx" in pending[0] and "forbidden" in pending[0]
+
+
+def test_a_review_that_contradicts_the_grade_is_an_error_at_its_cell(confirm_setup, tmp_path):
+    rubric, conv, book = confirm_setup
+    ids = cells(book)
+    bad = fill(book, tmp_path / "bad.xlsx", "王芳", {("c2", "forbidden"): "pass"},
+               reviews={("c2", "forbidden"): "confirm"})
+    worse = fill(book, tmp_path / "worse.xlsx", "李雷", {}, reviews={("c2", "forbidden"): "maybe"})
+    messages = [str(p) for p in import_workbooks([bad, worse], *conv, rubric).log.errors]
+    grade_cell, review_cell = ids[("c2", "forbidden", "grade")][1], ids[("c2", "forbidden", "review")][1]
+    assert any("bad.xlsx" in m and f"!{grade_cell}" in m and "confirmed but graded 'pass'" in m for m in messages)
+    assert any("worse.xlsx" in m and f"!{review_cell}" in m and "'maybe'" in m for m in messages), messages
 
 
 def test_malformed_cells_are_errors_with_sheet_and_cell(setup, tmp_path):
@@ -244,3 +310,62 @@ def test_date_cells_accept_common_spellings():
     assert _date_text(dt.datetime(2026, 11, 20, 9, 30)) == "2026-11-20"
     assert _date_text("2026/11/20") == _date_text("2026年11月20日") == "2026-11-20"
     assert _date_text("2026-13-01") is None and _date_text("昨天") is None
+
+
+@pytest.mark.parametrize("change", [lambda ws: ws.delete_cols(4), lambda ws: ws.delete_cols(9),
+                                    lambda ws: ws.insert_cols(1), lambda ws: ws.delete_rows(7),
+                                    lambda ws: ws.delete_rows(1)],
+                         ids=["guidance column deleted", "comment column deleted", "column inserted",
+                              "criterion row deleted", "title row deleted"])
+def test_a_sheet_whose_rows_or_columns_moved_is_an_error_not_silently_dropped_grades(setup, tmp_path, change):
+    rubric, conv, results, book = setup
+    filled = fill(book, tmp_path / "g.xlsx", "王芳", {("c1", "accuracy"): "fail", ("c2", "accuracy"): "fail"})
+    wb = load_workbook(filled)
+    change(wb["C001"])
+    wb.save(tmp_path / "moved.xlsx")
+    res = import_workbooks([tmp_path / "moved.xlsx"], *conv, rubric)
+    assert [p.sheet for p in res.log.errors] == ["C001"]
+    assert "deleted or inserted" in res.log.errors[0].message
+    assert set(res.grades["conversation_id"]) == {"c2", "c3"}  # the other sheets are read as usual
+
+
+@pytest.mark.parametrize(("row", "col", "value"), [(3, 2, "not a cell"), (3, 2, None), (4, 5, "bogus"),
+                                                   (5, 3, None), (6, 4, None)],
+                         ids=["bad address", "no address", "unknown kind", "no conversation", "no criterion"])
+def test_a_damaged_hidden_id_cell_is_a_located_problem(setup, tmp_path, row, col, value):
+    rubric, conv, results, book = setup
+    wb = load_workbook(fill(book, tmp_path / "g.xlsx", "王芳", {}))
+    wb[IDS_SHEET].cell(row, col).value = value
+    wb.save(tmp_path / "damaged.xlsx")
+    res = import_workbooks([tmp_path / "damaged.xlsx"], *conv, rubric)
+    [problem] = res.log.errors
+    assert problem.sheet == IDS_SHEET and problem.line == row and "damaged" in problem.message
+
+
+def test_a_damaged_meta_sheet_is_a_problem(setup, tmp_path):
+    rubric, conv, results, book = setup
+    wb = load_workbook(book)
+    wb["_meta"].append(["rubrics", "test-zh"])  # no version
+    wb["_meta"]["B1"] = None
+    wb.save(tmp_path / "meta.xlsx")
+    res = import_workbooks([tmp_path / "meta.xlsx"], *conv, rubric)
+    assert any("made for rubric test-zh" in p.message for p in res.log.errors)
+
+
+def test_grades_never_land_on_another_exports_conversations(setup, tmp_path):
+    rubric, conv, results, book = setup
+    filled = fill(book, tmp_path / "g.xlsx", "王芳", {("c1", "accuracy"): "fail", ("c3", "accuracy"): "fail"})
+    other = [dict(r) for r in RECORDS]
+    other[0] = {**other[0], "agent_id": "A9"}  # same conversation ids, another export
+    other[2] = {**other[2], "messages": [{"role": "agent", "text": "Hi there"}]}
+    data = conversations_from_records(other)
+    res = import_workbooks([filled], data.conversations, data.messages, rubric)
+    assert sorted(p.sheet for p in res.log.errors if p.code == "other-data") == ["C001", "C003"]
+    assert set(res.grades["conversation_id"]) == {"c2"}
+    wb = load_workbook(filled)
+    for r in range(wb["_meta"].max_row, 0, -1):
+        if str(wb["_meta"].cell(r, 1).value).startswith("data:"):
+            wb["_meta"].delete_rows(r)
+    wb.save(tmp_path / "old.xlsx")
+    res = import_workbooks([tmp_path / "old.xlsx"], *conv, rubric)
+    assert res.log.errors == [] and [p.code for p in res.log.warnings if p.code == "unchecked-data"] == ["unchecked-data"]

@@ -116,3 +116,22 @@ def test_importing_an_untouched_workbook_says_so(exported, tmp_path):
     r = run("grade", "import", str(book), "--data", DATA, "-o", str(tmp_path / "grades.csv"))
     assert r.exit_code == 1 and "no graded conversation sheet" in r.output
     assert not (tmp_path / "grades.csv").exists()
+
+
+def test_grades_arrive_one_workbook_at_a_time_and_the_same_one_twice_changes_nothing(exported, tmp_path):
+    _, book = exported
+    fill(book, tmp_path / "wang.xlsx", "王芳", flip_every=7, manual_grade=lambda i: "pass")
+    fill(book, tmp_path / "li.xlsx", "李雷", flip_every=5, manual_grade=lambda i: "fail")
+    grades = tmp_path / "grades.csv"
+    r = run("grade", "import", str(tmp_path / "wang.xlsx"), "--data", DATA, "-o", str(grades))
+    assert r.exit_code == 0, r.output
+    first, first_scores = grades.read_bytes(), (tmp_path / "grades_scores.csv").read_bytes()
+    r = run("grade", "import", str(tmp_path / "wang.xlsx"), "--data", DATA, "-o", str(grades))
+    assert r.exit_code == 0 and "nothing changed: all" in r.output and "imported before" in r.output
+    assert grades.read_bytes() == first and (tmp_path / "grades_scores.csv").read_bytes() == first_scores
+    r = run("grade", "import", str(tmp_path / "li.xlsx"), "--data", DATA, "-o", str(grades))
+    assert r.exit_code == 0 and "graded sheet(s) added, 0 changed, 0 already there" in r.output
+    g = pd.read_csv(grades, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert set(g["grader"]) == {"王芳", "李雷"} and not g.duplicated(["grader", "conversation_id", "criterion_id"]).any()
+    scores = pd.read_csv(tmp_path / "grades_scores.csv", dtype=str, encoding="utf-8-sig")
+    assert len(scores) == 2 * g["conversation_id"].nunique()

@@ -107,6 +107,6 @@ def test_predict_reports_skipped_records(trained, tmp_path):
     broken.write_text(data.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
     out = CliRunner().invoke(main, ["risk", "predict", str(broken), "--model", str(folder / "model.skops"),
                                     "-o", str(tmp_path / "risk.parquet"), "--chunk-size", "50"])
-    assert out.exit_code == 0, out.output
+    assert out.exit_code == 1, out.output  # a record skipped: written, and said by the exit code
     assert "broken.jsonl:161" in out.stderr and "skipped: 1" in out.stderr
     assert len(pd.read_parquet(tmp_path / "risk.parquet")) == 160

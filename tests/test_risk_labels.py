@@ -53,13 +53,22 @@ def test_label_fields_are_what_the_expression_reads():
     ("(csat <= 2", 11, "expected ')'"),
     ("csat <= 2 csat", 11, "unexpected 'csat'"),
     ("", 1, "empty label expression"),
+    ("(" * 10_000 + "csat <= 2" + ")" * 10_000, 51, "nested deeper than 50"),
+    ("not " * 5_000 + "escalated", 201, "nested deeper than 50"),
+    ("[" * 5_000 + "]" * 5_000, 1, "a list holds only literal values"),
+    ("csat in [1, [2]]", 9, "a list holds only literal values"),
 ])
 def test_bad_expressions_are_located_input_errors(expr, col, words):
     with pytest.raises(InputError) as err:
         parse_label(expr)
     problem = err.value.problems[0]
     assert problem.file == "--label" and problem.col == col
-    assert words in problem.message
+    assert words in problem.message and len(problem.message) < 300
+
+
+def test_nesting_within_the_limit_still_parses():
+    assert parse_label("(" * 50 + "csat <= 2" + ")" * 50).fields == ("csat",)
+    assert parse_label("not " * 49 + "(escalated)").fields == ("escalated",)
 
 
 def test_unknown_field_names_the_field_and_what_exists(convs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import pickle
@@ -278,6 +279,50 @@ def test_a_tampered_model_file_is_refused(tmp_path, model):
         for name, data in entries.items():
             z.writestr(name, data)
     _refused(tmp_path / "tampered.skops", "os.system")
+
+
+def _payload(model, **changes) -> dict:
+    payload = {"kind": "qa-toolkit-risk-model", "format_version": 1, "pipeline": model.pipeline,
+               "threshold": model.threshold, "label": model.label, "label_fields": list(model.label_fields),
+               "card_json": json.dumps(model.card)}
+    return {**payload, **changes}
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"threshold": "0.5"}, "threshold '0.5'"), ({"threshold": float("nan")}, "threshold nan"),
+    ({"threshold": 1.5}, "threshold 1.5"), ({"threshold": True}, "threshold True"), ({"threshold": None}, "threshold"),
+    ({"card_json": "{not json"}, "model card"), ({"card_json": "[1, 2]"}, "model card"), ({"card_json": 3}, "model card"),
+    ({"label": 7}, "label"), ({"label_fields": "csat"}, "label"), ({"label_fields": [1]}, "label"),
+], ids=["text threshold", "NaN threshold", "threshold over 1", "boolean threshold", "no threshold",
+        "card not JSON", "card a list", "card a number", "label a number", "fields a string", "fields numbers"])
+def test_a_hand_edited_payload_is_refused_by_field(tmp_path, model, changes, words):
+    sio.dump(_payload(model, **changes), tmp_path / "edited.skops")
+    _refused(tmp_path / "edited.skops", words)
+
+
+def test_a_model_trained_on_other_columns_is_refused_at_load(tmp_path, model):
+    pipeline = copy.deepcopy(model.pipeline)
+    features = pipeline.named_steps["features"]
+    features.numeric_columns_ = [*features.numeric_columns_[:-1], "sentiment_score"]  # a column we never make
+    sio.dump(_payload(model, pipeline=pipeline), tmp_path / "other.skops")
+    _refused(tmp_path / "other.skops", "trained on other columns")
+    sio.dump(_payload(model, pipeline=LogisticRegression()), tmp_path / "bare.skops")
+    _refused(tmp_path / "bare.skops", "cannot score")
+
+
+def test_predict_on_a_model_from_other_columns_is_exit_2_not_a_traceback(tmp_path, dataset, model):
+    from click.testing import CliRunner
+
+    from qa_toolkit.cli import main
+
+    pipeline = copy.deepcopy(model.pipeline)
+    pipeline.named_steps["features"].numeric_columns_ = ["sentiment_score"]
+    sio.dump(_payload(model, pipeline=pipeline), tmp_path / "other.skops")
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in make_records(20)) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["risk", "predict", str(data), "--model", str(tmp_path / "other.skops"),
+                                       "-o", str(tmp_path / "r.csv")])
+    assert result.exit_code == 2 and "trained on other columns" in result.output and "Traceback" not in result.output
 
 
 def test_long_numbers_are_one_token_for_the_model_but_12315_stays():

@@ -184,6 +184,43 @@ def test_ledger_prevents_resampling(tmp_path):
     assert len(ledger_ids(ledger)) == 8
 
 
+def test_a_rerun_of_a_batch_in_the_ledger_is_the_same_batch(tmp_path):
+    from qa_toolkit.sampling import read_ledger
+
+    conv, msgs = frames(TINY)
+    p = plan("quota: 4\n")
+    ledger = tmp_path / "ledger.csv"
+    first = draw_batch(conv, msgs, p, seed=1, ledger=read_ledger(ledger))
+    append_ledger(ledger, first.manifest)
+    again = draw_batch(conv, msgs, p, seed=1, ledger=read_ledger(ledger))
+    assert again.info["rerun"] and again.manifest.equals(first.manifest)
+    other = draw_batch(conv, msgs, p, seed=2, ledger=read_ledger(ledger))
+    assert set(other.manifest["conversation_id"]).isdisjoint(first.manifest["conversation_id"])
+    with pytest.raises(InputError, match="already in the ledger with 4 other conversation"):
+        draw_batch(conv, msgs, p, seed=2, ledger=read_ledger(ledger), batch_id=first.info["batch_id"])
+
+
+def test_start_time_comes_from_the_first_message_when_the_export_has_none():
+    conv, msgs = frames(TINY)
+    b = draw_batch(conv.assign(started_at=pd.Series(pd.NaT, index=conv.index, dtype=conv["started_at"].dtype)), msgs,
+                   plan("quota: 4\nperiod: all\n"), seed=1)
+    assert b.info["counts"]["start_from_messages"] == 8 and b.info["counts"]["no_start_time"] == 0
+    assert b.info["period"] == {"from": "2026-11-10", "to": "2026-11-10"} and len(b.manifest) == 4
+
+
+def test_pending_criticals_are_drawn_with_probability_one_even_with_few_agent_messages():
+    conv, msgs = frames(TINY, agent_messages={"c7": 1})
+    scores = pd.DataFrame({"conversation_id": ["c5", "c7"], "critical_failed": [False, False],
+                           "critical_pending": ["pii", "diversion;pii"]})
+    b = draw_batch(conv, msgs, plan("quota: 2\nexclude: {min_agent_messages: 2}\n"), seed=1, scores=scores)
+    m = b.manifest.set_index("conversation_id")
+    pending = m[m["stratum"] == "pending_critical"]
+    assert sorted(pending.index) == ["c5", "c7"] and (pending["inclusion_prob"] == 1).all()
+    assert pending.loc["c7", "reason"] == "critical pending confirmation: diversion;pii"
+    assert len(m) == 4 and b.info["counts"]["pending_critical"] == 2  # the quota of 2 beside them
+    assert (m.loc[m["stratum"] != "pending_critical", "inclusion_prob"] == 2 / 6).all()
+
+
 def test_exclusions_bot_only_and_few_agent_messages():
     conv, msgs = frames(TINY, agent_messages={"c1": 0, "c2": 1})
     b = draw_batch(conv, msgs, plan("quota: 8\nexclude: {min_agent_messages: 2}\n"), seed=3)

@@ -44,12 +44,58 @@ def test_plan_on_sample_data_gives_every_agent_the_quota_or_a_shortfall(data, tm
     r2 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b2"))
     assert r2.exit_code == 0, r2.output
     assert (tmp_path / "b1" / "manifest.csv").read_bytes() == (tmp_path / "b2" / "manifest.csv").read_bytes()
-    # the ledger prevents re-sampling
+    # a rerun with the same plan, seed and ledger is the same batch, and the ledger does not grow
     r3 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b3"), "--ledger", str(ledger))
     assert r3.exit_code == 0, r3.output
-    again = pd.read_csv(tmp_path / "b3" / "manifest.csv", dtype=str, encoding="utf-8-sig")
+    assert "already there with the same conversations (a rerun): nothing appended" in r3.output
+    assert (tmp_path / "b1" / "manifest.csv").read_bytes() == (tmp_path / "b3" / "manifest.csv").read_bytes()
+    assert len(pd.read_csv(ledger, dtype=str, encoding="utf-8-sig")) == len(manifest)
+    # a second batch of the same period (another seed) does not pick the first one's conversations again
+    r4 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b4"), "--ledger", str(ledger),
+             "--seed", "8")
+    assert r4.exit_code == 0, r4.output
+    again = pd.read_csv(tmp_path / "b4" / "manifest.csv", dtype=str, encoding="utf-8-sig")
     assert set(again["conversation_id"]).isdisjoint(manifest["conversation_id"])
     assert len(pd.read_csv(ledger, dtype=str, encoding="utf-8-sig")) == len(manifest) + len(again)
+    # the same batch id for other conversations is refused, nothing written
+    r5 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b5"), "--ledger", str(ledger),
+             "--seed", "9", "--batch-id", info["batch_id"])
+    assert r5.exit_code == 2 and f"batch {info['batch_id']} is already in the ledger" in r5.output
+    assert not (tmp_path / "b5").exists()
+
+
+def test_the_share_of_conversations_that_cannot_be_drawn_is_a_warning(data, tmp_path):
+    conv, roster, plan = data
+    r = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b"))
+    assert r.exit_code == 0, r.output
+    info = json.loads((tmp_path / "b" / "batch.json").read_text(encoding="utf-8"))
+    c = info["counts"]
+    excluded = c["excluded_ledger"] + c["excluded_bot_only"] + c["excluded_few_agent_messages"]
+    assert c["zero_probability"] == excluded + c["zero_by_design"] and c["zero_by_design"] > 0
+    assert info["zero_probability_share"] == round(c["zero_probability"] / c["in_period"], 4)
+    assert (f"qa: warning: {c['zero_probability']} of {c['in_period']} conversation(s) in the period "
+            f"({info['zero_probability_share']:.0%}) have inclusion probability 0") in r.output
+
+
+def test_pending_criticals_are_all_drawn_beside_the_quota(data, tmp_path):
+    conv, roster, plan = data
+    r = run("score", conv, "-o", str(tmp_path / "s"))
+    assert r.exit_code == 0, r.output
+    scores = pd.read_csv(tmp_path / "s" / "scores.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    r = run("sample", conv, "--plan", plan, "--roster", roster, "--scores", str(tmp_path / "s" / "scores.csv"),
+            "-o", str(tmp_path / "b"))
+    assert r.exit_code == 0, r.output
+    manifest = pd.read_csv(tmp_path / "b" / "manifest.csv", dtype=str, encoding="utf-8-sig")
+    info = json.loads((tmp_path / "b" / "batch.json").read_text(encoding="utf-8"))
+    start, end = info["period"]["from"], info["period"]["to"]
+    day = scores["started_at"].str[:10]
+    pending = set(scores.loc[scores["critical_pending"].ne("") & day.between(start, end), "conversation_id"])
+    drawn = manifest[manifest["stratum"] == "pending_critical"]
+    assert pending and set(drawn["conversation_id"]) == pending
+    assert (drawn["inclusion_prob"].astype(float) == 1).all() and drawn["reason"].str.startswith(
+        "critical pending confirmation: ").all()
+    quota = manifest[manifest["stratum"] != "pending_critical"].groupby(["agent_id", "period"]).size()
+    assert quota.max() == 5  # the quota is drawn from the rest
 
 
 def test_options_without_a_plan(data, tmp_path):
@@ -82,3 +128,20 @@ def test_nothing_to_sample_exits_1(data, tmp_path):
     conv, _, _ = data
     r = run("sample", conv, "--period", "2030-01-01..2030-01-31", "-o", str(tmp_path / "b"))
     assert r.exit_code == 1 and "nothing sampled" in r.output
+
+
+def test_an_export_without_a_start_time_column_is_placed_by_its_first_message(tmp_path):
+    lines = []
+    for i in range(6):
+        day = f"2026-11-{10 + i % 3:02d}"
+        lines.append(json.dumps({"conversation_id": f"c{i}", "channel": "chat", "agent_id": f"A{i % 2}",
+                                 "messages": [{"ts": f"{day}T10:00:00+08:00", "role": "customer", "text": "在吗"},
+                                              {"ts": f"{day}T10:00:30+08:00", "role": "agent", "text": "您好"}]}))
+    data = tmp_path / "no_start.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run("sample", str(data), "--quota", "2", "--period", "2026-11-10..2026-11-11", "--seed", "1",
+            "-o", str(tmp_path / "b"))
+    assert r.exit_code == 0, r.output
+    assert "6 start time(s) taken from the first message" in r.output.replace("\n", " ")
+    manifest = pd.read_csv(tmp_path / "b" / "manifest.csv", dtype=str, encoding="utf-8-sig")
+    assert len(manifest) == 4 and set(manifest["conversation_id"]) == {"c0", "c1", "c3", "c4"}

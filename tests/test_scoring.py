@@ -100,6 +100,44 @@ def test_critical_zeroes_the_total_and_names_the_criterion():
     assert ev["evidence_seq"] == 1 and ev["evidence_match"] == "138****5678"
 
 
+def _with_critical(rubric_mode: str | None, item_mode) -> Rubric:
+    spec = RUBRIC.model_dump(by_alias=True, exclude_none=True)
+    spec["sections"][1]["criteria"][0]["critical"] = item_mode
+    if rubric_mode:
+        spec["critical"] = rubric_mode
+    return Rubric.model_validate(spec)
+
+
+LEAK = ("a", "x", [("agent", "您好"), ("agent", "您的手机13812345678")])
+
+
+@pytest.mark.parametrize(("rubric_mode", "item_mode", "pending"), [
+    (None, True, False),  # critical: true keeps today's meaning: zeroed at once
+    ("confirm", True, True),  # true follows the rubric's critical: confirm
+    ("confirm", "auto", False),  # the item's own mode wins
+    (None, "confirm", True),
+])
+def test_a_confirmed_critical_waits_for_a_grader_before_it_zeroes(rubric_mode, item_mode, pending):
+    ds = data(LEAK)
+    rubric = _with_critical(rubric_mode, item_mode)
+    _, scores = score_frames(ds.conversations, ds.messages, rubric)
+    r = row(scores, "a")
+    assert r["critical_pending"] == ("pii" if pending else "")
+    assert bool(r["critical_failed"]) is not pending and r["critical_criteria"] == ("" if pending else "pii")
+    assert bool(r["total"] > 0) is pending  # a pending critical is recorded beside, the total not zeroed
+
+
+def test_a_critical_fail_a_grader_confirmed_zeroes_the_total():
+    ds = data(LEAK)
+    rubric = _with_critical(None, "confirm")
+    results, _ = score_frames(ds.conversations, ds.messages, rubric)
+    confirmed = results.assign(confirmed=results["criterion_id"].eq("pii"))
+    r = row(aggregate_scores(confirmed, ds.conversations, rubric), "a")
+    assert r["total"] == 0 and r["critical_failed"] and r["critical_criteria"] == "pii" and r["critical_pending"] == ""
+    unconfirmed = row(aggregate_scores(results, ds.conversations, rubric), "a")
+    assert unconfirmed["critical_pending"] == "pii" and unconfirmed["total"] > 0
+
+
 def test_all_na_section_leaves_the_weighting():
     # s2 holds only pii (pass) and a manual item; drop pii so s2 is all review -> NaN
     spec = RUBRIC.model_dump(by_alias=True, exclude_none=True)

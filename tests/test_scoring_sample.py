@@ -55,8 +55,9 @@ def test_every_critical_failure_points_at_the_offending_message(scored):
     for row in crit.itertuples():
         message = msgs.loc[(row.conversation_id, row.evidence_seq)]
         assert message["role"] == "agent" and message["text"] == row.evidence_text
-    assert set(scores[scores["critical_failed"]]["conversation_id"]) == set(crit["conversation_id"])
-    assert (scores[scores["critical_failed"]]["total"] == 0).all()
+    pending = scores["critical_pending"].ne("")  # the shipped rubric confirms critical items
+    assert set(scores[pending]["conversation_id"]) == set(crit["conversation_id"])
+    assert not scores["critical_failed"].any() and (scores[pending]["total"] > 0).any()
 
 
 def test_english_conversations_are_left_to_the_english_rubric(scored):

@@ -63,10 +63,10 @@ def test_a_badly_handled_chinese_chat_still_loses_its_points():
     assert scores["total"] < 60
 
 
-def test_a_request_for_the_sms_code_zeroes_the_conversation():
+def test_a_request_for_the_sms_code_is_a_critical_failure_pending_confirmation():
     scores, results = _score("ecommerce-zh.yaml", [
         ("customer", "我要提现"),
         ("agent", "您好，为了核实身份给您发了验证码，验证码给我下"),
     ])
     assert results.loc["ask_secret", "outcome"] == "fail"
-    assert scores["critical_failed"] and scores["total"] == 0
+    assert scores["critical_pending"] == "ask_secret" and not scores["critical_failed"] and scores["total"] > 0

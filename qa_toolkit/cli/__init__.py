@@ -1,6 +1,7 @@
 """The `qa` command line: a thin layer that parses options, calls the library and prints.
 
-Exit codes: 0 ok, 1 findings / failed checks, 2 usage or input error.
+Exit codes, one rule for every command (``cli.common.exit_code``): 0 clean, 1 records skipped,
+input problems or findings, 2 usage or input error (--strict: any input problem).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("qa_toolkit.cli.score:score", "Score conversations against a rubric (results + scores)."),
     "sample": ("qa_toolkit.cli.sample:sample", "Draw a seeded, auditable QA sample batch."),
     "grade": ("qa_toolkit.cli.grade:grade", "Export a grading workbook; import graders' workbooks."),
+    "dispute": ("qa_toolkit.cli.dispute:dispute", "Agents dispute lost points (申诉); leads decide."),
     "calibrate": ("qa_toolkit.cli.calibrate:calibrate", "Agreement between graders, and between rules and graders."),
     "criterion": ("qa_toolkit.cli.criterion:criterion", "Learn criteria from the team's own grades (type: learned)."),
     "risk": ("qa_toolkit.cli.risk:risk", "Train, evaluate and apply the complaint/escalation risk model."),
@@ -51,7 +53,8 @@ def main() -> None:
     """qa-toolkit: quality inspection (质检) and agent scoring for customer service.
 
     Typical week: `qa data inspect` an export, `qa score` it, `qa sample` a batch,
-    `qa grade export/import` the human review, `qa report` for supervisors.
+    `qa grade export/import` the human review, `qa dispute` agents' objections,
+    `qa report` for supervisors.
     `qa demo` runs everything on the bundled sample data.
     """
 

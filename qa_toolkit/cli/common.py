@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -12,6 +13,31 @@ from pathlib import Path
 import click
 
 from qa_toolkit.frames import DEFAULT_TZ
+from qa_toolkit.problems import ProblemLog
+
+
+class Day(click.ParamType):
+    """A day on the command line (YYYY-MM-DD) as a ``datetime.date``, within the times the
+    readers accept: a year-9999 ``--to`` is a usage error, never an overflow later on."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        from qa_toolkit.io.validate import FIRST_TIME, LAST_TIME
+
+        if isinstance(value, dt.date):
+            day = value
+        else:
+            try:
+                day = dt.date.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(f"'{value}' is not a date like 2026-09-07", param, ctx)
+        if not FIRST_TIME.date() <= day <= LAST_TIME.date():
+            self.fail(f"{day} is outside the supported days {FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}", param, ctx)
+        return day
+
+
+DAY = Day()
 
 
 def data_options(func: Callable | None = None, *, format_flag: str = "--format") -> Callable:
@@ -41,6 +67,30 @@ def data_options(func: Callable | None = None, *, format_flag: str = "--format")
         return func(*args, **kwargs)
 
     return wrapper
+
+
+allow_mismatch_option = click.option(
+    "--allow-mismatch", is_flag=True,
+    help="Use --scores computed from another export than the data given (e.g. from a file of only the sampled "
+         "conversations); without it that stops with exit 2, since rows would join onto other conversations.")
+
+
+def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch: bool):
+    """The score folder at ``path`` (``scorefolder.open_score_folder``), checked to be scored
+    from ``data`` by its SHA-256: a mismatch stops (exit 2) unless allowed, then it warns."""
+    from dataclasses import replace
+
+    from qa_toolkit.problems import InputError
+    from qa_toolkit.scorefolder import open_score_folder
+
+    folder = open_score_folder(path)
+    problem = folder.input_mismatch(data)
+    if problem is not None and not allow_mismatch:
+        raise InputError(replace(problem, message=f"{problem.message}: give the export that was scored, or pass "
+                                                  "--allow-mismatch to use these scores anyway"))
+    if problem is not None:
+        click.echo(f"qa: {replace(problem, level='warning')} (--allow-mismatch)", err=True)
+    return folder
 
 
 def load_dataset(path: str | os.PathLike, read_opts: dict, quiet: bool = False):
@@ -75,6 +125,22 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print ``qa: message`` on stderr and exit with ``code``."""
+    """Print ``qa: message`` on stderr and exit with ``code`` (2: usage or unusable input)."""
     click.echo(f"qa: {message}", err=True)
     raise SystemExit(code)
+
+
+def exit_code(*logs: ProblemLog, findings: int = 0) -> int:
+    """The exit code of every command that runs to its end — the one rule: 0 clean; 1 when a
+    record was skipped or the input had any problem (every log given), or the command has
+    ``findings`` of its own (nothing sampled, invalid grades, failed examples). Usage errors
+    and unusable input exit 2 before (click, InputError); ``--strict`` makes any reading
+    problem an InputError, so a skip becomes 2."""
+    return 1 if findings or any(log.problems or log.records_skipped for log in logs) else 0
+
+
+def finish(*logs: ProblemLog, findings: int = 0) -> None:
+    """End a command by ``exit_code``: return when it is 0, exit with it otherwise."""
+    code = exit_code(*logs, findings=findings)
+    if code:
+        raise SystemExit(code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, load_dataset
+from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
 
 
 @click.group()
@@ -67,6 +67,7 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
     per = ", ".join(f"{n} with {r.id} ({len(r.criteria)} criteria)" for r in rubrics
                     if (n := int(scores["rubric_id"].eq(r.id).sum())))
     click.echo(f"wrote {path}: {len(manifest)} conversation sheet(s): {per}", err=True)
+    finish(dataset.log)
 
 
 @grade.command("import")
@@ -76,9 +77,11 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
               help="The rubric(s) the workbooks were made with, repeatable (default: the shipped ecommerce-zh, "
                    "ecommerce-en).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="grades.csv: one row per grader × conversation × criterion.")
+              help="grades.csv: one row per grader × conversation × criterion. An existing one is added to: "
+                   "a grader's conversation imported again replaces its rows, the same workbook twice changes nothing.")
 @click.option("--scores-out", type=click.Path(dir_okay=False), default=None,
-              help="Re-scored conversations per grader (default: OUTPUT with _scores before the suffix).")
+              help="Re-scored conversations per grader (default: OUTPUT with _scores before the suffix), added to "
+                   "like OUTPUT.")
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores for `model` criteria.")
 @click.option("--skip-invalid", is_flag=True,
@@ -87,14 +90,15 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
 def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[str, ...], output: str,
                scores_out: str | None, risk_path: str | None, skip_invalid: bool, read_opts: dict) -> None:
     """Read filled grading WORKBOOKS (several graders welcome), validate every cell, put human
-    grades over the automatic ones and re-score. Invalid cells: exit 2 and nothing written.
+    grades over the automatic ones (a pending critical fail counts once confirmed in its 复核
+    cell; overturned, it passes) and re-score. Invalid cells: exit 2 and nothing written.
 
     Example: qa grade import grading_*.xlsx --data sample_data/conversations.jsonl -o grades.csv
     """
     from pathlib import Path
 
-    from qa_toolkit.atomic import write_frame
     from qa_toolkit.review.importer import import_workbooks
+    from qa_toolkit.review.register import merge, read_register, write_register
     from qa_toolkit.rubric import require_rubrics
     from qa_toolkit.scoring import read_risk
 
@@ -110,17 +114,27 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
         if not skip_invalid:
             fail(f"{len(errors)} invalid cell(s) or workbook problem(s); nothing written (fix them, or --skip-invalid)")
     if not res.sheets_read and not errors:
-        fail("no graded conversation sheet: fill the grader name and the grades, then import again", 1)
+        click.echo("qa: no graded conversation sheet: fill the grader name and the grades, then import again", err=True)
+        finish(dataset.log, findings=1)
     out = Path(output)
     scores_path = Path(scores_out) if scores_out else out.with_name(f"{out.stem}_scores{out.suffix or '.csv'}")
-    write_frame(res.grades, out)
-    write_frame(res.scores, scores_path)
+    unit = ["grader", "conversation_id"]
+    grades = merge(read_register(out), res.grades, unit, ignore=["source"])
+    scores = merge(read_register(scores_path), res.scores, unit)
     g = res.grades
     human = g[g["human_outcome"] != ""]
     overrides = human[human["auto_outcome"].isin(["pass", "fail", "na"]) & (human["human_outcome"] != human["auto_outcome"])]
-    click.echo(f"{g['grader'].nunique()} grader(s), {g[['grader', 'conversation_id']].drop_duplicates().shape[0]} "
+    review = g["critical_review"].value_counts()
+    click.echo(f"{g['grader'].nunique()} grader(s), {g[unit].drop_duplicates().shape[0]} "
                f"graded conversation(s), {len(human)} human grade(s), {len(overrides)} overriding a rule; "
+               f"critical fails: {review.get('confirm', 0)} confirmed, {review.get('overturn', 0)} overturned, "
+               f"{int(res.scores['critical_pending'].fillna('').ne('').sum())} conversation(s) still pending; "
                f"{res.sheets_ungraded} sheet(s) ungraded")
-    click.echo(f"wrote {out} and {scores_path}", err=True)
-    if errors:
-        raise SystemExit(1)
+    if not grades.changed and not scores.changed:
+        click.echo(f"nothing changed: all {grades.unchanged} graded sheet(s) are already in {out} "
+                   "(this workbook was imported before)")
+    else:
+        written = [p for p in (write_register(grades, out), write_register(scores, scores_path)) if p]
+        click.echo(f"{out}: {grades.describe('graded sheet')}", err=True)
+        click.echo(f"wrote {' and '.join(map(str, written))}", err=True)
+    finish(dataset.log, findings=len(errors))

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset
+from qa_toolkit.cli.common import data_options, finish, load_dataset
 
 
 @click.command("inspect")
@@ -18,13 +18,13 @@ def inspect_cmd(path: str, as_json: bool, read_opts: dict) -> None:
     list every problem found. Exit 0 clean, 1 problems found, 2 unusable input or --strict."""
     from qa_toolkit.io.inspect import summarize
 
-    summary = summarize(load_dataset(path, read_opts, quiet=True))
+    dataset = load_dataset(path, read_opts, quiet=True)
+    summary = summarize(dataset)
     if as_json:
         click.echo(json.dumps({"path": path, **summary}, ensure_ascii=False, indent=2))
     else:
         _print_tables(path, summary, read_opts.get("max_problems", 20))
-    if summary["problems"]["total"]:
-        raise SystemExit(1)
+    finish(dataset.log)
 
 
 def _short(iso: str | None) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
+from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
 
 LABEL_HELP = ("Label expression over conversation fields, e.g. \"csat <= 2\", \"'complaint' in tags\", "
               "\"escalated == true\"; combine with and/or/not.")
@@ -63,6 +63,7 @@ def train(data: str, label_expr: str, output: str, target_precision: float | Non
                f"ECE {_fmt(cv['ece'])}")
     click.echo(f"threshold {thr['value']:.4f} ({thr['rule']})")
     click.echo(f"wrote {output}, {card_json}, {card_md}")
+    finish(dataset.log)
 
 
 @risk.command("evaluate")
@@ -86,6 +87,7 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
     m = evaluate_model(model, dataset.conversations, dataset.messages, label)
     if as_json:
         click.echo(json.dumps(m, ensure_ascii=False, indent=2))
+        finish(dataset.log)
         return
     if m["same_as_training"]:
         click.echo("qa: warning: this is the data the model was trained on; the metrics are optimistic",
@@ -113,6 +115,7 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
     for r in m["reliability"]:
         if r["n"]:
             click.echo(f"             {r['bin']:<9} {r['n']:>6}  {r['mean_score']:>10.3f}  {r['observed_rate']:>8.3f}")
+    finish(dataset.log)
 
 
 @risk.command("predict")
@@ -154,3 +157,4 @@ def predict(data: str, model_path: str, output: str, n_reasons: int, lang: str, 
     flagged = int(risk_frame["risk_flag"].sum())
     click.echo(f"scored {len(risk_frame)} conversations; {flagged} flagged at threshold "
                f"{model.threshold:.4f}; wrote {output}")
+    finish(log)

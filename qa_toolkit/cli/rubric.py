@@ -1,11 +1,12 @@
-"""`qa rubric lint|test|schema|doc|diff`: keep a rubric correct in CI, document it for
-trainers, and see what a change in the standard does to scores."""
+"""`qa rubric lint|test|schema|doc|diff|promote`: keep a rubric correct in CI, document it for
+trainers, see what a change in the standard does to scores, and let a shadow criterion count
+once it agrees with the graders."""
 
 from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset
+from qa_toolkit.cli.common import data_options, finish, load_dataset
 
 
 @click.group()
@@ -31,8 +32,7 @@ def lint(files: tuple[str, ...], fmt: str, strict: bool) -> None:
         click.echo(output)
     if any(p.code == "unreadable" for p in problems):
         raise SystemExit(2)
-    if any(p.level == "error" or strict for p in problems):
-        raise SystemExit(1)
+    finish(findings=sum(p.level == "error" or strict for p in problems))
 
 
 @rubric.command()
@@ -62,8 +62,7 @@ def test(files: tuple[str, ...], verbose: bool) -> None:
         click.echo(f"{file}: {len(results) - sum(not r.ok for r in results)}/{len(results)} examples passed")
     if unreadable:
         raise SystemExit(2)
-    if failed:
-        raise SystemExit(1)
+    finish(findings=failed)
 
 
 @rubric.command()
@@ -119,3 +118,65 @@ def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict
         write_frame(criteria, Path(outdir) / "criteria_diff.csv")
         write_frame(agents, Path(outdir) / "agents_diff.csv")
         click.echo(f"wrote {outdir}/criteria_diff.csv, {outdir}/agents_diff.csv", err=True)
+    finish(data.log)
+
+
+@rubric.command()
+@click.argument("rubric_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--grades", "grades_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="grades.csv from `qa grade import`.")
+@click.option("--criterion", "criteria", multiple=True, help="Promote only this criterion (repeatable; default: "
+                                                            "every shadow criterion).")
+@click.option("--data", "data_path", type=click.Path(exists=True), default=None,
+              help="Re-score the graded conversations of this export with the rubric first (needed when the "
+                   "criterion is newer than the grading workbook).")
+@data_options
+def promote(rubric_file: str, grades_file: str, criteria: tuple[str, ...], data_path: str | None,
+            read_opts: dict) -> None:
+    """Make shadow criteria of RUBRIC_FILE live when they clear its agreement gate on the grades
+    (default n ≥ 50 graded conversations and Cohen's κ ≥ 0.6; the rubric's `gate:`), writing the
+    evidence (n, κ, precision, recall of fail, date, grades sha256) beside each; the rest of the
+    file is left as it is. Refuses, naming why, those below the floor.
+
+    Exit 0 all promoted, 1 some refused, 2 unknown criterion or unreadable input.
+
+    Example: qa rubric promote rubrics/shop.yaml --grades grades.csv --data export.jsonl
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from qa_toolkit.atomic import write_text
+    from qa_toolkit.cli.calibrate import graded
+    from qa_toolkit.cli.common import fail
+    from qa_toolkit.review.calibration import evidence, gate_table
+    from qa_toolkit.rubric.promote import promoted
+    from qa_toolkit.scorefolder import fingerprint as file_sha256
+
+    rubric_, grades = graded(grades_file, rubric_file, data_path, read_opts)
+    table = gate_table(rubric_, grades).set_index("criterion_id")
+    unknown = [c for c in criteria if c not in table.index]
+    if unknown:
+        fail(f"{rubric_file} has no automatic criterion {', '.join(unknown)} (known: {', '.join(table.index)})")
+    wanted = list(criteria) or table.index[table["status"] == "shadow"].tolist()
+    if not wanted:
+        click.echo(f"{rubric_file}: no shadow criteria to promote")
+        return
+    floor = f"floor: n ≥ {rubric_.gate.min_n}, κ ≥ {rubric_.gate.min_kappa:g}"
+    original = Path(rubric_file).read_bytes().decode("utf-8")  # line endings kept as they are
+    text, refused, today = original, 0, dt.date.today().isoformat()
+    fingerprint = file_sha256(grades_file)
+    for cid in wanted:
+        row = table.loc[cid]
+        measured = f"n={row['n']}, κ={row['kappa']:.3f}"
+        if row["status"] == "live":
+            click.echo(f"{cid}: already live")
+        elif row["clears"]:
+            text = promoted(text, rubric_file, cid, evidence(row, fingerprint, today))
+            click.echo(f"{cid}: promoted to live ({measured})")
+        else:
+            refused += 1
+            click.echo(f"{cid}: stays shadow: {row['reason']} ({floor})")
+    if text != original:
+        write_text(rubric_file, text)
+    if refused:
+        raise SystemExit(1)

@@ -41,7 +41,7 @@ def run(config: str, outdir: str | None) -> None:
     """
     from pathlib import Path
 
-    from qa_toolkit.cli.common import progress_bar
+    from qa_toolkit.cli.common import finish, progress_bar
     from qa_toolkit.pipeline import load_config, run_pipeline
     from qa_toolkit.problems import InputError
 
@@ -52,6 +52,7 @@ def run(config: str, outdir: str | None) -> None:
     result = run_pipeline(cfg, base_dir=Path(config).resolve().parent, output=out, progress=_progress(),
                           bars=progress_bar)
     _summary(result, out)
+    finish(findings=result.counts.get("skipped", 0) + result.counts.get("problems", 0))
 
 
 @click.command()

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, load_dataset
+from qa_toolkit.cli.common import DAY, allow_mismatch_option, data_options, fail, finish, load_dataset, open_scores
 
 
 @click.command()
@@ -24,7 +24,7 @@ from qa_toolkit.cli.common import data_options, fail, load_dataset
               help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
                    "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the plan's, else a fresh one, recorded).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--today", type=DAY, default=None,
               help="Reference day for last_week (default: the day after the data's last date).")
 @click.option("--ledger", type=click.Path(dir_okay=False), default=None,
               help="Ledger CSV of earlier batches: excluded, then appended to.")
@@ -33,21 +33,22 @@ from qa_toolkit.cli.common import data_options, fail, load_dataset
               help="Skip conversations with fewer agent messages (default 1).")
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores (from `qa risk predict`) for the high_risk stratum.")
-@click.option("--scores", "scores_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Scores (from `qa score`) for the critical stratum.")
+@click.option("--scores", "scores_path", type=click.Path(exists=True), default=None,
+              help="The `qa score` output folder of DATA (either layout; or a file in it): for the critical "
+                   "stratum, and every critical fail pending confirmation is drawn (stratum pending_critical).")
+@allow_mismatch_option
 @click.option("--batch-id", default=None, help="Batch id (default: FROM_TO_sSEED).")
 @data_options
 def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, period: str | None, unit: str | None,
-           strata: str | None, seed: int | None, today: dt.datetime | None, ledger: str | None,
+           strata: str | None, seed: int | None, today: dt.date | None, ledger: str | None,
            no_ledger_update: bool, min_agent_messages: int | None, risk_path: str | None, scores_path: str | None,
-           batch_id: str | None, read_opts: dict) -> None:
+           allow_mismatch: bool, batch_id: str | None, read_opts: dict) -> None:
     """Draw a QA sample from DATA: a quota per agent (and week), every channel covered, targeted
     strata first, the rest random; seeded and replayable; conversations in the ledger skipped.
 
     Example: qa sample sample_data/conversations.jsonl --plan sample_data/plan.yaml --roster sample_data/roster.csv -o batch/
     """
-    from qa_toolkit.sampling import append_ledger, draw_batch, ledger_ids, write_batch
-    from qa_toolkit.sampling.output import read_scores
+    from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
     from qa_toolkit.sampling.plan import build_plan
     from qa_toolkit.scoring import read_risk
 
@@ -57,22 +58,36 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
         for p in problems:
             click.echo(f"qa: {p}", err=True)
         fail("the sampling plan has errors")
+    scores = open_scores(scores_path, data, allow_mismatch).scores() if scores_path else None
     dataset = load_dataset(data, read_opts)
     batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=plan.seed,
-                       today=today.date() if today else None, exclude_ids=ledger_ids(plan.exclude.ledger),
+                       today=today,
+                       ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None,
                        risk=read_risk(risk_path) if risk_path else None,
-                       scores=read_scores(scores_path) if scores_path else None,
+                       scores=scores,
                        roster=dataset.roster, batch_id=batch_id)
     path = write_batch(batch, outdir)
     _print_coverage(batch)
-    if plan.exclude.ledger and not no_ledger_update:
+    counts = batch.info["counts"]
+    if counts["zero_probability"]:
+        design = counts["zero_by_design"]
+        click.echo(f"qa: warning: {counts['zero_probability']} of {counts['in_period']} conversation(s) in the period "
+                   f"({batch.info['zero_probability_share']:.0%}) have inclusion probability 0: "
+                   f"{counts['zero_probability'] - design} excluded (see above), {design} that this plan can never "
+                   "draw (targeted strata take their channel's whole share of the quota, leaving no random draw "
+                   "there); the sample and any weighted estimate say nothing about them", err=True)
+    if batch.info["rerun"]:
+        click.echo(f"ledger {plan.exclude.ledger}: batch {batch.info['batch_id']} is already there with the same "
+                   "conversations (a rerun): nothing appended", err=True)
+    elif plan.exclude.ledger and not no_ledger_update:
         added = append_ledger(plan.exclude.ledger, batch.manifest)
         click.echo(f"ledger {plan.exclude.ledger}: +{added} conversation(s)", err=True)
-    counts = batch.info["counts"]
     click.echo(f"batch {batch.info['batch_id']} (seed {batch.info['seed']}): {counts['picked']} conversation(s) "
                f"from {counts['eligible']} eligible, {counts['agents']} agent(s); wrote {path}", err=True)
     if not counts["picked"]:
-        fail(f"nothing sampled: {counts['in_period']} conversation(s) in the period, {counts['eligible']} eligible", 1)
+        click.echo(f"qa: nothing sampled: {counts['in_period']} conversation(s) in the period, "
+                   f"{counts['eligible']} eligible", err=True)
+    finish(dataset.log, findings=not counts["picked"])
 
 
 def _print_coverage(batch) -> None:
@@ -100,7 +115,9 @@ def _print_coverage(batch) -> None:
                   f"{c['excluded_bot_only']}, too few agent messages {c['excluded_few_agent_messages']}; "
                   f"eligible: {c['eligible']}"
                   + (f"; {c['no_start_time']} without a start time (cannot be placed in a period)"
-                     if c["no_start_time"] else ""), markup=False)
+                     if c["no_start_time"] else "")
+                  + (f"; {c['start_from_messages']} start time(s) taken from the first message"
+                     if c["start_from_messages"] else ""), markup=False)
     strata = batch.info["picked_by_stratum"]
     console.print("picked by stratum: " + (", ".join(f"{k}={v}" for k, v in strata.items()) or "-"), markup=False)
     by_stratum: dict[str, int] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
+from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
 
 
 @click.command()
@@ -17,7 +17,7 @@ from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
 @click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
 @click.option("--no-mask", is_flag=True, help="Keep personal data in evidence_text (default: masked).")
-@click.option("--chunk-size", default=20000, show_default=True,
+@click.option("--chunk-size", type=click.IntRange(min=1), default=20000, show_default=True,
               help="Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes; more than 1 writes part files.")
@@ -38,7 +38,8 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
     """
     from qa_toolkit.engine.runner import wants_parts
     from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.scoring import format_summary, read_risk, score_chunks, write_score_dir
+    from qa_toolkit.scorefolder import write_score_dir
+    from qa_toolkit.scoring import format_summary, read_risk, score_chunks
 
     rubrics, paths = require_rubrics(rubric_paths)
     rubric_paths = tuple(str(p) for p in paths)
@@ -47,7 +48,7 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
     if wants_parts(data, workers=workers, engine=engine, parts=parts):
         from qa_toolkit.cli.score_parts import score_to_parts
 
-        score_to_parts(data, rubrics, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
+        score_to_parts(data, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
                        scheduler, read_opts)
         return
     dataset = load_dataset(data, read_opts)
@@ -59,3 +60,4 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
                                        masked=not no_mask)
     click.echo(format_summary(summary))
     click.echo(f"wrote {written[0].parent}/results.csv, scores.csv (+ .parquet), run.json", err=True)
+    finish(dataset.log)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import fail, progress_bar
+from qa_toolkit.cli.common import fail, finish, progress_bar
 
 
-def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
+def score_to_parts(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
                    mask: bool, chunk_size: int, workers: int, engine: str, scheduler: str | None, read_opts: dict) -> None:
-    """Run the chunked engine; write run.json; print the summary like the single-file path."""
+    """Run the chunked engine (it writes the score folder); print the summary like the single-file path."""
     from pathlib import Path
 
-    from qa_toolkit.atomic import write_json
     from qa_toolkit.engine import RunConfig, score_file
-    from qa_toolkit.scoring import format_summary, run_manifest
+    from qa_toolkit.scoring import format_summary
 
     opts = dict(read_opts)
     max_problems = opts.pop("max_problems", 20)
@@ -31,9 +30,6 @@ def score_to_parts(data: str, rubrics: list, rubric_paths: tuple[str, ...], outd
             run = score_file(data, config, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)
     if run.log.problems:
         click.echo(run.log.summary(max_full=max_problems), err=True)
-    manifest = run_manifest(rubrics, rubric_paths, data, run.summary, run.log, masked=mask)
-    manifest["engine"] = {"engine": engine, "workers": workers, "parts": run.parts,
-                          "outputs": ["results/part-*.parquet", "scores/part-*.parquet"]}
-    write_json(Path(outdir) / "run.json", manifest)
     click.echo(format_summary(run.summary))
     click.echo(f"wrote {outdir}/results/, scores/ ({run.parts} Parquet part(s) each), run.json", err=True)
+    finish(run.log)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import click
+
+from qa_toolkit.cli.common import DAY
 
 
 @click.command("synth")
@@ -15,19 +18,18 @@ import click
               help="Output folder (created if missing).")
 @click.option("--formats", default="jsonl,csv", show_default=True,
               help="Comma-separated: jsonl, csv (GB18030 long table), parquet.")
-@click.option("--start", default="2026-09-07", show_default=True, help="First day (YYYY-MM-DD).")
+@click.option("--start", type=DAY, default="2026-09-07", show_default=True, help="First day (YYYY-MM-DD).")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1), help="Length of the period.")
 @click.option("--agents", "n_agents", default=30, show_default=True, type=click.IntRange(min=3),
               help="Number of agents (three teams).")
-def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: str, weeks: int, n_agents: int) -> None:
+def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: dt.date, weeks: int, n_agents: int) -> None:
     """Generate realistic e-commerce customer-service conversations (mostly Chinese), seeded.
 
     Writes conversations.jsonl, conversations_gb18030.csv, roster.csv (and
     conversations.parquet) into OUT. Example: qa data synth -n 3000 --seed 7 -o sample_data
     """
-    from datetime import date
-
     from qa_toolkit.cli.common import fail, progress_bar
+    from qa_toolkit.io.validate import LAST_TIME
     from qa_toolkit.synth import iter_records, make_agents
     from qa_toolkit.synth.writers import FORMATS, write_synth
 
@@ -35,15 +37,14 @@ def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: str, weeks: 
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
         raise click.BadParameter(f"'{formats}': choose from {', '.join(FORMATS)}", param_hint="--formats")
-    try:
-        first = date.fromisoformat(start)
-    except ValueError:
-        raise click.BadParameter(f"'{start}' is not a date like 2026-09-07", param_hint="--start") from None
+    if weeks > (LAST_TIME.date() - start).days // 7:
+        raise click.BadParameter(f"{weeks} weeks from {start} run past the last supported day, "
+                                 f"{LAST_TIME:%Y-%m-%d}", param_hint="--weeks")
     began = time.perf_counter()
     try:
         with progress_bar("generating", total=n) as advance:
-            paths = write_synth(out_dir, iter_records(n, seed, first.isoformat(), weeks, n_agents),
-                                make_agents(n_agents, seed, first), chosen, progress=advance)
+            paths = write_synth(out_dir, iter_records(n, seed, start.isoformat(), weeks, n_agents),
+                                make_agents(n_agents, seed, start), chosen, progress=advance)
     except OSError as err:
         fail(f"cannot write to {out_dir}: {err.strerror or err}")
     seconds = time.perf_counter() - began

@@ -3,13 +3,14 @@ worker processes (or on Dask), each chunk's results and scores streamed out to P
 files, so peak memory does not grow with the input.
 
 Public API: ``RunConfig``, ``score_part`` (the chunk function), ``score_file`` (local runner),
-``score_dask`` (Dask runner, needs the ``dask`` extra), ``read_parts``.
+``score_dask`` (Dask runner, needs the ``dask`` extra). Each runner writes a score folder (parts
+layout, run.json); read it with ``qa_toolkit.scorefolder.open_score_folder``.
 """
 
-from qa_toolkit.engine.parts import RunConfig, read_parts, score_part
+from qa_toolkit.engine.parts import RunConfig, score_part
 from qa_toolkit.engine.runner import RunOutcome, score_file
 
-__all__ = ["RunConfig", "RunOutcome", "read_parts", "score_dask", "score_file", "score_part"]
+__all__ = ["RunConfig", "RunOutcome", "score_dask", "score_file", "score_part"]
 
 
 def __getattr__(name: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import warnings
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,10 +17,11 @@ import pandas as pd
 
 from qa_toolkit.engine import summary
 from qa_toolkit.engine.parts import RunConfig, load, score_task
-from qa_toolkit.engine.runner import RunOutcome, report_duplicates, staging
+from qa_toolkit.engine.runner import RunOutcome, fresh_parts, report_duplicates
 from qa_toolkit.engine.tables import dataset_from_rows, row_group_starts
 from qa_toolkit.frames import DEFAULT_TZ
 from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.scorefolder import writing
 
 INSTALL = "pip install 'qa-toolkit[dask]'"
 
@@ -28,8 +30,8 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
                mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ, strict: bool = False) -> RunOutcome:
     """Score a Parquet export on Dask. ``scheduler``: a distributed scheduler address
     (``tcp://host:8786``), a local scheduler name (``synchronous``, ``processes``), or None for
-    a ``LocalCluster`` of ``workers`` processes. Part files as ``score_file`` writes them;
-    with ``strict`` any reading problem is an InputError and no parts are kept."""
+    a ``LocalCluster`` of ``workers`` processes. A score folder as ``score_file`` writes it;
+    with ``strict`` any reading problem is an InputError and the folder is left as it was."""
     try:
         import dask.dataframe as dd
     except ImportError:
@@ -39,7 +41,7 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         raise InputError(Problem(path, "the Dask engine reads Parquet long tables (one row per message, as "
                                        "`qa data synth --formats parquet` writes them); for other formats use "
                                        "--engine local --workers N", field="format", code="not_parquet"))
-    load(config)  # a broken rubric fails here, not on every worker
+    rubrics, _ = load(config)  # a broken rubric fails here, not on every worker
     try:
         ZoneInfo(tz)
     except (ValueError, KeyError, OSError):
@@ -51,8 +53,11 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         raise InputError(Problem(path, f"expected one Dask partition per row group ({len(starts)}), "
                                        f"got {frame.npartitions}", code="partitions"))
     meta = pd.DataFrame({"number": pd.Series(dtype="int64"), "partial": pd.Series(dtype=object)})
-    with staging(config) as staged, _scheduler(scheduler, workers) as compute_opts, warnings.catch_warnings():
+    with writing(config.parts_dir, path) as folder, _scheduler(scheduler, workers) as compute_opts, \
+            warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The inplace keyword")  # dask's own pandas 3 deprecation
+        fresh_parts(folder.path)
+        staged = replace(config, parts_dir=str(folder.path))
         parts = frame.map_partitions(score_partition, staged, path, starts, mapping, tz, meta=meta,
                                      enforce_metadata=False).compute(**compute_opts)
         partials = [p for _, p in sorted(zip(parts["number"], parts["partial"]), key=lambda x: x[0])]
@@ -62,7 +67,10 @@ def score_dask(path: str | os.PathLike, config: RunConfig, *, scheduler: str | N
         report_duplicates(path, [p.pop("ids") for p in partials], log)
         if strict and log.problems:
             raise InputError(log.problems)
-    return RunOutcome(summary.merge(partials), log, len(partials))
+        run = RunOutcome(summary.merge(partials), log, len(partials))
+        folder.finish(rubrics, config.rubric_paths, run.summary, log, masked=config.mask,
+                      engine={"engine": "dask", "workers": workers, "parts": run.parts})
+    return run
 
 
 def score_partition(rows: pd.DataFrame, config: RunConfig, path: str, starts: list[int],

@@ -20,13 +20,11 @@ import pyarrow as pa
 from qa_toolkit.engine import summary
 from qa_toolkit.frames import OUTCOMES, RESULTS, empty, large_strings
 from qa_toolkit.io.jsonl import LineRange
+from qa_toolkit.scorefolder import PART
 
 if TYPE_CHECKING:
     from qa_toolkit.rubric.checks._base import Labels
     from qa_toolkit.scoring import Evaluated, Scored
-
-PART = "part-{:05d}.parquet"
-OUTPUTS = ("results", "scores")
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class RunConfig:
     file, or an ordered tuple of them (each conversation goes to the first that admits it)."""
 
     rubric_path: str | tuple[str, ...]
-    parts_dir: str  # holds results/ and scores/ part folders
+    parts_dir: str  # where score_part writes results/ and scores/ part files (a runner: the score folder)
     risk_path: str | None = None
     mask: bool = True
 
@@ -93,8 +91,8 @@ def score_part(conversations: pd.DataFrame, messages: pd.DataFrame, number: int,
 
     rubrics, risk = load(config)
     scored = score_chunk(conversations, messages, rubrics, risk=risk, mask=config.mask)
-    write_results(results_table(scored), Path(config.parts_dir) / OUTPUTS[0] / PART.format(number))
-    write_frame(scored.scores, Path(config.parts_dir) / OUTPUTS[1] / PART.format(number))
+    write_results(results_table(scored), Path(config.parts_dir) / "results" / PART.format(number))
+    write_frame(scored.scores, Path(config.parts_dir) / "scores" / PART.format(number))
     return summary.partial(scored, rubrics)
 
 
@@ -273,10 +271,3 @@ def score_task(task, number: int, config: RunConfig) -> dict:
         part["edges"] = edges
     return part
 
-
-def read_parts(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """A part folder (``results/`` or ``scores/``) as one frame, parts in order."""
-    files = sorted(Path(folder).glob("part-*.parquet"))
-    if not files:
-        raise FileNotFoundError(f"no part files in {folder}")
-    return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True)

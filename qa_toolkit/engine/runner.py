@@ -1,8 +1,8 @@
 """The local runner: cut an export into tasks (Parquet row groups the workers read
 themselves, or chunks from the one reader, ``iter_conversations``), score them in ``workers``
-processes, stream part files into a staging folder and move them into place when the whole
-input has been read. At most ``2 × workers`` chunks are in flight,
-so peak memory depends on the chunk size, not on the input size."""
+processes, stream part files into a score folder (``scorefolder.writing``: staged, swapped in
+when the whole input has been read). At most ``2 × workers`` chunks are in flight, so peak
+memory depends on the chunk size, not on the input size."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from qa_toolkit.engine import summary
-from qa_toolkit.engine.parts import (OUTPUTS, JsonlLines, RowGroup, RunConfig, frozen_heap, load, score_task,
-                                    start_worker)
+from qa_toolkit.engine.parts import JsonlLines, RowGroup, RunConfig, frozen_heap, load, score_task, start_worker
 from qa_toolkit.engine.tables import first_rows, id_column, runs_on
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.scorefolder import writing
 
 
 #: Inputs larger than this are scored into part files even without --workers/--engine.
@@ -46,8 +46,9 @@ class RunOutcome:
 
 def score_file(path: str | os.PathLike, config: RunConfig, *, workers: int = 1, chunk_size: int = 20000,
                read_opts: dict | None = None, progress: Callable[[int], None] | None = None) -> RunOutcome:
-    """Score every conversation of the export at ``path``; part files end up in
-    ``config.parts_dir``/results and /scores. ``progress(n_bytes)`` follows the reading.
+    """Score every conversation of the export at ``path`` into the score folder
+    ``config.parts_dir`` (parts layout: results/ and scores/ part files, run.json), swapped in
+    when the whole input has been scored. ``progress(n_bytes)`` follows the reading.
 
     The workers read their own share where they can — a UTF-8 JSONL file in ranges of
     ``chunk_size`` lines, a Parquet long table whose row groups hold whole conversations one row
@@ -57,13 +58,23 @@ def score_file(path: str | os.PathLike, config: RunConfig, *, workers: int = 1, 
     A JSONL file is checked to be UTF-8 while the workers score it (the check would otherwise
     hold them up, 3 s for 1.5 GB), and Parquet row groups to hold whole conversations from what
     the workers read, as their results come in (a check beforehand would read every id column
-    first, 0.3 s for 10^6 conversations); if either fails, the run stops and starts over
-    through the reader."""
+    first, 0.3 s for 10^6 conversations); if either fails, the run starts over through the
+    reader."""
+    opts = dict(read_opts or {})
+    rubrics, _ = load(config)  # a broken rubric or risk file fails before any work
+    with writing(config.parts_dir, path) as folder:
+        run = _score(path, replace(config, parts_dir=str(folder.path)), workers, chunk_size, opts, progress)
+        folder.finish(rubrics, config.rubric_paths, run.summary, run.log, masked=config.mask,
+                      engine={"engine": "local", "workers": workers, "parts": run.parts})
+    return run
+
+
+def _score(path, config: RunConfig, workers: int, chunk_size: int, opts: dict, progress) -> RunOutcome:
+    """``score_file``'s run into ``config.parts_dir``: the workers' own reading where it holds,
+    else the reader."""
     from qa_toolkit.io import iter_conversations
     from qa_toolkit.io.encoding import bom_encoding, is_utf8
 
-    opts = dict(read_opts or {})
-    load(config)  # a broken rubric or risk file fails before any work
     lines = jsonl_tasks(path, opts, chunk_size)
     if lines is not None:
         with ThreadPoolExecutor(1) as checker:
@@ -89,27 +100,35 @@ class _ReadAgain(Exception):
 
 def _run(path, config: RunConfig, tasks: Iterable, workers: int, opts: dict, progress, *, own: bool,
          utf8=None) -> RunOutcome:
-    """Score ``tasks`` into a staging folder; on success the parts replace the old ones."""
-    with staging(config) as staged:
-        partials, last = [], None
-        for partial in run_tasks(tasks, staged, workers, progress):
-            partials.append(partial)
-            if "edges" in partial:  # row groups: stop at the first conversation that runs on into the next
-                edges = partial.pop("edges")
-                if runs_on(last, edges):
-                    raise _ReadAgain
-                last = edges or last
-        if utf8 is not None and not utf8.result():
-            raise _ReadAgain
-        log = ProblemLog()
-        for p in partials:
-            log.merge(p.pop("log"))
-        if own and not log.records_read:
-            raise InputError(Problem(str(path), "empty file: no records", code="empty_file"))
-        report_duplicates(str(path), [p.pop("ids") for p in partials], log)
-        if opts.get("strict") and log.problems:
-            raise InputError(log.problems)
+    """Score ``tasks`` into fresh part folders under ``config.parts_dir``."""
+    fresh_parts(config.parts_dir)
+    partials, last = [], None
+    for partial in run_tasks(tasks, config, workers, progress):
+        partials.append(partial)
+        if "edges" in partial:  # row groups: stop at the first conversation that runs on into the next
+            edges = partial.pop("edges")
+            if runs_on(last, edges):
+                raise _ReadAgain
+            last = edges or last
+    if utf8 is not None and not utf8.result():
+        raise _ReadAgain
+    log = ProblemLog()
+    for p in partials:
+        log.merge(p.pop("log"))
+    if own and not log.records_read:
+        raise InputError(Problem(str(path), "empty file: no records", code="empty_file"))
+    report_duplicates(str(path), [p.pop("ids") for p in partials], log)
+    if opts.get("strict") and log.problems:
+        raise InputError(log.problems)
     return RunOutcome(summary.merge(partials), log, len(partials))
+
+
+def fresh_parts(folder: str | os.PathLike) -> None:
+    """Empty results/ and scores/ part folders in ``folder`` (a staging folder): nothing of an
+    attempt before."""
+    for name in ("results", "scores"):
+        shutil.rmtree(Path(folder) / name, ignore_errors=True)
+        (Path(folder) / name).mkdir()
 
 
 def row_group_tasks(path: str | os.PathLike, opts: dict) -> list[RowGroup] | None:
@@ -221,25 +240,3 @@ def report_duplicates(path: str, ids: list, log: ProblemLog) -> None:
                               "(the sequential reader keeps only the first)", field="conversation_id",
                         code="duplicate_id", level="warning"))
 
-
-class staging:
-    """Context manager: a config whose parts go to a hidden staging folder beside the target;
-    on success each output folder replaces the old one, on error the staging folder goes."""
-
-    def __init__(self, config: RunConfig):
-        self.target = Path(config.parts_dir)
-        self.tmp = self.target / f".parts-{os.getpid()}.tmp"
-        self.config = replace(config, parts_dir=str(self.tmp))
-
-    def __enter__(self) -> RunConfig:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        for name in OUTPUTS:
-            (self.tmp / name).mkdir(parents=True)
-        return self.config
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            for name in OUTPUTS:
-                shutil.rmtree(self.target / name, ignore_errors=True)
-                os.replace(self.tmp / name, self.target / name)
-        shutil.rmtree(self.tmp, ignore_errors=True)

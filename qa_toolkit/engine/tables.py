@@ -14,7 +14,7 @@ import os
 from itertools import accumulate
 
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
-from qa_toolkit.io.table import dataset_from_rows
+from qa_toolkit.io.table import binary_as_text, dataset_from_rows, not_utf8
 from qa_toolkit.problems import InputError, Problem
 
 
@@ -97,11 +97,13 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     headers = list(schema.names)
     colmap = get_mapping(mapping, headers)
     rename = colmap.resolve(headers)
-    table = _read(path, meta, index, schema, [h for h, c in rename.items() if c == "text"])
+    table, bad = binary_as_text(_read(path, meta, index, schema, [h for h, c in rename.items() if c == "text"]))
+    schema = pa.schema([field.with_type(read.type) if _is_binary(field.type) else field
+                        for field, read in zip(schema, table.schema)], metadata=schema.metadata)  # bytes as text
     ids = table.column([h for h, c in rename.items() if c == "conversation_id"][0])
     edges = _edges(ids)
     names = [rename.get(h, h) for h in headers]
-    if _plain_types(schema) and len(set(names)) == len(names):
+    if _plain_types(schema) and len(set(names)) == len(names) and not bad:
         builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
                                channel_aliases=colmap.values.get("channel"))
         decoded = pa.schema([field.with_name(name) for field, name in zip(schema, names)])
@@ -109,7 +111,8 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
         if fast is not None:
             return Dataset(fast[0], fast[1], builder.take_log()), edges
     rows = table.cast(schema).to_pandas() if table.schema != schema else table.to_pandas()
-    return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz), edges
+    return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz,
+                             marks=not_utf8(source, bad, first_row)), edges
 
 
 def _edges(ids) -> tuple | None:
@@ -136,6 +139,12 @@ def _plain_types(schema) -> bool:
     kinds = (_is_text, pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean,
              pa.types.is_timestamp)
     return b"pandas" not in (schema.metadata or {}) and all(any(k(f.type) for k in kinds) for f in schema)
+
+
+def _is_binary(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
 
 
 def _is_text(kind) -> bool:

@@ -32,8 +32,8 @@ import pyarrow.json as pj
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
 from qa_toolkit.io.columnar import PADDED, absent_column, channel_names, datetimes, strict_times
 from qa_toolkit.io.jsonl import LineRange
-from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, parse_csat,
-                                    parse_role, parse_tags)
+from qa_toolkit.io.validate import (FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder, as_text,
+                                    parse_csat, parse_role, parse_tags)
 from qa_toolkit.problems import ProblemLog
 
 #: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
@@ -229,7 +229,10 @@ def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     whole = values == np.floor(values)
     exact = values.astype(np.int64) * np.where(millis, 10**6, 10**9)
     rounded = np.rint(values * np.where(millis, 1e6, 1e9)).astype(np.int64)
-    return np.where(whole, exact, rounded), missing
+    ns = np.where(whole, exact, rounded)
+    if (((ns < MIN_NS) | (ns > MAX_NS)) & ~missing).any():  # parse_ts rejects these
+        raise _Unsure
+    return ns, missing
 
 
 def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> object:
@@ -251,7 +254,10 @@ def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> 
 
 
 def _text(column: pa.Array) -> pa.Array:
-    """``as_text`` over a column of scalars, as Arrow text: plain strings kept as they are."""
+    """``as_text_field`` over a column of scalars, as Arrow text: plain strings kept as they are
+    (true/false: a problem for the reference)."""
+    if pa.types.is_boolean(column.type):
+        raise _Unsure
     if pa.types.is_string(column.type) and not pc.any(pc.match_substring_regex(column, PADDED)).as_py():
         return column
     return pa.array([as_text(v) for v in _values(column)], type=pa.string())
@@ -292,8 +298,8 @@ def _tags(column: pa.Array) -> list[list[str]]:
         return [[] if tags is None else tags for tags in column.to_pylist()]  # already as parse_tags gives them
     values = column.values if pa.types.is_list(kind) else column
     _scalar(values)
-    if pa.types.is_float64(values.type):  # str(1.0) is not str(1), and orjson kept the 1 an int
-        raise _Unsure
+    if pa.types.is_float64(values.type) or pa.types.is_boolean(values.type):  # str(1.0) is not str(1), and orjson
+        raise _Unsure  # kept the 1 an int; true/false: a problem for the reference
     return [parse_tags(v) for v in column.to_pylist()]
 
 

@@ -10,6 +10,7 @@ there; every other value (epoch numbers, other spellings, bad text) goes through
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
@@ -18,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa_toolkit.io.validate import (FIELD_ALIASES, REQUIRED, FieldError, FrameBuilder, as_text, cell_value, parse_csat,
-                                    parse_role, parse_tags, parse_ts)
+from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder,
+                                    as_text_field, cell_value, parse_csat, parse_role, parse_tags, parse_ts)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
@@ -62,6 +63,8 @@ def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
             where, utc = where[keep], utc[keep]
         else:
             utc = us * 1000
+        inside = (utc >= MIN_NS) & (utc <= MAX_NS)  # the rest: parse_ts says why not
+        where, utc = where[inside], utc[inside]
         ns[where] = utc
         done[where] = True
     return ns, done
@@ -136,8 +139,8 @@ def _checked(values: list, convert) -> tuple[list, list[int]]:
     return out, bad
 
 
-def _text(value: object) -> str | None:
-    return (value.strip() or None) if type(value) is str else as_text(value)
+def _text(value: object, field: str) -> str | None:
+    return (value.strip() or None) if type(value) is str else as_text_field(value, field)
 
 
 def _csat(value: object) -> int | None:
@@ -283,7 +286,8 @@ def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tu
             known = {}
         values, convert = [known.get(v, _ODD) if v is None or type(v) is str else _ODD for v in raw], builder._channel
     elif key in builder.conv:
-        return [(v.strip() or None) if type(v) is str else as_text(v) for v in raw], []
+        values = [(v.strip() or None) if type(v) is str else None if v is None else _ODD for v in raw]
+        convert = partial(as_text_field, field=key)
     else:
         return raw, []
     bad = []
@@ -377,22 +381,24 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _plain_text(series: pd.Series, distinct: pa.Array | None = None) -> pa.Array | None:
+def _plain_text(series: pd.Series, distinct: pa.Array | None = None, *, flags: bool = True) -> pa.Array | None:
     """A text column as ``pa.string`` with empty text as null, when no value needs stripping
-    or reads as true/false (then ``cell_value`` and ``as_text`` keep every value as is);
-    ``distinct``: text holding every value of the column, checked instead of the column."""
+    or, with ``flags`` (a column outside the contract), reads as true/false (then ``cell_value``
+    and ``as_text`` keep every value as is); ``distinct``: text holding every value of the
+    column, checked instead of the column."""
     if not _is_text(series):
         return None
     values = _arrow(series).cast(pa.string())
     if distinct is not None:
-        return _blank_as_null(values) if _plain(distinct) is not None else None
-    return _plain(values)
+        return _blank_as_null(values) if _plain(distinct, flags=flags) is not None else None
+    return _plain(values, flags=flags)
 
 
-def _plain(values: pa.Array) -> pa.Array | None:
+def _plain(values: pa.Array, *, flags: bool) -> pa.Array | None:
     """``_plain_text`` of an Arrow text array."""
     values = _blank_as_null(values)
-    if _any(pc.match_substring_regex(values, PADDED)) or _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE)):
+    if _any(pc.match_substring_regex(values, PADDED)) or \
+            (flags and _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE))):
         return None
     return values
 
@@ -416,7 +422,7 @@ def _ids(series: pd.Series) -> pa.Array:
 def _run_ids(ids: pa.Array, starts: np.ndarray) -> pa.Array:
     """The id of each run as ``as_text`` gives it (every row of a run holds the same value, so
     checking the first is checking all): plain text, none blank or padded."""
-    firsts = _plain(ids.take(pa.array(starts)))
+    firsts = _plain(ids.take(pa.array(starts)), flags=False)
     if firsts is None or firsts.null_count:
         raise _Slow
     return firsts
@@ -438,14 +444,19 @@ def _seq_key(series: pd.Series) -> np.ndarray:
 def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
     """(UTC ns, missing mask) of a cell column as ``parse_ts`` reads each cell."""
     if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
-        values = series.array.as_unit("ns")
+        values = series.array
         missing = np.asarray(values.isna())
-        ns = np.where(missing, 0, values.asi8 // 1000 * 1000)  # to_pydatetime keeps microseconds
+        per_ns = 10 ** (3 * ("ns", "us", "ms", "s").index(values.unit))  # ns per unit: checked before converting
+        if _outside(np.where(missing, 0, values.asi8), missing, MIN_NS // per_ns, MAX_NS // per_ns):
+            raise _Slow
+        ns = np.where(missing, 0, values.as_unit("ns").asi8 // 1000 * 1000)  # to_pydatetime keeps microseconds
         if values.tz is None:
             local = pd.DatetimeIndex(ns).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
             if (np.asarray(local.isna()) & ~missing).any():
                 raise _Slow
             ns = local.asi8
+        if _outside(ns, missing, MIN_NS, MAX_NS):
+            raise _Slow
         return ns, missing
     if not _is_text(series):
         raise _Slow
@@ -453,6 +464,11 @@ def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndar
         return strict_times(_arrow(series).cast(pa.string()), series.tolist, zone, field)
     except FieldError:
         raise _Slow from None
+
+
+def _outside(values: np.ndarray, missing: np.ndarray, low: int, high: int) -> bool:
+    """Whether a value that is not missing lies outside ``low``..``high``."""
+    return bool((((values < low) | (values > high)) & ~missing).any())
 
 
 def strict_times(strings: pa.Array, values: Callable[[], list], zone: ZoneInfo,
@@ -584,6 +600,7 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
         raise _Slow
     lengths = np.diff(np.append(starts, end))
     group = np.repeat(np.arange(keep), lengths)
+    _check_repeated(rows, end, starts[group])
     order = np.arange(end)
     if "seq" in rows:  # columns are read whole; ``order`` picks the rows of complete conversations
         key = _seq_key(rows["seq"])[:end]
@@ -607,6 +624,55 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
         part_messages = messages.iloc[rows_at[a]:rows_at[b]].reset_index(drop=True)
         parts.append((pd.DataFrame({k: v[a:b] for k, v in columns.items()}), part_messages, b - a))
     return parts, held
+
+
+def _check_repeated(body: pd.DataFrame | ArrowRows, end: int, firsts: np.ndarray) -> None:
+    """_Slow unless every conversation-level column of the contract gives, on each row of a
+    conversation among the first ``end`` rows, either nothing or its first row's value
+    (``firsts``: the first row of each row's conversation): the row-by-row grouping takes the
+    first value given and locates a conflicting one. Blank cells after the first row (exports
+    that write a conversation's fields once) stay on this path."""
+    later = np.arange(end) != firsts
+    if not later.any():
+        return
+    for name in body.columns:
+        if name == "conversation_id" or name not in CONTRACT_FIELDS:
+            continue
+        try:
+            column = body.table.column(name) if isinstance(body, ArrowRows) else pa.array(body[name])
+            if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):  # tags as lists of text
+                column = pc.binary_join(column, "\x1f")
+            values = (column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column).slice(0, end)
+            codes = values.indices if pa.types.is_dictionary(values.type) else values
+            if not (_differs(codes.slice(1), codes.slice(0, end - 1)) & later[1:]).any():
+                continue  # every row repeats the one before: the common case, settled
+            given = _given(values)
+            same = ~_differs(codes, codes.take(pa.array(firsts)))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            raise _Slow from None
+        if (later & given & ~(given[firsts] & same)).any():
+            raise _Slow
+
+
+def _differs(a: pa.Array, b: pa.Array) -> np.ndarray:
+    """Where two arrays differ (one null and the other not included; two nulls are the same)."""
+    unequal = pc.not_equal(a, b)
+    if a.null_count or b.null_count:
+        unequal = pc.and_(pc.fill_null(unequal, True), pc.or_(a.is_valid(), b.is_valid()))
+    return unequal.to_numpy(zero_copy_only=False)
+
+
+def _given(values: pa.Array) -> np.ndarray:
+    """Which values are not missing as ``is_missing`` sees them (null, NaN, blank text)."""
+    if pa.types.is_dictionary(values.type):
+        known = np.append(_given(values.dictionary), False)  # a null index picks the False at the end
+        return known[values.indices.fill_null(len(values.dictionary)).to_numpy(zero_copy_only=False)]
+    given = values.is_valid()
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        given = pc.and_(given, pc.invert(pc.match_substring_regex(values, f"^[{WHITESPACE}]*$")))
+    elif pa.types.is_floating(values.type):
+        given = pc.and_(given, pc.invert(pc.is_nan(values)))
+    return pc.fill_null(given, False).to_numpy(zero_copy_only=False)
 
 
 def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
@@ -687,7 +753,7 @@ def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
     if key in ("started_at", "ended_at"):
         return datetimes(*_time_column(series, builder.zone, key), builder.tz)
     kind = CONVERSATIONS.get(key)
-    text = _plain_text(series, distinct)
+    text = _plain_text(series, distinct, flags=kind is None)
     if text is not None and key == "tags":
         codes = pc.dictionary_encode(text)
         parsed = [_tags(v) for v in codes.dictionary.to_pylist()]
@@ -709,10 +775,11 @@ def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
         values = pd.array(np.where(known, number, 0).astype(np.int64), dtype="Int64")
         values[~known] = pd.NA
         return values
-    cells = list(map(cell_value, series.tolist()))
-    convert = {"csat": _csat, "tags": _tags, "channel": builder._channel}.get(key, _text if kind else None)
-    if convert is None:
+    cells = [cell_value(v, key) for v in series.tolist()]
+    convert = {"csat": _csat, "tags": _tags, "channel": builder._channel}.get(key)
+    if kind is None:
         return cells
+    convert = convert or partial(_text, field=key)
     values, bad = _checked(cells, convert)
     if bad or (key in REQUIRED and None in values):
         raise _Slow

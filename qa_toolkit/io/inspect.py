@@ -10,15 +10,21 @@ from collections import Counter
 import pandas as pd
 
 from qa_toolkit.frames import ROLES, Dataset
+from qa_toolkit.privacy import mask_text
 
 
 def _iso(value: object) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).isoformat()
 
 
-def _counts(series: pd.Series) -> dict[str, int]:
-    counts = series.fillna("<missing>").value_counts()
-    return {str(k): int(v) for k, v in counts.items()}
+def _counts(pairs) -> dict[str, int]:
+    """Value -> count, personal data in the values masked (a phone number in a tag or channel
+    is shown as 138****5678; values that mask alike are counted together)."""
+    out: dict[str, int] = {}
+    for value, n in pairs:
+        key = mask_text(str(value))
+        out[key] = out.get(key, 0) + int(n)
+    return out
 
 
 def summarize(dataset: Dataset, top_tags: int = 10) -> dict:
@@ -38,12 +44,12 @@ def summarize(dataset: Dataset, top_tags: int = 10) -> dict:
         "messages": len(msg),
         "agents": int(conv["agent_id"].nunique()),
         "customers": int(conv["customer_id"].nunique()),
-        "channels": _counts(conv["channel"]),
+        "channels": _counts(conv["channel"].fillna("<missing>").value_counts().items()),
         "date_range": {"first": _iso(starts.min()) if len(starts) else None,
                        "last": _iso(starts.max()) if len(starts) else None},
         "messages_per_role": {r: int(roles.get(r, 0)) for r in ROLES},
         "csat": {**{str(k): int((csat == k).sum()) for k in range(1, 6)}, "missing": int(csat.isna().sum())},
-        "top_tags": dict(tags.most_common(top_tags)),
+        "top_tags": _counts(tags.most_common(top_tags)),
         "conversations_without_timestamps": int(no_times.sum()),
         "messages_without_timestamps": int(msg["ts"].isna().sum()),
         "problems": {
@@ -57,5 +63,5 @@ def summarize(dataset: Dataset, top_tags: int = 10) -> dict:
         },
     }
     if "team" in conv.columns:
-        summary["teams"] = _counts(conv["team"])
+        summary["teams"] = _counts(conv["team"].fillna("<missing>").value_counts().items())
     return summary

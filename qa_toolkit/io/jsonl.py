@@ -1,11 +1,14 @@
 """JSONL reader: one conversation object per line, streamed line by line — the whole file, or
 one byte range of it (``line_ranges`` cuts a file at line ends so several processes can each
-read their own share, line numbers intact)."""
+read their own share, line numbers intact). UTF-16/32 files are read as UTF-8 lines decoded
+on the way; a line that is not valid in the file's encoding is a located ``bad_encoding``
+problem and skipped, like a line that is not JSON."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+import io
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +16,7 @@ from pathlib import Path
 import orjson
 
 from qa_toolkit.io.columnar import add_records
+from qa_toolkit.io.encoding import DamagedLine, ascii_compatible
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import Problem
 
@@ -21,35 +25,53 @@ def _decoded(raw: bytes, encoding: str) -> object:
     return orjson.loads(raw.rstrip(b"\r\n").decode(encoding))
 
 
-def _bad_line(path: Path, raw: bytes, number: int, encoding: str) -> Problem:
-    """The problem of a line that is not JSON: truncated (no line end, or the JSON ends early)
-    or invalid, with the parser's reason and column."""
+def _bad_line(path: Path, raw: bytes, number: int, encoding: str, damaged: Mapping[int, DamagedLine]) -> Problem:
+    """The problem of a line that cannot be read: bytes not valid in the encoding (located by the
+    encoding scan when it ran), or not JSON — truncated (no line end, or the JSON ends early) or
+    invalid, with the parser's reason and column."""
     ended = raw.endswith(b"\n")
     raw = raw.rstrip(b"\r\n")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        bad = damaged.get(number) or DamagedLine(number, err.start + 1, None, raw[err.start:err.end])
+        return bad.problem(str(path), encoding, "line skipped")
     reason, col = "unreadable line", None  # the parser's words for the line without its end, below
     try:
-        orjson.loads(raw if encoding in ("utf-8", "utf-8-sig") else raw.decode(encoding))
-    except (orjson.JSONDecodeError, UnicodeDecodeError) as err:
-        reason, col = getattr(err, "msg", str(err)), getattr(err, "colno", None)
-    truncated = not ended or "unexpected end" in reason
+        orjson.loads(text)
+    except orjson.JSONDecodeError as err:
+        reason, col = err.msg, err.colno
+    truncated = "unexpected end" in reason or (not ended and "after document" not in reason)
     what = "truncated line (the JSON ends early)" if truncated else "invalid JSON"
     return Problem(str(path), f"{what}: {reason}", line=number, col=col,
                    code="truncated_line" if truncated else "invalid_json")
 
 
 def iter_jsonl(path: Path, builder: FrameBuilder, encoding: str, chunk_size: int,
-               progress: Callable[[int], None] | None, span: LineRange | None = None) -> Iterator:
+               progress: Callable[[int], None] | None, span: LineRange | None = None,
+               damaged: Mapping[int, DamagedLine] | None = None) -> Iterator:
     """Feed each line's object to ``builder`` (a chunk at a time, through ``columnar.add_records``);
-    yield a Dataset every ``chunk_size`` records. ``span``: only the lines of that byte range."""
+    yield a Dataset every ``chunk_size`` records. ``span``: only the lines of that byte range
+    (an ASCII-compatible encoding); ``damaged``: the encoding scan's damaged lines, by number."""
     with path.open("rb") as fh:
         fh.seek(span.start if span else 0)
-        lines = enumerate(_lines_until(fh, span.end) if span else fh, start=span.first_line if span else 1)
+        if ascii_compatible(encoding):
+            raw_lines = _lines_until(fh, span.end) if span else fh
+        else:
+            raw_lines, encoding = _utf8_lines(fh, encoding), "utf-8"
+        lines = enumerate(raw_lines, start=span.first_line if span else 1)
         more = True
         while more:
             with _paused_gc():
-                more = _read_chunk(lines, path, builder, encoding, chunk_size, progress)
+                more = _read_chunk(lines, path, builder, encoding, chunk_size, progress, damaged or {})
                 dataset = builder.take()
             yield dataset
+
+
+def _utf8_lines(fh, encoding: str) -> Iterator[bytes]:
+    """The lines of a UTF-16/32 file (a BOM read as such), as UTF-8 bytes."""
+    for line in io.TextIOWrapper(fh, encoding=encoding, newline="\n"):
+        yield line.encode("utf-8")
 
 
 @contextmanager
@@ -67,7 +89,7 @@ def _paused_gc() -> Iterator[None]:
 
 
 def _read_chunk(lines: Iterator[tuple[int, bytes]], path: Path, builder: FrameBuilder, encoding: str,
-                chunk_size: int, progress: Callable[[int], None] | None) -> bool:
+                chunk_size: int, progress: Callable[[int], None] | None, damaged: Mapping[int, DamagedLine]) -> bool:
     """Up to ``chunk_size`` records (bad lines included) into ``builder``; False at the end of the input."""
     utf8 = encoding in ("utf-8", "utf-8-sig")
     pending = 0
@@ -88,7 +110,7 @@ def _read_chunk(lines: Iterator[tuple[int, bytes]], path: Path, builder: FrameBu
             records, numbers = [], []
             builder.log.records_read += 1
             builder.log.records_skipped += 1
-            builder.log.add(_bad_line(path, raw, number, encoding))
+            builder.log.add(_bad_line(path, raw, number, encoding, damaged))
         pending += 1
         if pending >= chunk_size:
             add_records(builder, records, numbers)

@@ -89,7 +89,10 @@ def load_mapping_file(path: str | os.PathLike, headers: list[str] | None = None)
     if unknown:
         raise InputError(Problem(str(path), f"unknown key(s) {unknown}; expected preset, columns, values",
                                  field=unknown[0], code="bad_mapping"))
-    base = load_preset(str(data["preset"])) if data.get("preset") else detect_preset(headers or [])
+    if data.get("preset") is not None and not isinstance(data["preset"], str):
+        raise InputError(Problem(str(path), f"'preset' must be a preset name ({', '.join(available_presets())})",
+                                 field="preset", code="bad_mapping"))
+    base = load_preset(data["preset"]) if data.get("preset") else detect_preset(headers or [])
     own = _from_data(data, path.name, str(path))
     columns = {**base.columns, **{k: v + [c for c in base.columns.get(k, []) if c not in v]
                                   for k, v in own.columns.items()}}
@@ -99,18 +102,37 @@ def load_mapping_file(path: str | os.PathLike, headers: list[str] | None = None)
 
 def _from_data(data: dict, name: str, where: str) -> ColumnMapping:
     columns: dict[str, list[str]] = {}
-    for canonical, headers in (data.get("columns") or {}).items():
+    for canonical, headers in _section(data, "columns", where, "canonical column → export header(s)").items():
         if canonical not in CANONICAL:
             raise InputError(Problem(where, f"unknown canonical column '{canonical}' (known: {', '.join(CANONICAL)})",
                                      field=f"columns.{canonical}", code="bad_mapping"))
-        columns[canonical] = [str(h) for h in (headers if isinstance(headers, list) else [headers])]
+        headers = headers if isinstance(headers, list) else [headers]
+        if not headers or not all(_scalar(h) for h in headers):
+            raise InputError(Problem(where, f"columns.{canonical}: expected a header name or a list of header names",
+                                     field=f"columns.{canonical}", code="bad_mapping"))
+        columns[canonical] = [str(h) for h in headers]
     values: dict[str, dict[str, str]] = {}
-    for column, table in (data.get("values") or {}).items():
-        if column not in VALUE_MAPS or not isinstance(table, dict):
-            raise InputError(Problem(where, f"values.{column}: expected a map for one of {', '.join(VALUE_MAPS)}",
-                                     field=f"values.{column}", code="bad_mapping"))
+    for column, table in _section(data, "values", where, "role/channel → value map").items():
+        if column not in VALUE_MAPS or not isinstance(table, dict) or \
+                not all(_scalar(k) and _scalar(v) for k, v in table.items()):
+            raise InputError(Problem(where, f"values.{column}: expected a map of export value → name for one of "
+                                            f"{', '.join(VALUE_MAPS)}", field=f"values.{column}", code="bad_mapping"))
         values[column] = {str(k): str(v) for k, v in table.items()}
     return ColumnMapping(name, columns, values)
+
+
+def _section(data: dict, key: str, where: str, what: str) -> dict:
+    """``data[key]`` (absent or empty: nothing), which must be a map."""
+    section = data.get(key)
+    if section is None or section == [] or section == "":
+        return {}
+    if not isinstance(section, dict):
+        raise InputError(Problem(where, f"'{key}' must be a map ({what})", field=key, code="bad_mapping"))
+    return section
+
+
+def _scalar(value: object) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
 def detect_preset(headers: list[str]) -> ColumnMapping:

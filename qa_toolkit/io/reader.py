@@ -75,7 +75,8 @@ def iter_conversations(path: str | os.PathLike, *, chunk_size: int = 20000, form
     roster_df, roster_log = read_roster(roster, tz=tz) if roster else (None, ProblemLog())
     builder_args = {"tz": tz, "seen_ids": set()}
     if fmt == "jsonl":
-        chunks = iter_jsonl(path, FrameBuilder(source=str(path), **builder_args), enc, chunk_size, progress)
+        chunks = iter_jsonl(path, FrameBuilder(source=str(path), **builder_args), enc.name, chunk_size, progress,
+                            damaged=enc.damaged_lines())
     else:
         chunks = iter_table(path, fmt, builder_args, mapping=mapping, encoding=enc, chunk_size=chunk_size,
                             progress=progress)

@@ -14,6 +14,7 @@ from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.mapping import ColumnMapping
 from qa_toolkit.io.validate import FieldError, is_missing, parse_ts
 from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.workbook_guard import require_safe_workbook
 
 ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
     "agent_id": ("agent_id", "agent id", "agent", "staff_id",
@@ -24,13 +25,20 @@ ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _read_table(path: Path, encoding: str | None) -> pd.DataFrame:
+def _read_table(path: Path, encoding: str | None, log: ProblemLog) -> pd.DataFrame:
+    """The roster's cells as text; bytes not valid in a CSV's encoding are read as U+FFFD, each
+    damaged line a warning in ``log``."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
+            require_safe_workbook(path)
             return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=detect_encoding(path, encoding))
+            found = detect_encoding(path, encoding)
+            log.extend(d.problem(str(path), found.name, "read with U+FFFD in its place", level="warning")
+                       for d in found.damaged)
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=found.name,
+                               encoding_errors="replace" if found.damaged else "strict")
     except InputError:
         raise
     except Exception as err:  # pandas/openpyxl raise many types on a corrupt file
@@ -47,13 +55,14 @@ def read_roster(path: str | os.PathLike, *, encoding: str | None = None,
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(Problem(str(path), "roster file missing or empty", code="empty_file"))
-    raw = _read_table(path, encoding)
+    log = ProblemLog()
+    raw = _read_table(path, encoding, log)
     rename = ColumnMapping("roster", {k: list(v) for k, v in ROSTER_HEADERS.items()}).resolve(list(raw.columns))
     if "agent_id" not in rename.values():
         raise InputError(Problem(str(path), "required column 'agent_id' not found; headers found: "
                                  + ", ".join(map(str, raw.columns)), line=1, field="agent_id", code="missing_column"))
     raw = raw.rename(columns=rename)
-    log, zone, rows = ProblemLog(), ZoneInfo(tz), []
+    zone, rows = ZoneInfo(tz), []
     seen: set[str] = set()
     for number, record in enumerate(raw.to_dict("records"), start=2):
         log.records_read += 1

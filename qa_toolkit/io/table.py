@@ -6,14 +6,21 @@ validated by ``FrameBuilder``. A conversation's rows must be consecutive (a late
 with the same id is a duplicate, whatever the chunking); they are never split across chunks:
 the last conversation of a chunk is carried into the next one. Problem rows are spreadsheet rows
 (header = row 1).
+
+A row the file itself damaged — bytes not valid in the CSV's encoding, a Parquet text value
+stored as bytes that are not UTF-8, a CSV row with one field more than the header (an unquoted
+comma shifts every column after it) — is marked while reading, and its conversation is skipped
+with that problem.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +28,17 @@ import pandas as pd
 
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.io import columnar
+from qa_toolkit.io.encoding import TextEncoding
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
-from qa_toolkit.io.validate import FieldError, FrameBuilder, as_text, cell_value, is_missing
+from qa_toolkit.io.validate import CONTRACT_FIELDS, FieldError, FrameBuilder, as_text, cell_value, is_missing
 from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.workbook_guard import require_safe_workbook
 
 MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
 Progress = Callable[[int], None] | None
+#: Damaged rows by spreadsheet row: the problem that skips the conversation holding the row.
+Marks = dict[int, Problem]
+_SPARE = "\x00one field too many"  # a CSV column past the header: filled only by a row with an extra field
 
 
 class _Counting(io.RawIOBase):
@@ -51,24 +63,74 @@ def _unreadable(path: Path, fmt: str, err: Exception) -> InputError:
                               line=int(line.group(1)) if line else None, code="unreadable"))
 
 
-def _csv_chunks(path: Path, encoding: str, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
-    options = {"dtype": str, "keep_default_na": False, "encoding": encoding, "skipinitialspace": False}
+def _csv_chunks(path: Path, encoding: TextEncoding, chunk_rows: int, progress: Progress,
+                marks: Marks) -> tuple[list[str], Iterator]:
+    """The header and the chunks; rows with one field too many and the rows of damaged lines
+    (read with U+FFFD for the bad bytes) are put in ``marks``."""
+    options = {"dtype": str, "keep_default_na": False, "encoding": encoding.name, "skipinitialspace": False,
+               "encoding_errors": "replace" if encoding.damaged else "strict"}
     try:
         headers = list(pd.read_csv(path, nrows=0, **options).columns)
     except pd.errors.EmptyDataError:
         raise InputError(Problem(str(path), "empty file: no header row", code="empty_file")) from None
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise _unreadable(path, "csv", err) from None
+    rows = csv_rows(path, [(d.line, d.col) for d in encoding.damaged])
+    for damaged in encoding.damaged:  # row 1, the header, is reported by ``iter_table``
+        marks.setdefault(rows[damaged.line], damaged.problem(str(path), encoding.name, line=rows[damaged.line]))
 
     def chunks() -> Iterator[pd.DataFrame]:
+        first = 2
         with path.open("rb") as raw:
             source = io.BufferedReader(_Counting(raw, progress)) if progress else raw
-            try:
-                yield from pd.read_csv(source, chunksize=chunk_rows, **options)
+            try:  # index_col=False: extra fields in the first row never become an index
+                reader = pd.read_csv(source, chunksize=chunk_rows, header=None, skiprows=1, index_col=False,
+                                     names=[*headers, _SPARE], **options)
+                while (chunk := _quietly(reader)) is not None:
+                    for i in np.flatnonzero(chunk.pop(_SPARE).to_numpy() != "").tolist():
+                        marks[first + i] = Problem(str(path), f"this row has more fields than the header's "
+                                                   f"{len(headers)} (an unquoted comma shifts every column after "
+                                                   "it)", line=first + i, code="extra_field")
+                    first += len(chunk)
+                    yield chunk
             except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
                 raise _unreadable(path, "csv", err) from None
 
     return headers, chunks()
+
+
+def _quietly(reader) -> pd.DataFrame | None:
+    """The next chunk of a pandas CSV reader, None at the end; pandas' warning that it dropped
+    the fields past the spare column of a first row is silenced (that row is marked)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return next(reader, None)
+
+
+def csv_rows(path: str | os.PathLike, places: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """The spreadsheet row (header = 1), as pandas counts rows, holding each place (a physical
+    line, ended by ``\n``, and a 1-based byte column in it), by line: a line inside a quoted
+    field belongs to the row it continues, a lone ``\r`` ends a row too, blank rows are not
+    counted."""
+    wanted = dict(places)
+    found: dict[int, int] = {}
+    row, quoted = 0, False
+    with Path(path).open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if len(found) == len(wanted):
+                break
+            end = 0
+            for piece in raw.rstrip(b"\n").removesuffix(b"\r").split(b"\r"):
+                if not quoted and piece.strip(b" \t"):
+                    row += 1
+                end += len(piece) + 1
+                if number in wanted and number not in found and wanted[number] <= end:
+                    found[number] = max(row, 1)
+                if piece.count(b'"') % 2:
+                    quoted = not quoted
+            if number in wanted and number not in found:
+                found[number] = max(row, 1)
+    return found
 
 
 def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
@@ -76,6 +138,7 @@ def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[
     values (text, numbers, datetimes) and are converted like JSONL values."""
     from openpyxl import load_workbook
 
+    require_safe_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         rows = book.worksheets[0].iter_rows(values_only=True)
@@ -107,7 +170,9 @@ def _xlsx_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[
     return headers, chunks()
 
 
-def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[list[str], Iterator]:
+def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress, marks: Marks) -> tuple[list[str], Iterator]:
+    """The header and the chunks; text stored as bytes is decoded (``binary_as_text``), the rows
+    of values that are not UTF-8 put in ``marks``."""
     import pyarrow.parquet as pq
 
     try:
@@ -117,10 +182,14 @@ def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[li
     size, rows = path.stat().st_size, max(pfile.metadata.num_rows, 1)
 
     def chunks() -> Iterator[pd.DataFrame]:
+        first = 2
         try:
             for batch in pfile.iter_batches(batch_size=chunk_rows):
                 if progress:
                     progress(size * batch.num_rows // rows)
+                batch, bad = binary_as_text(batch)
+                marks.update(not_utf8(str(path), bad, first))
+                first += batch.num_rows
                 yield batch.to_pandas()
         except Exception as err:  # a corrupt row group surfaces only when read
             raise _unreadable(path, "parquet", err) from None
@@ -128,15 +197,49 @@ def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress) -> tuple[li
     return list(pfile.schema_arrow.names), chunks()
 
 
-def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.PathLike | None, encoding: str | None,
-               chunk_size: int, progress: Progress) -> Iterator[Dataset]:
+def binary_as_text(table):
+    """A pyarrow Table or RecordBatch with its binary columns (text a writer stored as bytes)
+    as text, and the (row, column) of each value that is not UTF-8 (read with U+FFFD)."""
+    import pyarrow as pa
+
+    bad: list[tuple[int, str]] = []
+    for i, field in enumerate(table.schema):
+        kind = field.type
+        if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)):
+            continue
+        column = table.column(i)
+        try:
+            text = column.cast(pa.large_string() if pa.types.is_large_binary(kind) else pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            values = []
+            for row, value in enumerate(column.to_pylist()):
+                try:
+                    values.append(None if value is None else value.decode("utf-8"))
+                except UnicodeDecodeError:
+                    values.append(value.decode("utf-8", "replace"))
+                    bad.append((row, field.name))
+            text = pa.array(values, type=pa.string())
+        table = table.set_column(i, pa.field(field.name, text.type), text)
+    return table, sorted(bad)
+
+
+def not_utf8(path: str, cells: list[tuple[int, str]], first_row: int) -> Marks:
+    """``marks`` for the cells ``binary_as_text`` could not read, rows counted from ``first_row``."""
+    return {first_row + row: Problem(path, f"column '{column}' holds bytes that are not valid UTF-8 text",
+                                     line=first_row + row, field=column, code="bad_encoding")
+            for row, column in reversed(cells)}  # the first bad cell of a row is the one reported
+
+
+def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.PathLike | None,
+               encoding: TextEncoding | None, chunk_size: int, progress: Progress) -> Iterator[Dataset]:
     """Yield Datasets of whole conversations from a long table (``chunk_size`` rows at a time)."""
+    marks: Marks = {}
     if fmt == "csv":
-        headers, chunks = _csv_chunks(path, encoding or "utf-8", chunk_size, progress)
+        headers, chunks = _csv_chunks(path, encoding or TextEncoding("utf-8"), chunk_size, progress, marks)
     elif fmt == "xlsx":
         headers, chunks = _xlsx_chunks(path, chunk_size, progress)
     else:
-        headers, chunks = _parquet_chunks(path, chunk_size, progress)
+        headers, chunks = _parquet_chunks(path, chunk_size, progress, marks)
     colmap = get_mapping(mapping, headers)
     rename = colmap.resolve(headers)
     missing = [c for c in REQUIRED_COLUMNS if c not in rename.values()]
@@ -147,7 +250,10 @@ def iter_table(path: Path, fmt: str, builder_args: dict, *, mapping: str | os.Pa
                                  line=1, field=missing[0], code="missing_column"))
     builder = FrameBuilder(source=str(path), role_aliases=colmap.values.get("role"),
                            channel_aliases=colmap.values.get("channel"), **builder_args)
-    grouper = _Grouper(builder)
+    if 1 in marks:  # the header: its names hold U+FFFD
+        header = marks.pop(1)
+        builder.log.add(dataclasses.replace(header, level="warning", message=f"{header.message} (in the header)"))
+    grouper = _Grouper(builder, marks)
     row = 2
     for batch in _batches((chunk.rename(columns=rename) for chunk in chunks), WINDOW_ROWS):
         yield from grouper.feed_frames(batch, row)
@@ -188,8 +294,9 @@ class _Grouper:
     """Groups message rows into conversation records, holding back the last (maybe unfinished)
     conversation of each chunk until the next chunk shows it has ended."""
 
-    def __init__(self, builder: FrameBuilder):
+    def __init__(self, builder: FrameBuilder, marks: Marks | None = None):
         self.builder = builder
+        self.marks = {} if marks is None else marks  # filled as chunks are read
         self.carry: list[tuple[int, dict]] = []
         self.held: tuple[pd.DataFrame, np.ndarray] | None = None  # the carry's rows as a frame, when known
         self.lazy = False  # the carry is ``held`` alone, not yet made into row dicts
@@ -200,7 +307,7 @@ class _Grouper:
         through ``feed``; the same Dataset either way."""
         numbers = np.arange(first_row, first_row + len(chunk))
         window = self._window(chunk, numbers)
-        fast = columnar.table_frames(window[0], self.builder, final) if window else None
+        fast = columnar.table_frames(window[0], self.builder, final) if window and not self._marked(window[1]) else None
         if fast is None:
             self.feed(_rows(chunk), first_row)
             if final:
@@ -224,7 +331,7 @@ class _Grouper:
         if len(chunks) > 1 and alike:
             joined = pd.concat(chunks, ignore_index=True)
             window = self._window(joined, np.arange(first_row, first_row + len(joined)))
-            if window is not None:
+            if window is not None and not self._marked(window[1]):
                 offset = len(window[0]) - len(joined)
                 splits = offset + np.cumsum([0] + [len(c) for c in chunks[:-1]])
                 fast = columnar.table_frames(window[0], self.builder, False, splits)
@@ -239,6 +346,10 @@ class _Grouper:
             datasets.append(self.feed_frame(chunk, first_row))
             first_row += len(chunk)
         return datasets
+
+    def _marked(self, numbers: np.ndarray) -> bool:
+        """Whether a marked row is among the rows ``numbers`` (they go the row-by-row way)."""
+        return bool(self.marks) and bool(np.isin(numbers, list(self.marks)).any())
 
     def _window(self, chunk: pd.DataFrame, numbers: np.ndarray) -> tuple[pd.DataFrame, np.ndarray] | None:
         """The carried rows and the chunk as one frame (None when their column types differ)."""
@@ -284,6 +395,33 @@ class _Grouper:
             self._add(self.carry)
         self.carry = []
 
+    def _conversation_fields(self, group: list[tuple[int, dict]]) -> dict:
+        """The conversation-level cells of a conversation's rows (in message order): each from
+        the first row that gives one; a contract column whose rows give two different values is
+        a warning located at the row that differs (an export that joined the wrong rows)."""
+        record = {k: cell_value(v, k) for k, v in group[0][1].items() if k not in MESSAGE_COLUMNS}
+        for key in [k for k in record if k in CONTRACT_FIELDS and k != "conversation_id"]:
+            given = [(n, value) for n, row in group if (value := cell_value(row[key], key)) is not None]
+            if not given:
+                continue
+            (first_row, first), record[key] = given[0], given[0][1]
+            other = next(((n, v) for n, v in given if not _same(v, first)), None)
+            if other is not None:
+                self.builder.log.add(Problem(
+                    self.builder.source, f"'{key}' differs within conversation '{record['conversation_id']}': "
+                    f"{first!r} (row {first_row}) and {other[1]!r}; the first is used", line=other[0], field=key,
+                    level="warning", code="conflicting_values"))
+        return record
+
+    def _skip_marked(self, number: int, row: dict, cid: str) -> None:
+        """Skip a conversation for the problem of its marked row (the damaged column named when known)."""
+        mark = self.marks.pop(number)
+        field = mark.field or (_replaced_field(row) if mark.code == "bad_encoding" else None)
+        log = self.builder.log
+        log.records_read += 1
+        log.records_skipped += 1
+        log.add(dataclasses.replace(mark, field=field, message=f"{mark.message} — conversation '{cid}' skipped"))
+
     def _skip(self, row: int, field: str, message: str, code: str) -> None:
         log = self.builder.log
         log.records_read += 1
@@ -291,6 +429,10 @@ class _Grouper:
         log.add(Problem(self.builder.source, message, line=row, field=field, code=code))
 
     def _add(self, group: list[tuple[int, dict]]) -> None:
+        marked = next(((n, r) for n, r in group if n in self.marks), None) if self.marks else None
+        if marked:
+            self._skip_marked(*marked, group[0][1]["conversation_id"])
+            return
         if "seq" in group[0][1]:
             try:
                 group = sorted(group, key=lambda item: _seq(item[1].get("seq")))
@@ -299,10 +441,33 @@ class _Grouper:
                 cid = group[0][1]["conversation_id"]
                 self._skip(bad, "seq", f"{err} — conversation '{cid}' skipped", err.code)
                 return
-        first = group[0][1]
-        record = {k: cell_value(v) for k, v in first.items() if k not in MESSAGE_COLUMNS}
-        record["messages"] = [{k: r[k] for k in ("ts", "role", "text") if k in r} for _, r in group]
+        record = self._conversation_fields(group)
+        record["messages"] = [{k: _cell_text(r[k]) if k == "text" else r[k] for k in ("ts", "role", "text") if k in r}
+                              for _, r in group]
         self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
+
+
+def _same(a: object, b: object) -> bool:
+    """Equality of two cells, lists of tags (NumPy arrays from Parquet) included; true/false is
+    not the number 1/0."""
+    if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+        return False
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):  # arrays: compared item by item
+        return list(a) == list(b)
+
+
+def _replaced_field(row: dict) -> str | None:
+    """The first column of a row read with U+FFFD for damaged bytes that holds one."""
+    return next((k for k, v in row.items() if isinstance(v, str) and "\ufffd" in v), None)
+
+
+def _cell_text(value: object) -> object:
+    """A message text cell: a number a spreadsheet typed (``42``) is the text it shows; other
+    values are left for the builder to judge."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    return as_text(value) if number and not is_missing(value) else value
 
 
 def _seq(value: object) -> float:
@@ -323,12 +488,14 @@ def _bad_seq(value: object) -> bool:
 
 
 def dataset_from_rows(rows: pd.DataFrame, *, source: str, first_row: int = 2,
-                      mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ) -> Dataset:
+                      mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ,
+                      marks: Marks | None = None) -> Dataset:
     """Whole conversations of a long-table slice (one row per message, no conversation cut off)
     as a Dataset, through the reader's own grouping and validation; problems name ``source`` and
-    the row. Runners whose workers read their own row groups use it."""
+    the row; ``marks``: its damaged rows. Runners whose workers read their own row groups use it."""
     headers = list(rows.columns)
     colmap = get_mapping(mapping, headers)
     builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
                            channel_aliases=colmap.values.get("channel"))
-    return _Grouper(builder).feed_frame(rows.rename(columns=colmap.resolve(headers)), first_row, final=True)
+    grouper = _Grouper(builder, marks)
+    return grouper.feed_frame(rows.rename(columns=colmap.resolve(headers)), first_row, final=True)

@@ -37,10 +37,19 @@ CHANNEL_ALIASES: dict[str, str] = {
 TAG_SPLIT = re.compile(r"[|,;，、；]")
 REQUIRED = ("conversation_id", "agent_id")
 FIELD_ALIASES = {"skill_group": "queue"}  # JSONL field names the product brief also allows
+CONTRACT_FIELDS = frozenset(CONVERSATIONS) | frozenset(FIELD_ALIASES)
 _EPOCH_MS = 10**11  # epoch numbers above this are milliseconds (10**11 s is the year 5138)
 _UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_YEAR = re.compile(r"[0-9]{4}")
+_CN_DATE = re.compile(r"(?<=[0-9])[年月日](?=[0-9 ]|$)")
+#: The times a reader accepts: pandas holds nanoseconds from 1677-09-21 to 2262-04-11, and a
+#: margin inside those leaves room for the day and week arithmetic of later stages.
+FIRST_TIME = datetime(1678, 1, 1, tzinfo=timezone.utc)
+LAST_TIME = datetime(2261, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+MIN_NS = (FIRST_TIME - _UNIX) // _MICROSECOND * 1000
+MAX_NS = (LAST_TIME - _UNIX) // _MICROSECOND * 1000
 
 
 class FieldError(ValueError):
@@ -61,11 +70,20 @@ def is_missing(value: object) -> bool:
 
 
 def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
-    """A timestamp (ISO string with or without zone, epoch seconds/ms, datetime) → UTC ns."""
+    """A timestamp (ISO string with or without zone, epoch seconds/ms, datetime) → UTC ns;
+    FieldError when unreadable or outside FIRST_TIME..LAST_TIME."""
+    ns = _parse_ts(value, tz, field)
+    if ns is not None and not MIN_NS <= ns <= MAX_NS:
+        raise FieldError(field, f"timestamp {value!r} is outside the supported range {FIRST_TIME:%Y-%m-%d} .. "
+                                f"{LAST_TIME:%Y-%m-%d}", "time_out_of_range")
+    return ns
+
+
+def _parse_ts(value: object, tz: ZoneInfo, field: str) -> int | None:
     if is_missing(value):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return _epoch(value)
+        return _epoch(value, field)
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -73,11 +91,14 @@ def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.match(text):
-            return _epoch(float(text) if "." in text else int(text))
+            return _epoch(float(text) if "." in text else int(text), field)
+        text = _CN_DATE.sub(lambda m: "-" if m.group() in "年月" else " ", text).strip()  # 2026年3月1日 10:00
         try:
             value = datetime.fromisoformat(text.replace("/", "-"))
         except ValueError:
-            try:
+            try:  # other spellings of a date; never a time alone or a word ("10:00", "now" would be today)
+                if not _YEAR.search(text):
+                    raise ValueError(text)
                 value = pd.Timestamp(text).to_pydatetime()
             except (ValueError, TypeError, OverflowError):
                 raise FieldError(field, f"cannot read timestamp {value!r}", "bad_timestamp") from None
@@ -88,11 +109,13 @@ def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
     return (value - _UNIX) // _MICROSECOND * 1000
 
 
-def _epoch(number: float | int) -> int | None:
+def _epoch(number: float | int, field: str) -> int | None:
     """Epoch seconds or milliseconds → ns (exact for integers)."""
     if isinstance(number, (float, np.floating)):
         if math.isnan(number):
             return None
+        if math.isinf(number):
+            raise FieldError(field, f"cannot read timestamp {number!r}", "bad_timestamp")
         if not number.is_integer():
             return round(number * (1e6 if number >= _EPOCH_MS else 1e9))
     scale = 10**6 if number >= _EPOCH_MS else 10**9
@@ -111,9 +134,11 @@ def parse_role(value: object, aliases: Mapping[str, str], field: str = "role") -
 
 
 def parse_csat(value: object) -> int | None:
-    """CSAT is an integer 1..5 (``"4"``, ``4.0`` accepted) or missing."""
+    """CSAT is an integer 1..5 (``"4"``, ``4.0`` accepted) or missing; true/false is not a score."""
     if is_missing(value):
         return None
+    if isinstance(value, (bool, np.bool_)):
+        raise FieldError("csat", f"csat must be a number 1..5, got {kind_of(value)}", "bad_csat")
     try:
         number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
     except ValueError:
@@ -124,12 +149,45 @@ def parse_csat(value: object) -> int | None:
 
 
 def parse_tags(value: object) -> list[str]:
-    """Tags: a list, or a string split on | , ; ， 、 ；."""
+    """Tags: a list of text (or numbers), or a string split on | , ; ， 、 ；."""
     if is_missing(value):
         return []
     if isinstance(value, (list, tuple, np.ndarray)):
-        return [str(t).strip() for t in value if not is_missing(t)]
+        tags = [t for t in value if not is_missing(t)]
+        odd = next((t for t in tags if isinstance(t, _NOT_TEXT)), None)
+        if odd is not None:
+            raise FieldError("tags", f"tags must be text, got a list holding {kind_of(odd)}", "bad_type")
+        return [str(t).strip() for t in tags]
+    if isinstance(value, _NOT_TEXT):
+        raise FieldError("tags", f"tags must be text or a list of text, got {kind_of(value)}", "bad_type")
     return [t.strip() for t in TAG_SPLIT.split(str(value)) if t.strip()]
+
+
+#: Values an export never means as text: JSON objects, lists, true/false, raw bytes.
+_NOT_TEXT = (dict, list, tuple, set, np.ndarray, bool, np.bool_, bytes, bytearray)
+
+
+def kind_of(value: object) -> str:
+    """What a value is, in the words of JSON: for messages about a wrong type."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return "a list"
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    if isinstance(value, (bytes, bytearray)):
+        return "raw bytes"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"a number ({value!r})"
+    return type(value).__name__
+
+
+def as_text_field(value: object, field: str) -> str | None:
+    """A text field of the contract (ids, channel, tier, queue) as ``as_text`` gives it: text, or
+    a number (ids often are); FieldError for an object, a list, true/false or bytes."""
+    if isinstance(value, _NOT_TEXT):
+        raise FieldError(field, f"must be text, got {kind_of(value)}", "bad_type")
+    return as_text(value)
 
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "是"})
@@ -150,11 +208,12 @@ def as_bool(value: object) -> bool | None:
         return None
 
 
-def cell_value(value: object) -> object:
-    """A table cell as JSONL would carry it: blank → None, ``true``/``false`` → bool."""
+def cell_value(value: object, field: str) -> object:
+    """A table cell of ``field`` as JSONL would carry it: blank → None; ``true``/``false`` → a
+    bool outside the contract (an export's own flags), text in the contract's fields."""
     if is_missing(value):
         return None
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+    if field not in CONTRACT_FIELDS and isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     return value
 
@@ -244,7 +303,10 @@ class FrameBuilder:
         for name in REQUIRED:
             if is_missing(record.get(name)):
                 raise _Skip(line, name, "missing required field", "missing_field")
-        cid = as_text(record["conversation_id"])
+        try:
+            cid = as_text_field(record["conversation_id"], "conversation_id")
+        except FieldError as err:
+            raise _Skip(line, err.field, str(err), err.code) from None
         if cid in self.seen_ids:
             where = "" if msg_lines is None else " (in a table, a conversation's rows must be consecutive)"
             raise _Skip(line, "conversation_id",
@@ -265,7 +327,7 @@ class FrameBuilder:
                 elif key == "channel":
                     conv[key] = self._channel(value)
                 elif key in CONVERSATIONS:
-                    conv[key] = as_text(value)
+                    conv[key] = as_text_field(value, key)
                 else:
                     conv[key] = value
         except FieldError as err:
@@ -289,17 +351,18 @@ class FrameBuilder:
         except FieldError as err:
             raise _Skip(where, prefix + err.field, f"{err} — conversation '{cid}' skipped", err.code) from None
         text = message.get("text")
-        if not isinstance(text, str) and is_missing(text):
-            raise _Skip(where, prefix + "text", f"missing required field — conversation '{cid}' skipped",
-                        "missing_field")
-        out["text"] = str(text)
+        if not isinstance(text, str):
+            what, code = ("missing required field", "missing_field") if is_missing(text) else \
+                (f"must be text, got {kind_of(text)}", "bad_type")
+            raise _Skip(where, prefix + "text", f"{what} — conversation '{cid}' skipped", code)
+        out["text"] = text
         for key, value in message.items():
             if key not in out and key != "seq":
                 out[key] = value
         return out
 
     def _channel(self, value: object) -> str | None:
-        text = as_text(value)
+        text = as_text_field(value, "channel")
         if text is None:
             return None
         return self.channels.get(text, self.channels.get(text.lower(), text.lower()))

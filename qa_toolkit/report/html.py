@@ -5,34 +5,43 @@ inline SVG charts, no script, a CSP that forbids anything else."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from qa_toolkit.atomic import write_text
+from qa_toolkit.excel import display_text
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import charts, view
 from qa_toolkit.report.view import ReportInput
 
 
 def highlight(text, match) -> Markup:
-    """``text`` escaped, with each occurrence of ``match`` wrapped in ``<mark>``."""
+    """``text`` escaped, with each occurrence of ``match`` (any case) wrapped in ``<mark>``."""
     if view.is_missing(text) or not text:
         return Markup("")
-    text = str(text)
-    if view.is_missing(match) or not str(match).strip() or str(match) not in text:
-        return escape(text)
-    return Markup("<mark>{}</mark>").format(str(match)).join(escape(part) for part in text.split(str(match)))
+    return Markup("").join(Markup("<mark>{}</mark>").format(part) if hit else escape(part)
+                           for part, hit in view.match_parts(str(text), match))
+
+
+def shown(value):
+    """What a template prints: text (escaped markup too) with the characters ``display_text``
+    replaces — NUL, controls, the bidirectional overrides that make an id look like another."""
+    if isinstance(value, Markup):
+        return Markup(display_text(str(value)))
+    return display_text(value) if isinstance(value, str) else value
 
 
 def environment():
-    """A jinja2 environment over the shipped templates, autoescaping everything."""
+    """A jinja2 environment over the shipped templates, autoescaping everything and printing
+    every value through ``shown``."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from qa_toolkit.resources import templates_dir
 
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=shown)
     env.filters["fmt"] = view.fmt
     env.filters["highlight"] = highlight
     env.filters["missing"] = view.is_missing
@@ -123,19 +132,24 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
         "weakest": view.weakest(rep, agent_id),
         "findings": found,
         "n_findings": n_found,
-        "exemplars": [{"row": e, "messages": scripts.get(e.conversation_id, [])} for e in ex.itertuples()],
+        "lost": view.records(view.lost_points(rep, agent_id)),
+        "exemplars": [{"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
+                      for e in ex.itertuples()],
     }
 
 
-def write_html(rep: ReportInput, out_dir: str | os.PathLike) -> list[Path]:
-    """Write ``index.html`` and ``agents/<id>.html`` atomically; returns the paths."""
+def write_html(rep: ReportInput, out_dir: str | os.PathLike, advance: Callable[[int], None] = lambda n: None
+               ) -> list[Path]:
+    """Write ``index.html`` and ``agents/<id>.html`` atomically, ``advance(1)`` per page; returns the paths."""
     out_dir = Path(out_dir)
     env = environment()
     ids = view.agent_ids(rep)
     pages = {a: f"agents/{stem}.html" for a, stem in view.page_names(ids).items()}
     written = [write_text(out_dir / "index.html", env.get_template("index.html.j2").render(
         _index_context(rep, pages)))]
+    advance(1)
     agent_template = env.get_template("agent.html.j2")
     for agent_id in ids:
         written.append(write_text(out_dir / pages[agent_id], agent_template.render(_agent_context(rep, agent_id))))
+        advance(1)
     return written

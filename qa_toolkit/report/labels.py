@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 LANGUAGES = ("zh", "en")
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -34,6 +37,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ci_high": ("置信上限", "CI high"),
     "critical_failures": ("一票否决", "Critical failures"),
     "n_review": ("待人工复核", "Awaiting review"),
+    "n_human": ("人工已评", "Human-graded"),
+    "n_auto_only": ("仅自动评分", "Automatic only"),
+    "auto_mean": ("自动评分均分", "Automatic QA score"),
     "frt_mean_s": ("首次响应(秒)", "First response (s)"),
     "art_mean_s": ("平均响应(秒)", "Avg response (s)"),
     "handle_mean_s": ("平均处理时长(秒)", "Avg handle time (s)"),
@@ -70,7 +76,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "note": ("说明", "Note"),
     "transcript": ("对话记录", "Transcript"),
     "open_transcript": ("查看对话", "open transcript"),
-    "exemplars": ("标杆案例", "Excellent sessions (标杆案例)"),
+    "exemplars": ("标杆案例", "Excellent sessions"),
     "conversation": ("会话", "Conversation"),
     "channel": ("渠道", "Channel"),
     "started_at": ("开始时间", "Started"),
@@ -105,16 +111,33 @@ _LABELS: dict[str, tuple[str, str]] = {
     "listed_note": ("会话明细只列出 {shown} / {total} 条：先列风险、否决和标杆会话，再列抽检会话和最近的会话",
                     "The conversations sheet lists {shown} of {total}: flagged, critical and excellent sessions "
                     "first, then sampled and the most recent ones"),
+    "lost": ("失分明细（每一处扣分及证据）", "Points lost (every deduction with its evidence)"),
+    "points_lost": ("失分", "Points lost"),
+    "source": ("来源", "Source"),
+    "source_auto": ("自动", "automatic"),
+    "source_graded": ("人工", "graded"),
+    "auto_outcome": ("自动结果", "Automatic outcome"),
+    "match": ("命中", "Match"),
+    "grader": ("质检员", "Grader"),
+    "comment": ("质检备注", "Grader's comment"),
+    "outcome_fail": ("不通过", "fail"),
+    "outcome_pass": ("通过", "pass"),
+    "outcome_na": ("不适用", "n/a"),
+    "outcome_review": ("待人工", "review"),
+    "grading_state": ("人工质检进度", "Grading"),
     "back": ("返回团队总览", "Back to team overview"),
 }
 
 
-def labels(lang: str) -> dict[str, str]:
-    """All labels in ``lang`` (zh or en)."""
+_BY_LANGUAGE = {lang: MappingProxyType({key: pair[i] for key, pair in _LABELS.items()})
+                for i, lang in enumerate(LANGUAGES)}
+
+
+def labels(lang: str) -> Mapping[str, str]:
+    """All labels in ``lang`` (zh or en), built once: a report reads them tens of thousands of times."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown report language '{lang}' (zh or en)")
-    idx = LANGUAGES.index(lang)
-    return {key: pair[idx] for key, pair in _LABELS.items()}
+    return _BY_LANGUAGE[lang]
 
 
 def language_for(rubric_language: str | None) -> str:

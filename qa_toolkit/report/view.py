@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import namedtuple
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from qa_toolkit.report.labels import labels
 
 #: (metric column, kind) shown as KPIs, in order. kind decides the number format.
 KPIS: tuple[tuple[str, str], ...] = (
-    ("qa_mean", "score"), ("n_graded", "int"), ("critical_failures", "int"), ("n_review", "int"),
+    ("qa_mean", "score"), ("auto_mean", "score"), ("n_graded", "int"), ("n_human", "int"), ("n_auto_only", "int"),
+    ("n_review", "int"), ("critical_failures", "int"),
     ("frt_mean_s", "seconds"), ("art_mean_s", "seconds"), ("handle_mean_s", "seconds"), ("sla_rate", "rate"),
     ("transfer_rate", "rate"), ("csat_mean", "csat"), ("complaint_rate", "rate"), ("escalation_rate", "rate"),
     ("fcr_rate", "rate"), ("risk_flags", "int"), ("n_conversations", "int"),
@@ -46,9 +48,10 @@ class ReportInput:
     band_order: Sequence[str] = ()  # best band first, as the rubric defines them
     rubric_label: str = ""
     generated: str = ""
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what several pages share, built once
 
     @property
-    def t(self) -> dict[str, str]:
+    def t(self) -> Mapping[str, str]:
         return labels(self.lang)
 
 
@@ -56,6 +59,13 @@ def is_missing(value) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
+
+
+def records(frame: pd.DataFrame) -> list:
+    """``frame.itertuples(index=False)`` as a list, built from each column's ``tolist()``:
+    iterating Arrow-backed text row by row costs more than the report's own work."""
+    row = namedtuple("Row", frame.columns, rename=True)
+    return list(map(row._make, zip(*(frame[c].tolist() for c in frame.columns))))
 
 
 def fmt(value, kind: str) -> str:
@@ -73,7 +83,9 @@ def fmt(value, kind: str) -> str:
 
 def display_width(text: str) -> int:
     """Columns a text needs in a spreadsheet: CJK (wide) characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text if ord(ch) >= 0x1100)
 
 
 def masker(rep: ReportInput):
@@ -83,6 +95,15 @@ def masker(rep: ReportInput):
     from qa_toolkit.privacy import mask_text
 
     return mask_text
+
+
+def masked_text(rep: ReportInput, texts: pd.Series) -> pd.Series:
+    """A column of text masked (vectorised) unless the report was asked for unmasked text."""
+    if not rep.mask:
+        return texts
+    from qa_toolkit.privacy import mask_series
+
+    return mask_series(texts)
 
 
 def team_name(rep: ReportInput, team: str) -> str:
@@ -201,6 +222,52 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
     return rows.reset_index(drop=True)
 
 
+def match_parts(text: str, match) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_match) around each occurrence of ``match``, found ignoring
+    case so the highlight shows the text as written (matches are stored lower-cased)."""
+    if is_missing(match) or not str(match).strip():
+        return [(text, False)] if text else []
+    parts, at = [], 0
+    for found in re.finditer(re.escape(str(match)), text, flags=re.IGNORECASE):
+        if found.start() > at:
+            parts.append((text[at:found.start()], False))
+        parts.append((found.group(), True))
+        at = found.end()
+    if at < len(text):
+        parts.append((text[at:], False))
+    return parts
+
+
+def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
+    """Every point the agent lost (``Metrics.lost``) with masked evidence and labels for the criterion, outcome and source. Built once for all agents
+    (both formats list them; masking is vectorised over the whole frame)."""
+    key = ("lost", rep.lang, rep.mask)
+    if key not in rep.memo:
+        rows = _lost_rows(rep)
+        rep.memo[key] = rows.iloc[:0], {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id",
+                                                                                                   sort=False)}
+    empty, by_agent = rep.memo[key]
+    return by_agent.get(agent_id, empty)
+
+
+def _lost_rows(rep: ReportInput) -> pd.DataFrame:
+    rows = rep.metrics.lost.copy()
+    for col in ("evidence_text", "evidence_match", "note", "comment"):
+        rows[col] = masked_text(rep, rows[col].astype("string"))
+    rows["critical"] = rows["critical"].fillna(False).astype(bool)
+    rows["auto_outcome"] = rows["auto_outcome"].fillna(rows["outcome"])
+    rows["changed"] = (rows["auto_outcome"] != rows["outcome"]).fillna(False).astype(bool)
+    # a rule's "needs a human grade" says nothing once a human has graded
+    rows["note"] = rows["note"].mask(rows["auto_outcome"].eq("review") & rows["source"].eq("graded"))
+    t = rep.t
+    rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
+    rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
+    rows["outcome_label"] = rows["outcome"].map(lambda o: t.get(f"outcome_{o}", o))
+    rows["auto_label"] = rows["auto_outcome"].map(lambda o: t.get(f"outcome_{o}", o))
+    rows["source_label"] = rows["source"].map(lambda s: t.get(f"source_{s}", s))
+    return rows.reset_index(drop=True)
+
+
 def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     ex = rep.metrics.exemplars
     return ex[ex["agent_id"] == agent_id].reset_index(drop=True)
@@ -225,14 +292,11 @@ def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, 
     """Masked messages per conversation: role, time (HH:MM:SS) and text."""
     msgs = rep.messages[rep.messages["conversation_id"].isin(set(conversation_ids))].sort_values(
         ["conversation_id", "seq"])
-    text = msgs["text"].fillna("")
-    if rep.mask:
-        from qa_toolkit.privacy import mask_series
-
-        text = mask_series(text)
+    text = masked_text(rep, msgs["text"].fillna(""))
     times = msgs["ts"].dt.strftime("%H:%M:%S").fillna("")
     out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
-    for cid, seq, role, time, body in zip(msgs["conversation_id"], msgs["seq"], msgs["role"], times, text):
+    columns = (msgs["conversation_id"], msgs["seq"], msgs["role"], times, text)
+    for cid, seq, role, time, body in zip(*(c.tolist() for c in columns)):  # lists: iterating Arrow text is slow
         out[cid].append({"seq": seq, "role": rep.t.get(f"role_{role}", role), "time": time, "text": body})
     return out
 

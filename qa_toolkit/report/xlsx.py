@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from copy import copy
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import write_cell
+from qa_toolkit.excel import display_text, write_cell
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
@@ -29,6 +33,10 @@ HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 TITLE_FONT = Font(bold=True, size=14)
 HEADING_FONT = Font(bold=True, size=12, color="1F4E79")
 BOLD = Font(bold=True)
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
+TOP = Alignment(vertical="top")
+WRAPPED = Alignment(wrap_text=True, vertical="top")
+MATCH_FONT = InlineFont(b=True, color="C00000")  # a rule's match inside evidence text
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 THIN = Border(bottom=Side(style="thin", color="999999"))
@@ -47,13 +55,28 @@ class _Sheet:
     def __init__(self, ws: Worksheet):
         self.ws = ws
         self.widths: dict[int, int] = {}
+        self._styles: dict[tuple, StyleArray] = {}
+
+    def style(self, cell, **attrs) -> None:
+        """Set style attributes (font=, alignment=, number_format=, style=, …) on ``cell``. A
+        combination seen before is copied, not rebuilt: openpyxl hashes every style object on
+        each assignment, which cost a report more than writing its cells."""
+        key = (tuple(cell._style or ()), *((k, v if isinstance(v, str) else id(v)) for k, v in attrs.items()))
+        done = self._styles.get(key)
+        if done is None:
+            for name, value in attrs.items():
+                setattr(cell, name, value)
+            self._styles[key] = copy(cell._style)
+        else:
+            cell._style = copy(done)
 
     def put(self, row: int, col: int, value, number_format: str | None = None, font: Font | None = None):
         cell = write_cell(self.ws, row, col, value)
-        if number_format and not isinstance(cell.value, str):
-            cell.number_format = number_format
+        attrs = {"number_format": number_format} if number_format and not isinstance(cell.value, str) else {}
         if font:
-            cell.font = font
+            attrs["font"] = font
+        if attrs:
+            self.style(cell, **attrs)
         if row > self.SIZE_ROWS:  # widths from the first rows are enough, and cheaper
             return cell
         shown = cell.value
@@ -72,8 +95,7 @@ class _Sheet:
         """Header + rows from ``row``; returns the first free row after a blank line."""
         for j, h in enumerate(headers):
             c = self.put(row, col + j, h, font=BOLD)
-            c.fill, c.border = HEADER_FILL, THIN
-            c.alignment = Alignment(wrap_text=True, vertical="center")
+            self.style(c, fill=HEADER_FILL, border=THIN, alignment=HEADER_ALIGN)
         for i, values in enumerate(rows, start=1):
             for j, v in enumerate(values):
                 fmt = formats[j] if j < len(formats) else None
@@ -90,7 +112,7 @@ def _num(v):
 
 
 def _sheet_title(wb: Workbook, text: str) -> str:
-    title = re.sub(r"[\[\]:*?/\\']", "_", text)[:31] or "sheet"
+    title = re.sub(r"[\[\]:*?/\\']", "_", display_text(text))[:31] or "sheet"
     base, n = title, 1
     while title in wb.sheetnames:
         n += 1
@@ -110,13 +132,15 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
     cols = [("rank", None), ("agent_id", None), ("agent", None), ("team", None), ("n_graded", "0"),
             ("qa_mean", "0.0"), ("ci_low", "0.0"), ("ci_high", "0.0"), ("critical_failures", "0"),
             ("sla_rate", "0.0%"), ("frt_mean_s", "0"), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
-            ("fcr_rate", "0.0%"), ("risk_flags", "0")]
+            ("fcr_rate", "0.0%"), ("risk_flags", "0"), ("auto_mean", "0.0"), ("n_human", "0"),
+            ("n_auto_only", "0"), ("n_review", "0")]
     rows = []
     for a in m.agents.itertuples(index=False):
         rank = int(a.rank) if a.enough_data else t["not_enough_data"]
         rows.append([rank, a.agent_id, a.agent_name, view.team_name(rep, a.team), a.n_graded,
                      _num(a.qa_mean), _num(a.ci_low), _num(a.ci_high), a.critical_failures, _num(a.sla_rate),
-                     _num(a.frt_mean_s), _num(a.csat_mean), _num(a.complaint_rate), _num(a.fcr_rate), a.risk_flags])
+                     _num(a.frt_mean_s), _num(a.csat_mean), _num(a.complaint_rate), _num(a.fcr_rate), a.risk_flags,
+                     _num(a.auto_mean), a.n_human, a.n_auto_only, a.n_review])
     next_row = sheet.table(row, [t.get(k, k) for k, _ in cols], rows, [f for _, f in cols])
     last = header_row + len(rows)
     for r in range(header_row + 1, last + 1):
@@ -162,9 +186,9 @@ def _colour(chart) -> None:
         series.graphicalProperties.line.solidFill = colour
 
 
-def _link(cell, sheet_title: str, row: int) -> None:
+def _link(sheet: _Sheet, cell, sheet_title: str, row: int) -> None:
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet_title}'!A{row}", display=str(cell.value))
-    cell.style = "Hyperlink"
+    sheet.style(cell, style="Hyperlink")
 
 
 def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str | None,
@@ -252,12 +276,14 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
                             t["note"]],
                       [[f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)]
                        for f in found.itertuples()], [DATE_FORMAT])
-    _link_ids(ws, start, len(found), found["conversation_id"], conv_sheet, conv_rows)
+    _link_ids(sheet, start, len(found), found["conversation_id"], conv_sheet, conv_rows)
     for i in range(len(found)):  # wrapped evidence: give the row the height its text needs
         text = str(ws.cell(row=start + i, column=5).value or "")
         ws.row_dimensions[start + i].height = 15 * max(1, -(-view.display_width(text) // (EVIDENCE_WIDTH - 4)))
         for col in range(1, 7):
-            ws.cell(row=start + i, column=col).alignment = Alignment(wrap_text=col >= 5, vertical="top")
+            sheet.style(ws.cell(row=start + i, column=col), alignment=WRAPPED if col >= 5 else TOP)
+
+    row = _lost_table(rep, sheet, row, agent_id, conv_sheet, conv_rows)
 
     row = sheet.heading(row, t["exemplars"])
     ex = view.exemplars(rep, agent_id)
@@ -265,10 +291,50 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     sheet.table(row, [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
                 [[e.started_at, e.conversation_id, _num(e.total), e.band, e.channel] for e in ex.itertuples()],
                 [DATE_FORMAT, None, "0.0"])
-    _link_ids(ws, start, len(ex), ex["conversation_id"], conv_sheet, conv_rows)
+    _link_ids(sheet, start, len(ex), ex["conversation_id"], conv_sheet, conv_rows)
     sheet.fit_columns({1: 24, 5: EVIDENCE_WIDTH})
     for r in ws.iter_rows(min_col=5, max_col=5):
-        r[0].alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.style(r[0], alignment=WRAPPED)
+
+
+def _lost_table(rep: ReportInput, sheet: _Sheet, row: int, agent_id: str, conv_sheet: str | None,
+                conv_rows: dict[str, int]) -> int:
+    """Every point the agent lost, the evidence with its match in red bold; returns the next row."""
+    t, ws = rep.t, sheet.ws
+    lost = view.lost_points(rep, agent_id)
+    row = sheet.heading(row, f"{t['lost']} ({len(lost)})")
+    start = row + 1
+    rows = []
+    for f in view.records(lost):
+        graded = f.source == "graded"
+        source = f.source_label + (f" · {f.grader}" if graded and not view.is_missing(f.grader) else "")
+        if f.changed:
+            source += f" ({t['auto_outcome']}: {f.auto_label})"
+        notes = [str(v) for v in (f.note, f.comment) if not view.is_missing(v) and v]
+        rows.append([f.started_at, f.conversation_id, f.criterion_name + (f" [{t['kind_critical']}]" if f.critical
+                                                                          else ""),
+                     _num(f.points_lost), f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match,
+                     _num(f.csat), source, "\n".join(notes)])
+    row = sheet.table(row, [t["started_at"], t["conversation"], t["criterion"], t["points_lost"], t["evidence"],
+                            t["csat"], t["source"], t["note"]], rows, [DATE_FORMAT, None, None, "0.0", None, "0"])
+    _link_ids(sheet, start, len(lost), lost["conversation_id"], conv_sheet, conv_rows)
+    for i, f in enumerate(view.records(lost)):
+        cell = ws.cell(row=start + i, column=5)
+        if isinstance(cell.value, str) and not view.is_missing(f.evidence_text):
+            highlight(cell, cell.value, f.evidence_match)
+        text = cell.value if isinstance(cell.value, str) else str(cell.value or "")
+        ws.row_dimensions[start + i].height = 15 * max(1, -(-view.display_width(text) // (EVIDENCE_WIDTH - 4)))
+        for col in range(1, 9):
+            sheet.style(ws.cell(row=start + i, column=col), alignment=WRAPPED if col in (5, 8) else TOP)
+    return row
+
+
+def highlight(cell, text: str, match) -> None:
+    """The cell's text as rich text with each occurrence of ``match`` (any case) in red bold."""
+    parts = view.match_parts(text, match)
+    if not any(hit for _, hit in parts):
+        return
+    cell.value = CellRichText(*(TextBlock(MATCH_FONT, part) if hit else part for part, hit in parts))
 
 
 def _evidence_note(f) -> tuple[str, str]:
@@ -279,12 +345,12 @@ def _evidence_note(f) -> tuple[str, str]:
     return text, note or match or ""
 
 
-def _link_ids(ws: Worksheet, start: int, n: int, ids, conv_sheet: str | None, conv_rows: dict[str, int]) -> None:
+def _link_ids(sheet: _Sheet, start: int, n: int, ids, conv_sheet: str | None, conv_rows: dict[str, int]) -> None:
     if conv_sheet is None:
         return
     for i, cid in enumerate(ids):
         if cid in conv_rows:
-            _link(ws.cell(row=start + i, column=2), conv_sheet, conv_rows[cid])
+            _link(sheet, sheet.ws.cell(row=start + i, column=2), conv_sheet, conv_rows[cid])
 
 
 CONV_COLUMNS = (("conversation_id", None), ("agent_id", None), ("agent_name", None), ("team", None),
@@ -298,14 +364,17 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     """One row per listed session with its masked transcript; returns id -> row."""
     t = rep.t
     texts = view.transcripts(rep, s["conversation_id"].tolist())
+    mask = view.masker(rep)
     headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
     rows = []
-    for r in s.itertuples(index=False):
+    for r in view.records(s):
         values = []
         for key, _ in CONV_COLUMNS:
             v = getattr(r, key)
             if key == "team":
                 v = view.team_name(rep, v)
+            elif key in ("channel", "stratum") and isinstance(v, str):  # data text: a phone number can sit there
+                v = mask(v)
             elif isinstance(v, bool) or key in ("complaint", "escalated", "sampled"):
                 v = "" if view.is_missing(v) else (t["yes"] if v else t["no"])
             values.append(v)
@@ -315,14 +384,18 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     last_col = get_column_letter(len(headers))
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{last_col}{max(len(rows) + 1, 2)}"
+    ws.print_title_rows = "1:1"  # printed: the header on every page, and only the table
+    ws.print_area = f"A1:{last_col}{max(len(rows) + 1, 2)}"
     sheet.fit_columns({6: 18, len(headers): 80})
     for r in ws.iter_rows(min_row=2, min_col=len(headers), max_col=len(headers)):
-        r[0].alignment = Alignment(wrap_text=False, vertical="top")
+        sheet.style(r[0], alignment=TOP)
     return {cid: i + 2 for i, cid in enumerate(s["conversation_id"])}
 
 
-def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summary: bool = True) -> Workbook:
-    """The workbook for ``agents`` (default: every agent the input selects)."""
+def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summary: bool = True,
+                   advance: Callable[[int], None] = lambda n: None) -> Workbook:
+    """The workbook for ``agents`` (default: every agent the input selects); ``advance(1)`` after
+    each agent sheet."""
     t = rep.t
     ids = list(agents) if agents is not None else view.agent_ids(rep)
     listed, n_all = view.listed_sessions(rep, ids)
@@ -344,6 +417,7 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
     conv_rows = _conversations_sheet(rep, _Sheet(conv_ws), listed)
     for agent_id, ws in agent_sheets:
         _agent_sheet(rep, _Sheet(ws), agent_id, conv_ws.title, conv_rows)
+        advance(1)
     for ws in wb.worksheets:
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -352,12 +426,15 @@ def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summar
     return wb
 
 
-def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = False) -> list[Path]:
-    """Write ``report.xlsx`` (and with ``per_agent`` one ``agent-<id>.xlsx`` each) atomically."""
+def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = False,
+               advance: Callable[[int], None] = lambda n: None) -> list[Path]:
+    """Write ``report.xlsx`` (and with ``per_agent`` one ``agent-<id>.xlsx`` each) atomically;
+    ``advance(1)`` per sheet or workbook written, for a progress bar."""
     out_dir = Path(out_dir)
     written = []
     with atomic_path(out_dir / "report.xlsx") as tmp:
-        build_workbook(rep).save(tmp)
+        build_workbook(rep, advance=advance).save(tmp)
+    advance(1)
     written.append(out_dir / "report.xlsx")
     if per_agent:
         names = view.page_names(view.agent_ids(rep))
@@ -365,5 +442,6 @@ def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = F
             dest = out_dir / "agents" / f"{stem}.xlsx"
             with atomic_path(dest) as tmp:
                 build_workbook(rep, [agent_id], summary=False).save(tmp)
+            advance(1)
             written.append(dest)
     return written

@@ -14,7 +14,17 @@ grader left empty are not grades. Definitions:
 - totals within ±tolerance: share of multiply graded conversations whose highest and lowest
   totals differ by at most ``tolerance`` points;
 - auto vs human (per criterion the rules decided): a "fail" is the positive class; precision =
-  rule fails confirmed by the human, recall = human fails the rule caught, κ on pass/fail.
+  rule fails confirmed by the human, recall = human fails the rule caught, κ on pass/fail, over
+  the grade rows where both said pass or fail (each grader's row counts); ``conversations``:
+  how many distinct conversations those rows cover;
+- the agreement gate (``gate_table``): an automatic criterion clears the rubric's ``gate`` when
+  ``conversations`` ≥ ``min_n`` and κ ≥ ``min_kappa`` (an undefined κ — one outcome only —
+  does not clear). ``qa calibrate --gate`` fails on live criteria that do not clear it, ``qa
+  rubric promote`` makes a shadow criterion live only when it does;
+- overturned automatic outcomes (evidence of rule errors), per criterion: outcomes the rules
+  decided that a grader decided otherwise, pending critical fails confirmed or overturned, and
+  disputes of automatic outcomes a lead accepted in full or in part; ``share`` = overturned /
+  (graded + disputed).
 """
 
 from __future__ import annotations
@@ -25,6 +35,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.excel import csv_restore
+from qa_toolkit.rubric.model import Agreement, Gate, Rubric
+from qa_toolkit.scoring import score_frames
+
+
+#: Columns of ``gate_table``.
+GATE_COLUMNS = ["criterion_id", "status", "n", "kappa", "precision", "recall", "clears", "reason", "measured"]
+
 
 @dataclass
 class Calibration:
@@ -33,6 +51,7 @@ class Calibration:
     graders: pd.DataFrame  # grader, conversations, mean_total, leniency
     totals: dict  # conversations, alpha_interval, share_within, tolerance
     auto: pd.DataFrame  # criterion_id, n, agreement, precision, recall, kappa, auto_fail, human_fail
+    overturns: pd.DataFrame  # OVERTURN_COLUMNS
 
     def to_dict(self) -> dict:
         def records(df):
@@ -40,7 +59,11 @@ class Calibration:
 
         return {"criteria": records(self.criteria), "pairs": records(self.pairs), "graders": records(self.graders),
                 "totals": {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in self.totals.items()},
-                "auto": records(self.auto)}
+                "auto": records(self.auto), "overturns": records(self.overturns)}
+
+
+OVERTURN_COLUMNS = ["criterion_id", "graded", "overturned_by_grade", "critical_confirmed", "critical_overturned",
+                    "disputed", "overturned_by_dispute", "overturned", "share"]
 
 
 def labels(grades: pd.DataFrame) -> pd.DataFrame:
@@ -141,20 +164,112 @@ def auto_agreement(grades: pd.DataFrame) -> pd.DataFrame:
     for crit, part in both.groupby("criterion_id", sort=False):
         auto, human = (part["auto_outcome"] == "fail"), (part["human_outcome"] == "fail")
         tp = int((auto & human).sum())
-        rows.append({"criterion_id": crit, "n": len(part), "agreement": float((auto == human).mean()),
+        rows.append({"criterion_id": crit, "n": len(part), "conversations": int(part["conversation_id"].nunique()),
+                     "agreement": float((auto == human).mean()),
                      "precision": tp / int(auto.sum()) if auto.any() else float("nan"),
                      "recall": tp / int(human.sum()) if human.any() else float("nan"),
                      "kappa": _kappa(part["auto_outcome"].tolist(), part["human_outcome"].tolist()),
                      "auto_fail": int(auto.sum()), "human_fail": int(human.sum())})
-    return pd.DataFrame(rows, columns=["criterion_id", "n", "agreement", "precision", "recall", "kappa",
-                                       "auto_fail", "human_fail"])
+    return pd.DataFrame(rows, columns=["criterion_id", "n", "conversations", "agreement", "precision", "recall",
+                                       "kappa", "auto_fail", "human_fail"])
 
 
-def calibrate(grades: pd.DataFrame, tolerance: float = 10.0) -> Calibration:
-    """Every calibration statistic from a grades frame."""
+def gate_table(rubric: Rubric, grades: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per automatic criterion of ``rubric`` (file order, ``GATE_COLUMNS``): its status, n
+    (graded conversations compared), κ, precision and recall of fail, whether it clears the
+    rubric's gate and if not why — measured on ``grades``; without them, as ``qa rubric
+    promote`` recorded it in the rubric (``measured``: its date; "" when never measured). The
+    one source of per-criterion trust for the gate, the promote command and the reports."""
+    auto = auto_agreement(grades).set_index("criterion_id") if grades is not None else None
+    rows = []
+    for _, criterion in rubric.criteria:
+        if criterion.check.type == "manual":
+            continue
+        if auto is not None:
+            measured = auto.loc[criterion.id] if criterion.id in auto.index else None
+            n = 0 if measured is None else int(measured["conversations"])
+            stats = [np.nan] * 3 if measured is None else [float(measured[k]) for k in ("kappa", "precision", "recall")]
+            source = "grades"
+        elif criterion.agreement is not None:
+            recorded = criterion.agreement
+            n, source = recorded.n, recorded.date
+            stats = [recorded.kappa, *(np.nan if v is None else v for v in (recorded.precision, recorded.recall))]
+        else:
+            n, stats, source = 0, [np.nan] * 3, ""
+        reason = below_floor(n, stats[0], rubric.gate)
+        rows.append({"criterion_id": criterion.id, "status": criterion.status, "n": n, "kappa": stats[0],
+                     "precision": stats[1], "recall": stats[2], "clears": not reason, "reason": reason,
+                     "measured": source})
+    return pd.DataFrame(rows, columns=GATE_COLUMNS).astype({"n": "int64", "kappa": "float64", "precision": "float64",
+                                                            "recall": "float64", "clears": "bool"})
+
+
+def below_floor(n: int, kappa: float, gate: Gate) -> str:
+    """Why a criterion measured on ``n`` conversations with ``kappa`` does not clear ``gate`` ("" if it does)."""
+    reasons = []
+    if n < gate.min_n:
+        reasons.append(f"n {n} < {gate.min_n}")
+    if np.isnan(kappa):
+        reasons.append("κ undefined" + (" (one outcome only)" if n else ""))
+    elif kappa < gate.min_kappa:
+        reasons.append(f"κ {kappa:.3f} < {gate.min_kappa:g}")
+    return "; ".join(reasons)
+
+
+def gate_failures(table: pd.DataFrame) -> pd.DataFrame:
+    """The live criteria of a ``gate_table`` that do not clear the gate."""
+    return table[(table["status"] == "live") & ~table["clears"]]
+
+
+def evidence(row: pd.Series, grades_sha256: str, date: str) -> Agreement:
+    """What ``qa rubric promote`` writes beside a criterion: its ``gate_table`` row, the grades'
+    fingerprint and the date."""
+    def number(value: float) -> float | None:
+        return None if np.isnan(value) else round(float(value), 4)
+
+    return Agreement(n=int(row["n"]), kappa=number(row["kappa"]), precision=number(row["precision"]),
+                     recall=number(row["recall"]), date=date, grades=grades_sha256)
+
+
+def rescore(grades: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
+            rubric: Rubric) -> pd.DataFrame:
+    """``grades`` with each ``auto_outcome`` as ``rubric`` gives it now, on the graded
+    conversations of the export (the grades' own may come from an older rubric or predate the
+    criterion); a graded conversation or criterion the export or rubric lacks gets ""."""
+    graded = conversations[conversations["conversation_id"].isin(grades["conversation_id"])]
+    results, _ = score_frames(graded, messages[messages["conversation_id"].isin(graded["conversation_id"])], rubric)
+    now = results.set_index(["conversation_id", "criterion_id"])["outcome"].astype(object)
+    keys = pd.MultiIndex.from_frame(grades[["conversation_id", "criterion_id"]].astype(str))
+    return grades.assign(auto_outcome=now.reindex(keys).fillna("").to_numpy())
+
+
+def overturns(grades: pd.DataFrame, disputes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per criterion, automatic outcomes people overturned (module docstring), most first."""
+    human = grades[grades["auto_outcome"].isin(["pass", "fail", "na"]) & grades["human_outcome"].fillna("").ne("")]
+    review = grades["critical_review"].fillna("") if "critical_review" in grades.columns else \
+        pd.Series("", index=grades.index)
+    parts = [human.assign(o=human["human_outcome"] != human["auto_outcome"]).groupby("criterion_id")["o"]
+             .agg(graded="size", overturned_by_grade="sum"),
+             review.eq("confirm").groupby(grades["criterion_id"]).sum().rename("critical_confirmed"),
+             review.eq("overturn").groupby(grades["criterion_id"]).sum().rename("critical_overturned")]
+    if disputes is not None and len(disputes):
+        auto = disputes[disputes["decided_by"] == "auto"]
+        parts.append(auto["decision"].isin(["accepted", "partly"]).groupby(auto["criterion_id"])
+                     .agg(disputed="size", overturned_by_dispute="sum"))
+    out = pd.concat(parts, axis=1).reindex(columns=OVERTURN_COLUMNS[1:7]).fillna(0).astype(int)
+    out["overturned"] = out["overturned_by_grade"] + out["overturned_by_dispute"]
+    reviewed = out["graded"] + out["disputed"]
+    out["share"] = (out["overturned"] / reviewed.where(reviewed > 0)).astype("float64")
+    out = out[(out[OVERTURN_COLUMNS[1:8]] > 0).any(axis=1)].rename_axis("criterion_id").reset_index()
+    return out.sort_values(["overturned", "criterion_id"], ascending=[False, True], kind="stable")[
+        OVERTURN_COLUMNS].reset_index(drop=True)
+
+
+def calibrate(grades: pd.DataFrame, tolerance: float = 10.0, disputes: pd.DataFrame | None = None) -> Calibration:
+    """Every calibration statistic from a grades frame (and the dispute register, for overturns)."""
     criteria, pairs = criterion_agreement(labels(grades))
     graders, totals = total_agreement(grades, tolerance)
-    return Calibration(criteria, pairs, graders, totals, auto_agreement(grades))
+    return Calibration(criteria, pairs, graders, totals, auto_agreement(grades), overturns(grades, disputes))
 
 
 def read_grades(path) -> pd.DataFrame:
@@ -163,7 +278,7 @@ def read_grades(path) -> pd.DataFrame:
     from qa_toolkit.review.importer import GRADES
 
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read grades: {err}", code="grades")) from err
     needed = ["grader", "conversation_id", "criterion_id", "auto_outcome", "human_outcome", "points", "total"]

@@ -10,42 +10,25 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import write_cell
 from qa_toolkit.privacy import mask_text
-from qa_toolkit.review.layout import (BATCH_SHEET, IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades,
-                                      grade_for_outcome)
+from qa_toolkit.review.book import HEAD, TITLE, WRAP, dropdown, hide, input_cell, print_setup, write_rows
+from qa_toolkit.review.layout import (BATCH_SHEET, COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_CELL,
+                                      DATE_LABEL, FINGERPRINT_KEY, GRADE_COL, GRADER_CELL, GRADER_LABEL, IDS_HEADER,
+                                      IDS_SHEET, LABEL_COL, META_SHEET, PENDING_NOTE, REVIEW_COL, REVIEWS,
+                                      allowed_grades, fingerprints, grade_for_outcome)
 from qa_toolkit.rubric.model import Rubric
-
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-HEAD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
-CRITERIA_HEADER = ["板块 Section", "编号 Criterion", "名称 Name", "说明 Guidance", "自动结果 Auto", "自动得分 Auto pts",
-                   "证据 Evidence", "评分 Your grade", "备注 Comment"]
-GRADE_COL, COMMENT_COL = 8, 9
-GRADER_CELL, DATE_CELL = (3, 3), (4, 3)  # (row, col)
-UNLOCKED = Protection(locked=False)
 
 
 def _text(value, mask: bool):
+    """A value shown on a sheet: text from the data masked for personal data (ids, channel,
+    reason, the facts line — a phone number can sit in tags or the queue — and the transcript
+    alike; the very hidden id sheets keep the ids as they are, for the importer)."""
     return mask_text(value) if mask and isinstance(value, str) else value
-
-
-def _write_rows(ws, rows: list[list]) -> None:
-    """Rows from the top, every value formula-safe (ids come from the data)."""
-    for r, values in enumerate(rows, start=1):
-        for c, value in enumerate(values, start=1):
-            write_cell(ws, r, c, value)
-
-
-def _input(ws, row: int, col: int, value=None) -> None:
-    cell = write_cell(ws, row, col, value)
-    cell.protection = UNLOCKED
-    cell.fill = INPUT_FILL
 
 
 def _guidance(criterion) -> str:
@@ -58,7 +41,8 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
                    prefill: bool = True) -> Workbook:
     """The grading workbook for the manifest's conversations (in manifest order). Automatic
     grades are pre-filled in the input cells (a grader confirms or changes them) unless
-    ``prefill`` is False; manual criteria start empty. Several rubrics: each conversation sheet
+    ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
+    confirm``) gets an empty confirm/overturn cell. Several rubrics: each conversation sheet
     shows the criteria of the rubric that scores it (``_meta`` records which)."""
     from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
@@ -78,42 +62,36 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
     msgs = messages.sort_values(["conversation_id", "seq"], kind="stable").groupby("conversation_id")
     res = results.set_index(["conversation_id", "criterion_id"])
+    prints = fingerprints(conversations, messages)
     _batch_header(batch)
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
         name = f"C{n:03d}"
         cid = row.conversation_id
         values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason, name]
         for col, value in enumerate(values, start=1):
-            write_cell(batch, n + 3, col, _text(value, mask) if col == 7 else value)
+            write_cell(batch, n + 3, col, _text(value, mask))
         batch.cell(n + 3, 8).hyperlink = f"#'{name}'!A1"
         ws = wb.create_sheet(name)
         sheet_rubric = routed.get(cid, rubrics[0])
         if len(rubrics) > 1:
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
+        meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
         _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
                             msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
                             res, sheet_rubric, id_rows, mask, prefill)
-    _write_rows(ids, id_rows)
-    _write_rows(meta, meta_rows)
+    write_rows(ids, id_rows)
+    write_rows(meta, meta_rows)
     batch.protection.sheet = True
     for ws in wb.worksheets:
-        _print_setup(ws)
-    for sheet in (ids, meta):
-        sheet.sheet_state = "veryHidden"
-        sheet.protection.sheet = True
+        print_setup(ws)
+    hide(ids)
+    hide(meta)
     return wb
-
-
-def _print_setup(ws) -> None:
-    """Landscape, one page wide: graders print these."""
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def _batch_header(ws) -> None:
     ws["A1"] = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
-    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].font = TITLE
     header = ["#", "会话 Conversation", "客服 Agent", "渠道 Channel", "周期 Period", "层 Stratum", "原因 Reason", "工作表 Sheet"]
     for col, title in enumerate(header, start=1):
         ws.cell(3, col, title).font = HEAD
@@ -123,21 +101,21 @@ def _batch_header(ws) -> None:
 
 
 def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, prefill) -> None:
-    write_cell(ws, 1, 1, f"会话 Conversation {cid}").font = Font(bold=True, size=13)
+    write_cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask)).font = TITLE
     facts = []
     if conv is not None:
         for key in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags"):
             if key in conv.index:
                 facts.append(f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}")
-    write_cell(ws, 2, 1, "; ".join(str(f) for f in facts))
-    write_cell(ws, GRADER_CELL[0], 2, "质检员 Grader").font = HEAD
-    _input(ws, *GRADER_CELL)
-    write_cell(ws, DATE_CELL[0], 2, "日期 Date (YYYY-MM-DD)").font = HEAD
-    _input(ws, *DATE_CELL)
+    write_cell(ws, 2, 1, _text("; ".join(str(f) for f in facts), mask))
+    write_cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL).font = HEAD
+    input_cell(ws, *GRADER_CELL)
+    write_cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL).font = HEAD
+    input_cell(ws, *DATE_CELL)
     ws.cell(*DATE_CELL).number_format = "yyyy-mm-dd"
     id_rows.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
     id_rows.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
-    top = 6
+    top = CRITERIA_TOP
     for col, title in enumerate(CRITERIA_HEADER, start=1):
         ws.cell(top, col, title).font = HEAD
     validations: dict[tuple[str, ...], DataValidation] = {}
@@ -148,24 +126,23 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         outcome = str(auto["outcome"]) if auto is not None else "review"
         evidence = "" if auto is None else " · ".join(
             str(_text(auto[k], mask)) for k in ("evidence_match", "evidence_text", "note") if pd.notna(auto[k]) and auto[k] != "")
-        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
+        pending = outcome == "fail" and rubric.needs_confirmation(criterion)
+        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}{PENDING_NOTE if pending else ''}"
         row_values = [section.name, criterion.id, label, _guidance(criterion), outcome,
                       None if auto is None or outcome in ("review", "na") else float(auto["points"]), evidence]
         for col, value in enumerate(row_values, start=1):
             write_cell(ws, r, col, value).alignment = WRAP
-        options = tuple(allowed_grades(criterion))
         pre = grade_for_outcome(criterion, outcome, None if auto is None else auto["points"]) if prefill else None
-        _input(ws, r, GRADE_COL, pre)
-        _input(ws, r, COMMENT_COL)
+        input_cell(ws, r, GRADE_COL, pre)
+        input_cell(ws, r, COMMENT_COL)
         ws.cell(r, COMMENT_COL).alignment = WRAP
-        if options not in validations:
-            dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle="评分 grade", error="请选择 choose: " + ", ".join(options))
-            ws.add_data_validation(dv)
-            validations[options] = dv
-        validations[options].add(ws.cell(r, GRADE_COL))
+        dropdown(ws, validations, tuple(allowed_grades(criterion)), r, GRADE_COL)
         id_rows.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
         id_rows.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
+        if pending:
+            input_cell(ws, r, REVIEW_COL)
+            dropdown(ws, validations, tuple(REVIEWS), r, REVIEW_COL)
+            id_rows.append([name, ws.cell(r, REVIEW_COL).coordinate, cid, criterion.id, "review", ""])
     r += 2
     write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript").font = HEAD
     for col, title in enumerate(["#", "时间 Time", "角色 Role", "内容 Text"], start=1):
@@ -176,9 +153,9 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         ts = m.ts.strftime("%H:%M:%S") if pd.notna(m.ts) else ""
         for col, value in enumerate([m.seq, ts, m.role, _text(m.text, mask)], start=1):
             write_cell(ws, r, col, value)
-        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=9)
+        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=REVIEW_COL)
         ws.cell(r, 4).alignment = WRAP
-    for col, width in zip(range(1, 10), (12, 14, 24, 36, 10, 9, 44, 14, 30)):
+    for col, width in zip(range(1, REVIEW_COL + 1), (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(top + 1, 1)
     ws.protection.sheet = True

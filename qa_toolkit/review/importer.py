@@ -13,8 +13,11 @@ import pandas as pd
 
 from qa_toolkit.frames import RESULTS, empty
 from qa_toolkit.problems import Problem, ProblemLog
-from qa_toolkit.review.layout import IDS_HEADER, IDS_SHEET, META_SHEET, allowed_grades, parse_grade
+from qa_toolkit.review.layout import (COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_LABEL, FINGERPRINT_KEY,
+                                      GRADE_COL, GRADER_LABEL, ID_KINDS, IDS_HEADER, IDS_SHEET, LABEL_COL, META_SHEET,
+                                      REVIEW_COL, allowed_grades, fingerprints, parse_grade, parse_review)
 from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.workbook_guard import workbook_problem
 
 #: grades.csv: one row per grader × conversation × criterion.
 GRADES: dict[str, str] = {
@@ -36,6 +39,8 @@ GRADES: dict[str, str] = {
     "comment": "string",
     "total": "float64",  # the conversation's re-scored total for this grader
     "source": "string",  # file[sheet]!cell of the grade
+    "critical_review": "string",  # a pending critical fail: confirm | overturn | "" (still pending)
+    "confirmed": "boolean",  # a person decided this fail (confirmed it, or graded it fail themselves)
 }
 
 
@@ -48,6 +53,7 @@ class GradeCell:
     value: object
     prefill: str
     comment: str
+    review: str = ""  # confirm | overturn for a pending critical fail
 
 
 @dataclass
@@ -62,6 +68,7 @@ class SheetGrades:
     cells: list[GradeCell] = field(default_factory=list)
     grader_cell: str = ""
     rubric_id: str = ""  # the rubric the sheet was made with
+    fingerprint: str = ""  # of the conversation as exported ("" in workbooks made before fingerprints)
 
 
 @dataclass
@@ -103,32 +110,78 @@ def _sheet_rubrics(file: str, meta: dict, rubrics: list[Rubric]) -> tuple[dict[s
     """(rubric id -> Rubric for every rubric the workbook was made with, first first), or a
     problem when one of them is not among ``rubrics`` (id and version)."""
     made = ([tuple(x.strip().rsplit(" ", 1)) for x in str(meta["rubrics"]).split(";")] if meta.get("rubrics")
-            else [(meta.get("rubric_id"), str(meta.get("rubric_version")))])
+            else [(str(meta.get("rubric_id")), str(meta.get("rubric_version")))])
     given = {(r.id, r.version): r for r in rubrics}
-    missing = [m for m in made if m not in given]
+    missing = [" ".join(m) for m in made if m not in given]
     if missing:
         names = ", ".join(f"{r.id} {r.version}" for r in rubrics)
-        return None, [Problem(file, f"workbook was made for rubric {', '.join(f'{i} {v}' for i, v in missing)}, "
-                                    f"not {names} (pass it with --rubric)", code="grade")]
+        return None, [Problem(file, f"workbook was made for rubric {', '.join(missing)}, not {names} (pass it with "
+                                    "--rubric)", code="grade")]
     return {m[0]: given[m] for m in made}, []
+
+
+def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]:
+    """The hidden id sheet's rows as (sheet, cell, conversation id, criterion id, kind, prefill),
+    or the first damaged row as a problem: the sheet cannot be trusted then, nor read."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.exceptions import CellCoordinatesException
+
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        sheet, cell, cid, crit, kind, prefill = (tuple(row) + (None,) * 6)[:6]
+        try:
+            row_number, col = coordinate_to_tuple(str(cell))
+            valid = row_number > 0 and col > 0 and not _blank(sheet) and kind in ID_KINDS and not _blank(cid) and \
+                (kind in ("grader", "date") or not _blank(crit))
+        except (ValueError, CellCoordinatesException):
+            valid = False
+        if not valid:
+            return [], Problem(file, f"hidden id sheet is damaged at row {number} ({', '.join(map(repr, row[:6]))}): "
+                                     "export the workbook again", line=number, sheet=IDS_SHEET, code="grade")
+        out.append((str(sheet), str(cell), str(cid), "" if crit is None else str(crit), kind,
+                    "" if prefill is None else str(prefill)))
+    return out, None
+
+
+def _moved(ws, cell: str, kind: str, crit: str) -> str | None:
+    """What shows that rows or columns of a conversation sheet were deleted or inserted (the
+    label beside an input cell, or the header above it, is not the one exported), or None."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    letters, row = coordinate_from_string(cell)
+    col = column_index_from_string(letters)
+    label = {"grader": GRADER_LABEL, "date": DATE_LABEL}.get(kind, crit)
+    found = ws.cell(row, LABEL_COL).value
+    if str(found).strip() != label:
+        return f"{ws.cell(row, LABEL_COL).coordinate} reads {found!r} where {label!r} was"
+    expected = {"grade": GRADE_COL, "comment": COMMENT_COL, "review": REVIEW_COL}.get(kind)
+    if expected is not None:
+        header = CRITERIA_HEADER[expected - 1]
+        if ws.cell(CRITERIA_TOP, col).value != header or col != expected:
+            return f"{ws.cell(CRITERIA_TOP, col).coordinate} reads {ws.cell(CRITERIA_TOP, col).value!r} where {header!r} was"
+    return None
 
 
 def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
     """Every graded conversation sheet of one workbook, the problems met, and how many sheets
     were left untouched (no grader, nothing changed: reported, not an error). Each sheet is
-    checked against the rubric it was made with (one of ``rubric``)."""
+    checked against the rubric it was made with (one of ``rubric``); a sheet whose rows or
+    columns were moved is an error, and none of its cells is read."""
     from qa_toolkit.scoring import as_rubrics
 
     from openpyxl import load_workbook
 
     file = str(path)
+    unsafe = workbook_problem(path)
+    if unsafe is not None:
+        return [], [unsafe], 0
     try:
         wb = load_workbook(path)
     except Exception as err:  # openpyxl raises many types for a non-workbook
         return [], [Problem(file, f"cannot open workbook: {err}", code="grade")], 0
     if IDS_SHEET not in wb.sheetnames or META_SHEET not in wb.sheetnames:
         return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
-    meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True) if r and r[0]}
+    meta = {str(r[0]): r[1] for r in wb[META_SHEET].iter_rows(values_only=True) if len(r) > 1 and r[0]}
     made, problems = _sheet_rubrics(file, meta, as_rubrics(rubric))
     if made is None:
         return [], problems, 0
@@ -136,17 +189,34 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
     rows = list(wb[IDS_SHEET].iter_rows(values_only=True))
     if not rows or list(rows[0][: len(IDS_HEADER)]) != IDS_HEADER:
         return [], [Problem(file, "hidden id sheet is damaged", sheet=IDS_SHEET, code="grade")], 0
+    id_rows, damaged = _id_rows(file, rows)
+    if damaged is not None:
+        return [], [damaged], 0
     criteria_of = {r.id: {c.id: c for _, c in r.criteria} for r in made.values()}
     sheets: dict[str, SheetGrades] = {}
     comments: dict[tuple[str, str], str] = {}
-    for sheet, cell, cid, crit, kind, prefill in (r[:6] for r in rows[1:]):
+    moved: set[str] = set()
+    reviews: dict[tuple[str, str], str] = {}
+    for sheet, cell, cid, crit, kind, prefill in id_rows:
+        if sheet in moved:
+            continue
         if sheet not in wb.sheetnames:
             problems.append(Problem(file, f"sheet '{sheet}' is missing", sheet=sheet, code="grade"))
+            moved.add(sheet)
+            continue
+        shifted = _moved(wb[sheet], cell, kind, crit)
+        if shifted is not None:
+            problems.append(Problem(file, f"rows or columns of sheet '{sheet}' were deleted or inserted ({shifted}): "
+                                          "none of its grades is read; grade it on an unchanged sheet",
+                                    sheet=sheet, code="grade"))
+            moved.add(sheet)
+            sheets.pop(sheet, None)
             continue
         value = wb[sheet][cell].value
         sheet_rubric = made.get(str(meta.get(f"rubric:{sheet}")), first)
         criteria = criteria_of[sheet_rubric.id]
-        sg = sheets.setdefault(sheet, SheetGrades(file, sheet, str(cid), "", "", rubric_id=sheet_rubric.id))
+        sg = sheets.setdefault(sheet, SheetGrades(file, sheet, cid, "", "", rubric_id=sheet_rubric.id,
+                                                  fingerprint=str(meta.get(FINGERPRINT_KEY.format(sheet=sheet)) or "")))
         if kind == "grader":
             sg.grader, sg.grader_cell = ("" if _blank(value) else str(value).strip()), cell
         elif kind == "date":
@@ -159,26 +229,36 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
             problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sheet_rubric.id}"))
         elif kind == "comment":
             comments[(sheet, crit)] = "" if _blank(value) else str(value).strip()
+        elif kind == "review":
+            reviews[(sheet, crit)] = parse_review(value) or ""
+            if parse_review(value) is None:
+                problems.append(_cell_problem(file, sheet, cell, f"'{value}' is not a review of the critical fail "
+                                              "(allowed: confirm, overturn)", field=crit))
         else:
-            sg.cells.append(GradeCell(str(cid), crit, sheet, cell, value, prefill or "", ""))
+            sg.cells.append(GradeCell(cid, crit, sheet, cell, value, prefill, ""))
     graded, untouched = [], 0
     for sheet, sg in sheets.items():
         for gc in sg.cells:
             gc.comment = comments.get((sheet, gc.criterion_id), "")
-        touched = any(_norm(gc.value) != gc.prefill or gc.comment for gc in sg.cells)
+            gc.review = reviews.get((sheet, gc.criterion_id), "")
+        touched = any(_norm(gc.value) != gc.prefill or gc.comment or gc.review for gc in sg.cells)
         if not sg.grader:
             if touched:
-                problems.append(_cell_problem(file, sheet, sg.grader_cell, "grades given but the grader name is empty",
-                                              field="grader"))
+                problems.append(_cell_problem(file, sheet, sg.grader_cell or "A1", "grades given but the grader name "
+                                              "is empty", field="grader"))
             else:
                 untouched += 1
             continue
         criteria = criteria_of[sg.rubric_id]
         for gc in sg.cells:
-            if not _blank(gc.value) and parse_grade(criteria[gc.criterion_id], gc.value) is None:
+            parsed = None if _blank(gc.value) else parse_grade(criteria[gc.criterion_id], gc.value)
+            if not _blank(gc.value) and parsed is None:
                 allowed = ", ".join(allowed_grades(criteria[gc.criterion_id]))
                 problems.append(_cell_problem(file, sheet, gc.cell, f"'{gc.value}' is not a grade for "
                                               f"{gc.criterion_id} (allowed: {allowed})", field=gc.criterion_id))
+            elif gc.review == "confirm" and parsed is not None and parsed[0] != "fail":
+                problems.append(_cell_problem(file, sheet, gc.cell, f"the critical fail of {gc.criterion_id} is "
+                                              f"confirmed but graded '{gc.value}'", field=gc.criterion_id))
         graded.append(sg)
     return graded, problems, untouched
 
@@ -223,17 +303,24 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
         criteria = {c.id: c for _, c in sheet_rubric.criteria}
         cells = {gc.criterion_id: gc for gc in sg.cells}
         out = auto.copy()
-        human_grade, human_outcome, comment, source, points = [], [], [], [], []
+        human_grade, human_outcome, comment, source, points, review, confirmed = [], [], [], [], [], [], []
         for crit_id, outcome, pts in zip(out["criterion_id"], out["outcome"], out["points"]):
             gc = cells.get(crit_id)
             parsed = parse_grade(criteria[crit_id], gc.value) if gc is not None and not _blank(gc.value) else None
+            typed = gc is not None and _norm(gc.value) != gc.prefill  # the grader changed the cell
+            if gc is not None and gc.review == "overturn" and (parsed is None or parsed[0] == "fail"):
+                parsed = ("pass", None)  # the rule was wrong: full points unless the grader gave a grade
             human_grade.append(_norm(gc.value) if gc else "")
             human_outcome.append(parsed[0] if parsed else "")
             points.append(parsed[1] if parsed else None)
             comment.append(gc.comment if gc else "")
             source.append(f"{sg.file}[{sg.sheet}]!{gc.cell}" if gc else "")
+            review.append(gc.review if gc else "")
+            fail = (parsed[0] if parsed else outcome) == "fail"
+            confirmed.append(fail and gc is not None and (gc.review == "confirm" or (typed and parsed is not None)))
         out["auto_outcome"], out["auto_points"] = out["outcome"], out["points"]
         out["human_grade"], out["human_outcome"], out["comment"], out["source"] = human_grade, human_outcome, comment, source
+        out["critical_review"], out["confirmed"] = review, pd.array(confirmed, dtype="boolean")
         out["outcome"] = out["human_outcome"].where(out["human_outcome"] != "", out["auto_outcome"])
         for crit_id, idx in out.groupby("criterion_id").groups.items():
             p, m = outcome_points(criteria[crit_id], out.loc[idx, "outcome"])
@@ -264,6 +351,28 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
     return grades, scores, problems
 
 
+def _same_data(sheets: list[SheetGrades], prints: dict[str, str]) -> tuple[list[SheetGrades], list[Problem]]:
+    """The sheets whose conversation in the data is the one they were made from (a sheet whose
+    conversation the data lacks is kept: ``merge_grades`` reports it), and a problem for each
+    other; workbooks made before fingerprints are read with a warning."""
+    kept, problems, unchecked = [], [], []
+    for sg in sheets:
+        now = prints.get(sg.conversation_id)
+        if not sg.fingerprint:
+            unchecked.append(sg.file)
+        elif now is not None and now != sg.fingerprint:
+            problems.append(Problem(sg.file, f"conversation {sg.conversation_id} in the data is not the one this sheet "
+                                             "was made from (its agent, channel, customer or messages differ): its "
+                                             "grades are not used; import against the export the batch was drawn "
+                                             "from (--data)", sheet=sg.sheet, code="other-data"))
+            continue
+        kept.append(sg)
+    for file in dict.fromkeys(unchecked):
+        problems.append(Problem(file, "made before grading workbooks carried the fingerprint of their data: not "
+                                      "checked against --data", level="warning", code="unchecked-data"))
+    return kept, problems
+
+
 def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messages: pd.DataFrame,
                      rubric: Rubric | Sequence[Rubric], *, risk: pd.DataFrame | None = None) -> ImportResult:
     """Read and validate every workbook, score the graded conversations automatically (each
@@ -286,6 +395,8 @@ def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messa
     ids = {sg.conversation_id for sg in sheets}
     conv = conversations[conversations["conversation_id"].isin(ids)].reset_index(drop=True)
     msgs = messages[messages["conversation_id"].isin(ids)].reset_index(drop=True)
+    sheets, problems = _same_data(sheets, fingerprints(conv, msgs))
+    log.extend(problems)
     rubric_of: dict[str, str] = {}
     for sg in sheets:
         rubric_of.setdefault(sg.conversation_id, sg.rubric_id or rubrics[0].id)
@@ -303,4 +414,10 @@ def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messa
     for row in pending.itertuples(index=False):
         log.add(Problem(row.source.split("[")[0] if row.source else "", f"{row.source}: {row.criterion_id} "
                         f"still needs a grade (left as review)", level="warning", code="review"))
+    waiting = {(g, c): set(p.split(";")) for g, c, p in zip(scores.get("grader", []), scores.get("conversation_id", []),
+                                                             scores.get("critical_pending", [])) if p}
+    for row in grades[grades["outcome"].eq("fail") & ~grades["confirmed"].fillna(False)].itertuples(index=False):
+        if row.criterion_id in waiting.get((row.grader, row.conversation_id), ()):
+            log.add(Problem(row.source.split("[")[0], f"{row.source}: critical fail of {row.criterion_id} still "
+                            "pending: confirm or overturn it in the 复核 column", level="warning", code="pending"))
     return ImportResult(grades, scores, log, len(sheets), untouched)

@@ -13,13 +13,23 @@ import pandas as pd
 
 from qa_toolkit import modelfile
 from qa_toolkit.modelfile import library_versions
-from qa_toolkit.risk.features import numeric_feature_columns
+from qa_toolkit.risk.features import TEXT_COLUMNS, numeric_feature_columns
 from qa_toolkit.risk.metrics import binary_metrics, reliability_table
 
 
 def data_fingerprint(table: pd.DataFrame) -> str:
     """SHA-256 over the conversations' ids and texts: same conversations ⇒ same fingerprint."""
     return modelfile.fingerprint(table, ["conversation_id", "customer_text", "agent_text"])
+
+
+def _text_features(pipeline) -> str:
+    """The text features in words, naming a text column left out for want of terms."""
+    used = [column for _, transformer, column in pipeline.named_steps["columns"].transformers_
+            if column in TEXT_COLUMNS and not isinstance(transformer, str)]  # "drop": left out
+    names = " and ".join(c.replace("_", " ") for c in used) or "no text"
+    left = [c.replace("_", " ") for c in TEXT_COLUMNS if c not in used]
+    return (f"TF-IDF character 1-3-grams, {names}{' separately' if len(used) > 1 else ''}"
+            + (f"; left out, no term in two conversations: {', '.join(left)}" if left else ""))
 
 
 def build_card(model, table: pd.DataFrame, y: np.ndarray, cv, *, n_excluded: int, threshold_rule: str,
@@ -41,7 +51,7 @@ def build_card(model, table: pd.DataFrame, y: np.ndarray, cv, *, n_excluded: int
             "label_rate": float(y.mean()),
         },
         "features": {
-            "text": "TF-IDF character 1-3-grams, customer and agent text separately",
+            "text": _text_features(model.pipeline),
             "numeric": numeric_feature_columns(model.label_fields),
         },
         "estimator": "Pipeline(ConversationFeatures → ColumnTransformer → "

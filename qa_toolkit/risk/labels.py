@@ -29,6 +29,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+#: Parentheses and ``not`` nested deeper than this are refused (the parser and evaluator recurse).
+MAX_NESTING = 50
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ class Not:
 
 
 def _error(text: str, pos: int, message: str) -> InputError:
-    return InputError(Problem("--label", f"{message} in {text!r}", line=1, col=pos + 1, code="bad-label"))
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    return InputError(Problem("--label", f"{message} in {shown!r}", line=1, col=pos + 1, code="bad-label"))
 
 
 def _tokens(text: str) -> list[_Tok]:
@@ -90,12 +93,13 @@ def _tokens(text: str) -> list[_Tok]:
 
 
 class _Parser:
-    """Recursive descent: or > and > not > comparison > operand."""
+    """Recursive descent: or > and > not > comparison > operand, at most MAX_NESTING deep."""
 
     def __init__(self, text: str):
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -132,15 +136,20 @@ class _Parser:
         return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
 
     def not_expr(self):
-        if self.peek().kind == "kw" and self.peek().text == "not":
-            self.take()
-            return Not(self.not_expr())
-        if self.peek().text == "(":
-            self.take()
+        tok = self.peek()
+        if not ((tok.kind == "kw" and tok.text == "not") or tok.text == "("):
+            return self.comparison()
+        if self.depth >= MAX_NESTING:
+            raise _error(self.text, tok.pos, f"parentheses and 'not' nested deeper than {MAX_NESTING}")
+        self.depth += 1
+        self.take()
+        if tok.text == "not":
+            node = Not(self.not_expr())
+        else:
             node = self.or_expr()
             self.expect(")")
-            return node
-        return self.comparison()
+        self.depth -= 1
+        return node
 
     def comparison(self):
         start = self.peek()
@@ -179,9 +188,9 @@ class _Parser:
         if tok.text == "[":
             values = []
             while self.peek().text != "]":
-                item = self.operand()
+                item = self.operand() if self.peek().text != "[" else None
                 if not isinstance(item, Literal):
-                    raise _error(self.text, tok.pos, "a list holds only literal values")
+                    raise _error(self.text, tok.pos, "a list holds only literal values (numbers, text, true/false)")
                 values.append(item.value)
                 if self.peek().text == ",":
                     self.take()

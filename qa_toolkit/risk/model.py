@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -110,12 +111,39 @@ def cross_validate(table: pd.DataFrame, y: np.ndarray, base: Pipeline, *, folds:
     scores = np.zeros(len(y))
     aucs = []
     for i, (train, test) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(table, y)):
-        model = clone(base).fit(table.iloc[train], y[train])
+        model = fit_pipeline(base, table.iloc[train], y[train])
         scores[test] = model.predict_proba(table.iloc[test])[:, 1]
         aucs.append(binary_metrics(y[test], scores[test], 0.5)["roc_auc"])
         if progress:
             progress(i + 1)
     return CVResult(scores=scores, fold_roc_auc=aucs, folds=folds, seed=seed)
+
+
+def fit_pipeline(base: Pipeline, table: pd.DataFrame, y: np.ndarray) -> Pipeline:
+    """``base`` cloned and fitted on ``table``; a text column in which TF-IDF finds no term
+    (no agent text at all, e.g. a review corpus of customer messages) is left out of the model
+    instead of failing the fit with "empty vocabulary"."""
+    try:
+        return clone(base).fit(table, y)
+    except ValueError as err:
+        if not _no_terms(err):
+            raise
+    model = clone(base)
+    texts = model.named_steps["features"].fit(table, y).transform(table)
+    for name, transformer, column in model.named_steps["columns"].transformers:
+        if isinstance(transformer, TfidfVectorizer):
+            try:
+                clone(transformer).fit(texts[column])
+            except ValueError as err:
+                if not _no_terms(err):
+                    raise
+                model.set_params(**{f"columns__{name}": "drop"})
+    return model.fit(table, y)
+
+
+def _no_terms(err: ValueError) -> bool:
+    """Whether scikit-learn's error says a text column gave TF-IDF no term to keep."""
+    return "empty vocabulary" in str(err) or "no terms remain" in str(err)
 
 
 def train_model(conversations: pd.DataFrame, messages: pd.DataFrame, label: Label, *, folds: int = 5,
@@ -130,7 +158,7 @@ def train_model(conversations: pd.DataFrame, messages: pd.DataFrame, label: Labe
     cv = cross_validate(table, y, build_pipeline(label.fields), folds=folds, seed=seed, progress=progress)
     threshold, rule = choose_threshold(y, cv.scores, target_precision=target_precision,
                                        target_recall=target_recall)
-    pipeline = build_pipeline(label.fields).fit(table, y)
+    pipeline = fit_pipeline(build_pipeline(label.fields), table, y)
     model = RiskModel(pipeline=pipeline, threshold=threshold, label=label.text, label_fields=label.fields)
     model.card = build_card(model, table, y, cv, n_excluded=n_missing, threshold_rule=rule,
                             target_precision=target_precision, target_recall=target_recall, source=source)

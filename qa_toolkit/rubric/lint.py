@@ -1,6 +1,6 @@
 """Semantic rules a schema cannot express: duplicate ids, section weights that do not add up
 to 100, critical items that can never fail, conditions on unknown fields, empty or duplicate
-phrases, criteria without examples. Each rule is a small generator of Problems."""
+phrases, regexes RE2 cannot run or that can backtrack for ever, criteria without examples. Each rule is a small generator of Problems."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 from qa_toolkit.learning.store import cached_model
 from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.rubric.checks._bounded import TEXT_BUDGET, nested_quantifier, python_syntax, re2_error
 from qa_toolkit.rubric.loader import Locator
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import KNOWN_FIELDS, fields_used
@@ -96,6 +97,32 @@ def phrases(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
                               level="warning", code="scope")
 
 
+def regexes(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
+    """A regex RE2 refuses runs on Python's engine under a time budget (a warning); a nested
+    quantifier there can take exponential time (an error), on RE2 never (a warning)."""
+    for path, criterion in _criteria(rubric):
+        check = criterion.check
+        for key in ("pattern", "exclude") if check.type == "regex" else ():
+            pattern = getattr(check, key)
+            if pattern is None:
+                continue
+            where = [*path, "check", key]
+            refused = re2_error(pattern)
+            if refused is not None:
+                yield loc.problem(where, f"RE2 cannot run this pattern ({refused}): it runs on Python's engine, at "
+                                  f"most {TEXT_BUDGET:g} s a message, and a message that takes longer is left for "
+                                  "review; without lookaround, back-references and repetitions over 1000 it runs "
+                                  "on RE2", level="warning", code="regex-engine", at_value=True)
+            if nested_quantifier(pattern):
+                slow = python_syntax(pattern)
+                yield loc.problem(where, "nested quantifier (a repeated part that itself repeats, like (a+)+): " +
+                                  ("on Python's engine it can take exponential time and leave messages for review; "
+                                   "make each part repeat once" if slow else
+                                   "harmless on RE2, exponential if a lookaround, \\s, \\w, \\d, \\b or $ ever "
+                                   "sends it to Python's engine"),
+                                  level="error" if slow else "warning", code="regex-backtracking", at_value=True)
+
+
 def examples(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
     for path, criterion in _criteria(rubric):
         if not criterion.examples:
@@ -141,7 +168,7 @@ def bands(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
         yield loc.problem(["bands"], "no band starts at 0: low totals get no band", level="warning", code="bands")
 
 
-RULES: tuple[Rule, ...] = (duplicate_ids, weights, unknown_fields, unreachable_critical, phrases, examples,
+RULES: tuple[Rule, ...] = (duplicate_ids, weights, unknown_fields, unreachable_critical, phrases, regexes, examples,
                           learned_models, bands)
 
 

@@ -8,18 +8,22 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.atomic import write_frame
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.problems import InputError, Problem
 
 LEDGER_COLUMNS = ["batch_id", "conversation_id", "agent_id", "period"]
 
 
 def read_ledger(path: str | Path) -> pd.DataFrame:
-    """The ledger rows (empty when the file does not exist yet); InputError when unusable."""
+    """The ledger rows (empty when the file does not exist yet or is empty); InputError when unusable."""
     path = Path(path)
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in LEDGER_COLUMNS})
     if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in LEDGER_COLUMNS})
+        return empty
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
+    except pd.errors.EmptyDataError:  # an empty file: no batch recorded yet
+        return empty
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read ledger: {err}", code="ledger")) from err
     if "conversation_id" not in df.columns:
@@ -35,6 +39,17 @@ def ledger_ids(path: str | Path | None) -> set[str]:
     if path is None:
         return set()
     return set(read_ledger(path)["conversation_id"].dropna())
+
+
+def earlier_ids(ledger: pd.DataFrame, batch_id: str) -> set[str]:
+    """Conversation ids the ledger's batches other than ``batch_id`` picked (a rerun of a batch
+    is not barred by its own picks)."""
+    return set(ledger.loc[ledger["batch_id"].fillna("").ne(batch_id).to_numpy(dtype=bool), "conversation_id"].dropna())
+
+
+def recorded_ids(ledger: pd.DataFrame, batch_id: str) -> set[str]:
+    """Conversation ids the ledger holds for ``batch_id``."""
+    return set(ledger.loc[ledger["batch_id"].fillna("").eq(batch_id).to_numpy(dtype=bool), "conversation_id"].dropna())
 
 
 def append_ledger(path: str | Path, manifest: pd.DataFrame) -> int:

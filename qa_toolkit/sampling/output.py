@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.atomic import write_frame, write_json
+from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import MANIFEST, conform, missing_columns
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.sampling.batch import Batch
@@ -29,7 +30,7 @@ def read_manifest(batch_dir_or_csv: str | Path) -> pd.DataFrame:
     if path.is_dir():
         path = path / MANIFEST_NAME
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise InputError(Problem(str(path), f"cannot read manifest: {err}", code="manifest")) from err
     missing = missing_columns(df, MANIFEST)
@@ -38,17 +39,3 @@ def read_manifest(batch_dir_or_csv: str | Path) -> pd.DataFrame:
     df = df.replace({"": None})
     return conform(df, MANIFEST)
 
-
-def read_scores(path: str | Path) -> pd.DataFrame:
-    """A scores frame (CSV/Parquet from ``qa score``) for the ``critical`` stratum."""
-    path = Path(path)
-    try:
-        df = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else \
-            pd.read_csv(path, dtype={"conversation_id": "string", "critical_criteria": "string"}, encoding="utf-8-sig")
-    except Exception as err:  # any unreadable file is an input error with its name
-        raise InputError(Problem(str(path), f"cannot read scores: {err}", code="scores")) from None
-    missing = [c for c in ("conversation_id", "critical_failed") if c not in df.columns]
-    if missing:
-        raise InputError(Problem(str(path), f"scores file lacks column(s): {', '.join(missing)}", 1, code="scores"))
-    flag = df["critical_failed"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
-    return df.assign(conversation_id=df["conversation_id"].astype("string"), critical_failed=flag.astype("boolean"))

@@ -21,7 +21,7 @@ def _load(name: str, path: Path):
 
 
 learned_eval = _load("learned_eval_benchmark", BENCH / "learned_eval.py")
-graded_records = _load("learned_data", Path(__file__).resolve().parents[1] / "learned_data.py").graded_records
+graded_records = _load("learned_data", Path(__file__).resolve().parents[1] / "learning" / "learned_data.py").graded_records
 
 
 def test_the_benchmark_prints_learned_and_rule_kappa_per_criterion(tmp_path, capsys):

@@ -135,3 +135,24 @@ def test_benchmark_end_to_end_reports_false_criticals_and_targets(tmp_path, caps
 def test_parts_split_about_one_third_holdout():
     parts = [validity.part_of(f"jddc-valid-{i:04d}") for i in range(1, 331)]
     assert 90 <= parts.count("holdout") <= 130
+
+
+def test_before_after_table_from_an_earlier_runs_figures(tmp_path, capsys):
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"conversation_id": "c1", "channel": "chat", "agent_id": "a", "sat_overall": 2,
+                                "messages": [{"role": "agent", "text": "您好"}]}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    labels = _labels(tmp_path, [("c1", "greeting", "pass", "", "")])
+    before = [{"part": "all", "conversations": 1, "auc": float("nan"),
+               "criteria": [{"criterion": "greeting", "accuracy": 0.0, "kappa": float("nan"), "auto_fail": 1,
+                             "human_fail": 0}]}]
+    (tmp_path / "before.json").write_text(json.dumps(before), encoding="utf-8")
+    assert validity.main([str(data), str(labels), "--part", "all", "--before", str(tmp_path / "before.json")]) == 0
+    assert "| greeting | 0.00 → **1.00** | — → **—** | 1 → 0 | 0 |" in capsys.readouterr().out
+
+
+def test_unreadable_labels_exit_2_with_the_reason(tmp_path, capsys):
+    data = tmp_path / "d.jsonl"
+    data.write_text("{}\n", encoding="utf-8")
+    assert validity.main([str(data), str(tmp_path / "missing.tsv")]) == 2
+    assert "missing.tsv" in capsys.readouterr().err

@@ -25,12 +25,14 @@ from qa_toolkit.rubric.checks import (
     diversion,
     keywords,
     learned,
+    llm,
     manual,
     metadata,
     model,
     pii,
     regex,
     secret_request,
+    similar,
     timing,
 )
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
@@ -38,8 +40,8 @@ from qa_toolkit.rubric.checks._match import saying
 from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate, phrases_said
 
 MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (keywords, regex, context, timing, metadata, pii,
-                                                        diversion, abuse, secret_request, model, learned, any_of,
-                                                        all_of, manual)}
+                                                        diversion, abuse, secret_request, similar, model, llm,
+                                                        learned, any_of, all_of, manual)}
 CHECK_CONFIGS = [m.Config for m in MODULES.values()]
 Check = Annotated[Union[tuple(CHECK_CONFIGS)], Field(discriminator="type")]  # noqa: UP007
 for _module in (any_of, all_of):

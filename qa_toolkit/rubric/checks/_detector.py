@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
+from qa_toolkit.rubric.checks._bounded import UNDECIDED
 from qa_toolkit.rubric.checks._match import first_regex_hits
 
 #: A warning or refusal runs from its word to the end of its clause: nothing inside it is the behaviour.
@@ -49,5 +50,6 @@ def detect(config: DetectorConfig, frames: Frames, detector: Detector, what: str
     pattern, exclude = compiled(config, detector)
     hits = first_regex_hits(frames, frames.scope(config), pattern, exclude)
     out = Outcomes(frames, "pass")
+    out.put(hits.undecided, "review", UNDECIDED)
     out.put(hits.rows, "fail", f"{what} in {describe_scope(config)}", hits.match)
     return out

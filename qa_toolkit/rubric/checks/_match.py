@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import large_strings
+from qa_toolkit.rubric.checks import _bounded
 from qa_toolkit.rubric.checks._base import marked_texts
 
 _GAP = "\x1f"  # replaces excluded spans so their neighbours do not join into a new match
@@ -45,7 +46,7 @@ def _compiled(pattern: str) -> re.Pattern:
 
 
 def prepare(texts: pd.Series, exclude: Sequence[str] = (), case_sensitive: bool = False,
-            exclude_regex: str | None = None, lowered: bool = False) -> pd.Series:
+            lowered: bool = False) -> pd.Series:
     """Texts as matched: lower-cased unless case-sensitive (or already ``lowered``), excluded
     spans blanked out."""
     text = texts.astype("string").fillna("")
@@ -54,8 +55,6 @@ def prepare(texts: pd.Series, exclude: Sequence[str] = (), case_sensitive: bool 
         exclude = [e.lower() for e in exclude]
     if exclude:
         text = text.str.replace(alternation(exclude), _GAP, regex=True)
-    if exclude_regex:
-        text = text.str.replace(exclude_regex, _GAP, regex=True)
     return text
 
 
@@ -81,6 +80,8 @@ class Hits:
 
     rows: np.ndarray
     match: np.ndarray
+    #: messages a pattern could not be run on in time (first per conversation; ``first_regex_hits``)
+    undecided: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def of(cls, rows: np.ndarray, found: list[list[str]]) -> Hits:
@@ -320,20 +321,28 @@ def saying(frames, pred) -> pd.Series:
 def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str | None = None) -> Hits:
     """Each conversation's first message in ``mask`` whose text (after cutting out
     ``exclude_regex`` matches) matches ``pattern``, with the matched span — all a pass/fail
-    verdict with evidence needs. Only the distinct texts of those messages are searched, and
-    the span is taken once per distinct text of the messages kept."""
+    verdict with evidence needs — and in ``undecided`` each conversation's first message whose
+    text the pattern could not be run on in time (``_bounded``). Only the distinct texts of
+    those messages are searched, and the span is taken once per distinct text of the messages
+    kept."""
     codes, texts = frames.distinct
     numbers = np.flatnonzero(frames.texts_of(mask))
-    text = prepare(texts.iloc[numbers], case_sensitive=True, exclude_regex=exclude_regex)
+    text = texts.iloc[numbers].astype("string").fillna("")
+    late = np.zeros(len(numbers), dtype=bool)
+    if exclude_regex:
+        text, late = _bounded.cut(text, exclude_regex, _GAP)
+    hit, slow = _bounded.search(text, pattern)
     matched = np.zeros(len(texts), dtype=bool)
-    matched[numbers[contains(text, pattern)]] = True
+    matched[numbers[hit & ~late]] = True
+    unsure = np.zeros(len(texts), dtype=bool)
+    unsure[numbers[late | slow]] = True
     rows = np.flatnonzero(mask & matched[codes])
     rows = rows[frames.first_per_conversation(rows)]
     said = used_texts(codes, rows, len(texts))
-    search = _compiled(pattern).search
     span = np.empty(len(texts), dtype=object)
-    span[said] = [m.group() if (m := search(t)) else None for t in text.iloc[np.searchsorted(numbers, said)].tolist()]
-    return Hits(rows, span[codes[rows]])
+    span[said] = _bounded.first_matches(text.iloc[np.searchsorted(numbers, said)].tolist(), pattern)
+    undecided = np.flatnonzero(mask & unsure[codes])
+    return Hits(rows, span[codes[rows]], undecided[frames.first_per_conversation(undecided)])
 
 
 def used_texts(codes: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:

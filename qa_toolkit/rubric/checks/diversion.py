@@ -33,7 +33,7 @@ DETECTOR = Detector(
         # a personal contact handle offered for off-platform contact
         rf"(?:加|添加|加一下|加下|联系|私聊)(?:一下|下)?(?:我|本人)?(?:的)?(?:个人|私人)?(?:{_APP}|v(?:[^a-z]|$))",
         rf"(?:我的|我|个人|私人)(?:个人|私人)?{_APP}(?:号|号码)?",
-        rf"{_APP}(?:号|号码|id)?\s*[:：是为]?\s*[a-z][a-z0-9_-]{{4,}}",
+        rf"{_APP}(?:号|号码|id)? *[:：是为]? *[a-z][a-z0-9_-]{{4,}}",
         r"私人(?:号|电话|手机|账号|账户)",
         # a private payment or transfer
         rf"私下(?:交易|{_PAY_TO}|联系|处理|沟通|给你|给您|退|补)",
@@ -42,7 +42,7 @@ DETECTOR = Detector(
         r"不(?:走|经过|通过)平台|不用在平台(?:上)?(?:拍|下单|付款|购买)|绕过平台|脱离平台|平台外(?:交易|付款|支付)",
         r"线下交易|站外(?:交易|付款|支付|购买)",
         # the agent hands out an account to pay into
-        r"开户行(?:及|和)?(?:账号|帐号|卡号)|收款(?:账号|账户|户名|名称|人)\s*[:：]|(?:打款|转账|汇款)(?:的)?(?:截图|凭证|照片)",
+        r"开户行(?:及|和)?(?:账号|帐号|卡号)|收款(?:账号|账户|户名|名称|人) *[:：]|(?:打款|转账|汇款)(?:的)?(?:截图|凭证|照片)",
         # English
         r"add me on|my (?:personal )?(?:wechat|whatsapp|telegram|line id|skype)|my personal (?:number|phone|email)",
         r"pay (?:me )?directly|pay me (?:by|via|through)|transfer (?:the money |it )?(?:directly )?to my",

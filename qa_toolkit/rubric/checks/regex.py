@@ -1,8 +1,10 @@
 """regex — a regular expression a role's messages must (``mode: any``) or must not
 (``mode: none``) match, with an optional ``exclude`` regex whose matches are cut out first.
 
-Python ``re`` syntax, compiled once. Prefer ``[0-9]`` to ``\\d`` and ``(?i)`` only when needed:
-they keep matching on the fast vectorised engine.
+Python ``re`` syntax, compiled once. Prefer ``[0-9]`` to ``\\d``, a space to ``\\s``, and no
+lookaround, back-references or repetitions over 1000: then the pattern runs on RE2, in time
+linear in the text. Any other pattern runs on Python's engine with a time budget per message;
+a message it runs out of time on makes the conversation ``review`` (``qa rubric lint`` warns).
 
 Passes::
 
@@ -17,15 +19,17 @@ Fails::
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import field_validator
 
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
+from qa_toolkit.rubric.checks._bounded import UNDECIDED, compile_error
 from qa_toolkit.rubric.checks._match import first_regex_hits
 
 TYPE = "regex"
+#: How much of a long pattern a fail's note quotes (supervisors read these notes in reports).
+PATTERN_SHOWN = 40
 
 
 class RegexCheck(ScopedConfig):
@@ -41,11 +45,8 @@ class RegexCheck(ScopedConfig):
     @field_validator("pattern", "exclude")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as err:
-                raise ValueError(f"invalid regular expression: {err}") from None
+        if value is not None and (error := compile_error(value)) is not None:
+            raise ValueError(f"invalid regular expression: {error}")
         return value
 
 
@@ -59,8 +60,11 @@ def evaluate(config: RegexCheck, frames: Frames) -> Outcomes:
     where = describe_scope(config)
     if config.mode == "none":
         out = Outcomes(frames, "pass")
+        out.put(hits.undecided, "review", UNDECIDED)
         out.put(hits.rows, "fail", f"forbidden pattern matched in {where}", hits.match)
         return out
-    out = Outcomes(frames, "fail", f"no match for /{config.pattern}/ in {where}")
+    shown = config.pattern if len(config.pattern) <= PATTERN_SHOWN else config.pattern[:PATTERN_SHOWN] + "…"
+    out = Outcomes(frames, "fail", f"no match for /{shown}/ in {where}")
+    out.put(hits.undecided, "review", UNDECIDED)
     out.put(hits.rows, "pass", "matched", hits.match)
     return out

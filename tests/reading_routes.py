@@ -1,0 +1,74 @@
+"""Helpers for tests that hold on every reading route: the same records read as in-memory
+records (row by row and columnar), as a JSONL file (the reader, the Arrow JSONL front end and a
+worker's line range), and as long tables (CSV, Parquet, a worker's Parquet row group)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from qa_toolkit.engine.parts import JsonlLines
+from qa_toolkit.engine.tables import dataset_from_row_group, first_rows
+from qa_toolkit.frames import DEFAULT_TZ
+from qa_toolkit.io import columnar, conversations_from_records, read_conversations
+from qa_toolkit.io.arrow_jsonl import dataset_from_bytes
+from qa_toolkit.io.jsonl import LineRange
+
+RECORD_ROUTES = ("builder", "columnar", "jsonl", "arrow_jsonl", "jsonl_range")
+TABLE_ROUTES = ("csv", "parquet", "parquet_rows", "row_group")
+
+
+def write_jsonl(records: list, path: Path) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def long_table(records: list[dict]) -> pd.DataFrame:
+    """JSONL-shaped records as a long table (one row per message), the way exports write them."""
+    rows = []
+    for rec in records:
+        conv = {k: ("|".join(v) if k == "tags" and isinstance(v, list) else v)
+                for k, v in rec.items() if k != "messages"}
+        for i, message in enumerate(rec["messages"]):
+            rows.append({**conv, "seq": i, **message})
+    return pd.DataFrame(rows)
+
+
+def read_route(route: str, source, tmp_path: Path, monkeypatch, tz: str = DEFAULT_TZ):
+    """The Dataset ``route`` makes of ``source``: records for the record routes, a long-table
+    frame (as written to the file) for the table routes."""
+    if route in ("builder", "columnar"):
+        monkeypatch.setattr(columnar, "ENABLED", route == "columnar")
+        try:
+            return conversations_from_records(source, tz=tz)
+        finally:
+            monkeypatch.setattr(columnar, "ENABLED", True)
+    if route in RECORD_ROUTES:
+        path = write_jsonl(source, tmp_path / f"{route}.jsonl")
+        if route == "jsonl":
+            return read_conversations(path, tz=tz)
+        if route == "arrow_jsonl":
+            return dataset_from_bytes(path.read_bytes(), tz)  # None: it declines, the reference reads it
+        return JsonlLines(str(path), LineRange(0, path.stat().st_size, 1), tz).dataset()
+    if route == "csv":
+        path = tmp_path / "t.csv"
+        source.to_csv(path, index=False)
+        return read_conversations(path, tz=tz)
+    path = tmp_path / "t.parquet"
+    source.to_parquet(path, index=False)
+    if route == "parquet":
+        return read_conversations(path, tz=tz)
+    if route == "parquet_rows":
+        monkeypatch.setattr(columnar, "ENABLED", False)
+        try:
+            return read_conversations(path, tz=tz)
+        finally:
+            monkeypatch.setattr(columnar, "ENABLED", True)
+    return dataset_from_row_group(path, 0, source=str(path), first_row=first_rows(path)[0], tz=tz)[0]
+
+
+def kept_and_codes(dataset) -> tuple[list[str], list[str]]:
+    """The conversation ids kept and the problem codes, in order."""
+    return list(dataset.conversations["conversation_id"]), [p.code for p in dataset.log.problems]
