@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "grade": ("qa_toolkit.cli.grade:grade", "Export a grading workbook; import graders' workbooks."),
     "dispute": ("qa_toolkit.cli.dispute:dispute", "Agents dispute lost points (申诉); leads decide."),
     "calibrate": ("qa_toolkit.cli.calibrate:calibrate", "Agreement between graders, and between rules and graders."),
+    "criterion": ("qa_toolkit.cli.criterion:criterion", "Learn criteria from the team's own grades (type: learned)."),
     "risk": ("qa_toolkit.cli.risk:risk", "Train, evaluate and apply the complaint/escalation risk model."),
     "report": ("qa_toolkit.cli.report:report", "Per-agent and team reports (Excel, HTML)."),
     "run": ("qa_toolkit.cli.run:run", "Run the whole pipeline from a YAML config."),

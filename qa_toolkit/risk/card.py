@@ -4,37 +4,22 @@ data it was trained on (fingerprint, counts, label rate), how well it did in cro
 
 from __future__ import annotations
 
-import hashlib
 import os
-import platform
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.atomic import write_json, write_text
+from qa_toolkit import modelfile
+from qa_toolkit.modelfile import library_versions
 from qa_toolkit.risk.features import TEXT_COLUMNS, numeric_feature_columns
 from qa_toolkit.risk.metrics import binary_metrics, reliability_table
-
-_LIBRARIES = ("qa-toolkit", "scikit-learn", "numpy", "scipy", "pandas", "skops")
 
 
 def data_fingerprint(table: pd.DataFrame) -> str:
     """SHA-256 over the conversations' ids and texts: same conversations ⇒ same fingerprint."""
-    hashed = pd.util.hash_pandas_object(table[["conversation_id", "customer_text", "agent_text"]], index=False)
-    return "sha256:" + hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
-
-
-def library_versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in _LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return modelfile.fingerprint(table, ["conversation_id", "customer_text", "agent_text"])
 
 
 def _text_features(pipeline) -> str:
@@ -138,16 +123,6 @@ def card_markdown(card: dict) -> str:
     return "\n".join(lines)
 
 
-def card_paths(model_path: str | os.PathLike) -> tuple[Path, Path]:
-    """``model.skops`` → (``model.card.json``, ``model.card.md``) beside it."""
-    model_path = Path(model_path)
-    stem = model_path.name[: -len(model_path.suffix)] if model_path.suffix else model_path.name
-    return model_path.with_name(f"{stem}.card.json"), model_path.with_name(f"{stem}.card.md")
-
-
 def write_card(card: dict, model_path: str | os.PathLike) -> tuple[Path, Path]:
     """Write the card as JSON and Markdown beside the model, atomically."""
-    json_path, md_path = card_paths(model_path)
-    write_json(json_path, card)
-    write_text(md_path, card_markdown(card))
-    return json_path, md_path
+    return modelfile.write_card(card, card_markdown(card), model_path)

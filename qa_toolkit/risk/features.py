@@ -17,6 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from qa_toolkit.timing import conversation_handle_seconds
@@ -74,6 +75,13 @@ def normalise_text(text: str) -> str:
     of 6+ digits (order, phone and ID numbers) reduced to ``#`` — they are noise to the model and
     personal data in its vocabulary. Short numbers such as 12315 stay."""
     return _LONG_NUMBER.sub("#", text[:MODEL_TEXT_CHARS].lower())
+
+
+def char_ngrams(max_features: int = 100_000) -> TfidfVectorizer:
+    """TF-IDF of character 1–3-grams of ``normalise_text``: words need no segmenter, so Chinese
+    and English alike (the risk model's and learned criteria's text step)."""
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=normalise_text, min_df=2,
+                           max_features=max_features, sublinear_tf=True, dtype=np.float32)
 
 
 def phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:

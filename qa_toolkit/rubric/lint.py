@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from qa_toolkit.problems import Problem
+from qa_toolkit.learning.store import cached_model
+from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric.checks._bounded import TEXT_BUDGET, nested_quantifier, python_syntax, re2_error
 from qa_toolkit.rubric.loader import Locator
 from qa_toolkit.rubric.model import Criterion, Rubric
@@ -135,6 +136,29 @@ def examples(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
                                       level="warning", code="no-examples")
 
 
+def _checks(check, path: list) -> Iterator[tuple[list, object]]:
+    """``check`` and, depth first, the sub-checks of ``any``/``all``, with their paths."""
+    yield path, check
+    for i, sub in enumerate(getattr(check, "checks", None) or []):
+        yield from _checks(sub, [*path, "checks", i])
+
+
+def learned_models(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
+    """A ``learned`` check's model must load (skops, allow-listed types) and have been trained
+    for this criterion id and this rubric id and version."""
+    for path, criterion in _criteria(rubric):
+        for at, check in _checks(criterion.check, [*path, "check"]):
+            if check.type != "learned":
+                continue
+            try:
+                why = cached_model(check.path).mismatch(rubric.id, rubric.version, criterion.id)
+            except InputError as err:
+                why = "; ".join(p.message for p in err.problems)
+            if why:
+                yield loc.problem([*at, "model"], f"model {check.path}: {why.removeprefix('refusing to load the model: ')}",
+                                  code="learned-model", at_value=True)
+
+
 def bands(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
     names = [b.name for b in rubric.bands]
     for i, name in enumerate(names):
@@ -145,7 +169,7 @@ def bands(rubric: Rubric, loc: Locator) -> Iterator[Problem]:
 
 
 RULES: tuple[Rule, ...] = (duplicate_ids, weights, unknown_fields, unreachable_critical, phrases, regexes, examples,
-                          bands)
+                          learned_models, bands)
 
 
 def lint_rubric(rubric: Rubric, locator: Locator) -> list[Problem]:

@@ -55,8 +55,10 @@ class Locator:
         return Problem(self.file, message, line=line, col=col, field=field, level=level, code=code)
 
 
-def parse_rubric(text: str, file: str = "<rubric>") -> tuple[Rubric | None, Locator | None, list[Problem]]:
-    """Parse and validate rubric text; semantic rules are in ``lint``."""
+def parse_rubric(text: str, file: str = "<rubric>",
+                 base_dir: str | os.PathLike | None = None) -> tuple[Rubric | None, Locator | None, list[Problem]]:
+    """Parse and validate rubric text; semantic rules are in ``lint``. ``base_dir``: the folder
+    the rubric's relative file references (``learned`` models) start from."""
     tree, problem = parse_yaml(text, file)
     if problem is not None:
         return None, None, [problem]
@@ -65,7 +67,8 @@ def parse_rubric(text: str, file: str = "<rubric>") -> tuple[Rubric | None, Loca
         return None, locator, [Problem(file, "a rubric must be a YAML mapping (id, version, sections, ...)",
                                        line=1, col=1, code="schema")]
     try:
-        return Rubric.model_validate(plain(tree)), locator, []
+        context = {"rubric_dir": str(base_dir)} if base_dir is not None else None
+        return Rubric.model_validate(plain(tree), context=context), locator, []
     except ValidationError as err:
         return None, locator, [_schema_problem(locator, e) for e in err.errors()]
 
@@ -100,13 +103,15 @@ def load_rubric(path: str | os.PathLike) -> tuple[Rubric | None, list[Problem]]:
     return (None if any(p.level == "error" for p in problems) else rubric), problems
 
 
-def require_rubric(path: str | os.PathLike) -> Rubric:
+def require_rubric(path: str | os.PathLike, tolerate: tuple[str, ...] = ()) -> Rubric:
     """The rubric at ``path``, or InputError with its errors (and a hint to lint it): what every
-    command and runner that needs a usable rubric calls."""
-    rubric, problems = load_rubric(path)
-    if rubric is None:
-        raise InputError([p for p in problems if p.level == "error"]
-                         + [Problem(str(path), f"rubric has errors (run `qa rubric lint {path}`)", code="bad_rubric")])
+    command and runner that needs a usable rubric calls. Errors with a code in ``tolerate`` do
+    not stop it (``qa criterion train`` retrains the very model a rubric refuses)."""
+    rubric, _, problems = load_with_locator(path)
+    errors = [p for p in problems if p.level == "error" and p.code not in tolerate]
+    if rubric is None or errors:
+        raise InputError(errors + [Problem(str(path), f"rubric has errors (run `qa rubric lint {path}`)",
+                                           code="bad_rubric")])
     return rubric
 
 
@@ -129,7 +134,7 @@ def load_with_locator(path: str | os.PathLike) -> tuple[Rubric | None, Locator |
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         return None, None, [Problem(file, f"cannot read rubric: {err}", code="unreadable")]
-    rubric, locator, problems = parse_rubric(text, file)
+    rubric, locator, problems = parse_rubric(text, file, Path(path).absolute().parent)
     if rubric is not None:
         problems = problems + lint_rubric(rubric, locator)
     return rubric, locator, problems

@@ -8,11 +8,11 @@ check type's config model lives in its own module under ``qa_toolkit.rubric.chec
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from qa_toolkit.rubric.checks import CHECK_CONFIGS
+from qa_toolkit.rubric.checks import Check
 from qa_toolkit.rubric.checks.llm import LlmEndpoint
 from qa_toolkit.rubric.predicates import Predicate
 
@@ -23,9 +23,6 @@ CriticalMode = Literal["auto", "confirm"]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-Check = Annotated[Union[tuple(CHECK_CONFIGS)], Field(discriminator="type")]  # noqa: UP007
 
 
 class ExampleMessage(Strict):

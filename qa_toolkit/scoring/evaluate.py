@@ -13,11 +13,9 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import SCORES, conform
-from qa_toolkit.rubric.checks import get as get_check
+from qa_toolkit.rubric import checks
 from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Outcomes, evidence_codes
-from qa_toolkit.rubric.checks._match import saying
 from qa_toolkit.rubric.model import Criterion, Rubric
-from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate, phrases_said
 from qa_toolkit.scoring.points import aggregate_arrays, earned_points
 
 #: The note a criterion gets when its rubric's ``applies_to`` excludes the conversation.
@@ -160,23 +158,12 @@ def _mark_shadow(out: Outcomes) -> None:
 
 def vocabulary(rubric: Rubric) -> frozenset[str]:
     """Every phrase the rubric's checks look for, so one matching pass per chunk serves all."""
-    words: set[str] = set()
-    for _, criterion in rubric.criteria:
-        module = get_check(criterion.check.type)
-        if hasattr(module, "phrases"):
-            words.update(module.phrases(criterion.check))
-        words.update(phrases_said(criterion.when))
-    return frozenset(words)
+    return frozenset().union(*(checks.phrases(c.check, c.when) for _, c in rubric.criteria))
 
 
 def criterion_outcomes(criterion: Criterion, frames: Frames) -> Outcomes:
     """One criterion's verdicts for the chunk, its ``when`` applied."""
-    out = get_check(criterion.check.type).evaluate(criterion.check, frames)
-    if criterion.when is not None:
-        applies = evaluate_predicate(criterion.when, frames.conversations, frames.messages, frames.derived,
-                                     lambda said: saying(frames, said))
-        out.set(~applies.reindex(frames.index).fillna(False).astype(bool).to_numpy(), "na", "not applicable (when)")
-    return out
+    return checks.evaluate(criterion.check, frames, criterion.when)
 
 
 def evaluate_criterion(criterion: Criterion, frames: Frames) -> pd.DataFrame:

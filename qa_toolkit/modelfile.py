@@ -1,0 +1,102 @@
+"""Model files, shared by the risk model and learned criteria: skops archives (never pickle,
+whose loading runs code) holding a dict with a ``kind`` and a ``format_version``, and the card
+written beside each model (``.card.json`` for machines, ``.card.md`` for people).
+
+Loading first lists the types the file would create; anything outside skops' own safe set and
+the caller's allow-list is refused with an InputError, before anything is built. Random bytes,
+a pickle, a foreign skops file, a tampered one or another kind of model are refused the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from qa_toolkit.atomic import write_bytes, write_json, write_text
+from qa_toolkit.problems import InputError, Problem
+
+_LIBRARIES = ("qa-toolkit", "scikit-learn", "numpy", "scipy", "pandas", "skops")
+
+
+def save_archive(payload: dict, path: str | os.PathLike) -> Path:
+    """Write ``payload`` (a dict with ``kind`` and ``format_version``) as a skops archive, atomically."""
+    import skops.io as sio
+
+    return write_bytes(path, sio.dumps(payload))
+
+
+def refused(path: str | os.PathLike, message: str) -> InputError:
+    """The InputError of a model file that is not loaded, and why."""
+    return InputError(Problem(str(path), f"refusing to load the model: {message}", code="untrusted-model"))
+
+
+def load_archive(path: str | os.PathLike, *, kind: str, format_version: int, trusted: frozenset[str],
+                 what: str) -> dict:
+    """The payload of a skops archive written by ``save_archive`` for ``kind`` (``what``: its name
+    in messages, e.g. "a qa-toolkit risk model"), creating no type outside skops' safe set and
+    ``trusted``; InputError for anything else."""
+    import skops.io as sio
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(Problem(str(path), f"cannot read the model file: {err.strerror or err}",
+                                 code="unreadable")) from None
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as err:  # skops raises zipfile/json/KeyError for anything not its own archive
+        raise refused(path, f"not a skops model archive ({type(err).__name__}); "
+                            "pickles and other formats are never loaded") from None
+    foreign = sorted(set(untrusted) - trusted)
+    if foreign:
+        raise refused(path, "it contains types qa-toolkit does not trust: " + ", ".join(foreign[:5])
+                      + (" ..." if len(foreign) > 5 else ""))
+    try:
+        payload = sio.loads(data, trusted=sorted(untrusted))
+    except Exception as err:
+        raise refused(path, f"the archive is damaged or was altered ({type(err).__name__}: {err})") from None
+    if not isinstance(payload, dict) or payload.get("kind") != kind:
+        raise refused(path, f"it is not {what} (wrong or missing 'kind')")
+    if payload.get("format_version") != format_version:
+        raise refused(path, f"model format {payload.get('format_version')!r} is not supported "
+                            f"(this qa-toolkit reads format {format_version}); retrain it")
+    return payload
+
+
+def fingerprint(table: pd.DataFrame, columns: Sequence[str]) -> str:
+    """SHA-256 over ``columns`` of ``table``: the same rows ⇒ the same fingerprint."""
+    hashed = pd.util.hash_pandas_object(table[list(columns)], index=False)
+    return "sha256:" + hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Python's and the model libraries' versions, for the card."""
+    out = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def card_paths(model_path: str | os.PathLike) -> tuple[Path, Path]:
+    """``model.skops`` → (``model.card.json``, ``model.card.md``) beside it."""
+    model_path = Path(model_path)
+    stem = model_path.name[: -len(model_path.suffix)] if model_path.suffix else model_path.name
+    return model_path.with_name(f"{stem}.card.json"), model_path.with_name(f"{stem}.card.md")
+
+
+def write_card(card: dict, markdown: str, model_path: str | os.PathLike) -> tuple[Path, Path]:
+    """Write the card as JSON and its Markdown beside the model, atomically."""
+    json_path, md_path = card_paths(model_path)
+    write_json(json_path, card)
+    write_text(md_path, markdown)
+    return json_path, md_path

@@ -1,0 +1,288 @@
+"""Learned criteria, as a library: grades read as labels, a model trained and cross-validated
+from them with its card, stored through skops, and judging conversations in a rubric with the
+message that drove each decision as evidence."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import FunctionTransformer
+
+from learned_data import graded_records, write_rubric
+from qa_toolkit.io import conversations_from_records
+from qa_toolkit.learning import store
+from qa_toolkit.learning.card import card_markdown
+from qa_toolkit.learning.features import FOCUS, RuleOutcome
+from qa_toolkit.learning.grades import labels_from, read_grades
+from qa_toolkit.learning.model import LearnedModel
+from qa_toolkit.learning.pipeline import RULE_CATEGORIES, build_pipeline, simplest_within_one_se
+from qa_toolkit.learning.store import cached_model, load_model, save_model
+from qa_toolkit.learning.train import rule_of, train_criterion, training_set
+from qa_toolkit.problems import InputError
+from qa_toolkit.rubric import checks, require_rubric
+from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._views import conversation_views
+from qa_toolkit.scoring import score_frames
+
+
+@pytest.fixture(scope="module")
+def graded():
+    records, grades = graded_records()
+    data = conversations_from_records(records)
+    return data, labels_from(pd.DataFrame(grades), "outcome", "grades.csv")
+
+
+@pytest.fixture(scope="module")
+def rubric_path(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rubric")
+    return write_rubric(folder / "rubric.yaml")
+
+
+@pytest.fixture(scope="module")
+def soothe(graded, rubric_path):
+    data, grades = graded
+    return train_criterion(data.conversations, data.messages, grades, "soothe", rubric=require_rubric(rubric_path),
+                           folds=3)
+
+
+# grades -------------------------------------------------------------------------------------
+
+def test_grades_take_the_human_verdict_and_the_majority(tmp_path):
+    path = tmp_path / "grades.csv"
+    pd.DataFrame([
+        # qa grade import's shape: human_outcome is the grader's own verdict, "" = not graded
+        {"grader": "a", "conversation_id": "c1", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "fail",
+         "outcome": "fail"},
+        {"grader": "b", "conversation_id": "c1", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "fail",
+         "outcome": "fail"},
+        {"grader": "c", "conversation_id": "c1", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "pass",
+         "outcome": "pass"},
+        {"grader": "a", "conversation_id": "c2", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "",
+         "outcome": "pass"},
+        {"grader": "a", "conversation_id": "c3", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "pass",
+         "outcome": "pass"},
+        {"grader": "b", "conversation_id": "c3", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "na",
+         "outcome": "na"},
+        {"grader": "a", "conversation_id": "c4", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "通过",
+         "outcome": "pass"},
+        {"grader": "a", "conversation_id": "c5", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "maybe",
+         "outcome": "maybe"},
+    ]).to_csv(path, index=False, encoding="utf-8-sig")
+    grades = read_grades(path)
+    assert grades.of("x").to_dict() == {"c1": "fail", "c4": "pass"}  # c2 ungraded, c3 tied, c5 not a grade
+    messages = [str(p) for p in grades.log.problems]
+    assert any("c3" in m and "disagree" in m for m in messages)
+    assert any(m.startswith(f"{path}:9:") and "'maybe'" in m for m in messages)
+    assert grades.log.records_skipped == 1
+
+
+def test_a_grades_file_without_the_columns_is_an_input_error(tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_text("conversation_id,verdict\nc1,pass\n", encoding="utf-8")
+    with pytest.raises(InputError, match="lacks column.*criterion_id"):
+        read_grades(path)
+
+
+# training -----------------------------------------------------------------------------------
+
+def test_training_cross_validates_and_writes_the_card(soothe, graded):
+    card = soothe.card
+    assert soothe.classes == ["fail", "na", "pass"]  # three-way: the grades had na
+    assert card["criterion_id"] == "soothe" and card["rubric"]["id"] == "learned-test"
+    assert card["data"]["per_class"] == graded[1].of("soothe").value_counts().sort_index().to_dict()
+    assert card["data"]["fingerprint"].startswith("sha256:")
+    cv = card["cross_validation"]
+    assert cv["n"] == 120 and cv["kappa"] > 0.8 and cv["recall_fail"] > 0.8
+    assert sum(sum(row.values()) for row in cv["confusion"].values()) == 120
+    assert cv["rule_alone"] is None  # the rubric's soothe is manual: no rule to read
+    assert any("抱歉" in f["feature"] or "歉" in f["feature"] for f in card["top_features"]["pass"])
+    md = card_markdown(card)
+    assert "| Cohen's κ |" in md and "Confusion" in md and "toward **fail**" in md
+
+
+def test_the_rubric_rule_for_the_criterion_becomes_a_feature(graded, rubric_path):
+    data, grades = graded
+    rubric = require_rubric(rubric_path)
+    rule = rule_of(rubric, "greeting")
+    assert checks.Rule.model_validate_json(rule).check.type == "keywords"
+    model = train_criterion(data.conversations, data.messages, grades, "greeting", rubric=rubric, folds=3)
+    assert model.rule == rule and model.card["features"]["rule_from"] == "greeting"
+    # these grades follow the rule exactly: the text cannot beat it, the rule's own outcome is kept
+    assert model.card["cross_validation"]["rule_alone"]["kappa"] == model.card["cross_validation"]["kappa"] == 1.0
+    assert model.card["chosen"]["model"] == "the rule's own outcome" and model.card["top_features"] == {}
+    assert "the rule's own outcome (the text did not beat it)" in card_markdown(model.card)
+
+
+def test_rule_of_keeps_the_when_and_drops_manual_and_learned_parts(tmp_path):
+    rubric = require_rubric(write_rubric(
+        tmp_path / "r.yaml",
+        greeting_check="{type: any, checks: [{type: manual}, {type: keywords, phrases: [您好]}]}"))
+    assert checks.Rule.model_validate_json(rule_of(rubric, "greeting")).check.type == "keywords"
+    assert rule_of(rubric, "soothe") is None
+    zh = require_rubric("rubrics/ecommerce-zh.yaml")
+    verify = checks.Rule.model_validate_json(rule_of(zh, "verify"))
+    assert verify.when is not None and checks.phrases(verify.check, verify.when)
+
+
+def test_too_few_grades_is_an_input_error(graded, rubric_path):
+    data, _ = graded
+    few = labels_from(pd.DataFrame({"conversation_id": ["g0000", "g0001", "g0002"], "criterion_id": "soothe",
+                                    "outcome": ["pass", "pass", "fail"]}), "outcome", "g.csv")
+    with pytest.raises(InputError, match="needs at least 3 conversations of each of two outcomes"):
+        train_criterion(data.conversations, data.messages, few, "soothe", folds=3)
+    with pytest.raises(InputError, match="no grades for criterion 'nope'"):
+        train_criterion(data.conversations, data.messages, few, "nope", folds=3)
+
+
+# storage ------------------------------------------------------------------------------------
+
+def test_a_model_round_trips_through_skops(tmp_path, soothe, graded):
+    data, _ = graded
+    loaded = load_model(save_model(soothe, tmp_path / "soothe.skops"))
+    assert (loaded.criterion_id, loaded.rubric_id, loaded.rubric_version) == ("soothe", "learned-test", "1")
+    assert loaded.card == soothe.card
+    table = conversation_views(Frames(data.conversations, data.messages))
+    np.testing.assert_array_equal(loaded.predict(table)[0], soothe.predict(table)[0])
+
+
+def _refused(path, words: str) -> None:
+    with pytest.raises(InputError) as err:
+        load_model(path)
+    assert "refusing to load the model" in str(err.value) and words in str(err.value)
+
+
+def test_foreign_and_tampered_model_files_are_refused(tmp_path, soothe):
+    sio.dump({"kind": "qa-toolkit-learned-criterion", "step": FunctionTransformer(func=eval)}, tmp_path / "evil.skops")
+    _refused(tmp_path / "evil.skops", "builtins.eval")
+    sio.dump(LogisticRegression(), tmp_path / "foreign.skops")
+    _refused(tmp_path / "foreign.skops", "not a qa-toolkit learned criterion model")
+    path = save_model(soothe, tmp_path / "m.skops")
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    schema = entries["schema.json"].decode()
+    entries["schema.json"] = schema.replace('"qa_toolkit.learning.features"', '"os"').replace(
+        '"ViewFeatures"', '"system"').encode()
+    with zipfile.ZipFile(tmp_path / "tampered.skops", "w") as z:
+        for name, content in entries.items():
+            z.writestr(name, content)
+    _refused(tmp_path / "tampered.skops", "os.system")
+
+
+def test_a_model_file_is_loaded_once_per_process(tmp_path, soothe, monkeypatch):
+    path = save_model(soothe, tmp_path / "once.skops")
+    calls = []
+    real = store.load_model
+    monkeypatch.setattr(store, "load_model", lambda p: calls.append(p) or real(p))
+    assert cached_model(path) is cached_model(path)
+    assert len(calls) == 1
+
+
+# judging ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def learned_rubric(tmp_path_factory, soothe):
+    folder = tmp_path_factory.mktemp("learned")
+    save_model(soothe, folder / "models" / "soothe.skops")
+    return write_rubric(folder / "rubric.yaml", soothe_check="{type: learned, model: models/soothe.skops}")
+
+
+def test_a_learned_criterion_judges_with_the_deciding_message_as_evidence(learned_rubric):
+    rubric = require_rubric(learned_rubric)  # the model path is relative to the rubric file
+    records = [
+        {"conversation_id": "p", "channel": "chat", "agent_id": "a", "messages": [
+            {"role": "customer", "text": "东西坏了，我要投诉"}, {"role": "agent", "text": "您好，很高兴为您服务"},
+            {"role": "agent", "text": "实在不好意思给您添麻烦了"}, {"role": "customer", "text": "什么时候发货"},
+            {"role": "agent", "text": "已为您查询，明天发货"}]},
+        {"conversation_id": "f", "channel": "chat", "agent_id": "a", "messages": [
+            {"role": "customer", "text": "质量太差了"}, {"role": "agent", "text": "订单号发一下"},
+            {"role": "customer", "text": "这个有货吗"}, {"role": "agent", "text": "可以的，稍后为您开具"}]},
+        {"conversation_id": "n", "channel": "chat", "agent_id": "a", "messages": [
+            {"role": "customer", "text": "请问可以开发票吗"}, {"role": "agent", "text": "您好，很高兴为您服务"},
+            {"role": "customer", "text": "能改地址吗"}, {"role": "agent", "text": "好的，已经登记了"}]},
+    ]
+    data = conversations_from_records(records)
+    results, _ = score_frames(data.conversations, data.messages, rubric)
+    soothe = results[results["criterion_id"] == "soothe"].set_index("conversation_id")
+    assert soothe["outcome"].to_dict() == {"p": "pass", "f": "fail", "n": "na"}
+    assert soothe.loc["p", "evidence_text"] == "实在不好意思给您添麻烦了"
+    assert soothe.loc["f", "evidence_seq"] in (1, 3)
+    assert pd.isna(soothe.loc["n", "evidence_seq"])
+    assert 0.5 < float(soothe.loc["p", "evidence_match"]) <= 1.0
+
+
+def test_a_model_for_another_criterion_or_rubric_version_is_refused(tmp_path, soothe):
+    save_model(soothe, tmp_path / "soothe.skops")
+    other = write_rubric(tmp_path / "other.yaml", greeting_check="{type: learned, model: soothe.skops}")
+    with pytest.raises(InputError) as err:
+        require_rubric(other)
+    text = str(err.value)
+    assert f"{tmp_path / 'soothe.skops'}" in text and "trained for criterion 'soothe'" in text
+    assert "not for criterion 'greeting'" in text and "other.yaml:" in text
+    bumped = write_rubric(tmp_path / "bumped.yaml", soothe_check="{type: learned, model: soothe.skops}", version="2")
+    with pytest.raises(InputError, match="rubric learned-test 1, not for criterion 'soothe' of rubric learned-test 2"):
+        require_rubric(bumped)
+    missing = write_rubric(tmp_path / "missing.yaml", soothe_check="{type: learned, model: nowhere.skops}")
+    with pytest.raises(InputError, match="cannot read the model file"):
+        require_rubric(missing)
+    # retraining the refused model needs the rubric all the same
+    assert require_rubric(bumped, tolerate=("learned-model",)).version == "2"
+
+
+def test_rules_and_a_learned_model_combine(tmp_path, soothe):
+    save_model(soothe, tmp_path / "soothe.skops")
+    path = write_rubric(tmp_path / "any.yaml", soothe_check=(
+        "{type: any, checks: [{type: context, trigger: [投诉], phrases: [对不起]}, "
+        "{type: learned, model: soothe.skops}]}"))
+    rubric = require_rubric(path)
+    data = conversations_from_records([{"conversation_id": "x", "channel": "chat", "agent_id": "a", "messages": [
+        {"role": "customer", "text": "东西坏了，我要投诉"}, {"role": "agent", "text": "订单号发一下"},
+        {"role": "agent", "text": "非常抱歉让您久等了，理解您的心情"}]}])
+    results, _ = score_frames(data.conversations, data.messages, rubric)
+    row = results[results["criterion_id"] == "soothe"].iloc[0]
+    assert row["outcome"] == "pass" and row["note"].startswith("check 2: the learned model says pass")
+
+
+def test_views_read_opening_closing_and_the_customer_message_each_reply_answers():
+    data = conversations_from_records([{"conversation_id": "v", "channel": "chat", "agent_id": "a", "messages": [
+        {"role": "customer", "text": "在吗"}, {"role": "customer", "text": "快递呢"}, {"role": "agent", "text": "您好"},
+        {"role": "system", "text": "请评价"}, {"role": "agent", "text": "查一下"}, {"role": "customer", "text": "好"},
+        {"role": "agent", "text": "已催"}, {"role": "agent", "text": "再见"}, {"role": "customer", "text": "嗯"}]}])
+    row = conversation_views(Frames(data.conversations, data.messages)).iloc[0]
+    assert row["opening"] == "您好" and row["closing"] == "查一下\n已催\n再见"
+    assert row["agent"] == "您好\n查一下\n已催\n再见" and row["customer"] == "在吗\n快递呢\n好\n嗯"
+    assert row["prompts"] == "快递呢\n好"  # bot/system lines are not read
+    assert (row["n_agent"], row["n_customer"], row["customer_after_last_agent"]) == (4, 4, 1)
+
+
+def test_where_the_rule_alone_decides_its_evidence_is_quoted(tmp_path, graded):
+    data, grades = graded
+    anywhere = "{type: keywords, phrases: [您好]}"  # in any agent message: its evidence need not be the first
+    rubric = require_rubric(write_rubric(tmp_path / "r.yaml", greeting_check=anywhere))
+    rule = rule_of(rubric, "greeting")
+    table = training_set(Frames(data.conversations, data.messages), grades.of("greeting"), rule)
+    views = FOCUS["whole"]
+    pipeline = build_pipeline(views).set_params(**{f"columns__{v}": "drop" for v in (*views, "counts")},
+                                                classifier=RuleOutcome(categories=RULE_CATEGORIES))
+    model = LearnedModel(pipeline.fit(table.table, table.y), "greeting", rubric.id, rubric.version, rule=rule)
+    save_model(model, tmp_path / "greeting.skops")
+    path = write_rubric(tmp_path / "r.yaml", greeting_check="{type: learned, model: greeting.skops}")
+    records = [{"conversation_id": "x", "channel": "chat", "agent_id": "a", "messages": [
+        {"role": "customer", "text": "在吗"}, {"role": "agent", "text": "请稍等"},
+        {"role": "agent", "text": "您好，很高兴为您服务"}]}]
+    data = conversations_from_records(records)
+    results, _ = score_frames(data.conversations, data.messages, require_rubric(path))
+    row = results[results["criterion_id"] == "greeting"].iloc[0]
+    assert row["outcome"] == "pass" and row["evidence_text"] == "您好，很高兴为您服务"
+
+
+def test_the_simplest_candidate_within_one_standard_error_is_chosen():
+    # the rule alone (first) is within one standard error of the best: it wins
+    assert simplest_within_one_se({"mean_test_score": [0.70, 0.60, 0.74], "std_test_score": [0.1, 0.1, 0.1]}) == 0
+    # the text clearly beats it: the best is chosen
+    assert simplest_within_one_se({"mean_test_score": [0.30, 0.60, 0.74], "std_test_score": [0.1, 0.1, 0.03]}) == 2
+    assert simplest_within_one_se({"mean_test_score": [float("nan"), 0.5], "std_test_score": [0.0, 0.0]}) == 1
