@@ -4,7 +4,7 @@ Pure over DataFrames and chunkable: ``score_frames`` works on any subset of conv
 together with their messages, so the same function runs on one chunk, a whole file or a Dask
 partition. A chunk is held once as ``Frames`` (numpy views: each message's conversation, role
 masks, turn ranks); each check is evaluated on those arrays, once per criterion, and every
-phrase of the rubric is found in one Aho-Corasick pass over the chunk (``checks._match``).
+phrase of the rubric is found in one Aho-Corasick pass over the chunk (``rubric.matching``).
 
 Arithmetic (also in the README):
 
@@ -45,7 +45,7 @@ from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
 from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Labels, Outcomes, evidence_codes, outcome_labels
-from qa_toolkit.rubric.checks._match import saying
+from qa_toolkit.rubric.matching import saying
 from qa_toolkit.rubric.model import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate, phrases_said
 

@@ -13,7 +13,10 @@ from pathlib import Path
 import click
 
 from qa_toolkit.frames import DEFAULT_TZ
-from qa_toolkit.problems import ProblemLog
+from qa_toolkit.io import read_conversations
+from qa_toolkit.io.validate import FIRST_TIME, LAST_TIME
+from qa_toolkit.problems import InputError, ProblemLog
+from qa_toolkit.scorefolder import open_score_folder
 
 
 class Day(click.ParamType):
@@ -23,8 +26,6 @@ class Day(click.ParamType):
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx) -> dt.date:
-        from qa_toolkit.io.validate import FIRST_TIME, LAST_TIME
-
         if isinstance(value, dt.date):
             day = value
         else:
@@ -80,9 +81,6 @@ def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch
     from ``data`` by its SHA-256: a mismatch stops (exit 2) unless allowed, then it warns."""
     from dataclasses import replace
 
-    from qa_toolkit.problems import InputError
-    from qa_toolkit.scorefolder import open_score_folder
-
     folder = open_score_folder(path)
     problem = folder.input_mismatch(data)
     if problem is not None and not allow_mismatch:
@@ -96,8 +94,6 @@ def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch
 def load_dataset(path: str | os.PathLike, read_opts: dict, quiet: bool = False):
     """Read an export with a progress bar; print the problem summary to stderr.
     With ``strict`` the library raises InputError, which the root group turns into exit 2."""
-    from qa_toolkit.io import read_conversations
-
     opts = dict(read_opts)
     max_problems = opts.pop("max_problems", 20)
     size = Path(path).stat().st_size if Path(path).is_file() else 0

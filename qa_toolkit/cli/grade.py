@@ -5,6 +5,12 @@ from __future__ import annotations
 import click
 
 from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
+from qa_toolkit.review.export import batch_frames, export_workbook
+from qa_toolkit.review.importer import import_workbooks
+from qa_toolkit.review.register import merge, read_register, write_register
+from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.sampling import read_manifest
+from qa_toolkit.scoring import read_risk, score_with_rubrics
 
 
 @click.group()
@@ -51,11 +57,6 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
 
     Example: qa grade export batch/ --data sample_data/conversations.jsonl -o grading.xlsx
     """
-    from qa_toolkit.review.export import batch_frames, export_workbook
-    from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.sampling import read_manifest
-    from qa_toolkit.scoring import read_risk, score_with_rubrics
-
     rubrics = require_rubrics(rubric_paths)[0]
     manifest = read_manifest(batch)
     dataset = load_dataset(data_path, read_opts)
@@ -96,11 +97,6 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
     Example: qa grade import grading_*.xlsx --data sample_data/conversations.jsonl -o grades.csv
     """
     from pathlib import Path
-
-    from qa_toolkit.review.importer import import_workbooks
-    from qa_toolkit.review.register import merge, read_register, write_register
-    from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.scoring import read_risk
 
     paths = _expand(workbooks)
     rubrics = require_rubrics(rubric_paths)[0]

@@ -6,6 +6,7 @@ import click
 
 from qa_toolkit.cli.common import (DAY, allow_mismatch_option, data_options, finish, load_dataset, open_scores,
                                   progress_bar)
+from qa_toolkit.pipeline import ReportConfig, report_from_scores
 
 
 def _formats(value: str) -> list[str]:
@@ -59,8 +60,6 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
     Example: qa report --scores out/score --data sample_data/conversations.jsonl
     --roster sample_data/roster.csv -o out/report
     """
-    from qa_toolkit.pipeline import ReportConfig, report_from_scores
-
     try:
         sla_by_channel = {k.strip().lower(): float(v) for k, v in (s.split("=", 1) for s in sla_channel)}
     except ValueError:

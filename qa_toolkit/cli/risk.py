@@ -7,7 +7,12 @@ from pathlib import Path
 
 import click
 
+from qa_toolkit.atomic import write_frame
 from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
+from qa_toolkit.io import iter_conversations
+from qa_toolkit.risk import evaluate_model, load_model, parse_label, save_model, train_model
+from qa_toolkit.risk.card import write_card
+from qa_toolkit.risk.model import predict_chunks
 
 LABEL_HELP = ("Label expression over conversation fields, e.g. \"csat <= 2\", \"'complaint' in tags\", "
               "\"escalated == true\"; combine with and/or/not.")
@@ -43,8 +48,6 @@ def train(data: str, label_expr: str, output: str, target_precision: float | Non
     """
     if target_precision is not None and target_recall is not None:
         raise click.UsageError("give --target-precision or --target-recall, not both")
-    from qa_toolkit.risk import parse_label, save_model, train_model
-    from qa_toolkit.risk.card import write_card
 
     label = parse_label(label_expr)
     dataset = load_dataset(data, read_opts)
@@ -79,8 +82,6 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
 
     Example: qa risk evaluate last_week.jsonl --model model.skops --label "csat <= 2"
     """
-    from qa_toolkit.risk import evaluate_model, load_model, parse_label
-
     label = parse_label(label_expr)
     model = load_model(model_path)
     dataset = load_dataset(data, read_opts, quiet=as_json)
@@ -138,11 +139,6 @@ def predict(data: str, model_path: str, output: str, n_reasons: int, lang: str, 
 
     Example: qa risk predict conversations.jsonl --model model.skops -o risk.csv
     """
-    from qa_toolkit.atomic import write_frame
-    from qa_toolkit.io import iter_conversations
-    from qa_toolkit.risk import load_model
-    from qa_toolkit.risk.model import predict_chunks
-
     if Path(output).suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         raise click.BadParameter("write .csv, .parquet or .jsonl", param_hint="--output")
     model = load_model(model_path)

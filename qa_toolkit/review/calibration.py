@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.excel import csv_restore
+from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.review.importer import GRADES
 from qa_toolkit.rubric.model import Agreement, Gate, Rubric
 from qa_toolkit.scoring import score_frames
 
@@ -274,9 +276,6 @@ def calibrate(grades: pd.DataFrame, tolerance: float = 10.0, disputes: pd.DataFr
 
 def read_grades(path) -> pd.DataFrame:
     """grades.csv as written by ``qa grade import`` (InputError when a column is missing)."""
-    from qa_toolkit.problems import InputError, Problem
-    from qa_toolkit.review.importer import GRADES
-
     try:
         df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:

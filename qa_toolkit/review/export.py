@@ -22,6 +22,7 @@ from qa_toolkit.review.layout import (BATCH_SHEET, COMMENT_COL, CRITERIA_HEADER,
                                       IDS_SHEET, LABEL_COL, META_SHEET, PENDING_NOTE, REVIEW_COL, REVIEWS,
                                       allowed_grades, fingerprints, grade_for_outcome)
 from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
 
 def _text(value, mask: bool):
@@ -44,8 +45,6 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
     ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
     confirm``) gets an empty confirm/overturn cell. Several rubrics: each conversation sheet
     shows the criteria of the rubric that scores it (``_meta`` records which)."""
-    from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
-
     rubrics = as_rubrics(rubric)
     routed = rubric_by_conversation(conversations, messages, rubrics) if len(rubrics) > 1 else {}
     wb = Workbook()
