@@ -120,6 +120,14 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         yield lambda n: bar.advance(task, n)
 
 
+def print_problems(problems: list, limit: int = 50) -> None:
+    """Each problem as ``qa: file:line: message`` on stderr, the first ``limit`` in full."""
+    for p in problems[:limit]:
+        click.echo(f"qa: {p}", err=True)
+    if len(problems) > limit:
+        click.echo(f"qa: ... and {len(problems) - limit} more", err=True)
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print ``qa: message`` on stderr and exit with ``code`` (2: usage or unusable input)."""
     click.echo(f"qa: {message}", err=True)

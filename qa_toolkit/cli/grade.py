@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
+from qa_toolkit.cli.common import data_options, fail, finish, load_dataset, print_problems
 from qa_toolkit.review.export import batch_frames, export_workbook
 from qa_toolkit.review.importer import import_workbooks
 from qa_toolkit.review.register import merge, read_register, write_register
@@ -16,13 +16,6 @@ from qa_toolkit.scoring import read_risk, score_with_rubrics
 @click.group()
 def grade() -> None:
     """Export a grading workbook for a batch; import graders' filled workbooks."""
-
-
-def _print_problems(problems, limit: int = 50) -> None:
-    for p in problems[:limit]:
-        click.echo(f"qa: {p}", err=True)
-    if len(problems) > limit:
-        click.echo(f"qa: ... and {len(problems) - limit} more", err=True)
 
 
 def _expand(patterns: tuple[str, ...]) -> list[str]:
@@ -103,10 +96,10 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
     dataset = load_dataset(data_path, read_opts)
     res = import_workbooks(paths, dataset.conversations, dataset.messages, rubrics,
                            risk=read_risk(risk_path) if risk_path else None)
-    _print_problems(res.log.warnings, limit=20)
+    print_problems(res.log.warnings, limit=20)
     errors = res.log.errors
     if errors:
-        _print_problems(errors)
+        print_problems(errors)
         if not skip_invalid:
             fail(f"{len(errors)} invalid cell(s) or workbook problem(s); nothing written (fix them, or --skip-invalid)")
     if not res.sheets_read and not errors:

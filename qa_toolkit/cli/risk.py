@@ -69,10 +69,14 @@ def train(data: str, label_expr: str, output: str, target_precision: float | Non
     finish(dataset.log)
 
 
+_data_argument = click.argument("data", type=click.Path(exists=True, dir_okay=False))
+_model_option = click.option("--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False),
+                             help="Model file written by `qa risk train`.")
+
+
 @risk.command("evaluate")
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Model file written by `qa risk train`.")
+@_data_argument
+@_model_option
 @click.option("--label", "label_expr", required=True, help=LABEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @data_options
@@ -120,9 +124,8 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
 
 
 @risk.command("predict")
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Model file written by `qa risk train`.")
+@_data_argument
+@_model_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Risk table to write (.csv, .parquet or .jsonl).")
 @click.option("--reasons", "n_reasons", type=click.IntRange(0, 10), default=3, show_default=True,

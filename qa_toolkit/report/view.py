@@ -3,7 +3,6 @@ section rows, trends, coaching focus, findings, exemplars and masked transcripts
 
 from __future__ import annotations
 
-import math
 import re
 from collections import namedtuple
 import unicodedata
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.metrics import ALL, NO_TEAM, SCORE_BIN_LABELS, Metrics
+from qa_toolkit.missing import is_missing
 from qa_toolkit.privacy import mask_series, mask_text
 from qa_toolkit.report.labels import labels
 
@@ -54,12 +54,6 @@ class ReportInput:
     @property
     def t(self) -> Mapping[str, str]:
         return labels(self.lang)
-
-
-def is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
 
 
 def records(frame: pd.DataFrame) -> list:
