@@ -31,7 +31,7 @@ from qa_toolkit.frames import Dataset
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.report.grades import Adjustment, grade_adjustment
 from qa_toolkit.rubric.loader import require_rubric, require_rubrics
-from qa_toolkit.rubric.model import Band, Rubric
+from qa_toolkit.rubric.schema import Band, Rubric
 from qa_toolkit.sampling.plan import Plan
 from qa_toolkit.scorefolder import ScoreFolder, open_score_folder, write_score_dir
 from qa_toolkit.scoring import as_rubrics

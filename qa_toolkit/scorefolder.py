@@ -29,7 +29,7 @@ from qa_toolkit.atomic import staged_folder, write_frame, write_json
 from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import RESULTS, SCORES, conform
 from qa_toolkit.problems import InputError, Problem, ProblemLog
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import as_rubrics, summarise
 
 RUN_INFO = "run.json"

@@ -46,7 +46,7 @@ from qa_toolkit.frames import RESULTS, SCORES, SECTION_PREFIX, conform
 from qa_toolkit.rubric.checks import get as get_check
 from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Labels, Outcomes, evidence_codes, outcome_labels
 from qa_toolkit.rubric.matching import saying
-from qa_toolkit.rubric.model import Criterion, Rubric
+from qa_toolkit.rubric.schema import Criterion, Rubric
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate, phrases_said
 
 #: The note a criterion gets when its rubric's ``applies_to`` excludes the conversation.

@@ -16,7 +16,7 @@ from qa_toolkit.rubric.doc import render
 from qa_toolkit.rubric.examples import run_examples
 from qa_toolkit.rubric.formatters import FORMATTERS
 from qa_toolkit.rubric.loader import load_with_locator
-from qa_toolkit.rubric.model import json_schema
+from qa_toolkit.rubric.schema import json_schema
 from qa_toolkit.rubric.promote import promoted
 from qa_toolkit.scorefolder import fingerprint as file_sha256
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from qa_toolkit.problems import InputError, Problem
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import aggregate_scores
 
 #: (results, scores) -> (results, scores), each step of what the report shows after scoring.

@@ -38,7 +38,7 @@ import pandas as pd
 from qa_toolkit.excel import csv_restore
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.review.importer import GRADES
-from qa_toolkit.rubric.model import Agreement, Gate, Rubric
+from qa_toolkit.rubric.schema import Agreement, Gate, Rubric
 from qa_toolkit.scoring import score_frames
 
 

@@ -21,7 +21,7 @@ from qa_toolkit.review.layout import (BATCH_SHEET, COMMENT_COL, CRITERIA_HEADER,
                                       DATE_LABEL, FINGERPRINT_KEY, GRADE_COL, GRADER_CELL, GRADER_LABEL, IDS_HEADER,
                                       IDS_SHEET, LABEL_COL, META_SHEET, PENDING_NOTE, REVIEW_COL, REVIEWS,
                                       allowed_grades, fingerprints, grade_for_outcome)
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
 

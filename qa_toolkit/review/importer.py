@@ -16,7 +16,7 @@ from qa_toolkit.problems import Problem, ProblemLog
 from qa_toolkit.review.layout import (COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_LABEL, FINGERPRINT_KEY,
                                       GRADE_COL, GRADER_LABEL, ID_KINDS, IDS_HEADER, IDS_SHEET, LABEL_COL, META_SHEET,
                                       REVIEW_COL, allowed_grades, fingerprints, parse_grade, parse_review)
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import aggregate_scores, as_rubrics, outcome_points, score_frames
 from qa_toolkit.workbook_guard import workbook_problem
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import score_frames
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from qa_toolkit.problems import Problem
 from qa_toolkit.rubric.checks._base import Frames
 from qa_toolkit.rubric.loader import Locator
-from qa_toolkit.rubric.model import Criterion, Example, Rubric
+from qa_toolkit.rubric.schema import Criterion, Example, Rubric
 
 _START = pd.Timestamp("2026-01-05T09:00:00")
 

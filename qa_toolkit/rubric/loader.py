@@ -10,7 +10,7 @@ from pathlib import Path
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.resources import default_rubrics
 from qa_toolkit.rubric.lint import lint_rubric
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.rubric.parse import Locator, parse_rubric
 
 __all__ = ["Locator", "load_rubric", "load_with_locator", "parse_rubric", "require_rubric", "require_rubrics"]

@@ -14,7 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from qa_toolkit.problems import Problem
 from qa_toolkit.rubric.checks import MODULES
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.yamldoc import parse_yaml, plain
 
 
