@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -41,8 +42,6 @@ def calibrate(grades: str, tolerance: float, as_json: bool, details: bool, dispu
     Examples: qa calibrate grades.csv --disputes disputes.csv;
     qa calibrate grades.csv --rubric rubrics/shop.yaml --data export.jsonl --gate
     """
-    import json
-
     if (gate or data_path) and not rubric_file:
         raise click.UsageError("--gate and --data need --rubric")
     rubric_, frame = graded(grades, rubric_file, data_path, read_opts)

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 
@@ -79,8 +80,6 @@ allow_mismatch_option = click.option(
 def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch: bool):
     """The score folder at ``path`` (``scorefolder.open_score_folder``), checked to be scored
     from ``data`` by its SHA-256: a mismatch stops (exit 2) unless allowed, then it warns."""
-    from dataclasses import replace
-
     folder = open_score_folder(path)
     problem = folder.input_mismatch(data)
     if problem is not None and not allow_mismatch:

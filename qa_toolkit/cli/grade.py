@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import glob
+from pathlib import Path
+
 import click
 
 from qa_toolkit.cli.common import data_options, fail, finish, load_dataset, print_problems
@@ -20,9 +23,6 @@ def grade() -> None:
 
 def _expand(patterns: tuple[str, ...]) -> list[str]:
     """Workbook paths; glob patterns are expanded here too (Windows shells do not)."""
-    import glob
-    from pathlib import Path
-
     paths: list[str] = []
     for pattern in patterns:
         found = sorted(glob.glob(pattern)) if any(ch in pattern for ch in "*?[") else [pattern]
@@ -89,8 +89,6 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
 
     Example: qa grade import grading_*.xlsx --data sample_data/conversations.jsonl -o grades.csv
     """
-    from pathlib import Path
-
     paths = _expand(workbooks)
     rubrics = require_rubrics(rubric_paths)[0]
     dataset = load_dataset(data_path, read_opts)

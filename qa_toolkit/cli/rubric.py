@@ -4,6 +4,10 @@ once it agrees with the graders."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
 import click
 
 from qa_toolkit.atomic import write_frame, write_text
@@ -74,8 +78,6 @@ def test(files: tuple[str, ...], verbose: bool) -> None:
 @rubric.command()
 def schema() -> None:
     """Print the JSON Schema of rubric files (for editors and CI)."""
-    import json
-
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
@@ -104,8 +106,6 @@ def doc(rubric_file: str, fmt: str, output: str | None) -> None:
 def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict) -> None:
     """Re-score the same conversations with OLD and NEW rubrics: per-criterion pass rates and
     per-agent mean totals, before and after."""
-    from pathlib import Path
-
     old_r, new_r = require_rubric(old), require_rubric(new)
     data = load_dataset(data_path, read_opts)
     criteria, agents = diff_rubrics(old_r, new_r, data.conversations, data.messages)
@@ -138,9 +138,6 @@ def promote(rubric_file: str, grades_file: str, criteria: tuple[str, ...], data_
 
     Example: qa rubric promote rubrics/shop.yaml --grades grades.csv --data export.jsonl
     """
-    import datetime as dt
-    from pathlib import Path
-
     rubric_, grades = graded(grades_file, rubric_file, data_path, read_opts)
     table = gate_table(rubric_, grades).set_index("criterion_id")
     unknown = [c for c in criteria if c not in table.index]
