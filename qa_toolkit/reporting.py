@@ -23,7 +23,7 @@ from qa_toolkit.report.labels import language_for
 from qa_toolkit.report.view import agent_ids, display_name
 from qa_toolkit.report.xlsx import write_xlsx
 from qa_toolkit.rubric.loader import require_rubric
-from qa_toolkit.rubric.model import Band, Rubric
+from qa_toolkit.rubric.schema import Band, Rubric
 from qa_toolkit.runconfig import ReportConfig
 from qa_toolkit.sampling import read_manifest
 from qa_toolkit.scorefolder import ScoreFolder, open_score_folder

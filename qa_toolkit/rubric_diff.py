@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qa_toolkit.engine import score_chunks
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 
 
 def _pass_rates(results: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from qa_toolkit.io import conversations_from_records
 from qa_toolkit.problems import Problem
 from qa_toolkit.rubric.checks._base import Frames
 from qa_toolkit.rubric.loader import Locator
-from qa_toolkit.rubric.model import Criterion, Example, Rubric
+from qa_toolkit.rubric.schema import Criterion, Example, Rubric
 from qa_toolkit.scoring import evaluate_criterion
 
 _START = pd.Timestamp("2026-01-05T09:00:00")

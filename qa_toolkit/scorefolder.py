@@ -32,7 +32,7 @@ from qa_toolkit.atomic import atomic_path, staged_folder, write_frame, write_jso
 from qa_toolkit.excel import csv_restore
 from qa_toolkit.frames import RESULTS, SCORES, conform, empty
 from qa_toolkit.problems import InputError, Problem, ProblemLog
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import as_rubrics, summarise
 
 RUN_INFO = "run.json"

@@ -17,7 +17,7 @@ from qa_toolkit.review.dispute_books import agent_workbook, read_agent_workbook,
 from qa_toolkit.review.disputes import DISPUTES, file_disputes, lost_points, resolve, within
 from qa_toolkit.review.outcomes import final_outcomes
 from qa_toolkit.review.register import as_text, read_register
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import score_frames
 
 RUBRIC = Rubric.model_validate({

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.points import _bands, _cell_sums
 
 

@@ -12,7 +12,7 @@ from qa_toolkit.io import conversations_from_records, read_conversations
 from qa_toolkit.resources import sample_conversations
 from qa_toolkit.rubric.checks import context
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, shorten
-from qa_toolkit.rubric.checks._match import Hits, phrase_hits
+from qa_toolkit.rubric.matching import Hits, phrase_hits
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import sample_conversations
 from qa_toolkit.review.calibration import gate_table
 from qa_toolkit.rubric import require_rubric
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import SHADOW, score_frames
 
 RUBRIC = """\

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from qa_toolkit.rubric.checks._base import Frames
-from qa_toolkit.rubric.checks._match import matching_messages, phrase_hits
+from qa_toolkit.rubric.matching import matching_messages, phrase_hits
 
 ALPHABET = ["抱", "歉", "非", "常", "您", "好", "a", "B", "b", " ", "，"]
 
@@ -120,7 +120,7 @@ def test_says_from_the_phrase_index_equals_the_plain_condition(condition):
 
     from qa_toolkit.io import read_conversations
     from qa_toolkit.resources import sample_data_dir
-    from qa_toolkit.rubric.checks._match import saying
+    from qa_toolkit.rubric.matching import saying
     from qa_toolkit.rubric.predicates import Predicate, evaluate, phrases_said
 
     ds = read_conversations(sample_data_dir() / "conversations.jsonl")
@@ -144,7 +144,7 @@ def test_conversation_rows_equal_a_lookup_whatever_the_message_order(message_ids
 
 @pytest.mark.parametrize("seed", range(40))
 def test_first_regex_hits_equal_a_plain_search(seed):
-    from qa_toolkit.rubric.checks._match import first_regex_hits
+    from qa_toolkit.rubric.matching import first_regex_hits
 
     rng = random.Random(seed)
     conversations, messages = _chunk(rng)
@@ -164,7 +164,7 @@ def test_first_regex_hits_equal_a_plain_search(seed):
 
 
 def test_first_regex_hits_with_nothing_in_scope_or_nothing_matching():
-    from qa_toolkit.rubric.checks._match import first_regex_hits
+    from qa_toolkit.rubric.matching import first_regex_hits
 
     conversations, messages = _chunk(random.Random(1))
     frames = Frames(conversations, messages)
@@ -176,7 +176,7 @@ def test_first_regex_hits_with_nothing_in_scope_or_nothing_matching():
 
 @pytest.mark.parametrize("seed", range(20))
 def test_used_texts_equal_unique_codes(seed):
-    from qa_toolkit.rubric.checks._match import used_texts
+    from qa_toolkit.rubric.matching import used_texts
 
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 30, size=rng.integers(0, 200))
@@ -195,9 +195,9 @@ def test_phrase_index_over_digit_groups_equals_plain_regex(seed, grouping, monke
     """Texts that differ only in digits are matched once as one group (always, with
     ``GROUPING_WORTH`` 1, never with 0); phrases with ASCII digits are matched on the texts
     themselves. Either way: the plain regex's matches."""
-    from qa_toolkit.rubric.checks import _match
+    from qa_toolkit.rubric import matching
 
-    monkeypatch.setattr(_match, "GROUPING_WORTH", grouping)
+    monkeypatch.setattr(matching, "GROUPING_WORTH", grouping)
     rng = random.Random(seed)
     conversations, messages = _chunk(rng, 16, ALPHABET + DIGITS * 2)
     words = ALPHABET[:-2] + ["1", "0", "１", "7a"]
@@ -214,7 +214,7 @@ def test_phrase_index_over_digit_groups_equals_plain_regex(seed, grouping, monke
 
 
 def test_digit_groups_keep_every_other_character_in_place():
-    from qa_toolkit.rubric.checks._match import _digit_groups
+    from qa_toolkit.rubric.matching import _digit_groups
 
     texts = pd.Series(["订单2609185176639788已发货", "订单1111111111111111已发货", "abc", "ａ１２", "", "9a9",
                        "订单0000000000000000已发货"] * 3, dtype="string")
@@ -230,7 +230,7 @@ def test_phrase_index_over_chunked_or_empty_texts(texts):
     """Texts in several Arrow chunks (or none, or only empty ones) are indexed as one column."""
     import pyarrow as pa
 
-    from qa_toolkit.rubric.checks._match import PhraseIndex
+    from qa_toolkit.rubric.matching import PhraseIndex
 
     chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(texts[:1], pa.large_string()),
                                                                      pa.array(texts[1:], pa.large_string())])))

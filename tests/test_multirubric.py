@@ -13,7 +13,7 @@ from qa_toolkit.cli import main
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.resources import default_rubric, default_rubrics, sample_conversations
 from qa_toolkit.rubric import load_rubric
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scorefolder import open_score_folder
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.scoring import format_summary, score_frames, score_with_rubrics, summarise

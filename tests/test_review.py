@@ -277,7 +277,7 @@ def test_wrong_rubric_and_duplicate_grades(setup, tmp_path):
 
 
 def test_grade_values():
-    from qa_toolkit.rubric.model import Criterion
+    from qa_toolkit.rubric.schema import Criterion
     c = Criterion.model_validate({"id": "x", "name": "x", "points": 8, "scale": "5-point", "check": {"type": "manual"}})
     assert allowed_grades(c) == ["4", "3", "2", "1", "0", "na"]
     assert parse_grade(c, 3) == ("pass", 6.0) and parse_grade(c, 0.0) == ("fail", 0.0)

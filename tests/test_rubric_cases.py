@@ -9,7 +9,7 @@ from ruamel.yaml import YAML
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks._base import Frames
 from qa_toolkit.rubric_examples import example_record
-from qa_toolkit.rubric.model import Criterion, Example
+from qa_toolkit.rubric.schema import Criterion, Example
 from qa_toolkit.scoring import evaluate_criterion
 
 import pandas as pd

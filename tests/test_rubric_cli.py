@@ -11,7 +11,7 @@ from qa_toolkit.cli import main
 from qa_toolkit.problems import Problem
 from qa_toolkit.resources import rubrics_dir, sample_conversations
 from qa_toolkit.rubric.formatters import github
-from qa_toolkit.rubric.model import json_schema
+from qa_toolkit.rubric.schema import json_schema
 
 ZH = rubrics_dir() / "ecommerce-zh.yaml"
 EN = rubrics_dir() / "ecommerce-en.yaml"

@@ -9,7 +9,7 @@ import pytest
 from qa_toolkit.resources import rubrics_dir
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.loader import load_with_locator, parse_rubric
-from qa_toolkit.rubric.model import json_schema
+from qa_toolkit.rubric.schema import json_schema
 
 SHIPPED = sorted(rubrics_dir().glob("ecommerce-*.yaml"))
 ZH = rubrics_dir() / "ecommerce-zh.yaml"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
-from qa_toolkit.rubric.checks._bounded import nested_quantifier, python_syntax, re2_error
+from qa_toolkit.rubric.bounded import nested_quantifier, python_syntax, re2_error
 
 RUBRIC = """id: r
 version: "1"

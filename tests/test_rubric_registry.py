@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 from qa_toolkit.rubric import checks
-from qa_toolkit.rubric.model import json_schema
+from qa_toolkit.rubric.schema import json_schema
 
 
 @pytest.mark.parametrize("name", sorted(checks.MODULES))

@@ -8,7 +8,7 @@ import pytest
 
 from qa_toolkit.frames import RESULTS, SCORES
 from qa_toolkit.io import conversations_from_records
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.scoring import aggregate_scores, score_frames, summarise
 

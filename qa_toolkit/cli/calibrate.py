@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
 from qa_toolkit.cli.common import data_options, load_dataset
+from qa_toolkit.review.calibration import calibrate as run, gate_failures, gate_table, read_grades, rescore
+from qa_toolkit.review.register import read_register
+from qa_toolkit.rubric import require_rubric
 
 
 @click.command()
@@ -38,11 +42,6 @@ def calibrate(grades: str, tolerance: float, as_json: bool, details: bool, dispu
     Examples: qa calibrate grades.csv --disputes disputes.csv;
     qa calibrate grades.csv --rubric rubrics/shop.yaml --data export.jsonl --gate
     """
-    import json
-
-    from qa_toolkit.review.calibration import calibrate as run, gate_failures, gate_table
-    from qa_toolkit.review.register import read_register
-
     if (gate or data_path) and not rubric_file:
         raise click.UsageError("--gate and --data need --rubric")
     rubric_, frame = graded(grades, rubric_file, data_path, read_opts)
@@ -67,12 +66,9 @@ def calibrate(grades: str, tolerance: float, as_json: bool, details: bool, dispu
 def graded(grades: str, rubric_file: str | None, data_path: str | None, read_opts: dict):
     """(the rubric or None, the grades frame), its automatic outcomes re-scored from ``data_path``
     with the rubric when given — shared by `qa calibrate` and `qa rubric promote`."""
-    from qa_toolkit.review.calibration import read_grades, rescore
-
     frame = read_grades(grades)
     if rubric_file is None:
         return None, frame
-    from qa_toolkit.rubric import require_rubric
 
     rubric_ = require_rubric(rubric_file)
     if data_path:

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 
@@ -14,7 +15,10 @@ import click
 
 from qa_toolkit.frames import DEFAULT_TZ
 from qa_toolkit.io.formats import NAMES
-from qa_toolkit.problems import ProblemLog
+from qa_toolkit.io import read_conversations
+from qa_toolkit.io.validate import FIRST_TIME, LAST_TIME
+from qa_toolkit.problems import InputError, ProblemLog
+from qa_toolkit.scorefolder import open_score_folder
 
 
 class Day(click.ParamType):
@@ -24,8 +28,6 @@ class Day(click.ParamType):
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx) -> dt.date:
-        from qa_toolkit.io.validate import FIRST_TIME, LAST_TIME
-
         if isinstance(value, dt.date):
             day = value
         else:
@@ -79,11 +81,6 @@ allow_mismatch_option = click.option(
 def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch: bool):
     """The score folder at ``path`` (``scorefolder.open_score_folder``), checked to be scored
     from ``data`` by its SHA-256: a mismatch stops (exit 2) unless allowed, then it warns."""
-    from dataclasses import replace
-
-    from qa_toolkit.problems import InputError
-    from qa_toolkit.scorefolder import open_score_folder
-
     folder = open_score_folder(path)
     problem = folder.input_mismatch(data)
     if problem is not None and not allow_mismatch:
@@ -97,8 +94,6 @@ def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch
 def load_dataset(path: str | os.PathLike, read_opts: dict, quiet: bool = False):
     """Read an export with a progress bar; print the problem summary to stderr.
     With ``strict`` the library raises InputError, which the root group turns into exit 2."""
-    from qa_toolkit.io import read_conversations
-
     opts = dict(read_opts)
     max_problems = opts.pop("max_problems", 20)
     size = Path(path).stat().st_size if Path(path).is_file() else 0
@@ -123,6 +118,14 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def print_problems(problems: list, limit: int = 50) -> None:
+    """Each problem as ``qa: file:line: message`` on stderr, the first ``limit`` in full."""
+    for p in problems[:limit]:
+        click.echo(f"qa: {p}", err=True)
+    if len(problems) > limit:
+        click.echo(f"qa: ... and {len(problems) - limit} more", err=True)
 
 
 def fail(message: str, code: int = 2) -> None:

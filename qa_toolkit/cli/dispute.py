@@ -7,6 +7,14 @@ import datetime as dt
 import click
 
 from qa_toolkit.cli.common import fail
+from qa_toolkit.review.calibration import read_grades
+from qa_toolkit.review.dispute_books import (agent_workbook, read_agent_workbook, read_resolution, resolution_workbook,
+                                             save)
+from qa_toolkit.review.disputes import KEY, file_disputes, lost_points, resolve, within
+from qa_toolkit.review.outcomes import final_outcomes
+from qa_toolkit.review.register import merge, read_register, write_register
+from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.scorefolder import read_score_dir
 
 TODAY = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
                      help="The day it happens (default: today); deadlines are measured against it.")
@@ -66,13 +74,6 @@ def export_cmd(scores_dir: str, grades_path: str | None, rubric_paths: tuple[str
     import re
     from pathlib import Path
 
-    from qa_toolkit.scorefolder import read_score_dir
-    from qa_toolkit.review.calibration import read_grades
-    from qa_toolkit.review.dispute_books import agent_workbook, save
-    from qa_toolkit.review.disputes import lost_points, within
-    from qa_toolkit.review.outcomes import final_outcomes
-    from qa_toolkit.rubric import require_rubrics
-
     results, scores, info = read_score_dir(scores_dir)
     try:
         scores = within(scores, period, today.date() if today else None)
@@ -110,10 +111,6 @@ def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.datetime | Non
     """
     import pandas as pd
 
-    from qa_toolkit.review.dispute_books import read_agent_workbook
-    from qa_toolkit.review.disputes import KEY, file_disputes
-    from qa_toolkit.review.register import merge, read_register, write_register
-
     frames, problems = [], []
     for path in workbooks:
         filed, found = read_agent_workbook(path)
@@ -150,9 +147,6 @@ def resolution_cmd(register_path: str, output: str, no_mask: bool) -> None:
 
     Example: qa dispute resolution disputes.csv -o resolution.xlsx
     """
-    from qa_toolkit.review.dispute_books import resolution_workbook, save
-    from qa_toolkit.review.register import read_register
-
     register = read_register(register_path)
     n_open = int(register["decision"].eq("").sum())
     if not n_open:
@@ -174,10 +168,6 @@ def resolve_cmd(resolution: str, register_path: str, today: dt.datetime | None) 
 
     Example: qa dispute resolve resolution.xlsx --register disputes.csv
     """
-    from qa_toolkit.review.dispute_books import read_resolution
-    from qa_toolkit.review.disputes import KEY, resolve
-    from qa_toolkit.review.register import merge, read_register, write_register
-
     decisions, problems = read_resolution(resolution)
     register = read_register(register_path)
     changed, invalid = resolve(register, decisions, _day(today))

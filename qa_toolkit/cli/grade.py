@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, finish, load_dataset, progress_bar
+from qa_toolkit.cli.common import data_options, fail, finish, load_dataset, print_problems, progress_bar
+from qa_toolkit.review.export import batch_frames, export_workbook
+from qa_toolkit.review.importer import import_workbooks
+from qa_toolkit.review.register import merge, read_register, write_register
+from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.sampling import read_manifest
+from qa_toolkit.scoring import read_risk, score_with_rubrics
 
 
 @click.group()
@@ -14,18 +21,8 @@ def grade() -> None:
     """Export a grading workbook for a batch; import graders' filled workbooks."""
 
 
-def _print_problems(problems, limit: int = 50) -> None:
-    for p in problems[:limit]:
-        click.echo(f"qa: {p}", err=True)
-    if len(problems) > limit:
-        click.echo(f"qa: ... and {len(problems) - limit} more", err=True)
-
-
 def _expand(patterns: tuple[str, ...]) -> list[str]:
     """Workbook paths; glob patterns are expanded here too (Windows shells do not)."""
-    import glob
-    from pathlib import Path
-
     paths: list[str] = []
     for pattern in patterns:
         found = sorted(glob.glob(pattern)) if any(ch in pattern for ch in "*?[") else [pattern]
@@ -53,11 +50,6 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
 
     Example: qa grade export batch/ --data sample_data/conversations.jsonl -o grading.xlsx
     """
-    from qa_toolkit.review.export import batch_frames, export_workbook
-    from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.sampling import read_manifest
-    from qa_toolkit.scoring import read_risk, score_with_rubrics
-
     rubrics = require_rubrics(rubric_paths)[0]
     manifest = read_manifest(batch)
     dataset = load_dataset(data_path, read_opts)
@@ -99,22 +91,15 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
 
     Example: qa grade import grading_*.xlsx --data sample_data/conversations.jsonl -o grades.csv
     """
-    from pathlib import Path
-
-    from qa_toolkit.review.importer import import_workbooks
-    from qa_toolkit.review.register import merge, read_register, write_register
-    from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.scoring import read_risk
-
     paths = _expand(workbooks)
     rubrics = require_rubrics(rubric_paths)[0]
     dataset = load_dataset(data_path, read_opts)
     res = import_workbooks(paths, dataset.conversations, dataset.messages, rubrics,
                            risk=read_risk(risk_path) if risk_path else None)
-    _print_problems(res.log.warnings, limit=20)
+    print_problems(res.log.warnings, limit=20)
     errors = res.log.errors
     if errors:
-        _print_problems(errors)
+        print_problems(errors)
         if not skip_invalid:
             fail(f"{len(errors)} invalid cell(s) or workbook problem(s); nothing written (fix them, or --skip-invalid)")
     if not res.sheets_read and not errors:

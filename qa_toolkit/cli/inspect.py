@@ -7,6 +7,7 @@ import json
 import click
 
 from qa_toolkit.cli.common import data_options, finish, load_dataset
+from qa_toolkit.io.inspect import summarize
 
 
 @click.command("inspect")
@@ -16,8 +17,6 @@ from qa_toolkit.cli.common import data_options, finish, load_dataset
 def inspect_cmd(path: str, as_json: bool, read_opts: dict) -> None:
     """Count conversations, messages, agents, channels, dates, roles, CSAT and tags in PATH and
     list every problem found. Exit 0 clean, 1 problems found, 2 unusable input or --strict."""
-    from qa_toolkit.io.inspect import summarize
-
     dataset = load_dataset(path, read_opts, quiet=True)
     summary = summarize(dataset)
     if as_json:

@@ -6,6 +6,8 @@ import click
 
 from qa_toolkit.cli.common import (DAY, allow_mismatch_option, data_options, finish, load_dataset, open_scores,
                                   progress_bar)
+from qa_toolkit.reporting import report_from_scores
+from qa_toolkit.runconfig import ReportConfig
 
 
 def _formats(value: str) -> list[str]:
@@ -65,9 +67,6 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
     --roster sample_data/roster.csv -o out/report
     (after the week's review: add --grades grades.csv --disputes disputes.csv)
     """
-    from qa_toolkit.reporting import report_from_scores
-    from qa_toolkit.runconfig import ReportConfig
-
     try:
         sla_by_channel = {k.strip().lower(): float(v) for k, v in (s.split("=", 1) for s in sla_channel)}
     except ValueError:

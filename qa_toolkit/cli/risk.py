@@ -7,7 +7,12 @@ from pathlib import Path
 
 import click
 
+from qa_toolkit.atomic import write_frame
 from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
+from qa_toolkit.io import iter_conversations
+from qa_toolkit.risk import evaluate_model, load_model, parse_label, save_model, train_model
+from qa_toolkit.risk.card import write_card
+from qa_toolkit.risk.model import predict_chunks
 
 LABEL_HELP = ("Label expression over conversation fields, e.g. \"csat <= 2\", \"'complaint' in tags\", "
               "\"escalated == true\"; combine with and/or/not.")
@@ -44,8 +49,6 @@ def train(data: str, label_expr: str, output: str, target_precision: float | Non
     """
     if target_precision is not None and target_recall is not None:
         raise click.UsageError("give --target-precision or --target-recall, not both")
-    from qa_toolkit.risk import parse_label, save_model, train_model
-    from qa_toolkit.risk.card import write_card
 
     label = parse_label(label_expr)
     dataset = load_dataset(data, read_opts)
@@ -67,10 +70,14 @@ def train(data: str, label_expr: str, output: str, target_precision: float | Non
     finish(dataset.log)
 
 
+_data_argument = click.argument("data", type=click.Path(exists=True, dir_okay=False))
+_model_option = click.option("--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False),
+                             help="Model file written by `qa risk train`.")
+
+
 @risk.command("evaluate")
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Model file written by `qa risk train`.")
+@_data_argument
+@_model_option
 @click.option("--label", "label_expr", required=True, help=LABEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @data_options
@@ -80,8 +87,6 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
 
     Example: qa risk evaluate last_week.jsonl --model model.skops --label "csat <= 2"
     """
-    from qa_toolkit.risk import evaluate_model, load_model, parse_label
-
     label = parse_label(label_expr)
     model = load_model(model_path)
     dataset = load_dataset(data, read_opts, quiet=as_json)
@@ -120,9 +125,8 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
 
 
 @risk.command("predict")
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Model file written by `qa risk train`.")
+@_data_argument
+@_model_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Risk table to write (.csv, .parquet or .jsonl).")
 @click.option("--reasons", "n_reasons", type=click.IntRange(0, 10), default=3, show_default=True,
@@ -139,11 +143,6 @@ def predict(data: str, model_path: str, output: str, n_reasons: int, lang: str, 
 
     Example: qa risk predict conversations.jsonl --model model.skops -o risk.csv
     """
-    from qa_toolkit.atomic import write_frame
-    from qa_toolkit.io import iter_conversations
-    from qa_toolkit.risk import load_model
-    from qa_toolkit.risk.model import predict_chunks
-
     if Path(output).suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         raise click.BadParameter("write .csv, .parquet or .jsonl", param_hint="--output")
     model = load_model(model_path)

@@ -4,9 +4,25 @@ once it agrees with the graders."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
 import click
 
-from qa_toolkit.cli.common import data_options, finish, load_dataset
+from qa_toolkit.atomic import write_frame, write_text
+from qa_toolkit.cli.calibrate import graded
+from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
+from qa_toolkit.review.calibration import evidence, gate_table
+from qa_toolkit.rubric import require_rubric
+from qa_toolkit.rubric_diff import diff_rubrics, format_diff
+from qa_toolkit.rubric.doc import render
+from qa_toolkit.rubric_examples import run_examples
+from qa_toolkit.rubric.formatters import FORMATTERS
+from qa_toolkit.rubric.loader import load_with_locator
+from qa_toolkit.rubric.schema import json_schema
+from qa_toolkit.rubric.promote import promoted
+from qa_toolkit.scorefolder import fingerprint as file_sha256
 
 
 @click.group()
@@ -23,9 +39,6 @@ def lint(files: tuple[str, ...], fmt: str, strict: bool) -> None:
 
     Exit 0 clean, 1 findings, 2 a file could not be read.
     """
-    from qa_toolkit.rubric.formatters import FORMATTERS
-    from qa_toolkit.rubric.loader import load_with_locator
-
     problems = [p for f in files for p in load_with_locator(f)[2]]
     output = FORMATTERS[fmt](problems)
     if output or fmt == "json":
@@ -40,9 +53,6 @@ def lint(files: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="List every example, not only failures.")
 def test(files: tuple[str, ...], verbose: bool) -> None:
     """Run every `examples` entry of rubric FILES; each failure as file:line. Exit 1 on failures."""
-    from qa_toolkit.rubric_examples import run_examples
-    from qa_toolkit.rubric.loader import load_with_locator
-
     failed = unreadable = 0
     for file in files:
         rubric_, locator, problems = load_with_locator(file)
@@ -68,10 +78,6 @@ def test(files: tuple[str, ...], verbose: bool) -> None:
 @rubric.command()
 def schema() -> None:
     """Print the JSON Schema of rubric files (for editors and CI)."""
-    import json
-
-    from qa_toolkit.rubric.model import json_schema
-
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
@@ -81,10 +87,6 @@ def schema() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE instead of stdout.")
 def doc(rubric_file: str, fmt: str, output: str | None) -> None:
     """Render a rubric as a handbook for trainers and agents (Markdown or HTML)."""
-    from qa_toolkit.atomic import write_text
-    from qa_toolkit.rubric import require_rubric
-    from qa_toolkit.rubric.doc import render
-
     rubric_ = require_rubric(rubric_file)
     text = render(rubric_, fmt)
     if output:
@@ -104,12 +106,6 @@ def doc(rubric_file: str, fmt: str, output: str | None) -> None:
 def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict) -> None:
     """Re-score the same conversations with OLD and NEW rubrics: per-criterion pass rates and
     per-agent mean totals, before and after."""
-    from pathlib import Path
-
-    from qa_toolkit.atomic import write_frame
-    from qa_toolkit.rubric import require_rubric
-    from qa_toolkit.rubric_diff import diff_rubrics, format_diff
-
     old_r, new_r = require_rubric(old), require_rubric(new)
     data = load_dataset(data_path, read_opts)
     criteria, agents = diff_rubrics(old_r, new_r, data.conversations, data.messages)
@@ -142,16 +138,6 @@ def promote(rubric_file: str, grades_file: str, criteria: tuple[str, ...], data_
 
     Example: qa rubric promote rubrics/shop.yaml --grades grades.csv --data export.jsonl
     """
-    import datetime as dt
-    from pathlib import Path
-
-    from qa_toolkit.atomic import write_text
-    from qa_toolkit.cli.calibrate import graded
-    from qa_toolkit.cli.common import fail
-    from qa_toolkit.review.calibration import evidence, gate_table
-    from qa_toolkit.rubric.promote import promoted
-    from qa_toolkit.scorefolder import fingerprint as file_sha256
-
     rubric_, grades = graded(grades_file, rubric_file, data_path, read_opts)
     table = gate_table(rubric_, grades).set_index("criterion_id")
     unknown = [c for c in criteria if c not in table.index]

@@ -8,6 +8,9 @@ import sys
 import click
 
 from qa_toolkit.cli.common import DAY, allow_mismatch_option, data_options, fail, finish, load_dataset, open_scores
+from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
+from qa_toolkit.sampling.plan import build_plan
+from qa_toolkit.scoring import read_risk
 
 
 @click.command()
@@ -49,10 +52,6 @@ def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, per
 
     Example: qa sample sample_data/conversations.jsonl --plan sample_data/plan.yaml --roster sample_data/roster.csv -o batch/
     """
-    from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
-    from qa_toolkit.sampling.plan import build_plan
-    from qa_toolkit.scoring import read_risk
-
     plan, problems = build_plan(plan_path, quota=quota, period=period, unit=unit, strata=strata, seed=seed,
                                 ledger=ledger, min_agent_messages=min_agent_messages)
     if plan is None:

@@ -7,7 +7,10 @@ import time
 
 import click
 
-from qa_toolkit.cli.common import DAY
+from qa_toolkit.cli.common import DAY, fail, progress_bar
+from qa_toolkit.io.validate import LAST_TIME
+from qa_toolkit.synth import iter_records, make_agents
+from qa_toolkit.synth.writers import FORMATS, write_synth
 
 
 @click.command("synth")
@@ -28,11 +31,6 @@ def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: dt.date, wee
     Writes conversations.jsonl, conversations_gb18030.csv, roster.csv (and
     conversations.parquet) into OUT. Example: qa data synth -n 3000 --seed 7 -o sample_data
     """
-    from qa_toolkit.cli.common import fail, progress_bar
-    from qa_toolkit.io.validate import LAST_TIME
-    from qa_toolkit.synth import iter_records, make_agents
-    from qa_toolkit.synth.writers import FORMATS, write_synth
-
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:

@@ -20,7 +20,7 @@ from qa_toolkit.io.arrow_jsonl import read_jsonl_range
 from qa_toolkit.io.jsonl import LineRange, iter_jsonl
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.rubric.loader import require_rubric
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import Scored, chunk_partial, read_risk, score_chunk
 
 

@@ -33,7 +33,7 @@ from qa_toolkit.io import detect_format, iter_conversations
 from qa_toolkit.io.encoding import bom_encoding, is_utf8
 from qa_toolkit.io.jsonl import line_ranges
 from qa_toolkit.problems import InputError, Problem, ProblemLog
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import as_rubrics, merge
 
 #: Inputs larger than this are scored into part files even without --workers/--engine.

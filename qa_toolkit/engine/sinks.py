@@ -24,7 +24,7 @@ import pandas as pd
 from qa_toolkit.atomic import write_frame
 from qa_toolkit.frames import RESULTS, SCORES, empty
 from qa_toolkit.problems import ProblemLog
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scorefolder import PART, RUN_INFO, ScoreWriter, write_results, write_score_dir, writing
 from qa_toolkit.scoring import Scored, results_frame, results_table
 

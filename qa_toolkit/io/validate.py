@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, ROLES, Dataset, conform
+from qa_toolkit.missing import is_missing
 from qa_toolkit.problems import Problem, ProblemLog
 
 ROLE_ALIASES: dict[str, str] = {
@@ -58,15 +59,6 @@ class FieldError(ValueError):
     def __init__(self, field: str, message: str, code: str):
         super().__init__(message)
         self.field, self.code = field, code
-
-
-def is_missing(value: object) -> bool:
-    """None, NaN, pandas NA/NaT and blank strings all mean 'no value'."""
-    if isinstance(value, str):
-        return not value.strip()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
 
 
 def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:

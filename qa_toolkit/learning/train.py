@@ -29,7 +29,7 @@ from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric import checks
 from qa_toolkit.rubric.checks._base import Frames, outcome_labels
 from qa_toolkit.rubric.checks._views import RULE, conversation_views
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 
 #: The types of check a rule feature never holds: they are not rules.
 NOT_RULES = ("manual", "learned")

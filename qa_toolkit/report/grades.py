@@ -20,7 +20,7 @@ from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.review.calibration import gate_table, read_grades
 from qa_toolkit.review.outcomes import final_outcomes
 from qa_toolkit.review.register import read_register
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 
 #: (results, scores) -> (results, scores), each step of what the report shows after scoring.
 Adjustment = Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]

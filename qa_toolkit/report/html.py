@@ -15,6 +15,7 @@ from qa_toolkit.excel import display_text
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import charts, view
 from qa_toolkit.report.view import ReportInput
+from qa_toolkit.resources import templates_dir
 
 
 def highlight(text, match) -> Markup:
@@ -37,8 +38,6 @@ def environment():
     """A jinja2 environment over the shipped templates, autoescaping everything and printing
     every value through ``shown``."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    from qa_toolkit.resources import templates_dir
 
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, finalize=shown)

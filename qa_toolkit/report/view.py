@@ -3,7 +3,6 @@ section rows, trends, coaching focus, findings, exemplars and masked transcripts
 
 from __future__ import annotations
 
-import math
 import re
 from collections import namedtuple
 import unicodedata
@@ -13,7 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.metrics import ALL, NO_TEAM, Metrics
+from qa_toolkit.metrics import ALL, NO_TEAM, SCORE_BIN_LABELS, Metrics
+from qa_toolkit.missing import is_missing
+from qa_toolkit.privacy import mask_series, mask_text
 from qa_toolkit.report.labels import labels
 
 #: (metric column, kind) shown as KPIs, in order. kind decides the number format.
@@ -56,12 +57,6 @@ class ReportInput:
     @property
     def t(self) -> Mapping[str, str]:
         return labels(self.lang)
-
-
-def is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
 
 
 def records(frame: pd.DataFrame) -> list:
@@ -110,7 +105,6 @@ def masker(rep: ReportInput):
     """``mask_text`` unless the report was asked for unmasked text."""
     if not rep.mask:
         return lambda text: text
-    from qa_toolkit.privacy import mask_text
 
     return mask_text
 
@@ -119,7 +113,6 @@ def masked_text(rep: ReportInput, texts: pd.Series) -> pd.Series:
     """A column of text masked (vectorised) unless the report was asked for unmasked text."""
     if not rep.mask:
         return texts
-    from qa_toolkit.privacy import mask_series
 
     return mask_series(texts)
 
@@ -162,8 +155,6 @@ def page_names(ids: Sequence[str]) -> dict[str, str]:
 
 def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tuple[str, int]]:
     """(value, count) of a band / csat / score_bin distribution, in a reading order."""
-    from qa_toolkit.metrics import SCORE_BIN_LABELS
-
     d = rep.metrics.distribution
     counts = d[(d["level"] == level) & (d["key"] == key) & (d["kind"] == kind)].set_index("value")["n"]
     order = {"band": list(rep.band_order) or sorted(counts.index), "csat": ["1", "2", "3", "4", "5"],

@@ -36,7 +36,9 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.excel import csv_restore
-from qa_toolkit.rubric.model import Agreement, Gate, Rubric
+from qa_toolkit.problems import InputError, Problem
+from qa_toolkit.review.importer import GRADES
+from qa_toolkit.rubric.schema import Agreement, Gate, Rubric
 from qa_toolkit.scoring import score_frames
 
 
@@ -66,7 +68,7 @@ OVERTURN_COLUMNS = ["criterion_id", "graded", "overturned_by_grade", "critical_c
                     "disputed", "overturned_by_dispute", "overturned", "share"]
 
 
-def labels(grades: pd.DataFrame) -> pd.DataFrame:
+def grade_labels(grades: pd.DataFrame) -> pd.DataFrame:
     """grader, conversation_id, criterion_id, label — human grades only."""
     human = grades[grades["human_outcome"].fillna("") != ""]
     label = np.where(human["human_outcome"] == "na", "na", human["points"].map(lambda p: f"{p:g}"))
@@ -111,7 +113,7 @@ def _pair_row(a: str, b: str, crit: str, x: list, y: list) -> dict:
 
 
 def criterion_agreement(lab: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-criterion agreement and α, per-pair κ) from the labels frame."""
+    """(per-criterion agreement and α, per-pair κ) from the ``grade_labels`` frame."""
     rows, pair_rows = [], []
     graders = sorted(lab["grader"].unique())
     pooled: dict[tuple[str, str], tuple[list, list]] = {}
@@ -267,16 +269,13 @@ def overturns(grades: pd.DataFrame, disputes: pd.DataFrame | None = None) -> pd.
 
 def calibrate(grades: pd.DataFrame, tolerance: float = 10.0, disputes: pd.DataFrame | None = None) -> Calibration:
     """Every calibration statistic from a grades frame (and the dispute register, for overturns)."""
-    criteria, pairs = criterion_agreement(labels(grades))
+    criteria, pairs = criterion_agreement(grade_labels(grades))
     graders, totals = total_agreement(grades, tolerance)
     return Calibration(criteria, pairs, graders, totals, auto_agreement(grades), overturns(grades, disputes))
 
 
 def read_grades(path) -> pd.DataFrame:
     """grades.csv as written by ``qa grade import`` (InputError when a column is missing)."""
-    from qa_toolkit.problems import InputError, Problem
-    from qa_toolkit.review.importer import GRADES
-
     try:
         df = csv_restore(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:

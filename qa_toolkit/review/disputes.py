@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from qa_toolkit.frames import conform
 from qa_toolkit.problems import Problem
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.sampling.batch import resolve_period
 from qa_toolkit.sampling.plan import parse_period_option
 from qa_toolkit.scoring import as_rubrics

@@ -21,7 +21,8 @@ from qa_toolkit.review.layout import (BATCH_SHEET, COMMENT_COL, CRITERIA_HEADER,
                                       DATE_LABEL, FINGERPRINT_KEY, GRADE_COL, GRADER_CELL, GRADER_LABEL, IDS_HEADER,
                                       IDS_SHEET, LABEL_COL, META_SHEET, PENDING_NOTE, REVIEW_COL, REVIEWS,
                                       allowed_grades, fingerprints, grade_for_outcome)
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
+from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
 
 def _text(value, mask: bool):
@@ -45,8 +46,6 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
     confirm``) gets an empty confirm/overturn cell. Several rubrics: each conversation sheet
     shows the criteria of the rubric that scores it (``_meta`` records which). ``advance(1)``
     after each conversation sheet."""
-    from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
-
     rubrics = as_rubrics(rubric)
     routed = rubric_by_conversation(conversations, messages, rubrics) if len(rubrics) > 1 else {}
     wb = Workbook()

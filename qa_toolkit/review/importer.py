@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.frames import RESULTS, empty
+from qa_toolkit.frames import RESULTS, conform, empty
 from qa_toolkit.problems import Problem, ProblemLog
 from qa_toolkit.review.layout import (COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_LABEL, FINGERPRINT_KEY,
                                       GRADE_COL, GRADER_LABEL, ID_KINDS, IDS_HEADER, IDS_SHEET, LABEL_COL, META_SHEET,
                                       REVIEW_COL, allowed_grades, fingerprints, parse_grade, parse_review)
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
+from qa_toolkit.scoring import aggregate_scores, as_rubrics, outcome_points, score_frames
 from qa_toolkit.workbook_guard import workbook_problem
 
 #: grades.csv: one row per grader × conversation × criterion.
@@ -195,8 +196,6 @@ def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[
     were left untouched (no grader, nothing changed: reported, not an error). Each sheet is
     checked against the rubric it was made with (one of ``rubric``); a sheet whose rows or
     columns were moved is an error, and none of its cells is read."""
-    from qa_toolkit.scoring import as_rubrics
-
     from openpyxl import load_workbook
 
     file = str(path)
@@ -321,9 +320,6 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
     """(GRADES, re-scored SCORES with a grader column, problems): human grades over the
     automatic RESULTS; a criterion a grader left empty keeps its automatic outcome. Each sheet
     is re-scored with the rubric it was made with (its ``rubric_id``; default the first)."""
-    from qa_toolkit.frames import conform
-    from qa_toolkit.scoring import aggregate_scores, as_rubrics
-
     rubrics = as_rubrics(rubric)
     by_id = {r.id: r for r in rubrics}
     problems: list[Problem] = []
@@ -435,8 +431,6 @@ def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messa
     """Read and validate every workbook, score the graded conversations automatically (each
     with the rubric its sheet was made with), then merge and re-score (see ``merge_grades``).
     The caller decides what errors mean; nothing invalid is used as a grade."""
-    from qa_toolkit.scoring import as_rubrics, score_frames
-
     rubrics = as_rubrics(rubric)
     log = ProblemLog()
     sheets: list[SheetGrades] = []

@@ -19,7 +19,7 @@ import json
 
 import pandas as pd
 
-from qa_toolkit.rubric.model import Criterion
+from qa_toolkit.rubric.schema import Criterion
 
 BATCH_SHEET = "批次 Batch"
 IDS_SHEET = "_ids"  # very hidden: one row per input cell -> (conversation_id, criterion_id, field)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.io.validate import as_bool
+from qa_toolkit.missing import missing_mask
 from qa_toolkit.problems import InputError, Problem
 
 _TOKEN = re.compile(
@@ -122,18 +123,18 @@ class _Parser:
         return node
 
     def or_expr(self):
-        items = [self.and_expr()]
-        while self.peek().text == "or" and self.peek().kind == "kw":
-            self.take()
-            items.append(self.and_expr())
-        return items[0] if len(items) == 1 else BoolOp("or", tuple(items))
+        return self._chain("or", self.and_expr)
 
     def and_expr(self):
-        items = [self.not_expr()]
-        while self.peek().text == "and" and self.peek().kind == "kw":
+        return self._chain("and", self.not_expr)
+
+    def _chain(self, word: str, operand):
+        """``operand (word operand)*``: one operand as itself, several as a BoolOp."""
+        items = [operand()]
+        while self.peek().text == word and self.peek().kind == "kw":
             self.take()
-            items.append(self.not_expr())
-        return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
+            items.append(operand())
+        return items[0] if len(items) == 1 else BoolOp(word, tuple(items))
 
     def not_expr(self):
         tok = self.peek()
@@ -246,7 +247,7 @@ class Label:
                                      field=absent[0], code="unknown-field"))
         missing = np.zeros(len(conversations), dtype=bool)
         for name in self.fields:
-            missing |= _is_missing(conversations[name]).to_numpy()
+            missing |= missing_mask(conversations[name])
         for node in _walk(self.tree):  # a value that is not a number / boolean is no label either
             if isinstance(node, Compare) and node.op not in ("in", "not in"):
                 pair = (node.left, node.right) if isinstance(node.left, Field) else (node.right, node.left)
@@ -263,12 +264,6 @@ def parse_label(text: str) -> Label:
     if not text or not text.strip():
         raise _error(text or "", 0, "empty label expression")
     return Label(text=text, tree=_Parser(text).parse())
-
-
-def _is_missing(col: pd.Series) -> pd.Series:
-    if col.dtype == object:
-        return col.map(lambda v: v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA)
-    return col.isna()
 
 
 def _eval(node, df: pd.DataFrame) -> pd.Series:

@@ -81,18 +81,23 @@ def choose_threshold(y: np.ndarray, scores: np.ndarray, *, target_precision: flo
     precision, recall, thresholds = precision_recall_curve(np.asarray(y, dtype=bool), scores)
     precision, recall = precision[:-1], recall[:-1]  # align with thresholds
     if target_precision is not None:
-        ok = np.flatnonzero(precision >= target_precision)
-        if ok.size:
-            i = ok[np.argmax(recall[ok])]
-            return float(thresholds[i]), f"lowest threshold with CV precision >= {target_precision:g}"
+        found = _best_where(precision >= target_precision, recall, thresholds)
+        if found is not None:
+            return found, f"lowest threshold with CV precision >= {target_precision:g}"
         note = f"target precision {target_precision:g} not reached in CV; best F1 instead"
     elif target_recall is not None:
-        ok = np.flatnonzero(recall >= target_recall)
-        if ok.size:
-            i = ok[np.argmax(precision[ok])]
-            return float(thresholds[i]), f"threshold with CV recall >= {target_recall:g} and best precision"
+        found = _best_where(recall >= target_recall, precision, thresholds)
+        if found is not None:
+            return found, f"threshold with CV recall >= {target_recall:g} and best precision"
         note = f"target recall {target_recall:g} not reached in CV; best F1 instead"
     else:
         note = "best F1 in cross-validation"
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
     return float(thresholds[int(np.argmax(f1))]), note
+
+
+def _best_where(reached: np.ndarray, best: np.ndarray, thresholds: np.ndarray) -> float | None:
+    """The threshold, among those where the target is ``reached``, with the highest ``best``
+    (the first of equals); None when the target is reached nowhere."""
+    ok = np.flatnonzero(reached)
+    return float(thresholds[ok[np.argmax(best[ok])]]) if ok.size else None

@@ -24,6 +24,8 @@ from sklearn.preprocessing import StandardScaler
 
 from qa_toolkit import frames
 from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.risk.card import build_card, data_fingerprint
+from qa_toolkit.risk.explain import explain
 from qa_toolkit.risk.features import (
     ConversationFeatures,
     char_ngrams,
@@ -31,7 +33,7 @@ from qa_toolkit.risk.features import (
     numeric_feature_columns,
 )
 from qa_toolkit.risk.labels import Label
-from qa_toolkit.risk.metrics import binary_metrics, choose_threshold
+from qa_toolkit.risk.metrics import binary_metrics, choose_threshold, reliability_table
 
 CALIBRATION_FOLDS = 3
 
@@ -151,8 +153,6 @@ def train_model(conversations: pd.DataFrame, messages: pd.DataFrame, label: Labe
                 source: str | None = None, progress=None) -> RiskModel:
     """Cross-validate, choose the threshold on out-of-fold scores, fit on all labelled data,
     and write the model card."""
-    from qa_toolkit.risk.card import build_card
-
     table, y, n_missing = labelled_table(conversations, messages, label)
     check_trainable(y, folds, label.text)
     cv = cross_validate(table, y, build_pipeline(label.fields), folds=folds, seed=seed, progress=progress)
@@ -169,8 +169,6 @@ def predict_risk(model: RiskModel, conversations: pd.DataFrame, messages: pd.Dat
                  n_reasons: int = 3, lang: str = "auto", mask: bool = True) -> pd.DataFrame:
     """The RISK frame for one chunk: score, flag (score >= threshold) and, for flagged
     conversations, the top reasons in words. Pure: no state beyond the model."""
-    from qa_toolkit.risk.explain import explain
-
     table = conversation_table(conversations, messages)
     scores = model.score(table)
     flags = scores >= model.threshold
@@ -192,9 +190,6 @@ def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.D
     """Metrics of a trained model on labelled data (ideally held out): ranking, the flag at the
     model's threshold, confusion matrix and reliability table. ``same_as_training`` warns
     when these are the very conversations the model was trained on."""
-    from qa_toolkit.risk.card import data_fingerprint
-    from qa_toolkit.risk.metrics import reliability_table
-
     table, y, n_missing = labelled_table(conversations, messages, label)
     if len(y) == 0:
         raise InputError(Problem("--label", f"no conversation has a value for {label.text!r}",

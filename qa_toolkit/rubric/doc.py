@@ -9,7 +9,7 @@ import inspect
 import json
 
 from qa_toolkit.rubric.checks import MODULES
-from qa_toolkit.rubric.model import Criterion, Example, Rubric
+from qa_toolkit.rubric.schema import Criterion, Example, Rubric
 
 _LABELS = {
     "zh": {"weight": "权重", "points": "分值", "critical": "一票否决", "confirm": "一票否决（人工复核确认后生效）",

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 
 from qa_toolkit.learning.store import cached_model
 from qa_toolkit.problems import InputError, Problem
-from qa_toolkit.rubric.checks._bounded import TEXT_BUDGET, nested_quantifier, python_syntax, re2_error
-from qa_toolkit.rubric.loader import Locator
-from qa_toolkit.rubric.model import Criterion, Rubric
+from qa_toolkit.rubric.bounded import TEXT_BUDGET, nested_quantifier, python_syntax, re2_error
+from qa_toolkit.rubric.parse import Locator
+from qa_toolkit.rubric.schema import Criterion, Rubric
 from qa_toolkit.rubric.predicates import KNOWN_FIELDS, fields_used
 
 Rule = Callable[[Rubric, Locator], Iterator[Problem]]

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 from qa_toolkit.frames import CONVERSATIONS, large_strings
 from qa_toolkit.io.validate import as_bool
+from qa_toolkit.rubric.matching import matching_messages
 from qa_toolkit.timing import handle_seconds
 
 #: Fields computed from the messages, usable like conversation columns.
@@ -242,8 +243,6 @@ def evaluate(pred: Any, conversations: pd.DataFrame, messages: pd.DataFrame,
     if isinstance(pred, Says):
         if said is not None:
             return said(pred)
-        from qa_toolkit.rubric.checks._match import matching_messages
-
         msgs = messages if pred.role == "any" else messages[messages["role"] == pred.role]
         hit = matching_messages(msgs, pred.says)
         return pd.Series(index.isin(hit["conversation_id"]), index=index, dtype="boolean")

@@ -16,8 +16,8 @@ import json
 from ruamel.yaml.comments import CommentedMap
 
 from qa_toolkit.problems import InputError, Problem
-from qa_toolkit.rubric.loader import parse_rubric
-from qa_toolkit.rubric.model import Agreement
+from qa_toolkit.rubric.parse import parse_rubric
+from qa_toolkit.rubric.schema import Agreement
 from qa_toolkit.yamldoc import parse_yaml
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from qa_toolkit.problems import Problem
+from qa_toolkit.rubric.parse import Locator
 from qa_toolkit.tags import COMPLAINT_TAGS
 from qa_toolkit.yamldoc import parse_yaml, plain
 
@@ -99,8 +100,6 @@ class Plan(BaseModel):
 
 def parse_plan(text: str, source: str = "<plan>") -> tuple[Plan | None, list[Problem]]:
     """Parse plan YAML text; on failure return ``None`` and Problems with file:line:col."""
-    from qa_toolkit.rubric.loader import Locator
-
     doc, problem = parse_yaml(text, source)
     if problem is not None:
         return None, [problem]

@@ -5,7 +5,7 @@ together with their messages, so the same function runs on one chunk, a whole fi
 partition (the runner, ``qa_toolkit.engine``, cuts and schedules the chunks). A chunk is held
 once as ``Frames`` (numpy views: each message's conversation, role masks, turn ranks); each
 check is evaluated on those arrays, once per criterion, and every phrase of the rubric is found
-in one Aho-Corasick pass over the chunk (``checks._match``).
+in one Aho-Corasick pass over the chunk (``rubric.matching``).
 
 One job per module: ``evaluate`` (verdicts as codes, routing between rubrics), ``points``
 (the arithmetic below, from verdicts or a RESULTS frame to SCORES), ``results`` (the one

@@ -15,7 +15,7 @@ import pandas as pd
 from qa_toolkit.frames import SCORES, conform
 from qa_toolkit.rubric import checks
 from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Outcomes, evidence_codes
-from qa_toolkit.rubric.model import Criterion, Rubric
+from qa_toolkit.rubric.schema import Criterion, Rubric
 from qa_toolkit.scoring.points import aggregate_arrays, earned_points
 
 #: The note a criterion gets when its rubric's ``applies_to`` excludes the conversation.

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import SCORES, SECTION_PREFIX, conform
-from qa_toolkit.rubric.model import Criterion, Rubric
+from qa_toolkit.rubric.schema import Criterion, Rubric
 
 
 def outcome_points(criterion: Criterion, outcome: pd.Series) -> tuple[pd.Series, pd.Series]:

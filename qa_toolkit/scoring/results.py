@@ -14,7 +14,7 @@ import pyarrow as pa
 from qa_toolkit.frames import OUTCOMES, RESULTS, conform, large_strings
 from qa_toolkit.privacy import mask_series
 from qa_toolkit.rubric.checks._base import Labels
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.evaluate import Evaluated, Scored, score_chunk
 
 _TEXT = pa.dictionary(pa.int32(), pa.large_string())

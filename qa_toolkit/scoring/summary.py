@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import OUTCOMES
-from qa_toolkit.rubric.model import Rubric
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.evaluate import OUT_OF_SCOPE, Evaluated, Scored, as_rubrics
 
 

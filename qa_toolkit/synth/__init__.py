@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from qa_toolkit.frames import ROSTER, conform
 from qa_toolkit.synth.conversation import Plan, write_messages
 from qa_toolkit.synth.outcomes import badness, outcomes
 from qa_toolkit.synth.phrases import BANKS
@@ -63,8 +64,6 @@ def generate(n_conversations: int = 3000, seed: int = 7, start: str = "2026-09-0
 def roster_frame(agents: list[Agent]) -> pd.DataFrame:
     """The roster as a ROSTER-contract frame (hire_date tz-aware midnight, Asia/Shanghai)."""
     import pandas as pd
-
-    from qa_toolkit.frames import ROSTER, conform
 
     df = pd.DataFrame({"agent_id": [a.agent_id for a in agents], "name": [a.name for a in agents],
                        "team": [a.team for a in agents], "hire_date": [a.hire_date.isoformat() for a in agents]})

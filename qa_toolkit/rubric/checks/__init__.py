@@ -36,7 +36,7 @@ from qa_toolkit.rubric.checks import (
     timing,
 )
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
-from qa_toolkit.rubric.checks._match import saying
+from qa_toolkit.rubric.matching import saying
 from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate, phrases_said
 
 MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (keywords, regex, context, timing, metadata, pii,

@@ -17,6 +17,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa_toolkit.frames import OUTCOMES
+from qa_toolkit.privacy import mask_at
+from qa_toolkit.rubric.distinct import marked_texts, used_texts
+from qa_toolkit.rubric.predicates import derived_fields
 
 #: Columns of the frame ``Outcomes.frame`` returns, indexed by conversation_id.
 OUTCOME_COLUMNS = {"outcome": "string", "evidence_seq": "Int64", "evidence_text": "string",
@@ -41,7 +44,7 @@ class Frames:
     risk frame. On construction the messages are put in (conversation, seq) order with a
     RangeIndex, so a message is known by its row number; messages of conversations outside the
     chunk are left out. ``vocabulary``: every phrase the chunk's criteria look for, so one
-    matching pass serves them all (see ``_match.PhraseIndex``). ``conv_of`` (from ``subset``):
+    matching pass serves them all (see ``matching.PhraseIndex``). ``conv_of`` (from ``subset``):
     the messages are already in order and this is the conversation row of each."""
 
     conversations: pd.DataFrame
@@ -93,8 +96,6 @@ class Frames:
     @property
     def derived(self) -> pd.DataFrame:
         if self._derived is None:
-            from qa_toolkit.rubric.predicates import derived_fields
-
             self._derived = derived_fields(self.conversations, self.messages, self.conv_of, self.distinct, self.role_mask)
         return self._derived
 
@@ -176,14 +177,6 @@ class Frames:
             return np.flatnonzero(np.r_[True, conv[1:] != conv[:-1]]) if len(conv) else np.zeros(0, dtype=np.intp)
         _, first = np.unique(conv, return_index=True)
         return first
-
-
-def marked_texts(codes: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
-    """Per distinct text (``codes``: each message's number into them): whether a message at
-    ``rows`` (row numbers or a mask) has it, by marking instead of sorting every message."""
-    used = np.zeros(n_texts, dtype=bool)
-    used[codes[rows]] = True
-    return used
 
 
 def _shared(array: np.ndarray) -> np.ndarray:
@@ -365,9 +358,6 @@ def evidence_codes(frames: Frames, message: np.ndarray,
 def _masked(codes: np.ndarray, texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(codes, texts) cut to the texts ``codes`` use (-1: none), those with personal data
     masked (``privacy.mask_at``, each text once)."""
-    from qa_toolkit.privacy import mask_at
-    from qa_toolkit.rubric.checks._match import used_texts
-
     used = used_texts(codes, codes >= 0, len(texts))
     position = np.full(len(texts) + 1, -1)  # the last one, for code -1
     position[used] = np.arange(len(used))

@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import Field
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes, shorten
-from qa_toolkit.rubric.checks._match import Hits, phrase_hits
+from qa_toolkit.rubric.matching import Hits, phrase_hits
 
 TYPE = "context"
 

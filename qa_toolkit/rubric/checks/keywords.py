@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import Field
 
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope, shorten
-from qa_toolkit.rubric.checks._match import phrase_hits
+from qa_toolkit.rubric.matching import phrase_hits
 
 TYPE = "keywords"
 

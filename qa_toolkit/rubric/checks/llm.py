@@ -52,7 +52,7 @@ from qa_toolkit.rubric.checks import _chat
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
 
 if TYPE_CHECKING:
-    from qa_toolkit.rubric.model import Criterion
+    from qa_toolkit.rubric.schema import Criterion
 
 TYPE = "llm"
 

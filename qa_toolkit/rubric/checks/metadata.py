@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Literal
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
-from qa_toolkit.rubric.checks._match import saying
+from qa_toolkit.rubric.matching import saying
 from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate, phrases_said
 
 TYPE = "metadata"

@@ -23,7 +23,7 @@ from pydantic import Field
 
 from qa_toolkit.privacy import find_first_pii
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig
-from qa_toolkit.rubric.checks._match import used_texts
+from qa_toolkit.rubric.distinct import used_texts
 
 TYPE = "pii"
 Kind = Literal["mobile", "id_number", "bank_card", "email", "address"]

@@ -24,8 +24,8 @@ from typing import Literal
 from pydantic import field_validator
 
 from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
-from qa_toolkit.rubric.checks._bounded import UNDECIDED, compile_error
-from qa_toolkit.rubric.checks._match import first_regex_hits
+from qa_toolkit.rubric.bounded import UNDECIDED, compile_error
+from qa_toolkit.rubric.matching import first_regex_hits
 
 TYPE = "regex"
 #: How much of a long pattern a fail's note quotes (supervisors read these notes in reports).

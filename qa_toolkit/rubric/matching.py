@@ -19,13 +19,14 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 
 from qa_toolkit.frames import large_strings
-from qa_toolkit.rubric.checks import _bounded
-from qa_toolkit.rubric.checks._base import marked_texts
+from qa_toolkit.rubric import bounded
+from qa_toolkit.rubric.distinct import used_texts
 
 _GAP = "\x1f"  # replaces excluded spans so their neighbours do not join into a new match
 _ASCII_DIGIT = re.compile("[0-9]")
@@ -273,8 +274,6 @@ def _occurrences(automaton, texts: pd.Series, lengths: np.ndarray) -> tuple[np.n
     """Every occurrence of the automaton's words (``lengths``: theirs, by number) in ``texts``:
     row, start in that text, word number. One pass over the texts end to end, leaving out the
     occurrences that run from one text into the next."""
-    from itertools import chain
-
     import pyarrow.compute as pc
 
     arr = pc.fill_null(large_strings(texts), "")
@@ -322,7 +321,7 @@ def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str 
     """Each conversation's first message in ``mask`` whose text (after cutting out
     ``exclude_regex`` matches) matches ``pattern``, with the matched span — all a pass/fail
     verdict with evidence needs — and in ``undecided`` each conversation's first message whose
-    text the pattern could not be run on in time (``_bounded``). Only the distinct texts of
+    text the pattern could not be run on in time (``bounded``). Only the distinct texts of
     those messages are searched, and the span is taken once per distinct text of the messages
     kept."""
     codes, texts = frames.distinct
@@ -330,8 +329,8 @@ def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str 
     text = texts.iloc[numbers].astype("string").fillna("")
     late = np.zeros(len(numbers), dtype=bool)
     if exclude_regex:
-        text, late = _bounded.cut(text, exclude_regex, _GAP)
-    hit, slow = _bounded.search(text, pattern)
+        text, late = bounded.cut(text, exclude_regex, _GAP)
+    hit, slow = bounded.search(text, pattern)
     matched = np.zeros(len(texts), dtype=bool)
     matched[numbers[hit & ~late]] = True
     unsure = np.zeros(len(texts), dtype=bool)
@@ -340,15 +339,9 @@ def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str 
     rows = rows[frames.first_per_conversation(rows)]
     said = used_texts(codes, rows, len(texts))
     span = np.empty(len(texts), dtype=object)
-    span[said] = _bounded.first_matches(text.iloc[np.searchsorted(numbers, said)].tolist(), pattern)
+    span[said] = bounded.first_matches(text.iloc[np.searchsorted(numbers, said)].tolist(), pattern)
     undecided = np.flatnonzero(mask & unsure[codes])
     return Hits(rows, span[codes[rows]], undecided[frames.first_per_conversation(undecided)])
-
-
-def used_texts(codes: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
-    """The distinct-text numbers (ascending, as ``np.unique(codes[rows])``) of the messages at
-    ``rows`` (row numbers or a mask): ``marked_texts``' numbers."""
-    return np.flatnonzero(marked_texts(codes, rows, n_texts))
 
 
 def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),
