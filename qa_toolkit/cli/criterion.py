@@ -7,6 +7,11 @@ from pathlib import Path
 import click
 
 from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
+from qa_toolkit.learning.card import write_card
+from qa_toolkit.learning.grades import read_grades
+from qa_toolkit.learning.store import save_model
+from qa_toolkit.learning.train import train_criterion
+from qa_toolkit.rubric.loader import require_rubric, require_rubrics
 
 
 @click.group()
@@ -49,12 +54,6 @@ def train(grades_path: str, data: str, criteria: tuple[str, ...], rubric_path: s
     Example: qa criterion train --grades grades.csv --data week.jsonl --criterion empathy
     --rubric rubrics/ecommerce-zh.yaml -o models/
     """
-    from qa_toolkit.learning.card import write_card
-    from qa_toolkit.learning.grades import read_grades
-    from qa_toolkit.learning.store import save_model
-    from qa_toolkit.learning.train import train_criterion
-    from qa_toolkit.rubric.loader import require_rubric, require_rubrics
-
     grades = read_grades(grades_path)
     if grades.log.problems:
         click.echo(grades.log.summary(), err=True)

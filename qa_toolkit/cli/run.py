@@ -6,6 +6,11 @@ import time
 
 import click
 
+from qa_toolkit.cli.common import finish, progress_bar
+from qa_toolkit.pipeline import run_pipeline
+from qa_toolkit.problems import InputError
+from qa_toolkit.runconfig import demo_config, load_config
+
 
 def _progress():
     """A progress line per stage on stderr, with the time since the start."""
@@ -41,10 +46,6 @@ def run(config: str, outdir: str | None) -> None:
     """
     from pathlib import Path
 
-    from qa_toolkit.cli.common import finish, progress_bar
-    from qa_toolkit.pipeline import run_pipeline
-    from qa_toolkit.problems import InputError
-    from qa_toolkit.runconfig import load_config
 
     cfg, problems = load_config(config)
     if cfg is None:
@@ -66,9 +67,6 @@ def demo(outdir: str) -> None:
     """
     from pathlib import Path
 
-    from qa_toolkit.cli.common import progress_bar
-    from qa_toolkit.pipeline import run_pipeline
-    from qa_toolkit.runconfig import demo_config
 
     cfg, base = demo_config()
     out = Path(outdir)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import click
 
 from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
+from qa_toolkit.cli.score_parts import score_to_parts
+from qa_toolkit.engine import FrameSink, Provenance, Scorer, score_dataset
+from qa_toolkit.engine.runner import wants_parts
+from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.scoring import format_summary, read_risk
 
 
 @click.command()
@@ -36,18 +41,11 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
 
     Example: qa score sample_data/conversations.jsonl -o out/score
     """
-    from qa_toolkit.engine import FrameSink, Provenance, Scorer, score_dataset
-    from qa_toolkit.engine.runner import wants_parts
-    from qa_toolkit.rubric import require_rubrics
-    from qa_toolkit.scoring import format_summary, read_risk
-
     rubrics, paths = require_rubrics(rubric_paths)
     rubric_paths = tuple(str(p) for p in paths)
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     if wants_parts(data, workers=workers, engine=engine, parts=parts):
-        from qa_toolkit.cli.score_parts import score_to_parts
-
         score_to_parts(data, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
                        scheduler, read_opts)
         return

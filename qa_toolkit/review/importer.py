@@ -393,8 +393,6 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
 def _rescored(res: pd.DataFrame, rubrics: list[Rubric]) -> pd.DataFrame:
     """``res`` with the points and maximum of each row's final outcome under its sheet's rubric
     (``_rubric``: a position in ``rubrics``); a scale grade's own points (``_typed_points``) win."""
-    from qa_toolkit.scoring import outcome_points
-
     points, maximum = np.zeros(len(res)), np.zeros(len(res))
     for (i, crit_id), idx in res.groupby(["_rubric", "criterion_id"], sort=False).indices.items():
         criterion = next(c for _, c in rubrics[i].criteria if c.id == crit_id)
