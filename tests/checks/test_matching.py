@@ -1,5 +1,5 @@
 """The one-pass phrase index (Aho-Corasick over the chunk's distinct texts + exact regex where
-phrases overlap or exclusions occur) gives exactly the matches of the plain regex semantics, on
+phrases overlap or exclusions occur) gives exactly the matches tests/spec/spec_phrases.py specifies, on
 random texts made to be tricky: overlapping phrases, phrases inside phrases, exclusions,
 repeated texts, case, CJK."""
 
@@ -9,7 +9,12 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from spec_phrases import phrases_said
+from spec_settings import SPEC
 
+from qa_toolkit.rubric.checks import _match
 from qa_toolkit.rubric.checks._base import Frames
 from qa_toolkit.rubric.checks._match import matching_messages, phrase_hits
 
@@ -38,9 +43,9 @@ def _words(rng: random.Random, k: int, alphabet=ALPHABET[:-2]) -> list[str]:
     return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))) for _ in range(k)]
 
 
-@pytest.mark.parametrize("seed", range(300))
-def test_phrase_index_equals_plain_regex(seed):
-    rng = random.Random(seed)
+@SPEC
+@given(st.randoms(use_true_random=False))
+def test_phrase_index_equals_the_phrase_spec(rng):
     conversations, messages = _chunk(rng)
     phrases, exclude = _words(rng, rng.randint(1, 4)), _words(rng, rng.randint(0, 2))
     vocabulary = frozenset(phrases + exclude) if rng.random() < 0.7 else frozenset()  # else: index grows lazily
@@ -74,21 +79,9 @@ def test_texts_of_a_mask_are_its_messages_distinct_texts_shared_masks_kept(seed)
 
 
 def _plain_regex(messages: pd.DataFrame, phrases, exclude, case_sensitive) -> list[tuple[int, str]]:
-    """The documented semantics, message by message: excluded spans blanked, then the distinct
-    matches of one alternation (longest phrase first), in order."""
-    def fold(s: str) -> str:
-        return s if case_sensitive else s.lower()
-
-    def alternation(words) -> str:
-        return "|".join(re.escape(w) for w in sorted({fold(w) for w in words}, key=lambda w: (-len(w), w)))
-
-    out = []
-    for row, text in zip(messages.index, messages["text"].fillna("")):
-        text = fold(text)
-        if exclude:
-            text = re.sub(alternation(exclude), "\x1f", text)
-        out.extend((row, m) for m in dict.fromkeys(re.findall(alternation(phrases), text)))
-    return out
+    """(row, phrase) per phrase each message says, as tests/spec/spec_phrases.py specifies."""
+    return [(row, said) for row, text in zip(messages.index, messages["text"].fillna(""))
+            for said in phrases_said(text, phrases, exclude, case_sensitive)]
 
 
 def test_index_handles_separator_characters_in_phrases():
@@ -189,16 +182,20 @@ def test_used_texts_equal_unique_codes(seed):
 DIGITS = ["0", "1", "7", "１", "10", "2609185176639788"]  # ASCII digits (grouped away), a full-width one (kept)
 
 
-@pytest.mark.parametrize("seed", range(150))
 @pytest.mark.parametrize("grouping", [1.0, 0.0])
-def test_phrase_index_over_digit_groups_equals_plain_regex(seed, grouping, monkeypatch):
+@SPEC
+@given(rng=st.randoms(use_true_random=False))
+def test_phrase_index_over_digit_groups_equals_the_phrase_spec(grouping, rng):
     """Texts that differ only in digits are matched once as one group (always, with
     ``GROUPING_WORTH`` 1, never with 0); phrases with ASCII digits are matched on the texts
-    themselves. Either way: the plain regex's matches."""
-    from qa_toolkit.rubric.checks import _match
+    themselves. Either way: the phrase spec's matches."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_match, "GROUPING_WORTH", grouping)
+        check_digit_groups(rng)
 
-    monkeypatch.setattr(_match, "GROUPING_WORTH", grouping)
-    rng = random.Random(seed)
+
+def check_digit_groups(rng):
+    """One generated chunk of texts with digits, matched through the phrase index."""
     conversations, messages = _chunk(rng, 16, ALPHABET + DIGITS * 2)
     words = ALPHABET[:-2] + ["1", "0", "１", "7a"]
     phrases, exclude = _words(rng, rng.randint(1, 4), words), _words(rng, rng.randint(0, 2), words)
