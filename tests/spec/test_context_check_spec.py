@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from spec_phrases import phrases_said
 from spec_settings import SPEC_FEW
 
-from qa_toolkit.io import conversations_from_records
+from qa_toolkit.io import conversations_from_records, read_conversations
+from qa_toolkit.resources import sample_conversations
 from qa_toolkit.rubric.checks import context
 from qa_toolkit.rubric.checks._base import Frames
 
@@ -83,3 +84,20 @@ def test_context_outcomes_and_evidence_are_the_specified_ones(rnd, config):
         outcome, at, phrase = spec_context(config, messages)
         shown = (row["outcome"], row["evidence_seq"], row["evidence_match"]) if at is not None else (row["outcome"],)
         assert shown == ((outcome, at, phrase) if at is not None else (outcome,)), (cid, messages)
+
+
+def test_the_sample_datas_context_outcomes_are_the_specified_ones():
+    ds = read_conversations(sample_conversations())
+    config = context.ContextCheck(type="context", trigger=["投诉", "太慢", "complaint"], phrases=["抱歉", "sorry"],
+                                  within=2, negations=["不"])
+    got = context.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+    messages = ds.messages.sort_values(["conversation_id", "seq"], kind="stable")
+    by_conversation = {cid: list(zip(m["role"].fillna(""), m["text"].fillna("")))
+                       for cid, m in messages.groupby("conversation_id", sort=False)}
+    outcomes = {"na": 0, "pass": 0, "fail": 0}
+    for cid, row in got.iterrows():
+        outcome, at, phrase = spec_context(config, by_conversation.get(cid, []))
+        outcomes[outcome] += 1
+        shown = (row["outcome"], row["evidence_match"]) if at is not None else (row["outcome"],)
+        assert shown == ((outcome, phrase) if at is not None else (outcome,)), cid
+    assert min(outcomes.values()) > 10
