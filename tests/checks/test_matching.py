@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 from spec_phrases import phrases_said
-from spec_settings import SPEC
+from spec_settings import SEEDED, SPEC
 
 from qa_toolkit.rubric.checks import _match
 from qa_toolkit.rubric.checks._base import Frames
@@ -44,7 +43,7 @@ def _words(rng: random.Random, k: int, alphabet=ALPHABET[:-2]) -> list[str]:
 
 
 @SPEC
-@given(st.randoms(use_true_random=False))
+@given(SEEDED)
 def test_phrase_index_equals_the_phrase_spec(rng):
     conversations, messages = _chunk(rng)
     phrases, exclude = _words(rng, rng.randint(1, 4)), _words(rng, rng.randint(0, 2))
@@ -184,7 +183,7 @@ DIGITS = ["0", "1", "7", "１", "10", "2609185176639788"]  # ASCII digits (group
 
 @pytest.mark.parametrize("grouping", [1.0, 0.0])
 @SPEC
-@given(rng=st.randoms(use_true_random=False))
+@given(rng=SEEDED)
 def test_phrase_index_over_digit_groups_equals_the_phrase_spec(grouping, rng):
     """Texts that differ only in digits are matched once as one group (always, with
     ``GROUPING_WORTH`` 1, never with 0); phrases with ASCII digits are matched on the texts

@@ -11,7 +11,7 @@ N/A without a trigger. Phrases are matched as tests/spec/spec_phrases.py says.""
 from hypothesis import given
 from hypothesis import strategies as st
 from spec_phrases import phrases_said
-from spec_settings import SPEC_FEW
+from spec_settings import SEEDED, SPEC_FEW
 
 from qa_toolkit.io import conversations_from_records, read_conversations
 from qa_toolkit.resources import sample_conversations
@@ -70,7 +70,7 @@ a_config = st.builds(
 
 
 @SPEC_FEW
-@given(st.randoms(use_true_random=False), a_config)
+@given(SEEDED, a_config)
 def test_context_outcomes_and_evidence_are_the_specified_ones(rnd, config):
     chunk = a_chunk(rnd)
     records = [{"conversation_id": f"c{i:03d}", "channel": "chat",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
-from spec_settings import SPEC
+from spec_settings import SEEDED, SPEC
 
 from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import sample_conversations
@@ -92,7 +92,7 @@ def test_response_gaps_are_the_specified_gaps(messages, unit):
 
 
 @SPEC
-@given(conversations(), st.randoms(use_true_random=False))
+@given(conversations(), SEEDED)
 def test_shuffled_rows_and_other_labels_give_the_gaps_of_their_order(messages, rnd):
     order = list(range(len(messages)))
     rnd.shuffle(order)

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
-from spec_settings import SPEC_FEW
+from spec_settings import SEEDED, SPEC_FEW
 from test_response_gaps_spec import spec_response_gaps
 
 from qa_toolkit.io import conversations_from_records
@@ -94,7 +94,7 @@ a_config = st.builds(
 
 
 @SPEC_FEW
-@given(st.randoms(use_true_random=False), a_config)
+@given(SEEDED, a_config)
 def test_timing_outcomes_values_and_evidence_are_the_specified_ones(rnd, config):
     conversations = a_chunk(rnd)
     records = as_records(conversations)
