@@ -743,7 +743,7 @@ def workbook_cases(sh: Shared) -> None:
         def make(folder):
             wb = load_workbook(sh.workbook)
             ids = list(wb["_ids"].iter_rows(values_only=True))[1:]
-            for sheet, cell, cid, crit, kind, prefill in ids:
+            for sheet, cell, _cid, _crit, kind, _prefill in ids:
                 if kind == "grader":
                     wb[sheet][cell] = "王芳"
             change(wb)

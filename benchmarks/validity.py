@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
-from qa_toolkit.problems import InputError
 from qa_toolkit.io import read_conversations
+from qa_toolkit.problems import InputError
 from qa_toolkit.rubric.loader import require_rubric
 from qa_toolkit.scoring import score_frames
 
