@@ -33,8 +33,13 @@ def qa(*args: str, cwd: Path) -> tuple[float, float]:
     """Run ``qa ARGS`` in ``cwd``; (wall seconds, CPU seconds of the child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "qa_toolkit", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "120"})
+    done = subprocess.run(
+        [sys.executable, "-m", "qa_toolkit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
@@ -72,10 +77,25 @@ def fill_workbook(src: Path, dest: Path, sheets: int = 200) -> None:
 
 def setup(work: Path) -> None:
     """Scores, a sample batch, a filled grading workbook and its grades (not timed)."""
-    for args in (["score", str(DATA), "-o", "score"],
-                 ["sample", str(DATA), "--scores", "score", "--quota", "3", "--period", "all", "-o", "batch",
-                  "--seed", "1", "--no-ledger-update"],
-                 ["grade", "export", "batch", "--data", str(DATA), "-o", "grading.xlsx"]):
+    for args in (
+        ["score", str(DATA), "-o", "score"],
+        [
+            "sample",
+            str(DATA),
+            "--scores",
+            "score",
+            "--quota",
+            "3",
+            "--period",
+            "all",
+            "-o",
+            "batch",
+            "--seed",
+            "1",
+            "--no-ledger-update",
+        ],
+        ["grade", "export", "batch", "--data", str(DATA), "-o", "grading.xlsx"],
+    ):
         qa(*args, cwd=work)
     fill_workbook(work / "grading.xlsx", work / "graded.xlsx")
     qa("grade", "import", "graded.xlsx", "--data", str(DATA), "-o", "grades.csv", cwd=work)
@@ -83,8 +103,21 @@ def setup(work: Path) -> None:
 
 COMMANDS = {
     "report": ["report", "--scores", "score", "--data", str(DATA), "--roster", str(ROSTER), "-o", "rep"],
-    "report-grades": ["report", "--scores", "score", "--data", str(DATA), "--roster", str(ROSTER),
-                      "--grades", "grades.csv", "--manifest", "batch", "-o", "rep"],
+    "report-grades": [
+        "report",
+        "--scores",
+        "score",
+        "--data",
+        str(DATA),
+        "--roster",
+        str(ROSTER),
+        "--grades",
+        "grades.csv",
+        "--manifest",
+        "batch",
+        "-o",
+        "rep",
+    ],
     "grade-export": ["grade", "export", "batch", "--data", str(DATA), "-o", "grading2.xlsx"],
     "grade-import": ["grade", "import", "graded.xlsx", "--data", str(DATA), "-o", "grades2.csv"],
     "run": ["run", str(SAMPLE / "run.yaml"), "-o", "run_out"],

@@ -70,23 +70,32 @@ def main() -> None:
             from qa_toolkit.synth import iter_records, make_agents
             from qa_toolkit.synth.writers import write_synth
 
-            write_synth(Path(tmp), iter_records(args.n, 11, "2026-09-07", 8, 30),
-                        make_agents(30, 11, date(2026, 9, 7)), formats=("jsonl",))
+            write_synth(
+                Path(tmp),
+                iter_records(args.n, 11, "2026-09-07", 8, 30),
+                make_agents(30, 11, date(2026, 9, 7)),
+                formats=("jsonl",),
+            )
             path = Path(tmp) / "conversations.jsonl"
         texts = texts_of(path, args.distinct)
     distinct = texts.drop_duplicates()
     megabytes = sum(len(t.encode()) for t in texts) / 1e6
     distinct_mb = sum(len(t.encode()) for t in distinct) / 1e6
     print(f"{len(texts):,} messages ({megabytes:.1f} MB), {len(distinct):,} distinct ({distinct_mb:.1f} MB)")
-    kept = timed("pre-filter (RE2), distinct texts", distinct_mb,
-                 lambda: pc.match_substring_regex(pa.array(distinct.array), privacy.may_hold_pattern()))
+    kept = timed(
+        "pre-filter (RE2), distinct texts",
+        distinct_mb,
+        lambda: pc.match_substring_regex(pa.array(distinct.array), privacy.may_hold_pattern()),
+    )
     print(f"  kept by the pre-filter: {pc.sum(kept).as_py():,}")
     masked = timed("mask_series, every message", megabytes, lambda: privacy.mask_series(texts))
     print(f"  messages changed: {int((masked != texts).sum()):,}")
-    timed("find_first_pii (check kinds), every message", megabytes,
-          lambda: privacy.find_first_pii(texts, CHECK_KINDS))
-    timed("mask_text, every distinct text (no pre-filter)", distinct_mb,
-          lambda: [privacy.mask_text(t) for t in distinct.tolist()])
+    timed("find_first_pii (check kinds), every message", megabytes, lambda: privacy.find_first_pii(texts, CHECK_KINDS))
+    timed(
+        "mask_text, every distinct text (no pre-filter)",
+        distinct_mb,
+        lambda: [privacy.mask_text(t) for t in distinct.tolist()],
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ def main(path: str) -> None:
     start = cpu_seconds()
     dataset = read_conversations(path)
     cpu = cpu_seconds() - start
-    print(f"{path} cpu={cpu:.2f}s conv={len(dataset.conversations)} msgs={len(dataset.messages)} "
-          f"digest={digest(dataset)}")
+    print(
+        f"{path} cpu={cpu:.2f}s conv={len(dataset.conversations)} msgs={len(dataset.messages)} digest={digest(dataset)}"
+    )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 
 # -- data ------------------------------------------------------------------------------------
 
+
 def data_folder(n: int, seed: int, distinct: bool) -> Path:
     return CACHE / (f"n{n}-s{seed}" + ("-distinct" if distinct else ""))
 
@@ -49,8 +50,12 @@ def ensure_data(n: int, seed: int, distinct: bool = False) -> Path:
     start = "2026-09-07"
     print(f"generating {n} conversations into {folder} ...", file=sys.stderr)
     records = iter_records(n, seed, start, 8, 30)
-    write_synth(folder, _distinct_texts(records) if distinct else records,
-                make_agents(30, seed, date.fromisoformat(start)), formats=("jsonl", "parquet"))
+    write_synth(
+        folder,
+        _distinct_texts(records) if distinct else records,
+        make_agents(30, seed, date.fromisoformat(start)),
+        formats=("jsonl", "parquet"),
+    )
     conversations = messages = 0
     with (folder / "conversations.jsonl").open("rb") as fh:  # streamed: 10^6 conversations are 1.5 GB
         for line in fh:
@@ -97,6 +102,7 @@ def lines(path: str, start: int, end: int | None):
 
 # -- measurements (each runs in a child process) -----------------------------------------------
 
+
 def parse_range(span: tuple[str, int, int | None]) -> tuple[int, int]:
     """(conversations, messages) parsed with orjson: the ceiling of any JSONL scorer."""
     conversations = messages = 0
@@ -125,11 +131,17 @@ def naive_criteria(rubric) -> list[tuple[str, str | None, re.Pattern]]:
     for _, c in rubric.criteria:
         check, t = c.check, c.check.type
         if t == "keywords":
-            out.append((c.id, None if check.role == "any" else check.role,
-                        re.compile("|".join(map(re.escape, check.phrases)), re.I)))
+            out.append(
+                (
+                    c.id,
+                    None if check.role == "any" else check.role,
+                    re.compile("|".join(map(re.escape, check.phrases)), re.I),
+                )
+            )
         elif hasattr(get(t), "DETECTOR"):  # a built-in detector: its own pattern, as configured
-            out.append((c.id, None if check.role == "any" else check.role,
-                        re.compile(compiled(check, get(t).DETECTOR)[0])))
+            out.append(
+                (c.id, None if check.role == "any" else check.role, re.compile(compiled(check, get(t).DETECTOR)[0]))
+            )
         elif t == "regex":
             out.append((c.id, None if check.role == "any" else check.role, re.compile(check.pattern)))
         elif t == "context":
@@ -198,15 +210,41 @@ def child(args: argparse.Namespace) -> None:
     seconds = time.perf_counter() - start
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "conversations": n,
-                      "rss_main": own.ru_maxrss / 1024, "rss_worker": kids.ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "conversations": n,
+                "rss_main": own.ru_maxrss / 1024,
+                "rss_worker": kids.ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 # -- driver ------------------------------------------------------------------------------------
 
+
 def run_child(folder: Path, kind: str, workers: int, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--measure", kind, "--data", str(folder), "--workers", str(workers),
-           "--rubric", args.rubric, "--chunk-size", str(args.chunk_size), "-n", str(args.n), "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--measure",
+        kind,
+        "--data",
+        str(folder),
+        "--workers",
+        str(workers),
+        "--rubric",
+        args.rubric,
+        "--chunk-size",
+        str(args.chunk_size),
+        "-n",
+        str(args.n),
+        "--seed",
+        str(args.seed),
+    ]
     cmd += ["--distinct-texts"] if args.distinct_texts else []
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -217,14 +255,17 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100000, help="conversations to generate (cached)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--chunk-size", type=int, default=10000,
-                        help="conversations (JSONL lines) per engine task")
-    parser.add_argument("--only", default=None,
-                        help="comma-separated measurements to run (parse,naive,jsonl,parquet,dask); default all")
+    parser.add_argument("--chunk-size", type=int, default=10000, help="conversations (JSONL lines) per engine task")
+    parser.add_argument(
+        "--only", default=None, help="comma-separated measurements to run (parse,naive,jsonl,parquet,dask); default all"
+    )
     parser.add_argument("--rubric", default=None, help="rubric YAML (default: the shipped Chinese rubric)")
     parser.add_argument("--dask", action="store_true", help="also time --engine dask on a LocalCluster")
-    parser.add_argument("--distinct-texts", action="store_true",
-                        help="make every message text unique (the worst case: generated texts repeat)")
+    parser.add_argument(
+        "--distinct-texts",
+        action="store_true",
+        help="make every message text unique (the worst case: generated texts repeat)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -242,10 +283,15 @@ def main() -> None:
     run_child(folder, "generate", 1, args)
     meta = json.loads((folder / "meta.json").read_text())
     n_w = args.workers
-    plan = [("parse ceiling (orjson)", "parse", 1), (f"parse ceiling (orjson) x{n_w}", "parse", n_w),
-            ("naive loop (re.search)", "naive", 1),
-            ("engine JSONL", "jsonl", 1), (f"engine JSONL x{n_w}", "jsonl", n_w),
-            ("engine Parquet", "parquet", 1), (f"engine Parquet x{n_w}", "parquet", n_w)]
+    plan = [
+        ("parse ceiling (orjson)", "parse", 1),
+        (f"parse ceiling (orjson) x{n_w}", "parse", n_w),
+        ("naive loop (re.search)", "naive", 1),
+        ("engine JSONL", "jsonl", 1),
+        (f"engine JSONL x{n_w}", "jsonl", n_w),
+        ("engine Parquet", "parquet", 1),
+        (f"engine Parquet x{n_w}", "parquet", n_w),
+    ]
     if args.dask:
         plan.append((f"engine Dask Parquet x{n_w}", "dask", n_w))
     if args.only:
@@ -254,8 +300,16 @@ def main() -> None:
     for label, kind, workers in plan:
         print(f"measuring {label} ...", file=sys.stderr)
         r = run_child(folder, kind, workers, args)
-        rows.append({"label": label, "kind": kind, "workers": workers, **r,
-                     "conv_s": meta["conversations"] / r["seconds"], "msg_s": meta["messages"] / r["seconds"]})
+        rows.append(
+            {
+                "label": label,
+                "kind": kind,
+                "workers": workers,
+                **r,
+                "conv_s": meta["conversations"] / r["seconds"],
+                "msg_s": meta["messages"] / r["seconds"],
+            }
+        )
     print_table(rows, meta, n_w)
     if args.json:
         args.json.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
@@ -267,19 +321,27 @@ def print_table(rows: list[dict], meta: dict, n_w: int) -> None:
     naive = by[("naive", 1)]["conv_s"] if ("naive", 1) in by else nan
     ceiling = {w: by[("parse", w)]["conv_s"] if ("parse", w) in by else nan for w in (1, n_w)}
     print(f"\n{meta['conversations']} conversations, {meta['messages']} messages, {os.cpu_count()} CPUs\n")
-    print(f"| {'measurement':<28} | {'seconds':>7} | {'CPU s':>7} | {'conv/s':>9} | {'msg/s':>10} "
-          f"| {'conv/CPU-s':>10} | {'RSS main MB':>11} | {'RSS worker MB':>13} | {'vs naive':>8} | {'vs ceiling':>10} |")
-    print(f"|{'-' * 30}|{'-' * 8}:|{'-' * 8}:|{'-' * 10}:|{'-' * 11}:|{'-' * 11}:|{'-' * 12}:|{'-' * 14}:|"
-          f"{'-' * 9}:|{'-' * 11}:|")
+    print(
+        f"| {'measurement':<28} | {'seconds':>7} | {'CPU s':>7} | {'conv/s':>9} | {'msg/s':>10} "
+        f"| {'conv/CPU-s':>10} | {'RSS main MB':>11} | {'RSS worker MB':>13} | {'vs naive':>8} | {'vs ceiling':>10} |"
+    )
+    print(
+        f"|{'-' * 30}|{'-' * 8}:|{'-' * 8}:|{'-' * 10}:|{'-' * 11}:|{'-' * 11}:|{'-' * 12}:|{'-' * 14}:|"
+        f"{'-' * 9}:|{'-' * 11}:|"
+    )
     for r in rows:
         vs_ceiling = r["conv_s"] / ceiling.get(r["workers"], ceiling[1])
         worker = f"{r['rss_worker']:.0f}" if r["workers"] > 1 else "-"
         per_cpu = meta["conversations"] / r["cpu_seconds"]
-        print(f"| {r['label']:<28} | {r['seconds']:>7.2f} | {r['cpu_seconds']:>7.2f} | {r['conv_s']:>9,.0f} "
-              f"| {r['msg_s']:>10,.0f} | {per_cpu:>10,.0f} | {r['rss_main']:>11.0f} | {worker:>13} "
-              f"| {r['conv_s'] / naive:>7.2f}x | {vs_ceiling:>9.0%} |")
-    print("\nvs ceiling: against the orjson parse rate with the same number of processes. CPU s: user + system\n"
-          "time of the measurement's processes; conv/CPU-s does not depend on what else the machine runs.")
+        print(
+            f"| {r['label']:<28} | {r['seconds']:>7.2f} | {r['cpu_seconds']:>7.2f} | {r['conv_s']:>9,.0f} "
+            f"| {r['msg_s']:>10,.0f} | {per_cpu:>10,.0f} | {r['rss_main']:>11.0f} | {worker:>13} "
+            f"| {r['conv_s'] / naive:>7.2f}x | {vs_ceiling:>9.0%} |"
+        )
+    print(
+        "\nvs ceiling: against the orjson parse rate with the same number of processes. CPU s: user + system\n"
+        "time of the measurement's processes; conv/CPU-s does not depend on what else the machine runs."
+    )
 
 
 if __name__ == "__main__":

@@ -69,23 +69,41 @@ CRITERIA: dict[str, Setup] = {
 KAPPA_FLOOR, AT_LEAST = 0.6, 4
 
 
-def learned_pairs(data: str | Path, labels: pd.DataFrame, rubric, criteria: dict[str, Setup], *, folds: int,
-                  seed: int) -> pd.DataFrame:
+def learned_pairs(
+    data: str | Path, labels: pd.DataFrame, rubric, criteria: dict[str, Setup], *, folds: int, seed: int
+) -> pd.DataFrame:
     """One row per (conversation, criterion) the human labelled: the learned criterion's
     out-of-fold outcome as ``auto``, the label as ``human`` (validity.py's pairs shape)."""
     dataset = read_conversations(data)
     frames = Frames(dataset.conversations, dataset.messages)
-    grades = labels_from(labels.rename(columns={"criterion": "criterion_id", "label": "outcome"}), "outcome",
-                         str(data))
+    grades = labels_from(labels.rename(columns={"criterion": "criterion_id", "label": "outcome"}), "outcome", str(data))
     rows = []
     for criterion, setup in criteria.items():
-        trained = fit_criterion(frames, grades.of(criterion), criterion, rule_of(rubric, setup.rule_from or criterion),
-                                focus=setup.focus, folds=folds, seed=seed)
-        rows.append(pd.DataFrame({"conversation_id": trained.data.table["conversation_id"].astype(str),
-                                  "criterion": criterion, "auto": trained.cv.predicted, "human": trained.data.y}))
+        trained = fit_criterion(
+            frames,
+            grades.of(criterion),
+            criterion,
+            rule_of(rubric, setup.rule_from or criterion),
+            focus=setup.focus,
+            folds=folds,
+            seed=seed,
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "conversation_id": trained.data.table["conversation_id"].astype(str),
+                    "criterion": criterion,
+                    "auto": trained.cv.predicted,
+                    "human": trained.data.y,
+                }
+            )
+        )
         picked = chosen(trained.pipeline)
-        print(f"learned {criterion}: {picked['model']}" + (f", C {picked['C']:g}, class weight {picked['class_weight']}"
-                                                            if picked["C"] is not None else ""), file=sys.stderr)
+        print(
+            f"learned {criterion}: {picked['model']}"
+            + (f", C {picked['C']:g}, class weight {picked['class_weight']}" if picked["C"] is not None else ""),
+            file=sys.stderr,
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -106,11 +124,15 @@ def _fmt(value: float) -> str:
 
 def markdown(table: pd.DataFrame) -> str:
     """The comparison as Markdown (the README shows it)."""
-    lines = ["| criterion | n | rule κ | learned κ | learned accuracy | precision (fail) | recall (fail) |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| criterion | n | rule κ | learned κ | learned accuracy | precision (fail) | recall (fail) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in table.itertuples():
-        lines.append(f"| {r.criterion} | {r.n} | {_fmt(r.rule_kappa)} | **{_fmt(r.kappa)}** | {_fmt(r.accuracy)} "
-                     f"| {_fmt(r.precision_fail)} | {_fmt(r.recall_fail)} |")
+        lines.append(
+            f"| {r.criterion} | {r.n} | {_fmt(r.rule_kappa)} | **{_fmt(r.kappa)}** | {_fmt(r.accuracy)} "
+            f"| {_fmt(r.precision_fail)} | {_fmt(r.recall_fail)} |"
+        )
     return "\n".join(lines)
 
 
@@ -121,17 +143,22 @@ def targets(table: pd.DataFrame) -> dict[str, bool]:
     rule = table.set_index("criterion")["rule_kappa"]
     above = [c for c in kappa.index if kappa[c] >= KAPPA_FLOOR]
     worse = [c for c in kappa.index if rule[c] == rule[c] and kappa[c] < rule[c]]
-    return {f"κ >= {KAPPA_FLOOR} on at least {AT_LEAST} of {len(kappa)} ({len(above)}: {', '.join(above)})":
-            len(above) >= AT_LEAST,
-            "learned κ >= rule κ on each" + (f" (below: {', '.join(worse)})" if worse else ""): not worse}
+    return {
+        f"κ >= {KAPPA_FLOOR} on at least {AT_LEAST} of {len(kappa)} ({len(above)}: {', '.join(above)})": len(above)
+        >= AT_LEAST,
+        "learned κ >= rule κ on each" + (f" (below: {', '.join(worse)})" if worse else ""): not worse,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", help="conversations in the toolkit's JSONL (e.g. from validity/jddc.py)")
     parser.add_argument("labels", help="human labels TSV (conversation_id, criterion, label, msg, note)")
-    parser.add_argument("--rubric", default=str(validity.DEFAULT_RUBRIC),
-                        help="rubric whose rules are compared and read (default: the shipped zh rubric)")
+    parser.add_argument(
+        "--rubric",
+        default=str(validity.DEFAULT_RUBRIC),
+        help="rubric whose rules are compared and read (default: the shipped zh rubric)",
+    )
     parser.add_argument("--criteria", nargs="+", choices=sorted(CRITERIA), default=list(CRITERIA))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
@@ -141,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         labels = validity.read_labels(args.labels)
         rubric = require_rubric(args.rubric)
         rules = validity.paired(validity.score(args.data, args.rubric), labels)
-        learned = learned_pairs(args.data, labels, rubric, {c: CRITERIA[c] for c in args.criteria},
-                                folds=args.folds, seed=args.seed)
+        learned = learned_pairs(
+            args.data, labels, rubric, {c: CRITERIA[c] for c in args.criteria}, folds=args.folds, seed=args.seed
+        )
     except (validity.LabelError, OSError, InputError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -152,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         met = targets(table)
         ids = learned["conversation_id"]
         n = ids.nunique() if part == "all" else ids[ids.map(validity.part_of) == part].nunique()
-        print(f"## {part}: {n} conversations, {args.folds}-fold cross-validated (seed {args.seed})\n\n"
-              f"{markdown(table)}\n\nTargets:")
+        print(
+            f"## {part}: {n} conversations, {args.folds}-fold cross-validated (seed {args.seed})\n\n"
+            f"{markdown(table)}\n\nTargets:"
+        )
         print("\n".join(f"- [{'x' if ok else ' '}] {name}" for name, ok in met.items()) + "\n")
         figures[part] = {"criteria": table.replace({np.nan: None}).to_dict("records"), "targets": met}
     if args.json:

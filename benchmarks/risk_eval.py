@@ -42,34 +42,57 @@ def row(name: str, y: np.ndarray, scores: np.ndarray, fold_aucs: list[float] | N
     threshold, _ = choose_threshold(y, scores)
     m = binary_metrics(y, scores, threshold)
     top = {f"P@{p['fraction']:.0%}": p["precision"] for p in m["precision_at_top"]}
-    return {"model": name, "ROC-AUC": m["roc_auc"],
-            "fold sd": float(np.std(fold_aucs)) if fold_aucs else float("nan"),
-            "PR-AUC": m["pr_auc"], "best F1": m["f1"], **top, "ECE": m["ece"] if seconds is not None else float("nan"),
-            "seconds": seconds if seconds is not None else float("nan")}
+    return {
+        "model": name,
+        "ROC-AUC": m["roc_auc"],
+        "fold sd": float(np.std(fold_aucs)) if fold_aucs else float("nan"),
+        "PR-AUC": m["pr_auc"],
+        "best F1": m["f1"],
+        **top,
+        "ECE": m["ece"] if seconds is not None else float("nan"),
+        "seconds": seconds if seconds is not None else float("nan"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", help="conversations in qa-toolkit JSONL format")
     parser.add_argument("--label", required=True, help="label expression, e.g. \"csat <= 2\"")
-    parser.add_argument("--segmenter", choices=["jieba"], default=None,
-                        help="also evaluate jieba word features in place of character n-grams")
+    parser.add_argument(
+        "--segmenter",
+        choices=["jieba"],
+        default=None,
+        help="also evaluate jieba word features in place of character n-grams",
+    )
     args = parser.parse_args(argv)
 
     dataset = read_conversations(args.data)
     label = parse_label(args.label)
     table, y, n_missing = labelled_table(dataset.conversations, dataset.messages, label)
     check_trainable(y, FOLDS, label.text)
-    print(f"{args.data}: {len(y)} labelled conversations, {int(y.sum())} positive ({y.mean():.1%}), "
-          f"{n_missing} without a label value; label {label.text!r}; {FOLDS}-fold stratified CV, seed {SEED}")
+    print(
+        f"{args.data}: {len(y)} labelled conversations, {int(y.sum())} positive ({y.mean():.1%}), "
+        f"{n_missing} without a label value; label {label.text!r}; {FOLDS}-fold stratified CV, seed {SEED}"
+    )
 
-    rows = [row("baseline: escalation + negative phrase counts", y,
-                (table["escalation_hits"] + table["negative_hits"]).to_numpy(dtype=float), None, None)]
+    rows = [
+        row(
+            "baseline: escalation + negative phrase counts",
+            y,
+            (table["escalation_hits"] + table["negative_hits"]).to_numpy(dtype=float),
+            None,
+            None,
+        )
+    ]
     variants = {"char 1-3-grams (qa risk train)": build_pipeline(label.fields)}
     if args.segmenter == "jieba":
-        words = build_pipeline(label.fields).set_params(**{
-            f"columns__{side}__{param}": value for side in ("customer", "agent")
-            for param, value in (("analyzer", jieba_words), ("preprocessor", None), ("ngram_range", (1, 1)))})
+        words = build_pipeline(label.fields).set_params(
+            **{
+                f"columns__{side}__{param}": value
+                for side in ("customer", "agent")
+                for param, value in (("analyzer", jieba_words), ("preprocessor", None), ("ngram_range", (1, 1)))
+            }
+        )
         variants["jieba words + bigrams"] = words
     for name, pipeline in variants.items():
         start = time.perf_counter()
@@ -81,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'model':<{width}}  " + "  ".join(f"{h:>8}" for h in headers[1:]))
     for r in rows:
         print(f"{r['model']:<{width}}  " + "  ".join(f"{r[h]:>8.3f}" for h in headers[1:]))
-    print("best F1: at the best threshold on the pooled out-of-fold scores; P@k%: precision among the "
-          "top k% scores; ECE: expected calibration error (10 bins)")
+    print(
+        "best F1: at the best threshold on the pooled out-of-fold scores; P@k%: precision among the "
+        "top k% scores; ECE: expected calibration error (10 bins)"
+    )
     return 0
 
 

@@ -82,17 +82,46 @@ def week(out: Path, say: Callable[[str], None] = print) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     data, roster = sample_conversations(), sample_data_dir() / "roster.csv"
     run(say, "score", data, "-o", out / "score")
-    run(say, "sample", data, "--quota", "1", "--period", "last_week", "--seed", "11", "--scores",
-        out / "score" / "scores.csv", "-o", out / "batch")
+    run(
+        say,
+        "sample",
+        data,
+        "--quota",
+        "1",
+        "--period",
+        "last_week",
+        "--seed",
+        "11",
+        "--scores",
+        out / "score" / "scores.csv",
+        "-o",
+        out / "batch",
+    )
     run(say, "grade", "export", out / "batch", "--data", data, "-o", out / "grading.xlsx")
     points = fill_grading(out / "grading.xlsx", out / "graded.xlsx")
     run(say, "grade", "import", out / "graded.xlsx", "--data", data, "-o", out / "grades.csv")
 
-    run(say, "dispute", "export", "--scores", out / "score", "--grades", out / "grades.csv", "-o", out / "disputes",
-        "--scored-on", SCORED_ON, "--period", "last_week")
+    run(
+        say,
+        "dispute",
+        "export",
+        "--scores",
+        out / "score",
+        "--grades",
+        out / "grades.csv",
+        "-o",
+        out / "disputes",
+        "--scored-on",
+        SCORED_ON,
+        "--period",
+        "last_week",
+    )
     confirmed = points["confirmed"]
-    book = next(p for p in sorted((out / "disputes").glob("*.xlsx"))
-                if any(r[2] == confirmed[0] and r[5] == confirmed[1] for r in _ids(p)))
+    book = next(
+        p
+        for p in sorted((out / "disputes").glob("*.xlsx"))
+        if any(r[2] == confirmed[0] and r[5] == confirmed[1] for r in _ids(p))
+    )
     rows = _ids(book)
     critical = next(r for r in rows if (r[2], r[5]) == confirmed)
     automatic = next(r for r in rows if r[2] != confirmed[0] and r[12] == "auto")
@@ -113,12 +142,33 @@ def week(out: Path, say: Callable[[str], None] = print) -> dict:
     run(say, "dispute", "resolve", out / "decided.xlsx", "--register", out / "disputes.csv", "--today", RESOLVED)
 
     for lang in ("zh", "en"):
-        run(say, "report", "--scores", out / "score", "--data", data, "--roster", roster, "--manifest", out / "batch",
-            "--grades", out / "grades.csv", "--disputes", out / "disputes.csv", "--lang", lang,
-            "-o", out / f"report_{lang}")
-    return {"agent": critical[1], **points, "rejected": (critical[2], critical[5]),
-            "accepted": (automatic[2], automatic[5]),
-            "reports": {lang: out / f"report_{lang}" for lang in ("zh", "en")}}
+        run(
+            say,
+            "report",
+            "--scores",
+            out / "score",
+            "--data",
+            data,
+            "--roster",
+            roster,
+            "--manifest",
+            out / "batch",
+            "--grades",
+            out / "grades.csv",
+            "--disputes",
+            out / "disputes.csv",
+            "--lang",
+            lang,
+            "-o",
+            out / f"report_{lang}",
+        )
+    return {
+        "agent": critical[1],
+        **points,
+        "rejected": (critical[2], critical[5]),
+        "accepted": (automatic[2], automatic[5]),
+        "reports": {lang: out / f"report_{lang}" for lang in ("zh", "en")},
+    }
 
 
 def pictures(found: dict, dest: Path, say: Callable[[str], None] = print) -> list[Path]:
@@ -129,35 +179,83 @@ def pictures(found: dict, dest: Path, say: Callable[[str], None] = print) -> lis
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     made = []
     for lang, folder in found["reports"].items():
-        pages = {"index": folder / "index.html",
-                 "agent": next((folder / "agents").glob(f"{found['agent']}*.html"))}
+        pages = {"index": folder / "index.html", "agent": next((folder / "agents").glob(f"{found['agent']}*.html"))}
         for name, page in pages.items():
             shot = dest / f"{lang}_{name}.png"
             if browser:
-                subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                f"--screenshot={shot}", "--window-size=1400,2000", page.resolve().as_uri()],
-                               check=True, capture_output=True, timeout=120)
+                subprocess.run(
+                    [
+                        browser,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--hide-scrollbars",
+                        f"--screenshot={shot}",
+                        "--window-size=1400,2000",
+                        page.resolve().as_uri(),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=120,
+                )
                 made.append(shot)
         if browser:  # the agent page printed: where its points lost and disputes are
             printed = dest / f"{lang}_agent.pdf"
-            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                            f"--print-to-pdf={printed}", pages["agent"].resolve().as_uri()],
-                           check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                [
+                    browser,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={printed}",
+                    pages["agent"].resolve().as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
             for page in _pages_with(printed, found["rejected"][0], 2):
                 stem = dest / f"{lang}_agent_print_p{page}"
-                subprocess.run(["pdftoppm", "-r", "60", "-f", str(page), "-l", str(page), "-png", "-singlefile",
-                                str(printed), str(stem)], check=True, timeout=120)
+                subprocess.run(
+                    [
+                        "pdftoppm",
+                        "-r",
+                        "60",
+                        "-f",
+                        str(page),
+                        "-l",
+                        str(page),
+                        "-png",
+                        "-singlefile",
+                        str(printed),
+                        str(stem),
+                    ],
+                    check=True,
+                    timeout=120,
+                )
                 made.append(stem.with_suffix(".png"))
         pdf_dir = dest / f"pdf_{lang}"
-        subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(pdf_dir),
-                        str(folder / "report.xlsx")], check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(pdf_dir), str(folder / "report.xlsx")],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
         pdf = pdf_dir / "report.pdf"
-        wanted = (_pages_with(pdf, f"({found['agent']})", 2) + _pages_with(pdf, "Cohen", 1)
-                  + _pages_with(pdf, found["rejected"][0], 1, starts=("工号", "Agent ID")) + [1])
+        wanted = (
+            _pages_with(pdf, f"({found['agent']})", 2)
+            + _pages_with(pdf, "Cohen", 1)
+            + _pages_with(pdf, found["rejected"][0], 1, starts=("工号", "Agent ID"))
+            + [1]
+        )
         for page in dict.fromkeys(wanted):
             stem = dest / f"{lang}_xlsx_p{page}"
-            subprocess.run(["pdftoppm", "-r", "50", "-f", str(page), "-l", str(page), "-png", "-singlefile", str(pdf),
-                            str(stem)], check=True, timeout=120)
+            subprocess.run(
+                ["pdftoppm", "-r", "50", "-f", str(page), "-l", str(page), "-png", "-singlefile", str(pdf), str(stem)],
+                check=True,
+                timeout=120,
+            )
             made.append(stem.with_suffix(".png"))
     for path in made:
         say(f"picture {path}")
@@ -170,8 +268,9 @@ def _pages_with(pdf: Path, text: str, n: int, starts: tuple[str, ...] = ()) -> l
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     for page in range(1, pages + 1):
-        body = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True,
-                              text=True).stdout
+        body = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True
+        ).stdout
         if text in body and (not starts or body.lstrip().startswith(starts)):
             return list(range(page, min(page + n, pages + 1)))
     return []
@@ -183,8 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pictures", type=Path, default=None)
     args = parser.parse_args(argv)
     found = week(args.out)
-    print(json.dumps({k: v if not isinstance(v, dict) else {l: str(p) for l, p in v.items()}
-                      for k, v in found.items()}, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {k: v if not isinstance(v, dict) else {key: str(p) for key, p in v.items()} for k, v in found.items()},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     if args.pictures:
         pictures(found, args.pictures)
     return 0

@@ -39,8 +39,17 @@ LABELS = ("pass", "fail", "na")
 HEADER = ["conversation_id", "criterion", "label", "msg", "note"]
 PARTS = ("all", "tune", "holdout")
 #: The issue's targets: κ floor on these criteria, mean accuracy, AUC, no false critical failure.
-KAPPA_TARGET = ("greeting", "closing", "taboo", "apology", "verify", "solution", "no_stalling", "timeline",
-                "ask_secret")
+KAPPA_TARGET = (
+    "greeting",
+    "closing",
+    "taboo",
+    "apology",
+    "verify",
+    "solution",
+    "no_stalling",
+    "timeline",
+    "ask_secret",
+)
 KAPPA_FLOOR, ACCURACY_FLOOR, AUC_FLOOR = 0.6, 0.9, 0.65
 DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "rubrics" / "ecommerce-zh.yaml"
 
@@ -95,20 +104,30 @@ def score(data: str | Path, rubric_path: str | Path) -> Scored:
     dataset = read_conversations(data)
     results, scores = score_frames(dataset.conversations, dataset.messages, rubric)
     conv = dataset.conversations
-    dissatisfied = (pd.Series(conv["sat_overall"].astype("Int64").eq(0).fillna(False).to_numpy(),
-                              index=conv["conversation_id"].astype(str)) if "sat_overall" in conv
-                    else pd.Series(dtype=bool))
+    dissatisfied = (
+        pd.Series(
+            conv["sat_overall"].astype("Int64").eq(0).fillna(False).to_numpy(),
+            index=conv["conversation_id"].astype(str),
+        )
+        if "sat_overall" in conv
+        else pd.Series(dtype=bool)
+    )
     criteria = [c for _, c in rubric.criteria]
-    return Scored(results, scores, dissatisfied,
-                  automatic=[c.id for c in criteria if c.check.type != "manual"],
-                  critical=[c.id for c in criteria if c.critical])
+    return Scored(
+        results,
+        scores,
+        dissatisfied,
+        automatic=[c.id for c in criteria if c.check.type != "manual"],
+        critical=[c.id for c in criteria if c.critical],
+    )
 
 
 def paired(scored: Scored, labels: pd.DataFrame, part: str = "all") -> pd.DataFrame:
     """One row per (conversation, criterion) both the tool and the human judged: ``auto``, ``human``,
     the human's message index and note, and the tool's evidence. Only automatic criteria."""
-    auto = scored.results[["conversation_id", "criterion_id", "outcome", "evidence_seq", "evidence_match",
-                           "evidence_text", "note"]].astype({"conversation_id": str, "criterion_id": str})
+    auto = scored.results[
+        ["conversation_id", "criterion_id", "outcome", "evidence_seq", "evidence_match", "evidence_text", "note"]
+    ].astype({"conversation_id": str, "criterion_id": str})
     auto = auto.rename(columns={"criterion_id": "criterion", "outcome": "auto", "note": "auto_note"})
     human = labels.rename(columns={"label": "human", "note": "human_note"})
     both = auto.merge(human, on=["conversation_id", "criterion"], how="inner")
@@ -133,11 +152,18 @@ def agreement(pairs: pd.DataFrame) -> pd.DataFrame:
         auto, human = group["auto"].astype(str), group["human"].astype(str)
         auto_fail, human_fail = auto.eq("fail"), human.eq("fail")
         both = int((auto_fail & human_fail).sum())
-        rows.append({"criterion": criterion, "n": len(group), "accuracy": float(auto.eq(human).mean()),
-                     "kappa": _kappa(auto, human),
-                     "precision_fail": both / auto_fail.sum() if auto_fail.any() else float("nan"),
-                     "recall_fail": both / human_fail.sum() if human_fail.any() else float("nan"),
-                     "auto_fail": int(auto_fail.sum()), "human_fail": int(human_fail.sum())})
+        rows.append(
+            {
+                "criterion": criterion,
+                "n": len(group),
+                "accuracy": float(auto.eq(human).mean()),
+                "kappa": _kappa(auto, human),
+                "precision_fail": both / auto_fail.sum() if auto_fail.any() else float("nan"),
+                "recall_fail": both / human_fail.sum() if human_fail.any() else float("nan"),
+                "auto_fail": int(auto_fail.sum()),
+                "human_fail": int(human_fail.sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -167,13 +193,16 @@ def targets(table: pd.DataFrame, errors: pd.DataFrame, auc: float) -> dict[str, 
     kappa = table.set_index("criterion")["kappa"]
     # an undefined κ means tool and human agree on every conversation with one class: met
     low = [c for c in KAPPA_TARGET if c in kappa.index and kappa[c] < KAPPA_FLOOR]
-    return {f"kappa >= {KAPPA_FLOOR} on {', '.join(KAPPA_TARGET)}" + (f" (below: {', '.join(low)})" if low else ""):
-            not low,
-            f"mean accuracy >= {ACCURACY_FLOOR} ({table['accuracy'].mean():.3f})":
-            table["accuracy"].mean() >= ACCURACY_FLOOR,
-            f"no false critical failure ({int(errors['kind'].eq('false').sum()) if len(errors) else 0})":
-            not (len(errors) and errors["kind"].eq("false").any()),
-            f"dissatisfaction ROC-AUC >= {AUC_FLOOR} ({auc:.3f})": auc >= AUC_FLOOR}
+    return {
+        f"kappa >= {KAPPA_FLOOR} on {', '.join(KAPPA_TARGET)}"
+        + (f" (below: {', '.join(low)})" if low else ""): not low,
+        f"mean accuracy >= {ACCURACY_FLOOR} ({table['accuracy'].mean():.3f})": table["accuracy"].mean()
+        >= ACCURACY_FLOOR,
+        f"no false critical failure ({int(errors['kind'].eq('false').sum()) if len(errors) else 0})": not (
+            len(errors) and errors["kind"].eq("false").any()
+        ),
+        f"dissatisfaction ROC-AUC >= {AUC_FLOOR} ({auc:.3f})": auc >= AUC_FLOOR,
+    }
 
 
 def _fmt(value: float, digits: int = 3) -> str:
@@ -182,13 +211,19 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 def markdown(table: pd.DataFrame) -> str:
     """The per-criterion table as Markdown (the README shows it)."""
-    lines = ["| criterion | n | accuracy | κ | precision (fail) | recall (fail) | auto fails | human fails |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| criterion | n | accuracy | κ | precision (fail) | recall (fail) | auto fails | human fails |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in table.itertuples():
-        lines.append(f"| {r.criterion} | {r.n} | {_fmt(r.accuracy)} | {_fmt(r.kappa)} | {_fmt(r.precision_fail)} "
-                     f"| {_fmt(r.recall_fail)} | {r.auto_fail} | {r.human_fail} |")
-    lines.append(f"| **mean** | | **{_fmt(table['accuracy'].mean())}** | {_fmt(table['kappa'].mean())} | | | "
-                 f"{table['auto_fail'].sum()} | {table['human_fail'].sum()} |")
+        lines.append(
+            f"| {r.criterion} | {r.n} | {_fmt(r.accuracy)} | {_fmt(r.kappa)} | {_fmt(r.precision_fail)} "
+            f"| {_fmt(r.recall_fail)} | {r.auto_fail} | {r.human_fail} |"
+        )
+    lines.append(
+        f"| **mean** | | **{_fmt(table['accuracy'].mean())}** | {_fmt(table['kappa'].mean())} | | | "
+        f"{table['auto_fail'].sum()} | {table['human_fail'].sum()} |"
+    )
     return "\n".join(lines)
 
 
@@ -205,32 +240,54 @@ def report(scored: Scored, labels: pd.DataFrame, part: str) -> tuple[str, dict]:
     auc, n_dis, n_other = dissatisfaction_auc(scored, set(pairs["conversation_id"]))
     met = targets(table, errors, auc)
     out = [f"## {part}: {pairs['conversation_id'].nunique()} conversations", "", markdown(table), ""]
-    out.append(f"Critical failures: {int(errors['kind'].eq('false').sum()) if len(errors) else 0} false, "
-               f"{int(errors['kind'].eq('missed').sum()) if len(errors) else 0} missed")
+    out.append(
+        f"Critical failures: {int(errors['kind'].eq('false').sum()) if len(errors) else 0} false, "
+        f"{int(errors['kind'].eq('missed').sum()) if len(errors) else 0} missed"
+    )
     for r in errors.itertuples():
         seq = "" if r.evidence_seq is pd.NA or r.evidence_seq != r.evidence_seq else f"#{r.evidence_seq} "
-        what = (f"matched '{_quote(r.evidence_match, 20)}' in {seq}'{_quote(r.evidence_text)}'" if r.kind == "false"
-                else f"human: #{r.msg} {r.human_note}")
+        what = (
+            f"matched '{_quote(r.evidence_match, 20)}' in {seq}'{_quote(r.evidence_text)}'"
+            if r.kind == "false"
+            else f"human: #{r.msg} {r.human_note}"
+        )
         out.append(f"- {r.kind:6} {r.criterion:10} {r.conversation_id}  {what}")
-    out += ["", f"ROC-AUC of (100 - total) for dissatisfied (sat_overall == 0): {_fmt(auc)} "
-            f"({n_dis} dissatisfied, {n_other} other)", "", "Targets:"]
+    out += [
+        "",
+        f"ROC-AUC of (100 - total) for dissatisfied (sat_overall == 0): {_fmt(auc)} "
+        f"({n_dis} dissatisfied, {n_other} other)",
+        "",
+        "Targets:",
+    ]
     out += [f"- [{'x' if ok else ' '}] {name}" for name, ok in met.items()]
-    figures = {"part": part, "conversations": int(pairs["conversation_id"].nunique()), "auc": auc,
-               "criteria": table.to_dict("records"), "critical_errors": len(errors), "targets": met}
+    figures = {
+        "part": part,
+        "conversations": int(pairs["conversation_id"].nunique()),
+        "auc": auc,
+        "criteria": table.to_dict("records"),
+        "critical_errors": len(errors),
+        "targets": met,
+    }
     return "\n".join(out), figures
 
 
 def comparison(before: dict, after: dict) -> str:
     """A before → after Markdown table of one part (two ``--json`` figures of the same part)."""
-    lines = [f"{after['part']}: {after['conversations']} conversations; dissatisfaction ROC-AUC "
-             f"{_fmt(before['auc'])} → {_fmt(after['auc'])}", "",
-             "| criterion | accuracy | κ | auto fails | human fails |", "|---|---|---|---|---:|"]
+    lines = [
+        f"{after['part']}: {after['conversations']} conversations; dissatisfaction ROC-AUC "
+        f"{_fmt(before['auc'])} → {_fmt(after['auc'])}",
+        "",
+        "| criterion | accuracy | κ | auto fails | human fails |",
+        "|---|---|---|---|---:|",
+    ]
     old = {r["criterion"]: r for r in before["criteria"]}
     for r in after["criteria"]:
         b = old.get(r["criterion"], {"accuracy": float("nan"), "kappa": float("nan"), "auto_fail": "—"})
-        lines.append(f"| {r['criterion']} | {_fmt(b['accuracy'], 2)} → **{_fmt(r['accuracy'], 2)}** "
-                     f"| {_fmt(b['kappa'], 2)} → **{_fmt(r['kappa'], 2)}** | {b['auto_fail']} → {r['auto_fail']} "
-                     f"| {r['human_fail']} |")
+        lines.append(
+            f"| {r['criterion']} | {_fmt(b['accuracy'], 2)} → **{_fmt(r['accuracy'], 2)}** "
+            f"| {_fmt(b['kappa'], 2)} → **{_fmt(r['kappa'], 2)}** | {b['auto_fail']} → {r['auto_fail']} "
+            f"| {r['human_fail']} |"
+        )
     mean = lambda figures: sum(c["accuracy"] for c in figures["criteria"]) / len(figures["criteria"])  # noqa: E731
     lines.append(f"| **mean accuracy** | {mean(before):.3f} → **{mean(after):.3f}** | | | |")
     return "\n".join(lines)
@@ -241,11 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", help="conversations in the toolkit's JSONL (e.g. from validity/jddc.py)")
     parser.add_argument("labels", help="human labels TSV (conversation_id, criterion, label, msg, note)")
     parser.add_argument("--rubric", default=str(DEFAULT_RUBRIC), help="rubric YAML (default: the shipped zh rubric)")
-    parser.add_argument("--part", choices=PARTS + ("each",), default="each",
-                        help="which labelled conversations: all, tune, holdout, or each of them (default)")
+    parser.add_argument(
+        "--part",
+        choices=PARTS + ("each",),
+        default="each",
+        help="which labelled conversations: all, tune, holdout, or each of them (default)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    parser.add_argument("--before", type=Path,
-                        help="figures (--json) of an earlier run, e.g. another rubric version: print before → after")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="figures (--json) of an earlier run, e.g. another rubric version: print before → after",
+    )
     args = parser.parse_args(argv)
     try:
         labels = read_labels(args.labels)
@@ -255,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     figures = []
-    for part in (PARTS if args.part == "each" else (args.part,)):
+    for part in PARTS if args.part == "each" else (args.part,):
         text, fig = report(scored, labels, part)
         print(text + "\n")
         if part in before:

@@ -179,8 +179,13 @@ def folder_lock(target: str | os.PathLike) -> Iterator[None]:
         if not _try_lock(fd):
             holder = _holder(fd)
             os.close(fd)
-            raise InputError(Problem(str(target), f"another run{holder} is writing this folder; wait for it to "
-                                                  "finish, or write elsewhere", code="folder_busy"))
+            raise InputError(
+                Problem(
+                    str(target),
+                    f"another run{holder} is writing this folder; wait for it to finish, or write elsewhere",
+                    code="folder_busy",
+                )
+            )
         if _same_file(fd, path):
             break
         os.close(fd)  # released and removed in between by the run before: take the next one

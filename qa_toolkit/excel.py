@@ -132,13 +132,15 @@ def _requoted(frame: pd.DataFrame, pattern: str, replacement: str) -> pd.DataFra
     out = frame.copy(deep=False)
     for name in out.columns:
         column = out[name]
-        if isinstance(column.dtype, pd.StringDtype) or \
-                (column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")):
+        if isinstance(column.dtype, pd.StringDtype) or (
+            column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+        ):
             out[name] = column.str.replace(pattern, replacement, regex=True)
         elif isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.dtype != "int64":
             categories = column.cat.categories
             out[name] = column.cat.rename_categories(
-                [re.sub(pattern, replacement, c) if isinstance(c, str) else c for c in categories])
+                [re.sub(pattern, replacement, c) if isinstance(c, str) else c for c in categories]
+            )
         elif column.dtype == object:
             out[name] = column.map(lambda v: re.sub(pattern, replacement, v) if isinstance(v, str) else v)
     return out

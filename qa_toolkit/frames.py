@@ -143,7 +143,6 @@ def missing_columns(df: pd.DataFrame, contract: Mapping[str, str]) -> list[str]:
     return [c for c in contract if c not in df.columns]
 
 
-
 @dataclass
 class Dataset:
     """What a reader returns: the conversations and messages frames, the optional roster, and

@@ -232,23 +232,35 @@ def response_times(messages: pd.DataFrame, conversations: pd.DataFrame, options:
     messages are skipped. Voice channels have spoken turns, not responses: left out. E-mail
     (``async_channels``) counts for the SLA but not for the response-time figures."""
     spoken = conversations.loc[conversations["channel"].isin(options.voice_channels), "conversation_id"]
-    keep = messages["role"].isin(["agent", "customer"]) & messages["ts"].notna() & \
-        ~messages["conversation_id"].isin(spoken)
+    keep = (
+        messages["role"].isin(["agent", "customer"])
+        & messages["ts"].notna()
+        & ~messages["conversation_id"].isin(spoken)
+    )
     gaps = response_gaps(messages[keep].sort_values(["conversation_id", "seq"]))
     replies = pd.DataFrame({"conversation_id": gaps["conversation_id"], "rt": gaps["gap"]})
     channel = conversations.set_index("conversation_id")["channel"]
     live = ~replies["conversation_id"].map(channel).isin(options.async_channels)
     replies["live_rt"] = replies["rt"].where(live)
-    limit = replies["conversation_id"].map(channel).map(
-        lambda ch: options.sla_by_channel.get(ch, options.sla_seconds) if isinstance(ch, str) else options.sla_seconds)
+    limit = (
+        replies["conversation_id"]
+        .map(channel)
+        .map(
+            lambda ch: (
+                options.sla_by_channel.get(ch, options.sla_seconds) if isinstance(ch, str) else options.sla_seconds
+            )
+        )
+    )
     replies["ok"] = replies["rt"] <= limit.astype("float64")
     grouped = replies.groupby("conversation_id", sort=False)
-    out = pd.DataFrame({
-        "frt_s": grouped["live_rt"].first(),
-        "rt_sum_s": grouped["live_rt"].sum(min_count=1),
-        "n_responses": grouped["rt"].size().astype("Int64"),
-        "n_within_sla": grouped["ok"].sum().astype("Int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "frt_s": grouped["live_rt"].first(),
+            "rt_sum_s": grouped["live_rt"].sum(min_count=1),
+            "n_responses": grouped["rt"].size().astype("Int64"),
+            "n_within_sla": grouped["ok"].sum().astype("Int64"),
+        }
+    )
     out.index.name = "conversation_id"
     return out.reset_index()
 
@@ -294,14 +306,21 @@ def first_contact_resolution(conversations: pd.DataFrame, days: int) -> pd.Serie
     return fcr.reindex(conversations.index).astype("boolean")
 
 
-def build_sessions(conversations: pd.DataFrame, messages: pd.DataFrame, scores: pd.DataFrame | None,
-                   *, roster: pd.DataFrame | None = None, risk: pd.DataFrame | None = None,
-                   manifest: pd.DataFrame | None = None, options: MetricOptions = MetricOptions()) -> pd.DataFrame:
+def build_sessions(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    scores: pd.DataFrame | None,
+    *,
+    roster: pd.DataFrame | None = None,
+    risk: pd.DataFrame | None = None,
+    manifest: pd.DataFrame | None = None,
+    options: MetricOptions = MetricOptions(),
+) -> pd.DataFrame:
     """The SESSIONS frame: one row per conversation, joined with its score, risk and sample."""
     conv = conversations.reset_index(drop=True)
     out = conv[["conversation_id", "agent_id", "channel", "started_at", "csat"]].copy()
     names = roster.set_index("agent_id") if roster is not None and len(roster) else None
-    out["agent_name"] = (out["agent_id"].map(names["name"]) if names is not None else pd.NA)
+    out["agent_name"] = out["agent_id"].map(names["name"]) if names is not None else pd.NA
     out["agent_name"] = out["agent_name"].astype("string").fillna(out["agent_id"])
     team = out["agent_id"].map(names["team"]) if names is not None else pd.Series(pd.NA, index=out.index)
     if "team" in conv.columns:
@@ -313,8 +332,9 @@ def build_sessions(conversations: pd.DataFrame, messages: pd.DataFrame, scores: 
     scores = scores if scores is not None else empty(SCORES)
     sections = [c for c in scores.columns if c.startswith(SECTION_PREFIX)]
     extra = [c for c in ("auto_total", "human_graded") if c in scores.columns]
-    out = out.merge(scores[score_cols + extra + sections].drop_duplicates("conversation_id"), on="conversation_id",
-                    how="left")
+    out = out.merge(
+        scores[score_cols + extra + sections].drop_duplicates("conversation_id"), on="conversation_id", how="left"
+    )
     out["scored"] = out["total"].notna().astype("boolean")
     if "auto_total" not in extra:
         out["auto_total"] = out["total"]
@@ -392,41 +412,59 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
     def grouped(frame: pd.DataFrame):
         return frame.groupby(keys, sort=True, dropna=False)
 
-    counts = grouped(pd.DataFrame({
-        "n_conversations": 1,
-        "n_graded": scored.astype(int),
-        "critical_failures": (sessions["critical_failed"].fillna(False).astype(bool) & scored).astype(int),
-        "n_review": (sessions["n_review"].fillna(0).gt(0) & scored).astype(int),
-        "n_human": (human & scored).astype(int),
-        "n_auto_only": (~human & sessions["n_review"].fillna(0).eq(0) & scored).astype(int),
-        "risk_flags": sessions["risk_flag"].fillna(False).astype(bool).astype(int),
-        "csat_n": sessions["csat"].notna().astype(int),
-        "rt_sum": sessions["rt_sum_s"].fillna(0.0),
-        "n_resp": _floats(sessions["n_responses"]).fillna(0.0),
-        "n_live": _floats(sessions["n_responses"]).where(sessions["rt_sum_s"].notna()).fillna(0.0),
-        "n_sla": _floats(sessions["n_within_sla"]).fillna(0.0),
-    }, index=sessions.index)).sum()
-    means = grouped(pd.DataFrame({
-        "qa_median": total, "frt_mean_s": sessions["frt_s"], "handle_mean_s": sessions["handle_s"],
-        "csat_mean": _floats(sessions["csat"]), "transfer_rate": _floats(sessions["transferred"]),
-        "complaint_rate": _floats(sessions["complaint"]), "escalation_rate": _floats(sessions["escalated"]),
-        "fcr_rate": _floats(sessions["fcr"]),
-    }, index=sessions.index))
+    counts = grouped(
+        pd.DataFrame(
+            {
+                "n_conversations": 1,
+                "n_graded": scored.astype(int),
+                "critical_failures": (sessions["critical_failed"].fillna(False).astype(bool) & scored).astype(int),
+                "n_review": (sessions["n_review"].fillna(0).gt(0) & scored).astype(int),
+                "n_human": (human & scored).astype(int),
+                "n_auto_only": (~human & sessions["n_review"].fillna(0).eq(0) & scored).astype(int),
+                "risk_flags": sessions["risk_flag"].fillna(False).astype(bool).astype(int),
+                "csat_n": sessions["csat"].notna().astype(int),
+                "rt_sum": sessions["rt_sum_s"].fillna(0.0),
+                "n_resp": _floats(sessions["n_responses"]).fillna(0.0),
+                "n_live": _floats(sessions["n_responses"]).where(sessions["rt_sum_s"].notna()).fillna(0.0),
+                "n_sla": _floats(sessions["n_within_sla"]).fillna(0.0),
+            },
+            index=sessions.index,
+        )
+    ).sum()
+    means = grouped(
+        pd.DataFrame(
+            {
+                "qa_median": total,
+                "frt_mean_s": sessions["frt_s"],
+                "handle_mean_s": sessions["handle_s"],
+                "csat_mean": _floats(sessions["csat"]),
+                "transfer_rate": _floats(sessions["transferred"]),
+                "complaint_rate": _floats(sessions["complaint"]),
+                "escalation_rate": _floats(sessions["escalated"]),
+                "fcr_rate": _floats(sessions["fcr"]),
+            },
+            index=sessions.index,
+        )
+    )
     out = means.mean()
     out["qa_median"] = means["qa_median"].median()
     out["qa_std"] = means["qa_median"].std()
     out = out.join(counts)
     out["art_mean_s"] = (out["rt_sum"] / out["n_live"]).where(out["n_live"] > 0)
     out["sla_rate"] = (out["n_sla"] / out["n_resp"]).where(out["n_resp"] > 0)
-    ci = {key: mean_ci(g["total"], g["weight"])
-          for key, g in pd.DataFrame({"total": total, "weight": weight})[scored].groupby(
-              [k[scored] for k in keys], sort=True, dropna=False)}
+    ci = {
+        key: mean_ci(g["total"], g["weight"])
+        for key, g in pd.DataFrame({"total": total, "weight": weight})[scored].groupby(
+            [k[scored] for k in keys], sort=True, dropna=False
+        )
+    }
     if len(keys) == 1:
         index = pd.Index([k[0] if isinstance(k, tuple) else k for k in ci], dtype=out.index.dtype)
     else:
         index = pd.MultiIndex.from_tuples(list(ci), names=out.index.names) if ci else out.index[:0]
-    est = pd.DataFrame(list(ci.values()), columns=["qa_mean", "ci_low", "ci_high"], index=index,
-                       dtype="float64").reindex(out.index)
+    est = pd.DataFrame(
+        list(ci.values()), columns=["qa_mean", "ci_low", "ci_high"], index=index, dtype="float64"
+    ).reindex(out.index)
     out["qa_mean"] = est["qa_mean"].to_numpy()
     out["ci_low"] = est["ci_low"].clip(lower=0.0).to_numpy()  # the interval within the 0-100 score range
     out["ci_high"] = est["ci_high"].clip(upper=100.0).to_numpy()
@@ -489,8 +527,11 @@ def _findings(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFr
         frames.append(crit)
     flagged = sessions[sessions["risk_flag"].fillna(False).astype(bool)]
     if len(flagged):
-        frames.append(flagged[["conversation_id", "agent_id", "started_at", "risk_reasons"]]
-                      .rename(columns={"risk_reasons": "evidence_match"}).assign(kind="risk"))
+        frames.append(
+            flagged[["conversation_id", "agent_id", "started_at", "risk_reasons"]]
+            .rename(columns={"risk_reasons": "evidence_match"})
+            .assign(kind="risk")
+        )
     if not frames:
         return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in FINDINGS}), FINDINGS)
     out = pd.concat(frames, ignore_index=True).reindex(columns=list(FINDINGS))
@@ -507,12 +548,21 @@ def _lost(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
     lost = results["max_points"].astype("float64").fillna(0.0) - results["points"].astype("float64").fillna(0.0)
     critical = results["critical"].fillna(False).astype(bool) & results["outcome"].eq("fail").fillna(False)
     disputed = results["dispute"].fillna("").ne("") if "dispute" in results.columns else False
-    overturned = (results["auto_outcome"].eq("fail") & results["outcome"].eq("pass")).fillna(False) \
-        if "auto_outcome" in results.columns else False
+    overturned = (
+        (results["auto_outcome"].eq("fail") & results["outcome"].eq("pass")).fillna(False)
+        if "auto_outcome" in results.columns
+        else False
+    )
     keep = ((lost > 1e-9) | critical | disputed | overturned).to_numpy()
     rows = results[keep].assign(points_lost=lost[keep])
-    for col, default in (("auto_outcome", rows["outcome"]), ("source", "auto"), ("dispute", ""), ("grader", pd.NA),
-                         ("comment", pd.NA), ("dispute_note", pd.NA)):
+    for col, default in (
+        ("auto_outcome", rows["outcome"]),
+        ("source", "auto"),
+        ("dispute", ""),
+        ("grader", pd.NA),
+        ("comment", pd.NA),
+        ("dispute_note", pd.NA),
+    ):
         if col not in rows.columns:
             rows[col] = default
     base = sessions[["conversation_id", "agent_id", "started_at", "csat"]]
@@ -522,8 +572,11 @@ def _lost(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _exemplars(sessions: pd.DataFrame, options: MetricOptions) -> pd.DataFrame:
-    good = sessions[sessions["scored"] & (sessions["total"] >= options.excellent_min)
-                    & ~sessions["critical_failed"].fillna(False).astype(bool)]
+    good = sessions[
+        sessions["scored"]
+        & (sessions["total"] >= options.excellent_min)
+        & ~sessions["critical_failed"].fillna(False).astype(bool)
+    ]
     good = good.sort_values(["agent_id", "total", "started_at"], ascending=[True, False, True])
     return good.groupby("agent_id", sort=False).head(options.n_exemplars).reset_index(drop=True)
 
@@ -537,11 +590,20 @@ def _per_team(sessions: pd.DataFrame, compute) -> pd.DataFrame:
     return out
 
 
-def compute_metrics(conversations: pd.DataFrame, messages: pd.DataFrame, scores: pd.DataFrame | None,
-                    results: pd.DataFrame | None = None, *, roster: pd.DataFrame | None = None,
-                    risk: pd.DataFrame | None = None, manifest: pd.DataFrame | None = None,
-                    options: MetricOptions = MetricOptions(), sections: Sequence[str] | None = None,
-                    start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> Metrics:
+def compute_metrics(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    scores: pd.DataFrame | None,
+    results: pd.DataFrame | None = None,
+    *,
+    roster: pd.DataFrame | None = None,
+    risk: pd.DataFrame | None = None,
+    manifest: pd.DataFrame | None = None,
+    options: MetricOptions = MetricOptions(),
+    sections: Sequence[str] | None = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> Metrics:
     """All metrics for the conversations that started in [start, end) (both optional).
     ``sections`` orders the section ids (default: as the scores' columns)."""
     conv = conversations
@@ -566,8 +628,11 @@ def compute_metrics(conversations: pd.DataFrame, messages: pd.DataFrame, scores:
     agents = agents.sort_values(["rank", "agent_id"], na_position="last").reset_index(drop=True)
 
     teams = _per_team(sessions, lambda s: summarise(s, ["team"], sec_cols))
-    res = results if results is not None else pd.DataFrame(columns=["conversation_id", "section_id", "criterion_id",
-                                                                    "outcome", "critical"])
+    res = (
+        results
+        if results is not None
+        else pd.DataFrame(columns=["conversation_id", "section_id", "criterion_id", "outcome", "critical"])
+    )
     agent_crit = criteria_pass_rates(res, sessions, ["agent_id"])
     team_crit = _per_team(sessions, lambda s: criteria_pass_rates(res, s, ["team"]))
     agent_team = agent_crit["agent_id"].map(agents.set_index("agent_id")["team"]).replace(NO_TEAM, ALL)
@@ -584,12 +649,17 @@ def compute_metrics(conversations: pd.DataFrame, messages: pd.DataFrame, scores:
         team_trend=_per_team(sessions, lambda s: summarise(s, ["team", "period"], sec_cols)),
         agent_criteria=agent_crit,
         team_criteria=team_crit,
-        distribution=pd.concat([_distribution(sessions, "agent", "agent_id"),
-                                _per_team(sessions, lambda s: _distribution(s, "team", "team"))], ignore_index=True),
+        distribution=pd.concat(
+            [
+                _distribution(sessions, "agent", "agent_id"),
+                _per_team(sessions, lambda s: _distribution(s, "team", "team")),
+            ],
+            ignore_index=True,
+        ),
         findings=_findings(results, sessions),
         lost=_lost(results, sessions),
         exemplars=_exemplars(sessions, options),
-        sections=[c[len(SECTION_PREFIX):] for c in sec_cols],
+        sections=[c[len(SECTION_PREFIX) :] for c in sec_cols],
         weighted=weighted,
         options=options,
     )

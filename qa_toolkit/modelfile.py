@@ -36,8 +36,9 @@ def refused(path: str | os.PathLike, message: str) -> InputError:
     return InputError(Problem(str(path), f"refusing to load the model: {message}", code="untrusted-model"))
 
 
-def load_archive(path: str | os.PathLike, *, kind: str, format_version: int, trusted: frozenset[str],
-                 what: str) -> dict:
+def load_archive(
+    path: str | os.PathLike, *, kind: str, format_version: int, trusted: frozenset[str], what: str
+) -> dict:
     """The payload of a skops archive written by ``save_archive`` for ``kind`` (``what``: its name
     in messages, e.g. "a qa-toolkit risk model"), creating no type outside skops' safe set and
     ``trusted``; InputError for anything else."""
@@ -47,17 +48,23 @@ def load_archive(path: str | os.PathLike, *, kind: str, format_version: int, tru
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise InputError(Problem(str(path), f"cannot read the model file: {err.strerror or err}",
-                                 code="unreadable")) from None
+        raise InputError(
+            Problem(str(path), f"cannot read the model file: {err.strerror or err}", code="unreadable")
+        ) from None
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except Exception as err:  # skops raises zipfile/json/KeyError for anything not its own archive
-        raise refused(path, f"not a skops model archive ({type(err).__name__}); "
-                            "pickles and other formats are never loaded") from None
+        raise refused(
+            path, f"not a skops model archive ({type(err).__name__}); pickles and other formats are never loaded"
+        ) from None
     foreign = sorted(set(untrusted) - trusted)
     if foreign:
-        raise refused(path, "it contains types qa-toolkit does not trust: " + ", ".join(foreign[:5])
-                      + (" ..." if len(foreign) > 5 else ""))
+        raise refused(
+            path,
+            "it contains types qa-toolkit does not trust: "
+            + ", ".join(foreign[:5])
+            + (" ..." if len(foreign) > 5 else ""),
+        )
     try:
         payload = sio.loads(data, trusted=sorted(untrusted))
     except Exception as err:
@@ -65,8 +72,11 @@ def load_archive(path: str | os.PathLike, *, kind: str, format_version: int, tru
     if not isinstance(payload, dict) or payload.get("kind") != kind:
         raise refused(path, f"it is not {what} (wrong or missing 'kind')")
     if payload.get("format_version") != format_version:
-        raise refused(path, f"model format {payload.get('format_version')!r} is not supported "
-                            f"(this qa-toolkit reads format {format_version}); retrain it")
+        raise refused(
+            path,
+            f"model format {payload.get('format_version')!r} is not supported "
+            f"(this qa-toolkit reads format {format_version}); retrain it",
+        )
     return payload
 
 

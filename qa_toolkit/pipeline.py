@@ -47,8 +47,9 @@ class RunResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress, bars: Bars,
-                result: RunResult) -> pd.DataFrame | None:
+def _risk_stage(
+    config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress, bars: Bars, result: RunResult
+) -> pd.DataFrame | None:
     conv, msgs = dataset.conversations, dataset.messages
     if config.risk.model:
         progress("risk", f"applying {config.risk.model}")
@@ -57,8 +58,15 @@ def _risk_stage(config: RunConfig, base: Path, dataset: Dataset, out: Path, prog
     elif config.risk.train_label:
         progress("risk", f"training on '{config.risk.train_label}' ({config.risk.folds}-fold CV)")
         with bars("training the risk model", config.risk.folds) as advance:
-            model = train_model(conv, msgs, parse_label(config.risk.train_label), folds=config.risk.folds,
-                                seed=config.risk.seed, source=config.data, progress=lambda fold: advance(1))
+            model = train_model(
+                conv,
+                msgs,
+                parse_label(config.risk.train_label),
+                folds=config.risk.folds,
+                seed=config.risk.seed,
+                source=config.data,
+                progress=lambda fold: advance(1),
+            )
         written = [save_model(model, out / "model.skops"), *write_card(model.card, out / "model.skops")]
     else:
         return None
@@ -87,8 +95,14 @@ def _plan(config: RunConfig, base: Path) -> Plan:
     return plan
 
 
-def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output: str | os.PathLike | None = None,
-                 progress: Progress = lambda stage, message: None, bars: Bars = no_bar) -> RunResult:
+def run_pipeline(
+    config: RunConfig,
+    *,
+    base_dir: str | os.PathLike = ".",
+    output: str | os.PathLike | None = None,
+    progress: Progress = lambda stage, message: None,
+    bars: Bars = no_bar,
+) -> RunResult:
     """Run every stage of ``config``; input paths relative to ``base_dir``. ``progress`` hears
     of each stage, ``bars`` draws progress within the long ones. Raises InputError (with
     locations) when an input cannot be used."""
@@ -100,29 +114,48 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     progress("data", f"reading {data_path.name}")
     size = data_path.stat().st_size if data_path.is_file() else 0
     with bars(f"reading {data_path.name}", size) as advance:
-        dataset = read_conversations(data_path, roster=base / config.roster if config.roster else None,
-                                     progress=advance, **config.read.model_dump())
-    result.counts.update(conversations=len(dataset.conversations), messages=len(dataset.messages),
-                         skipped=dataset.log.records_skipped, problems=len(dataset.log.problems))
+        dataset = read_conversations(
+            data_path,
+            roster=base / config.roster if config.roster else None,
+            progress=advance,
+            **config.read.model_dump(),
+        )
+    result.counts.update(
+        conversations=len(dataset.conversations),
+        messages=len(dataset.messages),
+        skipped=dataset.log.records_skipped,
+        problems=len(dataset.log.problems),
+    )
 
     risk = _risk_stage(config, base, dataset, out / "risk", progress, bars, result)
 
-    progress("score", f"scoring {len(dataset.conversations)} conversations with "
-                      + ", ".join(f"{r.id} v{r.version}" for r in rubrics))
+    progress(
+        "score",
+        f"scoring {len(dataset.conversations)} conversations with "
+        + ", ".join(f"{r.id} v{r.version}" for r in rubrics),
+    )
     mask = config.report.mask
     sink = FrameSink(out / "score", Provenance(rubrics, rubric_paths, data_path, mask))
     with bars("scoring", len(dataset.conversations)) as advance:
-        score_dataset(dataset, Scorer(rubrics, risk, mask), sink, workers=config.workers, chunk_size=SCORE_CHUNK,
-                      progress=advance)
+        score_dataset(
+            dataset, Scorer(rubrics, risk, mask), sink, workers=config.workers, chunk_size=SCORE_CHUNK, progress=advance
+        )
     results, scores = sink.results, sink.scores
     result.written["score"] = sink.written
     result.counts["critical_failures"] = int(scores["critical_failed"].fillna(False).sum())
 
     progress("sample", "drawing the QA sample")
     plan = _plan(config, base)
-    batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=config.sample.seed,
-                       ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None, risk=risk,
-                       scores=scores, roster=dataset.roster)
+    batch = draw_batch(
+        dataset.conversations,
+        dataset.messages,
+        plan,
+        seed=config.sample.seed,
+        ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None,
+        risk=risk,
+        scores=scores,
+        roster=dataset.roster,
+    )
     result.written["sample"] = [write_batch(batch, out / "sample"), out / "sample" / "batch.json"]
     if plan.exclude.ledger and not batch.info["rerun"]:
         append_ledger(plan.exclude.ledger, batch.manifest)
@@ -132,7 +165,16 @@ def run_pipeline(config: RunConfig, *, base_dir: str | os.PathLike = ".", output
     progress("report", f"writing {', '.join(config.report.formats)} reports")
     grades = base / config.report.grades if config.report.grades else None
     disputes = base / config.report.disputes if config.report.disputes else None
-    result.written["report"] = write_report(dataset, results, scores, out / "report", config.report,
-                                            rubric=rubrics, risk=risk, manifest=batch.manifest,
-                                            adjustments=reviews(grades, disputes, rubrics), bars=bars)
+    result.written["report"] = write_report(
+        dataset,
+        results,
+        scores,
+        out / "report",
+        config.report,
+        rubric=rubrics,
+        risk=risk,
+        manifest=batch.manifest,
+        adjustments=reviews(grades, disputes, rubrics),
+        bars=bars,
+    )
     return result

@@ -94,16 +94,28 @@ _CJK = "\u4e00-\u9fff"
 #: what may stand between two digits of one number, at most three in a row: spaces, tabs, dots,
 #: dashes, underscores, slashes, middle dots, and the invisible format characters (soft hyphen,
 #: zero-width and direction marks) that hide a number from a filter
-_SEPARATORS = (" \t.-_/\u00b7\u2010\u2013\u2014\u2015\u2212"
-               "\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
-               "\u2066\u2067\u2068\u2069\ufeff")
+_SEPARATORS = (
+    " \t.-_/\u00b7\u2010\u2013\u2014\u2015\u2212"
+    "\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
+    "\u2066\u2067\u2068\u2069\ufeff"
+)
 _SEP = _cls(_SEPARATORS) + "{0,3}"
 _HAS_SEPARATOR = re.compile(_cls(_SEPARATORS))
 _SEPARATOR_RUN = re.compile(_cls(_SEPARATORS) + "+")
 _PLUS_86 = re.compile(rf"(?:\+?86{_SEP}(?=1))?")
 #: Chinese numerals per digit, as a phone number is spelt out (幺 for 1; 壹贰叁… the 大写 forms)
-_NUMERALS = {"0": "〇零", "1": "一幺壹", "2": "二贰", "3": "三叁", "4": "四肆", "5": "五伍", "6": "六陆",
-             "7": "七柒", "8": "八捌", "9": "九玖"}
+_NUMERALS = {
+    "0": "〇零",
+    "1": "一幺壹",
+    "2": "二贰",
+    "3": "三叁",
+    "4": "四肆",
+    "5": "五伍",
+    "6": "六陆",
+    "7": "七柒",
+    "8": "八捌",
+    "9": "九玖",
+}
 _AS_DIGITS = str.maketrans({c: d for d, spelt in _NUMERALS.items() for c in spelt})
 _NUMERAL = _cls("".join(_NUMERALS.values()))
 #: numbers in addresses (八十八号, 一百号, 四段十一号, 88-1号); buildings may have letters (B座)
@@ -119,39 +131,51 @@ _CARD_GROUPS = re.compile(rf"[0-9]{{4}}(?:{_SEP}[0-9]{{4}}){{3}}(?:{_SEP}[0-9]{{
 _MOBILE = re.compile(rf"(?<![0-9])(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}(?![0-9])")
 # (the numeral before the first one is looked for after it: a pattern that starts with a
 # character class lets Python's re skip to the candidates)
-_MOBILE_SPELT = re.compile(rf"{_cls(_NUMERALS['1'])}(?<!{_NUMERAL}.){_SEP}{_cls(''.join(_NUMERALS[d] for d in '3456789'))}"
-                           rf"(?:{_SEP}{_NUMERAL}){{9}}(?!{_NUMERAL})")
+_MOBILE_SPELT = re.compile(
+    rf"{_cls(_NUMERALS['1'])}(?<!{_NUMERAL}.){_SEP}{_cls(''.join(_NUMERALS[d] for d in '3456789'))}"
+    rf"(?:{_SEP}{_NUMERAL}){{9}}(?!{_NUMERAL})"
+)
 #: 11 or more digits and separators from a digit to a digit (or X): every ID, card and ASCII
 #: mobile lies in such a run, so their regexes look only there
 _NUMBER_RUN = re.compile(rf"[0-9]{_cls('0123456789' + _SEPARATORS)}{{9,}}[0-9Xx]")
 #: a number written with separators goes on across one here: it is part of a longer number
-_RUNS_ON = {digit: (re.compile(rf"{digit}{_cls(_SEPARATORS)}{{1,3}}$"), re.compile(rf"{_cls(_SEPARATORS)}{{1,3}}{digit}"))
-            for digit in ("[0-9]", _NUMERAL)}
+_RUNS_ON = {
+    digit: (re.compile(rf"{digit}{_cls(_SEPARATORS)}{{1,3}}$"), re.compile(rf"{_cls(_SEPARATORS)}{{1,3}}{digit}"))
+    for digit in ("[0-9]", _NUMERAL)
+}
 #: the number words a number may follow: a card word (group ``card``) or an order word
-_CARD_WORDS = ("卡[号號是为:：]|行卡|信用卡|储蓄卡|借记卡|贷记卡|银联卡|工资卡|[账帐賬][号號户戶]|"
-               + "|".join(_nocase(w) for w in ("card", "account", "acct")))
-_NUMBER_WORD = re.compile(rf"(?P<card>{_CARD_WORDS})|订单|单号|运单|快递|物流|工单|编号|流水|交易号|发票|"
-                          + "|".join(_nocase(w) for w in ("order", "tracking", "invoice", "waybill")))
+_CARD_WORDS = "卡[号號是为:：]|行卡|信用卡|储蓄卡|借记卡|贷记卡|银联卡|工资卡|[账帐賬][号號户戶]|" + "|".join(
+    _nocase(w) for w in ("card", "account", "acct")
+)
+_NUMBER_WORD = re.compile(
+    rf"(?P<card>{_CARD_WORDS})|订单|单号|运单|快递|物流|工单|编号|流水|交易号|发票|"
+    + "|".join(_nocase(w) for w in ("order", "tracking", "invoice", "waybill"))
+)
 _CARD_WINDOW = 40
 #: issuer prefixes whose Luhn-valid 16-19 digit numbers are cards without a card word or grouping:
 #: UnionPay (62: most Chinese debit cards, 19 digits) and ICBC's older 9558 range
 _CARD_ISSUERS = ("62", "9558")
 _CARD_WORD_CHAR = re.compile("[卡账帐賬Cc]")  # a text without one holds no card word
 #: GB 2260 province codes (and 9: the 2023 permanent residence card for foreigners)
-_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-                       "61 62 63 64 65 71 81 82 83".split())
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
 
 # -- e-mail -------------------------------------------------------------------------------------
-_EMAIL = _Lazy(rf"(?:[A-Za-z0-9._%+\-]+|[{_CJK}]+) ?@ ?[A-Za-z0-9\-{_CJK}]+(?:\.[A-Za-z0-9\-{_CJK}]+)*"
-                    rf"\.(?:[A-Za-z]{{2,}}|[{_CJK}]{{1,6}})")
+_EMAIL = _Lazy(
+    rf"(?:[A-Za-z0-9._%+\-]+|[{_CJK}]+) ?@ ?[A-Za-z0-9\-{_CJK}]+(?:\.[A-Za-z0-9\-{_CJK}]+)*"
+    rf"\.(?:[A-Za-z]{{2,}}|[{_CJK}]{{1,6}})"
+)
 
 # -- addresses ------------------------------------------------------------------------------------
 _H = f"[{_CJK}]"
 _NUM = f"{_cls(_HOUSE_NUMERALS)}+(?:[-—]{_cls(_HOUSE_NUMERALS)}+)?"
 _BUILDING = f"{_cls(_BUILDING_NUMERALS)}+(?:[-—]{_cls(_BUILDING_NUMERALS)}+)?"
 # (杭州市 is a city, not 杭州 + 市; 城市花园 and 阳光小区 are estates, not a city and a district)
-_ADMIN = (rf"(?:{_H}{{2,6}}?(?:省|自治区))?(?:{_H}{{1,6}}?(?:(?<!城)市|州(?!市)|盟|地区))?"
-          rf"(?:{_H}{{1,6}}?(?:(?<![小社])区|县|旗|(?<!城)市))?(?:{_H}{{1,6}}?(?:镇|乡|街道))?")
+_ADMIN = (
+    rf"(?:{_H}{{2,6}}?(?:省|自治区))?(?:{_H}{{1,6}}?(?:(?<!城)市|州(?!市)|盟|地区))?"
+    rf"(?:{_H}{{1,6}}?(?:(?<![小社])区|县|旗|(?<!城)市))?(?:{_H}{{1,6}}?(?:镇|乡|街道))?"
+)
 _ADMIN_PREFIX = _Lazy(_ADMIN)
 _ADDRESS = _Lazy(
     rf"(?P<admin>{_ADMIN})(?:"
@@ -162,8 +186,10 @@ _ADDRESS = _Lazy(
     rf"(?: ?{_BUILDING} ?(?:号楼|栋|幢|座|单元|室|楼|层|号|户))*(?:(?<=[元室楼层栋幢座]) ?[0-9]{{1,4}}(?![0-9]))?"
 )
 _ADDRESS_MARKS = "路街道巷弄同区园寓厦楼场苑舍院馆村"
-_ADDRESS_ANCHOR = _Lazy(rf"{_cls(_ADDRESS_MARKS)} ?{_BUILDING}(?: ?[段巷弄] ?{_NUM})* ?[号楼栋幢座期组队社]"
-                        rf"|{_cls(_ADDRESS_MARKS)} ?[0-9]+[-—][0-9]")
+_ADDRESS_ANCHOR = _Lazy(
+    rf"{_cls(_ADDRESS_MARKS)} ?{_BUILDING}(?: ?[段巷弄] ?{_NUM})* ?[号楼栋幢座期组队社]"
+    rf"|{_cls(_ADDRESS_MARKS)} ?[0-9]+[-—][0-9]"
+)
 
 # -- WeChat and QQ accounts -------------------------------------------------------------------------
 _IM_WORDS = ("微信", "威信", "薇信", "徽信", "v信", "加v", "vx", "wx", "weixin", "wechat", "qq", "扣扣")
@@ -174,14 +200,30 @@ _WECHAT = _Lazy(
     rf"|(?<![A-Za-z])(?:{'|'.join(_nocase(w) for w in _IM_WORDS[:-2])})(?P<marker>号码|号|账号|{_nocase('id')})?"
     rf"(?P<gap>{_SEP}[:：是为]?{_SEP})(?P<id>[A-Za-z][-_A-Za-z0-9]{{5,19}})(?![-_A-Za-z0-9])"
 )
-_QQ = re.compile(rf"(?<![A-Za-z])(?:{_nocase('qq')}|扣扣)(?:号码|号)?{_SEP}[:：是为]?{_SEP}(?P<id>[1-9][0-9]{{4,10}})(?![0-9])")
+_QQ = re.compile(
+    rf"(?<![A-Za-z])(?:{_nocase('qq')}|扣扣)(?:号码|号)?{_SEP}[:：是为]?{_SEP}(?P<id>[1-9][0-9]{{4,10}})(?![0-9])"
+)
 
 # -- the RE2 pre-filter ---------------------------------------------------------------------------
 #: Unicode blocks holding every character whose NFKC form is one character the pre-filter looks
 #: for (tests/test_fastprims_privacy.py checks them against all of Unicode)
-_COMPAT_BLOCKS = ((0x80, 0x400), (0x1D00, 0x1DC0), (0x1F00, 0x2500), (0x2C60, 0x2C80), (0x2E80, 0x2FE0),
-                  (0x3000, 0x3400), (0xA700, 0xA800), (0xF900, 0xFB50), (0xFE10, 0xFE70), (0xFF00, 0xFFF0),
-                  (0x10780, 0x107C0), (0x1D400, 0x1D800), (0x1F100, 0x1F300), (0x1FBF0, 0x1FC00), (0x2F800, 0x2FA20))
+_COMPAT_BLOCKS = (
+    (0x80, 0x400),
+    (0x1D00, 0x1DC0),
+    (0x1F00, 0x2500),
+    (0x2C60, 0x2C80),
+    (0x2E80, 0x2FE0),
+    (0x3000, 0x3400),
+    (0xA700, 0xA800),
+    (0xF900, 0xFB50),
+    (0xFE10, 0xFE70),
+    (0xFF00, 0xFFF0),
+    (0x10780, 0x107C0),
+    (0x1D400, 0x1D800),
+    (0x1F100, 0x1F300),
+    (0x1FBF0, 0x1FC00),
+    (0x2F800, 0x2FA20),
+)
 
 
 @lru_cache(maxsize=1)
@@ -223,15 +265,15 @@ def _may_hold() -> dict[str, str]:
     issuers = "|".join("".join(map(_like, prefix)) + f"{d}{{{16 - len(prefix)}}}" for prefix in _CARD_ISSUERS)
     return {
         "mobile": f"(?:^|{not_d}|{_like('8')}{s}{_like('6')}{s}){_like('1')}{s}{_like('3456789')}(?:{s}{d}){{9}}(?:{not_d}|$)"
-                  f"|(?:^|{not_n}){_like(_NUMERALS['1'])}{s}{_like(spelt_3_9)}(?:{s}{n}){{9}}(?:{not_n}|$)",
+        f"|(?:^|{not_n}){_like(_NUMERALS['1'])}{s}{_like(spelt_3_9)}(?:{s}{n}){{9}}(?:{not_n}|$)",
         "id_number": f"(?:^|{not_d}){_like('123456789')}(?:{s}{d}){{16}}(?:{s}{d})?(?:{not_d}|$)",
         "bank_card": f"{card_word}(?s:.)*{d}(?:{s}{d}){{15}}|{d}(?:{s}{d}){{15}}(?s:.)*{card_word}"
-                     f"|(?:^|{not_d})(?:{issuers})"
-                     f"|(?:^|{not_d}){_like('234569')}{d}{{3}}"
-                     f"(?:{s1}{g}{s}{g}{s}{g}|{g}{s1}{g}{s}{g}|{g}{g}{s1}{g}|{g}{g}{g}{s1}{d})",
+        f"|(?:^|{not_d})(?:{issuers})"
+        f"|(?:^|{not_d}){_like('234569')}{d}{{3}}"
+        f"(?:{s1}{g}{s}{g}{s}{g}|{g}{s1}{g}{s}{g}|{g}{g}{s1}{g}|{g}{g}{g}{s1}{d})",
         "email": _like("@"),
         "address": f"{marks}{space}?{house}+(?:{space}?{_like('段巷弄')}{space}?{house}+)*{space}?{_like('号楼栋幢座期组队社')}"
-                   f"|{marks}{space}?{d}+{_like('-—')}{d}",
+        f"|{marks}{space}?{d}+{_like('-—')}{d}",
         "wechat": "|".join(_like_word(w) for w in _IM_WORDS[:-2]),
         "qq": "|".join(_like_word(w) for w in _IM_WORDS[-2:]),
     }
@@ -325,8 +367,11 @@ def _is_card(norm: str, start: int, end: int, card_words: bool) -> bool:
     number = norm[start:end]
     digits = _digits(number)
     together = _HAS_SEPARATOR.search(number) is None
-    shaped = (number.startswith(_CARD_ISSUERS) if together else number[0] in "234569"
-              and _CARD_GROUPS.fullmatch(number) is not None) and _luhn_valid(digits)
+    shaped = (
+        number.startswith(_CARD_ISSUERS)
+        if together
+        else number[0] in "234569" and _CARD_GROUPS.fullmatch(number) is not None
+    ) and _luhn_valid(digits)
     if not (shaped or card_words):
         return False
     word = _nearest_number_word(norm, start, end)
@@ -334,11 +379,11 @@ def _is_card(norm: str, start: int, end: int, card_words: bool) -> bool:
 
 
 def _nearest_number_word(norm: str, start: int, end: int) -> str | None:
-    """"card" or "order": the nearest number word in the ``_CARD_WINDOW`` characters before a
+    """ "card" or "order": the nearest number word in the ``_CARD_WINDOW`` characters before a
     number — a card word (卡号, 工行卡, 账号, card …) or an order word (订单, 运单, order …) — or
     else the first in the 12 characters after it (…，是我的银行卡); None without one."""
     last = None
-    for last in _NUMBER_WORD.finditer(norm, max(0, start - _CARD_WINDOW), start):
+    for last in _NUMBER_WORD.finditer(norm, max(0, start - _CARD_WINDOW), start):  # noqa: B007 (the last one)
         pass
     if last is None:
         last = _NUMBER_WORD.search(norm, end, end + 12)
@@ -403,8 +448,12 @@ def _search(text: str) -> tuple[PiiMatch, ...]:
             _address(norm, m, add)
     if _may_name_account(norm):
         for m in _WECHAT.finditer(norm):
-            if m.group("wxid") or m.group("marker") or re.search("[:：是为]", m.group("gap")) \
-                    or re.search("[-_0-9]", m.group("id")):
+            if (
+                m.group("wxid")
+                or m.group("marker")
+                or re.search("[:：是为]", m.group("gap"))
+                or re.search("[-_0-9]", m.group("id"))
+            ):
                 add("wechat", *m.span("wxid" if m.group("wxid") else "id"))
         for m in _QQ.finditer(norm):
             add("qq", *m.span("id"))
@@ -421,7 +470,7 @@ def _separated_numbers(norm: str, run: re.Match, card_words: bool) -> Iterator[t
     """(kind, start, end) of each ID, card and mobile in a ``_NUMBER_RUN``, by their regexes, in
     the order they win (ID numbers over cards, cards over mobiles); ``card_words``: whether the
     text may hold a card word."""
-    start = run.start() - (norm[run.start() - 1:run.start()] == "+")  # '+86'
+    start = run.start() - (norm[run.start() - 1 : run.start()] == "+")  # '+86'
     for m in _ID.finditer(norm, start, run.end()):
         if _apart(norm, m) and _is_id_number(_digits(m.group())):
             yield "id_number", *m.span()
@@ -453,7 +502,7 @@ def _numbers_together(norm: str, run: re.Match, card_words: bool) -> Iterator[tu
     elif n == 11 and number[0] == "1" and number[1] in "3456789":
         yield "mobile", start, end
     elif n == 13 and number.startswith("861") and number[3] in "3456789":
-        yield "mobile", start - (norm[start - 1:start] == "+"), end
+        yield "mobile", start - (norm[start - 1 : start] == "+"), end
 
 
 def _address(norm: str, m: re.Match, add) -> None:
@@ -482,9 +531,9 @@ def mask_value(kind: str, value: str) -> str:
         return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
     if kind == "email":
         at = _normalise(value).index("@")
-        return f"{value[:1]}***@{value[at + 1:]}"
+        return f"{value[:1]}***@{value[at + 1 :]}"
     if kind == "address":
-        return value[:_ADMIN_PREFIX.match(_normalise(value)).end()] + "****"
+        return value[: _ADMIN_PREFIX.match(_normalise(value)).end()] + "****"
     if kind in ("wechat", "qq"):
         return f"{value[:1]}****"
     raise ValueError(f"unknown personal-data kind: {kind}")
@@ -499,7 +548,7 @@ def mask_text(text: str | None) -> str | None:
         return text
     parts, pos = [], 0
     for m in matches:
-        parts.append(text[pos:m.start])
+        parts.append(text[pos : m.start])
         parts.append(m.masked)
         pos = m.end
     parts.append(text[pos:])
@@ -569,7 +618,9 @@ def mask_at(texts: pd.Series, at: np.ndarray) -> pd.Series:
     if changed:
         index = np.arange(len(values))
         index[list(changed)] = len(values) + np.arange(len(changed))
-        values = pa.concat_arrays([values, pa.array(list(changed.values()), type=pa.large_string())]).take(pa.array(index))
+        values = pa.concat_arrays([values, pa.array(list(changed.values()), type=pa.large_string())]).take(
+            pa.array(index)
+        )
     return pd.Series(pd.arrays.ArrowStringArray(values), index=texts.index, name=texts.name)
 
 

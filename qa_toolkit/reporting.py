@@ -56,10 +56,19 @@ def _bands_by_rank(rubrics: list[Rubric]) -> dict[str, str]:
     return {name: target for name, target in mapping.items() if name not in primary}
 
 
-def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, out_dir: str | os.PathLike,
-                 options: ReportConfig = ReportConfig(), *, rubric=None, risk: pd.DataFrame | None = None,
-                 manifest: pd.DataFrame | None = None, adjustments: Sequence[Adjustment] = (),
-                 bars: Bars = no_bar) -> list[Path]:
+def write_report(
+    dataset: Dataset,
+    results: pd.DataFrame,
+    scores: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    options: ReportConfig = ReportConfig(),  # noqa: B008 (an immutable pydantic default)
+    *,
+    rubric=None,
+    risk: pd.DataFrame | None = None,
+    manifest: pd.DataFrame | None = None,
+    adjustments: Sequence[Adjustment] = (),
+    bars: Bars = no_bar,
+) -> list[Path]:
     """Metrics, then the Excel and/or HTML report in ``out_dir``, swapped in together over the
     last report's files (``REPORT_OUTPUTS``); returns the files written. ``rubric``: one, a list
     (labels and sections from the first; a criterion's name from the first rubric defining it)
@@ -70,9 +79,14 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     tz = conv["started_at"].dt.tz
     start = pd.Timestamp(options.from_, tz=tz) if options.from_ else None
     end = pd.Timestamp(options.to, tz=tz) + pd.Timedelta(days=1) if options.to else None
-    metric_opts = MetricOptions(period=options.period, min_graded=options.min_graded,
-                                sla_seconds=options.sla_seconds, sla_by_channel=dict(options.sla_by_channel),
-                                fcr_days=options.fcr_days, excellent_min=options.excellent_min)
+    metric_opts = MetricOptions(
+        period=options.period,
+        min_graded=options.min_graded,
+        sla_seconds=options.sla_seconds,
+        sla_by_channel=dict(options.sla_by_channel),
+        fcr_days=options.fcr_days,
+        excellent_min=options.excellent_min,
+    )
     started = conv["started_at"]
     in_window = started.notna() if (start is not None or end is not None) else pd.Series(True, index=conv.index)
     if start is not None:
@@ -80,8 +94,13 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     if end is not None:
         in_window &= started < end
     if not in_window.any():
-        raise InputError(Problem("--from/--to", f"no conversations between {options.from_ or 'the start'} and "
-                                                f"{options.to or 'the end'}", code="period"))
+        raise InputError(
+            Problem(
+                "--from/--to",
+                f"no conversations between {options.from_ or 'the start'} and {options.to or 'the end'}",
+                code="period",
+            )
+        )
     rubrics = as_rubrics(rubric) if rubric is not None else []
     rubric = rubrics[0] if rubrics else None
     for adjust in adjustments:
@@ -89,15 +108,30 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     sections = list(dict.fromkeys(s.id for r in rubrics for s in r.sections)) if rubrics else None
     if len(rubrics) > 1:
         scores = scores.assign(band=scores["band"].replace(_bands_by_rank(rubrics)))
-    metrics = compute_metrics(conv, dataset.messages, scores, results, roster=dataset.roster, risk=risk,
-                              manifest=manifest, options=metric_opts, sections=sections, start=start, end=end)
+    metrics = compute_metrics(
+        conv,
+        dataset.messages,
+        scores,
+        results,
+        roster=dataset.roster,
+        risk=risk,
+        manifest=manifest,
+        options=metric_opts,
+        sections=sections,
+        start=start,
+        end=end,
+    )
     known = set(metrics.agents["agent_id"])
     unknown = [a for a in options.agents or [] if a not in known]
     if unknown:
         raise InputError(Problem("--agent", f"no conversations for agent(s): {', '.join(unknown)}", code="agent"))
     lang = options.lang or language_for(rubric.language if rubric is not None else None)
     rep = ReportInput(
-        metrics=metrics, messages=dataset.messages, lang=lang, mask=options.mask, agents=options.agents,
+        metrics=metrics,
+        messages=dataset.messages,
+        lang=lang,
+        mask=options.mask,
+        agents=options.agents,
         section_names={s.id: display_name(s, lang) for r in reversed(rubrics) for s in r.sections},
         criterion_names={c.id: display_name(c, lang) for r in reversed(rubrics) for _, c in r.criteria},
         band_names={b.name: display_name(b, lang) for r in reversed(rubrics) for b in r.bands},
@@ -109,8 +143,9 @@ def write_report(dataset: Dataset, results: pd.DataFrame, scores: pd.DataFrame, 
     )
     written: list[Path] = []
     n = len(agent_ids(rep))  # progress steps: a sheet or page per agent, the saved workbook(s), the index page
-    steps = ((n + 1 + n * options.per_agent_workbooks) * ("xlsx" in options.formats)
-             + (n + 1) * ("html" in options.formats))
+    steps = (n + 1 + n * options.per_agent_workbooks) * ("xlsx" in options.formats) + (n + 1) * (
+        "html" in options.formats
+    )
     with staged_folder(out_dir, REPORT_OUTPUTS) as stage, bars("writing the report", steps) as advance:
         if "xlsx" in options.formats:
             written += write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
@@ -133,28 +168,50 @@ def _rubric_for_report(rubric_path: str | os.PathLike | list | None, info: dict)
     return found or None
 
 
-def report_from_scores(dataset: Dataset, scores: ScoreFolder | str | os.PathLike, out_dir: str | os.PathLike,
-                       options: ReportConfig = ReportConfig(), *,
-                       rubric_path: str | os.PathLike | list[str | os.PathLike] | None = None,
-                       manifest_path: str | os.PathLike | None = None,
-                       risk_path: str | os.PathLike | None = None, bars: Bars = no_bar) -> list[Path]:
+def report_from_scores(
+    dataset: Dataset,
+    scores: ScoreFolder | str | os.PathLike,
+    out_dir: str | os.PathLike,
+    options: ReportConfig = ReportConfig(),  # noqa: B008 (an immutable pydantic default)
+    *,
+    rubric_path: str | os.PathLike | list[str | os.PathLike] | None = None,
+    manifest_path: str | os.PathLike | None = None,
+    risk_path: str | os.PathLike | None = None,
+    bars: Bars = no_bar,
+) -> list[Path]:
     """``qa report``: read a score folder (opened, or its path; either layout) and the optional
     sample manifest and risk scores, then ``write_report``."""
     folder = scores if isinstance(scores, ScoreFolder) else open_score_folder(scores)
     rubric = _rubric_for_report(rubric_path, folder.info)
     manifest = read_manifest(manifest_path) if manifest_path else None
     risk = conform(read_risk(risk_path), RISK) if risk_path else None
-    return write_report(dataset, folder.results(), folder.scores(), out_dir, options, rubric=rubric, risk=risk,
-                        manifest=manifest, adjustments=reviews(options.grades, options.disputes, rubric), bars=bars)
+    return write_report(
+        dataset,
+        folder.results(),
+        folder.scores(),
+        out_dir,
+        options,
+        rubric=rubric,
+        risk=risk,
+        manifest=manifest,
+        adjustments=reviews(options.grades, options.disputes, rubric),
+        bars=bars,
+    )
 
 
-def reviews(grades_path: str | os.PathLike | None, disputes_path: str | os.PathLike | None,
-            rubrics) -> list[Adjustment]:
+def reviews(
+    grades_path: str | os.PathLike | None, disputes_path: str | os.PathLike | None, rubrics
+) -> list[Adjustment]:
     """The grades and dispute decisions of these files as the report's first adjustment (none
     without a path); re-scoring needs the rubrics."""
     if not grades_path and not disputes_path:
         return []
     if not rubrics:
-        raise InputError(Problem(str(grades_path or disputes_path), "re-scoring grades and disputes needs the "
-                                 "rubric: pass it with --rubric", code="grades"))
+        raise InputError(
+            Problem(
+                str(grades_path or disputes_path),
+                "re-scoring grades and disputes needs the rubric: pass it with --rubric",
+                code="grades",
+            )
+        )
     return [review_adjustment(as_rubrics(rubrics), grades_path, disputes_path)]

@@ -42,8 +42,13 @@ def example_record(example: Example, conversation_id: str) -> dict:
         if m.at is not None:
             msg["ts"] = (_START + pd.Timedelta(seconds=m.at)).isoformat()
         messages.append(msg)
-    record = {"conversation_id": conversation_id, "channel": example.channel, "agent_id": "example",
-              **example.fields, "messages": messages}
+    record = {
+        "conversation_id": conversation_id,
+        "channel": example.channel,
+        "agent_id": "example",
+        **example.fields,
+        "messages": messages,
+    }
     if timed:
         record.setdefault("started_at", _START.isoformat())
     return record
@@ -62,8 +67,9 @@ def run_examples(rubric: Rubric, locator: Locator) -> list[ExampleResult]:
 
 def _run(criterion: Criterion, path: list, locator: Locator) -> list[ExampleResult]:
     ids = [f"{criterion.id}#{i}" for i in range(len(criterion.examples))]
-    data = conversations_from_records([example_record(e, cid) for e, cid in zip(criterion.examples, ids)],
-                                      source=locator.file)
+    data = conversations_from_records(
+        [example_record(e, cid) for e, cid in zip(criterion.examples, ids)], source=locator.file
+    )
     risk = pd.DataFrame({"conversation_id": ids, "risk_score": [e.risk_score for e in criterion.examples]})
     risk = risk.dropna(subset=["risk_score"])
     frames = Frames(data.conversations, data.messages.sort_values(["conversation_id", "seq"]), risk)
@@ -76,8 +82,11 @@ def _run(criterion: Criterion, path: list, locator: Locator) -> list[ExampleResu
         note = "" if pd.isna(note) else str(note)
         problem = None
         if actual != example.expect:
-            problem = locator.problem([*path, i], f"{criterion.id}: example '{example.name}' expected "
-                                      f"{example.expect}, got {actual}" + (f" ({note})" if note else ""),
-                                      code="example-failed")
+            problem = locator.problem(
+                [*path, i],
+                f"{criterion.id}: example '{example.name}' expected "
+                f"{example.expect}, got {actual}" + (f" ({note})" if note else ""),
+                code="example-failed",
+            )
         results.append(ExampleResult(criterion.id, example.name, example.expect, actual, note, problem))
     return results

@@ -102,8 +102,12 @@ def load_config(path: str | os.PathLike) -> tuple[RunConfig | None, list[Problem
         return RunConfig.model_validate(plain(doc)), []
     except ValidationError as err:
         loc = Locator(str(path), doc)
-        return None, [loc.problem([k for k in e["loc"] if not str(k)[:1].isupper() and "[" not in str(k)],
-                                  e["msg"], code="config") for e in err.errors()]
+        return None, [
+            loc.problem(
+                [k for k in e["loc"] if not str(k)[:1].isupper() and "[" not in str(k)], e["msg"], code="config"
+            )
+            for e in err.errors()
+        ]
 
 
 def demo_config() -> tuple[RunConfig, Path]:

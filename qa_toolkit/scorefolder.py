@@ -55,20 +55,36 @@ def fingerprint(path: str | os.PathLike) -> str | None:
     return digest.hexdigest()
 
 
-def run_info(rubric: Rubric | Sequence[Rubric], rubric_path, data_path: str | os.PathLike, input_sha256: str | None,
-             summary: dict, log: ProblemLog, *, masked: bool) -> dict:
+def run_info(
+    rubric: Rubric | Sequence[Rubric],
+    rubric_path,
+    data_path: str | os.PathLike,
+    input_sha256: str | None,
+    summary: dict,
+    log: ProblemLog,
+    *,
+    masked: bool,
+) -> dict:
     """run.json without its file list: every rubric (id, version, file, SHA-256; the first also
     at the top level, as for one rubric), the input and its SHA-256, counts, reading problems.
     ``rubric_path``: one path or one per rubric."""
     rubrics = as_rubrics(rubric)
     paths = [rubric_path] if isinstance(rubric_path, (str, os.PathLike)) else list(rubric_path)
-    listed = [{"id": r.id, "version": r.version, "file": str(p), "sha256": fingerprint(p)}
-              for r, p in zip(rubrics, paths)]
+    listed = [
+        {"id": r.id, "version": r.version, "file": str(p), "sha256": fingerprint(p)} for r, p in zip(rubrics, paths)
+    ]
     first = listed[0]
     return {
-        "rubric_id": first["id"], "rubric_version": first["version"], "rubric_file": first["file"],
-        "rubric_sha256": first["sha256"], "rubrics": listed, "input": str(data_path), "input_sha256": input_sha256,
-        "evidence_masked": masked, "summary": summary, "reading": log.to_dict(),
+        "rubric_id": first["id"],
+        "rubric_version": first["version"],
+        "rubric_file": first["file"],
+        "rubric_sha256": first["sha256"],
+        "rubrics": listed,
+        "input": str(data_path),
+        "input_sha256": input_sha256,
+        "evidence_masked": masked,
+        "summary": summary,
+        "reading": log.to_dict(),
     }
 
 
@@ -82,12 +98,21 @@ class ScoreWriter:
         self._data_path = data_path
         self._input_sha256 = input_sha256
 
-    def finish(self, rubrics: Rubric | Sequence[Rubric], rubric_paths, summary: dict, log: ProblemLog, *,
-               masked: bool, engine: dict | None = None) -> dict:
+    def finish(
+        self,
+        rubrics: Rubric | Sequence[Rubric],
+        rubric_paths,
+        summary: dict,
+        log: ProblemLog,
+        *,
+        masked: bool,
+        engine: dict | None = None,
+    ) -> dict:
         """Write run.json (``run_info``, the engine's settings, every file written so far with
         its size) into the folder; the last write of a run."""
-        info = run_info(rubrics, rubric_paths, self._data_path, self._input_sha256.result(), summary, log,
-                        masked=masked)
+        info = run_info(
+            rubrics, rubric_paths, self._data_path, self._input_sha256.result(), summary, log, masked=masked
+        )
         if engine is not None:
             info["engine"] = engine
         info["files"] = _sizes(self.path)
@@ -108,9 +133,18 @@ def writing(target: str | os.PathLike, data_path: str | os.PathLike) -> Iterator
             raise RuntimeError("a score folder ends with its run.json: call ScoreWriter.finish")
 
 
-def write_score_dir(out: str | os.PathLike, results: pd.DataFrame, scores: pd.DataFrame,
-                    rubrics: Sequence[Rubric], rubric_paths, data_path: str | os.PathLike, log: ProblemLog, *,
-                    masked: bool, summary: dict | None = None) -> tuple[list[Path], dict]:
+def write_score_dir(
+    out: str | os.PathLike,
+    results: pd.DataFrame,
+    scores: pd.DataFrame,
+    rubrics: Sequence[Rubric],
+    rubric_paths,
+    data_path: str | os.PathLike,
+    log: ProblemLog,
+    *,
+    masked: bool,
+    summary: dict | None = None,
+) -> tuple[list[Path], dict]:
     """The files layout (results and scores as CSV and Parquet, run.json) from whole frames;
     returns the files written and the run summary (``summary``, else counted from the frames)."""
     summary = summarise(results, scores, rubrics) if summary is None else summary
@@ -166,8 +200,9 @@ class ScoreFolder:
         parts = [self.path / f for f in self.files if f.startswith(f"{name}/") and f.endswith(".parquet")]
         single = [self.path / f for f in (f"{name}.parquet", f"{name}.csv") if f in self.files]
         if not parts and not single:
-            raise InputError(Problem(str(self.path), f"no {name}.parquet, {name}.csv or {name}/ part files here",
-                                     code="scores"))
+            raise InputError(
+                Problem(str(self.path), f"no {name}.parquet, {name}.csv or {name}/ part files here", code="scores")
+            )
         source = self.path / name if parts else single[0]
         try:
             if parts:
@@ -175,8 +210,9 @@ class ScoreFolder:
             elif source.suffix == ".parquet":
                 frame = pd.read_parquet(source)
             else:
-                frame = csv_restore(pd.read_csv(source, encoding="utf-8-sig",
-                                                dtype={"conversation_id": "string", "agent_id": "string"}))
+                frame = csv_restore(
+                    pd.read_csv(source, encoding="utf-8-sig", dtype={"conversation_id": "string", "agent_id": "string"})
+                )
             return conform(frame, FRAMES[name])
         except (OSError, ValueError, TypeError) as err:
             raise InputError(Problem(str(source), f"cannot read {name}: {err}", code="scores")) from None
@@ -188,10 +224,14 @@ class ScoreFolder:
         actual = fingerprint(data_path) if recorded else None
         if actual is None or actual == recorded:
             return None
-        return Problem(str(self.path / RUN_INFO), f"these scores were computed from {self.info.get('input')} "
-                                                  f"(SHA-256 {recorded[:12]}…), not from {data_path} "
-                                                  f"(SHA-256 {actual[:12]}…)", field="input_sha256",
-                       code="input_mismatch")
+        return Problem(
+            str(self.path / RUN_INFO),
+            f"these scores were computed from {self.info.get('input')} "
+            f"(SHA-256 {recorded[:12]}…), not from {data_path} "
+            f"(SHA-256 {actual[:12]}…)",
+            field="input_sha256",
+            code="input_mismatch",
+        )
 
 
 def open_score_folder(path: str | os.PathLike) -> ScoreFolder:
@@ -219,18 +259,29 @@ def read_score_dir(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame,
 def _read_info(folder: Path) -> dict:
     path = folder / RUN_INFO
     if not path.is_file():
-        raise InputError(Problem(str(folder), "no run.json here: not a complete score folder (what `qa score` "
-                                              "writes; an interrupted run leaves none): score the export again",
-                                 code="scores"))
+        raise InputError(
+            Problem(
+                str(folder),
+                "no run.json here: not a complete score folder (what `qa score` "
+                "writes; an interrupted run leaves none): score the export again",
+                code="scores",
+            )
+        )
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise InputError(Problem(str(path), f"cannot read run.json: {err}", code="scores")) from None
     files = info.get("files") if isinstance(info, dict) else None
-    if not isinstance(info, dict) or not (files is None or isinstance(files, dict)
-                                          and all(type(size) is int for size in files.values())):
-        raise InputError(Problem(str(path), "not a run.json of `qa score` (an object whose `files` maps each "
-                                            "file to its size)", code="scores"))
+    if not isinstance(info, dict) or not (
+        files is None or isinstance(files, dict) and all(type(size) is int for size in files.values())
+    ):
+        raise InputError(
+            Problem(
+                str(path),
+                "not a run.json of `qa score` (an object whose `files` maps each file to its size)",
+                code="scores",
+            )
+        )
     return info
 
 
@@ -249,18 +300,41 @@ def _sizes(folder: Path, names: frozenset[str] | None = None) -> dict[str, int]:
 def _unlike(folder: Path, listed: dict[str, int], on_disk: dict[str, int]) -> list[Problem]:
     """How the folder differs from the run its run.json describes."""
     again = "score the export again into this folder"
-    return ([Problem(str(folder / f), f"not a file of the run that run.json describes (left by another run?): "
-                                      f"{again}", code="mixed_runs") for f in on_disk if f not in listed]
-            + [Problem(str(folder / f), f"listed in run.json but missing: {again}", code="incomplete_scores")
-               for f in listed if f not in on_disk]
-            + [Problem(str(folder / f), f"{on_disk[f]} bytes where run.json says {size}: changed since, or written "
-                                        f"by another run; {again}", code="mixed_runs")
-               for f, size in listed.items() if f in on_disk and on_disk[f] != size])
+    return (
+        [
+            Problem(
+                str(folder / f),
+                f"not a file of the run that run.json describes (left by another run?): {again}",
+                code="mixed_runs",
+            )
+            for f in on_disk
+            if f not in listed
+        ]
+        + [
+            Problem(str(folder / f), f"listed in run.json but missing: {again}", code="incomplete_scores")
+            for f in listed
+            if f not in on_disk
+        ]
+        + [
+            Problem(
+                str(folder / f),
+                f"{on_disk[f]} bytes where run.json says {size}: changed since, or written by another run; {again}",
+                code="mixed_runs",
+            )
+            for f, size in listed.items()
+            if f in on_disk and on_disk[f] != size
+        ]
+    )
 
 
 def _two_layouts(folder: Path, on_disk: dict[str, int]) -> list[Problem]:
     """A run.json without a file list (written before it had one): the folder must hold one layout."""
     if len({"/" in f for f in on_disk}) < 2:
         return []
-    return [Problem(str(folder), "holds both part folders and single files: outputs of two runs; score the export "
-                                 "again into this folder", code="mixed_runs")]
+    return [
+        Problem(
+            str(folder),
+            "holds both part folders and single files: outputs of two runs; score the export again into this folder",
+            code="mixed_runs",
+        )
+    ]

@@ -33,17 +33,21 @@ def response_gaps(messages: pd.DataFrame, conversation: np.ndarray | None = None
     role, ts = messages["role"], messages["ts"]
     if conversation is None:
         conversation = pd.factorize(messages["conversation_id"])[0]
-    rows, since = answered_turns(conversation, role.eq("agent").to_numpy(dtype=bool, na_value=False),
-                                 role.eq("customer").to_numpy(dtype=bool, na_value=False),
-                                 ts.notna().to_numpy(dtype=bool))
+    rows, since = answered_turns(
+        conversation,
+        role.eq("agent").to_numpy(dtype=bool, na_value=False),
+        role.eq("customer").to_numpy(dtype=bool, na_value=False),
+        ts.notna().to_numpy(dtype=bool),
+    )
     out = messages[_COLUMNS].iloc[rows].copy()
     out["waiting_since"] = ts.array.take(since)
     out["gap"] = gap_seconds(ts, rows, since)
     return out
 
 
-def answered_turns(conversation: np.ndarray, agent: np.ndarray, customer: np.ndarray,
-                   timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def answered_turns(
+    conversation: np.ndarray, agent: np.ndarray, customer: np.ndarray, timed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per answered customer turn, in message order: the row of the agent's reply and the row
     the wait runs from. Per message: ``conversation`` (a number, -1: none), whether it is an
     agent's, a customer's, and has a timestamp.
@@ -95,8 +99,7 @@ class GapSummary:
     max_row: np.ndarray
 
 
-def handle_seconds(started: pd.Series | None, ended: pd.Series | None, first: pd.Series,
-                   last: pd.Series) -> np.ndarray:
+def handle_seconds(started: pd.Series | None, ended: pd.Series | None, first: pd.Series, last: pd.Series) -> np.ndarray:
     """Handle time in seconds, the one definition the rubric's ``handle_time_s``, the metrics and
     the risk features share: ``ended_at - started_at`` when both are known, else the last minus
     the first message time; a negative span (clocks out of order) is unknown (NaN). The four

@@ -99,8 +99,14 @@ def ht_mean(values, inclusion_prob, population_size: int, level: float = 0.95) -
     return _finish("ht", mean, se, n, float(w.sum()), level)
 
 
-def weighted_means(df: pd.DataFrame, value: str, by: Sequence[str] = (), prob: str = "inclusion_prob",
-                   method: str = "hajek", level: float = 0.95) -> pd.DataFrame:
+def weighted_means(
+    df: pd.DataFrame,
+    value: str,
+    by: Sequence[str] = (),
+    prob: str = "inclusion_prob",
+    method: str = "hajek",
+    level: float = 0.95,
+) -> pd.DataFrame:
     """One row per group: ``by`` columns, n, mean, se, low, high (Hájek or raw). Pure over
     the frame, so per-agent / per-team tables are a groupby away."""
     if method not in ("hajek", "raw"):
@@ -112,6 +118,8 @@ def weighted_means(df: pd.DataFrame, value: str, by: Sequence[str] = (), prob: s
 
     if not by:
         return pd.DataFrame([one(df)])
-    rows = [{**dict(zip(by, key if isinstance(key, tuple) else (key,))), **one(part)}
-            for key, part in df.groupby(list(by), sort=True, dropna=False)]
+    rows = [
+        {**dict(zip(by, key if isinstance(key, tuple) else (key,))), **one(part)}
+        for key, part in df.groupby(list(by), sort=True, dropna=False)
+    ]
     return pd.DataFrame(rows, columns=[*by, "n", "mean", "se", "low", "high"])

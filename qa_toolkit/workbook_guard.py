@@ -34,17 +34,27 @@ def workbook_problem(path: str | os.PathLike) -> Problem | None:
         return None
     hint = "(a zip bomb?); save it as CSV or Parquet if it is real data"
     if len(entries) > MAX_ENTRIES:
-        return Problem(file, f"refusing to open: the workbook holds {len(entries):,} parts (at most "
-                             f"{MAX_ENTRIES:,}) {hint}", code="zip-bomb")
+        return Problem(
+            file,
+            f"refusing to open: the workbook holds {len(entries):,} parts (at most {MAX_ENTRIES:,}) {hint}",
+            code="zip-bomb",
+        )
     total = sum(e.file_size for e in entries)
     if total > MAX_UNPACKED:
-        return Problem(file, f"refusing to open: the workbook would unpack to {_mib(total)} (at most "
-                             f"{_mib(MAX_UNPACKED)}) {hint}", code="zip-bomb")
+        return Problem(
+            file,
+            f"refusing to open: the workbook would unpack to {_mib(total)} (at most {_mib(MAX_UNPACKED)}) {hint}",
+            code="zip-bomb",
+        )
     for entry in entries:
         if entry.file_size > RATIO_FROM and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
-            return Problem(file, f"refusing to open: its part {entry.filename} unpacks to {_mib(entry.file_size)}, "
-                                 f"{entry.file_size // max(entry.compress_size, 1):,} times its packed size (at "
-                                 f"most {MAX_RATIO}) {hint}", code="zip-bomb")
+            return Problem(
+                file,
+                f"refusing to open: its part {entry.filename} unpacks to {_mib(entry.file_size)}, "
+                f"{entry.file_size // max(entry.compress_size, 1):,} times its packed size (at "
+                f"most {MAX_RATIO}) {hint}",
+                code="zip-bomb",
+            )
     return None
 
 

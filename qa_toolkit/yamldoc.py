@@ -33,8 +33,13 @@ def parse_yaml(text: str, source: str) -> tuple[Any, Problem | None]:
         mark = err.problem_mark or err.context_mark
         message = " ".join(str(x) for x in (err.context, err.problem) if x) or str(err)
         code = "duplicate-key" if type(err).__name__ == "DuplicateKeyError" else "yaml-syntax"
-        return None, Problem(source, message.replace("\n", " "), line=mark.line + 1 if mark else None,
-                             col=mark.column + 1 if mark else None, code=code)
+        return None, Problem(
+            source,
+            message.replace("\n", " "),
+            line=mark.line + 1 if mark else None,
+            col=mark.column + 1 if mark else None,
+            code=code,
+        )
     except RecursionError:
         return None, Problem(source, f"nested deeper than {MAX_DEPTH} levels", code="yaml-depth")
     except Exception as err:  # ruamel raises plain YAMLError subclasses without marks, too
@@ -92,8 +97,10 @@ def _shape_problem(tree: Any) -> str | None:
         else:
             refused = enter(kid)
     if refused is None and size[id(tree)] - written > ALIAS_NODES:
-        return (f"aliases would expand this document by {size[id(tree)] - written:,} nodes (at most "
-                f"{ALIAS_NODES:,}): an alias bomb, or shared parts too large to repeat")
+        return (
+            f"aliases would expand this document by {size[id(tree)] - written:,} nodes (at most "
+            f"{ALIAS_NODES:,}): an alias bomb, or shared parts too large to repeat"
+        )
     return refused
 
 

@@ -43,8 +43,13 @@ LAYERS: list[tuple[str, ...]] = [
     ("qa_toolkit", "qa_toolkit.learning.store", "qa_toolkit.learning.model", "qa_toolkit.learning.grades"),
     ("qa_toolkit.io", "qa_toolkit.synth"),
     ("qa_toolkit.rubric",),
-    ("qa_toolkit.scoring", "qa_toolkit.scorefolder", "qa_toolkit.engine", "qa_toolkit.rubric_examples",
-     "qa_toolkit.rubric_diff"),
+    (
+        "qa_toolkit.scoring",
+        "qa_toolkit.scorefolder",
+        "qa_toolkit.engine",
+        "qa_toolkit.rubric_examples",
+        "qa_toolkit.rubric_diff",
+    ),
     ("qa_toolkit.sampling", "qa_toolkit.runconfig"),
     ("qa_toolkit.review",),
     ("qa_toolkit.risk", "qa_toolkit.learning"),  # training: risk models and learned criteria
@@ -93,8 +98,11 @@ def _imports(tree: ast.AST, module: str, path: Path) -> list[tuple[int, str, boo
             if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
                 continue
             if isinstance(child, (ast.Import, ast.ImportFrom)):
-                found.extend((child.lineno, name, in_function) for name in _imported(child, module, path)
-                             if name == "qa_toolkit" or name.startswith("qa_toolkit."))
+                found.extend(
+                    (child.lineno, name, in_function)
+                    for name in _imported(child, module, path)
+                    if name == "qa_toolkit" or name.startswith("qa_toolkit.")
+                )
             inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             visit(child, inner)
 
@@ -106,7 +114,7 @@ def _libraries() -> list[str]:
     """The other modules the package imports (loaded once before forking, so each fresh
     interpreter pays only for the package's own modules)."""
     names = set()
-    for module, path in _modules():
+    for _module, path in _modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names.update(a.name for a in node.names)
@@ -224,38 +232,58 @@ def test_every_module_imports_in_any_order_in_a_fresh_interpreter():
     modules = [name for name, _ in _modules() if not name.endswith("__main__")]
     shuffled = sorted(modules, key=lambda name: hashlib.sha256(name.encode()).hexdigest())
     orders = [modules, modules[::-1], shuffled, shuffled[::-1]]
-    out = subprocess.run([sys.executable, "-c", _IMPORT_IN_ORDERS, json.dumps(orders), json.dumps(_libraries())],
-                         capture_output=True, text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_IN_ORDERS, json.dumps(orders), json.dumps(_libraries())],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     failures = json.loads(out.stdout.strip().splitlines()[-1])
     assert failures == {}, "\n".join(f"order {number}: {error}" for number, error in failures.items())
 
 
 def test_no_function_level_imports_of_the_package():
-    found = {(module, name, f"{path.relative_to(PACKAGE.parent)}:{line}")
-             for module, path in _modules()
-             for line, name, in_function in _imports(ast.parse(path.read_text(encoding="utf-8")), module, path)
-             if in_function}
-    unexpected = sorted(where + f": imports {name}" for module, name, where in found
-                        if (module, name) not in FUNCTION_LEVEL_ALLOWED)
-    assert unexpected == [], "function-level imports (move them to the top, or lower the shared piece):\n" \
-                             + "\n".join(unexpected)
+    found = {
+        (module, name, f"{path.relative_to(PACKAGE.parent)}:{line}")
+        for module, path in _modules()
+        for line, name, in_function in _imports(ast.parse(path.read_text(encoding="utf-8")), module, path)
+        if in_function
+    }
+    unexpected = sorted(
+        where + f": imports {name}" for module, name, where in found if (module, name) not in FUNCTION_LEVEL_ALLOWED
+    )
+    assert unexpected == [], "function-level imports (move them to the top, or lower the shared piece):\n" + "\n".join(
+        unexpected
+    )
     stale = FUNCTION_LEVEL_ALLOWED - {(module, name) for module, name, _ in found}
     assert stale == set(), f"allowed but no longer there (shrink FUNCTION_LEVEL_ALLOWED): {sorted(stale)}"
 
 
 def _layer(module: str) -> int:
     """The number of the layer ``module`` belongs to (0: the core)."""
-    return max(((len(prefix), number) for number, group in enumerate(LAYERS) for prefix in group
-                if module == prefix or module.startswith(prefix + ".")))[1]
+    return max(
+        (
+            (len(prefix), number)
+            for number, group in enumerate(LAYERS)
+            for prefix in group
+            if module == prefix or module.startswith(prefix + ".")
+        )
+    )[1]
 
 
 def test_no_module_imports_from_a_layer_above_it():
-    found = {(module, name, f"{path.relative_to(PACKAGE.parent)}:{line}")
-             for module, path in _modules()
-             for line, name, _ in _imports(ast.parse(path.read_text(encoding="utf-8")), module, path)
-             if _layer(name) > _layer(module)}
-    unexpected = sorted(f"{where}: {module} imports {name}, a layer above it" for module, name, where in found
-                        if (module, name) not in UPWARD_ALLOWED)
+    found = {
+        (module, name, f"{path.relative_to(PACKAGE.parent)}:{line}")
+        for module, path in _modules()
+        for line, name, _ in _imports(ast.parse(path.read_text(encoding="utf-8")), module, path)
+        if _layer(name) > _layer(module)
+    }
+    unexpected = sorted(
+        f"{where}: {module} imports {name}, a layer above it"
+        for module, name, where in found
+        if (module, name) not in UPWARD_ALLOWED
+    )
     assert unexpected == [], "\n".join(unexpected)
     stale = UPWARD_ALLOWED - {(module, name) for module, name, _ in found}
     assert stale == set(), f"allowed but no longer there (shrink UPWARD_ALLOWED): {sorted(stale)}"

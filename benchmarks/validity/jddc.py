@@ -88,10 +88,13 @@ def dialogues(lines: Iterable[str]) -> Iterator[Dialogue]:
             previous = current.items
             overlap = items[:-1]
             # the window before, shifted: its last item comes back with the agent part filled in
-            if [_customer(i) for i in overlap] != [_customer(i) for i in previous[len(previous) - len(overlap):]]:
-                raise FormatError(number, "this window does not continue the dialogue of the line before "
-                                  "(a dialogue must end with an 'OVERALL|||' line)")
-            current.items = previous[:len(previous) - len(overlap)] + list(items)
+            if [_customer(i) for i in overlap] != [_customer(i) for i in previous[len(previous) - len(overlap) :]]:
+                raise FormatError(
+                    number,
+                    "this window does not continue the dialogue of the line before "
+                    "(a dialogue must end with an 'OVERALL|||' line)",
+                )
+            current.items = previous[: len(previous) - len(overlap)] + list(items)
         if items[-1] == END:
             current.items.pop()
             current.sat_overall = label
@@ -118,8 +121,14 @@ def to_record(dialogue: Dialogue, conversation_id: str) -> dict:
             messages.append({"role": "customer", "text": customer})
         if agent.strip():
             messages.append({"role": "agent", "text": agent})
-    return {"conversation_id": conversation_id, "channel": "chat", "agent_id": agent_bucket(conversation_id),
-            "sat_overall": dialogue.sat_overall, "sat_turns": dialogue.sat_turns, "messages": messages}
+    return {
+        "conversation_id": conversation_id,
+        "channel": "chat",
+        "agent_id": agent_bucket(conversation_id),
+        "sat_overall": dialogue.sat_overall,
+        "sat_turns": dialogue.sat_turns,
+        "messages": messages,
+    }
 
 
 def convert(lines: Iterable[str], split: str = "valid") -> Iterator[dict]:

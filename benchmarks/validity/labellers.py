@@ -34,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     table = agreement(pairs)
-    print(f"{pairs['conversation_id'].nunique()} conversations labelled by both "
-          "('auto' = first labeller, 'human' = second)\n")
+    print(
+        f"{pairs['conversation_id'].nunique()} conversations labelled by both "
+        "('auto' = first labeller, 'human' = second)\n"
+    )
     print(markdown(table))
     return 0
 

@@ -9,7 +9,8 @@ import sys
 import click
 
 from qa_toolkit.cli.common import data_options, load_dataset
-from qa_toolkit.review.calibration import calibrate as run, gate_failures, gate_table, read_grades, rescore
+from qa_toolkit.review.calibration import calibrate as run
+from qa_toolkit.review.calibration import gate_failures, gate_table, read_grades, rescore
 from qa_toolkit.review.register import read_register
 from qa_toolkit.rubric import require_rubric
 
@@ -19,19 +20,47 @@ from qa_toolkit.rubric import require_rubric
 @click.option("--tolerance", default=10.0, show_default=True, help="Totals agree when they differ by at most this.")
 @click.option("--json", "as_json", is_flag=True, help="Print every statistic as JSON.")
 @click.option("--details", is_flag=True, help="Also print Cohen's κ per grader pair and criterion.")
-@click.option("--disputes", "disputes_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The dispute register (`qa dispute import/resolve`): accepted disputes of automatic outcomes "
-                   "count as overturned.")
-@click.option("--rubric", "rubric_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Measure each automatic criterion of this rubric against the grades: status, n, κ, the gate floor.")
-@click.option("--gate", is_flag=True, help="Exit 1 naming every live criterion of --rubric below its agreement floor "
-                                           "(the rubric's `gate:`, default n ≥ 50 graded conversations, κ ≥ 0.6).")
-@click.option("--data", "data_path", type=click.Path(exists=True), default=None,
-              help="Re-score the graded conversations of this export with --rubric first (automatic outcomes as the "
-                   "rubric gives them now, also for criteria added since the workbook was made).")
+@click.option(
+    "--disputes",
+    "disputes_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The dispute register (`qa dispute import/resolve`): accepted disputes of automatic outcomes "
+    "count as overturned.",
+)
+@click.option(
+    "--rubric",
+    "rubric_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Measure each automatic criterion of this rubric against the grades: status, n, κ, the gate floor.",
+)
+@click.option(
+    "--gate",
+    is_flag=True,
+    help="Exit 1 naming every live criterion of --rubric below its agreement floor "
+    "(the rubric's `gate:`, default n ≥ 50 graded conversations, κ ≥ 0.6).",
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True),
+    default=None,
+    help="Re-score the graded conversations of this export with --rubric first (automatic outcomes as the "
+    "rubric gives them now, also for criteria added since the workbook was made).",
+)
 @data_options
-def calibrate(grades: str, tolerance: float, as_json: bool, details: bool, disputes_path: str | None,
-              rubric_file: str | None, gate: bool, data_path: str | None, read_opts: dict) -> None:
+def calibrate(
+    grades: str,
+    tolerance: float,
+    as_json: bool,
+    details: bool,
+    disputes_path: str | None,
+    rubric_file: str | None,
+    gate: bool,
+    data_path: str | None,
+    read_opts: dict,
+) -> None:
     """Calibration of GRADES (from `qa grade import`): per-criterion agreement and Krippendorff's α,
     Cohen's κ per grader pair, grader leniency, totals within ±tolerance, how far each
     automatic rule agrees with the graders (precision/recall/κ of its fails), and per
@@ -105,18 +134,30 @@ def _print(cal, details: bool, table, rubric_) -> None:
 
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
     t = cal.totals
-    console.print(f"totals: {t['conversations']} conversation(s) with a total from 2+ graders; "
-                  f"within ±{t['tolerance']:g} points: "
-                  f"{_fmt(t['share_within'])}; Krippendorff α (interval): {_fmt(t['alpha_interval'])}", markup=False)
-    frames = [("criteria: agreement between graders", cal.criteria),
-              ("grader pairs: Cohen's κ (* = all criteria)",
-               cal.pairs if details else cal.pairs[cal.pairs["criterion_id"] == "*"]),
-              ("graders: leniency = mean(own total − others' mean)", cal.graders),
-              ("automatic rules vs graders (positive = fail)", cal.auto),
-              ("overturned automatic outcomes (evidence of rule errors)", cal.overturns)]
+    console.print(
+        f"totals: {t['conversations']} conversation(s) with a total from 2+ graders; "
+        f"within ±{t['tolerance']:g} points: "
+        f"{_fmt(t['share_within'])}; Krippendorff α (interval): {_fmt(t['alpha_interval'])}",
+        markup=False,
+    )
+    frames = [
+        ("criteria: agreement between graders", cal.criteria),
+        (
+            "grader pairs: Cohen's κ (* = all criteria)",
+            cal.pairs if details else cal.pairs[cal.pairs["criterion_id"] == "*"],
+        ),
+        ("graders: leniency = mean(own total − others' mean)", cal.graders),
+        ("automatic rules vs graders (positive = fail)", cal.auto),
+        ("overturned automatic outcomes (evidence of rule errors)", cal.overturns),
+    ]
     if table is not None:
-        frames.append((f"agreement gate of {rubric_.id} (n ≥ {rubric_.gate.min_n} graded conversations, "
-                       f"κ ≥ {rubric_.gate.min_kappa:g}; shadow criteria are not counted)", table))
+        frames.append(
+            (
+                f"agreement gate of {rubric_.id} (n ≥ {rubric_.gate.min_n} graded conversations, "
+                f"κ ≥ {rubric_.gate.min_kappa:g}; shadow criteria are not counted)",
+                table,
+            )
+        )
     for title, frame in frames:
         grid = Table(title=title)
         for col in frame.columns:

@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from qa_toolkit.frames import DEFAULT_TZ
-from qa_toolkit.io.formats import NAMES
 from qa_toolkit.io import read_conversations
+from qa_toolkit.io.formats import NAMES
 from qa_toolkit.io.validate import FIRST_TIME, LAST_TIME
 from qa_toolkit.problems import InputError, ProblemLog
 from qa_toolkit.scorefolder import open_score_folder
@@ -51,21 +51,38 @@ def data_options(func: Callable | None = None, *, format_flag: str = "--format")
     if func is None:
         return lambda f: data_options(f, format_flag=format_flag)
 
-    @click.option(format_flag, "fmt", type=click.Choice(NAMES), default=None,
-                  help="Input format (default: from the file extension).")
-    @click.option("--mapping", default=None,
-                  help="Column mapping: a preset name (default, zh) or a YAML mapping file. Default: detected.")
+    @click.option(
+        format_flag,
+        "fmt",
+        type=click.Choice(NAMES),
+        default=None,
+        help="Input format (default: from the file extension).",
+    )
+    @click.option(
+        "--mapping",
+        default=None,
+        help="Column mapping: a preset name (default, zh) or a YAML mapping file. Default: detected.",
+    )
     @click.option("--encoding", default=None, help="Text encoding of CSV/JSONL (default: detected).")
     @click.option("--tz", default=DEFAULT_TZ, show_default=True, help="Time zone for timestamps without one.")
-    @click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
-                  help="Agent roster (CSV/XLSX: agent_id, name, team, hire_date).")
+    @click.option(
+        "--roster",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="Agent roster (CSV/XLSX: agent_id, name, team, hire_date).",
+    )
     @click.option("--strict", is_flag=True, help="Any input problem is an error (exit 2) instead of a skip.")
     @click.option("--max-problems", default=20, show_default=True, help="Problems printed in full before totals.")
     @wraps(func)
     def wrapper(*args, fmt, mapping, encoding, tz, roster, strict, max_problems, **kwargs):
         kwargs["read_opts"] = {
-            "format": fmt, "mapping": mapping, "encoding": encoding, "tz": tz,
-            "roster": roster, "strict": strict, "max_problems": max_problems,
+            "format": fmt,
+            "mapping": mapping,
+            "encoding": encoding,
+            "tz": tz,
+            "roster": roster,
+            "strict": strict,
+            "max_problems": max_problems,
         }
         return func(*args, **kwargs)
 
@@ -73,9 +90,11 @@ def data_options(func: Callable | None = None, *, format_flag: str = "--format")
 
 
 allow_mismatch_option = click.option(
-    "--allow-mismatch", is_flag=True,
+    "--allow-mismatch",
+    is_flag=True,
     help="Use --scores computed from another export than the data given (e.g. from a file of only the sampled "
-         "conversations); without it that stops with exit 2, since rows would join onto other conversations.")
+    "conversations); without it that stops with exit 2, since rows would join onto other conversations.",
+)
 
 
 def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch: bool):
@@ -84,8 +103,13 @@ def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch
     folder = open_score_folder(path)
     problem = folder.input_mismatch(data)
     if problem is not None and not allow_mismatch:
-        raise InputError(replace(problem, message=f"{problem.message}: give the export that was scored, or pass "
-                                                  "--allow-mismatch to use these scores anyway"))
+        raise InputError(
+            replace(
+                problem,
+                message=f"{problem.message}: give the export that was scored, or pass "
+                "--allow-mismatch to use these scores anyway",
+            )
+        )
     if problem is not None:
         click.echo(f"qa: {replace(problem, level='warning')} (--allow-mismatch)", err=True)
     return folder
@@ -110,12 +134,17 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     if not sys.stderr.isatty() or not total:
         yield lambda n: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
-    from rich.console import Console
-
-    with Progress("[progress.description]{task.description}", BarColumn(), "{task.percentage:>3.0f}%",
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        "{task.percentage:>3.0f}%",
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
 

@@ -24,30 +24,78 @@ def _fmt(value) -> str:
 
 
 @criterion.command("train")
-@click.option("--grades", "grades_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Grades CSV from `qa grade import` (or conversation_id, criterion_id, outcome rows).")
-@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The export holding the graded conversations.")
-@click.option("--criterion", "criteria", required=True, multiple=True,
-              help="Criterion id to learn; repeat for several (one model each).")
-@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The rubric the models will serve: they are bound to its id and version, and read its rule "
-                   "for the criterion (if it has one) as a feature. Default: the shipped rubric that has the "
-                   "criterion.")
-@click.option("--rule-from", default=None,
-              help="Read the rule of this criterion of the rubric instead (e.g. apology's rule for empathy).")
-@click.option("--focus", type=click.Choice(["whole", "opening", "closing", "agent"]), default="whole",
-              show_default=True,
-              help="What the model reads: the whole conversation, the agent's opening message, its closing "
-                   "messages, or agent replies with the customer message each answers.")
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for ID.skops and its card (ID.card.json, ID.card.md).")
-@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True,
-              help="Cross-validation folds (over conversations).")
+@click.option(
+    "--grades",
+    "grades_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Grades CSV from `qa grade import` (or conversation_id, criterion_id, outcome rows).",
+)
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The export holding the graded conversations.",
+)
+@click.option(
+    "--criterion",
+    "criteria",
+    required=True,
+    multiple=True,
+    help="Criterion id to learn; repeat for several (one model each).",
+)
+@click.option(
+    "--rubric",
+    "rubric_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The rubric the models will serve: they are bound to its id and version, and read its rule "
+    "for the criterion (if it has one) as a feature. Default: the shipped rubric that has the "
+    "criterion.",
+)
+@click.option(
+    "--rule-from",
+    default=None,
+    help="Read the rule of this criterion of the rubric instead (e.g. apology's rule for empathy).",
+)
+@click.option(
+    "--focus",
+    type=click.Choice(["whole", "opening", "closing", "agent"]),
+    default="whole",
+    show_default=True,
+    help="What the model reads: the whole conversation, the agent's opening message, its closing "
+    "messages, or agent replies with the customer message each answers.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for ID.skops and its card (ID.card.json, ID.card.md).",
+)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 20),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds (over conversations).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the fold split.")
 @data_options
-def train(grades_path: str, data: str, criteria: tuple[str, ...], rubric_path: str | None, rule_from: str | None,
-          focus: str, out_dir: str, folds: int, seed: int, read_opts: dict) -> None:
+def train(
+    grades_path: str,
+    data: str,
+    criteria: tuple[str, ...],
+    rubric_path: str | None,
+    rule_from: str | None,
+    focus: str,
+    out_dir: str,
+    folds: int,
+    seed: int,
+    read_opts: dict,
+) -> None:
     """Learn each --criterion from the human grades of the conversations in --data; write one
     model and card per criterion into the output folder.
 
@@ -70,19 +118,36 @@ def train(grades_path: str, data: str, criteria: tuple[str, ...], rubric_path: s
     for criterion_id in criteria:
         rubric = rubrics[criterion_id]
         with progress_bar(f"{criterion_id}: cross-validating ({folds} folds)", total=folds) as advance:
-            model = train_criterion(dataset.conversations, dataset.messages, grades, criterion_id, rubric=rubric,
-                                    rule_from=rule_from, focus=focus, folds=folds, seed=seed,
-                                    sources={"grades": Path(grades_path).name, "data": Path(data).name,
-                                             "rubric": rubric_path and Path(rubric_path).name},
-                                    progress=lambda i: advance(1))
+            model = train_criterion(
+                dataset.conversations,
+                dataset.messages,
+                grades,
+                criterion_id,
+                rubric=rubric,
+                rule_from=rule_from,
+                focus=focus,
+                folds=folds,
+                seed=seed,
+                sources={
+                    "grades": Path(grades_path).name,
+                    "data": Path(data).name,
+                    "rubric": rubric_path and Path(rubric_path).name,
+                },
+                progress=lambda i: advance(1),
+            )
         path = save_model(model, Path(out_dir) / f"{criterion_id}.skops")
         card_json, card_md = write_card(model.card, path)
         d, cv = model.card["data"], model.card["cross_validation"]
         rule = cv["rule_alone"]
-        click.echo(f"{criterion_id}: {d['conversations']} graded conversations ("
-                   + ", ".join(f"{k} {v}" for k, v in d["per_class"].items()) + ")"
-                   + (f", {d['graded_not_in_data']} graded but not in the data" if d["graded_not_in_data"] else ""))
-        click.echo(f"  {folds}-fold CV: accuracy {_fmt(cv['accuracy'])}, κ {_fmt(cv['kappa'])}"
-                   + (f" (the rule alone: {_fmt(rule['kappa'])})" if rule else "")
-                   + f", fail precision {_fmt(cv['precision_fail'])} recall {_fmt(cv['recall_fail'])}")
+        click.echo(
+            f"{criterion_id}: {d['conversations']} graded conversations ("
+            + ", ".join(f"{k} {v}" for k, v in d["per_class"].items())
+            + ")"
+            + (f", {d['graded_not_in_data']} graded but not in the data" if d["graded_not_in_data"] else "")
+        )
+        click.echo(
+            f"  {folds}-fold CV: accuracy {_fmt(cv['accuracy'])}, κ {_fmt(cv['kappa'])}"
+            + (f" (the rule alone: {_fmt(rule['kappa'])})" if rule else "")
+            + f", fail precision {_fmt(cv['precision_fail'])} recall {_fmt(cv['recall_fail'])}"
+        )
         click.echo(f"  wrote {path}, {card_json}, {card_md}")

@@ -8,16 +8,25 @@ import click
 
 from qa_toolkit.cli.common import fail
 from qa_toolkit.review.calibration import read_grades
-from qa_toolkit.review.dispute_books import (agent_workbook, read_agent_workbook, read_resolution, resolution_workbook,
-                                             save)
+from qa_toolkit.review.dispute_books import (
+    agent_workbook,
+    read_agent_workbook,
+    read_resolution,
+    resolution_workbook,
+    save,
+)
 from qa_toolkit.review.disputes import KEY, file_disputes, lost_points, resolve, within
 from qa_toolkit.review.outcomes import final_outcomes
 from qa_toolkit.review.register import merge, read_register, write_register
 from qa_toolkit.rubric import require_rubrics
 from qa_toolkit.scorefolder import read_score_dir
 
-TODAY = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                     help="The day it happens (default: today); deadlines are measured against it.")
+TODAY = click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day it happens (default: today); deadlines are measured against it.",
+)
 
 
 @click.group()
@@ -45,27 +54,69 @@ def _scored_on(folder) -> dt.date:
 
 
 @dispute.command("export")
-@click.option("--scores", "scores_dir", required=True, type=click.Path(exists=True, file_okay=False),
-              help="The `qa score` output folder.")
-@click.option("--grades", "grades_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="grades.csv from `qa grade import`: graded outcomes replace the automatic ones.")
-@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
-              help="Rubric YAML, repeatable (default: the files run.json names, else the shipped ones).")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Folder for one workbook per agent (申诉_AGENT.xlsx).")
-@click.option("--scored-on", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The scoring date a deadline counts from for automatic outcomes (default: the day the score "
-                   "folder was written); graded outcomes count from their grading date.")
-@click.option("--deadline-days", type=click.IntRange(min=0), default=7, show_default=True,
-              help="Days an agent has to dispute a lost point.")
-@click.option("--period", default="all", show_default=True,
-              help="Conversations started in: all | last_week | FROM..TO (e.g. 2026-11-02..2026-11-08).")
+@click.option(
+    "--scores",
+    "scores_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="The `qa score` output folder.",
+)
+@click.option(
+    "--grades",
+    "grades_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="grades.csv from `qa grade import`: graded outcomes replace the automatic ones.",
+)
+@click.option(
+    "--rubric",
+    "rubric_paths",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="Rubric YAML, repeatable (default: the files run.json names, else the shipped ones).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for one workbook per agent (申诉_AGENT.xlsx).",
+)
+@click.option(
+    "--scored-on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The scoring date a deadline counts from for automatic outcomes (default: the day the score "
+    "folder was written); graded outcomes count from their grading date.",
+)
+@click.option(
+    "--deadline-days",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Days an agent has to dispute a lost point.",
+)
+@click.option(
+    "--period",
+    default="all",
+    show_default=True,
+    help="Conversations started in: all | last_week | FROM..TO (e.g. 2026-11-02..2026-11-08).",
+)
 @TODAY
 @click.option("--agent", "agents", multiple=True, help="Only this agent, repeatable (default: every agent).")
 @click.option("--no-mask", is_flag=True, help="Show personal data in the evidence unmasked (default: masked).")
-def export_cmd(scores_dir: str, grades_path: str | None, rubric_paths: tuple[str, ...], output: str,
-               scored_on: dt.datetime | None, deadline_days: int, period: str, today: dt.datetime | None,
-               agents: tuple[str, ...], no_mask: bool) -> None:
+def export_cmd(
+    scores_dir: str,
+    grades_path: str | None,
+    rubric_paths: tuple[str, ...],
+    output: str,
+    scored_on: dt.datetime | None,
+    deadline_days: int,
+    period: str,
+    today: dt.datetime | None,
+    agents: tuple[str, ...],
+    no_mask: bool,
+) -> None:
     """Write, per agent, a workbook of the points they lost (graded outcomes over automatic ones),
     with the evidence, the deadline and a reason cell for each.
 
@@ -92,16 +143,23 @@ def export_cmd(scores_dir: str, grades_path: str | None, rubric_paths: tuple[str
     for agent, part in lost.groupby("agent_id", sort=True):
         name = re.sub(r'[\\/:*?"<>|\s]', "_", str(agent))  # a file name on every system
         save(agent_workbook(part, str(agent), mask=not no_mask), Path(output) / f"申诉_{name}.xlsx")
-    click.echo(f"{len(lost)} lost point(s) of {lost['agent_id'].nunique()} agent(s), "
-               f"{int(lost['decided_by'].eq('grade').sum())} of them graded; deadline {deadline_days} day(s) after "
-               f"the scoring ({day.isoformat()}) or grading date")
+    click.echo(
+        f"{len(lost)} lost point(s) of {lost['agent_id'].nunique()} agent(s), "
+        f"{int(lost['decided_by'].eq('grade').sum())} of them graded; deadline {deadline_days} day(s) after "
+        f"the scoring ({day.isoformat()}) or grading date"
+    )
     click.echo(f"wrote {lost['agent_id'].nunique()} workbook(s) to {output}", err=True)
 
 
 @dispute.command("import")
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="disputes.csv, the register (added to; the same workbook twice changes nothing).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="disputes.csv, the register (added to; the same workbook twice changes nothing).",
+)
 @TODAY
 def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.datetime | None) -> None:
     """Read agents' filled dispute WORKBOOKS into the register: every reason written before its
@@ -131,8 +189,9 @@ def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.datetime | Non
         write_register(merged, output)
         click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(f"nothing changed in {output}"
-                   + (": these disputes were imported before" if merged.unchanged else ""))
+        click.echo(
+            f"nothing changed in {output}" + (": these disputes were imported before" if merged.unchanged else "")
+        )
     if refused:
         raise SystemExit(1)
 
@@ -158,8 +217,13 @@ def resolution_cmd(register_path: str, output: str, no_mask: bool) -> None:
 
 @dispute.command("resolve")
 @click.argument("resolution", type=click.Path(exists=True, dir_okay=False))
-@click.option("--register", "register_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="disputes.csv, the register the decisions go into.")
+@click.option(
+    "--register",
+    "register_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="disputes.csv, the register the decisions go into.",
+)
 @TODAY
 def resolve_cmd(resolution: str, register_path: str, today: dt.datetime | None) -> None:
     """Record a lead's decisions (a filled resolution workbook, or a CSV with conversation_id,
@@ -178,8 +242,11 @@ def resolve_cmd(resolution: str, register_path: str, today: dt.datetime | None) 
         fail(f"no decision in {resolution}", 1)
     merged = merge(register, changed, KEY)
     counts = changed["decision"].value_counts()
-    click.echo(f"{len(changed)} decision(s): " + ", ".join(f"{counts.get(d, 0)} {d}" for d in counts.index)
-               + f"; {merged.updated} recorded, {merged.unchanged} already there")
+    click.echo(
+        f"{len(changed)} decision(s): "
+        + ", ".join(f"{counts.get(d, 0)} {d}" for d in counts.index)
+        + f"; {merged.updated} recorded, {merged.unchanged} already there"
+    )
     if merged.changed:
         write_register(merged, register_path)
         click.echo(f"wrote {register_path}", err=True)

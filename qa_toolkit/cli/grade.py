@@ -34,18 +34,40 @@ def _expand(patterns: tuple[str, ...]) -> list[str]:
 
 @grade.command("export")
 @click.argument("batch", type=click.Path(exists=True))
-@click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
-@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
-              help="Rubric YAML, repeatable: each conversation gets the criteria of the first rubric that admits "
-                   "it (default: the shipped ecommerce-zh then ecommerce-en).")
+@click.option(
+    "--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from."
+)
+@click.option(
+    "--rubric",
+    "rubric_paths",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="Rubric YAML, repeatable: each conversation gets the criteria of the first rubric that admits "
+    "it (default: the shipped ecommerce-zh then ecommerce-en).",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
-@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Risk scores for `model` criteria.")
+@click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Risk scores for `model` criteria.",
+)
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
-@click.option("--no-prefill", is_flag=True, help="Leave every grade cell empty (default: automatic outcomes pre-filled).")
+@click.option(
+    "--no-prefill", is_flag=True, help="Leave every grade cell empty (default: automatic outcomes pre-filled)."
+)
 @data_options
-def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output: str, risk_path: str | None,
-               no_mask: bool, no_prefill: bool, read_opts: dict) -> None:
+def export_cmd(
+    batch: str,
+    data_path: str,
+    rubric_paths: tuple[str, ...],
+    output: str,
+    risk_path: str | None,
+    no_mask: bool,
+    no_prefill: bool,
+    read_opts: dict,
+) -> None:
     """Write a grading workbook for BATCH (a `qa sample` folder or its manifest.csv).
 
     Example: qa grade export batch/ --data sample_data/conversations.jsonl -o grading.xlsx
@@ -58,33 +80,67 @@ def export_cmd(batch: str, data_path: str, rubric_paths: tuple[str, ...], output
         fail(f"{len(missing)} conversation(s) of the batch are not in {data_path}: {', '.join(missing[:10])}")
     results, scores = score_with_rubrics(conv, msgs, rubrics, risk=read_risk(risk_path) if risk_path else None)
     with progress_bar(f"writing {Path(output).name}", total=2 * len(manifest)) as advance:
-        path = export_workbook(manifest, conv, msgs, results, rubrics, output, advance=advance, mask=not no_mask,
-                               prefill=not no_prefill)
-    per = ", ".join(f"{n} with {r.id} ({len(r.criteria)} criteria)" for r in rubrics
-                    if (n := int(scores["rubric_id"].eq(r.id).sum())))
+        path = export_workbook(
+            manifest, conv, msgs, results, rubrics, output, advance=advance, mask=not no_mask, prefill=not no_prefill
+        )
+    per = ", ".join(
+        f"{n} with {r.id} ({len(r.criteria)} criteria)"
+        for r in rubrics
+        if (n := int(scores["rubric_id"].eq(r.id).sum()))
+    )
     click.echo(f"wrote {path}: {len(manifest)} conversation sheet(s): {per}", err=True)
     finish(dataset.log)
 
 
 @grade.command("import")
 @click.argument("workbooks", nargs=-1, required=True)
-@click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from.")
-@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
-              help="The rubric(s) the workbooks were made with, repeatable (default: the shipped ecommerce-zh, "
-                   "ecommerce-en).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="grades.csv: one row per grader × conversation × criterion. An existing one is added to: "
-                   "a grader's conversation imported again replaces its rows, the same workbook twice changes nothing.")
-@click.option("--scores-out", type=click.Path(dir_okay=False), default=None,
-              help="Re-scored conversations per grader (default: OUTPUT with _scores before the suffix), added to "
-                   "like OUTPUT.")
-@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Risk scores for `model` criteria.")
-@click.option("--skip-invalid", is_flag=True,
-              help="Write what is valid even when cells are invalid (those keep the automatic outcome); exit 1.")
+@click.option(
+    "--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from."
+)
+@click.option(
+    "--rubric",
+    "rubric_paths",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="The rubric(s) the workbooks were made with, repeatable (default: the shipped ecommerce-zh, ecommerce-en).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="grades.csv: one row per grader × conversation × criterion. An existing one is added to: "
+    "a grader's conversation imported again replaces its rows, the same workbook twice changes nothing.",
+)
+@click.option(
+    "--scores-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Re-scored conversations per grader (default: OUTPUT with _scores before the suffix), added to like OUTPUT.",
+)
+@click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Risk scores for `model` criteria.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Write what is valid even when cells are invalid (those keep the automatic outcome); exit 1.",
+)
 @data_options
-def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[str, ...], output: str,
-               scores_out: str | None, risk_path: str | None, skip_invalid: bool, read_opts: dict) -> None:
+def import_cmd(
+    workbooks: tuple[str, ...],
+    data_path: str,
+    rubric_paths: tuple[str, ...],
+    output: str,
+    scores_out: str | None,
+    risk_path: str | None,
+    skip_invalid: bool,
+    read_opts: dict,
+) -> None:
     """Read filled grading WORKBOOKS (several graders welcome), validate every cell, put human
     grades over the automatic ones (a pending critical fail counts once confirmed in its 复核
     cell; overturned, it passes) and re-score. Invalid cells: exit 2 and nothing written.
@@ -94,8 +150,9 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
     paths = _expand(workbooks)
     rubrics = require_rubrics(rubric_paths)[0]
     dataset = load_dataset(data_path, read_opts)
-    res = import_workbooks(paths, dataset.conversations, dataset.messages, rubrics,
-                           risk=read_risk(risk_path) if risk_path else None)
+    res = import_workbooks(
+        paths, dataset.conversations, dataset.messages, rubrics, risk=read_risk(risk_path) if risk_path else None
+    )
     print_problems(res.log.warnings, limit=20)
     errors = res.log.errors
     if errors:
@@ -112,16 +169,22 @@ def import_cmd(workbooks: tuple[str, ...], data_path: str, rubric_paths: tuple[s
     scores = merge(read_register(scores_path), res.scores, unit)
     g = res.grades
     human = g[g["human_outcome"] != ""]
-    overrides = human[human["auto_outcome"].isin(["pass", "fail", "na"]) & (human["human_outcome"] != human["auto_outcome"])]
+    overrides = human[
+        human["auto_outcome"].isin(["pass", "fail", "na"]) & (human["human_outcome"] != human["auto_outcome"])
+    ]
     review = g["critical_review"].value_counts()
-    click.echo(f"{g['grader'].nunique()} grader(s), {g[unit].drop_duplicates().shape[0]} "
-               f"graded conversation(s), {len(human)} human grade(s), {len(overrides)} overriding a rule; "
-               f"critical fails: {review.get('confirm', 0)} confirmed, {review.get('overturn', 0)} overturned, "
-               f"{int(res.scores['critical_pending'].fillna('').ne('').sum())} conversation(s) still pending; "
-               f"{res.sheets_ungraded} sheet(s) ungraded")
+    click.echo(
+        f"{g['grader'].nunique()} grader(s), {g[unit].drop_duplicates().shape[0]} "
+        f"graded conversation(s), {len(human)} human grade(s), {len(overrides)} overriding a rule; "
+        f"critical fails: {review.get('confirm', 0)} confirmed, {review.get('overturn', 0)} overturned, "
+        f"{int(res.scores['critical_pending'].fillna('').ne('').sum())} conversation(s) still pending; "
+        f"{res.sheets_ungraded} sheet(s) ungraded"
+    )
     if not grades.changed and not scores.changed:
-        click.echo(f"nothing changed: all {grades.unchanged} graded sheet(s) are already in {out} "
-                   "(this workbook was imported before)")
+        click.echo(
+            f"nothing changed: all {grades.unchanged} graded sheet(s) are already in {out} "
+            "(this workbook was imported before)"
+        )
     else:
         written = [p for p in (write_register(grades, out), write_register(scores, scores_path)) if p]
         click.echo(f"{out}: {grades.describe('graded sheet')}", err=True)

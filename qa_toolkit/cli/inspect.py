@@ -36,22 +36,33 @@ def _print_tables(path: str, s: dict, max_problems: int) -> None:
 
     console = Console(highlight=False, soft_wrap=True)
     overview = Table(title=f"qa data inspect: {path}", show_header=False)
-    rows = [("conversations", s["conversations"]), ("messages", s["messages"]), ("agents", s["agents"]),
-            ("customers", s["customers"]),
-            ("date range", " .. ".join(_short(s["date_range"][k]) for k in ("first", "last"))),
-            ("conversations without timestamps", s["conversations_without_timestamps"]),
-            ("messages without timestamps", s["messages_without_timestamps"])]
+    rows = [
+        ("conversations", s["conversations"]),
+        ("messages", s["messages"]),
+        ("agents", s["agents"]),
+        ("customers", s["customers"]),
+        ("date range", " .. ".join(_short(s["date_range"][k]) for k in ("first", "last"))),
+        ("conversations without timestamps", s["conversations_without_timestamps"]),
+        ("messages without timestamps", s["messages_without_timestamps"]),
+    ]
     for name, value in rows:
         overview.add_row(name, str(value))
-    for title, key in (("channels", "channels"), ("teams", "teams"), ("messages per role", "messages_per_role"),
-                       ("CSAT", "csat"), ("top tags", "top_tags")):
+    for title, key in (
+        ("channels", "channels"),
+        ("teams", "teams"),
+        ("messages per role", "messages_per_role"),
+        ("CSAT", "csat"),
+        ("top tags", "top_tags"),
+    ):
         if key in s:
             overview.add_row(title, ", ".join(f"{k}: {v}" for k, v in s[key].items()) or "-")
     console.print(overview)
     problems = s["problems"]
-    console.print(f"records read: {problems['records_read']}, skipped: {problems['records_skipped']}, "
-                  f"problems: {problems['total']} ({problems['errors']} errors, {problems['warnings']} warnings)",
-                  markup=False)
+    console.print(
+        f"records read: {problems['records_read']}, skipped: {problems['records_skipped']}, "
+        f"problems: {problems['total']} ({problems['errors']} errors, {problems['warnings']} warnings)",
+        markup=False,
+    )
     for item in problems["items"][:max_problems]:
         where = item["file"] + (f":{item['line']}" if item["line"] is not None else "")
         field = f" field '{item['field']}':" if item["field"] else ""
@@ -59,5 +70,6 @@ def _print_tables(path: str, s: dict, max_problems: int) -> None:
     if problems["total"] > max_problems:
         console.print(f"  ... and {problems['total'] - max_problems} more", markup=False)
     if problems["by_code"]:
-        console.print("problems by kind: " + ", ".join(f"{k}={v}" for k, v in problems["by_code"].items()),
-                      markup=False)
+        console.print(
+            "problems by kind: " + ", ".join(f"{k}={v}" for k, v in problems["by_code"].items()), markup=False
+        )

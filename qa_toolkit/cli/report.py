@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import (DAY, allow_mismatch_option, data_options, finish, load_dataset, open_scores,
-                                  progress_bar)
+from qa_toolkit.cli.common import (
+    DAY,
+    allow_mismatch_option,
+    data_options,
+    finish,
+    load_dataset,
+    open_scores,
+    progress_bar,
+)
 from qa_toolkit.reporting import report_from_scores
 from qa_toolkit.runconfig import ReportConfig
 
@@ -19,48 +26,124 @@ def _formats(value: str) -> list[str]:
 
 
 @click.command()
-@click.option("--scores", "scores_dir", required=True, type=click.Path(exists=True, file_okay=False),
-              help="The `qa score` output folder, either layout (results/scores .parquet or .csv, or part folders; "
-                   "run.json).")
-@click.option("--data", "data", required=True, type=click.Path(exists=True),
-              help="The conversation export that was scored (checked against run.json's SHA-256).")
+@click.option(
+    "--scores",
+    "scores_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="The `qa score` output folder, either layout (results/scores .parquet or .csv, or part folders; run.json).",
+)
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(exists=True),
+    help="The conversation export that was scored (checked against run.json's SHA-256).",
+)
 @allow_mismatch_option
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Folder for report.xlsx, index.html and agents/.")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for report.xlsx, index.html and agents/.",
+)
 @click.option("--format", "formats", default="xlsx,html", show_default=True, help="xlsx, html or both.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Labels (default: the rubric's language).")
 @click.option("--agent", "agents", multiple=True, help="Only these agents get a page/sheet (repeatable).")
-@click.option("--period", type=click.Choice(["week", "month", "all"]), default="week", show_default=True,
-              help="Trend period.")
-@click.option("--from", "date_from", type=DAY, default=None,
-              help="First day (conversations started on or after).")
+@click.option(
+    "--period", type=click.Choice(["week", "month", "all"]), default="week", show_default=True, help="Trend period."
+)
+@click.option("--from", "date_from", type=DAY, default=None, help="First day (conversations started on or after).")
 @click.option("--to", "date_to", type=DAY, default=None, help="Last day (inclusive).")
-@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
-              help="Rubric(s) for section/criterion names, repeatable (default: those run.json names).")
-@click.option("--manifest", "manifest_path", type=click.Path(exists=True), default=None,
-              help="Sample batch (folder or manifest.csv): marks sampled sessions; when the scores cover only "
-                   "the sample, quality is weighted by 1/inclusion probability.")
-@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Risk scores (`qa risk predict` output) for risk flags.")
-@click.option("--grades", "grades_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
-                   "graded conversations are re-scored and manual criteria count.")
-@click.option("--disputes", "disputes_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The dispute register (`qa dispute import/resolve`, as for `qa calibrate --disputes`): accepted "
-                   "disputes change the scores; the report lists each dispute and counts them per agent and criterion.")
-@click.option("--min-graded", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Fewer graded conversations: not ranked.")
+@click.option(
+    "--rubric",
+    "rubric_paths",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="Rubric(s) for section/criterion names, repeatable (default: those run.json names).",
+)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(exists=True),
+    default=None,
+    help="Sample batch (folder or manifest.csv): marks sampled sessions; when the scores cover only "
+    "the sample, quality is weighted by 1/inclusion probability.",
+)
+@click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Risk scores (`qa risk predict` output) for risk flags.",
+)
+@click.option(
+    "--grades",
+    "grades_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
+    "graded conversations are re-scored and manual criteria count.",
+)
+@click.option(
+    "--disputes",
+    "disputes_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The dispute register (`qa dispute import/resolve`, as for `qa calibrate --disputes`): accepted "
+    "disputes change the scores; the report lists each dispute and counts them per agent and criterion.",
+)
+@click.option(
+    "--min-graded",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Fewer graded conversations: not ranked.",
+)
 @click.option("--sla", "sla_seconds", default=180.0, show_default=True, help="Response SLA in seconds.")
-@click.option("--sla-channel", "sla_channel", multiple=True, metavar="CHANNEL=SECONDS",
-              help="Per-channel SLA, e.g. email=86400 (repeatable).")
-@click.option("--fcr-days", default=7, show_default=True, type=click.IntRange(min=1),
-              help="First-contact resolution window in days.")
+@click.option(
+    "--sla-channel",
+    "sla_channel",
+    multiple=True,
+    metavar="CHANNEL=SECONDS",
+    help="Per-channel SLA, e.g. email=86400 (repeatable).",
+)
+@click.option(
+    "--fcr-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="First-contact resolution window in days.",
+)
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
-def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, period, date_from, date_to, rubric_paths,
-           manifest_path, risk_path, grades_path, disputes_path, min_graded, sla_seconds, sla_channel, fcr_days,
-           no_mask, per_agent_workbooks, read_opts) -> None:
+def report(
+    scores_dir,
+    data,
+    allow_mismatch,
+    outdir,
+    formats,
+    lang,
+    agents,
+    period,
+    date_from,
+    date_to,
+    rubric_paths,
+    manifest_path,
+    risk_path,
+    grades_path,
+    disputes_path,
+    min_graded,
+    sla_seconds,
+    sla_channel,
+    fcr_days,
+    no_mask,
+    per_agent_workbooks,
+    read_opts,
+) -> None:
     """Write the supervisor's reports: a team summary and a review page per agent.
 
     Example: qa report --scores out/score --data sample_data/conversations.jsonl
@@ -73,15 +156,34 @@ def report(scores_dir, data, allow_mismatch, outdir, formats, lang, agents, peri
         raise click.BadParameter("use CHANNEL=SECONDS, e.g. email=86400", param_hint="--sla-channel") from None
     if not all(0 < seconds < float("inf") for seconds in [sla_seconds, *sla_by_channel.values()]):
         raise click.BadParameter("an SLA is a positive number of seconds", param_hint="--sla/--sla-channel")
-    options = ReportConfig(formats=_formats(formats), lang=lang, mask=not no_mask, period=period,
-                           min_graded=min_graded, sla_seconds=sla_seconds, sla_by_channel=sla_by_channel,
-                           fcr_days=fcr_days, grades=grades_path, disputes=disputes_path,
-                           per_agent_workbooks=per_agent_workbooks,
-                           agents=list(agents) or None, **{"from": date_from}, to=date_to)
+    options = ReportConfig(
+        formats=_formats(formats),
+        lang=lang,
+        mask=not no_mask,
+        period=period,
+        min_graded=min_graded,
+        sla_seconds=sla_seconds,
+        sla_by_channel=sla_by_channel,
+        fcr_days=fcr_days,
+        grades=grades_path,
+        disputes=disputes_path,
+        per_agent_workbooks=per_agent_workbooks,
+        agents=list(agents) or None,
+        **{"from": date_from},
+        to=date_to,
+    )
     folder = open_scores(scores_dir, data, allow_mismatch)
     dataset = load_dataset(data, read_opts)
-    written = report_from_scores(dataset, folder, outdir, options, rubric_path=list(rubric_paths) or None,
-                                 manifest_path=manifest_path, risk_path=risk_path, bars=progress_bar)
+    written = report_from_scores(
+        dataset,
+        folder,
+        outdir,
+        options,
+        rubric_path=list(rubric_paths) or None,
+        manifest_path=manifest_path,
+        risk_path=risk_path,
+        bars=progress_bar,
+    )
     for path in written[:3]:
         click.echo(f"wrote {path}")
     if len(written) > 3:

@@ -14,8 +14,10 @@ from qa_toolkit.risk import evaluate_model, load_model, parse_label, save_model,
 from qa_toolkit.risk.card import write_card
 from qa_toolkit.risk.model import predict_chunks
 
-LABEL_HELP = ("Label expression over conversation fields, e.g. \"csat <= 2\", \"'complaint' in tags\", "
-              "\"escalated == true\"; combine with and/or/not.")
+LABEL_HELP = (
+    "Label expression over conversation fields, e.g. \"csat <= 2\", \"'complaint' in tags\", "
+    "\"escalated == true\"; combine with and/or/not."
+)
 
 
 @click.group()
@@ -30,19 +32,42 @@ def _fmt(value) -> str:
 @risk.command("train")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--label", "label_expr", required=True, help=LABEL_HELP)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Model file to write (.skops); the card goes beside it (.card.json, .card.md).")
-@click.option("--target-precision", type=click.FloatRange(0, 1, min_open=True, max_open=False), default=None,
-              help="Choose the flag threshold for this cross-validated precision.")
-@click.option("--target-recall", type=click.FloatRange(0, 1, min_open=True, max_open=False), default=None,
-              help="Choose the flag threshold for this cross-validated recall.")
-@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True,
-              help="Stratified cross-validation folds.")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
-              help="Seed for the fold split.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Model file to write (.skops); the card goes beside it (.card.json, .card.md).",
+)
+@click.option(
+    "--target-precision",
+    type=click.FloatRange(0, 1, min_open=True, max_open=False),
+    default=None,
+    help="Choose the flag threshold for this cross-validated precision.",
+)
+@click.option(
+    "--target-recall",
+    type=click.FloatRange(0, 1, min_open=True, max_open=False),
+    default=None,
+    help="Choose the flag threshold for this cross-validated recall.",
+)
+@click.option(
+    "--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Stratified cross-validation folds."
+)
+@click.option(
+    "--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Seed for the fold split."
+)
 @data_options
-def train(data: str, label_expr: str, output: str, target_precision: float | None, target_recall: float | None,
-          folds: int, seed: int, read_opts: dict) -> None:
+def train(
+    data: str,
+    label_expr: str,
+    output: str,
+    target_precision: float | None,
+    target_recall: float | None,
+    folds: int,
+    seed: int,
+    read_opts: dict,
+) -> None:
     """Train a model on DATA, labelled by --label; write the model and its card.
 
     Example: qa risk train conversations.jsonl --label "csat <= 2" -o model.skops --target-precision 0.8
@@ -53,26 +78,43 @@ def train(data: str, label_expr: str, output: str, target_precision: float | Non
     label = parse_label(label_expr)
     dataset = load_dataset(data, read_opts)
     with progress_bar(f"cross-validating ({folds} folds)", total=folds) as advance:
-        model = train_model(dataset.conversations, dataset.messages, label, folds=folds,
-                            target_precision=target_precision, target_recall=target_recall, seed=seed,
-                            source=Path(data).name, progress=lambda i: advance(1))
+        model = train_model(
+            dataset.conversations,
+            dataset.messages,
+            label,
+            folds=folds,
+            target_precision=target_precision,
+            target_recall=target_recall,
+            seed=seed,
+            source=Path(data).name,
+            progress=lambda i: advance(1),
+        )
     save_model(model, output)
     card_json, card_md = write_card(model.card, output)
     d, cv, thr = model.card["data"], model.card["cross_validation"], model.card["threshold"]
-    click.echo(f"labelled {d['conversations_labelled']} conversations: {d['positives']} positive "
-               f"({d['label_rate']:.1%}); excluded {d['conversations_excluded_missing_label']} "
-               f"without a value for {label.text!r}")
-    click.echo(f"{folds}-fold CV: ROC-AUC {_fmt(cv['roc_auc'])}, PR-AUC {_fmt(cv['pr_auc'])}, "
-               f"precision {_fmt(cv['precision'])}, recall {_fmt(cv['recall'])}, F1 {_fmt(cv['f1'])}, "
-               f"ECE {_fmt(cv['ece'])}")
+    click.echo(
+        f"labelled {d['conversations_labelled']} conversations: {d['positives']} positive "
+        f"({d['label_rate']:.1%}); excluded {d['conversations_excluded_missing_label']} "
+        f"without a value for {label.text!r}"
+    )
+    click.echo(
+        f"{folds}-fold CV: ROC-AUC {_fmt(cv['roc_auc'])}, PR-AUC {_fmt(cv['pr_auc'])}, "
+        f"precision {_fmt(cv['precision'])}, recall {_fmt(cv['recall'])}, F1 {_fmt(cv['f1'])}, "
+        f"ECE {_fmt(cv['ece'])}"
+    )
     click.echo(f"threshold {thr['value']:.4f} ({thr['rule']})")
     click.echo(f"wrote {output}, {card_json}, {card_md}")
     finish(dataset.log)
 
 
 _data_argument = click.argument("data", type=click.Path(exists=True, dir_okay=False))
-_model_option = click.option("--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False),
-                             help="Model file written by `qa risk train`.")
+_model_option = click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Model file written by `qa risk train`.",
+)
 
 
 @risk.command("evaluate")
@@ -96,18 +138,23 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
         finish(dataset.log)
         return
     if m["same_as_training"]:
-        click.echo("qa: warning: this is the data the model was trained on; the metrics are optimistic",
-                   err=True)
+        click.echo("qa: warning: this is the data the model was trained on; the metrics are optimistic", err=True)
     if m["label"] != m["model_label"]:
-        click.echo(f"qa: note: the model was trained for {m['model_label']!r}, evaluated for {m['label']!r}",
-                   err=True)
+        click.echo(f"qa: note: the model was trained for {m['model_label']!r}, evaluated for {m['label']!r}", err=True)
     c = m["confusion"]
     rows = [
-        ("conversations", f"{m['n']} ({m['positives']} positive, {m['label_rate']:.1%}); "
-                          f"{m['excluded_missing_label']} excluded without a label value"),
-        ("ROC-AUC", _fmt(m["roc_auc"])), ("PR-AUC", _fmt(m["pr_auc"])),
-        ("threshold", f"{m['threshold']:.4f}"), ("flagged", str(m["flagged"])),
-        ("precision", _fmt(m["precision"])), ("recall", _fmt(m["recall"])), ("F1", _fmt(m["f1"])),
+        (
+            "conversations",
+            f"{m['n']} ({m['positives']} positive, {m['label_rate']:.1%}); "
+            f"{m['excluded_missing_label']} excluded without a label value",
+        ),
+        ("ROC-AUC", _fmt(m["roc_auc"])),
+        ("PR-AUC", _fmt(m["pr_auc"])),
+        ("threshold", f"{m['threshold']:.4f}"),
+        ("flagged", str(m["flagged"])),
+        ("precision", _fmt(m["precision"])),
+        ("recall", _fmt(m["recall"])),
+        ("F1", _fmt(m["f1"])),
         *((f"precision@top {p['fraction']:.0%} (k={p['k']})", _fmt(p["precision"])) for p in m["precision_at_top"]),
         ("calibration error (ECE)", _fmt(m["ece"])),
     ]
@@ -127,18 +174,40 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
 @risk.command("predict")
 @_data_argument
 @_model_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Risk table to write (.csv, .parquet or .jsonl).")
-@click.option("--reasons", "n_reasons", type=click.IntRange(0, 10), default=3, show_default=True,
-              help="Reasons given per flagged conversation.")
-@click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
-              help="Language of the reasons (auto: Chinese for conversations in Chinese).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Risk table to write (.csv, .parquet or .jsonl).",
+)
+@click.option(
+    "--reasons",
+    "n_reasons",
+    type=click.IntRange(0, 10),
+    default=3,
+    show_default=True,
+    help="Reasons given per flagged conversation.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["auto", "zh", "en"]),
+    default="auto",
+    show_default=True,
+    help="Language of the reasons (auto: Chinese for conversations in Chinese).",
+)
 @click.option("--no-mask", is_flag=True, help="Quote personal data in reasons unmasked.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=20000, show_default=True,
-              help="Conversations read and scored at a time (bounds memory on large exports).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=20000,
+    show_default=True,
+    help="Conversations read and scored at a time (bounds memory on large exports).",
+)
 @data_options
-def predict(data: str, model_path: str, output: str, n_reasons: int, lang: str, no_mask: bool, chunk_size: int,
-            read_opts: dict) -> None:
+def predict(
+    data: str, model_path: str, output: str, n_reasons: int, lang: str, no_mask: bool, chunk_size: int, read_opts: dict
+) -> None:
     """Score every conversation in DATA: risk_score, risk_flag and, for flagged ones, the reasons.
 
     Example: qa risk predict conversations.jsonl --model model.skops -o risk.csv
@@ -155,6 +224,7 @@ def predict(data: str, model_path: str, output: str, n_reasons: int, lang: str, 
         click.echo(log.summary(max_full=max_problems), err=True)
     write_frame(risk_frame, output)
     flagged = int(risk_frame["risk_flag"].sum())
-    click.echo(f"scored {len(risk_frame)} conversations; {flagged} flagged at threshold "
-               f"{model.threshold:.4f}; wrote {output}")
+    click.echo(
+        f"scored {len(risk_frame)} conversations; {flagged} flagged at threshold {model.threshold:.4f}; wrote {output}"
+    )
     finish(log)

@@ -15,13 +15,13 @@ from qa_toolkit.cli.calibrate import graded
 from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
 from qa_toolkit.review.calibration import evidence, gate_table
 from qa_toolkit.rubric import require_rubric
-from qa_toolkit.rubric_diff import diff_rubrics, format_diff
 from qa_toolkit.rubric.doc import render
-from qa_toolkit.rubric_examples import run_examples
 from qa_toolkit.rubric.formatters import FORMATTERS
 from qa_toolkit.rubric.loader import load_with_locator
-from qa_toolkit.rubric.schema import json_schema
 from qa_toolkit.rubric.promote import promoted
+from qa_toolkit.rubric.schema import json_schema
+from qa_toolkit.rubric_diff import diff_rubrics, format_diff
+from qa_toolkit.rubric_examples import run_examples
 from qa_toolkit.scorefolder import fingerprint as file_sha256
 
 
@@ -100,8 +100,14 @@ def doc(rubric_file: str, fmt: str, output: str | None) -> None:
 @click.argument("old", type=click.Path(exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="Conversations to re-score.")
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
-              help="Write criteria_diff.csv and agents_diff.csv into this folder.")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write criteria_diff.csv and agents_diff.csv into this folder.",
+)
 @data_options
 def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict) -> None:
     """Re-score the same conversations with OLD and NEW rubrics: per-criterion pass rates and
@@ -119,16 +125,31 @@ def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict
 
 @rubric.command()
 @click.argument("rubric_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--grades", "grades_file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="grades.csv from `qa grade import`.")
-@click.option("--criterion", "criteria", multiple=True, help="Promote only this criterion (repeatable; default: "
-                                                            "every shadow criterion).")
-@click.option("--data", "data_path", type=click.Path(exists=True), default=None,
-              help="Re-score the graded conversations of this export with the rubric first (needed when the "
-                   "criterion is newer than the grading workbook).")
+@click.option(
+    "--grades",
+    "grades_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="grades.csv from `qa grade import`.",
+)
+@click.option(
+    "--criterion",
+    "criteria",
+    multiple=True,
+    help="Promote only this criterion (repeatable; default: every shadow criterion).",
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True),
+    default=None,
+    help="Re-score the graded conversations of this export with the rubric first (needed when the "
+    "criterion is newer than the grading workbook).",
+)
 @data_options
-def promote(rubric_file: str, grades_file: str, criteria: tuple[str, ...], data_path: str | None,
-            read_opts: dict) -> None:
+def promote(
+    rubric_file: str, grades_file: str, criteria: tuple[str, ...], data_path: str | None, read_opts: dict
+) -> None:
     """Make shadow criteria of RUBRIC_FILE live when they clear its agreement gate on the grades
     (default n ≥ 50 graded conversations and Cohen's κ ≥ 0.6; the rubric's `gate:`), writing the
     evidence (n, κ, precision, recall of fail, date, grades sha256) beside each; the rest of the

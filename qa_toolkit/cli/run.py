@@ -24,21 +24,31 @@ def _progress():
 
 def _summary(result, out) -> None:
     counts = result.counts
-    click.echo(f"read {counts.get('conversations', 0)} conversations ({counts.get('skipped', 0)} skipped, "
-               f"{counts.get('problems', 0)} problems); critical failures {counts.get('critical_failures', 0)}; "
-               f"risk-flagged {counts.get('risk_flagged', '-')}; sampled {counts.get('sampled', 0)}")
+    click.echo(
+        f"read {counts.get('conversations', 0)} conversations ({counts.get('skipped', 0)} skipped, "
+        f"{counts.get('problems', 0)} problems); critical failures {counts.get('critical_failures', 0)}; "
+        f"risk-flagged {counts.get('risk_flagged', '-')}; sampled {counts.get('sampled', 0)}"
+    )
     click.echo(f"wrote to {out}/:")
     for stage, paths in result.written.items():
-        names = sorted({str(p.relative_to(out)) if p.is_relative_to(out) else str(p) for p in paths},
-                       key=lambda name: (name.count("/"), name))  # the entry files before agents/...
+        names = sorted(
+            {str(p.relative_to(out)) if p.is_relative_to(out) else str(p) for p in paths},
+            key=lambda name: (name.count("/"), name),
+        )  # the entry files before agents/...
         shown = ", ".join(names[:4]) + (f", ... ({len(names)} files)" if len(names) > 4 else "")
         click.echo(f"  {stage:<7} {shown}")
 
 
 @click.command()
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
-              help="Output folder (default: the config's `output`, else qa_out/).")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output folder (default: the config's `output`, else qa_out/).",
+)
 def run(config: str, outdir: str | None) -> None:
     """Run data -> risk -> score -> sample -> report as CONFIG (YAML) says.
 
@@ -46,27 +56,33 @@ def run(config: str, outdir: str | None) -> None:
     """
     from pathlib import Path
 
-
     cfg, problems = load_config(config)
     if cfg is None:
         raise InputError(problems)
     out = Path(outdir or cfg.output)
-    result = run_pipeline(cfg, base_dir=Path(config).resolve().parent, output=out, progress=_progress(),
-                          bars=progress_bar)
+    result = run_pipeline(
+        cfg, base_dir=Path(config).resolve().parent, output=out, progress=_progress(), bars=progress_bar
+    )
     _summary(result, out)
     finish(findings=result.counts.get("skipped", 0) + result.counts.get("problems", 0))
 
 
 @click.command()
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default="qa_out", show_default=True,
-              help="Output folder.")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default="qa_out",
+    show_default=True,
+    help="Output folder.",
+)
 def demo(outdir: str) -> None:
     """Run the whole pipeline on the bundled sample data and the shipped rubrics (Chinese, English).
 
     Example: qa demo -o qa_out   (then open qa_out/report/index.html)
     """
     from pathlib import Path
-
 
     cfg, base = demo_config()
     out = Path(outdir)

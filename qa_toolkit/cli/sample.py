@@ -15,78 +15,159 @@ from qa_toolkit.scoring import read_risk
 
 @click.command()
 @click.argument("data", type=click.Path(exists=True))
-@click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Sampling plan YAML (see sample_data/plan.yaml). Options below override it.")
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Batch folder: manifest.csv and batch.json.")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Sampling plan YAML (see sample_data/plan.yaml). Options below override it.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Batch folder: manifest.csv and batch.json.",
+)
 @click.option("--quota", type=click.IntRange(min=1), default=None, help="Conversations per agent per unit (default 5).")
 @click.option("--period", default=None, help="all | last_week | FROM..TO (e.g. 2026-11-01..2026-11-30).")
-@click.option("--unit", type=click.Choice(["agent_week", "agent_period"]), default=None,
-              help="Quota per agent per ISO week, or per agent over the whole period.")
-@click.option("--strata", default=None,
-              help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
-                   "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
-              help="Random seed (default: the plan's, else a fresh one, recorded).")
-@click.option("--today", type=DAY, default=None,
-              help="Reference day for last_week (default: the day after the data's last date).")
-@click.option("--ledger", type=click.Path(dir_okay=False), default=None,
-              help="Ledger CSV of earlier batches: excluded, then appended to.")
+@click.option(
+    "--unit",
+    type=click.Choice(["agent_week", "agent_period"]),
+    default=None,
+    help="Quota per agent per ISO week, or per agent over the whole period.",
+)
+@click.option(
+    "--strata",
+    default=None,
+    help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
+    "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=None,
+    help="Random seed (default: the plan's, else a fresh one, recorded).",
+)
+@click.option(
+    "--today", type=DAY, default=None, help="Reference day for last_week (default: the day after the data's last date)."
+)
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Ledger CSV of earlier batches: excluded, then appended to.",
+)
 @click.option("--no-ledger-update", is_flag=True, help="Read the ledger but do not append this batch.")
-@click.option("--min-agent-messages", type=click.IntRange(min=0), default=None,
-              help="Skip conversations with fewer agent messages (default 1).")
-@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Risk scores (from `qa risk predict`) for the high_risk stratum.")
-@click.option("--scores", "scores_path", type=click.Path(exists=True), default=None,
-              help="The `qa score` output folder of DATA (either layout; or a file in it): for the critical "
-                   "stratum, and every critical fail pending confirmation is drawn (stratum pending_critical).")
+@click.option(
+    "--min-agent-messages",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Skip conversations with fewer agent messages (default 1).",
+)
+@click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Risk scores (from `qa risk predict`) for the high_risk stratum.",
+)
+@click.option(
+    "--scores",
+    "scores_path",
+    type=click.Path(exists=True),
+    default=None,
+    help="The `qa score` output folder of DATA (either layout; or a file in it): for the critical "
+    "stratum, and every critical fail pending confirmation is drawn (stratum pending_critical).",
+)
 @allow_mismatch_option
 @click.option("--batch-id", default=None, help="Batch id (default: FROM_TO_sSEED).")
 @data_options
-def sample(data: str, plan_path: str | None, outdir: str, quota: int | None, period: str | None, unit: str | None,
-           strata: str | None, seed: int | None, today: dt.date | None, ledger: str | None,
-           no_ledger_update: bool, min_agent_messages: int | None, risk_path: str | None, scores_path: str | None,
-           allow_mismatch: bool, batch_id: str | None, read_opts: dict) -> None:
+def sample(
+    data: str,
+    plan_path: str | None,
+    outdir: str,
+    quota: int | None,
+    period: str | None,
+    unit: str | None,
+    strata: str | None,
+    seed: int | None,
+    today: dt.date | None,
+    ledger: str | None,
+    no_ledger_update: bool,
+    min_agent_messages: int | None,
+    risk_path: str | None,
+    scores_path: str | None,
+    allow_mismatch: bool,
+    batch_id: str | None,
+    read_opts: dict,
+) -> None:
     """Draw a QA sample from DATA: a quota per agent (and week), every channel covered, targeted
     strata first, the rest random; seeded and replayable; conversations in the ledger skipped.
 
     Example: qa sample sample_data/conversations.jsonl --plan sample_data/plan.yaml --roster sample_data/roster.csv -o batch/
     """
-    plan, problems = build_plan(plan_path, quota=quota, period=period, unit=unit, strata=strata, seed=seed,
-                                ledger=ledger, min_agent_messages=min_agent_messages)
+    plan, problems = build_plan(
+        plan_path,
+        quota=quota,
+        period=period,
+        unit=unit,
+        strata=strata,
+        seed=seed,
+        ledger=ledger,
+        min_agent_messages=min_agent_messages,
+    )
     if plan is None:
         for p in problems:
             click.echo(f"qa: {p}", err=True)
         fail("the sampling plan has errors")
     scores = open_scores(scores_path, data, allow_mismatch).scores() if scores_path else None
     dataset = load_dataset(data, read_opts)
-    batch = draw_batch(dataset.conversations, dataset.messages, plan, seed=plan.seed,
-                       today=today,
-                       ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None,
-                       risk=read_risk(risk_path) if risk_path else None,
-                       scores=scores,
-                       roster=dataset.roster, batch_id=batch_id)
+    batch = draw_batch(
+        dataset.conversations,
+        dataset.messages,
+        plan,
+        seed=plan.seed,
+        today=today,
+        ledger=read_ledger(plan.exclude.ledger) if plan.exclude.ledger else None,
+        risk=read_risk(risk_path) if risk_path else None,
+        scores=scores,
+        roster=dataset.roster,
+        batch_id=batch_id,
+    )
     path = write_batch(batch, outdir)
     _print_coverage(batch)
     counts = batch.info["counts"]
     if counts["zero_probability"]:
         design = counts["zero_by_design"]
-        click.echo(f"qa: warning: {counts['zero_probability']} of {counts['in_period']} conversation(s) in the period "
-                   f"({batch.info['zero_probability_share']:.0%}) have inclusion probability 0: "
-                   f"{counts['zero_probability'] - design} excluded (see above), {design} that this plan can never "
-                   "draw (targeted strata take their channel's whole share of the quota, leaving no random draw "
-                   "there); the sample and any weighted estimate say nothing about them", err=True)
+        click.echo(
+            f"qa: warning: {counts['zero_probability']} of {counts['in_period']} conversation(s) in the period "
+            f"({batch.info['zero_probability_share']:.0%}) have inclusion probability 0: "
+            f"{counts['zero_probability'] - design} excluded (see above), {design} that this plan can never "
+            "draw (targeted strata take their channel's whole share of the quota, leaving no random draw "
+            "there); the sample and any weighted estimate say nothing about them",
+            err=True,
+        )
     if batch.info["rerun"]:
-        click.echo(f"ledger {plan.exclude.ledger}: batch {batch.info['batch_id']} is already there with the same "
-                   "conversations (a rerun): nothing appended", err=True)
+        click.echo(
+            f"ledger {plan.exclude.ledger}: batch {batch.info['batch_id']} is already there with the same "
+            "conversations (a rerun): nothing appended",
+            err=True,
+        )
     elif plan.exclude.ledger and not no_ledger_update:
         added = append_ledger(plan.exclude.ledger, batch.manifest)
         click.echo(f"ledger {plan.exclude.ledger}: +{added} conversation(s)", err=True)
-    click.echo(f"batch {batch.info['batch_id']} (seed {batch.info['seed']}): {counts['picked']} conversation(s) "
-               f"from {counts['eligible']} eligible, {counts['agents']} agent(s); wrote {path}", err=True)
+    click.echo(
+        f"batch {batch.info['batch_id']} (seed {batch.info['seed']}): {counts['picked']} conversation(s) "
+        f"from {counts['eligible']} eligible, {counts['agents']} agent(s); wrote {path}",
+        err=True,
+    )
     if not counts["picked"]:
-        click.echo(f"qa: nothing sampled: {counts['in_period']} conversation(s) in the period, "
-                   f"{counts['eligible']} eligible", err=True)
+        click.echo(
+            f"qa: nothing sampled: {counts['in_period']} conversation(s) in the period, {counts['eligible']} eligible",
+            err=True,
+        )
     finish(dataset.log, findings=not counts["picked"])
 
 
@@ -107,17 +188,25 @@ def _print_coverage(batch) -> None:
     for agent, part in cov.groupby("agent_id", sort=True):
         cells = {str(r.channel): f"{int(r.picked)}/{int(r.eligible)}" for r in part.itertuples()}
         mark = " *" if agent in short_agents else ""
-        table.add_row(f"{agent}{mark}", *[cells.get(ch, "-") for ch in channels],
-                      f"{int(part['picked'].sum())}/{int(part['eligible'].sum())}")
+        table.add_row(
+            f"{agent}{mark}",
+            *[cells.get(ch, "-") for ch in channels],
+            f"{int(part['picked'].sum())}/{int(part['eligible'].sum())}",
+        )
     console.print(table)
     c = batch.info["counts"]
-    console.print(f"in period: {c['in_period']}; excluded: ledger {c['excluded_ledger']}, bot-only "
-                  f"{c['excluded_bot_only']}, too few agent messages {c['excluded_few_agent_messages']}; "
-                  f"eligible: {c['eligible']}"
-                  + (f"; {c['no_start_time']} without a start time (cannot be placed in a period)"
-                     if c["no_start_time"] else "")
-                  + (f"; {c['start_from_messages']} start time(s) taken from the first message"
-                     if c["start_from_messages"] else ""), markup=False)
+    console.print(
+        f"in period: {c['in_period']}; excluded: ledger {c['excluded_ledger']}, bot-only "
+        f"{c['excluded_bot_only']}, too few agent messages {c['excluded_few_agent_messages']}; "
+        f"eligible: {c['eligible']}"
+        + (f"; {c['no_start_time']} without a start time (cannot be placed in a period)" if c["no_start_time"] else "")
+        + (
+            f"; {c['start_from_messages']} start time(s) taken from the first message"
+            if c["start_from_messages"]
+            else ""
+        ),
+        markup=False,
+    )
     strata = batch.info["picked_by_stratum"]
     console.print("picked by stratum: " + (", ".join(f"{k}={v}" for k, v in strata.items()) or "-"), markup=False)
     by_stratum: dict[str, int] = {}
@@ -128,5 +217,8 @@ def _print_coverage(batch) -> None:
             console.print(f"shortfall: {s['agent_id']} {s['period']}: {s['message']}", markup=False)
     if by_stratum:
         cells = batch.info["counts"]["cells"]
-        console.print("strata short of their target (quota passed on; details in batch.json): " + ", ".join(
-            f"{k} in {v}/{cells} cells" for k, v in by_stratum.items()), markup=False)
+        console.print(
+            "strata short of their target (quota passed on; details in batch.json): "
+            + ", ".join(f"{k} in {v}/{cells} cells" for k, v in by_stratum.items()),
+            markup=False,
+        )

@@ -14,28 +14,76 @@ from qa_toolkit.scoring import format_summary, read_risk
 
 @click.command()
 @click.argument("data", type=click.Path(exists=True))
-@click.option("--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
-              help="Rubric YAML; repeat for several: each conversation is scored by the first whose applies_to "
-                   "admits it (default: the shipped ecommerce-zh then ecommerce-en).")
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Folder for results.csv/.parquet, scores.csv/.parquet and run.json.")
-@click.option("--risk", "risk_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
+@click.option(
+    "--rubric",
+    "rubric_paths",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="Rubric YAML; repeat for several: each conversation is scored by the first whose applies_to "
+    "admits it (default: the shipped ecommerce-zh then ecommerce-en).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for results.csv/.parquet, scores.csv/.parquet and run.json.",
+)
+@click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.",
+)
 @click.option("--no-mask", is_flag=True, help="Keep personal data in evidence_text (default: masked).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=20000, show_default=True,
-              help="Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Worker processes; more than 1 writes part files.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="dask: score a Parquet long table with map_partitions (pip install 'qa-toolkit[dask]').")
-@click.option("--scheduler", default=None,
-              help="With --engine dask: a scheduler address (tcp://host:8786); default a local cluster.")
-@click.option("--parts", is_flag=True,
-              help="Write results/ and scores/ as Parquet part folders (bounded memory; implied by "
-                   "--workers > 1, --engine dask and inputs over 1 GiB).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=20000,
+    show_default=True,
+    help="Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes; more than 1 writes part files.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="dask: score a Parquet long table with map_partitions (pip install 'qa-toolkit[dask]').",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="With --engine dask: a scheduler address (tcp://host:8786); default a local cluster.",
+)
+@click.option(
+    "--parts",
+    is_flag=True,
+    help="Write results/ and scores/ as Parquet part folders (bounded memory; implied by "
+    "--workers > 1, --engine dask and inputs over 1 GiB).",
+)
 @data_options
-def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None, no_mask: bool,
-          chunk_size: int, workers: int, engine: str, scheduler: str | None, parts: bool, read_opts: dict) -> None:
+def score(
+    data: str,
+    rubric_paths: tuple[str, ...],
+    outdir: str,
+    risk_path: str | None,
+    no_mask: bool,
+    chunk_size: int,
+    workers: int,
+    engine: str,
+    scheduler: str | None,
+    parts: bool,
+    read_opts: dict,
+) -> None:
     """Score conversations in DATA against one or more rubrics: results (per criterion, with evidence)
     and scores (per conversation) in OUTDIR.
 
@@ -46,8 +94,9 @@ def score(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str 
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     if wants_parts(data, workers=workers, engine=engine, parts=parts):
-        score_to_parts(data, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine,
-                       scheduler, read_opts)
+        score_to_parts(
+            data, rubric_paths, outdir, risk_path, not no_mask, chunk_size, workers, engine, scheduler, read_opts
+        )
         return
     dataset = load_dataset(data, read_opts)
     scorer = Scorer(rubrics, read_risk(risk_path) if risk_path else None, not no_mask)

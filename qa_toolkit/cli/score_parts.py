@@ -12,9 +12,18 @@ from qa_toolkit.engine import ScoreJob, score_file
 from qa_toolkit.scoring import format_summary
 
 
-def score_to_parts(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_path: str | None,
-                   mask: bool, chunk_size: int, workers: int, engine: str, scheduler: str | None,
-                   read_opts: dict) -> None:
+def score_to_parts(
+    data: str,
+    rubric_paths: tuple[str, ...],
+    outdir: str,
+    risk_path: str | None,
+    mask: bool,
+    chunk_size: int,
+    workers: int,
+    engine: str,
+    scheduler: str | None,
+    read_opts: dict,
+) -> None:
     """Run the chunked engine (it writes the score folder); print the summary like the single-file path."""
     opts = dict(read_opts)
     max_problems = opts.pop("max_problems", 20)
@@ -24,8 +33,15 @@ def score_to_parts(data: str, rubric_paths: tuple[str, ...], outdir: str, risk_p
 
         if opts.get("roster"):
             fail("--roster is not supported with --engine dask (join the roster before scoring)")
-        run = score_dask(data, job, scheduler=scheduler, workers=workers, mapping=opts["mapping"], tz=opts["tz"],
-                         strict=opts["strict"])
+        run = score_dask(
+            data,
+            job,
+            scheduler=scheduler,
+            workers=workers,
+            mapping=opts["mapping"],
+            tz=opts["tz"],
+            strict=opts["strict"],
+        )
     else:
         with progress_bar(f"scoring {Path(data).name}", total=Path(data).stat().st_size) as advance:
             run = score_file(data, job, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)

@@ -14,17 +14,40 @@ from qa_toolkit.synth.writers import FORMATS, write_synth
 
 
 @click.command("synth")
-@click.option("-n", "--conversations", "n", default=3000, show_default=True, type=click.IntRange(min=0),
-              help="Number of conversations.")
+@click.option(
+    "-n",
+    "--conversations",
+    "n",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Number of conversations.",
+)
 @click.option("--seed", default=7, show_default=True, help="Random seed: same seed, same bytes.")
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Output folder (created if missing).")
-@click.option("--formats", default="jsonl,csv", show_default=True,
-              help="Comma-separated: jsonl, csv (GB18030 long table), parquet.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output folder (created if missing).",
+)
+@click.option(
+    "--formats",
+    default="jsonl,csv",
+    show_default=True,
+    help="Comma-separated: jsonl, csv (GB18030 long table), parquet.",
+)
 @click.option("--start", type=DAY, default="2026-09-07", show_default=True, help="First day (YYYY-MM-DD).")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1), help="Length of the period.")
-@click.option("--agents", "n_agents", default=30, show_default=True, type=click.IntRange(min=3),
-              help="Number of agents (three teams).")
+@click.option(
+    "--agents",
+    "n_agents",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=3),
+    help="Number of agents (three teams).",
+)
 def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: dt.date, weeks: int, n_agents: int) -> None:
     """Generate realistic e-commerce customer-service conversations (mostly Chinese), seeded.
 
@@ -36,13 +59,19 @@ def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: dt.date, wee
     if bad or not chosen:
         raise click.BadParameter(f"'{formats}': choose from {', '.join(FORMATS)}", param_hint="--formats")
     if weeks > (LAST_TIME.date() - start).days // 7:
-        raise click.BadParameter(f"{weeks} weeks from {start} run past the last supported day, "
-                                 f"{LAST_TIME:%Y-%m-%d}", param_hint="--weeks")
+        raise click.BadParameter(
+            f"{weeks} weeks from {start} run past the last supported day, {LAST_TIME:%Y-%m-%d}", param_hint="--weeks"
+        )
     began = time.perf_counter()
     try:
         with progress_bar("generating", total=n) as advance:
-            paths = write_synth(out_dir, iter_records(n, seed, start.isoformat(), weeks, n_agents),
-                                make_agents(n_agents, seed, start), chosen, progress=advance)
+            paths = write_synth(
+                out_dir,
+                iter_records(n, seed, start.isoformat(), weeks, n_agents),
+                make_agents(n_agents, seed, start),
+                chosen,
+                progress=advance,
+            )
     except OSError as err:
         fail(f"cannot write to {out_dir}: {err.strerror or err}")
     seconds = time.perf_counter() - began

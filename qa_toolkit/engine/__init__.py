@@ -13,8 +13,18 @@ from qa_toolkit.engine.parts import ScoreJob, Scorer
 from qa_toolkit.engine.runner import RunOutcome, score_chunks, score_dataset, score_file
 from qa_toolkit.engine.sinks import FrameSink, PartSink, Provenance
 
-__all__ = ["FrameSink", "PartSink", "Provenance", "RunOutcome", "ScoreJob", "Scorer", "score_chunks", "score_dask",
-           "score_dataset", "score_file"]
+__all__ = [
+    "FrameSink",
+    "PartSink",
+    "Provenance",
+    "RunOutcome",
+    "ScoreJob",
+    "Scorer",
+    "score_chunks",
+    "score_dask",
+    "score_dataset",
+    "score_file",
+]
 
 
 def __getattr__(name: str):

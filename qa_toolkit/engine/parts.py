@@ -62,8 +62,11 @@ def load(job: ScoreJob) -> Scorer:
     key = (job.rubric_paths, job.risk_path, job.mask)  # not the output folder: staging changes it
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = Scorer([require_rubric(path) for path in job.rubric_paths],
-                              read_risk(job.risk_path) if job.risk_path else None, job.mask)
+        _LOADED[key] = Scorer(
+            [require_rubric(path) for path in job.rubric_paths],
+            read_risk(job.risk_path) if job.risk_path else None,
+            job.mask,
+        )
     return _LOADED[key]
 
 
@@ -104,8 +107,9 @@ class RowGroup:
     def read(self):
         """The row group through the io package's grouping and validation (kept in Arrow, see
         ``engine.tables.dataset_from_row_group``), and the first and last value of its id column."""
-        return dataset_from_row_group(self.path, self.index, source=self.path, first_row=self.first_row,
-                                      mapping=self.mapping, tz=self.tz)
+        return dataset_from_row_group(
+            self.path, self.index, source=self.path, first_row=self.first_row, mapping=self.mapping, tz=self.tz
+        )
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,23 @@ class RunOutcome:
     parts: int
 
 
-def score_dataset(dataset: Dataset, scorer: Scorer | ScoreJob, sink: Sink, *, workers: int = 1,
-                  chunk_size: int = 20000, progress: Callable[[int], None] | None = None) -> RunOutcome:
+def score_dataset(
+    dataset: Dataset,
+    scorer: Scorer | ScoreJob,
+    sink: Sink,
+    *,
+    workers: int = 1,
+    chunk_size: int = 20000,
+    progress: Callable[[int], None] | None = None,
+) -> RunOutcome:
     """Score a Dataset already read in chunks of ``chunk_size`` conversations (bounded memory;
     the result equals one chunk of everything) through ``sink``, and ``finish`` it with the
     dataset's reading log. ``progress(n)`` is told how many conversations are done."""
     sink.reset()
-    partials = [_added(sink, partial) for partial in
-                run_tasks(_chunks(dataset, chunk_size), scorer, sink.writer, workers, progress)]
+    partials = [
+        _added(sink, partial)
+        for partial in run_tasks(_chunks(dataset, chunk_size), scorer, sink.writer, workers, progress)
+    ]
     for p in partials:
         p.pop("log"), p.pop("ids")
     run = RunOutcome(merge(partials), dataset.log, len(partials))
@@ -69,16 +78,27 @@ def score_dataset(dataset: Dataset, scorer: Scorer | ScoreJob, sink: Sink, *, wo
     return run
 
 
-def score_chunks(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *,
-                 risk: pd.DataFrame | None = None, chunk_size: int = 20000,
-                 progress: Callable[[int], None] | None = None,
-                 mask: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_chunks(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    rubric: Rubric | Sequence[Rubric],
+    *,
+    risk: pd.DataFrame | None = None,
+    chunk_size: int = 20000,
+    progress: Callable[[int], None] | None = None,
+    mask: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(RESULTS, SCORES) frames of ``score_dataset`` in this process, kept in memory: one rubric
     or an ordered list (the first admitting scores a conversation); ``mask``: personal data in
     evidence texts masked."""
     sink = FrameSink()
-    score_dataset(Dataset(conversations, messages), Scorer(as_rubrics(rubric), risk, mask), sink,
-                  chunk_size=chunk_size, progress=progress)
+    score_dataset(
+        Dataset(conversations, messages),
+        Scorer(as_rubrics(rubric), risk, mask),
+        sink,
+        chunk_size=chunk_size,
+        progress=progress,
+    )
     return sink.results, sink.scores
 
 
@@ -88,7 +108,7 @@ def _chunks(dataset: Dataset, size: int) -> Iterator[Dataset]:
     if not len(conversations):
         yield Dataset(conversations, messages)
     for start in range(0, len(conversations), size):
-        chunk = conversations.iloc[start:start + size]
+        chunk = conversations.iloc[start : start + size]
         yield Dataset(chunk, messages[messages["conversation_id"].isin(chunk["conversation_id"])])
 
 
@@ -103,8 +123,15 @@ def wants_parts(path: str | os.PathLike, *, workers: int, engine: str, parts: bo
     return parts or workers > 1 or engine != "local" or Path(path).stat().st_size > PARTS_ABOVE
 
 
-def score_file(path: str | os.PathLike, job: ScoreJob, *, workers: int = 1, chunk_size: int = 20000,
-               read_opts: dict | None = None, progress: Callable[[int], None] | None = None) -> RunOutcome:
+def score_file(
+    path: str | os.PathLike,
+    job: ScoreJob,
+    *,
+    workers: int = 1,
+    chunk_size: int = 20000,
+    read_opts: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunOutcome:
     """Score every conversation of the export at ``path`` into the score folder ``job.output``
     in the parts layout (results/ and scores/ part files, run.json), swapped in when the whole
     input has been scored. ``progress(n_bytes)`` follows the reading.
@@ -143,8 +170,16 @@ def _score(path, job: ScoreJob, sink: PartSink, workers: int, chunk_size: int, o
             return _run(path, job, sink, groups, workers, opts, progress, own=True)
         except _ReadAgain:
             pass
-    return _run(path, job, sink, iter_conversations(path, chunk_size=chunk_size, progress=progress, **opts),
-                workers, opts, None, own=False)
+    return _run(
+        path,
+        job,
+        sink,
+        iter_conversations(path, chunk_size=chunk_size, progress=progress, **opts),
+        workers,
+        opts,
+        None,
+        own=False,
+    )
 
 
 class _ReadAgain(Exception):
@@ -152,8 +187,9 @@ class _ReadAgain(Exception):
     a conversation across Parquet row groups: read it again through the reader."""
 
 
-def _run(path, job: ScoreJob, sink: PartSink, tasks: Iterable, workers: int, opts: dict, progress, *, own: bool,
-         utf8=None) -> RunOutcome:
+def _run(
+    path, job: ScoreJob, sink: PartSink, tasks: Iterable, workers: int, opts: dict, progress, *, own: bool, utf8=None
+) -> RunOutcome:
     """Score ``tasks`` into ``sink``, emptied first."""
     sink.reset()
     partials, last = [], None
@@ -212,9 +248,13 @@ def jsonl_tasks(path: str | os.PathLike, opts: dict, lines: int) -> Iterator[Jso
     try:
         ZoneInfo(tz)
         named = opts.get("encoding")
-        if opts.get("roster") or detect_format(path, opts.get("format")) != "jsonl" or not path.stat().st_size \
-                or (named and codecs.lookup(named).name not in ("utf-8", "utf-8-sig")) \
-                or bom_encoding(path) not in (None, "utf-8-sig"):
+        if (
+            opts.get("roster")
+            or detect_format(path, opts.get("format")) != "jsonl"
+            or not path.stat().st_size
+            or (named and codecs.lookup(named).name not in ("utf-8", "utf-8-sig"))
+            or bom_encoding(path) not in (None, "utf-8-sig")
+        ):
             return None
     except Exception:  # missing file, bad zone, unknown format or encoding: the reader says it best
         return None
@@ -226,8 +266,13 @@ def _largest_row_group(path: str | os.PathLike) -> int:
     return max(meta.row_group(i).num_rows for i in range(meta.num_row_groups))
 
 
-def run_tasks(tasks: Iterable, scorer: Scorer | ScoreJob, writer: Callable[[int, Any], Any], workers: int,
-              progress: Callable[[int], None] | None = None) -> Iterator[dict]:
+def run_tasks(
+    tasks: Iterable,
+    scorer: Scorer | ScoreJob,
+    writer: Callable[[int, Any], Any],
+    workers: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[dict]:
     """``score_task`` over numbered tasks (Datasets, or RowGroups and JsonlLines the workers
     read; empty Datasets are skipped but an all-empty input still gets task 0), here or in a
     pool of ``workers`` processes with at most ``2 × workers`` tasks in flight; partials in
@@ -284,7 +329,13 @@ def report_duplicates(path: str, ids: list, log: ProblemLog) -> None:
     _, counts = np.unique(np.concatenate(ids), return_counts=True)
     n = int((counts > 1).sum())
     if n:
-        log.add(Problem(path, f"{n} conversation id(s) occur in more than one row group; every copy was scored "
-                              "(the sequential reader keeps only the first)", field="conversation_id",
-                        code="duplicate_id", level="warning"))
-
+        log.add(
+            Problem(
+                path,
+                f"{n} conversation id(s) occur in more than one row group; every copy was scored "
+                "(the sequential reader keeps only the first)",
+                field="conversation_id",
+                code="duplicate_id",
+                level="warning",
+            )
+        )

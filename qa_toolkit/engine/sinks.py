@@ -87,8 +87,17 @@ class FrameSink:
         self._parts.clear()
         if self.target is not None:
             p = self.provenance
-            self.written, _ = write_score_dir(self.target, self.results, self.scores, p.rubrics, p.rubric_paths,
-                                              p.data_path, log, masked=p.masked, summary=summary)
+            self.written, _ = write_score_dir(
+                self.target,
+                self.results,
+                self.scores,
+                p.rubrics,
+                p.rubric_paths,
+                p.data_path,
+                log,
+                masked=p.masked,
+                summary=summary,
+            )
 
 
 class PartSink:
@@ -128,4 +137,3 @@ class PartSink:
     @property
     def written(self) -> list[Path]:
         return [Path(self.target) / name for name in (*self.folder.info["files"], RUN_INFO)]
-

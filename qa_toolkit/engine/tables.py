@@ -28,8 +28,15 @@ def id_column(path: str | os.PathLike, mapping: str | os.PathLike | None = None)
     headers = list(pq.ParquetFile(path).schema_arrow.names)
     found = [h for h, c in get_mapping(mapping, headers).resolve(headers).items() if c == "conversation_id"]
     if not found:
-        raise InputError(Problem(str(path), "required column 'conversation_id' not found; headers found: "
-                                 + ", ".join(headers), line=1, field="conversation_id", code="missing_column"))
+        raise InputError(
+            Problem(
+                str(path),
+                "required column 'conversation_id' not found; headers found: " + ", ".join(headers),
+                line=1,
+                field="conversation_id",
+                code="missing_column",
+            )
+        )
     return found[0]
 
 
@@ -49,9 +56,16 @@ def check_whole_conversations(path: str | os.PathLike, edges: list[tuple | None]
     previous = None
     for i, edge in enumerate(edges):
         if runs_on(previous, edge):
-            raise InputError(Problem(str(path), f"conversation '{edge[0]}' runs across Parquet row groups {i - 1} "
-                                     f"and {i}; write whole conversations per row group (as `qa data synth` does)",
-                                     line=starts[i], field="conversation_id", code="split_conversation"))
+            raise InputError(
+                Problem(
+                    str(path),
+                    f"conversation '{edge[0]}' runs across Parquet row groups {i - 1} "
+                    f"and {i}; write whole conversations per row group (as `qa data synth` does)",
+                    line=starts[i],
+                    field="conversation_id",
+                    code="split_conversation",
+                )
+            )
         previous = edge or previous
 
 
@@ -77,10 +91,15 @@ def row_group_starts(path: str | os.PathLike, mapping: str | os.PathLike | None 
     return starts
 
 
-
-def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, first_row: int = 2,
-                           mapping: str | os.PathLike | None = None,
-                           tz: str = DEFAULT_TZ) -> tuple[Dataset, tuple | None]:
+def dataset_from_row_group(
+    path: str | os.PathLike,
+    index: int,
+    *,
+    source: str,
+    first_row: int = 2,
+    mapping: str | os.PathLike | None = None,
+    tz: str = DEFAULT_TZ,
+) -> tuple[Dataset, tuple | None]:
     """Row group ``index`` of a Parquet long table as ``dataset_from_rows`` makes it from
     ``read_row_group(index).to_pandas()``, the same Dataset at a lower cost: read as below and
     kept in Arrow through the columnar path; anything that path declines goes the reference way.
@@ -96,21 +115,30 @@ def dataset_from_row_group(path: str | os.PathLike, index: int, *, source: str, 
     rename = colmap.resolve(headers)
     table, bad = binary_as_text(_read(path, meta, index, schema, [h for h, c in rename.items() if c == "text"]))
     table, late = zoned_times_in_range(table, source, first_row)
-    schema = pa.schema([field.with_type(read.type) if _is_binary(field.type) else field
-                        for field, read in zip(schema, table.schema)], metadata=schema.metadata)  # bytes as text
+    schema = pa.schema(
+        [field.with_type(read.type) if _is_binary(field.type) else field for field, read in zip(schema, table.schema)],
+        metadata=schema.metadata,
+    )  # bytes as text
     ids = table.column([h for h, c in rename.items() if c == "conversation_id"][0])
     edges = _edges(ids)
     names = [rename.get(h, h) for h in headers]
     if _plain_types(schema) and len(set(names)) == len(names) and not bad and not late:
-        builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
-                               channel_aliases=colmap.values.get("channel"))
+        builder = FrameBuilder(
+            tz=tz, source=source, role_aliases=colmap.values.get("role"), channel_aliases=colmap.values.get("channel")
+        )
         decoded = pa.schema([field.with_name(name) for field, name in zip(schema, names)])
         fast = table_frames(ArrowRows(table.rename_columns(names), decoded), builder, final=True)
         if fast is not None:
             return Dataset(fast[0], fast[1], builder.take_log()), edges
     rows = table.cast(schema).to_pandas() if table.schema != schema else table.to_pandas()
-    return dataset_from_rows(rows, source=source, first_row=first_row, mapping=mapping, tz=tz,
-                             marks={**late, **not_utf8(source, bad, first_row)}), edges
+    return dataset_from_rows(
+        rows,
+        source=source,
+        first_row=first_row,
+        mapping=mapping,
+        tz=tz,
+        marks={**late, **not_utf8(source, bad, first_row)},
+    ), edges
 
 
 def _edges(ids) -> tuple | None:
@@ -134,8 +162,7 @@ def _plain_types(schema) -> bool:
     pandas metadata (an index, extension dtypes) and only plain text, numbers, flags, times."""
     import pyarrow as pa
 
-    kinds = (_is_text, pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean,
-             pa.types.is_timestamp)
+    kinds = (_is_text, pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_timestamp)
     return b"pandas" not in (schema.metadata or {}) and all(any(k(f.type) for k in kinds) for f in schema)
 
 

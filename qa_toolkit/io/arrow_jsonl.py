@@ -120,12 +120,18 @@ def _parsed(data: bytes | pa.Buffer, lines: int) -> pa.Table:
 def _schema(numeric: set[str], text: list[str]) -> pa.Schema:
     """The explicit schema: times as text (as numbers when in ``numeric``), the message
     fields as text, and the ``text`` fields as text."""
+
     def time(name: str) -> pa.DataType:
         return pa.float64() if name in numeric else pa.string()
 
     message = pa.struct([("ts", time("ts")), ("role", pa.string()), ("text", pa.string())])
-    return pa.schema([*((name, time(name)) for name in _TIMES), ("messages", pa.list_(message)),
-                      *((name, pa.string()) for name in text)])
+    return pa.schema(
+        [
+            *((name, time(name)) for name in _TIMES),
+            ("messages", pa.list_(message)),
+            *((name, pa.string()) for name in text),
+        ]
+    )
 
 
 def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
@@ -159,11 +165,15 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset:
     conversations = conform(pd.DataFrame({**{k: frame[k] for k in CONVERSATIONS}, **extras}), CONVERSATIONS, builder.tz)
     parents = np.repeat(np.arange(n), lengths)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    msg = pd.DataFrame({"conversation_id": pd.array(cids.take(pa.array(parents)), dtype="string"),
-                        "seq": pd.arrays.IntegerArray(np.arange(len(parents)) - starts, np.zeros(len(parents), bool)),
-                        "ts": datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
-                        "role": pd.array(_roles(flat.field("role"), builder), dtype="string"),
-                        "text": pd.array(flat.field("text"), dtype="string")})
+    msg = pd.DataFrame(
+        {
+            "conversation_id": pd.array(cids.take(pa.array(parents)), dtype="string"),
+            "seq": pd.arrays.IntegerArray(np.arange(len(parents)) - starts, np.zeros(len(parents), bool)),
+            "ts": datetimes(*_times(flat.field("ts"), builder.zone, "ts"), builder.tz),
+            "role": pd.array(_roles(flat.field("role"), builder), dtype="string"),
+            "text": pd.array(flat.field("text"), dtype="string"),
+        }
+    )
     return Dataset(conversations, conform(msg, MESSAGES, builder.tz), ProblemLog(records_read=n))
 
 

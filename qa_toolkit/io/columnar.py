@@ -20,14 +20,25 @@ import pyarrow.compute as pc
 
 from qa_toolkit.frames import CONVERSATIONS
 from qa_toolkit.io.fields import PADDED, WHITESPACE, csat_column, roles_column, tags_column, text_column
-from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder,
-                                    cell_value, parse_ts)
+from qa_toolkit.io.validate import (
+    CONTRACT_FIELDS,
+    FIELD_ALIASES,
+    MAX_NS,
+    MIN_NS,
+    REQUIRED,
+    FieldError,
+    FrameBuilder,
+    cell_value,
+    parse_ts,
+)
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
 
-_DATE_TIME = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-              r"(\.[0-9]{1,6})?")
+_DATE_TIME = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?"
+)
 _AWARE = _DATE_TIME + r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 _NAIVE = _DATE_TIME + "$"
 _US_LIMIT = 2**63 // 1000  # µs beyond this overflow int64 nanoseconds
@@ -85,12 +96,12 @@ def _aware_fixed(strings: pa.Array) -> np.ndarray | None:
     n = len(strings)
     if not n or strings.null_count or not pa.types.is_string(strings.type):
         return None
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset:strings.offset + n + 1]
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset : strings.offset + n + 1]
     width = int(offsets[1] - offsets[0])
     if width not in _FIXED or offsets[-1] - offsets[0] != width * n or (np.diff(offsets) != width).any():
         return None
     template, fields = _FIXED[width]
-    cells = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
+    cells = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
     digit = (cells >= ord("0")) & (cells <= ord("9"))
     ok = np.ones(n, dtype=bool)
     for i, char in enumerate(template):
@@ -193,14 +204,17 @@ def _aliased(rows: list[dict]) -> list[dict]:
     out = []
     for row in rows:
         if any(alias in row for alias in FIELD_ALIASES):
-            row = {(FIELD_ALIASES[k] if k in FIELD_ALIASES and FIELD_ALIASES[k] not in row else k): v
-                   for k, v in row.items()}
+            row = {
+                (FIELD_ALIASES[k] if k in FIELD_ALIASES and FIELD_ALIASES[k] not in row else k): v
+                for k, v in row.items()
+            }
         out.append(row)
     return out
 
 
-def _conversation_columns(rows: list[dict], layouts: list[tuple], slow: np.ndarray, zone: ZoneInfo,
-                          builder: FrameBuilder) -> tuple[dict[str, list], list[tuple]]:
+def _conversation_columns(
+    rows: list[dict], layouts: list[tuple], slow: np.ndarray, zone: ZoneInfo, builder: FrameBuilder
+) -> tuple[dict[str, list], list[tuple]]:
     """Each conversation-level key as a converted column; marks in ``slow`` the records with a
     value the converters reject. Returns the columns and each record's key layout."""
     keys = dict.fromkeys(k for layout in dict.fromkeys(layouts) for k in layout)
@@ -236,8 +250,16 @@ def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tu
     return values.to_pylist(), bad
 
 
-def _append_runs(builder: FrameBuilder, records: list, lines: list, slow: np.ndarray, columns: dict[str, list],
-                 layouts: list[tuple], msgs: _Messages, ts: list) -> None:
+def _append_runs(
+    builder: FrameBuilder,
+    records: list,
+    lines: list,
+    slow: np.ndarray,
+    columns: dict[str, list],
+    layouts: list[tuple],
+    msgs: _Messages,
+    ts: list,
+) -> None:
     """Walk the records in order: runs of clean ones are appended as columns, the rest (and
     duplicates of ids already read) go through ``builder.add``."""
     cids = columns["conversation_id"]
@@ -257,8 +279,9 @@ def _append_runs(builder: FrameBuilder, records: list, lines: list, slow: np.nda
             builder.add(records[i], line=lines[i])
 
 
-def _extend(builder: FrameBuilder, a: int, b: int, columns: dict[str, list], layouts: list[tuple],
-            msgs: _Messages, ts: list) -> None:
+def _extend(
+    builder: FrameBuilder, a: int, b: int, columns: dict[str, list], layouts: list[tuple], msgs: _Messages, ts: list
+) -> None:
     """Append records a..b-1 (all clean) to the builder, extras in first-seen order."""
     order = dict.fromkeys(k for layout in dict.fromkeys(layouts[a:b]) for k in layout)
     order.pop("messages", None)
@@ -272,8 +295,9 @@ def _extend(builder: FrameBuilder, a: int, b: int, columns: dict[str, list], lay
         n = msgs.span[i][1] - msgs.span[i][0]
         cid += [columns["conversation_id"][i]] * n
         seq += range(n)
-    builder.extend(conv, {"conversation_id": cid, "seq": seq, "ts": ts[m0:m1], "role": msgs.roles[m0:m1],
-                          "text": msgs.text[m0:m1]})
+    builder.extend(
+        conv, {"conversation_id": cid, "seq": seq, "ts": ts[m0:m1], "role": msgs.roles[m0:m1], "text": msgs.text[m0:m1]}
+    )
 
 
 # --- long tables (Parquet, CSV, XLSX chunks) ------------------------------------------------
@@ -323,8 +347,7 @@ def _plain_text(series: pd.Series, distinct: pa.Array | None = None) -> pa.Array
 def _plain(values: pa.Array, *, flags: bool) -> pa.Array | None:
     """``_plain_text`` of an Arrow text array."""
     values = _blank_as_null(values)
-    if _any(pc.match_substring_regex(values, PADDED)) or \
-            (flags and _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE))):
+    if _any(pc.match_substring_regex(values, PADDED)) or (flags and _any(pc.is_in(pc.utf8_lower(values), _TRUE_FALSE))):
         return None
     return values
 
@@ -397,8 +420,9 @@ def _outside(values: np.ndarray, missing: np.ndarray, low: int, high: int) -> bo
     return bool((((values < low) | (values > high)) & ~missing).any())
 
 
-def strict_times(strings: pa.Array, values: Callable[[], list], zone: ZoneInfo,
-                 field: str) -> tuple[np.ndarray, np.ndarray]:
+def strict_times(
+    strings: pa.Array, values: Callable[[], list], zone: ZoneInfo, field: str
+) -> tuple[np.ndarray, np.ndarray]:
     """(UTC ns, missing mask) of a column as ``parse_ts`` reads each value: Arrow converts the
     common ISO shapes, ``parse_ts`` the rest of ``values()`` (asked for only then); FieldError
     for the first value ``parse_ts`` rejects."""
@@ -490,8 +514,9 @@ def _take(body: pd.DataFrame | ArrowRows, names: list[str], rows: np.ndarray) ->
     return body.take(names, rows) if isinstance(body, ArrowRows) else body[names].take(rows)
 
 
-def table_frames(rows: pd.DataFrame | ArrowRows, builder: FrameBuilder, final: bool,
-                 splits: np.ndarray | None = None) -> tuple | None:
+def table_frames(
+    rows: pd.DataFrame | ArrowRows, builder: FrameBuilder, final: bool, splits: np.ndarray | None = None
+) -> tuple | None:
     """(conversations, messages, held back) for the whole conversations in ``rows`` (canonical
     column names), typed as the table grouper and ``builder`` would build them, and the
     positions of the rows held back (the last conversation unless ``final``); both frames are
@@ -545,7 +570,7 @@ def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits
         if a == b:
             parts.append(None)
             continue
-        part_messages = messages.iloc[rows_at[a]:rows_at[b]].reset_index(drop=True)
+        part_messages = messages.iloc[rows_at[a] : rows_at[b]].reset_index(drop=True)
         parts.append((pd.DataFrame({k: v[a:b] for k, v in columns.items()}), part_messages, b - a))
     return parts, held
 
@@ -599,8 +624,9 @@ def _given(values: pa.Array) -> np.ndarray:
     return pc.fill_null(given, False).to_numpy(zero_copy_only=False)
 
 
-def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-                    ids: pa.Array, builder: FrameBuilder) -> pd.DataFrame:
+def _table_messages(
+    body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray, ids: pa.Array, builder: FrameBuilder
+) -> pd.DataFrame:
     """The messages frame: rows ``order`` of the message columns, ``ids`` their conversations."""
     text = body.get("text")
     if text is None or not _is_text(text) or text.hasnans:
@@ -613,13 +639,15 @@ def _table_messages(body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, l
         ts = datetimes(ns[order], missing[order], builder.tz)
     else:
         ts = missing_times(len(order), builder.tz)
-    frame = pd.DataFrame({  # the MESSAGES contract, typed as ``conform`` types it
-        "conversation_id": pd.array(ids, dtype="string"),
-        "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
-        "ts": ts,
-        "role": pd.array(_pick(roles, order), dtype="string"),
-        "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
-    })
+    frame = pd.DataFrame(
+        {  # the MESSAGES contract, typed as ``conform`` types it
+            "conversation_id": pd.array(ids, dtype="string"),
+            "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
+            "ts": ts,
+            "role": pd.array(_pick(roles, order), dtype="string"),
+            "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
+        }
+    )
     return frame
 
 
@@ -641,8 +669,9 @@ def _pick(values: pa.Array, order: np.ndarray) -> pa.Array:
     return values.take(pa.array(order))
 
 
-def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
-                         builder: FrameBuilder) -> dict[str, object]:
+def _table_conversations(
+    body: pd.DataFrame, first: np.ndarray, cids: list[str], builder: FrameBuilder
+) -> dict[str, object]:
     """The conversation columns, one row per conversation from its first message row, through
     ``cell_value`` and the same converters as JSONL records; extras keep the cell values."""
     names = [c for c in body.columns if c not in _TABLE_MESSAGE]
@@ -653,8 +682,9 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
         key = FIELD_ALIASES[name] if name in FIELD_ALIASES and FIELD_ALIASES[name] not in names else name
         if key != "conversation_id":
             codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
-            columns[key] = _conversation_column(firsts[name].reset_index(drop=True), key, builder,
-                                                None if codes is None else codes.dictionary)
+            columns[key] = _conversation_column(
+                firsts[name].reset_index(drop=True), key, builder, None if codes is None else codes.dictionary
+            )
     for key, values in columns.items():
         if values is None:
             values = absent_column(key, len(cids), builder.tz)
@@ -662,8 +692,7 @@ def _table_conversations(body: pd.DataFrame, first: np.ndarray, cids: list[str],
     return columns  # contract columns typed as ``conform`` types them (arrays), extras as lists
 
 
-def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder,
-                         distinct: pa.Array | None) -> object:
+def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder, distinct: pa.Array | None) -> object:
     """One conversation-level column (first rows) through its field's rule (``io.fields``),
     typed for the frame; extras as a list. ``distinct``: text holding every value of the
     column (a dictionary), or None."""

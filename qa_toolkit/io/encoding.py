@@ -20,8 +20,13 @@ from pathlib import Path
 
 from qa_toolkit.problems import InputError, Problem
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _BLOCK = 1 << 20
 _SAMPLE = 64 * 1024
 #: Damaged lines after which a scan that has seen fewer good lines gives up on an encoding.
@@ -39,16 +44,23 @@ class DamagedLine:
     offset: int | None
     raw: bytes
 
-    def problem(self, path: str, encoding: str, consequence: str = "", *, line: int | None = None,
-                level: str = "error") -> Problem:
+    def problem(
+        self, path: str, encoding: str, consequence: str = "", *, line: int | None = None, level: str = "error"
+    ) -> Problem:
         """The Problem of this line; ``line``: the number of the record holding it when that is
         not the line (a table row), ``consequence``: what the reader did about it."""
         own = line in (None, self.line)
         where = f"byte offset {self.offset}" if self.offset is not None else f"byte {self.col}"
         shown = " ".join(f"0x{b:02X}" for b in self.raw[:4])
         message = f"{shown} at {where}{'' if own else f' (line {self.line})'} is not valid {encoding.upper()} text"
-        return Problem(path, message + (f"; {consequence}" if consequence else ""), line=self.line if own else line,
-                       col=self.col if own else None, level=level, code="bad_encoding")
+        return Problem(
+            path,
+            message + (f"; {consequence}" if consequence else ""),
+            line=self.line if own else line,
+            col=self.col if own else None,
+            level=level,
+            code="bad_encoding",
+        )
 
 
 @dataclass(frozen=True)
@@ -80,8 +92,14 @@ def detect_encoding(path: str | os.PathLike, override: str | None = None) -> Tex
     guess = _detect(path)
     fitted = _fitted(path, guess) if guess else None
     if fitted is None:
-        raise InputError(Problem(str(path), "cannot tell the text encoding; pass --encoding (e.g. gb18030, utf-8)",
-                                 field="encoding", code="bad_encoding"))
+        raise InputError(
+            Problem(
+                str(path),
+                "cannot tell the text encoding; pass --encoding (e.g. gb18030, utf-8)",
+                field="encoding",
+                code="bad_encoding",
+            )
+        )
     return fitted
 
 
@@ -95,8 +113,9 @@ def text_codec(name: str, source: str = "--encoding") -> str:
         pass
     except LookupError as err:
         known = "unknown encoding" if "unknown encoding" in str(err) else "not a text encoding"
-        raise InputError(Problem(source, f"{known} '{name}' (e.g. utf-8, gb18030, utf-16)", field="encoding",
-                                 code="bad_encoding")) from None
+        raise InputError(
+            Problem(source, f"{known} '{name}' (e.g. utf-8, gb18030, utf-16)", field="encoding", code="bad_encoding")
+        ) from None
     return canonical
 
 
@@ -124,8 +143,9 @@ def _fitted(path: Path, name: str, forced: bool = False) -> TextEncoding | None:
         if not forced:
             return None
         offset = _first_error(path, name)
-        raise InputError(Problem(str(path), f"not valid {name} text at byte offset {offset}", field="encoding",
-                                 code="bad_encoding"))
+        raise InputError(
+            Problem(str(path), f"not valid {name} text at byte offset {offset}", field="encoding", code="bad_encoding")
+        )
     good, damaged, complete = _scan(path, name, stop=not forced)
     if forced or (complete and len(damaged) <= good):
         return TextEncoding(name, tuple(damaged))
@@ -143,7 +163,7 @@ def _scan(path: Path, name: str, stop: bool) -> tuple[int, list[DamagedLine], bo
                 decode(raw)
                 good += not raw.isascii()
             except UnicodeDecodeError as err:
-                damaged.append(DamagedLine(number, err.start + 1, offset + err.start, raw[err.start:err.end]))
+                damaged.append(DamagedLine(number, err.start + 1, offset + err.start, raw[err.start : err.end]))
                 if stop and len(damaged) > _MANY and len(damaged) > good:
                     return good, damaged, False
             offset += len(raw)

@@ -25,9 +25,30 @@ Cells = Sequence | Callable[[], Sequence]
 #: The characters ``str.isspace`` (and so ``str.strip``) takes for whitespace, as an RE2 class
 #: body; written out because finding them (over every code point) took 0.2 s per import.
 #: tests/test_fastread_times.py checks the list against Python's own.
-WHITESPACE = "".join(f"\\x{{{c:x}}}" for c in (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0,
-                                              0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F,
-                                              0x3000))
+WHITESPACE = "".join(
+    f"\\x{{{c:x}}}"
+    for c in (
+        0x9,
+        0xA,
+        0xB,
+        0xC,
+        0xD,
+        0x1C,
+        0x1D,
+        0x1E,
+        0x1F,
+        0x20,
+        0x85,
+        0xA0,
+        0x1680,
+        *range(0x2000, 0x200B),
+        0x2028,
+        0x2029,
+        0x202F,
+        0x205F,
+        0x3000,
+    )
+)
 PADDED = f"^$|^[{WHITESPACE}]|[{WHITESPACE}]$"  # what str.strip would change, or blank
 _CSAT = pa.array([1, 2, 3, 4, 5], type=pa.int64())
 
@@ -95,8 +116,9 @@ def text_column(cells: Cells, field: str, column: pa.Array | None = None) -> tup
     return _settle(base, flagged, cells, lambda value: as_text_field(value, field))
 
 
-def roles_column(cells: Cells, aliases: Mapping[str, str],
-                 column: pa.Array | None = None) -> tuple[pa.Array | list, list[int]]:
+def roles_column(
+    cells: Cells, aliases: Mapping[str, str], column: pa.Array | None = None
+) -> tuple[pa.Array | list, list[int]]:
     """Message roles (``parse_role``): each distinct value looked up once (aliases in English
     and Chinese), missing and unknown roles rejected (None). In the form given: an Arrow array
     for an Arrow ``column``, a list for a list of cells (a dict lookup per message is cheaper

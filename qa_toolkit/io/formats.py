@@ -30,12 +30,15 @@ class Format:
     read: Reader
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("jsonl", (".jsonl", ".ndjson"), True, read_jsonl),
-    Format("csv", (".csv",), True, partial(iter_table, columns=csv_columns)),
-    Format("xlsx", (".xlsx", ".xlsm"), False, partial(iter_table, columns=xlsx_columns)),
-    Format("parquet", (".parquet", ".pq"), False, partial(iter_table, columns=parquet_columns)),
-)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("jsonl", (".jsonl", ".ndjson"), True, read_jsonl),
+        Format("csv", (".csv",), True, partial(iter_table, columns=csv_columns)),
+        Format("xlsx", (".xlsx", ".xlsm"), False, partial(iter_table, columns=xlsx_columns)),
+        Format("parquet", (".parquet", ".pq"), False, partial(iter_table, columns=parquet_columns)),
+    )
+}
 NAMES: tuple[str, ...] = tuple(FORMATS)
 _BY_SUFFIX = {suffix: f for f in FORMATS.values() for suffix in f.suffixes}
 
@@ -50,13 +53,21 @@ def format_of(path: str | os.PathLike, fmt: str | None) -> Format:
     path = Path(path)
     if fmt:
         if fmt not in FORMATS:
-            raise InputError(Problem(str(path), f"unknown format '{fmt}' ({', '.join(NAMES)})",
-                                     field="format", code="unknown_format"))
+            raise InputError(
+                Problem(
+                    str(path), f"unknown format '{fmt}' ({', '.join(NAMES)})", field="format", code="unknown_format"
+                )
+            )
         return FORMATS[fmt]
     found = _BY_SUFFIX.get(path.suffix.lower())
     if found is None:
         listed = ", ".join(s for f in FORMATS.values() for s in f.suffixes[:1])
-        raise InputError(Problem(str(path), f"unknown file extension '{path.suffix}': use {listed} or pass --format",
-                                 field="format", code="unknown_format"))
+        raise InputError(
+            Problem(
+                str(path),
+                f"unknown file extension '{path.suffix}': use {listed} or pass --format",
+                field="format",
+                code="unknown_format",
+            )
+        )
     return found
-

@@ -45,8 +45,10 @@ def summarize(dataset: Dataset, top_tags: int = 10) -> dict:
         "agents": int(conv["agent_id"].nunique()),
         "customers": int(conv["customer_id"].nunique()),
         "channels": _counts(conv["channel"].fillna("<missing>").value_counts().items()),
-        "date_range": {"first": _iso(starts.min()) if len(starts) else None,
-                       "last": _iso(starts.max()) if len(starts) else None},
+        "date_range": {
+            "first": _iso(starts.min()) if len(starts) else None,
+            "last": _iso(starts.max()) if len(starts) else None,
+        },
         "messages_per_role": {r: int(roles.get(r, 0)) for r in ROLES},
         "csat": {**{str(k): int((csat == k).sum()) for k in range(1, 6)}, "missing": int(csat.isna().sum())},
         "top_tags": _counts(tags.most_common(top_tags)),

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import orjson
 
-from qa_toolkit.io.columnar import add_records
 from qa_toolkit.frames import Dataset
+from qa_toolkit.io.columnar import add_records
 from qa_toolkit.io.encoding import DamagedLine, TextEncoding, ascii_compatible
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import Problem
@@ -36,7 +36,7 @@ def _bad_line(path: Path, raw: bytes, number: int, encoding: str, damaged: Mappi
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
-        bad = damaged.get(number) or DamagedLine(number, err.start + 1, None, raw[err.start:err.end])
+        bad = damaged.get(number) or DamagedLine(number, err.start + 1, None, raw[err.start : err.end])
         return bad.problem(str(path), encoding, "line skipped")
     reason, col = "unreadable line", None  # the parser's words for the line without its end, below
     try:
@@ -45,21 +45,41 @@ def _bad_line(path: Path, raw: bytes, number: int, encoding: str, damaged: Mappi
         reason, col = err.msg, err.colno
     truncated = "unexpected end" in reason or (not ended and "after document" not in reason)
     what = "truncated line (the JSON ends early)" if truncated else "invalid JSON"
-    return Problem(str(path), f"{what}: {reason}", line=number, col=col,
-                   code="truncated_line" if truncated else "invalid_json")
+    return Problem(
+        str(path), f"{what}: {reason}", line=number, col=col, code="truncated_line" if truncated else "invalid_json"
+    )
 
 
-def read_jsonl(path: Path, builder_args: dict, *, mapping: str | os.PathLike | None, encoding: TextEncoding | None,
-               chunk_size: int, progress: Callable[[int], None] | None) -> Iterator[Dataset]:
+def read_jsonl(
+    path: Path,
+    builder_args: dict,
+    *,
+    mapping: str | os.PathLike | None,
+    encoding: TextEncoding | None,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[Dataset]:
     """The JSONL format's reader: Datasets of ``chunk_size`` lines (``mapping`` is for tables, unused)."""
     encoding = encoding or TextEncoding("utf-8")
-    yield from iter_jsonl(path, FrameBuilder(source=str(path), **builder_args), encoding.name, chunk_size, progress,
-                          damaged=encoding.damaged_lines())
+    yield from iter_jsonl(
+        path,
+        FrameBuilder(source=str(path), **builder_args),
+        encoding.name,
+        chunk_size,
+        progress,
+        damaged=encoding.damaged_lines(),
+    )
 
 
-def iter_jsonl(path: Path, builder: FrameBuilder, encoding: str, chunk_size: int,
-               progress: Callable[[int], None] | None, span: LineRange | None = None,
-               damaged: Mapping[int, DamagedLine] | None = None) -> Iterator[Dataset]:
+def iter_jsonl(
+    path: Path,
+    builder: FrameBuilder,
+    encoding: str,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+    span: LineRange | None = None,
+    damaged: Mapping[int, DamagedLine] | None = None,
+) -> Iterator[Dataset]:
     """Feed each line's object to ``builder`` (a chunk at a time, through ``columnar.add_records``);
     yield a Dataset every ``chunk_size`` records. ``span``: only the lines of that byte range
     (an ASCII-compatible encoding); ``damaged``: the encoding scan's damaged lines, by number."""
@@ -98,8 +118,15 @@ def _paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _read_chunk(lines: Iterator[tuple[int, bytes]], path: Path, builder: FrameBuilder, encoding: str,
-                chunk_size: int, progress: Callable[[int], None] | None, damaged: Mapping[int, DamagedLine]) -> bool:
+def _read_chunk(
+    lines: Iterator[tuple[int, bytes]],
+    path: Path,
+    builder: FrameBuilder,
+    encoding: str,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+    damaged: Mapping[int, DamagedLine],
+) -> bool:
     """Up to ``chunk_size`` records (bad lines included) into ``builder``; False at the end of the input."""
     utf8 = encoding in ("utf-8", "utf-8-sig")
     pending = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES
@@ -65,12 +65,18 @@ def load_preset(name: str) -> ColumnMapping:
     """A built-in preset (``default`` or ``zh``)."""
     path = PRESETS_DIR / f"{name}.yaml"
     if not path.is_file():
-        raise InputError(Problem(name, f"no mapping preset '{name}' (presets: {', '.join(available_presets())})",
-                                 field="mapping", code="bad_mapping"))
+        raise InputError(
+            Problem(
+                name,
+                f"no mapping preset '{name}' (presets: {', '.join(available_presets())})",
+                field="mapping",
+                code="bad_mapping",
+            )
+        )
     return _from_data(_preset_data(path), name, str(path))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _preset_data(path: Path):
     """A shipped preset's YAML, parsed once per process (workers read one row group per task)."""
     return _yaml_load(path)
@@ -82,19 +88,36 @@ def load_mapping_file(path: str | os.PathLike, headers: list[str] | None = None)
     path = Path(path)
     data = _yaml_load(path)
     if not isinstance(data, dict):
-        raise InputError(Problem(str(path), "a mapping file must be a YAML mapping with 'columns' and/or 'values'",
-                                 code="bad_mapping"))
+        raise InputError(
+            Problem(
+                str(path), "a mapping file must be a YAML mapping with 'columns' and/or 'values'", code="bad_mapping"
+            )
+        )
     unknown = sorted(set(data) - {"preset", "columns", "values"})
     if unknown:
-        raise InputError(Problem(str(path), f"unknown key(s) {unknown}; expected preset, columns, values",
-                                 field=unknown[0], code="bad_mapping"))
+        raise InputError(
+            Problem(
+                str(path),
+                f"unknown key(s) {unknown}; expected preset, columns, values",
+                field=unknown[0],
+                code="bad_mapping",
+            )
+        )
     if data.get("preset") is not None and not isinstance(data["preset"], str):
-        raise InputError(Problem(str(path), f"'preset' must be a preset name ({', '.join(available_presets())})",
-                                 field="preset", code="bad_mapping"))
+        raise InputError(
+            Problem(
+                str(path),
+                f"'preset' must be a preset name ({', '.join(available_presets())})",
+                field="preset",
+                code="bad_mapping",
+            )
+        )
     base = load_preset(data["preset"]) if data.get("preset") else detect_preset(headers or [])
     own = _from_data(data, path.name, str(path))
-    columns = {**base.columns, **{k: v + [c for c in base.columns.get(k, []) if c not in v]
-                                  for k, v in own.columns.items()}}
+    columns = {
+        **base.columns,
+        **{k: v + [c for c in base.columns.get(k, []) if c not in v] for k, v in own.columns.items()},
+    }
     values = {k: {**base.values.get(k, {}), **own.values.get(k, {})} for k in VALUE_MAPS}
     return ColumnMapping(f"{path.name} (on {base.name})", columns, values)
 
@@ -103,19 +126,40 @@ def _from_data(data: dict, name: str, where: str) -> ColumnMapping:
     columns: dict[str, list[str]] = {}
     for canonical, headers in _section(data, "columns", where, "canonical column → export header(s)").items():
         if canonical not in CANONICAL:
-            raise InputError(Problem(where, f"unknown canonical column '{canonical}' (known: {', '.join(CANONICAL)})",
-                                     field=f"columns.{canonical}", code="bad_mapping"))
+            raise InputError(
+                Problem(
+                    where,
+                    f"unknown canonical column '{canonical}' (known: {', '.join(CANONICAL)})",
+                    field=f"columns.{canonical}",
+                    code="bad_mapping",
+                )
+            )
         headers = headers if isinstance(headers, list) else [headers]
         if not headers or not all(_scalar(h) for h in headers):
-            raise InputError(Problem(where, f"columns.{canonical}: expected a header name or a list of header names",
-                                     field=f"columns.{canonical}", code="bad_mapping"))
+            raise InputError(
+                Problem(
+                    where,
+                    f"columns.{canonical}: expected a header name or a list of header names",
+                    field=f"columns.{canonical}",
+                    code="bad_mapping",
+                )
+            )
         columns[canonical] = [str(h) for h in headers]
     values: dict[str, dict[str, str]] = {}
     for column, table in _section(data, "values", where, "role/channel → value map").items():
-        if column not in VALUE_MAPS or not isinstance(table, dict) or \
-                not all(_scalar(k) and _scalar(v) for k, v in table.items()):
-            raise InputError(Problem(where, f"values.{column}: expected a map of export value → name for one of "
-                                            f"{', '.join(VALUE_MAPS)}", field=f"values.{column}", code="bad_mapping"))
+        if (
+            column not in VALUE_MAPS
+            or not isinstance(table, dict)
+            or not all(_scalar(k) and _scalar(v) for k, v in table.items())
+        ):
+            raise InputError(
+                Problem(
+                    where,
+                    f"values.{column}: expected a map of export value → name for one of {', '.join(VALUE_MAPS)}",
+                    field=f"values.{column}",
+                    code="bad_mapping",
+                )
+            )
         values[column] = {str(k): str(v) for k, v in table.items()}
     return ColumnMapping(name, columns, values)
 
@@ -148,5 +192,11 @@ def get_mapping(mapping: str | os.PathLike | None, headers: list[str]) -> Column
         return load_preset(str(mapping))
     if Path(mapping).is_file():
         return load_mapping_file(mapping, headers)
-    raise InputError(Problem(str(mapping), f"mapping is neither a preset ({', '.join(available_presets())}) "
-                                           "nor an existing YAML file", field="mapping", code="bad_mapping"))
+    raise InputError(
+        Problem(
+            str(mapping),
+            f"mapping is neither a preset ({', '.join(available_presets())}) nor an existing YAML file",
+            field="mapping",
+            code="bad_mapping",
+        )
+    )

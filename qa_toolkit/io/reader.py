@@ -30,8 +30,9 @@ def _check_tz(tz: str) -> None:
     try:
         ZoneInfo(tz)
     except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
-        raise InputError(Problem(tz, f"unknown time zone '{tz}' (e.g. Asia/Shanghai, UTC)", field="tz",
-                                 code="bad_tz")) from None
+        raise InputError(
+            Problem(tz, f"unknown time zone '{tz}' (e.g. Asia/Shanghai, UTC)", field="tz", code="bad_tz")
+        ) from None
 
 
 def _check_file(path: Path) -> None:
@@ -41,10 +42,18 @@ def _check_file(path: Path) -> None:
         raise InputError(Problem(str(path), "empty file", code="empty_file"))
 
 
-def iter_conversations(path: str | os.PathLike, *, chunk_size: int = 20000, format: str | None = None,
-                       mapping: str | os.PathLike | None = None, encoding: str | None = None, tz: str = DEFAULT_TZ,
-                       roster: str | os.PathLike | None = None, strict: bool = False,
-                       progress: Callable[[int], None] | None = None) -> Iterator[Dataset]:
+def iter_conversations(
+    path: str | os.PathLike,
+    *,
+    chunk_size: int = 20000,
+    format: str | None = None,
+    mapping: str | os.PathLike | None = None,
+    encoding: str | None = None,
+    tz: str = DEFAULT_TZ,
+    roster: str | os.PathLike | None = None,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Dataset]:
     """Yield Datasets of whole conversations, ``chunk_size`` records (JSONL lines or table rows)
     at a time. Duplicate ids are found across chunks. ``progress(n_bytes)`` follows the reading."""
     path = Path(path)
@@ -53,8 +62,9 @@ def iter_conversations(path: str | os.PathLike, *, chunk_size: int = 20000, form
     form = format_of(path, format)
     enc = detect_encoding(path, encoding) if form.encoded else None
     roster_df, roster_log = read_roster(roster, tz=tz) if roster else (None, ProblemLog())
-    chunks = form.read(path, {"tz": tz, "seen_ids": set()}, mapping=mapping, encoding=enc, chunk_size=chunk_size,
-                       progress=progress)
+    chunks = form.read(
+        path, {"tz": tz, "seen_ids": set()}, mapping=mapping, encoding=enc, chunk_size=chunk_size, progress=progress
+    )
     problems: list[Problem] = []
     unknown_agents: set[str] = set()
     records = 0
@@ -72,12 +82,31 @@ def iter_conversations(path: str | os.PathLike, *, chunk_size: int = 20000, form
         raise InputError(problems)
 
 
-def read_conversations(path: str | os.PathLike, *, format: str | None = None, mapping: str | os.PathLike | None = None,
-                       encoding: str | None = None, tz: str = DEFAULT_TZ, roster: str | os.PathLike | None = None,
-                       strict: bool = False, progress: Callable[[int], None] | None = None) -> Dataset:
+def read_conversations(
+    path: str | os.PathLike,
+    *,
+    format: str | None = None,
+    mapping: str | os.PathLike | None = None,
+    encoding: str | None = None,
+    tz: str = DEFAULT_TZ,
+    roster: str | os.PathLike | None = None,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Dataset:
     """The whole export as one Dataset (the concatenation of ``iter_conversations`` chunks)."""
-    parts = list(iter_conversations(path, chunk_size=READ_CHUNK, format=format, mapping=mapping, encoding=encoding,
-                                    tz=tz, roster=roster, strict=strict, progress=progress))
+    parts = list(
+        iter_conversations(
+            path,
+            chunk_size=READ_CHUNK,
+            format=format,
+            mapping=mapping,
+            encoding=encoding,
+            tz=tz,
+            roster=roster,
+            strict=strict,
+            progress=progress,
+        )
+    )
     return concat_datasets(parts)
 
 
@@ -90,7 +119,7 @@ def concat_datasets(parts: list[Dataset]) -> Dataset:
     for attr, contract in (("conversations", CONVERSATIONS), ("messages", MESSAGES)):
         parts_ = [getattr(p, attr) for p in parts if len(getattr(p, attr))] or [getattr(parts[0], attr)]
         frame = pd.concat(parts_, ignore_index=True)  # chunks are conformed already
-        for col in frame.columns[len(contract):]:  # extras: same dtype whatever the chunking
+        for col in frame.columns[len(contract) :]:  # extras: same dtype whatever the chunking
             if frame[col].dtype == object:
                 frame[col] = frame[col].where(frame[col].notna(), None).infer_objects()
         frames.append(frame)

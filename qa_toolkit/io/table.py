@@ -30,8 +30,18 @@ from qa_toolkit.frames import DEFAULT_TZ, Dataset
 from qa_toolkit.io import columnar
 from qa_toolkit.io.encoding import TextEncoding
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
-from qa_toolkit.io.validate import (CONTRACT_FIELDS, FIRST_TIME, LAST_TIME, MAX_NS, MIN_NS, FieldError, FrameBuilder,
-                                    as_text, cell_value, is_missing)
+from qa_toolkit.io.validate import (
+    CONTRACT_FIELDS,
+    FIRST_TIME,
+    LAST_TIME,
+    MAX_NS,
+    MIN_NS,
+    FieldError,
+    FrameBuilder,
+    as_text,
+    cell_value,
+    is_missing,
+)
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 from qa_toolkit.workbook_guard import require_safe_workbook
 
@@ -63,17 +73,29 @@ def _unreadable(path: Path, fmt: str, err: Exception, lines: bool = False) -> In
     """The input error of a file the ``fmt`` library cannot read (``lines``: its message names the line)."""
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     line = re.search(r"line ([0-9]+)", first) if lines else None
-    return InputError(Problem(str(path), f"cannot read this file as {fmt.upper()}: {first}",
-                              line=int(line.group(1)) if line else None, code="unreadable"))
+    return InputError(
+        Problem(
+            str(path),
+            f"cannot read this file as {fmt.upper()}: {first}",
+            line=int(line.group(1)) if line else None,
+            code="unreadable",
+        )
+    )
 
 
-def csv_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress,
-                marks: Marks) -> tuple[list[str], Iterator[pd.DataFrame]]:
+def csv_columns(
+    path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress, marks: Marks
+) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """The header and the chunks, every cell as text; rows with one field too many and the rows
     of damaged lines (read with U+FFFD for the bad bytes) are put in ``marks``."""
     encoding = encoding or TextEncoding("utf-8")
-    options = {"dtype": str, "keep_default_na": False, "encoding": encoding.name, "skipinitialspace": False,
-               "encoding_errors": "replace" if encoding.damaged else "strict"}
+    options = {
+        "dtype": str,
+        "keep_default_na": False,
+        "encoding": encoding.name,
+        "skipinitialspace": False,
+        "encoding_errors": "replace" if encoding.damaged else "strict",
+    }
     try:
         headers = list(pd.read_csv(path, nrows=0, **options).columns)
     except pd.errors.EmptyDataError:
@@ -89,13 +111,25 @@ def csv_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, prog
         with path.open("rb") as raw:
             source = io.BufferedReader(_Counting(raw, progress)) if progress else raw
             try:  # index_col=False: extra fields in the first row never become an index
-                reader = pd.read_csv(source, chunksize=chunk_rows, header=None, skiprows=1, index_col=False,
-                                     names=[*headers, _SPARE], **options)
+                reader = pd.read_csv(
+                    source,
+                    chunksize=chunk_rows,
+                    header=None,
+                    skiprows=1,
+                    index_col=False,
+                    names=[*headers, _SPARE],
+                    **options,
+                )
                 while (chunk := _quietly(reader)) is not None:
                     for i in np.flatnonzero(chunk.pop(_SPARE).to_numpy() != "").tolist():
-                        marks[first + i] = Problem(str(path), f"this row has more fields than the header's "
-                                                   f"{len(headers)} (an unquoted comma shifts every column after "
-                                                   "it)", line=first + i, code="extra_field")
+                        marks[first + i] = Problem(
+                            str(path),
+                            f"this row has more fields than the header's "
+                            f"{len(headers)} (an unquoted comma shifts every column after "
+                            "it)",
+                            line=first + i,
+                            code="extra_field",
+                        )
                     first += len(chunk)
                     yield chunk
             except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
@@ -138,8 +172,9 @@ def csv_rows(path: str | os.PathLike, places: Iterable[tuple[int, int]]) -> dict
     return found
 
 
-def xlsx_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress,
-                 marks: Marks) -> tuple[list[str], Iterator[pd.DataFrame]]:
+def xlsx_columns(
+    path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress, marks: Marks
+) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """The first sheet, streamed row by row (openpyxl read-only): cells keep their Python
     values (text, numbers, datetimes) and are converted like JSONL values. (No encoding, no
     damaged rows: ``encoding`` and ``marks`` are unused.)"""
@@ -177,8 +212,9 @@ def xlsx_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, pro
     return headers, chunks()
 
 
-def parquet_columns(path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress,
-                    marks: Marks) -> tuple[list[str], Iterator[pd.DataFrame]]:
+def parquet_columns(
+    path: Path, encoding: TextEncoding | None, chunk_rows: int, progress: Progress, marks: Marks
+) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """The header and the chunks; text stored as bytes is decoded (``binary_as_text``), the rows
     of values that are not UTF-8 put in ``marks``. (``encoding`` is unused: Parquet is binary.)"""
     import pyarrow.parquet as pq
@@ -254,22 +290,44 @@ def zoned_times_in_range(table, path: str, first_row: int):
         values = raw.fill_null(0).to_numpy(zero_copy_only=False)
         for row in rows.tolist():  # the first bad cell of a row is the one reported
             when = np.datetime64(int(values[row]), field.type.unit).astype("datetime64[s]")  # no digit run to mask
-            marks.setdefault(first_row + row, Problem(
-                path, f"timestamp {when}Z is outside the supported range {FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}",
-                line=first_row + row, field=field.name, code="time_out_of_range"))
+            marks.setdefault(
+                first_row + row,
+                Problem(
+                    path,
+                    f"timestamp {when}Z is outside the supported range {FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}",
+                    line=first_row + row,
+                    field=field.name,
+                    code="time_out_of_range",
+                ),
+            )
         table = table.set_column(i, field, pc.if_else(outside, pa.scalar(None, field.type), column))
     return table, marks
 
 
 def not_utf8(path: str, cells: list[tuple[int, str]], first_row: int) -> Marks:
     """``marks`` for the cells ``binary_as_text`` could not read, rows counted from ``first_row``."""
-    return {first_row + row: Problem(path, f"column '{column}' holds bytes that are not valid UTF-8 text",
-                                     line=first_row + row, field=column, code="bad_encoding")
-            for row, column in reversed(cells)}  # the first bad cell of a row is the one reported
+    return {
+        first_row + row: Problem(
+            path,
+            f"column '{column}' holds bytes that are not valid UTF-8 text",
+            line=first_row + row,
+            field=column,
+            code="bad_encoding",
+        )
+        for row, column in reversed(cells)
+    }  # the first bad cell of a row is the one reported
 
 
-def iter_table(path: Path, builder_args: dict, *, columns: Columns, mapping: str | os.PathLike | None,
-               encoding: TextEncoding | None, chunk_size: int, progress: Progress) -> Iterator[Dataset]:
+def iter_table(
+    path: Path,
+    builder_args: dict,
+    *,
+    columns: Columns,
+    mapping: str | os.PathLike | None,
+    encoding: TextEncoding | None,
+    chunk_size: int,
+    progress: Progress,
+) -> Iterator[Dataset]:
     """Yield Datasets of whole conversations from a long table whose raw columns ``columns`` (a
     format's reader: ``csv_columns``, ``xlsx_columns``, ``parquet_columns``) gives ``chunk_size``
     rows at a time."""
@@ -280,11 +338,22 @@ def iter_table(path: Path, builder_args: dict, *, columns: Columns, mapping: str
     missing = [c for c in REQUIRED_COLUMNS if c not in rename.values()]
     if missing:
         names = ", ".join(f"'{m}'" for m in missing)
-        raise InputError(Problem(str(path), f"required column {names} not found (mapping '{colmap.name}'); "
-                                            f"headers found: {', '.join(map(str, headers))}",
-                                 line=1, field=missing[0], code="missing_column"))
-    builder = FrameBuilder(source=str(path), role_aliases=colmap.values.get("role"),
-                           channel_aliases=colmap.values.get("channel"), **builder_args)
+        raise InputError(
+            Problem(
+                str(path),
+                f"required column {names} not found (mapping '{colmap.name}'); "
+                f"headers found: {', '.join(map(str, headers))}",
+                line=1,
+                field=missing[0],
+                code="missing_column",
+            )
+        )
+    builder = FrameBuilder(
+        source=str(path),
+        role_aliases=colmap.values.get("role"),
+        channel_aliases=colmap.values.get("channel"),
+        **builder_args,
+    )
     if 1 in marks:  # the header: its names hold U+FFFD
         header = marks.pop(1)
         builder.log.add(dataclasses.replace(header, level="warning", message=f"{header.message} (in the header)"))
@@ -361,8 +430,9 @@ class _Grouper:
     def feed_frames(self, chunks: list[pd.DataFrame], first_row: int) -> list[Dataset]:
         """``feed_frame`` over consecutive chunks, the same Datasets, through one columnar window
         when the chunks' columns agree and it takes them all."""
-        alike = all(list(c.columns) == list(chunks[0].columns) and list(c.dtypes) == list(chunks[0].dtypes)
-                    for c in chunks[1:])
+        alike = all(
+            list(c.columns) == list(chunks[0].columns) and list(c.dtypes) == list(chunks[0].dtypes) for c in chunks[1:]
+        )
         if len(chunks) > 1 and alike:
             joined = pd.concat(chunks, ignore_index=True)
             window = self._window(joined, np.arange(first_row, first_row + len(joined)))
@@ -374,8 +444,12 @@ class _Grouper:
                     parts, held = fast
                     self.held = (window[0].iloc[held], window[1][held])
                     self.carry, self.lazy = [], bool(len(held))
-                    return [self.builder.take() if part is None else
-                            Dataset(part[0], part[1], ProblemLog(records_read=part[2])) for part in parts]
+                    return [
+                        self.builder.take()
+                        if part is None
+                        else Dataset(part[0], part[1], ProblemLog(records_read=part[2]))
+                        for part in parts
+                    ]
         datasets = []
         for chunk in chunks:
             datasets.append(self.feed_frame(chunk, first_row))
@@ -401,8 +475,10 @@ class _Grouper:
         """The held rows as the carry (row number, row dict) the row-by-row grouping keeps."""
         if self.lazy:
             rows, numbers = self.held
-            self.carry = [(n, {**r, "conversation_id": as_text(r["conversation_id"])})
-                          for n, r in zip(numbers.tolist(), _rows(rows))]
+            self.carry = [
+                (n, {**r, "conversation_id": as_text(r["conversation_id"])})
+                for n, r in zip(numbers.tolist(), _rows(rows))
+            ]
             self.lazy = False
 
     def feed(self, rows: list[dict], first_row: int) -> None:
@@ -442,10 +518,17 @@ class _Grouper:
             (first_row, first), record[key] = given[0], given[0][1]
             other = next(((n, v) for n, v in given if not _same(v, first)), None)
             if other is not None:
-                self.builder.log.add(Problem(
-                    self.builder.source, f"'{key}' differs within conversation '{record['conversation_id']}': "
-                    f"{first!r} (row {first_row}) and {other[1]!r}; the first is used", line=other[0], field=key,
-                    level="warning", code="conflicting_values"))
+                self.builder.log.add(
+                    Problem(
+                        self.builder.source,
+                        f"'{key}' differs within conversation '{record['conversation_id']}': "
+                        f"{first!r} (row {first_row}) and {other[1]!r}; the first is used",
+                        line=other[0],
+                        field=key,
+                        level="warning",
+                        code="conflicting_values",
+                    )
+                )
         return record
 
     def _skip_marked(self, number: int, row: dict, cid: str) -> None:
@@ -477,8 +560,9 @@ class _Grouper:
                 self._skip(bad, "seq", f"{err} — conversation '{cid}' skipped", err.code)
                 return
         record = self._conversation_fields(group)
-        record["messages"] = [{k: _cell_text(r[k]) if k == "text" else r[k] for k in ("ts", "role", "text") if k in r}
-                              for _, r in group]
+        record["messages"] = [
+            {k: _cell_text(r[k]) if k == "text" else r[k] for k in ("ts", "role", "text") if k in r} for _, r in group
+        ]
         self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
 
 
@@ -522,15 +606,22 @@ def _bad_seq(value: object) -> bool:
     return False
 
 
-def dataset_from_rows(rows: pd.DataFrame, *, source: str, first_row: int = 2,
-                      mapping: str | os.PathLike | None = None, tz: str = DEFAULT_TZ,
-                      marks: Marks | None = None) -> Dataset:
+def dataset_from_rows(
+    rows: pd.DataFrame,
+    *,
+    source: str,
+    first_row: int = 2,
+    mapping: str | os.PathLike | None = None,
+    tz: str = DEFAULT_TZ,
+    marks: Marks | None = None,
+) -> Dataset:
     """Whole conversations of a long-table slice (one row per message, no conversation cut off)
     as a Dataset, through the reader's own grouping and validation; problems name ``source`` and
     the row; ``marks``: its damaged rows. Runners whose workers read their own row groups use it."""
     headers = list(rows.columns)
     colmap = get_mapping(mapping, headers)
-    builder = FrameBuilder(tz=tz, source=source, role_aliases=colmap.values.get("role"),
-                           channel_aliases=colmap.values.get("channel"))
+    builder = FrameBuilder(
+        tz=tz, source=source, role_aliases=colmap.values.get("role"), channel_aliases=colmap.values.get("channel")
+    )
     grouper = _Grouper(builder, marks)
     return grouper.feed_frame(rows.rename(columns=colmap.resolve(headers)), first_row, final=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -22,33 +22,59 @@ from qa_toolkit.problems import Problem, ProblemLog
 
 ROLE_ALIASES: dict[str, str] = {
     **{r: r for r in ROLES},
-    "客服": "agent", "坐席": "agent", "人工": "agent", "人工客服": "agent", "staff": "agent",
-    "assistant": "agent", "operator": "agent", "service": "agent",
-    "顾客": "customer", "买家": "customer", "用户": "customer", "客户": "customer", "访客": "customer",
-    "user": "customer", "client": "customer", "buyer": "customer",
-    "机器人": "bot", "智能客服": "bot", "robot": "bot",
-    "系统": "system", "系统消息": "system",
+    "客服": "agent",
+    "坐席": "agent",
+    "人工": "agent",
+    "人工客服": "agent",
+    "staff": "agent",
+    "assistant": "agent",
+    "operator": "agent",
+    "service": "agent",
+    "顾客": "customer",
+    "买家": "customer",
+    "用户": "customer",
+    "客户": "customer",
+    "访客": "customer",
+    "user": "customer",
+    "client": "customer",
+    "buyer": "customer",
+    "机器人": "bot",
+    "智能客服": "bot",
+    "robot": "bot",
+    "系统": "system",
+    "系统消息": "system",
 }
 CHANNEL_ALIASES: dict[str, str] = {
-    "在线": "chat", "在线客服": "chat", "聊天": "chat", "im": "chat", "online": "chat",
-    "电话": "phone", "热线": "phone", "call": "phone", "voice": "phone",
-    "邮件": "email", "e-mail": "email", "mail": "email",
-    "社交": "social", "微博": "social", "抖音": "social",
+    "在线": "chat",
+    "在线客服": "chat",
+    "聊天": "chat",
+    "im": "chat",
+    "online": "chat",
+    "电话": "phone",
+    "热线": "phone",
+    "call": "phone",
+    "voice": "phone",
+    "邮件": "email",
+    "e-mail": "email",
+    "mail": "email",
+    "社交": "social",
+    "微博": "social",
+    "抖音": "social",
 }
 TAG_SPLIT = re.compile(r"[|,;，、；]")
 REQUIRED = ("conversation_id", "agent_id")
 FIELD_ALIASES = {"skill_group": "queue"}  # JSONL field names the product brief also allows
 CONTRACT_FIELDS = frozenset(CONVERSATIONS) | frozenset(FIELD_ALIASES)
 _EPOCH_MS = 10**11  # epoch numbers above this are milliseconds (10**11 s is the year 5138)
-_UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_UNIX = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _YEAR = re.compile(r"[0-9]{4}")
 _CN_DATE = re.compile(r"(?<=[0-9])[年月日](?=[0-9 ]|$)")
 #: The times a reader accepts: pandas holds nanoseconds from 1677-09-21 to 2262-04-11, and a
 #: margin inside those leaves room for the day and week arithmetic of later stages.
-FIRST_TIME = datetime(1678, 1, 1, tzinfo=timezone.utc)
-LAST_TIME = datetime(2261, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+FIRST_TIME = datetime(1678, 1, 1, tzinfo=UTC)
+LAST_TIME = datetime(2261, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 MIN_NS = (FIRST_TIME - _UNIX) // _MICROSECOND * 1000
 MAX_NS = (LAST_TIME - _UNIX) // _MICROSECOND * 1000
 
@@ -66,8 +92,11 @@ def parse_ts(value: object, tz: ZoneInfo, field: str = "ts") -> int | None:
     FieldError when unreadable or outside FIRST_TIME..LAST_TIME."""
     ns = _parse_ts(value, tz, field)
     if ns is not None and not MIN_NS <= ns <= MAX_NS:
-        raise FieldError(field, f"timestamp {value!r} is outside the supported range {FIRST_TIME:%Y-%m-%d} .. "
-                                f"{LAST_TIME:%Y-%m-%d}", "time_out_of_range")
+        raise FieldError(
+            field,
+            f"timestamp {value!r} is outside the supported range {FIRST_TIME:%Y-%m-%d} .. {LAST_TIME:%Y-%m-%d}",
+            "time_out_of_range",
+        )
     return ns
 
 
@@ -225,9 +254,15 @@ class FrameBuilder:
     ``seen_ids`` is shared between chunks so duplicate ids are found across a whole file.
     """
 
-    def __init__(self, tz: str = DEFAULT_TZ, source: str = "<memory>", *, seen_ids: set | None = None,
-                 role_aliases: Mapping[str, str] | None = None,
-                 channel_aliases: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        tz: str = DEFAULT_TZ,
+        source: str = "<memory>",
+        *,
+        seen_ids: set | None = None,
+        role_aliases: Mapping[str, str] | None = None,
+        channel_aliases: Mapping[str, str] | None = None,
+    ):
         self.tz, self.zone, self.source = tz, ZoneInfo(tz), source
         self.seen_ids = set() if seen_ids is None else seen_ids
         self.roles = {**ROLE_ALIASES, **(role_aliases or {})}
@@ -301,8 +336,12 @@ class FrameBuilder:
             raise _Skip(line, err.field, str(err), err.code) from None
         if cid in self.seen_ids:
             where = "" if msg_lines is None else " (in a table, a conversation's rows must be consecutive)"
-            raise _Skip(line, "conversation_id",
-                        f"duplicate conversation id '{cid}': first one kept, this one skipped{where}", "duplicate_id")
+            raise _Skip(
+                line,
+                "conversation_id",
+                f"duplicate conversation id '{cid}': first one kept, this one skipped{where}",
+                "duplicate_id",
+            )
         conv: dict = {"conversation_id": cid}
         try:
             for key, value in record.items():
@@ -335,17 +374,28 @@ class FrameBuilder:
         where = msg_lines[i] if msg_lines else line
         prefix = "" if msg_lines else f"messages[{i}]."
         if not isinstance(message, dict):
-            raise _Skip(where, prefix.rstrip(".") or "messages",
-                        f"a message must be an object — conversation '{cid}' skipped", "not_object")
+            raise _Skip(
+                where,
+                prefix.rstrip(".") or "messages",
+                f"a message must be an object — conversation '{cid}' skipped",
+                "not_object",
+            )
         try:
-            out = {"conversation_id": cid, "seq": i, "ts": parse_ts(message.get("ts"), self.zone),
-                   "role": parse_role(message.get("role"), self.roles)}
+            out = {
+                "conversation_id": cid,
+                "seq": i,
+                "ts": parse_ts(message.get("ts"), self.zone),
+                "role": parse_role(message.get("role"), self.roles),
+            }
         except FieldError as err:
             raise _Skip(where, prefix + err.field, f"{err} — conversation '{cid}' skipped", err.code) from None
         text = message.get("text")
         if not isinstance(text, str):
-            what, code = ("missing required field", "missing_field") if is_missing(text) else \
-                (f"must be text, got {kind_of(text)}", "bad_type")
+            what, code = (
+                ("missing required field", "missing_field")
+                if is_missing(text)
+                else (f"must be text, got {kind_of(text)}", "bad_type")
+            )
             raise _Skip(where, prefix + "text", f"{what} — conversation '{cid}' skipped", code)
         out["text"] = text
         for key, value in message.items():
@@ -381,8 +431,12 @@ class FrameBuilder:
     def _frame(self, columns: dict[str, list], contract: Mapping[str, str]) -> pd.DataFrame:
         """Contract columns are typed straight from the lists (times from int ns, never through
         float; text through Arrow); extras are inferred by pandas; tags stay lists."""
-        typed = {"datetime": lambda v: _to_datetime(v, self.tz), "string": _strings, "object": _objects,
-                 "Int64": lambda v: pd.array(v, dtype="Int64")}
+        typed = {
+            "datetime": lambda v: _to_datetime(v, self.tz),
+            "string": _strings,
+            "object": _objects,
+            "Int64": lambda v: pd.array(v, dtype="Int64"),
+        }
         return pd.DataFrame({c: typed[contract[c]](v) if c in contract else v for c, v in columns.items()})
 
 

@@ -8,7 +8,7 @@ most toward each outcome."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -70,18 +70,22 @@ def build_card(model, data, cv, *, focus: str, rule_from: str, sources: dict[str
     """The card as a JSON-ready dict (``data``: the TrainingSet, ``cv``: its CrossValidation;
     ``rule_from``: the criterion whose rule the model reads, if it reads one)."""
     counts = pd.Series(data.y).value_counts()
-    rule_kappa = (agreement(data.y, data.table[RULE].to_numpy(dtype=object)) if model.rule else None)
+    rule_kappa = agreement(data.y, data.table[RULE].to_numpy(dtype=object)) if model.rule else None
     return {
         "model": "qa-toolkit learned criterion",
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "criterion_id": model.criterion_id,
-        "rubric": ({"id": model.rubric_id, "version": model.rubric_version, "file": sources.get("rubric")}
-                   if model.rubric_id else None),
+        "rubric": (
+            {"id": model.rubric_id, "version": model.rubric_version, "file": sources.get("rubric")}
+            if model.rubric_id
+            else None
+        ),
         "data": {
             "grades": sources.get("grades"),
             "source": sources.get("data"),
-            "fingerprint": modelfile.fingerprint(data.table.assign(label=data.y),
-                                                 ["conversation_id", "agent", "customer", "label"]),
+            "fingerprint": modelfile.fingerprint(
+                data.table.assign(label=data.y), ["conversation_id", "agent", "customer", "label"]
+            ),
             "conversations": int(len(data.y)),
             "per_class": {str(k): int(v) for k, v in counts.sort_index().items()},
             "graded_not_in_data": data.not_in_data,
@@ -95,13 +99,13 @@ def build_card(model, data, cv, *, focus: str, rule_from: str, sources: dict[str
             "rule_from": rule_from if model.rule else None,
         },
         "estimator": "Pipeline(ViewFeatures → ColumnTransformer(TF-IDF per view, scaled counts, rule one-hot "
-                     f"× {RULE_WEIGHT:g}) → LogisticRegression(multinomial))",
+        f"× {RULE_WEIGHT:g}) → LogisticRegression(multinomial))",
         "chosen": chosen(model.pipeline),
         "cross_validation": {
             "folds": cv.folds,
             "seed": cv.seed,
             "protocol": f"stratified {cv.folds}-fold over conversations (never split across folds), shuffled, "
-                        f"seed {cv.seed}; out-of-fold predictions",
+            f"seed {cv.seed}; out-of-fold predictions",
             **agreement(data.y, cv.predicted),
             "rule_alone": rule_kappa,
         },
@@ -115,12 +119,14 @@ def chosen(pipeline) -> dict:
     class weighting."""
     classifier = pipeline.named_steps["classifier"]
     rule_alone = not hasattr(classifier, "C")
-    return {"model": "the rule's own outcome" if rule_alone else "text",
-            "C": None if rule_alone else float(classifier.C),
-            "class_weight": None if rule_alone else classifier.class_weight or "none",
-            "how": "C in {" + ", ".join(f"{c:g}" for c in C_GRID) + "} × class weight none/balanced, and the rule's "
-                   f"own outcome, by κ in an inner {INNER_FOLDS}-fold cross-validation (inside each outer fold too): the "
-                   "simplest within one standard error of the best"}
+    return {
+        "model": "the rule's own outcome" if rule_alone else "text",
+        "C": None if rule_alone else float(classifier.C),
+        "class_weight": None if rule_alone else classifier.class_weight or "none",
+        "how": "C in {" + ", ".join(f"{c:g}" for c in C_GRID) + "} × class weight none/balanced, and the rule's "
+        f"own outcome, by κ in an inner {INNER_FOLDS}-fold cross-validation (inside each outer fold too): the "
+        "simplest within one standard error of the best",
+    }
 
 
 def _num(value) -> str:
@@ -133,38 +139,63 @@ def card_markdown(card: dict) -> str:
     rule = cv["rule_alone"]
     outcomes = sorted({a for row in cv["confusion"].values() for a in row} | set(cv["confusion"]))
     lines = [
-        f"# Learned criterion `{card['criterion_id']}`", "",
+        f"# Learned criterion `{card['criterion_id']}`",
+        "",
         f"- rubric: {rubric['id']} {rubric['version']}" if rubric else "- rubric: none (no rule read)",
         f"- created: {card['created_at']}",
         f"- grades: {data['grades'] or 'in-memory'}; data: {data['source'] or 'in-memory frames'}, "
         f"fingerprint `{data['fingerprint']}`",
         f"- conversations: {data['conversations']} ("
-        + ", ".join(f"{k} {v}" for k, v in data["per_class"].items()) + ")"
+        + ", ".join(f"{k} {v}" for k, v in data["per_class"].items())
+        + ")"
         + (f"; {data['graded_not_in_data']} graded but not in the data" if data["graded_not_in_data"] else "")
-        + "".join(f"; only {v} `{k}`: too few for every fold, the model seldom gives it"
-                  for k, v in data["per_class"].items() if v < cv["folds"]),
+        + "".join(
+            f"; only {v} `{k}`: too few for every fold, the model seldom gives it"
+            for k, v in data["per_class"].items()
+            if v < cv["folds"]
+        ),
         f"- features ({card['features']['focus']}): {card['features']['text']} of "
         + ", ".join(f"{k} ({v})" for k, v in card["features"]["views"].items())
         + f"; {card['features']['counts']}"
         + (f"; the outcome of the rule of `{card['features']['rule_from']}`" if card["features"]["rule"] else ""),
         f"- estimator: {card['estimator']}",
-        "- chosen: " + (f"C {card['chosen']['C']:g}, class weight {card['chosen']['class_weight']}"
-                        if card["chosen"]["C"] is not None else "the rule's own outcome (the text did not beat it)")
+        "- chosen: "
+        + (
+            f"C {card['chosen']['C']:g}, class weight {card['chosen']['class_weight']}"
+            if card["chosen"]["C"] is not None
+            else "the rule's own outcome (the text did not beat it)"
+        )
         + f" — {card['chosen']['how']}",
-        "", f"## Agreement with the graders ({cv['protocol']})", "",
-        "| | learned | rule alone |", "|---|---|---|",
+        "",
+        f"## Agreement with the graders ({cv['protocol']})",
+        "",
+        "| | learned | rule alone |",
+        "|---|---|---|",
         f"| accuracy | {_num(cv['accuracy'])} | {_num(rule['accuracy']) if rule else '—'} |",
         f"| Cohen's κ | {_num(cv['kappa'])} | {_num(rule['kappa']) if rule else '—'} |",
         f"| precision of fail | {_num(cv['precision_fail'])} | {_num(rule['precision_fail']) if rule else '—'} |",
         f"| recall of fail | {_num(cv['recall_fail'])} | {_num(rule['recall_fail']) if rule else '—'} |",
-        "", "Confusion (rows: graders, columns: learned model):", "",
-        "| human \\ model | " + " | ".join(outcomes) + " |", "|---|" + "---|" * len(outcomes),
-        *(f"| {h} | " + " | ".join(str(cv["confusion"].get(h, {}).get(a, 0)) for a in outcomes) + " |"
-          for h in outcomes),
-        "", "## Features that weigh most", "",
-        *(f"- toward **{c}**: " + ", ".join(f"{f['feature']} ({f['weight']:+.2f})" for f in feats)
-          for c, feats in card["top_features"].items()),
-        "", "## Versions", "", ", ".join(f"{k} {v}" for k, v in card["versions"].items()), "",
+        "",
+        "Confusion (rows: graders, columns: learned model):",
+        "",
+        "| human \\ model | " + " | ".join(outcomes) + " |",
+        "|---|" + "---|" * len(outcomes),
+        *(
+            f"| {h} | " + " | ".join(str(cv["confusion"].get(h, {}).get(a, 0)) for a in outcomes) + " |"
+            for h in outcomes
+        ),
+        "",
+        "## Features that weigh most",
+        "",
+        *(
+            f"- toward **{c}**: " + ", ".join(f"{f['feature']} ({f['weight']:+.2f})" for f in feats)
+            for c, feats in card["top_features"].items()
+        ),
+        "",
+        "## Versions",
+        "",
+        ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
+        "",
     ]
     return "\n".join(lines)
 

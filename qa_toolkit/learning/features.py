@@ -39,8 +39,9 @@ class ViewFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "columns_")
-        out = pd.DataFrame({v: X[v].astype("string").fillna("").to_numpy(dtype=object) for v in self.views},
-                           index=X.index)
+        out = pd.DataFrame(
+            {v: X[v].astype("string").fillna("").to_numpy(dtype=object) for v in self.views}, index=X.index
+        )
         if self.counts:
             for c in COUNTS:
                 out[c] = np.log1p(X[c].astype("float64").fillna(0).clip(lower=0))

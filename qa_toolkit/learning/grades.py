@@ -48,9 +48,16 @@ def read_grades(path: str | os.PathLike) -> Grades:
     column = "human_outcome" if "human_outcome" in raw.columns else "outcome"
     missing = [c for c in ("conversation_id", "criterion_id", column) if c not in raw.columns]
     if missing:
-        raise InputError(Problem(file, f"the grades file lacks column(s): {', '.join(missing)} (it needs "
-                                       "conversation_id, criterion_id and outcome or human_outcome)",
-                                 line=1, field=missing[0], code="grades"))
+        raise InputError(
+            Problem(
+                file,
+                f"the grades file lacks column(s): {', '.join(missing)} (it needs "
+                "conversation_id, criterion_id and outcome or human_outcome)",
+                line=1,
+                field=missing[0],
+                code="grades",
+            )
+        )
     return labels_from(raw, column, file)
 
 
@@ -64,19 +71,39 @@ def labels_from(raw: pd.DataFrame, column: str, file: str) -> Grades:
         graded &= outcome != "review"  # a manual item nobody graded
     usable = graded & outcome.isin(OUTCOMES) & (raw["conversation_id"].str.strip() != "")
     for i in raw.index[graded & ~usable]:
-        log.add(Problem(file, f"not a grade: {raw.at[i, column]!r} for conversation {raw.at[i, 'conversation_id']!r} "
-                              f"(expected one of {', '.join(OUTCOMES)}); row left out",
-                        line=int(i) + 2, field=column, level="warning", code="grades"))
+        log.add(
+            Problem(
+                file,
+                f"not a grade: {raw.at[i, column]!r} for conversation {raw.at[i, 'conversation_id']!r} "
+                f"(expected one of {', '.join(OUTCOMES)}); row left out",
+                line=int(i) + 2,
+                field=column,
+                level="warning",
+                code="grades",
+            )
+        )
     log.records_skipped = int((graded & ~usable).sum())
-    rows = pd.DataFrame({"conversation_id": raw["conversation_id"].str.strip(), "criterion_id": raw["criterion_id"].str.strip(),
-                         "outcome": outcome})[usable]
+    rows = pd.DataFrame(
+        {
+            "conversation_id": raw["conversation_id"].str.strip(),
+            "criterion_id": raw["criterion_id"].str.strip(),
+            "outcome": outcome,
+        }
+    )[usable]
     counts = rows.value_counts(["conversation_id", "criterion_id", "outcome"]).rename("votes").reset_index()
     counts["graders"] = counts.groupby(["conversation_id", "criterion_id"])["votes"].transform("sum")
     top = counts.groupby(["conversation_id", "criterion_id"])["votes"].transform("max")
     winners = counts[counts["votes"] == top]
     tied = winners.duplicated(["conversation_id", "criterion_id"], keep=False)
     for (cid, crit), _ in winners[tied].groupby(["conversation_id", "criterion_id"]):
-        log.add(Problem(file, f"graders disagree on conversation {cid!r}, criterion {crit!r} with no majority; "
-                              "left out of training", field="criterion_id", level="warning", code="grades"))
+        log.add(
+            Problem(
+                file,
+                f"graders disagree on conversation {cid!r}, criterion {crit!r} with no majority; left out of training",
+                field="criterion_id",
+                level="warning",
+                code="grades",
+            )
+        )
     labels = winners[~tied].sort_values(["criterion_id", "conversation_id"], kind="stable")
     return Grades(labels[["conversation_id", "criterion_id", "outcome", "graders"]].reset_index(drop=True), log)

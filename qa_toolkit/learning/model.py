@@ -52,6 +52,8 @@ class LearnedModel:
         """Why this model must not judge ``criterion_id`` of that rubric, or None when it may."""
         if (self.criterion_id, self.rubric_id, self.rubric_version) == (criterion_id, rubric_id, rubric_version):
             return None
-        return (f"it was trained for {self.binding()}, not for criterion '{criterion_id}' of rubric "
-                f"{rubric_id} {rubric_version}; retrain it (`qa criterion train --criterion {criterion_id} "
-                "--rubric <this rubric>`)")
+        return (
+            f"it was trained for {self.binding()}, not for criterion '{criterion_id}' of rubric "
+            f"{rubric_id} {rubric_version}; retrain it (`qa criterion train --criterion {criterion_id} "
+            "--rubric <this rubric>`)"
+        )

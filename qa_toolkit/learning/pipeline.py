@@ -35,11 +35,14 @@ RULE_CATEGORIES = (*OUTCOMES, "none")
 
 def build_pipeline(views: tuple[str, ...], *, C: float = 1.0, seed: int = 0) -> Pipeline:
     """The untrained pipeline reading ``views`` (see ``features.FOCUS``)."""
-    columns = ColumnTransformer([
-        *((view, char_ngrams(), view) for view in views),
-        ("counts", StandardScaler(), list(COUNTS)),
-        ("rule", OneHotEncoder(categories=[list(RULE_CATEGORIES)], handle_unknown="ignore"), [RULE]),
-    ], transformer_weights={"rule": RULE_WEIGHT})
+    columns = ColumnTransformer(
+        [
+            *((view, char_ngrams(), view) for view in views),
+            ("counts", StandardScaler(), list(COUNTS)),
+            ("rule", OneHotEncoder(categories=[list(RULE_CATEGORIES)], handle_unknown="ignore"), [RULE]),
+        ],
+        transformer_weights={"rule": RULE_WEIGHT},
+    )
     # saga: ~20x faster than lbfgs on wide TF-IDF; seeded, so the same grades train the same model
     classifier = LogisticRegression(C=C, solver="saga", tol=1e-3, max_iter=5000, random_state=seed)
     return Pipeline([("features", ViewFeatures(views=views)), ("columns", columns), ("classifier", classifier)])
@@ -51,11 +54,19 @@ def tuned(pipeline: Pipeline, views: tuple[str, ...], *, rule: bool, seed: int =
     too. Candidates run from the simplest (the rule itself, then the strongest regularisation)
     up; ``simplest_within_one_se`` picks."""
     weights = {"classifier__class_weight": list(CLASS_WEIGHTS)}
-    rule_alone = {**{f"columns__{v}": ["drop"] for v in (*views, "counts")},
-                  "classifier": [RuleOutcome(categories=RULE_CATEGORIES)]}
+    rule_alone = {
+        **{f"columns__{v}": ["drop"] for v in (*views, "counts")},
+        "classifier": [RuleOutcome(categories=RULE_CATEGORIES)],
+    }
     grid = [*([rule_alone] if rule else []), {"classifier__C": list(C_GRID), **weights}]
-    return GridSearchCV(pipeline, grid, scoring=make_scorer(cohen_kappa_score), refit=simplest_within_one_se,
-                        cv=StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=seed), error_score=0.0)
+    return GridSearchCV(
+        pipeline,
+        grid,
+        scoring=make_scorer(cohen_kappa_score),
+        refit=simplest_within_one_se,
+        cv=StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=seed),
+        error_score=0.0,
+    )
 
 
 def simplest_within_one_se(results: dict) -> int:

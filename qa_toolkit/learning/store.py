@@ -17,34 +17,49 @@ KIND = "qa-toolkit-learned-criterion"
 FORMAT_VERSION = 1
 
 #: The only non-default types a learned criterion file may contain.
-TRUSTED_TYPES = frozenset({
-    "qa_toolkit.learning.features.RuleOutcome",
-    "qa_toolkit.learning.features.ViewFeatures",
-    "qa_toolkit.risk.features.normalise_text",
-})
+TRUSTED_TYPES = frozenset(
+    {
+        "qa_toolkit.learning.features.RuleOutcome",
+        "qa_toolkit.learning.features.ViewFeatures",
+        "qa_toolkit.risk.features.normalise_text",
+    }
+)
 
 
 def save_model(model: LearnedModel, path: str | os.PathLike) -> Path:
     """Write ``model`` to ``path`` as a skops archive, atomically."""
-    return save_archive({
-        "kind": KIND,
-        "format_version": FORMAT_VERSION,
-        "pipeline": model.pipeline,
-        "criterion_id": model.criterion_id,
-        "rubric_id": model.rubric_id,
-        "rubric_version": model.rubric_version,
-        "rule": model.rule,
-        "card_json": json.dumps(model.card, ensure_ascii=False),
-    }, path)
+    return save_archive(
+        {
+            "kind": KIND,
+            "format_version": FORMAT_VERSION,
+            "pipeline": model.pipeline,
+            "criterion_id": model.criterion_id,
+            "rubric_id": model.rubric_id,
+            "rubric_version": model.rubric_version,
+            "rule": model.rule,
+            "card_json": json.dumps(model.card, ensure_ascii=False),
+        },
+        path,
+    )
 
 
 def load_model(path: str | os.PathLike) -> LearnedModel:
     """Read a model written by ``save_model``; InputError for anything else."""
-    payload = load_archive(path, kind=KIND, format_version=FORMAT_VERSION, trusted=TRUSTED_TYPES,
-                           what="a qa-toolkit learned criterion model")
-    return LearnedModel(pipeline=payload["pipeline"], criterion_id=str(payload["criterion_id"]),
-                        rubric_id=payload["rubric_id"], rubric_version=payload["rubric_version"],
-                        rule=payload["rule"], card=json.loads(payload["card_json"]))
+    payload = load_archive(
+        path,
+        kind=KIND,
+        format_version=FORMAT_VERSION,
+        trusted=TRUSTED_TYPES,
+        what="a qa-toolkit learned criterion model",
+    )
+    return LearnedModel(
+        pipeline=payload["pipeline"],
+        criterion_id=str(payload["criterion_id"]),
+        rubric_id=payload["rubric_id"],
+        rubric_version=payload["rubric_version"],
+        rule=payload["rule"],
+        card=json.loads(payload["card_json"]),
+    )
 
 
 def cached_model(path: str | os.PathLike) -> LearnedModel:

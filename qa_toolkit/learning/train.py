@@ -76,8 +76,11 @@ def training_set(frames: Frames, labels: pd.Series, rule: str | None) -> Trainin
         table[RULE] = rule_outcomes(frames, rule)
     ids = table["conversation_id"].astype(str)
     found = ids.isin(labels.index).to_numpy()
-    return TrainingSet(table[found].reset_index(drop=True), labels.reindex(ids[found]).to_numpy(dtype=object),
-                       int(len(labels) - found.sum()))
+    return TrainingSet(
+        table[found].reset_index(drop=True),
+        labels.reindex(ids[found]).to_numpy(dtype=object),
+        int(len(labels) - found.sum()),
+    )
 
 
 def check_trainable(data: TrainingSet, criterion_id: str, folds: int) -> None:
@@ -85,9 +88,16 @@ def check_trainable(data: TrainingSet, criterion_id: str, folds: int) -> None:
     counts = pd.Series(data.y, dtype=object).value_counts()
     if (counts >= folds).sum() < 2:
         found = ", ".join(f"{k} {v}" for k, v in counts.sort_index().items()) or "none"
-        raise InputError(Problem("--criterion", f"{criterion_id!r}: the grades found in the data give {found}; "
-                                 f"{folds}-fold training needs at least {folds} conversations of each of two "
-                                 "outcomes", field=criterion_id, code="too-few-grades"))
+        raise InputError(
+            Problem(
+                "--criterion",
+                f"{criterion_id!r}: the grades found in the data give {found}; "
+                f"{folds}-fold training needs at least {folds} conversations of each of two "
+                "outcomes",
+                field=criterion_id,
+                code="too-few-grades",
+            )
+        )
 
 
 @dataclass
@@ -99,8 +109,9 @@ class CrossValidation:
     seed: int
 
 
-def cross_validate(data: TrainingSet, base, *, folds: int = 5, seed: int = 0,
-                   progress: Callable[[int], None] | None = None) -> CrossValidation:
+def cross_validate(
+    data: TrainingSet, base, *, folds: int = 5, seed: int = 0, progress: Callable[[int], None] | None = None
+) -> CrossValidation:
     """Stratified k-fold over conversations (one row each, so a conversation never straddles
     folds), shuffled with ``seed``; ``progress(i)`` after each fold."""
     predicted = np.empty(len(data.y), dtype=object)
@@ -124,8 +135,17 @@ class Trained:
     rule: str | None
 
 
-def fit_criterion(frames: Frames, labels: pd.Series, criterion_id: str, rule: str | None, *, focus: str = "whole",
-                  folds: int = 5, seed: int = 0, progress: Callable[[int], None] | None = None) -> Trained:
+def fit_criterion(
+    frames: Frames,
+    labels: pd.Series,
+    criterion_id: str,
+    rule: str | None,
+    *,
+    focus: str = "whole",
+    folds: int = 5,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> Trained:
     """Cross-validate over the graded conversations of ``frames`` (the regularisation chosen
     inside each fold), then fit on all of them."""
     if focus not in FOCUS:
@@ -150,25 +170,56 @@ def _quiet():
         yield
 
 
-def train_criterion(conversations: pd.DataFrame, messages: pd.DataFrame, grades: Grades, criterion_id: str, *,
-                    rubric: Rubric | None = None, rule_from: str | None = None, focus: str = "whole",
-                    folds: int = 5, seed: int = 0, sources: dict[str, str | None] | None = None,
-                    progress: Callable[[int], None] | None = None) -> LearnedModel:
+def train_criterion(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    grades: Grades,
+    criterion_id: str,
+    *,
+    rubric: Rubric | None = None,
+    rule_from: str | None = None,
+    focus: str = "whole",
+    folds: int = 5,
+    seed: int = 0,
+    sources: dict[str, str | None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LearnedModel:
     """Train the model of ``criterion_id`` from ``grades`` and write its card. ``rule_from``: the
     criterion whose rule's outcome is a feature (default: this one, when the rubric has a rule
     for it); ``sources``: the names of the grades file, the data and the rubric file, for the card."""
     labels = grades.of(criterion_id)
     if labels.empty:
-        raise InputError(Problem("--criterion", f"no grades for criterion {criterion_id!r} (graded: "
-                                 f"{', '.join(grades.criteria) or 'none'})", field=criterion_id, code="too-few-grades"))
+        raise InputError(
+            Problem(
+                "--criterion",
+                f"no grades for criterion {criterion_id!r} (graded: {', '.join(grades.criteria) or 'none'})",
+                field=criterion_id,
+                code="too-few-grades",
+            )
+        )
     if rule_from and not (rubric and any(c.id == rule_from for _, c in rubric.criteria)):
-        raise InputError(Problem("--rule-from", f"the rubric has no criterion {rule_from!r}", field=rule_from,
-                                 code="usage"))
+        raise InputError(
+            Problem("--rule-from", f"the rubric has no criterion {rule_from!r}", field=rule_from, code="usage")
+        )
     rule = rule_of(rubric, rule_from or criterion_id)
-    trained = fit_criterion(Frames(conversations, messages), labels, criterion_id, rule, focus=focus, folds=folds,
-                            seed=seed, progress=progress)
-    model = LearnedModel(pipeline=trained.pipeline, criterion_id=criterion_id, rubric_id=rubric.id if rubric else None,
-                         rubric_version=rubric.version if rubric else None, rule=rule)
-    model.card = build_card(model, trained.data, trained.cv, focus=focus, rule_from=rule_from or criterion_id,
-                            sources=sources or {})
+    trained = fit_criterion(
+        Frames(conversations, messages),
+        labels,
+        criterion_id,
+        rule,
+        focus=focus,
+        folds=folds,
+        seed=seed,
+        progress=progress,
+    )
+    model = LearnedModel(
+        pipeline=trained.pipeline,
+        criterion_id=criterion_id,
+        rubric_id=rubric.id if rubric else None,
+        rubric_version=rubric.version if rubric else None,
+        rule=rule,
+    )
+    model.card = build_card(
+        model, trained.data, trained.cv, focus=focus, rule_from=rule_from or criterion_id, sources=sources or {}
+    )
     return model

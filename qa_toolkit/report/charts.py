@@ -21,22 +21,33 @@ def _num(v: float | None) -> bool:
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='{width}' "
-            f"height='{height}' role='img' aria-label='{escape(title, quote=True)}' {FONT} font-size='11'>"
-            f"<title>{escape(title)}</title>{''.join(body)}</svg>")
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='{width}' "
+        f"height='{height}' role='img' aria-label='{escape(title, quote=True)}' {FONT} font-size='11'>"
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
 
 
 def _legend(x: int, y: int, names: Sequence[str], colours: Sequence[str]) -> list[str]:
     out = []
     for i, (name, colour) in enumerate(zip(names, colours)):
         dx = x + i * 110
-        out.append(f"<rect x='{dx}' y='{y - 9}' width='10' height='10' fill='{colour}'/>"
-                   f"<text x='{dx + 14}' y='{y}'>{escape(name)}</text>")
+        out.append(
+            f"<rect x='{dx}' y='{y - 9}' width='10' height='10' fill='{colour}'/>"
+            f"<text x='{dx + 14}' y='{y}'>{escape(name)}</text>"
+        )
     return out
 
 
-def bar_chart(categories: Sequence[str], agent: Sequence[float | None], team: Sequence[float | None],
-              *, names: tuple[str, str], title: str, vmax: float = 100.0) -> str:
+def bar_chart(
+    categories: Sequence[str],
+    agent: Sequence[float | None],
+    team: Sequence[float | None],
+    *,
+    names: tuple[str, str],
+    title: str,
+    vmax: float = 100.0,
+) -> str:
     """Horizontal grouped bars, agent against team, one row per category (0..vmax)."""
     row_h, left, width = 30, 150, 560
     plot_w = width - left - 50
@@ -50,14 +61,22 @@ def bar_chart(categories: Sequence[str], agent: Sequence[float | None], team: Se
             if not _num(v):
                 continue
             w = max(0.0, min(v, vmax)) / vmax * plot_w
-            body.append(f"<rect x='{left}' y='{y + j * 11}' width='{w:.1f}' height='10' fill='{colour}'/>"
-                        f"<text x='{left + w + 4:.1f}' y='{y + j * 11 + 9}' font-size='9'>{v:.1f}</text>")
+            body.append(
+                f"<rect x='{left}' y='{y + j * 11}' width='{w:.1f}' height='10' fill='{colour}'/>"
+                f"<text x='{left + w + 4:.1f}' y='{y + j * 11 + 9}' font-size='9'>{v:.1f}</text>"
+            )
     body.append(f"<line x1='{left}' y1='22' x2='{left}' y2='{height - 6}' stroke='#888'/>")
     return _svg(width, height, body, title)
 
 
-def line_chart(periods: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, title: str,
-               vmin: float | None = None, vmax: float = 100.0) -> str:
+def line_chart(
+    periods: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    title: str,
+    vmin: float | None = None,
+    vmax: float = 100.0,
+) -> str:
     """A line per series over the periods (agent first, then team); gaps where a value is missing.
     The axis starts at ``vmin`` (default: the lowest value rounded down to ten, so a trend shows)."""
     if vmin is None:
@@ -77,14 +96,16 @@ def line_chart(periods: Sequence[str], series: Sequence[tuple[str, Sequence[floa
     body = _legend(left, 14, [name for name, _ in series], colours)
     for tick in (vmin, (vmin + vmax) / 2, vmax):
         _, y = xy(0, tick)
-        body.append(f"<line x1='{left}' y1='{y:.1f}' x2='{width - 16}' y2='{y:.1f}' stroke='#e3e3e3'/>"
-                    f"<text x='{left - 4}' y='{y + 4:.1f}' text-anchor='end' font-size='9'>{tick:g}</text>")
+        body.append(
+            f"<line x1='{left}' y1='{y:.1f}' x2='{width - 16}' y2='{y:.1f}' stroke='#e3e3e3'/>"
+            f"<text x='{left - 4}' y='{y + 4:.1f}' text-anchor='end' font-size='9'>{tick:g}</text>"
+        )
     step = max(1, math.ceil(n / 8))
     for i, p in enumerate(periods):
         if i % step == 0:
             x, _ = xy(i, vmin)
             body.append(f"<text x='{x:.1f}' y='{height - 12}' text-anchor='middle' font-size='9'>{escape(p)}</text>")
-    for (name, values), colour in zip(series, colours):
+    for (_name, values), colour in zip(series, colours):
         points = [xy(i, v) for i, v in enumerate(values) if _num(v)]
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
@@ -98,8 +119,9 @@ def sparkline(values: Sequence[float | None], *, title: str, vmin: float = 0.0, 
     width, height = 80, 20
     pts = [(i, v) for i, v in enumerate(values) if _num(v)]
     n = max(len(values) - 1, 1)
-    coords = " ".join(f"{2 + 76 * i / n:.1f},{18 - 16 * (min(max(v, vmin), vmax) - vmin) / (vmax - vmin):.1f}"
-                      for i, v in pts)
+    coords = " ".join(
+        f"{2 + 76 * i / n:.1f},{18 - 16 * (min(max(v, vmin), vmax) - vmin) / (vmax - vmin):.1f}" for i, v in pts
+    )
     body = [f"<polyline points='{coords}' fill='none' stroke='{AGENT_COLOUR}' stroke-width='1.5'/>"] if pts else []
     return _svg(width, height, body, title)
 
@@ -115,8 +137,10 @@ def histogram(labels: Sequence[str], counts: Sequence[int], *, title: str) -> st
         h = (height - bottom - top) * c / peak
         x = 10 + i * bar_w
         y = height - bottom - h
-        body.append(f"<rect x='{x + 4:.1f}' y='{y:.1f}' width='{bar_w - 8:.1f}' height='{h:.1f}' fill='{AGENT_COLOUR}'/>"
-                    f"<text x='{x + bar_w / 2:.1f}' y='{y - 3:.1f}' text-anchor='middle' font-size='9'>{c}</text>"
-                    f"<text x='{x + bar_w / 2:.1f}' y='{height - 8}' text-anchor='middle' font-size='9'>"
-                    f"{escape(str(label))}</text>")
+        body.append(
+            f"<rect x='{x + 4:.1f}' y='{y:.1f}' width='{bar_w - 8:.1f}' height='{h:.1f}' fill='{AGENT_COLOUR}'/>"
+            f"<text x='{x + bar_w / 2:.1f}' y='{y - 3:.1f}' text-anchor='middle' font-size='9'>{c}</text>"
+            f"<text x='{x + bar_w / 2:.1f}' y='{height - 8}' text-anchor='middle' font-size='9'>"
+            f"{escape(str(label))}</text>"
+        )
     return _svg(width, height, body, title)

@@ -26,8 +26,16 @@ from qa_toolkit.rubric.schema import Rubric
 Adjustment = Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]
 
 #: The dispute register columns the report needs (``review.disputes.DISPUTES`` has more).
-DISPUTE_COLUMNS = ("conversation_id", "criterion_id", "decided_by", "reason", "decision", "points_awarded", "note",
-                   "resolved_by")
+DISPUTE_COLUMNS = (
+    "conversation_id",
+    "criterion_id",
+    "decided_by",
+    "reason",
+    "decision",
+    "points_awarded",
+    "note",
+    "resolved_by",
+)
 #: Who decided a point: the rules, a grader, a person confirming a critical fail, nobody yet (a
 #: critical fail under ``critical: confirm`` waiting for a grader), a grader overturning a critical fail.
 AUTO, GRADED, CONFIRMED, PENDING, OVERTURNED = "auto", "graded", "confirmed", "pending", "overturned"
@@ -42,25 +50,43 @@ def read_disputes(path: str | os.PathLike) -> pd.DataFrame:
         raise InputError(Problem(str(path), "dispute register not found", code="disputes"))
     missing = [c for c in DISPUTE_COLUMNS if c not in register.columns]
     if missing:
-        raise InputError(Problem(str(path), f"not a `qa dispute import` register: no column {', '.join(missing)}",
-                                 line=1, code="disputes"))
+        raise InputError(
+            Problem(
+                str(path),
+                f"not a `qa dispute import` register: no column {', '.join(missing)}",
+                line=1,
+                code="disputes",
+            )
+        )
     return register
 
 
-def reviewed(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Sequence[Rubric], *,
-             grades: pd.DataFrame | None = None,
-             disputes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def reviewed(
+    results: pd.DataFrame,
+    scores: pd.DataFrame,
+    rubrics: Sequence[Rubric],
+    *,
+    grades: pd.DataFrame | None = None,
+    disputes: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, scores) the report uses: ``final_outcomes`` plus, per result, ``source`` (who
     decided it), ``comment`` (the grader's) and ``dispute_note`` (the agent's reason, the lead's
     note); per conversation ``human_graded``."""
-    people = pd.concat([f[["conversation_id"]] for f in (grades, disputes) if f is not None and len(f)] or
-                       [pd.DataFrame({"conversation_id": []})])
+    people = pd.concat(
+        [f[["conversation_id"]] for f in (grades, disputes) if f is not None and len(f)]
+        or [pd.DataFrame({"conversation_id": []})]
+    )
     by_id = {r.id: r for r in rubrics}
     touched = scores[scores["conversation_id"].isin(set(people["conversation_id"].astype(str)))]
     unknown = sorted(set(touched["rubric_id"].dropna()) - set(by_id))
     if unknown:
-        raise InputError(Problem("--grades/--disputes", f"reviewed conversations were scored with rubric "
-                                                        f"{', '.join(unknown)}: pass it with --rubric", code="grades"))
+        raise InputError(
+            Problem(
+                "--grades/--disputes",
+                f"reviewed conversations were scored with rubric {', '.join(unknown)}: pass it with --rubric",
+                code="grades",
+            )
+        )
     out, final = final_outcomes(results, scores, list(rubrics), grades=grades, disputes=disputes)
     out["source"] = _source(out, final, disputes)
     out["comment"] = _joined(out, grades, ("comment",), decided=out["decided_by"].eq("grade"), by_grader=True)
@@ -69,8 +95,11 @@ def reviewed(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Sequence[Rubr
     return out, final
 
 
-def review_adjustment(rubrics: Sequence[Rubric], grades_path: str | os.PathLike | None = None,
-                      disputes_path: str | os.PathLike | None = None) -> Adjustment:
+def review_adjustment(
+    rubrics: Sequence[Rubric],
+    grades_path: str | os.PathLike | None = None,
+    disputes_path: str | os.PathLike | None = None,
+) -> Adjustment:
     """The grades and dispute decisions of these files as an ``Adjustment`` (read now, so a bad
     file stops before any work)."""
     grades = read_grades(grades_path) if grades_path else None
@@ -85,9 +114,14 @@ def agreement(rubrics: Sequence[Rubric]) -> pd.DataFrame:
     frames = []
     for rubric in rubrics:
         gate = gate_table(rubric).set_index("criterion_id")
-        rows = [{"criterion_id": c.id, "section_id": s.id, **(gate.loc[c.id].to_dict() if c.id in gate.index else
-                                                                {"status": MANUAL, "n": 0, "measured": ""})}
-                for s, c in rubric.criteria]
+        rows = [
+            {
+                "criterion_id": c.id,
+                "section_id": s.id,
+                **(gate.loc[c.id].to_dict() if c.id in gate.index else {"status": MANUAL, "n": 0, "measured": ""}),
+            }
+            for s, c in rubric.criteria
+        ]
         frames.append(pd.DataFrame(rows))
     if not frames:
         return pd.DataFrame(columns=["criterion_id", "section_id", "status", "n", "kappa", "measured"])
@@ -98,25 +132,38 @@ def _source(out: pd.DataFrame, final: pd.DataFrame, disputes: pd.DataFrame | Non
     """Who decided each result (module constants): a disputed one keeps who decided it before
     the dispute (the register's ``decided_by``), unless the lead's rejection confirmed a critical."""
     key = pd.MultiIndex.from_arrays([out["conversation_id"].astype(str), out["criterion_id"].astype(str)])
-    pending = [(cid, crit) for cid, ids in zip(final["conversation_id"], final["critical_pending"].fillna(""))
-               if ids for crit in str(ids).split(";")]
+    pending = [
+        (cid, crit)
+        for cid, ids in zip(final["conversation_id"], final["critical_pending"].fillna(""))
+        if ids
+        for crit in str(ids).split(";")
+    ]
     is_pending = key.isin(pending) if pending else np.zeros(len(out), dtype=bool)
-    confirmed = (out["confirmed"].fillna(False).astype(bool) & out["critical"].fillna(False).astype(bool)
-                 & out["outcome"].eq("fail")).to_numpy(dtype=bool)
+    confirmed = (
+        out["confirmed"].fillna(False).astype(bool)
+        & out["critical"].fillna(False).astype(bool)
+        & out["outcome"].eq("fail")
+    ).to_numpy(dtype=bool)
     graded = out["decided_by"].eq("grade").to_numpy(dtype=bool)
     if disputes is not None and len(disputes):
         before = disputes.drop_duplicates(["conversation_id", "criterion_id"]).set_index(
-            ["conversation_id", "criterion_id"])["decided_by"]
+            ["conversation_id", "criterion_id"]
+        )["decided_by"]
         was_graded = before.reindex(key).eq("grade").to_numpy(dtype=bool)
         graded |= out["decided_by"].eq("dispute").to_numpy(dtype=bool) & was_graded
-    overturned = (graded & out["critical"].fillna(False).astype(bool).to_numpy(dtype=bool)
-                  & out["auto_outcome"].eq("fail").to_numpy(dtype=bool) & out["outcome"].eq("pass").to_numpy(dtype=bool))
+    overturned = (
+        graded
+        & out["critical"].fillna(False).astype(bool).to_numpy(dtype=bool)
+        & out["auto_outcome"].eq("fail").to_numpy(dtype=bool)
+        & out["outcome"].eq("pass").to_numpy(dtype=bool)
+    )
     source = np.select([is_pending, confirmed, overturned, graded], [PENDING, CONFIRMED, OVERTURNED, GRADED], AUTO)
     return pd.Series(source, index=out.index, dtype="string")
 
 
-def _joined(out: pd.DataFrame, people: pd.DataFrame | None, columns: Sequence[str], decided: pd.Series,
-            by_grader: bool = False) -> pd.Series:
+def _joined(
+    out: pd.DataFrame, people: pd.DataFrame | None, columns: Sequence[str], decided: pd.Series, by_grader: bool = False
+) -> pd.Series:
     """Per result, the non-empty ``columns`` of its row in ``people`` joined with " · " (<NA> where
     ``decided`` is false or nothing was written); ``by_grader``: the counting grader's row."""
     empty = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -124,11 +171,13 @@ def _joined(out: pd.DataFrame, people: pd.DataFrame | None, columns: Sequence[st
         return empty
     rows = people
     if by_grader:
-        rows = people.merge(out[["conversation_id", "grader"]].drop_duplicates("conversation_id"),
-                            on=["conversation_id", "grader"])
+        rows = people.merge(
+            out[["conversation_id", "grader"]].drop_duplicates("conversation_id"), on=["conversation_id", "grader"]
+        )
     text = rows[list(columns)].fillna("").astype(str).agg(lambda r: " · ".join(v for v in r if v.strip()), axis=1)
-    words = pd.Series(text.to_numpy(), index=pd.MultiIndex.from_frame(rows[["conversation_id", "criterion_id"]]
-                                                                       .astype(str)))
+    words = pd.Series(
+        text.to_numpy(), index=pd.MultiIndex.from_frame(rows[["conversation_id", "criterion_id"]].astype(str))
+    )
     words = words[~words.index.duplicated(keep="last")]
     key = pd.MultiIndex.from_arrays([out["conversation_id"].astype(str), out["criterion_id"].astype(str)])
     found = pd.Series(words.reindex(key).to_numpy(), index=out.index, dtype="string")

@@ -22,8 +22,10 @@ def highlight(text, match) -> Markup:
     """``text`` escaped, with each occurrence of ``match`` (any case) wrapped in ``<mark>``."""
     if view.is_missing(text) or not text:
         return Markup("")
-    return Markup("").join(Markup("<mark>{}</mark>").format(part) if hit else escape(part)
-                           for part, hit in view.match_parts(str(text), match))
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(part) if hit else escape(part)
+        for part, hit in view.match_parts(str(text), match)
+    )
 
 
 def shown(value):
@@ -39,8 +41,14 @@ def environment():
     every value through ``shown``."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, finalize=shown)
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=shown,
+    )
     env.filters["fmt"] = view.fmt
     env.filters["highlight"] = highlight
     env.filters["missing"] = view.is_missing
@@ -48,8 +56,15 @@ def environment():
 
 
 def _base_context(rep: ReportInput) -> dict:
-    return {"t": rep.t, "lang": rep.lang, "rubric_label": rep.rubric_label, "generated": rep.generated,
-            "mask": rep.mask, "weighted": rep.metrics.weighted, "min_graded": rep.metrics.options.min_graded}
+    return {
+        "t": rep.t,
+        "lang": rep.lang,
+        "rubric_label": rep.rubric_label,
+        "generated": rep.generated,
+        "mask": rep.mask,
+        "weighted": rep.metrics.weighted,
+        "min_graded": rep.metrics.options.min_graded,
+    }
 
 
 def _latest_critical(rep: ReportInput, n: int = 50):
@@ -64,9 +79,14 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
     leaderboard = []
     for a in m.agents.itertuples(index=False):
         values = trends.loc[trends["agent_id"] == a.agent_id, "qa_mean"].tolist()
-        leaderboard.append({"row": a, "page": pages.get(a.agent_id),
-                            "team": view.team_name(rep, a.team),
-                            "spark": Markup(charts.sparkline(values, title=f"{a.agent_id} {t['trend']}"))})
+        leaderboard.append(
+            {
+                "row": a,
+                "page": pages.get(a.agent_id),
+                "team": view.team_name(rep, a.team),
+                "spark": Markup(charts.sparkline(values, title=f"{a.agent_id} {t['trend']}")),
+            }
+        )
     teams = [{"name": view.team_name(rep, r.team), "row": r} for r in m.teams.itertuples(index=False)]
     heat = [{"agent": a, "cells": [a[f"section_{s}"] for s in m.sections]} for _, a in m.agents.iterrows()]
     series = view.team_trend(rep)
@@ -79,9 +99,11 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
         "sections": [view.section_name(rep, s) for s in m.sections],
         "heat": heat,
         **_histograms(rep, "team", ALL),
-        "trend_chart": Markup(charts.line_chart([p["period"] for p in series],
-                                                [(t["all_agents"], [p["value"] for p in series])],
-                                                title=t["trend"])),
+        "trend_chart": Markup(
+            charts.line_chart(
+                [p["period"] for p in series], [(t["all_agents"], [p["value"] for p in series])], title=t["trend"]
+            )
+        ),
         "findings": _latest_critical(rep),
         "agreement": view.agreement_rows(rep),
         "disputes_by_agent": view.dispute_counts(rep, "agent_id"),
@@ -96,8 +118,11 @@ def _histograms(rep: ReportInput, level: str, key: str) -> dict[str, Markup]:
     """Score-bin, band and CSAT histograms of one agent or team."""
     t = rep.t
     out = {}
-    for name, kind, title in (("score_hist", "score_bin", t["distribution"]), ("band_hist", "band", t["band_distribution"]),
-                              ("csat_hist", "csat", t["csat_distribution"])):
+    for name, kind, title in (
+        ("score_hist", "score_bin", t["distribution"]),
+        ("band_hist", "band", t["band_distribution"]),
+        ("csat_hist", "csat", t["csat_distribution"]),
+    ):
         pairs = view.distribution(rep, level, key, kind)
         out[name] = Markup(charts.histogram([v for v, _ in pairs], [n for _, n in pairs], title=title))
     return out
@@ -121,37 +146,54 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
         "team_name": view.team_name(rep, team_key),
         "kpis": view.kpi_rows(rep, agent_id),
         "sections": sections,
-        "section_chart": Markup(charts.bar_chart([s["name"] for s in sections], [s["agent"] for s in sections],
-                                                 [s["team"] for s in sections],
-                                                 names=(agent["agent_name"], view.team_name(rep, team_key)),
-                                                 title=t["sections"])) if sections else "",
+        "section_chart": Markup(
+            charts.bar_chart(
+                [s["name"] for s in sections],
+                [s["agent"] for s in sections],
+                [s["team"] for s in sections],
+                names=(agent["agent_name"], view.team_name(rep, team_key)),
+                title=t["sections"],
+            )
+        )
+        if sections
+        else "",
         **_histograms(rep, "agent", agent_id),
         "trend": trend,
         "trend_title": trend_title,
-        "trend_chart": Markup(charts.line_chart([p["period"] for p in trend],
-                                                [(agent["agent_name"], [p["agent"] for p in trend]),
-                                                 (view.team_name(rep, team_key), [p["team"] for p in trend])],
-                                                title=trend_title)) if trend else "",
+        "trend_chart": Markup(
+            charts.line_chart(
+                [p["period"] for p in trend],
+                [
+                    (agent["agent_name"], [p["agent"] for p in trend]),
+                    (view.team_name(rep, team_key), [p["team"] for p in trend]),
+                ],
+                title=trend_title,
+            )
+        )
+        if trend
+        else "",
         "weakest": view.weakest(rep, agent_id),
         "findings": found,
         "n_findings": n_found,
         "lost": view.records(view.lost_points(rep, agent_id)),
         "disputes": view.dispute_counts(rep, "criterion_id", agent_id),
         "dispute_states": view.DISPUTE_STATES,
-        "exemplars": [{"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
-                      for e in ex.itertuples()],
+        "exemplars": [
+            {"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
+            for e in ex.itertuples()
+        ],
     }
 
 
-def write_html(rep: ReportInput, out_dir: str | os.PathLike, advance: Callable[[int], None] = lambda n: None
-               ) -> list[Path]:
+def write_html(
+    rep: ReportInput, out_dir: str | os.PathLike, advance: Callable[[int], None] = lambda n: None
+) -> list[Path]:
     """Write ``index.html`` and ``agents/<id>.html`` atomically, ``advance(1)`` per page; returns the paths."""
     out_dir = Path(out_dir)
     env = environment()
     ids = view.agent_ids(rep)
     pages = {a: f"agents/{stem}.html" for a, stem in view.page_names(ids).items()}
-    written = [write_text(out_dir / "index.html", env.get_template("index.html.j2").render(
-        _index_context(rep, pages)))]
+    written = [write_text(out_dir / "index.html", env.get_template("index.html.j2").render(_index_context(rep, pages)))]
     advance(1)
     agent_template = env.get_template("agent.html.j2")
     for agent_id in ids:

@@ -111,11 +111,15 @@ _LABELS: dict[str, tuple[str, str]] = {
     "role_bot": ("机器人", "bot"),
     "role_system": ("系统", "system"),
     "critical_only": ("一票否决会话（最近 50 条）", "Critical failures (latest 50)"),
-    "listed_note": ("会话明细只列出 {shown} / {total} 条：先列风险、否决和标杆会话，再列抽检会话和最近的会话",
-                    "The conversations sheet lists {shown} of {total}: flagged, critical and excellent sessions "
-                    "first, then sampled and the most recent ones"),
-    "lost": ("失分明细（每一处扣分及证据，含人工推翻与申诉）",
-             "Points lost (every deduction with its evidence; overturned and disputed ones included)"),
+    "listed_note": (
+        "会话明细只列出 {shown} / {total} 条：先列风险、否决和标杆会话，再列抽检会话和最近的会话",
+        "The conversations sheet lists {shown} of {total}: flagged, critical and excellent sessions "
+        "first, then sampled and the most recent ones",
+    ),
+    "lost": (
+        "失分明细（每一处扣分及证据，含人工推翻与申诉）",
+        "Points lost (every deduction with its evidence; overturned and disputed ones included)",
+    ),
     "points_lost": ("失分", "Points lost"),
     "source": ("来源", "Source"),
     "source_auto": ("自动", "automatic"),
@@ -147,8 +151,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "rejected": ("驳回", "Rejected"),
     "dispute_note": ("申诉理由 · 裁定说明", "Agent's reason · lead's note"),
     "agreement": ("评分项可信度（与人工评分的一致性）", "Criterion agreement with the graders"),
-    "agreement_note": ("影子(shadow)评分项只展示、不计分；κ 与 n 来自 qa rubric promote 记录的评估。",
-                       "Shadow criteria are shown, not counted; n and κ are what `qa rubric promote` recorded."),
+    "agreement_note": (
+        "影子(shadow)评分项只展示、不计分；κ 与 n 来自 qa rubric promote 记录的评估。",
+        "Shadow criteria are shown, not counted; n and κ are what `qa rubric promote` recorded.",
+    ),
     "status": ("状态", "Status"),
     "status_live": ("计分", "live"),
     "status_shadow": ("影子（不计分）", "shadow (not counted)"),
@@ -161,8 +167,9 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-_BY_LANGUAGE = {lang: MappingProxyType({key: pair[i] for key, pair in _LABELS.items()})
-                for i, lang in enumerate(LANGUAGES)}
+_BY_LANGUAGE = {
+    lang: MappingProxyType({key: pair[i] for key, pair in _LABELS.items()}) for i, lang in enumerate(LANGUAGES)
+}
 
 
 def labels(lang: str) -> Mapping[str, str]:

@@ -4,8 +4,8 @@ section rows, trends, coaching focus, findings, exemplars and masked transcripts
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 import unicodedata
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,15 +19,36 @@ from qa_toolkit.report.labels import labels
 
 #: (metric column, kind) shown as KPIs, in order. kind decides the number format.
 KPIS: tuple[tuple[str, str], ...] = (
-    ("qa_mean", "score"), ("auto_mean", "score"), ("n_graded", "int"), ("n_human", "int"), ("n_auto_only", "int"),
-    ("n_review", "int"), ("critical_failures", "int"),
-    ("frt_mean_s", "seconds"), ("art_mean_s", "seconds"), ("handle_mean_s", "seconds"), ("sla_rate", "rate"),
-    ("transfer_rate", "rate"), ("csat_mean", "csat"), ("complaint_rate", "rate"), ("escalation_rate", "rate"),
-    ("fcr_rate", "rate"), ("risk_flags", "int"), ("n_conversations", "int"),
+    ("qa_mean", "score"),
+    ("auto_mean", "score"),
+    ("n_graded", "int"),
+    ("n_human", "int"),
+    ("n_auto_only", "int"),
+    ("n_review", "int"),
+    ("critical_failures", "int"),
+    ("frt_mean_s", "seconds"),
+    ("art_mean_s", "seconds"),
+    ("handle_mean_s", "seconds"),
+    ("sla_rate", "rate"),
+    ("transfer_rate", "rate"),
+    ("csat_mean", "csat"),
+    ("complaint_rate", "rate"),
+    ("escalation_rate", "rate"),
+    ("fcr_rate", "rate"),
+    ("risk_flags", "int"),
+    ("n_conversations", "int"),
 )
 #: For KPIs where lower is better the difference to team is judged the other way round.
-LOWER_IS_BETTER = {"critical_failures", "frt_mean_s", "art_mean_s", "handle_mean_s", "transfer_rate",
-                   "complaint_rate", "escalation_rate", "risk_flags"}
+LOWER_IS_BETTER = {
+    "critical_failures",
+    "frt_mean_s",
+    "art_mean_s",
+    "handle_mean_s",
+    "transfer_rate",
+    "complaint_rate",
+    "escalation_rate",
+    "risk_flags",
+}
 MAX_FINDINGS = 40  #: flagged / critical sessions shown per agent at most
 MAX_LISTED = 20_000  #: conversations listed (with transcripts) in one workbook at most
 EXCEL_FORMATS = {"score": "0.0", "int": "0", "seconds": "[m]:ss", "rate": "0.0%", "csat": "0.00"}
@@ -157,8 +178,11 @@ def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tupl
     """(value, count) of a band / csat / score_bin distribution, in a reading order."""
     d = rep.metrics.distribution
     counts = d[(d["level"] == level) & (d["key"] == key) & (d["kind"] == kind)].set_index("value")["n"]
-    order = {"band": list(rep.band_order) or sorted(counts.index), "csat": ["1", "2", "3", "4", "5"],
-             "score_bin": list(SCORE_BIN_LABELS)}[kind]
+    order = {
+        "band": list(rep.band_order) or sorted(counts.index),
+        "csat": ["1", "2", "3", "4", "5"],
+        "score_bin": list(SCORE_BIN_LABELS),
+    }[kind]
     order += [v for v in counts.index if v not in order]
     shown = (lambda v: band_name(rep, v)) if kind == "band" else str
     return [(shown(value), int(counts.get(value, 0))) for value in order]
@@ -173,15 +197,18 @@ def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
         # counts are not comparable with the team's totals: no difference for them
         diff = None if is_missing(a) or is_missing(t) or kind == "int" else float(a) - float(t)
         better = None if diff is None or abs(diff) < 1e-9 else (diff < 0) == (key in LOWER_IS_BETTER)
-        rows.append({"key": key, "kind": kind, "label": rep.t[key], "agent": a, "team": t, "diff": diff,
-                     "better": better})
+        rows.append(
+            {"key": key, "kind": kind, "label": rep.t[key], "agent": a, "team": t, "diff": diff, "better": better}
+        )
     return rows
 
 
 def section_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     agent, team = rep.metrics.agent(agent_id), rep.metrics.team_of(agent_id)
-    return [{"id": s, "name": section_name(rep, s), "agent": agent[f"section_{s}"], "team": team[f"section_{s}"]}
-            for s in rep.metrics.sections]
+    return [
+        {"id": s, "name": section_name(rep, s), "agent": agent[f"section_{s}"], "team": team[f"section_{s}"]}
+        for s in rep.metrics.sections
+    ]
 
 
 def trend(rep: ReportInput, agent_id: str) -> list[dict]:
@@ -192,10 +219,15 @@ def trend(rep: ReportInput, agent_id: str) -> list[dict]:
     team_key = ALL if team_key == NO_TEAM else team_key
     team = m.team_trend[m.team_trend["team"] == team_key].set_index("period")
     periods = sorted(p for p in set(mine.index) | set(team.index) if not is_missing(p))
-    return [{"period": p,
-             "agent": mine["qa_mean"].get(p, float("nan")),
-             "n_graded": mine["n_graded"].get(p, 0),
-             "team": team["qa_mean"].get(p, float("nan"))} for p in periods]
+    return [
+        {
+            "period": p,
+            "agent": mine["qa_mean"].get(p, float("nan")),
+            "n_graded": mine["n_graded"].get(p, 0),
+            "team": team["qa_mean"].get(p, float("nan")),
+        }
+        for p in periods
+    ]
 
 
 def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
@@ -208,8 +240,12 @@ def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
     which an agent may simply not earn, are left out)."""
     crit = rep.metrics.agent_criteria
-    rows = crit[(crit["agent_id"] == agent_id) & (crit["n_fail"] > 0) & (crit["gap"] < 0)
-                & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
+    rows = crit[
+        (crit["agent_id"] == agent_id)
+        & (crit["n_fail"] > 0)
+        & (crit["gap"] < 0)
+        & ~crit["criterion_id"].isin(set(rep.bonus_criteria))
+    ]
     rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False]).head(n).copy()
     rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
     rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
@@ -225,8 +261,9 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
         critical = rows[rows["kind"] == "critical"].sort_values("started_at", ascending=False)
         risk = rep.metrics.sessions.set_index("conversation_id")["risk_score"]
         flagged = rows[rows["kind"] != "critical"]
-        flagged = flagged.iloc[np.argsort(-flagged["conversation_id"].map(risk).astype("float64").fillna(0).to_numpy(),
-                                          kind="stable")]
+        flagged = flagged.iloc[
+            np.argsort(-flagged["conversation_id"].map(risk).astype("float64").fillna(0).to_numpy(), kind="stable")
+        ]
         rows = pd.concat([critical, flagged]).head(limit).sort_values("started_at", kind="stable")
     mask = masker(rep)
     for col in ("evidence_text", "evidence_match"):
@@ -244,7 +281,7 @@ def match_parts(text: str, match) -> list[tuple[str, bool]]:
     parts, at = [], 0
     for found in re.finditer(re.escape(str(match)), text, flags=re.IGNORECASE):
         if found.start() > at:
-            parts.append((text[at:found.start()], False))
+            parts.append((text[at : found.start()], False))
         parts.append((found.group(), True))
         at = found.end()
     if at < len(text):
@@ -259,8 +296,10 @@ def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     key = ("lost", rep.lang, rep.mask)
     if key not in rep.memo:
         rows = _lost_rows(rep)
-        rep.memo[key] = rows.iloc[:0], {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id",
-                                                                                                   sort=False)}
+        rep.memo[key] = (
+            rows.iloc[:0],
+            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
+        )
     empty, by_agent = rep.memo[key]
     return by_agent.get(agent_id, empty)
 
@@ -293,8 +332,11 @@ def state_label(rep: ReportInput, f) -> str:
     """How a point lost was decided, in words: who decided it (with the grader), the automatic
     outcome when a person changed it, and the dispute's decision."""
     t = rep.t
-    text = f.source_label + (f" · {f.grader}" if f.source in ("graded", "confirmed", "overturned")
-                             and not is_missing(f.grader) and f.grader else "")
+    text = f.source_label + (
+        f" · {f.grader}"
+        if f.source in ("graded", "confirmed", "overturned") and not is_missing(f.grader) and f.grader
+        else ""
+    )
     if f.changed:
         text += f" ({t['auto_outcome']}: {f.auto_label})"
     if f.dispute:
@@ -321,9 +363,15 @@ def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> li
         return []
     table = pd.crosstab(rows[by], rows["dispute"]).reindex(columns=list(DISPUTE_STATES), fill_value=0)
     names = rep.metrics.agents.set_index("agent_id")["agent_name"]
-    return [{"key": key, "name": names.get(key, key) if by == "agent_id" else criterion_name(rep, key),
-             "filed": int(counts.sum()), **{state: int(counts[state]) for state in DISPUTE_STATES}}
-            for key, counts in table.iterrows()]
+    return [
+        {
+            "key": key,
+            "name": names.get(key, key) if by == "agent_id" else criterion_name(rep, key),
+            "filed": int(counts.sum()),
+            **{state: int(counts[state]) for state in DISPUTE_STATES},
+        }
+        for key, counts in table.iterrows()
+    ]
 
 
 def agreement_rows(rep: ReportInput) -> list[dict]:
@@ -336,11 +384,18 @@ def agreement_rows(rep: ReportInput) -> list[dict]:
     out = []
     for r in records(a):
         measured = str(r.measured) if r.status != "manual" and not is_missing(r.measured) and r.measured else ""
-        out.append({"criterion_id": r.criterion_id, "section": section_name(rep, r.section_id),
-                    "name": criterion_name(rep, r.criterion_id), "status": r.status,
-                    "status_label": t[f"status_{r.status}"], "n": int(r.n) if measured else None,
-                    "kappa": None if not measured or is_missing(r.kappa) else float(r.kappa),
-                    "measured": measured or (t["human_graded"] if r.status == "manual" else t["not_measured"])})
+        out.append(
+            {
+                "criterion_id": r.criterion_id,
+                "section": section_name(rep, r.section_id),
+                "name": criterion_name(rep, r.criterion_id),
+                "status": r.status,
+                "status_label": t[f"status_{r.status}"],
+                "n": int(r.n) if measured else None,
+                "kappa": None if not measured or is_missing(r.kappa) else float(r.kappa),
+                "measured": measured or (t["human_graded"] if r.status == "manual" else t["not_measured"]),
+            }
+        )
     return out
 
 
@@ -367,7 +422,8 @@ def listed_sessions(rep: ReportInput, agents: Sequence[str], cap: int = MAX_LIST
 def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, list[dict]]:
     """Masked messages per conversation: role, time (HH:MM:SS) and text."""
     msgs = rep.messages[rep.messages["conversation_id"].isin(set(conversation_ids))].sort_values(
-        ["conversation_id", "seq"])
+        ["conversation_id", "seq"]
+    )
     text = masked_text(rep, msgs["text"].fillna(""))
     times = msgs["ts"].dt.strftime("%H:%M:%S").fillna("")
     out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
@@ -379,6 +435,7 @@ def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, 
 
 def transcript_text(lines: list[dict], limit: int = 4000) -> str:
     """A transcript as one cell of text, ``[time] role: text`` per line."""
-    text = "\n".join(f"[{m['time']}] {m['role']}: {m['text']}" if m["time"] else f"{m['role']}: {m['text']}"
-                     for m in lines)
+    text = "\n".join(
+        f"[{m['time']}] {m['role']}: {m['text']}" if m["time"] else f"{m['role']}: {m['text']}" for m in lines
+    )
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -73,9 +73,17 @@ class _Sheet:
         if row > self.SIZE_ROWS:  # widths from the first rows are enough, and cheaper
             return cell
         shown = cell.value
-        text = shown.split("\n")[0] if isinstance(shown, str) else ("0000-00-00 00:00" if hasattr(shown, "year")
-                                                                     else f"{shown:.2f}" if isinstance(shown, float)
-                                                                     else str(shown or ""))
+        text = (
+            shown.split("\n")[0]
+            if isinstance(shown, str)
+            else (
+                "0000-00-00 00:00"
+                if hasattr(shown, "year")
+                else f"{shown:.2f}"
+                if isinstance(shown, float)
+                else str(shown or "")
+            )
+        )
         self.widths[col] = max(self.widths.get(col, 6), min(view.display_width(text) + 2, MAX_WIDTH))
         return cell
 
@@ -83,8 +91,14 @@ class _Sheet:
         self.put(row, 1, text, font=HEADING_FONT)
         return row + 1
 
-    def table(self, row: int, headers: Sequence[str], rows: Sequence[Sequence], formats: Sequence[str | None] = (),
-              col: int = 1) -> int:
+    def table(
+        self,
+        row: int,
+        headers: Sequence[str],
+        rows: Sequence[Sequence],
+        formats: Sequence[str | None] = (),
+        col: int = 1,
+    ) -> int:
         """Header + rows from ``row``; returns the first free row after a blank line."""
         for j, h in enumerate(headers):
             c = self.put(row, col + j, h, font=BOLD)
@@ -135,60 +149,140 @@ def _summary_sheet(rep: ReportInput, sheet: _Sheet) -> None:
     t, m = rep.t, rep.metrics
     ws = sheet.ws
     sheet.put(1, 1, t["team_report"], font=TITLE_FONT)
-    sheet.put(2, 1, f"{t['rubric']}: {rep.rubric_label}   {t['generated']}: {rep.generated}   "
-                    f"{t['masked_note'] if rep.mask else t['unmasked_note']}"
-                    + (f"   {t['weighted_note']}" if m.weighted else ""))
+    sheet.put(
+        2,
+        1,
+        f"{t['rubric']}: {rep.rubric_label}   {t['generated']}: {rep.generated}   "
+        f"{t['masked_note'] if rep.mask else t['unmasked_note']}" + (f"   {t['weighted_note']}" if m.weighted else ""),
+    )
     row = sheet.heading(4, t["leaderboard"])
     header_row = row
-    cols = [("rank", None), ("agent_id", None), ("agent", None), ("team", None), ("n_graded", "0"),
-            ("qa_mean", "0.0"), ("ci_low", "0.0"), ("ci_high", "0.0"), ("critical_failures", "0"),
-            ("sla_rate", "0.0%"), ("frt_mean_s", DURATION), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
-            ("fcr_rate", "0.0%"), ("risk_flags", "0"), ("auto_mean", "0.0"), ("n_human", "0"),
-            ("n_auto_only", "0"), ("n_review", "0")]
+    cols = [
+        ("rank", None),
+        ("agent_id", None),
+        ("agent", None),
+        ("team", None),
+        ("n_graded", "0"),
+        ("qa_mean", "0.0"),
+        ("ci_low", "0.0"),
+        ("ci_high", "0.0"),
+        ("critical_failures", "0"),
+        ("sla_rate", "0.0%"),
+        ("frt_mean_s", DURATION),
+        ("csat_mean", "0.00"),
+        ("complaint_rate", "0.0%"),
+        ("fcr_rate", "0.0%"),
+        ("risk_flags", "0"),
+        ("auto_mean", "0.0"),
+        ("n_human", "0"),
+        ("n_auto_only", "0"),
+        ("n_review", "0"),
+    ]
     rows = []
     for a in m.agents.itertuples(index=False):
         rank = int(a.rank) if a.enough_data else t["not_enough_data"]
-        rows.append([rank, a.agent_id, a.agent_name, view.team_name(rep, a.team), a.n_graded,
-                     _num(a.qa_mean), _num(a.ci_low), _num(a.ci_high), a.critical_failures, _num(a.sla_rate),
-                     _dur(a.frt_mean_s), _num(a.csat_mean), _num(a.complaint_rate), _num(a.fcr_rate), a.risk_flags,
-                     _num(a.auto_mean), a.n_human, a.n_auto_only, a.n_review])
+        rows.append(
+            [
+                rank,
+                a.agent_id,
+                a.agent_name,
+                view.team_name(rep, a.team),
+                a.n_graded,
+                _num(a.qa_mean),
+                _num(a.ci_low),
+                _num(a.ci_high),
+                a.critical_failures,
+                _num(a.sla_rate),
+                _dur(a.frt_mean_s),
+                _num(a.csat_mean),
+                _num(a.complaint_rate),
+                _num(a.fcr_rate),
+                a.risk_flags,
+                _num(a.auto_mean),
+                a.n_human,
+                a.n_auto_only,
+                a.n_review,
+            ]
+        )
     next_row = sheet.table(row, [t.get(k, k) for k, _ in cols], rows, [f for _, f in cols])
     last = header_row + len(rows)
     for r in range(header_row + 1, last + 1):
         ws.cell(row=r, column=1).alignment = Alignment(horizontal="center")
     if rows:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{last}"
-        ws.conditional_formatting.add(f"F{header_row + 1}:F{last}", ColorScaleRule(
-            start_type="num", start_value=60, start_color="F8696B", mid_type="num", mid_value=80,
-            mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B"))
-        ws.conditional_formatting.add(f"I{header_row + 1}:I{last}",
-                                      CellIsRule(operator="greaterThan", formula=["0"], fill=BAD_FILL))
-        ws.conditional_formatting.add(f"J{header_row + 1}:J{last}", DataBarRule(
-            start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5"))
+        ws.conditional_formatting.add(
+            f"F{header_row + 1}:F{last}",
+            ColorScaleRule(
+                start_type="num",
+                start_value=60,
+                start_color="F8696B",
+                mid_type="num",
+                mid_value=80,
+                mid_color="FFEB84",
+                end_type="num",
+                end_value=100,
+                end_color="63BE7B",
+            ),
+        )
+        ws.conditional_formatting.add(
+            f"I{header_row + 1}:I{last}", CellIsRule(operator="greaterThan", formula=["0"], fill=BAD_FILL)
+        )
+        ws.conditional_formatting.add(
+            f"J{header_row + 1}:J{last}",
+            DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color="5B9BD5"),
+        )
     ws.freeze_panes = ws.cell(row=header_row + 1, column=4)
 
     row = sheet.heading(next_row, t["team_averages"])
-    team_cols = [("team", None), ("n_conversations", "0"), ("n_graded", "0"), ("qa_mean", "0.0"),
-                 ("critical_failures", "0"), ("sla_rate", "0.0%"), ("frt_mean_s", DURATION),
-                 ("art_mean_s", DURATION), ("handle_mean_s", DURATION), ("csat_mean", "0.00"), ("complaint_rate", "0.0%"),
-                 ("escalation_rate", "0.0%"), ("fcr_rate", "0.0%"), ("transfer_rate", "0.0%"), ("risk_flags", "0")]
-    team_rows = [[view.team_name(rep, r["team"])] + [r[k] if f == "0" else _dur(r[k]) if f == DURATION else _num(r[k])
-                                                     for k, f in team_cols[1:]]
-                 for _, r in m.teams.iterrows()]
+    team_cols = [
+        ("team", None),
+        ("n_conversations", "0"),
+        ("n_graded", "0"),
+        ("qa_mean", "0.0"),
+        ("critical_failures", "0"),
+        ("sla_rate", "0.0%"),
+        ("frt_mean_s", DURATION),
+        ("art_mean_s", DURATION),
+        ("handle_mean_s", DURATION),
+        ("csat_mean", "0.00"),
+        ("complaint_rate", "0.0%"),
+        ("escalation_rate", "0.0%"),
+        ("fcr_rate", "0.0%"),
+        ("transfer_rate", "0.0%"),
+        ("risk_flags", "0"),
+    ]
+    team_rows = [
+        [view.team_name(rep, r["team"])]
+        + [r[k] if f == "0" else _dur(r[k]) if f == DURATION else _num(r[k]) for k, f in team_cols[1:]]
+        for _, r in m.teams.iterrows()
+    ]
     row = sheet.table(row, [t.get(k, k) for k, _ in team_cols], team_rows, [f for _, f in team_cols])
 
     if m.sections:
         ws.row_breaks.append(Break(id=row - 1))  # printed: the heat map starts a page, its header on it
         row = sheet.heading(row, t["heatmap"])
         heads = [t["agent_id"], t["agent"]] + [view.section_name(rep, s) for s in m.sections]
-        data = [[a["agent_id"], a["agent_name"]] + [_num(a[f"section_{s}"]) for s in m.sections]
-                for _, a in m.agents.iterrows()]
+        data = [
+            [a["agent_id"], a["agent_name"]] + [_num(a[f"section_{s}"]) for s in m.sections]
+            for _, a in m.agents.iterrows()
+        ]
         row = sheet.table(row, heads, data, [None, None] + ["0.0"] * len(m.sections))
         if data:
             rng = f"C{row + 1}:{get_column_letter(2 + len(m.sections))}{row + len(data)}"
-            ws.conditional_formatting.add(rng, ColorScaleRule(
-                start_type="num", start_value=50, start_color="F8696B", mid_type="num", mid_value=80,
-                mid_color="FFEB84", end_type="num", end_value=100, end_color="63BE7B"))
+            ws.conditional_formatting.add(
+                rng,
+                ColorScaleRule(
+                    start_type="num",
+                    start_value=50,
+                    start_color="F8696B",
+                    mid_type="num",
+                    mid_value=80,
+                    mid_color="FFEB84",
+                    end_type="num",
+                    end_value=100,
+                    end_color="63BE7B",
+                ),
+            )
     sheet.fit_columns({1: 14})  # column A: ranks, team names and agent ids, not the long title lines
 
 
@@ -197,8 +291,10 @@ def _trust_sheet(rep: ReportInput, sheet: _Sheet) -> None:
     the graders, then the disputes per agent and per criterion."""
     t = rep.t
     row = _agreement_table(rep, sheet, 1)
-    for by, title, first in (("agent_id", "disputes", t["agent"]), ("criterion_id", "disputes_by_criterion",
-                                                                     t["criterion"])):
+    for by, title, first in (
+        ("agent_id", "disputes", t["agent"]),
+        ("criterion_id", "disputes_by_criterion", t["criterion"]),
+    ):
         counts = view.dispute_counts(rep, by)
         row = sheet.heading(row, t[title])
         if not counts:
@@ -218,9 +314,12 @@ def _agreement_table(rep: ReportInput, sheet: _Sheet, row: int) -> int:
     row = sheet.heading(row, t["agreement"])
     sheet.put(row, 1, t["agreement_note"])
     start = row + 2
-    row = sheet.table(row + 1, [t["section"], t["criterion"], t["status"], t["n_compared"], t["kappa"], t["measured"]],
-                      [[r["section"], r["name"], r["status_label"], r["n"], r["kappa"], r["measured"]] for r in rows],
-                      [None, None, None, "0", "0.00"])
+    row = sheet.table(
+        row + 1,
+        [t["section"], t["criterion"], t["status"], t["n_compared"], t["kappa"], t["measured"]],
+        [[r["section"], r["name"], r["status_label"], r["n"], r["kappa"], r["measured"]] for r in rows],
+        [None, None, None, "0", "0.00"],
+    )
     for i, r in enumerate(rows):
         if r["status"] == "shadow":
             for col in range(1, 7):
@@ -240,24 +339,28 @@ def _link(sheet: _Sheet, cell, sheet_title: str, row: int) -> None:
     sheet.style(cell, style="Hyperlink")
 
 
-def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str | None,
-                 conv_rows: dict[str, int]) -> None:
+def _agent_sheet(
+    rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str | None, conv_rows: dict[str, int]
+) -> None:
     t, m = rep.t, rep.metrics
     ws = sheet.ws
     agent = m.agent(agent_id)
     team_label = view.team_name(rep, agent["team"] if agent["team"] != NO_TEAM else ALL)  # the team compared with
     sheet.put(1, 1, f"{t['agent_report']}: {agent['agent_name']} ({agent_id})", font=TITLE_FONT)
     rank = int(agent["rank"]) if agent["enough_data"] else t["not_enough_data"]
-    ci = (f"{agent['ci_low']:.1f} – {agent['ci_high']:.1f}" if not view.is_missing(agent["ci_low"]) else "–")
-    sheet.put(2, 1, f"{t['team']}: {team_label}   {t['rank']}: {rank}   {t['ci']}: {ci}   "
-                    f"{t['rubric']}: {rep.rubric_label}")
+    ci = f"{agent['ci_low']:.1f} – {agent['ci_high']:.1f}" if not view.is_missing(agent["ci_low"]) else "–"
+    sheet.put(
+        2, 1, f"{t['team']}: {team_label}   {t['rank']}: {rank}   {t['ci']}: {ci}   {t['rubric']}: {rep.rubric_label}"
+    )
 
     row = sheet.heading(4, t["kpis"])
     kpis = view.kpi_rows(rep, agent_id)
     kpi_start = row + 1
-    row = sheet.table(row, [t["kpi"], t["value"], t["team_value"], t["diff"]],
-                      [[k["label"], _value(k["agent"], k["kind"]), _value(k["team"], k["kind"]), _diff(k)]
-                       for k in kpis])
+    row = sheet.table(
+        row,
+        [t["kpi"], t["value"], t["team_value"], t["diff"]],
+        [[k["label"], _value(k["agent"], k["kind"]), _value(k["team"], k["kind"]), _diff(k)] for k in kpis],
+    )
     for i, k in enumerate(kpis):
         fmt = EXCEL_FORMATS[k["kind"]]
         for col in (2, 3, 4):
@@ -268,8 +371,12 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     sections = view.section_rows(rep, agent_id)
     sec_head = row
     row = sheet.heading(row, t["sections"])
-    row = sheet.table(row, [t["section"], t["value"], t["team_value"]],
-                      [[s["name"], _num(s["agent"]), _num(s["team"])] for s in sections], [None, "0.0", "0.0"])
+    row = sheet.table(
+        row,
+        [t["section"], t["value"], t["team_value"]],
+        [[s["name"], _num(s["agent"]), _num(s["team"])] for s in sections],
+        [None, "0.0", "0.0"],
+    )
     if sections:
         chart = BarChart()
         chart.type, chart.style, chart.title = "bar", 10, t["sections"]
@@ -285,15 +392,20 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     trend = view.trend(rep, agent_id)
     trend_head = row
     row = sheet.heading(row, t["trend"] if m.options.period == "week" else t["trend_month"])
-    row = sheet.table(row, [t["period"], t["value"], t["team_value"], t["n_graded"]],
-                      [[p["period"], _num(p["agent"]), _num(p["team"]), p["n_graded"]] for p in trend],
-                      [None, "0.0", "0.0", "0"])
+    row = sheet.table(
+        row,
+        [t["period"], t["value"], t["team_value"], t["n_graded"]],
+        [[p["period"], _num(p["agent"]), _num(p["team"]), p["n_graded"]] for p in trend],
+        [None, "0.0", "0.0", "0"],
+    )
     if trend:
         line = LineChart()
         line.title, line.style = t["trend"] if m.options.period == "week" else t["trend_month"], 12
         line.y_axis.scaling.min, line.y_axis.scaling.max = 0, 100
-        line.add_data(Reference(ws, min_col=2, max_col=3, min_row=trend_head + 1,
-                                max_row=trend_head + 1 + len(trend)), titles_from_data=True)
+        line.add_data(
+            Reference(ws, min_col=2, max_col=3, min_row=trend_head + 1, max_row=trend_head + 1 + len(trend)),
+            titles_from_data=True,
+        )
         line.set_categories(Reference(ws, min_col=1, min_row=trend_head + 2, max_row=trend_head + 1 + len(trend)))
         for series in line.series:
             series.smooth = False
@@ -302,30 +414,46 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
         ws.add_chart(line, f"E{CHART_TOP + CHART_ROWS}")
 
     team_key = agent["team"] if agent["team"] != NO_TEAM else ALL
-    mine, theirs = view.distribution(rep, "agent", agent_id, "band"), dict(view.distribution(rep, "team", team_key,
-                                                                                              "band"))
+    mine, theirs = (
+        view.distribution(rep, "agent", agent_id, "band"),
+        dict(view.distribution(rep, "team", team_key, "band")),
+    )
     if mine:
         row = sheet.heading(row, t["band_distribution"])
-        row = sheet.table(row, [t["band"], t["value"], t["team_value"]],
-                          [[band, n, theirs.get(band, 0)] for band, n in mine], [None, "0", "0"])
+        row = sheet.table(
+            row,
+            [t["band"], t["value"], t["team_value"]],
+            [[band, n, theirs.get(band, 0)] for band, n in mine],
+            [None, "0", "0"],
+        )
 
     row = max(row, CHART_TOP + 2 * CHART_ROWS + 1)  # the tables below use the columns the charts sit on
     row = sheet.heading(row, t["weakest"])
     weak = view.weakest(rep, agent_id)
     # column E is the wide text column of this sheet (evidence), so the section name goes there
-    row = sheet.table(row, [t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"], t["section"],
-                            t["n_fail"]],
-                      [[w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap), w.section_name,
-                        w.n_fail] for w in weak.itertuples()], [None, "0.0%", "0.0%", "+0.0%;-0.0%", None, "0"])
+    row = sheet.table(
+        row,
+        [t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"], t["section"], t["n_fail"]],
+        [
+            [w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap), w.section_name, w.n_fail]
+            for w in weak.itertuples()
+        ],
+        [None, "0.0%", "0.0%", "+0.0%;-0.0%", None, "0"],
+    )
 
     found = view.findings(rep, agent_id, limit=view.MAX_FINDINGS)
     n_found = int((m.findings["agent_id"] == agent_id).sum())
     row = sheet.heading(row, t["findings"] + (f" ({len(found)} / {n_found})" if n_found > len(found) else ""))
     start = row + 1
-    row = sheet.table(row, [t["started_at"], t["conversation"], t["kind"], t["criterion"], t["evidence"],
-                            t["note"]],
-                      [[f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)]
-                       for f in found.itertuples()], [DATE_FORMAT])
+    row = sheet.table(
+        row,
+        [t["started_at"], t["conversation"], t["kind"], t["criterion"], t["evidence"], t["note"]],
+        [
+            [f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)]
+            for f in found.itertuples()
+        ],
+        [DATE_FORMAT],
+    )
     _link_ids(sheet, start, len(found), found["conversation_id"], conv_sheet, conv_rows)
     for i in range(len(found)):  # wrapped evidence: give the row the height its text needs
         text = str(ws.cell(row=start + i, column=5).value or "")
@@ -341,10 +469,15 @@ def _agent_sheet(rep: ReportInput, sheet: _Sheet, agent_id: str, conv_sheet: str
     row = sheet.heading(row, t["exemplars"])
     ex = view.exemplars(rep, agent_id)
     start = row + 1
-    row = sheet.table(row, [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
-                      [[e.started_at, e.conversation_id, _num(e.total), view.band_name(rep, e.band), e.channel]
-                       for e in ex.itertuples()],
-                      [DATE_FORMAT, None, "0.0"])
+    row = sheet.table(
+        row,
+        [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
+        [
+            [e.started_at, e.conversation_id, _num(e.total), view.band_name(rep, e.band), e.channel]
+            for e in ex.itertuples()
+        ],
+        [DATE_FORMAT, None, "0.0"],
+    )
     _link_ids(sheet, start, len(ex), ex["conversation_id"], conv_sheet, conv_rows)
     # printed: the overview above on one or two pages; the points lost print from their own sheet
     ws.print_area = f"A1:{get_column_letter(LOST_COLUMNS)}{row - 2}"
@@ -358,13 +491,16 @@ def _dispute_table(rep: ReportInput, rows: list[dict], first: str) -> tuple[list
     """Headers, rows and formats of a dispute count table (``view.dispute_counts``), ``first``
     heading the name column."""
     t = rep.t
-    return ([first, t["filed"], *(t[state] for state in view.DISPUTE_STATES)],
-            [[r["name"], r["filed"], *(r[state] for state in view.DISPUTE_STATES)] for r in rows],
-            [None] + ["0"] * (1 + len(view.DISPUTE_STATES)))
+    return (
+        [first, t["filed"], *(t[state] for state in view.DISPUTE_STATES)],
+        [[r["name"], r["filed"], *(r[state] for state in view.DISPUTE_STATES)] for r in rows],
+        [None] + ["0"] * (1 + len(view.DISPUTE_STATES)),
+    )
 
 
-def _lost_table(rep: ReportInput, sheet: _Sheet, row: int, agent_id: str, conv_sheet: str | None,
-                conv_rows: dict[str, int]) -> int:
+def _lost_table(
+    rep: ReportInput, sheet: _Sheet, row: int, agent_id: str, conv_sheet: str | None, conv_rows: dict[str, int]
+) -> int:
     """Every point the agent lost, under a heading (printed from the points-lost sheet); returns the next row."""
     t = rep.t
     lost = view.lost_points(rep, agent_id)
@@ -372,8 +508,15 @@ def _lost_table(rep: ReportInput, sheet: _Sheet, row: int, agent_id: str, conv_s
     return _write_lost(rep, sheet, row, lost, conv_sheet, conv_rows)
 
 
-def _write_lost(rep: ReportInput, sheet: _Sheet, row: int, lost, conv_sheet: str | None, conv_rows: dict[str, int],
-                agent_names: dict[str, str] | None = None) -> int:
+def _write_lost(
+    rep: ReportInput,
+    sheet: _Sheet,
+    row: int,
+    lost,
+    conv_sheet: str | None,
+    conv_rows: dict[str, int],
+    agent_names: dict[str, str] | None = None,
+) -> int:
     """Points lost from ``row``: the evidence with its match in red bold, who decided each point
     and its dispute; with ``agent_names`` the agent's id and name first. Returns the next row."""
     t, ws = rep.t, sheet.ws
@@ -385,14 +528,36 @@ def _write_lost(rep: ReportInput, sheet: _Sheet, row: int, lost, conv_sheet: str
         if not view.is_missing(f.dispute_note) and f.dispute_note:
             notes.append(f"{t['disputes_agent']}: {f.dispute_note}")
         who = [f.agent_id, agent_names.get(f.agent_id, f.agent_id)] if agent_names is not None else []
-        rows.append([*who, f.started_at, f.conversation_id,
-                     f.criterion_name + (f" [{t['kind_critical']}]" if f.critical else ""), _num(f.points_lost),
-                     f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match, _num(f.csat),
-                     f.state_label, "\n".join(notes)])
+        rows.append(
+            [
+                *who,
+                f.started_at,
+                f.conversation_id,
+                f.criterion_name + (f" [{t['kind_critical']}]" if f.critical else ""),
+                _num(f.points_lost),
+                f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match,
+                _num(f.csat),
+                f.state_label,
+                "\n".join(notes),
+            ]
+        )
     heads = [t["agent_id"], t["agent"]] if agent_names is not None else []
-    row = sheet.table(row, heads + [t["started_at"], t["conversation"], t["criterion"], t["points_lost"], t["evidence"],
-                                    t["csat"], t["source"], t["note"]], rows,
-                      [None] * lead + [DATE_FORMAT, None, None, "0.0", None, "0"])
+    row = sheet.table(
+        row,
+        heads
+        + [
+            t["started_at"],
+            t["conversation"],
+            t["criterion"],
+            t["points_lost"],
+            t["evidence"],
+            t["csat"],
+            t["source"],
+            t["note"],
+        ],
+        rows,
+        [None] * lead + [DATE_FORMAT, None, None, "0.0", None, "0"],
+    )
     if conv_sheet is not None:
         for i, cid in enumerate(lost["conversation_id"]):
             if cid in conv_rows:
@@ -409,8 +574,9 @@ def _write_lost(rep: ReportInput, sheet: _Sheet, row: int, lost, conv_sheet: str
     return row
 
 
-def _lost_sheet(rep: ReportInput, sheet: _Sheet, agents: Sequence[str], conv_sheet: str,
-                conv_rows: dict[str, int]) -> None:
+def _lost_sheet(
+    rep: ReportInput, sheet: _Sheet, agents: Sequence[str], conv_sheet: str, conv_rows: dict[str, int]
+) -> None:
     """Every point lost by ``agents``, one block per agent starting a printed page, the header row
     repeated on each page."""
     ws = sheet.ws
@@ -455,11 +621,26 @@ def _link_ids(sheet: _Sheet, start: int, n: int, ids, conv_sheet: str | None, co
             _link(sheet, sheet.ws.cell(row=start + i, column=2), conv_sheet, conv_rows[cid])
 
 
-CONV_COLUMNS = (("conversation_id", None), ("agent_id", None), ("agent_name", None), ("team", None),
-                ("channel", None), ("started_at", DATE_FORMAT), ("period", None), ("total", "0.0"), ("band", None),
-                ("critical_criteria", None), ("csat", "0"), ("frt_s", DURATION), ("handle_s", DURATION),
-                ("complaint", None), ("escalated", None), ("risk_score", "0.00"), ("sampled", None),
-                ("stratum", None))
+CONV_COLUMNS = (
+    ("conversation_id", None),
+    ("agent_id", None),
+    ("agent_name", None),
+    ("team", None),
+    ("channel", None),
+    ("started_at", DATE_FORMAT),
+    ("period", None),
+    ("total", "0.0"),
+    ("band", None),
+    ("critical_criteria", None),
+    ("csat", "0"),
+    ("frt_s", DURATION),
+    ("handle_s", DURATION),
+    ("complaint", None),
+    ("escalated", None),
+    ("risk_score", "0.00"),
+    ("sampled", None),
+    ("stratum", None),
+)
 
 
 def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
@@ -498,8 +679,12 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     return {cid: i + 2 for i, cid in enumerate(s["conversation_id"])}
 
 
-def build_workbook(rep: ReportInput, agents: Sequence[str] | None = None, summary: bool = True,
-                   advance: Callable[[int], None] = lambda n: None) -> Workbook:
+def build_workbook(
+    rep: ReportInput,
+    agents: Sequence[str] | None = None,
+    summary: bool = True,
+    advance: Callable[[int], None] = lambda n: None,
+) -> Workbook:
     """The workbook for ``agents`` (default: every agent the input selects); ``advance(1)`` after
     each agent sheet."""
     t = rep.t
@@ -545,8 +730,12 @@ def _print_setup(ws: Worksheet, pages: int) -> None:
     ws.oddFooter.center.text = "&A · &P / &N"
 
 
-def write_xlsx(rep: ReportInput, out_dir: str | os.PathLike, per_agent: bool = False,
-               advance: Callable[[int], None] = lambda n: None) -> list[Path]:
+def write_xlsx(
+    rep: ReportInput,
+    out_dir: str | os.PathLike,
+    per_agent: bool = False,
+    advance: Callable[[int], None] = lambda n: None,
+) -> list[Path]:
     """Write ``report.xlsx`` (and with ``per_agent`` one ``agent-<id>.xlsx`` each) atomically;
     ``advance(1)`` per sheet or workbook written, for a progress bar."""
     out_dir = Path(out_dir)

@@ -32,8 +32,14 @@ def input_cell(ws, row: int, col: int, value=None):
 def dropdown(ws, validations: dict, options: tuple[str, ...], row: int, col: int) -> None:
     """A drop-down of ``options`` on one cell (one validation per distinct list and sheet)."""
     if options not in validations:
-        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="请选择 choose", error="请选择 choose: " + ", ".join(options))
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(options) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="请选择 choose",
+            error="请选择 choose: " + ", ".join(options),
+        )
         ws.add_data_validation(dv)
         validations[options] = dv
     validations[options].add(ws.cell(row, col))

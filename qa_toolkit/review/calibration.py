@@ -41,7 +41,6 @@ from qa_toolkit.review.importer import GRADES
 from qa_toolkit.rubric.schema import Agreement, Gate, Rubric
 from qa_toolkit.scoring import score_frames
 
-
 #: Columns of ``gate_table``.
 GATE_COLUMNS = ["criterion_id", "status", "n", "kappa", "precision", "recall", "clears", "reason", "measured"]
 
@@ -59,13 +58,27 @@ class Calibration:
         def records(df):
             return df.replace({np.nan: None}).to_dict(orient="records")
 
-        return {"criteria": records(self.criteria), "pairs": records(self.pairs), "graders": records(self.graders),
-                "totals": {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in self.totals.items()},
-                "auto": records(self.auto), "overturns": records(self.overturns)}
+        return {
+            "criteria": records(self.criteria),
+            "pairs": records(self.pairs),
+            "graders": records(self.graders),
+            "totals": {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in self.totals.items()},
+            "auto": records(self.auto),
+            "overturns": records(self.overturns),
+        }
 
 
-OVERTURN_COLUMNS = ["criterion_id", "graded", "overturned_by_grade", "critical_confirmed", "critical_overturned",
-                    "disputed", "overturned_by_dispute", "overturned", "share"]
+OVERTURN_COLUMNS = [
+    "criterion_id",
+    "graded",
+    "overturned_by_grade",
+    "critical_confirmed",
+    "critical_overturned",
+    "disputed",
+    "overturned_by_dispute",
+    "overturned",
+    "share",
+]
 
 
 def grade_labels(grades: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +121,14 @@ def _percent_agreement(wide: pd.DataFrame) -> tuple[float, int]:
 
 def _pair_row(a: str, b: str, crit: str, x: list, y: list) -> dict:
     """One grader pair's agreement and κ on one criterion (``*``: pooled over criteria)."""
-    return {"grader_a": a, "grader_b": b, "criterion_id": crit, "n": len(x),
-            "agreement": float(np.mean([i == j for i, j in zip(x, y)])), "kappa": _kappa(x, y)}
+    return {
+        "grader_a": a,
+        "grader_b": b,
+        "criterion_id": crit,
+        "n": len(x),
+        "agreement": float(np.mean([i == j for i, j in zip(x, y)])),
+        "kappa": _kappa(x, y),
+    }
 
 
 def criterion_agreement(lab: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,8 +141,15 @@ def criterion_agreement(lab: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         pct, units = _percent_agreement(wide)
         codes = {v: i for i, v in enumerate(sorted(part["label"].unique()))}
         alpha = _alpha(wide.T.apply(lambda s: s.map(codes)), "nominal")
-        rows.append({"criterion_id": crit, "conversations": units, "graders": int(wide.shape[1]),
-                     "percent_agreement": pct, "alpha": alpha})
+        rows.append(
+            {
+                "criterion_id": crit,
+                "conversations": units,
+                "graders": int(wide.shape[1]),
+                "percent_agreement": pct,
+                "alpha": alpha,
+            }
+        )
         for a, b in itertools.combinations(graders, 2):
             if a not in wide or b not in wide:
                 continue
@@ -142,20 +168,31 @@ def criterion_agreement(lab: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def total_agreement(grades: pd.DataFrame, tolerance: float = 10.0) -> tuple[pd.DataFrame, dict]:
     """(per-grader leniency, totals summary) from the per grader × conversation totals."""
-    totals = grades.drop_duplicates(["grader", "conversation_id"]).pivot(
-        index="conversation_id", columns="grader", values="total").astype("float64")
+    totals = (
+        grades.drop_duplicates(["grader", "conversation_id"])
+        .pivot(index="conversation_id", columns="grader", values="total")
+        .astype("float64")
+    )
     shared = totals[totals.notna().sum(axis=1) >= 2]
     rows = []
     for g in totals.columns:
         mine = shared[g].dropna()
         others = shared.loc[mine.index].drop(columns=g).mean(axis=1)
-        rows.append({"grader": g, "conversations": int(totals[g].notna().sum()),
-                     "mean_total": float(totals[g].mean()),
-                     "leniency": float((mine - others).mean()) if len(mine) else float("nan")})
+        rows.append(
+            {
+                "grader": g,
+                "conversations": int(totals[g].notna().sum()),
+                "mean_total": float(totals[g].mean()),
+                "leniency": float((mine - others).mean()) if len(mine) else float("nan"),
+            }
+        )
     spread = shared.max(axis=1) - shared.min(axis=1)
-    summary = {"conversations": int(len(shared)), "tolerance": tolerance,
-               "share_within": float((spread <= tolerance).mean()) if len(shared) else float("nan"),
-               "alpha_interval": _alpha(totals.T, "interval")}
+    summary = {
+        "conversations": int(len(shared)),
+        "tolerance": tolerance,
+        "share_within": float((spread <= tolerance).mean()) if len(shared) else float("nan"),
+        "alpha_interval": _alpha(totals.T, "interval"),
+    }
     return pd.DataFrame(rows, columns=["grader", "conversations", "mean_total", "leniency"]), summary
 
 
@@ -166,14 +203,33 @@ def auto_agreement(grades: pd.DataFrame) -> pd.DataFrame:
     for crit, part in both.groupby("criterion_id", sort=False):
         auto, human = (part["auto_outcome"] == "fail"), (part["human_outcome"] == "fail")
         tp = int((auto & human).sum())
-        rows.append({"criterion_id": crit, "n": len(part), "conversations": int(part["conversation_id"].nunique()),
-                     "agreement": float((auto == human).mean()),
-                     "precision": tp / int(auto.sum()) if auto.any() else float("nan"),
-                     "recall": tp / int(human.sum()) if human.any() else float("nan"),
-                     "kappa": _kappa(part["auto_outcome"].tolist(), part["human_outcome"].tolist()),
-                     "auto_fail": int(auto.sum()), "human_fail": int(human.sum())})
-    return pd.DataFrame(rows, columns=["criterion_id", "n", "conversations", "agreement", "precision", "recall",
-                                       "kappa", "auto_fail", "human_fail"])
+        rows.append(
+            {
+                "criterion_id": crit,
+                "n": len(part),
+                "conversations": int(part["conversation_id"].nunique()),
+                "agreement": float((auto == human).mean()),
+                "precision": tp / int(auto.sum()) if auto.any() else float("nan"),
+                "recall": tp / int(human.sum()) if human.any() else float("nan"),
+                "kappa": _kappa(part["auto_outcome"].tolist(), part["human_outcome"].tolist()),
+                "auto_fail": int(auto.sum()),
+                "human_fail": int(human.sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "criterion_id",
+            "n",
+            "conversations",
+            "agreement",
+            "precision",
+            "recall",
+            "kappa",
+            "auto_fail",
+            "human_fail",
+        ],
+    )
 
 
 def gate_table(rubric: Rubric, grades: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -199,11 +255,22 @@ def gate_table(rubric: Rubric, grades: pd.DataFrame | None = None) -> pd.DataFra
         else:
             n, stats, source = 0, [np.nan] * 3, ""
         reason = below_floor(n, stats[0], rubric.gate)
-        rows.append({"criterion_id": criterion.id, "status": criterion.status, "n": n, "kappa": stats[0],
-                     "precision": stats[1], "recall": stats[2], "clears": not reason, "reason": reason,
-                     "measured": source})
-    return pd.DataFrame(rows, columns=GATE_COLUMNS).astype({"n": "int64", "kappa": "float64", "precision": "float64",
-                                                            "recall": "float64", "clears": "bool"})
+        rows.append(
+            {
+                "criterion_id": criterion.id,
+                "status": criterion.status,
+                "n": n,
+                "kappa": stats[0],
+                "precision": stats[1],
+                "recall": stats[2],
+                "clears": not reason,
+                "reason": reason,
+                "measured": source,
+            }
+        )
+    return pd.DataFrame(rows, columns=GATE_COLUMNS).astype(
+        {"n": "int64", "kappa": "float64", "precision": "float64", "recall": "float64", "clears": "bool"}
+    )
 
 
 def below_floor(n: int, kappa: float, gate: Gate) -> str:
@@ -226,15 +293,21 @@ def gate_failures(table: pd.DataFrame) -> pd.DataFrame:
 def evidence(row: pd.Series, grades_sha256: str, date: str) -> Agreement:
     """What ``qa rubric promote`` writes beside a criterion: its ``gate_table`` row, the grades'
     fingerprint and the date."""
+
     def number(value: float) -> float | None:
         return None if np.isnan(value) else round(float(value), 4)
 
-    return Agreement(n=int(row["n"]), kappa=number(row["kappa"]), precision=number(row["precision"]),
-                     recall=number(row["recall"]), date=date, grades=grades_sha256)
+    return Agreement(
+        n=int(row["n"]),
+        kappa=number(row["kappa"]),
+        precision=number(row["precision"]),
+        recall=number(row["recall"]),
+        date=date,
+        grades=grades_sha256,
+    )
 
 
-def rescore(grades: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
-            rubric: Rubric) -> pd.DataFrame:
+def rescore(grades: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """``grades`` with each ``auto_outcome`` as ``rubric`` gives it now, on the graded
     conversations of the export (the grades' own may come from an older rubric or predate the
     criterion); a graded conversation or criterion the export or rubric lacks gets ""."""
@@ -248,23 +321,34 @@ def rescore(grades: pd.DataFrame, conversations: pd.DataFrame, messages: pd.Data
 def overturns(grades: pd.DataFrame, disputes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per criterion, automatic outcomes people overturned (module docstring), most first."""
     human = grades[grades["auto_outcome"].isin(["pass", "fail", "na"]) & grades["human_outcome"].fillna("").ne("")]
-    review = grades["critical_review"].fillna("") if "critical_review" in grades.columns else \
-        pd.Series("", index=grades.index)
-    parts = [human.assign(o=human["human_outcome"] != human["auto_outcome"]).groupby("criterion_id")["o"]
-             .agg(graded="size", overturned_by_grade="sum"),
-             review.eq("confirm").groupby(grades["criterion_id"]).sum().rename("critical_confirmed"),
-             review.eq("overturn").groupby(grades["criterion_id"]).sum().rename("critical_overturned")]
+    review = (
+        grades["critical_review"].fillna("")
+        if "critical_review" in grades.columns
+        else pd.Series("", index=grades.index)
+    )
+    parts = [
+        human.assign(o=human["human_outcome"] != human["auto_outcome"])
+        .groupby("criterion_id")["o"]
+        .agg(graded="size", overturned_by_grade="sum"),
+        review.eq("confirm").groupby(grades["criterion_id"]).sum().rename("critical_confirmed"),
+        review.eq("overturn").groupby(grades["criterion_id"]).sum().rename("critical_overturned"),
+    ]
     if disputes is not None and len(disputes):
         auto = disputes[disputes["decided_by"] == "auto"]
-        parts.append(auto["decision"].isin(["accepted", "partly"]).groupby(auto["criterion_id"])
-                     .agg(disputed="size", overturned_by_dispute="sum"))
+        parts.append(
+            auto["decision"]
+            .isin(["accepted", "partly"])
+            .groupby(auto["criterion_id"])
+            .agg(disputed="size", overturned_by_dispute="sum")
+        )
     out = pd.concat(parts, axis=1).reindex(columns=OVERTURN_COLUMNS[1:7]).fillna(0).astype(int)
     out["overturned"] = out["overturned_by_grade"] + out["overturned_by_dispute"]
     reviewed = out["graded"] + out["disputed"]
     out["share"] = (out["overturned"] / reviewed.where(reviewed > 0)).astype("float64")
     out = out[(out[OVERTURN_COLUMNS[1:8]] > 0).any(axis=1)].rename_axis("criterion_id").reset_index()
     return out.sort_values(["overturned", "criterion_id"], ascending=[False, True], kind="stable")[
-        OVERTURN_COLUMNS].reset_index(drop=True)
+        OVERTURN_COLUMNS
+    ].reset_index(drop=True)
 
 
 def calibrate(grades: pd.DataFrame, tolerance: float = 10.0, disputes: pd.DataFrame | None = None) -> Calibration:
@@ -289,11 +373,21 @@ def read_grades(path) -> pd.DataFrame:
             number = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
             bad = np.flatnonzero((number.isna() & (df[col] != "")).to_numpy())
             if len(bad):
-                raise InputError(Problem(str(path), f"'{df[col].iloc[bad[0]]}' is not a number", int(bad[0]) + 2,
-                                         field=col, code="grades"))
+                raise InputError(
+                    Problem(
+                        str(path),
+                        f"'{df[col].iloc[bad[0]]}' is not a number",
+                        int(bad[0]) + 2,
+                        field=col,
+                        code="grades",
+                    )
+                )
             df[col] = number
     dupes = np.flatnonzero(df.duplicated(["grader", "conversation_id", "criterion_id"]).to_numpy())
     if len(dupes):
-        raise InputError(Problem(str(path), "the same grader, conversation and criterion appear twice",
-                                 int(dupes[0]) + 2, code="grades"))
+        raise InputError(
+            Problem(
+                str(path), "the same grader, conversation and criterion appear twice", int(dupes[0]) + 2, code="grades"
+            )
+        )
     return df[[c for c in GRADES if c in df.columns]]

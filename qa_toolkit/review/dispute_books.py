@@ -22,10 +22,33 @@ from qa_toolkit.review.disputes import DECISIONS, LOST
 IDS_SHEET, META_SHEET = "_ids", "_meta"
 AGENT_SHEET, LEAD_SHEET = "申诉 Disputes", "裁定 Resolution"
 TOP = 4  # header row; rows start below it
-AGENT_HEADER = ["#", "会话 Conversation", "时间 Time", "标准 Criterion", "名称 Name", "结果 Outcome", "失分 Lost",
-                "一票否决 Critical", "判定 Decided by", "截止 Deadline", "证据 Evidence", "申诉理由 Your reason"]
-LEAD_HEADER = ["#", "客服 Agent", "会话 Conversation", "标准 Criterion", "名称 Name", "失分 Lost", "证据 Evidence",
-               "申诉理由 Reason", "裁定 Decision", "退回分数 Points back (partly)", "说明 Note"]
+AGENT_HEADER = [
+    "#",
+    "会话 Conversation",
+    "时间 Time",
+    "标准 Criterion",
+    "名称 Name",
+    "结果 Outcome",
+    "失分 Lost",
+    "一票否决 Critical",
+    "判定 Decided by",
+    "截止 Deadline",
+    "证据 Evidence",
+    "申诉理由 Your reason",
+]
+LEAD_HEADER = [
+    "#",
+    "客服 Agent",
+    "会话 Conversation",
+    "标准 Criterion",
+    "名称 Name",
+    "失分 Lost",
+    "证据 Evidence",
+    "申诉理由 Reason",
+    "裁定 Decision",
+    "退回分数 Points back (partly)",
+    "说明 Note",
+]
 LEAD_CELL = (2, 3)  # the lead's name; the date beside it
 INPUTS = ["decision", "points_awarded", "note"]
 
@@ -43,19 +66,33 @@ def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> W
     ws = wb.active
     ws.title = AGENT_SHEET
     write_cell(ws, 1, 1, f"客服 {agent_id} 失分明细与申诉 — points lost and disputes").font = TITLE
-    write_cell(ws, 2, 1, "对有异议的失分，在截止日期前于黄色单元格填写申诉理由；留空即无异议。"
-                         "Write a reason in the yellow cell of a point you dispute, before its deadline; "
-                         "leave it empty to accept the point.")
+    write_cell(
+        ws,
+        2,
+        1,
+        "对有异议的失分，在截止日期前于黄色单元格填写申诉理由；留空即无异议。"
+        "Write a reason in the yellow cell of a point you dispute, before its deadline; "
+        "leave it empty to accept the point.",
+    )
     for col, title in enumerate(AGENT_HEADER, start=1):
         ws.cell(TOP, col, title).font = HEAD
     ids = [["cell", *LOST]]
     for n, row in enumerate(lost.itertuples(index=False), start=1):
         r = TOP + n
         evidence = mask_text(row.evidence) if mask and isinstance(row.evidence, str) else row.evidence
-        values = [n, row.conversation_id, row.started_at, row.criterion_id, row.criterion_name, row.outcome,
-                  row.lost, {"confirmed": "是 yes", "pending": "待复核 pending"}.get(row.critical, ""),
-                  {"auto": "自动 auto", "grade": "人工 grader"}.get(row.decided_by, row.decided_by), row.deadline,
-                  evidence]
+        values = [
+            n,
+            row.conversation_id,
+            row.started_at,
+            row.criterion_id,
+            row.criterion_name,
+            row.outcome,
+            row.lost,
+            {"confirmed": "是 yes", "pending": "待复核 pending"}.get(row.critical, ""),
+            {"auto": "自动 auto", "grade": "人工 grader"}.get(row.decided_by, row.decided_by),
+            row.deadline,
+            evidence,
+        ]
         for col, value in enumerate(values, start=1):
             write_cell(ws, r, col, value).alignment = WRAP
         input_cell(ws, r, len(AGENT_HEADER)).alignment = WRAP
@@ -75,14 +112,20 @@ def read_agent_workbook(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     rows = list(wb[IDS_SHEET].iter_rows(values_only=True))
     ws = wb[AGENT_SHEET] if AGENT_SHEET in wb.sheetnames else None
     if ws is None or not rows or list(rows[0][: len(LOST) + 1]) != ["cell", *LOST]:
-        return pd.DataFrame(columns=[*LOST, "reason", "source"]), [Problem(file, "the workbook's sheets are damaged",
-                                                                           code="dispute")]
+        return pd.DataFrame(columns=[*LOST, "reason", "source"]), [
+            Problem(file, "the workbook's sheets are damaged", code="dispute")
+        ]
     filed = []
     for values in rows[1:]:
         reason = ws[values[0]].value
         if reason is not None and str(reason).strip():
-            filed.append({**dict(zip(LOST, (_text(v) for v in values[1:]))), "reason": str(reason).strip(),
-                          "source": f"{file}[{AGENT_SHEET}]!{values[0]}"})
+            filed.append(
+                {
+                    **dict(zip(LOST, (_text(v) for v in values[1:]))),
+                    "reason": str(reason).strip(),
+                    "source": f"{file}[{AGENT_SHEET}]!{values[0]}",
+                }
+            )
     return pd.DataFrame(filed, columns=[*LOST, "reason", "source"]), problems
 
 
@@ -104,15 +147,31 @@ def resolution_workbook(register: pd.DataFrame, *, mask: bool = True) -> Workboo
     for n, row in enumerate(open_.itertuples(index=False), start=1):
         r = TOP + n
         evidence = mask_text(row.evidence) if mask and isinstance(row.evidence, str) else row.evidence
-        for col, value in enumerate([n, row.agent_id, row.conversation_id, row.criterion_id, row.criterion_name,
-                                     row.lost, evidence, row.reason], start=1):
+        for col, value in enumerate(
+            [
+                n,
+                row.agent_id,
+                row.conversation_id,
+                row.criterion_id,
+                row.criterion_name,
+                row.lost,
+                evidence,
+                row.reason,
+            ],
+            start=1,
+        ):
             write_cell(ws, r, col, value).alignment = WRAP
         first = len(LEAD_HEADER) - len(INPUTS) + 1
         for col in range(first, len(LEAD_HEADER) + 1):
             input_cell(ws, r, col).alignment = WRAP
         dropdown(ws, validations, DECISIONS, r, first)
-        ids.append([row.conversation_id, row.criterion_id,
-                    *[ws.cell(r, col).coordinate for col in range(first, len(LEAD_HEADER) + 1)]])
+        ids.append(
+            [
+                row.conversation_id,
+                row.criterion_id,
+                *[ws.cell(r, col).coordinate for col in range(first, len(LEAD_HEADER) + 1)],
+            ]
+        )
     _finish(ws, (5, 10, 18, 14, 18, 7, 44, 40, 12, 12, 36))
     hidden_sheet(wb, IDS_SHEET, ids)
     hidden_sheet(wb, META_SHEET, [["kind", "resolution"]])
@@ -147,8 +206,9 @@ def _read_resolution_csv(file: str, columns: list[str]) -> tuple[pd.DataFrame, l
         return pd.DataFrame(columns=columns), [Problem(file, f"cannot read decisions: {err}", code="resolution")]
     missing = [c for c in ("conversation_id", "criterion_id", "decision") if c not in df.columns]
     if missing:
-        return pd.DataFrame(columns=columns), [Problem(file, f"lacks column(s): {', '.join(missing)}", 1,
-                                                       code="resolution")]
+        return pd.DataFrame(columns=columns), [
+            Problem(file, f"lacks column(s): {', '.join(missing)}", 1, code="resolution")
+        ]
     df = df.reindex(columns=columns, fill_value="")
     df["where"] = [f"{file}:{i + 2}" for i in range(len(df))]
     return df, []
@@ -164,8 +224,9 @@ def _open(file: str, kind: str):
         return None, [Problem(file, f"not a qa-toolkit {kind} workbook (hidden id sheets missing)", code=kind)]
     meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True) if r and r[0]}
     if meta.get("kind") != kind:
-        return None, [Problem(file, f"this is a {meta.get('kind', 'different')} workbook, not a {kind} workbook",
-                              code=kind)]
+        return None, [
+            Problem(file, f"this is a {meta.get('kind', 'different')} workbook, not a {kind} workbook", code=kind)
+        ]
     return wb, []
 
 

@@ -68,8 +68,14 @@ RESOLUTION = ["decision", "points_awarded", "note", "resolved_by", "resolved_on"
 KEY = ["conversation_id", "criterion_id"]
 
 
-def lost_points(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Sequence[Rubric], *,
-                scored_on: dt.date, deadline_days: int = DEFAULT_DEADLINE_DAYS) -> pd.DataFrame:
+def lost_points(
+    results: pd.DataFrame,
+    scores: pd.DataFrame,
+    rubrics: Rubric | Sequence[Rubric],
+    *,
+    scored_on: dt.date,
+    deadline_days: int = DEFAULT_DEADLINE_DAYS,
+) -> pd.DataFrame:
     """``LOST`` rows from final results (``review.outcomes.final_outcomes``; plain RESULTS
     count as automatic), in scores order then rubric order."""
     conv = scores.set_index("conversation_id")
@@ -87,22 +93,28 @@ def lost_points(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | S
     critical = res["critical"].fillna(False).astype(bool) & res["outcome"].eq("fail")
     waiting = pd.Series([c in p.split(";") for c, p in zip(res["criterion_id"], pending)], index=res.index, dtype=bool)
     decided_by = res["decided_by"] if "decided_by" in res.columns else pd.Series("auto", index=res.index)
-    decided_on = (res["decided_on"].fillna("") if "decided_on" in res.columns else pd.Series("", index=res.index))
+    decided_on = res["decided_on"].fillna("") if "decided_on" in res.columns else pd.Series("", index=res.index)
     decided_on = decided_on.astype(str).where(decided_on.astype(str).ne(""), scored_on.isoformat())
     started = res["conversation_id"].map(conv["started_at"])
-    out = pd.DataFrame({
-        "agent_id": res["conversation_id"].map(conv["agent_id"]),
-        "conversation_id": res["conversation_id"],
-        "started_at": pd.to_datetime(started, errors="coerce").dt.strftime("%Y-%m-%d %H:%M").fillna(""),
-        "section_id": res["section_id"], "criterion_id": res["criterion_id"], "criterion_name": res["criterion_name"],
-        "outcome": res["outcome"], "points": points.loc[res.index], "max_points": res["max_points"],
-        "lost": res["lost"],
-        "critical": pd.Series("", index=res.index).mask(critical, "confirmed").mask(critical & waiting, "pending"),
-        "decided_by": decided_by.astype(str),
-        "decided_on": decided_on,
-        "deadline": [(dt.date.fromisoformat(d) + dt.timedelta(days=deadline_days)).isoformat() for d in decided_on],
-        "evidence": [_evidence(r) for r in res.itertuples(index=False)],
-    })
+    out = pd.DataFrame(
+        {
+            "agent_id": res["conversation_id"].map(conv["agent_id"]),
+            "conversation_id": res["conversation_id"],
+            "started_at": pd.to_datetime(started, errors="coerce").dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+            "section_id": res["section_id"],
+            "criterion_id": res["criterion_id"],
+            "criterion_name": res["criterion_name"],
+            "outcome": res["outcome"],
+            "points": points.loc[res.index],
+            "max_points": res["max_points"],
+            "lost": res["lost"],
+            "critical": pd.Series("", index=res.index).mask(critical, "confirmed").mask(critical & waiting, "pending"),
+            "decided_by": decided_by.astype(str),
+            "decided_on": decided_on,
+            "deadline": [(dt.date.fromisoformat(d) + dt.timedelta(days=deadline_days)).isoformat() for d in decided_on],
+            "evidence": [_evidence(r) for r in res.itertuples(index=False)],
+        }
+    )
     return conform(out.reset_index(drop=True), LOST)
 
 
@@ -122,30 +134,47 @@ def within(scores: pd.DataFrame, period: str, today: dt.date | None = None) -> p
 
 def _evidence(row) -> str:
     """What the agent reads as the reason the point was lost."""
-    parts = [str(v) for v in (getattr(row, "evidence_text", None), getattr(row, "evidence_match", None),
-                              getattr(row, "note", None)) if isinstance(v, str) and v]
+    parts = [
+        str(v)
+        for v in (getattr(row, "evidence_text", None), getattr(row, "evidence_match", None), getattr(row, "note", None))
+        if isinstance(v, str) and v
+    ]
     return " · ".join(dict.fromkeys(parts))
 
 
-def file_disputes(register: pd.DataFrame | None, filed: pd.DataFrame,
-                  today: dt.date) -> tuple[pd.DataFrame, list[Problem]]:
+def file_disputes(
+    register: pd.DataFrame | None, filed: pd.DataFrame, today: dt.date
+) -> tuple[pd.DataFrame, list[Problem]]:
     """(DISPUTES rows as text, problems) for agents' reasons (``filed``: LOST columns, reason
     and source, as text). A dispute already in the register (text) with the same reason stays
     as it is, decision included; a new reason for an open one replaces it, for a decided one
     it is refused; a new reason after the deadline is refused (warnings at the reason's cell)."""
     old = register.set_index(KEY) if register is not None and len(register) else None
     twice = filed.duplicated(KEY, keep="last")
-    problems = [Problem(str(r.source).split("[")[0], f"{r.source}: {r.criterion_id} on {r.conversation_id} is disputed "
-                        "again further on: the last reason is used", level="warning", code="twice")
-                for r in filed[twice].itertuples(index=False)]
+    problems = [
+        Problem(
+            str(r.source).split("[")[0],
+            f"{r.source}: {r.criterion_id} on {r.conversation_id} is disputed "
+            "again further on: the last reason is used",
+            level="warning",
+            code="twice",
+        )
+        for r in filed[twice].itertuples(index=False)
+    ]
     rows = []
     for r in filed[~twice].itertuples(index=False):
         key = (r.conversation_id, r.criterion_id)
         before = old.loc[key] if old is not None and key in old.index else None
 
         def refuse(message: str, code: str) -> None:
-            problems.append(Problem(str(r.source).split("[")[0], f"{r.source}: the dispute of {r.criterion_id} on "
-                                    f"{r.conversation_id} {message}", level="warning", code=code))
+            problems.append(
+                Problem(
+                    str(r.source).split("[")[0],
+                    f"{r.source}: the dispute of {r.criterion_id} on {r.conversation_id} {message}",
+                    level="warning",
+                    code=code,
+                )
+            )
 
         if before is not None and (before["reason"] == r.reason or before["decision"]):
             if before["reason"] != r.reason:
@@ -154,8 +183,15 @@ def file_disputes(register: pd.DataFrame | None, filed: pd.DataFrame,
         elif str(r.deadline) < today.isoformat():
             refuse(f"comes after its deadline {r.deadline}: refused", "deadline")
         else:
-            rows.append({**{c: getattr(r, c) for c in LOST}, "reason": r.reason, "filed_on": today.isoformat(),
-                         "source": r.source, **{c: "" for c in RESOLUTION}})
+            rows.append(
+                {
+                    **{c: getattr(r, c) for c in LOST},
+                    "reason": r.reason,
+                    "filed_on": today.isoformat(),
+                    "source": r.source,
+                    **{c: "" for c in RESOLUTION},
+                }
+            )
     return pd.DataFrame(rows, columns=list(DISPUTES)).fillna(""), problems
 
 
@@ -190,8 +226,10 @@ def resolve(register: pd.DataFrame, decisions: pd.DataFrame, today: dt.date) -> 
         lost = float(old.loc[key, "lost"])
         awarded = pd.to_numeric(pd.Series([d.points_awarded]), errors="coerce").iloc[0]
         if decision == "partly" and not (0 < awarded < lost):
-            error(f"a partly accepted dispute gives back points between 0 and {lost:g} (exclusive), not "
-                  f"'{d.points_awarded}'")
+            error(
+                f"a partly accepted dispute gives back points between 0 and {lost:g} (exclusive), not "
+                f"'{d.points_awarded}'"
+            )
             continue
         if not str(d.resolved_by or "").strip():
             error("the lead's name is empty")

@@ -17,10 +17,28 @@ from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import styled, write_cell
 from qa_toolkit.privacy import mask_text
 from qa_toolkit.review.book import HEAD, TITLE, WRAP, dropdown, hide, input_cell, print_setup, write_rows
-from qa_toolkit.review.layout import (BATCH_SHEET, COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_CELL,
-                                      DATE_LABEL, FINGERPRINT_KEY, GRADE_COL, GRADER_CELL, GRADER_LABEL, IDS_HEADER,
-                                      IDS_SHEET, LABEL_COL, META_SHEET, PENDING_NOTE, REVIEW_COL, REVIEWS,
-                                      allowed_grades, fingerprints, grade_for_outcome)
+from qa_toolkit.review.layout import (
+    BATCH_SHEET,
+    COMMENT_COL,
+    CRITERIA_HEADER,
+    CRITERIA_TOP,
+    DATE_CELL,
+    DATE_LABEL,
+    FINGERPRINT_KEY,
+    GRADE_COL,
+    GRADER_CELL,
+    GRADER_LABEL,
+    IDS_HEADER,
+    IDS_SHEET,
+    LABEL_COL,
+    META_SHEET,
+    PENDING_NOTE,
+    REVIEW_COL,
+    REVIEWS,
+    allowed_grades,
+    fingerprints,
+    grade_for_outcome,
+)
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
@@ -37,9 +55,17 @@ def _guidance(criterion) -> str:
     return "\n".join(t for t in (criterion.description, guide) if t)
 
 
-def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
-                   results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], *, mask: bool = True,
-                   prefill: bool = True, advance: Callable[[int], None] = lambda n: None) -> Workbook:
+def build_workbook(
+    manifest: pd.DataFrame,
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    results: pd.DataFrame,
+    rubric: Rubric | Sequence[Rubric],
+    *,
+    mask: bool = True,
+    prefill: bool = True,
+    advance: Callable[[int], None] = lambda n: None,
+) -> Workbook:
     """The grading workbook for the manifest's conversations (in manifest order). Automatic
     grades are pre-filled in the input cells (a grader confirms or changes them) unless
     ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
@@ -55,8 +81,12 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
     id_rows: list[list] = [IDS_HEADER]
     meta = wb.create_sheet(META_SHEET)
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
-    meta_rows = [["rubric_id", rubrics[0].id], ["rubric_version", rubrics[0].version], ["batch_id", batch_id],
-                 ["masked", str(mask)]]
+    meta_rows = [
+        ["rubric_id", rubrics[0].id],
+        ["rubric_version", rubrics[0].version],
+        ["batch_id", batch_id],
+        ["masked", str(mask)],
+    ]
     if len(rubrics) > 1:
         meta_rows.append(["rubrics", "; ".join(f"{r.id} {r.version}" for r in rubrics)])
     conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
@@ -77,9 +107,18 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
         if len(rubrics) > 1:
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
         meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
-        _conversation_sheet(ws, name, cid, conv.loc[cid] if cid in conv.index else None,
-                            msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
-                            res, sheet_rubric, id_rows, mask, prefill)
+        _conversation_sheet(
+            ws,
+            name,
+            cid,
+            conv.loc[cid] if cid in conv.index else None,
+            msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
+            res,
+            sheet_rubric,
+            id_rows,
+            mask,
+            prefill,
+        )
         advance(1)
     write_rows(ids, id_rows)
     write_rows(meta, meta_rows)
@@ -94,7 +133,16 @@ def build_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages
 def _batch_header(ws) -> None:
     ws["A1"] = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
     ws["A1"].font = TITLE
-    header = ["#", "会话 Conversation", "客服 Agent", "渠道 Channel", "周期 Period", "层 Stratum", "原因 Reason", "工作表 Sheet"]
+    header = [
+        "#",
+        "会话 Conversation",
+        "客服 Agent",
+        "渠道 Channel",
+        "周期 Period",
+        "层 Stratum",
+        "原因 Reason",
+        "工作表 Sheet",
+    ]
     for col, title in enumerate(header, start=1):
         ws.cell(3, col, title).font = HEAD
     for col, width in zip("ABCDEFGH", (5, 22, 12, 10, 12, 12, 48, 10)):
@@ -108,7 +156,9 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
     if conv is not None:
         for key in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags"):
             if key in conv.index:
-                facts.append(f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}")
+                facts.append(
+                    f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}"
+                )
     write_cell(ws, 2, 1, _text("; ".join(str(f) for f in facts), mask))
     styled(write_cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL), font=HEAD)
     input_cell(ws, *GRADER_CELL)
@@ -126,12 +176,28 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
         r += 1
         auto = res.get((cid, criterion.id))
         outcome = str(auto["outcome"]) if auto is not None else "review"
-        evidence = "" if auto is None else " · ".join(
-            str(_text(auto[k], mask)) for k in ("evidence_match", "evidence_text", "note") if pd.notna(auto[k]) and auto[k] != "")
+        evidence = (
+            ""
+            if auto is None
+            else " · ".join(
+                str(_text(auto[k], mask))
+                for k in ("evidence_match", "evidence_text", "note")
+                if pd.notna(auto[k]) and auto[k] != ""
+            )
+        )
         pending = outcome == "fail" and rubric.needs_confirmation(criterion)
-        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}{PENDING_NOTE if pending else ''}"
-        row_values = [section.name, criterion.id, label, _guidance(criterion), outcome,
-                      None if auto is None or outcome in ("review", "na") else float(auto["points"]), evidence]
+        label = (
+            f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}{PENDING_NOTE if pending else ''}"
+        )
+        row_values = [
+            section.name,
+            criterion.id,
+            label,
+            _guidance(criterion),
+            outcome,
+            None if auto is None or outcome in ("review", "na") else float(auto["points"]),
+            evidence,
+        ]
         for col, value in enumerate(row_values, start=1):
             styled(write_cell(ws, r, col, value), alignment=WRAP)
         pre = grade_for_outcome(criterion, outcome, None if auto is None else auto["points"]) if prefill else None
@@ -146,8 +212,12 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
             dropdown(ws, validations, tuple(REVIEWS), r, REVIEW_COL)
             id_rows.append([name, ws.cell(r, REVIEW_COL).coordinate, cid, criterion.id, "review", ""])
     r += 2
-    styled(write_cell(ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"),
-           font=HEAD)
+    styled(
+        write_cell(
+            ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
+        ),
+        font=HEAD,
+    )
     for col, title in enumerate(["#", "时间 Time", "角色 Role", "内容 Text"], start=1):
         styled(ws.cell(r + 1, col, title), font=HEAD)
     r += 1
@@ -164,9 +234,16 @@ def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, p
     ws.protection.sheet = True
 
 
-def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame,
-                    results: pd.DataFrame, rubric: Rubric | Sequence[Rubric], dest: str | Path,
-                    advance: Callable[[int], None] = lambda n: None, **options) -> Path:
+def export_workbook(
+    manifest: pd.DataFrame,
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    results: pd.DataFrame,
+    rubric: Rubric | Sequence[Rubric],
+    dest: str | Path,
+    advance: Callable[[int], None] = lambda n: None,
+    **options,
+) -> Path:
     """Build the grading workbook and save it atomically to ``dest``; ``advance`` counts
     2 steps per manifest row: one as its sheet is built, one when the workbook is saved."""
     wb = build_workbook(manifest, conversations, messages, results, rubric, advance=advance, **options)
@@ -176,8 +253,9 @@ def export_workbook(manifest: pd.DataFrame, conversations: pd.DataFrame, message
     return Path(dest)
 
 
-def batch_frames(manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def batch_frames(
+    manifest: pd.DataFrame, conversations: pd.DataFrame, messages: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The batch's conversations and messages, and the manifest ids missing from the data."""
     ids = set(manifest["conversation_id"])
     conv = conversations[conversations["conversation_id"].isin(ids)].reset_index(drop=True)

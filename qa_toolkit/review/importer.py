@@ -14,9 +14,25 @@ import pandas as pd
 
 from qa_toolkit.frames import RESULTS, conform, empty
 from qa_toolkit.problems import Problem, ProblemLog
-from qa_toolkit.review.layout import (COMMENT_COL, CRITERIA_HEADER, CRITERIA_TOP, DATE_LABEL, FINGERPRINT_KEY,
-                                      GRADE_COL, GRADER_LABEL, ID_KINDS, IDS_HEADER, IDS_SHEET, LABEL_COL, META_SHEET,
-                                      REVIEW_COL, allowed_grades, fingerprints, parse_grade, parse_review)
+from qa_toolkit.review.layout import (
+    COMMENT_COL,
+    CRITERIA_HEADER,
+    CRITERIA_TOP,
+    DATE_LABEL,
+    FINGERPRINT_KEY,
+    GRADE_COL,
+    GRADER_LABEL,
+    ID_KINDS,
+    IDS_HEADER,
+    IDS_SHEET,
+    LABEL_COL,
+    META_SHEET,
+    REVIEW_COL,
+    allowed_grades,
+    fingerprints,
+    parse_grade,
+    parse_review,
+)
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import aggregate_scores, as_rubrics, outcome_points, score_frames
 from qa_toolkit.workbook_guard import workbook_problem
@@ -83,11 +99,19 @@ class ImportResult:
 
 
 def _cell_problem(file: str, sheet: str, cell: str, message: str, level: str = "error", field: str | None = None):
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     letters, row = coordinate_from_string(cell)
-    return Problem(file, f"{sheet}!{cell}: {message}", line=row, col=column_index_from_string(letters),
-                   field=field, level=level, code="grade", sheet=sheet)
+    return Problem(
+        file,
+        f"{sheet}!{cell}: {message}",
+        line=row,
+        col=column_index_from_string(letters),
+        field=field,
+        level=level,
+        code="grade",
+        sheet=sheet,
+    )
 
 
 def _blank(value) -> bool:
@@ -111,14 +135,22 @@ def _date_text(value) -> str | None:
 def _sheet_rubrics(file: str, meta: dict, rubrics: list[Rubric]) -> tuple[dict[str, Rubric] | None, list[Problem]]:
     """(rubric id -> Rubric for every rubric the workbook was made with, first first), or a
     problem when one of them is not among ``rubrics`` (id and version)."""
-    made = ([tuple(x.strip().rsplit(" ", 1)) for x in str(meta["rubrics"]).split(";")] if meta.get("rubrics")
-            else [(str(meta.get("rubric_id")), str(meta.get("rubric_version")))])
+    made = (
+        [tuple(x.strip().rsplit(" ", 1)) for x in str(meta["rubrics"]).split(";")]
+        if meta.get("rubrics")
+        else [(str(meta.get("rubric_id")), str(meta.get("rubric_version")))]
+    )
     given = {(r.id, r.version): r for r in rubrics}
     missing = [" ".join(m) for m in made if m not in given]
     if missing:
         names = ", ".join(f"{r.id} {r.version}" for r in rubrics)
-        return None, [Problem(file, f"workbook was made for rubric {', '.join(missing)}, not {names} (pass it with "
-                                    "--rubric)", code="grade")]
+        return None, [
+            Problem(
+                file,
+                f"workbook was made for rubric {', '.join(missing)}, not {names} (pass it with --rubric)",
+                code="grade",
+            )
+        ]
     return {m[0]: given[m] for m in made}, []
 
 
@@ -133,15 +165,35 @@ def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]
         sheet, cell, cid, crit, kind, prefill = (tuple(row) + (None,) * 6)[:6]
         try:
             row_number, col = coordinate_to_tuple(str(cell))
-            valid = row_number > 0 and col > 0 and not _blank(sheet) and kind in ID_KINDS and not _blank(cid) and \
-                (kind in ("grader", "date") or not _blank(crit))
+            valid = (
+                row_number > 0
+                and col > 0
+                and not _blank(sheet)
+                and kind in ID_KINDS
+                and not _blank(cid)
+                and (kind in ("grader", "date") or not _blank(crit))
+            )
         except (ValueError, CellCoordinatesException):
             valid = False
         if not valid:
-            return [], Problem(file, f"hidden id sheet is damaged at row {number} ({', '.join(map(repr, row[:6]))}): "
-                                     "export the workbook again", line=number, sheet=IDS_SHEET, code="grade")
-        out.append((str(sheet), str(cell), str(cid), "" if crit is None else str(crit), kind,
-                    "" if prefill is None else str(prefill)))
+            return [], Problem(
+                file,
+                f"hidden id sheet is damaged at row {number} ({', '.join(map(repr, row[:6]))}): "
+                "export the workbook again",
+                line=number,
+                sheet=IDS_SHEET,
+                code="grade",
+            )
+        out.append(
+            (
+                str(sheet),
+                str(cell),
+                str(cid),
+                "" if crit is None else str(crit),
+                kind,
+                "" if prefill is None else str(prefill),
+            )
+        )
     return out, None
 
 
@@ -250,24 +302,42 @@ def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades
             continue
         shifted = _moved(grids[sheet], cell, kind, crit)
         if shifted is not None:
-            problems.append(Problem(file, f"rows or columns of sheet '{sheet}' were deleted or inserted ({shifted}): "
-                                          "none of its grades is read; grade it on an unchanged sheet",
-                                    sheet=sheet, code="grade"))
+            problems.append(
+                Problem(
+                    file,
+                    f"rows or columns of sheet '{sheet}' were deleted or inserted ({shifted}): "
+                    "none of its grades is read; grade it on an unchanged sheet",
+                    sheet=sheet,
+                    code="grade",
+                )
+            )
             moved.add(sheet)
             sheets.pop(sheet, None)
             continue
         value = _value(grids[sheet], *coordinate_to_tuple(cell))
         sheet_rubric = made.get(str(meta.get(f"rubric:{sheet}")), first)
         criteria = criteria_of[sheet_rubric.id]
-        sg = sheets.setdefault(sheet, SheetGrades(file, sheet, cid, "", "", rubric_id=sheet_rubric.id,
-                                                  fingerprint=str(meta.get(FINGERPRINT_KEY.format(sheet=sheet)) or "")))
+        sg = sheets.setdefault(
+            sheet,
+            SheetGrades(
+                file,
+                sheet,
+                cid,
+                "",
+                "",
+                rubric_id=sheet_rubric.id,
+                fingerprint=str(meta.get(FINGERPRINT_KEY.format(sheet=sheet)) or ""),
+            ),
+        )
         if kind == "grader":
             sg.grader, sg.grader_cell = ("" if _blank(value) else str(value).strip()), cell
         elif kind == "date":
             if not _blank(value):
                 text = _date_text(value)
                 if text is None:
-                    problems.append(_cell_problem(file, sheet, cell, f"'{value}' is not a date (YYYY-MM-DD)", field="date"))
+                    problems.append(
+                        _cell_problem(file, sheet, cell, f"'{value}' is not a date (YYYY-MM-DD)", field="date")
+                    )
                 sg.graded_on = text or ""
         elif crit not in criteria:
             problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sheet_rubric.id}"))
@@ -276,8 +346,15 @@ def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades
         elif kind == "review":
             reviews[(sheet, crit)] = parse_review(value) or ""
             if parse_review(value) is None:
-                problems.append(_cell_problem(file, sheet, cell, f"'{value}' is not a review of the critical fail "
-                                              "(allowed: confirm, overturn)", field=crit))
+                problems.append(
+                    _cell_problem(
+                        file,
+                        sheet,
+                        cell,
+                        f"'{value}' is not a review of the critical fail (allowed: confirm, overturn)",
+                        field=crit,
+                    )
+                )
         else:
             sg.cells.append(GradeCell(cid, crit, sheet, cell, value, prefill, ""))
     graded, untouched = [], 0
@@ -288,8 +365,11 @@ def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades
         touched = any(_norm(gc.value) != gc.prefill or gc.comment or gc.review for gc in sg.cells)
         if not sg.grader:
             if touched:
-                problems.append(_cell_problem(file, sheet, sg.grader_cell or "A1", "grades given but the grader name "
-                                              "is empty", field="grader"))
+                problems.append(
+                    _cell_problem(
+                        file, sheet, sg.grader_cell or "A1", "grades given but the grader name is empty", field="grader"
+                    )
+                )
             else:
                 untouched += 1
             continue
@@ -298,11 +378,25 @@ def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades
             parsed = None if _blank(gc.value) else parse_grade(criteria[gc.criterion_id], gc.value)
             if not _blank(gc.value) and parsed is None:
                 allowed = ", ".join(allowed_grades(criteria[gc.criterion_id]))
-                problems.append(_cell_problem(file, sheet, gc.cell, f"'{gc.value}' is not a grade for "
-                                              f"{gc.criterion_id} (allowed: {allowed})", field=gc.criterion_id))
+                problems.append(
+                    _cell_problem(
+                        file,
+                        sheet,
+                        gc.cell,
+                        f"'{gc.value}' is not a grade for {gc.criterion_id} (allowed: {allowed})",
+                        field=gc.criterion_id,
+                    )
+                )
             elif gc.review == "confirm" and parsed is not None and parsed[0] != "fail":
-                problems.append(_cell_problem(file, sheet, gc.cell, f"the critical fail of {gc.criterion_id} is "
-                                              f"confirmed but graded '{gc.value}'", field=gc.criterion_id))
+                problems.append(
+                    _cell_problem(
+                        file,
+                        sheet,
+                        gc.cell,
+                        f"the critical fail of {gc.criterion_id} is confirmed but graded '{gc.value}'",
+                        field=gc.criterion_id,
+                    )
+                )
         graded.append(sg)
     return graded, problems, untouched
 
@@ -315,8 +409,9 @@ def _norm(value) -> str:
     return str(value).strip()
 
 
-def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations: pd.DataFrame,
-                 rubric: Rubric | Sequence[Rubric]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+def merge_grades(
+    sheets: list[SheetGrades], results: pd.DataFrame, conversations: pd.DataFrame, rubric: Rubric | Sequence[Rubric]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """(GRADES, re-scored SCORES with a grader column, problems): human grades over the
     automatic RESULTS; a criterion a grader left empty keeps its automatic outcome. Each sheet
     is re-scored with the rubric it was made with (its ``rubric_id``; default the first)."""
@@ -333,21 +428,28 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
         key = (sg.grader, sg.conversation_id)
         where = f"{sg.file}[{sg.sheet}]"
         if key in seen:
-            problems.append(Problem(sg.file, f"{sg.grader} graded {sg.conversation_id} twice ({seen[key]} and {where})",
-                                    sheet=sg.sheet, code="grade"))
+            problems.append(
+                Problem(
+                    sg.file,
+                    f"{sg.grader} graded {sg.conversation_id} twice ({seen[key]} and {where})",
+                    sheet=sg.sheet,
+                    code="grade",
+                )
+            )
             continue
         seen[key] = where
         auto = auto_of.get(sg.conversation_id)
         if auto is None:
-            problems.append(Problem(sg.file, f"conversation {sg.conversation_id} is not in the data", sheet=sg.sheet,
-                                    code="grade"))
+            problems.append(
+                Problem(sg.file, f"conversation {sg.conversation_id} is not in the data", sheet=sg.sheet, code="grade")
+            )
             continue
         sheet_rubric = by_id.get(sg.rubric_id, rubrics[0])
         criteria = {c.id: c for _, c in sheet_rubric.criteria}
         cells = {gc.criterion_id: gc for gc in sg.cells}
         out = auto.copy()
         human_grade, human_outcome, comment, source, points, review, confirmed = [], [], [], [], [], [], []
-        for crit_id, outcome, pts in zip(out["criterion_id"], out["outcome"], out["points"]):
+        for crit_id, outcome, _pts in zip(out["criterion_id"], out["outcome"], out["points"]):
             gc = cells.get(crit_id)
             parsed = parse_grade(criteria[crit_id], gc.value) if gc is not None and not _blank(gc.value) else None
             typed = gc is not None and _norm(gc.value) != gc.prefill  # the grader changed the cell
@@ -362,7 +464,12 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
             fail = (parsed[0] if parsed else outcome) == "fail"
             confirmed.append(fail and gc is not None and (gc.review == "confirm" or (typed and parsed is not None)))
         out["auto_outcome"], out["auto_points"] = out["outcome"], out["points"]
-        out["human_grade"], out["human_outcome"], out["comment"], out["source"] = human_grade, human_outcome, comment, source
+        out["human_grade"], out["human_outcome"], out["comment"], out["source"] = (
+            human_grade,
+            human_outcome,
+            comment,
+            source,
+        )
         out["critical_review"], out["confirmed"] = review, pd.array(confirmed, dtype="boolean")
         out["outcome"] = out["human_outcome"].where(out["human_outcome"] != "", out["auto_outcome"])
         out["_typed_points"] = pd.array(points, dtype="float64")
@@ -384,8 +491,11 @@ def merge_grades(sheets: list[SheetGrades], results: pd.DataFrame, conversations
         res["agent_id"] = res["conversation_id"].map(conv["agent_id"])
         res["channel"] = res["conversation_id"].map(conv["channel"])
         frames.append(res)
-    grades = conform(pd.concat(frames, ignore_index=True), GRADES)[list(GRADES)] if frames else \
-        conform(pd.DataFrame(columns=list(GRADES)), GRADES)
+    grades = (
+        conform(pd.concat(frames, ignore_index=True), GRADES)[list(GRADES)]
+        if frames
+        else conform(pd.DataFrame(columns=list(GRADES)), GRADES)
+    )
     scores = pd.concat(score_parts, ignore_index=True) if score_parts else pd.DataFrame()
     return grades, scores, problems
 
@@ -412,20 +522,39 @@ def _same_data(sheets: list[SheetGrades], prints: dict[str, str]) -> tuple[list[
         if not sg.fingerprint:
             unchecked.append(sg.file)
         elif now is not None and now != sg.fingerprint:
-            problems.append(Problem(sg.file, f"conversation {sg.conversation_id} in the data is not the one this sheet "
-                                             "was made from (its agent, channel, customer or messages differ): its "
-                                             "grades are not used; import against the export the batch was drawn "
-                                             "from (--data)", sheet=sg.sheet, code="other-data"))
+            problems.append(
+                Problem(
+                    sg.file,
+                    f"conversation {sg.conversation_id} in the data is not the one this sheet "
+                    "was made from (its agent, channel, customer or messages differ): its "
+                    "grades are not used; import against the export the batch was drawn "
+                    "from (--data)",
+                    sheet=sg.sheet,
+                    code="other-data",
+                )
+            )
             continue
         kept.append(sg)
     for file in dict.fromkeys(unchecked):
-        problems.append(Problem(file, "made before grading workbooks carried the fingerprint of their data: not "
-                                      "checked against --data", level="warning", code="unchecked-data"))
+        problems.append(
+            Problem(
+                file,
+                "made before grading workbooks carried the fingerprint of their data: not checked against --data",
+                level="warning",
+                code="unchecked-data",
+            )
+        )
     return kept, problems
 
 
-def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messages: pd.DataFrame,
-                     rubric: Rubric | Sequence[Rubric], *, risk: pd.DataFrame | None = None) -> ImportResult:
+def import_workbooks(
+    paths: list[str | Path],
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    rubric: Rubric | Sequence[Rubric],
+    *,
+    risk: pd.DataFrame | None = None,
+) -> ImportResult:
     """Read and validate every workbook, score the graded conversations automatically (each
     with the rubric its sheet was made with), then merge and re-score (see ``merge_grades``).
     The caller decides what errors mean; nothing invalid is used as a grade."""
@@ -439,8 +568,14 @@ def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messa
         log.extend(problems)
         untouched += skipped
         if skipped:
-            log.add(Problem(str(path), f"{skipped} conversation sheet(s) have no grader and no change: not graded",
-                            level="warning", code="ungraded"))
+            log.add(
+                Problem(
+                    str(path),
+                    f"{skipped} conversation sheet(s) have no grader and no change: not graded",
+                    level="warning",
+                    code="ungraded",
+                )
+            )
     ids = {sg.conversation_id for sg in sheets}
     conv = conversations[conversations["conversation_id"].isin(ids)].reset_index(drop=True)
     msgs = messages[messages["conversation_id"].isin(ids)].reset_index(drop=True)
@@ -461,12 +596,30 @@ def import_workbooks(paths: list[str | Path], conversations: pd.DataFrame, messa
     log.records_read = len(sheets) + untouched
     pending = grades[(grades["auto_outcome"] == "review") & (grades["human_outcome"] == "")]
     for row in pending.itertuples(index=False):
-        log.add(Problem(row.source.split("[")[0] if row.source else "", f"{row.source}: {row.criterion_id} "
-                        f"still needs a grade (left as review)", level="warning", code="review"))
-    waiting = {(g, c): set(p.split(";")) for g, c, p in zip(scores.get("grader", []), scores.get("conversation_id", []),
-                                                             scores.get("critical_pending", [])) if p}
+        log.add(
+            Problem(
+                row.source.split("[")[0] if row.source else "",
+                f"{row.source}: {row.criterion_id} still needs a grade (left as review)",
+                level="warning",
+                code="review",
+            )
+        )
+    waiting = {
+        (g, c): set(p.split(";"))
+        for g, c, p in zip(
+            scores.get("grader", []), scores.get("conversation_id", []), scores.get("critical_pending", [])
+        )
+        if p
+    }
     for row in grades[grades["outcome"].eq("fail") & ~grades["confirmed"].fillna(False)].itertuples(index=False):
         if row.criterion_id in waiting.get((row.grader, row.conversation_id), ()):
-            log.add(Problem(row.source.split("[")[0], f"{row.source}: critical fail of {row.criterion_id} still "
-                            "pending: confirm or overturn it in the 复核 column", level="warning", code="pending"))
+            log.add(
+                Problem(
+                    row.source.split("[")[0],
+                    f"{row.source}: critical fail of {row.criterion_id} still "
+                    "pending: confirm or overturn it in the 复核 column",
+                    level="warning",
+                    code="pending",
+                )
+            )
     return ImportResult(grades, scores, log, len(sheets), untouched)

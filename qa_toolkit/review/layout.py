@@ -30,8 +30,18 @@ ID_KINDS = ("grader", "date", "grade", "comment", "review")
 
 # A conversation sheet: the grader and date inputs with their labels to the left, then the
 # criteria table (header row CRITERIA_TOP), one row per criterion with its id in LABEL_COL.
-CRITERIA_HEADER = ["板块 Section", "编号 Criterion", "名称 Name", "说明 Guidance", "自动结果 Auto", "自动得分 Auto pts",
-                   "证据 Evidence", "评分 Your grade", "备注 Comment", "复核 Confirm critical"]
+CRITERIA_HEADER = [
+    "板块 Section",
+    "编号 Criterion",
+    "名称 Name",
+    "说明 Guidance",
+    "自动结果 Auto",
+    "自动得分 Auto pts",
+    "证据 Evidence",
+    "评分 Your grade",
+    "备注 Comment",
+    "复核 Confirm critical",
+]
 CRITERIA_TOP = 6
 LABEL_COL, GRADE_COL, COMMENT_COL, REVIEW_COL = 2, 8, 9, 10
 #: Beside the automatic outcome of a critical fail waiting for a grader's confirmation.
@@ -50,8 +60,13 @@ def fingerprints(conversations: pd.DataFrame, messages: pd.DataFrame) -> dict[st
     said = {cid: [[str(r), str(t)] for r, t in zip(g["role"], g["text"])] for cid, g in msgs.groupby("conversation_id")}
     out = {}
     for row in conversations.drop_duplicates("conversation_id").itertuples(index=False):
-        facts = [str(row.conversation_id), str(row.agent_id), str(row.channel), str(row.customer_id),
-                 said.get(row.conversation_id, [])]
+        facts = [
+            str(row.conversation_id),
+            str(row.agent_id),
+            str(row.channel),
+            str(row.customer_id),
+            said.get(row.conversation_id, []),
+        ]
         out[str(row.conversation_id)] = hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:16]
     return out
 

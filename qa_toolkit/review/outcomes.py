@@ -51,20 +51,24 @@ KEY = ["conversation_id", "criterion_id"]
 
 def start(results: pd.DataFrame) -> pd.DataFrame:
     """RESULTS with the automatic outcome as the final one and the FINAL_RESULTS columns set so."""
-    return results.assign(auto_outcome=results["outcome"], auto_points=results["points"],
-                          decided_by=pd.array(["auto"] * len(results), dtype="string"),
-                          grader=pd.array([""] * len(results), dtype="string"),
-                          decided_on=pd.array([""] * len(results), dtype="string"),
-                          confirmed=pd.array([False] * len(results), dtype="boolean"),
-                          dispute=pd.array([""] * len(results), dtype="string"))
+    return results.assign(
+        auto_outcome=results["outcome"],
+        auto_points=results["points"],
+        decided_by=pd.array(["auto"] * len(results), dtype="string"),
+        grader=pd.array([""] * len(results), dtype="string"),
+        decided_on=pd.array([""] * len(results), dtype="string"),
+        confirmed=pd.array([False] * len(results), dtype="boolean"),
+        dispute=pd.array([""] * len(results), dtype="string"),
+    )
 
 
 def counting_grader(grades: pd.DataFrame) -> pd.DataFrame:
     """(conversation_id, grader, graded_on) of the one grader whose grades count per conversation."""
     sheets = grades[["conversation_id", "grader", "graded_on"]].drop_duplicates(["conversation_id", "grader"])
     sheets = sheets.assign(graded_on=sheets["graded_on"].fillna("").astype(str))
-    ranked = sheets.sort_values(["conversation_id", "graded_on", "grader"], ascending=[True, False, True],
-                                kind="stable")
+    ranked = sheets.sort_values(
+        ["conversation_id", "graded_on", "grader"], ascending=[True, False, True], kind="stable"
+    )
     return ranked.drop_duplicates("conversation_id").reset_index(drop=True)
 
 
@@ -84,14 +88,18 @@ def apply_grades(results: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
         out.loc[out.index[rows], col] = pd.to_numeric(decided[col], errors="coerce").to_numpy()[hit]
     out.loc[out.index[rows], "decided_by"] = "grade"
     out.loc[out.index[rows], "decided_on"] = decided["graded_on"].fillna("").astype(str).to_numpy()[hit]
-    confirmed = decided["confirmed"].map(lambda v: str(v).strip().lower() == "true") if "confirmed" in decided else \
-        pd.Series(False, index=decided.index)
+    confirmed = (
+        decided["confirmed"].map(lambda v: str(v).strip().lower() == "true")
+        if "confirmed" in decided
+        else pd.Series(False, index=decided.index)
+    )
     out.loc[out.index[rows], "confirmed"] = confirmed.to_numpy(dtype=bool)[hit]
     return out
 
 
-def apply_disputes(results: pd.DataFrame, disputes: pd.DataFrame, scores: pd.DataFrame,
-                   rubrics: Rubric | Sequence[Rubric]) -> pd.DataFrame:
+def apply_disputes(
+    results: pd.DataFrame, disputes: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Sequence[Rubric]
+) -> pd.DataFrame:
     """``start``-ed results with the leads' dispute decisions applied (module docstring)."""
     out = results.copy()
     rubric_of = scores.set_index("conversation_id")["rubric_id"]
@@ -124,16 +132,20 @@ def apply_disputes(results: pd.DataFrame, disputes: pd.DataFrame, scores: pd.Dat
 def rescore(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Sequence[Rubric]) -> pd.DataFrame:
     """SCORES with the conversations a person decided something on re-aggregated from
     ``results``; the others exactly as they were."""
-    touched = results.loc[results["decided_by"].ne("auto").to_numpy(dtype=bool)
-                          | results["confirmed"].fillna(False).to_numpy(dtype=bool), "conversation_id"].unique()
+    touched = results.loc[
+        results["decided_by"].ne("auto").to_numpy(dtype=bool) | results["confirmed"].fillna(False).to_numpy(dtype=bool),
+        "conversation_id",
+    ].unique()
     out = scores.copy()
     if not len(touched):
         return out
     by_id = {r.id: r for r in as_rubrics(rubrics)}
     mine = out["conversation_id"].isin(touched).to_numpy(dtype=bool)
     conv = out.loc[mine, ["conversation_id", "agent_id", "channel", "started_at", "rubric_id"]]
-    parts = [aggregate_scores(results[results["conversation_id"].isin(part["conversation_id"])], part, by_id[rid])
-             for rid, part in conv.groupby("rubric_id", sort=False)]
+    parts = [
+        aggregate_scores(results[results["conversation_id"].isin(part["conversation_id"])], part, by_id[rid])
+        for rid, part in conv.groupby("rubric_id", sort=False)
+    ]
     fresh = pd.concat(parts, ignore_index=True).set_index("conversation_id")
     position = np.flatnonzero(mine)
     ids = out["conversation_id"].to_numpy()[position]
@@ -143,9 +155,14 @@ def rescore(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Seque
     return out
 
 
-def final_outcomes(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Sequence[Rubric], *,
-                   grades: pd.DataFrame | None = None,
-                   disputes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def final_outcomes(
+    results: pd.DataFrame,
+    scores: pd.DataFrame,
+    rubrics: Rubric | Sequence[Rubric],
+    *,
+    grades: pd.DataFrame | None = None,
+    disputes: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, scores) that count: automatic, then graded, then disputed (module docstring);
     results keep ``auto_outcome``/``auto_points``, scores ``auto_total``, with who decided."""
     out = start(results)
@@ -157,11 +174,14 @@ def final_outcomes(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric 
     graders = out.drop_duplicates("conversation_id").set_index("conversation_id")["grader"]
     filed = out[out["dispute"].ne("")].groupby("conversation_id")["dispute"]
     ids = final["conversation_id"]
-    final = final.assign(auto_total=scores["total"].to_numpy(),
-                         grader=ids.map(graders).fillna("").astype("string"),
-                         n_disputes=ids.map(filed.size()).fillna(0).astype("Int64"),
-                         n_disputes_accepted=ids.map(filed.agg(lambda d: d.isin(["accepted", "partly"]).sum()))
-                         .fillna(0).astype("Int64"))
+    final = final.assign(
+        auto_total=scores["total"].to_numpy(),
+        grader=ids.map(graders).fillna("").astype("string"),
+        n_disputes=ids.map(filed.size()).fillna(0).astype("Int64"),
+        n_disputes_accepted=ids.map(filed.agg(lambda d: d.isin(["accepted", "partly"]).sum()))
+        .fillna(0)
+        .astype("Int64"),
+    )
     return out, final
 
 

@@ -5,5 +5,13 @@ from qa_toolkit.risk.labels import Label, parse_label
 from qa_toolkit.risk.model import RiskModel, evaluate_model, predict_risk, train_model
 from qa_toolkit.risk.store import load_model, save_model
 
-__all__ = ["Label", "RiskModel", "evaluate_model", "load_model", "parse_label", "predict_risk", "save_model",
-           "train_model"]
+__all__ = [
+    "Label",
+    "RiskModel",
+    "evaluate_model",
+    "load_model",
+    "parse_label",
+    "predict_risk",
+    "save_model",
+    "train_model",
+]

@@ -26,9 +26,17 @@ _QUOTE_MAX = 30
 _TOP_NGRAMS = 20
 
 #: Numeric features that say the same thing; a conversation gets at most one reason per group.
-_GROUP = {"max_gap_s": "slow", "first_response_s": "slow", "mean_gap_s": "slow", "handle_s": "slow",
-          "n_messages": "long", "n_customer": "long", "n_agent": "long", "customer_chars": "long",
-          "agent_chars": "long"}
+_GROUP = {
+    "max_gap_s": "slow",
+    "first_response_s": "slow",
+    "mean_gap_s": "slow",
+    "handle_s": "slow",
+    "n_messages": "long",
+    "n_customer": "long",
+    "n_agent": "long",
+    "customer_chars": "long",
+    "agent_chars": "long",
+}
 
 _SPEAKER = {"customer": ("客户说了“{}”", 'customer said "{}"'), "agent": ("客服说了“{}”", 'agent said "{}"')}
 
@@ -68,8 +76,10 @@ _COUNTED = {
     "agent_chars": ("客服写了 {} 个字", "agent wrote {} characters"),
     "exclamations": ("客户用了 {} 个感叹号/问号", "customer used {} exclamation/question marks"),
 }
-_LISTS = {"negative_hits": (NEGATIVE_PHRASES, "客户用了负面词语：{}", "customer's negative words: {}"),
-          "escalation_hits": (ESCALATION_WORDS, "客户提到{}", "customer mentioned {}")}
+_LISTS = {
+    "negative_hits": (NEGATIVE_PHRASES, "客户用了负面词语：{}", "customer's negative words: {}"),
+    "escalation_hits": (ESCALATION_WORDS, "客户提到{}", "customer mentioned {}"),
+}
 
 
 def _numeric_reason(name: str, row: pd.Series, zh: bool) -> str | None:
@@ -100,7 +110,11 @@ def _clause(text: str, ngram: str, mask: bool) -> str | None:
             return shown
         at = max(0, normalise_text(shown).find(ngram))
         start = max(0, min(at - _QUOTE_MAX // 2, len(shown) - _QUOTE_MAX))
-        return ("…" if start else "") + shown[start:start + _QUOTE_MAX] + ("…" if start + _QUOTE_MAX < len(shown) else "")
+        return (
+            ("…" if start else "")
+            + shown[start : start + _QUOTE_MAX]
+            + ("…" if start + _QUOTE_MAX < len(shown) else "")
+        )
     return None
 
 
@@ -112,8 +126,9 @@ def _model_parts(model):
     return pipe.named_steps["features"], pipe.named_steps["columns"], coef, names
 
 
-def reasons_for(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "auto",
-                mask: bool = True) -> list[list[Reason]]:
+def reasons_for(
+    model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "auto", mask: bool = True
+) -> list[list[Reason]]:
     """The top ``n_reasons`` positive reasons for each row of a conversation table."""
     features, columns, coef, names = _model_parts(model)
     design = sp.csr_matrix(columns.transform(features.transform(table)))
@@ -128,7 +143,7 @@ def reasons_for(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "
         grouped: dict[tuple[str, str], float] = {}
         found: list[Reason] = []
         groups_used: set[str] = set()
-        for j in order[:_TOP_NGRAMS * 3]:
+        for j in order[: _TOP_NGRAMS * 3]:
             if vals[j] <= 0:
                 break
             source, _, feature = names[cols[j]].partition("__")
@@ -148,8 +163,9 @@ def reasons_for(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "
     return out
 
 
-def explain(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "auto",
-            mask: bool = True) -> list[str]:
+def explain(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "auto", mask: bool = True) -> list[str]:
     """``'; '``-joined reasons per row (the RISK frame's ``risk_reasons``)."""
-    return ["; ".join(r.text for r in reasons)
-            for reasons in reasons_for(model, table, n_reasons=n_reasons, lang=lang, mask=mask)]
+    return [
+        "; ".join(r.text for r in reasons)
+        for reasons in reasons_for(model, table, n_reasons=n_reasons, lang=lang, mask=mask)
+    ]

@@ -24,16 +24,64 @@ from qa_toolkit.timing import conversation_handle_seconds
 
 #: Customer phrases that signal anger or dissatisfaction (matched case-insensitively).
 NEGATIVE_PHRASES = (
-    "垃圾", "太差", "很差", "差劲", "失望", "生气", "气死", "无语", "骗子", "欺骗", "忽悠", "不满意",
-    "什么破", "搞什么", "怎么回事", "太慢", "到底", "敷衍", "离谱", "恶心", "别废话", "算了",
-    "terrible", "awful", "worst", "ridiculous", "unacceptable", "disappointed", "useless", "angry",
-    "scam", "waste of time", "still waiting", "not happy", "rude",
+    "垃圾",
+    "太差",
+    "很差",
+    "差劲",
+    "失望",
+    "生气",
+    "气死",
+    "无语",
+    "骗子",
+    "欺骗",
+    "忽悠",
+    "不满意",
+    "什么破",
+    "搞什么",
+    "怎么回事",
+    "太慢",
+    "到底",
+    "敷衍",
+    "离谱",
+    "恶心",
+    "别废话",
+    "算了",
+    "terrible",
+    "awful",
+    "worst",
+    "ridiculous",
+    "unacceptable",
+    "disappointed",
+    "useless",
+    "angry",
+    "scam",
+    "waste of time",
+    "still waiting",
+    "not happy",
+    "rude",
 )
 #: Words that announce a complaint, a regulator or a refund fight.
 ESCALATION_WORDS = (
-    "投诉", "12315", "差评", "退款", "举报", "工商", "消协", "曝光", "起诉", "律师",
-    "complaint", "complain", "refund", "chargeback", "report you", "lawyer", "sue ", "manager",
-    "supervisor", "escalate",
+    "投诉",
+    "12315",
+    "差评",
+    "退款",
+    "举报",
+    "工商",
+    "消协",
+    "曝光",
+    "起诉",
+    "律师",
+    "complaint",
+    "complain",
+    "refund",
+    "chargeback",
+    "report you",
+    "lawyer",
+    "sue ",
+    "manager",
+    "supervisor",
+    "escalate",
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -80,8 +128,15 @@ def normalise_text(text: str) -> str:
 def char_ngrams(max_features: int = 100_000) -> TfidfVectorizer:
     """TF-IDF of character 1–3-grams of ``normalise_text``: words need no segmenter, so Chinese
     and English alike (the risk model's and learned criteria's text step)."""
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=normalise_text, min_df=2,
-                           max_features=max_features, sublinear_tf=True, dtype=np.float32)
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(1, 3),
+        preprocessor=normalise_text,
+        min_df=2,
+        max_features=max_features,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
 
 
 def phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:
@@ -131,8 +186,7 @@ def conversation_table(conversations: pd.DataFrame, messages: pd.DataFrame) -> p
 def _response_gaps(cid: pd.Series, role: pd.Series, ts: pd.Series) -> pd.Series:
     """Seconds from the first message of each customer run to the agent's next reply,
     indexed by conversation id (one value per reply, in order)."""
-    frame = pd.DataFrame({"cid": cid.to_numpy(), "role": role.to_numpy(),
-                          "ts": pd.to_datetime(ts).to_numpy()})
+    frame = pd.DataFrame({"cid": cid.to_numpy(), "role": role.to_numpy(), "ts": pd.to_datetime(ts).to_numpy()})
     frame = frame[frame["role"].isin(["customer", "agent"])].reset_index(drop=True)
     if frame.empty:
         return pd.Series(dtype="float64")
@@ -169,8 +223,9 @@ class ConversationFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "fill_values_")
         numeric = np.log1p(X[self.numeric_columns_].astype("float64").clip(lower=0))
-        out = pd.DataFrame({c: X[c].astype("string").fillna("").to_numpy(dtype=object) for c in TEXT_COLUMNS},
-                           index=X.index)
+        out = pd.DataFrame(
+            {c: X[c].astype("string").fillna("").to_numpy(dtype=object) for c in TEXT_COLUMNS}, index=X.index
+        )
         out["times_missing"] = numeric.isna().any(axis=1).astype("float64")
         out[self.numeric_columns_] = numeric.fillna(self.fill_values_)
         return out

@@ -243,8 +243,14 @@ class Label:
         absent = [f for f in self.fields if f not in conversations.columns]
         if absent:
             have = ", ".join(c for c in conversations.columns)
-            raise InputError(Problem("--label", f"field '{absent[0]}' is not in the data (fields: {have})",
-                                     field=absent[0], code="unknown-field"))
+            raise InputError(
+                Problem(
+                    "--label",
+                    f"field '{absent[0]}' is not in the data (fields: {have})",
+                    field=absent[0],
+                    code="unknown-field",
+                )
+            )
         missing = np.zeros(len(conversations), dtype=bool)
         for name in self.fields:
             missing |= missing_mask(conversations[name])
@@ -291,8 +297,12 @@ def _compare(node: Compare, df: pd.DataFrame) -> pd.Series:
     else:
         a, b = _coerce(df[field.name], lit.value), lit.value
     result = {
-        "==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b,
-        "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b,
+        "==": lambda: a == b,
+        "!=": lambda: a != b,
+        "<": lambda: a < b,
+        "<=": lambda: a <= b,
+        ">": lambda: a > b,
+        ">=": lambda: a >= b,
     }[op]()
     return pd.Series(result, index=df.index).fillna(False).astype(bool)
 
@@ -301,8 +311,9 @@ def _membership(left, right, df: pd.DataFrame) -> pd.Series:
     """``'x' in listfield``, ``field in ['a', 'b']``, or ``'sub' in textfield``."""
     if isinstance(right, Literal):
         if not isinstance(right.value, tuple) or not isinstance(left, Field):
-            raise InputError(Problem("--label", "'in' needs a list field on the right or a [list] of values",
-                                     code="bad-label"))
+            raise InputError(
+                Problem("--label", "'in' needs a list field on the right or a [list] of values", code="bad-label")
+            )
         options = set(right.value)
         col = df[left.name]
         return col.map(lambda v: _norm(v, next(iter(options), "")) in options).astype(bool)

@@ -20,12 +20,14 @@ def reliability_table(y: np.ndarray, scores: np.ndarray, bins: int = 10) -> pd.D
     for b in range(bins):
         sel = idx == b
         n = int(sel.sum())
-        rows.append({
-            "bin": f"{edges[b]:.1f}–{edges[b + 1]:.1f}",
-            "n": n,
-            "mean_score": float(scores[sel].mean()) if n else float("nan"),
-            "observed_rate": float(y[sel].mean()) if n else float("nan"),
-        })
+        rows.append(
+            {
+                "bin": f"{edges[b]:.1f}–{edges[b + 1]:.1f}",
+                "n": n,
+                "mean_score": float(scores[sel].mean()) if n else float("nan"),
+                "observed_rate": float(y[sel].mean()) if n else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -73,8 +75,9 @@ def binary_metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
     }
 
 
-def choose_threshold(y: np.ndarray, scores: np.ndarray, *, target_precision: float | None = None,
-                     target_recall: float | None = None) -> tuple[float, str]:
+def choose_threshold(
+    y: np.ndarray, scores: np.ndarray, *, target_precision: float | None = None, target_recall: float | None = None
+) -> tuple[float, str]:
     """The flag threshold and how it was chosen: the lowest threshold reaching the target
     precision (most recall), the highest reaching the target recall (most precision), or the
     best F1 when no target is given or the target cannot be reached."""

@@ -38,25 +38,29 @@ from qa_toolkit.risk.metrics import binary_metrics, choose_threshold, reliabilit
 CALIBRATION_FOLDS = 3
 
 
-def build_pipeline(exclude_fields: tuple[str, ...] = (), *, max_features: int = 100_000,
-                   C: float = 1.0) -> Pipeline:
+def build_pipeline(exclude_fields: tuple[str, ...] = (), *, max_features: int = 100_000, C: float = 1.0) -> Pipeline:
     """The untrained pipeline. ``exclude_fields`` are the label's fields (kept out of features)."""
-    columns = ColumnTransformer([
-        ("customer", char_ngrams(max_features), "customer_text"),
-        ("agent", char_ngrams(max_features), "agent_text"),
-        ("numeric", StandardScaler(), numeric_feature_columns(exclude_fields)),
-    ])
+    columns = ColumnTransformer(
+        [
+            ("customer", char_ngrams(max_features), "customer_text"),
+            ("agent", char_ngrams(max_features), "agent_text"),
+            ("numeric", StandardScaler(), numeric_feature_columns(exclude_fields)),
+        ]
+    )
     # liblinear's dual solver: ~3x faster than the primal on wide TF-IDF (measured, same AUC);
     # it visits samples in random order, so its seed is fixed: the same data trains the same model
     classifier = CalibratedClassifierCV(
         LogisticRegression(C=C, solver="liblinear", dual=True, tol=1e-3, max_iter=2000, random_state=0),
-        method="sigmoid", cv=CALIBRATION_FOLDS,
+        method="sigmoid",
+        cv=CALIBRATION_FOLDS,
     )
-    return Pipeline([
-        ("features", ConversationFeatures(exclude_fields=tuple(exclude_fields))),
-        ("columns", columns),
-        ("classifier", classifier),
-    ])
+    return Pipeline(
+        [
+            ("features", ConversationFeatures(exclude_fields=tuple(exclude_fields))),
+            ("columns", columns),
+            ("classifier", classifier),
+        ]
+    )
 
 
 @dataclass
@@ -86,8 +90,9 @@ class CVResult:
     seed: int
 
 
-def labelled_table(conversations: pd.DataFrame, messages: pd.DataFrame,
-                   label: Label) -> tuple[pd.DataFrame, np.ndarray, int]:
+def labelled_table(
+    conversations: pd.DataFrame, messages: pd.DataFrame, label: Label
+) -> tuple[pd.DataFrame, np.ndarray, int]:
     """The conversation table of the conversations that have a label, their labels, and how
     many were excluded because a field the label reads is missing."""
     result = label.evaluate(conversations)
@@ -101,13 +106,19 @@ def check_trainable(y: np.ndarray, folds: int, label: str) -> None:
     pos, neg = int(y.sum()), int((~y).sum())
     need = folds * 2
     if min(pos, neg) < need:
-        raise InputError(Problem(
-            "--label", f"{label!r} gives {pos} positive and {neg} negative conversations; "
-            f"{folds}-fold training needs at least {need} of each", code="too-few-labels"))
+        raise InputError(
+            Problem(
+                "--label",
+                f"{label!r} gives {pos} positive and {neg} negative conversations; "
+                f"{folds}-fold training needs at least {need} of each",
+                code="too-few-labels",
+            )
+        )
 
 
-def cross_validate(table: pd.DataFrame, y: np.ndarray, base: Pipeline, *, folds: int = 5, seed: int = 0,
-                   progress=None) -> CVResult:
+def cross_validate(
+    table: pd.DataFrame, y: np.ndarray, base: Pipeline, *, folds: int = 5, seed: int = 0, progress=None
+) -> CVResult:
     """Stratified k-fold CV of ``base`` (shuffled with ``seed``): every conversation scored by a
     model that never saw it. ``progress(i)`` is called after each fold."""
     scores = np.zeros(len(y))
@@ -148,25 +159,49 @@ def _no_terms(err: ValueError) -> bool:
     return "empty vocabulary" in str(err) or "no terms remain" in str(err)
 
 
-def train_model(conversations: pd.DataFrame, messages: pd.DataFrame, label: Label, *, folds: int = 5,
-                target_precision: float | None = None, target_recall: float | None = None, seed: int = 0,
-                source: str | None = None, progress=None) -> RiskModel:
+def train_model(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    label: Label,
+    *,
+    folds: int = 5,
+    target_precision: float | None = None,
+    target_recall: float | None = None,
+    seed: int = 0,
+    source: str | None = None,
+    progress=None,
+) -> RiskModel:
     """Cross-validate, choose the threshold on out-of-fold scores, fit on all labelled data,
     and write the model card."""
     table, y, n_missing = labelled_table(conversations, messages, label)
     check_trainable(y, folds, label.text)
     cv = cross_validate(table, y, build_pipeline(label.fields), folds=folds, seed=seed, progress=progress)
-    threshold, rule = choose_threshold(y, cv.scores, target_precision=target_precision,
-                                       target_recall=target_recall)
+    threshold, rule = choose_threshold(y, cv.scores, target_precision=target_precision, target_recall=target_recall)
     pipeline = fit_pipeline(build_pipeline(label.fields), table, y)
     model = RiskModel(pipeline=pipeline, threshold=threshold, label=label.text, label_fields=label.fields)
-    model.card = build_card(model, table, y, cv, n_excluded=n_missing, threshold_rule=rule,
-                            target_precision=target_precision, target_recall=target_recall, source=source)
+    model.card = build_card(
+        model,
+        table,
+        y,
+        cv,
+        n_excluded=n_missing,
+        threshold_rule=rule,
+        target_precision=target_precision,
+        target_recall=target_recall,
+        source=source,
+    )
     return model
 
 
-def predict_risk(model: RiskModel, conversations: pd.DataFrame, messages: pd.DataFrame, *,
-                 n_reasons: int = 3, lang: str = "auto", mask: bool = True) -> pd.DataFrame:
+def predict_risk(
+    model: RiskModel,
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    *,
+    n_reasons: int = 3,
+    lang: str = "auto",
+    mask: bool = True,
+) -> pd.DataFrame:
     """The RISK frame for one chunk: score, flag (score >= threshold) and, for flagged
     conversations, the top reasons in words. Pure: no state beyond the model."""
     table = conversation_table(conversations, messages)
@@ -176,24 +211,24 @@ def predict_risk(model: RiskModel, conversations: pd.DataFrame, messages: pd.Dat
     if flags.any():
         flagged = table[flags]
         reasons[flags] = explain(model, flagged, n_reasons=n_reasons, lang=lang, mask=mask)
-    out = pd.DataFrame({
-        "conversation_id": table["conversation_id"],
-        "risk_score": scores,
-        "risk_flag": flags,
-        "risk_reasons": reasons,
-    })
+    out = pd.DataFrame(
+        {
+            "conversation_id": table["conversation_id"],
+            "risk_score": scores,
+            "risk_flag": flags,
+            "risk_reasons": reasons,
+        }
+    )
     return frames.conform(out, frames.RISK)
 
 
-def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.DataFrame,
-                   label: Label) -> dict:
+def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.DataFrame, label: Label) -> dict:
     """Metrics of a trained model on labelled data (ideally held out): ranking, the flag at the
     model's threshold, confusion matrix and reliability table. ``same_as_training`` warns
     when these are the very conversations the model was trained on."""
     table, y, n_missing = labelled_table(conversations, messages, label)
     if len(y) == 0:
-        raise InputError(Problem("--label", f"no conversation has a value for {label.text!r}",
-                                 code="too-few-labels"))
+        raise InputError(Problem("--label", f"no conversation has a value for {label.text!r}", code="too-few-labels"))
     scores = model.score(table)
     metrics = binary_metrics(y, scores, model.threshold)
     reliability = reliability_table(y, scores).astype(object)

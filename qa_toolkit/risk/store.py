@@ -24,31 +24,37 @@ KIND = "qa-toolkit-risk-model"
 FORMAT_VERSION = 1
 
 #: The only non-default types a model file of ours may contain.
-TRUSTED_TYPES = frozenset({
-    "qa_toolkit.risk.features.ConversationFeatures",
-    "qa_toolkit.risk.features.normalise_text",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-})
+TRUSTED_TYPES = frozenset(
+    {
+        "qa_toolkit.risk.features.ConversationFeatures",
+        "qa_toolkit.risk.features.normalise_text",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+    }
+)
 
 
 def save_model(model: RiskModel, path: str | os.PathLike) -> Path:
     """Write ``model`` to ``path`` as a skops archive, atomically."""
-    return save_archive({
-        "kind": KIND,
-        "format_version": FORMAT_VERSION,
-        "pipeline": model.pipeline,
-        "threshold": float(model.threshold),
-        "label": model.label,
-        "label_fields": list(model.label_fields),
-        "card_json": json.dumps(model.card, ensure_ascii=False),
-    }, path)
+    return save_archive(
+        {
+            "kind": KIND,
+            "format_version": FORMAT_VERSION,
+            "pipeline": model.pipeline,
+            "threshold": float(model.threshold),
+            "label": model.label,
+            "label_fields": list(model.label_fields),
+            "card_json": json.dumps(model.card, ensure_ascii=False),
+        },
+        path,
+    )
 
 
 def load_model(path: str | os.PathLike) -> RiskModel:
     """Read a model written by ``save_model``; InputError for anything else."""
-    payload = load_archive(path, kind=KIND, format_version=FORMAT_VERSION, trusted=TRUSTED_TYPES,
-                           what="a qa-toolkit risk model")
+    payload = load_archive(
+        path, kind=KIND, format_version=FORMAT_VERSION, trusted=TRUSTED_TYPES, what="a qa-toolkit risk model"
+    )
     return _checked(path, payload)
 
 
@@ -56,12 +62,19 @@ def _checked(path: str | os.PathLike, payload: dict) -> RiskModel:
     """The RiskModel of a payload whose every field is what ``save_model`` writes and whose
     pipeline scores a probe row; InputError naming the first field that is not."""
     threshold = payload.get("threshold")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold) \
-            or not 0 <= threshold <= 1:
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not math.isfinite(threshold)
+        or not 0 <= threshold <= 1
+    ):
         raise refused(path, f"its threshold {threshold!r} is not a number from 0 to 1")
     label, fields = payload.get("label"), payload.get("label_fields")
-    if not isinstance(label, str) or not isinstance(fields, (list, tuple)) or \
-            not all(isinstance(f, str) for f in fields):
+    if (
+        not isinstance(label, str)
+        or not isinstance(fields, (list, tuple))
+        or not all(isinstance(f, str) for f in fields)
+    ):
         raise refused(path, "its label or label fields are not text")
     try:
         card = json.loads(payload.get("card_json"))
@@ -69,14 +82,18 @@ def _checked(path: str | os.PathLike, payload: dict) -> RiskModel:
         card = None
     if not isinstance(card, dict):
         raise refused(path, "its model card is not a JSON object")
-    model = RiskModel(pipeline=payload.get("pipeline"), threshold=float(threshold), label=label,
-                      label_fields=tuple(fields), card=card)
+    model = RiskModel(
+        pipeline=payload.get("pipeline"), threshold=float(threshold), label=label, label_fields=tuple(fields), card=card
+    )
     try:
         probe = model.score(_probe_table())
         usable = probe.shape == (1,) and bool(np.isfinite(probe).all()) and 0 <= probe[0] <= 1
     except Exception as err:  # a foreign pipeline can fail in any of scikit-learn's ways
-        raise refused(path, f"it cannot score the conversations this qa-toolkit reads, e.g. trained on other "
-                            f"columns ({type(err).__name__}: {str(err)[:200]}); retrain it") from None
+        raise refused(
+            path,
+            f"it cannot score the conversations this qa-toolkit reads, e.g. trained on other "
+            f"columns ({type(err).__name__}: {str(err)[:200]}); retrain it",
+        ) from None
     if not usable:
         raise refused(path, "its pipeline does not give a risk from 0 to 1; retrain it")
     return model
@@ -84,5 +101,10 @@ def _checked(path: str | os.PathLike, payload: dict) -> RiskModel:
 
 def _probe_table() -> pd.DataFrame:
     """One conversation as ``conversation_table`` makes it: no text, every number 0."""
-    return pd.DataFrame({"conversation_id": ["probe"], **{c: pd.array([""], dtype="string") for c in TEXT_COLUMNS},
-                         **{c: [0.0] for c in NUMERIC_SOURCES}})
+    return pd.DataFrame(
+        {
+            "conversation_id": ["probe"],
+            **{c: pd.array([""], dtype="string") for c in TEXT_COLUMNS},
+            **{c: [0.0] for c in NUMERIC_SOURCES},
+        }
+    )

@@ -62,8 +62,11 @@ def compile_error(pattern: str) -> str | None:
 def python_syntax(pattern: str) -> bool:
     """Whether ``pattern`` may need Python's engine whatever the texts: RE2 refuses it or
     would answer differently for some text."""
-    return re2_error(pattern) is not None or any(p.search(pattern) for p in (_WHITESPACE, _UNICODE_CLASS,
-                                                                             _UNICODE_ESCAPE)) or "$" in pattern
+    return (
+        re2_error(pattern) is not None
+        or any(p.search(pattern) for p in (_WHITESPACE, _UNICODE_CLASS, _UNICODE_ESCAPE))
+        or "$" in pattern
+    )
 
 
 def runs_on_re2(pattern: str, texts: pa.Array) -> bool:

@@ -12,8 +12,7 @@ from qa_toolkit.problems import Problem
 
 def text(problems: Sequence[Problem]) -> str:
     """One ``file:line:col: level: message [code]`` line per problem."""
-    return "\n".join(f"{p.location}: {p.level}: {p.message}" + (f" [{p.code}]" if p.code else "")
-                     for p in problems)
+    return "\n".join(f"{p.location}: {p.level}: {p.message}" + (f" [{p.code}]" if p.code else "") for p in problems)
 
 
 def as_json(problems: Sequence[Problem]) -> str:

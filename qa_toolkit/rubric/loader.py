@@ -10,8 +10,8 @@ from pathlib import Path
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.resources import default_rubrics
 from qa_toolkit.rubric.lint import lint_rubric
-from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.rubric.parse import Locator, parse_rubric
+from qa_toolkit.rubric.schema import Rubric
 
 __all__ = ["Locator", "load_rubric", "load_with_locator", "parse_rubric", "require_rubric", "require_rubrics"]
 
@@ -32,8 +32,9 @@ def require_rubric(path: str | os.PathLike, tolerate: tuple[str, ...] = ()) -> R
     rubric, _, problems = load_with_locator(path)
     errors = [p for p in problems if p.level == "error" and p.code not in tolerate]
     if rubric is None or errors:
-        raise InputError(errors + [Problem(str(path), f"rubric has errors (run `qa rubric lint {path}`)",
-                                           code="bad_rubric")])
+        raise InputError(
+            errors + [Problem(str(path), f"rubric has errors (run `qa rubric lint {path}`)", code="bad_rubric")]
+        )
     return rubric
 
 

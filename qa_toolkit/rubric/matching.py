@@ -46,8 +46,9 @@ def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-def prepare(texts: pd.Series, exclude: Sequence[str] = (), case_sensitive: bool = False,
-            lowered: bool = False) -> pd.Series:
+def prepare(
+    texts: pd.Series, exclude: Sequence[str] = (), case_sensitive: bool = False, lowered: bool = False
+) -> pd.Series:
     """Texts as matched: lower-cased unless case-sensitive (or already ``lowered``), excluded
     spans blanked out."""
     text = texts.astype("string").fillna("")
@@ -252,12 +253,14 @@ def _digits_zeroed(texts):
     validity, offsets, data = texts.buffers()
     zeroed = np.frombuffer(data, dtype=np.uint8).copy() if data is not None else np.zeros(0, dtype=np.uint8)
     zeroed[(zeroed >= 0x30) & (zeroed <= 0x39)] = 0x30
-    return pa.LargeStringArray.from_buffers(len(texts), offsets, pa.py_buffer(zeroed), validity, texts.null_count,
-                                            texts.offset)
+    return pa.LargeStringArray.from_buffers(
+        len(texts), offsets, pa.py_buffer(zeroed), validity, texts.null_count, texts.offset
+    )
 
 
-def _spread(keys: np.ndarray, n_keys: int, codes: np.ndarray,
-            mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _spread(
+    keys: np.ndarray, n_keys: int, codes: np.ndarray, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Entries grouped by key (``keys``: ascending numbers below ``n_keys``) handed to every item
     whose key (``codes``) has some, among the items in ``mask``: (each item's number, repeated
     once per entry of its key; the position of that entry in ``keys``)."""
@@ -277,8 +280,12 @@ def _occurrences(automaton, texts: pd.Series, lengths: np.ndarray) -> tuple[np.n
     import pyarrow.compute as pc
 
     arr = pc.fill_null(large_strings(texts), "")
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
-    joined = arr.buffers()[2][offsets[0]:offsets[-1]].to_pybytes().decode("utf-8") if len(arr) and offsets[-1] > offsets[0] else ""
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    joined = (
+        arr.buffers()[2][offsets[0] : offsets[-1]].to_pybytes().decode("utf-8")
+        if len(arr) and offsets[-1] > offsets[0]
+        else ""
+    )
     starts = np.r_[0, np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False))]
     found = np.fromiter(chain.from_iterable(automaton.iter(joined)), dtype=np.int64).reshape(-1, 2)
     ids = found[:, 1]
@@ -294,8 +301,9 @@ def _exact(lowered: pd.Series, rows: np.ndarray, phrases: Sequence[str], exclude
     return Hits.of(rows, distinct_matches(text.tolist(), alternation(phrases)))
 
 
-def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Sequence[str] = (),
-                case_sensitive: bool = False) -> Hits:
+def phrase_hits(
+    frames, mask: np.ndarray, phrases: Sequence[str], exclude: Sequence[str] = (), case_sensitive: bool = False
+) -> Hits:
     """The messages in ``mask`` that contain a phrase after exclusions, with the distinct
     phrases matched (lower-cased when case-insensitive). Each distinct text is matched once."""
     codes, texts = frames.distinct
@@ -303,7 +311,9 @@ def phrase_hits(frames, mask: np.ndarray, phrases: Sequence[str], exclude: Seque
     if case_sensitive:
         found = _plain_hits(texts, phrases, exclude, True, wanted)
     else:
-        index = frames.cached("phrase_index", lambda f: PhraseIndex(texts.str.lower(), (p.lower() for p in f.vocabulary)))
+        index = frames.cached(
+            "phrase_index", lambda f: PhraseIndex(texts.str.lower(), (p.lower() for p in f.vocabulary))
+        )
         found = index.hits(wanted, [p.lower() for p in phrases], [e.lower() for e in exclude])
     return found.spread(codes, mask, len(texts))
 
@@ -344,8 +354,9 @@ def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str 
     return Hits(rows, span[codes[rows]], undecided[frames.first_per_conversation(undecided)])
 
 
-def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (),
-                      case_sensitive: bool = False) -> pd.DataFrame:
+def matching_messages(
+    messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (), case_sensitive: bool = False
+) -> pd.DataFrame:
     """Frames in, frames out: the messages that contain a phrase (after exclusions), one row per
     message and distinct matched phrase, with the phrase in ``match``; each distinct text is
     matched once."""
@@ -357,8 +368,13 @@ def matching_messages(messages: pd.DataFrame, phrases: Sequence[str], exclude: S
     return messages.iloc[found.rows].assign(match=pd.array(found.match, dtype="string"))
 
 
-def _plain_hits(texts: pd.Series, phrases: Sequence[str], exclude: Sequence[str], case_sensitive: bool,
-                wanted: np.ndarray | None = None) -> Hits:
+def _plain_hits(
+    texts: pd.Series,
+    phrases: Sequence[str],
+    exclude: Sequence[str],
+    case_sensitive: bool,
+    wanted: np.ndarray | None = None,
+) -> Hits:
     """The documented semantics straight, over distinct ``texts`` (those in ``wanted``): texts
     prepared, one vectorised search, the distinct matches of the texts that match."""
     text = prepare(texts, exclude, case_sensitive)

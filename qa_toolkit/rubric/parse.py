@@ -48,16 +48,18 @@ class Locator:
                 break
         return (line + 1 if line is not None else None, col + 1 if col is not None else None, found)
 
-    def problem(self, path: Sequence[str | int], message: str, *, level: str = "error", code: str = "",
-                at_value: bool = False) -> Problem:
+    def problem(
+        self, path: Sequence[str | int], message: str, *, level: str = "error", code: str = "", at_value: bool = False
+    ) -> Problem:
         line, col, found = self.position(path, at_value)
-        missing = path[len(found):] if len(found) < len(path) and path[len(path) - 1] not in found else []
+        missing = path[len(found) :] if len(found) < len(path) and path[len(path) - 1] not in found else []
         field = ".".join(str(p) for p in [*found, *missing[-1:]]) or None
         return Problem(self.file, message, line=line, col=col, field=field, level=level, code=code)
 
 
-def parse_rubric(text: str, file: str = "<rubric>",
-                 base_dir: str | os.PathLike | None = None) -> tuple[Rubric | None, Locator | None, list[Problem]]:
+def parse_rubric(
+    text: str, file: str = "<rubric>", base_dir: str | os.PathLike | None = None
+) -> tuple[Rubric | None, Locator | None, list[Problem]]:
     """Parse and validate rubric text; semantic rules are in ``lint``. ``base_dir``: the folder
     the rubric's relative file references (``learned`` models) start from."""
     tree, problem = parse_yaml(text, file)
@@ -65,8 +67,15 @@ def parse_rubric(text: str, file: str = "<rubric>",
         return None, None, [problem]
     locator = Locator(file, tree)
     if not isinstance(tree, CommentedMap):
-        return None, locator, [Problem(file, "a rubric must be a YAML mapping (id, version, sections, ...)",
-                                       line=1, col=1, code="schema")]
+        return (
+            None,
+            locator,
+            [
+                Problem(
+                    file, "a rubric must be a YAML mapping (id, version, sections, ...)", line=1, col=1, code="schema"
+                )
+            ],
+        )
     try:
         context = {"rubric_dir": str(base_dir)} if base_dir is not None else None
         return Rubric.model_validate(plain(tree), context=context), locator, []

@@ -31,13 +31,28 @@ from qa_toolkit.timing import handle_seconds
 #: Fields computed from the messages, usable like conversation columns.
 DERIVED_FIELDS = ("n_messages", "n_agent_messages", "n_customer_messages", "handle_time_s", "language")
 #: Extra conversation fields that exports commonly carry (readers keep them as columns).
-COMMON_EXTRA_FIELDS = ("escalated", "transferred", "complaint_type", "order_id", "order_status",
-                       "refund_amount", "agent_name", "team", "hire_date")
+COMMON_EXTRA_FIELDS = (
+    "escalated",
+    "transferred",
+    "complaint_type",
+    "order_id",
+    "order_status",
+    "refund_amount",
+    "agent_name",
+    "team",
+    "hire_date",
+)
 KNOWN_FIELDS = tuple(CONVERSATIONS) + DERIVED_FIELDS + COMMON_EXTRA_FIELDS
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "missing", "present"]
-_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-            ">": operator.gt, ">=": operator.ge}
+_COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
 class _Strict(BaseModel):
@@ -88,10 +103,18 @@ def _kind(value: Any) -> str | None:
 
 
 Predicate = Annotated[
-    Union[Annotated[AllOf, Tag("AllOf")], Annotated[AnyOf, Tag("AnyOf")], Annotated[NotOf, Tag("NotOf")],  # noqa: UP007
-          Annotated[Says, Tag("Says")], Annotated[FieldTest, Tag("FieldTest")]],
-    Discriminator(_kind, custom_error_type="predicate",
-                  custom_error_message="a condition needs one of the keys: field, says, all, any, not"),
+    Union[
+        Annotated[AllOf, Tag("AllOf")],
+        Annotated[AnyOf, Tag("AnyOf")],
+        Annotated[NotOf, Tag("NotOf")],  # noqa: UP007
+        Annotated[Says, Tag("Says")],
+        Annotated[FieldTest, Tag("FieldTest")],
+    ],
+    Discriminator(
+        _kind,
+        custom_error_type="predicate",
+        custom_error_message="a condition needs one of the keys: field, says, all, any, not",
+    ),
 ]
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
@@ -109,9 +132,13 @@ def fields_used(pred: Any) -> list[str]:
     return []
 
 
-def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversation: np.ndarray | None = None,
-                   texts: tuple[np.ndarray, pd.Series] | None = None,
-                   role_mask: Callable[[str], np.ndarray] | None = None) -> pd.DataFrame:
+def derived_fields(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    conversation: np.ndarray | None = None,
+    texts: tuple[np.ndarray, pd.Series] | None = None,
+    role_mask: Callable[[str], np.ndarray] | None = None,
+) -> pd.DataFrame:
     """Per conversation (indexed by conversation_id): message counts, handle time in seconds
     (``timing.handle_seconds``) and language.
     What a caller such as a chunk (``Frames``) already holds, it may hand over: ``conversation``,
@@ -130,8 +157,10 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversa
     at = rows[ours]
     counts = {"n_messages": np.bincount(at, minlength=n)}
     if role_mask is None:
+
         def role_mask(role: str) -> np.ndarray:
             return messages["role"].eq(role).to_numpy(dtype=bool, na_value=False)
+
     for role in ("agent", "customer"):
         counts[f"n_{role}_messages"] = np.bincount(at[role_mask(role)[ours]], minlength=n)
     first, last = _span(messages["ts"], rows, n, index)
@@ -141,9 +170,14 @@ def derived_fields(conversations: pd.DataFrame, messages: pd.DataFrame, conversa
         codes = texts[0][ours]
         cjk, latin = (c[codes] for c in _letter_counts(texts[1]))
     handle = handle_seconds(conversations.get("started_at"), conversations.get("ended_at"), first, last)
-    return pd.DataFrame({**{name: pd.array(c, dtype="Int64") for name, c in counts.items()},
-                         "handle_time_s": handle,
-                         "language": _language(np.bincount(at, cjk, n), np.bincount(at, latin, n))}, index=index)
+    return pd.DataFrame(
+        {
+            **{name: pd.array(c, dtype="Int64") for name, c in counts.items()},
+            "handle_time_s": handle,
+            "language": _language(np.bincount(at, cjk, n), np.bincount(at, latin, n)),
+        },
+        index=index,
+    )
 
 
 def _conversation_rows(index: pd.Index, ids: pd.Series) -> np.ndarray:
@@ -186,8 +220,10 @@ def detect_language(messages: pd.DataFrame) -> pd.Series:
     cjk, latin = _letter_counts(messages["text"])
     ours = codes >= 0
     n = len(distinct)
-    lang = pd.Series(_language(np.bincount(codes[ours], cjk[ours], n), np.bincount(codes[ours], latin[ours], n)),
-                     index=pd.Index(distinct.array, name="conversation_id"))
+    lang = pd.Series(
+        _language(np.bincount(codes[ours], cjk[ours], n), np.bincount(codes[ours], latin[ours], n)),
+        index=pd.Index(distinct.array, name="conversation_id"),
+    )
     return lang.sort_index()
 
 
@@ -197,9 +233,9 @@ def _letter_counts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     followed by B8 or more; ASCII letters are single bytes). Same counts as ``str.count`` with
     ``[\u4e00-\u9fff]`` / ``[A-Za-z]``, some 40 times faster."""
     arr = large_strings(texts.astype("string").fillna(""))
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
-    raw = np.frombuffer(data, dtype=np.uint8)[:offsets[-1]] if data is not None else np.zeros(0, np.uint8)
+    raw = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]] if data is not None else np.zeros(0, np.uint8)
     cjk = (raw - np.uint8(0xE5)) <= 4  # uint8 arithmetic wraps: E5..E9
     cjk[:-1] |= (raw[:-1] == 0xE4) & (raw[1:] >= 0xB8)
     latin = ((raw | np.uint8(0x20)) - np.uint8(0x61)) < 26  # A-Z folded onto a-z, wrapping
@@ -212,7 +248,7 @@ def _count_between(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     word an offset falls in."""
     bits = np.packbits(flags, bitorder="little")  # flag i is bit i % 8 of byte i // 8
     words = np.zeros(len(bits) // 8 + 2, dtype="<u8")  # room for an offset at the very end
-    words.view(np.uint8)[:len(bits)] = bits  # flag i is bit i % 64 of word i // 64
+    words.view(np.uint8)[: len(bits)] = bits  # flag i is bit i % 64 of word i // 64
     before = np.zeros(len(words) + 1, dtype=np.int64)  # set flags in the words before word k
     np.cumsum(np.bitwise_count(words), out=before[1:])
     word, rem = np.divmod(offsets, 64)
@@ -220,8 +256,13 @@ def _count_between(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.diff(before[word] + np.bitwise_count(low))
 
 
-def evaluate(pred: Any, conversations: pd.DataFrame, messages: pd.DataFrame,
-             derived: pd.DataFrame | None = None, said: Callable[[Says], pd.Series] | None = None) -> pd.Series:
+def evaluate(
+    pred: Any,
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    derived: pd.DataFrame | None = None,
+    said: Callable[[Says], pd.Series] | None = None,
+) -> pd.Series:
     """A nullable boolean Series indexed by conversation_id: True, False or <NA> (unknown).
     ``said``: how a ``says`` condition is answered when the caller has a faster way (a chunk's
     phrase index), with the same meaning."""
@@ -290,8 +331,9 @@ def _compare_column(op: str, values: pd.Series, right: Any) -> pd.Series | None:
             result = _COMPARE[op](values, at)
         except (TypeError, ValueError):
             return pd.Series(pd.NA, index=values.index, dtype="boolean")
-    elif (kind == "f" and type(right) in (int, float) and (type(right) is float or abs(right) <= 2**53)) or \
-            (kind == "i" and type(right) is int and -(2**63) <= right < 2**63):
+    elif (kind == "f" and type(right) in (int, float) and (type(right) is float or abs(right) <= 2**53)) or (
+        kind == "i" and type(right) is int and -(2**63) <= right < 2**63
+    ):
         result = _COMPARE[op](values, right)
     else:
         return None
@@ -309,8 +351,9 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
         return _booleans([func(v) for v in distinct.tolist()] + [func(None)], values.index, codes)
     cache: dict = {}
     try:
-        out = [cache[key] if (key := (type(v), v)) in cache else cache.setdefault(key, func(v))
-               for v in values.tolist()]
+        out = [
+            cache[key] if (key := (type(v), v)) in cache else cache.setdefault(key, func(v)) for v in values.tolist()
+        ]
     except TypeError:  # unhashable values (tag lists): one call each, named like values.map names them
         return _booleans([func(v) for v in values.tolist()], values.index).rename(values.name)
     return _booleans(out, values.index)

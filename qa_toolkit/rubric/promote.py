@@ -35,8 +35,9 @@ def promoted(text: str, file: str, criterion_id: str, agreement: Agreement) -> s
     line = node.lc.key("id")[0] + 1
 
     def refuse(message: str) -> InputError:
-        return InputError(Problem(file, f"cannot promote '{criterion_id}': {message}", line, field="status",
-                                  code="promote"))
+        return InputError(
+            Problem(file, f"cannot promote '{criterion_id}': {message}", line, field="status", code="promote")
+        )
 
     if node.fa.flow_style():
         raise refuse("it is written as a flow mapping {...}; write it as a block to promote it")
@@ -46,7 +47,7 @@ def promoted(text: str, file: str, criterion_id: str, agreement: Agreement) -> s
     lines = text.splitlines(keepends=True)
     at, col = node.lc.value("status")
     old = _scalar_token(lines[at], col)
-    lines[at] = lines[at][:col] + "live" + lines[at][col + len(old):]
+    lines[at] = lines[at][:col] + "live" + lines[at][col + len(old) :]
     written = " " * node.lc.key("status")[1] + "agreement: " + _flow(agreement) + newline
     if "agreement" in node:
         start = node.lc.key("agreement")[0]
@@ -72,20 +73,25 @@ def _scalar_token(line: str, col: int) -> str:
     """The scalar written at ``col``: plain up to a space or comment, or quoted."""
     rest = line[col:]
     if rest[:1] in ("'", '"'):
-        return rest[:rest.index(rest[0], 1) + 1]
+        return rest[: rest.index(rest[0], 1) + 1]
     return rest.split("#")[0].split()[0]
 
 
 def _one_line(value, line: int) -> bool:
     """Whether a mapping value sits wholly on its key's line (a flow mapping, as this module writes)."""
-    return (isinstance(value, CommentedMap) and value.fa.flow_style() and value.lc.line == line
-            and all(value.lc.value(k)[0] == line for k in value))
+    return (
+        isinstance(value, CommentedMap)
+        and value.fa.flow_style()
+        and value.lc.line == line
+        and all(value.lc.value(k)[0] == line for k in value)
+    )
 
 
 def _flow(agreement: Agreement) -> str:
     """The evidence as a one-line flow mapping (strings quoted so YAML keeps them strings)."""
-    items = (f"{k}: {'null' if v is None else json.dumps(v, ensure_ascii=False)}"
-             for k, v in agreement.model_dump().items())
+    items = (
+        f"{k}: {'null' if v is None else json.dumps(v, ensure_ascii=False)}" for k, v in agreement.model_dump().items()
+    )
     return "{" + ", ".join(items) + "}"
 
 
@@ -95,5 +101,9 @@ def _check(text: str, file: str, criterion_id: str, agreement: Agreement) -> Non
     found = {c.id: c for _, c in rubric.criteria} if rubric is not None else {}
     criterion = found.get(criterion_id)
     if criterion is None or criterion.status != "live" or criterion.agreement != agreement:
-        raise InputError(problems or Problem(file, f"promoting '{criterion_id}' would not read back; "
-                                             "the file was left as it was", code="promote"))
+        raise InputError(
+            problems
+            or Problem(
+                file, f"promoting '{criterion_id}' would not read back; the file was left as it was", code="promote"
+            )
+        )

@@ -47,8 +47,9 @@ class Example(Strict):
     name: str
     expect: Outcome
     channel: str = "chat"
-    fields: dict[str, Any] = Field(default_factory=dict,
-                                   description="Conversation fields: csat, tags, customer_tier, escalated, ...")
+    fields: dict[str, Any] = Field(
+        default_factory=dict, description="Conversation fields: csat, tags, customer_tier, escalated, ..."
+    )
     risk_score: float | None = Field(None, ge=0, le=1, description="Risk model score for `model` checks.")
     messages: list[ExampleMessage] = Field(default_factory=list)
 
@@ -81,21 +82,28 @@ class Criterion(Strict):
     description: str = Field("", description="What a grader reads: what passes and what fails.")
     points: float = Field(1.0, gt=0)
     scale: Literal["binary", "3-point", "5-point"] = Field(
-        "binary", description="How a human grades it: binary pass/fail, or 3-/5-point partial credit.")
+        "binary", description="How a human grades it: binary pass/fail, or 3-/5-point partial credit."
+    )
     kind: Literal["standard", "bonus", "deduction"] = Field(
-        "standard", description="bonus (加分): adds on pass; deduction (扣分): subtracts on fail.")
+        "standard", description="bonus (加分): adds on pass; deduction (扣分): subtracts on fail."
+    )
     severity: Literal["low", "medium", "high", "critical"] = "medium"
     critical: CriticalMode | bool = Field(
-        False, description="一票否决: a fail sets the conversation total to 0. `auto`: at once; `confirm`: only once a "
-                           "grader confirms it (pending 待复核 until then); `true`: as the rubric's `critical` says.")
+        False,
+        description="一票否决: a fail sets the conversation total to 0. `auto`: at once; `confirm`: only once a "
+        "grader confirms it (pending 待复核 until then); `true`: as the rubric's `critical` says.",
+    )
     fail_section: bool = Field(False, description="A fail sets this section's score to 0.")
     when: Predicate | None = Field(None, description="Applicability: N/A when false.")
     check: Check
     status: Literal["live", "shadow"] = Field(
-        "live", description="live: counts in the scores. shadow: computed and shown in results, not counted, until "
-                            "`qa rubric promote` finds it agrees with the graders (the rubric's `gate`).")
+        "live",
+        description="live: counts in the scores. shadow: computed and shown in results, not counted, until "
+        "`qa rubric promote` finds it agrees with the graders (the rubric's `gate`).",
+    )
     agreement: Agreement | None = Field(
-        None, description="Written by `qa rubric promote`: the evidence it cleared the gate.")
+        None, description="Written by `qa rubric promote`: the evidence it cleared the gate."
+    )
     examples: list[Example] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -130,7 +138,8 @@ class AppliesTo(Strict):
     channels: list[str] | None = None
     queues: list[str] | None = None
     languages: list[Literal["zh", "en"]] | None = Field(
-        None, description="Conversation language, detected from the script of its text.")
+        None, description="Conversation language, detected from the script of its text."
+    )
 
 
 class Rubric(Strict):
@@ -143,15 +152,21 @@ class Rubric(Strict):
     language: Literal["zh", "en"]
     description: str = ""
     applies_to: AppliesTo | None = None
-    fields: list[str] = Field(default_factory=list,
-                              description="Extra conversation fields the rubric refers to (besides the standard ones).")
+    fields: list[str] = Field(
+        default_factory=list, description="Extra conversation fields the rubric refers to (besides the standard ones)."
+    )
     bands: list[Band] = Field(default_factory=list)
     critical: CriticalMode = Field(
-        "auto", description="How an automatic fail of a `critical: true` item counts: `auto` zeroes the total at "
-                            "once; `confirm` leaves it pending (待复核) until a grader confirms it.")
+        "auto",
+        description="How an automatic fail of a `critical: true` item counts: `auto` zeroes the total at "
+        "once; `confirm` leaves it pending (待复核) until a grader confirms it.",
+    )
     gate: Gate = Field(default_factory=Gate)
-    llm: LlmEndpoint | None = Field(None, description="The chat endpoint `llm` checks call (each may override it); "
-                                                      "without a base_url they are never called.")
+    llm: LlmEndpoint | None = Field(
+        None,
+        description="The chat endpoint `llm` checks call (each may override it); "
+        "without a base_url they are never called.",
+    )
     sections: list[Section] = Field(min_length=1)
 
     @model_validator(mode="after")

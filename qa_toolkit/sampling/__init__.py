@@ -12,6 +12,19 @@ from qa_toolkit.sampling.output import read_manifest, write_batch
 from qa_toolkit.sampling.plan import Filter, Plan, Stratum, load_plan, parse_plan
 
 __all__ = [
-    "Batch", "Filter", "Plan", "Stratum", "append_ledger", "candidates", "draw_batch", "fingerprint",
-    "ledger_ids", "load_plan", "parse_plan", "read_ledger", "read_manifest", "resolve_period", "write_batch",
+    "Batch",
+    "Filter",
+    "Plan",
+    "Stratum",
+    "append_ledger",
+    "candidates",
+    "draw_batch",
+    "fingerprint",
+    "ledger_ids",
+    "load_plan",
+    "parse_plan",
+    "read_ledger",
+    "read_manifest",
+    "resolve_period",
+    "write_batch",
 ]

@@ -69,8 +69,15 @@ def allocate_channels(sizes: dict[str, int], quota: int) -> dict[str, int]:
     return alloc
 
 
-def build_cell(agent_id: str, period: str, quota: int, channel: list[str], group: list[str | None],
-               backup_of: list[str | None], strata: list[tuple[str, int]]) -> CellDesign:
+def build_cell(
+    agent_id: str,
+    period: str,
+    quota: int,
+    channel: list[str],
+    group: list[str | None],
+    backup_of: list[str | None],
+    strata: list[tuple[str, int]],
+) -> CellDesign:
     """Design for one cell. Per candidate position (sorted by conversation id): its channel
     key, its main group (stratum kind or None) and, when it has no main group, the stratum whose
     backup it matches. ``strata`` lists (kind, target) in priority order.
@@ -85,23 +92,46 @@ def build_cell(agent_id: str, period: str, quota: int, channel: list[str], group
         cell = _build(agent_id, period, quota, channel, group, backup_of, strata, set(sizes))
     else:
         cell = CellDesign(agent_id, period, quota, len(channel), {})
-        cell.alternatives = [_build(agent_id, period, quota, channel, group, backup_of, strata, set(chosen))
-                             for chosen in itertools.combinations(sorted(sizes), quota)]
-        cell.shortfalls.append({
-            "agent_id": agent_id, "period": period, "kind": "channel", "stratum": "", "wanted": len(sizes),
-            "got": quota, "message": f"quota {quota} < {len(sizes)} channels: {quota} channel(s) drawn at random",
-        })
+        cell.alternatives = [
+            _build(agent_id, period, quota, channel, group, backup_of, strata, set(chosen))
+            for chosen in itertools.combinations(sorted(sizes), quota)
+        ]
+        cell.shortfalls.append(
+            {
+                "agent_id": agent_id,
+                "period": period,
+                "kind": "channel",
+                "stratum": "",
+                "wanted": len(sizes),
+                "got": quota,
+                "message": f"quota {quota} < {len(sizes)} channels: {quota} channel(s) drawn at random",
+            }
+        )
     if len(channel) < quota:
-        cell.shortfalls.append({
-            "agent_id": agent_id, "period": period, "kind": "quota", "stratum": "",
-            "wanted": quota, "got": len(channel),
-            "message": f"only {len(channel)} eligible conversation(s) for a quota of {quota}",
-        })
+        cell.shortfalls.append(
+            {
+                "agent_id": agent_id,
+                "period": period,
+                "kind": "quota",
+                "stratum": "",
+                "wanted": quota,
+                "got": len(channel),
+                "message": f"only {len(channel)} eligible conversation(s) for a quota of {quota}",
+            }
+        )
     return cell
 
 
-def _build(agent_id: str, period: str, quota: int, channel: list[str], group: list[str | None],
-           backup_of: list[str | None], strata: list[tuple[str, int]], allowed: set[str]) -> CellDesign:
+def _build(
+    agent_id: str,
+    period: str,
+    quota: int,
+    channel: list[str],
+    group: list[str | None],
+    backup_of: list[str | None],
+    strata: list[tuple[str, int]],
+    allowed: set[str],
+) -> CellDesign:
     """The fixed-allocation design over the positions whose channel is in ``allowed``."""
     positions = [i for i, ch in enumerate(channel) if ch in allowed]
     sizes: dict[str, int] = {}
@@ -126,11 +156,17 @@ def _build(agent_id: str, period: str, quota: int, channel: list[str], group: li
                     used[ch] += take
                     got += take
         if got < min(target, want):
-            cell.shortfalls.append({
-                "agent_id": agent_id, "period": period, "kind": "stratum", "stratum": kind,
-                "wanted": target, "got": got,
-                "message": f"{kind}: {got} of {target} found; the quota passes to the next stratum",
-            })
+            cell.shortfalls.append(
+                {
+                    "agent_id": agent_id,
+                    "period": period,
+                    "kind": "stratum",
+                    "stratum": kind,
+                    "wanted": target,
+                    "got": got,
+                    "message": f"{kind}: {got} of {target} found; the quota passes to the next stratum",
+                }
+            )
         carry = target + carry - got
     for ch in sorted(cap):
         if cap[ch] > used[ch]:

@@ -38,4 +38,3 @@ def read_manifest(batch_dir_or_csv: str | Path) -> pd.DataFrame:
         raise InputError(Problem(str(path), f"manifest lacks column(s): {', '.join(missing)}", 1, code="manifest"))
     df = df.replace({"": None})
     return conform(df, MANIFEST)
-

@@ -201,5 +201,7 @@ def build_plan(plan_path: str | Path | None, **overrides) -> tuple[Plan | None, 
     try:
         return Plan.model_validate(data), []
     except ValidationError as err:
-        return None, [Problem(str(plan_path or "<options>"), e["msg"], field=".".join(map(str, e["loc"])), code="plan")
-                      for e in err.errors()]
+        return None, [
+            Problem(str(plan_path or "<options>"), e["msg"], field=".".join(map(str, e["loc"])), code="plan")
+            for e in err.errors()
+        ]

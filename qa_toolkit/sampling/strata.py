@@ -87,7 +87,11 @@ FILTERS = {
 }
 
 #: What each stratum needs beyond the conversations frame (for clear errors up front).
-NEEDS = {"new_hire": "a roster (--roster)", "high_risk": "a risk frame (--risk)", "critical": "a scores frame (--scores)"}
+NEEDS = {
+    "new_hire": "a roster (--roster)",
+    "high_risk": "a risk frame (--risk)",
+    "critical": "a scores frame (--scores)",
+}
 NEEDED_COLUMN = {"new_hire": "hire_date", "high_risk": "risk_score", "critical": "critical_failed"}
 
 

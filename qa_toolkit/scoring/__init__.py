@@ -38,26 +38,48 @@ Arithmetic (also in the README):
    against the graders before it counts (``qa rubric promote``).
 """
 
-
 from qa_toolkit.scoring.evaluate import (
-                                         OUT_OF_SCOPE,
-                                         SHADOW,
-                                         Evaluated,
-                                         Scored,
-                                         as_rubrics,
-                                         criterion_outcomes,
-                                         evaluate_criterion,
-                                         route_rubrics,
-                                         rubric_by_conversation,
-                                         score_chunk,
-                                         vocabulary,
+    OUT_OF_SCOPE,
+    SHADOW,
+    Evaluated,
+    Scored,
+    as_rubrics,
+    criterion_outcomes,
+    evaluate_criterion,
+    route_rubrics,
+    rubric_by_conversation,
+    score_chunk,
+    vocabulary,
 )
 from qa_toolkit.scoring.points import aggregate_scores, outcome_points
 from qa_toolkit.scoring.results import masked, results_frame, results_table, score_frames, score_with_rubrics
 from qa_toolkit.scoring.riskfile import read_risk
 from qa_toolkit.scoring.summary import bonus_ids, chunk_partial, format_summary, frame_partial, merge, summarise
 
-__all__ = ["OUT_OF_SCOPE", "SHADOW", "Evaluated", "Scored", "aggregate_scores", "as_rubrics", "bonus_ids",
-           "chunk_partial", "criterion_outcomes", "evaluate_criterion", "format_summary", "frame_partial", "masked",
-           "merge", "outcome_points", "read_risk", "results_frame", "results_table", "route_rubrics",
-           "rubric_by_conversation", "score_chunk", "score_frames", "score_with_rubrics", "summarise", "vocabulary"]
+__all__ = [
+    "OUT_OF_SCOPE",
+    "SHADOW",
+    "Evaluated",
+    "Scored",
+    "aggregate_scores",
+    "as_rubrics",
+    "bonus_ids",
+    "chunk_partial",
+    "criterion_outcomes",
+    "evaluate_criterion",
+    "format_summary",
+    "frame_partial",
+    "masked",
+    "merge",
+    "outcome_points",
+    "read_risk",
+    "results_frame",
+    "results_table",
+    "route_rubrics",
+    "rubric_by_conversation",
+    "score_chunk",
+    "score_frames",
+    "score_with_rubrics",
+    "summarise",
+    "vocabulary",
+]

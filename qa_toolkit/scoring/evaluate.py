@@ -57,9 +57,12 @@ class Evaluated:
         """(points, max_points) per row, worked out per criterion and laid out by broadcasting."""
         criteria = [c for _, c in self.rubric.criteria]
         outcome = self.outcome.reshape(self.frames.n, self.k)
-        points, maximum = earned_points(np.array([c.kind for c in criteria], dtype=object),
-                                        np.array([float(c.points) for c in criteria]),
-                                        outcome == CODE["pass"], outcome == CODE["fail"])
+        points, maximum = earned_points(
+            np.array([c.kind for c in criteria], dtype=object),
+            np.array([float(c.points) for c in criteria]),
+            outcome == CODE["pass"],
+            outcome == CODE["fail"],
+        )
         return points.reshape(-1), maximum.reshape(-1)
 
     @cached_property
@@ -73,10 +76,17 @@ class Evaluated:
         sections = pd.Index([s.id for s in self.rubric.sections]).get_indexer([s.id for s, _ in self.rubric.criteria])
         outcome = self.outcome if k else np.zeros(0, dtype=np.int8)
         points, maximum = self.points if k else (np.zeros(0), np.zeros(0))
-        return aggregate_arrays(outcome == CODE["fail"], outcome == CODE["review"], points, maximum,
-                                self.frames.conversations.set_index("conversation_id"), self.rubric,
-                                np.repeat(np.arange(n, dtype=np.int32), k), np.tile(np.arange(k, dtype=np.int32), n),
-                                np.tile(sections.astype(np.int32), n))
+        return aggregate_arrays(
+            outcome == CODE["fail"],
+            outcome == CODE["review"],
+            points,
+            maximum,
+            self.frames.conversations.set_index("conversation_id"),
+            self.rubric,
+            np.repeat(np.arange(n, dtype=np.int32), k),
+            np.tile(np.arange(k, dtype=np.int32), n),
+            np.tile(sections.astype(np.int32), n),
+        )
 
 
 @dataclass
@@ -95,8 +105,14 @@ class Scored:
         return np.argsort(rows, kind="stable")
 
 
-def score_chunk(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric], *,
-                risk: pd.DataFrame | None = None, mask: bool = False) -> Scored:
+def score_chunk(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    rubrics: Sequence[Rubric],
+    *,
+    risk: pd.DataFrame | None = None,
+    mask: bool = False,
+) -> Scored:
     """Score a chunk with an ordered list of rubrics, the results still as codes (``Scored``):
     each conversation by the first rubric whose ``applies_to`` admits it; one no rubric admits
     goes to the last, which marks it N/A (no total). ``mask``: personal data in evidence texts
@@ -129,8 +145,9 @@ def _route(frames: Frames, rubrics: Sequence[Rubric]) -> np.ndarray:
     return route.clip(min=0)
 
 
-def rubric_by_conversation(conversations: pd.DataFrame, messages: pd.DataFrame,
-                           rubrics: Sequence[Rubric]) -> dict[str, Rubric]:
+def rubric_by_conversation(
+    conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric]
+) -> dict[str, Rubric]:
     """conversation_id -> the rubric that scores it (as ``score_chunk`` routes)."""
     route = route_rubrics(conversations, messages, rubrics)
     return dict(zip(conversations["conversation_id"], (rubrics[i] for i in route)))

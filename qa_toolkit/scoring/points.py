@@ -13,8 +13,12 @@ from qa_toolkit.rubric.schema import Criterion, Rubric
 
 def outcome_points(criterion: Criterion, outcome: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(points, max_points) for outcomes of ``criterion`` — the rule graders' imports reuse."""
-    points, maximum = earned_points(criterion.kind, float(criterion.points), outcome.eq("pass").to_numpy(dtype=bool),
-                                    outcome.eq("fail").to_numpy(dtype=bool))
+    points, maximum = earned_points(
+        criterion.kind,
+        float(criterion.points),
+        outcome.eq("pass").to_numpy(dtype=bool),
+        outcome.eq("fail").to_numpy(dtype=bool),
+    )
     return pd.Series(points, index=outcome.index), pd.Series(maximum, index=outcome.index)
 
 
@@ -40,18 +44,35 @@ def aggregate_scores(results: pd.DataFrame, conversations: pd.DataFrame, rubric:
     row = _positions(results["conversation_id"], conv.index)
     known = (criterion >= 0) & (section >= 0) & (row >= 0)
     res = results[known]
-    confirmed = (res["confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool) if "confirmed" in res.columns
-                 else None)
-    return aggregate_arrays(res["outcome"].eq("fail").fillna(False).to_numpy(dtype=bool),
-                            res["outcome"].eq("review").fillna(False).to_numpy(dtype=bool),
-                            res["points"].astype("float64").to_numpy(),
-                            res["max_points"].astype("float64").fillna(0.0).to_numpy(),
-                            conv, rubric, row[known], criterion[known], section[known], confirmed)
+    confirmed = (
+        res["confirmed"].astype("boolean").fillna(False).to_numpy(dtype=bool) if "confirmed" in res.columns else None
+    )
+    return aggregate_arrays(
+        res["outcome"].eq("fail").fillna(False).to_numpy(dtype=bool),
+        res["outcome"].eq("review").fillna(False).to_numpy(dtype=bool),
+        res["points"].astype("float64").to_numpy(),
+        res["max_points"].astype("float64").fillna(0.0).to_numpy(),
+        conv,
+        rubric,
+        row[known],
+        criterion[known],
+        section[known],
+        confirmed,
+    )
 
 
-def aggregate_arrays(failed: np.ndarray, review: np.ndarray, points: np.ndarray, max_points: np.ndarray,
-                     conv: pd.DataFrame, rubric: Rubric, row: np.ndarray, criterion: np.ndarray, section: np.ndarray,
-                     confirmed: np.ndarray | None = None) -> pd.DataFrame:
+def aggregate_arrays(
+    failed: np.ndarray,
+    review: np.ndarray,
+    points: np.ndarray,
+    max_points: np.ndarray,
+    conv: pd.DataFrame,
+    rubric: Rubric,
+    row: np.ndarray,
+    criterion: np.ndarray,
+    section: np.ndarray,
+    confirmed: np.ndarray | None = None,
+) -> pd.DataFrame:
     """``aggregate_scores`` from per-result arrays (failed, waiting for review, points, max
     points, a person confirmed the fail — None: nobody has) once each result's conversation
     (row of ``conv``, indexed by conversation_id), criterion and section (positions in the

@@ -20,14 +20,21 @@ from qa_toolkit.scoring.evaluate import Evaluated, Scored, score_chunk
 _TEXT = pa.dictionary(pa.int32(), pa.large_string())
 #: The results part's Arrow schema: strings as dictionaries, columns that are never missing
 #: marked so (Parquet then writes no null bookkeeping for them).
-SCHEMA = pa.schema([
-    pa.field("conversation_id", _TEXT), pa.field("section_id", _TEXT, nullable=False),
-    pa.field("criterion_id", _TEXT, nullable=False), pa.field("outcome", pa.dictionary(pa.int8(), pa.large_string()),
-                                                              nullable=False),
-    pa.field("points", pa.float64(), nullable=False), pa.field("max_points", pa.float64(), nullable=False),
-    pa.field("critical", pa.bool_(), nullable=False), pa.field("evidence_seq", pa.int64()),
-    pa.field("evidence_text", _TEXT), pa.field("evidence_match", _TEXT), pa.field("note", _TEXT),
-])
+SCHEMA = pa.schema(
+    [
+        pa.field("conversation_id", _TEXT),
+        pa.field("section_id", _TEXT, nullable=False),
+        pa.field("criterion_id", _TEXT, nullable=False),
+        pa.field("outcome", pa.dictionary(pa.int8(), pa.large_string()), nullable=False),
+        pa.field("points", pa.float64(), nullable=False),
+        pa.field("max_points", pa.float64(), nullable=False),
+        pa.field("critical", pa.bool_(), nullable=False),
+        pa.field("evidence_seq", pa.int64()),
+        pa.field("evidence_text", _TEXT),
+        pa.field("evidence_match", _TEXT),
+        pa.field("note", _TEXT),
+    ]
+)
 
 
 def results_table(scored: Scored) -> pa.Table:
@@ -51,19 +58,22 @@ def _evaluated_table(ev: Evaluated) -> pa.Table:
     seq, text_codes, texts = ev.evidence
     ids = large_strings(ev.frames.conversations["conversation_id"].astype("string"))
     rows = np.repeat(np.arange(n, dtype=np.int32), k)
-    return pa.table({  # ids repeated within a chunk would only cost speed (plain strings), never values
-        "conversation_id": _dictionary(rows, ids) if not ids.null_count else _compact(rows, ids),
-        "section_id": _per_criterion([s.id for s, _ in ev.rubric.criteria], n),
-        "criterion_id": _per_criterion([c.id for c in criteria], n),
-        "outcome": _dictionary(ev.outcome, pa.array(OUTCOMES, type=pa.large_string())),
-        "points": points,
-        "max_points": maximum,
-        "critical": np.tile(np.array([c.critical for c in criteria], dtype=bool), n),
-        "evidence_seq": pa.array(seq),
-        "evidence_text": _compact(text_codes, large_strings(texts)),
-        "evidence_match": _labels([o.match for o in ev.outcomes]),
-        "note": _labels([o.note for o in ev.outcomes]),
-    }, schema=SCHEMA)
+    return pa.table(
+        {  # ids repeated within a chunk would only cost speed (plain strings), never values
+            "conversation_id": _dictionary(rows, ids) if not ids.null_count else _compact(rows, ids),
+            "section_id": _per_criterion([s.id for s, _ in ev.rubric.criteria], n),
+            "criterion_id": _per_criterion([c.id for c in criteria], n),
+            "outcome": _dictionary(ev.outcome, pa.array(OUTCOMES, type=pa.large_string())),
+            "points": points,
+            "max_points": maximum,
+            "critical": np.tile(np.array([c.critical for c in criteria], dtype=bool), n),
+            "evidence_seq": pa.array(seq),
+            "evidence_text": _compact(text_codes, large_strings(texts)),
+            "evidence_match": _labels([o.match for o in ev.outcomes]),
+            "note": _labels([o.note for o in ev.outcomes]),
+        },
+        schema=SCHEMA,
+    )
 
 
 def _dictionary(indices: np.ndarray, dictionary: pa.Array, missing: np.ndarray | None = None) -> pa.DictionaryArray:
@@ -106,20 +116,34 @@ _PANDAS_TYPES = {pa.large_string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(
 def results_frame(scored: Scored) -> pd.DataFrame:
     """The RESULTS frame of a scored chunk (``results_table`` decoded), in chunk order."""
     table = results_table(scored)
-    decoded = pa.table([column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) else column
-                        for column in table.columns], names=table.column_names)
+    decoded = pa.table(
+        [column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) else column for column in table.columns],
+        names=table.column_names,
+    )
     return conform(decoded.to_pandas(types_mapper=_PANDAS_TYPES.get), RESULTS)
 
 
-def score_with_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric], *,
-                       risk: pd.DataFrame | None = None, mask: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_with_rubrics(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    rubrics: Sequence[Rubric],
+    *,
+    risk: pd.DataFrame | None = None,
+    mask: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``score_chunk`` as (RESULTS frame, SCORES frame)."""
     scored = score_chunk(conversations, messages, rubrics, risk=risk, mask=mask)
     return results_frame(scored), scored.scores
 
 
-def score_frames(conversations: pd.DataFrame, messages: pd.DataFrame, rubric: Rubric, *,
-                 risk: pd.DataFrame | None = None, mask: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_frames(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    rubric: Rubric,
+    *,
+    risk: pd.DataFrame | None = None,
+    mask: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score a chunk with one rubric: (RESULTS frame, SCORES frame)."""
     return score_with_rubrics(conversations, messages, [rubric], risk=risk, mask=mask)
 

@@ -28,8 +28,9 @@ def chunk_partial(scored: Scored, rubric: Rubric | Sequence[Rubric]) -> dict:
     counts, outside = [], []
     for _, ev in scored.parts:
         if ev.k:
-            by = np.bincount(np.tile(np.arange(ev.k), ev.frames.n) * len(OUTCOMES) + ev.outcome,
-                             minlength=ev.k * len(OUTCOMES)).reshape(ev.k, len(OUTCOMES))
+            by = np.bincount(
+                np.tile(np.arange(ev.k), ev.frames.n) * len(OUTCOMES) + ev.outcome, minlength=ev.k * len(OUTCOMES)
+            ).reshape(ev.k, len(OUTCOMES))
             counts.extend(zip((c.id for _, c in ev.rubric.criteria), by.tolist()))
         outside.append(ev.frames.conversations["conversation_id"][_out_of_scope(ev)])
     results = sum(ev.frames.n * ev.k for _, ev in scored.parts)
@@ -42,14 +43,16 @@ def frame_partial(results: pd.DataFrame, scores: pd.DataFrame, rubric: Rubric | 
     criterion, ids = pd.factorize(results["criterion_id"])
     outcome = pd.Index(OUTCOMES).get_indexer(results["outcome"])
     known = (criterion >= 0) & (outcome >= 0)
-    by = np.bincount(criterion[known] * len(OUTCOMES) + outcome[known],
-                     minlength=len(ids) * len(OUTCOMES)).reshape(len(ids), len(OUTCOMES))
+    by = np.bincount(criterion[known] * len(OUTCOMES) + outcome[known], minlength=len(ids) * len(OUTCOMES)).reshape(
+        len(ids), len(OUTCOMES)
+    )
     outside = results.loc[results["note"].eq(OUT_OF_SCOPE).fillna(False).to_numpy(), "conversation_id"].nunique()
     return _partial(list(zip(map(str, ids), by.tolist())), int(outside), len(results), scores, bonus_ids(rubric))
 
 
-def _partial(counts: list[tuple[str, list[int]]], outside: int, results: int, scores: pd.DataFrame,
-             bonus: set[str]) -> dict:
+def _partial(
+    counts: list[tuple[str, list[int]]], outside: int, results: int, scores: pd.DataFrame, bonus: set[str]
+) -> dict:
     """A partial from per-criterion outcome counts (criterion id, one count per ``OUTCOMES``)
     and the chunk's SCORES frame: plain Python and a float array, cheap to pickle."""
     fails, judged, outcomes = Counter(), Counter(), Counter()
@@ -96,15 +99,23 @@ def merge(partials: list[dict], top: int = 5) -> dict:
         "outside_scope": sum(p["outside_scope"] for p in partials),
         "by_rubric": dict(sorted(sums["by_rubric"].items())),
         "results": sum(p["results"] for p in partials),
-        "total": {"mean": _r(total.mean()), "min": _r(total.min()), "p25": _r(total.quantile(0.25)),
-                  "median": _r(total.median()), "p75": _r(total.quantile(0.75)), "max": _r(total.max())},
+        "total": {
+            "mean": _r(total.mean()),
+            "min": _r(total.min()),
+            "p25": _r(total.quantile(0.25)),
+            "median": _r(total.median()),
+            "p75": _r(total.quantile(0.75)),
+            "max": _r(total.max()),
+        },
         "bands": dict(sorted(sums["bands"].items())),
         "outcomes": dict(sorted(sums["outcomes"].items())),
         "critical_failures": sum(p["critical_failures"] for p in partials),
         "critical_pending": sum(p["critical_pending"] for p in partials),
         "needs_review": sum(p["needs_review"] for p in partials),
-        "top_failed": [{"criterion_id": k, "fails": v, "fail_rate": _r(v / judged.get(k, v))}
-                       for k, v in sorted(fails.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+        "top_failed": [
+            {"criterion_id": k, "fails": v, "fail_rate": _r(v / judged.get(k, v))}
+            for k, v in sorted(fails.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        ],
     }
 
 
@@ -121,18 +132,26 @@ def format_summary(summary: dict) -> str:
     """The short text ``qa score`` prints."""
     t = summary["total"]
     outside = summary["conversations"] - summary["scored"]
-    lines = [f"scored {summary['scored']} of {summary['conversations']} conversations "
-             f"({summary['results']} criterion results)"
-             + (f"; {outside} have no score ({summary['outside_scope']} outside every rubric's scope, "
-                f"{outside - summary['outside_scope']} all N/A)" if outside else ""),
-             "rubrics: " + ", ".join(f"{k} {v}" for k, v in summary["by_rubric"].items()),
-             f"total: mean {t['mean']}, min {t['min']}, p25 {t['p25']}, median {t['median']}, "
-             f"p75 {t['p75']}, max {t['max']}",
-             "bands: " + ", ".join(f"{k} {v}" for k, v in summary["bands"].items()),
-             "outcomes: " + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()),
-             f"critical failures: {summary['critical_failures']}; waiting for confirmation: "
-             f"{summary['critical_pending']}; waiting for review: {summary['needs_review']}"]
+    lines = [
+        f"scored {summary['scored']} of {summary['conversations']} conversations "
+        f"({summary['results']} criterion results)"
+        + (
+            f"; {outside} have no score ({summary['outside_scope']} outside every rubric's scope, "
+            f"{outside - summary['outside_scope']} all N/A)"
+            if outside
+            else ""
+        ),
+        "rubrics: " + ", ".join(f"{k} {v}" for k, v in summary["by_rubric"].items()),
+        f"total: mean {t['mean']}, min {t['min']}, p25 {t['p25']}, median {t['median']}, "
+        f"p75 {t['p75']}, max {t['max']}",
+        "bands: " + ", ".join(f"{k} {v}" for k, v in summary["bands"].items()),
+        "outcomes: " + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()),
+        f"critical failures: {summary['critical_failures']}; waiting for confirmation: "
+        f"{summary['critical_pending']}; waiting for review: {summary['needs_review']}",
+    ]
     if summary["top_failed"]:
-        lines.append("most failed criteria: " + ", ".join(
-            f"{x['criterion_id']} {x['fails']} ({x['fail_rate']:.0%})" for x in summary["top_failed"]))
+        lines.append(
+            "most failed criteria: "
+            + ", ".join(f"{x['criterion_id']} {x['fails']} ({x['fail_rate']:.0%})" for x in summary["top_failed"])
+        )
     return "\n".join(lines)

@@ -28,16 +28,36 @@ if TYPE_CHECKING:
 __all__ = ["SynthData", "generate", "iter_records", "make_agents", "roster_frame"]
 
 SCENARIO_WEIGHTS = {"logistics": 28, "return_refund": 22, "product": 18, "invoice": 8, "coupon": 10, "complaint": 14}
-TEAM_OF = {"logistics": "物流组", "return_refund": "售后组", "product": "售前组", "invoice": "售后组",
-           "coupon": "售前组", "complaint": "售后组"}
-QUEUE_OF = {"logistics": "物流查询", "return_refund": "退换货", "product": "售前咨询", "invoice": "发票",
-            "coupon": "活动优惠", "complaint": "投诉处理"}
-SCENARIO_TAG = {"logistics": "logistics", "return_refund": "refund", "product": "product", "invoice": "invoice",
-                "coupon": "coupon", "complaint": "product"}
+TEAM_OF = {
+    "logistics": "物流组",
+    "return_refund": "售后组",
+    "product": "售前组",
+    "invoice": "售后组",
+    "coupon": "售前组",
+    "complaint": "售后组",
+}
+QUEUE_OF = {
+    "logistics": "物流查询",
+    "return_refund": "退换货",
+    "product": "售前咨询",
+    "invoice": "发票",
+    "coupon": "活动优惠",
+    "complaint": "投诉处理",
+}
+SCENARIO_TAG = {
+    "logistics": "logistics",
+    "return_refund": "refund",
+    "product": "product",
+    "invoice": "invoice",
+    "coupon": "coupon",
+    "complaint": "product",
+}
 CHANNEL_WEIGHTS = {"chat": 58, "phone": 18, "email": 9, "social": 15}
-MOOD_WEIGHTS = {"normal": {"calm": 60, "anxious": 27, "angry": 13},
-                "complaint": {"calm": 20, "anxious": 35, "angry": 45},
-                "repeat": {"calm": 15, "anxious": 35, "angry": 50}}
+MOOD_WEIGHTS = {
+    "normal": {"calm": 60, "anxious": 27, "angry": 13},
+    "complaint": {"calm": 20, "anxious": 35, "angry": 45},
+    "repeat": {"calm": 15, "anxious": 35, "angry": 50},
+}
 HOUR_WEIGHTS = {9: 6, 10: 10, 11: 11, 12: 8, 13: 7, 14: 9, 15: 10, 16: 9, 17: 7, 18: 6, 19: 9, 20: 11, 21: 8}
 ENGLISH_SHARE = 0.15
 VIP_SHARE = 0.1
@@ -53,8 +73,9 @@ class SynthData:
     profiles: dict[str, str]
 
 
-def generate(n_conversations: int = 3000, seed: int = 7, start: str = "2026-09-07", weeks: int = 8,
-             n_agents: int = 30) -> SynthData:
+def generate(
+    n_conversations: int = 3000, seed: int = 7, start: str = "2026-09-07", weeks: int = 8, n_agents: int = 30
+) -> SynthData:
     """All conversations in memory, with the roster and profiles. Pure function of its arguments."""
     agents = make_agents(n_agents, seed, date.fromisoformat(start))
     records = list(iter_records(n_conversations, seed, start, weeks, n_agents))
@@ -65,8 +86,14 @@ def roster_frame(agents: list[Agent]) -> pd.DataFrame:
     """The roster as a ROSTER-contract frame (hire_date tz-aware midnight, Asia/Shanghai)."""
     import pandas as pd
 
-    df = pd.DataFrame({"agent_id": [a.agent_id for a in agents], "name": [a.name for a in agents],
-                       "team": [a.team for a in agents], "hire_date": [a.hire_date.isoformat() for a in agents]})
+    df = pd.DataFrame(
+        {
+            "agent_id": [a.agent_id for a in agents],
+            "name": [a.name for a in agents],
+            "team": [a.team for a in agents],
+            "hire_date": [a.hire_date.isoformat() for a in agents],
+        }
+    )
     return conform(df, ROSTER)
 
 
@@ -110,8 +137,9 @@ class _Context(dict):
         raise KeyError(key)
 
 
-def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-09-07", weeks: int = 8,
-                 n_agents: int = 30) -> Iterator[dict]:
+def iter_records(
+    n_conversations: int = 3000, seed: int = 7, start: str = "2026-09-07", weeks: int = 8, n_agents: int = 30
+) -> Iterator[dict]:
     """Yield conversations in start-time order, one JSONL-shaped dict each."""
     if n_conversations < 0 or weeks < 1:
         raise ValueError("n_conversations must be >= 0 and weeks >= 1")
@@ -133,8 +161,13 @@ def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-
 
     for day, count in enumerate(_daily_counts(n_conversations, first, n_days)):
         today = first + timedelta(days=day)
-        staff = {t: _Weighted({a: a.weight for a in agents if a.team == t and a.hire_date <= today}
-                              or {a: a.weight for a in agents if a.team == t}) for t in TEAMS}
+        staff = {
+            t: _Weighted(
+                {a: a.weight for a in agents if a.team == t and a.hire_date <= today}
+                or {a: a.weight for a in agents if a.team == t}
+            )
+            for t in TEAMS
+        }
         repeats = pending.pop(day, [])[:count]
         slots = sorted((hour_of(r) * 3600 + int(r() * 3600), i) for i in range(count))
         for k, (begin, i) in enumerate(slots):
@@ -151,10 +184,18 @@ def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-
             shown = behaviours(rng, agent)
             channel = channel_of(r)
             other_team = TEAMS[(TEAMS.index(agent.team) + 1 + int(r() * 2)) % 3]
-            ctx = _Context(customer, name=agent.name, agent=agent.agent_id, order=order or "", phone=customer.phone,
-                           tail=customer.phone[-4:], item=_pick(r, BANKS[customer.lang]["items"]),
-                           wx=f"wx_{agent.agent_id.lower()}{int(r() * 900) + 100}", qq=str(int(r() * 9e8) + 10**8),
-                           team=other_team if customer.lang == "zh" else TEAM_EN[other_team])
+            ctx = _Context(
+                customer,
+                name=agent.name,
+                agent=agent.agent_id,
+                order=order or "",
+                phone=customer.phone,
+                tail=customer.phone[-4:],
+                item=_pick(r, BANKS[customer.lang]["items"]),
+                wx=f"wx_{agent.agent_id.lower()}{int(r() * 900) + 100}",
+                qq=str(int(r() * 9e8) + 10**8),
+                team=other_team if customer.lang == "zh" else TEAM_EN[other_team],
+            )
             transferred = r() < 0.03 + (0.1 if "unresolved" in shown else 0.0)
             plan = Plan(customer.lang, channel, scenario, mood, shown, i < len(repeats), transferred, ctx)
             messages = write_messages(rng, plan, begin)
@@ -192,8 +233,9 @@ def iter_records(n_conversations: int = 3000, seed: int = 7, start: str = "2026-
 
 def _daily_counts(n: int, first: date, n_days: int) -> list[int]:
     """Split ``n`` over the days: weekends quieter, volume growing a little; largest remainder."""
-    weights = [(0.8 if (first + timedelta(days=d)).weekday() >= 5 else 1.0) * (1 + 0.15 * d / n_days)
-               for d in range(n_days)]
+    weights = [
+        (0.8 if (first + timedelta(days=d)).weekday() >= 5 else 1.0) * (1 + 0.15 * d / n_days) for d in range(n_days)
+    ]
     total = sum(weights)
     exact = [n * w / total for w in weights]
     counts = [int(x) for x in exact]
@@ -209,8 +251,14 @@ def _pick(r, options: list[str]) -> str:
 
 def _new_customer(r, number: int) -> _Customer:
     phone = f"1{_pick(r, '3456789')}{int(r() * 1e9):09d}"
-    return _Customer(customer_id=f"U{number:07d}", lang="en" if r() < ENGLISH_SHARE else "zh",
-                     vip=r() < VIP_SHARE, phone=phone, id_draws=(r(), r(), r()), card_draw=r())
+    return _Customer(
+        customer_id=f"U{number:07d}",
+        lang="en" if r() < ENGLISH_SHARE else "zh",
+        vip=r() < VIP_SHARE,
+        phone=phone,
+        id_draws=(r(), r(), r()),
+        card_draw=r(),
+    )
 
 
 _ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]

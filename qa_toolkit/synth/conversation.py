@@ -51,8 +51,11 @@ def write_messages(rng: random.Random, plan: Plan, start: int) -> list[tuple[int
     problem = choose(bank["open"][plan.scenario][plan.mood])
     if plan.repeat:
         problem = pick("repeat_open") + problem
-    greeting = pick("no_greet_start") if "no_greeting" in shown else pick(
-        {"phone": "phone_greet", "email": "email_greet"}.get(channel, "greet"))
+    greeting = (
+        pick("no_greet_start")
+        if "no_greeting" in shown
+        else pick({"phone": "phone_greet", "email": "email_greet"}.get(channel, "greet"))
+    )
 
     if channel == "phone":
         say("agent", greeting)

@@ -10,11 +10,24 @@ import random
 
 MOOD_WEIGHT = {"calm": 0.0, "anxious": 0.6, "angry": 1.6}
 SCENARIO_WEIGHT = {"complaint": 0.8, "return_refund": 0.3, "logistics": 0.2}
-BEHAVIOUR_WEIGHT = {"unresolved": 1.5, "taboo": 1.6, "no_apology": 0.9, "slow": 0.8,
-                    "no_greeting": 0.3, "off_platform": 0.5, "pii_leak": 0.3}
+BEHAVIOUR_WEIGHT = {
+    "unresolved": 1.5,
+    "taboo": 1.6,
+    "no_apology": 0.9,
+    "slow": 0.8,
+    "no_greeting": 0.3,
+    "off_platform": 0.5,
+    "pii_leak": 0.3,
+}
 #: complaint type by scenario, before agent-attitude complaints take over
-COMPLAINT_TYPE = {"logistics": "logistics", "return_refund": "after_sales", "product": "product_quality",
-                  "invoice": "after_sales", "coupon": "price_dispute", "complaint": "product_quality"}
+COMPLAINT_TYPE = {
+    "logistics": "logistics",
+    "return_refund": "after_sales",
+    "product": "product_quality",
+    "invoice": "after_sales",
+    "coupon": "price_dispute",
+    "complaint": "product_quality",
+}
 RATED = {"chat": 0.7, "social": 0.6, "phone": 0.55, "email": 0.4}
 
 
@@ -27,8 +40,7 @@ def badness(rng: random.Random, mood: str, scenario: str, shown: frozenset, upse
     return b + rng.gauss(0.0, 0.7)
 
 
-def outcomes(rng: random.Random, bad: float, channel: str, scenario: str, shown: frozenset,
-             vip: bool) -> dict:
+def outcomes(rng: random.Random, bad: float, channel: str, scenario: str, shown: frozenset, vip: bool) -> dict:
     """csat (or None), complaint_type (or None), escalated, and the repeat-contact probability."""
     r = rng.random
     csat = None

@@ -13,11 +13,25 @@ BAD_PROFILES = ("no_greeting", "slow", "taboo", "pii_leak", "off_platform", "no_
 PROFILES = ("good",) + BAD_PROFILES
 
 #: Probability that an agent with the profile shows its behaviour in a given conversation.
-SHOW = {"no_greeting": 0.75, "slow": 0.7, "taboo": 0.55, "pii_leak": 0.5, "off_platform": 0.45,
-        "no_apology": 0.8, "unresolved": 0.6}
+SHOW = {
+    "no_greeting": 0.75,
+    "slow": 0.7,
+    "taboo": 0.55,
+    "pii_leak": 0.5,
+    "off_platform": 0.45,
+    "no_apology": 0.8,
+    "unresolved": 0.6,
+}
 #: Background rate of each behaviour for every agent (tripled for new hires).
-LAPSE = {"no_greeting": 0.03, "slow": 0.03, "taboo": 0.004, "pii_leak": 0.003, "off_platform": 0.002,
-         "no_apology": 0.08, "unresolved": 0.07}
+LAPSE = {
+    "no_greeting": 0.03,
+    "slow": 0.03,
+    "taboo": 0.004,
+    "pii_leak": 0.003,
+    "off_platform": 0.002,
+    "no_apology": 0.08,
+    "unresolved": 0.07,
+}
 NEW_HIRE_LAPSE_FACTOR = 3.0
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
@@ -57,10 +71,17 @@ def make_agents(n_agents: int, seed: int, start: date) -> list[Agent]:
             hired = start + timedelta(days=int(rng.random() * 42) - 21)
         else:
             hired = start - timedelta(days=90 + int(rng.random() * 2200))
-        agents.append(Agent(
-            agent_id=f"A{i + 1:03d}", name=names[i], team=TEAMS[i % len(TEAMS)], hire_date=hired,
-            profile=profiles[i], new_hire=new, weight=0.6 + rng.random() * 0.8,
-        ))
+        agents.append(
+            Agent(
+                agent_id=f"A{i + 1:03d}",
+                name=names[i],
+                team=TEAMS[i % len(TEAMS)],
+                hire_date=hired,
+                profile=profiles[i],
+                new_hire=new,
+                weight=0.6 + rng.random() * 0.8,
+            )
+        )
     return agents
 
 

@@ -17,23 +17,61 @@ from qa_toolkit.atomic import atomic_path
 from qa_toolkit.synth.profiles import Agent
 
 FORMATS = ("jsonl", "csv", "parquet")
-FILENAMES = {"jsonl": "conversations.jsonl", "csv": "conversations_gb18030.csv",
-             "parquet": "conversations.parquet", "roster": "roster.csv"}
+FILENAMES = {
+    "jsonl": "conversations.jsonl",
+    "csv": "conversations_gb18030.csv",
+    "parquet": "conversations.parquet",
+    "roster": "roster.csv",
+}
 #: Long-table CSV headers, exactly as the reader's ``zh`` preset expects them.
-CSV_HEADERS = ["会话ID", "渠道", "客服工号", "客户ID", "开始时间", "结束时间", "满意度", "标签", "客户等级",
-               "技能组", "序号", "发送时间", "发送方", "内容", "escalated", "transferred", "complaint_type",
-               "order_id"]
+CSV_HEADERS = [
+    "会话ID",
+    "渠道",
+    "客服工号",
+    "客户ID",
+    "开始时间",
+    "结束时间",
+    "满意度",
+    "标签",
+    "客户等级",
+    "技能组",
+    "序号",
+    "发送时间",
+    "发送方",
+    "内容",
+    "escalated",
+    "transferred",
+    "complaint_type",
+    "order_id",
+]
 CHANNEL_ZH = {"chat": "在线", "phone": "电话", "email": "邮件", "social": "社交"}
 ROLE_ZH = {"agent": "客服", "customer": "顾客", "bot": "机器人", "system": "系统"}
-PARQUET_CONVERSATION_COLUMNS = ["conversation_id", "channel", "agent_id", "customer_id", "started_at", "ended_at",
-                                "csat", "tags", "customer_tier", "queue", "escalated", "transferred",
-                                "complaint_type", "order_id"]
+PARQUET_CONVERSATION_COLUMNS = [
+    "conversation_id",
+    "channel",
+    "agent_id",
+    "customer_id",
+    "started_at",
+    "ended_at",
+    "csat",
+    "tags",
+    "customer_tier",
+    "queue",
+    "escalated",
+    "transferred",
+    "complaint_type",
+    "order_id",
+]
 PARQUET_BATCH = 20000  # conversations per Parquet row group
 
 
-def write_synth(out_dir: str | os.PathLike, records: Iterable[dict], agents: list[Agent],
-                formats: Iterable[str] = ("jsonl", "csv"), progress: Callable[[int], None] | None = None
-                ) -> dict[str, Path]:
+def write_synth(
+    out_dir: str | os.PathLike,
+    records: Iterable[dict],
+    agents: list[Agent],
+    formats: Iterable[str] = ("jsonl", "csv"),
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Path]:
     """Stream ``records`` into the requested formats in ``out_dir`` plus ``roster.csv``, in one
     pass; each file appears only when complete. Returns format -> path (and "roster")."""
     formats = list(dict.fromkeys(formats))
@@ -67,20 +105,36 @@ def write_synth(out_dir: str | os.PathLike, records: Iterable[dict], agents: lis
 def csv_rows(rec: dict) -> list[list]:
     """One long-table row per message, conversation fields repeated, Chinese labels, naive
     local times, 序号 1-based as helpdesk exports number them."""
-    head = [rec["conversation_id"], CHANNEL_ZH[rec["channel"]], rec["agent_id"], rec["customer_id"],
-            _naive(rec["started_at"]), _naive(rec["ended_at"]), "" if rec["csat"] is None else str(rec["csat"]),
-            "|".join(rec["tags"]), rec["customer_tier"], rec["queue"]]
-    tail = ["true" if rec["escalated"] else "false", "true" if rec["transferred"] else "false",
-            rec["complaint_type"] or "", rec["order_id"] or ""]
-    return [head + [str(i + 1), _naive(m["ts"]), ROLE_ZH[m["role"]], m["text"]] + tail
-            for i, m in enumerate(rec["messages"])]
+    head = [
+        rec["conversation_id"],
+        CHANNEL_ZH[rec["channel"]],
+        rec["agent_id"],
+        rec["customer_id"],
+        _naive(rec["started_at"]),
+        _naive(rec["ended_at"]),
+        "" if rec["csat"] is None else str(rec["csat"]),
+        "|".join(rec["tags"]),
+        rec["customer_tier"],
+        rec["queue"],
+    ]
+    tail = [
+        "true" if rec["escalated"] else "false",
+        "true" if rec["transferred"] else "false",
+        rec["complaint_type"] or "",
+        rec["order_id"] or "",
+    ]
+    return [
+        head + [str(i + 1), _naive(m["ts"]), ROLE_ZH[m["role"]], m["text"]] + tail
+        for i, m in enumerate(rec["messages"])
+    ]
 
 
 def csv_lines(rec: dict) -> str:
     """``csv_rows`` as CSV text, byte-identical to ``csv.writer`` (excel dialect), but several
     times faster: only free text can need quoting, every other field is generated."""
-    return "".join(",".join(row[:13]) + "," + _quote(row[13]) + "," + ",".join(row[14:]) + "\r\n"
-                   for row in csv_rows(rec))
+    return "".join(
+        ",".join(row[:13]) + "," + _quote(row[13]) + "," + ",".join(row[14:]) + "\r\n" for row in csv_rows(rec)
+    )
 
 
 def _quote(text: str) -> str:

@@ -21,7 +21,9 @@ def _load(name: str, path: Path):
 
 
 learned_eval = _load("learned_eval_benchmark", BENCH / "learned_eval.py")
-graded_records = _load("learned_data", Path(__file__).resolve().parents[1] / "learning" / "learned_data.py").graded_records
+graded_records = _load(
+    "learned_data", Path(__file__).resolve().parents[1] / "learning" / "learned_data.py"
+).graded_records
 
 
 def test_the_benchmark_prints_learned_and_rule_kappa_per_criterion(tmp_path, capsys):
@@ -32,11 +34,16 @@ def test_the_benchmark_prints_learned_and_rule_kappa_per_criterion(tmp_path, cap
     with labels.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh, delimiter="\t", lineterminator="\n")
         out.writerow(["conversation_id", "criterion", "label", "msg", "note"])
-        out.writerows([g["conversation_id"], g["criterion_id"], g["outcome"], "", ""] for g in grades
-                      if g["criterion_id"] == "greeting")
+        out.writerows(
+            [g["conversation_id"], g["criterion_id"], g["outcome"], "", ""]
+            for g in grades
+            if g["criterion_id"] == "greeting"
+        )
     figures = tmp_path / "figures.json"
-    assert learned_eval.main([str(data), str(labels), "--criteria", "greeting", "--folds", "3",
-                              "--json", str(figures)]) == 0
+    assert (
+        learned_eval.main([str(data), str(labels), "--criteria", "greeting", "--folds", "3", "--json", str(figures)])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "| criterion | n | rule κ | learned κ |" in text and "| greeting | 90 |" in text
     assert "## holdout:" in text and "learned κ >= rule κ on each" in text

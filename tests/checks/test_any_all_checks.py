@@ -35,10 +35,17 @@ ASKED = "{type: context, trigger: [投诉], phrases: [抱歉]}"  # N/A unless th
 
 def conversations(*agent_lines: str, customer: str = "在吗"):
     """One conversation per agent line: the customer writes ``customer``, the agent replies."""
-    return conversations_from_records([
-        {"conversation_id": f"c{i}", "channel": "chat", "agent_id": "a", "messages": [
-            {"role": "customer", "text": customer}, {"role": "agent", "text": line}]}
-        for i, line in enumerate(agent_lines)])
+    return conversations_from_records(
+        [
+            {
+                "conversation_id": f"c{i}",
+                "channel": "chat",
+                "agent_id": "a",
+                "messages": [{"role": "customer", "text": customer}, {"role": "agent", "text": line}],
+            }
+            for i, line in enumerate(agent_lines)
+        ]
+    )
 
 
 def judged(tmp_path, check: str, data) -> pd.DataFrame:

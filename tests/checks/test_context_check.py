@@ -11,9 +11,15 @@ from qa_toolkit.rubric.checks._base import Frames
 
 
 def test_agent_messages_before_counts_smaller_seqs_only():
-    msgs = pd.DataFrame({"conversation_id": ["a"] * 6 + ["b"] * 3, "seq": [0, 1, 1, 2, 2, 3, 0, 1, 1],
-                         "ts": pd.NaT, "role": ["agent", "agent", "customer", "agent", "customer", "agent",
-                                                "agent", "customer", "agent"], "text": "x"})
+    msgs = pd.DataFrame(
+        {
+            "conversation_id": ["a"] * 6 + ["b"] * 3,
+            "seq": [0, 1, 1, 2, 2, 3, 0, 1, 1],
+            "ts": pd.NaT,
+            "role": ["agent", "agent", "customer", "agent", "customer", "agent", "agent", "customer", "agent"],
+            "text": "x",
+        }
+    )
     conv = pd.DataFrame({"conversation_id": ["a", "b"]})
     chunk = Frames(contracts.conform(conv, contracts.CONVERSATIONS), contracts.conform(msgs, contracts.MESSAGES))
     agent = chunk.role_mask("agent")

@@ -96,10 +96,22 @@ class Server:
             content = json.dumps({"verdict": "pass" if turn % 2 else "fail", "quote": agent[0]})
         else:
             said = next((a for a in agent if "抱歉" in a), None)
-            content = "```json\n" + json.dumps({"verdict": "pass" if said else "fail", "quote": said or agent[0],
-                                                 "reason": "客服致歉" if said else "没有致歉"}, ensure_ascii=False) + "\n```"
-        return 200, {"choices": [{"message": {"role": "assistant", "content": content}}],
-                     "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
+            content = (
+                "```json\n"
+                + json.dumps(
+                    {
+                        "verdict": "pass" if said else "fail",
+                        "quote": said or agent[0],
+                        "reason": "客服致歉" if said else "没有致歉",
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n```"
+            )
+        return 200, {
+            "choices": [{"message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        }
 
 
 @pytest.fixture(scope="module")
@@ -137,10 +149,19 @@ sections:
 
 
 def conversations(*agent_lines: str):
-    records = [{"conversation_id": f"c{i}", "channel": "chat", "agent_id": "a",
-                "messages": [{"role": "customer", "text": "怎么还没到"}, {"role": "agent", "text": "您好"},
-                             {"role": "agent", "text": line}]}
-               for i, line in enumerate(agent_lines)]
+    records = [
+        {
+            "conversation_id": f"c{i}",
+            "channel": "chat",
+            "agent_id": "a",
+            "messages": [
+                {"role": "customer", "text": "怎么还没到"},
+                {"role": "agent", "text": "您好"},
+                {"role": "agent", "text": line},
+            ],
+        }
+        for i, line in enumerate(agent_lines)
+    ]
     data = conversations_from_records(records)
     return data.conversations, data.messages
 
@@ -156,8 +177,15 @@ def endpoint(server: Server, tmp_path: Path, model: str, **extra) -> str:
 
 
 def test_a_verdict_stands_only_with_its_quote_found_in_the_conversation(server, tmp_path):
-    res = score(rubric(endpoint(server, tmp_path, "m-verdicts")),
-                "很抱歉让您久等了，马上处理", "请提供订单号", "这个我编造一下", "不适用的情况", "乱答一通", "服务器错误")
+    res = score(
+        rubric(endpoint(server, tmp_path, "m-verdicts")),
+        "很抱歉让您久等了，马上处理",
+        "请提供订单号",
+        "这个我编造一下",
+        "不适用的情况",
+        "乱答一通",
+        "服务器错误",
+    )
     assert res["outcome"].tolist() == ["pass", "fail", "review", "na", "review", "review"]
     assert res.loc["c0", "evidence_seq"] == 2 and res.loc["c0", "evidence_match"] == "很抱歉让您久等了，马上处理"
     assert res.loc["c0", "note"] == "shadow, not counted: model: pass; 客服致歉"
@@ -166,13 +194,21 @@ def test_a_verdict_stands_only_with_its_quote_found_in_the_conversation(server, 
 
 
 def test_the_prompt_carries_the_criterion_and_masks_personal_data(server, tmp_path):
-    score(rubric(endpoint(server, tmp_path, "m-prompt"), "{type: llm, instructions: 注意语气}"),
-          "很抱歉，您的手机号13812345678已登记")
+    score(
+        rubric(endpoint(server, tmp_path, "m-prompt"), "{type: llm, instructions: 注意语气}"),
+        "很抱歉，您的手机号13812345678已登记",
+    )
     body = server.requests[-1]
     user = body["messages"][-1]["content"]
     assert body["model"] == "m-prompt" and body["temperature"] == 0
-    for part in ("致歉安抚", "客户抱怨时，客服需致歉或安抚。", "注意语气", "- 致歉 -> pass", "agent: 很抱歉让您久等了",
-                 "[2] agent: 很抱歉，您的手机号138****5678已登记"):
+    for part in (
+        "致歉安抚",
+        "客户抱怨时，客服需致歉或安抚。",
+        "注意语气",
+        "- 致歉 -> pass",
+        "agent: 很抱歉让您久等了",
+        "[2] agent: 很抱歉，您的手机号138****5678已登记",
+    ):
         assert part in user
     assert "13812345678" not in json.dumps(body, ensure_ascii=False)
 
@@ -185,23 +221,30 @@ def test_answers_are_cached_by_model_prompt_and_conversation(server, tmp_path):
     assert len(server.requests) == asked and again["outcome"].tolist() == first["outcome"].tolist()
     assert len(list((tmp_path / "cache").rglob("*.json"))) == 2
     score(rubric(endpoint(server, tmp_path, "m-cache-2")), *lines)  # another model: asked again
-    score(rubric(endpoint(server, tmp_path, "m-cache"), "{type: llm, instructions: 新的要求}"), *lines)  # another prompt
+    score(
+        rubric(endpoint(server, tmp_path, "m-cache"), "{type: llm, instructions: 新的要求}"), *lines
+    )  # another prompt
     assert len(server.requests) == asked + 4
 
 
 def test_repeat_measures_how_often_the_verdict_flips(server, tmp_path):
-    res = score(rubric(endpoint(server, tmp_path, "m-repeat", repeat=3, temperature=0.7)), "很抱歉让您久等了", "摇摆不定")
+    res = score(
+        rubric(endpoint(server, tmp_path, "m-repeat", repeat=3, temperature=0.7)), "很抱歉让您久等了", "摇摆不定"
+    )
     assert res.loc["c0", "outcome"] == "pass" and res.loc["c0", "note"].endswith("(3/3 answers)")
-    assert res.loc["c1", "outcome"] == "review" and re.search(r"verdict flipped: (pass 2, fail 1|fail 2, pass 1)",
-                                                              res.loc["c1", "note"])
+    assert res.loc["c1", "outcome"] == "review" and re.search(
+        r"verdict flipped: (pass 2, fail 1|fail 2, pass 1)", res.loc["c1", "note"]
+    )
 
 
 def test_the_budget_and_concurrency_bound_the_calls(server, tmp_path):
     server.delay = 0.2
     try:
         asked = len(server.requests)
-        res = score(rubric(endpoint(server, tmp_path, "m-budget", max_calls=3, concurrency=3)),
-                    *[f"很抱歉{i}" for i in range(5)])
+        res = score(
+            rubric(endpoint(server, tmp_path, "m-budget", max_calls=3, concurrency=3)),
+            *[f"很抱歉{i}" for i in range(5)],
+        )
     finally:
         server.delay = 0.0
     assert len(server.requests) - asked == 3 and server.most_in_flight >= 2
@@ -227,7 +270,8 @@ def test_the_api_key_comes_from_the_named_environment_variable(server, tmp_path,
 
 def test_qa_score_and_rubric_test_run_llm_criteria(server, tmp_path):
     path = tmp_path / "r.yaml"
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 id: llm-cli
 version: "1"
 name: llm cli
@@ -249,25 +293,46 @@ sections:
           - name: 致歉
             expect: pass
             messages: [{{customer: 还没到！}}, {{agent: 很抱歉让您久等了}}]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     r = CliRunner().invoke(main, ["rubric", "test", str(path)])
     assert r.exit_code == 0 and "1/1 examples passed" in r.output, r.output
     data = tmp_path / "c.jsonl"
-    data.write_text(json.dumps({"conversation_id": "x", "channel": "chat", "agent_id": "a", "messages": [
-        {"role": "customer", "text": "还没到"}, {"role": "agent", "text": "您好，很抱歉让您久等了"}]}, ensure_ascii=False) + "\n",
-        encoding="utf-8")
+    data.write_text(
+        json.dumps(
+            {
+                "conversation_id": "x",
+                "channel": "chat",
+                "agent_id": "a",
+                "messages": [
+                    {"role": "customer", "text": "还没到"},
+                    {"role": "agent", "text": "您好，很抱歉让您久等了"},
+                ],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     r = CliRunner().invoke(main, ["score", str(data), "--rubric", str(path), "-o", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
     res = pd.read_csv(tmp_path / "out" / "results.csv", encoding="utf-8-sig").set_index("criterion_id")
     assert res.loc["apology", "outcome"] == "pass" and res.loc["apology", "note"].startswith("shadow, not counted")
 
 
-@pytest.mark.skipif(not os.environ.get("QA_LLM_TEST_BASE_URL"), reason="no QA_LLM_TEST_BASE_URL: no real endpoint named")
+@pytest.mark.skipif(
+    not os.environ.get("QA_LLM_TEST_BASE_URL"), reason="no QA_LLM_TEST_BASE_URL: no real endpoint named"
+)
 def test_real_endpoint(tmp_path):
     """A real model judges a plain apology: whatever it says, the outcome is a valid one, and a
     pass or fail carries a quote that is in the conversation."""
-    settings = {"base_url": os.environ["QA_LLM_TEST_BASE_URL"], "model": os.environ.get("QA_LLM_TEST_MODEL", "qwen2.5:7b"),
-                "cache_dir": str(tmp_path / "cache"), "timeout": 120}
+    settings = {
+        "base_url": os.environ["QA_LLM_TEST_BASE_URL"],
+        "model": os.environ.get("QA_LLM_TEST_MODEL", "qwen2.5:7b"),
+        "cache_dir": str(tmp_path / "cache"),
+        "timeout": 120,
+    }
     if os.environ.get("QA_LLM_TEST_API_KEY_ENV"):
         settings["api_key_env"] = os.environ["QA_LLM_TEST_API_KEY_ENV"]
     res = score(rubric("llm: " + json.dumps(settings)), "非常抱歉让您久等了，我马上帮您催促仓库发货")

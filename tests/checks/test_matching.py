@@ -30,11 +30,18 @@ def _chunk(rng: random.Random, n_conv: int = 12, alphabet=ALPHABET):
             if said and rng.random() < 0.4:  # templated replies: the same text again
                 text = rng.choice(said)
             said.append(text)
-            msgs.append({"conversation_id": cid, "seq": s, "role": rng.choice(["agent", "customer"]),
-                         "text": None if rng.random() < 0.05 else text})
+            msgs.append(
+                {
+                    "conversation_id": cid,
+                    "seq": s,
+                    "role": rng.choice(["agent", "customer"]),
+                    "text": None if rng.random() < 0.05 else text,
+                }
+            )
     conversations = pd.DataFrame(conv).astype("string")
     messages = pd.DataFrame(msgs, columns=["conversation_id", "seq", "role", "text"]).astype(
-        {"conversation_id": "string", "seq": "Int64", "role": "string", "text": "string"})
+        {"conversation_id": "string", "seq": "Int64", "role": "string", "text": "string"}
+    )
     return conversations, messages
 
 
@@ -79,14 +86,20 @@ def test_texts_of_a_mask_are_its_messages_distinct_texts_shared_masks_kept(seed)
 
 def _plain_regex(messages: pd.DataFrame, phrases, exclude, case_sensitive) -> list[tuple[int, str]]:
     """(row, phrase) per phrase each message says, as tests/spec/spec_phrases.py specifies."""
-    return [(row, said) for row, text in zip(messages.index, messages["text"].fillna(""))
-            for said in phrases_said(text, phrases, exclude, case_sensitive)]
+    return [
+        (row, said)
+        for row, text in zip(messages.index, messages["text"].fillna(""))
+        for said in phrases_said(text, phrases, exclude, case_sensitive)
+    ]
 
 
 def test_index_handles_separator_characters_in_phrases():
     conversations = pd.DataFrame({"conversation_id": ["a", "b"]}).astype("string")
-    messages = pd.DataFrame({"conversation_id": ["a", "b"], "seq": [1, 1], "role": ["agent", "agent"],
-                             "text": ["x\ny", "y"]}).astype("string").astype({"seq": "Int64"})
+    messages = (
+        pd.DataFrame({"conversation_id": ["a", "b"], "seq": [1, 1], "role": ["agent", "agent"], "text": ["x\ny", "y"]})
+        .astype("string")
+        .astype({"seq": "Int64"})
+    )
     frames = Frames(conversations, messages)
     every = np.ones(2, dtype=bool)
     hits = phrase_hits(frames, every, ["\x00", "\x1e", "\n", "\x1d", "y"])
@@ -95,8 +108,18 @@ def test_index_handles_separator_characters_in_phrases():
 
 def test_frames_put_messages_in_conversation_order_and_drop_strangers():
     conversations = pd.DataFrame({"conversation_id": ["z", "a"]}).astype("string")
-    messages = pd.DataFrame({"conversation_id": ["a", "z", "a", "other"], "seq": [2, 1, 1, 1],
-                             "role": ["agent"] * 4, "text": ["a2", "z1", "a1", "o"]}).astype("string").astype({"seq": "Int64"})
+    messages = (
+        pd.DataFrame(
+            {
+                "conversation_id": ["a", "z", "a", "other"],
+                "seq": [2, 1, 1, 1],
+                "role": ["agent"] * 4,
+                "text": ["a2", "z1", "a1", "o"],
+            }
+        )
+        .astype("string")
+        .astype({"seq": "Int64"})
+    )
     frames = Frames(conversations, messages)
     assert frames.messages["text"].tolist() == ["z1", "a1", "a2"]
     assert frames.conv_of.tolist() == [0, 1, 1]
@@ -104,9 +127,15 @@ def test_frames_put_messages_in_conversation_order_and_drop_strangers():
     assert frames.rank(frames.role_mask("agent"), reverse=True).tolist() == [0, 1, 0]
 
 
-@pytest.mark.parametrize("condition", [{"says": ["多久", "什么时候"]}, {"says": ["您好"], "role": "agent"},
-                                       {"says": ["Hello", "退款"], "role": "any"},
-                                       {"not": {"any": [{"says": ["投诉"]}, {"field": "csat", "op": "<=", "value": 2}]}}])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"says": ["多久", "什么时候"]},
+        {"says": ["您好"], "role": "agent"},
+        {"says": ["Hello", "退款"], "role": "any"},
+        {"not": {"any": [{"says": ["投诉"]}, {"field": "csat", "op": "<=", "value": 2}]}},
+    ],
+)
 def test_says_from_the_phrase_index_equals_the_plain_condition(condition):
     from pydantic import TypeAdapter
 
@@ -124,8 +153,16 @@ def test_says_from_the_phrase_index_equals_the_plain_condition(condition):
     assert plain.fillna(False).any() and not plain.fillna(True).all()
 
 
-@pytest.mark.parametrize("message_ids", [["a", "a", "b", "c", "c"], ["b", "a", "a", "c", "c"], ["a", "b", "a", "c", "c"],
-                                         ["a", "a", "x", "c", "c"], ["a", "a", "b", "c", None]])
+@pytest.mark.parametrize(
+    "message_ids",
+    [
+        ["a", "a", "b", "c", "c"],
+        ["b", "a", "a", "c", "c"],
+        ["a", "b", "a", "c", "c"],
+        ["a", "a", "x", "c", "c"],
+        ["a", "a", "b", "c", None],
+    ],
+)
 def test_conversation_rows_equal_a_lookup_whatever_the_message_order(message_ids):
     from qa_toolkit.rubric.checks._base import _conversation_rows
 
@@ -206,14 +243,26 @@ def check_digit_groups(rng):
     assert list(zip(got.rows.tolist(), got.match.tolist())) == want
     again = phrase_hits(frames, frames.role_mask("customer"), phrases[:1])  # the same index, asked again
     assert list(zip(again.rows.tolist(), again.match.tolist())) == _plain_regex(
-        frames.messages[frames.role_mask("customer")], phrases[:1], [], False)
+        frames.messages[frames.role_mask("customer")], phrases[:1], [], False
+    )
 
 
 def test_digit_groups_keep_every_other_character_in_place():
     from qa_toolkit.rubric.matching import _digit_groups
 
-    texts = pd.Series(["订单2609185176639788已发货", "订单1111111111111111已发货", "abc", "ａ１２", "", "9a9",
-                       "订单0000000000000000已发货"] * 3, dtype="string")
+    texts = pd.Series(
+        [
+            "订单2609185176639788已发货",
+            "订单1111111111111111已发货",
+            "abc",
+            "ａ１２",
+            "",
+            "9a9",
+            "订单0000000000000000已发货",
+        ]
+        * 3,
+        dtype="string",
+    )
     codes, kept = _digit_groups(texts)
     assert kept.tolist() == ["订单0000000000000000已发货", "abc", "ａ１２", "", "0a0"]
     assert codes.tolist() == [0, 0, 1, 2, 3, 4, 0] * 3
@@ -228,26 +277,36 @@ def test_phrase_index_over_chunked_or_empty_texts(texts):
 
     from qa_toolkit.rubric.matching import PhraseIndex
 
-    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(texts[:1], pa.large_string()),
-                                                                     pa.array(texts[1:], pa.large_string())])))
+    chunked = pd.Series(
+        pd.arrays.ArrowStringArray(
+            pa.chunked_array([pa.array(texts[:1], pa.large_string()), pa.array(texts[1:], pa.large_string())])
+        )
+    )
     index = PhraseIndex(chunked, ["您好", "订单", "b", "123"])
     hits = index.hits(np.ones(len(texts), dtype=bool), ["您好", "b", "123"], [])
     assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(
-        pd.DataFrame({"text": texts}, dtype="string"), ["您好", "b", "123"], [], False)
+        pd.DataFrame({"text": texts}, dtype="string"), ["您好", "b", "123"], [], False
+    )
 
 
-@pytest.mark.parametrize("text, phrases", [
-    ("abcdefg", ["abcde", "bc", "def"]),  # one inside, one running past the end
-    ("abcdefg", ["abcde", "bc", "efg"]),
-    ("abcdef abcdef", ["abcdef", "b", "cd", "e"]),  # only phrases inside a longer one
-    ("abcd", ["ab", "abc", "bcd", "d"]),
-    ("abcdefgh", ["abcdef", "cd", "ef", "fgh"]),  # past the end of the first, not of its neighbour
-    ("您好很高兴为您服务", ["很高兴为您服务", "为您服务", "您好", "好很"]),
-])
+@pytest.mark.parametrize(
+    "text, phrases",
+    [
+        ("abcdefg", ["abcde", "bc", "def"]),  # one inside, one running past the end
+        ("abcdefg", ["abcde", "bc", "efg"]),
+        ("abcdef abcdef", ["abcdef", "b", "cd", "e"]),  # only phrases inside a longer one
+        ("abcd", ["ab", "abc", "bcd", "d"]),
+        ("abcdefgh", ["abcdef", "cd", "ef", "fgh"]),  # past the end of the first, not of its neighbour
+        ("您好很高兴为您服务", ["很高兴为您服务", "为您服务", "您好", "好很"]),
+    ],
+)
 def test_phrases_inside_and_across_others_match_as_the_regex(text, phrases):
     conversations = pd.DataFrame({"conversation_id": ["a"]}).astype("string")
-    messages = pd.DataFrame({"conversation_id": ["a"], "seq": [1], "role": ["agent"], "text": [text]}).astype(
-        "string").astype({"seq": "Int64"})
+    messages = (
+        pd.DataFrame({"conversation_id": ["a"], "seq": [1], "role": ["agent"], "text": [text]})
+        .astype("string")
+        .astype({"seq": "Int64"})
+    )
     frames = Frames(conversations, messages, vocabulary=frozenset(phrases))
     hits = phrase_hits(frames, np.ones(1, dtype=bool), phrases)
     assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(frames.messages, phrases, [], False)

@@ -2,7 +2,6 @@
 runs of customer messages, missing ids and roles), timestamp units and id dtypes kept; the rule
 itself is checked against its specification in tests/spec/test_response_gaps_spec.py."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,29 +14,46 @@ def frame(rows, ts_unit="ns"):
     base = pd.Timestamp("2026-09-07 09:00", tz="Asia/Shanghai")
     ts = [base + pd.Timedelta(seconds=s) if s is not None else pd.NaT for _, _, s, _ in rows]
     seq = pd.Series([r[0] for r in rows]).groupby([r[0] for r in rows], dropna=False).cumcount()
-    return pd.DataFrame({
-        "conversation_id": pd.array([r[0] for r in rows], dtype="string"),
-        "seq": pd.array(seq, dtype="Int64"),
-        "ts": pd.Series(ts, dtype=f"datetime64[{ts_unit}, Asia/Shanghai]"),
-        "role": pd.array([r[1] for r in rows], dtype="string"),
-        "text": pd.array([r[3] for r in rows], dtype="string"),
-    })
-
-
+    return pd.DataFrame(
+        {
+            "conversation_id": pd.array([r[0] for r in rows], dtype="string"),
+            "seq": pd.array(seq, dtype="Int64"),
+            "ts": pd.Series(ts, dtype=f"datetime64[{ts_unit}, Asia/Shanghai]"),
+            "role": pd.array([r[1] for r in rows], dtype="string"),
+            "text": pd.array([r[3] for r in rows], dtype="string"),
+        }
+    )
 
 
 EDGE = [
-    ("a", "customer", 0, "在吗"), ("a", "bot", 5, "您好，我是机器人"), ("a", "agent", 60, "您好"),  # bot skipped
-    ("a", "customer", 100, "还没发货"), ("a", "customer", 130, "?"), ("a", "agent", 400, "查一下"),  # run: from 100
+    ("a", "customer", 0, "在吗"),
+    ("a", "bot", 5, "您好，我是机器人"),
+    ("a", "agent", 60, "您好"),  # bot skipped
+    ("a", "customer", 100, "还没发货"),
+    ("a", "customer", 130, "?"),
+    ("a", "agent", 400, "查一下"),  # run: from 100
     ("a", "agent", 500, "好了"),  # second agent line answers nothing
-    ("b", "agent", 0, "您好"), ("b", "customer", None, "untimed start"), ("b", "agent", 50, "reply"),
-    ("b", "customer", 70, "again"), ("b", "agent", None, "untimed reply"), ("b", "customer", 90, "x"),
-    ("b", "system", 95, "转接"), ("b", "agent", 99.5, "y"),
-    ("c", "customer", None, "untimed first turn"), ("c", "agent", 10, "no earlier start: no gap"),
+    ("b", "agent", 0, "您好"),
+    ("b", "customer", None, "untimed start"),
+    ("b", "agent", 50, "reply"),
+    ("b", "customer", 70, "again"),
+    ("b", "agent", None, "untimed reply"),
+    ("b", "customer", 90, "x"),
+    ("b", "system", 95, "转接"),
+    ("b", "agent", 99.5, "y"),
+    ("c", "customer", None, "untimed first turn"),
+    ("c", "agent", 10, "no earlier start: no gap"),
     ("d", "customer", 0, "only a customer"),
-    (None, "customer", 0, "no conversation"), (None, "agent", 10, "no conversation"),
-    ("e", None, 0, "no role"), ("e", "customer", 3, "hi"), ("e", None, 4, "no role"), ("e", "agent", 9, "yo"),
-    ("f", "customer", 0, "q1"), ("f", "agent", 10, "a1"), ("f", "customer", None, "q2 untimed"), ("f", "agent", 30, "a2"),
+    (None, "customer", 0, "no conversation"),
+    (None, "agent", 10, "no conversation"),
+    ("e", None, 0, "no role"),
+    ("e", "customer", 3, "hi"),
+    ("e", None, 4, "no role"),
+    ("e", "agent", 9, "yo"),
+    ("f", "customer", 0, "q1"),
+    ("f", "agent", 10, "a1"),
+    ("f", "customer", None, "q2 untimed"),
+    ("f", "agent", 30, "a2"),
 ]
 
 

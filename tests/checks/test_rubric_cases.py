@@ -9,8 +9,8 @@ from ruamel.yaml import YAML
 
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks._base import Frames
-from qa_toolkit.rubric_examples import example_record
 from qa_toolkit.rubric.schema import Criterion, Example
+from qa_toolkit.rubric_examples import example_record
 from qa_toolkit.scoring import evaluate_criterion
 
 CASES_DIR = Path(__file__).parent / "cases"
@@ -27,8 +27,9 @@ def _cases():
 
 @pytest.mark.parametrize(("default_check", "case"), list(_cases()))
 def test_case(default_check, case):
-    criterion = Criterion.model_validate({"id": "c", "name": "c", "check": case.get("check", default_check),
-                                          "when": case.get("when")})
+    criterion = Criterion.model_validate(
+        {"id": "c", "name": "c", "check": case.get("check", default_check), "when": case.get("when")}
+    )
     example = Example.model_validate({k: v for k, v in case.items() if k in CASE_KEYS})
     data = conversations_from_records([example_record(example, "x")])
     assert not data.log.problems

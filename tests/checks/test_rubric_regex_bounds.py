@@ -76,13 +76,22 @@ def test_pattern_analysis_reads_the_parse_tree():
 
 def score(tmp_path: Path, pattern: str, text: str):
     data = tmp_path / "d.jsonl"
-    lines = [{"conversation_id": f"c{i}", "channel": "chat", "agent_id": "a", "customer_id": "u",
-              "started_at": "2026-11-20T10:00:00+08:00",
-              "messages": [{"ts": "2026-11-20T10:00:01+08:00", "role": "agent", "text": text}]} for i in range(8)]
+    lines = [
+        {
+            "conversation_id": f"c{i}",
+            "channel": "chat",
+            "agent_id": "a",
+            "customer_id": "u",
+            "started_at": "2026-11-20T10:00:00+08:00",
+            "messages": [{"ts": "2026-11-20T10:00:01+08:00", "role": "agent", "text": text}],
+        }
+        for i in range(8)
+    ]
     data.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     start = time.monotonic()
-    result = CliRunner().invoke(main, ["score", str(data), "--rubric", str(rubric(tmp_path, pattern)),
-                                       "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["score", str(data), "--rubric", str(rubric(tmp_path, pattern)), "-o", str(tmp_path / "out")]
+    )
     assert "Traceback" not in result.output
     return result, time.monotonic() - start
 

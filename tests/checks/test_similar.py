@@ -21,7 +21,7 @@ from qa_toolkit.rubric.checks._base import Frames
 
 def _reference_grams(text: str, low: int, high: int) -> Counter:
     text = " ".join(unicodedata.normalize("NFKC", text).lower().split())
-    return Counter(text[i:i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1))
+    return Counter(text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1))
 
 
 def _reference_closeness(message: str, phrasing: str, low: int = 1, high: int = 3) -> float:
@@ -38,11 +38,24 @@ def _reference_closeness(message: str, phrasing: str, low: int = 1, high: int = 
 
 def test_closeness_is_the_documented_cosine():
     rng = np.random.default_rng(5)
-    pieces = ["很抱歉", "让您久等了", "理解您的心情", "我马上处理", "亲", "好的好的", "Sorry for the wait", "！", "。", "，"]
+    pieces = [
+        "很抱歉",
+        "让您久等了",
+        "理解您的心情",
+        "我马上处理",
+        "亲",
+        "好的好的",
+        "Sorry for the wait",
+        "！",
+        "。",
+        "，",
+    ]
     messages = ["".join(rng.choice(pieces, size=rng.integers(1, 6))) for _ in range(300)]
     phrasings = ["很抱歉让您久等了", "理解您着急的心情！", "sorry for the long wait"]
-    records = [{"conversation_id": f"c{i}", "channel": "chat", "agent_id": "a", "messages": [{"role": "agent", "text": m}]}
-               for i, m in enumerate(messages)]
+    records = [
+        {"conversation_id": f"c{i}", "channel": "chat", "agent_id": "a", "messages": [{"role": "agent", "text": m}]}
+        for i, m in enumerate(messages)
+    ]
     data = conversations_from_records(records)
     config = similar.Config(type="similar", approved=phrasings, threshold=0.5)
     out = similar.evaluate(config, Frames(data.conversations, data.messages)).frame()
@@ -93,7 +106,15 @@ def test_no_phrasings_is_a_rubric_error():
 
 
 def test_texts_without_sentences_are_never_close():
-    data = conversations_from_records([{"conversation_id": "x", "channel": "chat", "agent_id": "a",
-                                        "messages": [{"role": "agent", "text": "。。！"}, {"role": "agent", "text": ""}]}])
+    data = conversations_from_records(
+        [
+            {
+                "conversation_id": "x",
+                "channel": "chat",
+                "agent_id": "a",
+                "messages": [{"role": "agent", "text": "。。！"}, {"role": "agent", "text": ""}],
+            }
+        ]
+    )
     out = similar.evaluate(similar.Config(type="similar", approved=["您好"]), Frames(data.conversations, data.messages))
     assert pd.Series(out.labels()).tolist() == ["fail"]

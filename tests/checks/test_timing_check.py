@@ -32,10 +32,18 @@ def random_records(n, seed):
         for _ in range(rng.integers(0, 10)):
             clock += float(rng.choice([-0.04, -3.0, 0.0, 0.25, 1.0, 7.0, 33.33, 61.0, 600.1]))
             ts = None if rng.random() < 0.12 else (base + pd.Timedelta(seconds=clock)).isoformat()
-            messages.append({"ts": ts, "role": str(rng.choice(["customer", "customer", "agent", "agent", "bot", "system"])),
-                             "text": str(rng.choice(["您好", "hello", "在吗", ""]))})
-        record = {"conversation_id": f"c{c:04d}", "channel": rng.choice(["chat", "phone", "email", "social", "电话", None]),
-                  "messages": messages}
+            messages.append(
+                {
+                    "ts": ts,
+                    "role": str(rng.choice(["customer", "customer", "agent", "agent", "bot", "system"])),
+                    "text": str(rng.choice(["您好", "hello", "在吗", ""])),
+                }
+            )
+        record = {
+            "conversation_id": f"c{c:04d}",
+            "channel": rng.choice(["chat", "phone", "email", "social", "电话", None]),
+            "messages": messages,
+        }
         if rng.random() < 0.5:
             record["started_at"] = base.isoformat()
         if rng.random() < 0.5:
@@ -56,29 +64,56 @@ def test_criteria_sharing_a_chunk_agree_with_fresh_chunks():
 
 def test_notes_values_and_evidence_by_hand():
     records = [
-        {"conversation_id": "a", "channel": "phone", "messages": [
-            {"ts": "2026-09-07T09:00:00+08:00", "role": "customer", "text": "在吗"},
-            {"ts": "2026-09-07T09:00:35.04+08:00", "role": "agent", "text": "您好"}]},
-        {"conversation_id": "b", "channel": None, "messages": [
-            {"ts": "2026-09-07T09:00:00+08:00", "role": "customer", "text": "hello"},
-            {"ts": "2026-09-07T09:01:10+08:00", "role": "agent", "text": "hi"}]},
-        {"conversation_id": "c", "channel": "chat", "messages": [
-            {"ts": None, "role": "customer", "text": "在吗"}, {"ts": None, "role": "agent", "text": "在"}]},
+        {
+            "conversation_id": "a",
+            "channel": "phone",
+            "messages": [
+                {"ts": "2026-09-07T09:00:00+08:00", "role": "customer", "text": "在吗"},
+                {"ts": "2026-09-07T09:00:35.04+08:00", "role": "agent", "text": "您好"},
+            ],
+        },
+        {
+            "conversation_id": "b",
+            "channel": None,
+            "messages": [
+                {"ts": "2026-09-07T09:00:00+08:00", "role": "customer", "text": "hello"},
+                {"ts": "2026-09-07T09:01:10+08:00", "role": "agent", "text": "hi"},
+            ],
+        },
+        {
+            "conversation_id": "c",
+            "channel": "chat",
+            "messages": [{"ts": None, "role": "customer", "text": "在吗"}, {"ts": None, "role": "agent", "text": "在"}],
+        },
     ]
     ds = conversations_from_records(records)
     config = timing.TimingCheck(type="timing", metric="first_response", max_seconds=60, per_channel={"phone": 30})
     got = timing.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
     assert got["outcome"].tolist() == ["fail", "fail", "na"]
-    assert got["note"].tolist() == ["first response 35 s > 30 s", "first response 70 s > 60 s",
-                                    "no timestamps or nothing answered"]
-    assert got["evidence_match"].tolist()[:2] == ["35 s", "70 s"] and got["evidence_text"].tolist()[:2] == ["您好", "hi"]
+    assert got["note"].tolist() == [
+        "first response 35 s > 30 s",
+        "first response 70 s > 60 s",
+        "no timestamps or nothing answered",
+    ]
+    assert got["evidence_match"].tolist()[:2] == ["35 s", "70 s"] and got["evidence_text"].tolist()[:2] == [
+        "您好",
+        "hi",
+    ]
 
 
 def test_a_value_rounding_to_minus_zero_is_shown_as_minus_zero():
     """Only -0.0 in the chunk: "-0 s", as before (the sign question arises only when both occur)."""
-    records = [{"conversation_id": c, "channel": "chat", "messages": [
-        {"ts": "2026-09-07T09:00:00.04+08:00", "role": "customer", "text": "在吗"},
-        {"ts": "2026-09-07T09:00:00+08:00", "role": "agent", "text": "在"}]} for c in ("a", "b")]
+    records = [
+        {
+            "conversation_id": c,
+            "channel": "chat",
+            "messages": [
+                {"ts": "2026-09-07T09:00:00.04+08:00", "role": "customer", "text": "在吗"},
+                {"ts": "2026-09-07T09:00:00+08:00", "role": "agent", "text": "在"},
+            ],
+        }
+        for c in ("a", "b")
+    ]
     ds = conversations_from_records(records)
     config = timing.TimingCheck(type="timing", metric="max_response", max_seconds=5)
     got = timing.evaluate(config, Frames(ds.conversations, ds.messages)).frame()

@@ -34,8 +34,10 @@ def test_every_lazy_command_imports():
 
 
 def test_help_does_not_import_pandas():
-    code = "import sys; from qa_toolkit.cli import main; sys.argv=['qa','--help']\n" \
-           "try:\n    main()\nexcept SystemExit:\n    pass\nprint('pandas' in sys.modules)"
+    code = (
+        "import sys; from qa_toolkit.cli import main; sys.argv=['qa','--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False")
 

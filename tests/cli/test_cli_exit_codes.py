@@ -47,17 +47,36 @@ COMMANDS = {
     "risk evaluate": ["risk", "evaluate", "{data}", "--label", LABEL, "--model", "{tmp}/m.skops"],
     "risk predict": ["risk", "predict", "{data}", "--model", "{tmp}/m.skops", "-o", "{out}.csv"],
     "grade export": ["grade", "export", "{tmp}/batch", "--data", "{data}", "-o", "{out}.xlsx"],
-    "report": ["report", "--scores", "{tmp}/scores", "--data", "{data}", "-o", "{out}", "--format", "html", "--allow-mismatch"],
-    "rubric diff": ["rubric", "diff", str(ROOT / "rubrics" / "ecommerce-zh.yaml"),
-                    str(ROOT / "rubrics" / "ecommerce-zh.yaml"), "--data", "{data}"],
+    "report": [
+        "report",
+        "--scores",
+        "{tmp}/scores",
+        "--data",
+        "{data}",
+        "-o",
+        "{out}",
+        "--format",
+        "html",
+        "--allow-mismatch",
+    ],
+    "rubric diff": [
+        "rubric",
+        "diff",
+        str(ROOT / "rubrics" / "ecommerce-zh.yaml"),
+        str(ROOT / "rubrics" / "ecommerce-zh.yaml"),
+        "--data",
+        "{data}",
+    ],
 }
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_exit_0_clean_1_skipped_2_strict(command, inputs, tmp_path):
     def run(data: str, *extra: str):
-        args = [a.format(data=inputs[data], out=tmp_path / f"out-{data}-{len(extra)}", tmp=inputs["tmp"])
-                for a in COMMANDS[command]]
+        args = [
+            a.format(data=inputs[data], out=tmp_path / f"out-{data}-{len(extra)}", tmp=inputs["tmp"])
+            for a in COMMANDS[command]
+        ]
         return invoke(*args, *extra)
 
     clean = run("clean")

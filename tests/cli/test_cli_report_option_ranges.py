@@ -9,11 +9,17 @@ from click.testing import CliRunner
 from qa_toolkit.cli import main
 
 
-@pytest.mark.parametrize("option, named", [
-    (["--sla", "-1"], "--sla"), (["--sla", "nan"], "--sla"), (["--sla", "inf"], "--sla"),
-    (["--sla-channel", "email=-5"], "--sla-channel"), (["--fcr-days", "0"], "--fcr-days"),
-    (["--min-graded", "0"], "--min-graded"),
-])
+@pytest.mark.parametrize(
+    "option, named",
+    [
+        (["--sla", "-1"], "--sla"),
+        (["--sla", "nan"], "--sla"),
+        (["--sla", "inf"], "--sla"),
+        (["--sla-channel", "email=-5"], "--sla-channel"),
+        (["--fcr-days", "0"], "--fcr-days"),
+        (["--min-graded", "0"], "--min-graded"),
+    ],
+)
 def test_report_options_out_of_range_are_usage_errors(tmp_path, option, named):
     data, scores = tmp_path / "data.jsonl", tmp_path / "scores"
     data.write_text("{}\n", encoding="utf-8")

@@ -36,9 +36,32 @@ def test_run_prints_stages_and_where_everything_went(project):
 @pytest.mark.slow
 def test_report_command_on_the_run_output(project, tmp_path):
     base, _ = project
-    args = ["report", "--scores", str(base / "out/score"), "--data", str(base / "c.jsonl"),
-            "--roster", str(base / "roster.csv"), "-o", str(tmp_path), "--format", "xlsx", "--lang", "en",
-            "--agent", "A001", "--period", "month", "--from", "2026-09-01", "--to", "2026-12-31", "--sla-channel", "email=86400", "--per-agent-workbooks"]
+    args = [
+        "report",
+        "--scores",
+        str(base / "out/score"),
+        "--data",
+        str(base / "c.jsonl"),
+        "--roster",
+        str(base / "roster.csv"),
+        "-o",
+        str(tmp_path),
+        "--format",
+        "xlsx",
+        "--lang",
+        "en",
+        "--agent",
+        "A001",
+        "--period",
+        "month",
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-12-31",
+        "--sla-channel",
+        "email=86400",
+        "--per-agent-workbooks",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "report.xlsx").is_file() and (tmp_path / "agents/A001.xlsx").is_file()
@@ -46,16 +69,21 @@ def test_report_command_on_the_run_output(project, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("extra, message", [
-    (["--format", "pdf"], "xlsx, html"),
-    (["--agent", "NOPE"], "NOPE"),
-    (["--sla-channel", "email"], "CHANNEL=SECONDS"),
-    (["--from", "2030-01-01"], "no conversations"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--format", "pdf"], "xlsx, html"),
+        (["--agent", "NOPE"], "NOPE"),
+        (["--sla-channel", "email"], "CHANNEL=SECONDS"),
+        (["--from", "2030-01-01"], "no conversations"),
+    ],
+)
 def test_report_usage_errors_exit_2(project, tmp_path, extra, message):
     base, _ = project
-    result = CliRunner().invoke(main, ["report", "--scores", str(base / "out/score"), "--data",
-                                       str(base / "c.jsonl"), "-o", str(tmp_path), *extra])
+    result = CliRunner().invoke(
+        main,
+        ["report", "--scores", str(base / "out/score"), "--data", str(base / "c.jsonl"), "-o", str(tmp_path), *extra],
+    )
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output
 
@@ -92,12 +120,16 @@ def test_demo_runs_the_shipped_config(tmp_path, monkeypatch):
 def test_report_when_nothing_could_be_scored(tmp_path):
     """One conversation on which every criterion is n/a: no score anywhere, yet a report."""
     data = tmp_path / "one.jsonl"
-    data.write_text('{"conversation_id":"c1","agent_id":"a1","channel":"chat",'
-                    '"messages":[{"role":"agent","text":"hi","ts":"2026-01-01T10:00:00"}]}\n', encoding="utf-8")
+    data.write_text(
+        '{"conversation_id":"c1","agent_id":"a1","channel":"chat",'
+        '"messages":[{"role":"agent","text":"hi","ts":"2026-01-01T10:00:00"}]}\n',
+        encoding="utf-8",
+    )
     runner = CliRunner()
     scored = runner.invoke(main, ["score", str(data), "-o", str(tmp_path / "score")])
     assert scored.exit_code == 0, scored.output
-    result = runner.invoke(main, ["report", "--scores", str(tmp_path / "score"), "--data", str(data),
-                                  "-o", str(tmp_path / "report")])
+    result = runner.invoke(
+        main, ["report", "--scores", str(tmp_path / "score"), "--data", str(data), "-o", str(tmp_path / "report")]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "report/agents/a1.html").is_file()

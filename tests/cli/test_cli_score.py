@@ -10,15 +10,29 @@ from click.testing import CliRunner
 from qa_toolkit.cli import main
 
 RECORDS = [
-    {"conversation_id": "C1", "channel": "chat", "agent_id": "A1", "csat": 5,
-     "messages": [{"ts": "2026-09-07T10:00:00+08:00", "role": "customer", "text": "在吗，快递怎么还没到"},
-                  {"ts": "2026-09-07T10:00:20+08:00", "role": "agent", "text": "您好，很高兴为您服务，请提供订单号"},
-                  {"ts": "2026-09-07T10:01:00+08:00", "role": "agent", "text": "非常抱歉，已为您催促快递，预计明天送达"},
-                  {"ts": "2026-09-07T10:02:00+08:00", "role": "agent", "text": "请问还有其他可以帮您的吗？祝您生活愉快"}]},
-    {"conversation_id": "C2", "channel": "chat", "agent_id": "A2", "csat": 1,
-     "messages": [{"ts": "2026-09-07T11:00:00+08:00", "role": "customer", "text": "我要投诉"},
-                  {"ts": "2026-09-07T11:09:00+08:00", "role": "agent", "text": "说吧"},
-                  {"ts": "2026-09-07T11:10:00+08:00", "role": "agent", "text": "您的手机号13812345678，加我微信私下处理"}]},
+    {
+        "conversation_id": "C1",
+        "channel": "chat",
+        "agent_id": "A1",
+        "csat": 5,
+        "messages": [
+            {"ts": "2026-09-07T10:00:00+08:00", "role": "customer", "text": "在吗，快递怎么还没到"},
+            {"ts": "2026-09-07T10:00:20+08:00", "role": "agent", "text": "您好，很高兴为您服务，请提供订单号"},
+            {"ts": "2026-09-07T10:01:00+08:00", "role": "agent", "text": "非常抱歉，已为您催促快递，预计明天送达"},
+            {"ts": "2026-09-07T10:02:00+08:00", "role": "agent", "text": "请问还有其他可以帮您的吗？祝您生活愉快"},
+        ],
+    },
+    {
+        "conversation_id": "C2",
+        "channel": "chat",
+        "agent_id": "A2",
+        "csat": 1,
+        "messages": [
+            {"ts": "2026-09-07T11:00:00+08:00", "role": "customer", "text": "我要投诉"},
+            {"ts": "2026-09-07T11:09:00+08:00", "role": "agent", "text": "说吧"},
+            {"ts": "2026-09-07T11:10:00+08:00", "role": "agent", "text": "您的手机号13812345678，加我微信私下处理"},
+        ],
+    },
 ]
 
 
@@ -72,8 +86,9 @@ def test_outputs_are_byte_identical_across_runs(tmp_path):
 
 def test_risk_file_feeds_model_criteria(tmp_path):
     risk = tmp_path / "risk.csv"
-    pd.DataFrame({"conversation_id": ["C1", "C2"], "risk_score": [0.1, 0.95],
-                  "risk_reasons": ["", "投诉"]}).to_csv(risk, index=False)
+    pd.DataFrame({"conversation_id": ["C1", "C2"], "risk_score": [0.1, 0.95], "risk_reasons": ["", "投诉"]}).to_csv(
+        risk, index=False
+    )
     run("score", write_data(tmp_path), "-o", tmp_path / "o", "--risk", risk)
     res = pd.read_parquet(tmp_path / "o" / "results.parquet")
     model = res[res["criterion_id"] == "complaint_risk"].set_index("conversation_id")
@@ -84,16 +99,18 @@ def test_risk_file_feeds_model_criteria(tmp_path):
 def test_bad_risk_file_is_exit_2(tmp_path):
     risk = tmp_path / "risk.csv"
     risk.write_text("id,score\n1,2\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["score", str(write_data(tmp_path)), "-o", str(tmp_path / "o"),
-                                       "--risk", str(risk)])
+    result = CliRunner().invoke(
+        main, ["score", str(write_data(tmp_path)), "-o", str(tmp_path / "o"), "--risk", str(risk)]
+    )
     assert result.exit_code == 2 and "risk_score" in result.output
 
 
 def test_broken_rubric_is_exit_2_with_its_line(tmp_path):
     rubric = tmp_path / "r.yaml"
     rubric.write_text("id: x\nversion: '1'\nname: x\nlanguage: zh\nsections: [\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["score", str(write_data(tmp_path)), "--rubric", str(rubric),
-                                       "-o", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main, ["score", str(write_data(tmp_path)), "--rubric", str(rubric), "-o", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2
     assert f"{rubric}:" in result.output and "rubric" in result.output
     assert not (tmp_path / "o").exists()
@@ -105,7 +122,9 @@ def test_a_chunk_size_below_one_is_a_usage_error_not_a_traceback(tmp_path):
     from qa_toolkit.cli import main
     from qa_toolkit.resources import sample_data_dir
 
-    result = CliRunner().invoke(main, ["score", str(sample_data_dir() / "conversations.jsonl"), "-o",
-                                       str(tmp_path / "out"), "--chunk-size", "0"])
+    result = CliRunner().invoke(
+        main,
+        ["score", str(sample_data_dir() / "conversations.jsonl"), "-o", str(tmp_path / "out"), "--chunk-size", "0"],
+    )
     assert result.exit_code == 2 and "--chunk-size" in result.output
     assert isinstance(result.exception, SystemExit)  # a usage error, not a traceback

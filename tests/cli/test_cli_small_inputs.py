@@ -30,17 +30,20 @@ def small_jsonl(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("args", [
-    ["sample", "{data}", "-o", "{tmp}/b", "--period", "last_week", "--today", "9999-12-31"],
-    ["sample", "{data}", "-o", "{tmp}/b", "--period", "last_week", "--today", "0001-01-01"],
-    ["sample", "{data}", "-o", "{tmp}/b", "--today", "2026-02-30"],
-    ["report", "--scores", "{tmp}", "--data", "{data}", "-o", "{tmp}/r", "--to", "9999-12-31"],
-    ["report", "--scores", "{tmp}", "--data", "{data}", "-o", "{tmp}/r", "--from", "0001-01-01"],
-    ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--start", "9999-12-01"],
-    ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--start", "0001-01-01"],
-    ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--start", "2261-12-01"],
-    ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--weeks", "1000000000"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sample", "{data}", "-o", "{tmp}/b", "--period", "last_week", "--today", "9999-12-31"],
+        ["sample", "{data}", "-o", "{tmp}/b", "--period", "last_week", "--today", "0001-01-01"],
+        ["sample", "{data}", "-o", "{tmp}/b", "--today", "2026-02-30"],
+        ["report", "--scores", "{tmp}", "--data", "{data}", "-o", "{tmp}/r", "--to", "9999-12-31"],
+        ["report", "--scores", "{tmp}", "--data", "{data}", "-o", "{tmp}/r", "--from", "0001-01-01"],
+        ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--start", "9999-12-01"],
+        ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--start", "0001-01-01"],
+        ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--start", "2261-12-01"],
+        ["data", "synth", "-n", "3", "-o", "{tmp}/s", "--weeks", "1000000000"],
+    ],
+)
 def test_days_outside_the_supported_range_are_usage_errors(args, tmp_path):
     data = small_jsonl(tmp_path)
     result = invoke(*[a.format(data=data, tmp=tmp_path) for a in args])
@@ -57,16 +60,19 @@ def test_days_at_the_edges_are_accepted(tmp_path):
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("body, field", [
-    ("columns: [conversation_id, agent_id]\n", "columns"),
-    ("columns: 工单\n", "columns"),
-    ("values: [role]\n", "values"),
-    ("values:\n  role: agent\n", "values.role"),
-    ("values:\n  role:\n    客服: [agent]\n", "values.role"),
-    ("columns:\n  conversation_id: {a: b}\n", "columns.conversation_id"),
-    ("columns:\n  conversation_id: []\n", "columns.conversation_id"),
-    ("preset: [zh]\n", "preset"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ("columns: [conversation_id, agent_id]\n", "columns"),
+        ("columns: 工单\n", "columns"),
+        ("values: [role]\n", "values"),
+        ("values:\n  role: agent\n", "values.role"),
+        ("values:\n  role:\n    客服: [agent]\n", "values.role"),
+        ("columns:\n  conversation_id: {a: b}\n", "columns.conversation_id"),
+        ("columns:\n  conversation_id: []\n", "columns.conversation_id"),
+        ("preset: [zh]\n", "preset"),
+    ],
+)
 def test_mapping_sections_that_are_not_maps_are_located_errors(body, field, tmp_path):
     mapping = tmp_path / "m.yaml"
     mapping.write_text(body, encoding="utf-8")

@@ -56,14 +56,40 @@ def trained(tmp_path_factory):
     for record in map(json.loads, data.read_text(encoding="utf-8").splitlines()):
         agent = [m["text"] for m in record["messages"] if m["role"] == "agent"]
         cid = record["conversation_id"]
-        rows.append({"conversation_id": cid, "criterion_id": "empathy",
-                     "outcome": "pass" if any(w in " ".join(agent) for w in ("抱歉", "不好意思")) else "fail"})
-        rows.append({"conversation_id": cid, "criterion_id": "greeting",
-                     "outcome": "pass" if agent and ("您好" in agent[0] or "你好" in agent[0]) else "fail"})
+        rows.append(
+            {
+                "conversation_id": cid,
+                "criterion_id": "empathy",
+                "outcome": "pass" if any(w in " ".join(agent) for w in ("抱歉", "不好意思")) else "fail",
+            }
+        )
+        rows.append(
+            {
+                "conversation_id": cid,
+                "criterion_id": "greeting",
+                "outcome": "pass" if agent and ("您好" in agent[0] or "你好" in agent[0]) else "fail",
+            }
+        )
     pd.DataFrame(rows).to_csv(folder / "grades.csv", index=False)
     rubric = write_rubric(folder / "rubric.yaml")
-    result = run("criterion", "train", "--grades", folder / "grades.csv", "--data", data, "--criterion", "empathy",
-                 "--criterion", "greeting", "--rubric", rubric, "-o", folder / "models", "--folds", "3")
+    result = run(
+        "criterion",
+        "train",
+        "--grades",
+        folder / "grades.csv",
+        "--data",
+        data,
+        "--criterion",
+        "empathy",
+        "--criterion",
+        "greeting",
+        "--rubric",
+        rubric,
+        "-o",
+        folder / "models",
+        "--folds",
+        "3",
+    )
     return folder, result
 
 
@@ -73,8 +99,11 @@ def test_train_writes_a_model_and_a_card_per_criterion(trained):
     for criterion in ("empathy", "greeting"):
         assert (folder / "models" / f"{criterion}.skops").is_file()
         card = json.loads((folder / "models" / f"{criterion}.card.json").read_text(encoding="utf-8"))
-        assert card["criterion_id"] == criterion and card["rubric"] == {"id": "cli-test", "version": "1",
-                                                                         "file": "rubric.yaml"}
+        assert card["criterion_id"] == criterion and card["rubric"] == {
+            "id": "cli-test",
+            "version": "1",
+            "file": "rubric.yaml",
+        }
         assert card["data"]["grades"] == "grades.csv" and card["data"]["source"] == "conversations.jsonl"
         assert card["data"]["fingerprint"].startswith("sha256:") and sum(card["data"]["per_class"].values()) > 100
         assert "| Cohen's κ |" in (folder / "models" / f"{criterion}.card.md").read_text(encoding="utf-8")
@@ -106,12 +135,21 @@ def test_a_model_file_that_is_not_a_model_is_refused(trained):
 
 def test_train_refuses_unknown_options_with_a_message(trained):
     folder, _ = trained
-    base = ["criterion", "train", "--grades", folder / "grades.csv", "--data", folder / "conversations.jsonl",
-            "-o", folder / "m2"]
+    base = [
+        "criterion",
+        "train",
+        "--grades",
+        folder / "grades.csv",
+        "--data",
+        folder / "conversations.jsonl",
+        "-o",
+        folder / "m2",
+    ]
     unknown = run(*base, "--criterion", "empathy", "--rubric", folder / "rubric.yaml", "--rule-from", "nope")
     assert unknown.exit_code == 2 and "the rubric has no criterion 'nope'" in unknown.stderr
     shipped = run(*base, "--criterion", "soothe")
     assert shipped.exit_code == 2 and "no shipped rubric has criterion soothe" in shipped.output
-    missing = run("criterion", "train", "--data", folder / "conversations.jsonl", "--criterion", "empathy",
-                  "-o", folder / "m3")
+    missing = run(
+        "criterion", "train", "--data", folder / "conversations.jsonl", "--criterion", "empathy", "-o", folder / "m3"
+    )
     assert missing.exit_code == 2 and "--grades" in missing.output

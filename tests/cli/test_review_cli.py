@@ -71,8 +71,11 @@ def test_round_trip_through_the_cli(exported, tmp_path):
     assert "2 grader(s)" in r.output
     g = pd.read_csv(grades, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     assert set(g["grader"]) == {"王芳", "李雷"} and g["conversation_id"].nunique() == n
-    flipped = g[(g["human_outcome"] != "") & g["auto_outcome"].isin(["pass", "fail"])
-                & (g["human_outcome"] != g["auto_outcome"])]
+    flipped = g[
+        (g["human_outcome"] != "")
+        & g["auto_outcome"].isin(["pass", "fail"])
+        & (g["human_outcome"] != g["auto_outcome"])
+    ]
     assert len(flipped) > 0 and (flipped["outcome"] == flipped["human_outcome"]).all()
     scores = pd.read_csv(tmp_path / "grades_scores.csv", encoding="utf-8-sig")
     assert len(scores) == 2 * n and scores["total"].dropna().between(0, 100).all()  # NaN: rubric n/a
@@ -96,8 +99,9 @@ def test_import_with_a_bad_cell_exits_2_and_writes_nothing(exported, tmp_path):
     bad = tmp_path / "bad.xlsx"
     fill(book, bad, "王芳", flip_every=1000, manual_grade=lambda i: "pass")
     wb = load_workbook(bad)
-    sheet, cell = next((r[0], r[1]) for r in list(wb["_ids"].iter_rows(values_only=True))[1:]
-                       if r[4] == "grade" and not r[5])
+    sheet, cell = next(
+        (r[0], r[1]) for r in list(wb["_ids"].iter_rows(values_only=True))[1:] if r[4] == "grade" and not r[5]
+    )
     wb[sheet][cell] = "great"
     wb.save(bad)
     out = tmp_path / "grades.csv"
@@ -132,6 +136,8 @@ def test_grades_arrive_one_workbook_at_a_time_and_the_same_one_twice_changes_not
     r = run("grade", "import", str(tmp_path / "li.xlsx"), "--data", DATA, "-o", str(grades))
     assert r.exit_code == 0 and "graded sheet(s) added, 0 changed, 0 already there" in r.output
     g = pd.read_csv(grades, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    assert set(g["grader"]) == {"王芳", "李雷"} and not g.duplicated(["grader", "conversation_id", "criterion_id"]).any()
+    assert (
+        set(g["grader"]) == {"王芳", "李雷"} and not g.duplicated(["grader", "conversation_id", "criterion_id"]).any()
+    )
     scores = pd.read_csv(tmp_path / "grades_scores.csv", dtype=str, encoding="utf-8-sig")
     assert len(scores) == 2 * g["conversation_id"].nunique()

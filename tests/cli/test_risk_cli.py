@@ -18,9 +18,22 @@ def trained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("risk")
     data = folder / "conversations.jsonl"
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in make_records()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["risk", "train", str(data), "--label", "'complaint' in tags",
-                                       "-o", str(folder / "model.skops"), "--folds", "3",
-                                       "--target-recall", "0.8"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "risk",
+            "train",
+            str(data),
+            "--label",
+            "'complaint' in tags",
+            "-o",
+            str(folder / "model.skops"),
+            "--folds",
+            "3",
+            "--target-recall",
+            "0.8",
+        ],
+    )
     return folder, data, result
 
 
@@ -54,16 +67,18 @@ def test_evaluate_prints_metrics_confusion_and_reliability(trained):
 
 def test_evaluate_warns_on_the_training_data(trained):
     folder, data, _ = trained
-    out = CliRunner().invoke(main, ["risk", "evaluate", str(data), "--model", str(folder / "model.skops"),
-                                    "--label", "escalated == true"])
+    out = CliRunner().invoke(
+        main, ["risk", "evaluate", str(data), "--model", str(folder / "model.skops"), "--label", "escalated == true"]
+    )
     assert out.exit_code == 0
     assert "the data the model was trained on" in out.stderr
 
 
 def test_predict_writes_the_risk_frame(trained):
     folder, data, _ = trained
-    out = CliRunner().invoke(main, ["risk", "predict", str(data), "--model", str(folder / "model.skops"),
-                                    "-o", str(folder / "risk.csv")])
+    out = CliRunner().invoke(
+        main, ["risk", "predict", str(data), "--model", str(folder / "model.skops"), "-o", str(folder / "risk.csv")]
+    )
     assert out.exit_code == 0, out.output
     risk = pd.read_csv(folder / "risk.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(risk.columns) == list(frames.RISK)
@@ -71,18 +86,34 @@ def test_predict_writes_the_risk_frame(trained):
     flagged = risk[risk["risk_flag"].astype(str) == "True"]
     assert len(flagged) and (flagged["risk_reasons"] != "").all()
     assert f"{len(flagged)} flagged" in out.output
-    chunked = CliRunner().invoke(main, ["risk", "predict", str(data), "--model", str(folder / "model.skops"),
-                                        "-o", str(folder / "risk_chunked.csv"), "--chunk-size", "33"])
+    chunked = CliRunner().invoke(
+        main,
+        [
+            "risk",
+            "predict",
+            str(data),
+            "--model",
+            str(folder / "model.skops"),
+            "-o",
+            str(folder / "risk_chunked.csv"),
+            "--chunk-size",
+            "33",
+        ],
+    )
     assert chunked.exit_code == 0, chunked.output
     pd.testing.assert_frame_equal(
-        pd.read_csv(folder / "risk_chunked.csv", encoding="utf-8-sig", keep_default_na=False), risk)
+        pd.read_csv(folder / "risk_chunked.csv", encoding="utf-8-sig", keep_default_na=False), risk
+    )
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--label", "csat <"], "--label:1:7"),
-    (["--label", "nope == 1"], "field 'nope' is not in the data"),
-    (["--label", "csat <= 2", "--target-precision", "0.8", "--target-recall", "0.5"], "not both"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--label", "csat <"], "--label:1:7"),
+        (["--label", "nope == 1"], "field 'nope' is not in the data"),
+        (["--label", "csat <= 2", "--target-precision", "0.8", "--target-recall", "0.5"], "not both"),
+    ],
+)
 def test_train_usage_and_label_errors_exit_2(trained, tmp_path, args, words):
     _, data, _ = trained
     out = CliRunner().invoke(main, ["risk", "train", str(data), "-o", str(tmp_path / "m.skops"), *args])
@@ -105,8 +136,20 @@ def test_predict_reports_skipped_records(trained, tmp_path):
     folder, data, _ = trained
     broken = tmp_path / "broken.jsonl"
     broken.write_text(data.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
-    out = CliRunner().invoke(main, ["risk", "predict", str(broken), "--model", str(folder / "model.skops"),
-                                    "-o", str(tmp_path / "risk.parquet"), "--chunk-size", "50"])
+    out = CliRunner().invoke(
+        main,
+        [
+            "risk",
+            "predict",
+            str(broken),
+            "--model",
+            str(folder / "model.skops"),
+            "-o",
+            str(tmp_path / "risk.parquet"),
+            "--chunk-size",
+            "50",
+        ],
+    )
     assert out.exit_code == 1, out.output  # a record skipped: written, and said by the exit code
     assert "broken.jsonl:161" in out.stderr and "skipped: 1" in out.stderr
     assert len(pd.read_parquet(tmp_path / "risk.parquet")) == 160

@@ -38,7 +38,7 @@ def test_lint_findings_exit_1_in_every_format(tmp_path):
     path = broken(tmp_path, "type: pii", "type: piii")
     text = run("rubric", "lint", path)
     assert text.exit_code == 1
-    line = ZH.read_text(encoding="utf-8")[:ZH.read_text(encoding="utf-8").index("type: pii")].count("\n") + 1
+    line = ZH.read_text(encoding="utf-8")[: ZH.read_text(encoding="utf-8").index("type: pii")].count("\n") + 1
     assert f"{path}:{line}:17: error: unknown check type \"piii\"" in text.output
     as_json = run("rubric", "lint", "--format", "json", path)
     assert as_json.exit_code == 1 and json.loads(as_json.output)[0]["line"] == line
@@ -75,12 +75,15 @@ def test_test_command_passes_shipped_rubrics():
 
 
 def test_test_command_reports_a_failing_example_at_its_line(tmp_path):
-    path = broken(tmp_path, "              - agent: 您好，很高兴为您服务，请问有什么可以帮您？",
-                  "              - agent: 嗯嗯，说吧。")
+    path = broken(
+        tmp_path,
+        "              - agent: 您好，很高兴为您服务，请问有什么可以帮您？",
+        "              - agent: 嗯嗯，说吧。",
+    )
     result = run("rubric", "test", path)
     assert result.exit_code == 1
     text = path.read_text(encoding="utf-8")
-    line = text[:text.index("- name: 标准问候")].count("\n") + 1
+    line = text[: text.index("- name: 标准问候")].count("\n") + 1
     assert f"{path}:{line}:13: FAIL greeting: example '标准问候' expected pass, got fail" in result.output
 
 
@@ -106,8 +109,9 @@ def test_doc_markdown_and_escaped_html(tmp_path):
 
 def test_diff_reports_criterion_and_agent_changes(tmp_path):
     sample = tmp_path / "sample.jsonl"
-    sample.write_text("".join(sample_conversations().read_text(encoding="utf-8").splitlines(True)[:300]),
-                      encoding="utf-8")
+    sample.write_text(
+        "".join(sample_conversations().read_text(encoding="utf-8").splitlines(True)[:300]), encoding="utf-8"
+    )
     new = broken(tmp_path, "max_seconds: 60\n", "max_seconds: 20\n", "new.yaml")
     result = run("rubric", "diff", ZH, new, "--data", sample, "-o", tmp_path / "d")
     assert result.exit_code == 0, result.output
@@ -131,17 +135,27 @@ def test_pre_commit_hooks_run_real_commands():
         assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("command", [["score", "{data}", "--rubric", "{rubric}", "-o", "{out}"],
-                                     ["rubric", "doc", "{rubric}"],
-                                     ["rubric", "diff", "{rubric}", "{rubric}", "--data", "{data}"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["score", "{data}", "--rubric", "{rubric}", "-o", "{out}"],
+        ["rubric", "doc", "{rubric}"],
+        ["rubric", "diff", "{rubric}", "{rubric}", "--data", "{data}"],
+    ],
+)
 def test_a_broken_rubric_is_reported_at_its_line_by_every_command(tmp_path, command):
     from qa_toolkit.resources import sample_data_dir
 
     rubric = tmp_path / "broken.yaml"
-    rubric.write_text('id: x\nversion: "1"\nname: X\nlanguage: zh\nsections:\n  - id: s\n    name: S\n    weight: 1\n'
-                      '    criteria:\n      - id: c\n        name: C\n        points: 5\n'
-                      '        check: {type: keywords, phrases: [a], mode: bogus}\n', encoding="utf-8")
-    args = [a.format(data=sample_data_dir() / "conversations.jsonl", rubric=rubric, out=tmp_path / "out") for a in command]
+    rubric.write_text(
+        'id: x\nversion: "1"\nname: X\nlanguage: zh\nsections:\n  - id: s\n    name: S\n    weight: 1\n'
+        '    criteria:\n      - id: c\n        name: C\n        points: 5\n'
+        '        check: {type: keywords, phrases: [a], mode: bogus}\n',
+        encoding="utf-8",
+    )
+    args = [
+        a.format(data=sample_data_dir() / "conversations.jsonl", rubric=rubric, out=tmp_path / "out") for a in command
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert f"{rubric}:13:" in result.output and "run `qa rubric lint" in result.output

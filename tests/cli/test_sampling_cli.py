@@ -51,15 +51,41 @@ def test_plan_on_sample_data_gives_every_agent_the_quota_or_a_shortfall(data, tm
     assert (tmp_path / "b1" / "manifest.csv").read_bytes() == (tmp_path / "b3" / "manifest.csv").read_bytes()
     assert len(pd.read_csv(ledger, dtype=str, encoding="utf-8-sig")) == len(manifest)
     # a second batch of the same period (another seed) does not pick the first one's conversations again
-    r4 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b4"), "--ledger", str(ledger),
-             "--seed", "8")
+    r4 = run(
+        "sample",
+        conv,
+        "--plan",
+        plan,
+        "--roster",
+        roster,
+        "-o",
+        str(tmp_path / "b4"),
+        "--ledger",
+        str(ledger),
+        "--seed",
+        "8",
+    )
     assert r4.exit_code == 0, r4.output
     again = pd.read_csv(tmp_path / "b4" / "manifest.csv", dtype=str, encoding="utf-8-sig")
     assert set(again["conversation_id"]).isdisjoint(manifest["conversation_id"])
     assert len(pd.read_csv(ledger, dtype=str, encoding="utf-8-sig")) == len(manifest) + len(again)
     # the same batch id for other conversations is refused, nothing written
-    r5 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b5"), "--ledger", str(ledger),
-             "--seed", "9", "--batch-id", info["batch_id"])
+    r5 = run(
+        "sample",
+        conv,
+        "--plan",
+        plan,
+        "--roster",
+        roster,
+        "-o",
+        str(tmp_path / "b5"),
+        "--ledger",
+        str(ledger),
+        "--seed",
+        "9",
+        "--batch-id",
+        info["batch_id"],
+    )
     assert r5.exit_code == 2 and f"batch {info['batch_id']} is already in the ledger" in r5.output
     assert not (tmp_path / "b5").exists()
 
@@ -73,8 +99,10 @@ def test_the_share_of_conversations_that_cannot_be_drawn_is_a_warning(data, tmp_
     excluded = c["excluded_ledger"] + c["excluded_bot_only"] + c["excluded_few_agent_messages"]
     assert c["zero_probability"] == excluded + c["zero_by_design"] and c["zero_by_design"] > 0
     assert info["zero_probability_share"] == round(c["zero_probability"] / c["in_period"], 4)
-    assert (f"qa: warning: {c['zero_probability']} of {c['in_period']} conversation(s) in the period "
-            f"({info['zero_probability_share']:.0%}) have inclusion probability 0") in r.output
+    assert (
+        f"qa: warning: {c['zero_probability']} of {c['in_period']} conversation(s) in the period "
+        f"({info['zero_probability_share']:.0%}) have inclusion probability 0"
+    ) in r.output
 
 
 def test_pending_criticals_are_all_drawn_beside_the_quota(data, tmp_path):
@@ -82,8 +110,18 @@ def test_pending_criticals_are_all_drawn_beside_the_quota(data, tmp_path):
     r = run("score", conv, "-o", str(tmp_path / "s"))
     assert r.exit_code == 0, r.output
     scores = pd.read_csv(tmp_path / "s" / "scores.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    r = run("sample", conv, "--plan", plan, "--roster", roster, "--scores", str(tmp_path / "s" / "scores.csv"),
-            "-o", str(tmp_path / "b"))
+    r = run(
+        "sample",
+        conv,
+        "--plan",
+        plan,
+        "--roster",
+        roster,
+        "--scores",
+        str(tmp_path / "s" / "scores.csv"),
+        "-o",
+        str(tmp_path / "b"),
+    )
     assert r.exit_code == 0, r.output
     manifest = pd.read_csv(tmp_path / "b" / "manifest.csv", dtype=str, encoding="utf-8-sig")
     info = json.loads((tmp_path / "b" / "batch.json").read_text(encoding="utf-8"))
@@ -93,15 +131,30 @@ def test_pending_criticals_are_all_drawn_beside_the_quota(data, tmp_path):
     drawn = manifest[manifest["stratum"] == "pending_critical"]
     assert pending and set(drawn["conversation_id"]) == pending
     assert (drawn["inclusion_prob"].astype(float) == 1).all() and drawn["reason"].str.startswith(
-        "critical pending confirmation: ").all()
+        "critical pending confirmation: "
+    ).all()
     quota = manifest[manifest["stratum"] != "pending_critical"].groupby(["agent_id", "period"]).size()
     assert quota.max() == 5  # the quota is drawn from the rest
 
 
 def test_options_without_a_plan(data, tmp_path):
     conv, roster, _ = data
-    r = run("sample", conv, "--quota", "3", "--period", "2026-10-01..2026-10-14", "--strata", "complaint:2,low_csat",
-            "--seed", "5", "--unit", "agent_period", "-o", str(tmp_path / "b"))
+    r = run(
+        "sample",
+        conv,
+        "--quota",
+        "3",
+        "--period",
+        "2026-10-01..2026-10-14",
+        "--strata",
+        "complaint:2,low_csat",
+        "--seed",
+        "5",
+        "--unit",
+        "agent_period",
+        "-o",
+        str(tmp_path / "b"),
+    )
     assert r.exit_code == 0, r.output
     m = pd.read_csv(tmp_path / "b" / "manifest.csv", dtype=str, encoding="utf-8-sig")
     assert (m.groupby("agent_id").size() <= 3).all()
@@ -134,13 +187,33 @@ def test_an_export_without_a_start_time_column_is_placed_by_its_first_message(tm
     lines = []
     for i in range(6):
         day = f"2026-11-{10 + i % 3:02d}"
-        lines.append(json.dumps({"conversation_id": f"c{i}", "channel": "chat", "agent_id": f"A{i % 2}",
-                                 "messages": [{"ts": f"{day}T10:00:00+08:00", "role": "customer", "text": "在吗"},
-                                              {"ts": f"{day}T10:00:30+08:00", "role": "agent", "text": "您好"}]}))
+        lines.append(
+            json.dumps(
+                {
+                    "conversation_id": f"c{i}",
+                    "channel": "chat",
+                    "agent_id": f"A{i % 2}",
+                    "messages": [
+                        {"ts": f"{day}T10:00:00+08:00", "role": "customer", "text": "在吗"},
+                        {"ts": f"{day}T10:00:30+08:00", "role": "agent", "text": "您好"},
+                    ],
+                }
+            )
+        )
     data = tmp_path / "no_start.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    r = run("sample", str(data), "--quota", "2", "--period", "2026-11-10..2026-11-11", "--seed", "1",
-            "-o", str(tmp_path / "b"))
+    r = run(
+        "sample",
+        str(data),
+        "--quota",
+        "2",
+        "--period",
+        "2026-11-10..2026-11-11",
+        "--seed",
+        "1",
+        "-o",
+        str(tmp_path / "b"),
+    )
     assert r.exit_code == 0, r.output
     assert "6 start time(s) taken from the first message" in r.output.replace("\n", " ")
     manifest = pd.read_csv(tmp_path / "b" / "manifest.csv", dtype=str, encoding="utf-8-sig")

@@ -94,8 +94,22 @@ def cycle(tmp_path_factory):
         r = run("grade", "import", book, "--data", data, "--rubric", rubric, "-o", tmp / f"{name}.csv")
         assert r.exit_code == 0, r.output
         grades[name] = tmp / f"{name}.csv"
-    trained = run("criterion", "train", "--grades", grades["careful"], "--data", data, "--criterion", "empathy",
-                  "--rubric", rubric, "-o", tmp / "models", "--folds", "3")
+    trained = run(
+        "criterion",
+        "train",
+        "--grades",
+        grades["careful"],
+        "--data",
+        data,
+        "--criterion",
+        "empathy",
+        "--rubric",
+        rubric,
+        "-o",
+        tmp / "models",
+        "--folds",
+        "3",
+    )
     return tmp, data, grades, trained
 
 
@@ -158,15 +172,28 @@ def test_gate_and_promote_follow_the_graders_agreement(cycle):
     assert now_live.exit_code == 1 and "below the floor: empathy (κ" in now_live.output, now_live.output
 
 
-@pytest.mark.parametrize(("name", "edit", "reason"), [
-    ("bumped.yaml", {'version: "1"': 'version: "2"'},
-     "trained for criterion 'empathy' of rubric team-zh 1, not for criterion 'empathy' of rubric team-zh 2"),
-    ("other.yaml", {"id: team-zh": "id: other-team"}, "of rubric team-zh 1, not for criterion 'empathy' of rubric "
-                                                       "other-team 1"),
-    ("swapped.yaml", {"check: {type: keywords, phrases: [您好, 你好, 亲, 在的, 稍等, 欢迎], first_turns: 1}":
-                      "check: {type: learned, model: models/empathy.skops}"},
-     "trained for criterion 'empathy' of rubric team-zh 1, not for criterion 'greeting'"),
-])
+@pytest.mark.parametrize(
+    ("name", "edit", "reason"),
+    [
+        (
+            "bumped.yaml",
+            {'version: "1"': 'version: "2"'},
+            "trained for criterion 'empathy' of rubric team-zh 1, not for criterion 'empathy' of rubric team-zh 2",
+        ),
+        (
+            "other.yaml",
+            {"id: team-zh": "id: other-team"},
+            "of rubric team-zh 1, not for criterion 'empathy' of rubric other-team 1",
+        ),
+        (
+            "swapped.yaml",
+            {
+                "check: {type: keywords, phrases: [您好, 你好, 亲, 在的, 稍等, 欢迎], first_turns: 1}": "check: {type: learned, model: models/empathy.skops}"
+            },
+            "trained for criterion 'empathy' of rubric team-zh 1, not for criterion 'greeting'",
+        ),
+    ],
+)
 def test_a_model_used_elsewhere_is_refused_with_its_reason(cycle, name, edit, reason):
     tmp, data, _, _ = cycle
     rubric = shadow_rubric(tmp, name, **edit)
@@ -178,8 +205,9 @@ def test_a_model_used_elsewhere_is_refused_with_its_reason(cycle, name, edit, re
 def test_worker_processes_load_the_model_and_quote_the_deciding_message(cycle):
     tmp, data, grades, _ = cycle
     out = tmp / "out-workers"
-    r = run("score", data, "--rubric", shadow_rubric(tmp, "workers.yaml"), "-o", out, "--workers", 2,
-            "--chunk-size", 400)
+    r = run(
+        "score", data, "--rubric", shadow_rubric(tmp, "workers.yaml"), "-o", out, "--workers", 2, "--chunk-size", 400
+    )
     assert r.exit_code in (0, 1), r.output
     assert len(list((out / "results").glob("part-*.parquet"))) == 3  # each worker loads the model itself
     results = pd.read_parquet(out / "results")

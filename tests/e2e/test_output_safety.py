@@ -94,14 +94,25 @@ def outputs(tmp_path_factory) -> dict:
     out["inspect"] = run("data", "inspect", data)
     out["inspect_json"] = run("data", "inspect", data, "--json")
     out["score"] = run("score", data, "-o", tmp / "score")
-    out["sample"] = run("sample", data, "--quota", "1", "--period", "all", "--seed", "3", "-o", tmp / "batch",
-                        "--ledger", tmp / "ledger.csv")
+    out["sample"] = run(
+        "sample",
+        data,
+        "--quota",
+        "1",
+        "--period",
+        "all",
+        "--seed",
+        "3",
+        "-o",
+        tmp / "batch",
+        "--ledger",
+        tmp / "ledger.csv",
+    )
     out["export"] = run("grade", "export", tmp / "batch", "--data", data, "-o", tmp / "grading.xlsx")
     _grade(tmp / "grading.xlsx", tmp / "graded.xlsx")
     out["import"] = run("grade", "import", tmp / "graded.xlsx", "--data", data, "-o", tmp / "grades.csv")
     out["calibrate"] = run("calibrate", tmp / "grades.csv")
-    out["train"] = run("risk", "train", data, "--label", "csat <= 3", "--folds", "2",
-                       "-o", tmp / "model.skops")
+    out["train"] = run("risk", "train", data, "--label", "csat <= 3", "--folds", "2", "-o", tmp / "model.skops")
     out["predict"] = run("risk", "predict", data, "--model", tmp / "model.skops", "-o", tmp / "risk.csv")
     out["rescore"] = run("score", data, "--risk", tmp / "risk.csv", "-o", tmp / "score2")
     info = json.loads((tmp / "score" / "run.json").read_text(encoding="utf-8"))
@@ -109,8 +120,19 @@ def outputs(tmp_path_factory) -> dict:
         (tmp / "score" / f"{part}.parquet").unlink()
         info["files"].pop(f"{part}.parquet")
     (tmp / "score" / "run.json").write_text(json.dumps(info), encoding="utf-8")
-    out["report"] = run("report", "--scores", tmp / "score", "--data", data, "-o", tmp / "report",
-                        "--format", "xlsx,html", "--manifest", tmp / "batch")
+    out["report"] = run(
+        "report",
+        "--scores",
+        tmp / "score",
+        "--data",
+        data,
+        "-o",
+        tmp / "report",
+        "--format",
+        "xlsx,html",
+        "--manifest",
+        tmp / "batch",
+    )
     return out
 
 
@@ -129,8 +151,19 @@ def _texts(path: Path) -> list[str]:
 def test_every_command_ran(outputs):
     codes = {k: v[0] for k, v in outputs.items() if isinstance(v, tuple)}
     # the planted export has a record that is skipped (a bad value): every command that reads it exits 1
-    assert codes == {"inspect": 1, "inspect_json": 1, "score": 1, "sample": 1, "export": 1, "import": 1,
-                     "calibrate": 0, "train": 1, "predict": 1, "rescore": 1, "report": 1}, outputs
+    assert codes == {
+        "inspect": 1,
+        "inspect_json": 1,
+        "score": 1,
+        "sample": 1,
+        "export": 1,
+        "import": 1,
+        "calibrate": 0,
+        "train": 1,
+        "predict": 1,
+        "rescore": 1,
+        "report": 1,
+    }, outputs
 
 
 def test_planted_personal_data_is_masked_in_every_output(outputs):
@@ -138,8 +171,11 @@ def test_planted_personal_data_is_masked_in_every_output(outputs):
     JSON (top tags), the grading workbook (facts line), the report workbook and pages, CSV
     and Parquet outputs: not one planted number unmasked."""
     shown = {name: out for name, (_, out) in ((k, v) for k, v in outputs.items() if isinstance(v, tuple))}
-    files = [p for p in outputs["dir"].rglob("*") if p.is_file() and p.name != "data.jsonl" and p.suffix != ".skops"
-             and p.name != "graded.xlsx"]  # the grader's own workbook holds what the grader typed
+    files = [
+        p
+        for p in outputs["dir"].rglob("*")
+        if p.is_file() and p.name != "data.jsonl" and p.suffix != ".skops" and p.name != "graded.xlsx"
+    ]  # the grader's own workbook holds what the grader typed
     for name, text in [*shown.items(), *((str(p), t) for p in files for t in _texts(p))]:
         assert not PLANTED.findall(text), (name, PLANTED.findall(text)[:3])
     assert "139****0005" in shown["score"] and "139****0001" in shown["inspect_json"]  # masked, still there

@@ -12,7 +12,8 @@ def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation", "-q", "-w", str(out)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (path,) = out.glob("qa_toolkit-*.whl")
     return path
@@ -33,8 +34,14 @@ def test_installed_layout_resolves_data(wheel, tmp_path):
         "import qa_toolkit.resources as r; "
         "print(r.default_rubric()); print(r.templates_dir()); print(r.sample_conversations())"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(tmp_path), "PATH": ""}, check=True).stdout.splitlines()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": ""},
+        check=True,
+    ).stdout.splitlines()
     for line in out:
         assert line.startswith(str(tmp_path / "qa_toolkit" / "_data"))
     assert out[0].endswith("ecommerce-zh.yaml")

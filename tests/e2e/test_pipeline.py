@@ -1,7 +1,6 @@
 """The pipeline library: config loading with locations, a small end-to-end run, and a report
 from a `qa score` folder (weighted when the scores cover only the sample)."""
 
-
 import openpyxl
 import pandas as pd
 import pytest
@@ -9,9 +8,8 @@ from pipeline_project import CONFIG, small_project
 
 from qa_toolkit.pipeline import run_pipeline
 from qa_toolkit.reporting import report_from_scores
-from qa_toolkit.runconfig import ReportConfig, demo_config, load_config
-from qa_toolkit.resources import sample_conversations, sample_roster
 from qa_toolkit.rubric import require_rubric
+from qa_toolkit.runconfig import ReportConfig, demo_config, load_config
 from qa_toolkit.scorefolder import read_score_dir, write_score_dir
 
 
@@ -31,8 +29,19 @@ def test_every_stage_runs_and_writes(run):
     base, result, stages = run
     assert stages == ["data", "risk", "score", "sample", "report"]
     out = base / "out"
-    for rel in ("score/scores.parquet", "score/results.csv", "score/run.json", "risk/risk.csv", "risk/model.skops", "risk/model.card.json", "risk/model.card.md",
-                "sample/manifest.csv", "sample/batch.json", "report/report.xlsx", "report/index.html"):
+    for rel in (
+        "score/scores.parquet",
+        "score/results.csv",
+        "score/run.json",
+        "risk/risk.csv",
+        "risk/model.skops",
+        "risk/model.card.json",
+        "risk/model.card.md",
+        "sample/manifest.csv",
+        "sample/batch.json",
+        "report/report.xlsx",
+        "report/index.html",
+    ):
         assert (out / rel).is_file(), rel
     assert result.counts["conversations"] == 200 and result.counts["sampled"] > 0
     agents = pd.read_parquet(out / "score/scores.parquet")["agent_id"].nunique()
@@ -53,16 +62,33 @@ def test_report_from_a_score_folder_weighted_by_the_sample(run, tmp_path):
     sampled = set(manifest["conversation_id"])
     folder = tmp_path / "sample_scores"
     dataset = read_conversations(base / "c.jsonl", roster=base / "roster.csv")
-    write_score_dir(folder, results[results["conversation_id"].isin(sampled)],
-                    scores[scores["conversation_id"].isin(sampled)], [require_rubric(info["rubric_file"])],
-                    [info["rubric_file"]], base / "c.jsonl", dataset.log, masked=True)
-    written = report_from_scores(dataset, folder, tmp_path / "rep", ReportConfig(formats=["html"], lang="en"),
-                                 manifest_path=out / "sample", rubric_path=info["rubric_file"])
+    write_score_dir(
+        folder,
+        results[results["conversation_id"].isin(sampled)],
+        scores[scores["conversation_id"].isin(sampled)],
+        [require_rubric(info["rubric_file"])],
+        [info["rubric_file"]],
+        base / "c.jsonl",
+        dataset.log,
+        masked=True,
+    )
+    written = report_from_scores(
+        dataset,
+        folder,
+        tmp_path / "rep",
+        ReportConfig(formats=["html"], lang="en"),
+        manifest_path=out / "sample",
+        rubric_path=info["rubric_file"],
+    )
     assert [p.name for p in written][:1] == ["index.html"]
     text = (tmp_path / "rep/index.html").read_text(encoding="utf-8")
     assert "weighted by inverse inclusion probability" in text
-    m = compute_metrics(dataset.conversations, dataset.messages, scores[scores["conversation_id"].isin(sampled)],
-                        manifest=manifest.assign(inclusion_prob=manifest["inclusion_prob"].astype(float)))
+    m = compute_metrics(
+        dataset.conversations,
+        dataset.messages,
+        scores[scores["conversation_id"].isin(sampled)],
+        manifest=manifest.assign(inclusion_prob=manifest["inclusion_prob"].astype(float)),
+    )
     assert m.weighted
 
 
@@ -88,8 +114,11 @@ def test_a_second_report_into_a_folder_keeps_nothing_of_the_first(run, tmp_path)
     report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(per_agent_workbooks=True))
     assert len(list((tmp_path / "agents").glob("*.html"))) > 20
     written = report_from_scores(dataset, base / "out/score", tmp_path, ReportConfig(formats=["html"], agents=["A001"]))
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["agents", "agents/A001.html",
-                                                                                      "index.html"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "agents",
+        "agents/A001.html",
+        "index.html",
+    ]
     assert sorted(written) == [tmp_path / "agents/A001.html", tmp_path / "index.html"]
 
 
@@ -118,8 +147,9 @@ def test_shipped_demo_config_is_valid():
 
 @pytest.mark.slow
 def test_ledger_in_the_plan_prevents_resampling_across_runs(tmp_path):
-    config_text = CONFIG.replace("strata: [{kind: complaint, count: 1}]",
-                                 "strata: [{kind: complaint, count: 1}], exclude: {ledger: ledger.csv}")
+    config_text = CONFIG.replace(
+        "strata: [{kind: complaint, count: 1}]", "strata: [{kind: complaint, count: 1}], exclude: {ledger: ledger.csv}"
+    )
     config_path = small_project(tmp_path / "p", n=120, config=config_text)
     config, problems = load_config(config_path)
     assert problems == []

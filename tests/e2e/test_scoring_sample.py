@@ -12,8 +12,15 @@ from qa_toolkit.scoring import score_frames
 from qa_toolkit.synth import generate
 
 # the criterion each careless profile should fail far more often than careful agents do
-PROFILE_CRITERION = {"no_greeting": "greeting", "slow": "max_response", "taboo": "taboo", "pii_leak": "pii",
-                     "off_platform": "diversion", "no_apology": "apology", "unresolved": "solution"}
+PROFILE_CRITERION = {
+    "no_greeting": "greeting",
+    "slow": "max_response",
+    "taboo": "taboo",
+    "pii_leak": "pii",
+    "off_platform": "diversion",
+    "no_apology": "apology",
+    "unresolved": "solution",
+}
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +89,15 @@ def test_masking_inside_scoring_equals_masking_the_results(scored):
 def test_a_message_without_text_is_evidence_without_text():
     from qa_toolkit.io import conversations_from_records
 
-    ds = conversations_from_records([{"conversation_id": "a", "agent_id": "x",
-                                      "messages": [{"role": "agent", "text": "x"}, {"role": "customer", "text": "你好"}]}])
+    ds = conversations_from_records(
+        [
+            {
+                "conversation_id": "a",
+                "agent_id": "x",
+                "messages": [{"role": "agent", "text": "x"}, {"role": "customer", "text": "你好"}],
+            }
+        ]
+    )
     messages = ds.messages.copy()
     messages.loc[0, "text"] = pd.NA
     rubric, _ = load_rubric(default_rubric())

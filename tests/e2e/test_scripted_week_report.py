@@ -74,20 +74,33 @@ def lost_sheet(book) -> dict[tuple, dict]:
 
 
 STATES = {  # lang: what the source column says for each decision
-    "zh": {"confirmed": "否决已确认 · 王芳", "rejected": "申诉驳回", "accepted": "申诉成立", "overturned": "否决已推翻 · 王芳",
-           "graded": "人工评分 · 王芳"},
-    "en": {"confirmed": "critical confirmed · 王芳", "rejected": "disputed: rejected", "accepted": "disputed: accepted",
-           "overturned": "critical overturned · 王芳", "graded": "graded · 王芳"},
+    "zh": {
+        "confirmed": "否决已确认 · 王芳",
+        "rejected": "申诉驳回",
+        "accepted": "申诉成立",
+        "overturned": "否决已推翻 · 王芳",
+        "graded": "人工评分 · 王芳",
+    },
+    "en": {
+        "confirmed": "critical confirmed · 王芳",
+        "rejected": "disputed: rejected",
+        "accepted": "disputed: accepted",
+        "overturned": "critical overturned · 王芳",
+        "graded": "graded · 王芳",
+    },
 }
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_workbook_shows_every_decision_with_its_evidence(week, lang):
-    from qa_toolkit.rubric import require_rubrics
     from qa_toolkit.resources import default_rubrics
+    from qa_toolkit.rubric import require_rubrics
 
-    names = {c.id: (c.name_en or c.name) if lang == "en" else c.name
-             for r in reversed(require_rubrics(list(default_rubrics()))[0]) for _, c in r.criteria}
+    names = {
+        c.id: (c.name_en or c.name) if lang == "en" else c.name
+        for r in reversed(require_rubrics(list(default_rubrics()))[0])
+        for _, c in r.criteria
+    }
     book = load_workbook(week["reports"][lang] / "report.xlsx")
     lost = lost_sheet(book)
     said = STATES[lang]
@@ -136,12 +149,21 @@ def test_the_html_pages_show_the_same_states_and_the_counts(week, lang):
 
     index = page_rows(folder / "index.html")
     by_agent = {a["data-agent"]: cells for a, cells in index["disputes-agent"][1:]}
-    assert by_agent == {week["agent"]: by_agent[week["agent"]]} and by_agent[week["agent"]][1:] == ["2", "0", "1", "0", "1"]
+    assert by_agent == {week["agent"]: by_agent[week["agent"]]} and by_agent[week["agent"]][1:] == [
+        "2",
+        "0",
+        "1",
+        "0",
+        "1",
+    ]
     statuses = {a["data-criterion"]: a["data-status"] for a, _ in index["agreement"][1:]}
     assert statuses["empathy"] == "manual" and statuses["diversion"] == "live"
     overturned_page = (folder / "agents").glob("*.html")
-    assert any(f'data-conversation="{week["overturned"][0]}"' in p.read_text(encoding="utf-8")
-               and 'data-source="overturned"' in p.read_text(encoding="utf-8") for p in overturned_page)
+    assert any(
+        f'data-conversation="{week["overturned"][0]}"' in p.read_text(encoding="utf-8")
+        and 'data-source="overturned"' in p.read_text(encoding="utf-8")
+        for p in overturned_page
+    )
 
 
 def test_english_reports_use_english_labels_and_minutes(week):

@@ -13,8 +13,11 @@ def test_committed_sample_data_is_exactly_what_the_generator_writes(tmp_path):
     committed = sample_data_dir()
     for name in ("conversations.jsonl", "conversations_gb18030.csv", "roster.csv"):
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), (
-            f"sample_data/{name} differs from the generator: run `qa data synth -n 3000 --seed 7 -o sample_data`")
+            f"sample_data/{name} differs from the generator: run `qa data synth -n 3000 --seed 7 -o sample_data`"
+        )
 
 
 def test_sample_data_readme_names_the_command():
-    assert "qa data synth -n 3000 --seed 7 -o sample_data" in (sample_data_dir() / "README.md").read_text(encoding="utf-8")
+    assert "qa data synth -n 3000 --seed 7 -o sample_data" in (sample_data_dir() / "README.md").read_text(
+        encoding="utf-8"
+    )

@@ -36,8 +36,9 @@ def synth(tmp_path_factory):
 
 def same_outputs(a, b) -> None:
     a, b = open_score_folder(a), open_score_folder(b)
-    assert canonical(a.results(), ["conversation_id", "criterion_id"]) == \
-        canonical(b.results(), ["conversation_id", "criterion_id"])
+    assert canonical(a.results(), ["conversation_id", "criterion_id"]) == canonical(
+        b.results(), ["conversation_id", "criterion_id"]
+    )
     assert canonical(a.scores(), ["conversation_id"]) == canonical(b.scores(), ["conversation_id"])
 
 
@@ -71,13 +72,27 @@ def test_not_parquet_or_a_bad_zone_is_an_input_error(tmp_path, synth):
 def test_cli_engine_dask(tmp_path, synth):
     path, local_out, local = synth
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["score", str(path), "-o", str(out), "--engine", "dask", "--rubric", RUBRIC,
-                                       "--scheduler", "synchronous"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["score", str(path), "-o", str(out), "--engine", "dask", "--rubric", RUBRIC, "--scheduler", "synchronous"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert f"of {local.summary['conversations']} conversations" in result.output
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["engine"]["engine"] == "dask"
     assert len(pd.read_parquet(out / "scores")) == local.summary["conversations"]
     same_outputs(out, local_out)
-    bad = CliRunner().invoke(main, ["score", str(sample_data_dir() / "conversations.jsonl"), "-o", str(tmp_path / "x"),
-                                    "--engine", "dask", "--scheduler", "synchronous"])
+    bad = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(sample_data_dir() / "conversations.jsonl"),
+            "-o",
+            str(tmp_path / "x"),
+            "--engine",
+            "dask",
+            "--scheduler",
+            "synchronous",
+        ],
+    )
     assert bad.exit_code == 2 and "Parquet" in bad.output

@@ -15,17 +15,18 @@ from synth_parquet import canonical, write_synth_parquet
 
 from qa_toolkit.cli import main
 from qa_toolkit.engine import ScoreJob, score_file
-from qa_toolkit.scoring import chunk_partial as partial, merge
 from qa_toolkit.engine.tables import row_group_starts
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
 from qa_toolkit.resources import default_rubric, sample_data_dir
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.scorefolder import open_score_folder
-from qa_toolkit.scoring import masked, score_chunk, score_frames, summarise
+from qa_toolkit.scoring import chunk_partial as partial
+from qa_toolkit.scoring import masked, merge, score_chunk, score_frames, summarise
 from qa_toolkit.synth import iter_records
 
 RUBRIC = str(default_rubric())
+
 
 def reference(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rubric, _ = load_rubric(RUBRIC)
@@ -36,7 +37,9 @@ def reference(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def assert_same(out: Path, expected: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     folder = open_score_folder(out)
     results, scores = folder.results(), folder.scores()
-    assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(expected[0], ["conversation_id", "criterion_id"])
+    assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(
+        expected[0], ["conversation_id", "criterion_id"]
+    )
     assert canonical(scores, ["conversation_id"]) == canonical(expected[1], ["conversation_id"])
     assert results.dtypes.equals(expected[0].dtypes) and scores.dtypes.equals(expected[1].dtypes)
 
@@ -62,8 +65,12 @@ def synth_parquet(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("workers,chunk_size", [(1, 3000), (2, 700)])
 def test_engine_matches_score_frames_on_sample_data(tmp_path, sample_reference, workers, chunk_size):
-    run = score_file(sample_data_dir() / "conversations.jsonl", ScoreJob(RUBRIC, str(tmp_path), mask=False),
-                     workers=workers, chunk_size=chunk_size)
+    run = score_file(
+        sample_data_dir() / "conversations.jsonl",
+        ScoreJob(RUBRIC, str(tmp_path), mask=False),
+        workers=workers,
+        chunk_size=chunk_size,
+    )
     assert run.parts == -(-3000 // chunk_size)
     assert len(list((tmp_path / "results").glob("part-*.parquet"))) == run.parts
     assert_same(tmp_path, sample_reference)
@@ -75,7 +82,9 @@ def test_evidence_is_masked_by_default(tmp_path, sample_reference):
     score_file(sample_data_dir() / "conversations.jsonl", ScoreJob(RUBRIC, str(tmp_path)), chunk_size=1500)
     results = open_score_folder(tmp_path).results()
     expected = masked(sample_reference[0])
-    assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(expected, ["conversation_id", "criterion_id"])
+    assert canonical(results, ["conversation_id", "criterion_id"]) == canonical(
+        expected, ["conversation_id", "criterion_id"]
+    )
     assert expected["evidence_text"].ne(sample_reference[0]["evidence_text"]).fillna(False).any()  # PII was there
 
 
@@ -84,8 +93,12 @@ def test_summary_merged_from_chunks_equals_summarise(sample_reference):
     rubric, _ = load_rubric(RUBRIC)
     ds = read_conversations(sample_data_dir() / "conversations.jsonl")
     conv, ids = ds.conversations, ds.conversations["conversation_id"]
-    parts = [partial(score_chunk(conv[ids.isin(part)], ds.messages[ds.messages["conversation_id"].isin(part)], [rubric]),
-                     rubric) for part in (ids[:1000], ids[1000:1001], ids[1001:])]
+    parts = [
+        partial(
+            score_chunk(conv[ids.isin(part)], ds.messages[ds.messages["conversation_id"].isin(part)], [rubric]), rubric
+        )
+        for part in (ids[:1000], ids[1000:1001], ids[1001:])
+    ]
     assert merge(parts) == summarise(results, scores, rubric)
 
 
@@ -157,7 +170,9 @@ def test_duplicate_ids_across_row_groups_are_reported(tmp_path):
 
     path = write_synth_parquet(tmp_path / "in", n=20, per_row_group=10)
     table = pq.read_table(path)
-    first = table.slice(0, pa.compute.sum(pa.compute.equal(table["conversation_id"], table["conversation_id"][0])).as_py())
+    first = table.slice(
+        0, pa.compute.sum(pa.compute.equal(table["conversation_id"], table["conversation_id"][0])).as_py()
+    )
     dup = tmp_path / "dup.parquet"
     with pq.ParquetWriter(dup, table.schema) as writer:
         writer.write_table(table, row_group_size=len(table))
@@ -205,7 +220,9 @@ def test_a_run_freezes_the_heap_while_it_scores_and_gives_it_back(tmp_path, smal
     from qa_toolkit.engine import parts, runner
 
     frozen = []
-    monkeypatch.setattr(runner, "score_task", lambda *a: (frozen.append(gc.get_freeze_count()), parts.score_task(*a))[1])
+    monkeypatch.setattr(
+        runner, "score_task", lambda *a: (frozen.append(gc.get_freeze_count()), parts.score_task(*a))[1]
+    )
     assert gc.get_freeze_count() == 0
     score_file(small_jsonl, ScoreJob(RUBRIC, str(tmp_path / "a")), chunk_size=200)
     assert len(frozen) == 2 and min(frozen) > 0 and gc.get_freeze_count() == 0
@@ -239,7 +256,9 @@ def test_cli_workers_writes_parts_a_user_can_open(tmp_path, small_jsonl):
     single = tmp_path / "single"
     assert run_cli("score", small_jsonl, "-o", single).exit_code == 0  # the classic outputs, unchanged
     assert json.loads((single / "run.json").read_text(encoding="utf-8"))["summary"] == manifest["summary"]
-    assert (single / "scores.csv").exists() and (single / "results.parquet").exists() and not (single / "scores").exists()
+    assert (
+        (single / "scores.csv").exists() and (single / "results.parquet").exists() and not (single / "scores").exists()
+    )
 
 
 def test_cli_parts_flag_and_scheduler_needs_dask(tmp_path, small_jsonl):
@@ -258,7 +277,9 @@ def test_benchmark_reference_loop_and_byte_ranges(tmp_path):
     its N-process parse ceiling splits the file on line boundaries without losing a line."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_score", Path(__file__).parents[2] / "benchmarks" / "bench_score.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_score", Path(__file__).parents[2] / "benchmarks" / "bench_score.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     rubric, _ = load_rubric(RUBRIC)
@@ -286,7 +307,7 @@ def test_line_ranges_cover_the_file_at_line_ends(tmp_path, text, per):
     assert spans[0].start == 0 and spans[-1].end == len(data)
     assert all(a.end == b.start for a, b in zip(spans, spans[1:]))
     lines = data.splitlines(keepends=True)
-    assert [data[s.start:s.end] for s in spans] == [b"".join(lines[i:i + per]) for i in range(0, len(lines), per)]
+    assert [data[s.start : s.end] for s in spans] == [b"".join(lines[i : i + per]) for i in range(0, len(lines), per)]
     assert [s.first_line for s in spans] == list(range(1, len(lines) + 1, per))
 
 
@@ -330,12 +351,19 @@ def test_a_split_conversation_is_found_even_when_the_reader_drops_its_first_part
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = [("A", "1", "customer", "在吗"), ("A", "2", "agent", "您好"), ("B", "1", "customer", "在吗"),
-            ("B", "x", "agent", "您好"), ("B", "3", "customer", "谢谢"), ("B", "4", "agent", "不客气"),
-            ("C", "1", "customer", "hello")]
+    rows = [
+        ("A", "1", "customer", "在吗"),
+        ("A", "2", "agent", "您好"),
+        ("B", "1", "customer", "在吗"),
+        ("B", "x", "agent", "您好"),
+        ("B", "3", "customer", "谢谢"),
+        ("B", "4", "agent", "不客气"),
+        ("C", "1", "customer", "hello"),
+    ]
     table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(["conversation_id", "seq", "role", "text"])})
     table = table.append_column("channel", pa.array(["chat"] * len(rows))).append_column(
-        "agent_id", pa.array(["a1"] * len(rows)))
+        "agent_id", pa.array(["a1"] * len(rows))
+    )
     path = tmp_path / "split.parquet"
     pq.write_table(table, path, row_group_size=4)
     expected = reference(path)

@@ -7,31 +7,36 @@ and none at all."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from qa_toolkit.scorefolder import write_results
-from qa_toolkit.scoring.results import _compact, _labels, results_table
-from qa_toolkit.scoring import chunk_partial as partial
 from qa_toolkit.frames import OUTCOMES, RESULTS
 from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import default_rubrics, sample_conversations
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes
-from qa_toolkit.scorefolder import open_score_folder
-from qa_toolkit.scoring import (Scored, aggregate_scores, bonus_ids, frame_partial, results_frame, score_chunk,
-                                score_with_rubrics)
+from qa_toolkit.scorefolder import open_score_folder, write_results
+from qa_toolkit.scoring import (
+    Scored,
+    aggregate_scores,
+    bonus_ids,
+    frame_partial,
+    results_frame,
+    score_chunk,
+    score_with_rubrics,
+)
+from qa_toolkit.scoring import chunk_partial as partial
 from qa_toolkit.scoring.points import earned_points as _points
+from qa_toolkit.scoring.results import _compact, _labels, results_table
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
 
 
 # --- frozen copies of the frame-based code the codes replaced -----------------------------------
+
 
 def old_points(kind, p, passed, failed):
     kind = np.asarray(kind, dtype=object)
@@ -79,21 +84,29 @@ def old_results_frame(frames, rubric, outcomes, mask):
 
     outcome = stacked("outcome")
     passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
-    points, maximum = old_points(np.tile(np.array([c.kind for c in criteria], dtype=object), n),
-                                 np.tile(np.array([float(c.points) for c in criteria]), n), passed, failed)
+    points, maximum = old_points(
+        np.tile(np.array([c.kind for c in criteria], dtype=object), n),
+        np.tile(np.array([float(c.points) for c in criteria]), n),
+        passed,
+        failed,
+    )
     seq, text = old_evidence_columns(frames, stacked("message"), mask)
     ids = frames.conversations["conversation_id"].astype("string").array.take(np.repeat(np.arange(n), k))
-    return pd.DataFrame({
-        "conversation_id": ids,
-        "section_id": repeated([s.id for s, _ in rubric.criteria]),
-        "criterion_id": repeated([c.id for c in criteria]),
-        "outcome": pd.array(list(OUTCOMES), dtype="string").take(outcome.astype(np.intp)),
-        "points": points, "max_points": maximum,
-        "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
-        "evidence_seq": seq, "evidence_text": text,
-        "evidence_match": old_strings([o.match for o in outcomes]),
-        "note": old_strings([o.note for o in outcomes]),
-    })
+    return pd.DataFrame(
+        {
+            "conversation_id": ids,
+            "section_id": repeated([s.id for s, _ in rubric.criteria]),
+            "criterion_id": repeated([c.id for c in criteria]),
+            "outcome": pd.array(list(OUTCOMES), dtype="string").take(outcome.astype(np.intp)),
+            "points": points,
+            "max_points": maximum,
+            "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
+            "evidence_seq": seq,
+            "evidence_text": text,
+            "evidence_match": old_strings([o.match for o in outcomes]),
+            "note": old_strings([o.note for o in outcomes]),
+        }
+    )
 
 
 def old_partial(results, scores, rubric):
@@ -103,12 +116,14 @@ def old_partial(results, scores, rubric):
 
 # --- chunks that reach the edge cases ---------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sample():
     ds = read_conversations(sample_conversations())
     keep = ds.conversations["conversation_id"].iloc[:240]
-    return ds.conversations.iloc[:240].reset_index(drop=True), \
-        ds.messages[ds.messages["conversation_id"].isin(keep)].reset_index(drop=True)
+    return ds.conversations.iloc[:240].reset_index(drop=True), ds.messages[
+        ds.messages["conversation_id"].isin(keep)
+    ].reset_index(drop=True)
 
 
 def variants(conv: pd.DataFrame, msgs: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
@@ -128,9 +143,12 @@ def variants(conv: pd.DataFrame, msgs: pd.DataFrame) -> dict[str, tuple[pd.DataF
     }
 
 
-CASES = [(name, rubrics, mask) for name in ("as read", "missing and full-width texts", "conversations without messages",
-                                            "empty")
-         for rubrics in ([ZH], [EN], [ZH, EN]) for mask in (False, True)]
+CASES = [
+    (name, rubrics, mask)
+    for name in ("as read", "missing and full-width texts", "conversations without messages", "empty")
+    for rubrics in ([ZH], [EN], [ZH, EN])
+    for mask in (False, True)
+]
 
 
 @pytest.mark.parametrize("name,rubrics,mask", CASES)
@@ -139,10 +157,12 @@ def test_results_frame_equals_the_frame_built_before(sample, name, rubrics, mask
     scored = score_chunk(conv, msgs, rubrics, mask=mask)
     for mine, ev in scored.parts:
         frame = results_frame(Scored([(mine, ev)], ev.scores()))
-        pd.testing.assert_frame_equal(frame, old_results_frame(ev.frames, ev.rubric, ev.outcomes, mask),
-                                      check_exact=True)
-        pd.testing.assert_frame_equal(ev.scores(), aggregate_scores(frame, ev.frames.conversations, ev.rubric),
-                                      check_exact=True)
+        pd.testing.assert_frame_equal(
+            frame, old_results_frame(ev.frames, ev.rubric, ev.outcomes, mask), check_exact=True
+        )
+        pd.testing.assert_frame_equal(
+            ev.scores(), aggregate_scores(frame, ev.frames.conversations, ev.rubric), check_exact=True
+        )
 
 
 @pytest.mark.parametrize("name,rubrics,mask", CASES)
@@ -187,12 +207,15 @@ def test_points_per_criterion_equal_the_tiled_rule():
         assert (np.signbit(a.reshape(-1)) == np.signbit(b)).all()  # even the -0.0 of unfailed deductions
 
 
-@pytest.mark.parametrize("codes,values", [
-    ([0, 1, 1, -1, 3], ["好", None, "b", "unused", "d"]),
-    ([-1, -1], []),
-    ([], ["a"]),
-    ([2, 2, 0], ["x", "y", "x"]),  # repeated value, unused entry
-])
+@pytest.mark.parametrize(
+    "codes,values",
+    [
+        ([0, 1, 1, -1, 3], ["好", None, "b", "unused", "d"]),
+        ([-1, -1], []),
+        ([], ["a"]),
+        ([2, 2, 0], ["x", "y", "x"]),  # repeated value, unused entry
+    ],
+)
 def test_dictionary_column_equals_take(codes, values):
     codes, values = np.array(codes, dtype=np.int64), pd.array(values, dtype="string")
     got = _compact(codes.copy(), pa.array(values, type=pa.large_string()))
@@ -217,16 +240,24 @@ def test_part_file_is_plain_strings_with_statistics_on_ids(sample, tmp_path):
 
 
 def test_outcomes_labels_stacked_are_the_strings():
-    frames = Frames(pd.DataFrame({"conversation_id": pd.array(["a", "b", "c"], dtype="string")}),
-                    pd.DataFrame({"conversation_id": pd.array([], dtype="string"), "seq": pd.array([], dtype="Int64"),
-                                  "text": pd.array([], dtype="string")}))
+    frames = Frames(
+        pd.DataFrame({"conversation_id": pd.array(["a", "b", "c"], dtype="string")}),
+        pd.DataFrame(
+            {
+                "conversation_id": pd.array([], dtype="string"),
+                "seq": pd.array([], dtype="Int64"),
+                "text": pd.array([], dtype="string"),
+            }
+        ),
+    )
     first, second = Outcomes(frames, "pass", "好"), Outcomes(frames, "fail")
     second.set(np.array([True, False, True]), note=np.array(["x", None, "y"], dtype=object)[[0, 2]])
     codes, values = Labels.stacked([first.note, second.note])
     assert list(values.take(codes)) == list(old_strings([first.note, second.note])) == ["好", "x", "好", "", "好", "y"]
     second.set(np.array([False, True, False]), note=None)
-    assert _labels([first.note, second.note, first.note]).to_pylist() == \
-        [None if pd.isna(v) else v for v in old_strings([first.note, second.note, first.note])]
+    assert _labels([first.note, second.note, first.note]).to_pylist() == [
+        None if pd.isna(v) else v for v in old_strings([first.note, second.note, first.note])
+    ]
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -260,9 +291,13 @@ def test_labels_hold_each_value_they_were_given(seed):
 @pytest.mark.parametrize("rows", [[], [0], [0, 1, 2, 5, 6, 9], [5, 6, 0, 1, 9, 2], [9, 6, 5, 2, 1, 0]])
 def test_first_per_conversation_is_each_conversations_first_position(rows):
     conversations = pd.DataFrame({"conversation_id": pd.array(["a", "b", "c", "d"], dtype="string")})
-    messages = pd.DataFrame({"conversation_id": pd.array(list("aaabbbccdd"), dtype="string"),
-                             "seq": pd.array([1, 2, 3, 1, 2, 3, 1, 2, 1, 2], dtype="Int64"),
-                             "text": pd.array(["t"] * 10, dtype="string")})
+    messages = pd.DataFrame(
+        {
+            "conversation_id": pd.array(list("aaabbbccdd"), dtype="string"),
+            "seq": pd.array([1, 2, 3, 1, 2, 3, 1, 2, 1, 2], dtype="Int64"),
+            "text": pd.array(["t"] * 10, dtype="string"),
+        }
+    )
     frames, rows = Frames(conversations, messages), np.array(rows, dtype=np.int64)
     seen, want = set(), []
     for position, row in enumerate(rows):
@@ -275,8 +310,7 @@ def test_first_per_conversation_is_each_conversations_first_position(rows):
 def test_part_folder_read_by_pandas_equals_scoring_in_process(tmp_path):
     """``qa score``'s part folder with two rubrics and masked evidence, read the way the README
     tells users (the part folder with pandas, or ``open_score_folder``)."""
-    from qa_toolkit.engine import ScoreJob, score_file
-    from qa_toolkit.engine import score_chunks
+    from qa_toolkit.engine import ScoreJob, score_chunks, score_file
 
     data = tmp_path / "in.jsonl"
     lines = sample_conversations().read_text(encoding="utf-8").splitlines(keepends=True)

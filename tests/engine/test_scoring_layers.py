@@ -10,12 +10,23 @@ import pytest
 import qa_toolkit
 
 PACKAGE = Path(qa_toolkit.__file__).parent
-ABOVE_SCORING = ("qa_toolkit.engine", "qa_toolkit.pipeline", "qa_toolkit.reporting", "qa_toolkit.runconfig",
-                 "qa_toolkit.cli", "qa_toolkit.rubric_diff", "qa_toolkit.rubric_examples")
-OWN_TOP_LEVEL_ONLY = [*sorted((PACKAGE / "scoring").glob("*.py")),
-                      *sorted(p for p in (PACKAGE / "engine").glob("*.py") if p.name != "tables.py"),  # io's reader
-                      *(PACKAGE / f"{name}.py" for name in ("pipeline", "reporting", "runconfig", "scorefolder",
-                                                             "rubric_diff", "rubric_examples"))]
+ABOVE_SCORING = (
+    "qa_toolkit.engine",
+    "qa_toolkit.pipeline",
+    "qa_toolkit.reporting",
+    "qa_toolkit.runconfig",
+    "qa_toolkit.cli",
+    "qa_toolkit.rubric_diff",
+    "qa_toolkit.rubric_examples",
+)
+OWN_TOP_LEVEL_ONLY = [
+    *sorted((PACKAGE / "scoring").glob("*.py")),
+    *sorted(p for p in (PACKAGE / "engine").glob("*.py") if p.name != "tables.py"),  # io's reader
+    *(
+        PACKAGE / f"{name}.py"
+        for name in ("pipeline", "reporting", "runconfig", "scorefolder", "rubric_diff", "rubric_examples")
+    ),
+]
 
 
 def imports(path: Path) -> list[tuple[str, bool]]:
@@ -31,11 +42,16 @@ def imports(path: Path) -> list[tuple[str, bool]]:
     return found
 
 
-@pytest.mark.parametrize("layer,forbidden", [("rubric", ("qa_toolkit.scoring", *ABOVE_SCORING)),
-                                             ("scoring", ABOVE_SCORING)])
+@pytest.mark.parametrize(
+    "layer,forbidden", [("rubric", ("qa_toolkit.scoring", *ABOVE_SCORING)), ("scoring", ABOVE_SCORING)]
+)
 def test_a_lower_layer_never_imports_a_higher_one(layer, forbidden):
-    upward = [(p.relative_to(PACKAGE).as_posix(), m) for p in (PACKAGE / layer).rglob("*.py")
-              for m, _ in imports(p) if m.startswith(forbidden)]
+    upward = [
+        (p.relative_to(PACKAGE).as_posix(), m)
+        for p in (PACKAGE / layer).rglob("*.py")
+        for m, _ in imports(p)
+        if m.startswith(forbidden)
+    ]
     assert upward == []
 
 

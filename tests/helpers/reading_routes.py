@@ -29,8 +29,9 @@ def long_table(records: list[dict]) -> pd.DataFrame:
     """JSONL-shaped records as a long table (one row per message), the way exports write them."""
     rows = []
     for rec in records:
-        conv = {k: ("|".join(v) if k == "tags" and isinstance(v, list) else v)
-                for k, v in rec.items() if k != "messages"}
+        conv = {
+            k: ("|".join(v) if k == "tags" and isinstance(v, list) else v) for k, v in rec.items() if k != "messages"
+        }
         for i, message in enumerate(rec["messages"]):
             rows.append({**conv, "seq": i, **message})
     return pd.DataFrame(rows)

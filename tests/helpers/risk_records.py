@@ -32,11 +32,17 @@ def make_records(n: int = 160, seed: int = 7) -> list[dict]:
             messages.append({"ts": t.isoformat(), "role": "agent", "text": rng.choice(agent)})
             t += pd.Timedelta(seconds=30)
         complaint = risky if rng.random() > 0.1 else not risky  # label noise
-        records.append({
-            "conversation_id": f"c{i:04d}", "channel": "chat", "agent_id": f"a{i % 4}",
-            "started_at": start.isoformat(), "ended_at": t.isoformat(),
-            "csat": (rng.choice([1, 2]) if complaint else rng.choice([4, 5])) if i % 9 else None,
-            "tags": ["complaint"] if complaint else [],
-            "escalated": complaint, "messages": messages,
-        })
+        records.append(
+            {
+                "conversation_id": f"c{i:04d}",
+                "channel": "chat",
+                "agent_id": f"a{i % 4}",
+                "started_at": start.isoformat(),
+                "ended_at": t.isoformat(),
+                "csat": (rng.choice([1, 2]) if complaint else rng.choice([4, 5])) if i % 9 else None,
+                "tags": ["complaint"] if complaint else [],
+                "escalated": complaint,
+                "messages": messages,
+            }
+        )
     return records

@@ -9,9 +9,14 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 #: Decorate a property test with ``@SPEC`` (or ``@SPEC_FEW`` when one example scores a chunk).
-SPEC = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SPEC = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SPEC_FEW = settings(SPEC, max_examples=30)
 
 #: A pseudo-random generator seeded by hypothesis, for chunks built in plain Python: its draws

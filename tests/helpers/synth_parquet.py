@@ -17,8 +17,12 @@ def write_synth_parquet(folder: Path, n: int = 480, per_row_group: int = PER_ROW
     """A synthetic long-table Parquet with ``n / per_row_group`` row groups (and its JSONL twin)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(writers, "PARQUET_BATCH", per_row_group)
-        paths = writers.write_synth(folder, iter_records(n, 11, "2026-09-07", 2, 8), make_agents(8, 11, date(2026, 9, 7)),
-                                    formats=("parquet", "jsonl"))
+        paths = writers.write_synth(
+            folder,
+            iter_records(n, 11, "2026-09-07", 2, 8),
+            make_agents(8, 11, date(2026, 9, 7)),
+            formats=("parquet", "jsonl"),
+        )
     return paths["parquet"]
 
 

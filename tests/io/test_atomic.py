@@ -120,8 +120,9 @@ with folder_lock({target!r}):
 def test_the_lock_of_a_killed_run_is_free_though_its_workers_live_on(tmp_path):
     target = tmp_path / "out"
     target.mkdir()
-    run = subprocess.Popen([sys.executable, "-c", HOLD_AND_FORK.format(target=str(target))],
-                           stdout=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_FORK.format(target=str(target))], stdout=subprocess.PIPE, text=True
+    )
     worker = int(run.stdout.readline())
     try:
         with pytest.raises(InputError, match=f"process {run.pid}"):

@@ -47,8 +47,9 @@ def long_table(records):
     """JSONL-shaped records as a long table (one row per message), the way exports write them."""
     rows = []
     for rec in records:
-        conv = {k: ("|".join(v) if k == "tags" and isinstance(v, list) else v)
-                for k, v in rec.items() if k != "messages"}
+        conv = {
+            k: ("|".join(v) if k == "tags" and isinstance(v, list) else v) for k, v in rec.items() if k != "messages"
+        }
         for i, message in enumerate(rec["messages"]):
             rows.append({**conv, "seq": i, **message})
     return pd.DataFrame(rows)
@@ -69,6 +70,7 @@ def write_jsonl(records, path):
 
 # --- the fast paths are taken on clean data -------------------------------------------------
 
+
 def test_clean_jsonl_never_goes_row_by_row(tmp_path, monkeypatch):
     path = write_jsonl(sample_records(50), tmp_path / "c.jsonl")
     monkeypatch.setattr(FrameBuilder, "add", lambda *a, **k: pytest.fail("row-by-row path taken"))
@@ -87,6 +89,7 @@ def test_clean_parquet_never_goes_row_by_row(tmp_path, monkeypatch):
 
 
 # --- identical results ----------------------------------------------------------------------
+
 
 def test_sample_jsonl_same_frames_whole_and_in_chunks(monkeypatch):
     assert_same(*both(monkeypatch, lambda: read_conversations(SAMPLE)))
@@ -117,7 +120,11 @@ def test_dataset_from_rows_per_row_group(tmp_path, monkeypatch):
     first = 2
     for i in range(pfile.num_row_groups):
         rows = pfile.read_row_group(i).to_pandas()
-        assert_same(*both(monkeypatch, lambda rows=rows, first=first: dataset_from_rows(rows, source=str(path), first_row=first)))
+        assert_same(
+            *both(
+                monkeypatch, lambda rows=rows, first=first: dataset_from_rows(rows, source=str(path), first_row=first)
+            )
+        )
         first += len(rows)
 
 
@@ -133,9 +140,15 @@ def test_text_only_long_tables_csv_and_parquet(tmp_path, monkeypatch):
 
 def every_kind():
     """Records with every kind of value a real export carries."""
-    base = {"conversation_id": "K1", "channel": "chat", "agent_id": "A1",
-            "messages": [{"ts": "2026-09-01T10:00:00+08:00", "role": "customer", "text": "Hello, where is my parcel?"},
-                         {"ts": "2026-09-01T10:00:30+08:00", "role": "agent", "text": "您好，请稍等，我查一下"}]}
+    base = {
+        "conversation_id": "K1",
+        "channel": "chat",
+        "agent_id": "A1",
+        "messages": [
+            {"ts": "2026-09-01T10:00:00+08:00", "role": "customer", "text": "Hello, where is my parcel?"},
+            {"ts": "2026-09-01T10:00:30+08:00", "role": "agent", "text": "您好，请稍等，我查一下"},
+        ],
+    }
 
     def rec(cid, **kw):
         return {**base, "conversation_id": cid, **kw}
@@ -146,18 +159,42 @@ def every_kind():
     return [
         rec("K1", csat=None, tags=[], escalated=False, order_id="8812345678901234567"),
         rec("K2", csat="4", tags="complaint|物流", escalated="是", customer_tier="vip", queue="售后"),
-        rec("K3", csat=5, tags=["  complaint ", "", "vip"], escalated=True, started_at=1788228000,
-            ended_at="2026-09-01T02:10:00Z"),
+        rec(
+            "K3",
+            csat=5,
+            tags=["  complaint ", "", "vip"],
+            escalated=True,
+            started_at=1788228000,
+            ended_at="2026-09-01T02:10:00Z",
+        ),
         rec("K4", csat=2.0, tags=None, escalated="no", channel="电话", started_at="2026-09-01 10:00:00"),
-        rec("K5", skill_group="售前", customer_id=13800138000, complaint_type=None,
-            messages=msgs((1788228000000, "客服", "您好"), (None, "用户", ""), ("2026-09-01 10:00:05.5", "user", "x"),
-                          ("2026-09-01T10:00:06.123456Z", "Agent", "ok"))),
+        rec(
+            "K5",
+            skill_group="售前",
+            customer_id=13800138000,
+            complaint_type=None,
+            messages=msgs(
+                (1788228000000, "客服", "您好"),
+                (None, "用户", ""),
+                ("2026-09-01 10:00:05.5", "user", "x"),
+                ("2026-09-01T10:00:06.123456Z", "Agent", "ok"),
+            ),
+        ),
         rec("K6", messages=[{"role": "顾客", "text": "没有时间戳"}, {"role": "坐席", "text": "好的"}]),
-        rec("K7", messages=[{"ts": " 2026-09-01T10:00:00+08:00 ", "role": " agent ", "text": "padded"},
-                            {"ts": "2026/09/01 10:01:00", "role": "机器人", "text": "slashes", "intent": "greet"}]),
+        rec(
+            "K7",
+            messages=[
+                {"ts": " 2026-09-01T10:00:00+08:00 ", "role": " agent ", "text": "padded"},
+                {"ts": "2026/09/01 10:01:00", "role": "机器人", "text": "slashes", "intent": "greet"},
+            ],
+        ),
         rec(" K8 ", agent_id=7, channel="  E-Mail ", tags="a，b、c", extra_list=[1, 2], nested={"k": "v"}),
-        rec("K9", csat=3, started_at="2026-09-01T10:00:00.1+05:30", messages=msgs(
-            ("2026-09-01T10:00:00.12-03:00", "system", "系统消息"), ("1788228000", "bot", "epoch text"))),
+        rec(
+            "K9",
+            csat=3,
+            started_at="2026-09-01T10:00:00.1+05:30",
+            messages=msgs(("2026-09-01T10:00:00.12-03:00", "system", "系统消息"), ("1788228000", "bot", "epoch text")),
+        ),
     ]
 
 
@@ -173,10 +210,19 @@ def test_every_column_kind_from_records_and_jsonl(tmp_path, monkeypatch):
 
 
 def test_numpy_and_odd_values_in_memory_records(monkeypatch):
-    records = [{"conversation_id": "N1", "agent_id": "A1", "tags": np.array(["x", " y "]), "channel": np.str_("odd"),
-                "csat": np.int64(4), "escalated": np.bool_(True), "messages": [{"role": "agent", "text": "t"}]},
-               {"conversation_id": "N2", "agent_id": "A1", "tags": [], "messages": [{"role": "agent", "text": "t"}]},
-               {"conversation_id": "N3", "agent_id": "A1", "channel": ["odd"], "messages": [{"role": "agent", "text": "t"}]}]
+    records = [
+        {
+            "conversation_id": "N1",
+            "agent_id": "A1",
+            "tags": np.array(["x", " y "]),
+            "channel": np.str_("odd"),
+            "csat": np.int64(4),
+            "escalated": np.bool_(True),
+            "messages": [{"role": "agent", "text": "t"}],
+        },
+        {"conversation_id": "N2", "agent_id": "A1", "tags": [], "messages": [{"role": "agent", "text": "t"}]},
+        {"conversation_id": "N3", "agent_id": "A1", "channel": ["odd"], "messages": [{"role": "agent", "text": "t"}]},
+    ]
     fast, slow = both(monkeypatch, lambda: conversations_from_records(records))
     assert_same(fast, slow)
     assert fast.conversations["tags"].tolist() == [["x", "y"], []]
@@ -190,7 +236,11 @@ def test_every_column_kind_as_long_tables(tmp_path, monkeypatch):
     frame.astype(str).to_parquet(tmp_path / "kinds.parquet", index=False)
     for name in ("kinds.csv", "kinds.parquet"):
         for size in (3, 1000):
-            assert_same(*both(monkeypatch, lambda name=name, size=size: list(iter_conversations(tmp_path / name, chunk_size=size))))
+            assert_same(
+                *both(
+                    monkeypatch, lambda name=name, size=size: list(iter_conversations(tmp_path / name, chunk_size=size))
+                )
+            )
 
 
 # --- bad input: the same problems, lines and skips ------------------------------------------
@@ -242,11 +292,14 @@ def test_bad_long_table_rows_same_problems(tmp_path, monkeypatch):
     frame = pd.concat([frame, second], ignore_index=True)  # a second run of a conversation already read
     frame.to_csv(tmp_path / "bad.csv", index=False)
     for size in (7, 100, 10000):
-        fast, slow = both(monkeypatch, lambda size=size: list(iter_conversations(tmp_path / "bad.csv", chunk_size=size)))
+        fast, slow = both(
+            monkeypatch, lambda size=size: list(iter_conversations(tmp_path / "bad.csv", chunk_size=size))
+        )
         assert_same(fast, slow)
         codes = sorted(p.code for d in fast for p in d.log.problems)
-        assert codes == sorted(["unknown_role", "bad_timestamp", "missing_field", "bad_csat", "bad_seq",
-                                "duplicate_id"])
+        assert codes == sorted(
+            ["unknown_role", "bad_timestamp", "missing_field", "bad_csat", "bad_seq", "duplicate_id"]
+        )
 
 
 def test_unsorted_seq_and_split_conversations_in_parquet(tmp_path, monkeypatch):
@@ -256,17 +309,42 @@ def test_unsorted_seq_and_split_conversations_in_parquet(tmp_path, monkeypatch):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     frame.to_parquet(tmp_path / "rev.parquet", index=False)
     for size in (5, 64, 5000):
-        assert_same(*both(monkeypatch, lambda size=size: list(iter_conversations(tmp_path / "rev.parquet", chunk_size=size))))
+        assert_same(
+            *both(monkeypatch, lambda size=size: list(iter_conversations(tmp_path / "rev.parquet", chunk_size=size)))
+        )
 
 
 # --- timestamps -------------------------------------------------------------------------------
 
-TIMES = ["2026-09-01T10:00:00+08:00", "2026-09-01 10:00:00", "2026-09-01T10:00:00Z", "2026-09-01T10:00:00.5Z",
-         "2026-09-01T10:00:00.123456-05:30", "2026-09-01T10:00:00.1234", "2026-10-25 02:30:00",
-         "2026-03-29 02:30:00", "2026-02-30T10:00:00+08:00", "2026-09-01T24:00:00", " 2026-09-01T10:00:00 ",
-         "2026/09/01 10:00", "1788228000", "1788228000000", 1788228000, 1788228000.25, 1788228000000, None, "",
-         "   ", "not a time", "1500-01-01T00:00:00+00:00", "2026-09-01T10:00:00+25:00", "2026-09-01", True,
-         "2026-09-01T10:00:00\ud800", "２０２６-09-01T10:00:00"]
+TIMES = [
+    "2026-09-01T10:00:00+08:00",
+    "2026-09-01 10:00:00",
+    "2026-09-01T10:00:00Z",
+    "2026-09-01T10:00:00.5Z",
+    "2026-09-01T10:00:00.123456-05:30",
+    "2026-09-01T10:00:00.1234",
+    "2026-10-25 02:30:00",
+    "2026-03-29 02:30:00",
+    "2026-02-30T10:00:00+08:00",
+    "2026-09-01T24:00:00",
+    " 2026-09-01T10:00:00 ",
+    "2026/09/01 10:00",
+    "1788228000",
+    "1788228000000",
+    1788228000,
+    1788228000.25,
+    1788228000000,
+    None,
+    "",
+    "   ",
+    "not a time",
+    "1500-01-01T00:00:00+00:00",
+    "2026-09-01T10:00:00+25:00",
+    "2026-09-01",
+    True,
+    "2026-09-01T10:00:00\ud800",
+    "２０２６-09-01T10:00:00",
+]
 
 
 @pytest.mark.parametrize("tz", ["Asia/Shanghai", "Europe/Berlin", "America/New_York"])

@@ -35,7 +35,9 @@ def test_gb18030_is_not_utf8_and_is_detected(tmp_path):
     assert not is_utf8(path) and detect_encoding(path).name == "gb18030"
 
 
-@pytest.mark.parametrize("raw", [b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xef\xbf\xbf", b"\xf0\x9f\x98\x80"])
+@pytest.mark.parametrize(
+    "raw", [b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xef\xbf\xbf", b"\xf0\x9f\x98\x80"]
+)
 def test_surrogates_overlongs_and_out_of_range_as_python_decides(tmp_path, raw):
     path = tmp_path / "x.bin"
     path.write_bytes(b"a" + raw + b"b")

@@ -53,13 +53,15 @@ def _hostile_frame(n: int, seed: int) -> pd.DataFrame:
     rng = random.Random(seed)
     pieces = ["'", "''", "=", "+", "-", "@", "\t", "\r", "\n", "a", "1", "中", "=HYPERLINK(\"x\")", " "]
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(5))) for _ in range(n)]
-    return pd.DataFrame({
-        "text": pd.Series(texts, dtype="string"),
-        "plain": pd.Series(texts, dtype=object),
-        "mixed": pd.Series([t if i % 3 else i - 5 for i, t in enumerate(texts)], dtype=object),
-        "category": pd.Categorical([t[:2] for t in texts]),
-        "number": np.arange(n) - n / 2,
-    })
+    return pd.DataFrame(
+        {
+            "text": pd.Series(texts, dtype="string"),
+            "plain": pd.Series(texts, dtype=object),
+            "mixed": pd.Series([t if i % 3 else i - 5 for i, t in enumerate(texts)], dtype=object),
+            "category": pd.Categorical([t[:2] for t in texts]),
+            "number": np.arange(n) - n / 2,
+        }
+    )
 
 
 def test_csv_safe_quotes_every_formula_text_and_restore_gives_it_back():

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from qa_toolkit.cli import main
 from qa_toolkit.io import detect_format
 from qa_toolkit.io.formats import FORMATS, NAMES
-from qa_toolkit.runconfig import ReadConfig
 from qa_toolkit.problems import InputError
+from qa_toolkit.runconfig import ReadConfig
 
 
 @pytest.mark.parametrize(("name", "suffix"), [(f.name, s) for f in FORMATS.values() for s in f.suffixes])

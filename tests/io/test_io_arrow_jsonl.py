@@ -54,16 +54,28 @@ def write(tmp_path: Path, records: list, name: str = "x.jsonl") -> Path:
 
 
 def record(cid: str = "C1", **fields) -> dict:
-    base = {"conversation_id": cid, "channel": "chat", "agent_id": "A1", "customer_id": "U1",
-            "started_at": "2026-09-01T10:00:00+08:00", "ended_at": "2026-09-01T10:05:00+08:00", "csat": 4,
-            "tags": ["complaint"], "customer_tier": "normal", "queue": "售后",
-            "messages": [{"ts": "2026-09-01T10:00:00+08:00", "role": "customer", "text": "我要投诉"},
-                         {"ts": "2026-09-01T10:00:30+08:00", "role": "agent", "text": "Sorry about that."}]}
+    base = {
+        "conversation_id": cid,
+        "channel": "chat",
+        "agent_id": "A1",
+        "customer_id": "U1",
+        "started_at": "2026-09-01T10:00:00+08:00",
+        "ended_at": "2026-09-01T10:05:00+08:00",
+        "csat": 4,
+        "tags": ["complaint"],
+        "customer_tier": "normal",
+        "queue": "售后",
+        "messages": [
+            {"ts": "2026-09-01T10:00:00+08:00", "role": "customer", "text": "我要投诉"},
+            {"ts": "2026-09-01T10:00:30+08:00", "role": "agent", "text": "Sorry about that."},
+        ],
+    }
     base.update(fields)
     return {k: v for k, v in base.items() if v is not ...}  # ... drops a field
 
 
 # --- real files, cut into ranges ----------------------------------------------------------
+
 
 def test_sample_data_in_ranges_is_read_identically():
     path = sample_data_dir() / "conversations.jsonl"
@@ -99,39 +111,88 @@ READ = {  # clean lines of every kind: read, and identical
     "tags empty list and padded": [record("C1", tags=[]), record("C2", tags=[" vip ", "", None])],
     "escalated bool and missing": [record("C1", escalated=True), record("C2"), record("C3", escalated=False)],
     "escalated as text": [record("C1", escalated="yes"), record("C2", escalated="否")],
-    "extras on some lines": [record("C1"), record("C2", transferred=True, order_id="260907"),
-                             record("C3", complaint_type="物流", handle_s=12.5), record("C4", handle_s=3)],
+    "extras on some lines": [
+        record("C1"),
+        record("C2", transferred=True, order_id="260907"),
+        record("C3", complaint_type="物流", handle_s=12.5),
+        record("C4", handle_s=3),
+    ],
     "extra empty string": [record("C1", note=""), record("C2", note=" x ")],
     "extra date-like text": [record("C1", refund_date="2026-09-03"), record("C2", refund_date=None)],
     "extra date-like then text": [record("C1", note="2026-09-03T10:00:00"), record("C2", note="hello")],
     "contract text date-like": [record("C1", customer_tier="2026-09-03", customer_id="2026-09-03 10:00:00")],
     "timestamps Z, offset, naive": [
         record("C1", started_at="2026-09-01T02:00:00Z", ended_at="2026-09-01 10:05:00"),
-        record("C2", messages=[{"ts": "2026-09-01T10:00:00", "role": "agent", "text": "hi"},
-                               {"ts": "2026-09-01T03:00:01.250Z", "role": "customer", "text": "hello"}])],
-    "timestamps missing": [record("C1", started_at=None, ended_at=...),
-                           record("C2", messages=[{"role": "agent", "text": "您好"}, {"ts": None, "role": "user",
-                                                                                        "text": "在吗"}])],
+        record(
+            "C2",
+            messages=[
+                {"ts": "2026-09-01T10:00:00", "role": "agent", "text": "hi"},
+                {"ts": "2026-09-01T03:00:01.250Z", "role": "customer", "text": "hello"},
+            ],
+        ),
+    ],
+    "timestamps missing": [
+        record("C1", started_at=None, ended_at=...),
+        record("C2", messages=[{"role": "agent", "text": "您好"}, {"ts": None, "role": "user", "text": "在吗"}]),
+    ],
     "epoch seconds and milliseconds": [
-        record("C1", started_at=1693000000, ended_at=1693000300.5,
-               messages=[{"ts": 1693000000000, "role": "agent", "text": "a"}, {"ts": None, "role": "agent", "text": "b"},
-                         {"ts": 1693000000123.4567, "role": "customer", "text": "c"}, {"role": "agent", "text": "d"}]),
-        record("C2", started_at=None, ended_at=-5, messages=[{"ts": 1693000000.25, "role": "agent", "text": "x"},
-                                                             {"ts": 1.5e9, "role": "agent", "text": "y"}])],
+        record(
+            "C1",
+            started_at=1693000000,
+            ended_at=1693000300.5,
+            messages=[
+                {"ts": 1693000000000, "role": "agent", "text": "a"},
+                {"ts": None, "role": "agent", "text": "b"},
+                {"ts": 1693000000123.4567, "role": "customer", "text": "c"},
+                {"role": "agent", "text": "d"},
+            ],
+        ),
+        record(
+            "C2",
+            started_at=None,
+            ended_at=-5,
+            messages=[{"ts": 1693000000.25, "role": "agent", "text": "x"}, {"ts": 1.5e9, "role": "agent", "text": "y"}],
+        ),
+    ],
     "epoch message ts, text conversation times": [
         record("C1", messages=[{"ts": 1693000000, "role": "agent", "text": "a"}]),
-        record("C2", ended_at=..., messages=[{"role": "agent", "text": "b"}])],
-    "timestamps other spellings": [record("C1", started_at="2026/09/01 10:00", ended_at="1693000000"),
-                                   record("C2", started_at=" 2026-09-01T10:00:00+08:00 ")],
-    "empty text and English": [record("C1", messages=[{"ts": None, "role": "agent", "text": ""},
-                                                      {"ts": None, "role": "customer", "text": "Where is my order?"}])],
-    "roles via aliases": [record("C1", messages=[{"role": "客服", "text": "您好"}, {"role": "买家", "text": "在吗"},
-                                                 {"role": " Agent ", "text": "yes"}, {"role": "机器人", "text": "…"}])],
-    "channel aliases and case": [record("C1", channel="电话"), record("C2", channel=" Chat "), record("C3", channel=None)],
+        record("C2", ended_at=..., messages=[{"role": "agent", "text": "b"}]),
+    ],
+    "timestamps other spellings": [
+        record("C1", started_at="2026/09/01 10:00", ended_at="1693000000"),
+        record("C2", started_at=" 2026-09-01T10:00:00+08:00 "),
+    ],
+    "empty text and English": [
+        record(
+            "C1",
+            messages=[
+                {"ts": None, "role": "agent", "text": ""},
+                {"ts": None, "role": "customer", "text": "Where is my order?"},
+            ],
+        )
+    ],
+    "roles via aliases": [
+        record(
+            "C1",
+            messages=[
+                {"role": "客服", "text": "您好"},
+                {"role": "买家", "text": "在吗"},
+                {"role": " Agent ", "text": "yes"},
+                {"role": "机器人", "text": "…"},
+            ],
+        )
+    ],
+    "channel aliases and case": [
+        record("C1", channel="电话"),
+        record("C2", channel=" Chat "),
+        record("C3", channel=None),
+    ],
     "padded and numeric ids": [record(" C1 ", agent_id=" A7 ", customer_id=""), record("C2", customer_id=None)],
     "skill_group alias": [record("C1", queue=..., skill_group="退款"), record("C2", queue=..., skill_group="物流")],
-    "key order differs": [{"messages": record()["messages"], "agent_id": "A1", "conversation_id": "C1", "z": 1},
-                          record("C2", a=1)],
+    "key order differs": [
+        {"messages": record()["messages"], "agent_id": "A1", "conversation_id": "C1", "z": 1},
+        record("C2", a=1),
+    ],
 }
 
 
@@ -141,9 +202,17 @@ def test_clean_lines_are_read_identically(tmp_path, name):
 
 
 def test_naive_times_at_daylight_saving_changes(tmp_path):
-    lines = [record("C1", started_at="2026-10-25 01:30:00", ended_at="2026-03-29T01:30:00",
-                    messages=[{"ts": "2026-10-25T01:59:59.5", "role": "agent", "text": "ambiguous"},
-                              {"ts": "2026-03-29 01:00:00", "role": "customer", "text": "nonexistent"}])]
+    lines = [
+        record(
+            "C1",
+            started_at="2026-10-25 01:30:00",
+            ended_at="2026-03-29T01:30:00",
+            messages=[
+                {"ts": "2026-10-25T01:59:59.5", "role": "agent", "text": "ambiguous"},
+                {"ts": "2026-03-29 01:00:00", "role": "customer", "text": "nonexistent"},
+            ],
+        )
+    ]
     check(write(tmp_path, lines), tz="Europe/London", must_read=True)
 
 
@@ -154,10 +223,14 @@ def test_numeric_ids_are_read_identically(tmp_path):
 
 
 ODD_BUT_VALID = [  # JSON whitespace and characters orjson takes: read as it reads them
-    (b'{"conversation_id": "C1",\r"agent_id": "A1", "x": 1e5, "y": -0, '
-     b'"messages": [{"role": "agent", "text": "a\x7fb\xc2\x85\xe2\x80\xa8"}]}   \r'),
-    (b'{"conversation_id": "C2", "agent_id": "A1", "x": 2, "y": 0, '
-     b'"messages": [{"role": "agent", "text": "\\u00e9\\/"}]}'),
+    (
+        b'{"conversation_id": "C1",\r"agent_id": "A1", "x": 1e5, "y": -0, '
+        b'"messages": [{"role": "agent", "text": "a\x7fb\xc2\x85\xe2\x80\xa8"}]}   \r'
+    ),
+    (
+        b'{"conversation_id": "C2", "agent_id": "A1", "x": 2, "y": 0, '
+        b'"messages": [{"role": "agent", "text": "\\u00e9\\/"}]}'
+    ),
 ]
 
 
@@ -187,22 +260,39 @@ UNSURE = {  # lines the reference reports, skips or reads differently: always No
     "message not an object": [record("C1"), record("C2", messages=[{"role": "agent", "text": "a"}, "b"])],
     "message null": [record("C1"), record("C2", messages=[None])],
     "message extra fields": [
-        record("C1", messages=[{"role": "agent", "text": "a", "seq": 3, "msg_id": "m1"},
-                               {"text": "b", "conversation_id": "X", "role": "customer", "read": True}]),
-        record("C2", messages=[{"role": "agent", "text": "c"}, {"role": "agent", "text": "d", "msg_id": "m4"}])],
+        record(
+            "C1",
+            messages=[
+                {"role": "agent", "text": "a", "seq": 3, "msg_id": "m1"},
+                {"text": "b", "conversation_id": "X", "role": "customer", "read": True},
+            ],
+        ),
+        record("C2", messages=[{"role": "agent", "text": "c"}, {"role": "agent", "text": "d", "msg_id": "m4"}]),
+    ],
     "message extra field nested": [record("C1", messages=[{"role": "agent", "text": "a", "meta": {"x": 1}}])],
     "message extra field date-like": [record("C1", messages=[{"role": "agent", "text": "a", "at": "2026-09-01"}])],
     "duplicate id": [record("C1"), record("C1")],
     "duplicate id after stripping": [record("C1"), record(" C1")],
-    "duplicate key": [('{"conversation_id": "C1", "conversation_id": "C2", "agent_id": "A", '
-                       '"messages": [{"role": "agent", "text": "x"}]}')],
+    "duplicate key": [
+        (
+            '{"conversation_id": "C1", "conversation_id": "C2", "agent_id": "A", '
+            '"messages": [{"role": "agent", "text": "x"}]}'
+        )
+    ],
     "unknown role": [record("C1", messages=[{"role": "manager", "text": "a"}])],
     "missing role": [record("C1", messages=[{"text": "a"}])],
     "null text": [record("C1", messages=[{"role": "agent", "text": None}])],
     "number text": [record("C1", messages=[{"role": "agent", "text": 5}])],
     "epoch number and text ts": [record("C1", started_at=1693000000), record("C2")],
-    "epoch ms and text message ts": [record("C1", messages=[{"ts": 1693000000000, "role": "agent", "text": "a"},
-                                                            {"ts": "2026-09-01T10:00:00Z", "role": "agent", "text": "b"}])],
+    "epoch ms and text message ts": [
+        record(
+            "C1",
+            messages=[
+                {"ts": 1693000000000, "role": "agent", "text": "a"},
+                {"ts": "2026-09-01T10:00:00Z", "role": "agent", "text": "b"},
+            ],
+        )
+    ],
     "epoch beyond 2**53": [record("C1", started_at=2**60)],
     "epoch beyond the year 2262": [record("C1", started_at=99999999999.5)],
     "epoch bool": [record("C1", started_at=1693000000), record("C2", started_at=True)],
@@ -245,8 +335,10 @@ def test_bom_gives_none(tmp_path):
 
 def test_invalid_utf8_gives_none(tmp_path):
     path = tmp_path / "latin1.jsonl"
-    path.write_bytes('{"conversation_id": "C1", "agent_id": "A1", "queue": "café", '
-                     '"messages": [{"role": "agent", "text": "hi"}]}\n'.encode("latin-1"))
+    path.write_bytes(
+        '{"conversation_id": "C1", "agent_id": "A1", "queue": "café", '
+        '"messages": [{"role": "agent", "text": "hi"}]}\n'.encode("latin-1")
+    )
     assert read_jsonl_range(path, whole(path), TZ) is None
 
 
@@ -286,8 +378,10 @@ VALUES = {  # clean kinds, then kinds the reference rejects or Arrow cannot type
     "csat": ([..., None, 1, 5, "3", 4.0], [0, "x", True]),
     "tags": ([..., None, [], ["a", " b "], "a|b", ["投诉"]], [[1], {"a": 1}]),
     "escalated": ([..., None, True, False, "yes"], [[True]]),
-    "started_at": ([..., None, "2026-09-01T10:00:00Z", "2026-09-01T10:00:00+08:00", "2026-09-01 10:00:00"],
-                   [1693000000, "2026-02-30T10:00:00", "bad"]),
+    "started_at": (
+        [..., None, "2026-09-01T10:00:00Z", "2026-09-01T10:00:00+08:00", "2026-09-01 10:00:00"],
+        [1693000000, "2026-02-30T10:00:00", "bad"],
+    ),
     "channel": ([..., None, "chat", "电话", " Email "], [[]]),
     "customer_id": ([..., None, "U1", "", 12345], [{}]),
 }
@@ -303,9 +397,14 @@ def pick(rng: random.Random, kinds: tuple[list, list]) -> object:
 def mixed_lines(rng: random.Random) -> list[dict]:
     lines = []
     for i in range(rng.randint(1, 5)):
-        messages = [{k: v for k, v in (("ts", pick(rng, TIMES)), ("role", pick(rng, ROLES)),
-                                       ("text", pick(rng, TEXTS))) if v is not ...}
-                    for _ in range(0 if rng.random() < 0.03 else rng.randint(1, 3))]
+        messages = [
+            {
+                k: v
+                for k, v in (("ts", pick(rng, TIMES)), ("role", pick(rng, ROLES)), ("text", pick(rng, TEXTS)))
+                if v is not ...
+            }
+            for _ in range(0 if rng.random() < 0.03 else rng.randint(1, 3))
+        ]
         lines.append(record(f"C{i + 1}", **{k: pick(rng, v) for k, v in VALUES.items()}, messages=messages))
     if len(lines) > 2 and rng.random() < 0.1:
         lines[-1]["conversation_id"] = "C1"
@@ -319,9 +418,14 @@ def test_any_mix_of_field_kinds_is_equal_or_none(tmp_path, seed):
 
 def test_clean_mixes_are_read(tmp_path):
     """Mixes of clean kinds only are always read (None is not the easy way out)."""
-    clean = {"csat": [None, 1, 5], "tags": [..., None, [], ["a", " b "]], "escalated": [..., True, False],
-             "started_at": [..., None, "2026-09-01T10:00:00Z", "2026-09-01 10:00:00"], "channel": [..., "chat", "电话"],
-             "customer_id": [..., None, "U1", ""]}
+    clean = {
+        "csat": [None, 1, 5],
+        "tags": [..., None, [], ["a", " b "]],
+        "escalated": [..., True, False],
+        "started_at": [..., None, "2026-09-01T10:00:00Z", "2026-09-01 10:00:00"],
+        "channel": [..., "chat", "电话"],
+        "customer_id": [..., None, "U1", ""],
+    }
     rng = random.Random(7)
     for n in range(20):
         lines = [record(f"C{i}", **{k: rng.choice(v) for k, v in clean.items()}) for i in range(rng.randint(1, 6))]

@@ -26,9 +26,15 @@ TEXTS = ["您好，请问有什么可以帮您？", "我的快递三天了还没
 
 
 def records(n: int = 12) -> list[dict]:
-    return [{"conversation_id": f"C{i:02d}", "agent_id": "A1", "channel": "chat",
-             "messages": [{"role": "customer", "text": TEXTS[i % 5]}, {"role": "agent", "text": TEXTS[(i + 1) % 5]}]}
-            for i in range(n)]
+    return [
+        {
+            "conversation_id": f"C{i:02d}",
+            "agent_id": "A1",
+            "channel": "chat",
+            "messages": [{"role": "customer", "text": TEXTS[i % 5]}, {"role": "agent", "text": TEXTS[(i + 1) % 5]}],
+        }
+        for i in range(n)
+    ]
 
 
 def jsonl_lines(recs: list[dict]) -> list[bytes]:
@@ -40,6 +46,7 @@ def invoke(*args):
 
 
 # --- detection: the majority of lines decides, never a guess over a damaged UTF-8 file --------
+
 
 def test_one_invalid_byte_keeps_utf8_and_locates_the_line(tmp_path):
     lines = jsonl_lines(records())
@@ -85,9 +92,13 @@ def test_a_few_damaged_lines_never_change_the_encoding(tmp_path, seed):
     bad = rng.sample(range(len(lines)), k=max(1, len(lines) // 3))
     for i in bad:
         kind = rng.randrange(3)
-        lines[i] = (lines[i].decode().encode("gbk") if kind == 0 else
-                    lines[i][:3] + bytes([rng.randrange(0x80, 0x100)]) + lines[i][3:] if kind == 1 else
-                    lines[i][:-2] + b"\n")  # a character cut
+        lines[i] = (
+            lines[i].decode().encode("gbk")
+            if kind == 0
+            else lines[i][:3] + bytes([rng.randrange(0x80, 0x100)]) + lines[i][3:]
+            if kind == 1
+            else lines[i][:-2] + b"\n"
+        )  # a character cut
     path = tmp_path / "c.txt"
     path.write_bytes(b"".join(lines))
     found = detect_encoding(path)
@@ -105,6 +116,7 @@ def test_a_utf8_bom_file_with_damage_stays_utf8(tmp_path):
 
 
 # --- JSONL: the damaged lines are skipped, the rest read right ---------------------------------
+
 
 @pytest.mark.parametrize("route", ["jsonl", "cli_workers"])
 def test_damaged_jsonl_lines_are_skipped_with_their_offset(route, tmp_path):
@@ -152,6 +164,7 @@ def test_utf16_csv_reads_and_damaged_utf16_is_located(tmp_path):
 
 # --- long tables: the conversation holding a damaged row is skipped ----------------------------
 
+
 def damaged_gb18030_csv(tmp_path, *, quoted_newline: bool = False):
     frame = long_table(records())
     if quoted_newline:
@@ -170,8 +183,10 @@ def damaged_gb18030_csv(tmp_path, *, quoted_newline: bool = False):
 def test_damaged_csv_rows_skip_their_conversations(tmp_path, quoted_newline):
     ds = read_conversations(damaged_gb18030_csv(tmp_path, quoted_newline=quoted_newline))
     assert list(ds.conversations["conversation_id"]) == [f"C{i:02d}" for i in range(12) if i not in (3, 8)]
-    assert [(p.line, p.field, p.code) for p in ds.log.problems] == [(9, "text", "bad_encoding"),
-                                                                   (19, "text", "bad_encoding")]
+    assert [(p.line, p.field, p.code) for p in ds.log.problems] == [
+        (9, "text", "bad_encoding"),
+        (19, "text", "bad_encoding"),
+    ]
     assert "— conversation 'C03' skipped" in ds.log.problems[0].message
     assert "\ufffd" not in "".join(ds.messages["text"])
 
@@ -187,8 +202,10 @@ def test_a_gbk_line_in_a_utf8_csv_and_a_damaged_header(tmp_path):
     path.write_bytes(b"".join(lines))
     ds = read_conversations(path)
     assert list(ds.conversations["conversation_id"]) == ["C00", "C02", "C03", "C04"]
-    assert [(p.line, p.code, p.level) for p in ds.log.problems] == [(1, "bad_encoding", "warning"),
-                                                                   (5, "bad_encoding", "error")]
+    assert [(p.line, p.code, p.level) for p in ds.log.problems] == [
+        (1, "bad_encoding", "warning"),
+        (5, "bad_encoding", "error"),
+    ]
 
 
 @pytest.mark.parametrize("route", ["parquet", "parquet_rows", "row_group"])
@@ -210,14 +227,16 @@ def test_parquet_text_stored_as_bytes_is_decoded_or_located(route, tmp_path, mon
 
 def test_roster_with_a_damaged_line_warns(tmp_path):
     path = tmp_path / "roster.csv"
-    path.write_bytes("agent_id,name,team\nA1,张三,一组\n".encode() + "A2,李四,二组\n".encode("gbk")
-                     + "A3,王五,二组\n".encode())
+    path.write_bytes(
+        "agent_id,name,team\nA1,张三,一组\n".encode() + "A2,李四,二组\n".encode("gbk") + "A3,王五,二组\n".encode()
+    )
     roster, log = read_roster(path)
     assert list(roster["agent_id"]) == ["A1", "A2", "A3"] and roster["name"].iloc[0] == "张三"
     assert [(p.line, p.code, p.level) for p in log.problems] == [(3, "bad_encoding", "warning")]
 
 
 # --- --encoding --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("codec", ["base64", "rot13", "zlib", "hex", "bz2", "no-such-codec"])
 def test_a_codec_that_is_not_a_text_encoding_is_a_usage_error(codec, tmp_path):

@@ -100,8 +100,10 @@ def test_epoch_seconds_and_milliseconds():
     ds = read_conversations(FIX / "epoch.jsonl", tz="Asia/Shanghai")
     conv = ds.conversations.iloc[0]
     assert conv["started_at"] == pd.Timestamp("2026-09-01 10:00:00", tz="Asia/Shanghai")
-    assert ds.messages["ts"].tolist() == [pd.Timestamp("2026-09-01 10:00:05", tz="Asia/Shanghai"),
-                                          pd.Timestamp("2026-09-01 10:00:40", tz="Asia/Shanghai")]
+    assert ds.messages["ts"].tolist() == [
+        pd.Timestamp("2026-09-01 10:00:05", tz="Asia/Shanghai"),
+        pd.Timestamp("2026-09-01 10:00:40", tz="Asia/Shanghai"),
+    ]
     assert ds.messages["role"].tolist() == ["customer", "agent"]
 
 

@@ -36,7 +36,8 @@ def test_roster_headers_match_despite_bom_case_and_padding(tmp_path):
 
 def test_roster_xlsx_and_missing_agent_column(tmp_path):
     pd.DataFrame({"agent_id": ["A01"], "name": ["Ann"], "team": ["T1"], "hire_date": ["2024-01-02"]}).to_excel(
-        tmp_path / "r.xlsx", index=False)
+        tmp_path / "r.xlsx", index=False
+    )
     roster, log = read_roster(tmp_path / "r.xlsx", tz="UTC")
     assert roster.loc[0, "hire_date"] == pd.Timestamp("2024-01-02", tz="UTC") and not log.problems
     (tmp_path / "bad.csv").write_text("who,name\nA01,Ann\n", encoding="utf-8")
@@ -52,8 +53,9 @@ def test_roster_join_adds_columns_and_warns_once_per_missing_agent():
     assert len(ds.conversations) == 3 and ds.log.records_skipped == 0
     missing = [p for p in ds.log.problems if p.code == "agent_not_in_roster"]
     assert len(missing) == 1 and "A03" in missing[0].message
-    result = CliRunner().invoke(main, ["data", "inspect", "--json", "--roster", str(FIX / "roster.csv"),
-                                       str(FIX / "zh_gb18030.csv")])
+    result = CliRunner().invoke(
+        main, ["data", "inspect", "--json", "--roster", str(FIX / "roster.csv"), str(FIX / "zh_gb18030.csv")]
+    )
     assert result.exit_code == 1
     summary = json.loads(result.output)
     assert summary["teams"] == {"一组": 1, "二组": 1, "<missing>": 1}
@@ -78,8 +80,10 @@ def test_inspect_human_output_lists_counts_and_problems():
 
 
 def test_inspect_max_problems_prints_totals(tmp_path):
-    lines = [json.dumps({"conversation_id": f"c{i}", "agent_id": "a", "messages": [{"role": "?", "text": "x"}]})
-             for i in range(5)]
+    lines = [
+        json.dumps({"conversation_id": f"c{i}", "agent_id": "a", "messages": [{"role": "?", "text": "x"}]})
+        for i in range(5)
+    ]
     (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["data", "inspect", "--max-problems", "2", str(tmp_path / "bad.jsonl")])
     assert result.exit_code == 1

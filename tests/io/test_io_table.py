@@ -74,8 +74,9 @@ def test_mapping_file_overrides_columns_and_values():
     assert ds.messages["role"].tolist() == ["agent", "customer", "customer"]
     assert ds.conversations["channel"].iloc[0] == "chat"
     assert pd.isna(ds.messages["ts"].iloc[2])
-    result = CliRunner().invoke(main, ["data", "inspect", "--mapping", str(FIX / "mapping.yaml"), "--json",
-                                       str(FIX / "custom_headers.csv")])
+    result = CliRunner().invoke(
+        main, ["data", "inspect", "--mapping", str(FIX / "mapping.yaml"), "--json", str(FIX / "custom_headers.csv")]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["conversations"] == 2
 
@@ -114,9 +115,15 @@ def test_header_only_and_empty_csv(tmp_path):
             read_conversations(tmp_path / name)
 
 
-@pytest.mark.parametrize("name,content", [("x.xlsx", b"this is not a zip"), ("x.parquet", b"PAR1 garbage PAR1"),
-                                          ("x.csv", b'a,b\n"unterminated\n'),
-                                          ("y.csv", b"a,b\n1,2\n1,2,3\n")])
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("x.xlsx", b"this is not a zip"),
+        ("x.parquet", b"PAR1 garbage PAR1"),
+        ("x.csv", b'a,b\n"unterminated\n'),
+        ("y.csv", b"a,b\n1,2\n1,2,3\n"),
+    ],
+)
 def test_corrupt_files_are_input_errors_not_tracebacks(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)
@@ -162,7 +169,8 @@ def test_encoding_falls_back_to_a_detector(tmp_path):
     from qa_toolkit.io.encoding import detect_encoding
 
     text = "session_id,agent,sender,message\n" + "".join(
-        f"s{i},a1,customer,Le café était très froid; désolé — numéro {i}\n" for i in range(40))
+        f"s{i},a1,customer,Le café était très froid; désolé — numéro {i}\n" for i in range(40)
+    )
     path = tmp_path / "latin.csv"
     path.write_bytes(text.encode("cp1252"))
     assert detect_encoding(path).name not in ("utf-8", "gb18030")

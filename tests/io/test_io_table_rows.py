@@ -14,10 +14,20 @@ from qa_toolkit.problems import InputError
 
 
 def records(n: int = 6) -> list[dict]:
-    return [{"conversation_id": f"C{i}", "agent_id": f"A{i % 2}", "channel": "chat", "csat": 4,
-             "messages": [{"role": "customer", "text": "你好"}, {"role": "agent", "text": "您好"},
-                          {"role": "customer", "text": "谢谢"}]}
-            for i in range(n)]
+    return [
+        {
+            "conversation_id": f"C{i}",
+            "agent_id": f"A{i % 2}",
+            "channel": "chat",
+            "csat": 4,
+            "messages": [
+                {"role": "customer", "text": "你好"},
+                {"role": "agent", "text": "您好"},
+                {"role": "customer", "text": "谢谢"},
+            ],
+        }
+        for i in range(n)
+    ]
 
 
 def csv_with_a_comma(tmp_path, rows: list[int]):
@@ -39,7 +49,10 @@ def test_an_extra_field_skips_its_conversation(tmp_path, rows, skipped, chunk_si
     problems = [p for d in datasets for p in d.log.problems]
     assert kept == [f"C{i}" for i in range(6) if f"C{i}" not in skipped]
     assert [(p.line, p.code) for p in problems] == [(r, "extra_field") for r in rows]
-    assert "more fields than the header" in problems[0].message and f"conversation '{skipped[0]}' skipped" in problems[0].message
+    assert (
+        "more fields than the header" in problems[0].message
+        and f"conversation '{skipped[0]}' skipped" in problems[0].message
+    )
     texts = {t for d in datasets for t in d.messages["text"]}
     assert texts == {"你好", "您好", "谢谢"}  # nothing shifted
 
@@ -64,6 +77,7 @@ def test_two_extra_fields_stop_the_file_with_the_line(tmp_path):
 
 # --- conversation-level values repeated on every row ------------------------------------------
 
+
 def table_with(changes: dict[tuple[int, str], object]):
     """The records as a long table, cells changed at (frame row, column)."""
     frame = long_table(records()).astype({"csat": object})
@@ -77,8 +91,9 @@ def table_with(changes: dict[tuple[int, str], object]):
 def test_a_value_that_differs_within_a_conversation_is_located(route, column, value, tmp_path, monkeypatch):
     ds = read_route(route, table_with({(4, column): value}), tmp_path, monkeypatch)
     assert len(ds.conversations) == 6
-    assert [(p.line, p.field, p.code, p.level) for p in ds.log.problems] == [(6, column, "conflicting_values",
-                                                                            "warning")]
+    assert [(p.line, p.field, p.code, p.level) for p in ds.log.problems] == [
+        (6, column, "conflicting_values", "warning")
+    ]
     assert "differs within conversation 'C1'" in ds.log.problems[0].message
     first = records()[1][column]
     assert ds.conversations.set_index("conversation_id").loc["C1", column] == first  # the first row's

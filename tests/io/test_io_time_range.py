@@ -17,17 +17,35 @@ from qa_toolkit.io.roster import read_roster
 from qa_toolkit.io.validate import FieldError, parse_ts
 
 ZONE = __import__("zoneinfo").ZoneInfo("Asia/Shanghai")
-OUTSIDE = ["0001-01-01T00:00:00", "9999-12-31T23:59:59", "0001-01-01T00:00:00+08:00", "2262-03-01 00:00:00",
-           "1677-12-31T23:59:59Z", 1e20, 10**20, -(10**17), "100000000000000000000"]
+OUTSIDE = [
+    "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59",
+    "0001-01-01T00:00:00+08:00",
+    "2262-03-01 00:00:00",
+    "1677-12-31T23:59:59Z",
+    1e20,
+    10**20,
+    -(10**17),
+    "100000000000000000000",
+]
 
 
 def records():
     """Four clean conversations."""
-    return [{"conversation_id": f"C{i}", "agent_id": "A1", "channel": "chat",
-             "started_at": "2026-03-01T10:00:00+08:00", "ended_at": "2026-03-01T10:05:00+08:00",
-             "messages": [{"ts": "2026-03-01T10:00:00+08:00", "role": "customer", "text": "你好"},
-                          {"ts": "2026-03-01T10:01:00+08:00", "role": "agent", "text": "您好，请讲"}]}
-            for i in range(4)]
+    return [
+        {
+            "conversation_id": f"C{i}",
+            "agent_id": "A1",
+            "channel": "chat",
+            "started_at": "2026-03-01T10:00:00+08:00",
+            "ended_at": "2026-03-01T10:05:00+08:00",
+            "messages": [
+                {"ts": "2026-03-01T10:00:00+08:00", "role": "customer", "text": "你好"},
+                {"ts": "2026-03-01T10:01:00+08:00", "role": "agent", "text": "您好，请讲"},
+            ],
+        }
+        for i in range(4)
+    ]
 
 
 def with_times(value):
@@ -88,12 +106,16 @@ def test_parquet_timestamp_columns_out_of_range(route, tmp_path, monkeypatch):
 
 def test_roster_hire_date_out_of_range_is_a_located_warning(tmp_path):
     path = tmp_path / "roster.csv"
-    path.write_text("agent_id,name,team,hire_date\nA1,甲,T1,0001-01-01\nA2,乙,T1,9999-12-31\nA3,丙,T2,2024-05-01\n",
-                    encoding="utf-8")
+    path.write_text(
+        "agent_id,name,team,hire_date\nA1,甲,T1,0001-01-01\nA2,乙,T1,9999-12-31\nA3,丙,T2,2024-05-01\n",
+        encoding="utf-8",
+    )
     roster, log = read_roster(path)
     assert list(roster["agent_id"]) == ["A1", "A2", "A3"] and roster["hire_date"].isna().tolist() == [True, True, False]
     assert [(p.line, p.field, p.code, p.level) for p in log.problems] == [
-        (2, "hire_date", "time_out_of_range", "warning"), (3, "hire_date", "time_out_of_range", "warning")]
+        (2, "hire_date", "time_out_of_range", "warning"),
+        (3, "hire_date", "time_out_of_range", "warning"),
+    ]
 
 
 def test_the_reader_does_not_raise_overflow_on_a_whole_file(tmp_path):
@@ -109,8 +131,9 @@ def test_workers_report_the_time_not_a_traceback(fmt, tmp_path):
     else:
         path = tmp_path / "c.parquet"
         long_table(with_times("0001-01-01T00:00:00")).to_parquet(path, index=False)
-    result = CliRunner().invoke(main, ["score", str(path), "-o", str(tmp_path / "out"), "--workers", "2",
-                                       "--chunk-size", "2"])
+    result = CliRunner().invoke(
+        main, ["score", str(path), "-o", str(tmp_path / "out"), "--workers", "2", "--chunk-size", "2"]
+    )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 1 and "time_out_of_range" in result.output
 
@@ -123,8 +146,14 @@ def test_a_time_without_a_date_is_a_problem_never_today(value):
     assert err.value.code in ("bad_timestamp", "time_out_of_range")
 
 
-@pytest.mark.parametrize("value, want", [("2026年3月1日 10:00", "2026-03-01 10:00"), ("2026年03月01日", "2026-03-01 00:00"),
-                                         ("2026年3月1日10:00:05", "2026-03-01 10:00:05")])
+@pytest.mark.parametrize(
+    "value, want",
+    [
+        ("2026年3月1日 10:00", "2026-03-01 10:00"),
+        ("2026年03月01日", "2026-03-01 00:00"),
+        ("2026年3月1日10:00:05", "2026-03-01 10:00:05"),
+    ],
+)
 def test_dates_written_the_chinese_way_are_read(value, want):
     got = pd.Timestamp(parse_ts(value, ZONE, "ts"), tz="UTC").tz_convert(ZONE)
     assert got == pd.Timestamp(want, tz=ZONE)

@@ -15,8 +15,14 @@ from qa_toolkit.io import read_conversations
 
 
 def clean(cid: str) -> dict:
-    return {"conversation_id": cid, "agent_id": "A1", "channel": "chat", "customer_id": "U1", "tags": ["t"],
-            "messages": [{"role": "customer", "text": "你好"}, {"role": "agent", "text": "您好"}]}
+    return {
+        "conversation_id": cid,
+        "agent_id": "A1",
+        "channel": "chat",
+        "customer_id": "U1",
+        "tags": ["t"],
+        "messages": [{"role": "customer", "text": "你好"}, {"role": "agent", "text": "您好"}],
+    }
 
 
 def with_value(field: str, value, message: bool = False) -> list[dict]:
@@ -29,15 +35,27 @@ def with_value(field: str, value, message: bool = False) -> list[dict]:
     return records
 
 
-WRONG = [("text", {"a": 1}, True, "bad_type"), ("text", 42, True, "bad_type"), ("text", True, True, "bad_type"),
-         ("text", ["你好"], True, "bad_type"), ("conversation_id", ["x", "y"], False, "bad_type"),
-         ("conversation_id", True, False, "bad_type"), ("agent_id", {"id": 3}, False, "bad_type"),
-         ("channel", False, False, "bad_type"), ("channel", ["chat"], False, "bad_type"),
-         ("customer_id", [1], False, "bad_type"), ("queue", {"q": 1}, False, "bad_type"),
-         ("customer_tier", True, False, "bad_type"), ("csat", True, False, "bad_csat"),
-         ("csat", False, False, "bad_csat"), ("csat", [4], False, "bad_csat"), ("tags", {"a": 1}, False, "bad_type"),
-         ("tags", [1, {"a": 1}], False, "bad_type"), ("tags", True, False, "bad_type"),
-         ("tags", [["nested"]], False, "bad_type")]
+WRONG = [
+    ("text", {"a": 1}, True, "bad_type"),
+    ("text", 42, True, "bad_type"),
+    ("text", True, True, "bad_type"),
+    ("text", ["你好"], True, "bad_type"),
+    ("conversation_id", ["x", "y"], False, "bad_type"),
+    ("conversation_id", True, False, "bad_type"),
+    ("agent_id", {"id": 3}, False, "bad_type"),
+    ("channel", False, False, "bad_type"),
+    ("channel", ["chat"], False, "bad_type"),
+    ("customer_id", [1], False, "bad_type"),
+    ("queue", {"q": 1}, False, "bad_type"),
+    ("customer_tier", True, False, "bad_type"),
+    ("csat", True, False, "bad_csat"),
+    ("csat", False, False, "bad_csat"),
+    ("csat", [4], False, "bad_csat"),
+    ("tags", {"a": 1}, False, "bad_type"),
+    ("tags", [1, {"a": 1}], False, "bad_type"),
+    ("tags", True, False, "bad_type"),
+    ("tags", [["nested"]], False, "bad_type"),
+]
 
 
 @pytest.mark.parametrize("route", RECORD_ROUTES)
@@ -54,9 +72,15 @@ def test_wrong_types_are_located_on_every_record_route(route, field, value, mess
 
 
 @pytest.mark.parametrize("route", RECORD_ROUTES)
-@pytest.mark.parametrize("field, value, want", [("customer_id", 13800138000, "13800138000"),
-                                                ("conversation_id", 7, "7"), ("channel", "Chat", "chat"),
-                                                ("tags", [1, "a"], ["1", "a"])])
+@pytest.mark.parametrize(
+    "field, value, want",
+    [
+        ("customer_id", 13800138000, "13800138000"),
+        ("conversation_id", 7, "7"),
+        ("channel", "Chat", "chat"),
+        ("tags", [1, "a"], ["1", "a"]),
+    ],
+)
 def test_numbers_as_ids_and_tags_are_read_as_text(route, field, value, want, tmp_path, monkeypatch):
     dataset = read_route(route, with_value(field, value), tmp_path, monkeypatch)
     if dataset is None:
@@ -93,8 +117,9 @@ def test_true_as_a_table_csat_is_not_a_score(suffix, tmp_path):
 
 @pytest.mark.parametrize("suffix", ["parquet", "xlsx"])
 def test_numbers_typed_in_a_table_text_column_are_their_text(suffix, tmp_path):
-    frame = pd.DataFrame({"conversation_id": ["C1", "C1"], "agent_id": ["A1", "A1"],
-                          "role": ["customer", "agent"], "text": [12315, 1]})
+    frame = pd.DataFrame(
+        {"conversation_id": ["C1", "C1"], "agent_id": ["A1", "A1"], "role": ["customer", "agent"], "text": [12315, 1]}
+    )
     path = tmp_path / f"t.{suffix}"
     frame.to_parquet(path, index=False) if suffix == "parquet" else frame.to_excel(path, index=False)
     ds = read_conversations(path)

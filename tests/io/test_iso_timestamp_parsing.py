@@ -36,14 +36,16 @@ def mutations(template):
     yield template
     for i in range(len(template)):
         for char in chars:
-            yield template[:i] + char + template[i + 1:]
+            yield template[:i] + char + template[i + 1 :]
     for i in (5, 8, 11, 14, 17, 20, 23):  # every two-digit value of each field
         for value in range(100):
-            yield template[:i] + f"{value:02d}" + template[i + 2:]
+            yield template[:i] + f"{value:02d}" + template[i + 2 :]
 
 
-@pytest.mark.parametrize("template", ["2026-09-01T10:00:05+08:00", "2026-12-31 23:59:59-23:59",
-                                      "2026-09-01T10:00:05Z", "0000-01-01 00:00:00Z"])
+@pytest.mark.parametrize(
+    "template",
+    ["2026-09-01T10:00:05+08:00", "2026-12-31 23:59:59-23:59", "2026-09-01T10:00:05Z", "0000-01-01 00:00:00Z"],
+)
 def test_byte_check_is_the_regex(template):
     values = list(dict.fromkeys(mutations(template)))
     strings = pa.array(values)

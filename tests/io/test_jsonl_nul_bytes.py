@@ -16,19 +16,24 @@ from qa_toolkit.io.jsonl import LineRange
 
 
 def record(cid: str, text: str = "你好") -> dict:
-    return {"conversation_id": cid, "agent_id": "a1",
-            "messages": [{"ts": "2026-03-01T10:00:00+08:00", "role": "customer", "text": text}]}
+    return {
+        "conversation_id": cid,
+        "agent_id": "a1",
+        "messages": [{"ts": "2026-03-01T10:00:00+08:00", "role": "customer", "text": text}],
+    }
 
 
 def lines() -> list[bytes]:
     return [json.dumps(record(f"c{i}"), ensure_ascii=False).encode() + b"\n" for i in range(1, 4)]
 
 
-PLACES = {"inside a string": lambda raw: raw.replace("你好".encode(), "你\x00好".encode()),
-          "between tokens": lambda raw: raw.replace(b', "agent_id"', b',\x00 "agent_id"'),
-          "before the object": lambda raw: b"\x00" + raw,
-          "after the object": lambda raw: raw[:-1] + b"\x00\n",
-          "a line of NULs": lambda raw: b"\x00" * 64 + b"\n"}
+PLACES = {
+    "inside a string": lambda raw: raw.replace("你好".encode(), "你\x00好".encode()),
+    "between tokens": lambda raw: raw.replace(b', "agent_id"', b',\x00 "agent_id"'),
+    "before the object": lambda raw: b"\x00" + raw,
+    "after the object": lambda raw: raw[:-1] + b"\x00\n",
+    "a line of NULs": lambda raw: b"\x00" * 64 + b"\n",
+}
 
 
 @pytest.mark.parametrize("place", PLACES)

@@ -36,8 +36,9 @@ def sample_frame(n=60):
 def write(frame, path, row_group_size=None, pandas_metadata=False):
     """As exports written by Arrow tools (no pandas metadata) unless asked otherwise."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table if pandas_metadata else table.replace_schema_metadata(None), path,
-                   row_group_size=row_group_size)
+    pq.write_table(
+        table if pandas_metadata else table.replace_schema_metadata(None), path, row_group_size=row_group_size
+    )
     return path
 
 
@@ -79,38 +80,42 @@ def test_pandas_written_file_goes_the_reference_way(tmp_path, monkeypatch):
     assert_same(path, monkeypatch)
 
 
-@pytest.mark.parametrize("edit", [
-    lambda f: f.assign(conversation_id=f["conversation_id"].where(f["seq"] != 0, " " + f["conversation_id"])),
-    lambda f: f.assign(conversation_id=f["conversation_id"].mask(f.index < 3, "")),
-    lambda f: f.assign(conversation_id=f["conversation_id"].mask(f.index < 3, None)),
-    lambda f: f.assign(conversation_id=f["conversation_id"].mask(f.index < 4, "TRUE")),
-    lambda f: f.assign(conversation_id=pd.factorize(f["conversation_id"])[0] + 10**15),
-    lambda f: f.assign(seq=f["seq"].where(f.index % 5 != 1, 99)),
-    lambda f: f.assign(seq=f["seq"].astype(float).mask(f.index == 2)),
-    lambda f: f.assign(seq=f["seq"].astype(str).mask(f.index == 2, "x")),
-    lambda f: f.assign(role=f["role"].mask(f.index == 7, "robot")),
-    lambda f: f.assign(role=f["role"].mask(f.index == 7, None)),
-    lambda f: f.assign(role=f["role"].str.upper()),
-    lambda f: f.assign(text=f["text"].mask(f.index == 4, None)),
-    lambda f: f.assign(text=f["text"].mask(f.index == 4, "  padded text  ")),
-    lambda f: f.assign(channel=f["channel"].mask(f.index < 30, " chat")),
-    lambda f: f.assign(channel=f["channel"].mask(f.index < 30, "")),
-    lambda f: f.assign(channel=f["channel"].mask(f.index < 30, "电话")),
-    lambda f: f.assign(queue=f["queue"].mask(f.index < 30, "false")),
-    lambda f: f.assign(customer_tier=None),
-    lambda f: f.assign(tags=f["tags"].mask(f.index < 30, "a| b |")),
-    lambda f: f.assign(csat=f["csat"].fillna(3).astype("int64")),
-    lambda f: f.assign(csat=f["csat"].mask(f.index < 30, 9)),
-    lambda f: f.assign(ts=f["ts"].dt.tz_localize(None)),
-    lambda f: f.assign(ts=f["ts"].mask(f.index == 5)),
-    lambda f: f.assign(ts=f["ts"].astype(str).mask(f.index == 5, "２０２６-09-01 10:00")),
-    lambda f: f.assign(started_at=f["started_at"].astype(str)),
-    lambda f: f.assign(order_id=f["order_id"].str.replace("26", "２６")),
-    lambda f: f.assign(extra_count=range(len(f)), extra_flag=f.index % 2 == 0),
-    lambda f: f.drop(columns=["ts", "tags"]),
-    lambda f: pd.concat([f, f.head(6)], ignore_index=True),  # a conversation id seen again: a duplicate
-    lambda f: f.head(0),
-], ids=lambda _: "")
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda f: f.assign(conversation_id=f["conversation_id"].where(f["seq"] != 0, " " + f["conversation_id"])),
+        lambda f: f.assign(conversation_id=f["conversation_id"].mask(f.index < 3, "")),
+        lambda f: f.assign(conversation_id=f["conversation_id"].mask(f.index < 3, None)),
+        lambda f: f.assign(conversation_id=f["conversation_id"].mask(f.index < 4, "TRUE")),
+        lambda f: f.assign(conversation_id=pd.factorize(f["conversation_id"])[0] + 10**15),
+        lambda f: f.assign(seq=f["seq"].where(f.index % 5 != 1, 99)),
+        lambda f: f.assign(seq=f["seq"].astype(float).mask(f.index == 2)),
+        lambda f: f.assign(seq=f["seq"].astype(str).mask(f.index == 2, "x")),
+        lambda f: f.assign(role=f["role"].mask(f.index == 7, "robot")),
+        lambda f: f.assign(role=f["role"].mask(f.index == 7, None)),
+        lambda f: f.assign(role=f["role"].str.upper()),
+        lambda f: f.assign(text=f["text"].mask(f.index == 4, None)),
+        lambda f: f.assign(text=f["text"].mask(f.index == 4, "  padded text  ")),
+        lambda f: f.assign(channel=f["channel"].mask(f.index < 30, " chat")),
+        lambda f: f.assign(channel=f["channel"].mask(f.index < 30, "")),
+        lambda f: f.assign(channel=f["channel"].mask(f.index < 30, "电话")),
+        lambda f: f.assign(queue=f["queue"].mask(f.index < 30, "false")),
+        lambda f: f.assign(customer_tier=None),
+        lambda f: f.assign(tags=f["tags"].mask(f.index < 30, "a| b |")),
+        lambda f: f.assign(csat=f["csat"].fillna(3).astype("int64")),
+        lambda f: f.assign(csat=f["csat"].mask(f.index < 30, 9)),
+        lambda f: f.assign(ts=f["ts"].dt.tz_localize(None)),
+        lambda f: f.assign(ts=f["ts"].mask(f.index == 5)),
+        lambda f: f.assign(ts=f["ts"].astype(str).mask(f.index == 5, "２０２６-09-01 10:00")),
+        lambda f: f.assign(started_at=f["started_at"].astype(str)),
+        lambda f: f.assign(order_id=f["order_id"].str.replace("26", "２６")),
+        lambda f: f.assign(extra_count=range(len(f)), extra_flag=f.index % 2 == 0),
+        lambda f: f.drop(columns=["ts", "tags"]),
+        lambda f: pd.concat([f, f.head(6)], ignore_index=True),  # a conversation id seen again: a duplicate
+        lambda f: f.head(0),
+    ],
+    ids=lambda _: "",
+)
 def test_edge_cases_match_the_reference(tmp_path, monkeypatch, edit):
     path = write(edit(sample_frame(30)), tmp_path / "e.parquet", row_group_size=90)
     assert_same(path, monkeypatch)

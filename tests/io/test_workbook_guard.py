@@ -53,12 +53,16 @@ def test_total_size_and_entry_count_have_limits(tmp_path, monkeypatch):
     assert "parts" in workbook_guard.workbook_problem(path).message
 
 
-@pytest.mark.parametrize("command", [
-    lambda b, tmp: ["data", "inspect", b],
-    lambda b, tmp: ["score", b, "-o", tmp / "out"],
-    lambda b, tmp: ["data", "inspect", DATA, "--roster", b],
-    lambda b, tmp: ["grade", "import", b, "--data", DATA, "-o", tmp / "g.csv"],
-], ids=["inspect", "score", "roster", "grade import"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda b, tmp: ["data", "inspect", b],
+        lambda b, tmp: ["score", b, "-o", tmp / "out"],
+        lambda b, tmp: ["data", "inspect", DATA, "--roster", b],
+        lambda b, tmp: ["grade", "import", b, "--data", DATA, "-o", tmp / "g.csv"],
+    ],
+    ids=["inspect", "score", "roster", "grade import"],
+)
 def test_every_xlsx_reader_refuses_a_bomb(tmp_path, command):
     path = bomb(tmp_path / "bomb.xlsx")
     result = CliRunner().invoke(main, [str(a) for a in command(path, tmp_path)])

@@ -13,7 +13,8 @@ from qa_toolkit.resources import sample_data_dir
 from qa_toolkit.yamldoc import ALIAS_NODES, parse_yaml, plain
 
 BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-    f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
 DEEP = "a: " + "[" * 500 + "]" * 500 + "\n"
 
 
@@ -28,8 +29,12 @@ def test_shared_lists_within_the_budget_are_expanded():
     shared = "p: &p [" + ",".join(f"w{i}" for i in range(100)) + "]\n" + "".join(f"c{i}: *p\n" for i in range(5))
     tree, problem = parse_yaml(shared + "base: &b {x: 1}\nm: {<<: *b, y: 2}\n", "ok.yaml")
     assert problem is None and plain(tree)["c4"][99] == "w99" and plain(tree)["m"] == {"y": 2, "x": 1}
-    over = "p: &p [" + ",".join(f"w{i}" for i in range(100)) + "]\n" + "".join(
-        f"c{i}: *p\n" for i in range(ALIAS_NODES // 100 + 1))
+    over = (
+        "p: &p ["
+        + ",".join(f"w{i}" for i in range(100))
+        + "]\n"
+        + "".join(f"c{i}: *p\n" for i in range(ALIAS_NODES // 100 + 1))
+    )
     assert parse_yaml(over, "over.yaml")[1].code == "yaml-aliases"
 
 

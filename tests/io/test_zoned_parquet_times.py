@@ -14,11 +14,13 @@ import pytest
 from qa_toolkit.engine.tables import dataset_from_row_group
 from qa_toolkit.io import read_conversations
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CLEAN = dt.datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
-EDGES = [("ns", dt.datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=UTC)),
-         ("us", dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
-         ("s", dt.datetime(1, 1, 1, tzinfo=UTC))]
+EDGES = [
+    ("ns", dt.datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=UTC)),
+    ("us", dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ("s", dt.datetime(1, 1, 1, tzinfo=UTC)),
+]
 
 
 def write(path, column: str, unit: str, zone: str, late: dt.datetime) -> None:
@@ -26,9 +28,19 @@ def write(path, column: str, unit: str, zone: str, late: dt.datetime) -> None:
     kind = pa.timestamp(unit, tz=zone)
     times = {"ts": [CLEAN, CLEAN, CLEAN], "started_at": [CLEAN, CLEAN, CLEAN]}
     times[column][2] = late
-    pq.write_table(pa.table({"conversation_id": ["c1", "c1", "c2"], "agent_id": ["a1"] * 3, "seq": [0, 1, 0],
-                             "role": ["customer", "agent", "customer"], "text": ["你好", "您好", "在吗"],
-                             **{name: pa.array(values, kind) for name, values in times.items()}}), path)
+    pq.write_table(
+        pa.table(
+            {
+                "conversation_id": ["c1", "c1", "c2"],
+                "agent_id": ["a1"] * 3,
+                "seq": [0, 1, 0],
+                "role": ["customer", "agent", "customer"],
+                "text": ["你好", "您好", "在吗"],
+                **{name: pa.array(values, kind) for name, values in times.items()},
+            }
+        ),
+        path,
+    )
 
 
 @pytest.mark.parametrize("route", ["reader", "row_group"])

@@ -25,16 +25,23 @@ def graded_records(n: int = 120, seed: int = 3) -> tuple[list[dict], list[dict]]
     for i in range(n):
         cid = f"g{i:04d}"
         complains, soothes, polite = rng.random() < 0.6, rng.random() < 0.5, rng.random() < 0.7
-        messages = [{"role": "customer", "text": rng.choice(COMPLAINTS if complains else QUESTIONS)},
-                    {"role": "agent", "text": rng.choice(OPENERS[0] if polite else OPENERS[1])}]
+        messages = [
+            {"role": "customer", "text": rng.choice(COMPLAINTS if complains else QUESTIONS)},
+            {"role": "agent", "text": rng.choice(OPENERS[0] if polite else OPENERS[1])},
+        ]
         for _ in range(rng.randint(1, 3)):
             messages.append({"role": "customer", "text": rng.choice(QUESTIONS)})
             messages.append({"role": "agent", "text": rng.choice(NEUTRAL)})
         if complains and soothes:  # the first reply after the opener soothes instead
             messages[3] = {"role": "agent", "text": rng.choice(SOOTHING)}
         records.append({"conversation_id": cid, "channel": "chat", "agent_id": f"a{i % 3}", "messages": messages})
-        grades.append({"conversation_id": cid, "criterion_id": "soothe",
-                       "outcome": "na" if not complains else "pass" if soothes else "fail"})
+        grades.append(
+            {
+                "conversation_id": cid,
+                "criterion_id": "soothe",
+                "outcome": "na" if not complains else "pass" if soothes else "fail",
+            }
+        )
         grades.append({"conversation_id": cid, "criterion_id": "greeting", "outcome": "pass" if polite else "fail"})
     return records, grades
 
@@ -67,9 +74,17 @@ sections:
 """
 
 
-def write_rubric(path: Path, greeting_check: str = "{type: keywords, phrases: [您好], first_turns: 1}",
-                 soothe_check: str = "{type: manual}", version: str = "1") -> Path:
+def write_rubric(
+    path: Path,
+    greeting_check: str = "{type: keywords, phrases: [您好], first_turns: 1}",
+    soothe_check: str = "{type: manual}",
+    version: str = "1",
+) -> Path:
     """A two-criterion rubric (greeting, soothe) with the given checks, at ``path``."""
-    path.write_text(RUBRIC.format(greeting_check=greeting_check, soothe_check=soothe_check)
-                    .replace('version: "1"', f'version: "{version}"'), encoding="utf-8")
+    path.write_text(
+        RUBRIC.format(greeting_check=greeting_check, soothe_check=soothe_check).replace(
+            'version: "1"', f'version: "{version}"'
+        ),
+        encoding="utf-8",
+    )
     return path

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from learned_data import graded_records, write_rubric
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
-from learned_data import graded_records, write_rubric
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.learning import store
 from qa_toolkit.learning.card import card_markdown
@@ -46,33 +46,85 @@ def rubric_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def soothe(graded, rubric_path):
     data, grades = graded
-    return train_criterion(data.conversations, data.messages, grades, "soothe", rubric=require_rubric(rubric_path),
-                           folds=3)
+    return train_criterion(
+        data.conversations, data.messages, grades, "soothe", rubric=require_rubric(rubric_path), folds=3
+    )
 
 
 # grades -------------------------------------------------------------------------------------
 
+
 def test_grades_take_the_human_verdict_and_the_majority(tmp_path):
     path = tmp_path / "grades.csv"
-    pd.DataFrame([
-        # qa grade import's shape: human_outcome is the grader's own verdict, "" = not graded
-        {"grader": "a", "conversation_id": "c1", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "fail",
-         "outcome": "fail"},
-        {"grader": "b", "conversation_id": "c1", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "fail",
-         "outcome": "fail"},
-        {"grader": "c", "conversation_id": "c1", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "pass",
-         "outcome": "pass"},
-        {"grader": "a", "conversation_id": "c2", "criterion_id": "x", "auto_outcome": "pass", "human_outcome": "",
-         "outcome": "pass"},
-        {"grader": "a", "conversation_id": "c3", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "pass",
-         "outcome": "pass"},
-        {"grader": "b", "conversation_id": "c3", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "na",
-         "outcome": "na"},
-        {"grader": "a", "conversation_id": "c4", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "通过",
-         "outcome": "pass"},
-        {"grader": "a", "conversation_id": "c5", "criterion_id": "x", "auto_outcome": "fail", "human_outcome": "maybe",
-         "outcome": "maybe"},
-    ]).to_csv(path, index=False, encoding="utf-8-sig")
+    pd.DataFrame(
+        [
+            # qa grade import's shape: human_outcome is the grader's own verdict, "" = not graded
+            {
+                "grader": "a",
+                "conversation_id": "c1",
+                "criterion_id": "x",
+                "auto_outcome": "pass",
+                "human_outcome": "fail",
+                "outcome": "fail",
+            },
+            {
+                "grader": "b",
+                "conversation_id": "c1",
+                "criterion_id": "x",
+                "auto_outcome": "pass",
+                "human_outcome": "fail",
+                "outcome": "fail",
+            },
+            {
+                "grader": "c",
+                "conversation_id": "c1",
+                "criterion_id": "x",
+                "auto_outcome": "pass",
+                "human_outcome": "pass",
+                "outcome": "pass",
+            },
+            {
+                "grader": "a",
+                "conversation_id": "c2",
+                "criterion_id": "x",
+                "auto_outcome": "pass",
+                "human_outcome": "",
+                "outcome": "pass",
+            },
+            {
+                "grader": "a",
+                "conversation_id": "c3",
+                "criterion_id": "x",
+                "auto_outcome": "fail",
+                "human_outcome": "pass",
+                "outcome": "pass",
+            },
+            {
+                "grader": "b",
+                "conversation_id": "c3",
+                "criterion_id": "x",
+                "auto_outcome": "fail",
+                "human_outcome": "na",
+                "outcome": "na",
+            },
+            {
+                "grader": "a",
+                "conversation_id": "c4",
+                "criterion_id": "x",
+                "auto_outcome": "fail",
+                "human_outcome": "通过",
+                "outcome": "pass",
+            },
+            {
+                "grader": "a",
+                "conversation_id": "c5",
+                "criterion_id": "x",
+                "auto_outcome": "fail",
+                "human_outcome": "maybe",
+                "outcome": "maybe",
+            },
+        ]
+    ).to_csv(path, index=False, encoding="utf-8-sig")
     grades = read_grades(path)
     assert grades.of("x").to_dict() == {"c1": "fail", "c4": "pass"}  # c2 ungraded, c3 tied, c5 not a grade
     messages = [str(p) for p in grades.log.problems]
@@ -89,6 +141,7 @@ def test_a_grades_file_without_the_columns_is_an_input_error(tmp_path):
 
 
 # training -----------------------------------------------------------------------------------
+
 
 def test_training_cross_validates_and_writes_the_card(soothe, graded):
     card = soothe.card
@@ -119,9 +172,12 @@ def test_the_rubric_rule_for_the_criterion_becomes_a_feature(graded, rubric_path
 
 
 def test_rule_of_keeps_the_when_and_drops_manual_and_learned_parts(tmp_path):
-    rubric = require_rubric(write_rubric(
-        tmp_path / "r.yaml",
-        greeting_check="{type: any, checks: [{type: manual}, {type: keywords, phrases: [您好]}]}"))
+    rubric = require_rubric(
+        write_rubric(
+            tmp_path / "r.yaml",
+            greeting_check="{type: any, checks: [{type: manual}, {type: keywords, phrases: [您好]}]}",
+        )
+    )
     assert checks.Rule.model_validate_json(rule_of(rubric, "greeting")).check.type == "keywords"
     assert rule_of(rubric, "soothe") is None
     zh = require_rubric("rubrics/ecommerce-zh.yaml")
@@ -131,8 +187,17 @@ def test_rule_of_keeps_the_when_and_drops_manual_and_learned_parts(tmp_path):
 
 def test_too_few_grades_is_an_input_error(graded, rubric_path):
     data, _ = graded
-    few = labels_from(pd.DataFrame({"conversation_id": ["g0000", "g0001", "g0002"], "criterion_id": "soothe",
-                                    "outcome": ["pass", "pass", "fail"]}), "outcome", "g.csv")
+    few = labels_from(
+        pd.DataFrame(
+            {
+                "conversation_id": ["g0000", "g0001", "g0002"],
+                "criterion_id": "soothe",
+                "outcome": ["pass", "pass", "fail"],
+            }
+        ),
+        "outcome",
+        "g.csv",
+    )
     with pytest.raises(InputError, match="needs at least 3 conversations of each of two outcomes"):
         train_criterion(data.conversations, data.messages, few, "soothe", folds=3)
     with pytest.raises(InputError, match="no grades for criterion 'nope'"):
@@ -140,6 +205,7 @@ def test_too_few_grades_is_an_input_error(graded, rubric_path):
 
 
 # storage ------------------------------------------------------------------------------------
+
 
 def test_a_model_round_trips_through_skops(tmp_path, soothe, graded):
     data, _ = graded
@@ -165,8 +231,9 @@ def test_foreign_and_tampered_model_files_are_refused(tmp_path, soothe):
     with zipfile.ZipFile(path) as z:
         entries = {name: z.read(name) for name in z.namelist()}
     schema = entries["schema.json"].decode()
-    entries["schema.json"] = schema.replace('"qa_toolkit.learning.features"', '"os"').replace(
-        '"ViewFeatures"', '"system"').encode()
+    entries["schema.json"] = (
+        schema.replace('"qa_toolkit.learning.features"', '"os"').replace('"ViewFeatures"', '"system"').encode()
+    )
     with zipfile.ZipFile(tmp_path / "tampered.skops", "w") as z:
         for name, content in entries.items():
             z.writestr(name, content)
@@ -184,6 +251,7 @@ def test_a_model_file_is_loaded_once_per_process(tmp_path, soothe, monkeypatch):
 
 # judging ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def learned_rubric(tmp_path_factory, soothe):
     folder = tmp_path_factory.mktemp("learned")
@@ -194,16 +262,40 @@ def learned_rubric(tmp_path_factory, soothe):
 def test_a_learned_criterion_judges_with_the_deciding_message_as_evidence(learned_rubric):
     rubric = require_rubric(learned_rubric)  # the model path is relative to the rubric file
     records = [
-        {"conversation_id": "p", "channel": "chat", "agent_id": "a", "messages": [
-            {"role": "customer", "text": "东西坏了，我要投诉"}, {"role": "agent", "text": "您好，很高兴为您服务"},
-            {"role": "agent", "text": "实在不好意思给您添麻烦了"}, {"role": "customer", "text": "什么时候发货"},
-            {"role": "agent", "text": "已为您查询，明天发货"}]},
-        {"conversation_id": "f", "channel": "chat", "agent_id": "a", "messages": [
-            {"role": "customer", "text": "质量太差了"}, {"role": "agent", "text": "订单号发一下"},
-            {"role": "customer", "text": "这个有货吗"}, {"role": "agent", "text": "可以的，稍后为您开具"}]},
-        {"conversation_id": "n", "channel": "chat", "agent_id": "a", "messages": [
-            {"role": "customer", "text": "请问可以开发票吗"}, {"role": "agent", "text": "您好，很高兴为您服务"},
-            {"role": "customer", "text": "能改地址吗"}, {"role": "agent", "text": "好的，已经登记了"}]},
+        {
+            "conversation_id": "p",
+            "channel": "chat",
+            "agent_id": "a",
+            "messages": [
+                {"role": "customer", "text": "东西坏了，我要投诉"},
+                {"role": "agent", "text": "您好，很高兴为您服务"},
+                {"role": "agent", "text": "实在不好意思给您添麻烦了"},
+                {"role": "customer", "text": "什么时候发货"},
+                {"role": "agent", "text": "已为您查询，明天发货"},
+            ],
+        },
+        {
+            "conversation_id": "f",
+            "channel": "chat",
+            "agent_id": "a",
+            "messages": [
+                {"role": "customer", "text": "质量太差了"},
+                {"role": "agent", "text": "订单号发一下"},
+                {"role": "customer", "text": "这个有货吗"},
+                {"role": "agent", "text": "可以的，稍后为您开具"},
+            ],
+        },
+        {
+            "conversation_id": "n",
+            "channel": "chat",
+            "agent_id": "a",
+            "messages": [
+                {"role": "customer", "text": "请问可以开发票吗"},
+                {"role": "agent", "text": "您好，很高兴为您服务"},
+                {"role": "customer", "text": "能改地址吗"},
+                {"role": "agent", "text": "好的，已经登记了"},
+            ],
+        },
     ]
     data = conversations_from_records(records)
     results, _ = score_frames(data.conversations, data.messages, rubric)
@@ -235,23 +327,54 @@ def test_a_model_for_another_criterion_or_rubric_version_is_refused(tmp_path, so
 
 def test_rules_and_a_learned_model_combine(tmp_path, soothe):
     save_model(soothe, tmp_path / "soothe.skops")
-    path = write_rubric(tmp_path / "any.yaml", soothe_check=(
-        "{type: any, checks: [{type: context, trigger: [投诉], phrases: [对不起]}, "
-        "{type: learned, model: soothe.skops}]}"))
+    path = write_rubric(
+        tmp_path / "any.yaml",
+        soothe_check=(
+            "{type: any, checks: [{type: context, trigger: [投诉], phrases: [对不起]}, "
+            "{type: learned, model: soothe.skops}]}"
+        ),
+    )
     rubric = require_rubric(path)
-    data = conversations_from_records([{"conversation_id": "x", "channel": "chat", "agent_id": "a", "messages": [
-        {"role": "customer", "text": "东西坏了，我要投诉"}, {"role": "agent", "text": "订单号发一下"},
-        {"role": "agent", "text": "非常抱歉让您久等了，理解您的心情"}]}])
+    data = conversations_from_records(
+        [
+            {
+                "conversation_id": "x",
+                "channel": "chat",
+                "agent_id": "a",
+                "messages": [
+                    {"role": "customer", "text": "东西坏了，我要投诉"},
+                    {"role": "agent", "text": "订单号发一下"},
+                    {"role": "agent", "text": "非常抱歉让您久等了，理解您的心情"},
+                ],
+            }
+        ]
+    )
     results, _ = score_frames(data.conversations, data.messages, rubric)
     row = results[results["criterion_id"] == "soothe"].iloc[0]
     assert row["outcome"] == "pass" and row["note"].startswith("check 2: the learned model says pass")
 
 
 def test_views_read_opening_closing_and_the_customer_message_each_reply_answers():
-    data = conversations_from_records([{"conversation_id": "v", "channel": "chat", "agent_id": "a", "messages": [
-        {"role": "customer", "text": "在吗"}, {"role": "customer", "text": "快递呢"}, {"role": "agent", "text": "您好"},
-        {"role": "system", "text": "请评价"}, {"role": "agent", "text": "查一下"}, {"role": "customer", "text": "好"},
-        {"role": "agent", "text": "已催"}, {"role": "agent", "text": "再见"}, {"role": "customer", "text": "嗯"}]}])
+    data = conversations_from_records(
+        [
+            {
+                "conversation_id": "v",
+                "channel": "chat",
+                "agent_id": "a",
+                "messages": [
+                    {"role": "customer", "text": "在吗"},
+                    {"role": "customer", "text": "快递呢"},
+                    {"role": "agent", "text": "您好"},
+                    {"role": "system", "text": "请评价"},
+                    {"role": "agent", "text": "查一下"},
+                    {"role": "customer", "text": "好"},
+                    {"role": "agent", "text": "已催"},
+                    {"role": "agent", "text": "再见"},
+                    {"role": "customer", "text": "嗯"},
+                ],
+            }
+        ]
+    )
     row = conversation_views(Frames(data.conversations, data.messages)).iloc[0]
     assert row["opening"] == "您好" and row["closing"] == "查一下\n已催\n再见"
     assert row["agent"] == "您好\n查一下\n已催\n再见" and row["customer"] == "在吗\n快递呢\n好\n嗯"
@@ -266,14 +389,24 @@ def test_where_the_rule_alone_decides_its_evidence_is_quoted(tmp_path, graded):
     rule = rule_of(rubric, "greeting")
     table = training_set(Frames(data.conversations, data.messages), grades.of("greeting"), rule)
     views = FOCUS["whole"]
-    pipeline = build_pipeline(views).set_params(**{f"columns__{v}": "drop" for v in (*views, "counts")},
-                                                classifier=RuleOutcome(categories=RULE_CATEGORIES))
+    pipeline = build_pipeline(views).set_params(
+        **{f"columns__{v}": "drop" for v in (*views, "counts")}, classifier=RuleOutcome(categories=RULE_CATEGORIES)
+    )
     model = LearnedModel(pipeline.fit(table.table, table.y), "greeting", rubric.id, rubric.version, rule=rule)
     save_model(model, tmp_path / "greeting.skops")
     path = write_rubric(tmp_path / "r.yaml", greeting_check="{type: learned, model: greeting.skops}")
-    records = [{"conversation_id": "x", "channel": "chat", "agent_id": "a", "messages": [
-        {"role": "customer", "text": "在吗"}, {"role": "agent", "text": "请稍等"},
-        {"role": "agent", "text": "您好，很高兴为您服务"}]}]
+    records = [
+        {
+            "conversation_id": "x",
+            "channel": "chat",
+            "agent_id": "a",
+            "messages": [
+                {"role": "customer", "text": "在吗"},
+                {"role": "agent", "text": "请稍等"},
+                {"role": "agent", "text": "您好，很高兴为您服务"},
+            ],
+        }
+    ]
     data = conversations_from_records(records)
     results, _ = score_frames(data.conversations, data.messages, require_rubric(path))
     row = results[results["criterion_id"] == "greeting"].iloc[0]

@@ -39,7 +39,7 @@ def test_find_pii_kinds(text, expected):
 def test_offsets_point_into_original_text():
     text = "号码是１３８１２３４５６７８，谢谢"
     (m,) = find_pii(text)
-    assert text[m.start:m.end] == "１３８１２３４５６７８"
+    assert text[m.start : m.end] == "１３８１２３４５６７８"
     assert m.masked == "138****5678"
 
 
@@ -77,14 +77,34 @@ def _id(first17: str) -> str:
 def _grouped(number: str, sizes, sep: str) -> str:
     out, pos = [], 0
     for size in sizes:
-        out.append(number[pos:pos + size])
+        out.append(number[pos : pos + size])
         pos += size
     return sep.join(out + ([number[pos:]] if pos < len(number) else []))
 
 
 #: separators people (and filter-dodgers) put between digits, NFKC variants included
-SEPARATORS = [" ", "  ", "   ", ".", "-", "_", "/", "\t", "—", "——", "–", "·", "\u3000", "\u00a0", "．", "＿", "－",
-              "\u200b", "\u00ad", "\ufeff"]
+SEPARATORS = [
+    " ",
+    "  ",
+    "   ",
+    ".",
+    "-",
+    "_",
+    "/",
+    "\t",
+    "—",
+    "——",
+    "–",
+    "·",
+    "\u3000",
+    "\u00a0",
+    "．",
+    "＿",
+    "－",
+    "\u200b",
+    "\u00ad",
+    "\ufeff",
+]
 
 
 def _hidden(text: str, secret: str) -> bool:
@@ -106,16 +126,28 @@ def test_id_numbers_are_masked_whatever_the_county_and_however_grouped():
                     (m,) = find_pii(text)
                     assert m.kind == "id_number" and m.masked == f"{number[:6]}{'*' * 8}{number[-4:]}", text
     good = _id("31011519850704123")
-    for bad in (good[:-1] + ("0" if good[-1] != "0" else "1"),  # wrong check digit
-                _id("31011519850230123"),  # 30 February
-                _id("10011519850704123"),  # no province 10
-                _id("31011518850704123")):  # born 1885
+    for bad in (
+        good[:-1] + ("0" if good[-1] != "0" else "1"),  # wrong check digit
+        _id("31011519850230123"),  # 30 February
+        _id("10011519850704123"),  # no province 10
+        _id("31011518850704123"),
+    ):  # born 1885
         assert kinds(f"身份证号{bad}") == [], bad
 
 
 def test_mobiles_are_masked_with_any_separators_grouping_or_chinese_numerals():
-    spelt = {"1": "一幺壹", "3": "三叁", "8": "八捌", "2": "二贰", "4": "四肆", "5": "五伍", "6": "六陆", "7": "七柒",
-             "9": "九玖", "0": "〇零"}
+    spelt = {
+        "1": "一幺壹",
+        "3": "三叁",
+        "8": "八捌",
+        "2": "二贰",
+        "4": "四肆",
+        "5": "五伍",
+        "6": "六陆",
+        "7": "七柒",
+        "9": "九玖",
+        "0": "〇零",
+    }
     for number in ("13812345678", "19900001111", "15055556666"):
         masked = f"{number[:3]}****{number[-4:]}"
         for sizes in ((11,), (3, 4, 4), (3, 3, 3, 2), (3, 8), (4, 4, 3), (1,) * 11):
@@ -129,8 +161,14 @@ def test_mobiles_are_masked_with_any_separators_grouping_or_chinese_numerals():
                 text = f"号码是{_grouped(words, sizes, ' ')}"
                 assert [m.masked for m in find_pii(text)] == [masked], text
     # not mobiles: the tail of a longer grouped number, an order number, prices, a 10-digit number
-    for text in ("订单 2609 1381 2345 678 已发货", "订单号2609075154646636", "单价 13.50 12.80 9.90 元",
-                 "1381234567", "13812345678901", "第一二三四五六七八九十名"):
+    for text in (
+        "订单 2609 1381 2345 678 已发货",
+        "订单号2609075154646636",
+        "单价 13.50 12.80 9.90 元",
+        "1381234567",
+        "13812345678901",
+        "第一二三四五六七八九十名",
+    ):
         assert kinds(text) == [], text
 
 
@@ -155,26 +193,34 @@ def test_bank_cards_are_masked_after_any_card_word_however_far_or_grouped():
         assert kinds(text) == [], text
 
 
-@pytest.mark.parametrize("address, kept", [
-    ("上海市浦东新区张江路88号3栋201室", "上海市浦东新区"),
-    ("上海市张江路88号", "上海市"),  # no district
-    ("浙江省杭州市余杭区文一西路969号", "浙江省杭州市余杭区"),
-    ("华星时代广场A座1201", ""),
-    ("张江路88-1号", ""),
-    ("长乐路100弄5号201室", ""),
-    ("忠孝东路四段十一号", ""),  # a section, numerals
-    ("阳光小区3栋2单元501", ""),  # an estate without a road
-    ("万科城市花园12号楼3单元", ""),
-    ("阳光公寓B座1203", ""),
-    ("李庄村五组12号", ""),  # a village group
-    ("南山区某某镇张家村3组", "南山区某某镇"),
-    ("深圳市南山区高新南七道12号", "深圳市南山区"),
-    ("杭州市西湖区文三路 478 号", "杭州市西湖区"),  # spaces around the number
-    ("阳光小区3-2-501", ""),  # building-unit-room shorthand
-    ("阳光小区 3 栋 2 单元 501", ""),
-])
+@pytest.mark.parametrize(
+    "address, kept",
+    [
+        ("上海市浦东新区张江路88号3栋201室", "上海市浦东新区"),
+        ("上海市张江路88号", "上海市"),  # no district
+        ("浙江省杭州市余杭区文一西路969号", "浙江省杭州市余杭区"),
+        ("华星时代广场A座1201", ""),
+        ("张江路88-1号", ""),
+        ("长乐路100弄5号201室", ""),
+        ("忠孝东路四段十一号", ""),  # a section, numerals
+        ("阳光小区3栋2单元501", ""),  # an estate without a road
+        ("万科城市花园12号楼3单元", ""),
+        ("阳光公寓B座1203", ""),
+        ("李庄村五组12号", ""),  # a village group
+        ("南山区某某镇张家村3组", "南山区某某镇"),
+        ("深圳市南山区高新南七道12号", "深圳市南山区"),
+        ("杭州市西湖区文三路 478 号", "杭州市西湖区"),  # spaces around the number
+        ("阳光小区3-2-501", ""),  # building-unit-room shorthand
+        ("阳光小区 3 栋 2 单元 501", ""),
+    ],
+)
 def test_addresses_are_masked_without_a_district_in_estates_sections_and_villages(address, kept):
-    for before, after in (("", ""), ("请寄到", "，谢谢"), ("您好，我想问一下", "的店还开吗"), ("地址：", " 电话稍后发")):
+    for before, after in (
+        ("", ""),
+        ("请寄到", "，谢谢"),
+        ("您好，我想问一下", "的店还开吗"),
+        ("地址：", " 电话稍后发"),
+    ):
         text = f"{before}{address}{after}"
         assert mask_text(text) == f"{before}{kept}****{after}", text
 
@@ -185,17 +231,28 @@ def test_dates_and_words_before_numbers_are_no_addresses():
 
 
 def test_emails_with_a_chinese_local_part_or_domain_are_masked():
-    for text, masked in (("张三@例子.中国", "张***@例子.中国"), ("邮箱是李四@公司.网络，谢谢", "邮箱是李***@公司.网络，谢谢"),
-                         ("zhang@例子.公司", "z***@例子.公司"), ("发到 zhang.san@mail.example.org 吧", "发到 z***@mail.example.org 吧"),
-                         ("ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ｚ***@ｅｘａｍｐｌｅ．ｃｏｍ"), ("zhang @ qq.com", "z***@ qq.com")):
+    for text, masked in (
+        ("张三@例子.中国", "张***@例子.中国"),
+        ("邮箱是李四@公司.网络，谢谢", "邮箱是李***@公司.网络，谢谢"),
+        ("zhang@例子.公司", "z***@例子.公司"),
+        ("发到 zhang.san@mail.example.org 吧", "发到 z***@mail.example.org 吧"),
+        ("ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ｚ***@ｅｘａｍｐｌｅ．ｃｏｍ"),
+        ("zhang @ qq.com", "z***@ qq.com"),
+    ):
         assert mask_text(text) == masked, text
 
 
 def test_wechat_and_qq_accounts_after_their_word_are_masked():
-    for text, masked in (("加我微信wx_a001234，私下处理", "加我微信w****，私下处理"), ("vx: zhangsan，私下", "vx: z****，私下"),
-                         ("微信号：zhangsan", "微信号：z****"), ("ＶＸ　ａｂｃ１２３", "ＶＸ　ａ****"),
-                         ("Add me on WeChat wx_a001234 now", "Add me on WeChat w**** now"), ("wxid_ab12cd34", "w****"),
-                         ("加我QQ 123456789，给您返现", "加我QQ 1****，给您返现"), ("扣扣号码：12345", "扣扣号码：1****")):
+    for text, masked in (
+        ("加我微信wx_a001234，私下处理", "加我微信w****，私下处理"),
+        ("vx: zhangsan，私下", "vx: z****，私下"),
+        ("微信号：zhangsan", "微信号：z****"),
+        ("ＶＸ　ａｂｃ１２３", "ＶＸ　ａ****"),
+        ("Add me on WeChat wx_a001234 now", "Add me on WeChat w**** now"),
+        ("wxid_ab12cd34", "w****"),
+        ("加我QQ 123456789，给您返现", "加我QQ 1****，给您返现"),
+        ("扣扣号码：12345", "扣扣号码：1****"),
+    ):
         assert mask_text(text) == masked, text
     for text in ("WeChat payment is fine", "微信支付已退款", "QQ群已经满了", "加个微信吧"):
         assert kinds(text) == [], text
@@ -210,11 +267,15 @@ def test_problem_messages_are_masked_in_every_format():
     from qa_toolkit.rubric.formatters import FORMATTERS
 
     values = ["13812345678", "138 1234 5678", f"身份证{VALID_ID}", "a.b@example.com", "上海市浦东新区张江路88号"]
-    problems = [Problem("data.jsonl", f"csat '{v}' is outside 1..5", line=3, field="csat", code="bad_csat")
-                for v in values]
+    problems = [
+        Problem("data.jsonl", f"csat '{v}' is outside 1..5", line=3, field="csat", code="bad_csat") for v in values
+    ]
     log = ProblemLog(problems=list(problems))
-    shown = [str(p) for p in problems] + [log.summary(), json.dumps(log.to_dict(), ensure_ascii=False),
-                                          str(InputError(problems))]
+    shown = [str(p) for p in problems] + [
+        log.summary(),
+        json.dumps(log.to_dict(), ensure_ascii=False),
+        str(InputError(problems)),
+    ]
     shown += [fmt(problems) for fmt in FORMATTERS.values()]
     for text in shown:
         for secret in ("12345678", "1234 5678", "19491231", "a.b@", "张江路88号"):

@@ -79,7 +79,7 @@ def previous_find_pii(text):
         if not 16 <= len(number) <= 19 or not luhn.is_valid(number):
             return False
         grouped = " " in m.group() or "-" in m.group()
-        return grouped or bool(_O_CARD_CONTEXT.search(norm[max(0, m.start() - 12):m.start()]))
+        return grouped or bool(_O_CARD_CONTEXT.search(norm[max(0, m.start() - 12) : m.start()]))
 
     for m in _O_ID.finditer(norm):
         if _o_ric_is_valid(m.group()):
@@ -94,12 +94,16 @@ def previous_find_pii(text):
     for m in _O_ADDRESS.finditer(norm):
         add("address", m)
     return sorted(found, key=lambda p: p[1])
+
+
 # ------------------------------------------------------------------ end of the previous detector
 
 
 def first_of(text, kinds):
     """What the pii check takes from a message: the first match of ``kinds`` (kind, masked)."""
     return next(((m.kind, m.masked) for m in find_pii(text) if m.kind in kinds), (None, None))
+
+
 VALID_ID = "11010519491231002X"
 VALID_CARD = "6222020200112233446"
 EDGE_CASES = [
@@ -148,8 +152,6 @@ EDGE_CASES = [
 ]
 
 
-
-
 @cache
 def sample_texts():
     with open(sample_conversations(), encoding="utf-8") as f:
@@ -160,10 +162,54 @@ def _with_check_digit(first17):
     return first17 + ric.calc_check_digit(first17 + "0")
 
 
-TOKENS = ["1", "3", "8", "１", "³", "①", "𝟖", "@", "＠", "a", "x", "X", " ", "-", ".", "路", "号", "区", "市",
-          "道", "一", "e\u0301", "ﬁ", "，", "卡号", "com", "\u3000", "ᄀ", "ᅡ", "\u0345", "\u0f73",
-          "138", "1234", "５６７８", "13812345678", "110105", "19491231002X", "6222020200112233446", "4111 1111",
-          "zhang@example.com", "@mail.cn", "浦东新区", "张江路", "88号", "3栋", "+86 "]
+TOKENS = [
+    "1",
+    "3",
+    "8",
+    "１",
+    "³",
+    "①",
+    "𝟖",
+    "@",
+    "＠",
+    "a",
+    "x",
+    "X",
+    " ",
+    "-",
+    ".",
+    "路",
+    "号",
+    "区",
+    "市",
+    "道",
+    "一",
+    "e\u0301",
+    "ﬁ",
+    "，",
+    "卡号",
+    "com",
+    "\u3000",
+    "ᄀ",
+    "ᅡ",
+    "\u0345",
+    "\u0f73",
+    "138",
+    "1234",
+    "５６７８",
+    "13812345678",
+    "110105",
+    "19491231002X",
+    "6222020200112233446",
+    "4111 1111",
+    "zhang@example.com",
+    "@mail.cn",
+    "浦东新区",
+    "张江路",
+    "88号",
+    "3栋",
+    "+86 ",
+]
 
 
 def random_texts(n, seed):
@@ -174,18 +220,92 @@ def random_texts(n, seed):
         cp = rng.choice([rng.randrange(0x80), rng.randrange(0x3000), rng.randrange(0x110000)])
         return chr(cp) if not 0xD800 <= cp <= 0xDFFF else "?"
 
-    return ["".join(rng.choice(TOKENS) if rng.random() < 0.7 else char() for _ in range(rng.randrange(12)))
-            for _ in range(n)]
+    return [
+        "".join(rng.choice(TOKENS) if rng.random() < 0.7 else char() for _ in range(rng.randrange(12)))
+        for _ in range(n)
+    ]
 
 
 # --- texts in every form the detector knows, and near misses (randomised, seeded) -------------
-_NOISE = ["+86", "86", "+８６ ", "卡号", "card", "ＣＡＲＤ ", "工行卡", "账号", "卡号是", "订单号", "order ", "尾号", "，",
-          " ", "X", "x", "Ｘ", "\n", "zhang.san@example.com", "li＠ｅｘａｍｐｌｅ．ｃｏｍ", "a﹫b.cn", "张三@例子.中国",
-          "邮箱是李四@公司.网络", "浦东新区", "南山区", "上海市", "张江路", "科技园大道", "⼋⼗⼋号", "一百号", "88号", "3栋",
-          "201室", "小区", "花园", "2单元", "村", "五组", "四段", "微信", "微信号：", "ｖｘ", "ＷＸ ", "wechat ", "QQ", "ｑｑ：",
-          "扣扣", "wxid_ab12cd", "zhangsan", "abc_123", "一三八", "幺", "⼀", "㊂"]
-_SEPS = ["", "", "", "", "", " ", "-", ".", "_", "\t", "—", "——", "·", "  ", "\u3000", "\u00a0", "\uff0d", "\uff0e",
-         "\uff3f", "\ufe58", "--"]
+_NOISE = [
+    "+86",
+    "86",
+    "+８６ ",
+    "卡号",
+    "card",
+    "ＣＡＲＤ ",
+    "工行卡",
+    "账号",
+    "卡号是",
+    "订单号",
+    "order ",
+    "尾号",
+    "，",
+    " ",
+    "X",
+    "x",
+    "Ｘ",
+    "\n",
+    "zhang.san@example.com",
+    "li＠ｅｘａｍｐｌｅ．ｃｏｍ",
+    "a﹫b.cn",
+    "张三@例子.中国",
+    "邮箱是李四@公司.网络",
+    "浦东新区",
+    "南山区",
+    "上海市",
+    "张江路",
+    "科技园大道",
+    "⼋⼗⼋号",
+    "一百号",
+    "88号",
+    "3栋",
+    "201室",
+    "小区",
+    "花园",
+    "2单元",
+    "村",
+    "五组",
+    "四段",
+    "微信",
+    "微信号：",
+    "ｖｘ",
+    "ＷＸ ",
+    "wechat ",
+    "QQ",
+    "ｑｑ：",
+    "扣扣",
+    "wxid_ab12cd",
+    "zhangsan",
+    "abc_123",
+    "一三八",
+    "幺",
+    "⼀",
+    "㊂",
+]
+_SEPS = [
+    "",
+    "",
+    "",
+    "",
+    "",
+    " ",
+    "-",
+    ".",
+    "_",
+    "\t",
+    "—",
+    "——",
+    "·",
+    "  ",
+    "\u3000",
+    "\u00a0",
+    "\uff0d",
+    "\uff0e",
+    "\uff3f",
+    "\ufe58",
+    "--",
+]
 
 
 @cache
@@ -201,9 +321,11 @@ def _pii_ish_number(rng):
     if roll == 0:
         return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
     if roll == 1:
-        number = _with_check_digit(f"{rng.choice(['110105', '440305', '310115', '110112', '330199'])}"
-                                   f"{rng.randrange(1930, 2020)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}"
-                                   f"{rng.randrange(1000):03d}")
+        number = _with_check_digit(
+            f"{rng.choice(['110105', '440305', '310115', '110112', '330199'])}"
+            f"{rng.randrange(1930, 2020)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}"
+            f"{rng.randrange(1000):03d}"
+        )
         return number.lower() if rng.random() < 0.3 else number
     if roll == 2:
         body = rng.choice("234569") + "".join(rng.choice("0123456789") for _ in range(rng.randrange(14, 18)))
@@ -238,16 +360,20 @@ def pii_ish_texts(n, seed):
             return _written(_pii_ish_number(rng), rng)
         if roll < 0.55:  # an address, its number in any digits or numerals
             number = rng.choice([_written(str(rng.randrange(1, 300)), rng), "八十八", "⼋⼗⼋", "㊀百"])
-            return (f"{rng.choice(['浦东新区', '南山区', '某县', '中', '上海市', ''])}"
-                    f"{rng.choice(['张江路', '科技园大道', '人民街', '路', '阳光小区', '李庄村', '忠孝东路四段'])}"
-                    f"{number}{rng.choice(['号', '栋', '组', '号楼'])}")
+            return (
+                f"{rng.choice(['浦东新区', '南山区', '某县', '中', '上海市', ''])}"
+                f"{rng.choice(['张江路', '科技园大道', '人民街', '路', '阳光小区', '李庄村', '忠孝东路四段'])}"
+                f"{number}{rng.choice(['号', '栋', '组', '号楼'])}"
+            )
         if roll < 0.6:  # an account after its word, the word in any letters
             word = "".join(rng.choice(_forms(c)) for c in rng.choice(["QQ", "qq", "扣扣", "vx", "wechat"]))
             return f"{word}{rng.choice(['', ' ', '：', '号 '])}{rng.choice([str(rng.randrange(10**4, 10**10)), 'ab_12cd'])}"
         if roll < 0.85:
             return rng.choice(_NOISE)
-        return "".join(chr(rng.choice([rng.randrange(0x80), rng.randrange(0x3000, 0xA000), rng.randrange(0xFF00, 0xFF20)]))
-                       for _ in range(rng.randrange(3)))
+        return "".join(
+            chr(rng.choice([rng.randrange(0x80), rng.randrange(0x3000, 0xA000), rng.randrange(0xFF00, 0xFF20)]))
+            for _ in range(rng.randrange(3))
+        )
 
     return ["".join(token() for _ in range(rng.randrange(8))) for _ in range(n)]
 
@@ -265,7 +391,7 @@ def test_normalise_matches_the_per_character_loop():
 def test_offsets_stay_exact_when_nfkc_changes_length():
     text = "ﬁ㍿ １３８１２３４５６７８"
     (m,) = find_pii(text)
-    assert text[m.start:m.end] == "１３８１２３４５６７８" and m.masked == "138****5678"
+    assert text[m.start : m.end] == "１３８１２３４５６７８" and m.masked == "138****5678"
 
 
 def test_everything_the_previous_detector_masked_stays_masked():
@@ -316,8 +442,10 @@ def test_mask_series_keeps_non_text_values_and_missing():
     assert mask_series(pd.Series([], dtype="string")).empty
 
 
-@pytest.mark.parametrize("kinds", [PII_KINDS, ("mobile", "id_number", "bank_card", "email"), ("email",),
-                                   ("address",), ("mobile",), ("wechat", "qq")])
+@pytest.mark.parametrize(
+    "kinds",
+    [PII_KINDS, ("mobile", "id_number", "bank_card", "email"), ("email",), ("address",), ("mobile",), ("wechat", "qq")],
+)
 def test_find_first_pii_is_the_first_match_of_those_kinds(kinds):
     texts = pd.Series(all_texts() + [None], dtype="string")
     texts.index = texts.index + 100
@@ -341,8 +469,12 @@ def test_mask_at_equals_masking_those_values_one_by_one():
     values at those positions masked by mask_text and every other value untouched."""
     texts = pd.Series(EDGE_CASES + sample_texts()[:2000] + pii_ish_texts(2000, seed=7) + [None], dtype="string")
     rng = np.random.default_rng(8)
-    for at in (np.flatnonzero(rng.random(len(texts)) < 0.5), rng.integers(0, len(texts), 300), np.arange(len(texts)),
-               np.array([], dtype=np.int64)):
+    for at in (
+        np.flatnonzero(rng.random(len(texts)) < 0.5),
+        rng.integers(0, len(texts), 300),
+        np.arange(len(texts)),
+        np.array([], dtype=np.int64),
+    ):
         expected = texts.copy()
         expected.iloc[at] = [mask_text(t) if isinstance(t, str) else t for t in texts.iloc[at]]
         pd.testing.assert_series_equal(mask_at(texts, at), expected)
@@ -368,8 +500,11 @@ def test_compat_blocks_hold_every_character_nfkc_maps_onto_ascii_or_cjk():
 def test_prefilter_digit_class_is_exact():
     """``[^digit-like]`` stands for the lookbehind ``(?<![0-9])``: the class must hold exactly
     the characters NFKC turns into a digit — one too many would hide a leak."""
-    expected = {chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF
-                and len(n := oracle_normalise(chr(cp))) == 1 and n in "0123456789"}
+    expected = {
+        chr(cp)
+        for cp in range(0x110000)
+        if not 0xD800 <= cp <= 0xDFFF and len(n := oracle_normalise(chr(cp))) == 1 and n in "0123456789"
+    }
     got = set(_forms("0123456789"))
     assert got == expected and {"¹", "①", "𝟖", "５", "🯰"} <= got
 
@@ -378,20 +513,60 @@ def test_may_hold_pattern_runs_in_re2_and_is_needed_per_kind():
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts = ["tel 13812345678", "a@b.cn", "浦东新区张江路88号", "尾号5678", "１３８－１２３４\u3000５６７８", "﹫",
-             "1381234567", "138--1234-5678", "订单号2609210878696063，我看一下", "+8613812345678", "213812345678",
-             f"ID {VALID_ID}", f"{VALID_ID[:-1]}01", f"卡号{VALID_CARD}", "card 6222 0202 0011 2233", "张江路88号",
-             "新区张江路八十八号", "新区张江路⼋⼗⼋号", "138 123 456 78", "一三八一二三四五六七八", "阳光小区3栋",
-             "李庄村五组", "微信号 abc123", "ＱＱ 12345", "wxid_ab12"]
-    picked = {k: [t for t, hit in zip(texts, pc.match_substring_regex(pa.array(texts), may_hold_pattern([k])).to_pylist())
-                  if hit] for k in PII_KINDS}
-    assert picked["mobile"] == ["tel 13812345678", "１３８－１２３４\u3000５６７８", "138--1234-5678", "+8613812345678",
-                                "138 123 456 78", "一三八一二三四五六七八"]
+    texts = [
+        "tel 13812345678",
+        "a@b.cn",
+        "浦东新区张江路88号",
+        "尾号5678",
+        "１３８－１２３４\u3000５６７８",
+        "﹫",
+        "1381234567",
+        "138--1234-5678",
+        "订单号2609210878696063，我看一下",
+        "+8613812345678",
+        "213812345678",
+        f"ID {VALID_ID}",
+        f"{VALID_ID[:-1]}01",
+        f"卡号{VALID_CARD}",
+        "card 6222 0202 0011 2233",
+        "张江路88号",
+        "新区张江路八十八号",
+        "新区张江路⼋⼗⼋号",
+        "138 123 456 78",
+        "一三八一二三四五六七八",
+        "阳光小区3栋",
+        "李庄村五组",
+        "微信号 abc123",
+        "ＱＱ 12345",
+        "wxid_ab12",
+    ]
+    picked = {
+        k: [
+            t
+            for t, hit in zip(texts, pc.match_substring_regex(pa.array(texts), may_hold_pattern([k])).to_pylist())
+            if hit
+        ]
+        for k in PII_KINDS
+    }
+    assert picked["mobile"] == [
+        "tel 13812345678",
+        "１３８－１２３４\u3000５６７８",
+        "138--1234-5678",
+        "+8613812345678",
+        "138 123 456 78",
+        "一三八一二三四五六七八",
+    ]
     assert picked["id_number"] == [f"ID {VALID_ID}"]
     assert picked["bank_card"] == [f"卡号{VALID_CARD}", "card 6222 0202 0011 2233"]
     assert picked["email"] == ["a@b.cn", "﹫"]
-    assert picked["address"] == ["浦东新区张江路88号", "张江路88号", "新区张江路八十八号", "新区张江路⼋⼗⼋号", "阳光小区3栋",
-                                 "李庄村五组"]
+    assert picked["address"] == [
+        "浦东新区张江路88号",
+        "张江路88号",
+        "新区张江路八十八号",
+        "新区张江路⼋⼗⼋号",
+        "阳光小区3栋",
+        "李庄村五组",
+    ]
     assert picked["wechat"] == ["微信号 abc123", "wxid_ab12"]
     assert picked["qq"] == ["ＱＱ 12345"]
     with pytest.raises(ValueError):
@@ -419,8 +594,11 @@ def test_id_number_validation_is_check_digit_province_and_birth_date():
             born = pd.Timestamp(f"{number[6:10]}-{number[10:12]}-{number[12:14]}")
         except ValueError:
             return False
-        return (ric.calc_check_digit(number) == number[-1] and 1900 <= born.year <= 2099
-                and (number[:2] in privacy._PROVINCES or number[0] == "9"))
+        return (
+            ric.calc_check_digit(number) == number[-1]
+            and 1900 <= born.year <= 2099
+            and (number[:2] in privacy._PROVINCES or number[0] == "9")
+        )
 
     got = [privacy._is_id_number(n) for n in numbers]
     assert got == [expected(n) for n in numbers]
@@ -466,7 +644,12 @@ def test_a_number_written_together_is_judged_by_its_length_as_the_regexes_judge_
         norm = privacy._normalise(text)
         for run in privacy._NUMBER_RUN.finditer(norm):
             words = privacy._CARD_WORD_CHAR.search(norm) is not None
-            runs.append((text, list(privacy._numbers_together(norm, run, words)),
-                         list(privacy._separated_numbers(norm, run, words))[:1]))
+            runs.append(
+                (
+                    text,
+                    list(privacy._numbers_together(norm, run, words)),
+                    list(privacy._separated_numbers(norm, run, words))[:1],
+                )
+            )
     assert all(fast == slow for _, fast, slow in runs), [r for r in runs if r[1] != r[2]][:3]
     assert {kind for _, fast, _ in runs for kind, *_ in fast} == {"id_number", "bank_card", "mobile"}

@@ -15,26 +15,54 @@ from qa_toolkit.report.view import fmt
 from qa_toolkit.report.xlsx import write_xlsx
 
 PHONE = "13812345678"
-NASTY = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1 555 0100", "@SUM(A1:A2)", "-2+3",
-         f"我的电话 {PHONE} <script>alert(1)</script>"]
+NASTY = [
+    "=HYPERLINK(\"http://evil.example\",\"点我\")",
+    "+1 555 0100",
+    "@SUM(A1:A2)",
+    "-2+3",
+    f"我的电话 {PHONE} <script>alert(1)</script>",
+]
 
 
 @pytest.fixture()
 def rep():
     conv, msgs, scores, results, roster = make_frames()
-    extra = frames.conform(pd.DataFrame({
-        "conversation_id": ["c1"] * len(NASTY), "seq": range(10, 10 + len(NASTY)),
-        "ts": [pd.Timestamp("2026-03-02 09:08", tz="Asia/Shanghai")] * len(NASTY),
-        "role": ["customer"] * len(NASTY), "text": NASTY}), frames.MESSAGES)
+    extra = frames.conform(
+        pd.DataFrame(
+            {
+                "conversation_id": ["c1"] * len(NASTY),
+                "seq": range(10, 10 + len(NASTY)),
+                "ts": [pd.Timestamp("2026-03-02 09:08", tz="Asia/Shanghai")] * len(NASTY),
+                "role": ["customer"] * len(NASTY),
+                "text": NASTY,
+            }
+        ),
+        frames.MESSAGES,
+    )
     msgs = pd.concat([msgs, extra], ignore_index=True)
     results.loc[results["criterion_id"] == "pii", ["evidence_text", "evidence_match"]] = [
-        f"客户电话是 {PHONE} <script>alert(1)</script>", PHONE]
-    risk = pd.DataFrame({"conversation_id": ["c2"], "risk_score": [0.9], "risk_flag": [True],
-                         "risk_reasons": ["客户提到“投诉” <img src=x onerror=alert(1)>"]})
+        f"客户电话是 {PHONE} <script>alert(1)</script>",
+        PHONE,
+    ]
+    risk = pd.DataFrame(
+        {
+            "conversation_id": ["c2"],
+            "risk_score": [0.9],
+            "risk_flag": [True],
+            "risk_reasons": ["客户提到“投诉” <img src=x onerror=alert(1)>"],
+        }
+    )
     roster.loc[0, "name"] = "张三<b>"
     m = compute_metrics(conv, msgs, scores, results, roster=roster, risk=risk, options=MetricOptions(min_graded=2))
-    return ReportInput(m, msgs, lang="zh", section_names={"att": "服务态度"}, criterion_names={"pii": "泄露客户信息"},
-                       rubric_label="电商 v1", generated="2026-11-24 10:00")
+    return ReportInput(
+        m,
+        msgs,
+        lang="zh",
+        section_names={"att": "服务态度"},
+        criterion_names={"pii": "泄露客户信息"},
+        rubric_label="电商 v1",
+        generated="2026-11-24 10:00",
+    )
 
 
 def _cells(wb):
@@ -51,7 +79,9 @@ def test_workbook_sheets_charts_and_formats(rep, tmp_path):
     for name in ("a1 张三<b>", "a2 李四"):
         kinds = sorted(type(c).__name__ for c in wb[name]._charts)
         assert kinds == ["BarChart", "LineChart"]
-        assert all(s.smooth is False for s in next(c for c in wb[name]._charts if type(c).__name__ == "LineChart").series)
+        assert all(
+            s.smooth is False for s in next(c for c in wb[name]._charts if type(c).__name__ == "LineChart").series
+        )
     summary = wb["团队汇总"]
     assert summary.freeze_panes is not None and summary.auto_filter.ref
     assert len(summary.conditional_formatting) >= 3
@@ -167,8 +197,11 @@ class _Page(HTMLParser):
 
 def test_html_pages_escape_and_match_metrics(rep, tmp_path):
     paths = write_html(rep, tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in paths) == ["agents/a1.html", "agents/a2.html",
-                                                                         "index.html"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in paths) == [
+        "agents/a1.html",
+        "agents/a2.html",
+        "index.html",
+    ]
     for path in paths:
         text = path.read_text(encoding="utf-8")
         page = _Page(text)
@@ -176,8 +209,9 @@ def test_html_pages_escape_and_match_metrics(rep, tmp_path):
         assert PHONE not in text
         csp = [a for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
         assert csp and csp[0]["content"] == "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        assert not any(a.get("src", "").startswith("http") or a.get("href", "").startswith("http")
-                       for _, a in page.tags)
+        assert not any(
+            a.get("src", "").startswith("http") or a.get("href", "").startswith("http") for _, a in page.tags
+        )
     a2 = _Page((tmp_path / "agents/a2.html").read_text(encoding="utf-8"))
     m = rep.metrics
     assert a2.by_id["qa-mean"] == fmt(m.agent("a2")["qa_mean"], "score") == "40.0"
@@ -204,10 +238,12 @@ def test_highlight_escapes_around_the_match():
 
 
 def test_svg_charts_are_small_and_escaped():
-    svg = charts.bar_chart(["服务态度<script>", "专业知识"], [90.0, float("nan")], [80.0, 70.0],
-                           names=("张三", "团队"), title="t")
+    svg = charts.bar_chart(
+        ["服务态度<script>", "专业知识"], [90.0, float("nan")], [80.0, 70.0], names=("张三", "团队"), title="t"
+    )
     assert "<script>" not in svg and "&lt;script&gt;" in svg and len(svg.encode()) < 4096
-    line = charts.line_chart([f"2026-W{i:02d}" for i in range(1, 9)],
-                             [("a", [80.0 + i for i in range(8)]), ("b", [70.0] * 8)], title="trend")
+    line = charts.line_chart(
+        [f"2026-W{i:02d}" for i in range(1, 9)], [("a", [80.0 + i for i in range(8)]), ("b", [70.0] * 8)], title="trend"
+    )
     assert line.count("<polyline") == 2 and len(line.encode()) < 4096
     assert len(charts.sparkline([1.0, None, 3.0], title="s").encode()) < 1024

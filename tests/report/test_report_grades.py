@@ -12,21 +12,39 @@ from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.problems import InputError
 from qa_toolkit.report import ReportInput
 from qa_toolkit.report.grades import reviewed
-from qa_toolkit.review.calibration import read_grades
 from qa_toolkit.report.html import highlight
 from qa_toolkit.report.view import lost_points, match_parts
+from qa_toolkit.review.calibration import read_grades
 
-CONVS = (("c1", "x", [("customer", "投诉"), ("agent", "您好，不知道，加我QQ 123")]),
-         ("c2", "x", [("agent", "您好")]),
-         ("c3", "y", [("agent", "您好")]))
+CONVS = (
+    ("c1", "x", [("customer", "投诉"), ("agent", "您好，不知道，加我QQ 123")]),
+    ("c2", "x", [("agent", "您好")]),
+    ("c3", "y", [("agent", "您好")]),
+)
 
 
 def grades(*rows, graded_on="2026-11-20", grader="王"):
     """grades.csv rows as `qa grade import` writes them (the columns the report reads)."""
-    return pd.DataFrame([{"grader": grader, "graded_on": graded_on, "conversation_id": c, "criterion_id": k,
-                          "auto_outcome": "", "human_outcome": o, "outcome": o, "points": p, "max_points": m,
-                          "comment": "", "total": 0.0, "critical_review": "", "confirmed": False}
-                         for c, k, o, p, m in rows])
+    return pd.DataFrame(
+        [
+            {
+                "grader": grader,
+                "graded_on": graded_on,
+                "conversation_id": c,
+                "criterion_id": k,
+                "auto_outcome": "",
+                "human_outcome": o,
+                "outcome": o,
+                "points": p,
+                "max_points": m,
+                "comment": "",
+                "total": 0.0,
+                "critical_review": "",
+                "confirmed": False,
+            }
+            for c, k, o, p, m in rows
+        ]
+    )
 
 
 def apply_grades(results, scores, frame, rubrics):
@@ -43,8 +61,9 @@ def test_a_human_grade_overrides_the_rule_and_the_conversation_is_rescored(score
     results, scores = scored
     before = row(scores, "c2")
     assert before["n_review"] == 1  # the manual criterion waits for a human
-    res, new = apply_grades(results, scores, grades(("c2", "greet", "fail", 0.0, 10.0),
-                                                    ("c2", "grade", "pass", 10.0, 10.0)), [RUBRIC])
+    res, new = apply_grades(
+        results, scores, grades(("c2", "greet", "fail", 0.0, 10.0), ("c2", "grade", "pass", 10.0, 10.0)), [RUBRIC]
+    )
     c2 = res[res["conversation_id"] == "c2"].set_index("criterion_id")
     assert c2.loc["greet", ["outcome", "auto_outcome", "source"]].tolist() == ["fail", "pass", "graded"]
     assert c2.loc["greet", "auto_points"] == 10 and c2.loc["greet", "points"] == 0
@@ -59,8 +78,12 @@ def test_a_human_grade_overrides_the_rule_and_the_conversation_is_rescored(score
 
 def test_the_latest_grade_of_a_criterion_wins(scored):
     results, scores = scored
-    g = pd.concat([grades(("c2", "greet", "fail", 0.0, 10.0), graded_on="2026-11-21", grader="late"),
-                   grades(("c2", "greet", "pass", 10.0, 10.0), graded_on="2026-11-20", grader="early")])
+    g = pd.concat(
+        [
+            grades(("c2", "greet", "fail", 0.0, 10.0), graded_on="2026-11-21", grader="late"),
+            grades(("c2", "greet", "pass", 10.0, 10.0), graded_on="2026-11-20", grader="early"),
+        ]
+    )
     res, _ = apply_grades(results, scores, g, [RUBRIC])
     greet = res[(res["conversation_id"] == "c2") & (res["criterion_id"] == "greet")].iloc[0]
     assert greet["outcome"] == "fail" and greet["grader"] == "late"
@@ -106,24 +129,63 @@ def test_a_file_that_is_not_grades_is_a_located_input_error(tmp_path):
 def test_qa_report_with_grades_shows_the_graded_state(tmp_path):
     import json
 
-    records = [{"conversation_id": cid, "channel": "chat", "agent_id": agent, "started_at": "2026-03-02 09:00:00",
-                "csat": 2, "messages": [{"role": r, "text": t, "ts": "2026-03-02 09:00:00"} for r, t in msgs]}
-               for cid, agent, msgs in CONVS]
+    records = [
+        {
+            "conversation_id": cid,
+            "channel": "chat",
+            "agent_id": agent,
+            "started_at": "2026-03-02 09:00:00",
+            "csat": 2,
+            "messages": [{"role": r, "text": t, "ts": "2026-03-02 09:00:00"} for r, t in msgs],
+        }
+        for cid, agent, msgs in CONVS
+    ]
     src = tmp_path / "d.jsonl"
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
     rubric = tmp_path / "r.yaml"
-    rubric.write_text(json.dumps(RUBRIC.model_dump(mode="json", exclude_none=True), ensure_ascii=False),
-                      encoding="utf-8")
+    rubric.write_text(
+        json.dumps(RUBRIC.model_dump(mode="json", exclude_none=True), ensure_ascii=False), encoding="utf-8"
+    )
     runner = CliRunner()
     out = runner.invoke(main, ["score", str(src), "--rubric", str(rubric), "-o", str(tmp_path / "s")])
     assert out.exit_code == 0, out.output
     g = grades(("c2", "greet", "fail", 0.0, 10.0)).assign(human_grade="fail")
     g.to_csv(tmp_path / "grades.csv", index=False)
-    out = runner.invoke(main, ["report", "--scores", str(tmp_path / "s"), "--data", str(src), "--rubric", str(rubric),
-                               "--grades", str(tmp_path / "grades.csv"), "-o", str(tmp_path / "r"), "--lang", "en"])
+    out = runner.invoke(
+        main,
+        [
+            "report",
+            "--scores",
+            str(tmp_path / "s"),
+            "--data",
+            str(src),
+            "--rubric",
+            str(rubric),
+            "--grades",
+            str(tmp_path / "grades.csv"),
+            "-o",
+            str(tmp_path / "r"),
+            "--lang",
+            "en",
+        ],
+    )
     assert out.exit_code == 0, out.output
     page = (tmp_path / "r/agents/x.html").read_text(encoding="utf-8")
     assert 'data-source="graded"' in page and "Human-graded <strong>1</strong>" in page
-    bad = runner.invoke(main, ["report", "--scores", str(tmp_path / "s"), "--data", str(src), "--rubric",
-                               str(rubric), "--grades", str(src), "-o", str(tmp_path / "r2")])
+    bad = runner.invoke(
+        main,
+        [
+            "report",
+            "--scores",
+            str(tmp_path / "s"),
+            "--data",
+            str(src),
+            "--rubric",
+            str(rubric),
+            "--grades",
+            str(src),
+            "-o",
+            str(tmp_path / "r2"),
+        ],
+    )
     assert bad.exit_code == 2 and "Traceback" not in bad.output

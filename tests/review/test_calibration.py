@@ -14,8 +14,9 @@ from qa_toolkit.review.calibration import calibrate, read_grades
 
 def grades_frame(rows) -> pd.DataFrame:
     """rows: (grader, conversation, criterion, auto_outcome, human_outcome, points, total)."""
-    df = pd.DataFrame(rows, columns=["grader", "conversation_id", "criterion_id", "auto_outcome", "human_outcome",
-                                     "points", "total"])
+    df = pd.DataFrame(
+        rows, columns=["grader", "conversation_id", "criterion_id", "auto_outcome", "human_outcome", "points", "total"]
+    )
     return df.astype({"points": "float64", "total": "float64"})
 
 
@@ -25,8 +26,16 @@ def grades_frame(rows) -> pd.DataFrame:
 # Totals: 甲 80 90 70 50 ; 乙 80 100 60 50
 P, F = ("pass", 10.0), ("fail", 0.0)
 HUMAN = {
-    "甲": {"greet": [P, P, F, F], "empathy": [("pass", 10.0), ("pass", 5.0), ("fail", 0.0), ("na", 0.0)], "total": [80, 90, 70, 50]},
-    "乙": {"greet": [P, F, F, F], "empathy": [("pass", 10.0), ("pass", 5.0), ("pass", 5.0), ("na", 0.0)], "total": [80, 100, 60, 50]},
+    "甲": {
+        "greet": [P, P, F, F],
+        "empathy": [("pass", 10.0), ("pass", 5.0), ("fail", 0.0), ("na", 0.0)],
+        "total": [80, 90, 70, 50],
+    },
+    "乙": {
+        "greet": [P, F, F, F],
+        "empathy": [("pass", 10.0), ("pass", 5.0), ("pass", 5.0), ("na", 0.0)],
+        "total": [80, 100, 60, 50],
+    },
 }
 AUTO_GREET = ["pass", "fail", "fail", "pass"]
 
@@ -117,14 +126,31 @@ def test_read_grades_errors_name_row_and_field(tmp_path):
 def test_overturned_automatic_outcomes_per_criterion_from_grades_and_disputes():
     grades = fixture_grades()
     grades["critical_review"] = ""
-    grades.loc[(grades["grader"] == "甲") & (grades["conversation_id"] == "c4") & (grades["criterion_id"] == "greet"),
-               "critical_review"] = "confirm"
-    disputes = pd.DataFrame({"criterion_id": ["greet", "greet", "empathy"], "decided_by": ["auto", "auto", "grade"],
-                             "decision": ["accepted", "rejected", "partly"]})
+    grades.loc[
+        (grades["grader"] == "甲") & (grades["conversation_id"] == "c4") & (grades["criterion_id"] == "greet"),
+        "critical_review",
+    ] = "confirm"
+    disputes = pd.DataFrame(
+        {
+            "criterion_id": ["greet", "greet", "empathy"],
+            "decided_by": ["auto", "auto", "grade"],
+            "decision": ["accepted", "rejected", "partly"],
+        }
+    )
     over = calibrate(grades, disputes=disputes).overturns
     # greet: rules vs 8 grades, overturned c2 and c4 by 甲, c4 by 乙; two disputes of rule outcomes, one accepted;
     # empathy was never the rules' to decide (review), its dispute was of a grade
-    assert over.to_dict(orient="records") == [{
-        "criterion_id": "greet", "graded": 8, "overturned_by_grade": 3, "critical_confirmed": 1,
-        "critical_overturned": 0, "disputed": 2, "overturned_by_dispute": 1, "overturned": 4, "share": 0.4}]
+    assert over.to_dict(orient="records") == [
+        {
+            "criterion_id": "greet",
+            "graded": 8,
+            "overturned_by_grade": 3,
+            "critical_confirmed": 1,
+            "critical_overturned": 0,
+            "disputed": 2,
+            "overturned_by_dispute": 1,
+            "overturned": 4,
+            "share": 0.4,
+        }
+    ]
     assert calibrate(fixture_grades()).overturns["overturned_by_dispute"].eq(0).all()

@@ -75,8 +75,9 @@ def sample(tmp_path_factory):
     return data, rubric, results
 
 
-def write_grades(path: Path, results: pd.DataFrame, flips: dict[str, int], n: int = 200,
-                 auto: dict[str, str] | None = None) -> Path:
+def write_grades(
+    path: Path, results: pd.DataFrame, flips: dict[str, int], n: int = 200, auto: dict[str, str] | None = None
+) -> Path:
     """grades.csv for the first ``n`` conversations the rules decided: the human outcome is the
     rule's, flipped on every ``flips[criterion]``-th conversation (0: never); ``auto`` replaces a
     criterion's recorded automatic outcome (as a workbook made before the criterion existed)."""
@@ -90,9 +91,17 @@ def write_grades(path: Path, results: pd.DataFrame, flips: dict[str, int], n: in
     human = np.where(flip, np.where(outcome == "pass", "fail", "pass"), outcome)
     auto = auto or {}
     recorded = [auto.get(c, o) for c, o in zip(rows["criterion_id"], rows["outcome"])]
-    pd.DataFrame({"grader": "王芳", "conversation_id": rows["conversation_id"], "criterion_id": rows["criterion_id"],
-                  "auto_outcome": recorded, "human_outcome": human, "points": (human == "pass") * 10.0,
-                  "total": 100.0}).to_csv(path, index=False, encoding="utf-8-sig")
+    pd.DataFrame(
+        {
+            "grader": "王芳",
+            "conversation_id": rows["conversation_id"],
+            "criterion_id": rows["criterion_id"],
+            "auto_outcome": recorded,
+            "human_outcome": human,
+            "points": (human == "pass") * 10.0,
+            "total": 100.0,
+        }
+    ).to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
 
@@ -184,7 +193,7 @@ def test_promote_writes_the_evidence_when_the_criterion_clears(sample, tmp_path)
     text = rubric.read_text(encoding="utf-8")
     before, after = RUBRIC.splitlines(), text.splitlines()
     at = before.index("        status: shadow   # 试运行，不计分")
-    assert after[:at] == before[:at] and after[at + 2:] == before[at + 1:]  # every other line, comments, wrapping
+    assert after[:at] == before[:at] and after[at + 2 :] == before[at + 1 :]  # every other line, comments, wrapping
     assert after[at] == "        status: live   # 试运行，不计分"
     assert after[at + 1].startswith("        agreement: {n: 200, kappa: 0.")
     promoted = {c.id: c for _, c in require_rubric(rubric).criteria}["closing"]
@@ -212,6 +221,13 @@ def test_promote_rescores_with_data_when_the_grades_predate_the_criterion(sample
 
 def test_promote_names_an_unknown_criterion(sample, tmp_path):
     _, rubric, results = sample
-    r = run("rubric", "promote", rubric, "--grades", write_grades(tmp_path / "g.csv", results, {"greeting": 0}),
-            "--criterion", "nope")
+    r = run(
+        "rubric",
+        "promote",
+        rubric,
+        "--grades",
+        write_grades(tmp_path / "g.csv", results, {"greeting": 0}),
+        "--criterion",
+        "nope",
+    )
     assert r.exit_code == 2 and "no automatic criterion nope" in r.output

@@ -8,21 +8,48 @@ from qa_toolkit.review.export import export_workbook
 from qa_toolkit.rubric import require_rubrics
 from qa_toolkit.scoring import score_frames
 
-RECORDS = [{"conversation_id": f"c{i}", "channel": "chat", "agent_id": "A1", "customer_id": f"u{i}",
-            "started_at": "2026-11-10T10:00:00+08:00",
-            "messages": [{"role": "customer", "text": "在吗"}, {"role": "agent", "text": "您好，请问有什么可以帮您"}]}
-           for i in range(3)]
+RECORDS = [
+    {
+        "conversation_id": f"c{i}",
+        "channel": "chat",
+        "agent_id": "A1",
+        "customer_id": f"u{i}",
+        "started_at": "2026-11-10T10:00:00+08:00",
+        "messages": [{"role": "customer", "text": "在吗"}, {"role": "agent", "text": "您好，请问有什么可以帮您"}],
+    }
+    for i in range(3)
+]
 
 
 def test_export_advances_once_per_sheet_then_once_per_sheet_on_save(tmp_path):
     rubric = require_rubrics(())[0][0]
     data = conversations_from_records(RECORDS)
     results, _ = score_frames(data.conversations, data.messages, rubric)
-    manifest = conform(pd.DataFrame({"batch_id": "b1", "conversation_id": ["c0", "c1", "c2"], "agent_id": "A1",
-                                     "channel": "chat", "period": "2026-W46", "stratum": "random", "reason": "random",
-                                     "inclusion_prob": 1.0, "seed": 1}), MANIFEST)
+    manifest = conform(
+        pd.DataFrame(
+            {
+                "batch_id": "b1",
+                "conversation_id": ["c0", "c1", "c2"],
+                "agent_id": "A1",
+                "channel": "chat",
+                "period": "2026-W46",
+                "stratum": "random",
+                "reason": "random",
+                "inclusion_prob": 1.0,
+                "seed": 1,
+            }
+        ),
+        MANIFEST,
+    )
     book = tmp_path / "g.xlsx"
     steps, saved = [], []
-    export_workbook(manifest, data.conversations, data.messages, results, rubric, book,
-                    advance=lambda n: (steps.append(n), saved.append(book.exists())))
+    export_workbook(
+        manifest,
+        data.conversations,
+        data.messages,
+        results,
+        rubric,
+        book,
+        advance=lambda n: (steps.append(n), saved.append(book.exists())),
+    )
     assert steps == [1, 1, 1, 3] and saved == [False, False, False, True]

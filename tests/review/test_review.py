@@ -52,16 +52,45 @@ sections:
 """
 
 RECORDS = [
-    {"conversation_id": "c1", "channel": "chat", "agent_id": "A1", "customer_id": "u1",
-     "started_at": "2026-11-10T10:00:00+08:00", "csat": 5, "tags": [], "customer_tier": "normal", "queue": "售前",
-     "messages": [{"role": "agent", "text": "您好，请问有什么可以帮您"},
-                  {"role": "customer", "text": "=HYPERLINK(\"http://x\",\"点我\") 我的电话13812345678"}]},
-    {"conversation_id": "c2", "channel": "phone", "agent_id": "A1", "customer_id": "u2",
-     "started_at": "2026-11-11T10:00:00+08:00", "csat": 1, "tags": ["投诉"], "customer_tier": "vip", "queue": "售后",
-     "messages": [{"role": "customer", "text": "怎么还没发货"}, {"role": "agent", "text": "滚"}]},
-    {"conversation_id": "c3", "channel": "chat", "agent_id": "A2", "customer_id": "u3",
-     "started_at": "2026-11-12T10:00:00+08:00", "csat": 4, "tags": [], "customer_tier": "normal", "queue": "售前",
-     "messages": [{"role": "agent", "text": "Hello"}, {"role": "customer", "text": "thanks"}]},
+    {
+        "conversation_id": "c1",
+        "channel": "chat",
+        "agent_id": "A1",
+        "customer_id": "u1",
+        "started_at": "2026-11-10T10:00:00+08:00",
+        "csat": 5,
+        "tags": [],
+        "customer_tier": "normal",
+        "queue": "售前",
+        "messages": [
+            {"role": "agent", "text": "您好，请问有什么可以帮您"},
+            {"role": "customer", "text": "=HYPERLINK(\"http://x\",\"点我\") 我的电话13812345678"},
+        ],
+    },
+    {
+        "conversation_id": "c2",
+        "channel": "phone",
+        "agent_id": "A1",
+        "customer_id": "u2",
+        "started_at": "2026-11-11T10:00:00+08:00",
+        "csat": 1,
+        "tags": ["投诉"],
+        "customer_tier": "vip",
+        "queue": "售后",
+        "messages": [{"role": "customer", "text": "怎么还没发货"}, {"role": "agent", "text": "滚"}],
+    },
+    {
+        "conversation_id": "c3",
+        "channel": "chat",
+        "agent_id": "A2",
+        "customer_id": "u3",
+        "started_at": "2026-11-12T10:00:00+08:00",
+        "csat": 4,
+        "tags": [],
+        "customer_tier": "normal",
+        "queue": "售前",
+        "messages": [{"role": "agent", "text": "Hello"}, {"role": "customer", "text": "thanks"}],
+    },
 ]
 
 
@@ -72,10 +101,22 @@ def setup(tmp_path):
     rubric, problems = load_rubric(path)
     assert rubric is not None, problems
     data = conversations_from_records(RECORDS)
-    manifest = conform(pd.DataFrame({
-        "batch_id": "b1", "conversation_id": ["c1", "c2", "c3"], "agent_id": ["A1", "A1", "A2"],
-        "channel": ["chat", "phone", "chat"], "period": "2026-W46", "stratum": ["random", "complaint", "random"],
-        "reason": ["random", "tag '投诉'", "random"], "inclusion_prob": [0.5, 1.0, 0.25], "seed": 1}), MANIFEST)
+    manifest = conform(
+        pd.DataFrame(
+            {
+                "batch_id": "b1",
+                "conversation_id": ["c1", "c2", "c3"],
+                "agent_id": ["A1", "A1", "A2"],
+                "channel": ["chat", "phone", "chat"],
+                "period": "2026-W46",
+                "stratum": ["random", "complaint", "random"],
+                "reason": ["random", "tag '投诉'", "random"],
+                "inclusion_prob": [0.5, 1.0, 0.25],
+                "seed": 1,
+            }
+        ),
+        MANIFEST,
+    )
     conv, msgs, missing = batch_frames(manifest, data.conversations, data.messages)
     assert missing == []
     results, _ = score_frames(conv, msgs, rubric)
@@ -93,8 +134,9 @@ def cells(book) -> dict:
     return out
 
 
-def fill(book, dest, grader: str, grades: dict, comments: dict | None = None, date="2026-11-20",
-         reviews: dict | None = None):
+def fill(
+    book, dest, grader: str, grades: dict, comments: dict | None = None, date="2026-11-20", reviews: dict | None = None
+):
     ids = cells(book)
     wb = load_workbook(book)
     for cid in ("c1", "c2", "c3"):
@@ -140,15 +182,35 @@ def test_workbook_is_safe_masked_protected_and_has_dropdowns(setup):
 
 def test_round_trip_two_graders(setup, tmp_path):
     rubric, conv, results, book = setup
-    g1 = fill(book, tmp_path / "g1.xlsx", "王芳", {("c1", "empathy"): "2", ("c1", "accuracy"): "pass",
-                                                  ("c2", "empathy"): 0, ("c2", "accuracy"): "fail",
-                                                  ("c3", "greeting"): "pass", ("c3", "empathy"): "1",
-                                                  ("c3", "accuracy"): "pass"},
-              comments={("c3", "greeting"): "英文问候也算"})
-    g2 = fill(book, tmp_path / "g2.xlsx", "李雷", {("c1", "empathy"): "1", ("c1", "accuracy"): "pass",
-                                                  ("c2", "empathy"): "0", ("c2", "accuracy"): "fail",
-                                                  ("c2", "forbidden"): "pass",
-                                                  ("c3", "empathy"): "2", ("c3", "accuracy"): "fail"})
+    g1 = fill(
+        book,
+        tmp_path / "g1.xlsx",
+        "王芳",
+        {
+            ("c1", "empathy"): "2",
+            ("c1", "accuracy"): "pass",
+            ("c2", "empathy"): 0,
+            ("c2", "accuracy"): "fail",
+            ("c3", "greeting"): "pass",
+            ("c3", "empathy"): "1",
+            ("c3", "accuracy"): "pass",
+        },
+        comments={("c3", "greeting"): "英文问候也算"},
+    )
+    g2 = fill(
+        book,
+        tmp_path / "g2.xlsx",
+        "李雷",
+        {
+            ("c1", "empathy"): "1",
+            ("c1", "accuracy"): "pass",
+            ("c2", "empathy"): "0",
+            ("c2", "accuracy"): "fail",
+            ("c2", "forbidden"): "pass",
+            ("c3", "empathy"): "2",
+            ("c3", "accuracy"): "fail",
+        },
+    )
     res = import_workbooks([g1, g2], *conv, rubric)
     assert res.log.errors == []
     g = res.grades
@@ -179,10 +241,22 @@ def confirm_setup(tmp_path):
     rubric, problems = load_rubric(path)
     assert rubric is not None, problems
     data = conversations_from_records(RECORDS)
-    manifest = conform(pd.DataFrame({
-        "batch_id": "b1", "conversation_id": ["c1", "c2", "c3"], "agent_id": ["A1", "A1", "A2"],
-        "channel": "chat", "period": "2026-W46", "stratum": ["random", "pending_critical", "random"],
-        "reason": "r", "inclusion_prob": 1.0, "seed": 1}), MANIFEST)
+    manifest = conform(
+        pd.DataFrame(
+            {
+                "batch_id": "b1",
+                "conversation_id": ["c1", "c2", "c3"],
+                "agent_id": ["A1", "A1", "A2"],
+                "channel": "chat",
+                "period": "2026-W46",
+                "stratum": ["random", "pending_critical", "random"],
+                "reason": "r",
+                "inclusion_prob": 1.0,
+                "seed": 1,
+            }
+        ),
+        MANIFEST,
+    )
     results, scores = score_frames(data.conversations, data.messages, rubric)
     assert scores.set_index("conversation_id").loc["c2", "critical_pending"] == "forbidden"
     book = tmp_path / "grading.xlsx"
@@ -197,24 +271,37 @@ def test_a_pending_critical_has_a_review_cell_that_confirms_or_overturns_it(conf
     sheet, cell = ids[("c2", "forbidden", "review")]
     ws = load_workbook(book)[sheet]
     assert ws[cell].protection.locked is False and '"confirm,overturn"' in {
-        dv.formula1 for dv in ws.data_validations.dataValidation}
+        dv.formula1 for dv in ws.data_validations.dataValidation
+    }
     assert "待复核" in ws.cell(ws[cell].row, 3).value
-    manual = {("c1", "empathy"): "2", ("c2", "empathy"): "0", ("c3", "empathy"): "1",
-              ("c1", "accuracy"): "pass", ("c2", "accuracy"): "pass", ("c3", "accuracy"): "pass"}
-    books = [fill(book, tmp_path / "wang.xlsx", "王芳", manual, reviews={("c2", "forbidden"): "确认"}),
-             fill(book, tmp_path / "li.xlsx", "李雷", manual, reviews={("c2", "forbidden"): "overturn"}),
-             fill(book, tmp_path / "zhao.xlsx", "赵敏", manual)]
+    manual = {
+        ("c1", "empathy"): "2",
+        ("c2", "empathy"): "0",
+        ("c3", "empathy"): "1",
+        ("c1", "accuracy"): "pass",
+        ("c2", "accuracy"): "pass",
+        ("c3", "accuracy"): "pass",
+    }
+    books = [
+        fill(book, tmp_path / "wang.xlsx", "王芳", manual, reviews={("c2", "forbidden"): "确认"}),
+        fill(book, tmp_path / "li.xlsx", "李雷", manual, reviews={("c2", "forbidden"): "overturn"}),
+        fill(book, tmp_path / "zhao.xlsx", "赵敏", manual),
+    ]
     res = import_workbooks(books, *conv, rubric)
     assert res.log.errors == []
     scores = res.scores.set_index(["grader", "conversation_id"])
     g = res.grades.set_index(["grader", "conversation_id", "criterion_id"])
     confirmed = scores.loc[("王芳", "c2")]
     assert confirmed["total"] == 0 and confirmed["critical_failed"] and confirmed["critical_pending"] == ""
-    assert g.loc[("王芳", "c2", "forbidden"), "critical_review"] == "confirm" and g.loc[("王芳", "c2", "forbidden"),
-                                                                                      "confirmed"]
+    assert (
+        g.loc[("王芳", "c2", "forbidden"), "critical_review"] == "confirm"
+        and g.loc[("王芳", "c2", "forbidden"), "confirmed"]
+    )
     overturned = g.loc[("李雷", "c2", "forbidden")]
     assert (overturned["auto_outcome"], overturned["outcome"], overturned["points"]) == ("fail", "pass", 10.0)
-    assert scores.loc[("李雷", "c2"), "total"] == pytest.approx(50) and not scores.loc[("李雷", "c2"), "critical_failed"]
+    assert (
+        scores.loc[("李雷", "c2"), "total"] == pytest.approx(50) and not scores.loc[("李雷", "c2"), "critical_failed"]
+    )
     waiting = scores.loc[("赵敏", "c2")]  # left alone: still pending, recorded beside, the total not zeroed
     assert waiting["critical_pending"] == "forbidden" and waiting["total"] == pytest.approx(25)
     pending = [str(p) for p in res.log.warnings if p.code == "pending"]
@@ -224,8 +311,9 @@ def test_a_pending_critical_has_a_review_cell_that_confirms_or_overturns_it(conf
 def test_a_review_that_contradicts_the_grade_is_an_error_at_its_cell(confirm_setup, tmp_path):
     rubric, conv, book = confirm_setup
     ids = cells(book)
-    bad = fill(book, tmp_path / "bad.xlsx", "王芳", {("c2", "forbidden"): "pass"},
-               reviews={("c2", "forbidden"): "confirm"})
+    bad = fill(
+        book, tmp_path / "bad.xlsx", "王芳", {("c2", "forbidden"): "pass"}, reviews={("c2", "forbidden"): "confirm"}
+    )
     worse = fill(book, tmp_path / "worse.xlsx", "李雷", {}, reviews={("c2", "forbidden"): "maybe"})
     messages = [str(p) for p in import_workbooks([bad, worse], *conv, rubric).log.errors]
     grade_cell, review_cell = ids[("c2", "forbidden", "grade")][1], ids[("c2", "forbidden", "review")][1]
@@ -278,6 +366,7 @@ def test_wrong_rubric_and_duplicate_grades(setup, tmp_path):
 
 def test_grade_values():
     from qa_toolkit.rubric.schema import Criterion
+
     c = Criterion.model_validate({"id": "x", "name": "x", "points": 8, "scale": "5-point", "check": {"type": "manual"}})
     assert allowed_grades(c) == ["4", "3", "2", "1", "0", "na"]
     assert parse_grade(c, 3) == ("pass", 6.0) and parse_grade(c, 0.0) == ("fail", 0.0)
@@ -290,9 +379,22 @@ def test_formula_like_ids_round_trip_as_text(tmp_path):
     rubric, _ = load_rubric(path)
     record = {**RECORDS[0], "conversation_id": "=1+1", "agent_id": "@A1"}
     data = conversations_from_records([record])
-    manifest = conform(pd.DataFrame({"batch_id": "b", "conversation_id": ["=1+1"], "agent_id": ["@A1"],
-                                     "channel": ["chat"], "period": "2026-W46", "stratum": ["random"],
-                                     "reason": ["random"], "inclusion_prob": [1.0], "seed": 1}), MANIFEST)
+    manifest = conform(
+        pd.DataFrame(
+            {
+                "batch_id": "b",
+                "conversation_id": ["=1+1"],
+                "agent_id": ["@A1"],
+                "channel": ["chat"],
+                "period": "2026-W46",
+                "stratum": ["random"],
+                "reason": ["random"],
+                "inclusion_prob": [1.0],
+                "seed": 1,
+            }
+        ),
+        MANIFEST,
+    )
     results, _ = score_frames(data.conversations, data.messages, rubric)
     book = export_workbook(manifest, data.conversations, data.messages, results, rubric, tmp_path / "g.xlsx")
     wb = load_workbook(book)
@@ -307,16 +409,29 @@ def test_formula_like_ids_round_trip_as_text(tmp_path):
 
 def test_date_cells_accept_common_spellings():
     from qa_toolkit.review.importer import _date_text
+
     assert _date_text(dt.datetime(2026, 11, 20, 9, 30)) == "2026-11-20"
     assert _date_text("2026/11/20") == _date_text("2026年11月20日") == "2026-11-20"
     assert _date_text("2026-13-01") is None and _date_text("昨天") is None
 
 
-@pytest.mark.parametrize("change", [lambda ws: ws.delete_cols(4), lambda ws: ws.delete_cols(9),
-                                    lambda ws: ws.insert_cols(1), lambda ws: ws.delete_rows(7),
-                                    lambda ws: ws.delete_rows(1)],
-                         ids=["guidance column deleted", "comment column deleted", "column inserted",
-                              "criterion row deleted", "title row deleted"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ws: ws.delete_cols(4),
+        lambda ws: ws.delete_cols(9),
+        lambda ws: ws.insert_cols(1),
+        lambda ws: ws.delete_rows(7),
+        lambda ws: ws.delete_rows(1),
+    ],
+    ids=[
+        "guidance column deleted",
+        "comment column deleted",
+        "column inserted",
+        "criterion row deleted",
+        "title row deleted",
+    ],
+)
 def test_a_sheet_whose_rows_or_columns_moved_is_an_error_not_silently_dropped_grades(setup, tmp_path, change):
     rubric, conv, results, book = setup
     filled = fill(book, tmp_path / "g.xlsx", "王芳", {("c1", "accuracy"): "fail", ("c2", "accuracy"): "fail"})
@@ -329,9 +444,11 @@ def test_a_sheet_whose_rows_or_columns_moved_is_an_error_not_silently_dropped_gr
     assert set(res.grades["conversation_id"]) == {"c2", "c3"}  # the other sheets are read as usual
 
 
-@pytest.mark.parametrize(("row", "col", "value"), [(3, 2, "not a cell"), (3, 2, None), (4, 5, "bogus"),
-                                                   (5, 3, None), (6, 4, None)],
-                         ids=["bad address", "no address", "unknown kind", "no conversation", "no criterion"])
+@pytest.mark.parametrize(
+    ("row", "col", "value"),
+    [(3, 2, "not a cell"), (3, 2, None), (4, 5, "bogus"), (5, 3, None), (6, 4, None)],
+    ids=["bad address", "no address", "unknown kind", "no conversation", "no criterion"],
+)
 def test_a_damaged_hidden_id_cell_is_a_located_problem(setup, tmp_path, row, col, value):
     rubric, conv, results, book = setup
     wb = load_workbook(fill(book, tmp_path / "g.xlsx", "王芳", {}))
@@ -368,4 +485,6 @@ def test_grades_never_land_on_another_exports_conversations(setup, tmp_path):
             wb["_meta"].delete_rows(r)
     wb.save(tmp_path / "old.xlsx")
     res = import_workbooks([tmp_path / "old.xlsx"], *conv, rubric)
-    assert res.log.errors == [] and [p.code for p in res.log.warnings if p.code == "unchecked-data"] == ["unchecked-data"]
+    assert res.log.errors == [] and [p.code for p in res.log.warnings if p.code == "unchecked-data"] == [
+        "unchecked-data"
+    ]

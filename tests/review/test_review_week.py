@@ -63,8 +63,20 @@ def grade(book, dest) -> tuple[str, str]:
 def week(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("week")
     assert run("score", DATA, "-o", tmp / "score").exit_code == 0
-    r = run("sample", DATA, "--quota", "1", "--period", "last_week", "--seed", "11",
-            "--scores", tmp / "score" / "scores.csv", "-o", tmp / "batch")
+    r = run(
+        "sample",
+        DATA,
+        "--quota",
+        "1",
+        "--period",
+        "last_week",
+        "--seed",
+        "11",
+        "--scores",
+        tmp / "score" / "scores.csv",
+        "-o",
+        tmp / "batch",
+    )
     assert r.exit_code == 0, r.output
     assert run("grade", "export", tmp / "batch", "--data", DATA, "-o", tmp / "grading.xlsx").exit_code == 0
     return tmp
@@ -84,8 +96,20 @@ def test_the_week_from_scores_to_the_scores_a_report_uses(week, tmp_path):
     assert r.exit_code == 0 and "nothing changed" in r.output
 
     out = tmp_path / "disputes"
-    r = run("dispute", "export", "--scores", week / "score", "--grades", grades, "-o", out, "--scored-on", SCORED_ON,
-            "--period", "last_week")
+    r = run(
+        "dispute",
+        "export",
+        "--scores",
+        week / "score",
+        "--grades",
+        grades,
+        "-o",
+        out,
+        "--scored-on",
+        SCORED_ON,
+        "--period",
+        "last_week",
+    )
     assert r.exit_code == 0, r.output
     # the agent of the confirmed critical disputes it and one automatic point of another conversation
     agent = manifest.set_index("conversation_id").loc[confirmed, "agent_id"]
@@ -122,8 +146,9 @@ def test_the_week_from_scores_to_the_scores_a_report_uses(week, tmp_path):
     # the scores the report will use
     results, scores, _ = read_score_dir(week / "score")
     rubrics = require_rubrics(list(default_rubrics()))[0]
-    final, final_scores = final_outcomes(results, scores, rubrics, grades=read_grades(grades),
-                                         disputes=read_register(register))
+    final, final_scores = final_outcomes(
+        results, scores, rubrics, grades=read_grades(grades), disputes=read_register(register)
+    )
     s = final_scores.set_index("conversation_id")
     auto = scores.set_index("conversation_id")
     assert s.loc[confirmed, "total"] == 0 and s.loc[confirmed, "critical_failed"] and auto.loc[confirmed, "total"] > 0
@@ -133,7 +158,11 @@ def test_the_week_from_scores_to_the_scores_a_report_uses(week, tmp_path):
     f = final.set_index(["conversation_id", "criterion_id"])
     accepted = f.loc[(automatic[2], automatic[5])]
     assert (accepted["auto_outcome"], accepted["outcome"], accepted["decided_by"], accepted["dispute"]) == (
-        "fail", "pass", "dispute", "accepted")
+        "fail",
+        "pass",
+        "dispute",
+        "accepted",
+    )
     assert s.loc[automatic[2], "total"] > auto.loc[automatic[2], "total"]
     assert s.loc[automatic[2], "n_disputes_accepted"] == 1
     rejected = f.loc[(graded[2], graded[5])]

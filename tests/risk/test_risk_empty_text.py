@@ -34,8 +34,7 @@ def only(role: str | None, keep_one: bool = False) -> list[dict]:
     return records
 
 
-@pytest.mark.parametrize("role, left_out", [("customer", "agent text"), ("agent", "customer text"),
-                                            (None, None)])
+@pytest.mark.parametrize("role, left_out", [("customer", "agent text"), ("agent", "customer text"), (None, None)])
 def test_a_text_column_without_terms_is_left_out(role, left_out):
     ds = conversations_from_records(only(role))
     model = train_model(ds.conversations, ds.messages, parse_label("'complaint' in tags"), folds=3)
@@ -62,11 +61,14 @@ def test_both_columns_are_kept_when_both_have_terms():
 def test_cli_and_benchmark_train_on_customer_messages_only(tmp_path, monkeypatch):
     data = tmp_path / "reviews.jsonl"
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in only("customer")), encoding="utf-8")
-    result = CliRunner().invoke(main, ["risk", "train", str(data), "--label", "'complaint' in tags",
-                                       "-o", str(tmp_path / "m.skops"), "--folds", "3"])
+    result = CliRunner().invoke(
+        main,
+        ["risk", "train", str(data), "--label", "'complaint' in tags", "-o", str(tmp_path / "m.skops"), "--folds", "3"],
+    )
     assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(main, ["risk", "predict", str(data), "--model", str(tmp_path / "m.skops"),
-                                       "-o", str(tmp_path / "risk.csv")])
+    result = CliRunner().invoke(
+        main, ["risk", "predict", str(data), "--model", str(tmp_path / "m.skops"), "-o", str(tmp_path / "risk.csv")]
+    )
     assert result.exit_code == 0, result.output
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import risk_eval

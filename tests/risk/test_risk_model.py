@@ -37,28 +37,40 @@ def dataset():
 
 @pytest.fixture(scope="module")
 def model(dataset):
-    return train_model(dataset.conversations, dataset.messages, parse_label("csat <= 2"), folds=3,
-                       target_precision=0.8)
+    return train_model(dataset.conversations, dataset.messages, parse_label("csat <= 2"), folds=3, target_precision=0.8)
 
 
 def _one(messages: list[tuple[str, str, str | None]], **conv) -> dict:
-    record = {"conversation_id": "x1", "channel": "chat", "agent_id": "a1",
-              "started_at": "2026-03-02T09:00:00", "ended_at": "2026-03-02T09:30:00", "csat": 1, "tags": []}
+    record = {
+        "conversation_id": "x1",
+        "channel": "chat",
+        "agent_id": "a1",
+        "started_at": "2026-03-02T09:00:00",
+        "ended_at": "2026-03-02T09:30:00",
+        "csat": 1,
+        "tags": [],
+    }
     record.update(conv)
     record["messages"] = [{"role": r, "text": t, **({"ts": ts} if ts else {})} for r, t, ts in messages]
     return record
 
 
 def test_conversation_table_measures_gaps_from_the_first_unanswered_message():
-    ds = conversations_from_records([_one([
-        ("agent", "您好", "2026-03-02T09:00:00"),
-        ("customer", "我要投诉！", "2026-03-02T09:01:00"),
-        ("customer", "人呢？？", "2026-03-02T09:05:00"),
-        ("system", "客户评价：1星", "2026-03-02T09:06:00"),
-        ("agent", "抱歉久等", "2026-03-02T09:15:00"),
-        ("customer", "垃圾服务，退款", "2026-03-02T09:16:00"),
-        ("agent", "马上处理", "2026-03-02T09:17:00"),
-    ])])
+    ds = conversations_from_records(
+        [
+            _one(
+                [
+                    ("agent", "您好", "2026-03-02T09:00:00"),
+                    ("customer", "我要投诉！", "2026-03-02T09:01:00"),
+                    ("customer", "人呢？？", "2026-03-02T09:05:00"),
+                    ("system", "客户评价：1星", "2026-03-02T09:06:00"),
+                    ("agent", "抱歉久等", "2026-03-02T09:15:00"),
+                    ("customer", "垃圾服务，退款", "2026-03-02T09:16:00"),
+                    ("agent", "马上处理", "2026-03-02T09:17:00"),
+                ]
+            )
+        ]
+    )
     row = conversation_table(ds.conversations, ds.messages).iloc[0]
     assert row["customer_text"] == "我要投诉！\n人呢？？\n垃圾服务，退款"
     assert "评价" not in row["customer_text"] + row["agent_text"]  # system lines never reach the model
@@ -71,11 +83,14 @@ def test_conversation_table_measures_gaps_from_the_first_unanswered_message():
 
 
 def test_conversation_table_copes_without_timestamps_or_messages():
-    ds = conversations_from_records([
-        _one([("customer", "where is my order", None), ("agent", "checking", None)],
-             started_at=None, ended_at=None),
-        _one([("agent", "您好", "2026-03-02T09:00:00")], conversation_id="x2"),
-    ])
+    ds = conversations_from_records(
+        [
+            _one(
+                [("customer", "where is my order", None), ("agent", "checking", None)], started_at=None, ended_at=None
+            ),
+            _one([("agent", "您好", "2026-03-02T09:00:00")], conversation_id="x2"),
+        ]
+    )
     table = conversation_table(ds.conversations, ds.messages)
     assert list(table["conversation_id"]) == ["x1", "x2"]
     assert table[["max_gap_s", "handle_s"]].iloc[0].isna().all()
@@ -181,10 +196,16 @@ def test_reasons_are_in_the_conversations_language(dataset, model):
 
 
 def test_quoted_personal_data_is_masked(model):
-    ds = conversations_from_records([_one([
-        ("customer", "我要投诉13812345678我要投诉", "2026-03-02T09:00:00"),
-        ("agent", "您好", "2026-03-02T09:20:00"),
-    ])])
+    ds = conversations_from_records(
+        [
+            _one(
+                [
+                    ("customer", "我要投诉13812345678我要投诉", "2026-03-02T09:00:00"),
+                    ("agent", "您好", "2026-03-02T09:20:00"),
+                ]
+            )
+        ]
+    )
     table = conversation_table(ds.conversations, ds.messages)
     masked = explain(model, table, n_reasons=10)[0]
     plain = explain(model, table, n_reasons=10, mask=False)[0]
@@ -239,8 +260,9 @@ def test_a_tampered_model_file_is_refused(tmp_path, model):
         entries = {name: z.read(name) for name in z.namelist()}
     schema = entries["schema.json"].decode()
     assert '"qa_toolkit.risk.features"' in schema
-    entries["schema.json"] = schema.replace('"qa_toolkit.risk.features"', '"os"').replace(
-        '"ConversationFeatures"', '"system"').encode()
+    entries["schema.json"] = (
+        schema.replace('"qa_toolkit.risk.features"', '"os"').replace('"ConversationFeatures"', '"system"').encode()
+    )
     with zipfile.ZipFile(tmp_path / "tampered.skops", "w") as z:
         for name, data in entries.items():
             z.writestr(name, data)
@@ -248,19 +270,47 @@ def test_a_tampered_model_file_is_refused(tmp_path, model):
 
 
 def _payload(model, **changes) -> dict:
-    payload = {"kind": "qa-toolkit-risk-model", "format_version": 1, "pipeline": model.pipeline,
-               "threshold": model.threshold, "label": model.label, "label_fields": list(model.label_fields),
-               "card_json": json.dumps(model.card)}
+    payload = {
+        "kind": "qa-toolkit-risk-model",
+        "format_version": 1,
+        "pipeline": model.pipeline,
+        "threshold": model.threshold,
+        "label": model.label,
+        "label_fields": list(model.label_fields),
+        "card_json": json.dumps(model.card),
+    }
     return {**payload, **changes}
 
 
-@pytest.mark.parametrize(("changes", "words"), [
-    ({"threshold": "0.5"}, "threshold '0.5'"), ({"threshold": float("nan")}, "threshold nan"),
-    ({"threshold": 1.5}, "threshold 1.5"), ({"threshold": True}, "threshold True"), ({"threshold": None}, "threshold"),
-    ({"card_json": "{not json"}, "model card"), ({"card_json": "[1, 2]"}, "model card"), ({"card_json": 3}, "model card"),
-    ({"label": 7}, "label"), ({"label_fields": "csat"}, "label"), ({"label_fields": [1]}, "label"),
-], ids=["text threshold", "NaN threshold", "threshold over 1", "boolean threshold", "no threshold",
-        "card not JSON", "card a list", "card a number", "label a number", "fields a string", "fields numbers"])
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"threshold": "0.5"}, "threshold '0.5'"),
+        ({"threshold": float("nan")}, "threshold nan"),
+        ({"threshold": 1.5}, "threshold 1.5"),
+        ({"threshold": True}, "threshold True"),
+        ({"threshold": None}, "threshold"),
+        ({"card_json": "{not json"}, "model card"),
+        ({"card_json": "[1, 2]"}, "model card"),
+        ({"card_json": 3}, "model card"),
+        ({"label": 7}, "label"),
+        ({"label_fields": "csat"}, "label"),
+        ({"label_fields": [1]}, "label"),
+    ],
+    ids=[
+        "text threshold",
+        "NaN threshold",
+        "threshold over 1",
+        "boolean threshold",
+        "no threshold",
+        "card not JSON",
+        "card a list",
+        "card a number",
+        "label a number",
+        "fields a string",
+        "fields numbers",
+    ],
+)
 def test_a_hand_edited_payload_is_refused_by_field(tmp_path, model, changes, words):
     sio.dump(_payload(model, **changes), tmp_path / "edited.skops")
     _refused(tmp_path / "edited.skops", words)
@@ -286,8 +336,9 @@ def test_predict_on_a_model_from_other_columns_is_exit_2_not_a_traceback(tmp_pat
     sio.dump(_payload(model, pipeline=pipeline), tmp_path / "other.skops")
     data = tmp_path / "d.jsonl"
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in make_records(20)) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["risk", "predict", str(data), "--model", str(tmp_path / "other.skops"),
-                                       "-o", str(tmp_path / "r.csv")])
+    result = CliRunner().invoke(
+        main, ["risk", "predict", str(data), "--model", str(tmp_path / "other.skops"), "-o", str(tmp_path / "r.csv")]
+    )
     assert result.exit_code == 2 and "trained on other columns" in result.output and "Traceback" not in result.output
 
 
@@ -298,16 +349,18 @@ def test_long_numbers_are_one_token_for_the_model_but_12315_stays():
 def test_empty_chunks_and_conversations_without_messages(model):
     empty = predict_risk(model, frames.empty(frames.CONVERSATIONS), frames.empty(frames.MESSAGES))
     assert list(empty.columns) == list(frames.RISK) and empty.empty
-    lone = frames.conform(pd.DataFrame({"conversation_id": ["a"], "agent_id": ["x"], "tags": [[]]}),
-                          frames.CONVERSATIONS)
+    lone = frames.conform(
+        pd.DataFrame({"conversation_id": ["a"], "agent_id": ["x"], "tags": [[]]}), frames.CONVERSATIONS
+    )
     risk = predict_risk(model, lone, frames.empty(frames.MESSAGES))
     assert list(risk["conversation_id"]) == ["a"] and 0 <= risk.loc[0, "risk_score"] <= 1
 
 
 def test_the_same_data_trains_the_same_model(dataset, model):
     """liblinear visits samples in random order: with its seed fixed, reruns give identical scores."""
-    again = train_model(dataset.conversations, dataset.messages, parse_label("csat <= 2"), folds=3,
-                        target_precision=0.8)
+    again = train_model(
+        dataset.conversations, dataset.messages, parse_label("csat <= 2"), folds=3, target_precision=0.8
+    )
     first = predict_risk(model, dataset.conversations, dataset.messages)
     second = predict_risk(again, dataset.conversations, dataset.messages)
     assert first["risk_score"].tolist() == second["risk_score"].tolist()

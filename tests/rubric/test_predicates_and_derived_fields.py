@@ -28,7 +28,9 @@ def load_sample():
             rec = json.loads(line)
             convs.append({k: v for k, v in rec.items() if k != "messages"})
             msgs += [{"conversation_id": rec["conversation_id"], "seq": i, **m} for i, m in enumerate(rec["messages"])]
-    return frames.conform(pd.DataFrame(convs), frames.CONVERSATIONS), frames.conform(pd.DataFrame(msgs), frames.MESSAGES)
+    return frames.conform(pd.DataFrame(convs), frames.CONVERSATIONS), frames.conform(
+        pd.DataFrame(msgs), frames.MESSAGES
+    )
 
 
 EDGE_MESSAGES = [
@@ -58,8 +60,10 @@ EDGE_CONVERSATIONS = [
 
 
 def edge_frames():
-    conv = pd.DataFrame(EDGE_CONVERSATIONS, columns=["conversation_id", "channel", "started_at", "ended_at", "csat",
-                                                     "tags", "escalated", "refund_amount"])
+    conv = pd.DataFrame(
+        EDGE_CONVERSATIONS,
+        columns=["conversation_id", "channel", "started_at", "ended_at", "csat", "tags", "escalated", "refund_amount"],
+    )
     conv = frames.conform(conv, frames.CONVERSATIONS)
     conv["escalated"] = conv["escalated"].astype(object)
     msgs = pd.DataFrame(EDGE_MESSAGES, columns=["conversation_id", "role", "ts", "text"])
@@ -84,10 +88,25 @@ def test_empty_frames():
 
 def test_letter_counts_equal_regex_counts_on_random_text():
     rng = np.random.default_rng(5)
-    alphabet = list("aZ09 ,.!\n") + ["\u4e00", "\u4dff", "\u4e01", "\u9fff", "\ua000", "\u3400", "\u4db5", "\u4dc0",
-                                     "ｚ", "é", "😊", "\U00020000", "，", "ǅ"]
-    texts = pd.Series(["".join(rng.choice(alphabet, size=rng.integers(0, 90))) for _ in range(3000)] + [None],
-                      dtype="string")
+    alphabet = list("aZ09 ,.!\n") + [
+        "\u4e00",
+        "\u4dff",
+        "\u4e01",
+        "\u9fff",
+        "\ua000",
+        "\u3400",
+        "\u4db5",
+        "\u4dc0",
+        "ｚ",
+        "é",
+        "😊",
+        "\U00020000",
+        "，",
+        "ǅ",
+    ]
+    texts = pd.Series(
+        ["".join(rng.choice(alphabet, size=rng.integers(0, 90))) for _ in range(3000)] + [None], dtype="string"
+    )
     cjk, latin = predicates._letter_counts(texts)
     filled = texts.fillna("")
     assert cjk.tolist() == filled.str.count("[\u4e00-\u9fff]").tolist()
@@ -143,5 +162,3 @@ def test_derived_fields_from_distinct_texts_equal_those_from_the_messages(cut):
     rows = pd.Index(conv["conversation_id"]).get_indexer(msgs["conversation_id"])
     got = derived_fields(conv, msgs, rows, distinct_texts(msgs))
     pd.testing.assert_frame_equal(got, derived_fields(conv, msgs))
-
-

@@ -42,7 +42,18 @@ def test_shipped_zh_rubric_covers_the_brief():
     assert len(rubric.criteria) >= 20
     assert [s.name for s in rubric.sections] == ["服务态度", "专业知识/准确性", "合规与信息安全", "解决效率"]
     types = {c.check.type for _, c in rubric.criteria}
-    assert {"keywords", "regex", "context", "timing", "metadata", "pii", "diversion", "abuse", "model", "manual"} <= types
+    assert {
+        "keywords",
+        "regex",
+        "context",
+        "timing",
+        "metadata",
+        "pii",
+        "diversion",
+        "abuse",
+        "model",
+        "manual",
+    } <= types
     assert {c.kind for _, c in rubric.criteria} == {"standard", "bonus", "deduction"}
     for _, c in rubric.criteria:
         expected = {e.expect for e in c.examples}
@@ -71,19 +82,37 @@ def _mutate(old: str, new: str, nth: int = 1) -> str:
     return head + tail.replace(old, new, 1)
 
 
-@pytest.mark.parametrize(("old", "new", "marker", "code", "col"), [
-    ("- id: closing", "- id: greeting", "- id: greeting", "duplicate-id", 13),  # 2nd occurrence
-    ('exclude: "已(经)?(帮您|为您)?反馈"', 'exclude: "已(经(帮您|为您)?反馈"', 'exclude: "已(经(帮您|为您)?反馈"', "schema", 20),
-    ("type: pii", "type: piii", "type: piii", "unknown-check", 17),
-    ("    weight: 30\n", "    weight: 35\n", "sections:", "weights", 1),
-    ("first_turns: 1\n", "first_turns: 1\n          first_turns: 2\n", "first_turns: 2", "duplicate-key", 11),
-    ("        points: 15\n        severity: high\n        fail_section",
-     "        points: 15\n        severity: high\n        fail_sectoin", "fail_sectoin", "schema", 9),
-    ("phrases: [您好, 你好,", "phrases: [您好, 110, 你好,", "phrases: [您好, 110", "schema", 25),
-    ("points: 10\n        severity: low\n        check:\n          type: keywords\n          phrases: [您好",
-     "points: -1\n        severity: low\n        check:\n          type: keywords\n          phrases: [您好",
-     "points: -1", "schema", 17),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "marker", "code", "col"),
+    [
+        ("- id: closing", "- id: greeting", "- id: greeting", "duplicate-id", 13),  # 2nd occurrence
+        (
+            'exclude: "已(经)?(帮您|为您)?反馈"',
+            'exclude: "已(经(帮您|为您)?反馈"',
+            'exclude: "已(经(帮您|为您)?反馈"',
+            "schema",
+            20,
+        ),
+        ("type: pii", "type: piii", "type: piii", "unknown-check", 17),
+        ("    weight: 30\n", "    weight: 35\n", "sections:", "weights", 1),
+        ("first_turns: 1\n", "first_turns: 1\n          first_turns: 2\n", "first_turns: 2", "duplicate-key", 11),
+        (
+            "        points: 15\n        severity: high\n        fail_section",
+            "        points: 15\n        severity: high\n        fail_sectoin",
+            "fail_sectoin",
+            "schema",
+            9,
+        ),
+        ("phrases: [您好, 你好,", "phrases: [您好, 110, 你好,", "phrases: [您好, 110", "schema", 25),
+        (
+            "points: 10\n        severity: low\n        check:\n          type: keywords\n          phrases: [您好",
+            "points: -1\n        severity: low\n        check:\n          type: keywords\n          phrases: [您好",
+            "points: -1",
+            "schema",
+            17,
+        ),
+    ],
+)
 def test_mutations_are_reported_at_the_right_line(tmp_path, old, new, marker, code, col):
     text = _mutate(old, new)
     problems = [p for p in problems_for(tmp_path, text) if p.level == "error"]
@@ -154,8 +183,12 @@ def test_semantic_lint_rules(tmp_path):
 
 
 def test_declared_fields_are_known(tmp_path):
-    text = MINI.replace("        kind: bonus\n", "").replace("        critical: true\n", "") \
-        .replace(', " "', ", z").replace("count: 4", "count: 2")
+    text = (
+        MINI.replace("        kind: bonus\n", "")
+        .replace("        critical: true\n", "")
+        .replace(', " "', ", z")
+        .replace("count: 4", "count: 2")
+    )
     assert any(p.code == "unknown-field" for p in problems_for(tmp_path, text))
     text = text.replace("language: en\n", "language: en\nfields: [refund_amt]\n")
     assert not any(p.code == "unknown-field" for p in problems_for(tmp_path, text))

@@ -21,10 +21,20 @@ def frames(rows: list[dict], agent_messages: dict[str, int] | None = None) -> tu
     convs, msgs = [], []
     for r in rows:
         start = pd.Timestamp(r.get("start", "2026-11-10 10:00"))
-        convs.append({"conversation_id": r["id"], "channel": r.get("channel", "chat"), "agent_id": r.get("agent", "A"),
-                      "customer_id": "u1", "started_at": start,
-                      "ended_at": start + pd.Timedelta(seconds=r.get("handle", 300)), "csat": r.get("csat", 5),
-                      "tags": r.get("tags", []), "customer_tier": r.get("tier", "normal"), "queue": "售前"})
+        convs.append(
+            {
+                "conversation_id": r["id"],
+                "channel": r.get("channel", "chat"),
+                "agent_id": r.get("agent", "A"),
+                "customer_id": "u1",
+                "started_at": start,
+                "ended_at": start + pd.Timedelta(seconds=r.get("handle", 300)),
+                "csat": r.get("csat", 5),
+                "tags": r.get("tags", []),
+                "customer_tier": r.get("tier", "normal"),
+                "queue": "售前",
+            }
+        )
         n_agent = (agent_messages or {}).get(r["id"], 2)
         msgs.append({"conversation_id": r["id"], "seq": 0, "ts": start, "role": "customer", "text": "你好"})
         for k in range(n_agent):
@@ -41,9 +51,14 @@ def plan(text: str):
 
 
 TINY = [
-    {"id": "c1", "tags": ["投诉"]}, {"id": "c2", "tags": ["complaint"], "channel": "phone"},
-    {"id": "c3", "csat": 3}, {"id": "c4", "csat": 3, "channel": "phone"}, {"id": "c5"},
-    {"id": "c6", "tier": "VIP"}, {"id": "c7"}, {"id": "c8", "channel": "phone", "csat": 1},
+    {"id": "c1", "tags": ["投诉"]},
+    {"id": "c2", "tags": ["complaint"], "channel": "phone"},
+    {"id": "c3", "csat": 3},
+    {"id": "c4", "csat": 3, "channel": "phone"},
+    {"id": "c5"},
+    {"id": "c6", "tier": "VIP"},
+    {"id": "c7"},
+    {"id": "c8", "channel": "phone", "csat": 1},
 ]
 TINY_PLAN = """
 quota: 4
@@ -75,12 +90,20 @@ def enumerate_design(cell) -> np.ndarray:
 
 def tiny_cell():
     from qa_toolkit.sampling.batch import assign_groups, candidates
+
     conv, msgs = frames(TINY)
     p = plan(TINY_PLAN)
     cand = candidates(conv, msgs, p).frame
     group, _, backup_of, _ = assign_groups(cand, p)
-    return build_cell("A", "2026-W46", 4, cand["channel"].tolist(), group.tolist(), backup_of.tolist(),
-                      [(s.kind, s.target(4)) for s in p.strata]), cand
+    return build_cell(
+        "A",
+        "2026-W46",
+        4,
+        cand["channel"].tolist(),
+        group.tolist(),
+        backup_of.tolist(),
+        [(s.kind, s.target(4)) for s in p.strata],
+    ), cand
 
 
 def test_inclusion_probabilities_match_brute_force_enumeration():
@@ -129,8 +152,10 @@ def test_more_channels_than_quota_draws_the_channels():
     # each channel is covered with probability 2/3; chat has 2 conversations
     np.testing.assert_allclose(pi, [1 / 3, 1 / 3, 2 / 3, 2 / 3])
     np.testing.assert_allclose(pi, enumerate_design(cell))
-    seen = {frozenset(cell_channels) for cell_channels in
-            ({s.channel for _, s in draw(cell, np.random.default_rng(k))} for k in range(60))}
+    seen = {
+        frozenset(cell_channels)
+        for cell_channels in ({s.channel for _, s in draw(cell, np.random.default_rng(k))} for k in range(60))
+    }
     assert seen == {frozenset(p) for p in ({"chat", "email"}, {"chat", "phone"}, {"email", "phone"})}
 
 
@@ -142,8 +167,16 @@ def test_channel_allocation_covers_every_channel_and_flows_over():
 
 
 def test_week_plan_gives_quota_or_reports_shortfall():
-    rows = [{"id": f"w{i:02d}", "agent": "A" if i < 12 else "B", "channel": ["chat", "phone", "email"][i % 3],
-             "start": f"2026-11-{9 + i % 7:02d} 1{i % 10}:00", "csat": 1 + i % 5} for i in range(15)]
+    rows = [
+        {
+            "id": f"w{i:02d}",
+            "agent": "A" if i < 12 else "B",
+            "channel": ["chat", "phone", "email"][i % 3],
+            "start": f"2026-11-{9 + i % 7:02d} 1{i % 10}:00",
+            "csat": 1 + i % 5,
+        }
+        for i in range(15)
+    ]
     conv, msgs = frames(rows)
     b = draw_batch(conv, msgs, plan("quota: 5\nstrata:\n  - {kind: low_csat, share: 0.4}\n"), seed=1)
     per_agent = b.manifest.groupby("agent_id").size().to_dict()
@@ -202,16 +235,25 @@ def test_a_rerun_of_a_batch_in_the_ledger_is_the_same_batch(tmp_path):
 
 def test_start_time_comes_from_the_first_message_when_the_export_has_none():
     conv, msgs = frames(TINY)
-    b = draw_batch(conv.assign(started_at=pd.Series(pd.NaT, index=conv.index, dtype=conv["started_at"].dtype)), msgs,
-                   plan("quota: 4\nperiod: all\n"), seed=1)
+    b = draw_batch(
+        conv.assign(started_at=pd.Series(pd.NaT, index=conv.index, dtype=conv["started_at"].dtype)),
+        msgs,
+        plan("quota: 4\nperiod: all\n"),
+        seed=1,
+    )
     assert b.info["counts"]["start_from_messages"] == 8 and b.info["counts"]["no_start_time"] == 0
     assert b.info["period"] == {"from": "2026-11-10", "to": "2026-11-10"} and len(b.manifest) == 4
 
 
 def test_pending_criticals_are_drawn_with_probability_one_even_with_few_agent_messages():
     conv, msgs = frames(TINY, agent_messages={"c7": 1})
-    scores = pd.DataFrame({"conversation_id": ["c5", "c7"], "critical_failed": [False, False],
-                           "critical_pending": ["pii", "diversion;pii"]})
+    scores = pd.DataFrame(
+        {
+            "conversation_id": ["c5", "c7"],
+            "critical_failed": [False, False],
+            "critical_pending": ["pii", "diversion;pii"],
+        }
+    )
     b = draw_batch(conv, msgs, plan("quota: 2\nexclude: {min_agent_messages: 2}\n"), seed=1, scores=scores)
     m = b.manifest.set_index("conversation_id")
     pending = m[m["stratum"] == "pending_critical"]
@@ -230,7 +272,8 @@ def test_exclusions_bot_only_and_few_agent_messages():
     conv, msgs = frames([{"id": "x1", "agent": "B"}, {"id": "x2"}], agent_messages={"x1": 0})
     b = draw_batch(conv, msgs, plan("quota: 2\n"), seed=3)
     assert [s["message"] for s in b.shortfalls if s["agent_id"] == "B"] == [
-        "no eligible conversation: all 1 in the period were excluded"]
+        "no eligible conversation: all 1 in the period were excluded"
+    ]
 
 
 def test_last_week_is_relative_to_the_data_or_today():
@@ -240,6 +283,7 @@ def test_last_week_is_relative_to_the_data_or_today():
     assert b.info["period"] == {"from": "2026-11-02", "to": "2026-11-08"}
     assert b.manifest["conversation_id"].tolist() == ["old"]
     import datetime as dt
+
     b = draw_batch(conv, msgs, plan("period: last_week\n"), seed=1, today=dt.date(2026, 11, 18))
     assert b.manifest["conversation_id"].tolist() == ["new"]
 
@@ -249,8 +293,13 @@ def test_strata_that_need_other_frames_are_errors_not_silence():
     with pytest.raises(InputError, match="high_risk.*risk"):
         draw_batch(conv, msgs, plan("strata:\n  - {kind: high_risk, count: 1}\n"), seed=1)
     risk = pd.DataFrame({"conversation_id": ["c5", "c7"], "risk_score": [0.9, 0.2]})
-    b = draw_batch(conv, msgs, plan("quota: 1\ncoverage: {channels: false}\nstrata:\n  - {kind: high_risk, count: 1, threshold: 0.8}\n"),
-                   seed=1, risk=risk)
+    b = draw_batch(
+        conv,
+        msgs,
+        plan("quota: 1\ncoverage: {channels: false}\nstrata:\n  - {kind: high_risk, count: 1, threshold: 0.8}\n"),
+        seed=1,
+        risk=risk,
+    )
     assert b.manifest["conversation_id"].tolist() == ["c5"]
     assert b.manifest["reason"].iloc[0] == "risk 0.90 ≥ 0.8"
     assert b.manifest["inclusion_prob"].iloc[0] == 1.0
@@ -265,8 +314,10 @@ def test_plan_errors_have_lines():
 
 
 def test_plan_error_positions_nested_and_whole_plan():
-    _, problems = parse_plan("strata:\n  - kind: vip\n    count: 1\n    backup: {kind: vip, csat_max: 9}\n"
-                             "  - {kind: vip, share: 0.5}\n", "p.yaml")
+    _, problems = parse_plan(
+        "strata:\n  - kind: vip\n    count: 1\n    backup: {kind: vip, csat_max: 9}\n  - {kind: vip, share: 0.5}\n",
+        "p.yaml",
+    )
     where = {p.field: (p.line, p.col) for p in problems}
     assert where == {"strata.0.backup.csat_max": (4, 25)}
     _, problems = parse_plan("strata:\n  - {kind: vip, count: 1}\n  - {kind: vip, share: 0.5}\n", "p.yaml")
@@ -276,7 +327,8 @@ def test_plan_error_positions_nested_and_whole_plan():
 def test_period_errors_speak_about_the_branch_written():
     _, problems = parse_plan("quota: 2\nperiod: lastweek\n", "p.yaml")
     assert [str(p) for p in problems] == [
-        "p.yaml:2:1: error: field 'period': period is 'all', 'last_week' or a mapping {from: DATE, to: DATE} [plan]"]
+        "p.yaml:2:1: error: field 'period': period is 'all', 'last_week' or a mapping {from: DATE, to: DATE} [plan]"
+    ]
     _, problems = parse_plan("period: {from: 2026-01-05, to: 2026-01-01}\n", "p.yaml")
     assert len(problems) == 1 and "'to' is before 'from'" in str(problems[0])
 
@@ -284,6 +336,7 @@ def test_period_errors_speak_about_the_branch_written():
 def test_empty_period_gives_an_empty_manifest_not_a_crash():
     conv, msgs = frames(TINY)
     from qa_toolkit.sampling.plan import build_plan
+
     p, _ = build_plan(None, period="2027-01-01..2027-01-31")
     b = draw_batch(conv, msgs, p, seed=1)
     assert b.manifest.empty and list(b.manifest.columns) == list(MANIFEST)
@@ -317,8 +370,7 @@ def test_complaint_stratum_reads_yes_no_words_in_escalated():
     from qa_toolkit.sampling.plan import Filter
     from qa_toolkit.sampling.strata import _complaint
 
-    c = pd.DataFrame({"tags": [[], [], [], [], ["complaint"]],
-                      "escalated": ["yes", "否", "是", None, "no"]})
+    c = pd.DataFrame({"tags": [[], [], [], [], ["complaint"]], "escalated": ["yes", "否", "是", None, "no"]})
     mask, reason = _complaint(c, Filter(kind="complaint"))
     assert mask.tolist() == [True, False, True, False, True]
     assert reason.tolist()[0] == "escalated" and reason.tolist()[4] == "tag 'complaint'"

@@ -15,9 +15,12 @@ from qa_toolkit.timing import handle_seconds
 
 
 def _record(cid, started=None, ended=None, stamps=("2026-03-02T09:00:00", "2026-03-02T09:05:00")):
-    record = {"conversation_id": cid, "channel": "chat", "agent_id": "a1",
-              "messages": [{"ts": ts, "role": role, "text": "您好 hello"}
-                           for ts, role in zip(stamps, ("customer", "agent"))]}
+    record = {
+        "conversation_id": cid,
+        "channel": "chat",
+        "agent_id": "a1",
+        "messages": [{"ts": ts, "role": role, "text": "您好 hello"} for ts, role in zip(stamps, ("customer", "agent"))],
+    }
     return {**record, **({"started_at": started} if started else {}), **({"ended_at": ended} if ended else {})}
 
 
@@ -30,8 +33,15 @@ RECORDS = [
     _record("untimed", stamps=(None, None)),  # nothing to go by: unknown
     _record("one_stamp", stamps=("2026-03-02T09:00:00", None)),  # a single time: 0 s
 ]
-EXPECTED = {"both": 1800.0, "no_end": 300.0, "no_start": 300.0, "neither": 300.0, "backwards": np.nan,
-            "untimed": np.nan, "one_stamp": 0.0}
+EXPECTED = {
+    "both": 1800.0,
+    "no_end": 300.0,
+    "no_start": 300.0,
+    "neither": 300.0,
+    "backwards": np.nan,
+    "untimed": np.nan,
+    "one_stamp": 0.0,
+}
 
 
 def _frames():

@@ -99,8 +99,13 @@ def test_not_enough_data_gets_no_rank(data):
 
 def test_weighted_by_inverse_inclusion_probability(data):
     conv, msgs, scores, results, _ = data
-    manifest = pd.DataFrame({"conversation_id": ["c1", "c2", "c3", "c4"], "inclusion_prob": [0.5, 1.0, 0.25, 1.0],
-                             "stratum": ["random", "complaint", "random", "critical"]})
+    manifest = pd.DataFrame(
+        {
+            "conversation_id": ["c1", "c2", "c3", "c4"],
+            "inclusion_prob": [0.5, 1.0, 0.25, 1.0],
+            "stratum": ["random", "complaint", "random", "critical"],
+        }
+    )
     m = compute_metrics(conv, msgs, scores, results, manifest=manifest, options=MetricOptions(min_graded=2))
     assert m.weighted
     a1 = m.agent("a1")

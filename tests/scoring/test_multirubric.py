@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.resources import default_rubric, default_rubrics, sample_conversations
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scorefolder import open_score_folder
-from qa_toolkit.engine import score_chunks
 from qa_toolkit.scoring import format_summary, score_frames, score_with_rubrics, summarise
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
@@ -24,29 +24,63 @@ ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
 def small(**scope):
     """A one-criterion rubric scoped by ``scope`` (e.g. channels=["chat"])."""
     name = "-".join(v[0][0] for v in scope.values())
-    return Rubric.model_validate({
-        "id": f"r-{name}", "version": "1", "name": name, "language": "zh", "applies_to": scope,
-        "bands": [{"name": "ok", "min": 0}],
-        "sections": [{"id": f"s_{name}", "name": name, "weight": 1, "criteria": [
-            {"id": f"greet_{name}", "name": f"问候 {name}", "points": 10,
-             "check": {"type": "keywords", "phrases": ["您好", "hello"]}}]}],
-    })
+    return Rubric.model_validate(
+        {
+            "id": f"r-{name}",
+            "version": "1",
+            "name": name,
+            "language": "zh",
+            "applies_to": scope,
+            "bands": [{"name": "ok", "min": 0}],
+            "sections": [
+                {
+                    "id": f"s_{name}",
+                    "name": name,
+                    "weight": 1,
+                    "criteria": [
+                        {
+                            "id": f"greet_{name}",
+                            "name": f"问候 {name}",
+                            "points": 10,
+                            "check": {"type": "keywords", "phrases": ["您好", "hello"]},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
 
 
 def mixed(n_each: int = 2):
     """zh and en conversations, interleaved (zh first)."""
     records = []
     for i in range(n_each):
-        records.append({"conversation_id": f"zh{i}", "channel": "chat", "agent_id": "a1",
-                        "started_at": "2026-11-02T10:00:00+08:00",
-                        "messages": [{"role": "customer", "text": "你好，我的快递三天了还没到，订单号在哪里查？"},
-                                     {"role": "agent", "text": "您好，很抱歉让您久等了，我马上帮您查询物流。"},
-                                     {"role": "agent", "text": "已经为您催促快递，预计明天送达，还有其他问题吗？"}]})
-        records.append({"conversation_id": f"en{i}", "channel": "email", "agent_id": "a2",
-                        "started_at": "2026-11-02T11:00:00+08:00",
-                        "messages": [{"role": "customer", "text": "Hello, my parcel has not arrived after three days."},
-                                     {"role": "agent", "text": "Hello, I am sorry for the wait. Let me check the tracking."},
-                                     {"role": "agent", "text": "I have chased the courier, it arrives tomorrow. Anything else?"}]})
+        records.append(
+            {
+                "conversation_id": f"zh{i}",
+                "channel": "chat",
+                "agent_id": "a1",
+                "started_at": "2026-11-02T10:00:00+08:00",
+                "messages": [
+                    {"role": "customer", "text": "你好，我的快递三天了还没到，订单号在哪里查？"},
+                    {"role": "agent", "text": "您好，很抱歉让您久等了，我马上帮您查询物流。"},
+                    {"role": "agent", "text": "已经为您催促快递，预计明天送达，还有其他问题吗？"},
+                ],
+            }
+        )
+        records.append(
+            {
+                "conversation_id": f"en{i}",
+                "channel": "email",
+                "agent_id": "a2",
+                "started_at": "2026-11-02T11:00:00+08:00",
+                "messages": [
+                    {"role": "customer", "text": "Hello, my parcel has not arrived after three days."},
+                    {"role": "agent", "text": "Hello, I am sorry for the wait. Let me check the tracking."},
+                    {"role": "agent", "text": "I have chased the courier, it arrives tomorrow. Anything else?"},
+                ],
+            }
+        )
     return conversations_from_records(records)
 
 
@@ -89,9 +123,10 @@ def test_chunked_two_rubrics_equal_one_call():
 
 def test_union_of_section_columns_and_conversations_no_rubric_admits():
     chat, email = small(channels=["chat"]), small(channels=["email"])
-    records = [{"conversation_id": c, "channel": ch, "agent_id": "a",
-                "messages": [{"role": "agent", "text": "您好"}]} for c, ch in (("c1", "chat"), ("c2", "phone"),
-                                                                              ("c3", "email"))]
+    records = [
+        {"conversation_id": c, "channel": ch, "agent_id": "a", "messages": [{"role": "agent", "text": "您好"}]}
+        for c, ch in (("c1", "chat"), ("c2", "phone"), ("c3", "email"))
+    ]
     ds = conversations_from_records(records)
     results, scores = score_with_rubrics(ds.conversations, ds.messages, [chat, email])
     assert scores["conversation_id"].tolist() == ["c1", "c2", "c3"]
@@ -176,7 +211,7 @@ def test_reports_build_from_mixed_scores(sample_scored, tmp_path):
     assert {p.name for p in written} >= {"report.xlsx", "index.html"}
     wb = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
     text = " ".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
-    en_only = {c.id: c.name for _, c in EN.criteria} .keys() - {c.id for _, c in ZH.criteria}
+    en_only = {c.id: c.name for _, c in EN.criteria}.keys() - {c.id for _, c in ZH.criteria}
     assert en_only and all(dict((c.id, c.name) for _, c in EN.criteria)[cid] in text for cid in en_only)
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert ZH.name in html and "<script>alert" not in html
@@ -185,8 +220,9 @@ def test_reports_build_from_mixed_scores(sample_scored, tmp_path):
 def test_run_config_accepts_a_list_of_rubrics(tmp_path):
     from qa_toolkit.runconfig import load_config
 
-    (tmp_path / "a.yaml").write_text(f"data: c.jsonl\nrubric: [{default_rubric('zh')}, {default_rubric('en')}]\n",
-                                     encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(
+        f"data: c.jsonl\nrubric: [{default_rubric('zh')}, {default_rubric('en')}]\n", encoding="utf-8"
+    )
     (tmp_path / "b.yaml").write_text("data: c.jsonl\nrubric: one.yaml\n", encoding="utf-8")
     assert load_config(tmp_path / "a.yaml")[0].rubric == [str(default_rubric("zh")), str(default_rubric("en"))]
     assert load_config(tmp_path / "b.yaml")[0].rubric == "one.yaml"
@@ -219,8 +255,17 @@ def test_grade_round_trip_gives_each_conversation_its_rubric(tmp_path):
     en_cid = scores.loc[scores["rubric_id"] == "ecommerce-en", "conversation_id"].iloc[0]
     assert grades.loc[grades["conversation_id"] == en_cid, "criterion_id"].tolist() == crits[en_sheet]
     # a workbook with an English sheet, imported with the Chinese rubric alone: refused, named
-    r = run("grade", "import", tmp_path / "filled.xlsx", "--data", data, "--rubric", default_rubric("zh"),
-            "-o", tmp_path / "zh.csv")
+    r = run(
+        "grade",
+        "import",
+        tmp_path / "filled.xlsx",
+        "--data",
+        data,
+        "--rubric",
+        default_rubric("zh"),
+        "-o",
+        tmp_path / "zh.csv",
+    )
     assert r.exit_code == 2 and "made for rubric ecommerce-en" in r.output and not (tmp_path / "zh.csv").exists()
 
 
@@ -236,8 +281,23 @@ def test_qa_report_from_a_two_rubric_score_folder(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "rep" / "report.xlsx", read_only=True)
     assert wb.sheetnames[0] == "团队汇总"  # labels from the first rubric (zh)
     assert any(en_name in str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
-    r = run("report", "--scores", tmp_path / "score", "--data", data, "-o", tmp_path / "rep2", "--min-graded", "2",
-            "--rubric", default_rubric("zh"), "--rubric", default_rubric("en"), "--format", "html")
+    r = run(
+        "report",
+        "--scores",
+        tmp_path / "score",
+        "--data",
+        data,
+        "-o",
+        tmp_path / "rep2",
+        "--min-graded",
+        "2",
+        "--rubric",
+        default_rubric("zh"),
+        "--rubric",
+        default_rubric("en"),
+        "--format",
+        "html",
+    )
     assert r.exit_code == 0, r.output
 
 
@@ -247,8 +307,10 @@ def test_pipeline_default_scores_every_conversation_with_the_shipped_set(tmp_pat
 
     assert demo_config()[0].rubric is None  # qa demo: the shipped set
     tiny_jsonl(tmp_path / "c.jsonl")
-    (tmp_path / "run.yaml").write_text("data: c.jsonl\nsample: {seed: 1, plan: {quota: 1}}\n"
-                                       "report: {formats: [html], min_graded: 2}\n", encoding="utf-8")
+    (tmp_path / "run.yaml").write_text(
+        "data: c.jsonl\nsample: {seed: 1, plan: {quota: 1}}\nreport: {formats: [html], min_graded: 2}\n",
+        encoding="utf-8",
+    )
     config, problems = load_config(tmp_path / "run.yaml")
     assert problems == []
     run_pipeline(config, base_dir=tmp_path, output=tmp_path / "out")

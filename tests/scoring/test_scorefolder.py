@@ -44,8 +44,19 @@ def test_workers_then_report_then_sample_round_trip_on_the_sample_data(tmp_path)
     assert run("score", DATA, "-o", single).exit_code == 0
     assert (parts / "results").is_dir() and not (parts / "results.csv").exists()
 
-    report = run("report", "--scores", parts, "--data", DATA, "--roster", sample_data_dir() / "roster.csv",
-                 "-o", tmp_path / "report", "--format", "html")
+    report = run(
+        "report",
+        "--scores",
+        parts,
+        "--data",
+        DATA,
+        "--roster",
+        sample_data_dir() / "roster.csv",
+        "-o",
+        tmp_path / "report",
+        "--format",
+        "html",
+    )
     assert report.exit_code == 0, report.output
     pages = sorted(p.name for p in (tmp_path / "report" / "agents").iterdir())
     assert len(pages) == pd.read_parquet(parts / "scores")["agent_id"].nunique() == 30
@@ -67,8 +78,9 @@ def test_both_layouts_read_back_as_the_same_frames(tmp_path, small):
     assert len(parts.files) == 2 * 4  # 150 conversations in chunks of 40
     pd.testing.assert_frame_equal(parts.results(), single.results(), check_exact=True)
     pd.testing.assert_frame_equal(parts.scores(), single.scores(), check_exact=True)
-    assert {k: v for k, v in parts.info.items() if k not in ("files", "engine")} == \
-        {k: v for k, v in single.info.items() if k != "files"}
+    assert {k: v for k, v in parts.info.items() if k not in ("files", "engine")} == {
+        k: v for k, v in single.info.items() if k != "files"
+    }
 
 
 def test_a_file_of_the_folder_stands_for_the_folder(tmp_path, small):
@@ -79,8 +91,11 @@ def test_a_file_of_the_folder_stands_for_the_folder(tmp_path, small):
 def test_run_json_lists_every_file_of_the_run_with_its_size(tmp_path, small):
     run("score", small, "-o", tmp_path / "out", "--workers", "2", "--chunk-size", "100")
     files = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["files"]
-    assert files == {f"{name}/part-0000{i}.parquet": (tmp_path / "out" / name / f"part-0000{i}.parquet").stat().st_size
-                     for name in ("results", "scores") for i in (0, 1)}
+    assert files == {
+        f"{name}/part-0000{i}.parquet": (tmp_path / "out" / name / f"part-0000{i}.parquet").stat().st_size
+        for name in ("results", "scores")
+        for i in (0, 1)
+    }
 
 
 @pytest.mark.parametrize("first, second", [((), ("--parts",)), (("--parts",), ())])
@@ -89,8 +104,11 @@ def test_a_run_in_the_other_layout_leaves_nothing_of_the_last(tmp_path, small, f
     assert run("score", small, "-o", out, *first).exit_code == 0
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     assert run("score", small, "-o", out, *second).exit_code == 0
-    layout = {"results", "scores", "run.json"} if second else \
-        {"results.csv", "results.parquet", "scores.csv", "scores.parquet", "run.json"}
+    layout = (
+        {"results", "scores", "run.json"}
+        if second
+        else {"results.csv", "results.parquet", "scores.csv", "scores.parquet", "run.json"}
+    )
     assert {p.name for p in out.iterdir()} == layout | {"notes.txt"}  # the user's own file stays
     assert len(open_score_folder(out).scores()) == 150
 
@@ -127,9 +145,15 @@ def test_a_folder_without_run_json_is_refused(tmp_path, small):
     assert result.exit_code == 2 and "no run.json here" in result.output
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[]", "not a run.json of `qa score`"), ("{", "cannot read run.json"),
-    ('{"files": {"results.csv": "12"}}', "not a run.json of `qa score`"), ("\udcff", "cannot read run.json")])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[]", "not a run.json of `qa score`"),
+        ("{", "cannot read run.json"),
+        ('{"files": {"results.csv": "12"}}', "not a run.json of `qa score`"),
+        ("\udcff", "cannot read run.json"),
+    ],
+)
 def test_a_damaged_run_json_is_a_located_input_error(tmp_path, small, text, message):
     run("score", small, "-o", tmp_path / "out")
     (tmp_path / "out" / "run.json").write_bytes(text.encode("utf-8", "surrogateescape"))
@@ -154,8 +178,10 @@ def test_a_run_json_without_a_file_list_is_read_when_it_holds_one_layout(tmp_pat
 def test_scores_of_other_data_are_refused_unless_allowed(tmp_path, small):
     out, other = tmp_path / "out", first_lines(tmp_path / "other.jsonl", 100)
     run("score", small, "-o", out, "--workers", "2")
-    for command in (["report", "--scores", out, "--data", other, "-o", tmp_path / "rep"],
-                    ["sample", other, "--scores", out, "--strata", "critical", "-o", tmp_path / "batch"]):
+    for command in (
+        ["report", "--scores", out, "--data", other, "-o", tmp_path / "rep"],
+        ["sample", other, "--scores", out, "--strata", "critical", "-o", tmp_path / "batch"],
+    ):
         refused = run(*command)
         assert refused.exit_code == 2
         assert "input_mismatch" in refused.output and str(small) in refused.output and str(other) in refused.output

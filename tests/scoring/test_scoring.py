@@ -7,18 +7,17 @@ import pandas as pd
 import pytest
 from tiny_rubric import RUBRIC, data, row, score
 
-from qa_toolkit.frames import RESULTS, SCORES
-from qa_toolkit.io import conversations_from_records
-from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.engine import score_chunks
+from qa_toolkit.frames import RESULTS, SCORES
+from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import aggregate_scores, score_frames, summarise
 
 
 def test_frames_follow_the_contracts():
     results, scores = score(("a", "x", [("agent", "您好")]))
     assert list(results.columns) == list(RESULTS)
-    assert list(scores.columns)[:len(SCORES)] == list(SCORES)
-    assert list(scores.columns)[len(SCORES):] == ["section_s1", "section_s2"]
+    assert list(scores.columns)[: len(SCORES)] == list(SCORES)
+    assert list(scores.columns)[len(SCORES) :] == ["section_s1", "section_s2"]
     assert len(results) == 7
     assert set(results["outcome"]) <= {"pass", "fail", "na", "review"}
     assert (scores["rubric_id"] == "t").all() and (scores["rubric_version"] == "3").all()
@@ -35,9 +34,11 @@ def test_na_and_review_leave_the_denominator():
 
 
 def test_deduction_subtracts_with_floor_and_bonus_is_capped():
-    _, scores = score(("d", "x", [("agent", "说"), ("agent", "急什么")]),
-                      ("b", "x", [("agent", "说，给您补发")]),
-                      ("f", "x", [("agent", "说，急什么")]))
+    _, scores = score(
+        ("d", "x", [("agent", "说"), ("agent", "急什么")]),
+        ("b", "x", [("agent", "说，给您补发")]),
+        ("f", "x", [("agent", "说，急什么")]),
+    )
     # d: greet fail 0/10, taboo pass 10/10 -> 10 earned - 15 deduction -> floor 0
     assert row(scores, "d")["section_s1"] == 0
     # b: 10 earned of 20 + 10 bonus = 20 -> capped at 100 %
@@ -74,12 +75,15 @@ def _with_critical(rubric_mode: str | None, item_mode) -> Rubric:
 LEAK = ("a", "x", [("agent", "您好"), ("agent", "您的手机13812345678")])
 
 
-@pytest.mark.parametrize(("rubric_mode", "item_mode", "pending"), [
-    (None, True, False),  # critical: true keeps today's meaning: zeroed at once
-    ("confirm", True, True),  # true follows the rubric's critical: confirm
-    ("confirm", "auto", False),  # the item's own mode wins
-    (None, "confirm", True),
-])
+@pytest.mark.parametrize(
+    ("rubric_mode", "item_mode", "pending"),
+    [
+        (None, True, False),  # critical: true keeps today's meaning: zeroed at once
+        ("confirm", True, True),  # true follows the rubric's critical: confirm
+        ("confirm", "auto", False),  # the item's own mode wins
+        (None, "confirm", True),
+    ],
+)
 def test_a_confirmed_critical_waits_for_a_grader_before_it_zeroes(rubric_mode, item_mode, pending):
     ds = data(LEAK)
     rubric = _with_critical(rubric_mode, item_mode)
@@ -115,8 +119,22 @@ def test_all_na_section_leaves_the_weighting():
 
 
 def _one_section_manual():
-    return Rubric.model_validate({"id": "m", "version": "1", "name": "m", "language": "zh", "sections": [
-        {"id": "s", "name": "s", "weight": 100, "criteria": [{"id": "g", "name": "g", "check": {"type": "manual"}}]}]})
+    return Rubric.model_validate(
+        {
+            "id": "m",
+            "version": "1",
+            "name": "m",
+            "language": "zh",
+            "sections": [
+                {
+                    "id": "s",
+                    "name": "s",
+                    "weight": 100,
+                    "criteria": [{"id": "g", "name": "g", "check": {"type": "manual"}}],
+                }
+            ],
+        }
+    )
 
 
 def test_aggregate_after_grades_override_outcomes():
@@ -131,17 +149,27 @@ def test_aggregate_after_grades_override_outcomes():
 
 
 def test_applies_to_language_makes_everything_na():
-    rubric = Rubric.model_validate({**RUBRIC.model_dump(by_alias=True, exclude_none=True),
-                                    "applies_to": {"languages": ["zh"]}})
+    rubric = Rubric.model_validate(
+        {**RUBRIC.model_dump(by_alias=True, exclude_none=True), "applies_to": {"languages": ["zh"]}}
+    )
     ds = data(("en", "x", [("agent", "Hello, your phone 13812345678")]), ("zh", "x", [("agent", "您好")]))
     results, scores = score_frames(ds.conversations, ds.messages, rubric)
     assert set(results[results["conversation_id"] == "en"]["outcome"]) == {"na"}
     assert pd.isna(row(scores, "en")["total"]) and row(scores, "zh")["total"] == 100
 
 
-CONVS = [(f"c{i}", f"a{i % 3}", [("customer", "我要投诉" if i % 2 else "在吗"),
-                                 ("agent", "您好" if i % 4 else "说"),
-                                 ("agent", "抱歉，给您补发" if i % 3 else "不知道，13812345678")]) for i in range(23)]
+CONVS = [
+    (
+        f"c{i}",
+        f"a{i % 3}",
+        [
+            ("customer", "我要投诉" if i % 2 else "在吗"),
+            ("agent", "您好" if i % 4 else "说"),
+            ("agent", "抱歉，给您补发" if i % 3 else "不知道，13812345678"),
+        ],
+    )
+    for i in range(23)
+]
 
 
 def test_chunks_give_the_same_result_as_one_call():

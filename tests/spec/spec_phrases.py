@@ -25,8 +25,11 @@ def longest_at(text: str, i: int, phrases: list[str]) -> str | None:
     return max(here, key=len) if here else None
 
 
-def phrases_said(text: str | None, phrases: list[str], exclude: list[str] = (), case_sensitive: bool = False) -> list[str]:
+def phrases_said(
+    text: str | None, phrases: list[str], exclude: list[str] = (), case_sensitive: bool = False
+) -> list[str]:
     """The distinct phrases ``text`` says, in the order first taken (lower-cased unless case-sensitive)."""
+
     def fold(s):
         return s if case_sensitive else s.lower()
 

@@ -8,8 +8,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
-                   r"(Z|[+-][0-9]{2}:[0-9]{2})?")
+SHAPE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIRST = datetime(1678, 1, 1, tzinfo=UTC)
 LAST = datetime(2261, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

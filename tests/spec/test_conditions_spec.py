@@ -20,8 +20,14 @@ from qa_toolkit.rubric import predicates
 from qa_toolkit.rubric.predicates import Predicate, derived_fields
 
 YES = {"true", "1", "yes", "y", "t", "是"}
-COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
-           ">=": operator.ge}
+COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 UNKNOWN = None
 
 
@@ -73,34 +79,54 @@ def spec_condition(condition, row):
 
 
 CONDITIONS = [
-    {"field": "csat", "op": ">=", "value": 3}, {"field": "csat", "op": "==", "value": 5},
-    {"field": "csat", "op": "<", "value": 2.5}, {"field": "csat", "op": ">=", "value": "3"},
-    {"field": "csat", "op": "==", "value": True}, {"field": "csat", "op": "in", "value": [1, "2", 5]},
-    {"field": "csat", "op": "missing"}, {"field": "csat", "op": "present"},
-    {"field": "channel", "op": "not in", "value": ["email"]}, {"field": "channel", "op": "==", "value": "chat"},
-    {"field": "channel", "op": "<", "value": "d"}, {"field": "channel", "op": "contains", "value": "ha"},
+    {"field": "csat", "op": ">=", "value": 3},
+    {"field": "csat", "op": "==", "value": 5},
+    {"field": "csat", "op": "<", "value": 2.5},
+    {"field": "csat", "op": ">=", "value": "3"},
+    {"field": "csat", "op": "==", "value": True},
+    {"field": "csat", "op": "in", "value": [1, "2", 5]},
+    {"field": "csat", "op": "missing"},
+    {"field": "csat", "op": "present"},
+    {"field": "channel", "op": "not in", "value": ["email"]},
+    {"field": "channel", "op": "==", "value": "chat"},
+    {"field": "channel", "op": "<", "value": "d"},
+    {"field": "channel", "op": "contains", "value": "ha"},
     {"field": "channel", "op": "in", "value": "chat"},
     {"field": "started_at", "op": ">=", "value": "2026-09-07 09:00"},
     {"field": "started_at", "op": "<", "value": "2026-09-10T00:00:00+00:00"},
-    {"field": "started_at", "op": "==", "value": "not a date"}, {"field": "started_at", "op": ">", "value": 3},
-    {"field": "refund_amount", "op": ">", "value": 0}, {"field": "refund_amount", "op": "==", "value": 0.0},
-    {"field": "refund_amount", "op": ">=", "value": 2**60}, {"field": "refund_amount", "op": "!=", "value": True},
-    {"field": "escalated", "op": "==", "value": True}, {"field": "escalated", "op": "!=", "value": True},
-    {"field": "escalated", "op": "==", "value": 1}, {"field": "escalated", "op": "in", "value": [1]},
+    {"field": "started_at", "op": "==", "value": "not a date"},
+    {"field": "started_at", "op": ">", "value": 3},
+    {"field": "refund_amount", "op": ">", "value": 0},
+    {"field": "refund_amount", "op": "==", "value": 0.0},
+    {"field": "refund_amount", "op": ">=", "value": 2**60},
+    {"field": "refund_amount", "op": "!=", "value": True},
+    {"field": "escalated", "op": "==", "value": True},
+    {"field": "escalated", "op": "!=", "value": True},
+    {"field": "escalated", "op": "==", "value": 1},
+    {"field": "escalated", "op": "in", "value": [1]},
     {"field": "escalated", "op": "present"},
-    {"field": "tags", "op": "contains", "value": "complaint"}, {"field": "tags", "op": "==", "value": ["x"]},
+    {"field": "tags", "op": "contains", "value": "complaint"},
+    {"field": "tags", "op": "==", "value": ["x"]},
     {"field": "tags", "op": "missing"},
-    {"field": "handle_time_s", "op": ">", "value": 300}, {"field": "n_messages", "op": ">=", "value": 2},
-    {"field": "n_agent_messages", "op": "==", "value": 0}, {"field": "n_messages", "op": ">", "value": 2**63},
-    {"field": "language", "op": "==", "value": "zh"}, {"field": "language", "op": "missing"},
-    {"field": "no_such_field", "op": "==", "value": 1}, {"field": "no_such_field", "op": "missing"},
+    {"field": "handle_time_s", "op": ">", "value": 300},
+    {"field": "n_messages", "op": ">=", "value": 2},
+    {"field": "n_agent_messages", "op": "==", "value": 0},
+    {"field": "n_messages", "op": ">", "value": 2**63},
+    {"field": "language", "op": "==", "value": "zh"},
+    {"field": "language", "op": "missing"},
+    {"field": "no_such_field", "op": "==", "value": 1},
+    {"field": "no_such_field", "op": "missing"},
     {"any": [{"field": "transferred", "op": "missing"}, {"field": "transferred", "op": "!=", "value": True}]},
     {"all": [{"field": "csat", "op": "<=", "value": 2}, {"not": {"field": "channel", "op": "in", "value": ["phone"]}}]},
     {"any": [{"field": "csat", "op": ">", "value": 3}, {"field": "started_at", "op": "<", "value": "2026-09-08"}]},
 ]
 
-TIMES = [pd.Timestamp("2026-09-07 08:00", tz="Asia/Shanghai"), pd.Timestamp("2026-09-07 09:00", tz="Asia/Shanghai"),
-         pd.Timestamp("2026-09-12 10:00", tz="Asia/Shanghai"), None]
+TIMES = [
+    pd.Timestamp("2026-09-07 08:00", tz="Asia/Shanghai"),
+    pd.Timestamp("2026-09-07 09:00", tz="Asia/Shanghai"),
+    pd.Timestamp("2026-09-12 10:00", tz="Asia/Shanghai"),
+    None,
+]
 
 
 @st.composite
@@ -109,16 +135,33 @@ def a_chunk(draw):
     yes/no values, tag lists, and a few messages each."""
     n = draw(st.integers(1, 12))
     column = lambda values: draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))  # noqa: E731
-    conv = pd.DataFrame({"conversation_id": [f"c{i}" for i in range(n)], "csat": column([1, 2, 3, 4, 5, None]),
-                         "channel": column(["chat", "email", "phone", None]), "started_at": column(TIMES),
-                         "tags": column([[], ["complaint"], ["vip", "complaint"], ["x"]]),
-                         "refund_amount": column([0.0, -0.0, 12.5, 2.0**60, 1e-9, float("nan")])})
+    conv = pd.DataFrame(
+        {
+            "conversation_id": [f"c{i}" for i in range(n)],
+            "csat": column([1, 2, 3, 4, 5, None]),
+            "channel": column(["chat", "email", "phone", None]),
+            "started_at": column(TIMES),
+            "tags": column([[], ["complaint"], ["vip", "complaint"], ["x"]]),
+            "refund_amount": column([0.0, -0.0, 12.5, 2.0**60, 1e-9, float("nan")]),
+        }
+    )
     conv = frames.conform(conv, frames.CONVERSATIONS)
     conv["escalated"] = pd.Series(column([True, False, "Yes ", "否", 1, 0.0, "1", None]), dtype=object)
-    msgs = pd.DataFrame([{"conversation_id": f"c{i}", "seq": s, "role": role, "ts": None, "text": text}
-                         for i in range(n) for s, (role, text) in enumerate(draw(st.lists(st.tuples(
-                             st.sampled_from(["agent", "customer"]), st.sampled_from(["您好", "hello", ""])),
-                             max_size=3)))], columns=["conversation_id", "seq", "role", "ts", "text"])
+    msgs = pd.DataFrame(
+        [
+            {"conversation_id": f"c{i}", "seq": s, "role": role, "ts": None, "text": text}
+            for i in range(n)
+            for s, (role, text) in enumerate(
+                draw(
+                    st.lists(
+                        st.tuples(st.sampled_from(["agent", "customer"]), st.sampled_from(["您好", "hello", ""])),
+                        max_size=3,
+                    )
+                )
+            )
+        ],
+        columns=["conversation_id", "seq", "role", "ts", "text"],
+    )
     return conv, frames.conform(msgs, frames.MESSAGES)
 
 

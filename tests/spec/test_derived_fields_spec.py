@@ -18,8 +18,18 @@ from qa_toolkit.rubric.predicates import derived_fields
 
 BASE = pd.Timestamp("2026-09-07 09:00", tz="Asia/Shanghai")
 IDS = ["a", "b", "c", "d"]
-TEXTS = ["你好，我想退货", "Hello, refund order 123", "Sure! 好的", "😊👍🏻 !!! 123", "", None, "ＡＢＣ abc",
-         "\u4e00\u9fff\u3400\u4dbf\ua000", "mixed English and 中文 text", "é ǅ ｚ 𠀀"]
+TEXTS = [
+    "你好，我想退货",
+    "Hello, refund order 123",
+    "Sure! 好的",
+    "😊👍🏻 !!! 123",
+    "",
+    None,
+    "ＡＢＣ abc",
+    "\u4e00\u9fff\u3400\u4dbf\ua000",
+    "mixed English and 中文 text",
+    "é ǅ ｚ 𠀀",
+]
 
 
 def spec_derived(conversation, messages):
@@ -33,9 +43,13 @@ def spec_derived(conversation, messages):
     cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
     latin = sum(ch.isascii() and ch.isalpha() for ch in text)
     language = None if cjk + latin == 0 else "zh" if cjk >= 0.3 * (cjk + latin) else "en"
-    return {"n_messages": len(messages), "n_agent_messages": sum(m["role"] == "agent" for m in messages),
-            "n_customer_messages": sum(m["role"] == "customer" for m in messages),
-            "handle_time_s": handle if handle is not None and handle >= 0 else None, "language": language}
+    return {
+        "n_messages": len(messages),
+        "n_agent_messages": sum(m["role"] == "agent" for m in messages),
+        "n_customer_messages": sum(m["role"] == "customer" for m in messages),
+        "handle_time_s": handle if handle is not None and handle >= 0 else None,
+        "language": language,
+    }
 
 
 @st.composite
@@ -43,29 +57,53 @@ def a_chunk(draw):
     """Conversations with and without start/end times, messages of every role (some untimed,
     some of conversations outside the chunk or of none) in any order."""
     seconds = st.one_of(st.none(), st.integers(0, 7200))
-    conversations = [{"id": cid, "started": draw(seconds), "ended": draw(seconds)}
-                     for cid in draw(st.lists(st.sampled_from(IDS), unique=True, max_size=4))]
-    messages = draw(st.lists(st.fixed_dictionaries({
-        "cid": st.sampled_from([*IDS, "zz", None]), "role": st.sampled_from(["agent", "customer", "bot", "system", None]),
-        "s": seconds, "text": st.sampled_from(TEXTS)}), max_size=30))
+    conversations = [
+        {"id": cid, "started": draw(seconds), "ended": draw(seconds)}
+        for cid in draw(st.lists(st.sampled_from(IDS), unique=True, max_size=4))
+    ]
+    messages = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "cid": st.sampled_from([*IDS, "zz", None]),
+                    "role": st.sampled_from(["agent", "customer", "bot", "system", None]),
+                    "s": seconds,
+                    "text": st.sampled_from(TEXTS),
+                }
+            ),
+            max_size=30,
+        )
+    )
     return conversations, messages
 
 
 def as_frames(conversations, messages):
     """The chunk as frames of the contract's dtypes."""
+
     def at(s):
         return BASE + pd.Timedelta(seconds=s) if s is not None else pd.NaT
 
-    conv = frames.conform(pd.DataFrame({
-        "conversation_id": [c["id"] for c in conversations],
-        "started_at": pd.Series([at(c["started"]) for c in conversations], dtype="datetime64[ns, Asia/Shanghai]"),
-        "ended_at": pd.Series([at(c["ended"]) for c in conversations], dtype="datetime64[ns, Asia/Shanghai]")}),
-        frames.CONVERSATIONS)
-    msgs = pd.DataFrame({"conversation_id": pd.array([m["cid"] for m in messages], dtype="string"),
-                         "seq": pd.array(range(len(messages)), dtype="Int64"),
-                         "ts": pd.Series([at(m["s"]) for m in messages], dtype="datetime64[ns, Asia/Shanghai]"),
-                         "role": pd.array([m["role"] for m in messages], dtype="string"),
-                         "text": pd.array([m["text"] for m in messages], dtype="string")})
+    conv = frames.conform(
+        pd.DataFrame(
+            {
+                "conversation_id": [c["id"] for c in conversations],
+                "started_at": pd.Series(
+                    [at(c["started"]) for c in conversations], dtype="datetime64[ns, Asia/Shanghai]"
+                ),
+                "ended_at": pd.Series([at(c["ended"]) for c in conversations], dtype="datetime64[ns, Asia/Shanghai]"),
+            }
+        ),
+        frames.CONVERSATIONS,
+    )
+    msgs = pd.DataFrame(
+        {
+            "conversation_id": pd.array([m["cid"] for m in messages], dtype="string"),
+            "seq": pd.array(range(len(messages)), dtype="Int64"),
+            "ts": pd.Series([at(m["s"]) for m in messages], dtype="datetime64[ns, Asia/Shanghai]"),
+            "role": pd.array([m["role"] for m in messages], dtype="string"),
+            "text": pd.array([m["text"] for m in messages], dtype="string"),
+        }
+    )
     return conv, frames.conform(msgs, frames.MESSAGES)
 
 
@@ -103,12 +141,18 @@ def test_a_chunks_derived_fields_are_the_specified_ones(chunk):
 
 def test_timestamp_units_give_the_same_fields():
     conversations = [{"id": "a", "started": None, "ended": None}, {"id": "b", "started": 0, "ended": 60}]
-    messages = [{"cid": "a", "role": "agent", "s": 5, "text": "好"}, {"cid": "a", "role": "customer", "s": 65, "text": "x"}]
+    messages = [
+        {"cid": "a", "role": "agent", "s": 5, "text": "好"},
+        {"cid": "a", "role": "customer", "s": 65, "text": "x"},
+    ]
     conv, msgs = as_frames(conversations, messages)
     for unit in ("s", "ms", "us"):
         got = derived_fields(conv, msgs.assign(ts=msgs["ts"].astype(f"datetime64[{unit}, Asia/Shanghai]")))
         assert got["handle_time_s"].tolist() == [60.0, 60.0]
-        naive = derived_fields(conv.assign(started_at=conv["started_at"].dt.tz_localize(None),
-                                           ended_at=conv["ended_at"].dt.tz_localize(None)),
-                               msgs.assign(ts=msgs["ts"].dt.tz_localize(None)))
+        naive = derived_fields(
+            conv.assign(
+                started_at=conv["started_at"].dt.tz_localize(None), ended_at=conv["ended_at"].dt.tz_localize(None)
+            ),
+            msgs.assign(ts=msgs["ts"].dt.tz_localize(None)),
+        )
         np.testing.assert_array_equal(naive["handle_time_s"].to_numpy(), [60.0, 60.0])

@@ -48,7 +48,8 @@ def test_readers_and_reports_share_the_rule():
 
 
 def test_a_blank_field_is_no_label():
-    conversations = pd.DataFrame({"conversation_id": ["a", "b", "c"],
-                                  "complaint_type": pd.array(["refund", "  ", None], dtype="string")})
+    conversations = pd.DataFrame(
+        {"conversation_id": ["a", "b", "c"], "complaint_type": pd.array(["refund", "  ", None], dtype="string")}
+    )
     result = parse_label('complaint_type == "refund"').evaluate(conversations)
     assert result.known.tolist() == [True, False, False]

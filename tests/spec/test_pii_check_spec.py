@@ -15,10 +15,20 @@ from qa_toolkit.privacy import find_pii
 from qa_toolkit.rubric.checks import pii
 from qa_toolkit.rubric.checks._base import Frames
 
-TEXTS = ["您好，很高兴为您服务", "您的手机号是13812345678", "订单号2609185176639788已发货", "身份证11010519491231002X",
-         "card 6222 0202 0011 2233 446", "邮箱 zhang.san@example.com", "寄到上海市浦东新区张江路88号3栋201室",
-         "Your phone 13912345678 is verified.", "Hello, how can I help?", "全角１３８１２３４５６７８", "",
-         "邮箱 li@example.com，手机13812345678"]
+TEXTS = [
+    "您好，很高兴为您服务",
+    "您的手机号是13812345678",
+    "订单号2609185176639788已发货",
+    "身份证11010519491231002X",
+    "card 6222 0202 0011 2233 446",
+    "邮箱 zhang.san@example.com",
+    "寄到上海市浦东新区张江路88号3栋201室",
+    "Your phone 13912345678 is verified.",
+    "Hello, how can I help?",
+    "全角１３８１２３４５６７８",
+    "",
+    "邮箱 li@example.com，手机13812345678",
+]
 KINDS = [["mobile", "id_number", "bank_card", "email"], ["address", "email"], [], ["mobile"]]
 
 
@@ -27,9 +37,9 @@ def spec_pii(config, messages):
     ``messages`` ((role, text) in order)."""
     in_role = [i for i, (role, _) in enumerate(messages) if config.role == "any" or role == config.role]
     if config.first_turns:
-        in_role = in_role[:config.first_turns]
+        in_role = in_role[: config.first_turns]
     if config.last_turns:
-        in_role = in_role[-config.last_turns:]
+        in_role = in_role[-config.last_turns :]
     for i in in_role:
         found = [m for m in find_pii(messages[i][1]) if m.kind in config.kinds]
         if found:
@@ -52,12 +62,19 @@ def a_chunk(rnd: random.Random):
 
 
 @SPEC
-@given(SEEDED, st.sampled_from(KINDS), st.sampled_from(["agent", "any", "customer"]),
-       st.sampled_from([None, 1, 2]), st.sampled_from([None, 1]))
+@given(
+    SEEDED,
+    st.sampled_from(KINDS),
+    st.sampled_from(["agent", "any", "customer"]),
+    st.sampled_from([None, 1, 2]),
+    st.sampled_from([None, 1]),
+)
 def test_pii_outcomes_and_evidence_are_the_specified_ones(rnd, kinds, role, first_turns, last_turns):
     chunk = a_chunk(rnd)
-    records = [{"conversation_id": f"c{i:03d}", "messages": [{"role": r, "text": t} for r, t in messages]}
-               for i, messages in enumerate(chunk)]
+    records = [
+        {"conversation_id": f"c{i:03d}", "messages": [{"role": r, "text": t} for r, t in messages]}
+        for i, messages in enumerate(chunk)
+    ]
     ds = conversations_from_records(records)
     config = pii.Config(type="pii", kinds=kinds, role=role, first_turns=first_turns, last_turns=last_turns)
     got = pii.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
@@ -70,9 +87,9 @@ def test_pii_outcomes_and_evidence_are_the_specified_ones(rnd, kinds, role, firs
 
 def test_a_message_without_text_and_an_empty_chunk_hold_nothing():
     conversations = pd.DataFrame({"conversation_id": ["a"]}).astype("string")
-    messages = pd.DataFrame({"conversation_id": ["a", "a"], "seq": [0, 1], "role": ["agent", "agent"],
-                             "text": [None, "手机13812345678"]}).astype({"conversation_id": "string", "seq": "Int64",
-                                                                     "role": "string", "text": "string"})
+    messages = pd.DataFrame(
+        {"conversation_id": ["a", "a"], "seq": [0, 1], "role": ["agent", "agent"], "text": [None, "手机13812345678"]}
+    ).astype({"conversation_id": "string", "seq": "Int64", "role": "string", "text": "string"})
     got = pii.evaluate(pii.Config(type="pii"), Frames(conversations, messages)).frame()
     assert got["outcome"].tolist() == ["fail"] and got["evidence_seq"].tolist() == [1]
     empty = Frames(conversations.iloc[:0], messages.iloc[:0])

@@ -56,13 +56,15 @@ def frame(messages, unit="ns"):
     """A messages frame (frames.MESSAGES dtypes) of (conversation, role, milliseconds|None)."""
     ts = [BASE + pd.Timedelta(milliseconds=ms) if ms is not None else pd.NaT for _, _, ms in messages]
     ids = pd.Series([m[0] for m in messages], dtype="string")
-    return pd.DataFrame({
-        "conversation_id": ids,
-        "seq": pd.array(ids.groupby(ids, dropna=False).cumcount(), dtype="Int64"),
-        "ts": pd.Series(ts, dtype=f"datetime64[{unit}, Asia/Shanghai]"),
-        "role": pd.array([m[1] for m in messages], dtype="string"),
-        "text": pd.array([f"m{i}" for i in range(len(messages))], dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "conversation_id": ids,
+            "seq": pd.array(ids.groupby(ids, dropna=False).cumcount(), dtype="Int64"),
+            "ts": pd.Series(ts, dtype=f"datetime64[{unit}, Asia/Shanghai]"),
+            "role": pd.array([m[1] for m in messages], dtype="string"),
+            "text": pd.array([f"m{i}" for i in range(len(messages))], dtype="string"),
+        }
+    )
 
 
 @st.composite
@@ -71,11 +73,14 @@ def conversations(draw, max_size=40):
     back), some messages untimed, every role, a few without a role or a conversation."""
     n = draw(st.integers(0, max_size))
     ids = draw(st.lists(st.sampled_from(["a", "a", "b", "c", None]), min_size=n, max_size=n))
-    roles = draw(st.lists(st.sampled_from(["customer", "customer", "agent", "agent", "bot", "system", None]),
-                          min_size=n, max_size=n))
+    roles = draw(
+        st.lists(
+            st.sampled_from(["customer", "customer", "agent", "agent", "bot", "system", None]), min_size=n, max_size=n
+        )
+    )
     steps = draw(st.lists(st.integers(-5_000, 600_000), min_size=n, max_size=n))
     timed = draw(st.lists(st.integers(0, 6), min_size=n, max_size=n))  # 0: untimed
-    clock = [sum(steps[:i + 1]) for i in range(n)]
+    clock = [sum(steps[: i + 1]) for i in range(n)]
     return [(c, r, t if k else None) for c, r, t, k in zip(ids, roles, clock, timed)]
 
 
@@ -105,8 +110,12 @@ def test_shuffled_rows_and_other_labels_give_the_gaps_of_their_order(messages, r
 
 
 @SPEC
-@given(st.lists(st.tuples(st.one_of(st.just(math.nan), st.floats(-1e6, 1e6, allow_nan=False)),
-                          st.integers(-1, 4)), max_size=40), st.integers(5, 7))
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.just(math.nan), st.floats(-1e6, 1e6, allow_nan=False)), st.integers(-1, 4)), max_size=40
+    ),
+    st.integers(5, 7),
+)
 def test_summarised_gaps_are_the_specified_first_mean_and_largest(rows, n_groups):
     gaps = np.array([g for g, _ in rows], dtype="float64")
     group = np.array([k for _, k in rows], dtype=np.int64)

@@ -33,16 +33,35 @@ def spec_band(total, bands):
 
 
 def rubric_with(bands):
-    return Rubric.model_validate({
-        "id": "r", "version": "1", "name": "评分", "language": "zh", "bands": bands,
-        "sections": [{"id": "s", "name": "s", "weight": 1, "criteria": [
-            {"id": "c", "name": "问候", "points": 10, "check": {"type": "keywords", "phrases": ["您好"]}}]}],
-    })
+    return Rubric.model_validate(
+        {
+            "id": "r",
+            "version": "1",
+            "name": "评分",
+            "language": "zh",
+            "bands": bands,
+            "sections": [
+                {
+                    "id": "s",
+                    "name": "s",
+                    "weight": 1,
+                    "criteria": [
+                        {"id": "c", "name": "问候", "points": 10, "check": {"type": "keywords", "phrases": ["您好"]}}
+                    ],
+                }
+            ],
+        }
+    )
 
 
 @SPEC
-@given(st.lists(st.tuples(st.sampled_from([0.1, 2.5, -3.0, 1e16, -1e16, 1 / 3, -0.0, 0.0, 7.0, math.nan]),
-                          st.integers(0, 30)), max_size=300), st.booleans())
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.1, 2.5, -3.0, 1e16, -1e16, 1 / 3, -0.0, 0.0, 7.0, math.nan]), st.integers(0, 30)),
+        max_size=300,
+    ),
+    st.booleans(),
+)
 def test_cell_sums_are_the_specified_sums(pairs, runs):
     if runs:  # cells in runs, as scoring lays them out
         pairs = sorted(pairs, key=lambda p: p[1])
@@ -57,11 +76,19 @@ def test_cell_sums_of_nothing_are_zero():
     assert _cell_sums(np.zeros(0), np.zeros(0, dtype=np.int64), 3).tolist() == [0.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("bands", [
-    [{"name": "优秀", "min": 90}, {"name": "良好", "min": 75}, {"name": "合格", "min": 60}, {"name": "不合格", "min": 0}],
-    [{"name": "pass", "min": 60}, {"name": "same", "min": 60}, {"name": "low", "min": 10}],  # equal minimums
-    [{"name": "top", "min": 50}],  # totals below every band
-])
+@pytest.mark.parametrize(
+    "bands",
+    [
+        [
+            {"name": "优秀", "min": 90},
+            {"name": "良好", "min": 75},
+            {"name": "合格", "min": 60},
+            {"name": "不合格", "min": 0},
+        ],
+        [{"name": "pass", "min": 60}, {"name": "same", "min": 60}, {"name": "low", "min": 10}],  # equal minimums
+        [{"name": "top", "min": 50}],  # totals below every band
+    ],
+)
 def test_bands_are_the_specified_bands(bands):
     total = pd.Series([np.nan, 0.0, 9.9999, 10.0, 59.99, 60.0, 75.0, 89.9999, 90.0, 100.0, -1.0], index=range(5, 16))
     got = _bands(total, rubric_with(bands))

@@ -33,8 +33,11 @@ def timestamps(draw, valid_days=True):
     hour = draw(st.one_of(st.sampled_from([1, 2, 3]), st.integers(0, 23)))
     clock = f"{hour:02d}:{draw(st.sampled_from([0, 30, 59])):02d}:{draw(st.integers(0, 59)):02d}"
     fraction = draw(st.sampled_from(["", ".5", ".123456", ".000001"] + ([] if valid_days else [".1234567"])))
-    offset = draw(st.sampled_from(["", "", "Z", "+08:00", "-03:30", "+00:00", "-23:59"] +
-                                  ([] if valid_days else ["+24:00", "+08:60"])))
+    offset = draw(
+        st.sampled_from(
+            ["", "", "Z", "+08:00", "-03:30", "+00:00", "-23:59"] + ([] if valid_days else ["+24:00", "+08:60"])
+        )
+    )
     return day + draw(st.sampled_from(["T", " "])) + clock + fraction + offset
 
 
@@ -48,9 +51,16 @@ def test_iso_ns_gives_the_specified_instants(values, zone):
 
 
 @SPEC
-@given(st.lists(st.one_of(timestamps(valid_days=False), st.sampled_from(["", "2026/09/01 10:00", "下午三点",
-                                                                         "２０２６-09-01T10:00:05", "1700000000"])),
-                max_size=30), st.sampled_from(ZONES))
+@given(
+    st.lists(
+        st.one_of(
+            timestamps(valid_days=False),
+            st.sampled_from(["", "2026/09/01 10:00", "下午三点", "２０２６-09-01T10:00:05", "1700000000"]),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(ZONES),
+)
 def test_what_iso_ns_converts_is_the_specified_instant(values, zone):
     """Text the bulk pass leaves (any other shape, a date that does not exist) goes to the
     row-by-row reader; what it does convert is right."""
@@ -63,8 +73,10 @@ def test_what_iso_ns_converts_is_the_specified_instant(values, zone):
 def test_records_read_give_the_specified_instants(values):
     """One conversation per value: those the spec gives an instant are read with it (a value
     out of range is a problem the reader reports, and may cost its conversation)."""
-    records = [{"conversation_id": f"c{i}", "messages": [{"ts": v, "role": "agent", "text": "x"}]}
-               for i, v in enumerate(values)]
+    records = [
+        {"conversation_id": f"c{i}", "messages": [{"ts": v, "role": "agent", "text": "x"}]}
+        for i, v in enumerate(values)
+    ]
     messages = conversations_from_records(records).messages
     assert str(messages["ts"].dtype) == "datetime64[ns, Asia/Shanghai]"
     got = dict(zip(messages["conversation_id"], messages["ts"]))

@@ -36,8 +36,9 @@ def spec_timing(config, record):
         if not gaps:
             return "na", None, None
         values = [g for _, g in gaps]
-        value = {"first_response": values[0], "avg_response": sum(values) / len(values),
-                 "max_response": max(values)}[config.metric]
+        value = {"first_response": values[0], "avg_response": sum(values) / len(values), "max_response": max(values)}[
+            config.metric
+        ]
         picked = 0 if config.metric == "first_response" else values.index(max(values))
         evidence = gaps[picked][0]
     if value is None:
@@ -57,18 +58,26 @@ def spec_handle_seconds(record):
 
 def as_records(conversations):
     """The generated conversations as JSONL-shaped records (times as ISO text)."""
+
     def iso(ms):
         return None if ms is None else (BASE + pd.Timedelta(milliseconds=ms)).isoformat()
 
-    return [{"conversation_id": f"c{i:03d}", "channel": c["channel"], "started_at": iso(c["started_ms"]),
-             "ended_at": iso(c["ended_ms"]),
-             "messages": [{"ts": iso(m["ms"]), "role": m["role"], "text": "好的"} for m in c["messages"]]}
-            for i, c in enumerate(conversations)]
+    return [
+        {
+            "conversation_id": f"c{i:03d}",
+            "channel": c["channel"],
+            "started_at": iso(c["started_ms"]),
+            "ended_at": iso(c["ended_ms"]),
+            "messages": [{"ts": iso(m["ms"]), "role": m["role"], "text": "好的"} for m in c["messages"]],
+        }
+        for i, c in enumerate(conversations)
+    ]
 
 
 def a_chunk(rnd):
     """1–40 conversations: a channel, start and end times (or none), and 1–10 messages on a
     clock that mostly runs forward in steps of 10 ms, some untimed."""
+
     def millis():
         return None if rnd.random() < 0.4 else rnd.randrange(0, 7_200_000, 10)
 
@@ -77,20 +86,27 @@ def a_chunk(rnd):
         clock, messages = 0, []
         for _ in range(rnd.randint(1, 10)):
             clock += rnd.choice([-300, 0, 10, 1_000, 35_040, 60_000, 90_000, rnd.randrange(0, 900_000, 10)])
-            messages.append({"role": rnd.choice(["customer", "agent", "customer", "agent", "bot", "system"]),
-                             "ms": None if rnd.random() < 0.15 else clock})
-        chunk.append({"channel": rnd.choice(CHANNELS), "started_ms": millis(), "ended_ms": millis(),
-                      "messages": messages})
+            messages.append(
+                {
+                    "role": rnd.choice(["customer", "agent", "customer", "agent", "bot", "system"]),
+                    "ms": None if rnd.random() < 0.15 else clock,
+                }
+            )
+        chunk.append(
+            {"channel": rnd.choice(CHANNELS), "started_ms": millis(), "ended_ms": millis(), "messages": messages}
+        )
     return chunk
 
 
 a_config = st.builds(
-    lambda metric, limit, per, channels: timing.TimingCheck(type="timing", metric=metric, max_seconds=limit,
-                                                           per_channel=per, channels=channels),
+    lambda metric, limit, per, channels: timing.TimingCheck(
+        type="timing", metric=metric, max_seconds=limit, per_channel=per, channels=channels
+    ),
     st.sampled_from(["first_response", "avg_response", "max_response", "handle_time"]),
     st.sampled_from([0.5, 10, 60, 1800]),
     st.dictionaries(st.sampled_from(["phone", "email", "电话"]), st.sampled_from([5, 30, 600.5]), max_size=2),
-    st.one_of(st.none(), st.lists(st.sampled_from(["chat", "phone", "电话"]), unique=True, max_size=2)))
+    st.one_of(st.none(), st.lists(st.sampled_from(["chat", "phone", "电话"]), unique=True, max_size=2)),
+)
 
 
 @SPEC_FEW

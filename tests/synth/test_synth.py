@@ -40,10 +40,16 @@ def test_same_seed_same_bytes_other_seed_other_bytes():
 
 
 def test_output_does_not_depend_on_hash_randomisation():
-    code = ("import hashlib, orjson; from qa_toolkit.synth import iter_records;"
-            "print(hashlib.sha256(b''.join(orjson.dumps(r) for r in iter_records(400, seed=3))).hexdigest())")
-    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                              env={"PYTHONHASHSEED": s}).stdout for s in ("1", "2")}
+    code = (
+        "import hashlib, orjson; from qa_toolkit.synth import iter_records;"
+        "print(hashlib.sha256(b''.join(orjson.dumps(r) for r in iter_records(400, seed=3))).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": s}
+        ).stdout
+        for s in ("1", "2")
+    }
     assert len(digests) == 1
 
 
@@ -121,10 +127,21 @@ def test_bad_profiles_show_their_behaviour_far_more_than_good_agents(data, profi
 def test_no_greeting_and_no_apology_profiles(data):
     greet = re.compile("您好|Hello|Hi,|尊敬")
     sorry = re.compile("抱歉|sorry|apologi")
+
     def rate(profile, pattern, upset_only=False):
-        recs = [r for r in data.records if data.profiles[r["agent_id"]] == profile
-                and (not upset_only or re.search("投诉|太差|差评|12315|破|complain|Terrible", r["messages"][1]["text"] + r["messages"][0]["text"]))]
+        recs = [
+            r
+            for r in data.records
+            if data.profiles[r["agent_id"]] == profile
+            and (
+                not upset_only
+                or re.search(
+                    "投诉|太差|差评|12315|破|complain|Terrible", r["messages"][1]["text"] + r["messages"][0]["text"]
+                )
+            )
+        ]
         return _rate(recs, lambda r: bool(pattern.search(_agent_text(r))))
+
     assert rate("no_greeting", greet) < 0.5 < rate("good", greet)
     assert rate("no_apology", sorry, upset_only=True) < 0.5 * rate("good", sorry, upset_only=True)
 
@@ -139,13 +156,20 @@ def test_slow_agents_answer_much_later(data):
                 if a["role"] == "customer" and b["role"] == "agent":
                     gaps.append((datetime.fromisoformat(b["ts"]) - datetime.fromisoformat(a["ts"])).total_seconds())
         return sum(g > 180 for g in gaps) / len(gaps)
+
     assert share_over_3_min("slow") > 0.25 > 0.1 > share_over_3_min("good")
 
 
 def _mood(rec) -> str:
     first_customer = next(m["text"] for m in rec["messages"] if m["role"] == "customer")
-    return "angry" if re.search("投诉|太差|差评|12315|破|坑人|骗|complain|Terrible|terrible|scam|report you|garbage|Awful|bad review|cheating",
-                                first_customer) else "other"
+    return (
+        "angry"
+        if re.search(
+            "投诉|太差|差评|12315|破|坑人|骗|complain|Terrible|terrible|scam|report you|garbage|Awful|bad review|cheating",
+            first_customer,
+        )
+        else "other"
+    )
 
 
 def test_complaints_and_low_csat_follow_anger_and_bad_service(data):
@@ -177,8 +201,10 @@ def test_repeat_customers_come_back_within_a_week_more_after_unresolved(data):
         last_seen[r["customer_id"]] = started
     assert all(timedelta(0) < g <= timedelta(days=7) for g in gaps)
     came_back = {r["customer_id"] for r in repeats}
-    rate_back = lambda p: _rate([r for r in recs if data.profiles[r["agent_id"]] == p and "repeat_contact" not in r["tags"]],  # noqa: E731
-                                lambda r: r["customer_id"] in came_back)
+    rate_back = lambda p: _rate(
+        [r for r in recs if data.profiles[r["agent_id"]] == p and "repeat_contact" not in r["tags"]],  # noqa: E731
+        lambda r: r["customer_id"] in came_back,
+    )
     assert rate_back("unresolved") > 2 * rate_back("good")
 
 

@@ -13,15 +13,34 @@ from qa_toolkit.cli import main
 from qa_toolkit.synth import generate, make_agents
 from qa_toolkit.synth.writers import CSV_HEADERS, csv_lines, csv_rows, write_synth
 
-HEADERS = ["会话ID", "渠道", "客服工号", "客户ID", "开始时间", "结束时间", "满意度", "标签", "客户等级", "技能组",
-           "序号", "发送时间", "发送方", "内容", "escalated", "transferred", "complaint_type", "order_id"]
+HEADERS = [
+    "会话ID",
+    "渠道",
+    "客服工号",
+    "客户ID",
+    "开始时间",
+    "结束时间",
+    "满意度",
+    "标签",
+    "客户等级",
+    "技能组",
+    "序号",
+    "发送时间",
+    "发送方",
+    "内容",
+    "escalated",
+    "transferred",
+    "complaint_type",
+    "order_id",
+]
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    result = CliRunner().invoke(main, ["data", "synth", "-n", "400", "--seed", "3", "-o", str(out),
-                                       "--formats", "jsonl,csv,parquet"])
+    result = CliRunner().invoke(
+        main, ["data", "synth", "-n", "400", "--seed", "3", "-o", str(out), "--formats", "jsonl,csv,parquet"]
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -60,15 +79,47 @@ def test_csv_is_gb18030_with_exact_headers_and_one_row_per_message(written):
 
 
 def test_csv_row_repeats_conversation_fields_and_numbers_messages_from_one():
-    rec = {"conversation_id": "C1", "channel": "email", "agent_id": "A001", "customer_id": "U1",
-           "started_at": "2026-09-07T10:00:05+08:00", "ended_at": "2026-09-07T12:00:00+08:00", "csat": None,
-           "tags": ["refund", "complaint"], "customer_tier": "vip", "queue": "退换货", "escalated": True,
-           "transferred": False, "complaint_type": "after_sales", "order_id": None,
-           "messages": [{"ts": "2026-09-07T10:00:05+08:00", "role": "customer", "text": "退款呢？"},
-                        {"ts": "2026-09-07T12:00:00+08:00", "role": "agent", "text": "Sorry, refunded."}]}
+    rec = {
+        "conversation_id": "C1",
+        "channel": "email",
+        "agent_id": "A001",
+        "customer_id": "U1",
+        "started_at": "2026-09-07T10:00:05+08:00",
+        "ended_at": "2026-09-07T12:00:00+08:00",
+        "csat": None,
+        "tags": ["refund", "complaint"],
+        "customer_tier": "vip",
+        "queue": "退换货",
+        "escalated": True,
+        "transferred": False,
+        "complaint_type": "after_sales",
+        "order_id": None,
+        "messages": [
+            {"ts": "2026-09-07T10:00:05+08:00", "role": "customer", "text": "退款呢？"},
+            {"ts": "2026-09-07T12:00:00+08:00", "role": "agent", "text": "Sorry, refunded."},
+        ],
+    }
     rows = csv_rows(rec)
-    assert rows[0] == ["C1", "邮件", "A001", "U1", "2026-09-07 10:00:05", "2026-09-07 12:00:00", "", "refund|complaint",
-                       "vip", "退换货", "1", "2026-09-07 10:00:05", "顾客", "退款呢？", "true", "false", "after_sales", ""]
+    assert rows[0] == [
+        "C1",
+        "邮件",
+        "A001",
+        "U1",
+        "2026-09-07 10:00:05",
+        "2026-09-07 12:00:00",
+        "",
+        "refund|complaint",
+        "vip",
+        "退换货",
+        "1",
+        "2026-09-07 10:00:05",
+        "顾客",
+        "退款呢？",
+        "true",
+        "false",
+        "after_sales",
+        "",
+    ]
     assert rows[1][10:14] == ["2", "2026-09-07 12:00:00", "客服", "Sorry, refunded."]
 
 
@@ -99,7 +150,7 @@ def test_reader_sees_the_same_data_in_jsonl_and_gb18030_csv(written):
     assert len(a.conversations) == len(b.conversations) == 400
     assert len(a.messages) == len(b.messages)
     assert a.messages["role"].value_counts().to_dict() == b.messages["role"].value_counts().to_dict()
-    assert (a.conversations["channel"].tolist() == b.conversations["channel"].tolist())
+    assert a.conversations["channel"].tolist() == b.conversations["channel"].tolist()
     assert a.conversations["started_at"].equals(b.conversations["started_at"])
 
 
@@ -113,17 +164,21 @@ def test_write_synth_failure_midway_leaves_no_partial_file(tmp_path):
     def broken():
         yield from generate(5, seed=1).records
         raise RuntimeError("disk full")
+
     with pytest.raises(RuntimeError):
         write_synth(tmp_path, broken(), make_agents(3, 1, pd.Timestamp("2026-09-07").date()), ["jsonl", "csv"])
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--formats", "jsonl,xml"], "--formats"),
-    (["--start", "2026-13-01"], "--start"),
-    (["--agents", "2"], "--agents"),
-    (["-n", "-5"], "-n"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--formats", "jsonl,xml"], "--formats"),
+        (["--start", "2026-13-01"], "--start"),
+        (["--agents", "2"], "--agents"),
+        (["-n", "-5"], "-n"),
+    ],
+)
 def test_cli_usage_errors_exit_2(tmp_path, args, message):
     result = CliRunner().invoke(main, ["data", "synth", "-o", str(tmp_path / "o"), *args])
     assert result.exit_code == 2 and message in result.output

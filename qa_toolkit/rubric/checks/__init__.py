@@ -37,11 +37,30 @@ from qa_toolkit.rubric.checks import (
 )
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
 from qa_toolkit.rubric.matching import saying
-from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate, phrases_said
+from qa_toolkit.rubric.predicates import Predicate, phrases_said
+from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
 
-MODULES: dict[str, ModuleType] = {m.TYPE: m for m in (keywords, regex, context, timing, metadata, pii,
-                                                        diversion, abuse, secret_request, similar, model, llm,
-                                                        learned, any_of, all_of, manual)}
+MODULES: dict[str, ModuleType] = {
+    m.TYPE: m
+    for m in (
+        keywords,
+        regex,
+        context,
+        timing,
+        metadata,
+        pii,
+        diversion,
+        abuse,
+        secret_request,
+        similar,
+        model,
+        llm,
+        learned,
+        any_of,
+        all_of,
+        manual,
+    )
+}
 CHECK_CONFIGS = [m.Config for m in MODULES.values()]
 Check = Annotated[Union[tuple(CHECK_CONFIGS)], Field(discriminator="type")]  # noqa: UP007
 for _module in (any_of, all_of):
@@ -78,8 +97,9 @@ def evaluate(check: CheckConfig, frames: Frames, when=None) -> Outcomes:
     else:
         out = module.evaluate(check, frames)
     if when is not None:
-        applies = evaluate_predicate(when, frames.conversations, frames.messages, frames.derived,
-                                     lambda said: saying(frames, said))
+        applies = evaluate_predicate(
+            when, frames.conversations, frames.messages, frames.derived, lambda said: saying(frames, said)
+        )
         out.set(~applies.reindex(frames.index).fillna(False).astype(bool).to_numpy(), "na", NOT_APPLICABLE)
     return out
 

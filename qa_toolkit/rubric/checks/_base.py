@@ -22,8 +22,13 @@ from qa_toolkit.rubric.distinct import marked_texts, used_texts
 from qa_toolkit.rubric.predicates import derived_fields
 
 #: Columns of the frame ``Outcomes.frame`` returns, indexed by conversation_id.
-OUTCOME_COLUMNS = {"outcome": "string", "evidence_seq": "Int64", "evidence_text": "string",
-                   "evidence_match": "string", "note": "string"}
+OUTCOME_COLUMNS = {
+    "outcome": "string",
+    "evidence_seq": "Int64",
+    "evidence_text": "string",
+    "evidence_match": "string",
+    "note": "string",
+}
 
 
 class CheckConfig(BaseModel):
@@ -81,8 +86,14 @@ class Frames:
         number = np.full(self.n, -1)
         number[rows] = np.arange(len(rows))
         keep = number[self.conv_of] >= 0
-        return Frames(self.conversations.iloc[rows].reset_index(drop=True), self.messages[keep].reset_index(drop=True),
-                      self.risk, vocabulary, derived, conv_of=number[self.conv_of[keep]])
+        return Frames(
+            self.conversations.iloc[rows].reset_index(drop=True),
+            self.messages[keep].reset_index(drop=True),
+            self.risk,
+            vocabulary,
+            derived,
+            conv_of=number[self.conv_of[keep]],
+        )
 
     @property
     def n(self) -> int:
@@ -96,7 +107,9 @@ class Frames:
     @property
     def derived(self) -> pd.DataFrame:
         if self._derived is None:
-            self._derived = derived_fields(self.conversations, self.messages, self.conv_of, self.distinct, self.role_mask)
+            self._derived = derived_fields(
+                self.conversations, self.messages, self.conv_of, self.distinct, self.role_mask
+            )
         return self._derived
 
     def cached(self, key, compute):
@@ -111,9 +124,11 @@ class Frames:
         """Each message's text (missing as "") as a number into the chunk's distinct texts, and
         those texts: replies are often templated (快捷回复), so text work is done once per
         distinct text."""
+
         def compute(f: Frames) -> tuple[np.ndarray, pd.Series]:
             codes, texts = pd.factorize(f.messages["text"].astype("string").fillna(""))
             return codes.astype(np.int64), pd.Series(texts, dtype="string")
+
         return self.cached("distinct", compute)
 
     @property
@@ -124,8 +139,9 @@ class Frames:
         """Messages of ``role`` ("any": all); read-only, shared by the checks that ask."""
         if role == "any":
             return self.cached(("role", role), lambda f: _shared(np.ones(len(f.messages), dtype=bool)))
-        return self.cached(("role", role),
-                           lambda f: _shared(f.messages["role"].eq(role).fillna(False).to_numpy(dtype=bool)))
+        return self.cached(
+            ("role", role), lambda f: _shared(f.messages["role"].eq(role).fillna(False).to_numpy(dtype=bool))
+        )
 
     def texts_of(self, mask: np.ndarray) -> np.ndarray:
         """Per distinct text (``distinct``): whether a message in ``mask`` has it (read-only). Kept
@@ -214,8 +230,7 @@ class Outcomes:
         self.match = Labels(n, None)
         self.note = Labels(n, note)
 
-    def put(self, rows: np.ndarray, outcome: str, note: str | np.ndarray = "",
-            match: np.ndarray | None = None) -> None:
+    def put(self, rows: np.ndarray, outcome: str, note: str | np.ndarray = "", match: np.ndarray | None = None) -> None:
         """Give each conversation with a message among ``rows`` (message rows in message order;
         ``note``/``match`` aligned to them) ``outcome``, its first such message as evidence
         (and that row's ``match``; without ``match`` the conversation's match is kept)."""
@@ -230,9 +245,14 @@ class Outcomes:
             self.match.assign(at, np.asarray(match, dtype=object)[first])
         self.note.assign(at, note if isinstance(note, str) else np.asarray(note, dtype=object)[first])
 
-    def set(self, where: np.ndarray, outcome: str | np.ndarray | None = None,
-            note: str | np.ndarray | Coded | None = None, match: np.ndarray | Coded | None = None,
-            message: np.ndarray | None = None) -> None:
+    def set(
+        self,
+        where: np.ndarray,
+        outcome: str | np.ndarray | None = None,
+        note: str | np.ndarray | Coded | None = None,
+        match: np.ndarray | Coded | None = None,
+        message: np.ndarray | None = None,
+    ) -> None:
         """Set fields for the conversations in ``where`` (a mask or row numbers); array values
         (outcome names, notes, ...) are aligned to the selected conversations."""
         if outcome is not None:
@@ -256,9 +276,16 @@ class Outcomes:
         """As a frame indexed by conversation_id with ``OUTCOME_COLUMNS``."""
         f = self.frames
         seq, text = evidence_columns(f, self.message)
-        return pd.DataFrame({"outcome": self.labels(), "evidence_seq": seq, "evidence_text": text,
-                             "evidence_match": Labels.strings([self.match]), "note": Labels.strings([self.note])},
-                            index=f.index)
+        return pd.DataFrame(
+            {
+                "outcome": self.labels(),
+                "evidence_seq": seq,
+                "evidence_text": text,
+                "evidence_match": Labels.strings([self.match]),
+                "note": Labels.strings([self.note]),
+            },
+            index=f.index,
+        )
 
 
 class Coded(NamedTuple):
@@ -327,16 +354,18 @@ def outcome_labels(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.array(list(OUTCOMES), dtype="string").take(codes.astype(np.intp))
 
 
-def evidence_columns(frames: Frames, message: np.ndarray,
-                     mask: bool = False) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
+def evidence_columns(
+    frames: Frames, message: np.ndarray, mask: bool = False
+) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
     """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and the text, with
     personal data masked if ``mask`` (each distinct evidence text masked once)."""
     seq, codes, texts = evidence_codes(frames, message, mask)
     return seq, texts.array.take(codes, allow_fill=True)
 
 
-def evidence_codes(frames: Frames, message: np.ndarray,
-                   mask: bool = False) -> tuple[pd.arrays.IntegerArray, np.ndarray, pd.Series]:
+def evidence_codes(
+    frames: Frames, message: np.ndarray, mask: bool = False
+) -> tuple[pd.arrays.IntegerArray, np.ndarray, pd.Series]:
     """``evidence_columns`` with the text still as codes: (evidence_seq, per row a code into
     the chunk's distinct texts or -1 for none/missing, those texts — masked if ``mask``)."""
     none = message < 0

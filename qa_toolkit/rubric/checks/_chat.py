@@ -130,8 +130,13 @@ def _ask(endpoint: Endpoint, spend: Budget, messages: list[dict]) -> Answer:
     refused = spend.take()
     if refused:
         return Answer(None, refused)
-    body = {"model": endpoint.model, "messages": messages, "temperature": endpoint.temperature,
-            "max_tokens": endpoint.max_tokens, "response_format": {"type": "json_object"}}
+    body = {
+        "model": endpoint.model,
+        "messages": messages,
+        "temperature": endpoint.temperature,
+        "max_tokens": endpoint.max_tokens,
+        "response_format": {"type": "json_object"},
+    }
     try:
         reply = _post(endpoint, body)
         text = reply["choices"][0]["message"]["content"]
@@ -155,8 +160,9 @@ def _post(endpoint: Endpoint, body: dict) -> dict:
             raise ValueError(f"environment variable {endpoint.api_key_env} (api_key_env) is not set")
         headers["Authorization"] = f"Bearer {secret}"
     url = str(endpoint.base_url).rstrip("/") + "/chat/completions"
-    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                                     headers=headers, method="POST")
+    request = urllib.request.Request(
+        url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"), headers=headers, method="POST"
+    )
     local = urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if local else urllib.request.build_opener()
     with opener.open(request, timeout=endpoint.timeout) as response:

@@ -37,6 +37,12 @@ def combine(frames: Frames, parts: list[Outcomes], precedence: tuple[str, ...]) 
         if not len(where):
             continue
         out.outcome[where] = part.outcome[where]
-        out.set(where, message=part.message[where], match=Coded(part.match.codes[where], part.match.values),
-                note=Coded(part.note.codes[where], [None if v is None else f"check {k + 1}: {v}" for v in part.note.values]))
+        out.set(
+            where,
+            message=part.message[where],
+            match=Coded(part.match.codes[where], part.match.values),
+            note=Coded(
+                part.note.codes[where], [None if v is None else f"check {k + 1}: {v}" for v in part.note.values]
+            ),
+        )
     return out

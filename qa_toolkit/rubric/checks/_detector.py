@@ -14,13 +14,15 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
 from qa_toolkit.rubric.bounded import UNDECIDED
+from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
 from qa_toolkit.rubric.matching import first_regex_hits
 
 #: A warning or refusal runs from its word to the end of its clause: nothing inside it is the behaviour.
-WARNING_CLAUSE = (r"(?:请勿|请不要|不要|切勿|千万不要|千万别|谨防|严禁|禁止|不会|绝不|不可以|不能|以免|防止|避免|无需|不需要|"
-                  r"never|do not|don't|dont|won't|will not|must not|should not)[^，。！？；,.!?;\n]*")
+WARNING_CLAUSE = (
+    r"(?:请勿|请不要|不要|切勿|千万不要|千万别|谨防|严禁|禁止|不会|绝不|不可以|不能|以免|防止|避免|无需|不需要|"
+    r"never|do not|don't|dont|won't|will not|must not|should not)[^，。！？；,.!?;\n]*"
+)
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,13 @@ def conversation_views(frames: Frames) -> pd.DataFrame:
     prompt_rows = talk[np.r_[is_agent[1:] & ~is_agent[:-1] & (conv[1:] == conv[:-1]), False]]
     out = pd.DataFrame({"conversation_id": frames.conversations["conversation_id"].astype("string").to_numpy()})
     rank, back = frames.rank(agent), frames.rank(agent, reverse=True)
-    for view, rows in (("opening", np.flatnonzero(agent & (rank == 0))),
-                       ("closing", np.flatnonzero(agent & (back < CLOSING_TURNS))),
-                       ("agent", np.flatnonzero(agent)),
-                       ("customer", np.flatnonzero(customer)),
-                       ("prompts", prompt_rows)):
+    for view, rows in (
+        ("opening", np.flatnonzero(agent & (rank == 0))),
+        ("closing", np.flatnonzero(agent & (back < CLOSING_TURNS))),
+        ("agent", np.flatnonzero(agent)),
+        ("customer", np.flatnonzero(customer)),
+        ("prompts", prompt_rows),
+    ):
         out[view] = _joined(text[rows], frames.conv_of[rows], frames.n)
     out["n_agent"] = np.bincount(frames.conv_of[agent], minlength=frames.n).astype("float64")
     out["n_customer"] = np.bincount(frames.conv_of[customer], minlength=frames.n).astype("float64")
@@ -66,10 +68,18 @@ def message_views(frames: Frames, rows: np.ndarray) -> pd.DataFrame:
     first = frames.rank(agent)[rows] == 0
     last = frames.rank(agent, reverse=True)[rows] < CLOSING_TURNS
     empty = np.full(len(rows), "", dtype=object)
-    out = pd.DataFrame({"conversation_id": frames.conversations["conversation_id"].astype("string")
-                        .to_numpy()[frames.conv_of[rows]],
-                        "opening": np.where(first, text, empty), "closing": np.where(last, text, empty),
-                        "agent": text, "customer": empty, "prompts": empty})
+    out = pd.DataFrame(
+        {
+            "conversation_id": frames.conversations["conversation_id"]
+            .astype("string")
+            .to_numpy()[frames.conv_of[rows]],
+            "opening": np.where(first, text, empty),
+            "closing": np.where(last, text, empty),
+            "agent": text,
+            "customer": empty,
+            "prompts": empty,
+        }
+    )
     for count in COUNTS:
         out[count] = 0.0
     out[RULE] = "none"

@@ -25,13 +25,15 @@ from qa_toolkit.rubric.checks._detector import Detector, DetectorConfig, detect
 TYPE = "abuse"
 
 DETECTOR = Detector(
-    pattern="|".join([
-        r"傻逼|傻b|傻x|煞笔|沙比|你有病|有病吧|有病啊|是不是有病|神经病|白痴|弱智|蠢货|蠢猪|脑残|脑子有问题|脑子进水|有毛病",
-        r"闭嘴|废物|找死|去死|他妈的|你妈|尼玛|妈的|特么|tmd|nmd|你算什么东西|你算老几|穷鬼|穷逼|买不起(?:就)?别",
-        r"滚开|滚蛋|滚出去|给我滚|你滚|滚吧|滚!|滚！",
-        r"(?:^|[^a-z])(?:sb|idiot|idiots|stupid|moron|dumb|dumbass|fuck|fucking|f\*+k?|wtf|retard|shut up|are you deaf)"
-        r"(?:[^a-z]|$)",
-    ]),
+    pattern="|".join(
+        [
+            r"傻逼|傻b|傻x|煞笔|沙比|你有病|有病吧|有病啊|是不是有病|神经病|白痴|弱智|蠢货|蠢猪|脑残|脑子有问题|脑子进水|有毛病",
+            r"闭嘴|废物|找死|去死|他妈的|你妈|尼玛|妈的|特么|tmd|nmd|你算什么东西|你算老几|穷鬼|穷逼|买不起(?:就)?别",
+            r"滚开|滚蛋|滚出去|给我滚|你滚|滚吧|滚!|滚！",
+            r"(?:^|[^a-z])(?:sb|idiot|idiots|stupid|moron|dumb|dumbass|fuck|fucking|f\*+k?|wtf|retard|shut up|are you deaf)"
+            r"(?:[^a-z]|$)",
+        ]
+    ),
     # words that only contain an insult: 妈妈 (他妈妈, 你妈妈), 滚滚 (财源滚滚吧)
     exclude=r"妈妈|滚滚",
 )

@@ -35,6 +35,6 @@ class AllCheck(CombinedConfig):
 Config = AllCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: AllCheck, frames: Frames, parts: list[Outcomes]) -> Outcomes:
+def evaluate(config: AllCheck, frames: Frames, parts: list[Outcomes]) -> Outcomes:  # noqa: F811 (the registry passes the sub-check outcomes as parts)
     """The worst sub-check outcome per conversation (fail over review over pass over N/A)."""
     return combine(frames, parts, PRECEDENCE)

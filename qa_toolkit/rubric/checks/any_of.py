@@ -35,6 +35,6 @@ class AnyCheck(CombinedConfig):
 Config = AnyCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: AnyCheck, frames: Frames, parts: list[Outcomes]) -> Outcomes:
+def evaluate(config: AnyCheck, frames: Frames, parts: list[Outcomes]) -> Outcomes:  # noqa: F811 (the registry passes the sub-check outcomes as parts)
     """The best sub-check outcome per conversation (pass over review over fail over N/A)."""
     return combine(frames, parts, PRECEDENCE)

@@ -49,8 +49,9 @@ class ContextCheck(CheckConfig):
     triggers: Literal["first", "every"] = Field("first", description="Judge the first trigger only, or every one.")
     earlier_counts: bool = Field(True, description="For say: a matching agent message before the trigger counts too.")
     exclude: list[str] = Field(default_factory=list, description="Cut out of agent messages before matching.")
-    negations: list[str] = Field(default_factory=list,
-                                 description="Words that cancel a trigger written right after them (不 + 着急).")
+    negations: list[str] = Field(
+        default_factory=list, description="Words that cancel a trigger written right after them (不 + 着急)."
+    )
 
 
 Config = ContextCheck  # the registry's name for a check module's config model
@@ -71,8 +72,11 @@ def evaluate(config: ContextCheck, frames: Frames) -> Outcomes:
     unanswered trigger (say) as evidence."""
     out = Outcomes(frames, "na", "trigger never occurs")
     triggers = phrase_hits(frames, frames.role_mask(config.trigger_role), config.trigger, negated(config))
-    keep = frames.first_per_conversation(triggers.rows) if config.triggers == "first" \
+    keep = (
+        frames.first_per_conversation(triggers.rows)
+        if config.triggers == "first"
         else np.unique(triggers.rows, return_index=True)[1]
+    )
     triggers = triggers.where(np.sort(keep))
     agent = frames.role_mask("agent")
     said = phrase_hits(frames, agent, config.phrases, config.exclude)
@@ -95,8 +99,9 @@ def evaluate(config: ContextCheck, frames: Frames) -> Outcomes:
     out.put(window.rows, "pass", f"said {after}", window.match)
     wanted = shorten(config.phrases)
     said_codes, said_distinct = pd.factorize(np.asarray(missed.match, dtype=object))
-    notes = np.array([f"no [{wanted}] {after} ({config.trigger_role} said '{m}')" for m in said_distinct.tolist()],
-                     dtype=object)[said_codes]  # worded once per distinct trigger phrase
+    notes = np.array(
+        [f"no [{wanted}] {after} ({config.trigger_role} said '{m}')" for m in said_distinct.tolist()], dtype=object
+    )[said_codes]  # worded once per distinct trigger phrase
     out.put(missed.rows, "fail", notes, missed.match)
     return out
 

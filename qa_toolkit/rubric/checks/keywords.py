@@ -73,7 +73,9 @@ def evaluate(config: KeywordsCheck, frames: Frames) -> Outcomes:
         found.setdefault(c, set()).add(m)
     enough = np.fromiter((len(found[c]) >= need for c in conv.tolist()), dtype=bool, count=len(conv))
     out.put(hits.rows[enough], "pass", "said", hits.match[enough])
-    notes = [f"only {len(found[c])} of {need} required phrases in {where}: {', '.join(sorted(found[c]))}"
-             for c in conv[~enough].tolist()]
+    notes = [
+        f"only {len(found[c])} of {need} required phrases in {where}: {', '.join(sorted(found[c]))}"
+        for c in conv[~enough].tolist()
+    ]
     out.put(hits.rows[~enough], "fail", notes, hits.match[~enough])
     return out

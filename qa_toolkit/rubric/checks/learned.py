@@ -37,8 +37,10 @@ class LearnedCheck(CheckConfig):
     file or absolute. Evidence: the agent message that pushed hardest toward the decision."""
 
     type: Literal["learned"]
-    model: str = Field(min_length=1, description="Model file from `qa criterion train` (.skops), relative to the "
-                                                 "rubric file or absolute.")
+    model: str = Field(
+        min_length=1,
+        description="Model file from `qa criterion train` (.skops), relative to the rubric file or absolute.",
+    )
     _path: Path = PrivateAttr()
 
     @model_validator(mode="after")
@@ -80,8 +82,12 @@ def evaluate(config: LearnedCheck, frames: Frames, parts: list[Outcomes]) -> Out
     outcome, proba = model.predict(table.iloc[where])
     shown = [f"{p:.2f}" for p in proba.tolist()]
     names, codes = np.unique(outcome.astype(str), return_inverse=True)
-    out.set(where, outcome=outcome, match=np.asarray(shown, dtype=object),
-            note=Coded(codes.reshape(-1), [f"the learned model says {n}" for n in names.tolist()]))
+    out.set(
+        where,
+        outcome=outcome,
+        match=np.asarray(shown, dtype=object),
+        note=Coded(codes.reshape(-1), [f"the learned model says {n}" for n in names.tolist()]),
+    )
     judged = outcome != "na"
     decided, said = where[judged], outcome[judged]
     message, push = _evidence(model, frames, decided, said)

@@ -58,22 +58,28 @@ TYPE = "llm"
 
 NOT_CONFIGURED = "llm not configured: no base_url/model in the rubric's llm block or the check's endpoint"
 
-SYSTEM = ("You are a quality inspector for customer-service conversations. You judge one criterion of a score "
-          "sheet on one conversation. Reply with one JSON object only: "
-          '{"verdict": "pass" | "fail" | "na", "quote": "...", "reason": "..."}. '
-          "verdict na: the criterion does not apply to this conversation. quote: the exact words your verdict "
-          "rests on, copied verbatim from one message of the conversation (empty only for na). reason: one short "
-          "sentence, in the conversation's language.")
+SYSTEM = (
+    "You are a quality inspector for customer-service conversations. You judge one criterion of a score "
+    "sheet on one conversation. Reply with one JSON object only: "
+    '{"verdict": "pass" | "fail" | "na", "quote": "...", "reason": "..."}. '
+    "verdict na: the criterion does not apply to this conversation. quote: the exact words your verdict "
+    "rests on, copied verbatim from one message of the conversation (empty only for na). reason: one short "
+    "sentence, in the conversation's language."
+)
 
 
 class LlmEndpoint(CheckConfig):
     """Where and how `llm` checks call a model; the rubric's ``llm:`` block, overridden per check."""
 
-    base_url: str | None = Field(None, description="OpenAI-compatible API root, e.g. http://127.0.0.1:8000/v1 "
-                                                   "(vLLM) or http://127.0.0.1:11434/v1 (Ollama).")
+    base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible API root, e.g. http://127.0.0.1:8000/v1 "
+        "(vLLM) or http://127.0.0.1:11434/v1 (Ollama).",
+    )
     model: str | None = Field(None, description="Model name as the server knows it.")
-    api_key_env: str | None = Field(None, description="Name of the environment variable holding the API key "
-                                                      "(none: no Authorization header).")
+    api_key_env: str | None = Field(
+        None, description="Name of the environment variable holding the API key (none: no Authorization header)."
+    )
     cache_dir: str = Field(".qa-cache/llm", description="Folder of cached answers (relative to where qa runs).")
     repeat: int = Field(1, ge=1, le=15, description="Ask k times; differing verdicts give review.")
     concurrency: int = Field(4, ge=1, le=64, description="Calls in flight at once.")
@@ -149,19 +155,26 @@ def evaluate(config: LlmCheck, frames: Frames) -> Outcomes:
             continue
         transcript = "\n".join(f"[{k}] {roles[r]}: {shown[r]}" for k, r in enumerate(range(lo, hi)))
         if len(transcript) > config.max_chars:
-            transcript = transcript[:config.max_chars] + "\n[... cut]"
+            transcript = transcript[: config.max_chars] + "\n[... cut]"
         user = f"{criterion}\n\nConversation (one message per line: [number] role: text):\n{transcript}"
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
         convs.append(i)
         requests += [(_key(endpoint, criterion, transcript, r), messages) for r in range(endpoint.repeat)]
     answers = _chat.complete(endpoint, requests)
     k = endpoint.repeat
-    decided = [_combine([_verdict(a, range(int(bounds[i]), int(bounds[i + 1])), shown)
-                         for a in answers[j * k:(j + 1) * k]]) for j, i in enumerate(convs)]
+    decided = [
+        _combine([_verdict(a, range(int(bounds[i]), int(bounds[i + 1])), shown) for a in answers[j * k : (j + 1) * k]])
+        for j, i in enumerate(convs)
+    ]
     if decided:
         outcome, row, quote, note = zip(*decided)
-        out.set(np.array(convs), np.array(outcome, dtype=object), np.array(note, dtype=object),
-                np.array(quote, dtype=object), np.array(row, dtype=np.int64))
+        out.set(
+            np.array(convs),
+            np.array(outcome, dtype=object),
+            np.array(note, dtype=object),
+            np.array(quote, dtype=object),
+            np.array(row, dtype=np.int64),
+        )
     return out
 
 

@@ -19,7 +19,8 @@ from typing import Literal
 
 from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
 from qa_toolkit.rubric.matching import saying
-from qa_toolkit.rubric.predicates import Predicate, evaluate as evaluate_predicate, phrases_said
+from qa_toolkit.rubric.predicates import Predicate, phrases_said
+from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
 
 TYPE = "metadata"
 
@@ -43,8 +44,9 @@ def phrases(config: MetadataCheck) -> list[str]:
 
 def evaluate(config: MetadataCheck, frames: Frames) -> Outcomes:
     """Pass when the condition holds, fail when it does not, N/A when unknown."""
-    holds = evaluate_predicate(config.condition, frames.conversations, frames.messages, frames.derived,
-                               lambda said: saying(frames, said))
+    holds = evaluate_predicate(
+        config.condition, frames.conversations, frames.messages, frames.derived, lambda said: saying(frames, said)
+    )
     holds = holds.reindex(frames.index)
     out = Outcomes(frames, "na", "field missing")
     out.set(holds.eq(True).fillna(False).to_numpy(dtype=bool), "pass", "condition holds")

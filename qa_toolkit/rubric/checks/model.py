@@ -63,8 +63,10 @@ def evaluate(config: ModelCheck, frames: Frames) -> Outcomes:
         reason_code, suffix = np.zeros(len(where), dtype=np.int64), [""]
     n = len(suffix)
     key_code, keys = pd.factorize((value_code * 2 + high) * n + reason_code)
-    notes = [f"{config.column} {shown[k // n // 2]} {'>=' if k // n % 2 else '<'} {config.fail_at:g}{suffix[k % n]}"
-             for k in keys.tolist()]
+    notes = [
+        f"{config.column} {shown[k // n // 2]} {'>=' if k // n % 2 else '<'} {config.fail_at:g}{suffix[k % n]}"
+        for k in keys.tolist()
+    ]
     out.set(where[high], "fail")
     out.set(where[~high], "pass")
     out.set(where, note=Coded(key_code, notes), match=Coded(value_code, shown))

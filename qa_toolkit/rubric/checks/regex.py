@@ -23,8 +23,8 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
 from qa_toolkit.rubric.bounded import UNDECIDED, compile_error
+from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
 from qa_toolkit.rubric.matching import first_regex_hits
 
 TYPE = "regex"

@@ -29,15 +29,17 @@ _SECRET = r"(?:验证码|校验码|动态码|短信码|支付密码|银行卡密
 _GAP = r"[^，。！？；,.!?;\n]{0,6}"
 _LIST = r"[^。！？!?\n]{0,24}"  # a list of things asked for at once: 告知下，银行，卡号以及收到的验证码
 DETECTOR = Detector(
-    pattern="|".join([
-        rf"{_SECRET}{_GAP}(?:给我|发我|发给我|告诉我|发过来|发一下|发下|提供一下|提供下|报一下|报下|说一下|说下|是多少|多少)",
-        rf"(?:告诉|提供|发给|发送给|报给|给|说给)(?:一下|下)?(?:我|客服|这边|咱们)(?:一下|下)?{_GAP}{_SECRET}",
-        rf"(?:提供|告诉|告知|报|说)(?:一下|下)(?:您|你)?(?:的|收到的)?{_LIST}{_SECRET}",
-        rf"把{_GAP}{_SECRET}(?:发|给|告诉|报|说)",
-        r"(?:tell|give|send|share|provide|read)(?: me| us)?(?: out)?(?: your| the)?"
-        r" (?:verification code|otp|one[- ]time (?:pass)?code|pin|password|sms code|security code|code you received)",
-        r"what(?:'s| is) (?:your|the) (?:password|pin|verification code|otp|sms code)",
-    ]),
+    pattern="|".join(
+        [
+            rf"{_SECRET}{_GAP}(?:给我|发我|发给我|告诉我|发过来|发一下|发下|提供一下|提供下|报一下|报下|说一下|说下|是多少|多少)",
+            rf"(?:告诉|提供|发给|发送给|报给|给|说给)(?:一下|下)?(?:我|客服|这边|咱们)(?:一下|下)?{_GAP}{_SECRET}",
+            rf"(?:提供|告诉|告知|报|说)(?:一下|下)(?:您|你)?(?:的|收到的)?{_LIST}{_SECRET}",
+            rf"把{_GAP}{_SECRET}(?:发|给|告诉|报|说)",
+            r"(?:tell|give|send|share|provide|read)(?: me| us)?(?: out)?(?: your| the)?"
+            r" (?:verification code|otp|one[- ]time (?:pass)?code|pin|password|sms code|security code|code you received)",
+            r"what(?:'s| is) (?:your|the) (?:password|pin|verification code|otp|sms code)",
+        ]
+    ),
     exclude=WARNING_CLAUSE,
 )
 

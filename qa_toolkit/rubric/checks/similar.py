@@ -57,8 +57,9 @@ class SimilarCheck(ScopedConfig):
     approved: list[Phrasing] = Field(default_factory=list, description="How a good answer sounds.")
     forbidden: list[Phrasing] = Field(default_factory=list, description="How a bad answer sounds.")
     threshold: float = Field(0.5, gt=0, le=1, description="Cosine at or above which a message is close.")
-    forbidden_threshold: float | None = Field(None, gt=0, le=1,
-                                              description="For forbidden phrasings (default: threshold).")
+    forbidden_threshold: float | None = Field(
+        None, gt=0, le=1, description="For forbidden phrasings (default: threshold)."
+    )
     ngram_min: int = Field(1, ge=1, le=5)
     ngram_max: int = Field(3, ge=1, le=5)
 
@@ -86,24 +87,52 @@ def evaluate(config: SimilarCheck, frames: Frames) -> Outcomes:
     at = position[codes[rows]]  # per message in scope: its text among the used ones
     key = ("similar units", config.role, config.first_turns, config.last_turns, config.ngram_min, config.ngram_max)
     units = frames.cached(key, lambda f: _units(texts.iloc[used], config)) if len(used) else None
-    out = Outcomes(frames, "fail" if config.approved else "pass",
-                   f"nothing in {where}" if config.approved else f"nothing close to a forbidden phrasing in {where}")
+    out = Outcomes(
+        frames,
+        "fail" if config.approved else "pass",
+        f"nothing in {where}" if config.approved else f"nothing close to a forbidden phrasing in {where}",
+    )
     if config.approved and units is not None:
         score, which = _closest(units, config.approved, config, len(used))
         score, which = score[at], which[at]
         best = np.lexsort((-score, frames.conv_of[rows]))
         best = np.sort(best[frames.first_per_conversation(rows[best])])
-        _mark(out, frames, rows[best], score[best], which[best], config.approved, "fail", f"nothing in {where} "
-              f"close to an approved phrasing (best {{score:.2f}} < {config.threshold:g}: '{{phrase}}')")
+        _mark(
+            out,
+            frames,
+            rows[best],
+            score[best],
+            which[best],
+            config.approved,
+            "fail",
+            f"nothing in {where} "
+            f"close to an approved phrasing (best {{score:.2f}} < {config.threshold:g}: '{{phrase}}')",
+        )
         close = score >= config.threshold
-        _mark(out, frames, rows[close], score[close], which[close], config.approved, "pass",
-              "close to approved '{phrase}' ({score:.2f})")
+        _mark(
+            out,
+            frames,
+            rows[close],
+            score[close],
+            which[close],
+            config.approved,
+            "pass",
+            "close to approved '{phrase}' ({score:.2f})",
+        )
     if config.forbidden and units is not None:
         score, which = _closest(units, config.forbidden, config, len(used))
         score, which = score[at], which[at]
         close = score >= (config.forbidden_threshold or config.threshold)
-        _mark(out, frames, rows[close], score[close], which[close], config.forbidden, "fail",
-              "close to forbidden '{phrase}' ({score:.2f})")
+        _mark(
+            out,
+            frames,
+            rows[close],
+            score[close],
+            which[close],
+            config.forbidden,
+            "fail",
+            "close to forbidden '{phrase}' ({score:.2f})",
+        )
     return out
 
 
@@ -141,9 +170,9 @@ def _grams(texts, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """The ``low``..``high`` character n-grams of the texts of an Arrow large_string array, all at
     once (their code points laid end to end, each n-gram hashed from its n code points): per
     occurrence its text and n-gram id, and per text the L2 norm of its n-gram counts."""
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
     buffer = texts.buffers()[2]
-    data = buffer.to_pybytes()[offsets[0]:offsets[-1]] if buffer is not None and len(texts) else b""
+    data = buffer.to_pybytes()[offsets[0] : offsets[-1]] if buffer is not None and len(texts) else b""
     points = np.frombuffer(data.decode("utf-8").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + 1
     length = np.asarray(pc.utf8_length(texts), dtype=np.int64)
     row = np.repeat(np.arange(len(texts)), length)
@@ -172,7 +201,7 @@ def _squared_counts(row: np.ndarray, gram: np.ndarray, n_texts: int) -> np.ndarr
         return np.zeros(n_texts)
     start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     runs = np.diff(np.r_[start, len(key)]).astype(np.float64)
-    return np.bincount((key[start] >> np.uint64(36)).astype(np.int64), weights=runs ** 2, minlength=n_texts)
+    return np.bincount((key[start] >> np.uint64(36)).astype(np.int64), weights=runs**2, minlength=n_texts)
 
 
 def _closest(units: Units, phrasings: list[str], config: SimilarCheck, n_texts: int) -> tuple[np.ndarray, np.ndarray]:
@@ -191,8 +220,9 @@ def _closest(units: Units, phrasings: list[str], config: SimilarCheck, n_texts: 
     shared = vocabulary[col] == units.gram[maybe]
     counts = np.ones(np.count_nonzero(shared))  # duplicates add up: counts per (sentence, n-gram)
     sentence = csr_matrix((counts, (units.row[maybe[shared]], col[shared])), shape=(len(units.norm), len(vocabulary)))
-    phrase = csr_matrix((np.ones(len(p_gram)), (p_row, np.searchsorted(vocabulary, p_gram))),
-                        shape=(len(phrasings), len(vocabulary)))
+    phrase = csr_matrix(
+        (np.ones(len(p_gram)), (p_row, np.searchsorted(vocabulary, p_gram))), shape=(len(phrasings), len(vocabulary))
+    )
     dot = (sentence @ phrase.T).tocoo()
     s_best, s_which = _best(dot.row, dot.data / (units.norm[dot.row] * p_norm[dot.col]), dot.col, len(units.norm))
     return _best(units.parent, s_best[units.sentence], s_which[units.sentence], n_texts)
@@ -208,8 +238,16 @@ def _best(group: np.ndarray, score: np.ndarray, which: np.ndarray, n: int) -> tu
     return best, chosen
 
 
-def _mark(out: Outcomes, frames: Frames, rows: np.ndarray, score: np.ndarray, which: np.ndarray,
-          phrasings: list[str], outcome: str, wording: str) -> None:
+def _mark(
+    out: Outcomes,
+    frames: Frames,
+    rows: np.ndarray,
+    score: np.ndarray,
+    which: np.ndarray,
+    phrasings: list[str],
+    outcome: str,
+    wording: str,
+) -> None:
     """Give each conversation with a message among ``rows`` (ascending) ``outcome``, its first
     such message as evidence, the phrasing as the match, each distinct note worded once."""
     if not len(rows):
@@ -218,5 +256,6 @@ def _mark(out: Outcomes, frames: Frames, rows: np.ndarray, score: np.ndarray, wh
     rows, score, which = rows[first], score[first], which[first]
     key_code, keys = pd.factorize(which * 101 + np.round(score * 100).astype(np.int64))
     notes = [wording.format(phrase=phrasings[k // 101], score=k % 101 / 100) for k in keys.tolist()]
-    out.set(frames.conv_of[rows], outcome, note=Coded(key_code, notes), match=Coded(which, list(phrasings)),
-            message=rows)
+    out.set(
+        frames.conv_of[rows], outcome, note=Coded(key_code, notes), match=Coded(which, list(phrasings)), message=rows
+    )

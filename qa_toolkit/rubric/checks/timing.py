@@ -76,8 +76,12 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     notes = [f"{name} {shown[k // 2 // n]} {'>' if k % 2 else '<='} {limit_shown[k // 2 % n]}" for k in keys.tolist()]
     out.set(at[over], "fail")
     out.set(at[~over], "pass")
-    out.set(at, note=Coded(key_code, notes), match=Coded(value_code, shown),
-            message=None if evidence is None else evidence[at])
+    out.set(
+        at,
+        note=Coded(key_code, notes),
+        match=Coded(value_code, shown),
+        message=None if evidence is None else evidence[at],
+    )
     return out
 
 
