@@ -389,9 +389,18 @@ def _batches(chunks: Iterator[pd.DataFrame], rows: int) -> Iterator[list[pd.Data
 
 def _rows(chunk: pd.DataFrame) -> list[dict]:
     """The chunk as row dicts (column-wise ``tolist`` is much faster than ``to_dict``)."""
-    columns = [chunk.iloc[:, i].tolist() for i in range(chunk.shape[1])]
+    columns = [_values(chunk.iloc[:, i]) for i in range(chunk.shape[1])]
     names = list(chunk.columns)
     return [dict(zip(names, values)) for values in zip(*columns)]
+
+
+def _values(column: pd.Series) -> list:
+    """A column's values; a zoned time whose local time overflows pandas' range (the int64 edge)
+    is given in UTC instead, so the row rule reports it as out of range rather than crashing."""
+    try:
+        return column.tolist()
+    except pd.errors.OutOfBoundsDatetime:
+        return column.dt.tz_convert("UTC").tolist()
 
 
 class _Grouper:

@@ -106,7 +106,7 @@ def _parse_ts(value: object, tz: ZoneInfo, field: str) -> int | None:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return _epoch(value, field)
     if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
+        value = value.to_pydatetime(warn=False)  # nanoseconds past the microsecond: the range check reads them
     if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     if isinstance(value, str):

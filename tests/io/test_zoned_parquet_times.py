@@ -65,3 +65,26 @@ def test_zoned_times_inside_the_range_are_read_as_before(tmp_path):
     dataset = read_conversations(path)
     assert list(dataset.conversations["conversation_id"]) == ["c1", "c2"] and not dataset.log.problems
     assert dataset.messages["ts"].iloc[2] == dt.datetime(2261, 12, 31, tzinfo=UTC)
+
+
+def test_a_naive_time_at_the_int64_edge_beside_zoned_times_is_located_not_a_traceback(tmp_path):
+    """A naive ``ts`` at the last nanosecond pandas holds, read as Asia/Shanghai beside a zoned
+    ``started_at``, overflows as a local time on the row-by-row route: a located problem, not a crash."""
+    path = tmp_path / "edge.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "conversation_id": ["c1", "c1", "c2"],
+                "agent_id": ["a1"] * 3,
+                "role": ["customer", "agent", "customer"],
+                "text": ["你好", "您好", "在吗"],
+                "started_at": pa.array([CLEAN] * 3, pa.timestamp("ns", tz="Asia/Shanghai")),
+                "ts": pa.array([0, 0, 2**63 - 1], pa.timestamp("ns")),
+            }
+        ),
+        path,
+    )
+    ds = read_conversations(path)
+    problems = [p for p in ds.log.problems if p.code == "time_out_of_range"]
+    assert [(p.line, p.field) for p in problems] == [(4, "ts")]
+    assert list(ds.conversations["conversation_id"]) == ["c1"]
