@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from qa_toolkit.cli.common import fail
+from qa_toolkit.cli.common import fail, print_problems
 from qa_toolkit.review.calibration import read_grades
 from qa_toolkit.review.dispute_books import (
     agent_workbook,
@@ -32,13 +32,6 @@ TODAY = click.option(
 @click.group()
 def dispute() -> None:
     """Agents dispute lost points before a deadline; a QA lead accepts, rejects or partly accepts."""
-
-
-def _print_problems(problems, limit: int = 50) -> None:
-    for p in problems[:limit]:
-        click.echo(f"qa: {p}", err=True)
-    if len(problems) > limit:
-        click.echo(f"qa: ... and {len(problems) - limit} more", err=True)
 
 
 def _day(value: dt.datetime | None) -> dt.date:
@@ -175,14 +168,14 @@ def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.datetime | Non
         frames.append(filed)
         problems.extend(found)
     if problems:
-        _print_problems(problems)
+        print_problems(problems)
         fail(f"{len(problems)} unreadable workbook(s); nothing written")
     filed = pd.concat(frames, ignore_index=True)
     if filed.empty:
         fail("no dispute: no reason was written in any workbook", 1)
     register = read_register(output)
     rows, refused = file_disputes(register, filed, _day(today))
-    _print_problems(refused)
+    print_problems(refused)
     merged = merge(register, rows, KEY)
     click.echo(f"{len(filed)} reason(s) read: {merged.describe('dispute')}, {len(refused)} refused")
     if merged.changed:
@@ -236,7 +229,7 @@ def resolve_cmd(resolution: str, register_path: str, today: dt.datetime | None) 
     register = read_register(register_path)
     changed, invalid = resolve(register, decisions, _day(today))
     if problems or invalid:
-        _print_problems(problems + invalid)
+        print_problems(problems + invalid)
         fail(f"{len(problems + invalid)} invalid decision(s) or unreadable file; nothing written")
     if changed.empty:
         fail(f"no decision in {resolution}", 1)
