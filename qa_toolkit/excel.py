@@ -1,4 +1,4 @@
-"""Untrusted text in the files a person opens: workbook cells (openpyxl), CSV cells, HTML text.
+"""Untrusted text in the files a person opens: workbook cells, CSV cells, HTML text.
 
 Formula injection: text that starts with ``=``, ``+``, ``-``, ``@``, TAB, CR or LF becomes a live
 formula when a spreadsheet opens it (``=HYPERLINK(…)`` turns into a link). In a workbook we
@@ -13,21 +13,28 @@ lone surrogates, U+FFFE and U+FFFF) make a malformed .xlsx, and the bidirectiona
 embeddings and isolates (U+202A–U+202E, U+2066–U+2069) let one id display as another (a
 spoof). ``display_text`` replaces both with U+FFFD, in workbook cells, sheet titles and HTML.
 Workbook text is capped at Excel's 32,767 characters per cell.
+
+Workbooks are written with XlsxWriter (``new_workbook`` + ``put``: several times faster than
+openpyxl's cell objects on the grading and report workbooks) and read with openpyxl.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import weakref
 from copy import copy
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # openpyxl and pandas load when a workbook or a frame is written
+if TYPE_CHECKING:  # openpyxl, XlsxWriter and pandas load when a workbook or a frame is written
     import pandas as pd
+    import xlsxwriter
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet as XlsxSheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_CELL_CHARS = 32_767
@@ -110,6 +117,82 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
         cell.data_type = "s"
         cell.quotePrefix = True
     return cell
+
+
+def new_workbook(dest: str | os.PathLike, **options: Any) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook writing to ``dest`` that never turns text into a formula, a number
+    or a link by itself (``put`` writes every value; dates show as ``yyyy-mm-dd hh:mm``)."""
+    import xlsxwriter
+
+    settings = {
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "default_date_format": "yyyy-mm-dd hh:mm",
+        **options,
+    }
+    return xlsxwriter.Workbook(os.fspath(dest), settings)
+
+
+def put(ws: XlsxSheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+    """Write ``value`` at (``row``, ``col``) (0-based, XlsxWriter's order) cleaned by
+    ``safe_value``; text that starts like a formula is stored as text with Excel's quote prefix,
+    as a person typing ``'=…`` would."""
+    value = safe_value(value)
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif type(value) is str:
+        if "\r" in value:  # XlsxWriter would store CR as the escape _x000D_, which readers show as is
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if value.startswith(FORMULA_PREFIXES):
+            fmt = _quoted(ws, fmt)
+        ws.write_string(row, col, value, fmt)
+    elif type(value) is bool:
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        ws.write_datetime(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, _capped(display_text(str(value))), fmt)
+
+
+_QUOTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # worksheet -> {format id: quoted format}
+
+
+def _quoted(ws: XlsxSheet, fmt: Format | None) -> Format:
+    """``fmt`` with Excel's quote prefix added, made once per format and worksheet."""
+    made = _QUOTED.setdefault(ws, {})
+    key = id(fmt)
+    if key not in made:
+        quoted = ws.workbook_add_format() if fmt is None else _copy_format(ws, fmt)
+        quoted.set_quote_prefix()
+        made[key] = (quoted, fmt)  # fmt kept alive so that its id stays its own
+    return made[key][0]
+
+
+def _copy_format(ws: XlsxSheet, fmt: Format) -> Format:
+    """A new format of ``ws``'s workbook with every property ``fmt`` set."""
+    copy_of = ws.workbook_add_format()
+    for name, value in vars(fmt).items():
+        if not name.startswith("_") and name not in _FORMAT_BOOKKEEPING:
+            setattr(copy_of, name, value)
+    return copy_of
+
+
+# XlsxWriter's own bookkeeping on a Format (indices it assigns when the workbook is written)
+_FORMAT_BOOKKEEPING = frozenset(
+    {
+        "xf_format_indices",
+        "dxf_format_indices",
+        "xf_index",
+        "dxf_index",
+        "num_format_index",
+        "font_index",
+        "fill_index",
+        "border_index",
+    }
+)
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:

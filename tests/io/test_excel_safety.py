@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 
-from qa_toolkit.excel import MAX_CELL_CHARS, safe_value, write_cell
+from qa_toolkit.excel import MAX_CELL_CHARS, new_workbook, put, safe_value, write_cell
 
 DANGEROUS = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"]
 
@@ -25,6 +25,34 @@ def test_dangerous_text_is_stored_as_text(tmp_path):
         assert cell.value == text.replace("\r", "\n") or cell.value == text
         assert cell.quotePrefix
     assert ws2.cell(20, 1).value == -5 and ws2.cell(20, 1).data_type == "n"
+
+
+def test_put_stores_formula_like_text_as_quoted_text_and_keeps_the_cell_format(tmp_path):
+    path = tmp_path / "x.xlsx"
+    wb = new_workbook(path)
+    ws = wb.add_worksheet("s")
+    bold = wb.add_format({"bold": True})
+    for i, text in enumerate(DANGEROUS):
+        put(ws, i, 0, text, bold if i % 2 else None)
+    put(ws, 10, 0, -5)
+    put(ws, 11, 0, "12")  # text that looks like a number stays text
+    put(ws, 12, 0, "http://evil.example")  # and a URL is not made a link
+    put(ws, 13, 0, pd.Timestamp("2026-01-01 09:00", tz="Asia/Shanghai"))
+    put(ws, 14, 0, float("nan"))
+    put(ws, 15, 0, "a\x00b")
+    wb.close()
+    ws2 = load_workbook(path)["s"]
+    for i, text in enumerate(DANGEROUS, start=1):
+        cell = ws2.cell(i, 1)
+        assert (cell.data_type, cell.quotePrefix) == ("s", True), text
+        assert cell.value in (text, text.replace("\r", "\n"))
+        assert cell.font.b == bool((i - 1) % 2)
+    assert (ws2.cell(11, 1).value, ws2.cell(11, 1).data_type) == (-5, "n")
+    assert (ws2.cell(12, 1).value, ws2.cell(12, 1).data_type) == ("12", "s")
+    assert ws2.cell(13, 1).hyperlink is None
+    assert ws2.cell(14, 1).value == dt.datetime(2026, 1, 1, 9, 0)
+    assert ws2.cell(15, 1).value is None
+    assert ws2.cell(16, 1).value == "a\ufffdb"
 
 
 def test_safe_value_cleans():
