@@ -6,8 +6,7 @@ None whenever the result could differ in any way (then the caller reads the rang
 Soundness rests on three rules: times are forced to text, or to numbers when the export
 writes epoch numbers (Arrow never infers timestamps; neither does it for any top-level field:
 those it took for timestamps are read again as text); every value that is not plain is
-converted by the very functions ``FrameBuilder`` uses (``iso_ns``/``parse_ts``,
-and each field's rule in ``io.fields``); and anything the builder would
+converted by each field's rule in ``io.fields`` (times included); and anything the builder would
 report as a problem, or that Arrow reads differently from orjson (blank lines, two objects on
 a line, invalid UTF-8, type conflicts, nested extras, integers beyond int64), gives None.
 Extra fields of conversations keep their JSON values and first-seen order.
@@ -30,10 +29,10 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import absent_column, channel_names, datetimes, strict_times
-from qa_toolkit.io.fields import csat_column, roles_column, tags_column, text_column
+from qa_toolkit.io.columnar import absent_column, channel_names
+from qa_toolkit.io.fields import csat_column, datetimes, roles_column, tags_column, text_column, times_column
 from qa_toolkit.io.jsonl import LineRange
-from qa_toolkit.io.validate import FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FieldError, FrameBuilder
+from qa_toolkit.io.validate import FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FrameBuilder
 from qa_toolkit.problems import ProblemLog
 
 #: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
@@ -219,10 +218,10 @@ def _times(strings: pa.Array, zone: ZoneInfo, field: str) -> tuple[np.ndarray, n
     """(UTC ns, missing mask) of a text column as ``parse_ts`` reads each value."""
     if pa.types.is_float64(strings.type):
         return _epochs(strings)
-    try:
-        return strict_times(strings, strings.to_pylist, zone, field)
-    except FieldError:
-        raise _Unsure from None
+    ns, missing, bad = times_column(strings.to_pylist, zone, field, strings)
+    if bad:
+        raise _Unsure
+    return ns, missing
 
 
 def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -1,15 +1,11 @@
 """Columnar fast paths of the readers: whole columns are validated at once, and anything they
 cannot prove clean goes through the row-by-row ``FrameBuilder`` (the reference), so frames and
-problems are exactly what the row-by-row path gives.
-
-Timestamps: ISO-8601 strings of the common shape (``2026-09-01T10:00:05[.ffffff][Z|+08:00]``,
-``T`` or space) are converted by Arrow; naive ones take the zone unless ambiguous or missing
-there; every other value (epoch numbers, other spellings, bad text) goes through ``parse_ts``.
+problems are exactly what the row-by-row path gives. Every field goes through its rule in
+``io.fields`` (times included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
@@ -19,124 +15,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qa_toolkit.frames import CONVERSATIONS
-from qa_toolkit.io.fields import PADDED, WHITESPACE, csat_column, roles_column, tags_column, text_column
+from qa_toolkit.io.fields import (
+    PADDED,
+    WHITESPACE,
+    csat_column,
+    datetimes,
+    roles_column,
+    tags_column,
+    text_column,
+    times_column,
+)
 from qa_toolkit.io.validate import (
     CONTRACT_FIELDS,
     FIELD_ALIASES,
-    MAX_NS,
-    MIN_NS,
     REQUIRED,
-    FieldError,
     FrameBuilder,
     cell_value,
-    parse_ts,
 )
 
 #: Tests switch this off to compare the fast paths with the row-by-row builder.
 ENABLED = True
 
-_DATE_TIME = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(\.[0-9]{1,6})?"
-)
-_AWARE = _DATE_TIME + r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-_NAIVE = _DATE_TIME + "$"
-_US_LIMIT = 2**63 // 1000  # µs beyond this overflow int64 nanoseconds
 _MSG_KEYS = frozenset({"ts", "role", "text"})
-
-
-def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
-    """UTC nanoseconds of the strings of the common ISO shape, and a mask of those converted;
-    the rest (nulls included) is left to the caller."""
-    n = len(strings)
-    ns, done = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    for pattern, unit in ((_AWARE, pa.timestamp("us", tz="UTC")), (_NAIVE, pa.timestamp("us"))):
-        rest = np.flatnonzero(~done)  # the shapes exclude each other: a value matched is not tried again
-        if not len(rest):
-            break
-        candidates = strings if len(rest) == n else strings.take(pa.array(rest))
-        match = _aware_fixed(candidates) if pattern is _AWARE else None
-        if match is None:
-            match = pc.match_substring_regex(candidates, pattern).fill_null(False).to_numpy(zero_copy_only=False)
-        if not match.any():
-            continue
-        where = rest[np.flatnonzero(match)]
-        try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
-            shaped = candidates if match.all() else candidates.filter(match)
-            us = shaped.cast(unit).cast(pa.int64()).to_numpy()
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-        fits = np.abs(us) < _US_LIMIT
-        where, us = where[fits], us[fits]
-        if unit.tz is None:
-            local = pd.DatetimeIndex(us * 1000).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-            utc = local.asi8
-            keep = ~local.isna()
-            where, utc = where[keep], utc[keep]
-        else:
-            utc = us * 1000
-        inside = (utc >= MIN_NS) & (utc <= MAX_NS)  # the rest: parse_ts says why not
-        where, utc = where[inside], utc[inside]
-        ns[where] = utc
-        done[where] = True
-    return ns, done
-
-
-#: The aware shape without a fraction, by byte length: (position, lowest, highest) of each
-#: byte, and the two-digit fields (position, highest) — exactly what ``_AWARE`` accepts.
-_FIXED = {
-    25: ("0000-00-00T00:00:00+00:00", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59), (20, 23), (23, 59))),
-    20: ("0000-00-00T00:00:00Z", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59))),
-}
-
-
-def _aware_fixed(strings: pa.Array) -> np.ndarray | None:
-    """Which values match ``_AWARE``, checked byte by byte when all are text of one length
-    of the shapes in ``_FIXED`` (faster than the regex); None otherwise (then the regex)."""
-    n = len(strings)
-    if not n or strings.null_count or not pa.types.is_string(strings.type):
-        return None
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset : strings.offset + n + 1]
-    width = int(offsets[1] - offsets[0])
-    if width not in _FIXED or offsets[-1] - offsets[0] != width * n or (np.diff(offsets) != width).any():
-        return None
-    template, fields = _FIXED[width]
-    cells = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
-    digit = (cells >= ord("0")) & (cells <= ord("9"))
-    ok = np.ones(n, dtype=bool)
-    for i, char in enumerate(template):
-        if char == "0":
-            ok &= digit[:, i]
-        elif char == "T":
-            ok &= (cells[:, i] == ord("T")) | (cells[:, i] == ord(" "))
-        elif char == "+":
-            ok &= (cells[:, i] == ord("+")) | (cells[:, i] == ord("-"))
-        else:
-            ok &= cells[:, i] == ord(char)
-    for i, highest in fields:
-        value = (cells[:, i].astype(np.int16) - ord("0")) * 10 + cells[:, i + 1] - ord("0")
-        ok &= (value <= highest) & (value >= (1 if highest in (12, 31) else 0))
-    return ok
-
-
-def timestamps(values: Sequence, zone: ZoneInfo, field: str) -> tuple[list, list[int]]:
-    """``parse_ts`` over a column: (UTC ns or None per value, positions parse_ts rejects)."""
-    try:
-        strings = pa.array(values, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, UnicodeEncodeError):  # not all text: Arrow takes the text
-        strings = pa.array([v if type(v) is str and v.isascii() else None for v in values], type=pa.string())
-    ns, done = iso_ns(strings, zone)
-    out: list = ns.tolist()
-    bad: list[int] = []
-    for i in np.flatnonzero(~done).tolist():
-        if values[i] is None:
-            out[i] = None
-            continue
-        try:
-            out[i] = parse_ts(values[i], zone, field)
-        except FieldError:
-            bad.append(i)
-    return out, bad
 
 
 class _Messages:
@@ -186,7 +86,7 @@ def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -
     spans = np.array(msgs.span, dtype=np.int64).reshape(-1, 2)
     slow = spans[:, 0] == spans[:, 1]  # no messages, or not a list of objects
     bad_msg = msgs.bad_positions(builder)
-    ts, bad_ts = timestamps(msgs.ts, zone, "ts")
+    ts, bad_ts = _time_values(msgs.ts, zone, "ts")
     bad_msg.update(bad_ts)
     if bad_msg:
         slow[np.searchsorted(spans[:, 0], sorted(bad_msg), side="right") - 1] = True
@@ -197,6 +97,15 @@ def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -
         layouts = list(map(tuple, rows))
     columns, keys = _conversation_columns(rows, layouts, slow, zone, builder)
     _append_runs(builder, records, lines, slow, columns, keys, msgs, ts)
+
+
+def _time_values(values: list, zone: ZoneInfo, field: str) -> tuple[list, list[int]]:
+    """The time rule over a column of record values: (UTC ns or None each, positions rejected)."""
+    ns, missing, bad = times_column(values, zone, field)
+    out: list = ns.tolist()
+    for i in np.flatnonzero(missing).tolist():
+        out[i] = None
+    return out, bad
 
 
 def _aliased(rows: list[dict]) -> list[dict]:
@@ -236,7 +145,7 @@ def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tu
     """A conversation-level column of records through its field's rule (``io.fields``), and the
     positions the rule rejects; extras as given."""
     if key in ("started_at", "ended_at"):
-        return timestamps(raw, zone, key)
+        return _time_values(raw, zone, key)
     if key == "tags":
         return tags_column(raw)
     if key == "csat":
@@ -390,60 +299,14 @@ def _seq_key(series: pd.Series) -> np.ndarray:
     raise _Slow
 
 
-def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC ns, missing mask) of a cell column as ``parse_ts`` reads each cell."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
-        values = series.array
-        missing = np.asarray(values.isna())
-        per_ns = 10 ** (3 * ("ns", "us", "ms", "s").index(values.unit))  # ns per unit: checked before converting
-        if _outside(np.where(missing, 0, values.asi8), missing, MIN_NS // per_ns, MAX_NS // per_ns):
-            raise _Slow
-        ns = np.where(missing, 0, values.as_unit("ns").asi8 // 1000 * 1000)  # to_pydatetime keeps microseconds
-        if values.tz is None:
-            local = pd.DatetimeIndex(ns).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-            if (np.asarray(local.isna()) & ~missing).any():
-                raise _Slow
-            ns = local.asi8
-        if _outside(ns, missing, MIN_NS, MAX_NS):
-            raise _Slow
-        return ns, missing
-    if not _is_text(series):
+def _times(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC ns, missing mask) of a cell column through the time rule (``fields.times_column``)."""
+    timed = isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M"
+    column = _arrow(series) if timed or _is_text(series) else None
+    ns, missing, bad = times_column(series.tolist, zone, field, column)
+    if bad:
         raise _Slow
-    try:
-        return strict_times(_arrow(series).cast(pa.string()), series.tolist, zone, field)
-    except FieldError:
-        raise _Slow from None
-
-
-def _outside(values: np.ndarray, missing: np.ndarray, low: int, high: int) -> bool:
-    """Whether a value that is not missing lies outside ``low``..``high``."""
-    return bool((((values < low) | (values > high)) & ~missing).any())
-
-
-def strict_times(
-    strings: pa.Array, values: Callable[[], list], zone: ZoneInfo, field: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC ns, missing mask) of a column as ``parse_ts`` reads each value: Arrow converts the
-    common ISO shapes, ``parse_ts`` the rest of ``values()`` (asked for only then); FieldError
-    for the first value ``parse_ts`` rejects."""
-    ns, done = iso_ns(strings, zone)
-    missing = np.zeros(len(ns), dtype=bool)
-    if done.all():
-        return ns, missing
-    cells = values()
-    for i in np.flatnonzero(~done).tolist():
-        got = parse_ts(cells[i], zone, field)
-        if got is None:
-            missing[i] = True
-        else:
-            ns[i] = got
     return ns, missing
-
-
-def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
-    """UTC nanoseconds as tz-aware times in ``tz`` (NaT where missing)."""
-    utc = np.where(missing, np.iinfo(np.int64).min, ns).view("datetime64[ns]")  # int64 min is NaT
-    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
 
 
 def absent_column(key: str, n: int, tz: str) -> pd.Series | pd.api.extensions.ExtensionArray:
@@ -635,7 +498,7 @@ def _table_messages(
     if bad:
         raise _Slow
     if "ts" in body:
-        ns, missing = _time_column(body["ts"], builder.zone, "ts")
+        ns, missing = _times(body["ts"], builder.zone, "ts")
         ts = datetimes(ns[order], missing[order], builder.tz)
     else:
         ts = missing_times(len(order), builder.tz)
@@ -697,7 +560,7 @@ def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder, dis
     typed for the frame; extras as a list. ``distinct``: text holding every value of the
     column (a dictionary), or None."""
     if key in ("started_at", "ended_at"):
-        return datetimes(*_time_column(series, builder.zone, key), builder.tz)
+        return datetimes(*_times(series, builder.zone, key), builder.tz)
     if key not in CONVERSATIONS:
         return _extra(series, key, distinct)
     column = _arrow(series) if _is_text(series) or series.dtype.kind in "biuf" else None

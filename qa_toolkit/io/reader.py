@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pandas as pd
 
@@ -22,6 +23,18 @@ from qa_toolkit.problems import InputError, Problem, ProblemLog
 #: Records per chunk inside ``read_conversations``: small chunks keep the transient Python
 #: objects of a chunk small next to the finished frames (measured: see README).
 READ_CHUNK = 5000
+
+
+class ReadOptions(TypedDict, total=False):
+    """The options of ``iter_conversations`` that ``read_conversations`` passes on."""
+
+    format: str | None
+    mapping: str | os.PathLike | None
+    encoding: str | None
+    tz: str
+    roster: str | os.PathLike | None
+    strict: bool
+    progress: Callable[[int], None] | None
 
 
 def _check_tz(tz: str) -> None:
@@ -82,32 +95,11 @@ def iter_conversations(
         raise InputError(problems)
 
 
-def read_conversations(
-    path: str | os.PathLike,
-    *,
-    format: str | None = None,
-    mapping: str | os.PathLike | None = None,
-    encoding: str | None = None,
-    tz: str = DEFAULT_TZ,
-    roster: str | os.PathLike | None = None,
-    strict: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> Dataset:
-    """The whole export as one Dataset (the concatenation of ``iter_conversations`` chunks)."""
-    parts = list(
-        iter_conversations(
-            path,
-            chunk_size=READ_CHUNK,
-            format=format,
-            mapping=mapping,
-            encoding=encoding,
-            tz=tz,
-            roster=roster,
-            strict=strict,
-            progress=progress,
-        )
-    )
-    return concat_datasets(parts)
+def read_conversations(path: str | os.PathLike, **options: Unpack[ReadOptions]) -> Dataset:
+    """The whole export as one Dataset (the concatenation of ``iter_conversations`` chunks);
+    ``options`` as ``iter_conversations`` takes them (format, mapping, encoding, tz, roster,
+    strict, progress)."""
+    return concat_datasets(list(iter_conversations(path, chunk_size=READ_CHUNK, **options)))
 
 
 def concat_datasets(parts: list[Dataset]) -> Dataset:

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from qa_toolkit.io import columnar, conversations_from_records, iter_conversations, read_conversations
+from qa_toolkit.io import columnar, conversations_from_records, fields, iter_conversations, read_conversations
 from qa_toolkit.io.table import dataset_from_rows
 from qa_toolkit.io.validate import FieldError, FrameBuilder, parse_ts
 from qa_toolkit.problems import InputError
@@ -350,7 +350,8 @@ TIMES = [
 @pytest.mark.parametrize("tz", ["Asia/Shanghai", "Europe/Berlin", "America/New_York"])
 def test_timestamps_equal_parse_ts(tz):
     zone = ZoneInfo(tz)
-    got, bad = columnar.timestamps(TIMES, zone, "ts")
+    ns, missing, bad = fields.times_column(TIMES, zone, "ts")
+    got = [None if m else n for n, m in zip(ns.tolist(), missing.tolist())]
     for i, value in enumerate(TIMES):
         try:
             want = parse_ts(value, zone, "ts")
