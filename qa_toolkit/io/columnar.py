@@ -33,9 +33,6 @@ from qa_toolkit.io.validate import (
     cell_value,
 )
 
-#: Tests switch this off to compare the fast paths with the row-by-row builder.
-ENABLED = True
-
 _MSG_KEYS = frozenset({"ts", "role", "text"})
 
 
@@ -77,9 +74,7 @@ class _Messages:
 def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -> None:
     """``builder.add(record, line)`` for each record, in order, with the same result: clean
     records are validated and appended column by column, the others one by one."""
-    if not ENABLED or not records:
-        for record, line in zip(records, lines):
-            builder.add(record, line=line)
+    if not records:
         return
     zone = builder.zone
     msgs = _Messages(records)
@@ -388,7 +383,7 @@ def table_frames(
     (conversations, messages, count) the row-by-row reader yields after that chunk, or None
     when it completes no conversation. None when any row needs the row-by-row path (a
     problem, a blank row, an unusual type, a duplicate id): nothing is recorded then."""
-    if not ENABLED or not len(rows) or rows.columns.duplicated().any() or "conversation_id" not in rows:
+    if not len(rows) or rows.columns.duplicated().any() or "conversation_id" not in rows:
         return None
     try:
         return _table_frames(rows, builder, final, splits)
