@@ -18,6 +18,7 @@ from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset
 from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.formats import format_of
 from qa_toolkit.io.roster import join_roster, read_roster
+from qa_toolkit.io.validate import typed_extras
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 #: Records per chunk inside ``read_conversations``: small chunks keep the transient Python
@@ -110,9 +111,5 @@ def concat_datasets(parts: list[Dataset]) -> Dataset:
     frames = []
     for attr, contract in (("conversations", CONVERSATIONS), ("messages", MESSAGES)):
         parts_ = [getattr(p, attr) for p in parts if len(getattr(p, attr))] or [getattr(parts[0], attr)]
-        frame = pd.concat(parts_, ignore_index=True)  # chunks are conformed already
-        for col in frame.columns[len(contract) :]:  # extras: same dtype whatever the chunking
-            if frame[col].dtype == object:
-                frame[col] = frame[col].where(frame[col].notna(), None).infer_objects()
-        frames.append(frame)
+        frames.append(typed_extras(pd.concat(parts_, ignore_index=True), contract))  # chunks are conformed already
     return Dataset(frames[0], frames[1], log, parts[0].roster)

@@ -440,6 +440,16 @@ class FrameBuilder:
         return pd.DataFrame({c: typed[contract[c]](v) if c in contract else v for c, v in columns.items()})
 
 
+def typed_extras(frame: pd.DataFrame, contract: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` (conformed, then joined with others) with its extra columns typed as one frame
+    of their values would be (an all-missing part leaves ``object`` behind): the same dtype
+    whatever the chunking."""
+    for col in frame.columns[len(contract) :]:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].where(frame[col].notna(), None).infer_objects()
+    return frame
+
+
 def _to_datetime(values: list[int | None], tz: str) -> pd.Series:
     ns = pd.array(values, dtype="Int64")
     return pd.Series(pd.to_datetime(ns, unit="ns", utc=True).tz_convert(tz))

@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from qa_toolkit.engine.tables import dataset_from_row_group
+from qa_toolkit.frames import Dataset
 from qa_toolkit.io import (
     concat_datasets,
     conversations_from_records,
@@ -81,11 +83,68 @@ def test_clean_jsonl_never_goes_row_by_row(tmp_path, monkeypatch):
 
 def test_clean_parquet_never_goes_row_by_row(tmp_path, monkeypatch):
     path = typed_parquet(sample_records(50), tmp_path / "c.parquet")
-    monkeypatch.setattr(table._Grouper, "feed", lambda *a, **k: pytest.fail("row-by-row rule used"))
-    assert len(read_conversations(path).conversations) == 50
     rows = pq.read_table(path).to_pandas()
+    monkeypatch.setattr(table._Grouper, "feed", lambda *a, **k: pytest.fail("row-by-row rule used"))
     monkeypatch.setattr(FrameBuilder, "add", lambda *a, **k: pytest.fail("row-by-row rule used"))
+    for chunk_size in (5000, 97):
+        assert sum(len(d.conversations) for d in iter_conversations(path, chunk_size=chunk_size)) == 50
     assert len(dataset_from_rows(rows, source=str(path)).conversations) == 50
+    assert len(dataset_from_row_group(path, 0, source=str(path))[0].conversations) == 50
+
+
+def damaged_table(tmp_path, records):
+    """A Parquet long table of ``records`` where a rule rejects two conversations (a csat out of
+    range, an unknown role) and a third repeats its agent with another value (a warning, kept),
+    rows in reverse order; with those ids and their problems (row, field, code)."""
+    frame = long_table(records)
+    frame = frame.iloc[np.lexsort((-frame["seq"], pd.factorize(frame["conversation_id"])[0]))].reset_index(drop=True)
+    for col in ("started_at", "ended_at", "ts"):
+        frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_convert("Asia/Shanghai")
+    ids = [r["conversation_id"] for r in records]
+    rows = {cid: np.flatnonzero(frame["conversation_id"] == cid) for cid in (ids[10], ids[30], ids[40])}
+    frame.loc[rows[ids[10]], "csat"] = 9
+    frame.loc[rows[ids[30]][1], "role"] = "外星人"
+    frame.loc[rows[ids[40]][2], "agent_id"] = "A999"
+    path = tmp_path / "damaged.parquet"
+    frame.to_parquet(path, index=False)
+    want = [
+        (rows[ids[10]][-1] + 2, "csat", "bad_csat"),  # the first message (seq 0) is the group's last row
+        (rows[ids[30]][1] + 2, "role", "unknown_role"),
+        (rows[ids[40]][2] + 2, "agent_id", "conflicting_values"),
+    ]
+    return path, [ids[10], ids[30], ids[40]], want
+
+
+@pytest.mark.parametrize("chunk_size", [5000, 97])
+def test_only_the_conversations_a_rule_flags_go_row_by_row(tmp_path, monkeypatch, chunk_size):
+    records = sample_records(60)
+    path, flagged, want = damaged_table(tmp_path, records)
+    clean = read_conversations(typed_parquet(records, tmp_path / "clean.parquet"))
+    added = []
+    real_add = FrameBuilder.add
+    monkeypatch.setattr(
+        FrameBuilder,
+        "add",
+        lambda self, record, **k: added.append(record["conversation_id"]) or real_add(self, record, **k),
+    )
+    monkeypatch.setattr(table._Grouper, "feed", lambda *a, **k: pytest.fail("every row taken row by row"))
+    kept = ~clean.conversations["conversation_id"].isin(flagged[:2])
+    got = concat_datasets(list(iter_conversations(path, chunk_size=chunk_size)))
+    group, _ = dataset_from_row_group(path, 0, source=str(path))
+    assert added == flagged * 2
+    assert_same(group, got)
+    assert [(p.line, p.field, p.code) for p in got.log.problems] == want
+    assert (got.log.records_read, got.log.records_skipped) == (60, 2)
+    assert_same(
+        got,
+        Dataset(
+            clean.conversations[kept].reset_index(drop=True),
+            clean.messages[
+                clean.messages["conversation_id"].isin(clean.conversations["conversation_id"][kept])
+            ].reset_index(drop=True),
+            got.log,
+        ),
+    )
 
 
 # --- the format, the chunking and the row order change nothing -------------------------------
