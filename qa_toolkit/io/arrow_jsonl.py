@@ -29,15 +29,14 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from qa_toolkit.frames import CONVERSATIONS, MESSAGES, Dataset, conform
-from qa_toolkit.io.columnar import absent_column, channel_names
-from qa_toolkit.io.fields import csat_column, datetimes, roles_column, tags_column, text_column, times_column
+from qa_toolkit.io.columnar import absent_column, frame_column
+from qa_toolkit.io.fields import TIMES, conversation_column, datetimes, roles_column, times_column
 from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.io.validate import FIELD_ALIASES, MAX_NS, MIN_NS, REQUIRED, FrameBuilder
 from qa_toolkit.problems import ProblemLog
 
 #: Bytes Arrow parses as one block (a range is one block up to this size; tests lower it).
 MAX_BLOCK = 1 << 30
-_TIMES = ("started_at", "ended_at")
 _MESSAGE_FIELDS = ("ts", "role", "text")
 _TIME_PATHS = {"/started_at": "started_at", "/ended_at": "ended_at", "/messages/[]/ts": "ts"}
 _NUMBER_CONFLICT = re.compile(r"Column\(([^)]*)\) changed from string to number")
@@ -122,7 +121,7 @@ def _schema(numeric: set[str], text: list[str]) -> pa.Schema:
     message = pa.struct([("ts", time("ts")), ("role", pa.string()), ("text", pa.string())])
     return pa.schema(
         [
-            *((name, time(name)) for name in _TIMES),
+            *((name, time(name)) for name in TIMES),
             ("messages", pa.list_(message)),
             *((name, pa.string()) for name in text),
         ]
@@ -151,14 +150,14 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset | None:
             columns[name] = _conversation_column(column, name, builder) if name in CONVERSATIONS else _extra(column)
             if columns[name] is None:
                 return None
-    cids = columns["conversation_id"]
+    cids = columns["conversation_id"].__arrow_array__().combine_chunks()  # the typed ids as Arrow
     if pc.count_distinct(cids).as_py() != len(cids):  # a duplicate id: a problem for the reference
         return None
     ts, roles = _times(flat.field("ts"), builder.zone, "ts"), _roles(flat.field("role"), builder)
     if ts is None or roles is None:
         return None
     n = len(table)
-    conv = {k: _typed(columns[k], k) if k in columns else absent_column(k, n, builder.tz) for k in CONVERSATIONS}
+    conv = {k: columns[k] if k in columns else absent_column(k, n, builder.tz) for k in CONVERSATIONS}
     extras = {k: v for k, v in columns.items() if k not in CONVERSATIONS}
     conversations = conform(pd.DataFrame({**conv, **extras}), CONVERSATIONS, builder.tz)
     parents = np.repeat(np.arange(n), lengths)
@@ -178,14 +177,6 @@ def _dataset(table: pa.Table, builder: FrameBuilder) -> Dataset | None:
 def _array(table: pa.Table, name: str) -> pa.Array:
     column = table.column(name)
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-
-
-def _typed(values: object, name: str) -> object:
-    """An Arrow column as its contract dtype (``__from_arrow__``, what ``pd.array`` gives,
-    without the object round trip ``pd.array`` takes for Int64)."""
-    if isinstance(values, pa.Array):
-        return pd.api.types.pandas_dtype(CONVERSATIONS[name]).__from_arrow__(values)
-    return values
 
 
 def _messages(column: pa.Array) -> tuple[np.ndarray, pa.StructArray] | None:
@@ -242,28 +233,18 @@ def _epochs(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _conversation_column(column: pa.Array, name: str, builder: FrameBuilder) -> object | None:
     """A contract column of the conversations through its field's rule (``io.fields``), on the
-    values orjson would give: an Arrow array, a Series, or times; None if the rule rejects a
-    value or the values may not be what orjson gives."""
-    if name in _TIMES:
-        times = _times(column, builder.zone, name)
+    values orjson would give, typed for the frame; None if the rule rejects a value or the
+    values may not be what orjson gives."""
+    if name in TIMES and pa.types.is_float64(column.type):
+        times = _epochs(column)
         return None if times is None else datetimes(*times, builder.tz)
     values = column.values if pa.types.is_list(column.type) and name == "tags" else column
-    if not _as_orjson(values):
+    if name not in TIMES and not _as_orjson(values):
         return None
     if name == "tags" and (pa.types.is_float64(values.type) or pa.types.is_boolean(values.type)):
         return None  # str(1.0) is not str(1), and orjson kept the 1 an int; true/false: for the reference
-    if name == "tags":
-        tags, bad = tags_column(column.to_pylist, column)
-        return None if bad else pd.Series(tags, dtype="object")
-    if name == "csat":
-        converted, bad = csat_column(column.to_pylist, column)
-    else:
-        converted, bad = text_column(column.to_pylist, name, column)
-        if name in REQUIRED and converted.null_count:
-            return None
-        if name == "channel":
-            converted = channel_names(converted, builder)
-    return None if bad else converted
+    converted, bad = conversation_column(name, column.to_pylist, builder.zone, builder.channels, column)
+    return None if bad else frame_column(name, converted, builder.tz)
 
 
 def _as_orjson(column: pa.Array) -> bool:

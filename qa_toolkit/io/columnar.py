@@ -19,18 +19,16 @@ import pyarrow.compute as pc
 from qa_toolkit.frames import CONVERSATIONS
 from qa_toolkit.io.fields import (
     PADDED,
+    TIMES,
     WHITESPACE,
-    csat_column,
+    conversation_column,
     datetimes,
     roles_column,
-    tags_column,
-    text_column,
     times_column,
 )
 from qa_toolkit.io.validate import (
     CONTRACT_FIELDS,
     FIELD_ALIASES,
-    REQUIRED,
     FrameBuilder,
     cell_value,
 )
@@ -131,8 +129,6 @@ def _conversation_columns(
     for key in keys:
         raw = list(map(dict.get, rows, repeat(key)))
         values, bad = _converted(raw, key, zone, builder)
-        if key in REQUIRED and None in values:
-            bad = [i for i, v in enumerate(values) if v is None]
         slow[bad] = True
         columns[key] = values
     return columns, layouts
@@ -141,19 +137,10 @@ def _conversation_columns(
 def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tuple[list, list[int]]:
     """A conversation-level column of records through its field's rule (``io.fields``), and the
     positions the rule rejects; extras as given."""
-    if key in ("started_at", "ended_at"):
-        return _time_values(raw, zone, key)
-    if key == "tags":
-        return tags_column(raw)
-    if key == "csat":
-        values, bad = csat_column(raw)
-    elif key in builder.conv:
-        values, bad = text_column(raw, key)
-        if key == "channel":
-            values = channel_names(values, builder)
-    else:
+    if key not in CONVERSATIONS:
         return raw, []
-    return values.to_pylist(), bad
+    values, bad = conversation_column(key, raw, zone, builder.channels)
+    return values if isinstance(values, list) else values.to_pylist(), bad
 
 
 def _append_runs(
@@ -210,14 +197,6 @@ def _extend(
 
 _TABLE_MESSAGE = ("seq", "ts", "role", "text")
 _TRUE_FALSE = pa.array(["true", "false"])
-
-
-def channel_names(text: pa.Array, builder: FrameBuilder) -> pa.Array:
-    """A text column of channels as the builder names them (aliases applied), each distinct
-    value looked up once."""
-    codes = pc.dictionary_encode(text)
-    names = [builder._channel(v) for v in codes.dictionary.to_pylist()]
-    return pa.array(names, type=pa.string()).take(codes.indices)
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -294,8 +273,7 @@ def _seq_key(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
 def _times(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """(UTC ns, missing mask, rows rejected) of a cell column through the time rule
     (``fields.times_column``)."""
-    timed = isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M"
-    column = _arrow(series) if timed or _is_text(series) else None
+    column = _arrow(series) if _zoned(series) or series.dtype.kind == "M" or _is_text(series) else None
     return times_column(series.tolist, zone, field, column)
 
 
@@ -608,23 +586,27 @@ def _conversation_column(
     """One conversation-level column (first rows) through its field's rule (``io.fields``),
     typed for the frame; extras as a list. ``distinct``: text holding every value of the
     column (a dictionary), or None. With the positions the rule rejects."""
-    if key in ("started_at", "ended_at"):
-        ns, missing, bad = _times(series, builder.zone, key)
-        return datetimes(ns, missing, builder.tz), bad
     if key not in CONVERSATIONS:
         return _extra(series, key, distinct), []
-    column = _arrow(series) if _is_text(series) or series.dtype.kind in "biuf" else None
+    kinds = "biufM" if key in TIMES else "biuf"
+    column = _arrow(series) if _is_text(series) or series.dtype.kind in kinds or _zoned(series) else None
     cells = lambda: [cell_value(v, key) for v in series.tolist()]  # noqa: E731 (asked for only when flagged)
+    values, bad = conversation_column(key, cells, builder.zone, builder.channels, column)
+    return frame_column(key, values, builder.tz), bad
+
+
+def frame_column(key: str, values: pa.Array | list, tz: str) -> object:
+    """A standard conversation field as ``fields.conversation_column`` gives it, typed for the
+    frame as ``conform`` types it."""
+    if key in TIMES:
+        return datetimes(values.fill_null(0).to_numpy(zero_copy_only=False), ~_valid(values), tz)
     if key == "tags":
-        tags, bad = tags_column(cells, column)
-        return pd.Series(tags, dtype="object"), bad
-    if key == "csat":
-        scores, bad = csat_column(cells, column)
-        return pd.Int64Dtype().__from_arrow__(scores), bad
-    text, bad = text_column(cells, key, column)
-    if key in REQUIRED and text.null_count:
-        bad = sorted({*bad, *np.flatnonzero(~_valid(text)).tolist()})
-    return pd.array(channel_names(text, builder) if key == "channel" else text, dtype="string"), bad
+        return pd.Series(values, dtype="object")
+    return pd.api.types.pandas_dtype(CONVERSATIONS[key]).__from_arrow__(values)
+
+
+def _zoned(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.DatetimeTZDtype)
 
 
 def _valid(values: pa.Array) -> np.ndarray:

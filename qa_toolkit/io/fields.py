@@ -24,8 +24,10 @@ import pyarrow.compute as pc
 from qa_toolkit.io.validate import (
     MAX_NS,
     MIN_NS,
+    REQUIRED,
     FieldError,
     as_text_field,
+    channel_name,
     parse_csat,
     parse_role,
     parse_tags,
@@ -62,6 +64,39 @@ WHITESPACE = "".join(
 )
 PADDED = f"^$|^[{WHITESPACE}]|[{WHITESPACE}]$"  # what str.strip would change, or blank
 _CSAT = pa.array([1, 2, 3, 4, 5], type=pa.int64())
+
+
+TIMES = ("started_at", "ended_at")
+
+
+def conversation_column(
+    key: str, cells: Cells, zone: ZoneInfo, channels: Mapping[str, str], column: pa.Array | None = None
+) -> tuple[pa.Array | list, list[int]]:
+    """A standard conversation field (``frames.CONVERSATIONS``) through its rule: times as UTC
+    nanoseconds (int64, null where missing), csat (int64), tags (lists), every other field as
+    text (channels named as ``channels`` says); a required field missing is rejected. With the
+    positions rejected. Every route reads the conversation fields through this one dispatch."""
+    if key in TIMES:
+        ns, missing, bad = times_column(cells, zone, key, column)
+        return pa.array(ns, mask=missing), bad
+    if key == "tags":
+        return tags_column(cells, column)
+    if key == "csat":
+        return csat_column(cells, column)
+    text, bad = text_column(cells, key, column)
+    if key == "channel":
+        text = channel_names(text, channels)
+    if key in REQUIRED and text.null_count:
+        bad = sorted({*bad, *np.flatnonzero(~_mask(text.is_valid())).tolist()})
+    return text, bad
+
+
+def channel_names(text: pa.Array, aliases: Mapping[str, str]) -> pa.Array:
+    """A text column of channels as the readers name them (``validate.channel_name``), each
+    distinct value looked up once."""
+    codes = pc.dictionary_encode(text)
+    names = [channel_name(v, aliases) for v in codes.dictionary.to_pylist()]
+    return pa.array(names, type=pa.string()).take(codes.indices)
 
 
 def csat_column(cells: Cells, column: pa.Array | None = None) -> tuple[pa.Array, list[int]]:

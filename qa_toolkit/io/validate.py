@@ -154,6 +154,14 @@ def parse_role(value: object, aliases: Mapping[str, str], field: str = "role") -
     return role
 
 
+def channel_name(text: str | None, aliases: Mapping[str, str]) -> str | None:
+    """A channel's text as the readers name it: an alias (as written, or in lower case) or the
+    text in lower case."""
+    if text is None:
+        return None
+    return aliases.get(text, aliases.get(text.lower(), text.lower()))
+
+
 def parse_csat(value: object) -> int | None:
     """CSAT is an integer 1..5 (``"4"``, ``4.0`` accepted) or missing; true/false is not a score."""
     if is_missing(value):
@@ -404,10 +412,7 @@ class FrameBuilder:
         return out
 
     def _channel(self, value: object) -> str | None:
-        text = as_text_field(value, "channel")
-        if text is None:
-            return None
-        return self.channels.get(text, self.channels.get(text.lower(), text.lower()))
+        return channel_name(as_text_field(value, "channel"), self.channels)
 
     def _skip(self, line: int | None, field: str | None, message: str, code: str) -> bool:
         self.log.records_skipped += 1
