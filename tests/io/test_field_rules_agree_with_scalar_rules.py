@@ -11,17 +11,8 @@ from hypothesis import strategies as st
 from spec_settings import SPEC
 
 from qa_toolkit.frames import CONVERSATIONS
-from qa_toolkit.io.fields import TIMES, conversation_column
-from qa_toolkit.io.validate import (
-    CHANNEL_ALIASES,
-    REQUIRED,
-    FieldError,
-    as_text_field,
-    channel_name,
-    parse_csat,
-    parse_tags,
-    parse_ts,
-)
+from qa_toolkit.io.fields import conversation_column
+from qa_toolkit.io.validate import CHANNEL_ALIASES, REQUIRED, FieldError, parse_field
 
 ZONE = ZoneInfo("Asia/Shanghai")
 ODD = [
@@ -56,16 +47,10 @@ VALUES = st.one_of(
 
 def scalar(key: str, value: object) -> object:
     """The field's scalar rule, as ``FrameBuilder`` applies it (a required field must be given)."""
-    if key in TIMES:
-        return parse_ts(value, ZONE, key)
-    if key == "csat":
-        return parse_csat(value)
-    if key == "tags":
-        return parse_tags(value)
-    text = as_text_field(value, key)
-    if key in REQUIRED and text is None:
+    got = parse_field(key, value, ZONE, CHANNEL_ALIASES)
+    if key in REQUIRED and got is None:
         raise FieldError(key, "missing required field", "missing_field")
-    return channel_name(text, CHANNEL_ALIASES) if key == "channel" else text
+    return got
 
 
 @pytest.mark.parametrize("key", list(CONVERSATIONS))
