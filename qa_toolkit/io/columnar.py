@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, repeat
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -437,7 +437,7 @@ def table_window(
     if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):  # every copy of a duplicate id
         counts = Counter(cids)
         flagged |= np.array([counts[c] > 1 or c in builder.seen_ids for c in cids])
-    builder.seen_ids.update(c for c, f in zip(cids, flagged.tolist()) if not f)
+    builder.seen_ids.update(compress(cids, ~flagged) if flagged.any() else cids)
     return Window(columns, messages, flagged, np.append(starts, end), held)
 
 
