@@ -432,7 +432,7 @@ def table_window(
     )
     flagged = np.zeros(keep, dtype=bool)
     flagged[group[bad_rows | bad_messages]] = True
-    columns, bad_conversations = _table_conversations(rows, starts, cids, builder)
+    columns, bad_conversations = _table_conversations(rows, starts, order[starts], cids, builder)
     flagged[bad_conversations] = True
     if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):  # every copy of a duplicate id
         counts = Counter(cids)
@@ -555,24 +555,26 @@ def _pick(values: pa.Array, order: np.ndarray) -> pa.Array:
 
 
 def _table_conversations(
-    body: pd.DataFrame | ArrowRows, first: np.ndarray, cids: list[str], builder: FrameBuilder
+    body: pd.DataFrame | ArrowRows, first: np.ndarray, first_message: np.ndarray, cids: list[str], builder: FrameBuilder
 ) -> tuple[dict[str, object], np.ndarray]:
-    """The conversation columns, one row per conversation from its first row, through
-    ``cell_value`` and each field's rule; extras keep the cell values. With the positions of
+    """The conversation columns, one row per conversation, through ``cell_value`` and each
+    field's rule: a contract field from its conversation's first row (``first``: the only row
+    that may give a value, ``_conflicting`` checked), an extra from the row of its first
+    message (``first_message``), as the row-by-row grouping takes them. With the positions of
     the conversations a rule rejects."""
-    names = [c for c in body.columns if c not in _TABLE_MESSAGE]
-    firsts = _take(body, [c for c in names if c != "conversation_id"], first)
+    names = [c for c in body.columns if c not in _TABLE_MESSAGE and c != "conversation_id"]
+    contract = [c for c in names if c in CONTRACT_FIELDS]
+    firsts = _take(body, contract, first).reset_index(drop=True)
+    extras = _take(body, [c for c in names if c not in CONTRACT_FIELDS], first_message).reset_index(drop=True)
     columns: dict[str, object] = {c: None for c in CONVERSATIONS}
     columns["conversation_id"] = pd.array(pa.array(cids, type=pa.string()), dtype="string")
     flagged = np.zeros(len(cids), dtype=bool)
     for name in names:
         key = FIELD_ALIASES[name] if name in FIELD_ALIASES and FIELD_ALIASES[name] not in names else name
-        if key != "conversation_id":
-            codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
-            columns[key], bad = _conversation_column(
-                firsts[name].reset_index(drop=True), key, builder, None if codes is None else codes.dictionary
-            )
-            flagged[bad] = True
+        codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
+        cells = firsts[name] if name in CONTRACT_FIELDS else extras[name]
+        columns[key], bad = _conversation_column(cells, key, builder, None if codes is None else codes.dictionary)
+        flagged[bad] = True
     for key, values in columns.items():
         if values is None:
             values = absent_column(key, len(cids), builder.tz)

@@ -190,6 +190,28 @@ def test_rows_in_reverse_order_read_as_in_order(tmp_path):
         )
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_rows_out_of_order_take_fields_as_the_grouping_does(tmp_path, suffix):
+    """A conversation's rows in reverse order: a contract field written on one row only is read
+    from that row, an extra column that varies per row from the row of the first message."""
+    rows = [
+        {"conversation_id": cid, "agent_id": "A1", "seq": seq, "role": "agent", "text": f"{cid}{seq}"}
+        for cid in ("C1", "C2")
+        for seq in (2, 1, 0)
+    ]
+    for row in rows:
+        row["queue"] = "售后" if row["seq"] == 2 else None  # written once, on the last message's row
+        row["note"] = f"note {row['seq']}"
+    frame = pd.DataFrame(rows)
+    (frame.to_csv if suffix == ".csv" else frame.to_parquet)(tmp_path / f"t{suffix}", index=False)
+    for chunk_size in (5000, 2):
+        dataset = concat_datasets(list(iter_conversations(tmp_path / f"t{suffix}", chunk_size=chunk_size)))
+        assert not dataset.log.problems
+        assert dataset.conversations["queue"].tolist() == ["售后", "售后"]
+        assert dataset.conversations["note"].tolist() == ["note 0", "note 0"]
+        assert dataset.messages["text"].tolist() == ["C10", "C11", "C12", "C20", "C21", "C22"]
+
+
 def test_each_row_group_alone_reads_its_share_of_the_file(tmp_path):
     whole = pq.read_table(typed_parquet(sample_records(300), tmp_path / "whole.parquet"))
     ids = whole.column("conversation_id").to_pylist()
