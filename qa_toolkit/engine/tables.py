@@ -14,9 +14,9 @@ import os
 from itertools import accumulate
 
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
-from qa_toolkit.io.columnar import ArrowRows, table_frames
+from qa_toolkit.io.columnar import ArrowRows
 from qa_toolkit.io.mapping import get_mapping
-from qa_toolkit.io.table import binary_as_text, dataset_from_rows, not_utf8, zoned_times_in_range
+from qa_toolkit.io.table import binary_as_text, dataset_from_arrow, dataset_from_rows, not_utf8, zoned_times_in_range
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.problems import InputError, Problem
 
@@ -127,9 +127,9 @@ def dataset_from_row_group(
             tz=tz, source=source, role_aliases=colmap.values.get("role"), channel_aliases=colmap.values.get("channel")
         )
         decoded = pa.schema([field.with_name(name) for field, name in zip(schema, names)])
-        fast = table_frames(ArrowRows(table.rename_columns(names), decoded), builder, final=True)
-        if fast is not None:
-            return Dataset(fast[0], fast[1], builder.take_log()), edges
+        dataset = dataset_from_arrow(ArrowRows(table.rename_columns(names), decoded), builder, first_row)
+        if dataset is not None:
+            return dataset, edges
     rows = table.cast(schema).to_pandas() if table.schema != schema else table.to_pandas()
     return dataset_from_rows(
         rows,

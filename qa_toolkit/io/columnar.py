@@ -1,16 +1,14 @@
 """Columnar fast paths of the readers: whole columns are validated at once, and anything they
 cannot prove clean goes through the row-by-row ``FrameBuilder`` (the reference), so frames and
-problems are exactly what the row-by-row path gives.
-
-Timestamps: ISO-8601 strings of the common shape (``2026-09-01T10:00:05[.ffffff][Z|+08:00]``,
-``T`` or space) are converted by Arrow; naive ones take the zone unless ambiguous or missing
-there; every other value (epoch numbers, other spellings, bad text) goes through ``parse_ts``.
+problems are exactly what the row-by-row path gives. Every field goes through its rule in
+``io.fields`` (times included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import repeat
+from collections import Counter
+from dataclasses import dataclass
+from itertools import compress, repeat
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,124 +17,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qa_toolkit.frames import CONVERSATIONS
-from qa_toolkit.io.fields import PADDED, WHITESPACE, csat_column, roles_column, tags_column, text_column
+from qa_toolkit.io.fields import (
+    PADDED,
+    TIMES,
+    WHITESPACE,
+    conversation_column,
+    datetimes,
+    roles_column,
+    times_column,
+)
 from qa_toolkit.io.validate import (
     CONTRACT_FIELDS,
     FIELD_ALIASES,
-    MAX_NS,
-    MIN_NS,
-    REQUIRED,
-    FieldError,
     FrameBuilder,
     cell_value,
-    parse_ts,
 )
 
-#: Tests switch this off to compare the fast paths with the row-by-row builder.
-ENABLED = True
-
-_DATE_TIME = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(\.[0-9]{1,6})?"
-)
-_AWARE = _DATE_TIME + r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-_NAIVE = _DATE_TIME + "$"
-_US_LIMIT = 2**63 // 1000  # µs beyond this overflow int64 nanoseconds
 _MSG_KEYS = frozenset({"ts", "role", "text"})
-
-
-def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
-    """UTC nanoseconds of the strings of the common ISO shape, and a mask of those converted;
-    the rest (nulls included) is left to the caller."""
-    n = len(strings)
-    ns, done = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    for pattern, unit in ((_AWARE, pa.timestamp("us", tz="UTC")), (_NAIVE, pa.timestamp("us"))):
-        rest = np.flatnonzero(~done)  # the shapes exclude each other: a value matched is not tried again
-        if not len(rest):
-            break
-        candidates = strings if len(rest) == n else strings.take(pa.array(rest))
-        match = _aware_fixed(candidates) if pattern is _AWARE else None
-        if match is None:
-            match = pc.match_substring_regex(candidates, pattern).fill_null(False).to_numpy(zero_copy_only=False)
-        if not match.any():
-            continue
-        where = rest[np.flatnonzero(match)]
-        try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
-            shaped = candidates if match.all() else candidates.filter(match)
-            us = shaped.cast(unit).cast(pa.int64()).to_numpy()
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-        fits = np.abs(us) < _US_LIMIT
-        where, us = where[fits], us[fits]
-        if unit.tz is None:
-            local = pd.DatetimeIndex(us * 1000).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-            utc = local.asi8
-            keep = ~local.isna()
-            where, utc = where[keep], utc[keep]
-        else:
-            utc = us * 1000
-        inside = (utc >= MIN_NS) & (utc <= MAX_NS)  # the rest: parse_ts says why not
-        where, utc = where[inside], utc[inside]
-        ns[where] = utc
-        done[where] = True
-    return ns, done
-
-
-#: The aware shape without a fraction, by byte length: (position, lowest, highest) of each
-#: byte, and the two-digit fields (position, highest) — exactly what ``_AWARE`` accepts.
-_FIXED = {
-    25: ("0000-00-00T00:00:00+00:00", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59), (20, 23), (23, 59))),
-    20: ("0000-00-00T00:00:00Z", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59))),
-}
-
-
-def _aware_fixed(strings: pa.Array) -> np.ndarray | None:
-    """Which values match ``_AWARE``, checked byte by byte when all are text of one length
-    of the shapes in ``_FIXED`` (faster than the regex); None otherwise (then the regex)."""
-    n = len(strings)
-    if not n or strings.null_count or not pa.types.is_string(strings.type):
-        return None
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset : strings.offset + n + 1]
-    width = int(offsets[1] - offsets[0])
-    if width not in _FIXED or offsets[-1] - offsets[0] != width * n or (np.diff(offsets) != width).any():
-        return None
-    template, fields = _FIXED[width]
-    cells = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
-    digit = (cells >= ord("0")) & (cells <= ord("9"))
-    ok = np.ones(n, dtype=bool)
-    for i, char in enumerate(template):
-        if char == "0":
-            ok &= digit[:, i]
-        elif char == "T":
-            ok &= (cells[:, i] == ord("T")) | (cells[:, i] == ord(" "))
-        elif char == "+":
-            ok &= (cells[:, i] == ord("+")) | (cells[:, i] == ord("-"))
-        else:
-            ok &= cells[:, i] == ord(char)
-    for i, highest in fields:
-        value = (cells[:, i].astype(np.int16) - ord("0")) * 10 + cells[:, i + 1] - ord("0")
-        ok &= (value <= highest) & (value >= (1 if highest in (12, 31) else 0))
-    return ok
-
-
-def timestamps(values: Sequence, zone: ZoneInfo, field: str) -> tuple[list, list[int]]:
-    """``parse_ts`` over a column: (UTC ns or None per value, positions parse_ts rejects)."""
-    try:
-        strings = pa.array(values, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, UnicodeEncodeError):  # not all text: Arrow takes the text
-        strings = pa.array([v if type(v) is str and v.isascii() else None for v in values], type=pa.string())
-    ns, done = iso_ns(strings, zone)
-    out: list = ns.tolist()
-    bad: list[int] = []
-    for i in np.flatnonzero(~done).tolist():
-        if values[i] is None:
-            out[i] = None
-            continue
-        try:
-            out[i] = parse_ts(values[i], zone, field)
-        except FieldError:
-            bad.append(i)
-    return out, bad
 
 
 class _Messages:
@@ -177,16 +74,14 @@ class _Messages:
 def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -> None:
     """``builder.add(record, line)`` for each record, in order, with the same result: clean
     records are validated and appended column by column, the others one by one."""
-    if not ENABLED or not records:
-        for record, line in zip(records, lines):
-            builder.add(record, line=line)
+    if not records:
         return
     zone = builder.zone
     msgs = _Messages(records)
     spans = np.array(msgs.span, dtype=np.int64).reshape(-1, 2)
     slow = spans[:, 0] == spans[:, 1]  # no messages, or not a list of objects
     bad_msg = msgs.bad_positions(builder)
-    ts, bad_ts = timestamps(msgs.ts, zone, "ts")
+    ts, bad_ts = _time_values(msgs.ts, zone, "ts")
     bad_msg.update(bad_ts)
     if bad_msg:
         slow[np.searchsorted(spans[:, 0], sorted(bad_msg), side="right") - 1] = True
@@ -197,6 +92,15 @@ def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -
         layouts = list(map(tuple, rows))
     columns, keys = _conversation_columns(rows, layouts, slow, zone, builder)
     _append_runs(builder, records, lines, slow, columns, keys, msgs, ts)
+
+
+def _time_values(values: list, zone: ZoneInfo, field: str) -> tuple[list, list[int]]:
+    """The time rule over a column of record values: (UTC ns or None each, positions rejected)."""
+    ns, missing, bad = times_column(values, zone, field)
+    out: list = ns.tolist()
+    for i in np.flatnonzero(missing).tolist():
+        out[i] = None
+    return out, bad
 
 
 def _aliased(rows: list[dict]) -> list[dict]:
@@ -225,8 +129,6 @@ def _conversation_columns(
     for key in keys:
         raw = list(map(dict.get, rows, repeat(key)))
         values, bad = _converted(raw, key, zone, builder)
-        if key in REQUIRED and None in values:
-            bad = [i for i, v in enumerate(values) if v is None]
         slow[bad] = True
         columns[key] = values
     return columns, layouts
@@ -235,19 +137,10 @@ def _conversation_columns(
 def _converted(raw: list, key: str, zone: ZoneInfo, builder: FrameBuilder) -> tuple[list, list[int]]:
     """A conversation-level column of records through its field's rule (``io.fields``), and the
     positions the rule rejects; extras as given."""
-    if key in ("started_at", "ended_at"):
-        return timestamps(raw, zone, key)
-    if key == "tags":
-        return tags_column(raw)
-    if key == "csat":
-        values, bad = csat_column(raw)
-    elif key in builder.conv:
-        values, bad = text_column(raw, key)
-        if key == "channel":
-            values = channel_names(values, builder)
-    else:
+    if key not in CONVERSATIONS:
         return raw, []
-    return values.to_pylist(), bad
+    values, bad = conversation_column(key, raw, zone, builder.channels)
+    return values if isinstance(values, list) else values.to_pylist(), bad
 
 
 def _append_runs(
@@ -306,18 +199,6 @@ _TABLE_MESSAGE = ("seq", "ts", "role", "text")
 _TRUE_FALSE = pa.array(["true", "false"])
 
 
-class _Slow(Exception):
-    """This window needs the row-by-row path."""
-
-
-def channel_names(text: pa.Array, builder: FrameBuilder) -> pa.Array:
-    """A text column of channels as the builder names them (aliases applied), each distinct
-    value looked up once."""
-    codes = pc.dictionary_encode(text)
-    names = [builder._channel(v) for v in codes.dictionary.to_pylist()]
-    return pa.array(names, type=pa.string()).take(codes.indices)
-
-
 def _arrow(series: pd.Series) -> pa.Array:
     """A column as one Arrow array (zero-copy for Arrow-backed text)."""
     array = pa.array(series)
@@ -357,93 +238,43 @@ def _blank_as_null(values: pa.Array) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), values) if _any(empty) else values
 
 
-def _ids(series: pd.Series) -> pa.Array:
-    """The id column as text (integers as their digits), none missing; its values are checked
-    by ``_run_ids`` once per run of equal ids."""
+def _ids(series: pd.Series) -> pa.Array | None:
+    """The id column as text (integers as their digits), none missing (else None); its values
+    are checked by ``_run_ids`` once per run of equal ids."""
     if series.dtype.kind not in "iu" and not _is_text(series):
-        raise _Slow
+        return None
     ids = _arrow(series).cast(pa.string())
-    if ids.null_count:
-        raise _Slow
-    return ids
+    return None if ids.null_count else ids
 
 
-def _run_ids(ids: pa.Array, starts: np.ndarray) -> pa.Array:
+def _run_ids(ids: pa.Array, starts: np.ndarray) -> pa.Array | None:
     """The id of each run as ``as_text`` gives it (every row of a run holds the same value, so
-    checking the first is checking all): plain text, none blank or padded."""
+    checking the first is checking all): plain text, none blank or padded (else None)."""
     firsts = _plain(ids.take(pa.array(starts)), flags=False)
-    if firsts is None or firsts.null_count:
-        raise _Slow
-    return firsts
+    return None if firsts is None or firsts.null_count else firsts
 
 
-def _seq_key(series: pd.Series) -> np.ndarray:
-    """The sort key ``_seq`` gives each cell (missing last): numbers, or text of digits."""
+def _seq_key(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The sort key ``_seq`` gives each cell (missing last): numbers, or text of digits; with
+    the rows of other text (flagged). None for a column of another type."""
     if series.dtype.kind in "iuf":
         key = series.to_numpy(dtype=np.float64, na_value=np.inf)
-        return np.where(np.isnan(key), np.inf, key)
-    if _is_text(series):
-        values = _arrow(series).cast(pa.string())
-        if values.null_count or not pc.all(pc.match_substring_regex(values, r"^[0-9]{1,15}$")).as_py():
-            raise _Slow
-        return values.cast(pa.float64()).to_numpy()
-    raise _Slow
-
-
-def _time_column(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC ns, missing mask) of a cell column as ``parse_ts`` reads each cell."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
-        values = series.array
-        missing = np.asarray(values.isna())
-        per_ns = 10 ** (3 * ("ns", "us", "ms", "s").index(values.unit))  # ns per unit: checked before converting
-        if _outside(np.where(missing, 0, values.asi8), missing, MIN_NS // per_ns, MAX_NS // per_ns):
-            raise _Slow
-        ns = np.where(missing, 0, values.as_unit("ns").asi8 // 1000 * 1000)  # to_pydatetime keeps microseconds
-        if values.tz is None:
-            local = pd.DatetimeIndex(ns).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-            if (np.asarray(local.isna()) & ~missing).any():
-                raise _Slow
-            ns = local.asi8
-        if _outside(ns, missing, MIN_NS, MAX_NS):
-            raise _Slow
-        return ns, missing
+        return np.where(np.isnan(key), np.inf, key), np.zeros(len(key), dtype=bool)
     if not _is_text(series):
-        raise _Slow
-    try:
-        return strict_times(_arrow(series).cast(pa.string()), series.tolist, zone, field)
-    except FieldError:
-        raise _Slow from None
+        return None
+    values = _arrow(series).cast(pa.string())
+    digits = pc.fill_null(pc.match_substring_regex(values, r"^[0-9]{1,15}$"), False)
+    flagged = ~digits.to_numpy(zero_copy_only=False)
+    if flagged.any():
+        values = pc.if_else(digits, values, "0")
+    return values.cast(pa.float64()).to_numpy(), flagged
 
 
-def _outside(values: np.ndarray, missing: np.ndarray, low: int, high: int) -> bool:
-    """Whether a value that is not missing lies outside ``low``..``high``."""
-    return bool((((values < low) | (values > high)) & ~missing).any())
-
-
-def strict_times(
-    strings: pa.Array, values: Callable[[], list], zone: ZoneInfo, field: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC ns, missing mask) of a column as ``parse_ts`` reads each value: Arrow converts the
-    common ISO shapes, ``parse_ts`` the rest of ``values()`` (asked for only then); FieldError
-    for the first value ``parse_ts`` rejects."""
-    ns, done = iso_ns(strings, zone)
-    missing = np.zeros(len(ns), dtype=bool)
-    if done.all():
-        return ns, missing
-    cells = values()
-    for i in np.flatnonzero(~done).tolist():
-        got = parse_ts(cells[i], zone, field)
-        if got is None:
-            missing[i] = True
-        else:
-            ns[i] = got
-    return ns, missing
-
-
-def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
-    """UTC nanoseconds as tz-aware times in ``tz`` (NaT where missing)."""
-    utc = np.where(missing, np.iinfo(np.int64).min, ns).view("datetime64[ns]")  # int64 min is NaT
-    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
+def _times(series: pd.Series, zone: ZoneInfo, field: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """(UTC ns, missing mask, rows rejected) of a cell column through the time rule
+    (``fields.times_column``)."""
+    column = _arrow(series) if _zoned(series) or series.dtype.kind == "M" or _is_text(series) else None
+    return times_column(series.tolist, zone, field, column)
 
 
 def absent_column(key: str, n: int, tz: str) -> pd.Series | pd.api.extensions.ExtensionArray:
@@ -461,7 +292,7 @@ def missing_times(n: int, tz: str) -> pd.Series:
 
 
 class ArrowRows:
-    """A long table held in Arrow, for ``table_frames`` in place of its ``to_pandas()`` frame:
+    """A long table held in Arrow, for ``table_window`` in place of its ``to_pandas()`` frame:
     a column becomes pandas (as ``to_pandas`` makes it) only when asked for, and text columns
     read as dictionaries are decoded only at the rows asked for."""
 
@@ -514,76 +345,112 @@ def _take(body: pd.DataFrame | ArrowRows, names: list[str], rows: np.ndarray) ->
     return body.take(names, rows) if isinstance(body, ArrowRows) else body[names].take(rows)
 
 
-def table_frames(
-    rows: pd.DataFrame | ArrowRows, builder: FrameBuilder, final: bool, splits: np.ndarray | None = None
-) -> tuple | None:
-    """(conversations, messages, held back) for the whole conversations in ``rows`` (canonical
-    column names), typed as the table grouper and ``builder`` would build them, and the
-    positions of the rows held back (the last conversation unless ``final``); both frames are
-    None when no conversation is complete. With ``splits`` (the first row of each chunk the
-    rows were read in, ``final`` false) the first item is instead, per chunk, the
-    (conversations, messages, count) the row-by-row reader yields after that chunk, or None
-    when it completes no conversation. None when any row needs the row-by-row path (a
-    problem, a blank row, an unusual type, a duplicate id): nothing is recorded then."""
-    if not ENABLED or not len(rows) or rows.columns.duplicated().any() or "conversation_id" not in rows:
-        return None
-    try:
-        return _table_frames(rows, builder, final, splits)
-    except _Slow:
-        return None
+@dataclass
+class Window:
+    """What the columnar rules make of a window of long-table rows: its complete conversations
+    (the first ``len(flagged)``, in order) as frames — the values of the ``flagged`` ones, which
+    a rule rejects, are placeholders: those conversations are for the row-by-row rule, from
+    their ``rows`` — and the positions of the rows ``held`` back (the last conversation unless
+    the window is final)."""
+
+    conversations: dict[str, object]  # contract columns typed as ``conform`` types them, extras as lists
+    messages: pd.DataFrame
+    flagged: np.ndarray  # per conversation
+    starts: np.ndarray  # per conversation, its first row (the first is row 0), and the end of the last
+    held: np.ndarray
+
+    def rows(self, i: int) -> np.ndarray:
+        """The window rows of conversation ``i``, in file order."""
+        return np.arange(self.starts[i], self.starts[i + 1])
+
+    def frames(self, a: int, b: int) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+        """Conversations ``a``..``b-1`` that no rule flagged: (conversations, messages, positions)."""
+        if not self.flagged[a:b].any():
+            conv = pd.DataFrame({k: v[a:b] for k, v in self.conversations.items()})
+            messages = self.messages.iloc[self.starts[a] : self.starts[b]].reset_index(drop=True)
+            return conv, messages, np.arange(a, b)
+        at = a + np.flatnonzero(~self.flagged[a:b])
+        lengths = np.diff(self.starts)[at]
+        rows = np.repeat(self.starts[at], lengths) + _ramp(lengths)
+        conv = pd.DataFrame({k: _pick_rows(v, at) for k, v in self.conversations.items()})
+        return conv, self.messages.take(rows).reset_index(drop=True), at
 
 
-def _table_frames(rows: pd.DataFrame, builder: FrameBuilder, final: bool, splits: np.ndarray | None) -> tuple:
+def _ramp(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, .., n-1 for each n of ``lengths``, one after the other."""
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def _pick_rows(values: object, at: np.ndarray) -> object:
+    return [values[i] for i in at.tolist()] if isinstance(values, list) else values[at]
+
+
+def table_window(
+    rows: pd.DataFrame | ArrowRows, builder: FrameBuilder, final: bool, marked: np.ndarray | None = None
+) -> Window | None:
+    """The whole conversations in ``rows`` (canonical column names) through each field's rule,
+    typed as the row-by-row grouping and ``builder`` would build them; the conversations a rule
+    rejects (a bad value, a conflicting repeated value, a duplicate id, a ``marked`` row) are
+    flagged for the row-by-row rule, which reports them. None when the rows cannot be grouped
+    into conversations by columns (no id column, ids missing, blank, padded or of another type,
+    columns of types the rules do not read): then every row is for the row-by-row rule. Nothing
+    is recorded in ``builder`` but the ids of the conversations not flagged."""
+    if not len(rows) or rows.columns.duplicated().any() or "conversation_id" not in rows:
+        return None
     ids = _ids(rows["conversation_id"])
+    if ids is None:
+        return None
     change = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
     starts = np.flatnonzero(np.concatenate(([True], change)))
-    run_ids = _run_ids(ids, starts)
     keep = len(starts) if final else len(starts) - 1
     end = len(rows) if final else int(starts[-1])
     held = np.arange(end, len(rows))
+    starts = starts[:keep]
+    run_ids = _run_ids(ids, starts)
+    if run_ids is None:
+        return None
     if keep == 0:
-        return ([None] * len(splits), held) if splits is not None else (None, None, held)
-    starts, run_ids = starts[:keep], run_ids[:keep]
+        return Window({}, pd.DataFrame(), np.zeros(0, dtype=bool), np.array([end]), held)
     cids = run_ids.to_pylist()
-    if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):
-        raise _Slow
     lengths = np.diff(np.append(starts, end))
     group = np.repeat(np.arange(keep), lengths)
-    _check_repeated(rows, end, starts[group])
+    bad_rows = _conflicting(rows, end, starts[group])
+    seq = _seq_key(rows["seq"]) if "seq" in rows else (np.zeros(len(rows)), np.zeros(len(rows), dtype=bool))
+    checked = _row_rules(rows, end)
+    if bad_rows is None or seq is None or checked is None:
+        return None
+    missing_text, codes = checked
+    bad_rows |= missing_text | seq[1][:end]
+    if marked is not None:
+        bad_rows |= marked[:end]
     order = np.arange(end)
-    if "seq" in rows:  # columns are read whole; ``order`` picks the rows of complete conversations
-        key = _seq_key(rows["seq"])[:end]
-        if (np.diff(key)[group[1:] == group[:-1]] < 0).any():  # out of order within a conversation
-            order = np.lexsort((key, group))
-    messages = _table_messages(rows, order, starts, lengths, run_ids.take(pa.array(group)), builder)
-    columns = _table_conversations(rows, order[starts], cids, builder)
-    builder.seen_ids.update(cids)
-    if splits is None:
-        builder.log.records_read += keep
-        return pd.DataFrame(columns), messages, held
-    # the row-by-row reader yields a conversation after the chunk holding the next one's first row
-    chunk = np.searchsorted(splits, np.append(starts[1:], end), side="right") - 1
-    cut = np.searchsorted(chunk, np.arange(len(splits) + 1))
-    rows_at = np.append(starts, end)
-    parts = []
-    for a, b in zip(cut[:-1].tolist(), cut[1:].tolist()):
-        if a == b:
-            parts.append(None)
-            continue
-        part_messages = messages.iloc[rows_at[a] : rows_at[b]].reset_index(drop=True)
-        parts.append((pd.DataFrame({k: v[a:b] for k, v in columns.items()}), part_messages, b - a))
-    return parts, held
+    key = seq[0][:end]
+    if (np.diff(key)[group[1:] == group[:-1]] < 0).any():  # out of order within a conversation
+        order = np.lexsort((key, group))  # columns are read whole; ``order`` picks the rows of complete ones
+    messages, bad_messages = _table_messages(
+        rows, codes, order, starts, lengths, run_ids.take(pa.array(group)), builder
+    )
+    flagged = np.zeros(keep, dtype=bool)
+    flagged[group[bad_rows | bad_messages]] = True
+    columns, bad_conversations = _table_conversations(rows, starts, order[starts], cids, builder)
+    flagged[bad_conversations] = True
+    if len(set(cids)) < len(cids) or not builder.seen_ids.isdisjoint(cids):  # every copy of a duplicate id
+        counts = Counter(cids)
+        flagged |= np.array([counts[c] > 1 or c in builder.seen_ids for c in cids])
+    builder.seen_ids.update(compress(cids, ~flagged) if flagged.any() else cids)
+    return Window(columns, messages, flagged, np.append(starts, end), held)
 
 
-def _check_repeated(body: pd.DataFrame | ArrowRows, end: int, firsts: np.ndarray) -> None:
-    """_Slow unless every conversation-level column of the contract gives, on each row of a
-    conversation among the first ``end`` rows, either nothing or its first row's value
-    (``firsts``: the first row of each row's conversation): the row-by-row grouping takes the
-    first value given and locates a conflicting one. Blank cells after the first row (exports
-    that write a conversation's fields once) stay on this path."""
+def _conflicting(body: pd.DataFrame | ArrowRows, end: int, firsts: np.ndarray) -> np.ndarray | None:
+    """The rows (among the first ``end``) of a contract column that give a value other than their
+    conversation's first row (``firsts``: the first row of each row's conversation), or a value
+    where the first row gives none: the row-by-row grouping takes the first value given and
+    locates a conflicting one. Blank cells after the first row (exports that write a
+    conversation's fields once) are not flagged. None when a column cannot be compared."""
     later = np.arange(end) != firsts
+    bad = np.zeros(end, dtype=bool)
     if not later.any():
-        return
+        return bad
     for name in body.columns:
         if name == "conversation_id" or name not in CONTRACT_FIELDS:
             continue
@@ -598,9 +465,9 @@ def _check_repeated(body: pd.DataFrame | ArrowRows, end: int, firsts: np.ndarray
             given = _given(values)
             same = ~_differs(codes, codes.take(pa.array(firsts)))
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            raise _Slow from None
-        if (later & given & ~(given[firsts] & same)).any():
-            raise _Slow
+            return None
+        bad |= later & given & ~(given[firsts] & same)
+    return bad
 
 
 def _differs(a: pa.Array, b: pa.Array) -> np.ndarray:
@@ -624,41 +491,59 @@ def _given(values: pa.Array) -> np.ndarray:
     return pc.fill_null(given, False).to_numpy(zero_copy_only=False)
 
 
-def _table_messages(
-    body: pd.DataFrame, order: np.ndarray, starts: np.ndarray, lengths: np.ndarray, ids: pa.Array, builder: FrameBuilder
-) -> pd.DataFrame:
-    """The messages frame: rows ``order`` of the message columns, ``ids`` their conversations."""
+def _row_rules(body: pd.DataFrame | ArrowRows, end: int) -> tuple[np.ndarray, pa.Array] | None:
+    """The message columns' checks that need no order: (the rows among the first ``end`` whose
+    text is missing, the role column dictionary-encoded); None when the text or role column is
+    absent or not text."""
     text = body.get("text")
-    if text is None or not _is_text(text) or text.hasnans:
-        raise _Slow
-    roles, bad = roles_column(lambda: body["role"].tolist(), builder.roles, _role_codes(body))
-    if bad:
-        raise _Slow
+    codes = _role_codes(body)
+    if text is None or not _is_text(text) or codes is None:
+        return None
+    return text.isna().to_numpy()[:end], codes
+
+
+def _table_messages(
+    body: pd.DataFrame | ArrowRows,
+    codes: pa.Array,
+    order: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    ids: pa.Array,
+    builder: FrameBuilder,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The messages frame: rows ``order`` of the message columns, ``ids`` their conversations;
+    with the rows whose role or time the field's rule rejects."""
+    end = len(order)
+    roles, bad_roles = roles_column(lambda: body["role"].tolist(), builder.roles, codes)
+    bad = np.zeros(len(body), dtype=bool)
+    bad[bad_roles] = True
     if "ts" in body:
-        ns, missing = _time_column(body["ts"], builder.zone, "ts")
+        ns, missing, bad_ts = _times(body["ts"], builder.zone, "ts")
+        bad[bad_ts] = True
         ts = datetimes(ns[order], missing[order], builder.tz)
     else:
-        ts = missing_times(len(order), builder.tz)
+        ts = missing_times(end, builder.tz)
     frame = pd.DataFrame(
         {  # the MESSAGES contract, typed as ``conform`` types it
             "conversation_id": pd.array(ids, dtype="string"),
-            "seq": pd.array(np.arange(len(order)) - np.repeat(starts, lengths), dtype="Int64"),
+            "seq": pd.array(np.arange(end) - np.repeat(starts, lengths), dtype="Int64"),
             "ts": ts,
             "role": pd.array(_pick(roles, order), dtype="string"),
-            "text": pd.array(_pick(_arrow(text), order).cast(pa.string()), dtype="string"),
+            "text": pd.array(_pick(_arrow(body["text"]), order).cast(pa.string()), dtype="string"),
         }
     )
-    return frame
+    return frame, bad[:end]
 
 
-def _role_codes(body: pd.DataFrame | ArrowRows) -> pa.DictionaryArray:
-    """The role column dictionary-encoded (as read, when it was read so)."""
+def _role_codes(body: pd.DataFrame | ArrowRows) -> pa.DictionaryArray | None:
+    """The role column dictionary-encoded (as read, when it was read so); None when it is
+    absent or not text."""
     codes = body.dictionary("role") if isinstance(body, ArrowRows) else None
     if codes is not None:
         return codes
     role = body.get("role")
     if role is None or not _is_text(role):
-        raise _Slow
+        return None
     return pc.dictionary_encode(_arrow(role).cast(pa.string()))
 
 
@@ -670,52 +555,64 @@ def _pick(values: pa.Array, order: np.ndarray) -> pa.Array:
 
 
 def _table_conversations(
-    body: pd.DataFrame, first: np.ndarray, cids: list[str], builder: FrameBuilder
-) -> dict[str, object]:
-    """The conversation columns, one row per conversation from its first message row, through
-    ``cell_value`` and the same converters as JSONL records; extras keep the cell values."""
-    names = [c for c in body.columns if c not in _TABLE_MESSAGE]
-    firsts = _take(body, [c for c in names if c != "conversation_id"], first)
+    body: pd.DataFrame | ArrowRows, first: np.ndarray, first_message: np.ndarray, cids: list[str], builder: FrameBuilder
+) -> tuple[dict[str, object], np.ndarray]:
+    """The conversation columns, one row per conversation, through ``cell_value`` and each
+    field's rule: a contract field from its conversation's first row (``first``: the only row
+    that may give a value, ``_conflicting`` checked), an extra from the row of its first
+    message (``first_message``), as the row-by-row grouping takes them. With the positions of
+    the conversations a rule rejects."""
+    names = [c for c in body.columns if c not in _TABLE_MESSAGE and c != "conversation_id"]
+    contract = [c for c in names if c in CONTRACT_FIELDS]
+    firsts = _take(body, contract, first).reset_index(drop=True)
+    extras = _take(body, [c for c in names if c not in CONTRACT_FIELDS], first_message).reset_index(drop=True)
     columns: dict[str, object] = {c: None for c in CONVERSATIONS}
     columns["conversation_id"] = pd.array(pa.array(cids, type=pa.string()), dtype="string")
+    flagged = np.zeros(len(cids), dtype=bool)
     for name in names:
         key = FIELD_ALIASES[name] if name in FIELD_ALIASES and FIELD_ALIASES[name] not in names else name
-        if key != "conversation_id":
-            codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
-            columns[key] = _conversation_column(
-                firsts[name].reset_index(drop=True), key, builder, None if codes is None else codes.dictionary
-            )
+        codes = body.dictionary(name) if isinstance(body, ArrowRows) else None
+        cells = firsts[name] if name in CONTRACT_FIELDS else extras[name]
+        columns[key], bad = _conversation_column(cells, key, builder, None if codes is None else codes.dictionary)
+        flagged[bad] = True
     for key, values in columns.items():
         if values is None:
             values = absent_column(key, len(cids), builder.tz)
         columns[key] = values.array if isinstance(values, pd.Series) else values
-    return columns  # contract columns typed as ``conform`` types them (arrays), extras as lists
+    return columns, flagged  # contract columns typed as ``conform`` types them (arrays), extras as lists
 
 
-def _conversation_column(series: pd.Series, key: str, builder: FrameBuilder, distinct: pa.Array | None) -> object:
+def _conversation_column(
+    series: pd.Series, key: str, builder: FrameBuilder, distinct: pa.Array | None
+) -> tuple[object, list[int]]:
     """One conversation-level column (first rows) through its field's rule (``io.fields``),
     typed for the frame; extras as a list. ``distinct``: text holding every value of the
-    column (a dictionary), or None."""
-    if key in ("started_at", "ended_at"):
-        return datetimes(*_time_column(series, builder.zone, key), builder.tz)
+    column (a dictionary), or None. With the positions the rule rejects."""
     if key not in CONVERSATIONS:
-        return _extra(series, key, distinct)
-    column = _arrow(series) if _is_text(series) or series.dtype.kind in "biuf" else None
+        return _extra(series, key, distinct), []
+    kinds = "biufM" if key in TIMES else "biuf"
+    column = _arrow(series) if _is_text(series) or series.dtype.kind in kinds or _zoned(series) else None
     cells = lambda: [cell_value(v, key) for v in series.tolist()]  # noqa: E731 (asked for only when flagged)
+    values, bad = conversation_column(key, cells, builder.zone, builder.channels, column)
+    return frame_column(key, values, builder.tz), bad
+
+
+def frame_column(key: str, values: pa.Array | list, tz: str) -> object:
+    """A standard conversation field as ``fields.conversation_column`` gives it, typed for the
+    frame as ``conform`` types it."""
+    if key in TIMES:
+        return datetimes(values.fill_null(0).to_numpy(zero_copy_only=False), ~_valid(values), tz)
     if key == "tags":
-        tags, bad = tags_column(cells, column)
-        values = pd.Series(tags, dtype="object")
-    elif key == "csat":
-        scores, bad = csat_column(cells, column)
-        values = pd.Int64Dtype().__from_arrow__(scores)
-    else:
-        text, bad = text_column(cells, key, column)
-        if key in REQUIRED and text.null_count:
-            raise _Slow
-        values = pd.array(channel_names(text, builder) if key == "channel" else text, dtype="string")
-    if bad:
-        raise _Slow
-    return values
+        return pd.Series(values, dtype="object")
+    return pd.api.types.pandas_dtype(CONVERSATIONS[key]).__from_arrow__(values)
+
+
+def _zoned(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.DatetimeTZDtype)
+
+
+def _valid(values: pa.Array) -> np.ndarray:
+    return values.is_valid().to_numpy(zero_copy_only=False)
 
 
 def _extra(series: pd.Series, key: str, distinct: pa.Array | None) -> list:

@@ -1,7 +1,7 @@
 """One rule per standard conversation field, over a whole column: the values the rule leaves as
 they are (or maps at once) are settled in Arrow, and only the rows it flags go through the
 field's scalar rule in ``io.validate`` (``parse_csat``, ``parse_tags``, ``as_text_field``,
-``parse_role``) — the
+``parse_role``, ``parse_ts``) — the
 rule itself, and what the row-by-row ``FrameBuilder`` applies. Every route into a Dataset (JSONL
 records, the Arrow JSONL front end, long tables, a worker's row group) converts these fields here.
 
@@ -14,17 +14,30 @@ values and the positions the scalar rule rejects (a problem for the row-by-row p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa_toolkit.io.validate import FieldError, as_text_field, parse_csat, parse_role, parse_tags
+from qa_toolkit.io.validate import (
+    MAX_NS,
+    MIN_NS,
+    REQUIRED,
+    FieldError,
+    as_text_field,
+    channel_name,
+    parse_csat,
+    parse_role,
+    parse_tags,
+    parse_ts,
+)
 
 Cells = Sequence | Callable[[], Sequence]
 #: The characters ``str.isspace`` (and so ``str.strip``) takes for whitespace, as an RE2 class
 #: body; written out because finding them (over every code point) took 0.2 s per import.
-#: tests/test_fastread_times.py checks the list against Python's own.
+#: tests/io/test_iso_timestamp_parsing.py checks the list against Python's own.
 WHITESPACE = "".join(
     f"\\x{{{c:x}}}"
     for c in (
@@ -51,6 +64,39 @@ WHITESPACE = "".join(
 )
 PADDED = f"^$|^[{WHITESPACE}]|[{WHITESPACE}]$"  # what str.strip would change, or blank
 _CSAT = pa.array([1, 2, 3, 4, 5], type=pa.int64())
+
+
+TIMES = ("started_at", "ended_at")
+
+
+def conversation_column(
+    key: str, cells: Cells, zone: ZoneInfo, channels: Mapping[str, str], column: pa.Array | None = None
+) -> tuple[pa.Array | list, list[int]]:
+    """A standard conversation field (``frames.CONVERSATIONS``) through its rule: times as UTC
+    nanoseconds (int64, null where missing), csat (int64), tags (lists), every other field as
+    text (channels named as ``channels`` says); a required field missing is rejected. With the
+    positions rejected. Every route reads the conversation fields through this one dispatch."""
+    if key in TIMES:
+        ns, missing, bad = times_column(cells, zone, key, column)
+        return pa.array(ns, mask=missing), bad
+    if key == "tags":
+        return tags_column(cells, column)
+    if key == "csat":
+        return csat_column(cells, column)
+    text, bad = text_column(cells, key, column)
+    if key == "channel":
+        text = channel_names(text, channels)
+    if key in REQUIRED and text.null_count:
+        bad = sorted({*bad, *np.flatnonzero(~_mask(text.is_valid())).tolist()})
+    return text, bad
+
+
+def channel_names(text: pa.Array, aliases: Mapping[str, str]) -> pa.Array:
+    """A text column of channels as the readers name them (``validate.channel_name``), each
+    distinct value looked up once."""
+    codes = pc.dictionary_encode(text)
+    names = [channel_name(v, aliases) for v in codes.dictionary.to_pylist()]
+    return pa.array(names, type=pa.string()).take(codes.indices)
 
 
 def csat_column(cells: Cells, column: pa.Array | None = None) -> tuple[pa.Array, list[int]]:
@@ -186,3 +232,151 @@ def _any(mask: pa.Array) -> bool:
 
 def _is_text(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+# --- times -----------------------------------------------------------------------------------
+
+
+def times_column(
+    cells: Cells, zone: ZoneInfo, field: str, column: pa.Array | None = None
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Times (``parse_ts``): (UTC ns, a missing mask, the positions ``parse_ts`` rejects). Text
+    of the common ISO shapes is converted by Arrow (``iso_ns``) and timestamps as they are (naive
+    ones in ``zone``); every other value — epoch numbers, other spellings, a local time the zone
+    skips or repeats, a time past the range — goes through ``parse_ts``."""
+    if column is not None and pa.types.is_timestamp(column.type):
+        ns, missing, flagged = _timestamps(column, zone)
+    else:
+        strings = column if column is not None and _is_text(column.type) else _strings(cells)
+        ns, done = iso_ns(strings, zone)
+        missing, flagged = np.zeros(len(ns), dtype=bool), ~done
+    bad: list[int] = []
+    if flagged.any():
+        values = cells() if callable(cells) else cells
+        for i in np.flatnonzero(flagged).tolist():
+            try:
+                got = parse_ts(values[i], zone, field)
+            except FieldError:
+                bad.append(i)
+                continue
+            if got is None:
+                missing[i] = True
+            else:
+                ns[i] = got
+    return ns, missing, bad
+
+
+def datetimes(ns: np.ndarray, missing: np.ndarray, tz: str) -> pd.Series:
+    """UTC nanoseconds as tz-aware times in ``tz`` (NaT where missing): the time rule's column."""
+    utc = np.where(missing, np.iinfo(np.int64).min, ns).view("datetime64[ns]")  # int64 min is NaT
+    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz))
+
+
+def _strings(cells: Cells) -> pa.Array:
+    """The cells as Arrow text for ``iso_ns``: all of them when they are all text (or missing),
+    else only the ASCII text (the rest is ``parse_ts``'s)."""
+    values = cells() if callable(cells) else cells
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, UnicodeEncodeError):
+        return pa.array([v if type(v) is str and v.isascii() else None for v in values], type=pa.string())
+
+
+def _timestamps(column: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(UTC ns to the microsecond, missing, flagged) of an Arrow timestamp column: naive times
+    are local times in ``zone``; a time past the range, or one the zone skips or repeats, is
+    flagged for ``parse_ts``."""
+    missing = ~_mask(column.is_valid())
+    per = 10 ** (3 * ("ns", "us", "ms", "s").index(column.type.unit))  # ns per unit
+    raw = np.where(missing, 0, column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False))
+    flagged = ((raw < MIN_NS // per) | (raw > MAX_NS // per)) & ~missing  # checked before converting
+    ns = np.where(flagged, 0, raw) * per // 1000 * 1000  # a Python datetime keeps microseconds
+    if column.type.tz is None:
+        local = pd.DatetimeIndex(ns).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        flagged |= np.asarray(local.isna()) & ~missing
+        ns = np.where(flagged, 0, local.asi8)
+    flagged |= ((ns < MIN_NS) | (ns > MAX_NS)) & ~missing
+    return ns, missing, flagged
+
+
+_DATE_TIME = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?"
+)
+_AWARE = _DATE_TIME + r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+_NAIVE = _DATE_TIME + "$"
+_US_LIMIT = 2**63 // 1000  # µs beyond this overflow int64 nanoseconds
+
+
+def iso_ns(strings: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """UTC nanoseconds of the strings of the common ISO shape, and a mask of those converted;
+    the rest (nulls included) is left to the caller."""
+    n = len(strings)
+    ns, done = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    for pattern, unit in ((_AWARE, pa.timestamp("us", tz="UTC")), (_NAIVE, pa.timestamp("us"))):
+        rest = np.flatnonzero(~done)  # the shapes exclude each other: a value matched is not tried again
+        if not len(rest):
+            break
+        candidates = strings if len(rest) == n else strings.take(pa.array(rest))
+        match = _aware_fixed(candidates) if pattern is _AWARE else None
+        if match is None:
+            match = pc.match_substring_regex(candidates, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        if not match.any():
+            continue
+        where = rest[np.flatnonzero(match)]
+        try:  # a well-shaped impossible date (02-30) fails the whole cast: parse_ts says which
+            shaped = candidates if match.all() else candidates.filter(match)
+            us = shaped.cast(unit).cast(pa.int64()).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        fits = np.abs(us) < _US_LIMIT
+        where, us = where[fits], us[fits]
+        if unit.tz is None:
+            local = pd.DatetimeIndex(us * 1000).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            utc = local.asi8
+            keep = ~local.isna()
+            where, utc = where[keep], utc[keep]
+        else:
+            utc = us * 1000
+        inside = (utc >= MIN_NS) & (utc <= MAX_NS)  # the rest: parse_ts says why not
+        where, utc = where[inside], utc[inside]
+        ns[where] = utc
+        done[where] = True
+    return ns, done
+
+
+#: The aware shape without a fraction, by byte length: (position, lowest, highest) of each
+#: byte, and the two-digit fields (position, highest) — exactly what ``_AWARE`` accepts.
+_FIXED = {
+    25: ("0000-00-00T00:00:00+00:00", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59), (20, 23), (23, 59))),
+    20: ("0000-00-00T00:00:00Z", ((5, 12), (8, 31), (11, 23), (14, 59), (17, 59))),
+}
+
+
+def _aware_fixed(strings: pa.Array) -> np.ndarray | None:
+    """Which values match ``_AWARE``, checked byte by byte when all are text of one length
+    of the shapes in ``_FIXED`` (faster than the regex); None otherwise (then the regex)."""
+    n = len(strings)
+    if not n or strings.null_count or not pa.types.is_string(strings.type):
+        return None
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset : strings.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width not in _FIXED or offsets[-1] - offsets[0] != width * n or (np.diff(offsets) != width).any():
+        return None
+    template, fields = _FIXED[width]
+    cells = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
+    digit = (cells >= ord("0")) & (cells <= ord("9"))
+    ok = np.ones(n, dtype=bool)
+    for i, char in enumerate(template):
+        if char == "0":
+            ok &= digit[:, i]
+        elif char == "T":
+            ok &= (cells[:, i] == ord("T")) | (cells[:, i] == ord(" "))
+        elif char == "+":
+            ok &= (cells[:, i] == ord("+")) | (cells[:, i] == ord("-"))
+        else:
+            ok &= cells[:, i] == ord(char)
+    for i, highest in fields:
+        value = (cells[:, i].astype(np.int16) - ord("0")) * 10 + cells[:, i + 1] - ord("0")
+        ok &= (value <= highest) & (value >= (1 if highest in (12, 31) else 0))
+    return ok

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pandas as pd
 
@@ -17,11 +18,24 @@ from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset
 from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.formats import format_of
 from qa_toolkit.io.roster import join_roster, read_roster
+from qa_toolkit.io.validate import typed_extras
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 #: Records per chunk inside ``read_conversations``: small chunks keep the transient Python
 #: objects of a chunk small next to the finished frames (measured: see README).
 READ_CHUNK = 5000
+
+
+class ReadOptions(TypedDict, total=False):
+    """The options of ``iter_conversations`` that ``read_conversations`` passes on."""
+
+    format: str | None
+    mapping: str | os.PathLike | None
+    encoding: str | None
+    tz: str
+    roster: str | os.PathLike | None
+    strict: bool
+    progress: Callable[[int], None] | None
 
 
 def _check_tz(tz: str) -> None:
@@ -82,32 +96,11 @@ def iter_conversations(
         raise InputError(problems)
 
 
-def read_conversations(
-    path: str | os.PathLike,
-    *,
-    format: str | None = None,
-    mapping: str | os.PathLike | None = None,
-    encoding: str | None = None,
-    tz: str = DEFAULT_TZ,
-    roster: str | os.PathLike | None = None,
-    strict: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> Dataset:
-    """The whole export as one Dataset (the concatenation of ``iter_conversations`` chunks)."""
-    parts = list(
-        iter_conversations(
-            path,
-            chunk_size=READ_CHUNK,
-            format=format,
-            mapping=mapping,
-            encoding=encoding,
-            tz=tz,
-            roster=roster,
-            strict=strict,
-            progress=progress,
-        )
-    )
-    return concat_datasets(parts)
+def read_conversations(path: str | os.PathLike, **options: Unpack[ReadOptions]) -> Dataset:
+    """The whole export as one Dataset (the concatenation of ``iter_conversations`` chunks);
+    ``options`` as ``iter_conversations`` takes them (format, mapping, encoding, tz, roster,
+    strict, progress)."""
+    return concat_datasets(list(iter_conversations(path, chunk_size=READ_CHUNK, **options)))
 
 
 def concat_datasets(parts: list[Dataset]) -> Dataset:
@@ -118,9 +111,5 @@ def concat_datasets(parts: list[Dataset]) -> Dataset:
     frames = []
     for attr, contract in (("conversations", CONVERSATIONS), ("messages", MESSAGES)):
         parts_ = [getattr(p, attr) for p in parts if len(getattr(p, attr))] or [getattr(parts[0], attr)]
-        frame = pd.concat(parts_, ignore_index=True)  # chunks are conformed already
-        for col in frame.columns[len(contract) :]:  # extras: same dtype whatever the chunking
-            if frame[col].dtype == object:
-                frame[col] = frame[col].where(frame[col].notna(), None).infer_objects()
-        frames.append(frame)
+        frames.append(typed_extras(pd.concat(parts_, ignore_index=True), contract))  # chunks are conformed already
     return Dataset(frames[0], frames[1], log, parts[0].roster)

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.frames import DEFAULT_TZ, Dataset
+from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset, conform
 from qa_toolkit.io import columnar
+from qa_toolkit.io.columnar import ArrowRows, Window
 from qa_toolkit.io.encoding import TextEncoding
 from qa_toolkit.io.mapping import REQUIRED_COLUMNS, get_mapping
 from qa_toolkit.io.validate import (
@@ -41,8 +42,9 @@ from qa_toolkit.io.validate import (
     as_text,
     cell_value,
     is_missing,
+    typed_extras,
 )
-from qa_toolkit.problems import InputError, Problem, ProblemLog
+from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.workbook_guard import require_safe_workbook
 
 MESSAGE_COLUMNS = ("seq", "ts", "role", "text")
@@ -364,8 +366,7 @@ def iter_table(
         row += sum(map(len, batch))
     if row == 2:
         raise InputError(Problem(str(path), "empty file: no rows below the header", code="empty_file"))
-    grouper.flush()
-    yield builder.take()
+    yield grouper.finish()
 
 
 #: Rows the columnar path takes at once: consecutive chunks are read ahead up to this many and
@@ -415,13 +416,13 @@ class _Grouper:
         self.lazy = False  # the carry is ``held`` alone, not yet made into row dicts
 
     def feed_frame(self, chunk: pd.DataFrame, first_row: int, final: bool = False) -> Dataset:
-        """The conversations this chunk completes (all of them if ``final``), through
-        ``columnar.table_frames`` when it can take the carried rows and the chunk, else
-        through ``feed``; the same Dataset either way."""
+        """The conversations this chunk completes (all of them if ``final``): by columns
+        (``columnar.table_window``) with the carried rows, the conversations a rule flags row by
+        row; every row by ``feed`` when the rows cannot be grouped by columns."""
         numbers = np.arange(first_row, first_row + len(chunk))
         window = self._window(chunk, numbers)
-        fast = columnar.table_frames(window[0], self.builder, final) if window and not self._marked(window[1]) else None
-        if fast is None:
+        found = self._by_columns(*window, final) if window else None
+        if found is None:
             self.feed(_rows(chunk), first_row)
             if final:
                 self.flush()
@@ -429,45 +430,77 @@ class _Grouper:
             inside = all(0 <= i < len(chunk) for i in carried)
             self.held = (chunk.iloc[carried], numbers[carried]) if inside else None
             return self.builder.take()
-        conversations, messages, held = fast
-        self.held = (window[0].iloc[held], window[1][held])
-        self.carry, self.lazy = [], bool(len(held))
-        if conversations is None:
-            return self.builder.take()
-        return Dataset(conversations, messages, self.builder.take_log())
+        self._hold(*window, found.held)
+        return self._datasets(found, *window, [0, len(found.flagged)])[0]
 
     def feed_frames(self, chunks: list[pd.DataFrame], first_row: int) -> list[Dataset]:
-        """``feed_frame`` over consecutive chunks, the same Datasets, through one columnar window
-        when the chunks' columns agree and it takes them all."""
+        """``feed_frame`` over consecutive chunks, the same Datasets, through one window when the
+        chunks' columns agree."""
         alike = all(
             list(c.columns) == list(chunks[0].columns) and list(c.dtypes) == list(chunks[0].dtypes) for c in chunks[1:]
         )
         if len(chunks) > 1 and alike:
             joined = pd.concat(chunks, ignore_index=True)
             window = self._window(joined, np.arange(first_row, first_row + len(joined)))
-            if window is not None and not self._marked(window[1]):
-                offset = len(window[0]) - len(joined)
-                splits = offset + np.cumsum([0] + [len(c) for c in chunks[:-1]])
-                fast = columnar.table_frames(window[0], self.builder, False, splits)
-                if fast is not None:
-                    parts, held = fast
-                    self.held = (window[0].iloc[held], window[1][held])
-                    self.carry, self.lazy = [], bool(len(held))
-                    return [
-                        self.builder.take()
-                        if part is None
-                        else Dataset(part[0], part[1], ProblemLog(records_read=part[2]))
-                        for part in parts
-                    ]
+            found = self._by_columns(*window, False) if window else None
+            if found is not None:
+                self._hold(*window, found.held)
+                # the row-by-row reader yields a conversation after the chunk holding the next one's first row
+                splits = len(window[0]) - len(joined) + np.cumsum([0] + [len(c) for c in chunks[:-1]])
+                chunk = np.searchsorted(splits, found.starts[1:], side="right") - 1
+                return self._datasets(found, *window, np.searchsorted(chunk, np.arange(len(splits) + 1)).tolist())
         datasets = []
         for chunk in chunks:
             datasets.append(self.feed_frame(chunk, first_row))
             first_row += len(chunk)
         return datasets
 
-    def _marked(self, numbers: np.ndarray) -> bool:
-        """Whether a marked row is among the rows ``numbers`` (they go the row-by-row way)."""
-        return bool(self.marks) and bool(np.isin(numbers, list(self.marks)).any())
+    def _by_columns(self, rows: pd.DataFrame | ArrowRows, numbers: np.ndarray, final: bool) -> Window | None:
+        """``columnar.table_window`` of the rows, the marked ones flagged."""
+        marked = np.isin(numbers, list(self.marks)) if self.marks else None
+        return columnar.table_window(rows, self.builder, final, marked)
+
+    def _hold(self, rows: pd.DataFrame, numbers: np.ndarray, held: np.ndarray) -> None:
+        self.held = (rows.iloc[held], numbers[held])
+        self.carry, self.lazy = [], bool(len(held))
+
+    def _datasets(
+        self, window: Window, rows: pd.DataFrame | ArrowRows, numbers: np.ndarray, cuts: list[int]
+    ) -> list[Dataset]:
+        """A Dataset per range ``cuts[i]..cuts[i+1]`` of the window's conversations: the ones no
+        rule flagged from the window's frames, the flagged ones row by row (``_add``), in their
+        order; an empty range gives what the builder holds."""
+        out = []
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            if a == b:
+                out.append(self.builder.take())
+                continue
+            conversations, messages, at = window.frames(a, b)
+            kept = [
+                i
+                for i in (a + np.flatnonzero(window.flagged[a:b])).tolist()
+                if self._add_rows(rows, numbers, window.rows(i))
+            ]
+            if kept:
+                flagged = self.builder.take()
+                out.append(
+                    _merged(conversations, messages, at, np.diff(window.starts)[at], kept, flagged, self.builder.tz)
+                )
+                continue
+            log = self.builder.take_log()
+            log.records_read += len(at)
+            out.append(Dataset(conversations, messages, log))
+        return out
+
+    def _add_rows(self, rows: pd.DataFrame | ArrowRows, numbers: np.ndarray, where: np.ndarray) -> bool:
+        """``_add`` the conversation of the rows ``where``; whether it was kept."""
+        before = len(self.builder.conv["conversation_id"])
+        group = [
+            (n, {**r, "conversation_id": as_text(r["conversation_id"])})
+            for n, r in zip(numbers[where].tolist(), _rows(_take(rows, where)))
+        ]
+        self._add(group)
+        return len(self.builder.conv["conversation_id"]) > before
 
     def _window(self, chunk: pd.DataFrame, numbers: np.ndarray) -> tuple[pd.DataFrame, np.ndarray] | None:
         """The carried rows and the chunk as one frame (None when their column types differ)."""
@@ -508,6 +541,19 @@ class _Grouper:
         self.carry = groups.pop() if groups else []
         for group in groups:
             self._add(group)
+
+    def finish(self) -> Dataset:
+        """The conversation held back at the end of the input (by columns when it can be), and
+        whatever else the builder holds."""
+        if self.lazy:
+            rows, numbers = self.held
+            rows = rows.reset_index(drop=True)
+            found = self._by_columns(rows, numbers, True)
+            if found is not None:
+                self.lazy = False
+                return self._datasets(found, rows, numbers, [0, len(found.flagged)])[0]
+        self.flush()
+        return self.builder.take()
 
     def flush(self) -> None:
         self._unfold()
@@ -575,6 +621,35 @@ class _Grouper:
         self.builder.add(record, line=group[0][0], msg_lines=[n for n, _ in group])
 
 
+def _merged(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    at: np.ndarray,
+    lengths: np.ndarray,
+    kept: list[int],
+    flagged: Dataset,
+    tz: str,
+) -> Dataset:
+    """The conversations a window read by columns (at positions ``at``, with ``lengths``
+    messages each) and the flagged ones kept row by row (at ``kept``, in ``flagged``), in
+    their order."""
+    if not len(at):
+        return flagged
+    counts = np.bincount(pd.factorize(flagged.messages["conversation_id"])[0], minlength=len(kept))
+    conv_order = np.argsort(np.concatenate([at, kept]), kind="stable")
+    msg_order = np.argsort(np.concatenate([np.repeat(at, lengths), np.repeat(kept, counts)]), kind="stable")
+    conv = pd.concat([conversations, flagged.conversations], ignore_index=True).take(conv_order)
+    msg = pd.concat([messages, flagged.messages], ignore_index=True).take(msg_order)
+    flagged.log.records_read += len(at)
+    conv = typed_extras(conform(conv.reset_index(drop=True), CONVERSATIONS, tz), CONVERSATIONS)
+    return Dataset(conv, conform(msg.reset_index(drop=True), MESSAGES, tz), flagged.log)
+
+
+def _take(rows: pd.DataFrame | ArrowRows, where: np.ndarray) -> pd.DataFrame:
+    """Rows ``where`` of every column, as pandas."""
+    return rows.take(list(rows.columns), where) if isinstance(rows, ArrowRows) else rows.iloc[where]
+
+
 def _same(a: object, b: object) -> bool:
     """Equality of two cells, lists of tags (NumPy arrays from Parquet) included; true/false is
     not the number 1/0."""
@@ -613,6 +688,17 @@ def _bad_seq(value: object) -> bool:
     except FieldError:
         return True
     return False
+
+
+def dataset_from_arrow(rows: ArrowRows, builder: FrameBuilder, first_row: int = 2) -> Dataset | None:
+    """Whole conversations of a long-table slice held in Arrow (canonical column names) as
+    ``dataset_from_rows`` makes them from its pandas read; None when its rows cannot be grouped
+    by columns (then read it through ``dataset_from_rows``)."""
+    window = columnar.table_window(rows, builder, True)
+    if window is None:
+        return None
+    numbers = np.arange(first_row, first_row + len(rows))
+    return _Grouper(builder)._datasets(window, rows, numbers, [0, len(window.flagged)])[0]
 
 
 def dataset_from_rows(

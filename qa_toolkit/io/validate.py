@@ -154,6 +154,28 @@ def parse_role(value: object, aliases: Mapping[str, str], field: str = "role") -
     return role
 
 
+def parse_field(key: str, value: object, zone: ZoneInfo, channels: Mapping[str, str]) -> object:
+    """A standard conversation field (``frames.CONVERSATIONS``) by its scalar rule: times, csat,
+    tags, and every other field as text (channels named as ``channels`` says); FieldError when
+    the rule rejects the value. ``fields.conversation_column`` is the same over a column."""
+    if key in ("started_at", "ended_at"):
+        return parse_ts(value, zone, key)
+    if key == "csat":
+        return parse_csat(value)
+    if key == "tags":
+        return parse_tags(value)
+    text = as_text_field(value, key)
+    return channel_name(text, channels) if key == "channel" else text
+
+
+def channel_name(text: str | None, aliases: Mapping[str, str]) -> str | None:
+    """A channel's text as the readers name it: an alias (as written, or in lower case) or the
+    text in lower case."""
+    if text is None:
+        return None
+    return aliases.get(text, aliases.get(text.lower(), text.lower()))
+
+
 def parse_csat(value: object) -> int | None:
     """CSAT is an integer 1..5 (``"4"``, ``4.0`` accepted) or missing; true/false is not a score."""
     if is_missing(value):
@@ -349,18 +371,7 @@ class FrameBuilder:
                     continue
                 if key in FIELD_ALIASES and FIELD_ALIASES[key] not in record:
                     key = FIELD_ALIASES[key]
-                if key in ("started_at", "ended_at"):
-                    conv[key] = parse_ts(value, self.zone, key)
-                elif key == "csat":
-                    conv[key] = parse_csat(value)
-                elif key == "tags":
-                    conv[key] = parse_tags(value)
-                elif key == "channel":
-                    conv[key] = self._channel(value)
-                elif key in CONVERSATIONS:
-                    conv[key] = as_text_field(value, key)
-                else:
-                    conv[key] = value
+                conv[key] = parse_field(key, value, self.zone, self.channels) if key in CONVERSATIONS else value
         except FieldError as err:
             raise _Skip(line, err.field, str(err), err.code) from None
         conv.setdefault("tags", [])
@@ -403,12 +414,6 @@ class FrameBuilder:
                 out[key] = value
         return out
 
-    def _channel(self, value: object) -> str | None:
-        text = as_text_field(value, "channel")
-        if text is None:
-            return None
-        return self.channels.get(text, self.channels.get(text.lower(), text.lower()))
-
     def _skip(self, line: int | None, field: str | None, message: str, code: str) -> bool:
         self.log.records_skipped += 1
         self.log.add(Problem(self.source, message, line=line, field=field, code=code))
@@ -438,6 +443,16 @@ class FrameBuilder:
             "Int64": lambda v: pd.array(v, dtype="Int64"),
         }
         return pd.DataFrame({c: typed[contract[c]](v) if c in contract else v for c, v in columns.items()})
+
+
+def typed_extras(frame: pd.DataFrame, contract: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` (conformed, then joined with others) with its extra columns typed as one frame
+    of their values would be (an all-missing part leaves ``object`` behind): the same dtype
+    whatever the chunking."""
+    for col in frame.columns[len(contract) :]:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].where(frame[col].notna(), None).infer_objects()
+    return frame
 
 
 def _to_datetime(values: list[int | None], tz: str) -> pd.Series:

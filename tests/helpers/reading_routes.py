@@ -1,6 +1,7 @@
-"""Helpers for tests that hold on every reading route: the same records read as in-memory
-records (row by row and columnar), as a JSONL file (the reader, the Arrow JSONL front end and a
-worker's line range), and as long tables (CSV, Parquet, a worker's Parquet row group)."""
+"""Helpers for tests that hold on every way into a Dataset: the same records read as in-memory
+records (the library API), as a JSONL file (the reader, the workers' Arrow JSONL front end and a
+worker's line range), and as long tables (CSV, Parquet, a Dask partition's rows, a worker's
+Parquet row group)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qa_toolkit.engine.parts import JsonlLines
 from qa_toolkit.engine.tables import dataset_from_row_group, first_rows
 from qa_toolkit.frames import DEFAULT_TZ
-from qa_toolkit.io import columnar, conversations_from_records, read_conversations
+from qa_toolkit.io import conversations_from_records, read_conversations
 from qa_toolkit.io.arrow_jsonl import dataset_from_bytes
 from qa_toolkit.io.jsonl import LineRange
+from qa_toolkit.io.table import dataset_from_rows
 
-RECORD_ROUTES = ("builder", "columnar", "jsonl", "arrow_jsonl", "jsonl_range")
+RECORD_ROUTES = ("records", "jsonl", "arrow_jsonl", "jsonl_range")
 TABLE_ROUTES = ("csv", "parquet", "parquet_rows", "row_group")
 
 
@@ -37,15 +40,11 @@ def long_table(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def read_route(route: str, source, tmp_path: Path, monkeypatch, tz: str = DEFAULT_TZ):
+def read_route(route: str, source, tmp_path: Path, tz: str = DEFAULT_TZ):
     """The Dataset ``route`` makes of ``source``: records for the record routes, a long-table
     frame (as written to the file) for the table routes."""
-    if route in ("builder", "columnar"):
-        monkeypatch.setattr(columnar, "ENABLED", route == "columnar")
-        try:
-            return conversations_from_records(source, tz=tz)
-        finally:
-            monkeypatch.setattr(columnar, "ENABLED", True)
+    if route == "records":
+        return conversations_from_records(source, tz=tz)
     if route in RECORD_ROUTES:
         path = write_jsonl(source, tmp_path / f"{route}.jsonl")
         if route == "jsonl":
@@ -61,12 +60,8 @@ def read_route(route: str, source, tmp_path: Path, monkeypatch, tz: str = DEFAUL
     source.to_parquet(path, index=False)
     if route == "parquet":
         return read_conversations(path, tz=tz)
-    if route == "parquet_rows":
-        monkeypatch.setattr(columnar, "ENABLED", False)
-        try:
-            return read_conversations(path, tz=tz)
-        finally:
-            monkeypatch.setattr(columnar, "ENABLED", True)
+    if route == "parquet_rows":  # a Dask partition: the row group's rows as pandas reads them
+        return dataset_from_rows(pq.read_table(path).to_pandas(), source=str(path), first_row=2, tz=tz)
     return dataset_from_row_group(path, 0, source=str(path), first_row=first_rows(path)[0], tz=tz)[0]
 
 

@@ -208,7 +208,7 @@ def test_a_gbk_line_in_a_utf8_csv_and_a_damaged_header(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("route", ["parquet", "parquet_rows", "row_group"])
+@pytest.mark.parametrize("route", ["parquet", "row_group"])
 def test_parquet_text_stored_as_bytes_is_decoded_or_located(route, tmp_path, monkeypatch):
     frame = long_table(records(4))
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -219,7 +219,7 @@ def test_parquet_text_stored_as_bytes_is_decoded_or_located(route, tmp_path, mon
     path = tmp_path / "t.parquet"
     pq.write_table(table, path)
     monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda self, p, **k: None)  # read_route writes the file
-    ds = read_route(route, frame, tmp_path, monkeypatch)
+    ds = read_route(route, frame, tmp_path)
     assert list(ds.conversations["conversation_id"]) == ["C00", "C01", "C03"]
     assert set(ds.messages["text"]) <= set(TEXTS)  # decoded, never "b'\\xe6...'"
     assert [(p.line, p.field, p.code) for p in ds.log.problems] == [(7, "text", "bad_encoding")]

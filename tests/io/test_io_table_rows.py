@@ -88,8 +88,8 @@ def table_with(changes: dict[tuple[int, str], object]):
 
 @pytest.mark.parametrize("route", TABLE_ROUTES)
 @pytest.mark.parametrize("column, value", [("agent_id", "A9"), ("channel", "phone"), ("csat", 1)])
-def test_a_value_that_differs_within_a_conversation_is_located(route, column, value, tmp_path, monkeypatch):
-    ds = read_route(route, table_with({(4, column): value}), tmp_path, monkeypatch)
+def test_a_value_that_differs_within_a_conversation_is_located(route, column, value, tmp_path):
+    ds = read_route(route, table_with({(4, column): value}), tmp_path)
     assert len(ds.conversations) == 6
     assert [(p.line, p.field, p.code, p.level) for p in ds.log.problems] == [
         (6, column, "conflicting_values", "warning")
@@ -100,13 +100,13 @@ def test_a_value_that_differs_within_a_conversation_is_located(route, column, va
 
 
 @pytest.mark.parametrize("route", TABLE_ROUTES)
-def test_fields_written_once_per_conversation_are_read_from_the_row_that_has_them(route, tmp_path, monkeypatch):
+def test_fields_written_once_per_conversation_are_read_from_the_row_that_has_them(route, tmp_path):
     changes = {(r, c): None for r in (1, 2, 4, 5) for c in ("agent_id", "channel", "csat")}
     changes.update({(6, "csat"): None, (7, "csat"): 5, (8, "csat"): None})  # C2: a CSAT on its second row only
     frame = table_with(changes)
     if route == "csv":
         frame = frame.fillna("")
-    ds = read_route(route, frame, tmp_path, monkeypatch)
+    ds = read_route(route, frame, tmp_path)
     assert not ds.log.problems
     conv = ds.conversations.set_index("conversation_id")
     assert list(conv["agent_id"]) == ["A0", "A1", "A0", "A1", "A0", "A1"]

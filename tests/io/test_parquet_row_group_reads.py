@@ -1,6 +1,6 @@
-"""engine.tables.dataset_from_row_group (dictionary read, Arrow kept through the columnar path)
-gives exactly the Dataset of the reference: ``read_row_group(i).to_pandas()`` through
-``dataset_from_rows`` with the row-by-row builder alone (columnar off)."""
+"""engine.tables.dataset_from_row_group (dictionary read, kept in Arrow) gives exactly the Dataset
+of a plain read: ``read_row_group(i).to_pandas()`` through ``dataset_from_rows`` (what a Dask
+partition reads), on clean files and on every kind of damage."""
 
 from pathlib import Path
 
@@ -12,7 +12,6 @@ import pytest
 
 from qa_toolkit.engine import tables
 from qa_toolkit.engine.tables import dataset_from_row_group
-from qa_toolkit.io import columnar
 from qa_toolkit.io.table import dataset_from_rows
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "conversations.jsonl"
@@ -42,22 +41,18 @@ def write(frame, path, row_group_size=None, pandas_metadata=False):
     return path
 
 
-def reference(path, index, first_row, monkeypatch, mapping=None):
-    monkeypatch.setattr(columnar, "ENABLED", False)
-    try:
-        rows = pq.ParquetFile(path).read_row_group(index).to_pandas()
-        return dataset_from_rows(rows, source=str(path), first_row=first_row, mapping=mapping, tz=TZ)
-    finally:
-        monkeypatch.setattr(columnar, "ENABLED", True)
+def plain_read(path, index, first_row, mapping=None):
+    rows = pq.ParquetFile(path).read_row_group(index).to_pandas()
+    return dataset_from_rows(rows, source=str(path), first_row=first_row, mapping=mapping, tz=TZ)
 
 
-def assert_same(path, monkeypatch, mapping=None):
-    """Every row group of ``path``: the same frames and problems as the reference."""
+def assert_same(path, mapping=None):
+    """Every row group of ``path``: the same frames and problems as a plain read."""
     first = 2
     pfile = pq.ParquetFile(path)
     for i in range(pfile.num_row_groups):
         got, _ = dataset_from_row_group(path, i, source=str(path), first_row=first, mapping=mapping, tz=TZ)
-        want = reference(path, i, first, monkeypatch, mapping)
+        want = plain_read(path, i, first, mapping)
         pd.testing.assert_frame_equal(got.conversations, want.conversations, check_exact=True)
         pd.testing.assert_frame_equal(got.messages, want.messages, check_exact=True)
         assert got.log.problems == want.log.problems
@@ -67,17 +62,17 @@ def assert_same(path, monkeypatch, mapping=None):
 
 def test_clean_file_is_read_in_arrow_and_matches(tmp_path, monkeypatch):
     path = write(sample_frame(), tmp_path / "c.parquet", row_group_size=150)
-    assert_same(path, monkeypatch)
+    assert_same(path)
     monkeypatch.setattr(tables, "dataset_from_rows", lambda *a, **k: pytest.fail("fell back to pandas"))
     ds, _ = dataset_from_row_group(path, 0, source=str(path), tz=TZ)
     assert len(ds.conversations) > 5 and ds.messages["text"].str.contains("[\u4e00-\u9fff]").any()
 
 
-def test_pandas_written_file_goes_the_reference_way(tmp_path, monkeypatch):
+def test_a_pandas_written_file_is_read_through_pandas(tmp_path):
     frame = sample_frame(20)
     frame["csat"] = frame["csat"].astype("Int64")  # pandas metadata restores Int64, Arrow alone would not
     path = write(frame, tmp_path / "p.parquet", pandas_metadata=True)
-    assert_same(path, monkeypatch)
+    assert_same(path)
 
 
 @pytest.mark.parametrize(
@@ -116,18 +111,18 @@ def test_pandas_written_file_goes_the_reference_way(tmp_path, monkeypatch):
     ],
     ids=lambda _: "",
 )
-def test_edge_cases_match_the_reference(tmp_path, monkeypatch, edit):
+def test_every_kind_of_damage_reads_as_a_plain_read(tmp_path, edit):
     path = write(edit(sample_frame(30)), tmp_path / "e.parquet", row_group_size=90)
-    assert_same(path, monkeypatch)
+    assert_same(path)
 
 
-def test_mapping_renames_before_reading(tmp_path, monkeypatch):
+def test_mapping_renames_before_reading(tmp_path):
     frame = sample_frame(15).rename(columns={"queue": "skill_group", "text": "内容"})
     frame["role"] = frame["role"].replace("agent", "坐席")
     mapping = tmp_path / "m.yaml"
     mapping.write_text("columns:\n  text: 内容\nvalues:\n  role: {坐席: agent}\n", encoding="utf-8")
     path = write(frame, tmp_path / "m.parquet")
-    assert_same(path, monkeypatch, mapping=str(mapping))
+    assert_same(path, mapping=str(mapping))
     ds, _ = dataset_from_row_group(path, 0, source=str(path), mapping=str(mapping), tz=TZ)
     assert ds.messages["text"].notna().all() and ds.conversations["queue"].notna().all()
     assert (ds.messages["role"] == "agent").any() and not ds.log.problems

@@ -1,5 +1,5 @@
 """The readers turn text timestamps into the instants tests/spec/spec_timestamps.py specifies:
-``columnar.iso_ns`` (the common shape, in bulk) and records read through the public API."""
+``fields.iso_ns`` (the common shape, in bulk) and records read through the public API."""
 
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from spec_settings import SPEC
 from spec_timestamps import instant_ns
 
 from qa_toolkit.io import conversations_from_records
-from qa_toolkit.io.columnar import iso_ns
+from qa_toolkit.io.fields import iso_ns
 
 ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York"]
 #: days with a daylight-saving change in one of the zones, and ends of months
