@@ -145,9 +145,9 @@ def import_cmd(
     paths = _expand(workbooks)
     rubrics = require_rubrics(rubric_paths)[0]
     dataset = load_dataset(data_path, read_opts)
-    res = import_workbooks(
-        paths, dataset.conversations, dataset.messages, rubrics, risk=read_risk(risk_path) if risk_path else None
-    )
+    risk = read_risk(risk_path) if risk_path else None
+    with progress_bar(f"reading {len(paths)} workbook(s)", total=len(paths)) as advance:
+        res = import_workbooks(paths, dataset.conversations, dataset.messages, rubrics, risk=risk, advance=advance)
     print_problems(res.log.warnings, limit=20)
     errors = res.log.errors
     if errors:

@@ -78,8 +78,9 @@ class Dropdowns:
     def __init__(self) -> None:
         self.cells: dict[tuple[str, ...], list[str]] = defaultdict(list)
 
-    def add(self, options: tuple[str, ...], row: int, col: int) -> None:
-        self.cells[options].append(address(row, col))
+    def add(self, options: tuple[str, ...], where: str) -> None:
+        """A drop-down of ``options`` on the cell at A1 address ``where``."""
+        self.cells[options].append(where)
 
     def write(self, ws: Worksheet) -> None:
         for options, where in self.cells.items():

@@ -157,7 +157,7 @@ def _resolution_sheets(register: pd.DataFrame, mask: bool, wb, fmt: Formats) -> 
         write_rows(ws, [[*values, row.reason]], start=r, fmt=fmt.wrap)
         for col in range(first, len(LEAD_HEADER) + 1):
             cell(ws, r, col, None, fmt.input_wrap)
-        dropdowns.add(DECISIONS, r, first)
+        dropdowns.add(DECISIONS, address(r, first))
         ids.append(
             [row.conversation_id, row.criterion_id, *[address(r, col) for col in range(first, len(LEAD_HEADER) + 1)]]
         )

@@ -6,12 +6,13 @@ importer never parses the layout."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from qa_toolkit.excel import display_width
+from qa_toolkit.excel import display_width, put
 from qa_toolkit.privacy import mask_series, mask_text
 from qa_toolkit.review.book import (
     Book,
@@ -47,7 +48,7 @@ from qa_toolkit.review.layout import (
     fingerprints,
     grade_for_outcome,
 )
-from qa_toolkit.rubric.schema import Rubric
+from qa_toolkit.rubric.schema import Criterion, Rubric
 from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
 #: Column widths of a conversation sheet, A to J.
@@ -120,6 +121,7 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
     transcripts = _transcripts(messages[messages["conversation_id"].isin(wanted)], mask)
     res = _automatic(results[results["conversation_id"].isin(wanted)], mask)
     prints = fingerprints(conversations, messages)
+    lines = {r.id: _lines(r) for r in rubrics}
     _batch_header(batch, fmt)
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
         name = f"C{n:03d}"
@@ -132,7 +134,7 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
         meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
         ws = wb.add_worksheet(name)
-        _conversation_sheet(ws, fmt, name, cid, facts.get(cid), res, sheet_rubric, id_rows, mask, prefill)
+        _conversation_sheet(ws, fmt, name, cid, facts.get(cid), res, lines[sheet_rubric.id], id_rows, mask, prefill)
         _transcript(ws, fmt, CRITERIA_TOP + len(sheet_rubric.criteria) + 2, transcripts.get(cid, []), mask)
         advance(1)
     write_rows(ids, id_rows)
@@ -195,7 +197,31 @@ def _batch_header(ws, fmt: Formats) -> None:
     ws.freeze_panes(3, 0)
 
 
-def _conversation_sheet(ws, fmt: Formats, name, cid, facts, res, rubric, id_rows, mask, prefill) -> None:
+@dataclass(frozen=True)
+class _Line:
+    """What every sheet of one rubric shows on a criterion's row, worked out once per workbook."""
+
+    row: int  # 1-based, below CRITERIA_TOP
+    criterion: Criterion
+    static: tuple  # section, id, label (without the pending note), guidance
+    grades: tuple[str, ...]  # the drop-down's values
+    confirm: bool  # an automatic fail waits for a grader (critical: confirm)
+    cells: dict[str, str]  # input kind -> A1 address
+
+
+def _lines(rubric: Rubric) -> list[_Line]:
+    """The criteria rows of ``rubric``'s sheets, in rubric order."""
+    out = []
+    for r, (section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
+        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
+        cells = {"grade": address(r, GRADE_COL), "comment": address(r, COMMENT_COL), "review": address(r, REVIEW_COL)}
+        static = (section.name, criterion.id, label, _guidance(criterion))
+        grades = tuple(allowed_grades(criterion))
+        out.append(_Line(r, criterion, static, grades, rubric.needs_confirmation(criterion), cells))
+    return out
+
+
+def _conversation_sheet(ws, fmt: Formats, name, cid, facts, res, lines, id_rows, mask, prefill) -> None:
     """A conversation sheet down to its criteria table: title, facts, grader and date, criteria."""
     cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
     cell(ws, 2, 1, "" if facts is None else facts)
@@ -205,42 +231,34 @@ def _conversation_sheet(ws, fmt: Formats, name, cid, facts, res, rubric, id_rows
     cell(ws, *DATE_CELL, None, fmt.input_date)
     id_rows.append([name, address(*GRADER_CELL), cid, "", "grader", ""])
     id_rows.append([name, address(*DATE_CELL), cid, "", "date", ""])
-    top = CRITERIA_TOP
-    write_rows(ws, [CRITERIA_HEADER], start=top, fmt=fmt.head)
+    write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
     dropdowns = Dropdowns()
-    r = top
-    for section, criterion in rubric.criteria:
-        r += 1
-        outcome, points, evidence = res.get((cid, criterion.id), ("review", None, ""))
-        pending = outcome == "fail" and rubric.needs_confirmation(criterion)
-        label = (
-            f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}{PENDING_NOTE if pending else ''}"
-        )
-        row_values = [
-            section.name,
-            criterion.id,
-            label,
-            _guidance(criterion),
-            outcome,
-            None if outcome in ("review", "na") else float(points),
-            evidence,
-        ]
-        for col, value in enumerate(row_values, start=1):
-            if value is not None and value != "":  # an empty cell with a format would carry nothing
-                cell(ws, r, col, value, fmt.wrap)
-        pre = grade_for_outcome(criterion, outcome, points) if prefill else None
-        cell(ws, r, GRADE_COL, pre, fmt.input)
-        cell(ws, r, COMMENT_COL, None, fmt.input_wrap)
-        dropdowns.add(tuple(allowed_grades(criterion)), r, GRADE_COL)
-        id_rows.append([name, address(r, GRADE_COL), cid, criterion.id, "grade", pre or ""])
-        id_rows.append([name, address(r, COMMENT_COL), cid, criterion.id, "comment", ""])
+    for line in lines:
+        r, crit = line.row - 1, line.criterion.id
+        outcome, points, evidence = res.get((cid, crit), ("review", None, ""))
+        pending = outcome == "fail" and line.confirm
+        section, _, label, guidance = line.static
+        shown = (section, crit, label + PENDING_NOTE if pending else label, guidance, outcome)
+        for col, value in enumerate(shown):
+            if value:  # an empty cell with a format would carry nothing
+                put(ws, r, col, value, fmt.wrap)
+        if outcome not in ("review", "na"):
+            put(ws, r, 5, float(points), fmt.wrap)
+        if evidence:
+            put(ws, r, 6, evidence, fmt.wrap)
+        pre = grade_for_outcome(line.criterion, outcome, points) if prefill else None
+        put(ws, r, GRADE_COL - 1, pre, fmt.input)
+        put(ws, r, COMMENT_COL - 1, None, fmt.input_wrap)
+        dropdowns.add(line.grades, line.cells["grade"])
+        id_rows.append([name, line.cells["grade"], cid, crit, "grade", pre or ""])
+        id_rows.append([name, line.cells["comment"], cid, crit, "comment", ""])
         if pending:
-            cell(ws, r, REVIEW_COL, None, fmt.input)
-            dropdowns.add(tuple(REVIEWS), r, REVIEW_COL)
-            id_rows.append([name, address(r, REVIEW_COL), cid, criterion.id, "review", ""])
+            put(ws, r, REVIEW_COL - 1, None, fmt.input)
+            dropdowns.add(tuple(REVIEWS), line.cells["review"])
+            id_rows.append([name, line.cells["review"], cid, crit, "review", ""])
     dropdowns.write(ws)
     widths(ws, _WIDTHS)
-    ws.freeze_panes(top, 0)
+    ws.freeze_panes(CRITERIA_TOP, 0)
     ws.protect()
     print_setup(ws)
 

@@ -5,7 +5,7 @@ beside them), and each grader's conversations are re-scored with the rubric arit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -575,11 +575,13 @@ def import_workbooks(
     rubric: Rubric | Sequence[Rubric],
     *,
     risk: pd.DataFrame | None = None,
+    advance: Callable[[int], None] = lambda n: None,
 ) -> ImportResult:
     """Read and validate every workbook, score the graded conversations automatically through
     the runner (each with the rubric its sheet was made with), then merge and re-score (see
     ``merge_grades``).
-    The caller decides what errors mean; nothing invalid is used as a grade."""
+    The caller decides what errors mean; nothing invalid is used as a grade. ``advance(1)``
+    after each workbook read."""
     rubrics = as_rubrics(rubric)
     log = ProblemLog()
     sheets: list[SheetGrades] = []
@@ -589,6 +591,7 @@ def import_workbooks(
         sheets.extend(graded)
         log.extend(problems)
         untouched += skipped
+        advance(1)
         if skipped:
             log.add(
                 Problem(
