@@ -156,8 +156,9 @@ def _sheet_rubrics(file: str, meta: dict, rubrics: list[Rubric]) -> tuple[dict[s
 
 
 def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]:
-    """The hidden id sheet's rows as (sheet, cell, conversation id, criterion id, kind, prefill),
-    or the first damaged row as a problem: the sheet cannot be trusted then, nor read."""
+    """The hidden id sheet's rows as (sheet, cell, conversation id, criterion id, kind, prefill,
+    (row, column) of the cell), or the first damaged row as a problem: the sheet cannot be
+    trusted then, nor read."""
     from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.utils.exceptions import CellCoordinatesException
 
@@ -193,18 +194,18 @@ def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]
                 "" if crit is None else str(crit),
                 kind,
                 "" if prefill is None else str(prefill),
+                (row_number, col),
             )
         )
     return out, None
 
 
-def _moved(grid: list[tuple], cell: str, kind: str, crit: str) -> str | None:
+def _moved(grid: list[tuple], at: tuple[int, int], kind: str, crit: str) -> str | None:
     """What shows that rows or columns of a conversation sheet were deleted or inserted (the
-    label beside an input cell, or the header above it, is not the one exported), or None."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+    label beside the input cell at ``at``, or the header above it, is not the one exported), or None."""
+    from openpyxl.utils.cell import get_column_letter
 
-    letters, row = coordinate_from_string(cell)
-    col = column_index_from_string(letters)
+    row, col = at
     label = {"grader": GRADER_LABEL, "date": DATE_LABEL}.get(kind, crit)
     found = _value(grid, row, LABEL_COL)
     if str(found).strip() != label:
@@ -213,7 +214,9 @@ def _moved(grid: list[tuple], cell: str, kind: str, crit: str) -> str | None:
     if expected is not None:
         header = CRITERIA_HEADER[expected - 1]
         if _value(grid, CRITERIA_TOP, col) != header or col != expected:
-            return f"{letters}{CRITERIA_TOP} reads {_value(grid, CRITERIA_TOP, col)!r} where {header!r} was"
+            return (
+                f"{get_column_letter(col)}{CRITERIA_TOP} reads {_value(grid, CRITERIA_TOP, col)!r} where {header!r} was"
+            )
     return None
 
 
@@ -226,11 +229,9 @@ def _value(grid: list[tuple], row: int, col: int):
 def _grids(wb, id_rows: list[tuple]) -> dict[str, list[tuple]]:
     """Per conversation sheet the id rows name: its values from A1 down to the last row any input
     cell or the checks of ``_moved`` look at (not the transcript below)."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-
     extent: dict[str, int] = {}
-    for sheet, cell, *_ in id_rows:
-        extent[sheet] = max(extent.get(sheet, CRITERIA_TOP), coordinate_to_tuple(cell)[0])
+    for sheet, *_, (row, _col) in id_rows:
+        extent[sheet] = max(extent.get(sheet, CRITERIA_TOP), row)
     names = set(wb.sheet_names)
     return {sheet: _rows(wb, sheet, rows) for sheet, rows in extent.items() if sheet in names}
 
@@ -272,7 +273,6 @@ def _rows(wb, sheet: str, nrows: int | None = None) -> list[tuple]:
 
 def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
     """``read_workbook`` on an open workbook."""
-    from openpyxl.utils.cell import coordinate_to_tuple
 
     if IDS_SHEET not in wb.sheet_names or META_SHEET not in wb.sheet_names:
         return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
@@ -293,14 +293,14 @@ def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades
     moved: set[str] = set()
     reviews: dict[tuple[str, str], str] = {}
     grids = _grids(wb, id_rows)
-    for sheet, cell, cid, crit, kind, prefill in id_rows:
+    for sheet, cell, cid, crit, kind, prefill, at in id_rows:
         if sheet in moved:
             continue
         if sheet not in grids:
             problems.append(Problem(file, f"sheet '{sheet}' is missing", sheet=sheet, code="grade"))
             moved.add(sheet)
             continue
-        shifted = _moved(grids[sheet], cell, kind, crit)
+        shifted = _moved(grids[sheet], at, kind, crit)
         if shifted is not None:
             problems.append(
                 Problem(
@@ -314,7 +314,7 @@ def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades
             moved.add(sheet)
             sheets.pop(sheet, None)
             continue
-        value = _value(grids[sheet], *coordinate_to_tuple(cell))
+        value = _value(grids[sheet], *at)
         sheet_rubric = made.get(str(meta.get(f"rubric:{sheet}")), first)
         criteria = criteria_of[sheet_rubric.id]
         sg = sheets.setdefault(
