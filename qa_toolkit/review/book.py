@@ -83,6 +83,7 @@ class Dropdowns:
         self.cells[options].append(where)
 
     def write(self, ws: Worksheet) -> None:
+        """The gathered drop-downs, into ``ws``."""
         for options, where in self.cells.items():
             ws.data_validation(
                 where[0],
