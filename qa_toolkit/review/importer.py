@@ -5,6 +5,7 @@ beside them), and each grader's conversations are re-scored with the rubric arit
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,62 +227,110 @@ def _value(grid: list[tuple], row: int, col: int):
     return values[col - 1] if col <= len(values) else None
 
 
-def _grids(wb, id_rows: list[tuple]) -> dict[str, list[tuple]]:
+def _grids(book: _Calamine | _Openpyxl, id_rows: list[tuple]) -> dict[str, list[tuple]]:
     """Per conversation sheet the id rows name: its values from A1 down to the last row any input
     cell or the checks of ``_moved`` look at (not the transcript below)."""
     extent: dict[str, int] = {}
     for sheet, *_, (row, _col) in id_rows:
         extent[sheet] = max(extent.get(sheet, CRITERIA_TOP), row)
-    names = set(wb.sheet_names)
-    return {sheet: _rows(wb, sheet, rows) for sheet, rows in extent.items() if sheet in names}
+    names = set(book.sheet_names)
+    return {sheet: book.rows(sheet, rows) for sheet, rows in extent.items() if sheet in names}
 
 
 def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
     """Every graded conversation sheet of one workbook, the problems met, and how many sheets
     were left untouched (no grader, nothing changed: reported, not an error). Each sheet is
     checked against the rubric it was made with (one of ``rubric``); a sheet whose rows or
-    columns were moved is an error, and none of its cells is read.
-
-    Read with calamine (Rust): the hidden id sheet and the top of every conversation sheet of a
-    901-sheet workbook in 0.5 CPU s, where openpyxl's read-only mode took 6 s."""
-    from python_calamine import CalamineError, CalamineWorkbook
+    columns were moved is an error, and none of its cells is read."""
+    from python_calamine import CalamineError
 
     file = str(path)
     unsafe = workbook_problem(path)
     if unsafe is not None:
         return [], [unsafe], 0
     try:
-        wb = CalamineWorkbook.from_path(file)
-    except (CalamineError, OSError, ValueError) as err:  # not a workbook, or a damaged one
+        book = _Openpyxl(file) if _has_formulas(file) else _Calamine(file)
+    except Exception as err:  # the readers raise many types for a non-workbook
         return [], [Problem(file, f"cannot open workbook: {err}", code="grade")], 0
     try:
-        return _read_sheets(file, wb, as_rubrics(rubric))
+        return _read_sheets(file, book, as_rubrics(rubric))
     except (CalamineError, ValueError) as err:  # a sheet's XML is damaged
         return [], [Problem(file, f"cannot read workbook: {err}", code="grade")], 0
     finally:
-        wb.close()
+        book.close()
 
 
-def _rows(wb, sheet: str, nrows: int | None = None) -> list[tuple]:
-    """The first ``nrows`` rows (all by default) of a sheet from A1, as openpyxl gives values:
-    None for an empty cell, a whole number as int."""
-    return [
-        tuple(None if v == "" else int(v) if type(v) is float and v.is_integer() else v for v in row)
-        for row in wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
-    ]
+class _Calamine:
+    """A workbook read with calamine (Rust): the hidden id sheet and the top of every
+    conversation sheet of a 901-sheet workbook in 0.5 CPU s, where openpyxl's read-only mode
+    took 6 s. Values as openpyxl gives them: None for an empty cell, a whole number as int."""
+
+    def __init__(self, file: str):
+        from python_calamine import CalamineWorkbook
+
+        self.wb = CalamineWorkbook.from_path(file)
+        self.sheet_names = self.wb.sheet_names
+
+    def rows(self, sheet: str, nrows: int | None = None) -> list[tuple]:
+        """The first ``nrows`` rows (all by default) of ``sheet`` from A1."""
+        return [
+            tuple(None if v == "" else int(v) if type(v) is float and v.is_integer() else v for v in row)
+            for row in self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+        ]
+
+    def close(self) -> None:
+        self.wb.close()
 
 
-def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
+class _Openpyxl:
+    """A workbook read with openpyxl's read-only mode, for a workbook holding formulas: openpyxl
+    reads a formula cell as its text (what was typed, e.g. a grader's name starting with ``=``),
+    calamine as the value a spreadsheet last computed, none when none did."""
+
+    def __init__(self, file: str):
+        from openpyxl import load_workbook
+
+        self.wb = load_workbook(file, read_only=True)
+        self.sheet_names = self.wb.sheetnames
+
+    def rows(self, sheet: str, nrows: int | None = None) -> list[tuple]:
+        """The first ``nrows`` rows (all by default) of ``sheet`` from A1, whatever dimension the file claims."""
+        ws = self.wb[sheet]
+        ws.reset_dimensions()
+        return list(ws.iter_rows(max_row=nrows, values_only=True))
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _has_formulas(file: str) -> bool:
+    """Whether a worksheet of the workbook at ``file`` holds a formula (False for a file that is
+    not a zip: the reader says what it is)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            for entry in archive.infolist():
+                if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+                    data = archive.read(entry)
+                    if b"<f>" in data or b"<f " in data:
+                        return True
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return False
+    return False
+
+
+def _read_sheets(
+    file: str, book: _Calamine | _Openpyxl, rubrics: list[Rubric]
+) -> tuple[list[SheetGrades], list[Problem], int]:
     """``read_workbook`` on an open workbook."""
 
-    if IDS_SHEET not in wb.sheet_names or META_SHEET not in wb.sheet_names:
+    if IDS_SHEET not in book.sheet_names or META_SHEET not in book.sheet_names:
         return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
-    meta = {str(r[0]): r[1] for r in _rows(wb, META_SHEET) if len(r) > 1 and r[0]}
+    meta = {str(r[0]): r[1] for r in book.rows(META_SHEET) if len(r) > 1 and r[0]}
     made, problems = _sheet_rubrics(file, meta, rubrics)
     if made is None:
         return [], problems, 0
     first = next(iter(made.values()))
-    rows = _rows(wb, IDS_SHEET)
+    rows = book.rows(IDS_SHEET)
     if not rows or list(rows[0][: len(IDS_HEADER)]) != IDS_HEADER:
         return [], [Problem(file, "hidden id sheet is damaged", sheet=IDS_SHEET, code="grade")], 0
     id_rows, damaged = _id_rows(file, rows)
@@ -292,7 +341,7 @@ def _read_sheets(file: str, wb, rubrics: list[Rubric]) -> tuple[list[SheetGrades
     comments: dict[tuple[str, str], str] = {}
     moved: set[str] = set()
     reviews: dict[tuple[str, str], str] = {}
-    grids = _grids(wb, id_rows)
+    grids = _grids(book, id_rows)
     for sheet, cell, cid, crit, kind, prefill, at in id_rows:
         if sheet in moved:
             continue
