@@ -24,6 +24,7 @@ import datetime as dt
 import math
 import os
 import re
+import unicodedata
 import weakref
 from copy import copy
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,13 @@ def display_text(text: str) -> str:
     """``text`` with the characters no XML file may hold and the bidirectional controls that
     reorder what is shown replaced by U+FFFD, so a reader sees that something was there."""
     return _UNSAFE.sub("\ufffd", text)
+
+
+def display_width(text: str) -> int:
+    """Columns a text needs in a spreadsheet: CJK (wide) characters count twice."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text if ord(ch) >= 0x1100)
 
 
 def safe_value(value: Any) -> Any:

@@ -8,12 +8,31 @@ from pathlib import Path
 import click
 
 from qa_toolkit.cli.common import data_options, fail, finish, load_dataset, print_problems, progress_bar
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.review.export import batch_frames, export_workbook
 from qa_toolkit.review.importer import import_workbooks
 from qa_toolkit.review.register import merge, read_register, write_register
 from qa_toolkit.rubric import require_rubrics
 from qa_toolkit.sampling import read_manifest
-from qa_toolkit.scoring import read_risk, score_with_rubrics
+from qa_toolkit.scoring import read_risk
+
+DATA = click.option(
+    "--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from."
+)
+RISK = click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Risk scores for `model` criteria.",
+)
+
+
+def rubric_option(help_text: str):
+    """``--rubric``, repeatable, with ``help_text``."""
+    return click.option(
+        "--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True, help=help_text
+    )
 
 
 @click.group()
@@ -34,25 +53,13 @@ def _expand(patterns: tuple[str, ...]) -> list[str]:
 
 @grade.command("export")
 @click.argument("batch", type=click.Path(exists=True))
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from."
-)
-@click.option(
-    "--rubric",
-    "rubric_paths",
-    type=click.Path(exists=True, dir_okay=False),
-    multiple=True,
-    help="Rubric YAML, repeatable: each conversation gets the criteria of the first rubric that admits "
-    "it (default: the shipped ecommerce-zh then ecommerce-en).",
+@DATA
+@rubric_option(
+    "Rubric YAML, repeatable: each conversation gets the criteria of the first rubric that admits "
+    "it (default: the shipped ecommerce-zh then ecommerce-en)."
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
-@click.option(
-    "--risk",
-    "risk_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Risk scores for `model` criteria.",
-)
+@RISK
 @click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
 @click.option(
     "--no-prefill", is_flag=True, help="Leave every grade cell empty (default: automatic outcomes pre-filled)."
@@ -78,7 +85,7 @@ def export_cmd(
     conv, msgs, missing = batch_frames(manifest, dataset.conversations, dataset.messages)
     if missing:
         fail(f"{len(missing)} conversation(s) of the batch are not in {data_path}: {', '.join(missing[:10])}")
-    results, scores = score_with_rubrics(conv, msgs, rubrics, risk=read_risk(risk_path) if risk_path else None)
+    results, scores = score_chunks(conv, msgs, rubrics, risk=read_risk(risk_path) if risk_path else None)
     with progress_bar(f"writing {Path(output).name}", total=2 * len(manifest)) as advance:
         path = export_workbook(
             manifest, conv, msgs, results, rubrics, output, advance=advance, mask=not no_mask, prefill=not no_prefill
@@ -94,15 +101,9 @@ def export_cmd(
 
 @grade.command("import")
 @click.argument("workbooks", nargs=-1, required=True)
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from."
-)
-@click.option(
-    "--rubric",
-    "rubric_paths",
-    type=click.Path(exists=True, dir_okay=False),
-    multiple=True,
-    help="The rubric(s) the workbooks were made with, repeatable (default: the shipped ecommerce-zh, ecommerce-en).",
+@DATA
+@rubric_option(
+    "The rubric(s) the workbooks were made with, repeatable (default: the shipped ecommerce-zh, ecommerce-en)."
 )
 @click.option(
     "-o",
@@ -118,13 +119,7 @@ def export_cmd(
     default=None,
     help="Re-scored conversations per grader (default: OUTPUT with _scores before the suffix), added to like OUTPUT.",
 )
-@click.option(
-    "--risk",
-    "risk_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Risk scores for `model` criteria.",
-)
+@RISK
 @click.option(
     "--skip-invalid",
     is_flag=True,
@@ -150,9 +145,9 @@ def import_cmd(
     paths = _expand(workbooks)
     rubrics = require_rubrics(rubric_paths)[0]
     dataset = load_dataset(data_path, read_opts)
-    res = import_workbooks(
-        paths, dataset.conversations, dataset.messages, rubrics, risk=read_risk(risk_path) if risk_path else None
-    )
+    risk = read_risk(risk_path) if risk_path else None
+    with progress_bar(f"reading {len(paths)} workbook(s)", total=len(paths)) as advance:
+        res = import_workbooks(paths, dataset.conversations, dataset.messages, rubrics, risk=risk, advance=advance)
     print_problems(res.log.warnings, limit=20)
     errors = res.log.errors
     if errors:

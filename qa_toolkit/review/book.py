@@ -1,66 +1,124 @@
 """Building blocks of the review workbooks (grading, disputes, resolution): formula-safe rows,
 yellow unlocked input cells, drop-downs, very hidden id sheets and print setup — so every
 workbook people fill in looks and behaves the same, and importers read the hidden ids,
-never the visible layout."""
+never the visible layout.
+
+The workbooks are written with XlsxWriter (``excel.new_workbook``), once, on ``close``; rows
+and columns here are 1-based, as in the A1 addresses the hidden id sheets record and the
+importers read with openpyxl."""
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.worksheet.datavalidation import DataValidation
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from qa_toolkit.excel import styled, write_cell
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-HEAD = Font(bold=True)
-TITLE = Font(bold=True, size=13)
-WRAP = Alignment(wrap_text=True, vertical="top")
-UNLOCKED = Protection(locked=False)
+from qa_toolkit.atomic import atomic_path
+from qa_toolkit.excel import new_workbook, put
 
-
-def write_rows(ws, rows: list[list], start: int = 1) -> None:
-    """Rows from row ``start``, every value formula-safe (ids come from the data)."""
-    for r, values in enumerate(rows, start=start):
-        for c, value in enumerate(values, start=1):
-            write_cell(ws, r, c, value)
-
-
-def input_cell(ws, row: int, col: int, value=None):
-    """A yellow cell the sheet protection leaves open for typing."""
-    return styled(write_cell(ws, row, col, value), protection=UNLOCKED, fill=INPUT_FILL)
+_INPUT = {"locked": False, "bg_color": "#FFF2CC", "pattern": 1}
+_WRAP = {"text_wrap": True, "valign": "top"}
 
 
-def dropdown(ws, validations: dict, options: tuple[str, ...], row: int, col: int) -> None:
-    """A drop-down of ``options`` on one cell (one validation per distinct list and sheet)."""
-    if options not in validations:
-        dv = DataValidation(
-            type="list",
-            formula1='"' + ",".join(options) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="请选择 choose",
-            error="请选择 choose: " + ", ".join(options),
-        )
-        ws.add_data_validation(dv)
-        validations[options] = dv
-    validations[options].add(ws.cell(row, col))
+class Formats:
+    """The formats of one review workbook, made once: headers, titles, wrapped text and the
+    yellow unlocked input cells (plain, wrapped, dates)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.head = wb.add_format({"bold": True})
+        self.title = wb.add_format({"bold": True, "font_size": 13})
+        self.wrap = wb.add_format(_WRAP)
+        self.input = wb.add_format(_INPUT)
+        self.input_wrap = wb.add_format({**_INPUT, **_WRAP})
+        self.input_date = wb.add_format({**_INPUT, "num_format": "yyyy-mm-dd"})
 
 
-def print_setup(ws) -> None:
+#: A review workbook still to write: fills a new workbook with the formats made for it.
+Book = Callable[[xlsxwriter.Workbook, Formats], None]
+
+
+def save(book: Book, dest: str | os.PathLike) -> Path:
+    """Write ``book`` atomically to ``dest`` (XlsxWriter writes a file once, on ``close``)."""
+    with atomic_path(dest) as tmp:
+        wb = new_workbook(tmp, in_memory=True)  # no temporary file per sheet
+        book(wb, Formats(wb))
+        wb.close()
+    return Path(dest)
+
+
+def address(row: int, col: int) -> str:
+    """The A1 address of 1-based (``row``, ``col``)."""
+    return xl_rowcol_to_cell(row - 1, col - 1)
+
+
+def cell(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+    """``value`` at 1-based (``row``, ``col``), formula-safe (ids and text come from the data)."""
+    put(ws, row - 1, col - 1, value, fmt)
+
+
+def write_rows(ws: Worksheet, rows: list[list], start: int = 1, fmt: Format | None = None) -> None:
+    """Rows from row ``start``, every value formula-safe."""
+    for r, values in enumerate(rows, start=start - 1):
+        for c, value in enumerate(values):
+            if fmt is not None or (value is not None and value != ""):  # an empty cell without a format is none
+                put(ws, r, c, value, fmt)
+
+
+class Dropdowns:
+    """Drop-down cells of one sheet, gathered per list of options and written as one validation
+    per list (``add`` as the cells are written, ``write`` once the sheet is done)."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, ...], list[str]] = defaultdict(list)
+
+    def add(self, options: tuple[str, ...], where: str) -> None:
+        """A drop-down of ``options`` on the cell at A1 address ``where``."""
+        self.cells[options].append(where)
+
+    def write(self, ws: Worksheet) -> None:
+        """The gathered drop-downs, into ``ws``."""
+        for options, where in self.cells.items():
+            ws.data_validation(
+                where[0],
+                {
+                    "validate": "list",
+                    "source": list(options),
+                    "ignore_blank": True,
+                    "show_error": True,
+                    "error_title": "请选择 choose",
+                    "error_message": "请选择 choose: " + ", ".join(options),
+                    "multi_range": " ".join(where),
+                },
+            )
+
+
+def widths(ws: Worksheet, columns: tuple[float, ...]) -> None:
+    """Column widths from column A on."""
+    for col, width in enumerate(columns):
+        ws.set_column(col, col, width)
+
+
+def print_setup(ws: Worksheet) -> None:
     """Landscape, one page wide: people print these."""
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
 
 
-def hide(ws) -> None:
-    """Very hidden (Excel's menus cannot show it) and protected: ids and facts the importer reads."""
-    ws.sheet_state = "veryHidden"
-    ws.protection.sheet = True
-
-
-def hidden_sheet(wb, name: str, rows: list[list]):
-    """A new very hidden sheet holding ``rows``."""
-    ws = wb.create_sheet(name)
-    write_rows(ws, rows)
-    hide(ws)
+def hidden_sheet(wb: xlsxwriter.Workbook, name: str, rows: list[list] | None = None) -> Worksheet:
+    """A new very hidden (Excel's menus cannot show it), protected sheet: ids and facts the
+    importer reads; ``rows`` written now, or later by the caller (the sheet's place in the
+    workbook is where it was added)."""
+    ws = wb.add_worksheet(name)
+    ws.very_hidden()
+    ws.protect()
+    print_setup(ws)
+    if rows:
+        write_rows(ws, rows)
     return ws

@@ -6,18 +6,29 @@ all the readers use besides the input cells."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
-from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import write_cell
 from qa_toolkit.privacy import mask_text
 from qa_toolkit.problems import Problem
-from qa_toolkit.review.book import HEAD, TITLE, WRAP, dropdown, hidden_sheet, input_cell, print_setup
+from qa_toolkit.review.book import (
+    Book,
+    Dropdowns,
+    Formats,
+    address,
+    cell,
+    hidden_sheet,
+    print_setup,
+    save,
+    widths,
+    write_rows,
+)
 from qa_toolkit.review.disputes import DECISIONS, LOST
+
+__all__ = ["agent_workbook", "read_agent_workbook", "read_resolution", "resolution_workbook", "save"]
 
 IDS_SHEET, META_SHEET = "_ids", "_meta"
 AGENT_SHEET, LEAD_SHEET = "申诉 Disputes", "裁定 Resolution"
@@ -53,20 +64,15 @@ LEAD_CELL = (2, 3)  # the lead's name; the date beside it
 INPUTS = ["decision", "points_awarded", "note"]
 
 
-def save(wb: Workbook, dest: str | Path) -> Path:
-    """Save a workbook atomically."""
-    with atomic_path(dest) as tmp:
-        wb.save(tmp)
-    return Path(dest)
+def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> Book:
+    """One agent's lost points (``disputes.LOST`` rows), a yellow reason cell each, to ``save``."""
+    return partial(_agent_sheets, lost, agent_id, mask)
 
 
-def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> Workbook:
-    """One agent's lost points (``disputes.LOST`` rows), a yellow reason cell each."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = AGENT_SHEET
-    write_cell(ws, 1, 1, f"客服 {agent_id} 失分明细与申诉 — points lost and disputes").font = TITLE
-    write_cell(
+def _agent_sheets(lost: pd.DataFrame, agent_id: str, mask: bool, wb, fmt: Formats) -> None:
+    ws = wb.add_worksheet(AGENT_SHEET)
+    cell(ws, 1, 1, f"客服 {agent_id} 失分明细与申诉 — points lost and disputes", fmt.title)
+    cell(
         ws,
         2,
         1,
@@ -74,8 +80,7 @@ def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> W
         "Write a reason in the yellow cell of a point you dispute, before its deadline; "
         "leave it empty to accept the point.",
     )
-    for col, title in enumerate(AGENT_HEADER, start=1):
-        ws.cell(TOP, col, title).font = HEAD
+    write_rows(ws, [AGENT_HEADER], start=TOP, fmt=fmt.head)
     ids = [["cell", *LOST]]
     for n, row in enumerate(lost.itertuples(index=False), start=1):
         r = TOP + n
@@ -93,14 +98,12 @@ def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> W
             row.deadline,
             evidence,
         ]
-        for col, value in enumerate(values, start=1):
-            write_cell(ws, r, col, value).alignment = WRAP
-        input_cell(ws, r, len(AGENT_HEADER)).alignment = WRAP
-        ids.append([ws.cell(r, len(AGENT_HEADER)).coordinate, *[_text(getattr(row, c)) for c in LOST]])
+        write_rows(ws, [values], start=r, fmt=fmt.wrap)
+        cell(ws, r, len(AGENT_HEADER), None, fmt.input_wrap)
+        ids.append([address(r, len(AGENT_HEADER)), *[_text(getattr(row, c)) for c in LOST]])
     _finish(ws, (5, 18, 16, 14, 18, 8, 7, 12, 12, 12, 48, 40))
     hidden_sheet(wb, IDS_SHEET, ids)
     hidden_sheet(wb, META_SHEET, [["kind", "dispute"], ["agent_id", agent_id]])
-    return wb
 
 
 def read_agent_workbook(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -129,53 +132,39 @@ def read_agent_workbook(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     return pd.DataFrame(filed, columns=[*LOST, "reason", "source"]), problems
 
 
-def resolution_workbook(register: pd.DataFrame, *, mask: bool = True) -> Workbook:
-    """Every open dispute of the register (text), with a decision, points and note to fill in."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = LEAD_SHEET
-    write_cell(ws, 1, 1, "申诉裁定 Dispute resolution — " + ", ".join(f"{d}" for d in DECISIONS)).font = TITLE
-    write_cell(ws, LEAD_CELL[0], 2, "组长 Lead").font = HEAD
-    input_cell(ws, *LEAD_CELL)
-    write_cell(ws, LEAD_CELL[0], 4, "日期 Date (YYYY-MM-DD)").font = HEAD
-    input_cell(ws, LEAD_CELL[0], 5).number_format = "yyyy-mm-dd"
-    for col, title in enumerate(LEAD_HEADER, start=1):
-        ws.cell(TOP, col, title).font = HEAD
+def resolution_workbook(register: pd.DataFrame, *, mask: bool = True) -> Book:
+    """Every open dispute of the register (text), with a decision, points and note to fill in,
+    to ``save``."""
+    return partial(_resolution_sheets, register, mask)
+
+
+def _resolution_sheets(register: pd.DataFrame, mask: bool, wb, fmt: Formats) -> None:
+    ws = wb.add_worksheet(LEAD_SHEET)
+    cell(ws, 1, 1, "申诉裁定 Dispute resolution — " + ", ".join(f"{d}" for d in DECISIONS), fmt.title)
+    cell(ws, LEAD_CELL[0], 2, "组长 Lead", fmt.head)
+    cell(ws, *LEAD_CELL, None, fmt.input)
+    cell(ws, LEAD_CELL[0], 4, "日期 Date (YYYY-MM-DD)", fmt.head)
+    cell(ws, LEAD_CELL[0], 5, None, fmt.input_date)
+    write_rows(ws, [LEAD_HEADER], start=TOP, fmt=fmt.head)
     ids = [["conversation_id", "criterion_id", *[f"{k}_cell" for k in INPUTS]]]
-    validations: dict = {}
+    dropdowns = Dropdowns()
     open_ = register[register["decision"].fillna("").eq("")]
+    first = len(LEAD_HEADER) - len(INPUTS) + 1
     for n, row in enumerate(open_.itertuples(index=False), start=1):
         r = TOP + n
         evidence = mask_text(row.evidence) if mask and isinstance(row.evidence, str) else row.evidence
-        for col, value in enumerate(
-            [
-                n,
-                row.agent_id,
-                row.conversation_id,
-                row.criterion_id,
-                row.criterion_name,
-                row.lost,
-                evidence,
-                row.reason,
-            ],
-            start=1,
-        ):
-            write_cell(ws, r, col, value).alignment = WRAP
-        first = len(LEAD_HEADER) - len(INPUTS) + 1
+        values = [n, row.agent_id, row.conversation_id, row.criterion_id, row.criterion_name, row.lost, evidence]
+        write_rows(ws, [[*values, row.reason]], start=r, fmt=fmt.wrap)
         for col in range(first, len(LEAD_HEADER) + 1):
-            input_cell(ws, r, col).alignment = WRAP
-        dropdown(ws, validations, DECISIONS, r, first)
+            cell(ws, r, col, None, fmt.input_wrap)
+        dropdowns.add(DECISIONS, address(r, first))
         ids.append(
-            [
-                row.conversation_id,
-                row.criterion_id,
-                *[ws.cell(r, col).coordinate for col in range(first, len(LEAD_HEADER) + 1)],
-            ]
+            [row.conversation_id, row.criterion_id, *[address(r, col) for col in range(first, len(LEAD_HEADER) + 1)]]
         )
+    dropdowns.write(ws)
     _finish(ws, (5, 10, 18, 14, 18, 7, 44, 40, 12, 12, 36))
     hidden_sheet(wb, IDS_SHEET, ids)
     hidden_sheet(wb, META_SHEET, [["kind", "resolution"]])
-    return wb
 
 
 def read_resolution(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -230,13 +219,12 @@ def _open(file: str, kind: str):
     return wb, []
 
 
-def _finish(ws, widths: tuple[int, ...]) -> None:
+def _finish(ws, columns: tuple[int, ...]) -> None:
     """Column widths, frozen header, protection and print setup."""
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = ws.cell(TOP + 1, 1)
-    ws.print_title_rows = f"{TOP}:{TOP}"
-    ws.protection.sheet = True
+    widths(ws, columns)
+    ws.freeze_panes(TOP, 0)
+    ws.repeat_rows(TOP - 1)
+    ws.protect()
     print_setup(ws)
 
 

@@ -6,17 +6,26 @@ importer never parses the layout."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import styled, write_cell
-from qa_toolkit.privacy import mask_text
-from qa_toolkit.review.book import HEAD, TITLE, WRAP, dropdown, hide, input_cell, print_setup, write_rows
+from qa_toolkit.excel import display_width, put
+from qa_toolkit.privacy import mask_series, mask_text
+from qa_toolkit.review.book import (
+    Book,
+    Dropdowns,
+    Formats,
+    address,
+    cell,
+    hidden_sheet,
+    print_setup,
+    save,
+    widths,
+    write_rows,
+)
 from qa_toolkit.review.layout import (
     BATCH_SHEET,
     COMMENT_COL,
@@ -39,8 +48,14 @@ from qa_toolkit.review.layout import (
     fingerprints,
     grade_for_outcome,
 )
-from qa_toolkit.rubric.schema import Rubric
+from qa_toolkit.rubric.schema import Criterion, Rubric
 from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
+
+#: Column widths of a conversation sheet, A to J.
+_WIDTHS = (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)
+#: The widest message text shown on one line across the transcript's text columns, D to J (a
+#: margin below their width): wider or multi-line texts wrap in a merged cell D:J.
+_ONE_LINE = sum(_WIDTHS[3:REVIEW_COL]) - 10
 
 
 def _text(value, mask: bool):
@@ -55,7 +70,7 @@ def _guidance(criterion) -> str:
     return "\n".join(t for t in (criterion.description, guide) if t)
 
 
-def build_workbook(
+def grading_book(
     manifest: pd.DataFrame,
     conversations: pd.DataFrame,
     messages: pd.DataFrame,
@@ -65,21 +80,33 @@ def build_workbook(
     mask: bool = True,
     prefill: bool = True,
     advance: Callable[[int], None] = lambda n: None,
-) -> Workbook:
-    """The grading workbook for the manifest's conversations (in manifest order). Automatic
-    grades are pre-filled in the input cells (a grader confirms or changes them) unless
+) -> Book:
+    """The grading workbook for the manifest's conversations (in manifest order), to ``save``.
+    Automatic grades are pre-filled in the input cells (a grader confirms or changes them) unless
     ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
     confirm``) gets an empty confirm/overturn cell. Several rubrics: each conversation sheet
     shows the criteria of the rubric that scores it (``_meta`` records which). ``advance(1)``
     after each conversation sheet."""
-    rubrics = as_rubrics(rubric)
+    return partial(
+        _fill,
+        manifest,
+        conversations,
+        messages,
+        results,
+        as_rubrics(rubric),
+        mask=mask,
+        prefill=prefill,
+        advance=advance,
+    )
+
+
+def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats, *, mask, prefill, advance) -> None:
+    """``grading_book``'s sheets written into ``wb``."""
     routed = rubric_by_conversation(conversations, messages, rubrics) if len(rubrics) > 1 else {}
-    wb = Workbook()
-    batch = wb.active
-    batch.title = BATCH_SHEET
-    ids = wb.create_sheet(IDS_SHEET)
+    batch = wb.add_worksheet(BATCH_SHEET)
+    ids = hidden_sheet(wb, IDS_SHEET)
     id_rows: list[list] = [IDS_HEADER]
-    meta = wb.create_sheet(META_SHEET)
+    meta = hidden_sheet(wb, META_SHEET)
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
     meta_rows = [
         ["rubric_id", rubrics[0].id],
@@ -89,50 +116,72 @@ def build_workbook(
     ]
     if len(rubrics) > 1:
         meta_rows.append(["rubrics", "; ".join(f"{r.id} {r.version}" for r in rubrics)])
-    conv = conversations.drop_duplicates("conversation_id").set_index("conversation_id")
-    msgs = messages.sort_values(["conversation_id", "seq"], kind="stable").groupby("conversation_id")
-    wanted = results[results["conversation_id"].isin(set(manifest["conversation_id"]))]
-    res = dict(zip(zip(wanted["conversation_id"], wanted["criterion_id"]), wanted.to_dict("records")))
+    wanted = set(manifest["conversation_id"])
+    facts = _facts(conversations[conversations["conversation_id"].isin(wanted)], mask)
+    transcripts = _transcripts(messages[messages["conversation_id"].isin(wanted)], mask)
+    res = _automatic(results[results["conversation_id"].isin(wanted)], mask)
     prints = fingerprints(conversations, messages)
-    _batch_header(batch)
+    lines = {r.id: _lines(r) for r in rubrics}
+    _batch_header(batch, fmt)
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
         name = f"C{n:03d}"
         cid = row.conversation_id
-        values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason, name]
-        for col, value in enumerate(values, start=1):
-            write_cell(batch, n + 3, col, _text(value, mask))
-        batch.cell(n + 3, 8).hyperlink = f"#'{name}'!A1"
-        ws = wb.create_sheet(name)
+        values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason]
+        write_rows(batch, [[_text(v, mask) for v in values]], start=n + 3)
+        batch.write_url(n + 2, 7, f"internal:'{name}'!A1", string=name)
         sheet_rubric = routed.get(cid, rubrics[0])
         if len(rubrics) > 1:
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
         meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
-        _conversation_sheet(
-            ws,
-            name,
-            cid,
-            conv.loc[cid] if cid in conv.index else None,
-            msgs.get_group(cid) if cid in msgs.groups else messages.iloc[0:0],
-            res,
-            sheet_rubric,
-            id_rows,
-            mask,
-            prefill,
-        )
+        ws = wb.add_worksheet(name)
+        _conversation_sheet(ws, fmt, name, cid, facts.get(cid), res, lines[sheet_rubric.id], id_rows, mask, prefill)
+        _transcript(ws, fmt, CRITERIA_TOP + len(sheet_rubric.criteria) + 2, transcripts.get(cid, []), mask)
         advance(1)
     write_rows(ids, id_rows)
     write_rows(meta, meta_rows)
-    batch.protection.sheet = True
-    for ws in wb.worksheets:
-        print_setup(ws)
-    hide(ids)
-    hide(meta)
-    return wb
+    batch.protect()
+    print_setup(batch)
 
 
-def _batch_header(ws) -> None:
-    ws["A1"] = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
-    ws["A1"].font = TITLE
+def _facts(conversations: pd.DataFrame, mask: bool) -> dict:
+    """conversation_id -> the facts line under a sheet's title (agent, channel, start, csat, ...)."""
+    conv = conversations.drop_duplicates("conversation_id")
+    keys = [k for k in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags") if k in conv]
+    columns = [conv[k].tolist() for k in keys]
+    out = {}
+    for cid, *values in zip(conv["conversation_id"].tolist(), *columns):
+        line = "; ".join(
+            f"{key}={'|'.join(value) if isinstance(value, list) else value}" for key, value in zip(keys, values)
+        )
+        out[cid] = _text(line, mask)
+    return out
+
+
+def _transcripts(messages: pd.DataFrame, mask: bool) -> dict[str, list[list]]:
+    """conversation_id -> its messages in order as [seq, time, role, text] rows."""
+    msgs = messages.sort_values(["conversation_id", "seq"], kind="stable")
+    text = mask_series(msgs["text"]) if mask else msgs["text"]
+    ts = msgs["ts"].dt.strftime("%H:%M:%S").fillna("")
+    out: dict[str, list[list]] = {}
+    for cid, *row in zip(*(c.tolist() for c in (msgs["conversation_id"], msgs["seq"], ts, msgs["role"], text))):
+        out.setdefault(cid, []).append(row)
+    return out
+
+
+def _automatic(results: pd.DataFrame, mask: bool) -> dict[tuple[str, str], tuple[str, float, str]]:
+    """(conversation_id, criterion_id) -> (outcome, points, evidence shown) of the automatic results."""
+    evidence = ("evidence_match", "evidence_text", "note")
+    columns = (results[c].tolist() for c in ("conversation_id", "criterion_id", "outcome", "points", *evidence))
+    out = {}
+    for cid, crit, outcome, points, *shown in zip(*columns):
+        said = " · ".join(str(_text(v, mask)) for v in shown if pd.notna(v) and v != "")
+        out[(cid, crit)] = (str(outcome), points, said)
+    return out
+
+
+def _batch_header(ws, fmt: Formats) -> None:
+    title = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
+    cell(ws, 1, 1, title, fmt.title)
     header = [
         "#",
         "会话 Conversation",
@@ -143,95 +192,89 @@ def _batch_header(ws) -> None:
         "原因 Reason",
         "工作表 Sheet",
     ]
-    for col, title in enumerate(header, start=1):
-        ws.cell(3, col, title).font = HEAD
-    for col, width in zip("ABCDEFGH", (5, 22, 12, 10, 12, 12, 48, 10)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A4"
+    write_rows(ws, [header], start=3, fmt=fmt.head)
+    widths(ws, (5, 22, 12, 10, 12, 12, 48, 10))
+    ws.freeze_panes(3, 0)
 
 
-def _conversation_sheet(ws, name, cid, conv, msgs, res, rubric, id_rows, mask, prefill) -> None:
-    styled(write_cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask)), font=TITLE)
-    facts = []
-    if conv is not None:
-        for key in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags"):
-            if key in conv.index:
-                facts.append(
-                    f"{key}={conv[key]}" if not isinstance(conv[key], list) else f"{key}={'|'.join(conv[key])}"
-                )
-    write_cell(ws, 2, 1, _text("; ".join(str(f) for f in facts), mask))
-    styled(write_cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL), font=HEAD)
-    input_cell(ws, *GRADER_CELL)
-    styled(write_cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL), font=HEAD)
-    input_cell(ws, *DATE_CELL)
-    styled(ws.cell(*DATE_CELL), number_format="yyyy-mm-dd")
-    id_rows.append([name, ws.cell(*GRADER_CELL).coordinate, cid, "", "grader", ""])
-    id_rows.append([name, ws.cell(*DATE_CELL).coordinate, cid, "", "date", ""])
-    top = CRITERIA_TOP
-    for col, title in enumerate(CRITERIA_HEADER, start=1):
-        styled(ws.cell(top, col, title), font=HEAD)
-    validations: dict[tuple[str, ...], DataValidation] = {}
-    r = top
-    for section, criterion in rubric.criteria:
-        r += 1
-        auto = res.get((cid, criterion.id))
-        outcome = str(auto["outcome"]) if auto is not None else "review"
-        evidence = (
-            ""
-            if auto is None
-            else " · ".join(
-                str(_text(auto[k], mask))
-                for k in ("evidence_match", "evidence_text", "note")
-                if pd.notna(auto[k]) and auto[k] != ""
-            )
-        )
-        pending = outcome == "fail" and rubric.needs_confirmation(criterion)
-        label = (
-            f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}{PENDING_NOTE if pending else ''}"
-        )
-        row_values = [
-            section.name,
-            criterion.id,
-            label,
-            _guidance(criterion),
-            outcome,
-            None if auto is None or outcome in ("review", "na") else float(auto["points"]),
-            evidence,
-        ]
-        for col, value in enumerate(row_values, start=1):
-            styled(write_cell(ws, r, col, value), alignment=WRAP)
-        pre = grade_for_outcome(criterion, outcome, None if auto is None else auto["points"]) if prefill else None
-        input_cell(ws, r, GRADE_COL, pre)
-        input_cell(ws, r, COMMENT_COL)
-        styled(ws.cell(r, COMMENT_COL), alignment=WRAP)
-        dropdown(ws, validations, tuple(allowed_grades(criterion)), r, GRADE_COL)
-        id_rows.append([name, ws.cell(r, GRADE_COL).coordinate, cid, criterion.id, "grade", pre or ""])
-        id_rows.append([name, ws.cell(r, COMMENT_COL).coordinate, cid, criterion.id, "comment", ""])
+@dataclass(frozen=True)
+class _Line:
+    """What every sheet of one rubric shows on a criterion's row, worked out once per workbook."""
+
+    row: int  # 1-based, below CRITERIA_TOP
+    criterion: Criterion
+    static: tuple  # section, id, label (without the pending note), guidance
+    grades: tuple[str, ...]  # the drop-down's values
+    confirm: bool  # an automatic fail waits for a grader (critical: confirm)
+    cells: dict[str, str]  # input kind -> A1 address
+
+
+def _lines(rubric: Rubric) -> list[_Line]:
+    """The criteria rows of ``rubric``'s sheets, in rubric order."""
+    out = []
+    for r, (section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
+        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
+        cells = {"grade": address(r, GRADE_COL), "comment": address(r, COMMENT_COL), "review": address(r, REVIEW_COL)}
+        static = (section.name, criterion.id, label, _guidance(criterion))
+        grades = tuple(allowed_grades(criterion))
+        out.append(_Line(r, criterion, static, grades, rubric.needs_confirmation(criterion), cells))
+    return out
+
+
+def _conversation_sheet(ws, fmt: Formats, name, cid, facts, res, lines, id_rows, mask, prefill) -> None:
+    """A conversation sheet down to its criteria table: title, facts, grader and date, criteria."""
+    cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
+    cell(ws, 2, 1, "" if facts is None else facts)
+    cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
+    cell(ws, *GRADER_CELL, None, fmt.input)
+    cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
+    cell(ws, *DATE_CELL, None, fmt.input_date)
+    id_rows.append([name, address(*GRADER_CELL), cid, "", "grader", ""])
+    id_rows.append([name, address(*DATE_CELL), cid, "", "date", ""])
+    write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
+    dropdowns = Dropdowns()
+    for line in lines:
+        r, crit = line.row - 1, line.criterion.id
+        outcome, points, evidence = res.get((cid, crit), ("review", None, ""))
+        pending = outcome == "fail" and line.confirm
+        section, _, label, guidance = line.static
+        shown = (section, crit, label + PENDING_NOTE if pending else label, guidance, outcome)
+        for col, value in enumerate(shown):
+            if value:  # an empty cell with a format would carry nothing
+                put(ws, r, col, value, fmt.wrap)
+        if outcome not in ("review", "na"):
+            put(ws, r, 5, float(points), fmt.wrap)
+        if evidence:
+            put(ws, r, 6, evidence, fmt.wrap)
+        pre = grade_for_outcome(line.criterion, outcome, points) if prefill else None
+        put(ws, r, GRADE_COL - 1, pre, fmt.input)
+        put(ws, r, COMMENT_COL - 1, None, fmt.input_wrap)
+        dropdowns.add(line.grades, line.cells["grade"])
+        id_rows.append([name, line.cells["grade"], cid, crit, "grade", pre or ""])
+        id_rows.append([name, line.cells["comment"], cid, crit, "comment", ""])
         if pending:
-            input_cell(ws, r, REVIEW_COL)
-            dropdown(ws, validations, tuple(REVIEWS), r, REVIEW_COL)
-            id_rows.append([name, ws.cell(r, REVIEW_COL).coordinate, cid, criterion.id, "review", ""])
-    r += 2
-    styled(
-        write_cell(
-            ws, r, 1, "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
-        ),
-        font=HEAD,
-    )
-    for col, title in enumerate(["#", "时间 Time", "角色 Role", "内容 Text"], start=1):
-        styled(ws.cell(r + 1, col, title), font=HEAD)
-    r += 1
-    for m in msgs.itertuples(index=False):
-        r += 1
-        ts = m.ts.strftime("%H:%M:%S") if pd.notna(m.ts) else ""
-        for col, value in enumerate([m.seq, ts, m.role, _text(m.text, mask)], start=1):
-            write_cell(ws, r, col, value)
-        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=REVIEW_COL)
-        styled(ws.cell(r, 4), alignment=WRAP)
-    for col, width in zip(range(1, REVIEW_COL + 1), (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = ws.cell(top + 1, 1)
-    ws.protection.sheet = True
+            put(ws, r, REVIEW_COL - 1, None, fmt.input)
+            dropdowns.add(tuple(REVIEWS), line.cells["review"])
+            id_rows.append([name, line.cells["review"], cid, crit, "review", ""])
+    dropdowns.write(ws)
+    widths(ws, _WIDTHS)
+    ws.freeze_panes(CRITERIA_TOP, 0)
+    ws.protect()
+    print_setup(ws)
+
+
+def _transcript(ws, fmt: Formats, top: int, messages: list[list], mask: bool) -> None:
+    """The transcript from row ``top``: a heading, then one row per message, its text across D:J."""
+    heading = "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
+    cell(ws, top, 1, heading, fmt.head)
+    write_rows(ws, [["#", "时间 Time", "角色 Role", "内容 Text"]], start=top + 1, fmt=fmt.head)
+    for r, (seq, ts, role, text) in enumerate(messages, start=top + 2):
+        write_rows(ws, [[seq, ts, role]], start=r)
+        if isinstance(text, str) and ("\n" in text or "\r" in text or display_width(text) > _ONE_LINE):
+            ws.merge_range(r - 1, 3, r - 1, REVIEW_COL - 1, "", fmt.wrap)
+            cell(ws, r, 4, text, fmt.wrap)
+        else:  # one line: shown across the empty cells to its right as the merged cell would show it
+            cell(ws, r, 4, text)
 
 
 def export_workbook(
@@ -244,13 +287,11 @@ def export_workbook(
     advance: Callable[[int], None] = lambda n: None,
     **options,
 ) -> Path:
-    """Build the grading workbook and save it atomically to ``dest``; ``advance`` counts
-    2 steps per manifest row: one as its sheet is built, one when the workbook is saved."""
-    wb = build_workbook(manifest, conversations, messages, results, rubric, advance=advance, **options)
-    with atomic_path(dest) as tmp:
-        wb.save(tmp)
+    """Write the grading workbook atomically to ``dest``; ``advance`` counts 2 steps per
+    manifest row: one as its sheet is built, one when the workbook is saved."""
+    path = save(grading_book(manifest, conversations, messages, results, rubric, advance=advance, **options), dest)
     advance(len(manifest))
-    return Path(dest)
+    return path
 
 
 def batch_frames(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from qa_toolkit.atomic import write_frame
@@ -68,22 +69,31 @@ def merge(old: pd.DataFrame | None, new: pd.DataFrame, key: Sequence[str], ignor
     columns = list(dict.fromkeys([*old.columns, *fresh.columns]))
     old, fresh = old.reindex(columns=columns, fill_value=""), fresh.reindex(columns=columns, fill_value="")
     compared = [c for c in columns if c not in ignore]
-    units = {k: rows for k, rows in fresh.groupby(key, sort=False)}
-    parts, counts, seen = [], {"added": 0, "updated": 0, "unchanged": 0}, set()
-    for k, rows in old.groupby(key, sort=False):
-        if k not in units:
-            parts.append(rows)
+    both = pd.concat([old, fresh], ignore_index=True)
+    said = _row_text(both, compared)
+    units = fresh.groupby(key, sort=False).indices
+    rows, counts = [], {"added": 0, "updated": 0, "unchanged": 0}
+    for k, at in old.groupby(key, sort=False).indices.items():
+        new_at = units.pop(k, None)
+        if new_at is None:
+            rows.append(at)
             continue
-        seen.add(k)
-        same = rows[compared].reset_index(drop=True).equals(units[k][compared].reset_index(drop=True))
+        new_at = new_at + len(old)
+        same = said[at].tolist() == said[new_at].tolist()
         counts["unchanged" if same else "updated"] += 1
-        parts.append(rows if same else units[k])
-    for k, rows in units.items():
-        if k not in seen:
-            counts["added"] += 1
-            parts.append(rows)
-    frame = pd.concat(parts, ignore_index=True) if parts else old.iloc[0:0]
+        rows.append(at if same else new_at)
+    counts["added"] = len(units)
+    rows.extend(at + len(old) for at in units.values())
+    frame = both.take(np.concatenate(rows)).reset_index(drop=True) if rows else old.iloc[0:0]
     return Merged(frame, **counts)
+
+
+def _row_text(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Each row's ``columns`` (text) joined into one string, to compare rows at once."""
+    if not columns:
+        return np.full(len(frame), "", dtype=object)
+    first, *rest = (frame[c].astype(str) for c in columns)
+    return first.str.cat(rest, sep="\x1f").to_numpy(dtype=object)
 
 
 def write_register(merged: Merged, path: str | Path) -> Path | None:

@@ -1,0 +1,104 @@
+"""What the grading workbook holds cell by cell, and how typed cells read back: long transcript
+texts wrap across the text columns (short ones stay on one line, unmerged), every grade cell
+has the drop-down of its criterion, and grades Excel stores as numbers import as typed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from qa_toolkit.frames import MANIFEST, conform
+from qa_toolkit.io import conversations_from_records
+from qa_toolkit.review.export import export_workbook
+from qa_toolkit.review.importer import import_workbooks
+from qa_toolkit.review.layout import IDS_SHEET
+from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.scoring import score_frames
+
+LONG = "客户您好，" + "关于您反映的物流延迟问题，我们已经联系快递公司加急处理。" * 6
+RECORDS = [
+    {
+        "conversation_id": f"c{i}",
+        "channel": "chat",
+        "agent_id": "A1",
+        "customer_id": f"u{i}",
+        "started_at": "2026-11-10T10:00:00+08:00",
+        "messages": [{"role": "customer", "text": "在吗"}, {"role": "agent", "text": LONG}],
+    }
+    for i in range(2)
+]
+
+
+@pytest.fixture()
+def book(tmp_path):
+    rubric = require_rubrics(())[0][0]
+    data = conversations_from_records(RECORDS)
+    results, _ = score_frames(data.conversations, data.messages, rubric)
+    manifest = conform(
+        pd.DataFrame(
+            {
+                "batch_id": "b1",
+                "conversation_id": ["c0", "c1"],
+                "agent_id": "A1",
+                "channel": "chat",
+                "period": "2026-W46",
+                "stratum": "random",
+                "reason": "random",
+                "inclusion_prob": 1.0,
+                "seed": 1,
+            }
+        ),
+        MANIFEST,
+    )
+    path = export_workbook(manifest, data.conversations, data.messages, results, rubric, tmp_path / "g.xlsx")
+    return rubric, data, path
+
+
+def _ids(wb) -> list[tuple]:
+    return [r[:6] for r in list(wb[IDS_SHEET].iter_rows(values_only=True))[1:]]
+
+
+def test_a_long_message_wraps_across_the_text_columns_and_a_short_one_stays_on_one_line(book):
+    _, _, path = book
+    ws = load_workbook(path)["C001"]
+    rows = {ws.cell(r, 4).value: r for r in range(1, ws.max_row + 1) if ws.cell(r, 3).value in ("customer", "agent")}
+    long_row, short_row = rows[LONG], rows["在吗"]
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    assert f"D{long_row}:J{long_row}" in merged and ws.cell(long_row, 4).alignment.wrap_text
+    assert not any(m.endswith(f"J{short_row}") for m in merged) and not ws.cell(short_row, 4).alignment.wrap_text
+
+
+def test_every_grade_cell_has_the_drop_down_of_its_criterion(book):
+    rubric, _, path = book
+    wb = load_workbook(path)
+    allowed = {c.id: c for _, c in rubric.criteria}
+    grade_cells = [(sheet, cell, crit) for sheet, cell, _, crit, kind, _ in _ids(wb) if kind == "grade"]
+    assert len(grade_cells) == 2 * len(rubric.criteria)
+    for sheet, cell, crit in grade_cells:
+        lists = [dv.formula1 for dv in wb[sheet].data_validations.dataValidation if cell in dv.sqref]
+        scale = allowed[crit].scale if allowed[crit].kind == "standard" else "binary"
+        expected = {"binary": '"pass,fail,na"', "3-point": '"2,1,0,na"', "5-point": '"4,3,2,1,0,na"'}[scale]
+        assert lists == [expected], (sheet, cell, crit)
+
+
+def test_grades_stored_as_numbers_import_as_typed(book, tmp_path):
+    rubric, data, path = book
+    wb = load_workbook(path)
+    for sheet, cell, _cid, crit, kind, _ in _ids(wb):
+        if kind == "grader":
+            wb[sheet][cell] = "王芳"
+        elif kind == "grade" and crit == "empathy":
+            wb[sheet][cell] = 2 if sheet == "C001" else 7  # numbers, as Excel stores a typed 2
+    wb.save(tmp_path / "filled.xlsx")
+    res = import_workbooks([tmp_path / "filled.xlsx"], data.conversations, data.messages, rubric)
+    empathy = res.grades[res.grades["criterion_id"].eq("empathy")]
+    assert empathy["human_grade"].tolist() == ["2", "7"] and empathy["human_outcome"].tolist() == ["pass", ""]
+    assert empathy["points"].iloc[0] == 10.0
+    assert [p.message for p in res.log.errors] == [
+        "C002!H" + str(_row(wb, "C002", "empathy")) + ": '7' is not a grade for empathy (allowed: 2, 1, 0, na)"
+    ]
+
+
+def _row(wb, sheet: str, crit: str) -> int:
+    return next(int(cell[1:]) for s, cell, _, c, kind, _ in _ids(wb) if s == sheet and c == crit and kind == "grade")
