@@ -128,7 +128,9 @@ def _histograms(rep: ReportInput, level: str, key: str) -> dict[str, Markup]:
     return out
 
 
-def _agent_context(rep: ReportInput, agent_id: str) -> dict:
+def _agent_context(rep: ReportInput, agent_id: str, scripts: dict[str, list[dict]]) -> dict:
+    """What an agent's page shows; ``scripts``: the masked transcripts (``view.transcripts``) of
+    the exemplars."""
     m, t = rep.metrics, rep.t
     agent = m.agent(agent_id)
     team_key = agent["team"] if agent["team"] != NO_TEAM else ALL
@@ -137,7 +139,6 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
     found = view.findings(rep, agent_id, limit=view.MAX_FINDINGS)
     n_found = int((rep.metrics.findings["agent_id"] == agent_id).sum())
     ex = view.exemplars(rep, agent_id)
-    scripts = view.transcripts(rep, ex["conversation_id"].tolist())
     trend_title = t["trend"] if m.options.period == "week" else t["trend_month"]
     return {
         **_base_context(rep),
@@ -196,7 +197,10 @@ def write_html(
     written = [write_text(out_dir / "index.html", env.get_template("index.html.j2").render(_index_context(rep, pages)))]
     advance(1)
     agent_template = env.get_template("agent.html.j2")
+    exemplars = [cid for a in ids for cid in view.exemplars(rep, a)["conversation_id"].tolist()]
+    scripts = view.transcripts(rep, exemplars)  # masked once for every page
     for agent_id in ids:
-        written.append(write_text(out_dir / pages[agent_id], agent_template.render(_agent_context(rep, agent_id))))
+        page = agent_template.render(_agent_context(rep, agent_id, scripts))
+        written.append(write_text(out_dir / pages[agent_id], page))
         advance(1)
     return written

@@ -174,10 +174,20 @@ def page_names(ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def part(rep: ReportInput, frame: pd.DataFrame, by: str | tuple[str, ...], key) -> pd.DataFrame:
+    """The rows of ``frame`` (a frame of ``rep.metrics``) whose ``by`` column(s) equal ``key``,
+    in their order: ``frame`` is grouped once per report, since every agent's page and sheet asks."""
+    memo_key = ("part", id(frame), by)
+    if memo_key not in rep.memo:  # frame kept in the memo so that its id stays its own
+        groups = frame.groupby(list(by) if isinstance(by, tuple) else by, sort=False)
+        rep.memo[memo_key] = (frame, frame.iloc[:0], dict(iter(groups)))
+    _, empty, parts = rep.memo[memo_key]
+    return parts.get(key, empty)
+
+
 def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tuple[str, int]]:
     """(value, count) of a band / csat / score_bin distribution, in a reading order."""
-    d = rep.metrics.distribution
-    counts = d[(d["level"] == level) & (d["key"] == key) & (d["kind"] == kind)].set_index("value")["n"]
+    counts = part(rep, rep.metrics.distribution, ("level", "key", "kind"), (level, key, kind)).set_index("value")["n"]
     order = {
         "band": list(rep.band_order) or sorted(counts.index),
         "csat": ["1", "2", "3", "4", "5"],
@@ -214,10 +224,10 @@ def section_rows(rep: ReportInput, agent_id: str) -> list[dict]:
 def trend(rep: ReportInput, agent_id: str) -> list[dict]:
     """Per period: the agent's and the team's QA mean and graded count."""
     m = rep.metrics
-    mine = m.agent_trend[m.agent_trend["agent_id"] == agent_id].set_index("period")
+    mine = part(rep, m.agent_trend, "agent_id", agent_id).set_index("period")
     team_key = m.agent(agent_id)["team"]
     team_key = ALL if team_key == NO_TEAM else team_key
-    team = m.team_trend[m.team_trend["team"] == team_key].set_index("period")
+    team = part(rep, m.team_trend, "team", team_key).set_index("period")
     periods = sorted(p for p in set(mine.index) | set(team.index) if not is_missing(p))
     return [
         {
@@ -239,13 +249,8 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
 def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
     which an agent may simply not earn, are left out)."""
-    crit = rep.metrics.agent_criteria
-    rows = crit[
-        (crit["agent_id"] == agent_id)
-        & (crit["n_fail"] > 0)
-        & (crit["gap"] < 0)
-        & ~crit["criterion_id"].isin(set(rep.bonus_criteria))
-    ]
+    crit = part(rep, rep.metrics.agent_criteria, "agent_id", agent_id)
+    rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
     rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False]).head(n).copy()
     rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
     rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
@@ -256,7 +261,7 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
     """Critical and risk sessions with masked evidence (and the match masked alike). With
     ``limit``: critical failures first (newest first), then the highest risk scores."""
     f = rep.metrics.findings
-    rows = (f if agent_id is None else f[f["agent_id"] == agent_id]).copy()
+    rows = (f if agent_id is None else part(rep, f, "agent_id", agent_id)).copy()
     if limit is not None and len(rows) > limit:
         critical = rows[rows["kind"] == "critical"].sort_values("started_at", ascending=False)
         risk = rep.metrics.sessions.set_index("conversation_id")["risk_score"]
@@ -400,8 +405,7 @@ def agreement_rows(rep: ReportInput) -> list[dict]:
 
 
 def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:
-    ex = rep.metrics.exemplars
-    return ex[ex["agent_id"] == agent_id].reset_index(drop=True)
+    return part(rep, rep.metrics.exemplars, "agent_id", agent_id).reset_index(drop=True)
 
 
 def listed_sessions(rep: ReportInput, agents: Sequence[str], cap: int = MAX_LISTED) -> tuple[pd.DataFrame, int]:
@@ -428,8 +432,9 @@ def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, 
     times = msgs["ts"].dt.strftime("%H:%M:%S").fillna("")
     out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
     columns = (msgs["conversation_id"], msgs["seq"], msgs["role"], times, text)
+    t = rep.t
     for cid, seq, role, time, body in zip(*(c.tolist() for c in columns)):  # lists: iterating Arrow text is slow
-        out[cid].append({"seq": seq, "role": rep.t.get(f"role_{role}", role), "time": time, "text": body})
+        out[cid].append({"seq": seq, "role": t.get(f"role_{role}", role), "time": time, "text": body})
     return out
 
 
