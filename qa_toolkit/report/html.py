@@ -104,7 +104,7 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
                 [p["period"] for p in series], [(t["all_agents"], [p["value"] for p in series])], title=t["trend"]
             )
         ),
-        "findings": _latest_critical(rep),
+        "findings": view.records(_latest_critical(rep)),
         "agreement": view.agreement_rows(rep),
         "disputes_by_agent": view.dispute_counts(rep, "agent_id"),
         "disputes_by_criterion": view.dispute_counts(rep, "criterion_id"),
@@ -173,15 +173,15 @@ def _agent_context(rep: ReportInput, agent_id: str, scripts: dict[str, list[dict
         )
         if trend
         else "",
-        "weakest": view.weakest(rep, agent_id),
-        "findings": found,
+        "weakest": view.records(view.weakest(rep, agent_id)),
+        "findings": view.records(found),
         "n_findings": n_found,
-        "lost": view.records(view.lost_points(rep, agent_id)),
+        "lost": view.lost_records(rep, agent_id),
         "disputes": view.dispute_counts(rep, "criterion_id", agent_id),
         "dispute_states": view.DISPUTE_STATES,
         "exemplars": [
             {"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
-            for e in ex.itertuples()
+            for e in view.records(ex)
         ],
     }
 

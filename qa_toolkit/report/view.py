@@ -3,6 +3,7 @@ section rows, trends, coaching focus, findings, exemplars and masked transcripts
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import namedtuple
@@ -78,6 +79,20 @@ class ReportInput:
     @property
     def t(self) -> Mapping[str, str]:
         return labels(self.lang)
+
+
+def shared(build):
+    """``build(rep, *args)`` made once per report, language, masking and arguments: the workbook
+    and the pages ask for the same pieces agent by agent (callers only read what they get)."""
+
+    @functools.wraps(build)
+    def once(rep: ReportInput, *args, **kwargs):
+        key = (build.__name__, rep.lang, rep.mask, args, tuple(sorted(kwargs.items())))
+        if key not in rep.memo:
+            rep.memo[key] = build(rep, *args, **kwargs)
+        return rep.memo[key]
+
+    return once
 
 
 def records(frame: pd.DataFrame) -> list:
@@ -185,19 +200,22 @@ def part(rep: ReportInput, frame: pd.DataFrame, by: str | tuple[str, ...], key) 
     return parts.get(key, empty)
 
 
+@shared
 def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tuple[str, int]]:
     """(value, count) of a band / csat / score_bin distribution, in a reading order."""
-    counts = part(rep, rep.metrics.distribution, ("level", "key", "kind"), (level, key, kind)).set_index("value")["n"]
+    rows = part(rep, rep.metrics.distribution, ("level", "key", "kind"), (level, key, kind))
+    counts = dict(zip(rows["value"].tolist(), rows["n"].tolist()))
     order = {
-        "band": list(rep.band_order) or sorted(counts.index),
+        "band": list(rep.band_order) or sorted(counts),
         "csat": ["1", "2", "3", "4", "5"],
         "score_bin": list(SCORE_BIN_LABELS),
     }[kind]
-    order += [v for v in counts.index if v not in order]
+    order += [v for v in counts if v not in order]
     shown = (lambda v: band_name(rep, v)) if kind == "band" else str
     return [(shown(value), int(counts.get(value, 0))) for value in order]
 
 
+@shared
 def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     """KPI, agent value, team value, difference and whether the agent is better (or None)."""
     agent, team = rep.metrics.agent(agent_id), rep.metrics.team_of(agent_id)
@@ -213,6 +231,7 @@ def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     return rows
 
 
+@shared
 def section_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     agent, team = rep.metrics.agent(agent_id), rep.metrics.team_of(agent_id)
     return [
@@ -221,20 +240,25 @@ def section_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     ]
 
 
+@shared
 def trend(rep: ReportInput, agent_id: str) -> list[dict]:
     """Per period: the agent's and the team's QA mean and graded count."""
     m = rep.metrics
-    mine = part(rep, m.agent_trend, "agent_id", agent_id).set_index("period")
+    mine = part(rep, m.agent_trend, "agent_id", agent_id)
     team_key = m.agent(agent_id)["team"]
     team_key = ALL if team_key == NO_TEAM else team_key
-    team = part(rep, m.team_trend, "team", team_key).set_index("period")
-    periods = sorted(p for p in set(mine.index) | set(team.index) if not is_missing(p))
+    team = part(rep, m.team_trend, "team", team_key)
+    agent_mean, graded, team_mean = (
+        dict(zip(frame["period"].tolist(), frame[col].tolist()))
+        for frame, col in ((mine, "qa_mean"), (mine, "n_graded"), (team, "qa_mean"))
+    )
+    periods = sorted(p for p in set(agent_mean) | set(team_mean) if not is_missing(p))
     return [
         {
             "period": p,
-            "agent": mine["qa_mean"].get(p, float("nan")),
-            "n_graded": mine["n_graded"].get(p, 0),
-            "team": team["qa_mean"].get(p, float("nan")),
+            "agent": agent_mean.get(p, float("nan")),
+            "n_graded": graded.get(p, 0),
+            "team": team_mean.get(p, float("nan")),
         }
         for p in periods
     ]
@@ -246,6 +270,7 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
     return [{"period": r.period, "value": r.qa_mean, "n_graded": r.n_graded} for r in rows.itertuples()]
 
 
+@shared
 def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
     which an agent may simply not earn, are left out)."""
@@ -257,6 +282,7 @@ def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+@shared
 def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
     """Critical and risk sessions with masked evidence (and the match masked alike). With
     ``limit``: critical failures first (newest first), then the highest risk scores."""
@@ -309,6 +335,12 @@ def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     return by_agent.get(agent_id, empty)
 
 
+@shared
+def lost_records(rep: ReportInput, agent_id: str) -> list:
+    """``lost_points`` as records (``records``)."""
+    return records(lost_points(rep, agent_id))
+
+
 def _lost_rows(rep: ReportInput) -> pd.DataFrame:
     rows = rep.metrics.lost.copy()
     for col in ("evidence_text", "evidence_match", "note", "comment"):
@@ -357,6 +389,7 @@ def shadow_ids(rep: ReportInput) -> frozenset[str]:
     return frozenset() if a is None else frozenset(a.loc[a["status"] == "shadow", "criterion_id"])
 
 
+@shared
 def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> list[dict]:
     """Disputes per ``by`` (agent_id or criterion_id; of one agent with ``agent_id``): filed and
     per decision (``DISPUTE_STATES``), from the points lost (disputes inside the report's period)."""
@@ -404,6 +437,7 @@ def agreement_rows(rep: ReportInput) -> list[dict]:
     return out
 
 
+@shared
 def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     return part(rep, rep.metrics.exemplars, "agent_id", agent_id).reset_index(drop=True)
 

@@ -12,8 +12,6 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import display_text, new_workbook, put, put_link, put_rich, safe_value
 from qa_toolkit.metrics import ALL, NO_TEAM
@@ -484,7 +482,7 @@ def _agent_sheet(
         [t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"], t["section"], t["n_fail"]],
         [
             [w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap), w.section_name, w.n_fail]
-            for w in weak.itertuples()
+            for w in view.records(weak)
         ],
         [None, "0.0%", "0.0%", "+0.0%;-0.0%", None, "0"],
     )
@@ -495,7 +493,7 @@ def _agent_sheet(
     start = row + 1
     rows = [
         [f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)]
-        for f in found.itertuples()
+        for f in view.records(found)
     ]
     row = sheet.table(
         row,
@@ -521,7 +519,7 @@ def _agent_sheet(
         [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
         [
             [e.started_at, e.conversation_id, _num(e.total), view.band_name(rep, e.band), e.channel]
-            for e in ex.itertuples()
+            for e in view.records(ex)
         ],
         [DATE_FORMAT, None, "0.0"],
     )
@@ -548,7 +546,7 @@ def _lost_table(
 ) -> int:
     """Every point the agent lost, under a heading (printed from the points-lost sheet); returns the next row."""
     t = rep.t
-    lost = view.lost_points(rep, agent_id)
+    lost = view.lost_records(rep, agent_id)
     row = sheet.heading(row, f"{t['lost']} ({len(lost)})")
     return _write_lost(rep, sheet, row, lost, conv_sheet, conv_rows)
 
@@ -557,18 +555,18 @@ def _write_lost(
     rep: ReportInput,
     sheet: _Sheet,
     row: int,
-    lost,
+    found: list,
     conv_sheet: str | None,
     conv_rows: dict[str, int],
     agent_names: dict[str, str] | None = None,
 ) -> int:
-    """Points lost from ``row``: the evidence with its match in red bold, who decided each point
-    and its dispute; with ``agent_names`` the agent's id and name first. Returns the next row."""
+    """Points lost (``view.lost_records``) from ``row``: the evidence with its match in red bold,
+    who decided each point and its dispute; with ``agent_names`` the agent's id and name first.
+    Returns the next row."""
     t = rep.t
     lead = 2 if agent_names is not None else 0
     start = row + 1
     rows = []
-    found = view.records(lost)
     for f in found:
         notes = [str(v) for v in (f.note, f.comment) if not view.is_missing(v) and v]
         if not view.is_missing(f.dispute_note) and f.dispute_note:
@@ -607,7 +605,7 @@ def _write_lost(
         styles=[TOP] * (lead + 4) + [WRAPPED, TOP, TOP, WRAPPED],
     )
     if conv_sheet is not None:
-        _link_ids(sheet, start, lost["conversation_id"], conv_sheet, conv_rows, TOP, col=lead + 2)
+        _link_ids(sheet, start, [f.conversation_id for f in found], conv_sheet, conv_rows, TOP, col=lead + 2)
     match_font = sheet.book.format(MATCH)
     for i, f in enumerate(found):
         text = safe_value(rows[i][evidence - 1])
@@ -636,12 +634,12 @@ def _lost_sheet(
     """Every point lost by ``agents``, one block per agent starting a printed page, the header row
     repeated on each page."""
     ws = sheet.ws
-    frames = [view.lost_points(rep, a) for a in agents]
-    lost = pd.concat(frames, ignore_index=True) if frames else view.lost_points(rep, "")
+    parts = [view.lost_records(rep, a) for a in agents]
+    lost = [f for part in parts for f in part]
     names = rep.metrics.agents.set_index("agent_id")["agent_name"].to_dict()
     _write_lost(rep, sheet, 1, lost, conv_sheet, conv_rows, agent_names=names)
     at = 2
-    for part in frames[:-1]:
+    for part in parts[:-1]:
         at += len(part)
         if len(part):
             sheet.breaks.append(at - 1)
