@@ -186,6 +186,11 @@ def _agent_context(rep: ReportInput, agent_id: str, scripts: dict[str, list[dict
     }
 
 
+def steps(n_agents: int) -> int:
+    """How often ``write_html`` calls ``advance(1)`` for ``n_agents`` agents."""
+    return n_agents + 1
+
+
 def write_html(
     rep: ReportInput, out_dir: str | os.PathLike, advance: Callable[[int], None] = lambda n: None
 ) -> list[Path]:

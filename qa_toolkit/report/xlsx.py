@@ -742,7 +742,7 @@ def build_workbook(
     advance: Callable[[int], None] = lambda n: None,
 ) -> None:
     """Write the workbook for ``agents`` (default: every agent the input selects) to ``dest``;
-    ``advance(1)`` after each agent sheet."""
+    ``advance(1)`` after each sheet but the summary ones."""
     t = rep.t
     ids = list(agents) if agents is not None else view.agent_ids(rep)
     listed, n_all = view.listed_sessions(rep, ids)
@@ -762,7 +762,9 @@ def build_workbook(
     lost = book.sheet(t["lost_sheet"])
     conv = book.sheet(t["conversations_sheet"])
     conv_rows = _conversations_sheet(rep, conv, listed)
+    advance(1)
     _lost_sheet(rep, lost, ids, conv.title, conv_rows)
+    advance(1)
     for agent_id, sheet in agent_sheets:
         _agent_sheet(rep, sheet, agent_id, conv.title, conv_rows)
         advance(1)
@@ -800,6 +802,11 @@ def _paused_gc() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
+
+
+def steps(n_agents: int, per_agent: bool = False) -> int:
+    """How often ``write_xlsx`` calls ``advance(1)`` for ``n_agents`` agents."""
+    return n_agents + 3 + n_agents * per_agent
 
 
 def write_xlsx(

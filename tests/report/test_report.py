@@ -261,3 +261,15 @@ def test_evidence_shows_the_match_in_red_bold(rep, tmp_path):
         if isinstance(block, TextBlock)
     ]
     assert runs and ("138****5678", True, "FFC00000") in [(text, font.b, font.color.rgb) for text, font in runs]
+
+
+@pytest.mark.parametrize("per_agent", [False, True])
+def test_progress_counts_every_step_it_announces(rep, tmp_path, per_agent):
+    from qa_toolkit.report import html, xlsx
+
+    done = []
+    xlsx.write_xlsx(rep, tmp_path, per_agent=per_agent, advance=done.append)
+    assert len(done) == xlsx.steps(2, per_agent) and set(done) == {1}
+    done.clear()
+    write_html(rep, tmp_path, advance=done.append)
+    assert len(done) == html.steps(2)
