@@ -26,6 +26,7 @@ import os
 import re
 import unicodedata
 import weakref
+from collections.abc import Sequence
 from copy import copy
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +148,7 @@ def put(ws: XlsxSheet, row: int, col: int, value: Any, fmt: Format | None = None
     ``safe_value``; text that starts like a formula is stored as text with Excel's quote prefix,
     as a person typing ``'=…`` would."""
     value = safe_value(value)
-    if value is None:
+    if value is None or value == "":  # no text: a blank cell, as openpyxl writes it
         ws.write_blank(row, col, None, fmt)
     elif type(value) is str:
         if "\r" in value:  # XlsxWriter would store CR as the escape _x000D_, which readers show as is
@@ -163,6 +164,39 @@ def put(ws: XlsxSheet, row: int, col: int, value: Any, fmt: Format | None = None
         ws.write_datetime(row, col, value, fmt)
     else:
         ws.write_string(row, col, _capped(display_text(str(value))), fmt)
+
+
+def put_link(ws: XlsxSheet, row: int, col: int, value: Any, location: str, fmt: Format | None = None) -> None:
+    """Write ``value`` as ``put`` would, as a link to ``location`` in the workbook (``'Sheet'!A5``)."""
+    text = safe_value(value)
+    text = "" if text is None else str(text).replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith(FORMULA_PREFIXES):
+        fmt = _quoted(ws, fmt)
+    ws.write_url(row, col, f"internal:{location}", fmt, text)
+
+
+def put_rich(
+    ws: XlsxSheet, row: int, col: int, parts: Sequence[tuple[str, Format | None]], fmt: Format | None = None
+) -> None:
+    """Write the text made of ``parts`` ((piece, font format or None), from text ``safe_value``
+    already cleaned) with each piece in its format; plain through ``put`` when no piece has one
+    or cleaning would change the text."""
+    text = "".join(piece for piece, _ in parts)
+    if all(run is None for _, run in parts) or "\r" in text or safe_value(text) != text:
+        put(ws, row, col, text, fmt)
+        return
+    tokens: list = []
+    for piece, run in parts:
+        if run is not None and len(parts) == 1 and len(piece) > 1:  # XlsxWriter wants two runs at least
+            tokens += [run, piece[:1], run, piece[1:]]
+        else:
+            tokens += [run, piece] if run is not None else [piece]
+    if len(tokens) <= 2:  # one formatted character: no rich text to write
+        put(ws, row, col, text, fmt)
+        return
+    if text.startswith(FORMULA_PREFIXES):
+        fmt = _quoted(ws, fmt)
+    ws.write_rich_string(row, col, *tokens, *([fmt] if fmt is not None else []))
 
 
 _QUOTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # worksheet -> {format id: quoted format}

@@ -67,9 +67,11 @@ def _risk_stage(
                 source=config.data,
                 progress=lambda fold: advance(1),
             )
+        progress("risk", "saving the model and its card")
         written = [save_model(model, out / "model.skops"), *write_card(model.card, out / "model.skops")]
     else:
         return None
+    progress("risk", f"scoring the risk of {len(conv)} conversations")
     risk = predict_risk(model, conv, msgs, mask=config.report.mask)
     written.append(write_frame(risk, out / "risk.csv"))
     result.written["risk"] = written

@@ -16,12 +16,10 @@ from qa_toolkit.atomic import staged_folder
 from qa_toolkit.frames import RISK, Dataset, conform
 from qa_toolkit.metrics import MetricOptions, compute_metrics
 from qa_toolkit.problems import InputError, Problem
-from qa_toolkit.report import ReportInput
+from qa_toolkit.report import ReportInput, html, xlsx
 from qa_toolkit.report.grades import Adjustment, agreement, review_adjustment
-from qa_toolkit.report.html import write_html
 from qa_toolkit.report.labels import language_for
 from qa_toolkit.report.view import agent_ids, display_name
-from qa_toolkit.report.xlsx import write_xlsx
 from qa_toolkit.rubric.loader import require_rubric
 from qa_toolkit.rubric.schema import Band, Rubric
 from qa_toolkit.runconfig import ReportConfig
@@ -142,15 +140,15 @@ def write_report(
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
     written: list[Path] = []
-    n = len(agent_ids(rep))  # progress steps: a sheet or page per agent, the saved workbook(s), the index page
-    steps = (n + 1 + n * options.per_agent_workbooks) * ("xlsx" in options.formats) + (n + 1) * (
+    n = len(agent_ids(rep))
+    steps = xlsx.steps(n, options.per_agent_workbooks) * ("xlsx" in options.formats) + html.steps(n) * (
         "html" in options.formats
     )
     with staged_folder(out_dir, REPORT_OUTPUTS) as stage, bars("writing the report", steps) as advance:
         if "xlsx" in options.formats:
-            written += write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
+            written += xlsx.write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
         if "html" in options.formats:
-            written += write_html(rep, stage, advance=advance)
+            written += html.write_html(rep, stage, advance=advance)
     return [Path(out_dir) / path.relative_to(stage) for path in written]
 
 

@@ -104,7 +104,7 @@ def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:
                 [p["period"] for p in series], [(t["all_agents"], [p["value"] for p in series])], title=t["trend"]
             )
         ),
-        "findings": _latest_critical(rep),
+        "findings": view.records(_latest_critical(rep)),
         "agreement": view.agreement_rows(rep),
         "disputes_by_agent": view.dispute_counts(rep, "agent_id"),
         "disputes_by_criterion": view.dispute_counts(rep, "criterion_id"),
@@ -128,7 +128,9 @@ def _histograms(rep: ReportInput, level: str, key: str) -> dict[str, Markup]:
     return out
 
 
-def _agent_context(rep: ReportInput, agent_id: str) -> dict:
+def _agent_context(rep: ReportInput, agent_id: str, scripts: dict[str, list[dict]]) -> dict:
+    """What an agent's page shows; ``scripts``: the masked transcripts (``view.transcripts``) of
+    the exemplars."""
     m, t = rep.metrics, rep.t
     agent = m.agent(agent_id)
     team_key = agent["team"] if agent["team"] != NO_TEAM else ALL
@@ -137,7 +139,6 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
     found = view.findings(rep, agent_id, limit=view.MAX_FINDINGS)
     n_found = int((rep.metrics.findings["agent_id"] == agent_id).sum())
     ex = view.exemplars(rep, agent_id)
-    scripts = view.transcripts(rep, ex["conversation_id"].tolist())
     trend_title = t["trend"] if m.options.period == "week" else t["trend_month"]
     return {
         **_base_context(rep),
@@ -172,17 +173,22 @@ def _agent_context(rep: ReportInput, agent_id: str) -> dict:
         )
         if trend
         else "",
-        "weakest": view.weakest(rep, agent_id),
-        "findings": found,
+        "weakest": view.records(view.weakest(rep, agent_id)),
+        "findings": view.records(found),
         "n_findings": n_found,
-        "lost": view.records(view.lost_points(rep, agent_id)),
+        "lost": view.lost_records(rep, agent_id),
         "disputes": view.dispute_counts(rep, "criterion_id", agent_id),
         "dispute_states": view.DISPUTE_STATES,
         "exemplars": [
             {"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
-            for e in ex.itertuples()
+            for e in view.records(ex)
         ],
     }
+
+
+def steps(n_agents: int) -> int:
+    """How often ``write_html`` calls ``advance(1)`` for ``n_agents`` agents."""
+    return n_agents + 1
 
 
 def write_html(
@@ -196,7 +202,10 @@ def write_html(
     written = [write_text(out_dir / "index.html", env.get_template("index.html.j2").render(_index_context(rep, pages)))]
     advance(1)
     agent_template = env.get_template("agent.html.j2")
+    exemplars = [cid for a in ids for cid in view.exemplars(rep, a)["conversation_id"].tolist()]
+    scripts = view.transcripts(rep, exemplars)  # masked once for every page
     for agent_id in ids:
-        written.append(write_text(out_dir / pages[agent_id], agent_template.render(_agent_context(rep, agent_id))))
+        page = agent_template.render(_agent_context(rep, agent_id, scripts))
+        written.append(write_text(out_dir / pages[agent_id], page))
         advance(1)
     return written

@@ -3,6 +3,7 @@ section rows, trends, coaching focus, findings, exemplars and masked transcripts
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import namedtuple
@@ -78,6 +79,20 @@ class ReportInput:
     @property
     def t(self) -> Mapping[str, str]:
         return labels(self.lang)
+
+
+def shared(build):
+    """``build(rep, *args)`` made once per report, language, masking and arguments: the workbook
+    and the pages ask for the same pieces agent by agent (callers only read what they get)."""
+
+    @functools.wraps(build)
+    def once(rep: ReportInput, *args, **kwargs):
+        key = (build.__name__, rep.lang, rep.mask, args, tuple(sorted(kwargs.items())))
+        if key not in rep.memo:
+            rep.memo[key] = build(rep, *args, **kwargs)
+        return rep.memo[key]
+
+    return once
 
 
 def records(frame: pd.DataFrame) -> list:
@@ -174,20 +189,33 @@ def page_names(ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def part(rep: ReportInput, frame: pd.DataFrame, by: str | tuple[str, ...], key) -> pd.DataFrame:
+    """The rows of ``frame`` (a frame of ``rep.metrics``) whose ``by`` column(s) equal ``key``,
+    in their order: ``frame`` is grouped once per report, since every agent's page and sheet asks."""
+    memo_key = ("part", id(frame), by)
+    if memo_key not in rep.memo:  # frame kept in the memo so that its id stays its own
+        groups = frame.groupby(list(by) if isinstance(by, tuple) else by, sort=False)
+        rep.memo[memo_key] = (frame, frame.iloc[:0], dict(iter(groups)))
+    _, empty, parts = rep.memo[memo_key]
+    return parts.get(key, empty)
+
+
+@shared
 def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tuple[str, int]]:
     """(value, count) of a band / csat / score_bin distribution, in a reading order."""
-    d = rep.metrics.distribution
-    counts = d[(d["level"] == level) & (d["key"] == key) & (d["kind"] == kind)].set_index("value")["n"]
+    rows = part(rep, rep.metrics.distribution, ("level", "key", "kind"), (level, key, kind))
+    counts = dict(zip(rows["value"].tolist(), rows["n"].tolist()))
     order = {
-        "band": list(rep.band_order) or sorted(counts.index),
+        "band": list(rep.band_order) or sorted(counts),
         "csat": ["1", "2", "3", "4", "5"],
         "score_bin": list(SCORE_BIN_LABELS),
     }[kind]
-    order += [v for v in counts.index if v not in order]
+    order += [v for v in counts if v not in order]
     shown = (lambda v: band_name(rep, v)) if kind == "band" else str
     return [(shown(value), int(counts.get(value, 0))) for value in order]
 
 
+@shared
 def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     """KPI, agent value, team value, difference and whether the agent is better (or None)."""
     agent, team = rep.metrics.agent(agent_id), rep.metrics.team_of(agent_id)
@@ -203,6 +231,7 @@ def kpi_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     return rows
 
 
+@shared
 def section_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     agent, team = rep.metrics.agent(agent_id), rep.metrics.team_of(agent_id)
     return [
@@ -211,20 +240,25 @@ def section_rows(rep: ReportInput, agent_id: str) -> list[dict]:
     ]
 
 
+@shared
 def trend(rep: ReportInput, agent_id: str) -> list[dict]:
     """Per period: the agent's and the team's QA mean and graded count."""
     m = rep.metrics
-    mine = m.agent_trend[m.agent_trend["agent_id"] == agent_id].set_index("period")
+    mine = part(rep, m.agent_trend, "agent_id", agent_id)
     team_key = m.agent(agent_id)["team"]
     team_key = ALL if team_key == NO_TEAM else team_key
-    team = m.team_trend[m.team_trend["team"] == team_key].set_index("period")
-    periods = sorted(p for p in set(mine.index) | set(team.index) if not is_missing(p))
+    team = part(rep, m.team_trend, "team", team_key)
+    agent_mean, graded, team_mean = (
+        dict(zip(frame["period"].tolist(), frame[col].tolist()))
+        for frame, col in ((mine, "qa_mean"), (mine, "n_graded"), (team, "qa_mean"))
+    )
+    periods = sorted(p for p in set(agent_mean) | set(team_mean) if not is_missing(p))
     return [
         {
             "period": p,
-            "agent": mine["qa_mean"].get(p, float("nan")),
-            "n_graded": mine["n_graded"].get(p, 0),
-            "team": team["qa_mean"].get(p, float("nan")),
+            "agent": agent_mean.get(p, float("nan")),
+            "n_graded": graded.get(p, 0),
+            "team": team_mean.get(p, float("nan")),
         }
         for p in periods
     ]
@@ -236,27 +270,24 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
     return [{"period": r.period, "value": r.qa_mean, "n_graded": r.n_graded} for r in rows.itertuples()]
 
 
+@shared
 def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
     which an agent may simply not earn, are left out)."""
-    crit = rep.metrics.agent_criteria
-    rows = crit[
-        (crit["agent_id"] == agent_id)
-        & (crit["n_fail"] > 0)
-        & (crit["gap"] < 0)
-        & ~crit["criterion_id"].isin(set(rep.bonus_criteria))
-    ]
+    crit = part(rep, rep.metrics.agent_criteria, "agent_id", agent_id)
+    rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
     rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False]).head(n).copy()
     rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
     rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
     return rows.reset_index(drop=True)
 
 
+@shared
 def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
     """Critical and risk sessions with masked evidence (and the match masked alike). With
     ``limit``: critical failures first (newest first), then the highest risk scores."""
     f = rep.metrics.findings
-    rows = (f if agent_id is None else f[f["agent_id"] == agent_id]).copy()
+    rows = (f if agent_id is None else part(rep, f, "agent_id", agent_id)).copy()
     if limit is not None and len(rows) > limit:
         critical = rows[rows["kind"] == "critical"].sort_values("started_at", ascending=False)
         risk = rep.metrics.sessions.set_index("conversation_id")["risk_score"]
@@ -302,6 +333,12 @@ def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
         )
     empty, by_agent = rep.memo[key]
     return by_agent.get(agent_id, empty)
+
+
+@shared
+def lost_records(rep: ReportInput, agent_id: str) -> list:
+    """``lost_points`` as records (``records``)."""
+    return records(lost_points(rep, agent_id))
 
 
 def _lost_rows(rep: ReportInput) -> pd.DataFrame:
@@ -352,6 +389,7 @@ def shadow_ids(rep: ReportInput) -> frozenset[str]:
     return frozenset() if a is None else frozenset(a.loc[a["status"] == "shadow", "criterion_id"])
 
 
+@shared
 def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> list[dict]:
     """Disputes per ``by`` (agent_id or criterion_id; of one agent with ``agent_id``): filed and
     per decision (``DISPUTE_STATES``), from the points lost (disputes inside the report's period)."""
@@ -399,9 +437,9 @@ def agreement_rows(rep: ReportInput) -> list[dict]:
     return out
 
 
+@shared
 def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:
-    ex = rep.metrics.exemplars
-    return ex[ex["agent_id"] == agent_id].reset_index(drop=True)
+    return part(rep, rep.metrics.exemplars, "agent_id", agent_id).reset_index(drop=True)
 
 
 def listed_sessions(rep: ReportInput, agents: Sequence[str], cap: int = MAX_LISTED) -> tuple[pd.DataFrame, int]:
@@ -428,8 +466,9 @@ def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, 
     times = msgs["ts"].dt.strftime("%H:%M:%S").fillna("")
     out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
     columns = (msgs["conversation_id"], msgs["seq"], msgs["role"], times, text)
+    t = rep.t
     for cid, seq, role, time, body in zip(*(c.tolist() for c in columns)):  # lists: iterating Arrow text is slow
-        out[cid].append({"seq": seq, "role": rep.t.get(f"role_{role}", role), "time": time, "text": body})
+        out[cid].append({"seq": seq, "role": t.get(f"role_{role}", role), "time": time, "text": body})
     return out
 
 

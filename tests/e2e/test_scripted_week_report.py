@@ -125,7 +125,8 @@ def test_the_workbook_shows_every_decision_with_its_evidence(week, lang):
     assert names["diversion"] in trust  # the dispute tables name the criterion
 
     # print-ready: agent sheets fit two A4 pages wide and high, detail sheets repeat their header
-    assert agent.page_setup.fitToHeight == 2 and agent.page_setup.fitToWidth == 1 and agent.print_area
+    assert agent.sheet_properties.pageSetUpPr.fitToPage and agent.page_setup.fitToHeight == 2 and agent.print_area
+    assert (agent.page_setup.fitToWidth or 1) == 1  # one page wide: 1 is the file format's default, often left out
     assert int(agent.page_setup.paperSize) == int(agent.PAPERSIZE_A4)
     for detail in book.worksheets[-2:]:
         assert detail.print_title_rows == "$1:$1" and detail.print_area

@@ -6,6 +6,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from metric_frames import make_frames
+from openpyxl.cell.rich_text import CellRichText, TextBlock
 
 from qa_toolkit import frames
 from qa_toolkit.metrics import MetricOptions, compute_metrics
@@ -79,9 +80,8 @@ def test_workbook_sheets_charts_and_formats(rep, tmp_path):
     for name in ("a1 张三<b>", "a2 李四"):
         kinds = sorted(type(c).__name__ for c in wb[name]._charts)
         assert kinds == ["BarChart", "LineChart"]
-        assert all(
-            s.smooth is False for s in next(c for c in wb[name]._charts if type(c).__name__ == "LineChart").series
-        )
+        line = next(c for c in wb[name]._charts if type(c).__name__ == "LineChart")
+        assert line.series and not any(s.smooth for s in line.series)  # straight lines between the periods
     summary = wb["团队汇总"]
     assert summary.freeze_panes is not None and summary.auto_filter.ref
     assert len(summary.conditional_formatting) >= 3
@@ -247,3 +247,29 @@ def test_svg_charts_are_small_and_escaped():
     )
     assert line.count("<polyline") == 2 and len(line.encode()) < 4096
     assert len(charts.sparkline([1.0, None, 3.0], title="s").encode()) < 1024
+
+
+def test_evidence_shows_the_match_in_red_bold(rep, tmp_path):
+    write_xlsx(rep, tmp_path)
+    lost = openpyxl.load_workbook(tmp_path / "report.xlsx", rich_text=True)["失分明细"]
+    runs = [
+        (str(block.text), block.font)
+        for row in lost.iter_rows()
+        for cell in row
+        if isinstance(cell.value, CellRichText)
+        for block in cell.value
+        if isinstance(block, TextBlock)
+    ]
+    assert runs and ("138****5678", True, "FFC00000") in [(text, font.b, font.color.rgb) for text, font in runs]
+
+
+@pytest.mark.parametrize("per_agent", [False, True])
+def test_progress_counts_every_step_it_announces(rep, tmp_path, per_agent):
+    from qa_toolkit.report import html, xlsx
+
+    done = []
+    xlsx.write_xlsx(rep, tmp_path, per_agent=per_agent, advance=done.append)
+    assert len(done) == xlsx.steps(2, per_agent) and set(done) == {1}
+    done.clear()
+    write_html(rep, tmp_path, advance=done.append)
+    assert len(done) == html.steps(2)

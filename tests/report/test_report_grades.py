@@ -189,3 +189,13 @@ def test_qa_report_with_grades_shows_the_graded_state(tmp_path):
         ],
     )
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_the_counting_graders_comment_stays_on_its_result(scored):
+    results, scores = scored
+    frame = grades(("c2", "greet", "fail", 0.0, 10.0), ("c2", "grade", "pass", 10.0, 10.0))
+    frame["comment"] = ["  ", "耐心 · 好"]
+    res, _ = apply_grades(results, scores, frame, [RUBRIC])
+    c2 = res[res["conversation_id"] == "c2"].set_index("criterion_id")["comment"]
+    assert c2["grade"] == "耐心 · 好" and pd.isna(c2["greet"])  # a blank comment is no comment
+    assert res.loc[res["conversation_id"] != "c2", "comment"].isna().all()
