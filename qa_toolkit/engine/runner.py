@@ -160,37 +160,24 @@ def _score(path, job: ScoreJob, sink: PartSink, workers: int, chunk_size: int, o
     if lines is not None:
         with ThreadPoolExecutor(1) as checker:
             utf8 = None if opts.get("encoding") or bom_encoding(path) else checker.submit(is_utf8, path)
-            try:
-                return _run(path, job, sink, lines, workers, opts, progress, own=True, utf8=utf8)
-            except _ReadAgain:
-                pass
+            run = _run(path, job, sink, lines, workers, opts, progress, own=True, utf8=utf8)
+        if run is not None:
+            return run
     groups = row_group_tasks(path, opts)
     if groups is not None:
-        try:
-            return _run(path, job, sink, groups, workers, opts, progress, own=True)
-        except _ReadAgain:
-            pass
-    return _run(
-        path,
-        job,
-        sink,
-        iter_conversations(path, chunk_size=chunk_size, progress=progress, **opts),
-        workers,
-        opts,
-        None,
-        own=False,
-    )
-
-
-class _ReadAgain(Exception):
-    """What the workers read turned out not to stand alone — a JSONL input that is not UTF-8,
-    a conversation across Parquet row groups: read it again through the reader."""
+        run = _run(path, job, sink, groups, workers, opts, progress, own=True)
+        if run is not None:
+            return run
+    records = iter_conversations(path, chunk_size=chunk_size, progress=progress, **opts)
+    return _run(path, job, sink, records, workers, opts, None, own=False)
 
 
 def _run(
     path, job: ScoreJob, sink: PartSink, tasks: Iterable, workers: int, opts: dict, progress, *, own: bool, utf8=None
-) -> RunOutcome:
-    """Score ``tasks`` into ``sink``, emptied first."""
+) -> RunOutcome | None:
+    """Score ``tasks`` into ``sink``, emptied first; None when what the workers read turned out
+    not to stand alone — a JSONL input that is not UTF-8, a conversation across Parquet row
+    groups — so that the input is read again through the reader."""
     sink.reset()
     partials, last = [], None
     for partial in run_tasks(tasks, job, sink.writer, workers, progress):
@@ -198,10 +185,10 @@ def _run(
         if "edges" in partial:  # row groups: stop at the first conversation that runs on into the next
             edges = partial.pop("edges")
             if runs_on(last, edges):
-                raise _ReadAgain
+                return None
             last = edges or last
     if utf8 is not None and not utf8.result():
-        raise _ReadAgain
+        return None
     return merged(str(path), partials, strict=bool(opts.get("strict")), own=own)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,13 +127,6 @@ def fmt(value, kind: str) -> str:
     if kind == "csat":
         return f"{float(value):.2f}"
     return f"{float(value):.0f}"
-
-
-def display_width(text: str) -> int:
-    """Columns a text needs in a spreadsheet: CJK (wide) characters count twice."""
-    if text.isascii():
-        return len(text)
-    return len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text if ord(ch) >= 0x1100)
 
 
 def masker(rep: ReportInput):

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import display_text, new_workbook, put, put_link, put_rich, safe_value
+from qa_toolkit.excel import display_text, display_width, new_workbook, put, put_link, put_rich, safe_value
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
@@ -120,7 +120,7 @@ class _Sheet:
                 else str(shown or "")
             )
         )
-        self.widths[col] = max(self.widths.get(col, 6), min(view.display_width(text) + 2, MAX_WIDTH))
+        self.widths[col] = max(self.widths.get(col, 6), min(display_width(text) + 2, MAX_WIDTH))
 
     def put(self, row: int, col: int, value, *styles: dict | None, number_format: str | None = None) -> None:
         """Write ``value`` at (``row``, ``col``); ``number_format`` applies to anything but text."""
@@ -176,7 +176,7 @@ class _Sheet:
     def grow(self, row: int, text) -> None:
         """Give ``row`` the height its wrapped evidence ``text`` needs."""
         text = text if isinstance(text, str) else str(text or "")
-        self.ws.set_row(row - 1, 15 * max(1, -(-view.display_width(text) // (EVIDENCE_WIDTH - 4))))
+        self.ws.set_row(row - 1, 15 * max(1, -(-display_width(text) // (EVIDENCE_WIDTH - 4))))
 
 
 def _num(v):
