@@ -7,7 +7,7 @@ import time
 
 import click
 
-from qa_toolkit.cli.common import DAY, fail, progress_bar
+from qa_toolkit.cli.common import DAY, comma_list, fail, output_option, progress_bar, seed_option
 from qa_toolkit.io.validate import LAST_TIME
 from qa_toolkit.synth import iter_records, make_agents
 from qa_toolkit.synth.writers import FORMATS, write_synth
@@ -23,15 +23,8 @@ from qa_toolkit.synth.writers import FORMATS, write_synth
     type=click.IntRange(min=0),
     help="Number of conversations.",
 )
-@click.option("--seed", default=7, show_default=True, help="Random seed: same seed, same bytes.")
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Output folder (created if missing).",
-)
+@seed_option("Random seed: same seed, same bytes.", default=7)
+@output_option("Output folder (created if missing).", dest="out_dir", folder=True, flag="--out")
 @click.option(
     "--formats",
     default="jsonl,csv",
@@ -54,10 +47,7 @@ def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: dt.date, wee
     Writes conversations.jsonl, conversations_gb18030.csv, roster.csv (and
     conversations.parquet) into OUT. Example: qa data synth -n 3000 --seed 7 -o sample_data
     """
-    chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in FORMATS]
-    if bad or not chosen:
-        raise click.BadParameter(f"'{formats}': choose from {', '.join(FORMATS)}", param_hint="--formats")
+    chosen = comma_list(formats, FORMATS, "--formats")
     if weeks > (LAST_TIME.date() - start).days // 7:
         raise click.BadParameter(
             f"{weeks} weeks from {start} run past the last supported day, {LAST_TIME:%Y-%m-%d}", param_hint="--weeks"
