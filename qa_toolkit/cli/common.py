@@ -171,9 +171,14 @@ def folds_option(help: str) -> Callable:
     return click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help=help)
 
 
+def count_option(*decls: str, default: int, minimum: int, help: str) -> Callable:
+    """A whole number of at least ``minimum``, its default shown."""
+    return click.option(*decls, type=click.IntRange(min=minimum), default=default, show_default=True, help=help)
+
+
 def chunk_size_option(help: str) -> Callable:
     """--chunk-size: conversations handled at a time (bounds memory)."""
-    return click.option("--chunk-size", type=click.IntRange(min=1), default=20000, show_default=True, help=help)
+    return count_option("--chunk-size", default=20000, minimum=1, help=help)
 
 
 def today_option(help: str) -> Callable:

@@ -9,6 +9,7 @@ import click
 from qa_toolkit.cli.common import (
     DAY,
     agents_option,
+    count_option,
     fail,
     file_option,
     no_mask_option,
@@ -62,13 +63,7 @@ def _scored_on(folder) -> dt.date:
     help="The scoring date a deadline counts from for automatic outcomes (default: the day the score "
     "folder was written); graded outcomes count from their grading date.",
 )
-@click.option(
-    "--deadline-days",
-    type=click.IntRange(min=0),
-    default=7,
-    show_default=True,
-    help="Days an agent has to dispute a lost point.",
-)
+@count_option("--deadline-days", default=7, minimum=0, help="Days an agent has to dispute a lost point.")
 @click.option(
     "--period",
     default="all",

@@ -9,6 +9,7 @@ from qa_toolkit.cli.common import (
     agents_option,
     allow_mismatch_option,
     comma_list,
+    count_option,
     data_file_option,
     data_options,
     disputes_option,
@@ -61,13 +62,7 @@ from qa_toolkit.runconfig import ReportConfig
     "The dispute register (`qa dispute import/resolve`, as for `qa calibrate --disputes`): accepted "
     "disputes change the scores; the report lists each dispute and counts them per agent and criterion."
 )
-@click.option(
-    "--min-graded",
-    default=5,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Fewer graded conversations: not ranked.",
-)
+@count_option("--min-graded", default=5, minimum=1, help="Fewer graded conversations: not ranked.")
 @click.option("--sla", "sla_seconds", default=180.0, show_default=True, help="Response SLA in seconds.")
 @click.option(
     "--sla-channel",
@@ -76,13 +71,7 @@ from qa_toolkit.runconfig import ReportConfig
     metavar="CHANNEL=SECONDS",
     help="Per-channel SLA, e.g. email=86400 (repeatable).",
 )
-@click.option(
-    "--fcr-days",
-    default=7,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="First-contact resolution window in days.",
-)
+@count_option("--fcr-days", default=7, minimum=1, help="First-contact resolution window in days.")
 @no_mask_option("Show personal data unmasked (default: masked).")
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")

@@ -6,6 +6,7 @@ import click
 
 from qa_toolkit.cli.common import (
     chunk_size_option,
+    count_option,
     data_options,
     finish,
     load_dataset,
@@ -32,13 +33,7 @@ from qa_toolkit.scoring import format_summary, read_risk
 @risk_option("Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
 @no_mask_option("Keep personal data in evidence_text (default: masked).")
 @chunk_size_option("Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).")
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Worker processes; more than 1 writes part files.",
-)
+@count_option("--workers", default=1, minimum=1, help="Worker processes; more than 1 writes part files.")
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),

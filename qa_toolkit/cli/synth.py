@@ -7,22 +7,14 @@ import time
 
 import click
 
-from qa_toolkit.cli.common import DAY, comma_list, fail, output_option, progress_bar, seed_option
+from qa_toolkit.cli.common import DAY, comma_list, count_option, fail, output_option, progress_bar, seed_option
 from qa_toolkit.io.validate import LAST_TIME
 from qa_toolkit.synth import iter_records, make_agents
 from qa_toolkit.synth.writers import FORMATS, write_synth
 
 
 @click.command("synth")
-@click.option(
-    "-n",
-    "--conversations",
-    "n",
-    default=3000,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Number of conversations.",
-)
+@count_option("-n", "--conversations", "n", default=3000, minimum=0, help="Number of conversations.")
 @seed_option("Random seed: same seed, same bytes.", default=7)
 @output_option("Output folder (created if missing).", dest="out_dir", folder=True, flag="--out")
 @click.option(
@@ -32,15 +24,8 @@ from qa_toolkit.synth.writers import FORMATS, write_synth
     help="Comma-separated: jsonl, csv (GB18030 long table), parquet.",
 )
 @click.option("--start", type=DAY, default="2026-09-07", show_default=True, help="First day (YYYY-MM-DD).")
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1), help="Length of the period.")
-@click.option(
-    "--agents",
-    "n_agents",
-    default=30,
-    show_default=True,
-    type=click.IntRange(min=3),
-    help="Number of agents (three teams).",
-)
+@count_option("--weeks", default=8, minimum=1, help="Length of the period.")
+@count_option("--agents", "n_agents", default=30, minimum=3, help="Number of agents (three teams).")
 def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: dt.date, weeks: int, n_agents: int) -> None:
     """Generate realistic e-commerce customer-service conversations (mostly Chinese), seeded.
 
