@@ -1,4 +1,6 @@
-"""Options and helpers shared by commands that read conversation exports."""
+"""Options and helpers shared by the commands: every option several commands take is declared
+once here (a factory fixes its flags, type and default; the command gives the help that says what
+it means there), with reading an export, progress bars, problems and exit codes."""
 
 from __future__ import annotations
 
