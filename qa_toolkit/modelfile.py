@@ -10,6 +10,7 @@ a pickle, a foreign skops file, a tampered one or another kind of model are refu
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 from collections.abc import Sequence
@@ -24,10 +25,18 @@ from qa_toolkit.problems import InputError, Problem
 _LIBRARIES = ("qa-toolkit", "scikit-learn", "numpy", "scipy", "pandas", "skops")
 
 
-def save_archive(payload: dict, path: str | os.PathLike) -> Path:
-    """Write ``payload`` (a dict with ``kind`` and ``format_version``) as a skops archive, atomically."""
+def save_archive(path: str | os.PathLike, kind: str, format_version: int, pipeline, card: dict, fields: dict) -> Path:
+    """Write a model as a skops archive, atomically: a dict of its ``kind``, ``format_version``,
+    ``pipeline``, its own ``fields`` and its card (as JSON text)."""
     import skops.io as sio
 
+    payload = {
+        "kind": kind,
+        "format_version": format_version,
+        "pipeline": pipeline,
+        **fields,
+        "card_json": json.dumps(card, ensure_ascii=False),
+    }
     return write_bytes(path, sio.dumps(payload))
 
 
@@ -102,6 +111,11 @@ def card_paths(model_path: str | os.PathLike) -> tuple[Path, Path]:
     model_path = Path(model_path)
     stem = model_path.name[: -len(model_path.suffix)] if model_path.suffix else model_path.name
     return model_path.with_name(f"{stem}.card.json"), model_path.with_name(f"{stem}.card.md")
+
+
+def card_markdown(lines: list[str], versions: dict[str, str]) -> str:
+    """A card's Markdown: its own sections (``lines``), then the library ``versions`` it was made with."""
+    return "\n".join([*lines, "## Versions", "", ", ".join(f"{k} {v}" for k, v in versions.items()), ""])
 
 
 def write_card(card: dict, markdown: str, model_path: str | os.PathLike) -> tuple[Path, Path]:

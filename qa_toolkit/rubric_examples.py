@@ -1,7 +1,8 @@
 """Run a rubric's ``examples`` — its unit tests. Each example is a tiny conversation; the
 criterion must give the expected outcome on it, or the failure is reported at the example's
-line (like sqlfluff's YAML rule cases). It runs the scoring, so it sits above ``scoring`` (and
-outside ``rubric/``, which scoring imports)."""
+line (like sqlfluff's YAML rule cases). It scores them through the one runner
+(``engine.score_chunks``), so it sits beside ``engine`` (and outside ``rubric/``, which scoring
+imports)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.problems import Problem
-from qa_toolkit.rubric.checks._base import Frames
 from qa_toolkit.rubric.loader import Locator
-from qa_toolkit.rubric.schema import Criterion, Example, Rubric
-from qa_toolkit.scoring import evaluate_criterion
+from qa_toolkit.rubric.schema import Example, Rubric
 
 _START = pd.Timestamp("2026-01-05T09:00:00")
 
@@ -55,38 +55,47 @@ def example_record(example: Example, conversation_id: str) -> dict:
 
 
 def run_examples(rubric: Rubric, locator: Locator) -> list[ExampleResult]:
-    """Every example of every criterion, in file order."""
-    out = []
-    for si, section in enumerate(rubric.sections):
-        for ci, criterion in enumerate(section.criteria):
-            if criterion.examples:
-                path = ["sections", si, "criteria", ci, "examples"]
-                out.extend(_run(criterion, path, locator))
-    return out
-
-
-def _run(criterion: Criterion, path: list, locator: Locator) -> list[ExampleResult]:
-    ids = [f"{criterion.id}#{i}" for i in range(len(criterion.examples))]
+    """Every example of every criterion, in file order: all of them scored in one run of the
+    runner (``engine.score_chunks``), each by its own criterion."""
+    cases = [
+        (["sections", si, "criteria", ci, "examples", i], criterion, example)
+        for si, section in enumerate(rubric.sections)
+        for ci, criterion in enumerate(section.criteria)
+        for i, example in enumerate(criterion.examples)
+    ]
+    ids = [f"{criterion.id}#{path[-1]}" for path, criterion, _ in cases]
     data = conversations_from_records(
-        [example_record(e, cid) for e, cid in zip(criterion.examples, ids)], source=locator.file
+        [example_record(example, cid) for (_, _, example), cid in zip(cases, ids)], source=locator.file
     )
-    risk = pd.DataFrame({"conversation_id": ids, "risk_score": [e.risk_score for e in criterion.examples]})
-    risk = risk.dropna(subset=["risk_score"])
-    frames = Frames(data.conversations, data.messages.sort_values(["conversation_id", "seq"]), risk)
-    outcomes = evaluate_criterion(criterion, frames)
-    results = []
-    for i, (example, cid) in enumerate(zip(criterion.examples, ids)):
-        bad = [p for p in data.log.problems if p.line == i + 1]
-        actual = outcomes["outcome"].get(cid, "missing") if not bad else "invalid"
-        note = outcomes["note"].get(cid, "") if not bad else "; ".join(p.message for p in bad)
+    risk = pd.DataFrame({"conversation_id": ids, "risk_score": [example.risk_score for _, _, example in cases]})
+    results, _ = score_chunks(
+        data.conversations, data.messages, _examined(rubric), risk=risk.dropna(subset=["risk_score"])
+    )
+    verdicts = results.set_index(["conversation_id", "criterion_id"])
+    out = []
+    for line, ((path, criterion, example), cid) in enumerate(zip(cases, ids), start=1):
+        bad = [p for p in data.log.problems if p.line == line]
+        key = (cid, criterion.id)
+        actual = verdicts["outcome"].get(key, "missing") if not bad else "invalid"
+        note = verdicts["note"].get(key, "") if not bad else "; ".join(p.message for p in bad)
         note = "" if pd.isna(note) else str(note)
         problem = None
         if actual != example.expect:
             problem = locator.problem(
-                [*path, i],
+                path,
                 f"{criterion.id}: example '{example.name}' expected "
                 f"{example.expect}, got {actual}" + (f" ({note})" if note else ""),
                 code="example-failed",
             )
-        results.append(ExampleResult(criterion.id, example.name, example.expect, actual, note, problem))
-    return results
+        out.append(ExampleResult(criterion.id, example.name, example.expect, actual, note, problem))
+    return out
+
+
+def _examined(rubric: Rubric) -> Rubric:
+    """``rubric`` as its examples test it: every criterion counted (live) and applied to every
+    conversation (no ``applies_to``); an example tests the check itself, its ``when`` included."""
+    sections = [
+        section.model_copy(update={"criteria": [c.model_copy(update={"status": "live"}) for c in section.criteria]})
+        for section in rubric.sections
+    ]
+    return rubric.model_copy(update={"sections": sections, "applies_to": None})

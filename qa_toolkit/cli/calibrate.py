@@ -8,7 +8,14 @@ import sys
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset
+from qa_toolkit.cli.common import (
+    data_file_option,
+    data_options,
+    disputes_option,
+    json_option,
+    load_dataset,
+    rubric_option,
+)
 from qa_toolkit.review.calibration import calibrate as run
 from qa_toolkit.review.calibration import gate_failures, gate_table, read_grades, rescore
 from qa_toolkit.review.register import read_register
@@ -18,22 +25,15 @@ from qa_toolkit.rubric import require_rubric
 @click.command()
 @click.argument("grades", type=click.Path(exists=True, dir_okay=False))
 @click.option("--tolerance", default=10.0, show_default=True, help="Totals agree when they differ by at most this.")
-@click.option("--json", "as_json", is_flag=True, help="Print every statistic as JSON.")
+@json_option("Print every statistic as JSON.")
 @click.option("--details", is_flag=True, help="Also print Cohen's κ per grader pair and criterion.")
-@click.option(
-    "--disputes",
-    "disputes_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="The dispute register (`qa dispute import/resolve`): accepted disputes of automatic outcomes "
-    "count as overturned.",
+@disputes_option(
+    "The dispute register (`qa dispute import/resolve`): accepted disputes of automatic outcomes count as overturned."
 )
-@click.option(
-    "--rubric",
-    "rubric_file",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Measure each automatic criterion of this rubric against the grades: status, n, κ, the gate floor.",
+@rubric_option(
+    "Measure each automatic criterion of this rubric against the grades: status, n, κ, the gate floor.",
+    dest="rubric_file",
+    multiple=False,
 )
 @click.option(
     "--gate",
@@ -41,13 +41,10 @@ from qa_toolkit.rubric import require_rubric
     help="Exit 1 naming every live criterion of --rubric below its agreement floor "
     "(the rubric's `gate:`, default n ≥ 50 graded conversations, κ ≥ 0.6).",
 )
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(exists=True),
-    default=None,
-    help="Re-score the graded conversations of this export with --rubric first (automatic outcomes as the "
+@data_file_option(
+    "Re-score the graded conversations of this export with --rubric first (automatic outcomes as the "
     "rubric gives them now, also for criteria added since the workbook was made).",
+    required=False,
 )
 @data_options
 def calibrate(

@@ -1,11 +1,13 @@
-"""Options and helpers shared by commands that read conversation exports."""
+"""Options and helpers shared by the commands: every option several commands take is declared
+once here (a factory fixes its flags, type and default; the command gives the help that says what
+it means there), with reading an export, progress bars, problems and exit codes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import wraps
@@ -89,6 +91,111 @@ def data_options(func: Callable | None = None, *, format_flag: str = "--format")
     return wrapper
 
 
+SEED = click.IntRange(0, 2**32 - 1)
+
+
+def output_option(
+    help: str,
+    *,
+    dest: str = "output",
+    folder: bool = False,
+    required: bool = True,
+    default: str | None = None,
+    flag: str = "--output",
+) -> Callable:
+    """-o/--output (or another long ``flag``): a folder (``folder``) or a file to write; required
+    unless it has a default."""
+    return click.option(
+        "-o",
+        flag,
+        dest,
+        required=required and default is None,
+        type=click.Path(file_okay=not folder, dir_okay=folder),
+        help=help,
+        **({} if default is None else {"default": default, "show_default": True}),
+    )
+
+
+def rubric_option(help: str, *, dest: str = "rubric_paths", multiple: bool = True) -> Callable:
+    """--rubric: a rubric YAML file, repeatable unless ``multiple`` is False."""
+    return click.option("--rubric", dest, type=click.Path(exists=True, dir_okay=False), multiple=multiple, help=help)
+
+
+def data_file_option(help: str, *, dest: str = "data_path", required: bool = True, dir_okay: bool = True) -> Callable:
+    """--data: the conversation export a command reads beside its own input."""
+    return click.option("--data", dest, required=required, type=click.Path(exists=True, dir_okay=dir_okay), help=help)
+
+
+def scores_option(help: str, *, dest: str = "scores_dir", required: bool = True, file_okay: bool = False) -> Callable:
+    """--scores: a `qa score` output folder (``file_okay``: or a file in it)."""
+    return click.option(
+        "--scores", dest, required=required, type=click.Path(exists=True, file_okay=file_okay), help=help
+    )
+
+
+def file_option(flag: str, dest: str, help: str, *, required: bool = False, dir_okay: bool = False) -> Callable:
+    """An existing file a command reads (--risk, --grades, --disputes, --model, ...; ``dir_okay``: or a folder)."""
+    return click.option(flag, dest, required=required, type=click.Path(exists=True, dir_okay=dir_okay), help=help)
+
+
+def risk_option(help: str) -> Callable:
+    """--risk: risk scores from `qa risk predict`."""
+    return file_option("--risk", "risk_path", help)
+
+
+def disputes_option(help: str) -> Callable:
+    """--disputes: the dispute register of `qa dispute import/resolve`."""
+    return file_option("--disputes", "disputes_path", help)
+
+
+def no_mask_option(help: str) -> Callable:
+    """--no-mask: personal data shown unmasked (masked by default)."""
+    return click.option("--no-mask", is_flag=True, help=help)
+
+
+def json_option(help: str) -> Callable:
+    """--json: print JSON instead of tables."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def agents_option(help: str) -> Callable:
+    """--agent: only these agents, repeatable."""
+    return click.option("--agent", "agents", multiple=True, help=help)
+
+
+def seed_option(help: str, *, default: int | None = None) -> Callable:
+    """--seed: a random seed numpy and scikit-learn accept (0 .. 2**32 - 1)."""
+    return click.option("--seed", type=SEED, default=default, show_default=default is not None, help=help)
+
+
+def folds_option(help: str) -> Callable:
+    """--folds: cross-validation folds, 2 to 20."""
+    return click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help=help)
+
+
+def count_option(*decls: str, default: int, minimum: int, help: str) -> Callable:
+    """A whole number of at least ``minimum``, its default shown."""
+    return click.option(*decls, type=click.IntRange(min=minimum), default=default, show_default=True, help=help)
+
+
+def chunk_size_option(help: str) -> Callable:
+    """--chunk-size: conversations handled at a time (bounds memory)."""
+    return count_option("--chunk-size", default=20000, minimum=1, help=help)
+
+
+def today_option(help: str) -> Callable:
+    """--today: the reference day (default: decided by the command)."""
+    return click.option("--today", type=DAY, default=None, help=help)
+
+
+def comma_list(value: str, choices: Sequence[str], param_hint: str) -> list[str]:
+    """A comma-separated option value as a list of ``choices``; a usage error names the others."""
+    chosen = [item.strip().lower() for item in value.split(",") if item.strip()]
+    if not chosen or any(item not in choices for item in chosen):
+        raise click.BadParameter(f"choose from {', '.join(choices)} (got {value!r})", param_hint=param_hint)
+    return chosen
+
+
 allow_mismatch_option = click.option(
     "--allow-mismatch",
     is_flag=True,
@@ -118,14 +225,25 @@ def open_scores(path: str | os.PathLike, data: str | os.PathLike, allow_mismatch
 def load_dataset(path: str | os.PathLike, read_opts: dict, quiet: bool = False):
     """Read an export with a progress bar; print the problem summary to stderr.
     With ``strict`` the library raises InputError, which the root group turns into exit 2."""
-    opts = dict(read_opts)
-    max_problems = opts.pop("max_problems", 20)
+    opts, max_problems = reader_opts(read_opts)
     size = Path(path).stat().st_size if Path(path).is_file() else 0
     with progress_bar(f"reading {Path(path).name}", total=size) as advance:
         dataset = read_conversations(path, progress=advance, **opts)
-    if dataset.log.problems and not quiet:
-        click.echo(dataset.log.summary(max_full=max_problems), err=True)
+    if not quiet:
+        print_log(dataset.log, max_problems)
     return dataset
+
+
+def reader_opts(read_opts: dict) -> tuple[dict, int]:
+    """``read_opts`` of ``data_options`` as the readers take them, and how many problems to print in full."""
+    opts = dict(read_opts)
+    return opts, opts.pop("max_problems", 20)
+
+
+def print_log(log: ProblemLog, max_problems: int) -> None:
+    """The reading problems' summary on stderr (the first ``max_problems`` in full), if any."""
+    if log.problems:
+        click.echo(log.summary(max_full=max_problems), err=True)
 
 
 @contextmanager

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import click
 
-from qa_toolkit.cli.common import data_options, load_dataset, progress_bar
+from qa_toolkit.cli.common import (
+    data_file_option,
+    data_options,
+    file_option,
+    folds_option,
+    load_dataset,
+    output_option,
+    progress_bar,
+    rubric_option,
+    seed_option,
+)
 from qa_toolkit.learning.card import write_card
 from qa_toolkit.learning.grades import read_grades
 from qa_toolkit.learning.store import save_model
@@ -24,20 +34,13 @@ def _fmt(value) -> str:
 
 
 @criterion.command("train")
-@click.option(
+@file_option(
     "--grades",
     "grades_path",
+    "Grades CSV from `qa grade import` (or conversation_id, criterion_id, outcome rows).",
     required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Grades CSV from `qa grade import` (or conversation_id, criterion_id, outcome rows).",
 )
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The export holding the graded conversations.",
-)
+@data_file_option("The export holding the graded conversations.", dest="data", dir_okay=False)
 @click.option(
     "--criterion",
     "criteria",
@@ -45,14 +48,11 @@ def _fmt(value) -> str:
     multiple=True,
     help="Criterion id to learn; repeat for several (one model each).",
 )
-@click.option(
-    "--rubric",
-    "rubric_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="The rubric the models will serve: they are bound to its id and version, and read its rule "
-    "for the criterion (if it has one) as a feature. Default: the shipped rubric that has the "
-    "criterion.",
+@rubric_option(
+    "The rubric the models will serve: they are bound to its id and version, and read its rule "
+    "for the criterion (if it has one) as a feature. Default: the shipped rubric that has the criterion.",
+    dest="rubric_path",
+    multiple=False,
 )
 @click.option(
     "--rule-from",
@@ -67,22 +67,9 @@ def _fmt(value) -> str:
     help="What the model reads: the whole conversation, the agent's opening message, its closing "
     "messages, or agent replies with the customer message each answers.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for ID.skops and its card (ID.card.json, ID.card.md).",
-)
-@click.option(
-    "--folds",
-    type=click.IntRange(2, 20),
-    default=5,
-    show_default=True,
-    help="Cross-validation folds (over conversations).",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the fold split.")
+@output_option("Folder for ID.skops and its card (ID.card.json, ID.card.md).", dest="out_dir", folder=True)
+@folds_option("Cross-validation folds (over conversations).")
+@seed_option("Seed for the fold split.", default=0)
 @data_options
 def train(
     grades_path: str,

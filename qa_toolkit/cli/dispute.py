@@ -6,7 +6,19 @@ import datetime as dt
 
 import click
 
-from qa_toolkit.cli.common import fail, print_problems
+from qa_toolkit.cli.common import (
+    DAY,
+    agents_option,
+    count_option,
+    fail,
+    file_option,
+    no_mask_option,
+    output_option,
+    print_problems,
+    rubric_option,
+    scores_option,
+    today_option,
+)
 from qa_toolkit.review.calibration import read_grades
 from qa_toolkit.review.dispute_books import (
     agent_workbook,
@@ -21,21 +33,12 @@ from qa_toolkit.review.register import merge, read_register, write_register
 from qa_toolkit.rubric import require_rubrics
 from qa_toolkit.scorefolder import read_score_dir
 
-TODAY = click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="The day it happens (default: today); deadlines are measured against it.",
-)
+TODAY = today_option("The day it happens (default: today); deadlines are measured against it.")
 
 
 @click.group()
 def dispute() -> None:
     """Agents dispute lost points before a deadline; a QA lead accepts, rejects or partly accepts."""
-
-
-def _day(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
 
 
 def _scored_on(folder) -> dt.date:
@@ -47,48 +50,20 @@ def _scored_on(folder) -> dt.date:
 
 
 @dispute.command("export")
-@click.option(
-    "--scores",
-    "scores_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="The `qa score` output folder.",
+@scores_option("The `qa score` output folder.")
+@file_option(
+    "--grades", "grades_path", "grades.csv from `qa grade import`: graded outcomes replace the automatic ones."
 )
-@click.option(
-    "--grades",
-    "grades_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="grades.csv from `qa grade import`: graded outcomes replace the automatic ones.",
-)
-@click.option(
-    "--rubric",
-    "rubric_paths",
-    type=click.Path(exists=True, dir_okay=False),
-    multiple=True,
-    help="Rubric YAML, repeatable (default: the files run.json names, else the shipped ones).",
-)
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for one workbook per agent (申诉_AGENT.xlsx).",
-)
+@rubric_option("Rubric YAML, repeatable (default: the files run.json names, else the shipped ones).")
+@output_option("Folder for one workbook per agent (申诉_AGENT.xlsx).", folder=True)
 @click.option(
     "--scored-on",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="The scoring date a deadline counts from for automatic outcomes (default: the day the score "
     "folder was written); graded outcomes count from their grading date.",
 )
-@click.option(
-    "--deadline-days",
-    type=click.IntRange(min=0),
-    default=7,
-    show_default=True,
-    help="Days an agent has to dispute a lost point.",
-)
+@count_option("--deadline-days", default=7, minimum=0, help="Days an agent has to dispute a lost point.")
 @click.option(
     "--period",
     default="all",
@@ -96,17 +71,17 @@ def _scored_on(folder) -> dt.date:
     help="Conversations started in: all | last_week | FROM..TO (e.g. 2026-11-02..2026-11-08).",
 )
 @TODAY
-@click.option("--agent", "agents", multiple=True, help="Only this agent, repeatable (default: every agent).")
-@click.option("--no-mask", is_flag=True, help="Show personal data in the evidence unmasked (default: masked).")
+@agents_option("Only this agent, repeatable (default: every agent).")
+@no_mask_option("Show personal data in the evidence unmasked (default: masked).")
 def export_cmd(
     scores_dir: str,
     grades_path: str | None,
     rubric_paths: tuple[str, ...],
     output: str,
-    scored_on: dt.datetime | None,
+    scored_on: dt.date | None,
     deadline_days: int,
     period: str,
-    today: dt.datetime | None,
+    today: dt.date | None,
     agents: tuple[str, ...],
     no_mask: bool,
 ) -> None:
@@ -120,14 +95,14 @@ def export_cmd(
 
     results, scores, info = read_score_dir(scores_dir)
     try:
-        scores = within(scores, period, today.date() if today else None)
+        scores = within(scores, period, today)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--period") from None
     recorded = [r.get("file") for r in info.get("rubrics", [])]
     rubrics = require_rubrics(rubric_paths or [f for f in recorded if f and Path(f).is_file()] or None)[0]
     grades = read_grades(grades_path) if grades_path else None
     final, final_scores = final_outcomes(results, scores, rubrics, grades=grades)
-    day = scored_on.date() if scored_on else _scored_on(scores_dir)
+    day = scored_on or _scored_on(scores_dir)
     lost = lost_points(final, final_scores, rubrics, scored_on=day, deadline_days=deadline_days)
     if agents:
         lost = lost[lost["agent_id"].isin(agents)]
@@ -146,15 +121,9 @@ def export_cmd(
 
 @dispute.command("import")
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="disputes.csv, the register (added to; the same workbook twice changes nothing).",
-)
+@output_option("disputes.csv, the register (added to; the same workbook twice changes nothing).")
 @TODAY
-def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.datetime | None) -> None:
+def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.date | None) -> None:
     """Read agents' filled dispute WORKBOOKS into the register: every reason written before its
     deadline is a dispute (open until a lead decides); later ones are refused (exit 1).
 
@@ -174,7 +143,7 @@ def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.datetime | Non
     if filed.empty:
         fail("no dispute: no reason was written in any workbook", 1)
     register = read_register(output)
-    rows, refused = file_disputes(register, filed, _day(today))
+    rows, refused = file_disputes(register, filed, today or dt.date.today())
     print_problems(refused)
     merged = merge(register, rows, KEY)
     click.echo(f"{len(filed)} reason(s) read: {merged.describe('dispute')}, {len(refused)} refused")
@@ -191,8 +160,8 @@ def import_cmd(workbooks: tuple[str, ...], output: str, today: dt.datetime | Non
 
 @dispute.command("resolution")
 @click.argument("register_path", metavar="REGISTER", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
-@click.option("--no-mask", is_flag=True, help="Show personal data in the evidence unmasked (default: masked).")
+@output_option("Workbook to write (.xlsx).")
+@no_mask_option("Show personal data in the evidence unmasked (default: masked).")
 def resolution_cmd(register_path: str, output: str, no_mask: bool) -> None:
     """Write the lead's resolution workbook: every open dispute of REGISTER with a decision
     (accepted / rejected / partly), the points given back when partly, and a note.
@@ -210,15 +179,9 @@ def resolution_cmd(register_path: str, output: str, no_mask: bool) -> None:
 
 @dispute.command("resolve")
 @click.argument("resolution", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--register",
-    "register_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="disputes.csv, the register the decisions go into.",
-)
+@file_option("--register", "register_path", "disputes.csv, the register the decisions go into.", required=True)
 @TODAY
-def resolve_cmd(resolution: str, register_path: str, today: dt.datetime | None) -> None:
+def resolve_cmd(resolution: str, register_path: str, today: dt.date | None) -> None:
     """Record a lead's decisions (a filled resolution workbook, or a CSV with conversation_id,
     criterion_id, decision, points_awarded, note, resolved_by, resolved_on) in the register.
     Invalid decisions: exit 2 and nothing written; the same decisions twice change nothing.
@@ -227,7 +190,7 @@ def resolve_cmd(resolution: str, register_path: str, today: dt.datetime | None) 
     """
     decisions, problems = read_resolution(resolution)
     register = read_register(register_path)
-    changed, invalid = resolve(register, decisions, _day(today))
+    changed, invalid = resolve(register, decisions, today or dt.date.today())
     if problems or invalid:
         print_problems(problems + invalid)
         fail(f"{len(problems + invalid)} invalid decision(s) or unreadable file; nothing written")

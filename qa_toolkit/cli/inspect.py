@@ -6,13 +6,13 @@ import json
 
 import click
 
-from qa_toolkit.cli.common import data_options, finish, load_dataset
+from qa_toolkit.cli.common import data_options, finish, json_option, load_dataset
 from qa_toolkit.io.inspect import summarize
 
 
 @click.command("inspect")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (every problem included).")
+@json_option("Print the summary as JSON (every problem included).")
 @data_options
 def inspect_cmd(path: str, as_json: bool, read_opts: dict) -> None:
     """Count conversations, messages, agents, channels, dates, roles, CSAT and tags in PATH and

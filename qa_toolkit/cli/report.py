@@ -6,102 +6,63 @@ import click
 
 from qa_toolkit.cli.common import (
     DAY,
+    agents_option,
     allow_mismatch_option,
+    comma_list,
+    count_option,
+    data_file_option,
     data_options,
+    disputes_option,
+    file_option,
     finish,
     load_dataset,
+    no_mask_option,
     open_scores,
+    output_option,
     progress_bar,
+    risk_option,
+    rubric_option,
+    scores_option,
 )
 from qa_toolkit.reporting import report_from_scores
 from qa_toolkit.runconfig import ReportConfig
 
 
-def _formats(value: str) -> list[str]:
-    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
-    bad = [f for f in formats if f not in ("xlsx", "html")]
-    if bad or not formats:
-        raise click.BadParameter(f"choose from xlsx, html (got {value!r})", param_hint="--format")
-    return formats
-
-
 @click.command()
-@click.option(
-    "--scores",
-    "scores_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="The `qa score` output folder, either layout (results/scores .parquet or .csv, or part folders; run.json).",
+@scores_option(
+    "The `qa score` output folder, either layout (results/scores .parquet or .csv, or part folders; run.json)."
 )
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True),
-    help="The conversation export that was scored (checked against run.json's SHA-256).",
-)
+@data_file_option("The conversation export that was scored (checked against run.json's SHA-256).", dest="data")
 @allow_mismatch_option
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for report.xlsx, index.html and agents/.",
-)
+@output_option("Folder for report.xlsx, index.html and agents/.", dest="outdir", folder=True)
 @click.option("--format", "formats", default="xlsx,html", show_default=True, help="xlsx, html or both.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Labels (default: the rubric's language).")
-@click.option("--agent", "agents", multiple=True, help="Only these agents get a page/sheet (repeatable).")
+@agents_option("Only these agents get a page/sheet (repeatable).")
 @click.option(
     "--period", type=click.Choice(["week", "month", "all"]), default="week", show_default=True, help="Trend period."
 )
 @click.option("--from", "date_from", type=DAY, default=None, help="First day (conversations started on or after).")
 @click.option("--to", "date_to", type=DAY, default=None, help="Last day (inclusive).")
-@click.option(
-    "--rubric",
-    "rubric_paths",
-    type=click.Path(exists=True, dir_okay=False),
-    multiple=True,
-    help="Rubric(s) for section/criterion names, repeatable (default: those run.json names).",
-)
-@click.option(
+@rubric_option("Rubric(s) for section/criterion names, repeatable (default: those run.json names).")
+@file_option(
     "--manifest",
     "manifest_path",
-    type=click.Path(exists=True),
-    default=None,
-    help="Sample batch (folder or manifest.csv): marks sampled sessions; when the scores cover only "
+    "Sample batch (folder or manifest.csv): marks sampled sessions; when the scores cover only "
     "the sample, quality is weighted by 1/inclusion probability.",
+    dir_okay=True,
 )
-@click.option(
-    "--risk",
-    "risk_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Risk scores (`qa risk predict` output) for risk flags.",
-)
-@click.option(
+@risk_option("Risk scores (`qa risk predict` output) for risk flags.")
+@file_option(
     "--grades",
     "grades_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
+    "grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
     "graded conversations are re-scored and manual criteria count.",
 )
-@click.option(
-    "--disputes",
-    "disputes_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="The dispute register (`qa dispute import/resolve`, as for `qa calibrate --disputes`): accepted "
-    "disputes change the scores; the report lists each dispute and counts them per agent and criterion.",
+@disputes_option(
+    "The dispute register (`qa dispute import/resolve`, as for `qa calibrate --disputes`): accepted "
+    "disputes change the scores; the report lists each dispute and counts them per agent and criterion."
 )
-@click.option(
-    "--min-graded",
-    default=5,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Fewer graded conversations: not ranked.",
-)
+@count_option("--min-graded", default=5, minimum=1, help="Fewer graded conversations: not ranked.")
 @click.option("--sla", "sla_seconds", default=180.0, show_default=True, help="Response SLA in seconds.")
 @click.option(
     "--sla-channel",
@@ -110,14 +71,8 @@ def _formats(value: str) -> list[str]:
     metavar="CHANNEL=SECONDS",
     help="Per-channel SLA, e.g. email=86400 (repeatable).",
 )
-@click.option(
-    "--fcr-days",
-    default=7,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="First-contact resolution window in days.",
-)
-@click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
+@count_option("--fcr-days", default=7, minimum=1, help="First-contact resolution window in days.")
+@no_mask_option("Show personal data unmasked (default: masked).")
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
 def report(
@@ -157,7 +112,7 @@ def report(
     if not all(0 < seconds < float("inf") for seconds in [sla_seconds, *sla_by_channel.values()]):
         raise click.BadParameter("an SLA is a positive number of seconds", param_hint="--sla/--sla-channel")
     options = ReportConfig(
-        formats=_formats(formats),
+        formats=comma_list(formats, ("xlsx", "html"), "--format"),
         lang=lang,
         mask=not no_mask,
         period=period,

@@ -8,7 +8,21 @@ from pathlib import Path
 import click
 
 from qa_toolkit.atomic import write_frame
-from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
+from qa_toolkit.cli.common import (
+    chunk_size_option,
+    data_options,
+    file_option,
+    finish,
+    folds_option,
+    json_option,
+    load_dataset,
+    no_mask_option,
+    output_option,
+    print_log,
+    progress_bar,
+    reader_opts,
+    seed_option,
+)
 from qa_toolkit.io import iter_conversations
 from qa_toolkit.risk import evaluate_model, load_model, parse_label, save_model, train_model
 from qa_toolkit.risk.card import write_card
@@ -32,13 +46,7 @@ def _fmt(value) -> str:
 @risk.command("train")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--label", "label_expr", required=True, help=LABEL_HELP)
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Model file to write (.skops); the card goes beside it (.card.json, .card.md).",
-)
+@output_option("Model file to write (.skops); the card goes beside it (.card.json, .card.md).")
 @click.option(
     "--target-precision",
     type=click.FloatRange(0, 1, min_open=True, max_open=False),
@@ -51,12 +59,8 @@ def _fmt(value) -> str:
     default=None,
     help="Choose the flag threshold for this cross-validated recall.",
 )
-@click.option(
-    "--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Stratified cross-validation folds."
-)
-@click.option(
-    "--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Seed for the fold split."
-)
+@folds_option("Stratified cross-validation folds.")
+@seed_option("Seed for the fold split.", default=0)
 @data_options
 def train(
     data: str,
@@ -108,20 +112,14 @@ def train(
 
 
 _data_argument = click.argument("data", type=click.Path(exists=True, dir_okay=False))
-_model_option = click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Model file written by `qa risk train`.",
-)
+_model_option = file_option("--model", "model_path", "Model file written by `qa risk train`.", required=True)
 
 
 @risk.command("evaluate")
 @_data_argument
 @_model_option
 @click.option("--label", "label_expr", required=True, help=LABEL_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@json_option("Print the metrics as JSON.")
 @data_options
 def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_opts: dict) -> None:
     """Metrics of a trained model on labelled (held-out) DATA: ranking, the flag at the model's
@@ -174,13 +172,7 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
 @risk.command("predict")
 @_data_argument
 @_model_option
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Risk table to write (.csv, .parquet or .jsonl).",
-)
+@output_option("Risk table to write (.csv, .parquet or .jsonl).")
 @click.option(
     "--reasons",
     "n_reasons",
@@ -196,14 +188,8 @@ def evaluate(data: str, model_path: str, label_expr: str, as_json: bool, read_op
     show_default=True,
     help="Language of the reasons (auto: Chinese for conversations in Chinese).",
 )
-@click.option("--no-mask", is_flag=True, help="Quote personal data in reasons unmasked.")
-@click.option(
-    "--chunk-size",
-    type=click.IntRange(min=1),
-    default=20000,
-    show_default=True,
-    help="Conversations read and scored at a time (bounds memory on large exports).",
-)
+@no_mask_option("Quote personal data in reasons unmasked.")
+@chunk_size_option("Conversations read and scored at a time (bounds memory on large exports).")
 @data_options
 def predict(
     data: str, model_path: str, output: str, n_reasons: int, lang: str, no_mask: bool, chunk_size: int, read_opts: dict
@@ -215,13 +201,11 @@ def predict(
     if Path(output).suffix.lower() not in (".csv", ".parquet", ".jsonl"):
         raise click.BadParameter("write .csv, .parquet or .jsonl", param_hint="--output")
     model = load_model(model_path)
-    opts = dict(read_opts)
-    max_problems = opts.pop("max_problems", 20)
+    opts, max_problems = reader_opts(read_opts)
     with progress_bar(f"scoring {Path(data).name}", total=Path(data).stat().st_size) as advance:
         chunks = iter_conversations(data, chunk_size=chunk_size, progress=advance, **opts)
         risk_frame, log = predict_chunks(model, chunks, n_reasons=n_reasons, lang=lang, mask=not no_mask)
-    if log.problems:
-        click.echo(log.summary(max_full=max_problems), err=True)
+    print_log(log, max_problems)
     write_frame(risk_frame, output)
     flagged = int(risk_frame["risk_flag"].sum())
     click.echo(

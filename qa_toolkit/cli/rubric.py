@@ -12,7 +12,7 @@ import click
 
 from qa_toolkit.atomic import write_frame, write_text
 from qa_toolkit.cli.calibrate import graded
-from qa_toolkit.cli.common import data_options, fail, finish, load_dataset
+from qa_toolkit.cli.common import data_file_option, data_options, fail, file_option, finish, load_dataset, output_option
 from qa_toolkit.review.calibration import evidence, gate_table
 from qa_toolkit.rubric import require_rubric
 from qa_toolkit.rubric.doc import render
@@ -84,7 +84,7 @@ def schema() -> None:
 @rubric.command()
 @click.argument("rubric_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE instead of stdout.")
+@output_option("Write to FILE instead of stdout.", required=False)
 def doc(rubric_file: str, fmt: str, output: str | None) -> None:
     """Render a rubric as a handbook for trainers and agents (Markdown or HTML)."""
     rubric_ = require_rubric(rubric_file)
@@ -99,14 +99,9 @@ def doc(rubric_file: str, fmt: str, output: str | None) -> None:
 @rubric.command()
 @click.argument("old", type=click.Path(exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
-@click.option("--data", "data_path", required=True, type=click.Path(exists=True), help="Conversations to re-score.")
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Write criteria_diff.csv and agents_diff.csv into this folder.",
+@data_file_option("Conversations to re-score.")
+@output_option(
+    "Write criteria_diff.csv and agents_diff.csv into this folder.", dest="outdir", folder=True, required=False
 )
 @data_options
 def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict) -> None:
@@ -125,26 +120,17 @@ def diff(old: str, new: str, data_path: str, outdir: str | None, read_opts: dict
 
 @rubric.command()
 @click.argument("rubric_file", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--grades",
-    "grades_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="grades.csv from `qa grade import`.",
-)
+@file_option("--grades", "grades_file", "grades.csv from `qa grade import`.", required=True)
 @click.option(
     "--criterion",
     "criteria",
     multiple=True,
     help="Promote only this criterion (repeatable; default: every shadow criterion).",
 )
-@click.option(
-    "--data",
-    "data_path",
-    type=click.Path(exists=True),
-    default=None,
-    help="Re-score the graded conversations of this export with the rubric first (needed when the "
+@data_file_option(
+    "Re-score the graded conversations of this export with the rubric first (needed when the "
     "criterion is newer than the grading workbook).",
+    required=False,
 )
 @data_options
 def promote(

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from qa_toolkit.cli.common import finish, progress_bar
+from qa_toolkit.cli.common import finish, output_option, progress_bar
 from qa_toolkit.pipeline import run_pipeline
 from qa_toolkit.problems import InputError
 from qa_toolkit.runconfig import demo_config, load_config
@@ -41,13 +41,8 @@ def _summary(result, out) -> None:
 
 @click.command()
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Output folder (default: the config's `output`, else qa_out/).",
+@output_option(
+    "Output folder (default: the config's `output`, else qa_out/).", dest="outdir", folder=True, required=False
 )
 def run(config: str, outdir: str | None) -> None:
     """Run data -> risk -> score -> sample -> report as CONFIG (YAML) says.
@@ -68,15 +63,7 @@ def run(config: str, outdir: str | None) -> None:
 
 
 @click.command()
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False),
-    default="qa_out",
-    show_default=True,
-    help="Output folder.",
-)
+@output_option("Output folder.", dest="outdir", folder=True, default="qa_out")
 def demo(outdir: str) -> None:
     """Run the whole pipeline on the bundled sample data and the shipped rubrics (Chinese, English).
 

@@ -7,7 +7,21 @@ import sys
 
 import click
 
-from qa_toolkit.cli.common import DAY, allow_mismatch_option, data_options, fail, finish, load_dataset, open_scores
+from qa_toolkit.cli.common import (
+    allow_mismatch_option,
+    data_options,
+    fail,
+    file_option,
+    finish,
+    load_dataset,
+    open_scores,
+    output_option,
+    print_problems,
+    risk_option,
+    scores_option,
+    seed_option,
+    today_option,
+)
 from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
 from qa_toolkit.sampling.plan import build_plan
 from qa_toolkit.scoring import read_risk
@@ -15,21 +29,8 @@ from qa_toolkit.scoring import read_risk
 
 @click.command()
 @click.argument("data", type=click.Path(exists=True))
-@click.option(
-    "--plan",
-    "plan_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Sampling plan YAML (see sample_data/plan.yaml). Options below override it.",
-)
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Batch folder: manifest.csv and batch.json.",
-)
+@file_option("--plan", "plan_path", "Sampling plan YAML (see sample_data/plan.yaml). Options below override it.")
+@output_option("Batch folder: manifest.csv and batch.json.", dest="outdir", folder=True)
 @click.option("--quota", type=click.IntRange(min=1), default=None, help="Conversations per agent per unit (default 5).")
 @click.option("--period", default=None, help="all | last_week | FROM..TO (e.g. 2026-11-01..2026-11-30).")
 @click.option(
@@ -44,15 +45,8 @@ from qa_toolkit.scoring import read_risk
     help="Targeted strata in priority order: complaint,low_csat,vip,new_hire,long_handle,high_risk,critical "
     "(kind:N = a count, kind:0.2 = a share of the quota; default count 1).",
 )
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**32 - 1),
-    default=None,
-    help="Random seed (default: the plan's, else a fresh one, recorded).",
-)
-@click.option(
-    "--today", type=DAY, default=None, help="Reference day for last_week (default: the day after the data's last date)."
-)
+@seed_option("Random seed (default: the plan's, else a fresh one, recorded).")
+@today_option("Reference day for last_week (default: the day after the data's last date).")
 @click.option(
     "--ledger",
     type=click.Path(dir_okay=False),
@@ -66,20 +60,13 @@ from qa_toolkit.scoring import read_risk
     default=None,
     help="Skip conversations with fewer agent messages (default 1).",
 )
-@click.option(
-    "--risk",
-    "risk_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Risk scores (from `qa risk predict`) for the high_risk stratum.",
-)
-@click.option(
-    "--scores",
-    "scores_path",
-    type=click.Path(exists=True),
-    default=None,
-    help="The `qa score` output folder of DATA (either layout; or a file in it): for the critical "
+@risk_option("Risk scores (from `qa risk predict`) for the high_risk stratum.")
+@scores_option(
+    "The `qa score` output folder of DATA (either layout; or a file in it): for the critical "
     "stratum, and every critical fail pending confirmation is drawn (stratum pending_critical).",
+    dest="scores_path",
+    required=False,
+    file_okay=True,
 )
 @allow_mismatch_option
 @click.option("--batch-id", default=None, help="Batch id (default: FROM_TO_sSEED).")
@@ -119,8 +106,7 @@ def sample(
         min_agent_messages=min_agent_messages,
     )
     if plan is None:
-        for p in problems:
-            click.echo(f"qa: {p}", err=True)
+        print_problems(problems)
         fail("the sampling plan has errors")
     scores = open_scores(scores_path, data, allow_mismatch).scores() if scores_path else None
     dataset = load_dataset(data, read_opts)

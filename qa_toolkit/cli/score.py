@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from qa_toolkit.cli.common import data_options, finish, load_dataset, progress_bar
+from qa_toolkit.cli.common import (
+    chunk_size_option,
+    count_option,
+    data_options,
+    finish,
+    load_dataset,
+    no_mask_option,
+    output_option,
+    progress_bar,
+    risk_option,
+    rubric_option,
+)
 from qa_toolkit.cli.score_parts import score_to_parts
 from qa_toolkit.engine import FrameSink, Provenance, Scorer, score_dataset
 from qa_toolkit.engine.runner import wants_parts
@@ -14,44 +25,15 @@ from qa_toolkit.scoring import format_summary, read_risk
 
 @click.command()
 @click.argument("data", type=click.Path(exists=True))
-@click.option(
-    "--rubric",
-    "rubric_paths",
-    type=click.Path(exists=True, dir_okay=False),
-    multiple=True,
-    help="Rubric YAML; repeat for several: each conversation is scored by the first whose applies_to "
-    "admits it (default: the shipped ecommerce-zh then ecommerce-en).",
+@rubric_option(
+    "Rubric YAML; repeat for several: each conversation is scored by the first whose applies_to "
+    "admits it (default: the shipped ecommerce-zh then ecommerce-en)."
 )
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for results.csv/.parquet, scores.csv/.parquet and run.json.",
-)
-@click.option(
-    "--risk",
-    "risk_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.",
-)
-@click.option("--no-mask", is_flag=True, help="Keep personal data in evidence_text (default: masked).")
-@click.option(
-    "--chunk-size",
-    type=click.IntRange(min=1),
-    default=20000,
-    show_default=True,
-    help="Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).",
-)
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Worker processes; more than 1 writes part files.",
-)
+@output_option("Folder for results.csv/.parquet, scores.csv/.parquet and run.json.", dest="outdir", folder=True)
+@risk_option("Risk scores (CSV/Parquet from `qa risk predict`) for `model` criteria.")
+@no_mask_option("Keep personal data in evidence_text (default: masked).")
+@chunk_size_option("Conversations scored at a time (with part files: JSONL lines or CSV/XLSX rows per chunk).")
+@count_option("--workers", default=1, minimum=1, help="Worker processes; more than 1 writes part files.")
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qa_toolkit.cli.common import fail, finish, progress_bar
+from qa_toolkit.cli.common import fail, finish, print_log, progress_bar, reader_opts
 from qa_toolkit.engine import ScoreJob, score_file
 from qa_toolkit.scoring import format_summary
 
@@ -25,8 +25,7 @@ def score_to_parts(
     read_opts: dict,
 ) -> None:
     """Run the chunked engine (it writes the score folder); print the summary like the single-file path."""
-    opts = dict(read_opts)
-    max_problems = opts.pop("max_problems", 20)
+    opts, max_problems = reader_opts(read_opts)
     job = ScoreJob(tuple(str(p) for p in rubric_paths), str(outdir), risk_path, mask)
     if engine == "dask":
         from qa_toolkit.engine.dask import score_dask
@@ -45,8 +44,7 @@ def score_to_parts(
     else:
         with progress_bar(f"scoring {Path(data).name}", total=Path(data).stat().st_size) as advance:
             run = score_file(data, job, workers=workers, chunk_size=chunk_size, read_opts=opts, progress=advance)
-    if run.log.problems:
-        click.echo(run.log.summary(max_full=max_problems), err=True)
+    print_log(run.log, max_problems)
     click.echo(format_summary(run.summary))
     click.echo(f"wrote {outdir}/results/, scores/ ({run.parts} Parquet part(s) each), run.json", err=True)
     finish(run.log)

@@ -7,31 +7,16 @@ import time
 
 import click
 
-from qa_toolkit.cli.common import DAY, fail, progress_bar
+from qa_toolkit.cli.common import DAY, comma_list, count_option, fail, output_option, progress_bar, seed_option
 from qa_toolkit.io.validate import LAST_TIME
 from qa_toolkit.synth import iter_records, make_agents
 from qa_toolkit.synth.writers import FORMATS, write_synth
 
 
 @click.command("synth")
-@click.option(
-    "-n",
-    "--conversations",
-    "n",
-    default=3000,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Number of conversations.",
-)
-@click.option("--seed", default=7, show_default=True, help="Random seed: same seed, same bytes.")
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Output folder (created if missing).",
-)
+@count_option("-n", "--conversations", "n", default=3000, minimum=0, help="Number of conversations.")
+@seed_option("Random seed: same seed, same bytes.", default=7)
+@output_option("Output folder (created if missing).", dest="out_dir", folder=True, flag="--out")
 @click.option(
     "--formats",
     default="jsonl,csv",
@@ -39,25 +24,15 @@ from qa_toolkit.synth.writers import FORMATS, write_synth
     help="Comma-separated: jsonl, csv (GB18030 long table), parquet.",
 )
 @click.option("--start", type=DAY, default="2026-09-07", show_default=True, help="First day (YYYY-MM-DD).")
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1), help="Length of the period.")
-@click.option(
-    "--agents",
-    "n_agents",
-    default=30,
-    show_default=True,
-    type=click.IntRange(min=3),
-    help="Number of agents (three teams).",
-)
+@count_option("--weeks", default=8, minimum=1, help="Length of the period.")
+@count_option("--agents", "n_agents", default=30, minimum=3, help="Number of agents (three teams).")
 def synth_cmd(n: int, seed: int, out_dir: str, formats: str, start: dt.date, weeks: int, n_agents: int) -> None:
     """Generate realistic e-commerce customer-service conversations (mostly Chinese), seeded.
 
     Writes conversations.jsonl, conversations_gb18030.csv, roster.csv (and
     conversations.parquet) into OUT. Example: qa data synth -n 3000 --seed 7 -o sample_data
     """
-    chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in FORMATS]
-    if bad or not chosen:
-        raise click.BadParameter(f"'{formats}': choose from {', '.join(FORMATS)}", param_hint="--formats")
+    chosen = comma_list(formats, FORMATS, "--formats")
     if weeks > (LAST_TIME.date() - start).days // 7:
         raise click.BadParameter(
             f"{weeks} weeks from {start} run past the last supported day, {LAST_TIME:%Y-%m-%d}", param_hint="--weeks"

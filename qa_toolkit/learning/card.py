@@ -192,12 +192,8 @@ def card_markdown(card: dict) -> str:
             for c, feats in card["top_features"].items()
         ),
         "",
-        "## Versions",
-        "",
-        ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
-        "",
     ]
-    return "\n".join(lines)
+    return modelfile.card_markdown(lines, card["versions"])
 
 
 def write_card(card: dict, model_path: str | os.PathLike) -> tuple[Path, Path]:

@@ -28,19 +28,13 @@ TRUSTED_TYPES = frozenset(
 
 def save_model(model: LearnedModel, path: str | os.PathLike) -> Path:
     """Write ``model`` to ``path`` as a skops archive, atomically."""
-    return save_archive(
-        {
-            "kind": KIND,
-            "format_version": FORMAT_VERSION,
-            "pipeline": model.pipeline,
-            "criterion_id": model.criterion_id,
-            "rubric_id": model.rubric_id,
-            "rubric_version": model.rubric_version,
-            "rule": model.rule,
-            "card_json": json.dumps(model.card, ensure_ascii=False),
-        },
-        path,
-    )
+    fields = {
+        "criterion_id": model.criterion_id,
+        "rubric_id": model.rubric_id,
+        "rubric_version": model.rubric_version,
+        "rule": model.rule,
+    }
+    return save_archive(path, KIND, FORMAT_VERSION, model.pipeline, model.card, fields)
 
 
 def load_model(path: str | os.PathLike) -> LearnedModel:

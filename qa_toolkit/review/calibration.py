@@ -35,11 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.excel import csv_restore
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.review.importer import GRADES
 from qa_toolkit.rubric.schema import Agreement, Gate, Rubric
-from qa_toolkit.scoring import score_frames
 
 #: Columns of ``gate_table``.
 GATE_COLUMNS = ["criterion_id", "status", "n", "kappa", "precision", "recall", "clears", "reason", "measured"]
@@ -312,7 +312,7 @@ def rescore(grades: pd.DataFrame, conversations: pd.DataFrame, messages: pd.Data
     conversations of the export (the grades' own may come from an older rubric or predate the
     criterion); a graded conversation or criterion the export or rubric lacks gets ""."""
     graded = conversations[conversations["conversation_id"].isin(grades["conversation_id"])]
-    results, _ = score_frames(graded, messages[messages["conversation_id"].isin(graded["conversation_id"])], rubric)
+    results, _ = score_chunks(graded, messages[messages["conversation_id"].isin(graded["conversation_id"])], rubric)
     now = results.set_index(["conversation_id", "criterion_id"])["outcome"].astype(object)
     keys = pd.MultiIndex.from_frame(grades[["conversation_id", "criterion_id"]].astype(str))
     return grades.assign(auto_outcome=now.reindex(keys).fillna("").to_numpy())

@@ -149,12 +149,8 @@ def card_markdown(card: dict) -> str:
             if r["n"]
         ),
         "",
-        "## Versions",
-        "",
-        ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
-        "",
     ]
-    return "\n".join(lines)
+    return modelfile.card_markdown(lines, card["versions"])
 
 
 def write_card(card: dict, model_path: str | os.PathLike) -> tuple[Path, Path]:

@@ -36,18 +36,8 @@ TRUSTED_TYPES = frozenset(
 
 def save_model(model: RiskModel, path: str | os.PathLike) -> Path:
     """Write ``model`` to ``path`` as a skops archive, atomically."""
-    return save_archive(
-        {
-            "kind": KIND,
-            "format_version": FORMAT_VERSION,
-            "pipeline": model.pipeline,
-            "threshold": float(model.threshold),
-            "label": model.label,
-            "label_fields": list(model.label_fields),
-            "card_json": json.dumps(model.card, ensure_ascii=False),
-        },
-        path,
-    )
+    fields = {"threshold": float(model.threshold), "label": model.label, "label_fields": list(model.label_fields)}
+    return save_archive(path, KIND, FORMAT_VERSION, model.pipeline, model.card, fields)
 
 
 def load_model(path: str | os.PathLike) -> RiskModel:

@@ -88,57 +88,65 @@ def build_cell(
     sizes: dict[str, int] = {}
     for ch in channel:
         sizes[ch] = sizes.get(ch, 0) + 1
+    shell = CellDesign(agent_id, period, quota, len(channel), {})
     if len(sizes) <= quota:
-        cell = _build(agent_id, period, quota, channel, group, backup_of, strata, set(sizes))
+        cell = _build(shell, channel, group, backup_of, strata, set(sizes))
     else:
-        cell = CellDesign(agent_id, period, quota, len(channel), {})
+        cell = shell
         cell.alternatives = [
-            _build(agent_id, period, quota, channel, group, backup_of, strata, set(chosen))
+            _build(shell, channel, group, backup_of, strata, set(chosen))
             for chosen in itertools.combinations(sorted(sizes), quota)
         ]
-        cell.shortfalls.append(
-            {
-                "agent_id": agent_id,
-                "period": period,
-                "kind": "channel",
-                "stratum": "",
-                "wanted": len(sizes),
-                "got": quota,
-                "message": f"quota {quota} < {len(sizes)} channels: {quota} channel(s) drawn at random",
-            }
+        _short(
+            cell,
+            "channel",
+            "",
+            len(sizes),
+            quota,
+            f"quota {quota} < {len(sizes)} channels: {quota} channel(s) drawn at random",
         )
     if len(channel) < quota:
-        cell.shortfalls.append(
-            {
-                "agent_id": agent_id,
-                "period": period,
-                "kind": "quota",
-                "stratum": "",
-                "wanted": quota,
-                "got": len(channel),
-                "message": f"only {len(channel)} eligible conversation(s) for a quota of {quota}",
-            }
+        _short(
+            cell,
+            "quota",
+            "",
+            quota,
+            len(channel),
+            f"only {len(channel)} eligible conversation(s) for a quota of {quota}",
         )
     return cell
 
 
+def _short(cell: CellDesign, kind: str, stratum: str, wanted: int, got: int, message: str) -> None:
+    """Record a shortfall of ``cell``: what was ``wanted`` of a kind (quota, channel, stratum), what it ``got``."""
+    cell.shortfalls.append(
+        {
+            "agent_id": cell.agent_id,
+            "period": cell.period,
+            "kind": kind,
+            "stratum": stratum,
+            "wanted": wanted,
+            "got": got,
+            "message": message,
+        }
+    )
+
+
 def _build(
-    agent_id: str,
-    period: str,
-    quota: int,
+    shell: CellDesign,
     channel: list[str],
     group: list[str | None],
     backup_of: list[str | None],
     strata: list[tuple[str, int]],
     allowed: set[str],
 ) -> CellDesign:
-    """The fixed-allocation design over the positions whose channel is in ``allowed``."""
+    """The fixed-allocation design of ``shell``'s cell over the positions whose channel is in ``allowed``."""
     positions = [i for i, ch in enumerate(channel) if ch in allowed]
     sizes: dict[str, int] = {}
     for i in positions:
         sizes[channel[i]] = sizes.get(channel[i], 0) + 1
-    cap = allocate_channels(sizes, quota)
-    cell = CellDesign(agent_id, period, quota, len(channel), dict(cap))
+    cap = allocate_channels(sizes, shell.quota)
+    cell = CellDesign(shell.agent_id, shell.period, shell.quota, shell.size, dict(cap))
     used = {ch: 0 for ch in cap}
     carry = 0
     for kind, target in strata:
@@ -156,16 +164,13 @@ def _build(
                     used[ch] += take
                     got += take
         if got < min(target, want):
-            cell.shortfalls.append(
-                {
-                    "agent_id": agent_id,
-                    "period": period,
-                    "kind": "stratum",
-                    "stratum": kind,
-                    "wanted": target,
-                    "got": got,
-                    "message": f"{kind}: {got} of {target} found; the quota passes to the next stratum",
-                }
+            _short(
+                cell,
+                "stratum",
+                kind,
+                target,
+                got,
+                f"{kind}: {got} of {target} found; the quota passes to the next stratum",
             )
         carry = target + carry - got
     for ch in sorted(cap):

@@ -22,7 +22,13 @@ def data(tmp_path):
 
 @pytest.mark.parametrize("seed", ["-1", str(2**32), str(2**70)])
 @pytest.mark.parametrize(
-    "command", [["sample", "{data}", "--period", "all"], ["risk", "train", "{data}", "--label", "csat <= 2"]]
+    "command",
+    [
+        ["sample", "{data}", "--period", "all"],
+        ["risk", "train", "{data}", "--label", "csat <= 2"],
+        ["criterion", "train", "--grades", "{data}", "--data", "{data}", "--criterion", "empathy"],
+        ["data", "synth", "-n", "1"],
+    ],
 )
 def test_a_seed_out_of_range_is_a_usage_error(tmp_path, data, command, seed):
     args = [a.format(data=data) for a in command] + ["--seed", seed, "-o", str(tmp_path / "out")]

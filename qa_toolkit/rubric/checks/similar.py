@@ -97,42 +97,20 @@ def evaluate(config: SimilarCheck, frames: Frames) -> Outcomes:
         score, which = score[at], which[at]
         best = np.lexsort((-score, frames.conv_of[rows]))
         best = np.sort(best[frames.first_per_conversation(rows[best])])
-        _mark(
-            out,
-            frames,
-            rows[best],
-            score[best],
-            which[best],
-            config.approved,
-            "fail",
-            f"nothing in {where} "
-            f"close to an approved phrasing (best {{score:.2f}} < {config.threshold:g}: '{{phrase}}')",
+        wording = (
+            f"nothing in {where} close to an approved phrasing "
+            f"(best {{score:.2f}} < {config.threshold:g}: '{{phrase}}')"
         )
+        found = rows, score, which
+        _mark(out, frames, found, best, config.approved, "fail", wording)
         close = score >= config.threshold
-        _mark(
-            out,
-            frames,
-            rows[close],
-            score[close],
-            which[close],
-            config.approved,
-            "pass",
-            "close to approved '{phrase}' ({score:.2f})",
-        )
+        _mark(out, frames, found, close, config.approved, "pass", "close to approved '{phrase}' ({score:.2f})")
     if config.forbidden and units is not None:
         score, which = _closest(units, config.forbidden, config, len(used))
         score, which = score[at], which[at]
         close = score >= (config.forbidden_threshold or config.threshold)
-        _mark(
-            out,
-            frames,
-            rows[close],
-            score[close],
-            which[close],
-            config.forbidden,
-            "fail",
-            "close to forbidden '{phrase}' ({score:.2f})",
-        )
+        forbidden = "close to forbidden '{phrase}' ({score:.2f})"
+        _mark(out, frames, (rows, score, which), close, config.forbidden, "fail", forbidden)
     return out
 
 
@@ -241,15 +219,16 @@ def _best(group: np.ndarray, score: np.ndarray, which: np.ndarray, n: int) -> tu
 def _mark(
     out: Outcomes,
     frames: Frames,
-    rows: np.ndarray,
-    score: np.ndarray,
-    which: np.ndarray,
+    found: tuple[np.ndarray, np.ndarray, np.ndarray],
+    pick: np.ndarray,
     phrasings: list[str],
     outcome: str,
     wording: str,
 ) -> None:
-    """Give each conversation with a message among ``rows`` (ascending) ``outcome``, its first
-    such message as evidence, the phrasing as the match, each distinct note worded once."""
+    """Give each conversation with a message among the ``pick`` of ``found`` (rows ascending,
+    each with its closest phrasing's score and number) ``outcome``, its first such message as
+    evidence, the phrasing as the match, each distinct note worded once."""
+    rows, score, which = (column[pick] for column in found)
     if not len(rows):
         return
     first = frames.first_per_conversation(rows)
