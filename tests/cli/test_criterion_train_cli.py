@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
+from qa_toolkit.learning import pipeline
 from qa_toolkit.resources import sample_conversations
 
 RUBRIC = """\
@@ -48,7 +49,16 @@ def write_rubric(path, greeting: str = KEYWORDS, empathy: str = "{type: manual}"
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("criterion")
+    """Both criteria trained through the CLI. The command is the point here, not the model search
+    (tests/learning covers it): one regularisation strength and one class weighting instead of the
+    grid's eight, the rule's own outcome still a candidate; a quarter of the fits or fewer."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "C_GRID", (1.0,))
+        patch.setattr(pipeline, "CLASS_WEIGHTS", (None,))
+        return _train(tmp_path_factory.mktemp("criterion"))
+
+
+def _train(folder):
     data = folder / "conversations.jsonl"
     with open(sample_conversations(), encoding="utf-8") as src:
         data.write_text("".join(islice(src, 200)), encoding="utf-8")

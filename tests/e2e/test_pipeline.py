@@ -6,7 +6,7 @@ from itertools import groupby
 import openpyxl
 import pandas as pd
 import pytest
-from pipeline_project import CONFIG, small_project
+from pipeline_project import small_project
 
 from qa_toolkit.pipeline import run_pipeline
 from qa_toolkit.reporting import report_from_scores
@@ -148,12 +148,18 @@ def test_shipped_demo_config_is_valid():
     assert config.risk.train_label and config.sample.plan.strata
 
 
+#: The ledger is the point here: no risk model to train, and one agent's page for the report.
+LEDGER_CONFIG = """\
+data: c.jsonl
+roster: roster.csv
+sample: {seed: 1, plan: {quota: 2, strata: [{kind: complaint, count: 1}], exclude: {ledger: ledger.csv}}}
+report: {min_graded: 3, formats: [html], agents: [A001]}
+"""
+
+
 @pytest.mark.slow
 def test_ledger_in_the_plan_prevents_resampling_across_runs(tmp_path):
-    config_text = CONFIG.replace(
-        "strata: [{kind: complaint, count: 1}]", "strata: [{kind: complaint, count: 1}], exclude: {ledger: ledger.csv}"
-    )
-    config_path = small_project(tmp_path / "p", n=120, config=config_text)
+    config_path = small_project(tmp_path / "p", n=120, config=LEDGER_CONFIG)
     config, problems = load_config(config_path)
     assert problems == []
     first = run_pipeline(config, base_dir=config_path.parent, output=tmp_path / "o1")

@@ -15,7 +15,7 @@ data: c.jsonl
 roster: roster.csv
 workers: {workers}
 sample: {{seed: 1, plan: {{quota: 2}}}}
-report: {{formats: [html], min_graded: 2}}
+report: {{formats: [html], min_graded: 2, agents: [A001]}}
 """
 
 
