@@ -32,7 +32,7 @@ from qa_toolkit.learning.grades import labels_from
 from qa_toolkit.learning.train import fit_criterion, rule_of
 from qa_toolkit.problems import InputError
 from qa_toolkit.rubric import require_rubric
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 HERE = Path(__file__).resolve().parent
 
@@ -75,7 +75,7 @@ def learned_pairs(
     """One row per (conversation, criterion) the human labelled: the learned criterion's
     out-of-fold outcome as ``auto``, the label as ``human`` (validity.py's pairs shape)."""
     dataset = read_conversations(data)
-    frames = Frames(dataset.conversations, dataset.messages)
+    frames = Chunk(dataset.conversations, dataset.messages)
     grades = labels_from(labels.rename(columns={"criterion": "criterion_id", "label": "outcome"}), "outcome", str(data))
     rows = []
     for criterion, setup in criteria.items():

@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
 from qa_toolkit.rubric.loader import require_rubric
-from qa_toolkit.scoring import score_frames
 
 LABELS = ("pass", "fail", "na")
 HEADER = ["conversation_id", "criterion", "label", "msg", "note"]
@@ -102,7 +102,7 @@ def score(data: str | Path, rubric_path: str | Path) -> Scored:
     """Score DATA with the rubric, unmasked (the benchmark compares texts, nothing is written)."""
     rubric = require_rubric(rubric_path)
     dataset = read_conversations(data)
-    results, scores = score_frames(dataset.conversations, dataset.messages, rubric)
+    results, scores = score_chunks(dataset.conversations, dataset.messages, rubric)
     conv = dataset.conversations
     dissatisfied = (
         pd.Series(

@@ -29,7 +29,7 @@ def response_gaps(messages: pd.DataFrame, conversation: np.ndarray | None = None
     Bot and system messages are skipped; callers filter further (e.g. metrics drop untimed
     messages and voice channels). Rows keep the messages' index labels and order.
     ``conversation``: per message, a number standing for its conversation (-1: none), when the
-    caller has one (e.g. ``Frames.conv_of``)."""
+    caller has one (e.g. ``Chunk.conv_of``)."""
     role, ts = messages["role"], messages["ts"]
     if conversation is None:
         conversation = pd.factorize(messages["conversation_id"])[0]

@@ -7,7 +7,19 @@ from pathlib import Path
 
 import click
 
-from qa_toolkit.cli.common import data_options, fail, finish, load_dataset, print_problems, progress_bar
+from qa_toolkit.cli.common import (
+    data_file_option,
+    data_options,
+    fail,
+    finish,
+    load_dataset,
+    no_mask_option,
+    output_option,
+    print_problems,
+    progress_bar,
+    risk_option,
+    rubric_option,
+)
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.review.export import batch_frames, export_workbook
 from qa_toolkit.review.importer import import_workbooks
@@ -16,23 +28,8 @@ from qa_toolkit.rubric import require_rubrics
 from qa_toolkit.sampling import read_manifest
 from qa_toolkit.scoring import read_risk
 
-DATA = click.option(
-    "--data", "data_path", required=True, type=click.Path(exists=True), help="The export the batch was drawn from."
-)
-RISK = click.option(
-    "--risk",
-    "risk_path",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Risk scores for `model` criteria.",
-)
-
-
-def rubric_option(help_text: str):
-    """``--rubric``, repeatable, with ``help_text``."""
-    return click.option(
-        "--rubric", "rubric_paths", type=click.Path(exists=True, dir_okay=False), multiple=True, help=help_text
-    )
+DATA = data_file_option("The export the batch was drawn from.")
+RISK = risk_option("Risk scores for `model` criteria.")
 
 
 @click.group()
@@ -58,9 +55,9 @@ def _expand(patterns: tuple[str, ...]) -> list[str]:
     "Rubric YAML, repeatable: each conversation gets the criteria of the first rubric that admits "
     "it (default: the shipped ecommerce-zh then ecommerce-en)."
 )
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
+@output_option("Workbook to write (.xlsx).")
 @RISK
-@click.option("--no-mask", is_flag=True, help="Show personal data unmasked (default: masked).")
+@no_mask_option("Show personal data unmasked (default: masked).")
 @click.option(
     "--no-prefill", is_flag=True, help="Leave every grade cell empty (default: automatic outcomes pre-filled)."
 )
@@ -105,13 +102,9 @@ def export_cmd(
 @rubric_option(
     "The rubric(s) the workbooks were made with, repeatable (default: the shipped ecommerce-zh, ecommerce-en)."
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="grades.csv: one row per grader × conversation × criterion. An existing one is added to: "
-    "a grader's conversation imported again replaces its rows, the same workbook twice changes nothing.",
+@output_option(
+    "grades.csv: one row per grader × conversation × criterion. An existing one is added to: "
+    "a grader's conversation imported again replaces its rows, the same workbook twice changes nothing."
 )
 @click.option(
     "--scores-out",

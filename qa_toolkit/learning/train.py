@@ -27,7 +27,7 @@ from qa_toolkit.learning.model import LearnedModel
 from qa_toolkit.learning.pipeline import build_pipeline, tuned
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric import checks
-from qa_toolkit.rubric.checks._base import Frames, outcome_labels
+from qa_toolkit.rubric.checks._base import Chunk, outcome_labels
 from qa_toolkit.rubric.checks._views import RULE, conversation_views
 from qa_toolkit.rubric.schema import Rubric
 
@@ -53,7 +53,7 @@ def _automatic(check):
     return check
 
 
-def rule_outcomes(frames: Frames, rule: str) -> np.ndarray:
+def rule_outcomes(frames: Chunk, rule: str) -> np.ndarray:
     """The outcome names the rule (JSON) gives the chunk's conversations."""
     parsed = checks.Rule.model_validate_json(rule)
     return outcome_labels(checks.evaluate(parsed.check, frames, parsed.when).outcome).to_numpy(dtype=object)
@@ -69,7 +69,7 @@ class TrainingSet:
     not_in_data: int = 0
 
 
-def training_set(frames: Frames, labels: pd.Series, rule: str | None) -> TrainingSet:
+def training_set(frames: Chunk, labels: pd.Series, rule: str | None) -> TrainingSet:
     """Views (with the rule's outcome) of the conversations ``labels`` grades, and their labels."""
     table = conversation_views(frames)
     if rule:
@@ -136,7 +136,7 @@ class Trained:
 
 
 def fit_criterion(
-    frames: Frames,
+    frames: Chunk,
     labels: pd.Series,
     criterion_id: str,
     rule: str | None,
@@ -203,7 +203,7 @@ def train_criterion(
         )
     rule = rule_of(rubric, rule_from or criterion_id)
     trained = fit_criterion(
-        Frames(conversations, messages),
+        Chunk(conversations, messages),
         labels,
         criterion_id,
         rule,

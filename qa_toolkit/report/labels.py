@@ -145,7 +145,7 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-#: Labels of a field's values, looked up as "<field>_<value>" (``source_graded``, ``outcome_fail``):
+#: CodedStrings of a field's values, looked up as "<field>_<value>" (``source_graded``, ``outcome_fail``):
 #: (field, value, zh, en).
 _VALUES: tuple[tuple[str, str, str, str], ...] = (
     ("kind", "critical", "一票否决", "Critical failure"),

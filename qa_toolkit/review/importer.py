@@ -15,6 +15,7 @@ import pandas as pd
 
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import RESULTS, conform, empty
+from qa_toolkit.missing import is_missing
 from qa_toolkit.problems import Problem, ProblemLog
 from qa_toolkit.review.layout import (
     COMMENT_COL,
@@ -116,10 +117,6 @@ def _cell_problem(file: str, sheet: str, cell: str, message: str, level: str = "
     )
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _date_text(value) -> str | None:
     """YYYY-MM-DD from a date cell or text like 2026-11-20, 2026/11/20, 2026年11月20日; None otherwise."""
     if isinstance(value, (dt.datetime, dt.date)):
@@ -171,10 +168,10 @@ def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]
             valid = (
                 row_number > 0
                 and col > 0
-                and not _blank(sheet)
+                and not is_missing(sheet)
                 and kind in ID_KINDS
-                and not _blank(cid)
-                and (kind in ("grader", "date") or not _blank(crit))
+                and not is_missing(cid)
+                and (kind in ("grader", "date") or not is_missing(crit))
             )
         except (ValueError, CellCoordinatesException):
             valid = False
@@ -379,9 +376,9 @@ def _read_sheets(
             ),
         )
         if kind == "grader":
-            sg.grader, sg.grader_cell = ("" if _blank(value) else str(value).strip()), cell
+            sg.grader, sg.grader_cell = ("" if is_missing(value) else str(value).strip()), cell
         elif kind == "date":
-            if not _blank(value):
+            if not is_missing(value):
                 text = _date_text(value)
                 if text is None:
                     problems.append(
@@ -391,7 +388,7 @@ def _read_sheets(
         elif crit not in criteria:
             problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sheet_rubric.id}"))
         elif kind == "comment":
-            comments[(sheet, crit)] = "" if _blank(value) else str(value).strip()
+            comments[(sheet, crit)] = "" if is_missing(value) else str(value).strip()
         elif kind == "review":
             reviews[(sheet, crit)] = parse_review(value) or ""
             if parse_review(value) is None:
@@ -424,8 +421,8 @@ def _read_sheets(
             continue
         criteria = criteria_of[sg.rubric_id]
         for gc in sg.cells:
-            parsed = None if _blank(gc.value) else parse_grade(criteria[gc.criterion_id], gc.value)
-            if not _blank(gc.value) and parsed is None:
+            parsed = None if is_missing(gc.value) else parse_grade(criteria[gc.criterion_id], gc.value)
+            if not is_missing(gc.value) and parsed is None:
                 allowed = ", ".join(allowed_grades(criteria[gc.criterion_id]))
                 problems.append(
                     _cell_problem(
@@ -451,7 +448,7 @@ def _read_sheets(
 
 
 def _norm(value) -> str:
-    if _blank(value):
+    if is_missing(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -554,7 +551,7 @@ def _grade_columns(sg: SheetGrades, rubric: Rubric, crit_ids: list, outcomes: li
     cells = {gc.criterion_id: gc for gc in sg.cells}
     for crit_id, outcome in zip(crit_ids, outcomes):
         gc = cells.get(crit_id)
-        parsed = parse_grade(criteria[crit_id], gc.value) if gc is not None and not _blank(gc.value) else None
+        parsed = parse_grade(criteria[crit_id], gc.value) if gc is not None and not is_missing(gc.value) else None
         typed = gc is not None and _norm(gc.value) != gc.prefill  # the grader changed the cell
         if gc is not None and gc.review == "overturn" and (parsed is None or parsed[0] == "fail"):
             parsed = ("pass", None)  # the rule was wrong: full points unless the grader gave a grade

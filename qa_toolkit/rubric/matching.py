@@ -357,7 +357,7 @@ def first_regex_hits(frames, mask: np.ndarray, pattern: str, exclude_regex: str 
 def matching_messages(
     messages: pd.DataFrame, phrases: Sequence[str], exclude: Sequence[str] = (), case_sensitive: bool = False
 ) -> pd.DataFrame:
-    """Frames in, frames out: the messages that contain a phrase (after exclusions), one row per
+    """Chunk in, frames out: the messages that contain a phrase (after exclusions), one row per
     message and distinct matched phrase, with the phrase in ``match``; each distinct text is
     matched once."""
     if messages.empty:

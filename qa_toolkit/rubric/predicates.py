@@ -141,7 +141,7 @@ def derived_fields(
 ) -> pd.DataFrame:
     """Per conversation (indexed by conversation_id): message counts, handle time in seconds
     (``timing.handle_seconds``) and language.
-    What a caller such as a chunk (``Frames``) already holds, it may hand over: ``conversation``,
+    What a caller such as a chunk (``Chunk``) already holds, it may hand over: ``conversation``,
     per message the position of its conversation in ``conversations`` (-1: none; ``conv_of``);
     ``texts``, per message its text (missing as "") as a number into the distinct texts, and
     those (``distinct``: letters are then counted once per distinct text); ``role_mask(role)``,

@@ -3,7 +3,7 @@
 Pure over DataFrames and chunkable: ``score_chunk`` works on any subset of conversations
 together with their messages, so the same function runs on one chunk, a whole file or a Dask
 partition (the runner, ``qa_toolkit.engine``, cuts and schedules the chunks). A chunk is held
-once as ``Frames`` (numpy views: each message's conversation, role masks, turn ranks); each
+once as ``Chunk`` (numpy views: each message's conversation, role masks, turn ranks); each
 check is evaluated on those arrays, once per criterion, and every phrase of the rubric is found
 in one Aho-Corasick pass over the chunk (``rubric.matching``).
 
@@ -52,7 +52,7 @@ from qa_toolkit.scoring.evaluate import (
     vocabulary,
 )
 from qa_toolkit.scoring.points import aggregate_scores, outcome_points
-from qa_toolkit.scoring.results import masked, results_frame, results_table, score_frames, score_with_rubrics
+from qa_toolkit.scoring.results import masked, results_frame, results_table
 from qa_toolkit.scoring.riskfile import read_risk
 from qa_toolkit.scoring.summary import bonus_ids, chunk_partial, format_summary, frame_partial, merge, summarise
 
@@ -78,8 +78,6 @@ __all__ = [
     "route_rubrics",
     "rubric_by_conversation",
     "score_chunk",
-    "score_frames",
-    "score_with_rubrics",
     "summarise",
     "vocabulary",
 ]

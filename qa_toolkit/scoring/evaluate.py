@@ -14,7 +14,7 @@ import pandas as pd
 
 from qa_toolkit.frames import SCORES, conform
 from qa_toolkit.rubric import checks
-from qa_toolkit.rubric.checks._base import CODE, Coded, Frames, Outcomes, evidence_codes
+from qa_toolkit.rubric.checks._base import CODE, Chunk, Coded, Outcomes, evidence_codes
 from qa_toolkit.rubric.schema import Criterion, Rubric
 from qa_toolkit.scoring.points import aggregate_arrays, earned_points
 
@@ -35,7 +35,7 @@ class Evaluated:
     ``i * k + j`` of every array is conversation i, criterion j (conversation-major, rubric
     order), as in the RESULTS frame, which ``scoring.results`` builds from it."""
 
-    frames: Frames
+    frames: Chunk
     rubric: Rubric
     outcomes: list[Outcomes]
     mask: bool
@@ -118,7 +118,7 @@ def score_chunk(
     goes to the last, which marks it N/A (no total). ``mask``: personal data in evidence texts
     masked (once per distinct text)."""
     rubrics = list(rubrics)
-    frames = Frames(conversations, messages, risk)
+    frames = Chunk(conversations, messages, risk)
     route = _route(frames, rubrics) if len(rubrics) > 1 else np.zeros(frames.n, dtype=int)
     parts = []
     for i, rubric in enumerate(rubrics):
@@ -135,10 +135,10 @@ def score_chunk(
 def route_rubrics(conversations: pd.DataFrame, messages: pd.DataFrame, rubrics: Sequence[Rubric]) -> pd.Series:
     """Per conversation (aligned to ``conversations``' rows) the index of the first rubric whose
     ``applies_to`` admits it; 0 when none does."""
-    return pd.Series(_route(Frames(conversations, messages), rubrics), index=conversations.index)
+    return pd.Series(_route(Chunk(conversations, messages), rubrics), index=conversations.index)
 
 
-def _route(frames: Frames, rubrics: Sequence[Rubric]) -> np.ndarray:
+def _route(frames: Chunk, rubrics: Sequence[Rubric]) -> np.ndarray:
     route = np.full(frames.n, -1)
     for i, rubric in enumerate(rubrics):
         route[(route == -1) & _applies(rubric, frames)] = i
@@ -153,7 +153,7 @@ def rubric_by_conversation(
     return dict(zip(conversations["conversation_id"], (rubrics[i] for i in route)))
 
 
-def _evaluate(frames: Frames, rubric: Rubric, mask: bool = False) -> Evaluated:
+def _evaluate(frames: Chunk, rubric: Rubric, mask: bool = False) -> Evaluated:
     """Every criterion's verdicts for the chunk, the rubric's ``applies_to`` applied."""
     applies = _applies(rubric, frames)
     outcomes = []
@@ -178,17 +178,17 @@ def vocabulary(rubric: Rubric) -> frozenset[str]:
     return frozenset().union(*(checks.phrases(c.check, c.when) for _, c in rubric.criteria))
 
 
-def criterion_outcomes(criterion: Criterion, frames: Frames) -> Outcomes:
+def criterion_outcomes(criterion: Criterion, frames: Chunk) -> Outcomes:
     """One criterion's verdicts for the chunk, its ``when`` applied."""
     return checks.evaluate(criterion.check, frames, criterion.when)
 
 
-def evaluate_criterion(criterion: Criterion, frames: Frames) -> pd.DataFrame:
+def evaluate_criterion(criterion: Criterion, frames: Chunk) -> pd.DataFrame:
     """One criterion's outcome frame (indexed by conversation_id), its ``when`` applied."""
     return criterion_outcomes(criterion, frames).frame()
 
 
-def _applies(rubric: Rubric, frames: Frames) -> np.ndarray:
+def _applies(rubric: Rubric, frames: Chunk) -> np.ndarray:
     """Mask over the chunk's conversations: the rubric's ``applies_to`` admits them."""
     conv = frames.conversations
     ok = np.ones(frames.n, dtype=bool)

@@ -1,21 +1,17 @@
 """The one results builder: a scored chunk's verdict codes → the RESULTS rows, as an Arrow
 table of dictionary columns (what a part file holds, written without decoding a string per
-row) or as the RESULTS frame (the same table decoded). ``score_frames`` and
-``score_with_rubrics`` score a chunk straight into (RESULTS, SCORES) frames."""
+row) or as the RESULTS frame (the same table decoded). Scoring frames into (RESULTS, SCORES)
+is the runner's ``engine.score_chunks``."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from qa_toolkit.frames import OUTCOMES, RESULTS, conform, large_strings
-from qa_toolkit.privacy import mask_series
-from qa_toolkit.rubric.checks._base import Labels
-from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring.evaluate import Evaluated, Scored, score_chunk
+from qa_toolkit.rubric.checks._base import CodedStrings
+from qa_toolkit.scoring.evaluate import Evaluated, Scored
 
 _TEXT = pa.dictionary(pa.int32(), pa.large_string())
 #: The results part's Arrow schema: strings as dictionaries, columns that are never missing
@@ -88,9 +84,9 @@ def _per_criterion(labels: list[str], n: int) -> pa.DictionaryArray:
     return _dictionary(np.tile(codes.astype(np.int32), n), pa.array(uniques, type=pa.large_string()))
 
 
-def _labels(parts: list[Labels]) -> pa.DictionaryArray:
-    """``Labels.strings(parts)`` as a dictionary array: each part's few values looked up once."""
-    codes, values = Labels.stacked(parts)
+def _labels(parts: list[CodedStrings]) -> pa.DictionaryArray:
+    """``CodedStrings.strings(parts)`` as a dictionary array: each part's few values looked up once."""
+    codes, values = CodedStrings.stacked(parts)
     distinct, uniques = pd.factorize(values)  # a missing value: -1
     indices = distinct.astype(np.int32)[codes]
     return _dictionary(indices, pa.array(uniques, type=pa.large_string()), indices < 0)
@@ -121,33 +117,3 @@ def results_frame(scored: Scored) -> pd.DataFrame:
         names=table.column_names,
     )
     return conform(decoded.to_pandas(types_mapper=_PANDAS_TYPES.get), RESULTS)
-
-
-def score_with_rubrics(
-    conversations: pd.DataFrame,
-    messages: pd.DataFrame,
-    rubrics: Sequence[Rubric],
-    *,
-    risk: pd.DataFrame | None = None,
-    mask: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``score_chunk`` as (RESULTS frame, SCORES frame)."""
-    scored = score_chunk(conversations, messages, rubrics, risk=risk, mask=mask)
-    return results_frame(scored), scored.scores
-
-
-def score_frames(
-    conversations: pd.DataFrame,
-    messages: pd.DataFrame,
-    rubric: Rubric,
-    *,
-    risk: pd.DataFrame | None = None,
-    mask: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score a chunk with one rubric: (RESULTS frame, SCORES frame)."""
-    return score_with_rubrics(conversations, messages, [rubric], risk=risk, mask=mask)
-
-
-def masked(results: pd.DataFrame) -> pd.DataFrame:
-    """Results with personal data masked in ``evidence_text`` (what people read)."""
-    return results.assign(evidence_text=mask_series(results["evidence_text"]))

@@ -8,10 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.problems import InputError
 from qa_toolkit.rubric import checks, require_rubric
-from qa_toolkit.scoring import score_frames, vocabulary
+from qa_toolkit.scoring import vocabulary
 
 RUBRIC = """\
 id: combined
@@ -51,7 +52,7 @@ def conversations(*agent_lines: str, customer: str = "在吗"):
 def judged(tmp_path, check: str, data) -> pd.DataFrame:
     path = tmp_path / "rubric.yaml"
     path.write_text(RUBRIC.format(check=check), encoding="utf-8")
-    results, _ = score_frames(data.conversations, data.messages, require_rubric(path))
+    results, _ = score_chunks(data.conversations, data.messages, require_rubric(path))
     return results.set_index("conversation_id")
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from qa_toolkit import frames as contracts
 from qa_toolkit.rubric.checks import context
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 
 def test_agent_messages_before_counts_smaller_seqs_only():
@@ -21,7 +21,7 @@ def test_agent_messages_before_counts_smaller_seqs_only():
         }
     )
     conv = pd.DataFrame({"conversation_id": ["a", "b"]})
-    chunk = Frames(contracts.conform(conv, contracts.CONVERSATIONS), contracts.conform(msgs, contracts.MESSAGES))
+    chunk = Chunk(contracts.conform(conv, contracts.CONVERSATIONS), contracts.conform(msgs, contracts.MESSAGES))
     agent = chunk.role_mask("agent")
     rows = np.arange(9)
     got = context._agent_messages_before(chunk, agent, rows)

@@ -25,10 +25,10 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks.llm import NOT_CONFIGURED
 from qa_toolkit.rubric.loader import parse_rubric
-from qa_toolkit.scoring import score_frames
 
 LINE = re.compile(r"^\[(\d+)\] (\w+): (.*)$", re.MULTILINE)
 
@@ -167,7 +167,7 @@ def conversations(*agent_lines: str):
 
 
 def score(parsed, *agent_lines: str) -> pd.DataFrame:
-    results, _ = score_frames(*conversations(*agent_lines), parsed)
+    results, _ = score_chunks(*conversations(*agent_lines), parsed)
     return results.set_index("conversation_id")
 
 

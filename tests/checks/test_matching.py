@@ -14,7 +14,7 @@ from spec_phrases import phrases_said
 from spec_settings import SEEDED, SPEC
 
 from qa_toolkit.rubric import matching as _match
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 from qa_toolkit.rubric.matching import matching_messages, phrase_hits
 
 ALPHABET = ["抱", "歉", "非", "常", "您", "好", "a", "B", "b", " ", "，"]
@@ -56,7 +56,7 @@ def test_phrase_index_equals_the_phrase_spec(rng):
     phrases, exclude = _words(rng, rng.randint(1, 4)), _words(rng, rng.randint(0, 2))
     vocabulary = frozenset(phrases + exclude) if rng.random() < 0.7 else frozenset()  # else: index grows lazily
     case = rng.random() < 0.2
-    frames = Frames(conversations, messages, vocabulary=vocabulary)
+    frames = Chunk(conversations, messages, vocabulary=vocabulary)
     mask = frames.role_mask("agent")
     got = phrase_hits(frames, mask, phrases, exclude, case_sensitive=case)
     agent = frames.messages[mask]
@@ -69,7 +69,7 @@ def test_phrase_index_equals_the_phrase_spec(rng):
 @pytest.mark.parametrize("seed", range(20))
 def test_texts_of_a_mask_are_its_messages_distinct_texts_shared_masks_kept(seed):
     rng = random.Random(seed)
-    frames = Frames(*_chunk(rng))
+    frames = Chunk(*_chunk(rng))
     codes, _ = frames.distinct
     agent = frames.role_mask("agent")
     mine = np.array([rng.random() < 0.5 for _ in range(len(codes))], dtype=bool)
@@ -100,7 +100,7 @@ def test_index_handles_separator_characters_in_phrases():
         .astype("string")
         .astype({"seq": "Int64"})
     )
-    frames = Frames(conversations, messages)
+    frames = Chunk(conversations, messages)
     every = np.ones(2, dtype=bool)
     hits = phrase_hits(frames, every, ["\x00", "\x1e", "\n", "\x1d", "y"])
     assert hits.rows.tolist() == [0, 0, 1] and hits.match.tolist() == ["\n", "y", "y"]
@@ -120,7 +120,7 @@ def test_frames_put_messages_in_conversation_order_and_drop_strangers():
         .astype("string")
         .astype({"seq": "Int64"})
     )
-    frames = Frames(conversations, messages)
+    frames = Chunk(conversations, messages)
     assert frames.messages["text"].tolist() == ["z1", "a1", "a2"]
     assert frames.conv_of.tolist() == [0, 1, 1]
     assert frames.rank(frames.role_mask("agent")).tolist() == [0, 0, 1]
@@ -146,7 +146,7 @@ def test_says_from_the_phrase_index_equals_the_plain_condition(condition):
 
     ds = read_conversations(sample_data_dir() / "conversations.jsonl")
     pred = TypeAdapter(Predicate).validate_python(condition)
-    frames = Frames(ds.conversations, ds.messages, vocabulary=frozenset(phrases_said(pred)))
+    frames = Chunk(ds.conversations, ds.messages, vocabulary=frozenset(phrases_said(pred)))
     plain = evaluate(pred, frames.conversations, frames.messages, frames.derived)
     fast = evaluate(pred, frames.conversations, frames.messages, frames.derived, lambda said: saying(frames, said))
     pd.testing.assert_series_equal(fast, plain)
@@ -177,7 +177,7 @@ def test_first_regex_hits_equal_a_plain_search(seed):
 
     rng = random.Random(seed)
     conversations, messages = _chunk(rng)
-    frames = Frames(conversations, messages)
+    frames = Chunk(conversations, messages)
     pattern, exclude = rng.choice([("抱歉|好", None), ("(非常)?抱歉", "非常抱"), ("[aB]+", "ab"), ("a b", None)])
     mask = frames.role_mask("agent")
     got = first_regex_hits(frames, mask, pattern, exclude)
@@ -196,7 +196,7 @@ def test_first_regex_hits_with_nothing_in_scope_or_nothing_matching():
     from qa_toolkit.rubric.matching import first_regex_hits
 
     conversations, messages = _chunk(random.Random(1))
-    frames = Frames(conversations, messages)
+    frames = Chunk(conversations, messages)
     nobody = np.zeros(len(frames.messages), dtype=bool)
     for mask, pattern in ((nobody, "抱歉"), (frames.role_mask("agent"), "不会出现的话")):
         hits = first_regex_hits(frames, mask, pattern)
@@ -236,7 +236,7 @@ def check_digit_groups(rng):
     words = ALPHABET[:-2] + ["1", "0", "１", "7a"]
     phrases, exclude = _words(rng, rng.randint(1, 4), words), _words(rng, rng.randint(0, 2), words)
     vocabulary = frozenset(phrases + exclude) if rng.random() < 0.7 else frozenset(_words(rng, 3))
-    frames = Frames(conversations, messages, vocabulary=vocabulary)
+    frames = Chunk(conversations, messages, vocabulary=vocabulary)
     mask = frames.role_mask("agent")
     got = phrase_hits(frames, mask, phrases, exclude)
     want = _plain_regex(frames.messages[mask], phrases, exclude, False)
@@ -307,6 +307,6 @@ def test_phrases_inside_and_across_others_match_as_the_regex(text, phrases):
         .astype("string")
         .astype({"seq": "Int64"})
     )
-    frames = Frames(conversations, messages, vocabulary=frozenset(phrases))
+    frames = Chunk(conversations, messages, vocabulary=frozenset(phrases))
     hits = phrase_hits(frames, np.ones(1, dtype=bool), phrases)
     assert list(zip(hits.rows.tolist(), hits.match.tolist())) == _plain_regex(frames.messages, phrases, [], False)

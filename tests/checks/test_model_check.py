@@ -7,7 +7,7 @@ import pandas as pd
 
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks import model
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 
 def chunk(n=300):
@@ -45,7 +45,7 @@ def risk_frame(ids, seed, reasons=True):
 
 def test_model_criteria_sharing_a_chunk_cut_the_risk_frame_once():
     conv, msgs = chunk()
-    frames = Frames(conv, msgs, risk_frame(conv["conversation_id"], seed=3))
+    frames = Chunk(conv, msgs, risk_frame(conv["conversation_id"], seed=3))
     first = model.evaluate(model.ModelCheck(type="model", fail_at=0.7), frames).frame()
     cut = frames.cached(("model", "risk rows"), model._chunk_risk)
     second = model.evaluate(model.ModelCheck(type="model", fail_at=0.7), frames).frame()
@@ -65,7 +65,7 @@ def test_ids_that_are_numbers_do_not_match_text_ids():
     )
     for ids, outcomes in expected:
         risk = pd.DataFrame({"conversation_id": ids, "risk_score": [0.9, 0.1, 0.5]})
-        got = model.evaluate(model.ModelCheck(type="model"), Frames(conv, msgs, risk)).frame()
+        got = model.evaluate(model.ModelCheck(type="model"), Chunk(conv, msgs, risk)).frame()
         assert got["outcome"].tolist() == outcomes
 
 
@@ -78,7 +78,7 @@ def test_notes_by_hand():
             "risk_reasons": ["多次催促", None, "ignored: not the first row", "long wait"],
         }
     )
-    got = model.evaluate(model.ModelCheck(type="model", fail_at=0.7), Frames(conv, msgs, risk)).frame()
+    got = model.evaluate(model.ModelCheck(type="model", fail_at=0.7), Chunk(conv, msgs, risk)).frame()
     assert got["outcome"].tolist() == ["fail", "pass", "pass"]
     assert got["note"].tolist() == [
         "risk_score 0.910 >= 0.7; 多次催促",

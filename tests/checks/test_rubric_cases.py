@@ -8,7 +8,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from qa_toolkit.io import conversations_from_records
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 from qa_toolkit.rubric.schema import Criterion, Example
 from qa_toolkit.rubric_examples import example_record
 from qa_toolkit.scoring import evaluate_criterion
@@ -34,7 +34,7 @@ def test_case(default_check, case):
     data = conversations_from_records([example_record(example, "x")])
     assert not data.log.problems
     risk = pd.DataFrame({"conversation_id": ["x"], "risk_score": [example.risk_score]}).dropna()
-    out = evaluate_criterion(criterion, Frames(data.conversations, data.messages, risk)).loc["x"]
+    out = evaluate_criterion(criterion, Chunk(data.conversations, data.messages, risk)).loc["x"]
     assert out["outcome"] == case["expect"], out["note"]
     if "evidence_seq" in case:
         assert out["evidence_seq"] == case["evidence_seq"]

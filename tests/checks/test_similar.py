@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from qa_toolkit.cli import main
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks import similar
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 
 def _reference_grams(text: str, low: int, high: int) -> Counter:
@@ -58,7 +58,7 @@ def test_closeness_is_the_documented_cosine():
     ]
     data = conversations_from_records(records)
     config = similar.Config(type="similar", approved=phrasings, threshold=0.5)
-    out = similar.evaluate(config, Frames(data.conversations, data.messages)).frame()
+    out = similar.evaluate(config, Chunk(data.conversations, data.messages)).frame()
     expected = [max(_reference_closeness(m, p) for p in phrasings) >= 0.5 for m in messages]
     assert (out["outcome"] == "pass").tolist() == expected
     assert 0 < sum(expected) < len(expected)
@@ -116,5 +116,5 @@ def test_texts_without_sentences_are_never_close():
             }
         ]
     )
-    out = similar.evaluate(similar.Config(type="similar", approved=["您好"]), Frames(data.conversations, data.messages))
+    out = similar.evaluate(similar.Config(type="similar", approved=["您好"]), Chunk(data.conversations, data.messages))
     assert pd.Series(out.labels()).tolist() == ["fail"]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks import timing
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 CONFIGS = [
     {"metric": "first_response", "max_seconds": 60, "per_channel": {"phone": 30, "social": 120, "email": 14400}},
@@ -55,10 +55,10 @@ def random_records(n, seed):
 def test_criteria_sharing_a_chunk_agree_with_fresh_chunks():
     """The chunk caches (channels, answered turns) serve every criterion as a fresh chunk would."""
     ds = conversations_from_records(random_records(300, 4))
-    shared = Frames(ds.conversations, ds.messages)
+    shared = Chunk(ds.conversations, ds.messages)
     for settings in CONFIGS:
         config = timing.TimingCheck(type="timing", **settings)
-        fresh = timing.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+        fresh = timing.evaluate(config, Chunk(ds.conversations, ds.messages)).frame()
         pd.testing.assert_frame_equal(timing.evaluate(config, shared).frame(), fresh, check_exact=True)
 
 
@@ -88,7 +88,7 @@ def test_notes_values_and_evidence_by_hand():
     ]
     ds = conversations_from_records(records)
     config = timing.TimingCheck(type="timing", metric="first_response", max_seconds=60, per_channel={"phone": 30})
-    got = timing.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+    got = timing.evaluate(config, Chunk(ds.conversations, ds.messages)).frame()
     assert got["outcome"].tolist() == ["fail", "fail", "na"]
     assert got["note"].tolist() == [
         "first response 35 s > 30 s",
@@ -116,5 +116,5 @@ def test_a_value_rounding_to_minus_zero_is_shown_as_minus_zero():
     ]
     ds = conversations_from_records(records)
     config = timing.TimingCheck(type="timing", metric="max_response", max_seconds=5)
-    got = timing.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+    got = timing.evaluate(config, Chunk(ds.conversations, ds.messages)).frame()
     assert got["note"].tolist() == ["max response -0 s <= 5 s"] * 2

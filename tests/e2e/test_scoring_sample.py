@@ -5,10 +5,10 @@ that points at the offending message."""
 import pandas as pd
 import pytest
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import default_rubric, sample_conversations
 from qa_toolkit.rubric import load_rubric
-from qa_toolkit.scoring import score_frames
 from qa_toolkit.synth import generate
 
 # the criterion each careless profile should fail far more often than careful agents do
@@ -28,7 +28,7 @@ def scored():
     data = read_conversations(sample_conversations())
     rubric, problems = load_rubric(default_rubric())
     assert rubric is not None, problems
-    results, scores = score_frames(data.conversations, data.messages, rubric)
+    results, scores = score_chunks(data.conversations, data.messages, rubric)
     profiles = generate().profiles
     scores = scores.assign(profile=scores["agent_id"].map(profiles))
     results = results.merge(scores[["conversation_id", "profile"]], on="conversation_id")
@@ -79,8 +79,8 @@ def test_masking_inside_scoring_equals_masking_the_results(scored):
 
     ds = scored[0]
     rubric, _ = load_rubric(default_rubric())
-    results, scores = score_frames(ds.conversations, ds.messages, rubric)
-    fused, fused_scores = score_frames(ds.conversations, ds.messages, rubric, mask=True)
+    results, scores = score_chunks(ds.conversations, ds.messages, rubric)
+    fused, fused_scores = score_chunks(ds.conversations, ds.messages, rubric, mask=True)
     pd.testing.assert_frame_equal(fused, masked(results))
     pd.testing.assert_frame_equal(fused_scores, scores)
     assert fused["evidence_text"].ne(results["evidence_text"]).fillna(False).any()  # there was PII to mask
@@ -102,6 +102,6 @@ def test_a_message_without_text_is_evidence_without_text():
     messages.loc[0, "text"] = pd.NA
     rubric, _ = load_rubric(default_rubric())
     for mask in (False, True):
-        results, _ = score_frames(ds.conversations, messages, rubric, mask=mask)
+        results, _ = score_chunks(ds.conversations, messages, rubric, mask=mask)
         greeting = results[results["criterion_id"] == "greeting"].iloc[0]
         assert greeting["evidence_seq"] == 0 and pd.isna(greeting["evidence_text"])  # not ""

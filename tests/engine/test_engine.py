@@ -1,4 +1,4 @@
-"""The chunked engine: results byte-identical to ``score_frames`` whatever the chunking and
+"""The chunked engine: results byte-identical to one in-process chunk of everything whatever the chunking and
 the number of workers (JSONL chunks and Parquet row groups read by the workers), a merged
 summary equal to ``summarise``, part files a user can open, problems with their location,
 nothing kept on a strict failure, and ``qa score --workers`` end to end."""
@@ -22,7 +22,7 @@ from qa_toolkit.resources import default_rubric, sample_data_dir
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.scorefolder import open_score_folder
 from qa_toolkit.scoring import chunk_partial as partial
-from qa_toolkit.scoring import masked, merge, score_chunk, score_frames, summarise
+from qa_toolkit.scoring import masked, merge, results_frame, score_chunk, summarise
 from qa_toolkit.synth import iter_records
 
 RUBRIC = str(default_rubric())
@@ -31,7 +31,8 @@ RUBRIC = str(default_rubric())
 def reference(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rubric, _ = load_rubric(RUBRIC)
     ds = read_conversations(path)
-    return score_frames(ds.conversations, ds.messages, rubric)
+    scored = score_chunk(ds.conversations, ds.messages, [rubric])  # every conversation in one chunk
+    return results_frame(scored), scored.scores
 
 
 def assert_same(out: Path, expected: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -64,7 +65,7 @@ def synth_parquet(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("workers,chunk_size", [(1, 3000), (2, 700)])
-def test_engine_matches_score_frames_on_sample_data(tmp_path, sample_reference, workers, chunk_size):
+def test_engine_matches_one_chunk_of_everything_on_sample_data(tmp_path, sample_reference, workers, chunk_size):
     run = score_file(
         sample_data_dir() / "conversations.jsonl",
         ScoreJob(RUBRIC, str(tmp_path), mask=False),

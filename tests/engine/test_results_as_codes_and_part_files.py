@@ -13,21 +13,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import OUTCOMES, RESULTS
 from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import default_rubrics, sample_conversations
 from qa_toolkit.rubric import load_rubric
-from qa_toolkit.rubric.checks._base import CODE, Frames, Labels, Outcomes
+from qa_toolkit.rubric.checks._base import CODE, Chunk, CodedStrings, Outcomes
 from qa_toolkit.scorefolder import open_score_folder, write_results
-from qa_toolkit.scoring import (
-    Scored,
-    aggregate_scores,
-    bonus_ids,
-    frame_partial,
-    results_frame,
-    score_chunk,
-    score_with_rubrics,
-)
+from qa_toolkit.scoring import Scored, aggregate_scores, bonus_ids, frame_partial, results_frame, score_chunk
 from qa_toolkit.scoring import chunk_partial as partial
 from qa_toolkit.scoring.points import earned_points as _points
 from qa_toolkit.scoring.results import _compact, _labels, results_table
@@ -169,7 +162,7 @@ def test_results_frame_equals_the_frame_built_before(sample, name, rubrics, mask
 def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubrics, mask):
     conv, msgs = variants(*sample)[name]
     scored = score_chunk(conv, msgs, rubrics, mask=mask)
-    expected = score_with_rubrics(conv, msgs, rubrics, mask=mask)[0]
+    expected = score_chunks(conv, msgs, rubrics, mask=mask)[0]
     pd.testing.assert_frame_equal(results_frame(scored), expected, check_exact=True)
     part = write_results(results_table(scored), tmp_path / "results" / "part-00000.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(part), expected, check_exact=True)
@@ -240,7 +233,7 @@ def test_part_file_is_plain_strings_with_statistics_on_ids(sample, tmp_path):
 
 
 def test_outcomes_labels_stacked_are_the_strings():
-    frames = Frames(
+    frames = Chunk(
         pd.DataFrame({"conversation_id": pd.array(["a", "b", "c"], dtype="string")}),
         pd.DataFrame(
             {
@@ -252,7 +245,7 @@ def test_outcomes_labels_stacked_are_the_strings():
     )
     first, second = Outcomes(frames, "pass", "好"), Outcomes(frames, "fail")
     second.set(np.array([True, False, True]), note=np.array(["x", None, "y"], dtype=object)[[0, 2]])
-    codes, values = Labels.stacked([first.note, second.note])
+    codes, values = CodedStrings.stacked([first.note, second.note])
     assert list(values.take(codes)) == list(old_strings([first.note, second.note])) == ["好", "x", "好", "", "好", "y"]
     second.set(np.array([False, True, False]), note=None)
     assert _labels([first.note, second.note, first.note]).to_pylist() == [
@@ -268,7 +261,7 @@ def test_labels_hold_each_value_they_were_given(seed):
 
     rng = np.random.default_rng(seed)
     n, words = 30, ["好", "x", "1.0 s", None, "y"]
-    labels, want = Labels(n, "start"), ["start"] * n
+    labels, want = CodedStrings(n, "start"), ["start"] * n
     for _ in range(6):
         where = np.flatnonzero(rng.random(n) < 0.5)
         given = [words[i] for i in rng.integers(0, len(words), len(where))]
@@ -298,7 +291,7 @@ def test_first_per_conversation_is_each_conversations_first_position(rows):
             "text": pd.array(["t"] * 10, dtype="string"),
         }
     )
-    frames, rows = Frames(conversations, messages), np.array(rows, dtype=np.int64)
+    frames, rows = Chunk(conversations, messages), np.array(rows, dtype=np.int64)
     seen, want = set(), []
     for position, row in enumerate(rows):
         if frames.conv_of[row] not in seen:

@@ -1,8 +1,8 @@
 """A two-section rubric exercising every criterion kind, and conversations scored with it."""
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring import score_frames
 
 RUBRIC = Rubric.model_validate(
     {
@@ -78,7 +78,7 @@ def data(*convs):
 
 def score(*convs):
     ds = data(*convs)
-    return score_frames(ds.conversations, ds.messages, RUBRIC)
+    return score_chunks(ds.conversations, ds.messages, RUBRIC)
 
 
 def row(scores, cid):

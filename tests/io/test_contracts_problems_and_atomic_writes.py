@@ -1,4 +1,4 @@
-"""Frames contracts, problems-as-values and atomic writes."""
+"""Chunk contracts, problems-as-values and atomic writes."""
 
 import pandas as pd
 import pytest

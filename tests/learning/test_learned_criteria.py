@@ -14,6 +14,7 @@ from learned_data import graded_records, write_rubric
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.learning import store
 from qa_toolkit.learning.card import card_markdown
@@ -25,9 +26,8 @@ from qa_toolkit.learning.store import cached_model, load_model, save_model
 from qa_toolkit.learning.train import rule_of, train_criterion, training_set
 from qa_toolkit.problems import InputError
 from qa_toolkit.rubric import checks, require_rubric
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 from qa_toolkit.rubric.checks._views import conversation_views
-from qa_toolkit.scoring import score_frames
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +212,7 @@ def test_a_model_round_trips_through_skops(tmp_path, soothe, graded):
     loaded = load_model(save_model(soothe, tmp_path / "soothe.skops"))
     assert (loaded.criterion_id, loaded.rubric_id, loaded.rubric_version) == ("soothe", "learned-test", "1")
     assert loaded.card == soothe.card
-    table = conversation_views(Frames(data.conversations, data.messages))
+    table = conversation_views(Chunk(data.conversations, data.messages))
     np.testing.assert_array_equal(loaded.predict(table)[0], soothe.predict(table)[0])
 
 
@@ -298,7 +298,7 @@ def test_a_learned_criterion_judges_with_the_deciding_message_as_evidence(learne
         },
     ]
     data = conversations_from_records(records)
-    results, _ = score_frames(data.conversations, data.messages, rubric)
+    results, _ = score_chunks(data.conversations, data.messages, rubric)
     soothe = results[results["criterion_id"] == "soothe"].set_index("conversation_id")
     assert soothe["outcome"].to_dict() == {"p": "pass", "f": "fail", "n": "na"}
     assert soothe.loc["p", "evidence_text"] == "实在不好意思给您添麻烦了"
@@ -349,7 +349,7 @@ def test_rules_and_a_learned_model_combine(tmp_path, soothe):
             }
         ]
     )
-    results, _ = score_frames(data.conversations, data.messages, rubric)
+    results, _ = score_chunks(data.conversations, data.messages, rubric)
     row = results[results["criterion_id"] == "soothe"].iloc[0]
     assert row["outcome"] == "pass" and row["note"].startswith("check 2: the learned model says pass")
 
@@ -375,7 +375,7 @@ def test_views_read_opening_closing_and_the_customer_message_each_reply_answers(
             }
         ]
     )
-    row = conversation_views(Frames(data.conversations, data.messages)).iloc[0]
+    row = conversation_views(Chunk(data.conversations, data.messages)).iloc[0]
     assert row["opening"] == "您好" and row["closing"] == "查一下\n已催\n再见"
     assert row["agent"] == "您好\n查一下\n已催\n再见" and row["customer"] == "在吗\n快递呢\n好\n嗯"
     assert row["prompts"] == "快递呢\n好"  # bot/system lines are not read
@@ -387,7 +387,7 @@ def test_where_the_rule_alone_decides_its_evidence_is_quoted(tmp_path, graded):
     anywhere = "{type: keywords, phrases: [您好]}"  # in any agent message: its evidence need not be the first
     rubric = require_rubric(write_rubric(tmp_path / "r.yaml", greeting_check=anywhere))
     rule = rule_of(rubric, "greeting")
-    table = training_set(Frames(data.conversations, data.messages), grades.of("greeting"), rule)
+    table = training_set(Chunk(data.conversations, data.messages), grades.of("greeting"), rule)
     views = FOCUS["whole"]
     pipeline = build_pipeline(views).set_params(
         **{f"columns__{v}": "drop" for v in (*views, "counts")}, classifier=RuleOutcome(categories=RULE_CATEGORIES)
@@ -408,7 +408,7 @@ def test_where_the_rule_alone_decides_its_evidence_is_quoted(tmp_path, graded):
         }
     ]
     data = conversations_from_records(records)
-    results, _ = score_frames(data.conversations, data.messages, require_rubric(path))
+    results, _ = score_chunks(data.conversations, data.messages, require_rubric(path))
     row = results[results["criterion_id"] == "greeting"].iloc[0]
     assert row["outcome"] == "pass" and row["evidence_text"] == "您好，很高兴为您服务"
 

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from qa_toolkit.cli import main
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.dispute_books import agent_workbook, read_agent_workbook, read_resolution, save
 from qa_toolkit.review.disputes import DISPUTES, file_disputes, lost_points, resolve, within
 from qa_toolkit.review.outcomes import final_outcomes
 from qa_toolkit.review.register import as_text, read_register
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring import score_frames
 
 RUBRIC = Rubric.model_validate(
     {
@@ -70,7 +70,7 @@ def scored():
             },
         ]
     )
-    return score_frames(ds.conversations, ds.messages, RUBRIC)
+    return score_chunks(ds.conversations, ds.messages, RUBRIC)
 
 
 def grade_rows(grader: str, day: str, outcomes: dict) -> pd.DataFrame:

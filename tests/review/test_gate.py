@@ -16,12 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.cli import main
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import read_conversations
 from qa_toolkit.resources import sample_conversations
 from qa_toolkit.review.calibration import gate_table
 from qa_toolkit.rubric import require_rubric
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring import SHADOW, score_frames
+from qa_toolkit.scoring import SHADOW
 
 RUBRIC = """\
 # yaml-language-server: $schema=./schema.json
@@ -71,7 +72,7 @@ def sample(tmp_path_factory):
     rubric = tmp / "base.yaml"
     rubric.write_text(RUBRIC, encoding="utf-8")
     d = read_conversations(data)
-    results, _ = score_frames(d.conversations, d.messages, require_rubric(rubric))
+    results, _ = score_chunks(d.conversations, d.messages, require_rubric(rubric))
     return data, rubric, results
 
 
@@ -133,12 +134,12 @@ def test_a_shadow_critical_criterion_never_zeroes_a_total(sample):
     closing = doc["sections"][0]["criteria"][1]
     closing["critical"] = True
     d = read_conversations(data)
-    _, scores = score_frames(d.conversations, d.messages, Rubric.model_validate(doc))
+    _, scores = score_chunks(d.conversations, d.messages, Rubric.model_validate(doc))
     failed = results.loc[(results["criterion_id"] == "closing") & (results["outcome"] == "fail"), "conversation_id"]
     mine = scores.set_index("conversation_id").loc[failed.tolist()]
     assert len(mine) and not mine["critical_failed"].any() and (mine["total"].dropna() > 0).any()
     closing["status"] = "live"
-    _, live = score_frames(d.conversations, d.messages, Rubric.model_validate(doc))
+    _, live = score_chunks(d.conversations, d.messages, Rubric.model_validate(doc))
     assert live.set_index("conversation_id").loc[failed.tolist(), "critical_failed"].all()
 
 

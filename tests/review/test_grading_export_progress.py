@@ -2,11 +2,11 @@
 
 import pandas as pd
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.export import export_workbook
 from qa_toolkit.rubric import require_rubrics
-from qa_toolkit.scoring import score_frames
 
 RECORDS = [
     {
@@ -24,7 +24,7 @@ RECORDS = [
 def test_export_advances_once_per_sheet_then_once_per_sheet_on_save(tmp_path):
     rubric = require_rubrics(())[0][0]
     data = conversations_from_records(RECORDS)
-    results, _ = score_frames(data.conversations, data.messages, rubric)
+    results, _ = score_chunks(data.conversations, data.messages, rubric)
     manifest = conform(
         pd.DataFrame(
             {

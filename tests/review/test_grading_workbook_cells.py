@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.export import export_workbook
 from qa_toolkit.review.importer import import_workbooks
 from qa_toolkit.review.layout import IDS_SHEET
 from qa_toolkit.rubric import require_rubrics
-from qa_toolkit.scoring import score_frames
 
 LONG = "客户您好，" + "关于您反映的物流延迟问题，我们已经联系快递公司加急处理。" * 6
 RECORDS = [
@@ -34,7 +34,7 @@ RECORDS = [
 def book(tmp_path):
     rubric = require_rubrics(())[0][0]
     data = conversations_from_records(RECORDS)
-    results, _ = score_frames(data.conversations, data.messages, rubric)
+    results, _ = score_chunks(data.conversations, data.messages, rubric)
     manifest = conform(
         pd.DataFrame(
             {

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.export import batch_frames, export_workbook
 from qa_toolkit.review.importer import import_workbooks
 from qa_toolkit.review.layout import IDS_SHEET, allowed_grades, parse_grade
 from qa_toolkit.rubric import load_rubric
-from qa_toolkit.scoring import score_frames
 
 RUBRIC = """\
 id: test-zh
@@ -119,7 +119,7 @@ def setup(tmp_path):
     )
     conv, msgs, missing = batch_frames(manifest, data.conversations, data.messages)
     assert missing == []
-    results, _ = score_frames(conv, msgs, rubric)
+    results, _ = score_chunks(conv, msgs, rubric)
     book = tmp_path / "grading.xlsx"
     export_workbook(manifest, conv, msgs, results, rubric, book)
     return rubric, (conv, msgs), results, book
@@ -257,7 +257,7 @@ def confirm_setup(tmp_path):
         ),
         MANIFEST,
     )
-    results, scores = score_frames(data.conversations, data.messages, rubric)
+    results, scores = score_chunks(data.conversations, data.messages, rubric)
     assert scores.set_index("conversation_id").loc["c2", "critical_pending"] == "forbidden"
     book = tmp_path / "grading.xlsx"
     export_workbook(manifest, data.conversations, data.messages, results, rubric, book)
@@ -395,7 +395,7 @@ def test_formula_like_ids_round_trip_as_text(tmp_path):
         ),
         MANIFEST,
     )
-    results, _ = score_frames(data.conversations, data.messages, rubric)
+    results, _ = score_chunks(data.conversations, data.messages, rubric)
     book = export_workbook(manifest, data.conversations, data.messages, results, rubric, tmp_path / "g.xlsx")
     wb = load_workbook(book)
     id_cells = [c for row in wb[IDS_SHEET].iter_rows() for c in row if c.value == "=1+1"]

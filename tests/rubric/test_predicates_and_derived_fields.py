@@ -145,14 +145,14 @@ def test_detect_language_keeps_the_id_dtype(dtype):
 
 
 def distinct_texts(msgs):
-    """The messages' texts as Frames.distinct gives them: numbers into distinct texts ("" for none)."""
+    """The messages' texts as Chunk.distinct gives them: numbers into distinct texts ("" for none)."""
     codes, texts = pd.factorize(msgs["text"].astype("string").fillna(""))
     return codes.astype(np.int64), pd.Series(texts, dtype="string")
 
 
 @pytest.mark.parametrize("cut", ["all", "every third", "no messages"])
 def test_derived_fields_from_distinct_texts_equal_those_from_the_messages(cut):
-    """Letters counted once per distinct text (the chunk's ``Frames.distinct``) give the same
+    """Letters counted once per distinct text (the chunk's ``Chunk.distinct``) give the same
     languages; repeated, missing, Chinese and English texts, messages of other conversations."""
     conv, msgs = load_sample()
     msgs = pd.concat([msgs, msgs.iloc[::5]], ignore_index=True)  # repeated texts

@@ -4,10 +4,10 @@ and a badly handled conversation still loses its points."""
 
 import pandas as pd
 
+from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.resources import rubrics_dir
 from qa_toolkit.rubric.loader import require_rubric
-from qa_toolkit.scoring import score_frames
 
 
 def _score(rubric: str, messages: list[tuple[str, str]]) -> tuple[pd.Series, pd.DataFrame]:
@@ -18,7 +18,7 @@ def _score(rubric: str, messages: list[tuple[str, str]]) -> tuple[pd.Series, pd.
         "messages": [{"role": r, "text": t} for r, t in messages],
     }
     ds = conversations_from_records([record])
-    results, scores = score_frames(ds.conversations, ds.messages, require_rubric(rubrics_dir() / rubric))
+    results, scores = score_chunks(ds.conversations, ds.messages, require_rubric(rubrics_dir() / rubric))
     return scores.iloc[0], results.set_index("criterion_id")
 
 

@@ -174,12 +174,12 @@ def test_metrics_and_timing_check_share_one_response_gap_definition():
     (one function, qa_toolkit.timing.response_gaps): a bot line between customer and agent
     does not break the turn, and a run of customer messages is timed from its first message."""
     from qa_toolkit.metrics import response_times
-    from qa_toolkit.rubric.checks._base import Frames
+    from qa_toolkit.rubric.checks._base import Chunk
     from qa_toolkit.rubric.checks.timing import TimingCheck, evaluate
 
     conv, msgs, *_ = make_frames()
     rt = response_times(msgs, conv, MetricOptions()).set_index("conversation_id")
-    check = evaluate(TimingCheck(type="timing", metric="first_response", max_seconds=60), Frames(conv, msgs)).frame()
+    check = evaluate(TimingCheck(type="timing", metric="first_response", max_seconds=60), Chunk(conv, msgs)).frame()
     assert rt.loc["c1", "frt_s"] == 60.0 and rt.loc["c2", "frt_s"] == 300.0
     assert list(check.loc[["c1", "c2"], "evidence_match"]) == ["60 s", "300 s"]
     assert list(check.loc[["c1", "c2"], "evidence_seq"]) == [1, 2]

@@ -1,5 +1,5 @@
 """Several rubrics in one run: each conversation scored by the first rubric whose applies_to
-admits it (zh and en), one-rubric lists identical to score_frames, `qa score --rubric` twice,
+admits it (zh and en), one-rubric lists identical to that rubric alone, `qa score --rubric` twice,
 the engine, the pipeline on mixed sample data and reports built from mixed scores."""
 
 import json
@@ -16,7 +16,7 @@ from qa_toolkit.resources import default_rubric, default_rubrics, sample_convers
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scorefolder import open_score_folder
-from qa_toolkit.scoring import format_summary, score_frames, score_with_rubrics, summarise
+from qa_toolkit.scoring import format_summary, summarise
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
 
@@ -86,7 +86,7 @@ def mixed(n_each: int = 2):
 
 def test_each_language_is_scored_by_its_rubric_in_the_chunk_order():
     ds = mixed()
-    results, scores = score_with_rubrics(ds.conversations, ds.messages, [ZH, EN])
+    results, scores = score_chunks(ds.conversations, ds.messages, [ZH, EN])
     assert scores["conversation_id"].tolist() == ["zh0", "en0", "zh1", "en1"]
     assert scores["rubric_id"].tolist() == ["ecommerce-zh", "ecommerce-en"] * 2
     assert scores["total"].notna().all()
@@ -100,22 +100,22 @@ def test_each_language_is_scored_by_its_rubric_in_the_chunk_order():
 
 def test_en_first_routes_the_same_conversations():
     ds = mixed(1)
-    _, scores = score_with_rubrics(ds.conversations, ds.messages, [EN, ZH])
+    _, scores = score_chunks(ds.conversations, ds.messages, [EN, ZH])
     assert dict(zip(scores["conversation_id"], scores["rubric_id"])) == {"zh0": "ecommerce-zh", "en0": "ecommerce-en"}
 
 
-def test_a_list_of_one_rubric_is_score_frames():
+def test_a_list_of_one_rubric_is_score_chunks():
     ds = mixed()
     for rubric in (ZH, EN):
-        one = score_with_rubrics(ds.conversations, ds.messages, [rubric])
-        ref = score_frames(ds.conversations, ds.messages, rubric)
+        one = score_chunks(ds.conversations, ds.messages, [rubric])
+        ref = score_chunks(ds.conversations, ds.messages, rubric)
         for a, b in zip(one, ref):
             pd.testing.assert_frame_equal(a, b)
 
 
 def test_chunked_two_rubrics_equal_one_call():
     ds = mixed(3)
-    whole = score_with_rubrics(ds.conversations, ds.messages, [ZH, EN])
+    whole = score_chunks(ds.conversations, ds.messages, [ZH, EN])
     chunked = score_chunks(ds.conversations, ds.messages, [ZH, EN], chunk_size=2)
     for a, b in zip(whole, chunked):
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
@@ -128,7 +128,7 @@ def test_union_of_section_columns_and_conversations_no_rubric_admits():
         for c, ch in (("c1", "chat"), ("c2", "phone"), ("c3", "email"))
     ]
     ds = conversations_from_records(records)
-    results, scores = score_with_rubrics(ds.conversations, ds.messages, [chat, email])
+    results, scores = score_chunks(ds.conversations, ds.messages, [chat, email])
     assert scores["conversation_id"].tolist() == ["c1", "c2", "c3"]
     assert {"section_s_c", "section_s_e"} <= set(scores.columns)
     assert scores["total"].tolist()[0] == 100 and pd.isna(scores["total"].tolist()[1])

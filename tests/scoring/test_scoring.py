@@ -10,7 +10,7 @@ from tiny_rubric import RUBRIC, data, row, score
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import RESULTS, SCORES
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring import aggregate_scores, score_frames, summarise
+from qa_toolkit.scoring import aggregate_scores, summarise
 
 
 def test_frames_follow_the_contracts():
@@ -87,7 +87,7 @@ LEAK = ("a", "x", [("agent", "您好"), ("agent", "您的手机13812345678")])
 def test_a_confirmed_critical_waits_for_a_grader_before_it_zeroes(rubric_mode, item_mode, pending):
     ds = data(LEAK)
     rubric = _with_critical(rubric_mode, item_mode)
-    _, scores = score_frames(ds.conversations, ds.messages, rubric)
+    _, scores = score_chunks(ds.conversations, ds.messages, rubric)
     r = row(scores, "a")
     assert r["critical_pending"] == ("pii" if pending else "")
     assert bool(r["critical_failed"]) is not pending and r["critical_criteria"] == ("" if pending else "pii")
@@ -97,7 +97,7 @@ def test_a_confirmed_critical_waits_for_a_grader_before_it_zeroes(rubric_mode, i
 def test_a_critical_fail_a_grader_confirmed_zeroes_the_total():
     ds = data(LEAK)
     rubric = _with_critical(None, "confirm")
-    results, _ = score_frames(ds.conversations, ds.messages, rubric)
+    results, _ = score_chunks(ds.conversations, ds.messages, rubric)
     confirmed = results.assign(confirmed=results["criterion_id"].eq("pii"))
     r = row(aggregate_scores(confirmed, ds.conversations, rubric), "a")
     assert r["total"] == 0 and r["critical_failed"] and r["critical_criteria"] == "pii" and r["critical_pending"] == ""
@@ -110,11 +110,11 @@ def test_all_na_section_leaves_the_weighting():
     spec = RUBRIC.model_dump(by_alias=True, exclude_none=True)
     spec["sections"][1]["criteria"] = spec["sections"][1]["criteria"][1:]
     ds = data(("a", "x", [("agent", "说")]))
-    _, scores = score_frames(ds.conversations, ds.messages, Rubric.model_validate(spec))
+    _, scores = score_chunks(ds.conversations, ds.messages, Rubric.model_validate(spec))
     r = row(scores, "a")
     assert math.isnan(r["section_s2"])
     assert r["total"] == pytest.approx(r["section_s1"]) == pytest.approx(50)
-    _, scores = score_frames(ds.conversations, ds.messages, _one_section_manual())
+    _, scores = score_chunks(ds.conversations, ds.messages, _one_section_manual())
     assert math.isnan(row(scores, "a")["total"]) and pd.isna(row(scores, "a")["band"])
 
 
@@ -153,7 +153,7 @@ def test_applies_to_language_makes_everything_na():
         {**RUBRIC.model_dump(by_alias=True, exclude_none=True), "applies_to": {"languages": ["zh"]}}
     )
     ds = data(("en", "x", [("agent", "Hello, your phone 13812345678")]), ("zh", "x", [("agent", "您好")]))
-    results, scores = score_frames(ds.conversations, ds.messages, rubric)
+    results, scores = score_chunks(ds.conversations, ds.messages, rubric)
     assert set(results[results["conversation_id"] == "en"]["outcome"]) == {"na"}
     assert pd.isna(row(scores, "en")["total"]) and row(scores, "zh")["total"] == 100
 
@@ -174,7 +174,7 @@ CONVS = [
 
 def test_chunks_give_the_same_result_as_one_call():
     ds = data(*CONVS)
-    whole = score_frames(ds.conversations, ds.messages, RUBRIC)
+    whole = score_chunks(ds.conversations, ds.messages, RUBRIC)
     chunked = score_chunks(ds.conversations, ds.messages, RUBRIC, chunk_size=5)
     pd.testing.assert_frame_equal(whole[0], chunked[0])
     pd.testing.assert_frame_equal(whole[1], chunked[1])
@@ -182,16 +182,16 @@ def test_chunks_give_the_same_result_as_one_call():
 
 def test_scoring_is_deterministic_and_order_follows_input():
     ds = data(*CONVS)
-    a = score_frames(ds.conversations, ds.messages, RUBRIC)
+    a = score_chunks(ds.conversations, ds.messages, RUBRIC)
     shuffled = ds.messages.sample(frac=1, random_state=1)
-    b = score_frames(ds.conversations, shuffled, RUBRIC)
+    b = score_chunks(ds.conversations, shuffled, RUBRIC)
     pd.testing.assert_frame_equal(a[0], b[0])
     assert list(a[1]["conversation_id"]) == [c[0] for c in CONVS]
 
 
 def test_summary_counts():
     ds = data(*CONVS)
-    results, scores = score_frames(ds.conversations, ds.messages, RUBRIC)
+    results, scores = score_chunks(ds.conversations, ds.messages, RUBRIC)
     s = summarise(results, scores, RUBRIC)
     assert s["conversations"] == 23 and s["critical_failures"] == int(scores["critical_failed"].sum()) > 0
     assert all(x["criterion_id"] != "bonus" for x in s["top_failed"])
@@ -200,5 +200,5 @@ def test_summary_counts():
 
 def test_empty_input():
     ds = data()
-    results, scores = score_frames(ds.conversations, ds.messages, RUBRIC)
+    results, scores = score_chunks(ds.conversations, ds.messages, RUBRIC)
     assert results.empty and scores.empty and list(results.columns) == list(RESULTS)

@@ -16,7 +16,7 @@ from spec_settings import SEEDED, SPEC_FEW
 from qa_toolkit.io import conversations_from_records, read_conversations
 from qa_toolkit.resources import sample_conversations
 from qa_toolkit.rubric.checks import context
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 LINES = {
     "customer": [
@@ -114,7 +114,7 @@ def test_context_outcomes_and_evidence_are_the_specified_ones(rnd, config):
         for i, messages in enumerate(chunk)
     ]
     ds = conversations_from_records(records)
-    got = context.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+    got = context.evaluate(config, Chunk(ds.conversations, ds.messages)).frame()
     kept = [messages for messages in chunk if messages]  # a record without messages is not a conversation
     assert len(got) == len(kept)
     for messages, (cid, row) in zip(kept, got.iterrows()):
@@ -128,7 +128,7 @@ def test_the_sample_datas_context_outcomes_are_the_specified_ones():
     config = context.ContextCheck(
         type="context", trigger=["投诉", "太慢", "complaint"], phrases=["抱歉", "sorry"], within=2, negations=["不"]
     )
-    got = context.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+    got = context.evaluate(config, Chunk(ds.conversations, ds.messages)).frame()
     messages = ds.messages.sort_values(["conversation_id", "seq"], kind="stable")
     by_conversation = {
         cid: list(zip(m["role"].fillna(""), m["text"].fillna("")))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from spec_settings import SPEC
 
 from qa_toolkit import frames
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 from qa_toolkit.rubric.predicates import derived_fields
 
 BASE = pd.Timestamp("2026-09-07 09:00", tz="Asia/Shanghai")
@@ -134,9 +134,9 @@ def test_derived_fields_are_the_specified_ones(chunk):
 @SPEC
 @given(a_chunk())
 def test_a_chunks_derived_fields_are_the_specified_ones(chunk):
-    """Through ``Frames.derived``: its conversation rows and distinct texts handed over."""
+    """Through ``Chunk.derived``: its conversation rows and distinct texts handed over."""
     conversations, messages = chunk
-    assert_specified(Frames(*as_frames(conversations, messages)).derived, conversations, messages)
+    assert_specified(Chunk(*as_frames(conversations, messages)).derived, conversations, messages)
 
 
 def test_timestamp_units_give_the_same_fields():

@@ -13,7 +13,7 @@ from spec_settings import SEEDED, SPEC
 
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks import model
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 IDS = [f"c{i}" for i in range(8)]
 
@@ -74,7 +74,7 @@ def test_model_outcomes_and_notes_are_the_specified_ones(rnd, fail_at, column, w
         [{"conversation_id": cid, "messages": [{"role": "agent", "text": "您好"}]} for cid in IDS]
     )
     config = model.ModelCheck(type="model", fail_at=fail_at, column=column)
-    got = model.evaluate(config, Frames(ds.conversations, ds.messages, risk)).frame()
+    got = model.evaluate(config, Chunk(ds.conversations, ds.messages, risk)).frame()
     for cid, row in got.iterrows():
         outcome, score, reasons = spec_model(config, rows, cid)
         assert row["outcome"] == outcome, (cid, rows)
@@ -91,9 +91,7 @@ def test_no_risk_frame_or_no_such_column_is_na_and_an_empty_chunk_is_empty():
     ds = conversations_from_records([{"conversation_id": "c0", "messages": [{"role": "agent", "text": "您好"}]}])
     risk = pd.DataFrame({"conversation_id": ["c0"], "risk_score": [0.9]})
     for frame, column in ((None, "risk_score"), (risk, "absent")):
-        got = model.evaluate(
-            model.ModelCheck(type="model", column=column), Frames(ds.conversations, ds.messages, frame)
-        )
+        got = model.evaluate(model.ModelCheck(type="model", column=column), Chunk(ds.conversations, ds.messages, frame))
         assert got.frame()["outcome"].tolist() == ["na"]
-    empty = Frames(ds.conversations.iloc[:0], ds.messages.iloc[:0], risk)
+    empty = Chunk(ds.conversations.iloc[:0], ds.messages.iloc[:0], risk)
     assert model.evaluate(model.ModelCheck(type="model"), empty).frame().empty

@@ -13,7 +13,7 @@ from spec_settings import SEEDED, SPEC
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.privacy import find_pii
 from qa_toolkit.rubric.checks import pii
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 TEXTS = [
     "您好，很高兴为您服务",
@@ -77,7 +77,7 @@ def test_pii_outcomes_and_evidence_are_the_specified_ones(rnd, kinds, role, firs
     ]
     ds = conversations_from_records(records)
     config = pii.Config(type="pii", kinds=kinds, role=role, first_turns=first_turns, last_turns=last_turns)
-    got = pii.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+    got = pii.evaluate(config, Chunk(ds.conversations, ds.messages)).frame()
     assert len(got) == len(chunk)
     for messages, (cid, row) in zip(chunk, got.iterrows()):
         outcome, at, masked = spec_pii(config, messages)
@@ -90,7 +90,7 @@ def test_a_message_without_text_and_an_empty_chunk_hold_nothing():
     messages = pd.DataFrame(
         {"conversation_id": ["a", "a"], "seq": [0, 1], "role": ["agent", "agent"], "text": [None, "手机13812345678"]}
     ).astype({"conversation_id": "string", "seq": "Int64", "role": "string", "text": "string"})
-    got = pii.evaluate(pii.Config(type="pii"), Frames(conversations, messages)).frame()
+    got = pii.evaluate(pii.Config(type="pii"), Chunk(conversations, messages)).frame()
     assert got["outcome"].tolist() == ["fail"] and got["evidence_seq"].tolist() == [1]
-    empty = Frames(conversations.iloc[:0], messages.iloc[:0])
+    empty = Chunk(conversations.iloc[:0], messages.iloc[:0])
     assert pii.evaluate(pii.Config(type="pii"), empty).frame().empty

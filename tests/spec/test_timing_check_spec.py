@@ -16,7 +16,7 @@ from test_response_gaps_spec import spec_response_gaps
 
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.rubric.checks import timing
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 BASE = pd.Timestamp("2026-09-07 09:00", tz="Asia/Shanghai")
 CHANNELS = ["chat", "phone", "email", "电话", None]
@@ -115,7 +115,7 @@ def test_timing_outcomes_values_and_evidence_are_the_specified_ones(rnd, config)
     conversations = a_chunk(rnd)
     records = as_records(conversations)
     ds = conversations_from_records(records)
-    got = timing.evaluate(config, Frames(ds.conversations, ds.messages)).frame()
+    got = timing.evaluate(config, Chunk(ds.conversations, ds.messages)).frame()
     assert got.index.tolist() == [r["conversation_id"] for r in records]
     channels = ds.conversations["channel"].astype(object).where(ds.conversations["channel"].notna(), None)
     for channel, conversation, (_, row) in zip(channels, conversations, got.iterrows()):

@@ -35,7 +35,7 @@ from qa_toolkit.rubric.checks import (
     similar,
     timing,
 )
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Outcomes
 from qa_toolkit.rubric.matching import saying
 from qa_toolkit.rubric.predicates import Predicate, phrases_said
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
@@ -88,7 +88,7 @@ def get(check_type: str) -> ModuleType:
         raise ValueError(f'no such check type: "{check_type}" (known: {", ".join(MODULES)})') from None
 
 
-def evaluate(check: CheckConfig, frames: Frames, when=None) -> Outcomes:
+def evaluate(check: CheckConfig, frames: Chunk, when=None) -> Outcomes:
     """Verdicts of ``check`` for the chunk (its sub-checks first, if it has any), N/A where the
     ``when`` condition is false or unknown."""
     module = get(check.type)

@@ -1,4 +1,4 @@
-"""What every check module shares: the chunk a check reads (``Frames``: the frames plus numpy
+"""What every check module shares: the chunk a check reads (``Chunk``: the frames plus numpy
 views computed once per chunk), the verdicts it returns (``Outcomes``: arrays aligned to the
 chunk's conversations) and the message scope (role, first/last N turns) most text checks take.
 
@@ -44,7 +44,7 @@ class ScopedConfig(CheckConfig):
 
 
 @dataclass
-class Frames:
+class Chunk:
     """The input of a check: one chunk of conversations with their messages and the optional
     risk frame. On construction the messages are put in (conversation, seq) order with a
     RangeIndex, so a message is known by its row number; messages of conversations outside the
@@ -77,16 +77,16 @@ class Frames:
         #: per message: the row of its conversation in ``conversations``
         self.conv_of = at[order]
 
-    def subset(self, rows: np.ndarray, vocabulary: frozenset[str] = frozenset()) -> Frames:
+    def subset(self, rows: np.ndarray, vocabulary: frozenset[str] = frozenset()) -> Chunk:
         """The chunk cut to the conversations at ``rows`` (ascending), with their messages and,
         if already computed, their derived fields — nothing is sorted or derived again."""
         derived = None if self._derived is None else self._derived.iloc[rows]
         if len(rows) == self.n:
-            return Frames(self.conversations, self.messages, self.risk, vocabulary, derived, conv_of=self.conv_of)
+            return Chunk(self.conversations, self.messages, self.risk, vocabulary, derived, conv_of=self.conv_of)
         number = np.full(self.n, -1)
         number[rows] = np.arange(len(rows))
         keep = number[self.conv_of] >= 0
-        return Frames(
+        return Chunk(
             self.conversations.iloc[rows].reset_index(drop=True),
             self.messages[keep].reset_index(drop=True),
             self.risk,
@@ -125,7 +125,7 @@ class Frames:
         those texts: replies are often templated (快捷回复), so text work is done once per
         distinct text."""
 
-        def compute(f: Frames) -> tuple[np.ndarray, pd.Series]:
+        def compute(f: Chunk) -> tuple[np.ndarray, pd.Series]:
             codes, texts = pd.factorize(f.messages["text"].astype("string").fillna(""))
             return codes.astype(np.int64), pd.Series(texts, dtype="string")
 
@@ -222,13 +222,13 @@ class Outcomes:
     code into ``OUTCOMES``), evidence (a message row, -1 for none), the matched span or
     measured value, a note."""
 
-    def __init__(self, frames: Frames, outcome: str, note: str = ""):
+    def __init__(self, frames: Chunk, outcome: str, note: str = ""):
         n = frames.n
         self.frames = frames
         self.outcome = np.full(n, CODE[outcome], dtype=np.int8)
         self.message = np.full(n, -1, dtype=np.int64)
-        self.match = Labels(n, None)
-        self.note = Labels(n, note)
+        self.match = CodedStrings(n, None)
+        self.note = CodedStrings(n, note)
 
     def put(self, rows: np.ndarray, outcome: str, note: str | np.ndarray = "", match: np.ndarray | None = None) -> None:
         """Give each conversation with a message among ``rows`` (message rows in message order;
@@ -281,8 +281,8 @@ class Outcomes:
                 "outcome": self.labels(),
                 "evidence_seq": seq,
                 "evidence_text": text,
-                "evidence_match": Labels.strings([self.match]),
-                "note": Labels.strings([self.note]),
+                "evidence_match": CodedStrings.strings([self.match]),
+                "note": CodedStrings.strings([self.note]),
             },
             index=f.index,
         )
@@ -290,13 +290,13 @@ class Outcomes:
 
 class Coded(NamedTuple):
     """Strings given as codes into their distinct values, for a check that worded each distinct
-    note once: ``Labels`` takes them without hashing every entry again."""
+    note once: ``CodedStrings`` takes them without hashing every entry again."""
 
     codes: np.ndarray
     values: list[str | None]
 
 
-class Labels:
+class CodedStrings:
     """Strings held as codes into a list of their distinct values (code 0: missing), so the few
     notes a criterion repeats over thousands of conversations are stored and converted once."""
 
@@ -326,17 +326,17 @@ class Labels:
         self.codes[where] = self._codes(value.values)[value.codes]
 
     @staticmethod
-    def stacked(parts: list[Labels]) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
-        """Several Labels side by side (row i: part 0, part 1, ... of entry i, as the results
+    def stacked(parts: list[CodedStrings]) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+        """Several CodedStrings side by side (row i: part 0, part 1, ... of entry i, as the results
         frame lays criteria out): codes into one pandas "string" array of every part's values."""
         offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
         codes = np.stack([p.codes + o for p, o in zip(parts, offsets)], axis=1).reshape(-1)
         return codes, pd.array([v for p in parts for v in p.values], dtype="string")
 
     @staticmethod
-    def strings(parts: list[Labels]) -> pd.api.extensions.ExtensionArray:
+    def strings(parts: list[CodedStrings]) -> pd.api.extensions.ExtensionArray:
         """``stacked`` as one pandas "string" array."""
-        codes, values = Labels.stacked(parts)
+        codes, values = CodedStrings.stacked(parts)
         return values.take(codes)
 
 
@@ -355,7 +355,7 @@ def outcome_labels(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
 
 
 def evidence_columns(
-    frames: Frames, message: np.ndarray, mask: bool = False
+    frames: Chunk, message: np.ndarray, mask: bool = False
 ) -> tuple[pd.arrays.IntegerArray, pd.api.extensions.ExtensionArray]:
     """(evidence_seq, evidence_text) for message rows (-1: none) — the seq and the text, with
     personal data masked if ``mask`` (each distinct evidence text masked once)."""
@@ -364,7 +364,7 @@ def evidence_columns(
 
 
 def evidence_codes(
-    frames: Frames, message: np.ndarray, mask: bool = False
+    frames: Chunk, message: np.ndarray, mask: bool = False
 ) -> tuple[pd.arrays.IntegerArray, np.ndarray, pd.Series]:
     """``evidence_columns`` with the text still as codes: (evidence_seq, per row a code into
     the chunk's distinct texts or -1 for none/missing, those texts — masked if ``mask``)."""

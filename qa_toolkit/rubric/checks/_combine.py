@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CODE, CheckConfig, Coded, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CODE, CheckConfig, Chunk, Coded, Outcomes
 
 
 class CombinedConfig(CheckConfig):
@@ -22,7 +22,7 @@ def parts(config: CombinedConfig) -> list:
     return list(config.checks)
 
 
-def combine(frames: Frames, parts: list[Outcomes], precedence: tuple[str, ...]) -> Outcomes:
+def combine(frames: Chunk, parts: list[Outcomes], precedence: tuple[str, ...]) -> Outcomes:
     """Per conversation the outcome that comes first in ``precedence`` among the sub-checks'
     (``na`` when every sub-check is), with the evidence, match and note of the first sub-check
     that gave it; the note says which sub-check decided."""

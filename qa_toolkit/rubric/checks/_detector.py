@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from qa_toolkit.rubric.bounded import UNDECIDED
-from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes, ScopedConfig, describe_scope
 from qa_toolkit.rubric.matching import first_regex_hits
 
 #: A warning or refusal runs from its word to the end of its clause: nothing inside it is the behaviour.
@@ -47,7 +47,7 @@ def compiled(config: DetectorConfig, detector: Detector) -> tuple[str, str | Non
     return pattern, ("(?i)" + "|".join(f"(?:{p})" for p in spared) if spared else None)
 
 
-def detect(config: DetectorConfig, frames: Frames, detector: Detector, what: str) -> Outcomes:
+def detect(config: DetectorConfig, frames: Chunk, detector: Detector, what: str) -> Outcomes:
     """Pass, or fail with the first message in scope that shows the behaviour and the span matched."""
     pattern, exclude = compiled(config, detector)
     hits = first_regex_hits(frames, frames.scope(config), pattern, exclude)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.rubric.checks._base import Frames
+from qa_toolkit.rubric.checks._base import Chunk
 
 #: Text views, and what each holds.
 TEXT_VIEWS: dict[str, str] = {
@@ -29,7 +29,7 @@ COUNTS = ("n_agent", "n_customer", "customer_after_last_agent")
 RULE = "rule"
 
 
-def conversation_views(frames: Frames) -> pd.DataFrame:
+def conversation_views(frames: Chunk) -> pd.DataFrame:
     """One row per conversation of the chunk (in its order): ``conversation_id``, the text
     views joined by newlines, the position counts, and an empty ``rule`` column."""
     codes, texts = frames.distinct
@@ -58,7 +58,7 @@ def conversation_views(frames: Frames) -> pd.DataFrame:
     return out
 
 
-def message_views(frames: Frames, rows: np.ndarray) -> pd.DataFrame:
+def message_views(frames: Chunk, rows: np.ndarray) -> pd.DataFrame:
     """Each agent message at ``rows`` alone, in the views it belongs to (opening if it is the
     agent's first, closing if among the last ``CLOSING_TURNS``, always agent), the other views
     empty and counts zero: the row a linear model scores to weigh that message's own words."""

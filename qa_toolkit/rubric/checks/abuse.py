@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes
 from qa_toolkit.rubric.checks._detector import Detector, DetectorConfig, detect
 
 TYPE = "abuse"
@@ -49,6 +49,6 @@ class AbuseCheck(DetectorConfig):
 Config = AbuseCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: AbuseCheck, frames: Frames) -> Outcomes:
+def evaluate(config: AbuseCheck, frames: Chunk) -> Outcomes:
     """Fail with the first abusive message."""
     return detect(config, frames, DETECTOR, "abusive language")

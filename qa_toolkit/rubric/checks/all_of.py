@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes
 from qa_toolkit.rubric.checks._combine import CombinedConfig, combine, parts  # noqa: F401 (parts: the registry reads it)
 
 TYPE = "all"
@@ -35,6 +35,6 @@ class AllCheck(CombinedConfig):
 Config = AllCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: AllCheck, frames: Frames, parts: list[Outcomes]) -> Outcomes:  # noqa: F811 (the registry passes the sub-check outcomes as parts)
+def evaluate(config: AllCheck, frames: Chunk, parts: list[Outcomes]) -> Outcomes:  # noqa: F811 (the registry passes the sub-check outcomes as parts)
     """The worst sub-check outcome per conversation (fail over review over pass over N/A)."""
     return combine(frames, parts, PRECEDENCE)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes
 from qa_toolkit.rubric.checks._combine import CombinedConfig, combine, parts  # noqa: F401 (parts: the registry reads it)
 
 TYPE = "any"
@@ -35,6 +35,6 @@ class AnyCheck(CombinedConfig):
 Config = AnyCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: AnyCheck, frames: Frames, parts: list[Outcomes]) -> Outcomes:  # noqa: F811 (the registry passes the sub-check outcomes as parts)
+def evaluate(config: AnyCheck, frames: Chunk, parts: list[Outcomes]) -> Outcomes:  # noqa: F811 (the registry passes the sub-check outcomes as parts)
     """The best sub-check outcome per conversation (pass over review over fail over N/A)."""
     return combine(frames, parts, PRECEDENCE)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes, shorten
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Outcomes, shorten
 from qa_toolkit.rubric.matching import Hits, phrase_hits
 
 TYPE = "context"
@@ -67,7 +67,7 @@ def negated(config: ContextCheck) -> list[str]:
     return [n + t for n in config.negations for t in config.trigger if n and t]
 
 
-def evaluate(config: ContextCheck, frames: Frames) -> Outcomes:
+def evaluate(config: ContextCheck, frames: Chunk) -> Outcomes:
     """N/A without a trigger; else pass/fail with the offending message (avoid) or the
     unanswered trigger (say) as evidence."""
     out = Outcomes(frames, "na", "trigger never occurs")
@@ -115,7 +115,7 @@ def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return i, j
 
 
-def _agent_messages_before(frames: Frames, agent: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _agent_messages_before(frames: Chunk, agent: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """For each message row: how many agent messages of its conversation have a smaller seq
     (the start of its answer window). Messages are in (conversation, seq) order, so these are
     the agent messages between the conversation's first message and the first message of its

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes
 from qa_toolkit.rubric.checks._detector import WARNING_CLAUSE, Detector, DetectorConfig, detect
 
 TYPE = "diversion"
@@ -66,6 +66,6 @@ class DiversionCheck(DetectorConfig):
 Config = DiversionCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: DiversionCheck, frames: Frames) -> Outcomes:
+def evaluate(config: DiversionCheck, frames: Chunk) -> Outcomes:
     """Fail with the first message that steers the customer off the platform."""
     return detect(config, frames, DETECTOR, "off-platform contact or payment")

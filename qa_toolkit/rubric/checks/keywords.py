@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope, shorten
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes, ScopedConfig, describe_scope, shorten
 from qa_toolkit.rubric.matching import phrase_hits
 
 TYPE = "keywords"
@@ -50,7 +50,7 @@ def phrases(config: KeywordsCheck) -> list[str]:
     return [] if config.case_sensitive else [*config.phrases, *config.exclude]
 
 
-def evaluate(config: KeywordsCheck, frames: Frames) -> Outcomes:
+def evaluate(config: KeywordsCheck, frames: Chunk) -> Outcomes:
     """Per conversation: pass/fail with the message that decided it."""
     scope = frames.scope(config)
     hits = phrase_hits(frames, scope, config.phrases, config.exclude, config.case_sensitive)

@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from qa_toolkit.learning.store import cached_model
-from qa_toolkit.rubric.checks._base import CheckConfig, Coded, Frames, Outcomes, outcome_labels
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Coded, Outcomes, outcome_labels
 from qa_toolkit.rubric.checks._views import RULE, TEXT_VIEWS, conversation_views, message_views
 
 TYPE = "learned"
@@ -67,7 +67,7 @@ def parts(config: LearnedCheck) -> list[str]:
     return [rule] if rule else []
 
 
-def evaluate(config: LearnedCheck, frames: Frames, parts: list[Outcomes]) -> Outcomes:
+def evaluate(config: LearnedCheck, frames: Chunk, parts: list[Outcomes]) -> Outcomes:
     """The model's outcome per conversation, its probability as the match, and as evidence the
     agent message whose own features push hardest toward that outcome."""
     model = cached_model(config.path)
@@ -99,7 +99,7 @@ def evaluate(config: LearnedCheck, frames: Frames, parts: list[Outcomes]) -> Out
     return out
 
 
-def _evidence(model, frames: Frames, conversations: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _evidence(model, frames: Chunk, conversations: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per conversation at ``conversations`` (rows, ascending), the agent message (row) whose own
     words push hardest toward its ``outcome`` (its margin for that outcome over a message without
     words), and that push; -1 and 0 for a conversation without an agent message."""

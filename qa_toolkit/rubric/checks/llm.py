@@ -49,7 +49,7 @@ from pydantic import Field, PrivateAttr
 
 from qa_toolkit.privacy import mask_at
 from qa_toolkit.rubric.checks import _chat
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Outcomes
 
 if TYPE_CHECKING:
     from qa_toolkit.rubric.schema import Criterion
@@ -138,7 +138,7 @@ def criterion_prompt(criterion: Criterion, instructions: str = "") -> str:
     return "\n".join(lines)
 
 
-def evaluate(config: LlmCheck, frames: Frames) -> Outcomes:
+def evaluate(config: LlmCheck, frames: Chunk) -> Outcomes:
     """Ask the model about each conversation (cached), keep verdicts whose quote is found."""
     endpoint = config.settings
     if not (endpoint.base_url and endpoint.model):
@@ -178,7 +178,7 @@ def evaluate(config: LlmCheck, frames: Frames) -> Outcomes:
     return out
 
 
-def _shown_texts(frames: Frames, mask: bool) -> np.ndarray:
+def _shown_texts(frames: Chunk, mask: bool) -> np.ndarray:
     """Per message, its text as the model sees it (each distinct text masked once)."""
     codes, texts = frames.distinct
     if mask and len(texts):

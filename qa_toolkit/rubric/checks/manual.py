@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Outcomes
 
 TYPE = "manual"
 
@@ -26,6 +26,6 @@ class ManualCheck(CheckConfig):
 Config = ManualCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: ManualCheck, frames: Frames) -> Outcomes:
+def evaluate(config: ManualCheck, frames: Chunk) -> Outcomes:
     """Every conversation waits for a human grade."""
     return Outcomes(frames, "review", "needs a human grade")

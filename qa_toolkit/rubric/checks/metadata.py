@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Outcomes
 from qa_toolkit.rubric.matching import saying
 from qa_toolkit.rubric.predicates import Predicate, phrases_said
 from qa_toolkit.rubric.predicates import evaluate as evaluate_predicate
@@ -42,7 +42,7 @@ def phrases(config: MetadataCheck) -> list[str]:
     return phrases_said(config.condition)
 
 
-def evaluate(config: MetadataCheck, frames: Frames) -> Outcomes:
+def evaluate(config: MetadataCheck, frames: Chunk) -> Outcomes:
     """Pass when the condition holds, fail when it does not, N/A when unknown."""
     holds = evaluate_predicate(
         config.condition, frames.conversations, frames.messages, frames.derived, lambda said: saying(frames, said)

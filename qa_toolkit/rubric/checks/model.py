@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Coded, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Coded, Outcomes
 
 TYPE = "model"
 
@@ -39,7 +39,7 @@ class ModelCheck(CheckConfig):
 Config = ModelCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: ModelCheck, frames: Frames) -> Outcomes:
+def evaluate(config: ModelCheck, frames: Chunk) -> Outcomes:
     """Pass/fail by the score; the score and the model's reasons go into evidence and note."""
     out = Outcomes(frames, "na", "no risk score")
     if frames.risk is None or config.column not in frames.risk.columns:
@@ -73,7 +73,7 @@ def evaluate(config: ModelCheck, frames: Frames) -> Outcomes:
     return out
 
 
-def _chunk_risk(frames: Frames) -> tuple[pd.DataFrame, np.ndarray]:
+def _chunk_risk(frames: Chunk) -> tuple[pd.DataFrame, np.ndarray]:
     """The risk frame's rows for the chunk's conversations (the first per conversation) and,
     per conversation, its row there (-1: none). The risk frame covers the whole run, so it is
     cut to the chunk first: one pass over it per chunk, instead of indexing all of it."""

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import Field
 
 from qa_toolkit.privacy import find_first_pii
-from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes, ScopedConfig
 from qa_toolkit.rubric.distinct import used_texts
 
 TYPE = "pii"
@@ -42,7 +42,7 @@ class PiiCheck(ScopedConfig):
 Config = PiiCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: PiiCheck, frames: Frames) -> Outcomes:
+def evaluate(config: PiiCheck, frames: Chunk) -> Outcomes:
     """Fail with the first message that holds personal data of the listed kinds (each distinct
     text searched once)."""
     codes, texts = frames.distinct

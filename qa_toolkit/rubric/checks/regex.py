@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import field_validator
 
 from qa_toolkit.rubric.bounded import UNDECIDED, compile_error
-from qa_toolkit.rubric.checks._base import Frames, Outcomes, ScopedConfig, describe_scope
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes, ScopedConfig, describe_scope
 from qa_toolkit.rubric.matching import first_regex_hits
 
 TYPE = "regex"
@@ -53,7 +53,7 @@ class RegexCheck(ScopedConfig):
 Config = RegexCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: RegexCheck, frames: Frames) -> Outcomes:
+def evaluate(config: RegexCheck, frames: Chunk) -> Outcomes:
     """Per conversation: pass/fail with the message and matched span."""
     pattern = config.pattern if config.case_sensitive else "(?i)" + config.pattern
     hits = first_regex_hits(frames, frames.scope(config), pattern, config.exclude)

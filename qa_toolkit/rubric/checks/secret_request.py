@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qa_toolkit.rubric.checks._base import Frames, Outcomes
+from qa_toolkit.rubric.checks._base import Chunk, Outcomes
 from qa_toolkit.rubric.checks._detector import WARNING_CLAUSE, Detector, DetectorConfig, detect
 
 TYPE = "secret_request"
@@ -54,6 +54,6 @@ class SecretRequestCheck(DetectorConfig):
 Config = SecretRequestCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: SecretRequestCheck, frames: Frames) -> Outcomes:
+def evaluate(config: SecretRequestCheck, frames: Chunk) -> Outcomes:
     """Fail with the first message that asks for a password or verification code."""
     return detect(config, frames, DETECTOR, "request for a password or verification code")

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from qa_toolkit.frames import large_strings
-from qa_toolkit.rubric.checks._base import Coded, Frames, Outcomes, ScopedConfig, describe_scope
+from qa_toolkit.rubric.checks._base import Chunk, Coded, Outcomes, ScopedConfig, describe_scope
 
 TYPE = "similar"
 
@@ -75,7 +75,7 @@ class SimilarCheck(ScopedConfig):
 Config = SimilarCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: SimilarCheck, frames: Frames) -> Outcomes:
+def evaluate(config: SimilarCheck, frames: Chunk) -> Outcomes:
     """Per conversation: pass/fail by the closest messages, with that message as evidence."""
     scope = frames.scope(config)
     rows = np.flatnonzero(scope)
@@ -218,7 +218,7 @@ def _best(group: np.ndarray, score: np.ndarray, which: np.ndarray, n: int) -> tu
 
 def _mark(
     out: Outcomes,
-    frames: Frames,
+    frames: Chunk,
     found: tuple[np.ndarray, np.ndarray, np.ndarray],
     pick: np.ndarray,
     phrasings: list[str],

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from qa_toolkit.rubric.checks._base import CheckConfig, Coded, Frames, Outcomes
+from qa_toolkit.rubric.checks._base import CheckConfig, Chunk, Coded, Outcomes
 from qa_toolkit.timing import GapSummary, answered_turns, gap_seconds, summarise_gaps
 
 TYPE = "timing"
@@ -45,7 +45,7 @@ class TimingCheck(CheckConfig):
 Config = TimingCheck  # the registry's name for a check module's config model
 
 
-def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
+def evaluate(config: TimingCheck, frames: Chunk) -> Outcomes:
     """Pass/fail with the measured value in ``evidence_match``; as evidence the reply it rests on
     (the first for first_response, else the slowest)."""
     out = Outcomes(frames, "na", "no timestamps or nothing answered")
@@ -85,14 +85,14 @@ def evaluate(config: TimingCheck, frames: Frames) -> Outcomes:
     return out
 
 
-def _channels(frames: Frames) -> tuple[np.ndarray, list[str]]:
+def _channels(frames: Chunk) -> tuple[np.ndarray, list[str]]:
     """Per conversation of the chunk: its channel as a number into the chunk's distinct
     channels (-1: none), and those channels."""
     codes, distinct = pd.factorize(frames.conversations["channel"].astype("string"))
     return codes, distinct.tolist()
 
 
-def _gap_metric(frames: Frames, metric: str) -> tuple[np.ndarray, np.ndarray]:
+def _gap_metric(frames: Chunk, metric: str) -> tuple[np.ndarray, np.ndarray]:
     """Per conversation of the chunk: the metric's value in seconds (NaN when nothing was
     answered in time) and the message row of the reply it rests on — the first reply for
     first_response, else the slowest (-1 for none)."""
@@ -102,7 +102,7 @@ def _gap_metric(frames: Frames, metric: str) -> tuple[np.ndarray, np.ndarray]:
     return value, np.append(rows, -1).astype(np.int64)[picked]  # -1 (none) picks the -1 appended
 
 
-def _gap_summary(frames: Frames) -> tuple[np.ndarray, GapSummary]:
+def _gap_summary(frames: Chunk) -> tuple[np.ndarray, GapSummary]:
     """The chunk's answered turns (reply rows) and their per-conversation summary."""
     ts = frames.messages["ts"]
     timed = ts.notna().to_numpy(dtype=bool)
