@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from qa_toolkit.frames import OUTCOMES, RESULTS, conform, large_strings
+from qa_toolkit.privacy import mask_series
 from qa_toolkit.rubric.checks._base import CodedStrings
 from qa_toolkit.scoring.evaluate import Evaluated, Scored
 
@@ -117,3 +118,8 @@ def results_frame(scored: Scored) -> pd.DataFrame:
         names=table.column_names,
     )
     return conform(decoded.to_pandas(types_mapper=_PANDAS_TYPES.get), RESULTS)
+
+
+def masked(results: pd.DataFrame) -> pd.DataFrame:
+    """Results with personal data masked in ``evidence_text`` (what people read)."""
+    return results.assign(evidence_text=mask_series(results["evidence_text"]))

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from spec_results_rows import coded, result_rows
+from spec_results_rows import points as spec_points
 
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import OUTCOMES, RESULTS
@@ -26,85 +28,6 @@ from qa_toolkit.scoring.points import earned_points as _points
 from qa_toolkit.scoring.results import _compact, _labels, results_table
 
 ZH, EN = (load_rubric(p)[0] for p in default_rubrics())
-
-
-# --- frozen copies of the frame-based code the codes replaced -----------------------------------
-
-
-def old_points(kind, p, passed, failed):
-    kind = np.asarray(kind, dtype=object)
-    points = np.where(kind == "deduction", failed * -p, passed * p).astype("float64")
-    maximum = np.where(kind == "standard", (passed | failed) * p, 0.0).astype("float64")
-    return points, maximum
-
-
-def old_strings(parts):
-    offsets = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
-    codes = np.stack([p.codes + o for p, o in zip(parts, offsets)], axis=1).reshape(-1)
-    return pd.array([v for p in parts for v in p.values], dtype="string").take(codes)
-
-
-def old_evidence_columns(frames, message, mask=False):
-    from qa_toolkit.privacy import mask_series
-
-    none = message < 0
-    safe = np.where(none, 0, message)
-    if len(frames.messages):
-        codes, texts = frames.distinct
-        if mask:
-            used = np.unique(codes[message[~none]])
-            texts = texts.copy()
-            texts.iloc[used] = mask_series(frames.distinct[1].iloc[used]).astype("string").to_numpy()
-        seq = frames.seq[safe]
-        untexted = none | frames.messages["text"].isna().to_numpy()[safe]
-        text = texts.array.take(np.where(untexted, -1, codes[safe]), allow_fill=True)
-    else:
-        seq, text = np.zeros(len(message)), pd.array([pd.NA] * len(message), dtype="string")
-    none = none | np.isnan(seq)
-    return pd.arrays.IntegerArray(np.where(none, 0, seq).astype("int64"), none), text
-
-
-def old_results_frame(frames, rubric, outcomes, mask):
-    n = frames.n
-    k = len(outcomes)
-    criteria = [c for _, c in rubric.criteria]
-
-    def stacked(name):
-        return np.stack([getattr(o, name) for o in outcomes], axis=1).reshape(-1)
-
-    def repeated(values):
-        return pd.array(values, dtype="string").take(np.tile(np.arange(k), n))
-
-    outcome = stacked("outcome")
-    passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
-    points, maximum = old_points(
-        np.tile(np.array([c.kind for c in criteria], dtype=object), n),
-        np.tile(np.array([float(c.points) for c in criteria]), n),
-        passed,
-        failed,
-    )
-    seq, text = old_evidence_columns(frames, stacked("message"), mask)
-    ids = frames.conversations["conversation_id"].astype("string").array.take(np.repeat(np.arange(n), k))
-    return pd.DataFrame(
-        {
-            "conversation_id": ids,
-            "section_id": repeated([s.id for s, _ in rubric.criteria]),
-            "criterion_id": repeated([c.id for c in criteria]),
-            "outcome": pd.array(list(OUTCOMES), dtype="string").take(outcome.astype(np.intp)),
-            "points": points,
-            "max_points": maximum,
-            "critical": pd.array(np.tile(np.array([c.critical for c in criteria], dtype=bool), n), dtype="boolean"),
-            "evidence_seq": seq,
-            "evidence_text": text,
-            "evidence_match": old_strings([o.match for o in outcomes]),
-            "note": old_strings([o.note for o in outcomes]),
-        }
-    )
-
-
-def old_partial(results, scores, rubric):
-    """The partial counted from the frames: the codes' partial must agree with it."""
-    return frame_partial(results, scores, rubric)
 
 
 # --- chunks that reach the edge cases ---------------------------------------------------------
@@ -145,14 +68,12 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,rubrics,mask", CASES)
-def test_results_frame_equals_the_frame_built_before(sample, name, rubrics, mask):
+def test_results_frame_holds_the_specified_rows(sample, name, rubrics, mask):
     conv, msgs = variants(*sample)[name]
     scored = score_chunk(conv, msgs, rubrics, mask=mask)
     for mine, ev in scored.parts:
         frame = results_frame(Scored([(mine, ev)], ev.scores()))
-        pd.testing.assert_frame_equal(
-            frame, old_results_frame(ev.frames, ev.rubric, ev.outcomes, mask), check_exact=True
-        )
+        pd.testing.assert_frame_equal(frame, result_rows(ev.frames, ev.rubric, ev.outcomes, mask))
         pd.testing.assert_frame_equal(
             ev.scores(), aggregate_scores(frame, ev.frames.conversations, ev.rubric), check_exact=True
         )
@@ -173,7 +94,7 @@ def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubri
 def test_partial_from_codes_equals_the_partial_from_frames(sample, name, rubrics):
     conv, msgs = variants(*sample)[name]
     scored = score_chunk(conv, msgs, rubrics)
-    got, want = partial(scored, rubrics), old_partial(results_frame(scored), scored.scores, rubrics)
+    got, want = partial(scored, rubrics), frame_partial(results_frame(scored), scored.scores, rubrics)
     np.testing.assert_array_equal(got.pop("totals"), want.pop("totals"))
     assert got == want
 
@@ -182,22 +103,22 @@ def test_partial_counts_rubric_scope_and_bonus_items(sample):
     conv, msgs = sample
     scored = score_chunk(conv, msgs, [ZH, EN])
     got = partial(scored, [ZH, EN])
-    assert got["outside_scope"] == old_partial(results_frame(scored), scored.scores, [ZH, EN])["outside_scope"]
+    assert got["outside_scope"] == frame_partial(results_frame(scored), scored.scores, [ZH, EN])["outside_scope"]
     assert sum(got["outcomes"].values()) == got["results"] == len(results_frame(scored))
     assert not set(got["fails"]) & bonus_ids([ZH, EN])
 
 
-def test_points_per_criterion_equal_the_tiled_rule():
+def test_points_per_criterion_follow_the_kind_rule():
     rng = np.random.default_rng(5)
     kinds = np.array(["standard", "bonus", "deduction", "standard"], dtype=object)
     p = np.array([10.0, 2.5, 3.0, 0.0])
     outcome = rng.integers(0, len(OUTCOMES), size=(50, 4))
     passed, failed = outcome == CODE["pass"], outcome == CODE["fail"]
-    new = _points(kinds, p, passed, failed)
-    old = old_points(np.tile(kinds, 50), np.tile(p, 50), passed.reshape(-1), failed.reshape(-1))
-    for a, b in zip(new, old):
-        np.testing.assert_array_equal(a.reshape(-1), b)
-        assert (np.signbit(a.reshape(-1)) == np.signbit(b)).all()  # even the -0.0 of unfailed deductions
+    earned, at_stake = _points(kinds, p, passed, failed)
+    for row in range(50):
+        for j in range(4):
+            want = spec_points(kinds[j], p[j], OUTCOMES[outcome[row, j]])
+            assert (earned[row, j], at_stake[row, j]) == want
 
 
 @pytest.mark.parametrize(
@@ -246,10 +167,10 @@ def test_outcomes_labels_stacked_are_the_strings():
     first, second = Outcomes(frames, "pass", "好"), Outcomes(frames, "fail")
     second.set(np.array([True, False, True]), note=np.array(["x", None, "y"], dtype=object)[[0, 2]])
     codes, values = CodedStrings.stacked([first.note, second.note])
-    assert list(values.take(codes)) == list(old_strings([first.note, second.note])) == ["好", "x", "好", "", "好", "y"]
+    assert list(values.take(codes)) == ["好", "x", "好", "", "好", "y"]
     second.set(np.array([False, True, False]), note=None)
     assert _labels([first.note, second.note, first.note]).to_pylist() == [
-        None if pd.isna(v) else v for v in old_strings([first.note, second.note, first.note])
+        coded(note, i) for i in range(3) for note in (first.note, second.note, first.note)
     ]
 
 
