@@ -244,7 +244,8 @@ def times_column(
     of the common ISO shapes is converted by Arrow (``iso_ns``) and timestamps as they are (naive
     ones in ``zone``); every other value — epoch numbers, other spellings, a local time the zone
     skips or repeats, a time past the range — goes through ``parse_ts``."""
-    if column is not None and pa.types.is_timestamp(column.type):
+    timestamps = column is not None and pa.types.is_timestamp(column.type)
+    if timestamps:
         ns, missing, flagged = _timestamps(column, zone)
     else:
         strings = column if column is not None and _is_text(column.type) else _strings(cells)
@@ -252,10 +253,10 @@ def times_column(
         missing, flagged = np.zeros(len(ns), dtype=bool), ~done
     bad: list[int] = []
     if flagged.any():
-        values = cells() if callable(cells) else cells
+        values = None if timestamps else (cells() if callable(cells) else cells)
         for i in np.flatnonzero(flagged).tolist():
             try:
-                got = parse_ts(values[i], zone, field)
+                got = parse_ts(_timestamp_cell(column, i, field) if timestamps else values[i], zone, field)
             except FieldError:
                 bad.append(i)
                 continue
@@ -280,6 +281,15 @@ def _strings(cells: Cells) -> pa.Array:
         return pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, UnicodeEncodeError):
         return pa.array([v if type(v) is str and v.isascii() else None for v in values], type=pa.string())
+
+
+def _timestamp_cell(column: pa.Array, i: int, field: str) -> object:
+    """Cell ``i`` of an Arrow timestamp column as a Python datetime; one past what a datetime
+    (or pandas, converting it to its zone) holds is a time out of range."""
+    try:
+        return column[i].as_py()
+    except (OverflowError, ValueError) as err:  # pandas' OutOfBoundsDatetime is a ValueError
+        raise FieldError(field, f"time out of range: {err}", code="time_out_of_range") from None
 
 
 def _timestamps(column: pa.Array, zone: ZoneInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -88,3 +89,28 @@ def test_a_naive_time_at_the_int64_edge_beside_zoned_times_is_located_not_a_trac
     problems = [p for p in ds.log.problems if p.code == "time_out_of_range"]
     assert [(p.line, p.field) for p in problems] == [(4, "ts")]
     assert list(ds.conversations["conversation_id"]) == ["c1"]
+
+
+def test_a_time_at_the_int64_edge_under_pandas_zoned_metadata_is_a_located_problem(tmp_path):
+    """A table written from pandas records its time columns as zoned; a column replaced by naive
+    nanoseconds at the int64 edge overflows when pandas puts it in that zone — each conversation
+    holding one is skipped with a located problem, the read goes on."""
+    frame = pd.DataFrame(
+        {
+            "conversation_id": ["c1", "c1", "c2", "c2"],
+            "agent_id": "a1",
+            "role": ["customer", "agent"] * 2,
+            "text": ["你好", "您好", "在吗", "在"],
+            "ts": pd.Timestamp("2026-11-10 10:00", tz="Asia/Shanghai"),
+        }
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.set_column(table.schema.get_field_index("ts"), "ts", pa.array([2**63 - 1] * 4, pa.timestamp("ns")))
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path)
+    dataset = read_conversations(path)
+    assert list(dataset.conversations["conversation_id"]) == []
+    assert [(p.line, p.field, p.code) for p in dataset.log.problems] == [
+        (2, "ts", "time_out_of_range"),
+        (4, "ts", "time_out_of_range"),
+    ]
