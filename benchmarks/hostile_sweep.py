@@ -57,7 +57,7 @@ from openpyxl import Workbook, load_workbook
 
 from qa_toolkit.atomic import write_frame
 from qa_toolkit.cli import main as qa
-from qa_toolkit.excel import FORMULA_PREFIXES, csv_restore, write_cell
+from qa_toolkit.excel import FORMULA_PREFIXES, csv_restore, new_workbook, put
 from qa_toolkit.io import read_conversations
 from qa_toolkit.privacy import mask_text
 from qa_toolkit.problems import Problem
@@ -2253,15 +2253,17 @@ def _csv_cell(cell: str) -> str | None:
 
 
 def _workbook_cell(text: str) -> str | None:
-    """A cell written by ``write_cell`` leaves well-formed XML and no control or direction character."""
-    wb = Workbook()
-    write_cell(wb.active, 1, 1, text)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with zipfile.ZipFile(buffer) as z:
-        if not all(_well_formed(z.read(p)) for p in z.namelist() if p.endswith(".xml")):
-            return "malformed workbook XML"
-    value = load_workbook(buffer).active["A1"].value
+    """A cell written by ``put`` (every workbook we write) leaves well-formed XML and no control
+    or direction character."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cell.xlsx"
+        wb = new_workbook(path)
+        put(wb.add_worksheet("s"), 0, 0, text)
+        wb.close()
+        with zipfile.ZipFile(path) as z:
+            if not all(_well_formed(z.read(p)) for p in z.namelist() if p.endswith(".xml")):
+                return "malformed workbook XML"
+        value = load_workbook(path)["s"]["A1"].value
     return None if value is not None and _clean(value) else f"stored {ascii(value)}"
 
 

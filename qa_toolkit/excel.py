@@ -2,7 +2,7 @@
 
 Formula injection: text that starts with ``=``, ``+``, ``-``, ``@``, TAB, CR or LF becomes a live
 formula when a spreadsheet opens it (``=HYPERLINK(…)`` turns into a link). In a workbook we
-store such text as a string with Excel's quote prefix (``write_cell``), which keeps the text
+store such text as a string with Excel's quote prefix (``put``), which keeps the text
 exactly and shows no apostrophe. A CSV cell has no such flag, so ``csv_safe`` does what
 OWASP's CSV-injection guidance says — a leading ``'``, which spreadsheets show — and also adds
 one to text that already starts with quotes before such a character, so that ``csv_restore``,
@@ -27,14 +27,11 @@ import re
 import unicodedata
 import weakref
 from collections.abc import Sequence
-from copy import copy
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # openpyxl, XlsxWriter and pandas load when a workbook or a frame is written
+if TYPE_CHECKING:  # XlsxWriter and pandas load when a workbook or a frame is written
     import pandas as pd
     import xlsxwriter
-    from openpyxl.cell.cell import Cell
-    from openpyxl.worksheet.worksheet import Worksheet
     from xlsxwriter.format import Format
     from xlsxwriter.worksheet import Worksheet as XlsxSheet
 
@@ -45,7 +42,6 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a
 _FORMULA_START = "[" + "".join("\\" + c if c in "\\]^-" else c for c in FORMULA_PREFIXES) + "]"
 _CSV_QUOTE = (f"^('*{_FORMULA_START})", r"'\1")  # (pattern, replacement): add a quote
 _CSV_UNQUOTE = (f"^'('*{_FORMULA_START})", r"\1")  # take the added quote off
-_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # workbook -> applied style combinations
 
 
 def display_text(text: str) -> str:
@@ -62,7 +58,7 @@ def display_width(text: str) -> int:
 
 
 def safe_value(value: Any) -> Any:
-    """A value openpyxl can store: text cleaned and capped, missing values as None, aware
+    """A value a workbook cell can hold: text cleaned and capped, missing values as None, aware
     datetimes made naive (Excel has no time zones), numpy scalars as Python numbers."""
     if value is None:
         return None
@@ -100,34 +96,6 @@ def _capped(text: str) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - len(_TRUNCATED)] + _TRUNCATED
 
 
-def styled(cell: Cell, **attrs: Any) -> Cell:
-    """Set style attributes (font=, fill=, alignment=, protection=, number_format=, style=, …)
-    on ``cell``. A combination already applied in the workbook, on a cell with the same style,
-    is copied rather than rebuilt: openpyxl hashes every style object on each assignment, which
-    cost more than writing the cells. Pass long-lived style objects (they are told apart by id)."""
-    done = _STYLES.setdefault(cell.parent.parent, {})
-    key = (tuple(cell._style or ()), *((k, v if isinstance(v, str) else id(v)) for k, v in attrs.items()))
-    hit = done.get(key)
-    if hit is None:
-        for name, value in attrs.items():
-            setattr(cell, name, value)
-        done[key] = (copy(cell._style), attrs)  # attrs kept alive so that their ids stay theirs
-    else:
-        cell._style = copy(hit[0])
-    return cell
-
-
-def write_cell(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
-    """Write ``value`` into ``ws`` at (row, col) so that no text ever becomes a formula."""
-    value = safe_value(value)
-    cell = ws.cell(row=row, column=col)
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
-
-
 def new_workbook(dest: str | os.PathLike, **options: Any) -> xlsxwriter.Workbook:
     """An XlsxWriter workbook writing to ``dest`` that never turns text into a formula, a number
     or a link by itself (``put`` writes every value; dates show as ``yyyy-mm-dd hh:mm``)."""
@@ -151,11 +119,7 @@ def put(ws: XlsxSheet, row: int, col: int, value: Any, fmt: Format | None = None
     if value is None or value == "":  # no text: a blank cell, as openpyxl writes it
         ws.write_blank(row, col, None, fmt)
     elif type(value) is str:
-        if "\r" in value:  # XlsxWriter would store CR as the escape _x000D_, which readers show as is
-            value = value.replace("\r\n", "\n").replace("\r", "\n")
-        if value.startswith(FORMULA_PREFIXES):
-            fmt = _quoted(ws, fmt)
-        ws.write_string(row, col, value, fmt)
+        ws.write_string(row, col, *_cell_text(ws, value, fmt))
     elif type(value) is bool:
         ws.write_boolean(row, col, value, fmt)
     elif isinstance(value, (int, float)):
@@ -169,9 +133,7 @@ def put(ws: XlsxSheet, row: int, col: int, value: Any, fmt: Format | None = None
 def put_link(ws: XlsxSheet, row: int, col: int, value: Any, location: str, fmt: Format | None = None) -> None:
     """Write ``value`` as ``put`` would, as a link to ``location`` in the workbook (``'Sheet'!A5``)."""
     text = safe_value(value)
-    text = "" if text is None else str(text).replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith(FORMULA_PREFIXES):
-        fmt = _quoted(ws, fmt)
+    text, fmt = _cell_text(ws, "" if text is None else str(text), fmt)
     ws.write_url(row, col, f"internal:{location}", fmt, text)
 
 
@@ -194,9 +156,17 @@ def put_rich(
     if len(tokens) <= 2:  # one formatted character: no rich text to write
         put(ws, row, col, text, fmt)
         return
-    if text.startswith(FORMULA_PREFIXES):
-        fmt = _quoted(ws, fmt)
+    fmt = _cell_text(ws, text, fmt)[1]  # the text has no CR here: only the quote prefix matters
     ws.write_rich_string(row, col, *tokens, *([fmt] if fmt is not None else []))
+
+
+def _cell_text(ws: XlsxSheet, text: str, fmt: Format | None) -> tuple[str, Format | None]:
+    """``text`` as a cell holds it (CR as LF: XlsxWriter would store CR as the escape _x000D_,
+    which readers show as is) and the format that keeps it text (Excel's quote prefix when it
+    starts like a formula)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, (_quoted(ws, fmt) if text.startswith(FORMULA_PREFIXES) else fmt)
 
 
 _QUOTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # worksheet -> {format id: quoted format}
