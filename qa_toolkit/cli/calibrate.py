@@ -52,7 +52,7 @@ def calibrate(
     tolerance: float,
     as_json: bool,
     details: bool,
-    disputes_path: str | None,
+    disputes: str | None,
     rubric_file: str | None,
     gate: bool,
     data_path: str | None,
@@ -71,7 +71,7 @@ def calibrate(
     if (gate or data_path) and not rubric_file:
         raise click.UsageError("--gate and --data need --rubric")
     rubric_, frame = graded(grades, rubric_file, data_path, read_opts)
-    cal = run(frame, tolerance=tolerance, disputes=read_register(disputes_path) if disputes_path else None)
+    cal = run(frame, tolerance=tolerance, disputes=read_register(disputes) if disputes else None)
     table = gate_table(rubric_, frame) if rubric_ is not None else None
     failures = gate_failures(table) if gate else None
     if as_json:

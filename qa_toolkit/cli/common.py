@@ -145,7 +145,7 @@ def risk_option(help: str) -> Callable:
 
 def disputes_option(help: str) -> Callable:
     """--disputes: the dispute register of `qa dispute import/resolve`."""
-    return file_option("--disputes", "disputes_path", help)
+    return file_option("--disputes", "disputes", help)
 
 
 def no_mask_option(help: str) -> Callable:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from qa_toolkit.cli.common import (
@@ -42,7 +44,7 @@ from qa_toolkit.runconfig import ReportConfig
     "--period", type=click.Choice(["week", "month", "all"]), default="week", show_default=True, help="Trend period."
 )
 @click.option("--from", "date_from", type=DAY, default=None, help="First day (conversations started on or after).")
-@click.option("--to", "date_to", type=DAY, default=None, help="Last day (inclusive).")
+@click.option("--to", "to", type=DAY, default=None, help="Last day (inclusive).")
 @rubric_option("Rubric(s) for section/criterion names, repeatable (default: those run.json names).")
 @file_option(
     "--manifest",
@@ -54,7 +56,7 @@ from qa_toolkit.runconfig import ReportConfig
 @risk_option("Risk scores (`qa risk predict` output) for risk flags.")
 @file_option(
     "--grades",
-    "grades_path",
+    "grades",
     "grades.csv from `qa grade import`: human grades override the automatic outcomes (both shown), "
     "graded conversations are re-scored and manual criteria count.",
 )
@@ -76,28 +78,18 @@ from qa_toolkit.runconfig import ReportConfig
 @click.option("--per-agent-workbooks", is_flag=True, help="Also write agents/<id>.xlsx, one workbook per agent.")
 @data_options(format_flag="--data-format")
 def report(
-    scores_dir,
-    data,
-    allow_mismatch,
-    outdir,
-    formats,
-    lang,
-    agents,
-    period,
-    date_from,
-    date_to,
-    rubric_paths,
-    manifest_path,
-    risk_path,
-    grades_path,
-    disputes_path,
-    min_graded,
-    sla_seconds,
-    sla_channel,
-    fcr_days,
-    no_mask,
-    per_agent_workbooks,
-    read_opts,
+    scores_dir: str,
+    data: str,
+    allow_mismatch: bool,
+    outdir: str,
+    date_from: dt.date | None,
+    rubric_paths: tuple[str, ...],
+    manifest_path: str | None,
+    risk_path: str | None,
+    sla_channel: tuple[str, ...],
+    no_mask: bool,
+    read_opts: dict,
+    **config,  # the ReportConfig fields, by the same names (as under `report:` in run.yaml)
 ) -> None:
     """Write the supervisor's reports: a team summary and a review page per agent.
 
@@ -109,24 +101,11 @@ def report(
         sla_by_channel = {k.strip().lower(): float(v) for k, v in (s.split("=", 1) for s in sla_channel)}
     except ValueError:
         raise click.BadParameter("use CHANNEL=SECONDS, e.g. email=86400", param_hint="--sla-channel") from None
-    if not all(0 < seconds < float("inf") for seconds in [sla_seconds, *sla_by_channel.values()]):
+    if not all(0 < seconds < float("inf") for seconds in [config["sla_seconds"], *sla_by_channel.values()]):
         raise click.BadParameter("an SLA is a positive number of seconds", param_hint="--sla/--sla-channel")
-    options = ReportConfig(
-        formats=comma_list(formats, ("xlsx", "html"), "--format"),
-        lang=lang,
-        mask=not no_mask,
-        period=period,
-        min_graded=min_graded,
-        sla_seconds=sla_seconds,
-        sla_by_channel=sla_by_channel,
-        fcr_days=fcr_days,
-        grades=grades_path,
-        disputes=disputes_path,
-        per_agent_workbooks=per_agent_workbooks,
-        agents=list(agents) or None,
-        **{"from": date_from},
-        to=date_to,
-    )
+    config["formats"] = comma_list(config["formats"], ("xlsx", "html"), "--format")
+    config["agents"] = list(config["agents"]) or None
+    options = ReportConfig(mask=not no_mask, sla_by_channel=sla_by_channel, **{"from": date_from}, **config)
     folder = open_scores(scores_dir, data, allow_mismatch)
     dataset = load_dataset(data, read_opts)
     written = report_from_scores(

@@ -75,36 +75,21 @@ def sample(
     data: str,
     plan_path: str | None,
     outdir: str,
-    quota: int | None,
-    period: str | None,
-    unit: str | None,
-    strata: str | None,
-    seed: int | None,
     today: dt.date | None,
-    ledger: str | None,
     no_ledger_update: bool,
-    min_agent_messages: int | None,
     risk_path: str | None,
     scores_path: str | None,
     allow_mismatch: bool,
     batch_id: str | None,
     read_opts: dict,
+    **plan_options,  # --quota, --period, --unit, --strata, --seed, --ledger, --min-agent-messages
 ) -> None:
     """Draw a QA sample from DATA: a quota per agent (and week), every channel covered, targeted
     strata first, the rest random; seeded and replayable; conversations in the ledger skipped.
 
     Example: qa sample sample_data/conversations.jsonl --plan sample_data/plan.yaml --roster sample_data/roster.csv -o batch/
     """
-    plan, problems = build_plan(
-        plan_path,
-        quota=quota,
-        period=period,
-        unit=unit,
-        strata=strata,
-        seed=seed,
-        ledger=ledger,
-        min_agent_messages=min_agent_messages,
-    )
+    plan, problems = build_plan(plan_path, **plan_options)
     if plan is None:
         print_problems(problems)
         fail("the sampling plan has errors")

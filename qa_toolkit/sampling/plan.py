@@ -170,10 +170,15 @@ def parse_period_option(text: str) -> str | Period:
     return Period.model_validate({"from": start.strip(), "to": end.strip()})
 
 
+#: The plan settings a command line may override (``period`` and ``strata`` as text).
+OVERRIDES = frozenset({"quota", "period", "unit", "strata", "seed", "min_agent_messages", "ledger"})
+
+
 def build_plan(plan_path: str | Path | None, **overrides) -> tuple[Plan | None, list[Problem]]:
-    """The plan file (or the defaults) with command-line overrides applied: ``quota``,
-    ``period`` (text), ``unit``, ``strata`` (text), ``seed``, ``min_agent_messages``, ``ledger``.
-    A ledger named in the plan file is relative to the plan's folder."""
+    """The plan file (or the defaults) with the command-line ``OVERRIDES`` applied (None: not
+    given). A ledger named in the plan file is relative to the plan's folder."""
+    if unknown := set(overrides) - OVERRIDES:
+        raise TypeError(f"build_plan: not a plan override: {', '.join(sorted(unknown))}")
     plan, problems = load_plan(plan_path) if plan_path else (Plan(), [])
     if plan is None:
         return None, problems
