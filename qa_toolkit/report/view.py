@@ -299,38 +299,53 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
 def match_parts(text: str, match) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, is_match) around each occurrence of ``match``, found ignoring
     case so the highlight shows the text as written (matches are stored lower-cased)."""
-    if is_missing(match) or not str(match).strip():
-        return [(text, False)] if text else []
+    return list(_match_parts(text, None if is_missing(match) else str(match)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _match_parts(text: str, match: str | None) -> tuple[tuple[str, bool], ...]:
+    """``match_parts`` of a match already made text, kept: the sheet, the points-lost sheet and
+    the page of an agent highlight the same evidence."""
+    if match is None or not match.strip():
+        return ((text, False),) if text else ()
     parts, at = [], 0
-    for found in re.finditer(re.escape(str(match)), text, flags=re.IGNORECASE):
+    for found in re.finditer(re.escape(match), text, flags=re.IGNORECASE):
         if found.start() > at:
             parts.append((text[at : found.start()], False))
         parts.append((found.group(), True))
         at = found.end()
     if at < len(text):
         parts.append((text[at:], False))
-    return parts
+    return tuple(parts)
 
 
 def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     """Every point the agent lost (``Metrics.lost``) with masked evidence and labels for the
-    criterion, outcome, who decided it and its dispute (``state_label``). Built once for all
-    agents (both formats list them; masking is vectorised over the whole frame)."""
-    key = ("lost", rep.lang, rep.mask)
-    if key not in rep.memo:
-        rows = _lost_rows(rep)
-        rep.memo[key] = (
-            rows.iloc[:0],
-            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
-        )
-    empty, by_agent = rep.memo[key]
+    criterion, outcome, who decided it and its dispute (``state_label``)."""
+    empty, by_agent, _ = _lost(rep)
     return by_agent.get(agent_id, empty)
 
 
-@shared
 def lost_records(rep: ReportInput, agent_id: str) -> list:
     """``lost_points`` as records (``records``)."""
-    return records(lost_points(rep, agent_id))
+    return _lost(rep)[2].get(agent_id, [])
+
+
+def _lost(rep: ReportInput) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, list]]:
+    """The points lost (no rows, per agent, as records per agent), built once for all agents:
+    both formats list them, and masking and making records is vectorised over the whole frame."""
+    key = ("lost", rep.lang, rep.mask)
+    if key not in rep.memo:
+        rows = _lost_rows(rep)
+        by_agent: dict[str, list] = {}
+        for r in records(rows):
+            by_agent.setdefault(r.agent_id, []).append(r)
+        rep.memo[key] = (
+            rows.iloc[:0],
+            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
+            by_agent,
+        )
+    return rep.memo[key]
 
 
 def _lost_rows(rep: ReportInput) -> pd.DataFrame:
