@@ -23,7 +23,7 @@ def highlight(text, match) -> Markup:
     if view.is_missing(text) or not text:
         return Markup("")
     return Markup("").join(
-        Markup("<mark>{}</mark>").format(part) if hit else escape(part)
+        Markup(f"<mark>{escape(part)}</mark>") if hit else escape(part)  # Markup.format costs 30 times more
         for part, hit in view.match_parts(str(text), match)
     )
 

@@ -7,11 +7,9 @@ Rows and columns here count from 1, as Excel shows them; formats are made once p
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,6 +26,7 @@ from qa_toolkit.excel import (
 )
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
+from qa_toolkit.report.gcpause import paused_gc
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
 
 #: cell styles as XlsxWriter format properties
@@ -832,19 +831,6 @@ def _print_setup(sheet: _Sheet, pages: int) -> None:
         ws.set_h_pagebreaks(sheet.breaks)
 
 
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Cyclic garbage collection paused while a workbook is built: its 10^5 cells are small
-    objects that form no cycles, yet each collection walks them all (a fifth of the time)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def steps(n_agents: int, per_agent: bool = False) -> int:
     """How often ``write_xlsx`` calls ``advance(1)`` for ``n_agents`` agents."""
     return n_agents + 3 + n_agents * per_agent
@@ -860,7 +846,7 @@ def write_xlsx(
     ``advance(1)`` per sheet or workbook written, for a progress bar."""
     out_dir = Path(out_dir)
     written = []
-    with atomic_path(out_dir / "report.xlsx") as tmp, _paused_gc():
+    with atomic_path(out_dir / "report.xlsx") as tmp, paused_gc():
         build_workbook(rep, tmp, advance=advance)
     advance(1)
     written.append(out_dir / "report.xlsx")
@@ -868,7 +854,7 @@ def write_xlsx(
         names = view.page_names(view.agent_ids(rep))
         for agent_id, stem in names.items():
             dest = out_dir / "agents" / f"{stem}.xlsx"
-            with atomic_path(dest) as tmp, _paused_gc():
+            with atomic_path(dest) as tmp, paused_gc():
                 build_workbook(rep, tmp, [agent_id], summary=False)
             advance(1)
             written.append(dest)
