@@ -306,17 +306,25 @@ def first_contact_resolution(conversations: pd.DataFrame, days: int) -> pd.Serie
     return fcr.reindex(conversations.index).astype("boolean")
 
 
+@dataclass(frozen=True)
+class Joins:
+    """What a session is joined with besides its score, each optional: the roster (agent name and
+    team), the risk scores and the sample manifest (inclusion probabilities)."""
+
+    roster: pd.DataFrame | None = None
+    risk: pd.DataFrame | None = None
+    manifest: pd.DataFrame | None = None
+
+
 def build_sessions(
     conversations: pd.DataFrame,
     messages: pd.DataFrame,
     scores: pd.DataFrame | None,
-    *,
-    roster: pd.DataFrame | None = None,
-    risk: pd.DataFrame | None = None,
-    manifest: pd.DataFrame | None = None,
+    joins: Joins = Joins(),
     options: MetricOptions = MetricOptions(),
 ) -> pd.DataFrame:
     """The SESSIONS frame: one row per conversation, joined with its score, risk and sample."""
+    roster, risk, manifest = joins.roster, joins.risk, joins.manifest
     conv = conversations.reset_index(drop=True)
     out = conv[["conversation_id", "agent_id", "channel", "started_at", "csat"]].copy()
     names = roster.set_index("agent_id") if roster is not None and len(roster) else None
@@ -619,7 +627,7 @@ def compute_metrics(
     if end is not None:
         conv = conv[conv["started_at"] < end]
     msgs = messages[messages["conversation_id"].isin(conv["conversation_id"])]
-    sessions = build_sessions(conv, msgs, scores, roster=roster, risk=risk, manifest=manifest, options=options)
+    sessions = build_sessions(conv, msgs, scores, Joins(roster, risk, manifest), options)
     found = [c for c in sessions.columns if c.startswith(SECTION_PREFIX)]
     order = [SECTION_PREFIX + s for s in sections] if sections else found
     sec_cols = [c for c in order if c in found] + [c for c in found if c not in order]

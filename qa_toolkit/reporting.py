@@ -108,7 +108,7 @@ def write_report(
     if len(rubrics) > 1:
         scores = scores.assign(band=scores["band"].replace(_bands_by_rank(rubrics)))
     metrics = compute_metrics(
-        conv,
+        conv[in_window],  # the window applied here once (compute_metrics would apply it alike)
         dataset.messages,
         scores,
         results,
@@ -117,8 +117,6 @@ def write_report(
         manifest=manifest,
         options=metric_opts,
         sections=sections,
-        start=start,
-        end=end,
     )
     known = set(metrics.agents["agent_id"])
     unknown = [a for a in options.agents or [] if a not in known]

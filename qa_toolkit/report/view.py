@@ -262,16 +262,23 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
     return [{"period": r.period, "value": r.qa_mean, "n_graded": r.n_graded} for r in rows.itertuples()]
 
 
-@shared
 def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
     which an agent may simply not earn, are left out)."""
-    crit = part(rep, rep.metrics.agent_criteria, "agent_id", agent_id)
-    rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
-    rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False]).head(n).copy()
-    rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
-    rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
-    return rows.reset_index(drop=True)
+    key = ("weakest", rep.lang, n)
+    if key not in rep.memo:  # every agent's at once: one filter and one sort for the report
+        crit = rep.metrics.agent_criteria
+        rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
+        rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False], kind="stable")
+        rows = rows.groupby("agent_id", sort=False).head(n).copy()
+        rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
+        rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
+        rep.memo[key] = (
+            rows.iloc[:0].reset_index(drop=True),
+            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
+        )
+    empty, by_agent = rep.memo[key]
+    return by_agent.get(agent_id, empty)
 
 
 @shared
