@@ -97,8 +97,15 @@ def shared(build):
 def records(frame: pd.DataFrame) -> list:
     """``frame.itertuples(index=False)`` as a list, built from each column's ``tolist()``:
     iterating Arrow-backed text row by row costs more than the report's own work."""
-    row = namedtuple("Row", frame.columns, rename=True)
+    row = _row_type(tuple(frame.columns))
     return list(map(row._make, zip(*(frame[c].tolist() for c in frame.columns))))
+
+
+@functools.lru_cache(maxsize=64)
+def _row_type(columns: tuple[str, ...]) -> type:
+    """The record type of a frame with ``columns``, made once: making a namedtuple type costs as
+    much as the rows of a small frame."""
+    return namedtuple("Row", columns, rename=True)
 
 
 def display_name(item, lang: str) -> str:
@@ -407,8 +414,11 @@ def shadow_ids(rep: ReportInput) -> frozenset[str]:
 def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> list[dict]:
     """Disputes per ``by`` (agent_id or criterion_id; of one agent with ``agent_id``): filed and
     per decision (``DISPUTE_STATES``), from the points lost (disputes inside the report's period)."""
-    lost = rep.metrics.lost
-    rows = lost[lost["dispute"].fillna("").ne("")]
+    key = ("disputed",)
+    if key not in rep.memo:  # the disputed points, found once for every agent's table
+        lost = rep.metrics.lost
+        rep.memo[key] = lost[lost["dispute"].fillna("").ne("")]
+    rows = rep.memo[key]
     if agent_id is not None:
         rows = rows[rows["agent_id"] == agent_id]
     if not len(rows):
