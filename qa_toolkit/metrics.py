@@ -306,17 +306,25 @@ def first_contact_resolution(conversations: pd.DataFrame, days: int) -> pd.Serie
     return fcr.reindex(conversations.index).astype("boolean")
 
 
+@dataclass(frozen=True)
+class Joins:
+    """What a session is joined with besides its score, each optional: the roster (agent name and
+    team), the risk scores and the sample manifest (inclusion probabilities)."""
+
+    roster: pd.DataFrame | None = None
+    risk: pd.DataFrame | None = None
+    manifest: pd.DataFrame | None = None
+
+
 def build_sessions(
     conversations: pd.DataFrame,
     messages: pd.DataFrame,
     scores: pd.DataFrame | None,
-    *,
-    roster: pd.DataFrame | None = None,
-    risk: pd.DataFrame | None = None,
-    manifest: pd.DataFrame | None = None,
+    joins: Joins = Joins(),
     options: MetricOptions = MetricOptions(),
 ) -> pd.DataFrame:
     """The SESSIONS frame: one row per conversation, joined with its score, risk and sample."""
+    roster, risk, manifest = joins.roster, joins.risk, joins.manifest
     conv = conversations.reset_index(drop=True)
     out = conv[["conversation_id", "agent_id", "channel", "started_at", "csat"]].copy()
     names = roster.set_index("agent_id") if roster is not None and len(roster) else None
@@ -380,18 +388,21 @@ def _is_weighted(sessions: pd.DataFrame, manifest: pd.DataFrame | None) -> bool:
 
 
 def _typed(df: pd.DataFrame, contract: Mapping[str, str]) -> pd.DataFrame:
+    """A copy of ``df`` with the dtypes of ``contract`` (columns already of their dtype left as they are)."""
     out = df.copy()
     for col, kind in contract.items():
-        if col in out.columns and kind != "datetime":
+        if col in out.columns and kind != "datetime" and out[col].dtype != pd.api.types.pandas_dtype(kind):
             out[col] = out[col].astype(kind)
     return out
 
 
-def mean_ci(values: pd.Series, weights: pd.Series | None = None, level: float = 0.95) -> tuple[float, float, float]:
+def mean_ci(values, weights=None, level: float = 0.95) -> tuple[float, float, float]:
     """(mean, low, high): Hájek mean with a t-interval (``qa_toolkit.weighting``); equal
-    weights give the plain mean ± t·s/√n."""
-    prob = None if weights is None else 1.0 / weights.to_numpy(dtype="float64")
-    est = hajek_mean(values.to_numpy(dtype="float64", na_value=np.nan), prob, level)
+    weights give the plain mean ± t·s/√n. ``values`` and ``weights``: Series or arrays."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype="float64", na_value=np.nan)
+    prob = None if weights is None else 1.0 / np.asarray(weights, dtype="float64")
+    est = hajek_mean(values, prob, level)
     return est.mean, est.low, est.high
 
 
@@ -452,11 +463,11 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
     out = out.join(counts)
     out["art_mean_s"] = (out["rt_sum"] / out["n_live"]).where(out["n_live"] > 0)
     out["sla_rate"] = (out["n_sla"] / out["n_resp"]).where(out["n_resp"] > 0)
-    ci = {
-        key: mean_ci(g["total"], g["weight"])
-        for key, g in pd.DataFrame({"total": total, "weight": weight})[scored].groupby(
-            [k[scored] for k in keys], sort=True, dropna=False
-        )
+    graded = pd.DataFrame({"total": total, "weight": weight})[scored]
+    values, weights = graded["total"].to_numpy("float64", na_value=np.nan), graded["weight"].to_numpy("float64")
+    ci = {  # per group from its rows' positions: a frame per group costs more than the estimate
+        key: mean_ci(values[at], weights[at])
+        for key, at in graded.groupby([k[scored] for k in keys], sort=True, dropna=False).indices.items()
     }
     if len(keys) == 1:
         index = pd.Index([k[0] if isinstance(k, tuple) else k for k in ci], dtype=out.index.dtype)
@@ -468,11 +479,15 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
     out["qa_mean"] = est["qa_mean"].to_numpy()
     out["ci_low"] = est["ci_low"].clip(lower=0.0).to_numpy()  # the interval within the 0-100 score range
     out["ci_high"] = est["ci_high"].clip(upper=100.0).to_numpy()
-    for col, source in (("auto_mean", "auto_total"), *((sec, sec) for sec in sections)):
+    weighted_means = {"auto_mean": "auto_total", **{sec: sec for sec in sections}}
+    parts = {}
+    for col, source in weighted_means.items():
         value = sessions[source].where(scored)
         w = weight.where(value.notna())
-        num = grouped(pd.DataFrame({"v": value * w})).sum(min_count=1)["v"]
-        out[col] = num / grouped(pd.DataFrame({"w": w})).sum(min_count=1)["w"]
+        parts[("v", col)], parts[("w", col)] = value * w, w
+    sums = grouped(pd.DataFrame(parts, index=sessions.index)).sum(min_count=1)  # one grouping for every mean
+    for col in weighted_means:
+        out[col] = sums[("v", col)] / sums[("w", col)]
     out = out.reset_index()
     if not by:
         out = out.drop(columns="_all")
@@ -612,7 +627,7 @@ def compute_metrics(
     if end is not None:
         conv = conv[conv["started_at"] < end]
     msgs = messages[messages["conversation_id"].isin(conv["conversation_id"])]
-    sessions = build_sessions(conv, msgs, scores, roster=roster, risk=risk, manifest=manifest, options=options)
+    sessions = build_sessions(conv, msgs, scores, Joins(roster, risk, manifest), options)
     found = [c for c in sessions.columns if c.startswith(SECTION_PREFIX)]
     order = [SECTION_PREFIX + s for s in sections] if sections else found
     sec_cols = [c for c in order if c in found] + [c for c in found if c not in order]

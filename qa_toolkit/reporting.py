@@ -17,6 +17,7 @@ from qa_toolkit.frames import RISK, Dataset, conform
 from qa_toolkit.metrics import MetricOptions, compute_metrics
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.report import ReportInput, html, xlsx
+from qa_toolkit.report.gcpause import paused_gc
 from qa_toolkit.report.grades import Adjustment, agreement, review_adjustment
 from qa_toolkit.report.labels import language_for
 from qa_toolkit.report.view import agent_ids, display_name
@@ -107,7 +108,7 @@ def write_report(
     if len(rubrics) > 1:
         scores = scores.assign(band=scores["band"].replace(_bands_by_rank(rubrics)))
     metrics = compute_metrics(
-        conv,
+        conv[in_window],  # the window applied here once (compute_metrics would apply it alike)
         dataset.messages,
         scores,
         results,
@@ -116,8 +117,6 @@ def write_report(
         manifest=manifest,
         options=metric_opts,
         sections=sections,
-        start=start,
-        end=end,
     )
     known = set(metrics.agents["agent_id"])
     unknown = [a for a in options.agents or [] if a not in known]
@@ -144,7 +143,7 @@ def write_report(
     steps = xlsx.steps(n, options.per_agent_workbooks) * ("xlsx" in options.formats) + html.steps(n) * (
         "html" in options.formats
     )
-    with staged_folder(out_dir, REPORT_OUTPUTS) as stage, bars("writing the report", steps) as advance:
+    with staged_folder(out_dir, REPORT_OUTPUTS) as stage, bars("writing the report", steps) as advance, paused_gc():
         if "xlsx" in options.formats:
             written += xlsx.write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
         if "html" in options.formats:
@@ -180,7 +179,8 @@ def report_from_scores(
     """``qa report``: read a score folder (opened, or its path; either layout) and the optional
     sample manifest and risk scores, then ``write_report``."""
     folder = scores if isinstance(scores, ScoreFolder) else open_score_folder(scores)
-    rubric = _rubric_for_report(rubric_path, folder.info)
+    with paused_gc():  # a parsed rubric is many small objects, its YAML nodes too
+        rubric = _rubric_for_report(rubric_path, folder.info)
     manifest = read_manifest(manifest_path) if manifest_path else None
     risk = conform(read_risk(risk_path), RISK) if risk_path else None
     return write_report(

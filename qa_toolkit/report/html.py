@@ -23,7 +23,7 @@ def highlight(text, match) -> Markup:
     if view.is_missing(text) or not text:
         return Markup("")
     return Markup("").join(
-        Markup("<mark>{}</mark>").format(part) if hit else escape(part)
+        Markup(f"<mark>{escape(part)}</mark>") if hit else escape(part)  # Markup.format costs 30 times more
         for part, hit in view.match_parts(str(text), match)
     )
 
@@ -176,13 +176,35 @@ def _agent_context(rep: ReportInput, agent_id: str, scripts: dict[str, list[dict
         "weakest": view.records(view.weakest(rep, agent_id)),
         "findings": view.records(found),
         "n_findings": n_found,
-        "lost": view.lost_records(rep, agent_id),
+        "lost": [(f, _lost_cells(f)) for f in view.lost_records(rep, agent_id)],
         "disputes": view.dispute_counts(rep, "criterion_id", agent_id),
         "dispute_states": view.DISPUTE_STATES,
         "exemplars": [
             {"row": e, "channel": view.masker(rep)(e.channel), "messages": scripts.get(e.conversation_id, [])}
             for e in view.records(ex)
         ],
+    }
+
+
+def _lost_cells(f) -> dict:
+    """What a point lost's row prints besides its plain fields (start, points, evidence with its
+    match marked, notes, CSAT, grader), worked out here: a filter call per cell in the template
+    costs more than the rest of the page."""
+
+    def given(value):
+        return value if not view.is_missing(value) and value else ""
+
+    return {
+        "started": f.started_at.strftime("%Y-%m-%d %H:%M") if not view.is_missing(f.started_at) else "",
+        "points": view.fmt(f.points_lost, "score"),
+        "evidence": highlight(f.evidence_text, f.evidence_match)
+        if not view.is_missing(f.evidence_text)
+        else (f.evidence_match if not view.is_missing(f.evidence_match) else ""),
+        "note": given(f.note),
+        "comment": given(f.comment),
+        "dispute_note": given(f.dispute_note),
+        "csat": f.csat if not view.is_missing(f.csat) else "–",
+        "grader": given(f.grader) if f.source in ("graded", "confirmed", "overturned") else "",
     }
 
 

@@ -97,8 +97,15 @@ def shared(build):
 def records(frame: pd.DataFrame) -> list:
     """``frame.itertuples(index=False)`` as a list, built from each column's ``tolist()``:
     iterating Arrow-backed text row by row costs more than the report's own work."""
-    row = namedtuple("Row", frame.columns, rename=True)
+    row = _row_type(tuple(frame.columns))
     return list(map(row._make, zip(*(frame[c].tolist() for c in frame.columns))))
+
+
+@functools.lru_cache(maxsize=64)
+def _row_type(columns: tuple[str, ...]) -> type:
+    """The record type of a frame with ``columns``, made once: making a namedtuple type costs as
+    much as the rows of a small frame."""
+    return namedtuple("Row", columns, rename=True)
 
 
 def display_name(item, lang: str) -> str:
@@ -262,16 +269,23 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
     return [{"period": r.period, "value": r.qa_mean, "n_graded": r.n_graded} for r in rows.itertuples()]
 
 
-@shared
 def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
     which an agent may simply not earn, are left out)."""
-    crit = part(rep, rep.metrics.agent_criteria, "agent_id", agent_id)
-    rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
-    rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False]).head(n).copy()
-    rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
-    rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
-    return rows.reset_index(drop=True)
+    key = ("weakest", rep.lang, n)
+    if key not in rep.memo:  # every agent's at once: one filter and one sort for the report
+        crit = rep.metrics.agent_criteria
+        rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
+        rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False], kind="stable")
+        rows = rows.groupby("agent_id", sort=False).head(n).copy()
+        rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
+        rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
+        rep.memo[key] = (
+            rows.iloc[:0].reset_index(drop=True),
+            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
+        )
+    empty, by_agent = rep.memo[key]
+    return by_agent.get(agent_id, empty)
 
 
 @shared
@@ -299,38 +313,53 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
 def match_parts(text: str, match) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, is_match) around each occurrence of ``match``, found ignoring
     case so the highlight shows the text as written (matches are stored lower-cased)."""
-    if is_missing(match) or not str(match).strip():
-        return [(text, False)] if text else []
+    return list(_match_parts(text, None if is_missing(match) else str(match)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _match_parts(text: str, match: str | None) -> tuple[tuple[str, bool], ...]:
+    """``match_parts`` of a match already made text, kept: the sheet, the points-lost sheet and
+    the page of an agent highlight the same evidence."""
+    if match is None or not match.strip():
+        return ((text, False),) if text else ()
     parts, at = [], 0
-    for found in re.finditer(re.escape(str(match)), text, flags=re.IGNORECASE):
+    for found in re.finditer(re.escape(match), text, flags=re.IGNORECASE):
         if found.start() > at:
             parts.append((text[at : found.start()], False))
         parts.append((found.group(), True))
         at = found.end()
     if at < len(text):
         parts.append((text[at:], False))
-    return parts
+    return tuple(parts)
 
 
 def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     """Every point the agent lost (``Metrics.lost``) with masked evidence and labels for the
-    criterion, outcome, who decided it and its dispute (``state_label``). Built once for all
-    agents (both formats list them; masking is vectorised over the whole frame)."""
-    key = ("lost", rep.lang, rep.mask)
-    if key not in rep.memo:
-        rows = _lost_rows(rep)
-        rep.memo[key] = (
-            rows.iloc[:0],
-            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
-        )
-    empty, by_agent = rep.memo[key]
+    criterion, outcome, who decided it and its dispute (``state_label``)."""
+    empty, by_agent, _ = _lost(rep)
     return by_agent.get(agent_id, empty)
 
 
-@shared
 def lost_records(rep: ReportInput, agent_id: str) -> list:
     """``lost_points`` as records (``records``)."""
-    return records(lost_points(rep, agent_id))
+    return _lost(rep)[2].get(agent_id, [])
+
+
+def _lost(rep: ReportInput) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, list]]:
+    """The points lost (no rows, per agent, as records per agent), built once for all agents:
+    both formats list them, and masking and making records is vectorised over the whole frame."""
+    key = ("lost", rep.lang, rep.mask)
+    if key not in rep.memo:
+        rows = _lost_rows(rep)
+        by_agent: dict[str, list] = {}
+        for r in records(rows):
+            by_agent.setdefault(r.agent_id, []).append(r)
+        rep.memo[key] = (
+            rows.iloc[:0],
+            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
+            by_agent,
+        )
+    return rep.memo[key]
 
 
 def _lost_rows(rep: ReportInput) -> pd.DataFrame:
@@ -385,8 +414,11 @@ def shadow_ids(rep: ReportInput) -> frozenset[str]:
 def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> list[dict]:
     """Disputes per ``by`` (agent_id or criterion_id; of one agent with ``agent_id``): filed and
     per decision (``DISPUTE_STATES``), from the points lost (disputes inside the report's period)."""
-    lost = rep.metrics.lost
-    rows = lost[lost["dispute"].fillna("").ne("")]
+    key = ("disputed",)
+    if key not in rep.memo:  # the disputed points, found once for every agent's table
+        lost = rep.metrics.lost
+        rep.memo[key] = lost[lost["dispute"].fillna("").ne("")]
+    rows = rep.memo[key]
     if agent_id is not None:
         rows = rows[rows["agent_id"] == agent_id]
     if not len(rows):

@@ -7,17 +7,26 @@ Rows and columns here count from 1, as Excel shows them; formats are made once p
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import display_text, display_width, new_workbook, put, put_link, put_rich, safe_value
+from qa_toolkit.excel import (
+    display_text,
+    display_width,
+    new_workbook,
+    put,
+    put_link,
+    put_rich,
+    put_rows,
+    safe_value,
+)
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
+from qa_toolkit.report.gcpause import paused_gc
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
 
 #: cell styles as XlsxWriter format properties
@@ -58,6 +67,7 @@ class _Book:
         self.wb = new_workbook(dest, in_memory=True)  # no temporary file per sheet
         self.titles: set[str] = {"history"}  # taken sheet names, case-folded ("History" is Excel's own)
         self._formats: dict[tuple, object] = {}
+        self.text_widths: dict[str, int] = {}  # text -> the column width it asks for (_shown_width)
 
     def format(self, props: dict):
         """The workbook's format with ``props`` (None for none)."""
@@ -108,19 +118,13 @@ class _Sheet:
         """Widen ``col`` for ``value`` (as the cell shows it), in the first rows only."""
         if row > self.SIZE_ROWS:  # widths from the first rows are enough, and cheaper
             return
-        shown = safe_value(value[:MAX_WIDTH] if isinstance(value, str) else value)  # wider is capped anyway
-        text = (
-            shown.split("\n")[0]
-            if isinstance(shown, str)
-            else (
-                "0000-00-00 00:00"
-                if hasattr(shown, "year")
-                else f"{shown:.2f}"
-                if isinstance(shown, float)
-                else str(shown or "")
-            )
-        )
-        self.widths[col] = max(self.widths.get(col, 6), min(display_width(text) + 2, MAX_WIDTH))
+        if type(value) is str:  # most cells; the same texts recur (names, labels, notes)
+            width = self.book.text_widths.get(value)
+            if width is None:
+                width = self.book.text_widths[value] = _shown_width(value)
+        else:
+            width = _shown_width(value)
+        self.widths[col] = max(self.widths.get(col, 6), width)
 
     def put(self, row: int, col: int, value, *styles: dict | None, number_format: str | None = None) -> None:
         """Write ``value`` at (``row``, ``col``); ``number_format`` applies to anything but text."""
@@ -151,22 +155,29 @@ class _Sheet:
         per cell of the ``i``-th row. Returns the first free row after a blank line."""
         for j, h in enumerate(headers):
             self.put(row, col + j, h, HEADER)
-        ws, made = self.ws, {}
-        for i, values in enumerate(rows):
-            r = row + 1 + i
+        width = max([len(headers), *map(len, rows)])
+        column_formats = [formats[j] if j < len(formats) else None for j in range(width)]
+        column_styles = [styles[j] if j < len(styles) else None for j in range(width)]
+        if cell_style is None:  # one format per column and kind of value (text takes no number format)
+            put_rows(
+                self.ws,
+                row,
+                col - 1,
+                rows,
+                [
+                    (self.style(col + j, style), self.style(col + j, style, number_format=number_format))
+                    for j, (style, number_format) in enumerate(zip(column_styles, column_formats))
+                ],
+            )
+        else:
+            for i, values in enumerate(rows):
+                for j, v in enumerate(values):
+                    number_format = None if isinstance(v, str) else column_formats[j]
+                    fmt = self.style(col + j, column_styles[j], cell_style(i, j), number_format=number_format)
+                    put(self.ws, row + i, col + j - 1, v, fmt)
+        for i, values in enumerate(rows[: max(0, self.SIZE_ROWS - row)]):
             for j, v in enumerate(values):
-                is_text = isinstance(v, str)
-                number_format = None if is_text or j >= len(formats) else formats[j]
-                style = styles[j] if j < len(styles) else None
-                if cell_style is None:  # one format per column and kind of value
-                    fmt = made.get((j, is_text), 0)
-                    if fmt == 0:
-                        fmt = made[j, is_text] = self.style(col + j, style, number_format=number_format)
-                else:
-                    fmt = self.style(col + j, style, cell_style(i, j), number_format=number_format)
-                put(ws, r - 1, col + j - 1, v, fmt)
-                if r <= self.SIZE_ROWS:
-                    self.measure(r, col + j, v)
+                self.measure(row + 1 + i, col + j, v)
         return row + len(rows) + 2
 
     def fit_columns(self, fixed: dict[int, int] | None = None) -> None:
@@ -175,8 +186,30 @@ class _Sheet:
 
     def grow(self, row: int, text) -> None:
         """Give ``row`` the height its wrapped evidence ``text`` needs."""
-        text = text if isinstance(text, str) else str(text or "")
-        self.ws.set_row(row - 1, 15 * max(1, -(-display_width(text) // (EVIDENCE_WIDTH - 4))))
+        self.ws.set_row(row - 1, _row_height(text))
+
+
+def _row_height(text) -> int:
+    """The height of a row whose wrapped evidence is ``text``."""
+    text = text if isinstance(text, str) else str(text or "")
+    return 15 * max(1, -(-display_width(text) // (EVIDENCE_WIDTH - 4)))
+
+
+def _shown_width(value) -> int:
+    """The column width ``value`` asks for as the cell shows it (capped)."""
+    shown = safe_value(value[:MAX_WIDTH] if isinstance(value, str) else value)  # wider is capped anyway
+    text = (
+        shown.split("\n")[0]
+        if isinstance(shown, str)
+        else (
+            "0000-00-00 00:00"
+            if hasattr(shown, "year")
+            else f"{shown:.2f}"
+            if isinstance(shown, float)
+            else str(shown or "")
+        )
+    )
+    return min(display_width(text) + 2, MAX_WIDTH)
 
 
 def _num(v):
@@ -547,47 +580,67 @@ def _lost_table(
     rep: ReportInput, sheet: _Sheet, row: int, agent_id: str, conv_sheet: str | None, conv_rows: dict[str, int]
 ) -> int:
     """Every point the agent lost, under a heading (printed from the points-lost sheet); returns the next row."""
+    lines = _lost_lines(rep, agent_id)
+    row = sheet.heading(row, f"{rep.t['lost']} ({len(lines)})")
+    return _write_lost(rep, sheet, row, lines, conv_sheet, conv_rows)
+
+
+class _LostLine(NamedTuple):
+    """A point lost as the workbook writes it: the row's values, the evidence cut into (piece, is
+    match) when the match shows in it, and the row's height."""
+
+    values: list
+    parts: tuple[tuple[str, bool], ...] | None
+    height: int
+
+
+@view.shared
+def _lost_lines(rep: ReportInput, agent_id: str) -> list[_LostLine]:
+    """The agent's points lost (``view.lost_records``) as lines, made once for the agent's sheet
+    and the points-lost sheet."""
     t = rep.t
-    lost = view.lost_records(rep, agent_id)
-    row = sheet.heading(row, f"{t['lost']} ({len(lost)})")
-    return _write_lost(rep, sheet, row, lost, conv_sheet, conv_rows)
+    lines = []
+    for f in view.lost_records(rep, agent_id):
+        notes = [str(v) for v in (f.note, f.comment) if not view.is_missing(v) and v]
+        if not view.is_missing(f.dispute_note) and f.dispute_note:
+            notes.append(f"{t['disputes_agent']}: {f.dispute_note}")
+        evidence = f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match
+        values = [
+            f.started_at,
+            f.conversation_id,
+            f.criterion_name + (f" [{t['kind_critical']}]" if f.critical else ""),
+            _num(f.points_lost),
+            evidence,
+            _num(f.csat),
+            f.state_label,
+            "\n".join(notes),
+        ]
+        text = safe_value(evidence)
+        parts = None
+        if isinstance(text, str) and not view.is_missing(f.evidence_text):
+            parts = tuple(view.match_parts(text, f.evidence_match))
+            parts = parts if any(hit for _, hit in parts) else None
+        lines.append(_LostLine(values, parts, _row_height(text)))
+    return lines
 
 
 def _write_lost(
     rep: ReportInput,
     sheet: _Sheet,
     row: int,
-    found: list,
+    lines: Sequence[_LostLine],
     conv_sheet: str | None,
     conv_rows: dict[str, int],
-    agent_names: dict[str, str] | None = None,
+    who: Sequence[list] | None = None,
 ) -> int:
-    """Points lost (``view.lost_records``) from ``row``: the evidence with its match in red bold,
-    who decided each point and its dispute; with ``agent_names`` the agent's id and name first.
+    """Points lost (``_lost_lines``) from ``row``: the evidence with its match in red bold, who
+    decided each point and its dispute; with ``who`` each line's agent id and name first.
     Returns the next row."""
     t = rep.t
-    lead = 2 if agent_names is not None else 0
+    lead = 2 if who is not None else 0
     start = row + 1
-    rows = []
-    for f in found:
-        notes = [str(v) for v in (f.note, f.comment) if not view.is_missing(v) and v]
-        if not view.is_missing(f.dispute_note) and f.dispute_note:
-            notes.append(f"{t['disputes_agent']}: {f.dispute_note}")
-        who = [f.agent_id, agent_names.get(f.agent_id, f.agent_id)] if agent_names is not None else []
-        rows.append(
-            [
-                *who,
-                f.started_at,
-                f.conversation_id,
-                f.criterion_name + (f" [{t['kind_critical']}]" if f.critical else ""),
-                _num(f.points_lost),
-                f.evidence_text if not view.is_missing(f.evidence_text) else f.evidence_match,
-                _num(f.csat),
-                f.state_label,
-                "\n".join(notes),
-            ]
-        )
-    heads = [t["agent_id"], t["agent"]] if agent_names is not None else []
+    rows = [line.values for line in lines] if who is None else [w + line.values for w, line in zip(who, lines)]
+    heads = [t["agent_id"], t["agent"]] if who is not None else []
     evidence = lead + 5
     row = sheet.table(
         row,
@@ -607,27 +660,13 @@ def _write_lost(
         styles=[TOP] * (lead + 4) + [WRAPPED, TOP, TOP, WRAPPED],
     )
     if conv_sheet is not None:
-        _link_ids(sheet, start, [f.conversation_id for f in found], conv_sheet, conv_rows, TOP, col=lead + 2)
-    match_font = sheet.book.format(MATCH)
-    for i, f in enumerate(found):
-        text = safe_value(rows[i][evidence - 1])
-        if isinstance(text, str) and not view.is_missing(f.evidence_text):
-            highlight(sheet, start + i, evidence, text, f.evidence_match, match_font)
-        sheet.grow(start + i, text)
+        _link_ids(sheet, start, [line.values[1] for line in lines], conv_sheet, conv_rows, TOP, col=lead + 2)
+    ws, match_font, wrapped = sheet.ws, sheet.book.format(MATCH), sheet.style(evidence, WRAPPED)
+    for r, line in enumerate(lines, start - 1):
+        if line.parts is not None:  # rewrite the cell as rich text, each occurrence of the match in red bold
+            put_rich(ws, r, evidence - 1, [(part, match_font if hit else None) for part, hit in line.parts], wrapped)
+        ws.set_row(r, line.height)
     return row
-
-
-def highlight(sheet: _Sheet, row: int, col: int, text: str, match, font) -> None:
-    """Rewrite the cell as rich text with each occurrence of ``match`` (any case) in ``font``."""
-    parts = view.match_parts(text, match)
-    if any(hit for _, hit in parts):
-        put_rich(
-            sheet.ws,
-            row - 1,
-            col - 1,
-            [(part, font if hit else None) for part, hit in parts],
-            sheet.style(col, WRAPPED),
-        )
 
 
 def _lost_sheet(
@@ -636,16 +675,17 @@ def _lost_sheet(
     """Every point lost by ``agents``, one block per agent starting a printed page, the header row
     repeated on each page."""
     ws = sheet.ws
-    parts = [view.lost_records(rep, a) for a in agents]
-    lost = [f for part in parts for f in part]
+    parts = [_lost_lines(rep, a) for a in agents]
     names = rep.metrics.agents.set_index("agent_id")["agent_name"].to_dict()
-    _write_lost(rep, sheet, 1, lost, conv_sheet, conv_rows, agent_names=names)
+    lines = [line for part in parts for line in part]
+    who = [[a, names.get(a, a)] for a, part in zip(agents, parts) for _ in part]
+    _write_lost(rep, sheet, 1, lines, conv_sheet, conv_rows, who=who)
     at = 2
     for part in parts[:-1]:
         at += len(part)
         if len(part):
             sheet.breaks.append(at - 1)
-    last = max(len(lost) + 1, 2)
+    last = max(len(lines) + 1, 2)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, last - 1, LOST_COLUMNS + 1)
     ws.repeat_rows(0)
@@ -700,29 +740,35 @@ CONV_COLUMNS = (
 )
 
 
+def _conversation_column(rep: ReportInput, key: str, values: list) -> list:
+    """A column of the conversations sheet as its cells show it (a column at a time: 3,000 rows × 18
+    columns asked row by row cost more than writing them)."""
+    t = rep.t
+    if key == "team":
+        return [view.team_name(rep, v) for v in values]
+    if key in ("channel", "stratum"):  # data text: a phone number can sit there
+        mask = view.masker(rep)
+        return [mask(v) if isinstance(v, str) else v for v in values]
+    if key in ("frt_s", "handle_s"):
+        return [_dur(v) for v in values]
+    if key == "band":
+        return [view.band_name(rep, v) for v in values]
+    yes_no = key in ("complaint", "escalated", "sampled")
+    return [
+        ("" if view.is_missing(v) else (t["yes"] if v else t["no"])) if yes_no or isinstance(v, bool) else v
+        for v in values
+    ]
+
+
 def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     """One row per listed session with its masked transcript; returns id -> row."""
     t = rep.t
-    texts = view.transcripts(rep, s["conversation_id"].tolist())
-    mask = view.masker(rep)
+    ids = s["conversation_id"].tolist()
+    texts = view.transcripts(rep, ids)
     headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
-    rows = []
-    for r in view.records(s):
-        values = []
-        for key, _ in CONV_COLUMNS:
-            v = getattr(r, key)
-            if key == "team":
-                v = view.team_name(rep, v)
-            elif key in ("channel", "stratum") and isinstance(v, str):  # data text: a phone number can sit there
-                v = mask(v)
-            elif key in ("frt_s", "handle_s"):
-                v = _dur(v)
-            elif key == "band":
-                v = view.band_name(rep, v)
-            elif isinstance(v, bool) or key in ("complaint", "escalated", "sampled"):
-                v = "" if view.is_missing(v) else (t["yes"] if v else t["no"])
-            values.append(v)
-        rows.append(values + [view.transcript_text(texts[r.conversation_id])])
+    columns = [_conversation_column(rep, key, s[key].tolist()) for key, _ in CONV_COLUMNS]
+    columns.append([view.transcript_text(texts[cid]) for cid in ids])
+    rows = list(zip(*columns))
     sheet.table(1, headers, rows, [f for _, f in CONV_COLUMNS], styles=[None] * len(CONV_COLUMNS) + [TOP])
     ws = sheet.ws
     last = max(len(rows) + 1, 2)
@@ -731,7 +777,7 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     ws.repeat_rows(0)  # printed: the header on every page, and the table without transcripts
     ws.print_area(0, 0, last - 1, len(headers) - 2)
     sheet.fit_columns({6: 18, len(headers): 80})
-    return {cid: i + 2 for i, cid in enumerate(s["conversation_id"])}
+    return {cid: i + 2 for i, cid in enumerate(ids)}
 
 
 def build_workbook(
@@ -791,19 +837,6 @@ def _print_setup(sheet: _Sheet, pages: int) -> None:
         ws.set_h_pagebreaks(sheet.breaks)
 
 
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Cyclic garbage collection paused while a workbook is built: its 10^5 cells are small
-    objects that form no cycles, yet each collection walks them all (a fifth of the time)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def steps(n_agents: int, per_agent: bool = False) -> int:
     """How often ``write_xlsx`` calls ``advance(1)`` for ``n_agents`` agents."""
     return n_agents + 3 + n_agents * per_agent
@@ -819,7 +852,7 @@ def write_xlsx(
     ``advance(1)`` per sheet or workbook written, for a progress bar."""
     out_dir = Path(out_dir)
     written = []
-    with atomic_path(out_dir / "report.xlsx") as tmp, _paused_gc():
+    with atomic_path(out_dir / "report.xlsx") as tmp, paused_gc():
         build_workbook(rep, tmp, advance=advance)
     advance(1)
     written.append(out_dir / "report.xlsx")
@@ -827,7 +860,7 @@ def write_xlsx(
         names = view.page_names(view.agent_ids(rep))
         for agent_id, stem in names.items():
             dest = out_dir / "agents" / f"{stem}.xlsx"
-            with atomic_path(dest) as tmp, _paused_gc():
+            with atomic_path(dest) as tmp, paused_gc():
                 build_workbook(rep, tmp, [agent_id], summary=False)
             advance(1)
             written.append(dest)
