@@ -26,6 +26,7 @@ from qa_toolkit.review.book import (
     widths,
     write_rows,
 )
+from qa_toolkit.review.ids import ID_LAYOUT_KEY, LAYOUT_HEADER, LAYOUT_SHEET, PER_SHEET, SHEET_IDS_HEADER, sheet_ids_row
 from qa_toolkit.review.layout import (
     BATCH_SHEET,
     COMMENT_COL,
@@ -37,7 +38,6 @@ from qa_toolkit.review.layout import (
     GRADE_COL,
     GRADER_CELL,
     GRADER_LABEL,
-    IDS_HEADER,
     IDS_SHEET,
     LABEL_COL,
     META_SHEET,
@@ -105,14 +105,17 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
     routed = rubric_by_conversation(conversations, messages, rubrics) if len(rubrics) > 1 else {}
     batch = wb.add_worksheet(BATCH_SHEET)
     ids = hidden_sheet(wb, IDS_SHEET)
-    id_rows: list[list] = [IDS_HEADER]
+    id_rows: list[list] = [SHEET_IDS_HEADER]
     meta = hidden_sheet(wb, META_SHEET)
+    lines = {r.id: _lines(r) for r in rubrics}
+    hidden_sheet(wb, LAYOUT_SHEET, [LAYOUT_HEADER] + [row for r in rubrics for row in _layout_rows(r.id, lines[r.id])])
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
     meta_rows = [
         ["rubric_id", rubrics[0].id],
         ["rubric_version", rubrics[0].version],
         ["batch_id", batch_id],
         ["masked", str(mask)],
+        [ID_LAYOUT_KEY, PER_SHEET],
     ]
     if len(rubrics) > 1:
         meta_rows.append(["rubrics", "; ".join(f"{r.id} {r.version}" for r in rubrics)])
@@ -121,7 +124,6 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
     transcripts = _transcripts(messages[messages["conversation_id"].isin(wanted)], mask)
     res = _automatic(results[results["conversation_id"].isin(wanted)], mask)
     prints = fingerprints(conversations, messages)
-    lines = {r.id: _lines(r) for r in rubrics}
     _batch_header(batch, fmt)
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
         name = f"C{n:03d}"
@@ -134,7 +136,10 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
         meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
         ws = wb.add_worksheet(name)
-        _conversation_sheet(ws, fmt, name, cid, facts.get(cid), res, lines[sheet_rubric.id], id_rows, mask, prefill)
+        prefills, reviews = _conversation_sheet(
+            ws, fmt, cid, facts.get(cid), res, lines[sheet_rubric.id], mask, prefill
+        )
+        id_rows.append(sheet_ids_row(name, cid, sheet_rubric.id, prefills, reviews))
         _transcript(ws, fmt, CRITERIA_TOP + len(sheet_rubric.criteria) + 2, transcripts.get(cid, []), mask)
         advance(1)
     write_rows(ids, id_rows)
@@ -221,16 +226,28 @@ def _lines(rubric: Rubric) -> list[_Line]:
     return out
 
 
-def _conversation_sheet(ws, fmt: Formats, name, cid, facts, res, lines, id_rows, mask, prefill) -> None:
-    """A conversation sheet down to its criteria table: title, facts, grader and date, criteria."""
+def _layout_rows(rubric_id: str, lines: list[_Line]) -> list[list]:
+    """The ``_layout`` rows of ``rubric_id``'s sheets: every input cell a sheet can have, in sheet order."""
+    rows = [[rubric_id, "grader", "", address(*GRADER_CELL)], [rubric_id, "date", "", address(*DATE_CELL)]]
+    for line in lines:
+        crit = line.criterion.id
+        rows += [[rubric_id, kind, crit, line.cells[kind]] for kind in ("grade", "comment")]
+        if line.confirm:
+            rows.append([rubric_id, "review", crit, line.cells["review"]])
+    return rows
+
+
+def _conversation_sheet(ws, fmt: Formats, cid, facts, res, lines, mask, prefill) -> tuple[list[str], list[str]]:
+    """A conversation sheet down to its criteria table: title, facts, grader and date, criteria;
+    (the pre-filled grades, "" for none, the criteria with a 复核 cell) for its ``_ids`` row."""
     cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
     cell(ws, 2, 1, "" if facts is None else facts)
     cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
     cell(ws, *GRADER_CELL, None, fmt.input)
     cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
     cell(ws, *DATE_CELL, None, fmt.input_date)
-    id_rows.append([name, address(*GRADER_CELL), cid, "", "grader", ""])
-    id_rows.append([name, address(*DATE_CELL), cid, "", "date", ""])
+    prefills: list[str] = []
+    reviews: list[str] = []
     write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
     dropdowns = Dropdowns()
     for line in lines:
@@ -250,17 +267,17 @@ def _conversation_sheet(ws, fmt: Formats, name, cid, facts, res, lines, id_rows,
         put(ws, r, GRADE_COL - 1, pre, fmt.input)
         put(ws, r, COMMENT_COL - 1, None, fmt.input_wrap)
         dropdowns.add(line.grades, line.cells["grade"])
-        id_rows.append([name, line.cells["grade"], cid, crit, "grade", pre or ""])
-        id_rows.append([name, line.cells["comment"], cid, crit, "comment", ""])
+        prefills.append(pre or "")
         if pending:
             put(ws, r, REVIEW_COL - 1, None, fmt.input)
             dropdowns.add(tuple(REVIEWS), line.cells["review"])
-            id_rows.append([name, line.cells["review"], cid, crit, "review", ""])
+            reviews.append(crit)
     dropdowns.write(ws)
     widths(ws, _WIDTHS)
     ws.freeze_panes(CRITERIA_TOP, 0)
     ws.protect()
     print_setup(ws)
+    return prefills, reviews
 
 
 def _transcript(ws, fmt: Formats, top: int, messages: list[list], mask: bool) -> None:

@@ -17,6 +17,7 @@ from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import RESULTS, conform, empty
 from qa_toolkit.missing import is_missing
 from qa_toolkit.problems import Problem, ProblemLog
+from qa_toolkit.review.ids import input_cells
 from qa_toolkit.review.layout import (
     COMMENT_COL,
     CRITERIA_HEADER,
@@ -25,8 +26,6 @@ from qa_toolkit.review.layout import (
     FINGERPRINT_KEY,
     GRADE_COL,
     GRADER_LABEL,
-    ID_KINDS,
-    IDS_HEADER,
     IDS_SHEET,
     LABEL_COL,
     META_SHEET,
@@ -153,51 +152,6 @@ def _sheet_rubrics(file: str, meta: dict, rubrics: list[Rubric]) -> tuple[dict[s
     return {m[0]: given[m] for m in made}, []
 
 
-def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]:
-    """The hidden id sheet's rows as (sheet, cell, conversation id, criterion id, kind, prefill,
-    (row, column) of the cell), or the first damaged row as a problem: the sheet cannot be
-    trusted then, nor read."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.utils.exceptions import CellCoordinatesException
-
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
-        sheet, cell, cid, crit, kind, prefill = (tuple(row) + (None,) * 6)[:6]
-        try:
-            row_number, col = coordinate_to_tuple(str(cell))
-            valid = (
-                row_number > 0
-                and col > 0
-                and not is_missing(sheet)
-                and kind in ID_KINDS
-                and not is_missing(cid)
-                and (kind in ("grader", "date") or not is_missing(crit))
-            )
-        except (ValueError, CellCoordinatesException):
-            valid = False
-        if not valid:
-            return [], Problem(
-                file,
-                f"hidden id sheet is damaged at row {number} ({', '.join(map(repr, row[:6]))}): "
-                "export the workbook again",
-                line=number,
-                sheet=IDS_SHEET,
-                code="grade",
-            )
-        out.append(
-            (
-                str(sheet),
-                str(cell),
-                str(cid),
-                "" if crit is None else str(crit),
-                kind,
-                "" if prefill is None else str(prefill),
-                (row_number, col),
-            )
-        )
-    return out, None
-
-
 def _moved(grid: list[tuple], at: tuple[int, int], kind: str, crit: str) -> str | None:
     """What shows that rows or columns of a conversation sheet were deleted or inserted (the
     label beside the input cell at ``at``, or the header above it, is not the one exported), or None."""
@@ -232,6 +186,27 @@ def _grids(book: _Calamine | _Openpyxl, id_rows: list[tuple]) -> dict[str, list[
         extent[sheet] = max(extent.get(sheet, CRITERIA_TOP), row)
     names = set(book.sheet_names)
     return {sheet: book.rows(sheet, rows) for sheet, rows in extent.items() if sheet in names}
+
+
+def workbook_input_cells(path: str | Path) -> list[tuple[str, str, str, str, str, str]]:
+    """Every input cell of a grading workbook as (sheet, A1 cell, conversation id, criterion id or
+    "", field, prefill or ""), whichever id layout it has: for scripts that fill workbooks.
+    Raises ValueError when the hidden sheets are missing or damaged."""
+    book = _Calamine(str(path))
+    try:
+        if IDS_SHEET not in book.sheet_names or META_SHEET not in book.sheet_names:
+            raise ValueError(f"{path}: not a qa-toolkit grading workbook (hidden id sheets missing)")
+        cells, damaged = input_cells(str(path), _meta(book), book.rows, book.sheet_names)
+    finally:
+        book.close()
+    if damaged is not None:
+        raise ValueError(f"{path}: {damaged.message}")
+    return [cell[:6] for cell in cells]
+
+
+def _meta(book: _Calamine | _Openpyxl) -> dict:
+    """The ``_meta`` sheet's facts, key -> value."""
+    return {str(r[0]): r[1] for r in book.rows(META_SHEET) if len(r) > 1 and r[0]}
 
 
 def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
@@ -322,15 +297,12 @@ def _read_sheets(
 
     if IDS_SHEET not in book.sheet_names or META_SHEET not in book.sheet_names:
         return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
-    meta = {str(r[0]): r[1] for r in book.rows(META_SHEET) if len(r) > 1 and r[0]}
+    meta = _meta(book)
     made, problems = _sheet_rubrics(file, meta, rubrics)
     if made is None:
         return [], problems, 0
     first = next(iter(made.values()))
-    rows = book.rows(IDS_SHEET)
-    if not rows or list(rows[0][: len(IDS_HEADER)]) != IDS_HEADER:
-        return [], [Problem(file, "hidden id sheet is damaged", sheet=IDS_SHEET, code="grade")], 0
-    id_rows, damaged = _id_rows(file, rows)
+    id_rows, damaged = input_cells(file, meta, book.rows, book.sheet_names)
     if damaged is not None:
         return [], [damaged], 0
     criteria_of = {r.id: {c.id: c for _, c in r.criteria} for r in made.values()}

@@ -12,8 +12,7 @@ from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.export import export_workbook
-from qa_toolkit.review.importer import import_workbooks
-from qa_toolkit.review.layout import IDS_SHEET
+from qa_toolkit.review.importer import import_workbooks, workbook_input_cells
 from qa_toolkit.rubric import require_rubrics
 
 LONG = "客户您好，" + "关于您反映的物流延迟问题，我们已经联系快递公司加急处理。" * 6
@@ -55,8 +54,8 @@ def book(tmp_path):
     return rubric, data, path
 
 
-def _ids(wb) -> list[tuple]:
-    return [r[:6] for r in list(wb[IDS_SHEET].iter_rows(values_only=True))[1:]]
+def _ids(path) -> list[tuple]:
+    return workbook_input_cells(path)
 
 
 def test_a_long_message_wraps_across_the_text_columns_and_a_short_one_stays_on_one_line(book):
@@ -73,7 +72,7 @@ def test_every_grade_cell_has_the_drop_down_of_its_criterion(book):
     rubric, _, path = book
     wb = load_workbook(path)
     allowed = {c.id: c for _, c in rubric.criteria}
-    grade_cells = [(sheet, cell, crit) for sheet, cell, _, crit, kind, _ in _ids(wb) if kind == "grade"]
+    grade_cells = [(sheet, cell, crit) for sheet, cell, _, crit, kind, _ in _ids(path) if kind == "grade"]
     assert len(grade_cells) == 2 * len(rubric.criteria)
     for sheet, cell, crit in grade_cells:
         lists = [dv.formula1 for dv in wb[sheet].data_validations.dataValidation if cell in dv.sqref]
@@ -85,7 +84,7 @@ def test_every_grade_cell_has_the_drop_down_of_its_criterion(book):
 def test_grades_stored_as_numbers_import_as_typed(book, tmp_path):
     rubric, data, path = book
     wb = load_workbook(path)
-    for sheet, cell, _cid, crit, kind, _ in _ids(wb):
+    for sheet, cell, _cid, crit, kind, _ in _ids(path):
         if kind == "grader":
             wb[sheet][cell] = "王芳"
         elif kind == "grade" and crit == "empathy":
@@ -96,9 +95,9 @@ def test_grades_stored_as_numbers_import_as_typed(book, tmp_path):
     assert empathy["human_grade"].tolist() == ["2", "7"] and empathy["human_outcome"].tolist() == ["pass", ""]
     assert empathy["points"].iloc[0] == 10.0
     assert [p.message for p in res.log.errors] == [
-        "C002!H" + str(_row(wb, "C002", "empathy")) + ": '7' is not a grade for empathy (allowed: 2, 1, 0, na)"
+        "C002!H" + str(_row(path, "C002", "empathy")) + ": '7' is not a grade for empathy (allowed: 2, 1, 0, na)"
     ]
 
 
-def _row(wb, sheet: str, crit: str) -> int:
-    return next(int(cell[1:]) for s, cell, _, c, kind, _ in _ids(wb) if s == sheet and c == crit and kind == "grade")
+def _row(path, sheet: str, crit: str) -> int:
+    return next(int(cell[1:]) for s, cell, _, c, kind, _ in _ids(path) if s == sheet and c == crit and kind == "grade")
