@@ -14,18 +14,7 @@ import pandas as pd
 
 from qa_toolkit.excel import display_width, put
 from qa_toolkit.privacy import mask_series, mask_text
-from qa_toolkit.review.book import (
-    Book,
-    Dropdowns,
-    Formats,
-    address,
-    cell,
-    hidden_sheet,
-    print_setup,
-    save,
-    widths,
-    write_rows,
-)
+from qa_toolkit.review import book
 from qa_toolkit.review.ids import ID_LAYOUT_KEY, LAYOUT_HEADER, LAYOUT_SHEET, PER_SHEET, SHEET_IDS_HEADER, sheet_ids_row
 from qa_toolkit.review.layout import (
     BATCH_SHEET,
@@ -80,7 +69,7 @@ def grading_book(
     mask: bool = True,
     prefill: bool = True,
     advance: Callable[[int], None] = lambda n: None,
-) -> Book:
+) -> book.Book:
     """The grading workbook for the manifest's conversations (in manifest order), to ``save``.
     Automatic grades are pre-filled in the input cells (a grader confirms or changes them) unless
     ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
@@ -100,15 +89,19 @@ def grading_book(
     )
 
 
-def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats, *, mask, prefill, advance) -> None:
+def _fill(
+    manifest, conversations, messages, results, rubrics, wb, fmt: book.Formats, *, mask, prefill, advance
+) -> None:
     """``grading_book``'s sheets written into ``wb``."""
     routed = rubric_by_conversation(conversations, messages, rubrics) if len(rubrics) > 1 else {}
     batch = wb.add_worksheet(BATCH_SHEET)
-    ids = hidden_sheet(wb, IDS_SHEET)
+    ids = book.hidden_sheet(wb, IDS_SHEET)
     id_rows: list[list] = [SHEET_IDS_HEADER]
-    meta = hidden_sheet(wb, META_SHEET)
+    meta = book.hidden_sheet(wb, META_SHEET)
     lines = {r.id: _lines(r) for r in rubrics}
-    hidden_sheet(wb, LAYOUT_SHEET, [LAYOUT_HEADER] + [row for r in rubrics for row in _layout_rows(r.id, lines[r.id])])
+    book.hidden_sheet(
+        wb, LAYOUT_SHEET, [LAYOUT_HEADER] + [row for r in rubrics for row in _layout_rows(r.id, lines[r.id])]
+    )
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
     meta_rows = [
         ["rubric_id", rubrics[0].id],
@@ -129,7 +122,7 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
         name = f"C{n:03d}"
         cid = row.conversation_id
         values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason]
-        write_rows(batch, [[_text(v, mask) for v in values]], start=n + 3)
+        book.write_rows(batch, [[_text(v, mask) for v in values]], start=n + 3)
         batch.write_url(n + 2, 7, f"internal:'{name}'!A1", string=name)
         sheet_rubric = routed.get(cid, rubrics[0])
         if len(rubrics) > 1:
@@ -142,10 +135,10 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
         id_rows.append(sheet_ids_row(name, cid, sheet_rubric.id, prefills, reviews))
         _transcript(ws, fmt, CRITERIA_TOP + len(sheet_rubric.criteria) + 2, transcripts.get(cid, []), mask)
         advance(1)
-    write_rows(ids, id_rows)
-    write_rows(meta, meta_rows)
+    book.write_rows(ids, id_rows)
+    book.write_rows(meta, meta_rows)
     batch.protect()
-    print_setup(batch)
+    book.print_setup(batch)
 
 
 def _facts(conversations: pd.DataFrame, mask: bool) -> dict:
@@ -184,9 +177,9 @@ def _automatic(results: pd.DataFrame, mask: bool) -> dict[tuple[str, str], tuple
     return out
 
 
-def _batch_header(ws, fmt: Formats) -> None:
+def _batch_header(ws, fmt: book.Formats) -> None:
     title = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
-    cell(ws, 1, 1, title, fmt.title)
+    book.cell(ws, 1, 1, title, fmt.title)
     header = [
         "#",
         "会话 Conversation",
@@ -197,8 +190,8 @@ def _batch_header(ws, fmt: Formats) -> None:
         "原因 Reason",
         "工作表 Sheet",
     ]
-    write_rows(ws, [header], start=3, fmt=fmt.head)
-    widths(ws, (5, 22, 12, 10, 12, 12, 48, 10))
+    book.write_rows(ws, [header], start=3, fmt=fmt.head)
+    book.widths(ws, (5, 22, 12, 10, 12, 12, 48, 10))
     ws.freeze_panes(3, 0)
 
 
@@ -219,7 +212,11 @@ def _lines(rubric: Rubric) -> list[_Line]:
     out = []
     for r, (section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
         label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
-        cells = {"grade": address(r, GRADE_COL), "comment": address(r, COMMENT_COL), "review": address(r, REVIEW_COL)}
+        cells = {
+            "grade": book.address(r, GRADE_COL),
+            "comment": book.address(r, COMMENT_COL),
+            "review": book.address(r, REVIEW_COL),
+        }
         static = (section.name, criterion.id, label, _guidance(criterion))
         grades = tuple(allowed_grades(criterion))
         out.append(_Line(r, criterion, static, grades, rubric.needs_confirmation(criterion), cells))
@@ -228,7 +225,7 @@ def _lines(rubric: Rubric) -> list[_Line]:
 
 def _layout_rows(rubric_id: str, lines: list[_Line]) -> list[list]:
     """The ``_layout`` rows of ``rubric_id``'s sheets: every input cell a sheet can have, in sheet order."""
-    rows = [[rubric_id, "grader", "", address(*GRADER_CELL)], [rubric_id, "date", "", address(*DATE_CELL)]]
+    rows = [[rubric_id, "grader", "", book.address(*GRADER_CELL)], [rubric_id, "date", "", book.address(*DATE_CELL)]]
     for line in lines:
         crit = line.criterion.id
         rows += [[rubric_id, kind, crit, line.cells[kind]] for kind in ("grade", "comment")]
@@ -237,19 +234,19 @@ def _layout_rows(rubric_id: str, lines: list[_Line]) -> list[list]:
     return rows
 
 
-def _conversation_sheet(ws, fmt: Formats, cid, facts, res, lines, mask, prefill) -> tuple[list[str], list[str]]:
+def _conversation_sheet(ws, fmt: book.Formats, cid, facts, res, lines, mask, prefill) -> tuple[list[str], list[str]]:
     """A conversation sheet down to its criteria table: title, facts, grader and date, criteria;
     (the pre-filled grades, "" for none, the criteria with a 复核 cell) for its ``_ids`` row."""
-    cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
-    cell(ws, 2, 1, "" if facts is None else facts)
-    cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
-    cell(ws, *GRADER_CELL, None, fmt.input)
-    cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
-    cell(ws, *DATE_CELL, None, fmt.input_date)
+    book.cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
+    book.cell(ws, 2, 1, "" if facts is None else facts)
+    book.cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
+    book.cell(ws, *GRADER_CELL, None, fmt.input)
+    book.cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
+    book.cell(ws, *DATE_CELL, None, fmt.input_date)
     prefills: list[str] = []
     reviews: list[str] = []
-    write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
-    dropdowns = Dropdowns()
+    book.write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
+    dropdowns = book.Dropdowns()
     for line in lines:
         r, crit = line.row - 1, line.criterion.id
         outcome, points, evidence = res.get((cid, crit), ("review", None, ""))
@@ -273,25 +270,25 @@ def _conversation_sheet(ws, fmt: Formats, cid, facts, res, lines, mask, prefill)
             dropdowns.add(tuple(REVIEWS), line.cells["review"])
             reviews.append(crit)
     dropdowns.write(ws)
-    widths(ws, _WIDTHS)
+    book.widths(ws, _WIDTHS)
     ws.freeze_panes(CRITERIA_TOP, 0)
     ws.protect()
-    print_setup(ws)
+    book.print_setup(ws)
     return prefills, reviews
 
 
-def _transcript(ws, fmt: Formats, top: int, messages: list[list], mask: bool) -> None:
+def _transcript(ws, fmt: book.Formats, top: int, messages: list[list], mask: bool) -> None:
     """The transcript from row ``top``: a heading, then one row per message, its text across D:J."""
     heading = "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
-    cell(ws, top, 1, heading, fmt.head)
-    write_rows(ws, [["#", "时间 Time", "角色 Role", "内容 Text"]], start=top + 1, fmt=fmt.head)
+    book.cell(ws, top, 1, heading, fmt.head)
+    book.write_rows(ws, [["#", "时间 Time", "角色 Role", "内容 Text"]], start=top + 1, fmt=fmt.head)
     for r, (seq, ts, role, text) in enumerate(messages, start=top + 2):
-        write_rows(ws, [[seq, ts, role]], start=r)
+        book.write_rows(ws, [[seq, ts, role]], start=r)
         if isinstance(text, str) and ("\n" in text or "\r" in text or display_width(text) > _ONE_LINE):
             ws.merge_range(r - 1, 3, r - 1, REVIEW_COL - 1, "", fmt.wrap)
-            cell(ws, r, 4, text, fmt.wrap)
+            book.cell(ws, r, 4, text, fmt.wrap)
         else:  # one line: shown across the empty cells to its right as the merged cell would show it
-            cell(ws, r, 4, text)
+            book.cell(ws, r, 4, text)
 
 
 def export_workbook(
@@ -306,7 +303,7 @@ def export_workbook(
 ) -> Path:
     """Write the grading workbook atomically to ``dest``; ``advance`` counts 2 steps per
     manifest row: one as its sheet is built, one when the workbook is saved."""
-    path = save(grading_book(manifest, conversations, messages, results, rubric, advance=advance, **options), dest)
+    path = book.save(grading_book(manifest, conversations, messages, results, rubric, advance=advance, **options), dest)
     advance(len(manifest))
     return path
 
