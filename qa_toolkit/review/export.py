@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.excel import display_width, put
+from qa_toolkit.frames import OUTCOMES
 from qa_toolkit.privacy import mask_series, mask_text
 from qa_toolkit.review import book
 from qa_toolkit.review.ids import ID_LAYOUT_KEY, LAYOUT_HEADER, LAYOUT_SHEET, PER_SHEET, SHEET_IDS_HEADER, sheet_ids_row
@@ -201,7 +202,8 @@ class _Line:
 
     row: int  # 1-based, below CRITERIA_TOP
     criterion: Criterion
-    static: tuple  # section, id, label (without the pending note), guidance
+    shown: tuple[tuple[int, str, bool], ...]  # (column, text, plain) of section, id, label, guidance
+    pending: tuple[tuple[int, str, bool], ...]  # the same with the label's pending note
     grades: tuple[str, ...]  # the drop-down's values
     confirm: bool  # an automatic fail waits for a grader (critical: confirm)
     cells: dict[str, str]  # input kind -> A1 address
@@ -217,9 +219,13 @@ def _lines(rubric: Rubric) -> list[_Line]:
             "comment": book.address(r, COMMENT_COL),
             "review": book.address(r, REVIEW_COL),
         }
-        static = (section.name, criterion.id, label, _guidance(criterion))
+        texts = [section.name, criterion.id, label, _guidance(criterion)]
+        shown, pending = (
+            tuple((col, text, book.plain(text)) for col, text in enumerate(values) if text)  # none for ""
+            for values in (texts, [*texts[:2], label + PENDING_NOTE, texts[3]])
+        )
         grades = tuple(allowed_grades(criterion))
-        out.append(_Line(r, criterion, static, grades, rubric.needs_confirmation(criterion), cells))
+        out.append(_Line(r, criterion, shown, pending, grades, rubric.needs_confirmation(criterion), cells))
     return out
 
 
@@ -251,18 +257,25 @@ def _conversation_sheet(ws, fmt: book.Formats, cid, facts, res, lines, mask, pre
         r, crit = line.row - 1, line.criterion.id
         outcome, points, evidence = res.get((cid, crit), ("review", None, ""))
         pending = outcome == "fail" and line.confirm
-        section, _, label, guidance = line.static
-        shown = (section, crit, label + PENDING_NOTE if pending else label, guidance, outcome)
-        for col, value in enumerate(shown):
-            if value:  # an empty cell with a format would carry nothing
-                put(ws, r, col, value, fmt.wrap)
+        for col, text, plain in line.pending if pending else line.shown:
+            if plain:  # checked once per workbook: the text put would write, written straight
+                ws.write_string(r, col, text, fmt.wrap)
+            else:
+                put(ws, r, col, text, fmt.wrap)
+        if outcome in OUTCOMES:  # the rules' words
+            ws.write_string(r, 4, outcome, fmt.wrap)
+        else:
+            put(ws, r, 4, outcome, fmt.wrap)
         if outcome not in ("review", "na"):
             put(ws, r, 5, float(points), fmt.wrap)
         if evidence:
             put(ws, r, 6, evidence, fmt.wrap)
         pre = grade_for_outcome(line.criterion, outcome, points) if prefill else None
-        put(ws, r, GRADE_COL - 1, pre, fmt.input)
-        put(ws, r, COMMENT_COL - 1, None, fmt.input_wrap)
+        if pre is None:
+            ws.write_blank(r, GRADE_COL - 1, None, fmt.input)
+        else:  # one of the drop-down's words
+            ws.write_string(r, GRADE_COL - 1, pre, fmt.input)
+        ws.write_blank(r, COMMENT_COL - 1, None, fmt.input_wrap)
         dropdowns.add(line.grades, line.cells["grade"])
         prefills.append(pre or "")
         if pending:
@@ -283,7 +296,10 @@ def _transcript(ws, fmt: book.Formats, top: int, messages: list[list], mask: boo
     book.cell(ws, top, 1, heading, fmt.head)
     book.write_rows(ws, [["#", "时间 Time", "角色 Role", "内容 Text"]], start=top + 1, fmt=fmt.head)
     for r, (seq, ts, role, text) in enumerate(messages, start=top + 2):
-        book.write_rows(ws, [[seq, ts, role]], start=r)
+        ws.write_number(r - 1, 0, seq)
+        if ts:  # HH:MM:SS
+            ws.write_string(r - 1, 1, ts)
+        book.cell(ws, r, 3, role)
         if isinstance(text, str) and ("\n" in text or "\r" in text or display_width(text) > _ONE_LINE):
             ws.merge_range(r - 1, 3, r - 1, REVIEW_COL - 1, "", fmt.wrap)
             book.cell(ws, r, 4, text, fmt.wrap)
