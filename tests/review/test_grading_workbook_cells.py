@@ -11,9 +11,10 @@ from openpyxl import load_workbook
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
+from qa_toolkit.resources import default_rubric
 from qa_toolkit.review.export import export_workbook
 from qa_toolkit.review.importer import import_workbooks, workbook_input_cells
-from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.rubric import load_rubric, require_rubrics
 
 LONG = "客户您好，" + "关于您反映的物流延迟问题，我们已经联系快递公司加急处理。" * 6
 RECORDS = [
@@ -32,6 +33,11 @@ RECORDS = [
 @pytest.fixture()
 def book(tmp_path):
     rubric = require_rubrics(())[0][0]
+    data, path = _export(rubric, tmp_path / "g.xlsx")
+    return rubric, data, path
+
+
+def _export(rubric, dest):
     data = conversations_from_records(RECORDS)
     results, _ = score_chunks(data.conversations, data.messages, rubric)
     manifest = conform(
@@ -50,8 +56,27 @@ def book(tmp_path):
         ),
         MANIFEST,
     )
-    path = export_workbook(manifest, data.conversations, data.messages, results, rubric, tmp_path / "g.xlsx")
-    return rubric, data, path
+    return data, export_workbook(manifest, data.conversations, data.messages, results, rubric, dest)
+
+
+def test_rubric_texts_that_start_like_a_formula_are_text_on_every_sheet(tmp_path):
+    text = default_rubric().read_text(encoding="utf-8")
+    label, guidance = '=HYPERLINK("http://x","点我")', "-先问候再办理"
+    text = text.replace("name: 开场白", f"name: '{label}'", 1).replace(
+        "description: 客服的第一句话", f"description: {guidance}", 1
+    )
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    rubric, problems = load_rubric(tmp_path / "r.yaml")
+    assert rubric is not None, problems
+    _, path = _export(rubric, tmp_path / "g.xlsx")
+    wb = load_workbook(path)
+    for sheet in ("C001", "C002"):
+        ws = wb[sheet]
+        row = next(r for r in range(1, 40) if ws.cell(r, 2).value == "greeting")
+        shown, guide = ws.cell(row, 3), ws.cell(row, 4)
+        assert shown.value == label and shown.data_type == "s" and shown.quotePrefix
+        assert guide.value.startswith(guidance) and guide.data_type == "s" and guide.quotePrefix
+        assert not ws.cell(row + 1, 3).quotePrefix  # the next criterion's plain label: no prefix
 
 
 def _ids(path) -> list[tuple]:
