@@ -155,21 +155,30 @@ def _sheet_rubrics(file: str, meta: dict, rubrics: list[Rubric]) -> tuple[dict[s
 def _moved(grid: list[tuple], at: tuple[int, int], kind: str, crit: str) -> str | None:
     """What shows that rows or columns of a conversation sheet were deleted or inserted (the
     label beside the input cell at ``at``, or the header above it, is not the one exported), or None."""
-    from openpyxl.utils.cell import get_column_letter
-
     row, col = at
-    label = {"grader": GRADER_LABEL, "date": DATE_LABEL}.get(kind, crit)
+    label = _LABELS.get(kind, crit)
     found = _value(grid, row, LABEL_COL)
     if str(found).strip() != label:
-        return f"{get_column_letter(LABEL_COL)}{row} reads {found!r} where {label!r} was"
-    expected = {"grade": GRADE_COL, "comment": COMMENT_COL, "review": REVIEW_COL}.get(kind)
+        return f"{_letter(LABEL_COL)}{row} reads {found!r} where {label!r} was"
+    expected = _INPUT_COLUMNS.get(kind)
     if expected is not None:
         header = CRITERIA_HEADER[expected - 1]
         if _value(grid, CRITERIA_TOP, col) != header or col != expected:
-            return (
-                f"{get_column_letter(col)}{CRITERIA_TOP} reads {_value(grid, CRITERIA_TOP, col)!r} where {header!r} was"
-            )
+            return f"{_letter(col)}{CRITERIA_TOP} reads {_value(grid, CRITERIA_TOP, col)!r} where {header!r} was"
     return None
+
+
+def _letter(col: int) -> str:
+    """The letters of 1-based column ``col`` (openpyxl loads only when a message needs them)."""
+    from openpyxl.utils.cell import get_column_letter
+
+    return get_column_letter(col)
+
+
+#: The label beside a grader or date input cell (a criterion's row has the criterion id there).
+_LABELS = {"grader": GRADER_LABEL, "date": DATE_LABEL}
+#: The column of each criterion input cell, under its header in row CRITERIA_TOP.
+_INPUT_COLUMNS = {"grade": GRADE_COL, "comment": COMMENT_COL, "review": REVIEW_COL}
 
 
 def _value(grid: list[tuple], row: int, col: int):
@@ -314,11 +323,12 @@ def _read_sheets(
     for sheet, cell, cid, crit, kind, prefill, at in id_rows:
         if sheet in moved:
             continue
-        if sheet not in grids:
+        grid = grids.get(sheet)
+        if grid is None:
             problems.append(Problem(file, f"sheet '{sheet}' is missing", sheet=sheet, code="grade"))
             moved.add(sheet)
             continue
-        shifted = _moved(grids[sheet], at, kind, crit)
+        shifted = _moved(grid, at, kind, crit)
         if shifted is not None:
             problems.append(
                 Problem(
@@ -332,21 +342,19 @@ def _read_sheets(
             moved.add(sheet)
             sheets.pop(sheet, None)
             continue
-        value = _value(grids[sheet], *at)
-        sheet_rubric = made.get(str(meta.get(f"rubric:{sheet}")), first)
-        criteria = criteria_of[sheet_rubric.id]
-        sg = sheets.setdefault(
-            sheet,
-            SheetGrades(
+        value = _value(grid, *at)
+        sg = sheets.get(sheet)
+        if sg is None:  # the sheet's first cell
+            sg = sheets[sheet] = SheetGrades(
                 file,
                 sheet,
                 cid,
                 "",
                 "",
-                rubric_id=sheet_rubric.id,
+                rubric_id=made.get(str(meta.get(f"rubric:{sheet}")), first).id,
                 fingerprint=str(meta.get(FINGERPRINT_KEY.format(sheet=sheet)) or ""),
-            ),
-        )
+            )
+        criteria = criteria_of[sg.rubric_id]
         if kind == "grader":
             sg.grader, sg.grader_cell = ("" if is_missing(value) else str(value).strip()), cell
         elif kind == "date":
@@ -358,7 +366,7 @@ def _read_sheets(
                     )
                 sg.graded_on = text or ""
         elif crit not in criteria:
-            problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sheet_rubric.id}"))
+            problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sg.rubric_id}"))
         elif kind == "comment":
             comments[(sheet, crit)] = "" if is_missing(value) else str(value).strip()
         elif kind == "review":
