@@ -22,9 +22,9 @@ import pandas as pd
 from qa_toolkit.rubric.schema import Criterion
 
 BATCH_SHEET = "批次 Batch"
-IDS_SHEET = "_ids"  # very hidden: one row per input cell -> (conversation_id, criterion_id, field)
+IDS_SHEET = "_ids"  # very hidden: where the input cells are (review/ids.py: one row per sheet, or per cell before)
 META_SHEET = "_meta"  # very hidden: workbook facts (rubric id/version, batch id)
-IDS_HEADER = ["sheet", "cell", "conversation_id", "criterion_id", "field", "prefill"]
+IDS_HEADER = ["sheet", "cell", "conversation_id", "criterion_id", "field", "prefill"]  # one row per input cell
 STEPS = {"binary": 1, "3-point": 2, "5-point": 4}
 ID_KINDS = ("grader", "date", "grade", "comment", "review")
 
