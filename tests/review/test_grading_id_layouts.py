@@ -9,10 +9,10 @@ import json
 
 import pandas as pd
 import pytest
+from grading_batch import batch_manifest
 from openpyxl import load_workbook
 
 from qa_toolkit.engine import score_chunks
-from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.resources import default_rubrics, sample_conversations
 from qa_toolkit.review.export import export_workbook
@@ -36,23 +36,7 @@ def exported(tmp_path_factory):
     others = [c for c in scores["conversation_id"] if c not in pending + english][:6]
     ids = pending + english + others
     assert len(pending) == 4 and len(english) == 2
-    conv = data.conversations.set_index("conversation_id").loc[ids].reset_index()
-    manifest = conform(
-        pd.DataFrame(
-            {
-                "batch_id": "b1",
-                "conversation_id": ids,
-                "agent_id": conv["agent_id"],
-                "channel": conv["channel"],
-                "period": "2026-W46",
-                "stratum": "random",
-                "reason": "random",
-                "inclusion_prob": 1.0,
-                "seed": 1,
-            }
-        ),
-        MANIFEST,
-    )
+    manifest = batch_manifest(data.conversations, ids)
     book = export_workbook(manifest, data.conversations, data.messages, results, rubrics, tmp / "grading.xlsx")
     return rubrics, data, book
 

@@ -4,12 +4,11 @@ has the drop-down of its criterion, and grades Excel stores as numbers import as
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from grading_batch import batch_manifest
 from openpyxl import load_workbook
 
 from qa_toolkit.engine import score_chunks
-from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.resources import default_rubric
 from qa_toolkit.review.export import export_workbook
@@ -40,22 +39,7 @@ def book(tmp_path):
 def _export(rubric, dest):
     data = conversations_from_records(RECORDS)
     results, _ = score_chunks(data.conversations, data.messages, rubric)
-    manifest = conform(
-        pd.DataFrame(
-            {
-                "batch_id": "b1",
-                "conversation_id": ["c0", "c1"],
-                "agent_id": "A1",
-                "channel": "chat",
-                "period": "2026-W46",
-                "stratum": "random",
-                "reason": "random",
-                "inclusion_prob": 1.0,
-                "seed": 1,
-            }
-        ),
-        MANIFEST,
-    )
+    manifest = batch_manifest(data.conversations, ["c0", "c1"])
     return data, export_workbook(manifest, data.conversations, data.messages, results, rubric, dest)
 
 
