@@ -52,8 +52,10 @@ def fill_workbook(src: Path, dest: Path, sheets: int = 200) -> None:
     criterion graded, every pending critical fail confirmed, every fifth greeting overturned."""
     from openpyxl import load_workbook
 
+    from qa_toolkit.review.importer import workbook_input_cells
+
     wb = load_workbook(src)
-    ids = [r[:6] for r in list(wb["_ids"].iter_rows(values_only=True))[1:]]
+    ids = workbook_input_cells(src)
     order = list(dict.fromkeys(r[0] for r in ids))
     chosen = {name: i for i, name in enumerate(order[:sheets])}
     for sheet, cell, _cid, crit, kind, prefill in ids:

@@ -62,6 +62,7 @@ from qa_toolkit.io import read_conversations
 from qa_toolkit.privacy import mask_text
 from qa_toolkit.problems import Problem
 from qa_toolkit.report.html import shown
+from qa_toolkit.review.importer import workbook_input_cells
 from qa_toolkit.risk import load_model
 
 MEMORY_LIMIT = 3 << 30  # bytes of address space a case may use (Unix)
@@ -737,8 +738,7 @@ def workbook_cases(sh: Shared) -> None:
     def edited(change: Callable) -> Callable[[Path], list[list]]:
         def make(folder):
             wb = load_workbook(sh.workbook)
-            ids = list(wb["_ids"].iter_rows(values_only=True))[1:]
-            for sheet, cell, _cid, _crit, kind, _prefill in ids:
+            for sheet, cell, _cid, _crit, kind, _prefill in workbook_input_cells(sh.workbook):
                 if kind == "grader":
                     wb[sheet][cell] = "王芳"
             change(wb)
@@ -767,10 +767,11 @@ def workbook_cases(sh: Shared) -> None:
         "comment column deleted": lambda wb: wb["C001"].delete_cols(9),
         "row inserted": lambda wb: wb["C002"].insert_rows(7),
         "title row deleted": lambda wb: wb["C001"].delete_rows(1),
-        "id cell address garbage": cell("_ids", "B3", "not a cell"),
-        "id cell empty": cell("_ids", "B4", None),
-        "id kind unknown": cell("_ids", "E5", "bogus"),
-        "id conversation empty": cell("_ids", "C6", None),
+        "layout cell address garbage": cell("_layout", "D3", "not a cell"),
+        "layout cell empty": cell("_layout", "D4", None),
+        "layout kind unknown": cell("_layout", "B5", "bogus"),
+        "id conversation empty": cell("_ids", "B2", None),
+        "id prefills cut": cell("_ids", "D3", "pass"),
         "meta rubric damaged": cell("_meta", "B1", None),
         "meta version removed": cell("_meta", "B2", None),
         "id sheet header damaged": cell("_ids", "A1", "x"),

@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 
 from qa_toolkit.cli import main as qa
 from qa_toolkit.resources import default_rubrics, sample_conversations, sample_data_dir
+from qa_toolkit.review.importer import workbook_input_cells
 from qa_toolkit.review.layout import allowed_grades
 from qa_toolkit.rubric import require_rubrics
 
@@ -55,7 +56,7 @@ def fill_grading(book: Path, dest: Path) -> dict[str, tuple]:
     wb = load_workbook(book)
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True) if r and r[0]}
     criteria = {r.id: {c.id: c for _, c in r.criteria} for r in require_rubrics(list(default_rubrics()))[0]}
-    rows = _ids(book)
+    rows = workbook_input_cells(book)
     reviews = [row for row in rows if row[4] == "review"]
     done: dict[str, tuple] = {}
     for sheet, cell, cid, crit, kind, prefill in rows:

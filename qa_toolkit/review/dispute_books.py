@@ -14,18 +14,8 @@ from openpyxl import load_workbook
 
 from qa_toolkit.privacy import mask_text
 from qa_toolkit.problems import Problem
-from qa_toolkit.review.book import (
-    Book,
-    Dropdowns,
-    Formats,
-    address,
-    cell,
-    hidden_sheet,
-    print_setup,
-    save,
-    widths,
-    write_rows,
-)
+from qa_toolkit.review import book
+from qa_toolkit.review.book import save  # the dispute commands save through this module
 from qa_toolkit.review.disputes import DECISIONS, LOST
 
 __all__ = ["agent_workbook", "read_agent_workbook", "read_resolution", "resolution_workbook", "save"]
@@ -64,15 +54,15 @@ LEAD_CELL = (2, 3)  # the lead's name; the date beside it
 INPUTS = ["decision", "points_awarded", "note"]
 
 
-def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> Book:
+def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> book.Book:
     """One agent's lost points (``disputes.LOST`` rows), a yellow reason cell each, to ``save``."""
     return partial(_agent_sheets, lost, agent_id, mask)
 
 
-def _agent_sheets(lost: pd.DataFrame, agent_id: str, mask: bool, wb, fmt: Formats) -> None:
+def _agent_sheets(lost: pd.DataFrame, agent_id: str, mask: bool, wb, fmt: book.Formats) -> None:
     ws = wb.add_worksheet(AGENT_SHEET)
-    cell(ws, 1, 1, f"客服 {agent_id} 失分明细与申诉 — points lost and disputes", fmt.title)
-    cell(
+    book.cell(ws, 1, 1, f"客服 {agent_id} 失分明细与申诉 — points lost and disputes", fmt.title)
+    book.cell(
         ws,
         2,
         1,
@@ -80,7 +70,7 @@ def _agent_sheets(lost: pd.DataFrame, agent_id: str, mask: bool, wb, fmt: Format
         "Write a reason in the yellow cell of a point you dispute, before its deadline; "
         "leave it empty to accept the point.",
     )
-    write_rows(ws, [AGENT_HEADER], start=TOP, fmt=fmt.head)
+    book.write_rows(ws, [AGENT_HEADER], start=TOP, fmt=fmt.head)
     ids = [["cell", *LOST]]
     for n, row in enumerate(lost.itertuples(index=False), start=1):
         r = TOP + n
@@ -98,12 +88,12 @@ def _agent_sheets(lost: pd.DataFrame, agent_id: str, mask: bool, wb, fmt: Format
             row.deadline,
             evidence,
         ]
-        write_rows(ws, [values], start=r, fmt=fmt.wrap)
-        cell(ws, r, len(AGENT_HEADER), None, fmt.input_wrap)
-        ids.append([address(r, len(AGENT_HEADER)), *[_text(getattr(row, c)) for c in LOST]])
+        book.write_rows(ws, [values], start=r, fmt=fmt.wrap)
+        book.cell(ws, r, len(AGENT_HEADER), None, fmt.input_wrap)
+        ids.append([book.address(r, len(AGENT_HEADER)), *[_text(getattr(row, c)) for c in LOST]])
     _finish(ws, (5, 18, 16, 14, 18, 8, 7, 12, 12, 12, 48, 40))
-    hidden_sheet(wb, IDS_SHEET, ids)
-    hidden_sheet(wb, META_SHEET, [["kind", "dispute"], ["agent_id", agent_id]])
+    book.hidden_sheet(wb, IDS_SHEET, ids)
+    book.hidden_sheet(wb, META_SHEET, [["kind", "dispute"], ["agent_id", agent_id]])
 
 
 def read_agent_workbook(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -132,39 +122,43 @@ def read_agent_workbook(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     return pd.DataFrame(filed, columns=[*LOST, "reason", "source"]), problems
 
 
-def resolution_workbook(register: pd.DataFrame, *, mask: bool = True) -> Book:
+def resolution_workbook(register: pd.DataFrame, *, mask: bool = True) -> book.Book:
     """Every open dispute of the register (text), with a decision, points and note to fill in,
     to ``save``."""
     return partial(_resolution_sheets, register, mask)
 
 
-def _resolution_sheets(register: pd.DataFrame, mask: bool, wb, fmt: Formats) -> None:
+def _resolution_sheets(register: pd.DataFrame, mask: bool, wb, fmt: book.Formats) -> None:
     ws = wb.add_worksheet(LEAD_SHEET)
-    cell(ws, 1, 1, "申诉裁定 Dispute resolution — " + ", ".join(f"{d}" for d in DECISIONS), fmt.title)
-    cell(ws, LEAD_CELL[0], 2, "组长 Lead", fmt.head)
-    cell(ws, *LEAD_CELL, None, fmt.input)
-    cell(ws, LEAD_CELL[0], 4, "日期 Date (YYYY-MM-DD)", fmt.head)
-    cell(ws, LEAD_CELL[0], 5, None, fmt.input_date)
-    write_rows(ws, [LEAD_HEADER], start=TOP, fmt=fmt.head)
+    book.cell(ws, 1, 1, "申诉裁定 Dispute resolution — " + ", ".join(f"{d}" for d in DECISIONS), fmt.title)
+    book.cell(ws, LEAD_CELL[0], 2, "组长 Lead", fmt.head)
+    book.cell(ws, *LEAD_CELL, None, fmt.input)
+    book.cell(ws, LEAD_CELL[0], 4, "日期 Date (YYYY-MM-DD)", fmt.head)
+    book.cell(ws, LEAD_CELL[0], 5, None, fmt.input_date)
+    book.write_rows(ws, [LEAD_HEADER], start=TOP, fmt=fmt.head)
     ids = [["conversation_id", "criterion_id", *[f"{k}_cell" for k in INPUTS]]]
-    dropdowns = Dropdowns()
+    dropdowns = book.Dropdowns()
     open_ = register[register["decision"].fillna("").eq("")]
     first = len(LEAD_HEADER) - len(INPUTS) + 1
     for n, row in enumerate(open_.itertuples(index=False), start=1):
         r = TOP + n
         evidence = mask_text(row.evidence) if mask and isinstance(row.evidence, str) else row.evidence
         values = [n, row.agent_id, row.conversation_id, row.criterion_id, row.criterion_name, row.lost, evidence]
-        write_rows(ws, [[*values, row.reason]], start=r, fmt=fmt.wrap)
+        book.write_rows(ws, [[*values, row.reason]], start=r, fmt=fmt.wrap)
         for col in range(first, len(LEAD_HEADER) + 1):
-            cell(ws, r, col, None, fmt.input_wrap)
-        dropdowns.add(DECISIONS, address(r, first))
+            book.cell(ws, r, col, None, fmt.input_wrap)
+        dropdowns.add(DECISIONS, book.address(r, first))
         ids.append(
-            [row.conversation_id, row.criterion_id, *[address(r, col) for col in range(first, len(LEAD_HEADER) + 1)]]
+            [
+                row.conversation_id,
+                row.criterion_id,
+                *[book.address(r, col) for col in range(first, len(LEAD_HEADER) + 1)],
+            ]
         )
     dropdowns.write(ws)
     _finish(ws, (5, 10, 18, 14, 18, 7, 44, 40, 12, 12, 36))
-    hidden_sheet(wb, IDS_SHEET, ids)
-    hidden_sheet(wb, META_SHEET, [["kind", "resolution"]])
+    book.hidden_sheet(wb, IDS_SHEET, ids)
+    book.hidden_sheet(wb, META_SHEET, [["kind", "resolution"]])
 
 
 def read_resolution(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -221,11 +215,11 @@ def _open(file: str, kind: str):
 
 def _finish(ws, columns: tuple[int, ...]) -> None:
     """Column widths, frozen header, protection and print setup."""
-    widths(ws, columns)
+    book.widths(ws, columns)
     ws.freeze_panes(TOP, 0)
     ws.repeat_rows(TOP - 1)
     ws.protect()
-    print_setup(ws)
+    book.print_setup(ws)
 
 
 def _text(value) -> str:

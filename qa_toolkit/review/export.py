@@ -13,19 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from qa_toolkit.excel import display_width, put
+from qa_toolkit.frames import OUTCOMES
 from qa_toolkit.privacy import mask_series, mask_text
-from qa_toolkit.review.book import (
-    Book,
-    Dropdowns,
-    Formats,
-    address,
-    cell,
-    hidden_sheet,
-    print_setup,
-    save,
-    widths,
-    write_rows,
-)
+from qa_toolkit.review import book
+from qa_toolkit.review.ids import ID_LAYOUT_KEY, LAYOUT_HEADER, LAYOUT_SHEET, PER_SHEET, SHEET_IDS_HEADER, sheet_ids_row
 from qa_toolkit.review.layout import (
     BATCH_SHEET,
     COMMENT_COL,
@@ -37,7 +28,6 @@ from qa_toolkit.review.layout import (
     GRADE_COL,
     GRADER_CELL,
     GRADER_LABEL,
-    IDS_HEADER,
     IDS_SHEET,
     LABEL_COL,
     META_SHEET,
@@ -80,7 +70,7 @@ def grading_book(
     mask: bool = True,
     prefill: bool = True,
     advance: Callable[[int], None] = lambda n: None,
-) -> Book:
+) -> book.Book:
     """The grading workbook for the manifest's conversations (in manifest order), to ``save``.
     Automatic grades are pre-filled in the input cells (a grader confirms or changes them) unless
     ``prefill`` is False; manual criteria start empty; a pending critical fail (``critical:
@@ -100,19 +90,26 @@ def grading_book(
     )
 
 
-def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats, *, mask, prefill, advance) -> None:
+def _fill(
+    manifest, conversations, messages, results, rubrics, wb, fmt: book.Formats, *, mask, prefill, advance
+) -> None:
     """``grading_book``'s sheets written into ``wb``."""
     routed = rubric_by_conversation(conversations, messages, rubrics) if len(rubrics) > 1 else {}
     batch = wb.add_worksheet(BATCH_SHEET)
-    ids = hidden_sheet(wb, IDS_SHEET)
-    id_rows: list[list] = [IDS_HEADER]
-    meta = hidden_sheet(wb, META_SHEET)
+    ids = book.hidden_sheet(wb, IDS_SHEET)
+    id_rows: list[list] = [SHEET_IDS_HEADER]
+    meta = book.hidden_sheet(wb, META_SHEET)
+    lines = {r.id: _lines(r) for r in rubrics}
+    book.hidden_sheet(
+        wb, LAYOUT_SHEET, [LAYOUT_HEADER] + [row for r in rubrics for row in _layout_rows(r.id, lines[r.id])]
+    )
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
     meta_rows = [
         ["rubric_id", rubrics[0].id],
         ["rubric_version", rubrics[0].version],
         ["batch_id", batch_id],
         ["masked", str(mask)],
+        [ID_LAYOUT_KEY, PER_SHEET],
     ]
     if len(rubrics) > 1:
         meta_rows.append(["rubrics", "; ".join(f"{r.id} {r.version}" for r in rubrics)])
@@ -121,26 +118,28 @@ def _fill(manifest, conversations, messages, results, rubrics, wb, fmt: Formats,
     transcripts = _transcripts(messages[messages["conversation_id"].isin(wanted)], mask)
     res = _automatic(results[results["conversation_id"].isin(wanted)], mask)
     prints = fingerprints(conversations, messages)
-    lines = {r.id: _lines(r) for r in rubrics}
     _batch_header(batch, fmt)
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
         name = f"C{n:03d}"
         cid = row.conversation_id
         values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason]
-        write_rows(batch, [[_text(v, mask) for v in values]], start=n + 3)
+        book.write_rows(batch, [[_text(v, mask) for v in values]], start=n + 3)
         batch.write_url(n + 2, 7, f"internal:'{name}'!A1", string=name)
         sheet_rubric = routed.get(cid, rubrics[0])
         if len(rubrics) > 1:
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
         meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
         ws = wb.add_worksheet(name)
-        _conversation_sheet(ws, fmt, name, cid, facts.get(cid), res, lines[sheet_rubric.id], id_rows, mask, prefill)
+        prefills, reviews = _conversation_sheet(
+            ws, fmt, cid, facts.get(cid), res, lines[sheet_rubric.id], mask, prefill
+        )
+        id_rows.append(sheet_ids_row(name, cid, sheet_rubric.id, prefills, reviews))
         _transcript(ws, fmt, CRITERIA_TOP + len(sheet_rubric.criteria) + 2, transcripts.get(cid, []), mask)
         advance(1)
-    write_rows(ids, id_rows)
-    write_rows(meta, meta_rows)
+    book.write_rows(ids, id_rows)
+    book.write_rows(meta, meta_rows)
     batch.protect()
-    print_setup(batch)
+    book.print_setup(batch)
 
 
 def _facts(conversations: pd.DataFrame, mask: bool) -> dict:
@@ -179,9 +178,9 @@ def _automatic(results: pd.DataFrame, mask: bool) -> dict[tuple[str, str], tuple
     return out
 
 
-def _batch_header(ws, fmt: Formats) -> None:
+def _batch_header(ws, fmt: book.Formats) -> None:
     title = "质检批次 QA batch — 在每个会话工作表中填写黄色单元格 (fill the yellow cells on each conversation sheet)"
-    cell(ws, 1, 1, title, fmt.title)
+    book.cell(ws, 1, 1, title, fmt.title)
     header = [
         "#",
         "会话 Conversation",
@@ -192,8 +191,8 @@ def _batch_header(ws, fmt: Formats) -> None:
         "原因 Reason",
         "工作表 Sheet",
     ]
-    write_rows(ws, [header], start=3, fmt=fmt.head)
-    widths(ws, (5, 22, 12, 10, 12, 12, 48, 10))
+    book.write_rows(ws, [header], start=3, fmt=fmt.head)
+    book.widths(ws, (5, 22, 12, 10, 12, 12, 48, 10))
     ws.freeze_panes(3, 0)
 
 
@@ -203,7 +202,8 @@ class _Line:
 
     row: int  # 1-based, below CRITERIA_TOP
     criterion: Criterion
-    static: tuple  # section, id, label (without the pending note), guidance
+    shown: tuple[tuple[int, str, bool], ...]  # (column, text, plain) of section, id, label, guidance
+    pending: tuple[tuple[int, str, bool], ...]  # the same with the label's pending note
     grades: tuple[str, ...]  # the drop-down's values
     confirm: bool  # an automatic fail waits for a grader (critical: confirm)
     cells: dict[str, str]  # input kind -> A1 address
@@ -214,67 +214,97 @@ def _lines(rubric: Rubric) -> list[_Line]:
     out = []
     for r, (section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
         label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
-        cells = {"grade": address(r, GRADE_COL), "comment": address(r, COMMENT_COL), "review": address(r, REVIEW_COL)}
-        static = (section.name, criterion.id, label, _guidance(criterion))
+        cells = {
+            "grade": book.address(r, GRADE_COL),
+            "comment": book.address(r, COMMENT_COL),
+            "review": book.address(r, REVIEW_COL),
+        }
+        texts = [section.name, criterion.id, label, _guidance(criterion)]
+        shown, pending = (
+            tuple((col, text, book.plain(text)) for col, text in enumerate(values) if text)  # none for ""
+            for values in (texts, [*texts[:2], label + PENDING_NOTE, texts[3]])
+        )
         grades = tuple(allowed_grades(criterion))
-        out.append(_Line(r, criterion, static, grades, rubric.needs_confirmation(criterion), cells))
+        out.append(_Line(r, criterion, shown, pending, grades, rubric.needs_confirmation(criterion), cells))
     return out
 
 
-def _conversation_sheet(ws, fmt: Formats, name, cid, facts, res, lines, id_rows, mask, prefill) -> None:
-    """A conversation sheet down to its criteria table: title, facts, grader and date, criteria."""
-    cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
-    cell(ws, 2, 1, "" if facts is None else facts)
-    cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
-    cell(ws, *GRADER_CELL, None, fmt.input)
-    cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
-    cell(ws, *DATE_CELL, None, fmt.input_date)
-    id_rows.append([name, address(*GRADER_CELL), cid, "", "grader", ""])
-    id_rows.append([name, address(*DATE_CELL), cid, "", "date", ""])
-    write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
-    dropdowns = Dropdowns()
+def _layout_rows(rubric_id: str, lines: list[_Line]) -> list[list]:
+    """The ``_layout`` rows of ``rubric_id``'s sheets: every input cell a sheet can have, in sheet order."""
+    rows = [[rubric_id, "grader", "", book.address(*GRADER_CELL)], [rubric_id, "date", "", book.address(*DATE_CELL)]]
+    for line in lines:
+        crit = line.criterion.id
+        rows += [[rubric_id, kind, crit, line.cells[kind]] for kind in ("grade", "comment")]
+        if line.confirm:
+            rows.append([rubric_id, "review", crit, line.cells["review"]])
+    return rows
+
+
+def _conversation_sheet(ws, fmt: book.Formats, cid, facts, res, lines, mask, prefill) -> tuple[list[str], list[str]]:
+    """A conversation sheet down to its criteria table: title, facts, grader and date, criteria;
+    (the pre-filled grades, "" for none, the criteria with a 复核 cell) for its ``_ids`` row."""
+    book.cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
+    book.cell(ws, 2, 1, "" if facts is None else facts)
+    book.cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
+    book.cell(ws, *GRADER_CELL, None, fmt.input)
+    book.cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
+    book.cell(ws, *DATE_CELL, None, fmt.input_date)
+    prefills: list[str] = []
+    reviews: list[str] = []
+    book.write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
+    dropdowns = book.Dropdowns()
     for line in lines:
         r, crit = line.row - 1, line.criterion.id
         outcome, points, evidence = res.get((cid, crit), ("review", None, ""))
         pending = outcome == "fail" and line.confirm
-        section, _, label, guidance = line.static
-        shown = (section, crit, label + PENDING_NOTE if pending else label, guidance, outcome)
-        for col, value in enumerate(shown):
-            if value:  # an empty cell with a format would carry nothing
-                put(ws, r, col, value, fmt.wrap)
+        for col, text, plain in line.pending if pending else line.shown:
+            if plain:  # checked once per workbook: the text put would write, written straight
+                ws.write_string(r, col, text, fmt.wrap)
+            else:
+                put(ws, r, col, text, fmt.wrap)
+        if outcome in OUTCOMES:  # the rules' words
+            ws.write_string(r, 4, outcome, fmt.wrap)
+        else:
+            put(ws, r, 4, outcome, fmt.wrap)
         if outcome not in ("review", "na"):
             put(ws, r, 5, float(points), fmt.wrap)
         if evidence:
             put(ws, r, 6, evidence, fmt.wrap)
         pre = grade_for_outcome(line.criterion, outcome, points) if prefill else None
-        put(ws, r, GRADE_COL - 1, pre, fmt.input)
-        put(ws, r, COMMENT_COL - 1, None, fmt.input_wrap)
+        if pre is None:
+            ws.write_blank(r, GRADE_COL - 1, None, fmt.input)
+        else:  # one of the drop-down's words
+            ws.write_string(r, GRADE_COL - 1, pre, fmt.input)
+        ws.write_blank(r, COMMENT_COL - 1, None, fmt.input_wrap)
         dropdowns.add(line.grades, line.cells["grade"])
-        id_rows.append([name, line.cells["grade"], cid, crit, "grade", pre or ""])
-        id_rows.append([name, line.cells["comment"], cid, crit, "comment", ""])
+        prefills.append(pre or "")
         if pending:
             put(ws, r, REVIEW_COL - 1, None, fmt.input)
             dropdowns.add(tuple(REVIEWS), line.cells["review"])
-            id_rows.append([name, line.cells["review"], cid, crit, "review", ""])
+            reviews.append(crit)
     dropdowns.write(ws)
-    widths(ws, _WIDTHS)
+    book.widths(ws, _WIDTHS)
     ws.freeze_panes(CRITERIA_TOP, 0)
     ws.protect()
-    print_setup(ws)
+    book.print_setup(ws)
+    return prefills, reviews
 
 
-def _transcript(ws, fmt: Formats, top: int, messages: list[list], mask: bool) -> None:
+def _transcript(ws, fmt: book.Formats, top: int, messages: list[list], mask: bool) -> None:
     """The transcript from row ``top``: a heading, then one row per message, its text across D:J."""
     heading = "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
-    cell(ws, top, 1, heading, fmt.head)
-    write_rows(ws, [["#", "时间 Time", "角色 Role", "内容 Text"]], start=top + 1, fmt=fmt.head)
+    book.cell(ws, top, 1, heading, fmt.head)
+    book.write_rows(ws, [["#", "时间 Time", "角色 Role", "内容 Text"]], start=top + 1, fmt=fmt.head)
     for r, (seq, ts, role, text) in enumerate(messages, start=top + 2):
-        write_rows(ws, [[seq, ts, role]], start=r)
+        ws.write_number(r - 1, 0, seq)
+        if ts:  # HH:MM:SS
+            ws.write_string(r - 1, 1, ts)
+        book.cell(ws, r, 3, role)
         if isinstance(text, str) and ("\n" in text or "\r" in text or display_width(text) > _ONE_LINE):
             ws.merge_range(r - 1, 3, r - 1, REVIEW_COL - 1, "", fmt.wrap)
-            cell(ws, r, 4, text, fmt.wrap)
+            book.cell(ws, r, 4, text, fmt.wrap)
         else:  # one line: shown across the empty cells to its right as the merged cell would show it
-            cell(ws, r, 4, text)
+            book.cell(ws, r, 4, text)
 
 
 def export_workbook(
@@ -289,7 +319,7 @@ def export_workbook(
 ) -> Path:
     """Write the grading workbook atomically to ``dest``; ``advance`` counts 2 steps per
     manifest row: one as its sheet is built, one when the workbook is saved."""
-    path = save(grading_book(manifest, conversations, messages, results, rubric, advance=advance, **options), dest)
+    path = book.save(grading_book(manifest, conversations, messages, results, rubric, advance=advance, **options), dest)
     advance(len(manifest))
     return path
 

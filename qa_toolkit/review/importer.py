@@ -17,6 +17,7 @@ from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import RESULTS, conform, empty
 from qa_toolkit.missing import is_missing
 from qa_toolkit.problems import Problem, ProblemLog
+from qa_toolkit.review.ids import input_cells
 from qa_toolkit.review.layout import (
     COMMENT_COL,
     CRITERIA_HEADER,
@@ -25,8 +26,6 @@ from qa_toolkit.review.layout import (
     FINGERPRINT_KEY,
     GRADE_COL,
     GRADER_LABEL,
-    ID_KINDS,
-    IDS_HEADER,
     IDS_SHEET,
     LABEL_COL,
     META_SHEET,
@@ -153,69 +152,33 @@ def _sheet_rubrics(file: str, meta: dict, rubrics: list[Rubric]) -> tuple[dict[s
     return {m[0]: given[m] for m in made}, []
 
 
-def _id_rows(file: str, rows: list[tuple]) -> tuple[list[tuple], Problem | None]:
-    """The hidden id sheet's rows as (sheet, cell, conversation id, criterion id, kind, prefill,
-    (row, column) of the cell), or the first damaged row as a problem: the sheet cannot be
-    trusted then, nor read."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.utils.exceptions import CellCoordinatesException
-
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
-        sheet, cell, cid, crit, kind, prefill = (tuple(row) + (None,) * 6)[:6]
-        try:
-            row_number, col = coordinate_to_tuple(str(cell))
-            valid = (
-                row_number > 0
-                and col > 0
-                and not is_missing(sheet)
-                and kind in ID_KINDS
-                and not is_missing(cid)
-                and (kind in ("grader", "date") or not is_missing(crit))
-            )
-        except (ValueError, CellCoordinatesException):
-            valid = False
-        if not valid:
-            return [], Problem(
-                file,
-                f"hidden id sheet is damaged at row {number} ({', '.join(map(repr, row[:6]))}): "
-                "export the workbook again",
-                line=number,
-                sheet=IDS_SHEET,
-                code="grade",
-            )
-        out.append(
-            (
-                str(sheet),
-                str(cell),
-                str(cid),
-                "" if crit is None else str(crit),
-                kind,
-                "" if prefill is None else str(prefill),
-                (row_number, col),
-            )
-        )
-    return out, None
-
-
 def _moved(grid: list[tuple], at: tuple[int, int], kind: str, crit: str) -> str | None:
     """What shows that rows or columns of a conversation sheet were deleted or inserted (the
     label beside the input cell at ``at``, or the header above it, is not the one exported), or None."""
-    from openpyxl.utils.cell import get_column_letter
-
     row, col = at
-    label = {"grader": GRADER_LABEL, "date": DATE_LABEL}.get(kind, crit)
+    label = _LABELS.get(kind, crit)
     found = _value(grid, row, LABEL_COL)
     if str(found).strip() != label:
-        return f"{get_column_letter(LABEL_COL)}{row} reads {found!r} where {label!r} was"
-    expected = {"grade": GRADE_COL, "comment": COMMENT_COL, "review": REVIEW_COL}.get(kind)
+        return f"{_letter(LABEL_COL)}{row} reads {found!r} where {label!r} was"
+    expected = _INPUT_COLUMNS.get(kind)
     if expected is not None:
         header = CRITERIA_HEADER[expected - 1]
         if _value(grid, CRITERIA_TOP, col) != header or col != expected:
-            return (
-                f"{get_column_letter(col)}{CRITERIA_TOP} reads {_value(grid, CRITERIA_TOP, col)!r} where {header!r} was"
-            )
+            return f"{_letter(col)}{CRITERIA_TOP} reads {_value(grid, CRITERIA_TOP, col)!r} where {header!r} was"
     return None
+
+
+def _letter(col: int) -> str:
+    """The letters of 1-based column ``col`` (openpyxl loads only when a message needs them)."""
+    from openpyxl.utils.cell import get_column_letter
+
+    return get_column_letter(col)
+
+
+#: The label beside a grader or date input cell (a criterion's row has the criterion id there).
+_LABELS = {"grader": GRADER_LABEL, "date": DATE_LABEL}
+#: The column of each criterion input cell, under its header in row CRITERIA_TOP.
+_INPUT_COLUMNS = {"grade": GRADE_COL, "comment": COMMENT_COL, "review": REVIEW_COL}
 
 
 def _value(grid: list[tuple], row: int, col: int):
@@ -232,6 +195,27 @@ def _grids(book: _Calamine | _Openpyxl, id_rows: list[tuple]) -> dict[str, list[
         extent[sheet] = max(extent.get(sheet, CRITERIA_TOP), row)
     names = set(book.sheet_names)
     return {sheet: book.rows(sheet, rows) for sheet, rows in extent.items() if sheet in names}
+
+
+def workbook_input_cells(path: str | Path) -> list[tuple[str, str, str, str, str, str]]:
+    """Every input cell of a grading workbook as (sheet, A1 cell, conversation id, criterion id or
+    "", field, prefill or ""), whichever id layout it has: for scripts that fill workbooks.
+    Raises ValueError when the hidden sheets are missing or damaged."""
+    book = _Calamine(str(path))
+    try:
+        if IDS_SHEET not in book.sheet_names or META_SHEET not in book.sheet_names:
+            raise ValueError(f"{path}: not a qa-toolkit grading workbook (hidden id sheets missing)")
+        cells, damaged = input_cells(str(path), _meta(book), book.rows, book.sheet_names)
+    finally:
+        book.close()
+    if damaged is not None:
+        raise ValueError(f"{path}: {damaged.message}")
+    return [cell[:6] for cell in cells]
+
+
+def _meta(book: _Calamine | _Openpyxl) -> dict:
+    """The ``_meta`` sheet's facts, key -> value."""
+    return {str(r[0]): r[1] for r in book.rows(META_SHEET) if len(r) > 1 and r[0]}
 
 
 def read_workbook(path: str | Path, rubric: Rubric | Sequence[Rubric]) -> tuple[list[SheetGrades], list[Problem], int]:
@@ -322,15 +306,12 @@ def _read_sheets(
 
     if IDS_SHEET not in book.sheet_names or META_SHEET not in book.sheet_names:
         return [], [Problem(file, "not a qa-toolkit grading workbook (hidden id sheets missing)", code="grade")], 0
-    meta = {str(r[0]): r[1] for r in book.rows(META_SHEET) if len(r) > 1 and r[0]}
+    meta = _meta(book)
     made, problems = _sheet_rubrics(file, meta, rubrics)
     if made is None:
         return [], problems, 0
     first = next(iter(made.values()))
-    rows = book.rows(IDS_SHEET)
-    if not rows or list(rows[0][: len(IDS_HEADER)]) != IDS_HEADER:
-        return [], [Problem(file, "hidden id sheet is damaged", sheet=IDS_SHEET, code="grade")], 0
-    id_rows, damaged = _id_rows(file, rows)
+    id_rows, damaged = input_cells(file, meta, book.rows, book.sheet_names)
     if damaged is not None:
         return [], [damaged], 0
     criteria_of = {r.id: {c.id: c for _, c in r.criteria} for r in made.values()}
@@ -342,11 +323,12 @@ def _read_sheets(
     for sheet, cell, cid, crit, kind, prefill, at in id_rows:
         if sheet in moved:
             continue
-        if sheet not in grids:
+        grid = grids.get(sheet)
+        if grid is None:
             problems.append(Problem(file, f"sheet '{sheet}' is missing", sheet=sheet, code="grade"))
             moved.add(sheet)
             continue
-        shifted = _moved(grids[sheet], at, kind, crit)
+        shifted = _moved(grid, at, kind, crit)
         if shifted is not None:
             problems.append(
                 Problem(
@@ -360,21 +342,19 @@ def _read_sheets(
             moved.add(sheet)
             sheets.pop(sheet, None)
             continue
-        value = _value(grids[sheet], *at)
-        sheet_rubric = made.get(str(meta.get(f"rubric:{sheet}")), first)
-        criteria = criteria_of[sheet_rubric.id]
-        sg = sheets.setdefault(
-            sheet,
-            SheetGrades(
+        value = _value(grid, *at)
+        sg = sheets.get(sheet)
+        if sg is None:  # the sheet's first cell
+            sg = sheets[sheet] = SheetGrades(
                 file,
                 sheet,
                 cid,
                 "",
                 "",
-                rubric_id=sheet_rubric.id,
+                rubric_id=made.get(str(meta.get(f"rubric:{sheet}")), first).id,
                 fingerprint=str(meta.get(FINGERPRINT_KEY.format(sheet=sheet)) or ""),
-            ),
-        )
+            )
+        criteria = criteria_of[sg.rubric_id]
         if kind == "grader":
             sg.grader, sg.grader_cell = ("" if is_missing(value) else str(value).strip()), cell
         elif kind == "date":
@@ -386,7 +366,7 @@ def _read_sheets(
                     )
                 sg.graded_on = text or ""
         elif crit not in criteria:
-            problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sheet_rubric.id}"))
+            problems.append(_cell_problem(file, sheet, cell, f"criterion '{crit}' is not in rubric {sg.rubric_id}"))
         elif kind == "comment":
             comments[(sheet, crit)] = "" if is_missing(value) else str(value).strip()
         elif kind == "review":

@@ -22,9 +22,9 @@ import pandas as pd
 from qa_toolkit.rubric.schema import Criterion
 
 BATCH_SHEET = "批次 Batch"
-IDS_SHEET = "_ids"  # very hidden: one row per input cell -> (conversation_id, criterion_id, field)
+IDS_SHEET = "_ids"  # very hidden: where the input cells are (review/ids.py: one row per sheet, or per cell before)
 META_SHEET = "_meta"  # very hidden: workbook facts (rubric id/version, batch id)
-IDS_HEADER = ["sheet", "cell", "conversation_id", "criterion_id", "field", "prefill"]
+IDS_HEADER = ["sheet", "cell", "conversation_id", "criterion_id", "field", "prefill"]  # one row per input cell
 STEPS = {"binary": 1, "3-point": 2, "5-point": 4}
 ID_KINDS = ("grader", "date", "grade", "comment", "review")
 
@@ -57,17 +57,14 @@ def fingerprints(conversations: pd.DataFrame, messages: pd.DataFrame) -> dict[st
     message's role and text in order — so a workbook imported against another export whose
     conversation ids coincide is caught."""
     msgs = messages.sort_values(["conversation_id", "seq"], kind="stable")
-    said = {cid: [[str(r), str(t)] for r, t in zip(g["role"], g["text"])] for cid, g in msgs.groupby("conversation_id")}
+    said: dict = {}
+    for cid, role, text in zip(*(msgs[c].tolist() for c in ("conversation_id", "role", "text"))):
+        said.setdefault(cid, []).append([str(role), str(text)])
+    conv = conversations.drop_duplicates("conversation_id")
     out = {}
-    for row in conversations.drop_duplicates("conversation_id").itertuples(index=False):
-        facts = [
-            str(row.conversation_id),
-            str(row.agent_id),
-            str(row.channel),
-            str(row.customer_id),
-            said.get(row.conversation_id, []),
-        ]
-        out[str(row.conversation_id)] = hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:16]
+    for cid, *facts in zip(*(conv[c].tolist() for c in ("conversation_id", "agent_id", "channel", "customer_id"))):
+        shown = [str(cid), *map(str, facts), said.get(cid, [])]
+        out[str(cid)] = hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:16]
     return out
 
 

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from qa_toolkit.cli import main
 from qa_toolkit.resources import default_rubric, sample_conversations
+from qa_toolkit.review.importer import workbook_input_cells
 from qa_toolkit.review.layout import allowed_grades
 from qa_toolkit.rubric import load_rubric
 
@@ -28,7 +29,7 @@ def fill(book, dest, grader: str, flip_every: int, manual_grade) -> None:
     """Grade every sheet: confirm the pre-filled rule outcomes except every ``flip_every``-th,
     give manual criteria ``manual_grade(i)`` ("pass" = the top of the scale, "fail" = 0)."""
     wb = load_workbook(book)
-    rows = list(wb["_ids"].iter_rows(values_only=True))[1:]
+    rows = workbook_input_cells(book)
     for i, (sheet, cell, _cid, crit, kind, prefill) in enumerate(rows):
         ws = wb[sheet]
         if kind == "grader":
@@ -61,7 +62,7 @@ def test_round_trip_through_the_cli(exported, tmp_path):
     batch_dir, book = exported
     n = len(pd.read_csv(batch_dir / "batch" / "manifest.csv", encoding="utf-8-sig"))
     wb = load_workbook(book)
-    assert len(wb.sheetnames) == 3 + n
+    assert len(wb.sheetnames) == 4 + n  # the batch sheet, three very hidden sheets, one per conversation
 
     fill(book, tmp_path / "g_wang.xlsx", "王芳", flip_every=7, manual_grade=lambda i: "pass")
     fill(book, tmp_path / "g_li.xlsx", "李雷", flip_every=5, manual_grade=lambda i: "pass" if i % 3 else "fail")
@@ -99,9 +100,7 @@ def test_import_with_a_bad_cell_exits_2_and_writes_nothing(exported, tmp_path):
     bad = tmp_path / "bad.xlsx"
     fill(book, bad, "王芳", flip_every=1000, manual_grade=lambda i: "pass")
     wb = load_workbook(bad)
-    sheet, cell = next(
-        (r[0], r[1]) for r in list(wb["_ids"].iter_rows(values_only=True))[1:] if r[4] == "grade" and not r[5]
-    )
+    sheet, cell = next((r[0], r[1]) for r in workbook_input_cells(bad) if r[4] == "grade" and not r[5])
     wb[sheet][cell] = "great"
     wb.save(bad)
     out = tmp_path / "grades.csv"

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from qa_toolkit.cli import main
 from qa_toolkit.resources import sample_conversations
+from qa_toolkit.review.importer import workbook_input_cells
 from qa_toolkit.rubric import require_rubric
 from qa_toolkit.scoring import SHADOW
 
@@ -59,7 +60,7 @@ def fill(book: Path, dest: Path, texts: dict[str, str], grader: str, noise: floa
     ``noise`` (0: a careful grader)."""
     rng = random.Random(grader)
     wb = load_workbook(book)
-    for sheet, cell, cid, criterion, field, _ in list(wb["_ids"].iter_rows(values_only=True))[1:]:
+    for sheet, cell, cid, criterion, field, _ in workbook_input_cells(book):
         if field == "grader":
             wb[sheet][cell] = grader
         elif field == "date":

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from qa_toolkit.cli import main
 from qa_toolkit.excel import FORMULA_PREFIXES
 from qa_toolkit.resources import default_rubric, sample_conversations
+from qa_toolkit.review.importer import workbook_input_cells
 from qa_toolkit.review.layout import allowed_grades
 from qa_toolkit.rubric import load_rubric
 
@@ -73,7 +74,7 @@ def _grade(book: Path, dest: Path) -> None:
     """A grader named like a formula, a formula-like comment, the pre-filled grades confirmed."""
     criteria = {c.id: c for _, c in load_rubric(default_rubric())[0].criteria}
     wb = load_workbook(book)
-    for sheet, cell, _, criterion, kind, prefill in list(wb["_ids"].iter_rows(values_only=True))[1:]:
+    for sheet, cell, _, criterion, kind, prefill in workbook_input_cells(book):
         if kind == "grader":
             wb[sheet][cell] = "=cmd|' /C calc'!A0"
         elif kind == "date":

@@ -1,9 +1,8 @@
 """`qa grade export` reports progress: a step per conversation sheet built, as many again when saved."""
 
-import pandas as pd
+from grading_batch import batch_manifest
 
 from qa_toolkit.engine import score_chunks
-from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.export import export_workbook
 from qa_toolkit.rubric import require_rubrics
@@ -25,22 +24,7 @@ def test_export_advances_once_per_sheet_then_once_per_sheet_on_save(tmp_path):
     rubric = require_rubrics(())[0][0]
     data = conversations_from_records(RECORDS)
     results, _ = score_chunks(data.conversations, data.messages, rubric)
-    manifest = conform(
-        pd.DataFrame(
-            {
-                "batch_id": "b1",
-                "conversation_id": ["c0", "c1", "c2"],
-                "agent_id": "A1",
-                "channel": "chat",
-                "period": "2026-W46",
-                "stratum": "random",
-                "reason": "random",
-                "inclusion_prob": 1.0,
-                "seed": 1,
-            }
-        ),
-        MANIFEST,
-    )
+    manifest = batch_manifest(data.conversations, ["c0", "c1", "c2"])
     book = tmp_path / "g.xlsx"
     steps, saved = [], []
     export_workbook(

@@ -4,17 +4,16 @@ has the drop-down of its criterion, and grades Excel stores as numbers import as
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from grading_batch import batch_manifest
 from openpyxl import load_workbook
 
 from qa_toolkit.engine import score_chunks
-from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
+from qa_toolkit.resources import default_rubric
 from qa_toolkit.review.export import export_workbook
-from qa_toolkit.review.importer import import_workbooks
-from qa_toolkit.review.layout import IDS_SHEET
-from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.review.importer import import_workbooks, workbook_input_cells
+from qa_toolkit.rubric import load_rubric, require_rubrics
 
 LONG = "客户您好，" + "关于您反映的物流延迟问题，我们已经联系快递公司加急处理。" * 6
 RECORDS = [
@@ -33,30 +32,39 @@ RECORDS = [
 @pytest.fixture()
 def book(tmp_path):
     rubric = require_rubrics(())[0][0]
-    data = conversations_from_records(RECORDS)
-    results, _ = score_chunks(data.conversations, data.messages, rubric)
-    manifest = conform(
-        pd.DataFrame(
-            {
-                "batch_id": "b1",
-                "conversation_id": ["c0", "c1"],
-                "agent_id": "A1",
-                "channel": "chat",
-                "period": "2026-W46",
-                "stratum": "random",
-                "reason": "random",
-                "inclusion_prob": 1.0,
-                "seed": 1,
-            }
-        ),
-        MANIFEST,
-    )
-    path = export_workbook(manifest, data.conversations, data.messages, results, rubric, tmp_path / "g.xlsx")
+    data, path = _export(rubric, tmp_path / "g.xlsx")
     return rubric, data, path
 
 
-def _ids(wb) -> list[tuple]:
-    return [r[:6] for r in list(wb[IDS_SHEET].iter_rows(values_only=True))[1:]]
+def _export(rubric, dest):
+    data = conversations_from_records(RECORDS)
+    results, _ = score_chunks(data.conversations, data.messages, rubric)
+    manifest = batch_manifest(data.conversations, ["c0", "c1"])
+    return data, export_workbook(manifest, data.conversations, data.messages, results, rubric, dest)
+
+
+def test_rubric_texts_that_start_like_a_formula_are_text_on_every_sheet(tmp_path):
+    text = default_rubric().read_text(encoding="utf-8")
+    label, guidance = '=HYPERLINK("http://x","点我")', "-先问候再办理"
+    text = text.replace("name: 开场白", f"name: '{label}'", 1).replace(
+        "description: 客服的第一句话", f"description: {guidance}", 1
+    )
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    rubric, problems = load_rubric(tmp_path / "r.yaml")
+    assert rubric is not None, problems
+    _, path = _export(rubric, tmp_path / "g.xlsx")
+    wb = load_workbook(path)
+    for sheet in ("C001", "C002"):
+        ws = wb[sheet]
+        row = next(r for r in range(1, 40) if ws.cell(r, 2).value == "greeting")
+        shown, guide = ws.cell(row, 3), ws.cell(row, 4)
+        assert shown.value == label and shown.data_type == "s" and shown.quotePrefix
+        assert guide.value.startswith(guidance) and guide.data_type == "s" and guide.quotePrefix
+        assert not ws.cell(row + 1, 3).quotePrefix  # the next criterion's plain label: no prefix
+
+
+def _ids(path) -> list[tuple]:
+    return workbook_input_cells(path)
 
 
 def test_a_long_message_wraps_across_the_text_columns_and_a_short_one_stays_on_one_line(book):
@@ -73,7 +81,7 @@ def test_every_grade_cell_has_the_drop_down_of_its_criterion(book):
     rubric, _, path = book
     wb = load_workbook(path)
     allowed = {c.id: c for _, c in rubric.criteria}
-    grade_cells = [(sheet, cell, crit) for sheet, cell, _, crit, kind, _ in _ids(wb) if kind == "grade"]
+    grade_cells = [(sheet, cell, crit) for sheet, cell, _, crit, kind, _ in _ids(path) if kind == "grade"]
     assert len(grade_cells) == 2 * len(rubric.criteria)
     for sheet, cell, crit in grade_cells:
         lists = [dv.formula1 for dv in wb[sheet].data_validations.dataValidation if cell in dv.sqref]
@@ -85,7 +93,7 @@ def test_every_grade_cell_has_the_drop_down_of_its_criterion(book):
 def test_grades_stored_as_numbers_import_as_typed(book, tmp_path):
     rubric, data, path = book
     wb = load_workbook(path)
-    for sheet, cell, _cid, crit, kind, _ in _ids(wb):
+    for sheet, cell, _cid, crit, kind, _ in _ids(path):
         if kind == "grader":
             wb[sheet][cell] = "王芳"
         elif kind == "grade" and crit == "empathy":
@@ -96,9 +104,9 @@ def test_grades_stored_as_numbers_import_as_typed(book, tmp_path):
     assert empathy["human_grade"].tolist() == ["2", "7"] and empathy["human_outcome"].tolist() == ["pass", ""]
     assert empathy["points"].iloc[0] == 10.0
     assert [p.message for p in res.log.errors] == [
-        "C002!H" + str(_row(wb, "C002", "empathy")) + ": '7' is not a grade for empathy (allowed: 2, 1, 0, na)"
+        "C002!H" + str(_row(path, "C002", "empathy")) + ": '7' is not a grade for empathy (allowed: 2, 1, 0, na)"
     ]
 
 
-def _row(wb, sheet: str, crit: str) -> int:
-    return next(int(cell[1:]) for s, cell, _, c, kind, _ in _ids(wb) if s == sheet and c == crit and kind == "grade")
+def _row(path, sheet: str, crit: str) -> int:
+    return next(int(cell[1:]) for s, cell, _, c, kind, _ in _ids(path) if s == sheet and c == crit and kind == "grade")

@@ -12,7 +12,7 @@ from qa_toolkit.engine import score_chunks
 from qa_toolkit.frames import MANIFEST, conform
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.export import batch_frames, export_workbook
-from qa_toolkit.review.importer import import_workbooks
+from qa_toolkit.review.importer import import_workbooks, workbook_input_cells
 from qa_toolkit.review.layout import IDS_SHEET, allowed_grades, parse_grade
 from qa_toolkit.rubric import load_rubric
 
@@ -127,9 +127,8 @@ def setup(tmp_path):
 
 def cells(book) -> dict:
     """(sheet, criterion or field) -> cell address, from the hidden id sheet."""
-    wb = load_workbook(book)
     out = {}
-    for sheet, cell, cid, crit, kind, _ in list(wb[IDS_SHEET].iter_rows(values_only=True))[1:]:
+    for sheet, cell, cid, crit, kind, _ in workbook_input_cells(book):
         out[(cid, crit or kind, kind)] = (sheet, cell)
     return out
 
@@ -160,8 +159,8 @@ def fill(
 def test_workbook_is_safe_masked_protected_and_has_dropdowns(setup):
     rubric, conv, results, book = setup
     wb = load_workbook(book)
-    assert wb.sheetnames[:4] == ["批次 Batch", "_ids", "_meta", "C001"]
-    assert wb["_ids"].sheet_state == "veryHidden"
+    assert wb.sheetnames[:5] == ["批次 Batch", "_ids", "_meta", "_layout", "C001"]
+    assert wb["_ids"].sheet_state == wb["_layout"].sheet_state == "veryHidden"
     ws = wb["C001"]
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any("13812345678" in t for t in texts)
@@ -442,21 +441,6 @@ def test_a_sheet_whose_rows_or_columns_moved_is_an_error_not_silently_dropped_gr
     assert [p.sheet for p in res.log.errors] == ["C001"]
     assert "deleted or inserted" in res.log.errors[0].message
     assert set(res.grades["conversation_id"]) == {"c2", "c3"}  # the other sheets are read as usual
-
-
-@pytest.mark.parametrize(
-    ("row", "col", "value"),
-    [(3, 2, "not a cell"), (3, 2, None), (4, 5, "bogus"), (5, 3, None), (6, 4, None)],
-    ids=["bad address", "no address", "unknown kind", "no conversation", "no criterion"],
-)
-def test_a_damaged_hidden_id_cell_is_a_located_problem(setup, tmp_path, row, col, value):
-    rubric, conv, results, book = setup
-    wb = load_workbook(fill(book, tmp_path / "g.xlsx", "王芳", {}))
-    wb[IDS_SHEET].cell(row, col).value = value
-    wb.save(tmp_path / "damaged.xlsx")
-    res = import_workbooks([tmp_path / "damaged.xlsx"], *conv, rubric)
-    [problem] = res.log.errors
-    assert problem.sheet == IDS_SHEET and problem.line == row and "damaged" in problem.message
 
 
 def test_a_damaged_meta_sheet_is_a_problem(setup, tmp_path):

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from qa_toolkit.cli import main
 from qa_toolkit.resources import default_rubrics, sample_conversations
 from qa_toolkit.review.calibration import read_grades
+from qa_toolkit.review.importer import workbook_input_cells
 from qa_toolkit.review.layout import allowed_grades
 from qa_toolkit.review.outcomes import final_outcomes
 from qa_toolkit.review.register import read_register
@@ -45,8 +46,9 @@ def grade(book, dest) -> tuple[str, str]:
     wb = load_workbook(book)
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True) if r and r[0]}
     criteria = {r.id: {c.id: c for _, c in r.criteria} for r in require_rubrics(list(default_rubrics()))[0]}
-    reviews = [row for row in ids(book) if row[4] == "review"]
-    for sheet, cell, _cid, crit, kind, prefill in ids(book):
+    cells = workbook_input_cells(book)
+    reviews = [row for row in cells if row[4] == "review"]
+    for sheet, cell, _cid, crit, kind, prefill in cells:
         if kind == "grader":
             wb[sheet][cell] = "王芳"
         elif kind == "date":

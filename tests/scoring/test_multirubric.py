@@ -13,6 +13,7 @@ from qa_toolkit.cli import main
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.resources import default_rubric, default_rubrics, sample_conversations
+from qa_toolkit.review.importer import workbook_input_cells
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scorefolder import open_score_folder
@@ -241,7 +242,7 @@ def test_grade_round_trip_gives_each_conversation_its_rubric(tmp_path):
     sheet_rubric = {k.split(":", 1)[1]: v for k, v in meta.items() if k.startswith("rubric:")}
     en_sheet = next(s for s, rid in sheet_rubric.items() if rid == "ecommerce-en")
     zh_sheet = next(s for s, rid in sheet_rubric.items() if rid == "ecommerce-zh")
-    ids = list(wb["_ids"].iter_rows(values_only=True))[1:]
+    ids = workbook_input_cells(book)
     crits = {s: [row[3] for row in ids if row[0] == s and row[4] == "grade"] for s in (en_sheet, zh_sheet)}
     assert crits[en_sheet] == [c.id for _, c in EN.criteria] and crits[zh_sheet] == [c.id for _, c in ZH.criteria]
     for sheet in (en_sheet, zh_sheet):
