@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from qa_toolkit import collector
 from qa_toolkit.atomic import staged_folder
 from qa_toolkit.frames import RISK, Dataset, conform
 from qa_toolkit.metrics import MetricOptions, compute_metrics
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.report import ReportInput, html, xlsx
-from qa_toolkit.report.gcpause import paused_gc
 from qa_toolkit.report.grades import Adjustment, agreement, review_adjustment
 from qa_toolkit.report.labels import language_for
 from qa_toolkit.report.view import agent_ids, display_name
@@ -143,7 +143,11 @@ def write_report(
     steps = xlsx.steps(n, options.per_agent_workbooks) * ("xlsx" in options.formats) + html.steps(n) * (
         "html" in options.formats
     )
-    with staged_folder(out_dir, REPORT_OUTPUTS) as stage, bars("writing the report", steps) as advance, paused_gc():
+    with (
+        staged_folder(out_dir, REPORT_OUTPUTS) as stage,
+        bars("writing the report", steps) as advance,
+        collector.paused(),
+    ):
         if "xlsx" in options.formats:
             written += xlsx.write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
         if "html" in options.formats:
@@ -179,7 +183,7 @@ def report_from_scores(
     """``qa report``: read a score folder (opened, or its path; either layout) and the optional
     sample manifest and risk scores, then ``write_report``."""
     folder = scores if isinstance(scores, ScoreFolder) else open_score_folder(scores)
-    with paused_gc():  # a parsed rubric is many small objects, its YAML nodes too
+    with collector.paused():  # a parsed rubric is many small objects, its YAML nodes too
         rubric = _rubric_for_report(rubric_path, folder.info)
     manifest = read_manifest(manifest_path) if manifest_path else None
     risk = conform(read_risk(risk_path), RISK) if risk_path else None

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import gc
 import glob
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -40,22 +37,6 @@ def grade() -> None:
     """Export a grading workbook for a batch; import graders' filled workbooks."""
 
 
-def _frozen_start(command: Callable) -> Callable:
-    """``command`` run with the objects alive when it starts (the modules it imported, most of
-    the process) frozen out of the cycle collector's scans until it ends, so that collections
-    scan only what the run makes (~0.1 CPU s of either command on the sample batch)."""
-
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        gc.freeze()
-        try:
-            return command(*args, **kwargs)
-        finally:
-            gc.unfreeze()
-
-    return run
-
-
 def _expand(patterns: tuple[str, ...]) -> list[str]:
     """Workbook paths; glob patterns are expanded here too (Windows shells do not)."""
     paths: list[str] = []
@@ -81,7 +62,6 @@ def _expand(patterns: tuple[str, ...]) -> list[str]:
     "--no-prefill", is_flag=True, help="Leave every grade cell empty (default: automatic outcomes pre-filled)."
 )
 @data_options
-@_frozen_start
 def export_cmd(
     batch: str,
     data_path: str,
@@ -139,7 +119,6 @@ def export_cmd(
     help="Write what is valid even when cells are invalid (those keep the automatic outcome); exit 1.",
 )
 @data_options
-@_frozen_start
 def import_cmd(
     workbooks: tuple[str, ...],
     data_path: str,

@@ -7,8 +7,7 @@ returns its summary partial."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,20 +76,6 @@ def start_worker(scorer: Scorer | ScoreJob) -> None:
     if isinstance(scorer, ScoreJob):
         load(scorer)
     gc.freeze()
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """``start_worker``'s freeze for a run in this process, undone afterwards; left alone when
-    the process froze its own heap already."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @dataclass(frozen=True)

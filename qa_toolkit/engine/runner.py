@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from qa_toolkit.engine.parts import JsonlLines, RowGroup, ScoreJob, Scorer, frozen_heap, load, score_task, start_worker
+from qa_toolkit import collector
+from qa_toolkit.engine.parts import JsonlLines, RowGroup, ScoreJob, Scorer, load, score_task, start_worker
 from qa_toolkit.engine.sinks import FrameSink, PartSink, Provenance
 from qa_toolkit.engine.tables import first_rows, id_column, runs_on
 from qa_toolkit.frames import DEFAULT_TZ, Dataset
@@ -268,7 +269,7 @@ def run_tasks(
     not from files, risk scores in memory) travels with each task."""
     numbered = enumerate(_nonempty(tasks))
     if workers <= 1:
-        with frozen_heap():
+        with collector.frozen_heap():
             for number, task in numbered:
                 yield score_task(task, number, scorer, writer)
                 if progress:

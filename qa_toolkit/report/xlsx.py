@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from qa_toolkit import collector
 from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import (
     display_text,
@@ -26,7 +27,6 @@ from qa_toolkit.excel import (
 )
 from qa_toolkit.metrics import ALL, NO_TEAM
 from qa_toolkit.report import view
-from qa_toolkit.report.gcpause import paused_gc
 from qa_toolkit.report.view import EXCEL_FORMATS, ReportInput
 
 #: cell styles as XlsxWriter format properties
@@ -852,7 +852,7 @@ def write_xlsx(
     ``advance(1)`` per sheet or workbook written, for a progress bar."""
     out_dir = Path(out_dir)
     written = []
-    with atomic_path(out_dir / "report.xlsx") as tmp, paused_gc():
+    with atomic_path(out_dir / "report.xlsx") as tmp, collector.paused():
         build_workbook(rep, tmp, advance=advance)
     advance(1)
     written.append(out_dir / "report.xlsx")
@@ -860,7 +860,7 @@ def write_xlsx(
         names = view.page_names(view.agent_ids(rep))
         for agent_id, stem in names.items():
             dest = out_dir / "agents" / f"{stem}.xlsx"
-            with atomic_path(dest) as tmp, paused_gc():
+            with atomic_path(dest) as tmp, collector.paused():
                 build_workbook(rep, tmp, [agent_id], summary=False)
             advance(1)
             written.append(dest)
