@@ -75,9 +75,19 @@ class RiskModel:
 
     def score(self, table: pd.DataFrame) -> np.ndarray:
         """Calibrated risk (0..1) for each row of a conversation table."""
+        return self.scored(table)[0]
+
+    def inputs(self, table: pd.DataFrame):
+        """The classifier's input for each row of a conversation table: every step before it."""
+        return self.pipeline[:-1].transform(table)
+
+    def scored(self, table: pd.DataFrame) -> tuple[np.ndarray, object]:
+        """Calibrated risk (0..1) for each row, and the classifier's input it came from (None for
+        no rows), which the reasons reuse instead of computing the features again."""
         if table.empty:
-            return np.zeros(0)
-        return self.pipeline.predict_proba(table)[:, 1]
+            return np.zeros(0), None
+        inputs = self.inputs(table)
+        return self.pipeline[-1].predict_proba(inputs)[:, 1], inputs
 
 
 @dataclass
@@ -205,12 +215,11 @@ def predict_risk(
     """The RISK frame for one chunk: score, flag (score >= threshold) and, for flagged
     conversations, the top reasons in words. Pure: no state beyond the model."""
     table = conversation_table(conversations, messages)
-    scores = model.score(table)
+    scores, inputs = model.scored(table)
     flags = scores >= model.threshold
     reasons = pd.Series("", index=table.index, dtype="string")
     if flags.any():
-        flagged = table[flags]
-        reasons[flags] = explain(model, flagged, n_reasons=n_reasons, lang=lang, mask=mask)
+        reasons[flags] = explain(model, table[flags], inputs=inputs[flags], n_reasons=n_reasons, lang=lang, mask=mask)
     out = pd.DataFrame(
         {
             "conversation_id": table["conversation_id"],
