@@ -28,8 +28,9 @@ from qa_toolkit.frames import Dataset
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
 from qa_toolkit.reporting import Bars, no_bar, reviews, write_report
-from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
+from qa_toolkit.risk import load_model, parse_label, risk_frame, save_model, train_model
 from qa_toolkit.risk.card import write_card
+from qa_toolkit.risk.features import conversation_table
 from qa_toolkit.rubric.loader import require_rubrics
 from qa_toolkit.runconfig import RunConfig
 from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
@@ -51,6 +52,9 @@ def _risk_stage(
     config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress, bars: Bars, result: RunResult
 ) -> pd.DataFrame | None:
     conv, msgs = dataset.conversations, dataset.messages
+    if not (config.risk.model or config.risk.train_label):
+        return None
+    table = conversation_table(conv, msgs)  # once, for training and scoring
     if config.risk.model:
         progress("risk", f"applying {config.risk.model}")
         model = load_model(base / config.risk.model)
@@ -66,13 +70,12 @@ def _risk_stage(
                 seed=config.risk.seed,
                 source=config.data,
                 progress=lambda fold: advance(1),
+                table=table,
             )
         progress("risk", "saving the model and its card")
         written = [save_model(model, out / "model.skops"), *write_card(model.card, out / "model.skops")]
-    else:
-        return None
     progress("risk", f"scoring the risk of {len(conv)} conversations")
-    risk = predict_risk(model, conv, msgs, mask=config.report.mask)
+    risk = risk_frame(model, table, mask=config.report.mask)
     written.append(write_frame(risk, out / "risk.csv"))
     result.written["risk"] = written
     result.counts["risk_flagged"] = int(risk["risk_flag"].sum())
