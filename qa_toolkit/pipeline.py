@@ -28,7 +28,7 @@ from qa_toolkit.frames import Dataset
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
 from qa_toolkit.reporting import Bars, no_bar, reviews, write_report
-from qa_toolkit.risk import load_model, parse_label, risk_frame, save_model, train_model
+from qa_toolkit.risk import load_model, parse_label, risk_frame, save_model, train_and_score
 from qa_toolkit.risk.card import write_card
 from qa_toolkit.risk.features import conversation_table
 from qa_toolkit.rubric.loader import require_rubrics
@@ -56,26 +56,29 @@ def _risk_stage(
         return None
     table = conversation_table(conv, msgs)  # once, for training and scoring
     if config.risk.model:
-        progress("risk", f"applying {config.risk.model}")
+        progress("risk", f"applying {config.risk.model} to {len(conv)} conversations")
         model = load_model(base / config.risk.model)
+        risk = risk_frame(model, table, mask=config.report.mask)
         written = []
-    elif config.risk.train_label:
-        progress("risk", f"training on '{config.risk.train_label}' ({config.risk.folds}-fold CV)")
+    else:
+        progress(
+            "risk",
+            f"training on '{config.risk.train_label}' ({config.risk.folds}-fold CV), scoring {len(conv)} conversations",
+        )
         with bars("training the risk model", config.risk.folds) as advance:
-            model = train_model(
+            model, risk = train_and_score(
                 conv,
                 msgs,
                 parse_label(config.risk.train_label),
+                table,
+                mask=config.report.mask,
                 folds=config.risk.folds,
                 seed=config.risk.seed,
                 source=config.data,
                 progress=lambda fold: advance(1),
-                table=table,
             )
         progress("risk", "saving the model and its card")
         written = [save_model(model, out / "model.skops"), *write_card(model.card, out / "model.skops")]
-    progress("risk", f"scoring the risk of {len(conv)} conversations")
-    risk = risk_frame(model, table, mask=config.report.mask)
     written.append(write_frame(risk, out / "risk.csv"))
     result.written["risk"] = written
     result.counts["risk_flagged"] = int(risk["risk_flag"].sum())

@@ -1,5 +1,6 @@
-"""The conversation table computed once (as `qa run` does) trains the same model and gives the
-same RISK frame as each step computing its own."""
+"""The conversation table computed once and the final fit's features reused for the conversations
+it saw (as `qa run` does) train the same model and give the same RISK frame as each step
+computing its own."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from risk_records import make_records
 
 from qa_toolkit.io import conversations_from_records
-from qa_toolkit.risk import parse_label, predict_risk, risk_frame, train_model
+from qa_toolkit.risk import parse_label, predict_risk, risk_frame, train_and_score, train_model
 from qa_toolkit.risk.features import conversation_table
 
 
@@ -31,3 +32,15 @@ def test_a_shared_table_trains_the_same_model_and_scores_the_same(dataset):
     expected = predict_risk(own, conv, msgs)
     assert expected["risk_flag"].any()
     pd.testing.assert_frame_equal(risk_frame(shared, table), expected)
+
+
+def test_training_and_scoring_at_once_scores_as_predicting_afterwards(dataset):
+    conv, msgs = dataset.conversations, dataset.messages
+    label = parse_label("csat <= 2")
+    table = conversation_table(conv, msgs)
+    alone = train_model(conv, msgs, label, folds=3)
+    model, risk = train_and_score(conv, msgs, label, table, folds=3, mask=False)
+    assert model.card["cross_validation"] == alone.card["cross_validation"] and model.threshold == alone.threshold
+    pd.testing.assert_frame_equal(risk, predict_risk(alone, conv, msgs, mask=False))
+    assert risk["risk_flag"].any() and not risk["risk_flag"].all()
+    assert conv["csat"].isna().any()  # unlabelled conversations are scored too, in their place
