@@ -37,7 +37,9 @@ from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_ba
 from qa_toolkit.sampling.plan import Plan, load_plan
 
 Progress = Callable[[str, str], None]  # (stage, message)
-SCORE_CHUNK = 1000  # conversations scored at a time: bounded memory and a moving progress bar
+# conversations scored at a time: a moving progress bar on large inputs (the data is in memory already);
+# each chunk costs ~0.15 s of set-up, so 1,000 spent a third of the sample's scoring on it
+SCORE_CHUNK = 5000
 
 
 @dataclass
@@ -83,6 +85,11 @@ def _risk_stage(
     result.written["risk"] = written
     result.counts["risk_flagged"] = int(risk["risk_flag"].sum())
     return risk
+
+
+def _score_chunk(conversations: int, workers: int) -> int:
+    """Conversations per scoring task: ``SCORE_CHUNK``, fewer when that would leave a worker idle."""
+    return max(1, min(SCORE_CHUNK, -(-conversations // workers)))
 
 
 def _plan(config: RunConfig, base: Path) -> Plan:
@@ -146,7 +153,12 @@ def run_pipeline(
     sink = FrameSink(out / "score", Provenance(rubrics, rubric_paths, data_path, mask))
     with bars("scoring", len(dataset.conversations)) as advance:
         score_dataset(
-            dataset, Scorer(rubrics, risk, mask), sink, workers=config.workers, chunk_size=SCORE_CHUNK, progress=advance
+            dataset,
+            Scorer(rubrics, risk, mask),
+            sink,
+            workers=config.workers,
+            chunk_size=_score_chunk(len(dataset.conversations), config.workers),
+            progress=advance,
         )
     results, scores = sink.results, sink.scores
     result.written["score"] = sink.written
