@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     dataset = read_conversations(args.data)
     label = parse_label(args.label)
-    table, y, n_missing = labelled_table(dataset.conversations, dataset.messages, label)
+    table, y, n_missing, _ = labelled_table(dataset.conversations, dataset.messages, label)
     check_trainable(y, FOLDS, label.text)
     print(
         f"{args.data}: {len(y)} labelled conversations, {int(y.sum())} positive ({y.mean():.1%}), "

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import zipfile
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -26,10 +27,12 @@ _LIBRARIES = ("qa-toolkit", "scikit-learn", "numpy", "scipy", "pandas", "skops")
 
 
 def save_archive(path: str | os.PathLike, kind: str, format_version: int, pipeline, card: dict, fields: dict) -> Path:
-    """Write a model as a skops archive, atomically: a dict of its ``kind``, ``format_version``,
-    ``pipeline``, its own ``fields`` and its card (as JSON text)."""
+    """Write a model as a skops archive, atomically and deflated: a dict of its ``kind``,
+    ``format_version``, ``pipeline``, its own ``fields`` and its card (as JSON text). The
+    pipeline's vocabularies are made plain first (``plain_vocabularies``)."""
     import skops.io as sio
 
+    plain_vocabularies(pipeline)
     payload = {
         "kind": kind,
         "format_version": format_version,
@@ -37,7 +40,31 @@ def save_archive(path: str | os.PathLike, kind: str, format_version: int, pipeli
         **fields,
         "card_json": json.dumps(card, ensure_ascii=False),
     }
-    return write_bytes(path, sio.dumps(payload))
+    return write_bytes(path, sio.dumps(payload, compression=zipfile.ZIP_DEFLATED))
+
+
+def plain_vocabularies(estimator) -> None:
+    """Make every fitted ``vocabulary_`` reachable from ``estimator`` map to Python ints, in place.
+
+    scikit-learn's vectorizers keep numpy int64 term indices; skops stores each as its own array
+    file (thousands per model, most of the saving time) where a Python int is one JSON value.
+    The indices are equal, so the estimator transforms and scores exactly as before."""
+    seen: set[int] = set()
+    stack = [estimator]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif hasattr(obj, "get_params"):  # a scikit-learn estimator: its fitted parts are attributes
+            vocabulary = getattr(obj, "vocabulary_", None)
+            if isinstance(vocabulary, dict):
+                obj.vocabulary_ = {term: int(index) for term, index in vocabulary.items()}
+            stack.extend(value for name, value in vars(obj).items() if name != "vocabulary_")
 
 
 def refused(path: str | os.PathLike, message: str) -> InputError:

@@ -28,15 +28,18 @@ from qa_toolkit.frames import Dataset
 from qa_toolkit.io import read_conversations
 from qa_toolkit.problems import InputError
 from qa_toolkit.reporting import Bars, no_bar, reviews, write_report
-from qa_toolkit.risk import load_model, parse_label, predict_risk, save_model, train_model
+from qa_toolkit.risk import load_model, parse_label, risk_frame, save_model, train_and_score
 from qa_toolkit.risk.card import write_card
+from qa_toolkit.risk.features import conversation_table
 from qa_toolkit.rubric.loader import require_rubrics
 from qa_toolkit.runconfig import RunConfig
 from qa_toolkit.sampling import append_ledger, draw_batch, read_ledger, write_batch
 from qa_toolkit.sampling.plan import Plan, load_plan
 
 Progress = Callable[[str, str], None]  # (stage, message)
-SCORE_CHUNK = 1000  # conversations scored at a time: bounded memory and a moving progress bar
+# conversations scored at a time: a moving progress bar on large inputs (the data is in memory already);
+# each chunk costs ~0.15 s of set-up, so 1,000 spent a third of the sample's scoring on it
+SCORE_CHUNK = 5000
 
 
 @dataclass
@@ -51,17 +54,26 @@ def _risk_stage(
     config: RunConfig, base: Path, dataset: Dataset, out: Path, progress: Progress, bars: Bars, result: RunResult
 ) -> pd.DataFrame | None:
     conv, msgs = dataset.conversations, dataset.messages
+    if not (config.risk.model or config.risk.train_label):
+        return None
+    table = conversation_table(conv, msgs)  # once, for training and scoring
     if config.risk.model:
-        progress("risk", f"applying {config.risk.model}")
+        progress("risk", f"applying {config.risk.model} to {len(conv)} conversations")
         model = load_model(base / config.risk.model)
+        risk = risk_frame(model, table, mask=config.report.mask)
         written = []
-    elif config.risk.train_label:
-        progress("risk", f"training on '{config.risk.train_label}' ({config.risk.folds}-fold CV)")
+    else:
+        progress(
+            "risk",
+            f"training on '{config.risk.train_label}' ({config.risk.folds}-fold CV), scoring {len(conv)} conversations",
+        )
         with bars("training the risk model", config.risk.folds) as advance:
-            model = train_model(
+            model, risk = train_and_score(
                 conv,
                 msgs,
                 parse_label(config.risk.train_label),
+                table,
+                mask=config.report.mask,
                 folds=config.risk.folds,
                 seed=config.risk.seed,
                 source=config.data,
@@ -69,14 +81,15 @@ def _risk_stage(
             )
         progress("risk", "saving the model and its card")
         written = [save_model(model, out / "model.skops"), *write_card(model.card, out / "model.skops")]
-    else:
-        return None
-    progress("risk", f"scoring the risk of {len(conv)} conversations")
-    risk = predict_risk(model, conv, msgs, mask=config.report.mask)
     written.append(write_frame(risk, out / "risk.csv"))
     result.written["risk"] = written
     result.counts["risk_flagged"] = int(risk["risk_flag"].sum())
     return risk
+
+
+def _score_chunk(conversations: int, workers: int) -> int:
+    """Conversations per scoring task: ``SCORE_CHUNK``, fewer when that would leave a worker idle."""
+    return max(1, min(SCORE_CHUNK, -(-conversations // workers)))
 
 
 def _plan(config: RunConfig, base: Path) -> Plan:
@@ -140,7 +153,12 @@ def run_pipeline(
     sink = FrameSink(out / "score", Provenance(rubrics, rubric_paths, data_path, mask))
     with bars("scoring", len(dataset.conversations)) as advance:
         score_dataset(
-            dataset, Scorer(rubrics, risk, mask), sink, workers=config.workers, chunk_size=SCORE_CHUNK, progress=advance
+            dataset,
+            Scorer(rubrics, risk, mask),
+            sink,
+            workers=config.workers,
+            chunk_size=_score_chunk(len(dataset.conversations), config.workers),
+            progress=advance,
         )
     results, scores = sink.results, sink.scores
     result.written["score"] = sink.written

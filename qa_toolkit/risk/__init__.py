@@ -2,7 +2,7 @@
 features, a calibrated linear Pipeline, a model card, reasons in words, safe storage."""
 
 from qa_toolkit.risk.labels import Label, parse_label
-from qa_toolkit.risk.model import RiskModel, evaluate_model, predict_risk, train_model
+from qa_toolkit.risk.model import RiskModel, evaluate_model, predict_risk, risk_frame, train_and_score, train_model
 from qa_toolkit.risk.store import load_model, save_model
 
 __all__ = [
@@ -12,6 +12,8 @@ __all__ = [
     "load_model",
     "parse_label",
     "predict_risk",
+    "risk_frame",
     "save_model",
+    "train_and_score",
     "train_model",
 ]

@@ -10,6 +10,7 @@ gap 14 min). Quotes are masked for personal data unless told otherwise.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,7 @@ _LISTS = {
 }
 
 
-def _numeric_reason(name: str, row: pd.Series, zh: bool) -> str | None:
+def _numeric_reason(name: str, row: Mapping[str, object], zh: bool) -> str | None:
     """The wording of a numeric feature with its real value in this conversation."""
     value = row.get(name)
     if value is None or pd.isna(value):
@@ -99,61 +100,79 @@ def _numeric_reason(name: str, row: pd.Series, zh: bool) -> str | None:
     return None
 
 
-def _clause(text: str, ngram: str, mask: bool) -> str | None:
-    """The clause of ``text`` holding ``ngram`` (as the TF-IDF step saw it), masked, cut to a window."""
-    for clause in _CLAUSE_SPLIT.split(text):
-        if ngram not in normalise_text(clause) or not _WORDY.search(clause):
-            continue
-        clause = clause.strip()
-        shown = mask_text(clause) if mask else clause
-        if len(shown) <= _QUOTE_MAX:
-            return shown
-        at = max(0, normalise_text(shown).find(ngram))
-        start = max(0, min(at - _QUOTE_MAX // 2, len(shown) - _QUOTE_MAX))
-        return (
-            ("…" if start else "")
-            + shown[start : start + _QUOTE_MAX]
-            + ("…" if start + _QUOTE_MAX < len(shown) else "")
-        )
-    return None
+class _Quotes:
+    """The clauses of one side's text, each normalised once (as the TF-IDF step sees it) and
+    masked at most once, and the quote each n-gram of that text points at."""
+
+    def __init__(self, text: str, mask: bool):
+        self.clauses = [(c, normalise_text(c)) for c in _CLAUSE_SPLIT.split(text) if _WORDY.search(c)]
+        self.mask = mask
+        self.shown: dict[int, str] = {}
+
+    def of(self, ngram: str) -> str | None:
+        """The first clause holding ``ngram``, masked, cut to a window around it."""
+        for k, (clause, seen) in enumerate(self.clauses):
+            if ngram in seen:
+                if k not in self.shown:
+                    clause = clause.strip()
+                    self.shown[k] = mask_text(clause) if self.mask else clause
+                return _window(self.shown[k], ngram)
+        return None
 
 
-def _model_parts(model):
-    pipe = model.pipeline
-    calibrated = pipe.named_steps["classifier"].calibrated_classifiers_
-    coef = np.mean([c.estimator.coef_[0] for c in calibrated], axis=0)
-    names = pipe.named_steps["columns"].get_feature_names_out()
-    return pipe.named_steps["features"], pipe.named_steps["columns"], coef, names
+def _window(shown: str, ngram: str) -> str:
+    """``shown`` if short, else ``_QUOTE_MAX`` characters around ``ngram`` with ellipses."""
+    if len(shown) <= _QUOTE_MAX:
+        return shown
+    at = max(0, normalise_text(shown).find(ngram))
+    start = max(0, min(at - _QUOTE_MAX // 2, len(shown) - _QUOTE_MAX))
+    return ("…" if start else "") + shown[start : start + _QUOTE_MAX] + ("…" if start + _QUOTE_MAX < len(shown) else "")
+
+
+def _coefficients(model) -> np.ndarray:
+    """The logistic coefficients, averaged over the calibration folds."""
+    calibrated = model.pipeline.named_steps["classifier"].calibrated_classifiers_
+    return np.mean([c.estimator.coef_[0] for c in calibrated], axis=0)
 
 
 def reasons_for(
-    model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "auto", mask: bool = True
+    model, table: pd.DataFrame, *, inputs=None, n_reasons: int = 3, lang: str = "auto", mask: bool = True
 ) -> list[list[Reason]]:
-    """The top ``n_reasons`` positive reasons for each row of a conversation table."""
-    features, columns, coef, names = _model_parts(model)
-    design = sp.csr_matrix(columns.transform(features.transform(table)))
+    """The top ``n_reasons`` positive reasons for each row of a conversation table; ``inputs``:
+    the model's input for these rows (``RiskModel.inputs``) when the caller has it already."""
+    coef = _coefficients(model)
+    sources, features = zip(
+        *(name.partition("__")[::2] for name in model.pipeline.named_steps["columns"].get_feature_names_out())
+    )
+    design = sp.csr_matrix(model.inputs(table) if inputs is None else inputs)
     contrib = sp.csr_matrix(design.multiply(coef[np.newaxis, :]))
+    numeric = [k for k, source in enumerate(sources) if source == "numeric"]
+    numeric_at = {k: n for n, k in enumerate(numeric)}
+    numeric_values = design[:, numeric].toarray()  # the scaled values of the numeric features
     out = []
-    for i, (_, row) in enumerate(table.iterrows()):
+    for i, row in enumerate(table.to_dict("records")):
         zh = has_cjk(f"{row['customer_text']}{row['agent_text']}") if lang == "auto" else lang == "zh"
         start, end = contrib.indptr[i], contrib.indptr[i + 1]
         cols, vals = contrib.indices[start:end], contrib.data[start:end]
-        xs = design[i].toarray()[0, cols]  # the scaled values, aligned with cols
         order = np.argsort(-vals)
+        quotes: dict[str, _Quotes] = {}  # made on the first n-gram of each side
         grouped: dict[tuple[str, str], float] = {}
         found: list[Reason] = []
         groups_used: set[str] = set()
         for j in order[: _TOP_NGRAMS * 3]:
             if vals[j] <= 0:
                 break
-            source, _, feature = names[cols[j]].partition("__")
+            source, feature = sources[cols[j]], features[cols[j]]
             if source == "numeric":
                 group = _GROUP.get(feature, feature)
-                if xs[j] > 0 and group not in groups_used and (text := _numeric_reason(feature, row, zh)):
+                scaled = numeric_values[i, numeric_at[cols[j]]]
+                if scaled > 0 and group not in groups_used and (text := _numeric_reason(feature, row, zh)):
                     groups_used.add(group)
                     found.append(Reason(float(vals[j]), text))
             elif _MEANINGFUL.search(feature) and len(grouped) < _TOP_NGRAMS:
-                clause = _clause(str(row[f"{source}_text"]), feature, mask)
+                if source not in quotes:
+                    quotes[source] = _Quotes(str(row[f"{source}_text"]), mask)
+                clause = quotes[source].of(feature)
                 if clause:
                     grouped[(source, clause)] = grouped.get((source, clause), 0.0) + float(vals[j])
         for (source, clause), weight in grouped.items():
@@ -163,9 +182,11 @@ def reasons_for(
     return out
 
 
-def explain(model, table: pd.DataFrame, *, n_reasons: int = 3, lang: str = "auto", mask: bool = True) -> list[str]:
+def explain(
+    model, table: pd.DataFrame, *, inputs=None, n_reasons: int = 3, lang: str = "auto", mask: bool = True
+) -> list[str]:
     """``'; '``-joined reasons per row (the RISK frame's ``risk_reasons``)."""
     return [
         "; ".join(r.text for r in reasons)
-        for reasons in reasons_for(model, table, n_reasons=n_reasons, lang=lang, mask=mask)
+        for reasons in reasons_for(model, table, inputs=inputs, n_reasons=n_reasons, lang=lang, mask=mask)
     ]

@@ -163,8 +163,7 @@ def conversation_table(conversations: pd.DataFrame, messages: pd.DataFrame) -> p
     out = out.set_index("conversation_id", drop=False)
     for who, col in (("customer", "customer_text"), ("agent", "agent_text")):
         mask = (role == who).to_numpy()
-        joined = text[mask].groupby(cid[mask], sort=False).agg("\n".join)
-        out[col] = joined.reindex(out.index).fillna("").astype("string")
+        out[col] = _joined(text[mask], cid[mask]).reindex(out.index).fillna("").astype("string")
         out[f"n_{who}"] = (role[mask].groupby(cid[mask]).size().reindex(out.index).fillna(0)).astype("float64")
     out["n_messages"] = role.groupby(cid).size().reindex(out.index).fillna(0).astype("float64")
 
@@ -183,10 +182,22 @@ def conversation_table(conversations: pd.DataFrame, messages: pd.DataFrame) -> p
     return out.reset_index(drop=True)[["conversation_id", *TEXT_COLUMNS, *NUMERIC_SOURCES]]
 
 
+def _joined(text: pd.Series, cid: pd.Series) -> pd.Series:
+    """Each conversation's texts joined by newlines, in order, indexed by conversation id; the
+    rows of a conversation are contiguous (sorted by id), so one pass over the list joins them."""
+    known = cid.notna().to_numpy()
+    ids, texts = cid[known].tolist(), text[known].tolist()
+    starts = [i for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1]]
+    ends = [*starts[1:], len(ids)]
+    return pd.Series(
+        ["\n".join(texts[a:b]) for a, b in zip(starts, ends)], index=[ids[a] for a in starts], dtype=object
+    )
+
+
 def _response_gaps(cid: pd.Series, role: pd.Series, ts: pd.Series) -> pd.Series:
     """Seconds from the first message of each customer run to the agent's next reply,
     indexed by conversation id (one value per reply, in order)."""
-    frame = pd.DataFrame({"cid": cid.to_numpy(), "role": role.to_numpy(), "ts": pd.to_datetime(ts).to_numpy()})
+    frame = pd.DataFrame({"cid": cid.to_numpy(), "role": role.to_numpy(), "ts": pd.to_datetime(ts).array})
     frame = frame[frame["role"].isin(["customer", "agent"])].reset_index(drop=True)
     if frame.empty:
         return pd.Series(dtype="float64")

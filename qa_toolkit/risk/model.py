@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
@@ -21,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from qa_toolkit import frames
 from qa_toolkit.problems import InputError, Problem, ProblemLog
@@ -75,9 +77,21 @@ class RiskModel:
 
     def score(self, table: pd.DataFrame) -> np.ndarray:
         """Calibrated risk (0..1) for each row of a conversation table."""
+        return self.scored(table)[0]
+
+    def inputs(self, table: pd.DataFrame):
+        """The classifier's input for each row of a conversation table: every step before it."""
+        return self.pipeline[:-1].transform(table)
+
+    def scored(self, table: pd.DataFrame, inputs=None) -> tuple[np.ndarray, object]:
+        """Calibrated risk (0..1) for each row, and the classifier's input it came from (None for
+        no rows), which the reasons reuse instead of computing the features again; ``inputs``:
+        that input when the caller has it."""
         if table.empty:
-            return np.zeros(0)
-        return self.pipeline.predict_proba(table)[:, 1]
+            return np.zeros(0), None
+        if inputs is None:
+            inputs = self.inputs(table)
+        return self.pipeline[-1].predict_proba(inputs)[:, 1], inputs
 
 
 @dataclass
@@ -91,14 +105,19 @@ class CVResult:
 
 
 def labelled_table(
-    conversations: pd.DataFrame, messages: pd.DataFrame, label: Label
-) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """The conversation table of the conversations that have a label, their labels, and how
-    many were excluded because a field the label reads is missing."""
+    conversations: pd.DataFrame, messages: pd.DataFrame, label: Label, table: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, np.ndarray, int, np.ndarray]:
+    """The conversation table of the conversations that have a label, their labels, how many
+    were excluded because a field the label reads is missing, and which those labelled are (a
+    mask over ``conversations``). ``table``: the conversation table of all ``conversations``
+    when the caller has it (its rows are taken, not recomputed)."""
     result = label.evaluate(conversations)
-    known = result.known.to_numpy()
-    table = conversation_table(conversations[known], messages)
-    return table, result.y[known].to_numpy(dtype=bool), result.n_missing
+    known = result.known.to_numpy(dtype=bool)
+    if table is None:
+        table = conversation_table(conversations[known], messages)
+    else:
+        table = table[known].reset_index(drop=True)
+    return table, result.y[known].to_numpy(dtype=bool), result.n_missing, known
 
 
 def check_trainable(y: np.ndarray, folds: int, label: str) -> None:
@@ -136,22 +155,32 @@ def fit_pipeline(base: Pipeline, table: pd.DataFrame, y: np.ndarray) -> Pipeline
     """``base`` cloned and fitted on ``table``; a text column in which TF-IDF finds no term
     (no agent text at all, e.g. a review corpus of customer messages) is left out of the model
     instead of failing the fit with "empty vocabulary"."""
+    return fit_with_inputs(base, table, y)[0]
+
+
+def fit_with_inputs(base: Pipeline, table: pd.DataFrame, y: np.ndarray) -> tuple[Pipeline, object]:
+    """``fit_pipeline``, and the classifier's input the fit computed for ``table`` on the way
+    (what ``RiskModel.inputs`` gives for the same rows): the steps are fitted one by one, as
+    ``Pipeline.fit`` does."""
+    model = clone(base)
+    texts = model.named_steps["features"].fit_transform(table, y)
+    columns = model.named_steps["columns"]
     try:
-        return clone(base).fit(table, y)
+        inputs = columns.fit_transform(texts, y)
     except ValueError as err:
         if not _no_terms(err):
             raise
-    model = clone(base)
-    texts = model.named_steps["features"].fit(table, y).transform(table)
-    for name, transformer, column in model.named_steps["columns"].transformers:
-        if isinstance(transformer, TfidfVectorizer):
-            try:
-                clone(transformer).fit(texts[column])
-            except ValueError as err:
-                if not _no_terms(err):
-                    raise
-                model.set_params(**{f"columns__{name}": "drop"})
-    return model.fit(table, y)
+        for name, transformer, column in columns.transformers:
+            if isinstance(transformer, TfidfVectorizer):
+                try:
+                    clone(transformer).fit(texts[column])
+                except ValueError as err:
+                    if not _no_terms(err):
+                        raise
+                    model.set_params(**{f"columns__{name}": "drop"})
+        inputs = columns.fit_transform(texts, y)
+    model.named_steps["classifier"].fit(inputs, y)
+    return model, inputs
 
 
 def _no_terms(err: ValueError) -> bool:
@@ -170,14 +199,78 @@ def train_model(
     seed: int = 0,
     source: str | None = None,
     progress=None,
+    table: pd.DataFrame | None = None,
 ) -> RiskModel:
     """Cross-validate, choose the threshold on out-of-fold scores, fit on all labelled data,
-    and write the model card."""
-    table, y, n_missing = labelled_table(conversations, messages, label)
+    and write the model card. ``table``: ``conversation_table(conversations, messages)`` when
+    the caller has it.
+
+    BLAS runs on one thread: the calibration's small optimisations only spin a second thread
+    (a quarter of the training's CPU time on two cores), and one thread gives the same model
+    on any number of cores."""
+    return _trained(
+        conversations,
+        messages,
+        label,
+        table,
+        folds=folds,
+        target_precision=target_precision,
+        target_recall=target_recall,
+        seed=seed,
+        source=source,
+        progress=progress,
+    )[0]
+
+
+def train_and_score(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    label: Label,
+    table: pd.DataFrame,
+    *,
+    n_reasons: int = 3,
+    lang: str = "auto",
+    mask: bool = True,
+    **training,
+) -> tuple[RiskModel, pd.DataFrame]:
+    """``train_model`` (``training``: its options) and the RISK frame of ``table``'s conversations
+    (as ``risk_frame``). The labelled ones are scored from the inputs the final fit computed for
+    them rather than computing their features again."""
+    model, known, fitted = _trained(conversations, messages, label, table, **training)
+    rest = model.inputs(table[~known]) if not known.all() else None
+    inputs = fitted if rest is None else _in_table_order(fitted, rest, known)
+    return model, risk_frame(model, table, inputs=inputs, n_reasons=n_reasons, lang=lang, mask=mask)
+
+
+def _in_table_order(fitted, rest, known: np.ndarray):
+    """The rows of ``fitted`` (where ``known``) and ``rest`` (elsewhere), in table order."""
+    if sp.issparse(fitted) or sp.issparse(rest):
+        stacked = sp.vstack([sp.csr_matrix(fitted), sp.csr_matrix(rest)], format="csr")
+    else:
+        stacked = np.vstack([fitted, rest])
+    return stacked[np.argsort(np.r_[np.flatnonzero(known), np.flatnonzero(~known)], kind="stable")]
+
+
+def _trained(
+    conversations: pd.DataFrame,
+    messages: pd.DataFrame,
+    label: Label,
+    table: pd.DataFrame | None,
+    *,
+    folds: int = 5,
+    target_precision: float | None = None,
+    target_recall: float | None = None,
+    seed: int = 0,
+    source: str | None = None,
+    progress=None,
+) -> tuple[RiskModel, np.ndarray, object]:
+    """``train_model``'s model, which conversations were labelled, and the final fit's inputs for them."""
+    table, y, n_missing, known = labelled_table(conversations, messages, label, table)
     check_trainable(y, folds, label.text)
-    cv = cross_validate(table, y, build_pipeline(label.fields), folds=folds, seed=seed, progress=progress)
-    threshold, rule = choose_threshold(y, cv.scores, target_precision=target_precision, target_recall=target_recall)
-    pipeline = fit_pipeline(build_pipeline(label.fields), table, y)
+    with threadpool_limits(limits=1, user_api="blas"):
+        cv = cross_validate(table, y, build_pipeline(label.fields), folds=folds, seed=seed, progress=progress)
+        threshold, rule = choose_threshold(y, cv.scores, target_precision=target_precision, target_recall=target_recall)
+        pipeline, inputs = fit_with_inputs(build_pipeline(label.fields), table, y)
     model = RiskModel(pipeline=pipeline, threshold=threshold, label=label.text, label_fields=label.fields)
     model.card = build_card(
         model,
@@ -190,7 +283,7 @@ def train_model(
         target_recall=target_recall,
         source=source,
     )
-    return model
+    return model, known, inputs
 
 
 def predict_risk(
@@ -204,13 +297,19 @@ def predict_risk(
 ) -> pd.DataFrame:
     """The RISK frame for one chunk: score, flag (score >= threshold) and, for flagged
     conversations, the top reasons in words. Pure: no state beyond the model."""
-    table = conversation_table(conversations, messages)
-    scores = model.score(table)
+    return risk_frame(model, conversation_table(conversations, messages), n_reasons=n_reasons, lang=lang, mask=mask)
+
+
+def risk_frame(
+    model: RiskModel, table: pd.DataFrame, *, inputs=None, n_reasons: int = 3, lang: str = "auto", mask: bool = True
+) -> pd.DataFrame:
+    """``predict_risk`` of the conversations of a conversation table; ``inputs``: the model's
+    input for its rows (``RiskModel.inputs``) when the caller has it."""
+    scores, inputs = model.scored(table, inputs)
     flags = scores >= model.threshold
     reasons = pd.Series("", index=table.index, dtype="string")
     if flags.any():
-        flagged = table[flags]
-        reasons[flags] = explain(model, flagged, n_reasons=n_reasons, lang=lang, mask=mask)
+        reasons[flags] = explain(model, table[flags], inputs=inputs[flags], n_reasons=n_reasons, lang=lang, mask=mask)
     out = pd.DataFrame(
         {
             "conversation_id": table["conversation_id"],
@@ -226,7 +325,7 @@ def evaluate_model(model: RiskModel, conversations: pd.DataFrame, messages: pd.D
     """Metrics of a trained model on labelled data (ideally held out): ranking, the flag at the
     model's threshold, confusion matrix and reliability table. ``same_as_training`` warns
     when these are the very conversations the model was trained on."""
-    table, y, n_missing = labelled_table(conversations, messages, label)
+    table, y, n_missing, _ = labelled_table(conversations, messages, label)
     if len(y) == 0:
         raise InputError(Problem("--label", f"no conversation has a value for {label.text!r}", code="too-few-labels"))
     scores = model.score(table)
