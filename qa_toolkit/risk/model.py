@@ -193,33 +193,18 @@ def train_model(
     messages: pd.DataFrame,
     label: Label,
     *,
-    folds: int = 5,
-    target_precision: float | None = None,
-    target_recall: float | None = None,
-    seed: int = 0,
-    source: str | None = None,
-    progress=None,
     table: pd.DataFrame | None = None,
+    **training,
 ) -> RiskModel:
     """Cross-validate, choose the threshold on out-of-fold scores, fit on all labelled data,
     and write the model card. ``table``: ``conversation_table(conversations, messages)`` when
-    the caller has it.
+    the caller has it; ``training``: ``folds`` (5), ``target_precision``, ``target_recall``,
+    ``seed`` (0), ``source`` (for the card), ``progress`` (a callback), as ``_trained`` takes them.
 
     BLAS runs on one thread: the calibration's small optimisations only spin a second thread
     (a quarter of the training's CPU time on two cores), and one thread gives the same model
     on any number of cores."""
-    return _trained(
-        conversations,
-        messages,
-        label,
-        table,
-        folds=folds,
-        target_precision=target_precision,
-        target_recall=target_recall,
-        seed=seed,
-        source=source,
-        progress=progress,
-    )[0]
+    return _trained(conversations, messages, label, table, **training)[0]
 
 
 def train_and_score(
