@@ -21,7 +21,8 @@ from qa_toolkit.learning.card import card_markdown
 from qa_toolkit.learning.features import FOCUS, RuleOutcome
 from qa_toolkit.learning.grades import labels_from, read_grades
 from qa_toolkit.learning.model import LearnedModel
-from qa_toolkit.learning.pipeline import RULE_CATEGORIES, build_pipeline, simplest_within_one_se
+from qa_toolkit.learning.pipeline import RULE_CATEGORIES, build_pipeline
+from qa_toolkit.learning.search import simplest_within_one_se
 from qa_toolkit.learning.store import cached_model, load_model, save_model
 from qa_toolkit.learning.train import rule_of, train_criterion, training_set
 from qa_toolkit.problems import InputError
