@@ -27,7 +27,9 @@ def choose(pipeline: Pipeline, candidates: list[dict], table: pd.DataFrame, y: n
     return clone(pipeline).set_params(**clone(candidates[best], safe=False)).fit(table, y)
 
 
-def fold_scores(pipeline: Pipeline, candidates: list[dict], table: pd.DataFrame, y: np.ndarray, *, seed: int):
+def fold_scores(
+    pipeline: Pipeline, candidates: list[dict], table: pd.DataFrame, y: np.ndarray, *, seed: int
+) -> np.ndarray:
     """κ of each candidate (rows) on each inner fold (columns), the feature steps fitted once per
     fold for all candidates that set them alike."""
     scores = np.full((len(candidates), INNER_FOLDS), FAILED)
