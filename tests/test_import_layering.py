@@ -15,6 +15,7 @@ Checks anyone can run (``pytest tests/test_import_layering.py``):
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import subprocess
@@ -63,14 +64,27 @@ LAYERS: list[tuple[str, ...]] = [
 UPWARD_ALLOWED: set[tuple[str, str]] = set()
 
 
-def _modules() -> list[tuple[str, Path]]:
-    """(dotted name, file) of every module of the package."""
+@functools.cache
+def _modules() -> tuple[tuple[str, Path], ...]:
+    """(dotted name, file) of every module of the package (read once per test session)."""
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         out.append((name, path))
-    return out
+    return tuple(out)
+
+
+@functools.cache
+def _module_names() -> frozenset[str]:
+    """The dotted names of the package's modules."""
+    return frozenset(name for name, _ in _modules())
+
+
+@functools.cache
+def _tree(path: Path) -> ast.AST:
+    """The parsed source of a module of the package (parsed once per test session)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _imported(node: ast.Import | ast.ImportFrom, module: str, path: Path) -> list[str]:
@@ -84,7 +98,7 @@ def _imported(node: ast.Import | ast.ImportFrom, module: str, path: Path) -> lis
         source = ".".join([*base, node.module] if node.module else base)
     else:
         source = node.module or ""
-    names = {name for name, _ in _modules()}
+    names = _module_names()
     return [f"{source}.{a.name}" if f"{source}.{a.name}" in names else source for a in node.names]
 
 
@@ -115,7 +129,7 @@ def _libraries() -> list[str]:
     interpreter pays only for the package's own modules)."""
     names = set()
     for _module, path in _modules():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Import):
                 names.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
@@ -170,7 +184,7 @@ def _graph(function_level: bool) -> dict[str, set[str]]:
     modules = dict(_modules())
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
-        for _, target, in_function in _imports(ast.parse(path.read_text(encoding="utf-8")), name, path):
+        for _, target, in_function in _imports(_tree(path), name, path):
             if in_function and (not function_level or (name, target) in FUNCTION_LEVEL_ALLOWED):
                 continue
             parts = target.split(".")
@@ -247,7 +261,7 @@ def test_no_function_level_imports_of_the_package():
     found = {
         (module, name, f"{path.relative_to(PACKAGE.parent)}:{line}")
         for module, path in _modules()
-        for line, name, in_function in _imports(ast.parse(path.read_text(encoding="utf-8")), module, path)
+        for line, name, in_function in _imports(_tree(path), module, path)
         if in_function
     }
     unexpected = sorted(
@@ -276,7 +290,7 @@ def test_no_module_imports_from_a_layer_above_it():
     found = {
         (module, name, f"{path.relative_to(PACKAGE.parent)}:{line}")
         for module, path in _modules()
-        for line, name, _ in _imports(ast.parse(path.read_text(encoding="utf-8")), module, path)
+        for line, name, _ in _imports(_tree(path), module, path)
         if _layer(name) > _layer(module)
     }
     unexpected = sorted(

@@ -3,16 +3,13 @@ character n-grams per text view, the scaled position counts and the rule's outco
 (weighted up, so the rule acts as a strong prior the text must overcome), then a multinomial
 logistic regression. Its regularisation and class weighting — and, when it reads a rule,
 whether the text helps at all (the rule's own outcome is a candidate too) — are chosen by Cohen's
-κ in an inner cross-validation, the simplest candidate within one standard error of the best:
+κ in an inner cross-validation (``search``), the simplest candidate within one standard error of the best:
 on a few hundred grades the text must beat the rule clearly, not by the luck of a split."""
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import cohen_kappa_score, make_scorer
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -48,31 +45,13 @@ def build_pipeline(views: tuple[str, ...], *, C: float = 1.0, seed: int = 0) -> 
     return Pipeline([("features", ViewFeatures(views=views)), ("columns", columns), ("classifier", classifier)])
 
 
-def tuned(pipeline: Pipeline, views: tuple[str, ...], *, rule: bool, seed: int = 0) -> GridSearchCV:
-    """``pipeline`` with ``C`` and the class weighting chosen by Cohen's κ in an inner stratified
-    cross-validation (refit on all it is given); with a ``rule``, the rule's own outcome competes
-    too. Candidates run from the simplest (the rule itself, then the strongest regularisation)
-    up; ``simplest_within_one_se`` picks."""
-    weights = {"classifier__class_weight": list(CLASS_WEIGHTS)}
+def candidates(views: tuple[str, ...], *, rule: bool) -> list[dict]:
+    """The settings ``search.choose`` tries, from the simplest up: with a ``rule``, the rule's own
+    outcome (the text and counts dropped); then each ``C`` from the strongest regularisation, each
+    with every class weighting."""
     rule_alone = {
-        **{f"columns__{v}": ["drop"] for v in (*views, "counts")},
-        "classifier": [RuleOutcome(categories=RULE_CATEGORIES)],
+        **{f"columns__{v}": "drop" for v in (*views, "counts")},
+        "classifier": RuleOutcome(categories=RULE_CATEGORIES),
     }
-    grid = [*([rule_alone] if rule else []), {"classifier__C": list(C_GRID), **weights}]
-    return GridSearchCV(
-        pipeline,
-        grid,
-        scoring=make_scorer(cohen_kappa_score),
-        refit=simplest_within_one_se,
-        cv=StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=seed),
-        error_score=0.0,
-    )
-
-
-def simplest_within_one_se(results: dict) -> int:
-    """The first (simplest) candidate whose mean κ is within one standard error of the best one's
-    (the "one-standard-error rule" of model selection)."""
-    mean = np.nan_to_num(np.asarray(results["mean_test_score"], dtype=float), nan=-1.0)
-    best = int(np.argmax(mean))
-    floor = mean[best] - float(results["std_test_score"][best]) / np.sqrt(INNER_FOLDS)
-    return int(np.flatnonzero(mean >= floor)[0])
+    text = [{"classifier__C": c, "classifier__class_weight": w} for c in C_GRID for w in CLASS_WEIGHTS]
+    return [*([rule_alone] if rule else []), *text]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 
@@ -24,7 +23,8 @@ from qa_toolkit.learning.card import build_card
 from qa_toolkit.learning.features import FOCUS
 from qa_toolkit.learning.grades import Grades
 from qa_toolkit.learning.model import LearnedModel
-from qa_toolkit.learning.pipeline import build_pipeline, tuned
+from qa_toolkit.learning.pipeline import build_pipeline, candidates
+from qa_toolkit.learning.search import choose
 from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.rubric import checks
 from qa_toolkit.rubric.checks._base import Chunk, outcome_labels
@@ -110,15 +110,21 @@ class CrossValidation:
 
 
 def cross_validate(
-    data: TrainingSet, base, *, folds: int = 5, seed: int = 0, progress: Callable[[int], None] | None = None
+    data: TrainingSet,
+    fit: Callable[[pd.DataFrame, np.ndarray], object],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> CrossValidation:
     """Stratified k-fold over conversations (one row each, so a conversation never straddles
-    folds), shuffled with ``seed``; ``progress(i)`` after each fold."""
+    folds), shuffled with ``seed``; ``fit(table, y)`` trains each fold's model; ``progress(i)``
+    after each fold."""
     predicted = np.empty(len(data.y), dtype=object)
     with _quiet():
         split = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(data.table, data.y))
         for i, (train, test) in enumerate(split):
-            model = clone(base).fit(data.table.iloc[train], data.y[train])
+            model = fit(data.table.iloc[train], data.y[train])
             predicted[test] = model.predict(data.table.iloc[test])
             if progress:
                 progress(i + 1)
@@ -152,10 +158,14 @@ def fit_criterion(
         raise InputError(Problem("--focus", f"unknown focus {focus!r} (known: {', '.join(FOCUS)})", code="usage"))
     data = training_set(frames, labels, rule)
     check_trainable(data, criterion_id, folds)
-    search = tuned(build_pipeline(FOCUS[focus], seed=seed), FOCUS[focus], rule=rule is not None, seed=seed)
-    cv = cross_validate(data, search, folds=folds, seed=seed, progress=progress)
+    base, tried = build_pipeline(FOCUS[focus], seed=seed), candidates(FOCUS[focus], rule=rule is not None)
+
+    def fit(table: pd.DataFrame, y: np.ndarray):
+        return choose(base, tried, table, y, seed=seed)
+
+    cv = cross_validate(data, fit, folds=folds, seed=seed, progress=progress)
     with _quiet():
-        pipeline = clone(search).fit(data.table, data.y).best_estimator_
+        pipeline = fit(data.table, data.y)
     return Trained(pipeline, data, cv, rule)
 
 

@@ -4,23 +4,11 @@ handled, and its judge reads a wrong command line or a traceback as not handled.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+from bench_scripts import BENCH, load_script
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("hostile_sweep", BENCH / "hostile_sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["hostile_sweep"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sweep = _load()
+sweep = load_script("hostile_sweep", BENCH / "hostile_sweep.py")
 
 
 def test_the_sweep_tries_more_than_300_hostile_inputs_through_the_cli(capsys):

@@ -4,26 +4,12 @@ benchmark's shapes (the real data is never needed: CI has no network and the dat
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+from bench_scripts import BENCH, load_script
+from learned_data import graded_records
 
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-learned_eval = _load("learned_eval_benchmark", BENCH / "learned_eval.py")
-graded_records = _load(
-    "learned_data", Path(__file__).resolve().parents[1] / "learning" / "learned_data.py"
-).graded_records
+learned_eval = load_script("learned_eval_benchmark", BENCH / "learned_eval.py")
 
 
 def test_the_benchmark_prints_learned_and_rule_kappa_per_criterion(tmp_path, capsys):

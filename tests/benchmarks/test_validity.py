@@ -3,27 +3,15 @@ the JDDC format (the real data is never needed: CI has no network and the data i
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from bench_scripts import BENCH, load_script
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-jddc = _load("jddc_converter", BENCH / "validity" / "jddc.py")
-validity = _load("validity_benchmark", BENCH / "validity.py")
+jddc = load_script("jddc_converter", BENCH / "validity" / "jddc.py")
+validity = load_script("validity_benchmark", BENCH / "validity.py")
 
 
 def _line(items: list[str], label: int) -> str:

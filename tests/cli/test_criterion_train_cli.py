@@ -12,29 +12,12 @@ from itertools import islice
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from service_rubric import service_rubric
 
 from qa_toolkit.cli import main
 from qa_toolkit.learning import pipeline
 from qa_toolkit.resources import sample_conversations
 
-RUBRIC = """\
-id: cli-test
-version: "1"
-name: cli test
-language: zh
-applies_to: {languages: [zh]}
-sections:
-  - id: service
-    name: 服务
-    weight: 100
-    criteria:
-      - id: greeting
-        name: 开场白
-        check: {greeting}
-      - id: empathy
-        name: 同理心
-        check: {empathy}
-"""
 KEYWORDS = "{type: keywords, phrases: [您好, 你好], first_turns: 1}"
 
 
@@ -43,7 +26,8 @@ def run(*args):
 
 
 def write_rubric(path, greeting: str = KEYWORDS, empathy: str = "{type: manual}"):
-    path.write_text(RUBRIC.replace("{greeting}", greeting).replace("{empathy}", empathy), encoding="utf-8")
+    criteria = {"greeting": ("开场白", greeting), "empathy": ("同理心", empathy)}
+    path.write_text(service_rubric("cli-test", criteria, zh_only=True), encoding="utf-8")
     return path
 
 
@@ -51,7 +35,7 @@ def write_rubric(path, greeting: str = KEYWORDS, empathy: str = "{type: manual}"
 def trained(tmp_path_factory):
     """Both criteria trained through the CLI. The command is the point here, not the model search
     (tests/learning covers it): one regularisation strength and one class weighting instead of the
-    grid's eight, the rule's own outcome still a candidate; a quarter of the fits or fewer."""
+    grid's eight, the rule's own outcome still a candidate; an eighth of the classifier fits."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline, "C_GRID", (1.0,))
         patch.setattr(pipeline, "CLASS_WEIGHTS", (None,))

@@ -22,10 +22,15 @@ def run(*args):
     return result
 
 
-def test_plan_on_sample_data_gives_every_agent_the_quota_or_a_shortfall(data, tmp_path):
+def sample(data, out, *options):
+    """`qa sample` of the sample data with its plan and roster into ``out``."""
     conv, roster, plan = data
+    return run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(out), *map(str, options))
+
+
+def test_plan_on_sample_data_gives_every_agent_the_quota_or_a_shortfall(data, tmp_path):
     ledger = tmp_path / "ledger.csv"
-    r = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b1"), "--ledger", str(ledger))
+    r = sample(data, tmp_path / "b1", "--ledger", ledger)
     assert r.exit_code == 0, r.output
     assert "coverage: picked / eligible" in r.output and "picked by stratum" in r.output
     assert "excluded: ledger 0, bot-only" in r.output
@@ -41,58 +46,29 @@ def test_plan_on_sample_data_gives_every_agent_the_quota_or_a_shortfall(data, tm
     probs = manifest["inclusion_prob"].astype(float)
     assert ((probs > 0) & (probs <= 1)).all()
     # replay: same seed, same manifest (ledger not read: --no-ledger-update and a fresh ledger path)
-    r2 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b2"))
+    r2 = sample(data, tmp_path / "b2")
     assert r2.exit_code == 0, r2.output
     assert (tmp_path / "b1" / "manifest.csv").read_bytes() == (tmp_path / "b2" / "manifest.csv").read_bytes()
     # a rerun with the same plan, seed and ledger is the same batch, and the ledger does not grow
-    r3 = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b3"), "--ledger", str(ledger))
+    r3 = sample(data, tmp_path / "b3", "--ledger", ledger)
     assert r3.exit_code == 0, r3.output
     assert "already there with the same conversations (a rerun): nothing appended" in r3.output
     assert (tmp_path / "b1" / "manifest.csv").read_bytes() == (tmp_path / "b3" / "manifest.csv").read_bytes()
     assert len(pd.read_csv(ledger, dtype=str, encoding="utf-8-sig")) == len(manifest)
     # a second batch of the same period (another seed) does not pick the first one's conversations again
-    r4 = run(
-        "sample",
-        conv,
-        "--plan",
-        plan,
-        "--roster",
-        roster,
-        "-o",
-        str(tmp_path / "b4"),
-        "--ledger",
-        str(ledger),
-        "--seed",
-        "8",
-    )
+    r4 = sample(data, tmp_path / "b4", "--ledger", ledger, "--seed", 8)
     assert r4.exit_code == 0, r4.output
     again = pd.read_csv(tmp_path / "b4" / "manifest.csv", dtype=str, encoding="utf-8-sig")
     assert set(again["conversation_id"]).isdisjoint(manifest["conversation_id"])
     assert len(pd.read_csv(ledger, dtype=str, encoding="utf-8-sig")) == len(manifest) + len(again)
     # the same batch id for other conversations is refused, nothing written
-    r5 = run(
-        "sample",
-        conv,
-        "--plan",
-        plan,
-        "--roster",
-        roster,
-        "-o",
-        str(tmp_path / "b5"),
-        "--ledger",
-        str(ledger),
-        "--seed",
-        "9",
-        "--batch-id",
-        info["batch_id"],
-    )
+    r5 = sample(data, tmp_path / "b5", "--ledger", ledger, "--seed", 9, "--batch-id", info["batch_id"])
     assert r5.exit_code == 2 and f"batch {info['batch_id']} is already in the ledger" in r5.output
     assert not (tmp_path / "b5").exists()
 
 
 def test_the_share_of_conversations_that_cannot_be_drawn_is_a_warning(data, tmp_path):
-    conv, roster, plan = data
-    r = run("sample", conv, "--plan", plan, "--roster", roster, "-o", str(tmp_path / "b"))
+    r = sample(data, tmp_path / "b")
     assert r.exit_code == 0, r.output
     info = json.loads((tmp_path / "b" / "batch.json").read_text(encoding="utf-8"))
     c = info["counts"]
@@ -106,22 +82,10 @@ def test_the_share_of_conversations_that_cannot_be_drawn_is_a_warning(data, tmp_
 
 
 def test_pending_criticals_are_all_drawn_beside_the_quota(data, tmp_path):
-    conv, roster, plan = data
-    r = run("score", conv, "-o", str(tmp_path / "s"))
+    r = run("score", data[0], "-o", str(tmp_path / "s"))
     assert r.exit_code == 0, r.output
     scores = pd.read_csv(tmp_path / "s" / "scores.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    r = run(
-        "sample",
-        conv,
-        "--plan",
-        plan,
-        "--roster",
-        roster,
-        "--scores",
-        str(tmp_path / "s" / "scores.csv"),
-        "-o",
-        str(tmp_path / "b"),
-    )
+    r = sample(data, tmp_path / "b", "--scores", tmp_path / "s" / "scores.csv")
     assert r.exit_code == 0, r.output
     manifest = pd.read_csv(tmp_path / "b" / "manifest.csv", dtype=str, encoding="utf-8-sig")
     info = json.loads((tmp_path / "b" / "batch.json").read_text(encoding="utf-8"))

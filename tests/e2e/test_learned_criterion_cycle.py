@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from service_rubric import service_rubric
 
 from qa_toolkit.cli import main
 from qa_toolkit.resources import sample_conversations
@@ -25,26 +26,10 @@ from qa_toolkit.scoring import SHADOW
 
 pytestmark = pytest.mark.slow  # trains a model and reads the sample export several times
 
-RUBRIC = """\
-id: team-zh
-version: "1"
-name: team rubric
-language: zh
-applies_to: {languages: [zh]}
-sections:
-  - id: service
-    name: 服务
-    weight: 100
-    criteria:
-      - id: greeting
-        name: 开场白
-        points: 10
-        check: {type: keywords, phrases: [您好, 你好, 亲, 在的, 稍等, 欢迎], first_turns: 1}
-      - id: empathy
-        name: 同理心
-        points: 10
-        check: {type: manual}
-"""
+GREETING = "{type: keywords, phrases: [您好, 你好, 亲, 在的, 稍等, 欢迎], first_turns: 1}"
+RUBRIC = service_rubric(
+    "team-zh", {"greeting": ("开场白", GREETING), "empathy": ("同理心", "{type: manual}")}, points=10, zh_only=True
+)
 SHADOW_EMPATHY = "status: shadow\n        check: {type: learned, model: models/empathy.skops}"
 #: What the careful grader looks for when grading empathy.
 EMPATHY_WORDS = ("抱歉", "理解", "不好意思")
@@ -188,9 +173,7 @@ def test_gate_and_promote_follow_the_graders_agreement(cycle):
         ),
         (
             "swapped.yaml",
-            {
-                "check: {type: keywords, phrases: [您好, 你好, 亲, 在的, 稍等, 欢迎], first_turns: 1}": "check: {type: learned, model: models/empathy.skops}"
-            },
+            {f"check: {GREETING}": "check: {type: learned, model: models/empathy.skops}"},
             "trained for criterion 'empathy' of rubric team-zh 1, not for criterion 'greeting'",
         ),
     ],

@@ -6,26 +6,24 @@ criterion's agreement status; English labels under --lang en; a print-ready work
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from bench_scripts import BENCH, load_script
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.slow  # the whole week on 3,000 conversations, two reports
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "scripted_week.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
 def week(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("scripted_week", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.week(tmp_path_factory.mktemp("week"), say=lambda text: None)
+    return load_script("scripted_week", BENCH / "scripted_week.py").week(
+        tmp_path_factory.mktemp("week"), say=lambda text: None
+    )
 
 
 class Rows(HTMLParser):

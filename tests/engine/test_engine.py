@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from bench_scripts import BENCH, load_script
 from click.testing import CliRunner
 from synth_parquet import canonical, write_synth_parquet
 
@@ -276,13 +277,7 @@ def test_cli_parts_flag_and_scheduler_needs_dask(tmp_path, small_jsonl):
 def test_benchmark_reference_loop_and_byte_ranges(tmp_path):
     """The benchmark's naive loop covers every phrase/regex criterion of the shipped rubric, and
     its N-process parse ceiling splits the file on line boundaries without losing a line."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_score", Path(__file__).parents[2] / "benchmarks" / "bench_score.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("bench_score", BENCH / "bench_score.py")
     rubric, _ = load_rubric(RUBRIC)
     ids = {cid for cid, _, _ in bench.naive_criteria(rubric)}
     assert {"greeting", "taboo", "solution", "apology", "apology:trigger", "abuse", "diversion"} <= ids

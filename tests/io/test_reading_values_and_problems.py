@@ -3,7 +3,6 @@ them, and the problems (line, field, code) of the records it rejects. Clean inpu
 the row-by-row rule; the chunk size, the read-ahead window and the order of a table's rows
 change nothing."""
 
-import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +11,7 @@ import orjson
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from reading_routes import long_table, write_jsonl
 
 from qa_toolkit.engine.tables import dataset_from_row_group
 from qa_toolkit.frames import Dataset
@@ -45,18 +45,6 @@ def assert_same(a, b):
     assert (a.log.records_read, a.log.records_skipped) == (b.log.records_read, b.log.records_skipped)
 
 
-def long_table(records):
-    """JSONL-shaped records as a long table (one row per message), the way exports write them."""
-    rows = []
-    for rec in records:
-        conv = {
-            k: ("|".join(v) if k == "tags" and isinstance(v, list) else v) for k, v in rec.items() if k != "messages"
-        }
-        for i, message in enumerate(rec["messages"]):
-            rows.append({**conv, "seq": i, **message})
-    return pd.DataFrame(rows)
-
-
 def typed_parquet(records, path, row_group_size=None, reverse=False):
     frame = long_table(records)
     if reverse:  # every conversation's rows in reverse order (seq says the order)
@@ -64,11 +52,6 @@ def typed_parquet(records, path, row_group_size=None, reverse=False):
     for col in ("started_at", "ended_at", "ts"):
         frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_convert("Asia/Shanghai")
     frame.to_parquet(path, index=False, row_group_size=row_group_size)
-    return path
-
-
-def write_jsonl(records, path):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
 
 

@@ -13,6 +13,7 @@ import skops.io as sio
 from learned_data import graded_records, write_rubric
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
+from tiny_rubric import data as chats
 
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
@@ -21,7 +22,8 @@ from qa_toolkit.learning.card import card_markdown
 from qa_toolkit.learning.features import FOCUS, RuleOutcome
 from qa_toolkit.learning.grades import labels_from, read_grades
 from qa_toolkit.learning.model import LearnedModel
-from qa_toolkit.learning.pipeline import RULE_CATEGORIES, build_pipeline, simplest_within_one_se
+from qa_toolkit.learning.pipeline import RULE_CATEGORIES, build_pipeline
+from qa_toolkit.learning.search import simplest_within_one_se
 from qa_toolkit.learning.store import cached_model, load_model, save_model
 from qa_toolkit.learning.train import rule_of, train_criterion, training_set
 from qa_toolkit.problems import InputError
@@ -261,43 +263,39 @@ def learned_rubric(tmp_path_factory, soothe):
 
 def test_a_learned_criterion_judges_with_the_deciding_message_as_evidence(learned_rubric):
     rubric = require_rubric(learned_rubric)  # the model path is relative to the rubric file
-    records = [
-        {
-            "conversation_id": "p",
-            "channel": "chat",
-            "agent_id": "a",
-            "messages": [
-                {"role": "customer", "text": "东西坏了，我要投诉"},
-                {"role": "agent", "text": "您好，很高兴为您服务"},
-                {"role": "agent", "text": "实在不好意思给您添麻烦了"},
-                {"role": "customer", "text": "什么时候发货"},
-                {"role": "agent", "text": "已为您查询，明天发货"},
+    data = chats(
+        (
+            "p",
+            "a",
+            [
+                ("customer", "东西坏了，我要投诉"),
+                ("agent", "您好，很高兴为您服务"),
+                ("agent", "实在不好意思给您添麻烦了"),
+                ("customer", "什么时候发货"),
+                ("agent", "已为您查询，明天发货"),
             ],
-        },
-        {
-            "conversation_id": "f",
-            "channel": "chat",
-            "agent_id": "a",
-            "messages": [
-                {"role": "customer", "text": "质量太差了"},
-                {"role": "agent", "text": "订单号发一下"},
-                {"role": "customer", "text": "这个有货吗"},
-                {"role": "agent", "text": "可以的，稍后为您开具"},
+        ),
+        (
+            "f",
+            "a",
+            [
+                ("customer", "质量太差了"),
+                ("agent", "订单号发一下"),
+                ("customer", "这个有货吗"),
+                ("agent", "可以的，稍后为您开具"),
             ],
-        },
-        {
-            "conversation_id": "n",
-            "channel": "chat",
-            "agent_id": "a",
-            "messages": [
-                {"role": "customer", "text": "请问可以开发票吗"},
-                {"role": "agent", "text": "您好，很高兴为您服务"},
-                {"role": "customer", "text": "能改地址吗"},
-                {"role": "agent", "text": "好的，已经登记了"},
+        ),
+        (
+            "n",
+            "a",
+            [
+                ("customer", "请问可以开发票吗"),
+                ("agent", "您好，很高兴为您服务"),
+                ("customer", "能改地址吗"),
+                ("agent", "好的，已经登记了"),
             ],
-        },
-    ]
-    data = conversations_from_records(records)
+        ),
+    )
     results, _ = score_chunks(data.conversations, data.messages, rubric)
     soothe = results[results["criterion_id"] == "soothe"].set_index("conversation_id")
     assert soothe["outcome"].to_dict() == {"p": "pass", "f": "fail", "n": "na"}
@@ -335,19 +333,16 @@ def test_rules_and_a_learned_model_combine(tmp_path, soothe):
         ),
     )
     rubric = require_rubric(path)
-    data = conversations_from_records(
-        [
-            {
-                "conversation_id": "x",
-                "channel": "chat",
-                "agent_id": "a",
-                "messages": [
-                    {"role": "customer", "text": "东西坏了，我要投诉"},
-                    {"role": "agent", "text": "订单号发一下"},
-                    {"role": "agent", "text": "非常抱歉让您久等了，理解您的心情"},
-                ],
-            }
-        ]
+    data = chats(
+        (
+            "x",
+            "a",
+            [
+                ("customer", "东西坏了，我要投诉"),
+                ("agent", "订单号发一下"),
+                ("agent", "非常抱歉让您久等了，理解您的心情"),
+            ],
+        )
     )
     results, _ = score_chunks(data.conversations, data.messages, rubric)
     row = results[results["criterion_id"] == "soothe"].iloc[0]
@@ -355,26 +350,8 @@ def test_rules_and_a_learned_model_combine(tmp_path, soothe):
 
 
 def test_views_read_opening_closing_and_the_customer_message_each_reply_answers():
-    data = conversations_from_records(
-        [
-            {
-                "conversation_id": "v",
-                "channel": "chat",
-                "agent_id": "a",
-                "messages": [
-                    {"role": "customer", "text": "在吗"},
-                    {"role": "customer", "text": "快递呢"},
-                    {"role": "agent", "text": "您好"},
-                    {"role": "system", "text": "请评价"},
-                    {"role": "agent", "text": "查一下"},
-                    {"role": "customer", "text": "好"},
-                    {"role": "agent", "text": "已催"},
-                    {"role": "agent", "text": "再见"},
-                    {"role": "customer", "text": "嗯"},
-                ],
-            }
-        ]
-    )
+    turns = [("customer", "在吗"), ("customer", "快递呢"), ("agent", "您好"), ("system", "请评价"), ("agent", "查一下")]
+    data = chats(("v", "a", [*turns, ("customer", "好"), ("agent", "已催"), ("agent", "再见"), ("customer", "嗯")]))
     row = conversation_views(Chunk(data.conversations, data.messages)).iloc[0]
     assert row["opening"] == "您好" and row["closing"] == "查一下\n已催\n再见"
     assert row["agent"] == "您好\n查一下\n已催\n再见" and row["customer"] == "在吗\n快递呢\n好\n嗯"
@@ -395,19 +372,7 @@ def test_where_the_rule_alone_decides_its_evidence_is_quoted(tmp_path, graded):
     model = LearnedModel(pipeline.fit(table.table, table.y), "greeting", rubric.id, rubric.version, rule=rule)
     save_model(model, tmp_path / "greeting.skops")
     path = write_rubric(tmp_path / "r.yaml", greeting_check="{type: learned, model: greeting.skops}")
-    records = [
-        {
-            "conversation_id": "x",
-            "channel": "chat",
-            "agent_id": "a",
-            "messages": [
-                {"role": "customer", "text": "在吗"},
-                {"role": "agent", "text": "请稍等"},
-                {"role": "agent", "text": "您好，很高兴为您服务"},
-            ],
-        }
-    ]
-    data = conversations_from_records(records)
+    data = chats(("x", "a", [("customer", "在吗"), ("agent", "请稍等"), ("agent", "您好，很高兴为您服务")]))
     results, _ = score_chunks(data.conversations, data.messages, require_rubric(path))
     row = results[results["criterion_id"] == "greeting"].iloc[0]
     assert row["outcome"] == "pass" and row["evidence_text"] == "您好，很高兴为您服务"

@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 
 import pandas as pd
+from service_rubric import service_rubric
 
 COMPLAINTS = ["快递怎么还没到，太慢了", "东西坏了，我要投诉", "等了一个星期了，到底怎么回事", "质量太差了"]
 QUESTIONS = ["请问可以开发票吗", "什么时候发货", "这个有货吗", "能改地址吗"]
@@ -55,25 +56,6 @@ def write_graded(folder: Path, n: int = 120, seed: int = 3) -> tuple[Path, Path]
     return data, grades_csv
 
 
-RUBRIC = """\
-id: learned-test
-version: "1"
-name: learned test
-language: zh
-sections:
-  - id: service
-    name: 服务
-    weight: 100
-    criteria:
-      - id: greeting
-        name: 开场白
-        check: {greeting_check}
-      - id: soothe
-        name: 安抚
-        check: {soothe_check}
-"""
-
-
 def write_rubric(
     path: Path,
     greeting_check: str = "{type: keywords, phrases: [您好], first_turns: 1}",
@@ -81,10 +63,6 @@ def write_rubric(
     version: str = "1",
 ) -> Path:
     """A two-criterion rubric (greeting, soothe) with the given checks, at ``path``."""
-    path.write_text(
-        RUBRIC.format(greeting_check=greeting_check, soothe_check=soothe_check).replace(
-            'version: "1"', f'version: "{version}"'
-        ),
-        encoding="utf-8",
-    )
+    criteria = {"greeting": ("开场白", greeting_check), "soothe": ("安抚", soothe_check)}
+    path.write_text(service_rubric("learned-test", criteria, version=version), encoding="utf-8")
     return path
