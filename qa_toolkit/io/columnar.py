@@ -29,6 +29,7 @@ from qa_toolkit.io.fields import (
 from qa_toolkit.io.validate import (
     CONTRACT_FIELDS,
     FIELD_ALIASES,
+    REQUIRED,
     FrameBuilder,
     cell_value,
 )
@@ -123,8 +124,8 @@ def _conversation_columns(
     value the converters reject. Returns the columns and each record's key layout."""
     keys = dict.fromkeys(k for layout in dict.fromkeys(layouts) for k in layout)
     keys.pop("messages", None)
-    keys.setdefault("conversation_id")
-    keys.setdefault("tags")
+    for key in (*REQUIRED, "tags"):  # a required field no record has is still checked (missing everywhere)
+        keys.setdefault(key)
     columns: dict[str, list] = {}
     for key in keys:
         raw = list(map(dict.get, rows, repeat(key)))
