@@ -41,6 +41,7 @@ MAX_BLOCK = 1 << 30
 _MESSAGE_FIELDS = ("ts", "role", "text")
 _TIME_PATHS = {"/started_at": "started_at", "/ended_at": "ended_at", "/messages/[]/ts": "ts"}
 _NUMBER_CONFLICT = re.compile(r"Column\(([^)]*)\) changed from string to number")
+_STOPPED_AT = re.compile(r" in row (\d+)$")  # the line (of the block) Arrow's parser stopped at
 _EPOCH_MS = 1e11  # as validate._epoch: epoch numbers from here on are milliseconds
 _EXACT = float(2**53)  # epoch numbers beyond this are not exact as doubles
 _SCALARS = (pa.types.is_boolean, pa.types.is_int64, pa.types.is_float64, pa.types.is_string, pa.types.is_null)
@@ -49,6 +50,8 @@ _BEYOND_INT64 = float(2**63)  # orjson keeps integers up to 2**64 as int, Arrow 
 
 #: A block of at most this many lines that Arrow cannot take goes to the line rule whole.
 FEW_LINES = 8
+#: A chunk of lines may have Arrow try 4 blocks and one more per this many lines (then the line rule).
+TRIES_PER = 5000
 
 
 def read_lines(
@@ -58,18 +61,30 @@ def read_lines(
     Datasets in line order, together what the line rule gives for them: blocks taken by
     columns, and ``by_line(i, j)`` (the line rule over lines i..j-1) for the lines flagged.
     ``builder`` gives the zone, aliases and the ids read before (its ``seen_ids`` grows)."""
-    return list(_pieces(data, bounds, 0, len(bounds) - 1, builder, by_line))
+    tries = [4 + (len(bounds) - 1) // TRIES_PER]
+    return list(_pieces(data, bounds, 0, len(bounds) - 1, builder, by_line, tries))
 
 
 def _pieces(
-    data: pa.Buffer, bounds: np.ndarray, i: int, j: int, builder: FrameBuilder, by_line: Callable[[int, int], Dataset]
+    data: pa.Buffer,
+    bounds: np.ndarray,
+    i: int,
+    j: int,
+    builder: FrameBuilder,
+    by_line: Callable[[int, int], Dataset],
+    tries: list[int],
 ) -> Iterator[Dataset]:
     """Lines i..j-1: by columns when Arrow can vouch for them; else the rows a field's rule
     flags by the line rule and the runs between them read again, or (which rows cannot be
     told) the lines cut in two — a few lines: the line rule. In line order, each piece settled
-    before the next is tried (ids read before)."""
+    before the next is tried (ids read before). Once ``tries[0]`` blocks have been tried, the
+    rest goes to the line rule: a piece costs about what the line rule takes for 1,000 lines."""
     if i >= j:
         return
+    if tries[0] <= 0:
+        yield by_line(i, j)
+        return
+    tries[0] -= 1
     got = _block(data.slice(int(bounds[i]), int(bounds[j] - bounds[i])), builder)
     if isinstance(got, Dataset):
         yield got
@@ -78,13 +93,13 @@ def _pieces(
             if flagged:
                 yield by_line(i + a, i + b)
             else:
-                yield from _pieces(data, bounds, i + a, i + b, builder, by_line)
+                yield from _pieces(data, bounds, i + a, i + b, builder, by_line, tries)
     elif got is not None or j - i <= FEW_LINES:
         yield by_line(i, j)
     else:
         mid = (i + j) // 2
-        yield from _pieces(data, bounds, i, mid, builder, by_line)
-        yield from _pieces(data, bounds, mid, j, builder, by_line)
+        yield from _pieces(data, bounds, i, mid, builder, by_line, tries)
+        yield from _pieces(data, bounds, mid, j, builder, by_line, tries)
 
 
 def _runs(flagged: np.ndarray, n: int) -> Iterator[tuple[int, int, bool]]:
@@ -115,7 +130,7 @@ def _block(data: pa.Buffer, builder: FrameBuilder) -> Dataset | np.ndarray | Non
         return None
     try:
         table = _parsed(data, lines)
-        return None if table is None else _dataset(table, builder)
+        return table if not isinstance(table, pa.Table) else _dataset(table, builder)
     except (pa.ArrowException, UnicodeError):  # Arrow cannot read it; UnicodeError: a field name not UTF-8
         return None
 
@@ -131,10 +146,11 @@ def _object_lines(data: bytes | pa.Buffer) -> int:
     return len(starts) + 1
 
 
-def _parsed(data: bytes | pa.Buffer, lines: int) -> pa.Table | None:
+def _parsed(data: bytes | pa.Buffer, lines: int) -> pa.Table | np.ndarray | None:
     """The lines as one Arrow table (one row per line), message fields and times as text —
     or times as numbers when they are epoch numbers; top-level fields Arrow took for
-    timestamps are read again as text. None when Arrow does not read one object per line."""
+    timestamps are read again as text. When Arrow stops at a line (not JSON, a type that
+    changes): that line, flagged; None when Arrow does not read one object per line."""
     numeric: set[str] = set()
     text: list[str] = []
     order = None  # the first read's columns: fields read again as text keep their first-seen place
@@ -147,7 +163,8 @@ def _parsed(data: bytes | pa.Buffer, lines: int) -> pa.Table | None:
             conflict = _NUMBER_CONFLICT.search(str(err))
             field = _TIME_PATHS.get(conflict.group(1)) if conflict else None
             if field is None or field in numeric:  # not JSON Arrow reads (or orjson reads it otherwise)
-                return None
+                row = _STOPPED_AT.search(str(err))
+                return np.array([int(row.group(1))]) if row and int(row.group(1)) < lines else None
             numeric.add(field)
             continue
         inferred = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]

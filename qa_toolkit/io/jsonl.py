@@ -26,7 +26,7 @@ from qa_toolkit.io.arrow_jsonl import read_lines
 from qa_toolkit.io.columnar import add_records
 from qa_toolkit.io.concat import concat_datasets
 from qa_toolkit.io.encoding import DamagedLine, TextEncoding, ascii_compatible
-from qa_toolkit.io.validate import FrameBuilder
+from qa_toolkit.io.validate import REQUIRED, FrameBuilder
 from qa_toolkit.problems import Problem
 
 
@@ -171,10 +171,14 @@ def _by_line(
     i: int,
     j: int,
 ) -> Dataset:
-    """Lines i..j-1 of a chunk (its line ``k`` is the file's line ``first + k``) by the line rule."""
+    """Lines i..j-1 of a chunk (its line ``k`` is the file's line ``first + k``) by the line rule,
+    as it reads them with the whole chunk: a required field is checked when a line of the chunk
+    has it (``columnar.add_records`` checks the fields its records have)."""
     numbered = ((first + k, data[int(starts[k]) : int(ends[k])].to_pybytes()) for k in range(i, j))
+    chunk = data[int(starts[0]) : int(ends[-1])].to_pybytes()
+    required = tuple(name for name in REQUIRED if f'"{name}"'.encode() in chunk)
     with _paused_gc():
-        _read_chunk(numbered, path, builder, encoding, 1 << 62, None, damaged)
+        _read_chunk(numbered, path, builder, encoding, 1 << 62, None, damaged, required)
         return builder.take()
 
 
@@ -237,8 +241,10 @@ def _read_chunk(
     chunk_size: int,
     progress: Callable[[int], None] | None,
     damaged: Mapping[int, DamagedLine],
+    required: tuple[str, ...] = (),
 ) -> bool:
-    """Up to ``chunk_size`` records (bad lines included) into ``builder``; False at the end of the input."""
+    """Up to ``chunk_size`` records (bad lines included) into ``builder``; False at the end of the
+    input. ``required``: fields checked even when no record has them (``columnar.add_records``)."""
     utf8 = encoding in ("utf-8", "utf-8-sig")
     pending = 0
     records: list = []
@@ -254,16 +260,16 @@ def _read_chunk(
             records.append(orjson.loads(raw) if utf8 else _decoded(raw, encoding))
             numbers.append(number)
         except (orjson.JSONDecodeError, UnicodeDecodeError):
-            add_records(builder, records, numbers)  # the records before it first: problems stay in line order
+            add_records(builder, records, numbers, required)  # the records before it first: problems stay in line order
             records, numbers = [], []
             builder.log.records_read += 1
             builder.log.records_skipped += 1
             builder.log.add(_bad_line(path, raw, number, encoding, damaged))
         pending += 1
         if pending >= chunk_size:
-            add_records(builder, records, numbers)
+            add_records(builder, records, numbers, required)
             return True
-    add_records(builder, records, numbers)
+    add_records(builder, records, numbers, required)
     return False
 
 

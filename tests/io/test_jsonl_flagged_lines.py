@@ -133,7 +133,8 @@ def test_a_range_of_a_file_keeps_the_file_line_numbers(tmp_path):
     assert [p.line for p in got[0].log.problems] == [22]
 
 
-def test_only_the_flagged_lines_go_through_the_line_rule(tmp_path):
+def test_only_the_flagged_lines_go_through_the_line_rule(tmp_path, monkeypatch):
+    monkeypatch.setattr(arrow_jsonl, "TRIES_PER", 40)  # blocks enough to settle three bad lines in 403
     lines = mixed(400, {0: "not JSON", 200: "csat out of range", 400: "nested extra"})
     data = ("\n".join(lines) + "\n").encode()
     bounds = [0]
@@ -165,14 +166,33 @@ def test_duplicates_across_chunks_and_flagged_lines(tmp_path):
         assert [p.code for d in got for p in d.log.problems] == ["duplicate_id", "duplicate_id"]
 
 
-@pytest.mark.parametrize("size", [1, 2, 1 << 62])
-def test_a_required_field_no_record_of_a_chunk_has_is_missing(tmp_path, size):
-    """A record without agent_id is skipped even when no other record of its chunk (or of the
-    few lines the line rule is given) has one."""
-    path = write(tmp_path, [BAD["no agent"], BAD["not JSON"]])
-    got = list(iter_conversations(path, chunk_size=size, tz=TZ))
-    assert [(p.line, p.field, p.code) for d in got for p in d.log.problems] == [
-        (1, "agent_id", "missing_field"),
-        (2, None, "truncated_line"),
-    ]
-    assert sum(len(d.conversations) for d in got) == 0
+def test_a_record_without_agent_id_is_skipped_when_its_chunk_has_the_field(tmp_path):
+    """A line without agent_id, flagged and read alone by the line rule, is skipped as the line
+    rule skips it reading the whole chunk; a file where no line has the field reads as the line
+    rule reads it (the field missing everywhere, the records kept)."""
+    path = write(tmp_path, mixed(30, {12: "no agent"}))
+    got = by_columns(path)
+    assert_same_chunks(got, line_rule(path))
+    assert [(p.line, p.field, p.code) for p in got[0].log.problems] == [(13, "agent_id", "missing_field")]
+    lines = [json.dumps({k: v for k, v in record(i).items() if k != "agent_id"}) for i in range(20)]
+    path = write(tmp_path, lines + [BAD["csat out of range"]], "no_agents.jsonl")
+    assert_same_chunks(by_columns(path), line_rule(path))
+
+
+def test_a_chunk_with_many_bad_lines_gives_the_rest_to_the_line_rule(tmp_path):
+    """Past its tries, a chunk's remaining lines go to the line rule whole (a piece costs about
+    what the line rule takes for 1,000 lines): the same values, few pieces."""
+    lines = mixed(300, {k: "csat out of range" if k % 2 else "not JSON" for k in range(5, 300, 15)})
+    data = ("\n".join(lines) + "\n").encode()
+    bounds = np.cumsum([0] + [len(line.encode()) + 1 for line in lines])
+    asked: list[tuple[int, int]] = []
+    builder = FrameBuilder(TZ, "x", seen_ids=set())
+
+    def by_line(i: int, j: int):
+        asked.append((i, j))
+        return builder.take()
+
+    arrow_jsonl.read_lines(pa.py_buffer(data), bounds, builder, by_line)
+    assert asked[-1][1] == len(lines) and asked[-1][1] - asked[-1][0] > 200
+    path = write(tmp_path, lines)
+    assert_same_chunks(by_columns(path), line_rule(path))
