@@ -71,9 +71,11 @@ class _Messages:
         return bad
 
 
-def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -> None:
+def add_records(builder: FrameBuilder, records: list, lines: list[int | None], required: tuple[str, ...] = ()) -> None:
     """``builder.add(record, line)`` for each record, in order, with the same result: clean
-    records are validated and appended column by column, the others one by one."""
+    records are validated and appended column by column, the others one by one. A required
+    field is checked when a record has it, or when named in ``required`` (a few lines of a
+    chunk that has it)."""
     if not records:
         return
     zone = builder.zone
@@ -90,7 +92,7 @@ def add_records(builder: FrameBuilder, records: list, lines: list[int | None]) -
     if any(alias in layout for layout in dict.fromkeys(layouts) for alias in FIELD_ALIASES):
         rows = _aliased(rows)
         layouts = list(map(tuple, rows))
-    columns, keys = _conversation_columns(rows, layouts, slow, zone, builder)
+    columns, keys = _conversation_columns(rows, layouts, slow, zone, builder, required)
     _append_runs(builder, records, lines, slow, columns, keys, msgs, ts)
 
 
@@ -117,14 +119,19 @@ def _aliased(rows: list[dict]) -> list[dict]:
 
 
 def _conversation_columns(
-    rows: list[dict], layouts: list[tuple], slow: np.ndarray, zone: ZoneInfo, builder: FrameBuilder
+    rows: list[dict],
+    layouts: list[tuple],
+    slow: np.ndarray,
+    zone: ZoneInfo,
+    builder: FrameBuilder,
+    required: tuple[str, ...] = (),
 ) -> tuple[dict[str, list], list[tuple]]:
     """Each conversation-level key as a converted column; marks in ``slow`` the records with a
     value the converters reject. Returns the columns and each record's key layout."""
     keys = dict.fromkeys(k for layout in dict.fromkeys(layouts) for k in layout)
     keys.pop("messages", None)
-    keys.setdefault("conversation_id")
-    keys.setdefault("tags")
+    for key in ("conversation_id", *required, "tags"):
+        keys.setdefault(key)
     columns: dict[str, list] = {}
     for key in keys:
         raw = list(map(dict.get, rows, repeat(key)))

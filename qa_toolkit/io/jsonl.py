@@ -1,8 +1,10 @@
-"""JSONL reader: one conversation object per line, streamed line by line — the whole file, or
-one byte range of it (``line_ranges`` cuts a file at line ends so several processes can each
-read their own share, line numbers intact). UTF-16/32 files are read as UTF-8 lines decoded
-on the way; a line that is not valid in the file's encoding is a located ``bad_encoding``
-problem and skipped, like a line that is not JSON."""
+"""JSONL reader: one conversation object per line — the whole file, or one byte range of it
+(``line_ranges`` cuts a file at line ends so several processes can each read their own share,
+line numbers intact). UTF-8 lines go through the columnar front end (``arrow_jsonl``), which
+hands back to the line rule here (orjson, line by line: the rule of record for a line's
+problems) only the lines it flags; other encodings are read line by line (UTF-16/32 as UTF-8
+lines decoded on the way). A line that is not valid in the file's encoding is a located
+``bad_encoding`` problem and skipped, like a line that is not JSON."""
 
 from __future__ import annotations
 
@@ -12,14 +14,19 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import orjson
+import pyarrow as pa
 
 from qa_toolkit.frames import Dataset
+from qa_toolkit.io.arrow_jsonl import read_lines
 from qa_toolkit.io.columnar import add_records
+from qa_toolkit.io.concat import concat_datasets
 from qa_toolkit.io.encoding import DamagedLine, TextEncoding, ascii_compatible
-from qa_toolkit.io.validate import FrameBuilder
+from qa_toolkit.io.validate import REQUIRED, FrameBuilder
 from qa_toolkit.problems import Problem
 
 
@@ -80,9 +87,25 @@ def iter_jsonl(
     span: LineRange | None = None,
     damaged: Mapping[int, DamagedLine] | None = None,
 ) -> Iterator[Dataset]:
-    """Feed each line's object to ``builder`` (a chunk at a time, through ``columnar.add_records``);
-    yield a Dataset every ``chunk_size`` records. ``span``: only the lines of that byte range
-    (an ASCII-compatible encoding); ``damaged``: the encoding scan's damaged lines, by number."""
+    """The lines' objects through ``builder``'s rules, a Dataset every ``chunk_size`` records
+    (blank lines skipped, not counted) and one more at the end. ``span``: only the lines of that
+    byte range (an ASCII-compatible encoding); ``damaged``: the encoding scan's damaged lines,
+    by number. UTF-8 goes by columns (``_columnar_chunks``), other encodings line by line."""
+    read = _columnar_chunks if encoding in _UTF8 else iter_lines
+    yield from read(path, builder, encoding, chunk_size, progress, span, damaged or {})
+
+
+def iter_lines(
+    path: Path,
+    builder: FrameBuilder,
+    encoding: str,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+    span: LineRange | None = None,
+    damaged: Mapping[int, DamagedLine] | None = None,
+) -> Iterator[Dataset]:
+    """``iter_jsonl`` line by line (orjson, a chunk of records at a time through
+    ``columnar.add_records``): the line rule, the route of encodings other than UTF-8."""
     with path.open("rb") as fh:
         fh.seek(span.start if span else 0)
         if ascii_compatible(encoding):
@@ -96,6 +119,98 @@ def iter_jsonl(
                 more = _read_chunk(lines, path, builder, encoding, chunk_size, progress, damaged or {})
                 dataset = builder.take()
             yield dataset
+
+
+_UTF8 = ("utf-8", "utf-8-sig")
+_BOM = b"\xef\xbb\xbf"
+
+
+def _columnar_chunks(
+    path: Path,
+    builder: FrameBuilder,
+    encoding: str,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+    span: LineRange | None,
+    damaged: Mapping[int, DamagedLine],
+) -> Iterator[Dataset]:
+    """``iter_jsonl`` for a UTF-8 file: the chunks the line rule makes, each read by the columnar
+    front end (``arrow_jsonl.read_lines``), the lines it flags by the line rule."""
+    with pa.memory_map(str(path)) as source:
+        data = source.read_buffer()
+        low, high = (span.start, span.end) if span else (0, data.size)
+        first = span.first_line if span else 1
+        starts, ends = _lines(data, low, high, skip_bom=first == 1)
+        nonblank = np.cumsum(_nonblank(data, starts, ends))
+        total = int(nonblank[-1]) if len(nonblank) else 0
+        cuts = [0, *(np.searchsorted(nonblank, range(chunk_size, total + 1, chunk_size)) + 1).tolist(), len(starts)]
+        edges = np.append(starts, high)
+        edges[0] = low  # progress counts every byte, a BOM and blank lines included
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if progress and edges[b] > edges[a]:
+                progress(int(edges[b] - edges[a]))
+            if a == b:
+                yield builder.take()
+                continue
+            base = int(starts[a])
+            bounds = np.append(starts[a:b], ends[b - 1]) - base
+            by_line = partial(_by_line, data, starts[a:b], ends[a:b], first + a, path, builder, encoding, damaged)
+            pieces = read_lines(data.slice(base, int(ends[b - 1]) - base), bounds, builder, by_line)
+            yield pieces[0] if len(pieces) == 1 else concat_datasets(pieces)
+
+
+def _by_line(
+    data: pa.Buffer,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    first: int,
+    path: Path,
+    builder: FrameBuilder,
+    encoding: str,
+    damaged: Mapping[int, DamagedLine],
+    i: int,
+    j: int,
+) -> Dataset:
+    """Lines i..j-1 of a chunk (its line ``k`` is the file's line ``first + k``) by the line rule,
+    as it reads them with the whole chunk: a required field is checked when a line of the chunk
+    has it (``columnar.add_records`` checks the fields its records have)."""
+    numbered = ((first + k, data[int(starts[k]) : int(ends[k])].to_pybytes()) for k in range(i, j))
+    chunk = data[int(starts[0]) : int(ends[-1])].to_pybytes()
+    required = tuple(name for name in REQUIRED if f'"{name}"'.encode() in chunk)
+    with _paused_gc():
+        _read_chunk(numbered, path, builder, encoding, 1 << 62, None, damaged, required)
+        return builder.take()
+
+
+def _lines(data: pa.Buffer, low: int, high: int, *, skip_bom: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) byte offsets of the lines of ``data[low:high]`` (ends past the line end; a
+    BOM on the file's first line left out), found block by block."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    found = [np.flatnonzero(raw[at : min(at + _SCAN, high)] == 10) + (at + 1) for at in range(low, high, _SCAN)]
+    ends = np.concatenate(found) if found else np.zeros(0, np.int64)
+    if high > low and (not len(ends) or ends[-1] < high):
+        ends = np.append(ends, high)  # the last line, without its line end
+    starts = np.concatenate([[low], ends[:-1]]).astype(np.int64)
+    if skip_bom and len(starts) and data[low : low + 3].to_pybytes() == _BOM:
+        starts[0] += 3
+    return starts, ends.astype(np.int64)
+
+
+_SCAN = 1 << 24  # bytes searched for line ends at a time
+
+
+def _nonblank(data: pa.Buffer, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether each line holds more than whitespace (the line rule skips the others)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    out = np.ones(len(starts), bool)
+    if len(starts):
+        opens = np.zeros(len(starts), bool)
+        filled = starts < ends
+        opens[filled] = raw[starts[filled]] == 123  # a line that starts with "{" is not blank
+        for k in np.flatnonzero(~opens).tolist():
+            line = data[starts[k] : ends[k]].to_pybytes()
+            out[k] = bool(line) and not line.isspace()
+    return out
 
 
 def _utf8_lines(fh, encoding: str) -> Iterator[bytes]:
@@ -126,8 +241,10 @@ def _read_chunk(
     chunk_size: int,
     progress: Callable[[int], None] | None,
     damaged: Mapping[int, DamagedLine],
+    required: tuple[str, ...] = (),
 ) -> bool:
-    """Up to ``chunk_size`` records (bad lines included) into ``builder``; False at the end of the input."""
+    """Up to ``chunk_size`` records (bad lines included) into ``builder``; False at the end of the
+    input. ``required``: fields checked even when no record has them (``columnar.add_records``)."""
     utf8 = encoding in ("utf-8", "utf-8-sig")
     pending = 0
     records: list = []
@@ -143,16 +260,16 @@ def _read_chunk(
             records.append(orjson.loads(raw) if utf8 else _decoded(raw, encoding))
             numbers.append(number)
         except (orjson.JSONDecodeError, UnicodeDecodeError):
-            add_records(builder, records, numbers)  # the records before it first: problems stay in line order
+            add_records(builder, records, numbers, required)  # the records before it first: problems stay in line order
             records, numbers = [], []
             builder.log.records_read += 1
             builder.log.records_skipped += 1
             builder.log.add(_bad_line(path, raw, number, encoding, damaged))
         pending += 1
         if pending >= chunk_size:
-            add_records(builder, records, numbers)
+            add_records(builder, records, numbers, required)
             return True
-    add_records(builder, records, numbers)
+    add_records(builder, records, numbers, required)
     return False
 
 

@@ -12,13 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-import pandas as pd
-
-from qa_toolkit.frames import CONVERSATIONS, DEFAULT_TZ, MESSAGES, Dataset
+from qa_toolkit.frames import DEFAULT_TZ, Dataset
+from qa_toolkit.io.concat import concat_datasets
 from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.formats import format_of
 from qa_toolkit.io.roster import join_roster, read_roster
-from qa_toolkit.io.validate import typed_extras
 from qa_toolkit.problems import InputError, Problem, ProblemLog
 
 #: Records per chunk inside ``read_conversations``: small chunks keep the transient Python
@@ -101,15 +99,3 @@ def read_conversations(path: str | os.PathLike, **options: Unpack[ReadOptions]) 
     ``options`` as ``iter_conversations`` takes them (format, mapping, encoding, tz, roster,
     strict, progress)."""
     return concat_datasets(list(iter_conversations(path, chunk_size=READ_CHUNK, **options)))
-
-
-def concat_datasets(parts: list[Dataset]) -> Dataset:
-    """One Dataset from chunks: frames concatenated, logs merged."""
-    log = ProblemLog()
-    for part in parts:
-        log.merge(part.log)
-    frames = []
-    for attr, contract in (("conversations", CONVERSATIONS), ("messages", MESSAGES)):
-        parts_ = [getattr(p, attr) for p in parts if len(getattr(p, attr))] or [getattr(parts[0], attr)]
-        frames.append(typed_extras(pd.concat(parts_, ignore_index=True), contract))  # chunks are conformed already
-    return Dataset(frames[0], frames[1], log, parts[0].roster)

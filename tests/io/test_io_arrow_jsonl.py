@@ -1,5 +1,6 @@
-"""io.arrow_jsonl: a line range read through pyarrow.json gives exactly the Dataset iter_jsonl
-gives for it, or None (never a different Dataset)."""
+"""io.arrow_jsonl: a block of lines Arrow takes by columns gives exactly the Dataset the line
+rule (``jsonl.iter_lines``) gives for it; a block it cannot vouch for is not taken (None), never a
+different Dataset."""
 
 import json
 import random
@@ -9,8 +10,8 @@ import pandas as pd
 import pytest
 
 from qa_toolkit.io import arrow_jsonl
-from qa_toolkit.io.arrow_jsonl import read_jsonl_range
-from qa_toolkit.io.jsonl import LineRange, iter_jsonl, line_ranges
+from qa_toolkit.io.arrow_jsonl import dataset_from_bytes
+from qa_toolkit.io.jsonl import LineRange, iter_lines, line_ranges
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.resources import sample_data_dir
 
@@ -21,7 +22,14 @@ TZ = "Asia/Shanghai"
 
 def reference(path: Path, span: LineRange, tz: str = TZ):
     builder = FrameBuilder(tz, str(path), seen_ids=set())
-    return next(iter_jsonl(path, builder, "utf-8", 1 << 62, None, span))
+    return next(iter_lines(path, builder, "utf-8", 1 << 62, None, span))
+
+
+def read_jsonl_range(path: Path, span: LineRange, tz: str):
+    """The lines of ``span`` as one block through Arrow: the Dataset, or None when not taken."""
+    with path.open("rb") as fh:
+        fh.seek(span.start)
+        return dataset_from_bytes(fh.read(span.end - span.start), tz)
 
 
 def same(got, ref) -> None:
