@@ -8,11 +8,9 @@ lines decoded on the way). A line that is not valid in the file's encoding is a 
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from qa_toolkit import collector
 from qa_toolkit.frames import Dataset
 from qa_toolkit.io.arrow_jsonl import read_lines
 from qa_toolkit.io.columnar import add_records
@@ -115,7 +114,7 @@ def iter_lines(
         lines = enumerate(raw_lines, start=span.first_line if span else 1)
         more = True
         while more:
-            with _paused_gc():
+            with collector.paused():
                 more = _read_chunk(lines, path, builder, encoding, chunk_size, progress, damaged or {})
                 dataset = builder.take()
             yield dataset
@@ -177,7 +176,7 @@ def _by_line(
     numbered = ((first + k, data[int(starts[k]) : int(ends[k])].to_pybytes()) for k in range(i, j))
     chunk = data[int(starts[0]) : int(ends[-1])].to_pybytes()
     required = tuple(name for name in REQUIRED if f'"{name}"'.encode() in chunk)
-    with _paused_gc():
+    with collector.paused():
         _read_chunk(numbered, path, builder, encoding, 1 << 62, None, damaged, required)
         return builder.take()
 
@@ -217,20 +216,6 @@ def _utf8_lines(fh, encoding: str) -> Iterator[bytes]:
     """The lines of a UTF-16/32 file (a BOM read as such), as UTF-8 bytes."""
     for line in io.TextIOWrapper(fh, encoding=encoding, newline="\n"):
         yield line.encode("utf-8")
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The cyclic collector paused while a chunk is parsed and built: parsed JSON holds no
-    cycles, and the collector would rescan the chunk's many young objects over and over
-    (measured: a third of the reading time). Never paused across a ``yield``."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_chunk(
