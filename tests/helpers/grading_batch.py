@@ -1,9 +1,24 @@
-"""A sampled batch for grading-workbook tests: the manifest `qa sample` would write for the given
-conversations (agent and channel from the data, one random stratum)."""
+"""A sampled batch for grading-workbook tests: small chat conversations, and the manifest `qa sample`
+would write for given conversations (agent and channel from the data, one random stratum)."""
 
 import pandas as pd
 
 from qa_toolkit.frames import MANIFEST, conform
+
+
+def chat_records(n: int, agent_text: str) -> list[dict]:
+    """``n`` one-exchange chats of agent A1 (ids c0, c1, …): the customer asks 在吗, the agent says ``agent_text``."""
+    return [
+        {
+            "conversation_id": f"c{i}",
+            "channel": "chat",
+            "agent_id": "A1",
+            "customer_id": f"u{i}",
+            "started_at": "2026-11-10T10:00:00+08:00",
+            "messages": [{"role": "customer", "text": "在吗"}, {"role": "agent", "text": agent_text}],
+        }
+        for i in range(n)
+    ]
 
 
 def batch_manifest(conversations: pd.DataFrame, ids: list[str]) -> pd.DataFrame:

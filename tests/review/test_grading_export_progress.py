@@ -1,23 +1,13 @@
 """`qa grade export` reports progress: a step per conversation sheet built, as many again when saved."""
 
-from grading_batch import batch_manifest
+from grading_batch import batch_manifest, chat_records
 
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.export import export_workbook
 from qa_toolkit.rubric import require_rubrics
 
-RECORDS = [
-    {
-        "conversation_id": f"c{i}",
-        "channel": "chat",
-        "agent_id": "A1",
-        "customer_id": f"u{i}",
-        "started_at": "2026-11-10T10:00:00+08:00",
-        "messages": [{"role": "customer", "text": "在吗"}, {"role": "agent", "text": "您好，请问有什么可以帮您"}],
-    }
-    for i in range(3)
-]
+RECORDS = chat_records(3, "您好，请问有什么可以帮您")
 
 
 def test_export_advances_once_per_sheet_then_once_per_sheet_on_save(tmp_path):

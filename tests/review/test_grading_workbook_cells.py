@@ -5,7 +5,7 @@ has the drop-down of its criterion, and grades Excel stores as numbers import as
 from __future__ import annotations
 
 import pytest
-from grading_batch import batch_manifest
+from grading_batch import batch_manifest, chat_records
 from openpyxl import load_workbook
 
 from qa_toolkit.engine import score_chunks
@@ -16,17 +16,7 @@ from qa_toolkit.review.importer import import_workbooks, workbook_input_cells
 from qa_toolkit.rubric import load_rubric, require_rubrics
 
 LONG = "客户您好，" + "关于您反映的物流延迟问题，我们已经联系快递公司加急处理。" * 6
-RECORDS = [
-    {
-        "conversation_id": f"c{i}",
-        "channel": "chat",
-        "agent_id": "A1",
-        "customer_id": f"u{i}",
-        "started_at": "2026-11-10T10:00:00+08:00",
-        "messages": [{"role": "customer", "text": "在吗"}, {"role": "agent", "text": LONG}],
-    }
-    for i in range(2)
-]
+RECORDS = chat_records(2, LONG)
 
 
 @pytest.fixture()
