@@ -131,6 +131,18 @@ def put(ws: XlsxSheet, row: int, col: int, value: Any, fmt: Format | None = None
         ws.write_string(row, col, _capped(display_text(str(value))), fmt)
 
 
+def written_as_is(value: Any) -> bool:
+    """Whether ``put`` writes ``value`` as the very text it is (nothing to clean, no CR, no quote
+    prefix): such a text, checked once, can go straight to ``write_string`` wherever it repeats."""
+    return (
+        type(value) is str
+        and value != ""
+        and "\r" not in value
+        and not value.startswith(FORMULA_PREFIXES)
+        and safe_value(value) == value
+    )
+
+
 def put_rows(
     ws: XlsxSheet,
     row: int,

@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from qa_toolkit import collector
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import FORMULA_PREFIXES, new_workbook, put, safe_value
+from qa_toolkit.excel import new_workbook, put
 
 _INPUT = {"locked": False, "bg_color": "#FFF2CC", "pattern": 1}
 _WRAP = {"text_wrap": True, "valign": "top"}
@@ -62,18 +62,6 @@ def address(row: int, col: int) -> str:
 def cell(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
     """``value`` at 1-based (``row``, ``col``), formula-safe (ids and text come from the data)."""
     put(ws, row - 1, col - 1, value, fmt)
-
-
-def plain(value: object) -> bool:
-    """Whether ``put`` writes ``value`` as the very text it is (nothing to clean, no CR, no quote
-    prefix): such a text, checked once, can go straight to ``write_string`` wherever it repeats."""
-    return (
-        type(value) is str
-        and value != ""
-        and "\r" not in value
-        and not value.startswith(FORMULA_PREFIXES)
-        and safe_value(value) == value
-    )
 
 
 def write_rows(ws: Worksheet, rows: list[list], start: int = 1, fmt: Format | None = None) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_toolkit.excel import display_width, put
+from qa_toolkit.excel import display_width, put, written_as_is
 from qa_toolkit.frames import OUTCOMES
 from qa_toolkit.privacy import mask_series, mask_text
 from qa_toolkit.review import book
@@ -221,7 +221,7 @@ def _lines(rubric: Rubric) -> list[_Line]:
         }
         texts = [section.name, criterion.id, label, _guidance(criterion)]
         shown, pending = (
-            tuple((col, text, book.plain(text)) for col, text in enumerate(values) if text)  # none for ""
+            tuple((col, text, written_as_is(text)) for col, text in enumerate(values) if text)  # none for ""
             for values in (texts, [*texts[:2], label + PENDING_NOTE, texts[3]])
         )
         grades = tuple(allowed_grades(criterion))
