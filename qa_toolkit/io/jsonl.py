@@ -230,14 +230,14 @@ def _read_chunk(
 ) -> bool:
     """Up to ``chunk_size`` records (bad lines included) into ``builder``; False at the end of the
     input. ``required``: fields checked even when no record has them (``columnar.add_records``)."""
-    utf8 = encoding in ("utf-8", "utf-8-sig")
+    utf8 = encoding in _UTF8
     pending = 0
     records: list = []
     numbers: list[int] = []
     for number, raw in lines:
         if progress:
             progress(len(raw))
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        if number == 1 and raw.startswith(_BOM):
             raw = raw[3:]
         if not raw or raw.isspace():
             continue
