@@ -272,20 +272,19 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
 def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
     """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
     which an agent may simply not earn, are left out)."""
-    key = ("weakest", rep.lang, n)
-    if key not in rep.memo:  # every agent's at once: one filter and one sort for the report
-        crit = rep.metrics.agent_criteria
-        rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
-        rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False], kind="stable")
-        rows = rows.groupby("agent_id", sort=False).head(n).copy()
-        rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
-        rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
-        rep.memo[key] = (
-            rows.iloc[:0].reset_index(drop=True),
-            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
-        )
-    empty, by_agent = rep.memo[key]
-    return by_agent.get(agent_id, empty)
+    return part(rep, _weakest_rows(rep, n), "agent_id", agent_id)
+
+
+@shared
+def _weakest_rows(rep: ReportInput, n: int) -> pd.DataFrame:
+    """``weakest`` of every agent at once: one filter and one sort for the report."""
+    crit = rep.metrics.agent_criteria
+    rows = crit[(crit["n_fail"] > 0) & (crit["gap"] < 0) & ~crit["criterion_id"].isin(set(rep.bonus_criteria))]
+    rows = rows.sort_values(["gap", "pass_rate", "n_fail"], ascending=[True, True, False], kind="stable")
+    rows = rows.groupby("agent_id", sort=False).head(n).copy()
+    rows["section_name"] = rows["section_id"].map(lambda s: section_name(rep, s))
+    rows["criterion_name"] = rows["criterion_id"].map(lambda c: criterion_name(rep, c))
+    return rows
 
 
 @shared
@@ -336,30 +335,28 @@ def _match_parts(text: str, match: str | None) -> tuple[tuple[str, bool], ...]:
 def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
     """Every point the agent lost (``Metrics.lost``) with masked evidence and labels for the
     criterion, outcome, who decided it and its dispute (``state_label``)."""
-    empty, by_agent, _ = _lost(rep)
-    return by_agent.get(agent_id, empty)
+    return part(rep, _all_lost(rep), "agent_id", agent_id)
 
 
 def lost_records(rep: ReportInput, agent_id: str) -> list:
     """``lost_points`` as records (``records``)."""
-    return _lost(rep)[2].get(agent_id, [])
+    return _lost_records_by_agent(rep).get(agent_id, [])
 
 
-def _lost(rep: ReportInput) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, list]]:
-    """The points lost (no rows, per agent, as records per agent), built once for all agents:
-    both formats list them, and masking and making records is vectorised over the whole frame."""
-    key = ("lost", rep.lang, rep.mask)
-    if key not in rep.memo:
-        rows = _lost_rows(rep)
-        by_agent: dict[str, list] = {}
-        for r in records(rows):
-            by_agent.setdefault(r.agent_id, []).append(r)
-        rep.memo[key] = (
-            rows.iloc[:0],
-            {a: part.reset_index(drop=True) for a, part in rows.groupby("agent_id", sort=False)},
-            by_agent,
-        )
-    return rep.memo[key]
+@shared
+def _all_lost(rep: ReportInput) -> pd.DataFrame:
+    """The points lost of every agent, built once: both formats list them, and masking is
+    vectorised over the whole frame."""
+    return _lost_rows(rep)
+
+
+@shared
+def _lost_records_by_agent(rep: ReportInput) -> dict[str, list]:
+    """The points lost as records per agent, made in one pass over the whole frame."""
+    by_agent: dict[str, list] = {}
+    for r in records(_all_lost(rep)):
+        by_agent.setdefault(r.agent_id, []).append(r)
+    return by_agent
 
 
 def _lost_rows(rep: ReportInput) -> pd.DataFrame:
