@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from qa_toolkit.engine.tables import dataset_from_row_group
-from qa_toolkit.io.jsonl import LineRange, iter_jsonl
+from qa_toolkit.io.jsonl import JsonlReading, LineRange, iter_jsonl
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.rubric.loader import require_rubric
 from qa_toolkit.rubric.schema import Rubric
@@ -112,7 +112,7 @@ class JsonlLines:
     def dataset(self):
         """The range through the JSONL reader (by columns, the lines it flags one by one)."""
         builder = FrameBuilder(self.tz, self.path, seen_ids=set())
-        return next(iter_jsonl(Path(self.path), builder, "utf-8", 1 << 62, None, self.span))
+        return next(iter_jsonl(JsonlReading(Path(self.path), span=self.span), builder))
 
 
 def score_task(task, number: int, scorer: Scorer | ScoreJob, writer: Callable[[int, Scored], Any]) -> dict:

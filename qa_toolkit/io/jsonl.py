@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -67,44 +67,36 @@ def read_jsonl(
 ) -> Iterator[Dataset]:
     """The JSONL format's reader: Datasets of ``chunk_size`` lines (``mapping`` is for tables, unused)."""
     encoding = encoding or TextEncoding("utf-8")
-    yield from iter_jsonl(
-        path,
-        FrameBuilder(source=str(path), **builder_args),
-        encoding.name,
-        chunk_size,
-        progress,
-        damaged=encoding.damaged_lines(),
-    )
+    reading = JsonlReading(path, encoding.name, chunk_size, progress, damaged=encoding.damaged_lines())
+    yield from iter_jsonl(reading, FrameBuilder(source=str(path), **builder_args))
 
 
-def iter_jsonl(
-    path: Path,
-    builder: FrameBuilder,
-    encoding: str,
-    chunk_size: int,
-    progress: Callable[[int], None] | None,
-    span: LineRange | None = None,
-    damaged: Mapping[int, DamagedLine] | None = None,
-) -> Iterator[Dataset]:
+@dataclass(frozen=True)
+class JsonlReading:
+    """What to read of a JSONL file, and how: its ``encoding``, a Dataset every ``chunk_size``
+    records, ``progress`` told the bytes read, only the lines of ``span`` (a byte range of an
+    ASCII-compatible encoding), and the encoding scan's ``damaged`` lines by number."""
+
+    path: Path
+    encoding: str = "utf-8"
+    chunk_size: int = 1 << 62
+    progress: Callable[[int], None] | None = None
+    span: LineRange | None = None
+    damaged: Mapping[int, DamagedLine] = field(default_factory=dict)
+
+
+def iter_jsonl(reading: JsonlReading, builder: FrameBuilder) -> Iterator[Dataset]:
     """The lines' objects through ``builder``'s rules, a Dataset every ``chunk_size`` records
-    (blank lines skipped, not counted) and one more at the end. ``span``: only the lines of that
-    byte range (an ASCII-compatible encoding); ``damaged``: the encoding scan's damaged lines,
-    by number. UTF-8 goes by columns (``_columnar_chunks``), other encodings line by line."""
-    read = _columnar_chunks if encoding in _UTF8 else iter_lines
-    yield from read(path, builder, encoding, chunk_size, progress, span, damaged or {})
+    (blank lines skipped, not counted) and one more at the end. UTF-8 goes by columns
+    (``_columnar_chunks``), other encodings line by line (``iter_lines``)."""
+    read = _columnar_chunks if reading.encoding in _UTF8 else iter_lines
+    yield from read(reading, builder)
 
 
-def iter_lines(
-    path: Path,
-    builder: FrameBuilder,
-    encoding: str,
-    chunk_size: int,
-    progress: Callable[[int], None] | None,
-    span: LineRange | None = None,
-    damaged: Mapping[int, DamagedLine] | None = None,
-) -> Iterator[Dataset]:
+def iter_lines(reading: JsonlReading, builder: FrameBuilder) -> Iterator[Dataset]:
     """``iter_jsonl`` line by line (orjson, a chunk of records at a time through
     ``columnar.add_records``): the line rule, the route of encodings other than UTF-8."""
+    path, encoding, span = reading.path, reading.encoding, reading.span
     with path.open("rb") as fh:
         fh.seek(span.start if span else 0)
         if ascii_compatible(encoding):
@@ -115,7 +107,9 @@ def iter_lines(
         more = True
         while more:
             with collector.paused():
-                more = _read_chunk(lines, path, builder, encoding, chunk_size, progress, damaged or {})
+                more = _read_chunk(
+                    lines, path, builder, encoding, reading.chunk_size, reading.progress, reading.damaged
+                )
                 dataset = builder.take()
             yield dataset
 
@@ -124,17 +118,10 @@ _UTF8 = ("utf-8", "utf-8-sig")
 _BOM = b"\xef\xbb\xbf"
 
 
-def _columnar_chunks(
-    path: Path,
-    builder: FrameBuilder,
-    encoding: str,
-    chunk_size: int,
-    progress: Callable[[int], None] | None,
-    span: LineRange | None,
-    damaged: Mapping[int, DamagedLine],
-) -> Iterator[Dataset]:
+def _columnar_chunks(reading: JsonlReading, builder: FrameBuilder) -> Iterator[Dataset]:
     """``iter_jsonl`` for a UTF-8 file: the chunks the line rule makes, each read by the columnar
     front end (``arrow_jsonl.read_lines``), the lines it flags by the line rule."""
+    path, span, chunk_size, progress = reading.path, reading.span, reading.chunk_size, reading.progress
     with pa.memory_map(str(path)) as source:
         data = source.read_buffer()
         low, high = (span.start, span.end) if span else (0, data.size)
@@ -153,7 +140,7 @@ def _columnar_chunks(
                 continue
             base = int(starts[a])
             bounds = np.append(starts[a:b], ends[b - 1]) - base
-            by_line = partial(_by_line, data, starts[a:b], ends[a:b], first + a, path, builder, encoding, damaged)
+            by_line = partial(_by_line, data, starts[a:b], ends[a:b], first + a, reading, builder)
             pieces = read_lines(data.slice(base, int(ends[b - 1]) - base), bounds, builder, by_line)
             yield pieces[0] if len(pieces) == 1 else concat_datasets(pieces)
 
@@ -163,10 +150,8 @@ def _by_line(
     starts: np.ndarray,
     ends: np.ndarray,
     first: int,
-    path: Path,
+    reading: JsonlReading,
     builder: FrameBuilder,
-    encoding: str,
-    damaged: Mapping[int, DamagedLine],
     i: int,
     j: int,
 ) -> Dataset:
@@ -177,7 +162,7 @@ def _by_line(
     chunk = data[int(starts[0]) : int(ends[-1])].to_pybytes()
     required = tuple(name for name in REQUIRED if f'"{name}"'.encode() in chunk)
     with collector.paused():
-        _read_chunk(numbered, path, builder, encoding, 1 << 62, None, damaged, required)
+        _read_chunk(numbered, reading.path, builder, reading.encoding, 1 << 62, None, reading.damaged, required)
         return builder.take()
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from qa_toolkit.io import arrow_jsonl
 from qa_toolkit.io.arrow_jsonl import dataset_from_bytes
-from qa_toolkit.io.jsonl import LineRange, iter_lines, line_ranges
+from qa_toolkit.io.jsonl import JsonlReading, LineRange, iter_lines, line_ranges
 from qa_toolkit.io.validate import FrameBuilder
 from qa_toolkit.resources import sample_data_dir
 
@@ -22,7 +22,7 @@ TZ = "Asia/Shanghai"
 
 def reference(path: Path, span: LineRange, tz: str = TZ):
     builder = FrameBuilder(tz, str(path), seen_ids=set())
-    return next(iter_lines(path, builder, "utf-8", 1 << 62, None, span))
+    return next(iter_lines(JsonlReading(path, span=span), builder))
 
 
 def read_jsonl_range(path: Path, span: LineRange, tz: str):

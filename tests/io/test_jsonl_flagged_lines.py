@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from qa_toolkit.io import arrow_jsonl, iter_conversations, read_conversations
-from qa_toolkit.io.jsonl import LineRange, iter_jsonl, iter_lines
+from qa_toolkit.io.jsonl import JsonlReading, LineRange, iter_jsonl, iter_lines
 from qa_toolkit.io.validate import FrameBuilder
 
 TZ = "Asia/Shanghai"
@@ -56,12 +56,12 @@ def write(tmp_path: Path, lines: list[str], name: str = "mixed.jsonl") -> Path:
 
 def line_rule(path: Path, chunk_size: int = 1 << 62) -> list:
     builder = FrameBuilder(TZ, str(path), seen_ids=set())
-    return list(iter_lines(path, builder, "utf-8", chunk_size, None))
+    return list(iter_lines(JsonlReading(path, chunk_size=chunk_size), builder))
 
 
 def by_columns(path: Path, chunk_size: int = 1 << 62) -> list:
     builder = FrameBuilder(TZ, str(path), seen_ids=set())
-    return list(iter_jsonl(path, builder, "utf-8", chunk_size, None))
+    return list(iter_jsonl(JsonlReading(path, chunk_size=chunk_size), builder))
 
 
 def assert_same_chunks(got: list, want: list) -> None:
@@ -118,7 +118,7 @@ def test_a_bom_and_a_last_line_without_its_end(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + body.encode())
     got = read_conversations(path, tz=TZ)
     builder = FrameBuilder(TZ, str(path), seen_ids=set())
-    want = list(iter_lines(path, builder, "utf-8-sig", 1 << 62, None))
+    want = list(iter_lines(JsonlReading(path, "utf-8-sig"), builder))
     assert_same_chunks([got], want)
     assert len(got.conversations) == 21
 
@@ -127,8 +127,8 @@ def test_a_range_of_a_file_keeps_the_file_line_numbers(tmp_path):
     path = write(tmp_path, mixed(30, {3: "not JSON", 20: "csat out of range"}))
     start = len(b"\n".join(path.read_bytes().split(b"\n")[:10])) + 1
     span = LineRange(start, path.stat().st_size, 11)
-    want = list(iter_lines(path, FrameBuilder(TZ, str(path), seen_ids=set()), "utf-8", 1 << 62, None, span))
-    got = list(iter_jsonl(path, FrameBuilder(TZ, str(path), seen_ids=set()), "utf-8", 1 << 62, None, span))
+    want = list(iter_lines(JsonlReading(path, span=span), FrameBuilder(TZ, str(path), seen_ids=set())))
+    got = list(iter_jsonl(JsonlReading(path, span=span), FrameBuilder(TZ, str(path), seen_ids=set())))
     assert_same_chunks(got, want)
     assert [p.line for p in got[0].log.problems] == [22]
 
