@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -61,38 +62,40 @@ def read_disputes(path: str | os.PathLike) -> pd.DataFrame:
     return register
 
 
-def reviewed(
-    results: pd.DataFrame,
-    scores: pd.DataFrame,
-    rubrics: Sequence[Rubric],
-    *,
-    grades: pd.DataFrame | None = None,
-    disputes: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(results, scores) the report uses: ``final_outcomes`` plus, per result, ``source`` (who
-    decided it), ``comment`` (the grader's) and ``dispute_note`` (the agent's reason, the lead's
-    note); per conversation ``human_graded``."""
-    people = pd.concat(
-        [f[["conversation_id"]] for f in (grades, disputes) if f is not None and len(f)]
-        or [pd.DataFrame({"conversation_id": []})]
-    )
-    by_id = {r.id: r for r in rubrics}
-    touched = scores[scores["conversation_id"].isin(set(people["conversation_id"].astype(str)))]
-    unknown = sorted(set(touched["rubric_id"].dropna()) - set(by_id))
-    if unknown:
-        raise InputError(
-            Problem(
-                "--grades/--disputes",
-                f"reviewed conversations were scored with rubric {', '.join(unknown)}: pass it with --rubric",
-                code="grades",
-            )
+@dataclass(frozen=True, eq=False)  # holds frames: compared by identity
+class Reviewed:
+    """The ``Adjustment`` of people's decisions: (results, scores) the report uses are
+    ``final_outcomes`` under ``rubrics`` with ``grades`` and ``disputes``, plus, per result,
+    ``source`` (who decided it), ``comment`` (the grader's) and ``dispute_note`` (the agent's
+    reason, the lead's note); per conversation ``human_graded``."""
+
+    rubrics: Sequence[Rubric]
+    grades: pd.DataFrame | None = None
+    disputes: pd.DataFrame | None = None
+
+    def __call__(self, results: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        grades, disputes = self.grades, self.disputes
+        people = pd.concat(
+            [f[["conversation_id"]] for f in (grades, disputes) if f is not None and len(f)]
+            or [pd.DataFrame({"conversation_id": []})]
         )
-    out, final = final_outcomes(results, scores, list(rubrics), grades=grades, disputes=disputes)
-    out["source"] = _source(out, final, disputes)
-    out["comment"] = _joined(out, grades, ("comment",), decided=out["decided_by"].eq("grade"), by_grader=True)
-    out["dispute_note"] = _joined(out, disputes, ("reason", "note"), decided=out["dispute"].ne(""))
-    final["human_graded"] = final["grader"].ne("").astype("boolean")
-    return out, final
+        by_id = {r.id: r for r in self.rubrics}
+        touched = scores[scores["conversation_id"].isin(set(people["conversation_id"].astype(str)))]
+        unknown = sorted(set(touched["rubric_id"].dropna()) - set(by_id))
+        if unknown:
+            raise InputError(
+                Problem(
+                    "--grades/--disputes",
+                    f"reviewed conversations were scored with rubric {', '.join(unknown)}: pass it with --rubric",
+                    code="grades",
+                )
+            )
+        out, final = final_outcomes(results, scores, self.rubrics, grades=grades, disputes=disputes)
+        out["source"] = _source(out, final, disputes)
+        out["comment"] = _joined(out, grades, ("comment",), decided=out["decided_by"].eq("grade"), by_grader=True)
+        out["dispute_note"] = _joined(out, disputes, ("reason", "note"), decided=out["dispute"].ne(""))
+        final["human_graded"] = final["grader"].ne("").astype("boolean")
+        return out, final
 
 
 def review_adjustment(
@@ -104,7 +107,7 @@ def review_adjustment(
     file stops before any work)."""
     grades = read_grades(grades_path) if grades_path else None
     disputes = read_disputes(disputes_path) if disputes_path else None
-    return lambda results, scores: reviewed(results, scores, rubrics, grades=grades, disputes=disputes)
+    return Reviewed(rubrics, grades, disputes)
 
 
 def agreement(rubrics: Sequence[Rubric]) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring import aggregate_scores, as_rubrics
+from qa_toolkit.scoring import aggregate_scores
 
 #: Added to RESULTS by ``final_outcomes``.
 FINAL_RESULTS: dict[str, str] = {
@@ -98,12 +98,12 @@ def apply_grades(results: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
 
 
 def apply_disputes(
-    results: pd.DataFrame, disputes: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Sequence[Rubric]
+    results: pd.DataFrame, disputes: pd.DataFrame, scores: pd.DataFrame, rubrics: Sequence[Rubric]
 ) -> pd.DataFrame:
     """``start``-ed results with the leads' dispute decisions applied (module docstring)."""
     out = results.copy()
     rubric_of = scores.set_index("conversation_id")["rubric_id"]
-    criteria = {r.id: {c.id: c for _, c in r.criteria} for r in as_rubrics(rubrics)}
+    criteria = {r.id: {c.id: c for _, c in r.criteria} for r in rubrics}
     at = _rows(out, disputes)
     for pos, row in zip(at, disputes.itertuples(index=False)):
         if pos < 0:
@@ -129,7 +129,7 @@ def apply_disputes(
     return out
 
 
-def rescore(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Sequence[Rubric]) -> pd.DataFrame:
+def rescore(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Sequence[Rubric]) -> pd.DataFrame:
     """SCORES with the conversations a person decided something on re-aggregated from
     ``results``; the others exactly as they were."""
     touched = results.loc[
@@ -139,7 +139,7 @@ def rescore(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Seque
     out = scores.copy()
     if not len(touched):
         return out
-    by_id = {r.id: r for r in as_rubrics(rubrics)}
+    by_id = {r.id: r for r in rubrics}
     mine = out["conversation_id"].isin(touched).to_numpy(dtype=bool)
     conv = out.loc[mine, ["conversation_id", "agent_id", "channel", "started_at", "rubric_id"]]
     parts = [
@@ -158,13 +158,14 @@ def rescore(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Rubric | Seque
 def final_outcomes(
     results: pd.DataFrame,
     scores: pd.DataFrame,
-    rubrics: Rubric | Sequence[Rubric],
+    rubrics: Sequence[Rubric],
     *,
     grades: pd.DataFrame | None = None,
     disputes: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, scores) that count: automatic, then graded, then disputed (module docstring);
-    results keep ``auto_outcome``/``auto_points``, scores ``auto_total``, with who decided."""
+    results keep ``auto_outcome``/``auto_points``, scores ``auto_total``, with who decided.
+    ``rubrics``: every rubric the scores were made with (a week is often scored by several)."""
     out = start(results)
     if grades is not None and len(grades):
         out = apply_grades(out, grades)

@@ -11,7 +11,7 @@ from qa_toolkit.cli import main
 from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.problems import InputError
 from qa_toolkit.report import ReportInput
-from qa_toolkit.report.grades import reviewed
+from qa_toolkit.report.grades import Reviewed
 from qa_toolkit.report.html import highlight
 from qa_toolkit.report.view import lost_points, match_parts
 from qa_toolkit.review.calibration import read_grades
@@ -48,7 +48,7 @@ def grades(*rows, graded_on="2026-11-20", grader="王"):
 
 
 def apply_grades(results, scores, frame, rubrics):
-    return reviewed(results, scores, rubrics, grades=frame)
+    return Reviewed(rubrics, grades=frame)(results, scores)
 
 
 @pytest.fixture()

@@ -126,11 +126,11 @@ def test_a_grade_over_the_rule_and_a_confirmed_critical(scored):
             grade_rows("李雷", "2026-11-02", {"pii": ("pass", 10.0, 10.0, "overturn", False)}),  # older: does not count
         ]
     )
-    final, final_scores = final_outcomes(results, scores, RUBRIC, grades=grades)
+    final, final_scores = final_outcomes(results, scores, [RUBRIC], grades=grades)
     s = final_scores.set_index("conversation_id")
     assert s.loc["a", "total"] == 0 and s.loc["a", "critical_failed"] and s.loc["a", "grader"] == "王芳"
     assert s.loc["a", "auto_total"] == scores.set_index("conversation_id").loc["a", "total"]
-    pending = final_outcomes(results, scores, RUBRIC, grades=grades[grades["criterion_id"] == "care"])[1]
+    pending = final_outcomes(results, scores, [RUBRIC], grades=grades[grades["criterion_id"] == "care"])[1]
     a = pending.set_index("conversation_id").loc["a"]  # care graded, pii still pending: 5 of 30 points
     assert a["total"] == pytest.approx(100 * 5 / 30, abs=1e-4) and a["critical_pending"] == "pii"
     f = final.set_index(["conversation_id", "criterion_id"])
@@ -154,7 +154,7 @@ def test_a_lead_decision_changes_the_outcome_and_keeps_the_automatic_one(
 ):
     results, scores = scored
     final, final_scores = final_outcomes(
-        results, scores, RUBRIC, disputes=pd.DataFrame([dispute(crit, decision, awarded)])
+        results, scores, [RUBRIC], disputes=pd.DataFrame([dispute(crit, decision, awarded)])
     )
     row = final.set_index(["conversation_id", "criterion_id"]).loc[("a", crit)]
     assert (row["outcome"], row["points"], row["dispute"]) == (outcome, points, decision)
@@ -166,9 +166,9 @@ def test_a_lead_decision_changes_the_outcome_and_keeps_the_automatic_one(
 
 def test_an_accepted_dispute_of_a_critical_fail_lifts_it(scored):
     results, scores = scored
-    rejected = final_outcomes(results, scores, RUBRIC, disputes=pd.DataFrame([dispute("pii", "rejected")]))[1]
+    rejected = final_outcomes(results, scores, [RUBRIC], disputes=pd.DataFrame([dispute("pii", "rejected")]))[1]
     assert rejected.set_index("conversation_id").loc["a", "total"] == 0  # a lead confirmed it
-    accepted = final_outcomes(results, scores, RUBRIC, disputes=pd.DataFrame([dispute("pii", "accepted")]))[1]
+    accepted = final_outcomes(results, scores, [RUBRIC], disputes=pd.DataFrame([dispute("pii", "accepted")]))[1]
     a = accepted.set_index("conversation_id").loc["a"]
     assert a["critical_pending"] == "" and not a["critical_failed"] and a["total"] > a["auto_total"]
 
