@@ -11,22 +11,35 @@ import sys
 import click
 
 from qa_toolkit import __version__, collector
-from qa_toolkit.cli.lazy import LazyGroup
+from qa_toolkit.cli.lazy import LazyGroup, Section
 from qa_toolkit.problems import InputError
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "data": ("qa_toolkit.cli.data:data", "Inspect a conversation export; generate synthetic data."),
-    "rubric": ("qa_toolkit.cli.rubric:rubric", "Lint, test, document and compare YAML rubrics."),
-    "score": ("qa_toolkit.cli.score:score", "Score conversations against a rubric (results + scores)."),
-    "sample": ("qa_toolkit.cli.sample:sample", "Draw a seeded, auditable QA sample batch."),
-    "grade": ("qa_toolkit.cli.grade:grade", "Export a grading workbook; import graders' workbooks."),
-    "dispute": ("qa_toolkit.cli.dispute:dispute", "Agents dispute lost points (申诉); leads decide."),
-    "calibrate": ("qa_toolkit.cli.calibrate:calibrate", "Agreement between graders, and between rules and graders."),
-    "criterion": ("qa_toolkit.cli.criterion:criterion", "Learn criteria from the team's own grades (type: learned)."),
-    "risk": ("qa_toolkit.cli.risk:risk", "Train, evaluate and apply the complaint/escalation risk model."),
-    "report": ("qa_toolkit.cli.report:report", "Per-agent and team reports (Excel, HTML)."),
-    "run": ("qa_toolkit.cli.run:run", "Run the whole pipeline from a YAML config."),
-    "demo": ("qa_toolkit.cli.run:demo", "Run the whole pipeline on the bundled sample data."),
+#: The commands in the order of a QA team's work, by when it runs them (``qa --help`` shows these sections).
+SECTIONS: dict[str, Section] = {
+    "Every week": {
+        "score": ("qa_toolkit.cli.score:score", "Score conversations against a rubric (results + scores)."),
+        "sample": ("qa_toolkit.cli.sample:sample", "Draw a seeded, auditable QA sample batch."),
+        "grade": ("qa_toolkit.cli.grade:grade", "Export a grading workbook; import graders' workbooks."),
+        "dispute": ("qa_toolkit.cli.dispute:dispute", "Agents dispute lost points (申诉); leads decide."),
+        "report": ("qa_toolkit.cli.report:report", "Per-agent and team reports (Excel, HTML)."),
+    },
+    "Set up and improve": {
+        "data": ("qa_toolkit.cli.data:data", "Inspect a conversation export; generate synthetic data."),
+        "rubric": ("qa_toolkit.cli.rubric:rubric", "Lint, test, document and compare YAML rubrics."),
+        "calibrate": (
+            "qa_toolkit.cli.calibrate:calibrate",
+            "Agreement between graders, and between rules and graders.",
+        ),
+        "criterion": (
+            "qa_toolkit.cli.criterion:criterion",
+            "Learn criteria from the team's own grades (type: learned).",
+        ),
+        "risk": ("qa_toolkit.cli.risk:risk", "Train, evaluate and apply the complaint/escalation risk model."),
+    },
+    "All at once": {
+        "run": ("qa_toolkit.cli.run:run", "Run the whole pipeline from a YAML config."),
+        "demo": ("qa_toolkit.cli.run:demo", "Run the whole pipeline on the bundled sample data."),
+    },
 }
 
 
@@ -54,7 +67,7 @@ class QAGroup(LazyGroup):
             ctx.exit(2)
 
 
-@click.group(cls=QAGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=QAGroup, lazy=SECTIONS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qa")
 def main() -> None:
     """qa-toolkit: quality inspection (质检) and agent scoring for customer service.

@@ -10,8 +10,10 @@ from qa_toolkit.cli.lazy import LazyGroup
 @click.group(
     cls=LazyGroup,
     lazy={
-        "inspect": ("qa_toolkit.cli.inspect:inspect_cmd", "Counts, ranges and every problem in an export."),
-        "synth": ("qa_toolkit.cli.synth:synth_cmd", "Generate realistic synthetic conversations (seeded)."),
+        "Commands": {
+            "inspect": ("qa_toolkit.cli.inspect:inspect_cmd", "Counts, ranges and every problem in an export."),
+            "synth": ("qa_toolkit.cli.synth:synth_cmd", "Generate realistic synthetic conversations (seeded)."),
+        }
     },
 )
 def data() -> None:

@@ -4,16 +4,22 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
 import click
 
+#: A help section's commands: name -> ("module:attribute", "one-line help"), in the order listed.
+Section = Mapping[str, tuple[str, str]]
+
 
 class LazyGroup(click.Group):
-    """``lazy`` maps a command name to ``("module:attribute", "one-line help")``."""
+    """``lazy`` maps each help section's title to its commands (``Section``); help shows the
+    sections in order, so a group can list its commands the way they are used."""
 
-    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs):
+    def __init__(self, *args, lazy: Mapping[str, Section] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lazy = dict(lazy or {})
+        self.sections = {title: dict(commands) for title, commands in (lazy or {}).items()}
+        self.lazy = {name: entry for commands in self.sections.values() for name, entry in commands.items()}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
@@ -26,14 +32,11 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in self.lazy:
-                rows.append((name, self.lazy[name][1]))
-            else:
-                cmd = super().get_command(ctx, name)
-                if cmd is not None and not cmd.hidden:
-                    rows.append((name, cmd.get_short_help_str()))
+        for title, commands in self.sections.items():
+            with formatter.section(title):
+                formatter.write_dl([(name, help_text) for name, (_, help_text) in commands.items()])
+        eager = [(name, super().get_command(ctx, name)) for name in super().list_commands(ctx)]
+        rows = [(name, cmd.get_short_help_str()) for name, cmd in eager if cmd is not None and not cmd.hidden]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -6,14 +6,17 @@ import sys
 from click.testing import CliRunner
 
 from qa_toolkit import __version__
-from qa_toolkit.cli import COMMANDS, main
+from qa_toolkit.cli import SECTIONS, main
 
 
-def test_help_lists_every_command_group():
+def test_help_lists_every_command_under_its_section_in_the_order_of_the_work():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for name in COMMANDS:
-        assert name in result.output
+    lines = result.output.splitlines()
+    for title, commands in SECTIONS.items():
+        start = lines.index(f"{title}:")
+        listed = [line.split()[0] for line in lines[start + 1 : start + 1 + len(commands)]]
+        assert listed == list(commands)
 
 
 def test_version():
@@ -29,7 +32,7 @@ def test_unknown_command_is_a_usage_error():
 
 def test_every_lazy_command_imports():
     ctx = main.make_context("qa", ["--help"], resilient_parsing=True)
-    for name in COMMANDS:
+    for name in main.lazy:
         assert main.get_command(ctx, name) is not None, name
 
 
