@@ -10,10 +10,11 @@ Passes::
     check: {type: secret_request}
     # agent: 客服不会索要验证码，请勿把验证码告诉任何人；支付密码在支付时输入即可
 
-Fails::
+Fails (the shipped forms, and a team's own word added with ``phrases``)::
 
-    check: {type: secret_request}
+    check: {type: secret_request, phrases: [动态口令发我]}
     # agent: 我给您发了验证码，验证码给我下
+    # agent: 请把动态口令发我核对一下
 """
 
 from __future__ import annotations

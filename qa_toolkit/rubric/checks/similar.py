@@ -20,7 +20,7 @@ conversation:
 Passes::
 
     check: {type: similar, approved: [非常理解您着急的心情, 很抱歉让您久等了], threshold: 0.5}
-    # agent: 真的很抱歉让您等了这么久，我马上帮您催一下   (0.61 to 很抱歉让您久等了)
+    # agent: 真的很抱歉让您等了这么久。我马上帮您催一下   (its first sentence: 0.61 to 很抱歉让您久等了)
 
 Fails::
 
