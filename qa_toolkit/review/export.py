@@ -172,11 +172,11 @@ def _transcripts(messages: pd.DataFrame, mask: bool) -> dict[str, list[list]]:
 
 def _automatic(results: pd.DataFrame, mask: bool) -> dict[tuple[str, str], tuple[str, float, str]]:
     """(conversation_id, criterion_id) -> (outcome, points, evidence shown) of the automatic results."""
-    evidence = [mask_series(results[c]) if mask else results[c] for c in ("evidence_match", "evidence_text", "note")]
+    shown = [results[c].astype("string").fillna("") for c in ("evidence_match", "evidence_text", "note")]
     columns = [results[c].tolist() for c in ("conversation_id", "criterion_id", "outcome", "points")]
     out = {}
-    for cid, crit, outcome, points, *shown in zip(*columns, *(c.tolist() for c in evidence)):
-        said = " · ".join(str(v) for v in shown if pd.notna(v) and v != "")
+    for cid, crit, outcome, points, *parts in zip(*columns, *((mask_series(c) if mask else c).tolist() for c in shown)):
+        said = " · ".join(filter(None, parts))
         out[(cid, crit)] = (str(outcome), points, said)
     return out
 
