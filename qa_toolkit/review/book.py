@@ -82,11 +82,10 @@ class Cells:
         (self.texts if written_as_is(value) else self.others).append((row - 1, col - 1, value, fmt))
 
     def add_rows(self, rows: list[list], start: int, fmt: Format | None = None) -> None:
-        """Rows from row ``start`` as ``write_rows`` writes them (an empty value without a format: no cell)."""
+        """Rows from row ``start``, as ``write_rows`` writes them."""
         for r, values in enumerate(rows, start=start):
             for c, value in enumerate(values, start=1):
-                if fmt is not None or (value is not None and value != ""):
-                    self.add(r, c, value, fmt)
+                self.add(r, c, value, fmt)
 
     def write(self, ws: Worksheet) -> None:
         """The cells, into ``ws``."""
