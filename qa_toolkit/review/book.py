@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from qa_toolkit import collector
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import new_workbook, put
+from qa_toolkit.excel import new_workbook, put, put_rows, written_as_is
 
 _INPUT = {"locked": False, "bg_color": "#FFF2CC", "pattern": 1}
 _WRAP = {"text_wrap": True, "valign": "top"}
@@ -65,11 +65,49 @@ def cell(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = Non
 
 
 def write_rows(ws: Worksheet, rows: list[list], start: int = 1, fmt: Format | None = None) -> None:
-    """Rows from row ``start``, every value formula-safe."""
-    for r, values in enumerate(rows, start=start - 1):
-        for c, value in enumerate(values):
-            if fmt is not None or (value is not None and value != ""):  # an empty cell without a format is none
-                put(ws, r, c, value, fmt)
+    """Rows from row ``start``, every value formula-safe (an empty value without a format writes no cell)."""
+    put_rows(ws, start - 1, 0, rows, [(fmt, fmt)] * max(map(len, rows), default=0))
+
+
+class Cells:
+    """Cells every sheet of one kind repeats (labels, headers, a rubric's texts, empty input
+    cells): each value checked once (``written_as_is``), then written straight on every sheet."""
+
+    def __init__(self) -> None:
+        self.texts: list[tuple[int, int, str, Format | None]] = []  # 0-based (row, col), as put writes them
+        self.others: list[tuple[int, int, Any, Format | None]] = []  # the rest, through put on each sheet
+
+    def add(self, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+        """``value`` at 1-based (``row``, ``col``) on every sheet ``write`` fills."""
+        (self.texts if written_as_is(value) else self.others).append((row - 1, col - 1, value, fmt))
+
+    def add_rows(self, rows: list[list], start: int, fmt: Format | None = None) -> None:
+        """Rows from row ``start``, as ``write_rows`` writes them."""
+        for r, values in enumerate(rows, start=start):
+            for c, value in enumerate(values, start=1):
+                self.add(r, c, value, fmt)
+
+    def write(self, ws: Worksheet) -> None:
+        """The cells, into ``ws``."""
+        string = ws.write_string
+        for row, col, text, fmt in self.texts:
+            string(row, col, text, fmt)
+        for row, col, value, fmt in self.others:
+            put(ws, row, col, value, fmt)
+
+
+def dropdown(options: tuple[str, ...], where: list[str]) -> tuple[str, dict]:
+    """(first cell, XlsxWriter validation) of a drop-down of ``options`` on the cells at A1
+    addresses ``where``: one validation for them all (XlsxWriter copies it, so it can be reused)."""
+    return where[0], {
+        "validate": "list",
+        "source": list(options),
+        "ignore_blank": True,
+        "show_error": True,
+        "error_title": "请选择 choose",
+        "error_message": "请选择 choose: " + ", ".join(options),
+        "multi_range": " ".join(where),
+    }
 
 
 class Dropdowns:
@@ -86,18 +124,7 @@ class Dropdowns:
     def write(self, ws: Worksheet) -> None:
         """The gathered drop-downs, into ``ws``."""
         for options, where in self.cells.items():
-            ws.data_validation(
-                where[0],
-                {
-                    "validate": "list",
-                    "source": list(options),
-                    "ignore_blank": True,
-                    "show_error": True,
-                    "error_title": "请选择 choose",
-                    "error_message": "请选择 choose: " + ", ".join(options),
-                    "multi_range": " ".join(where),
-                },
-            )
+            ws.data_validation(*dropdown(options, where))
 
 
 def widths(ws: Worksheet, columns: tuple[float, ...]) -> None:

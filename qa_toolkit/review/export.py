@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_toolkit.excel import display_width, put, written_as_is
+from qa_toolkit.excel import display_width, put, put_rows
 from qa_toolkit.frames import OUTCOMES
 from qa_toolkit.privacy import mask_series, mask_text
 from qa_toolkit.review import book
@@ -46,6 +46,8 @@ _WIDTHS = (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)
 #: The widest message text shown on one line across the transcript's text columns, D to J (a
 #: margin below their width): wider or multi-line texts wrap in a merged cell D:J.
 _ONE_LINE = sum(_WIDTHS[3:REVIEW_COL]) - 10
+#: A transcript row (#, time, role, text) written as put writes it, in no format.
+_MESSAGE_FORMATS = ((None, None),) * 4
 
 
 def _text(value, mask: bool):
@@ -99,9 +101,9 @@ def _fill(
     ids = book.hidden_sheet(wb, IDS_SHEET)
     id_rows: list[list] = [SHEET_IDS_HEADER]
     meta = book.hidden_sheet(wb, META_SHEET)
-    lines = {r.id: _lines(r) for r in rubrics}
+    sheets = {r.id: _sheet(r, fmt, mask) for r in rubrics}
     book.hidden_sheet(
-        wb, LAYOUT_SHEET, [LAYOUT_HEADER] + [row for r in rubrics for row in _layout_rows(r.id, lines[r.id])]
+        wb, LAYOUT_SHEET, [LAYOUT_HEADER] + [row for r in rubrics for row in _layout_rows(r.id, sheets[r.id].lines)]
     )
     batch_id = str(manifest["batch_id"].iloc[0]) if len(manifest) else ""
     meta_rows = [
@@ -119,23 +121,24 @@ def _fill(
     res = _automatic(results[results["conversation_id"].isin(wanted)], mask)
     prints = fingerprints(conversations, messages)
     _batch_header(batch, fmt)
+    batch_rows = []
     for n, row in enumerate(manifest.itertuples(index=False), start=1):
         name = f"C{n:03d}"
         cid = row.conversation_id
         values = [n, cid, row.agent_id, row.channel, row.period, row.stratum, row.reason]
-        book.write_rows(batch, [[_text(v, mask) for v in values]], start=n + 3)
+        batch_rows.append([_text(v, mask) for v in values])
         batch.write_url(n + 2, 7, f"internal:'{name}'!A1", string=name)
         sheet_rubric = routed.get(cid, rubrics[0])
         if len(rubrics) > 1:
             meta_rows.append([f"rubric:{name}", sheet_rubric.id])
         meta_rows.append([FINGERPRINT_KEY.format(sheet=name), prints.get(str(cid), "")])
         ws = wb.add_worksheet(name)
-        prefills, reviews = _conversation_sheet(
-            ws, fmt, cid, facts.get(cid), res, lines[sheet_rubric.id], mask, prefill
-        )
+        sheet = sheets[sheet_rubric.id]
+        prefills, reviews = _conversation_sheet(ws, fmt, cid, facts.get(cid), res, sheet, mask, prefill)
         id_rows.append(sheet_ids_row(name, cid, sheet_rubric.id, prefills, reviews))
-        _transcript(ws, fmt, CRITERIA_TOP + len(sheet_rubric.criteria) + 2, transcripts.get(cid, []), mask)
+        _transcript(ws, fmt, sheet.transcript_top, transcripts.get(cid, []))
         advance(1)
+    book.write_rows(batch, batch_rows, start=4)
     book.write_rows(ids, id_rows)
     book.write_rows(meta, meta_rows)
     batch.protect()
@@ -169,11 +172,11 @@ def _transcripts(messages: pd.DataFrame, mask: bool) -> dict[str, list[list]]:
 
 def _automatic(results: pd.DataFrame, mask: bool) -> dict[tuple[str, str], tuple[str, float, str]]:
     """(conversation_id, criterion_id) -> (outcome, points, evidence shown) of the automatic results."""
-    evidence = ("evidence_match", "evidence_text", "note")
-    columns = (results[c].tolist() for c in ("conversation_id", "criterion_id", "outcome", "points", *evidence))
+    shown = [results[c].astype("string").fillna("") for c in ("evidence_match", "evidence_text", "note")]
+    columns = [results[c].tolist() for c in ("conversation_id", "criterion_id", "outcome", "points")]
     out = {}
-    for cid, crit, outcome, points, *shown in zip(*columns):
-        said = " · ".join(str(_text(v, mask)) for v in shown if pd.notna(v) and v != "")
+    for cid, crit, outcome, points, *parts in zip(*columns, *((mask_series(c) if mask else c).tolist() for c in shown)):
+        said = " · ".join(filter(None, parts))
         out[(cid, crit)] = (str(outcome), points, said)
     return out
 
@@ -202,30 +205,71 @@ class _Line:
 
     row: int  # 1-based, below CRITERIA_TOP
     criterion: Criterion
-    shown: tuple[tuple[int, str, bool], ...]  # (column, text, plain) of section, id, label, guidance
-    pending: tuple[tuple[int, str, bool], ...]  # the same with the label's pending note
+    pending_label: str  # the name with the pending note, shown while a critical fail waits
     grades: tuple[str, ...]  # the drop-down's values
     confirm: bool  # an automatic fail waits for a grader (critical: confirm)
     cells: dict[str, str]  # input kind -> A1 address
 
 
+@dataclass(frozen=True)
+class _Sheet:
+    """What every conversation sheet of one rubric repeats, worked out once per workbook: the
+    cells that never change (labels, the criteria table's header and rubric texts, the empty
+    inputs, the transcript's heading), its criteria rows and the drop-downs of its grade cells."""
+
+    cells: book.Cells
+    lines: list[_Line]
+    dropdowns: list[tuple[str, dict]]  # (first cell, validation) per list of grades
+    transcript_top: int  # 1-based row of the transcript's heading
+
+
+def _sheet(rubric: Rubric, fmt: book.Formats, mask: bool) -> _Sheet:
+    """The parts of ``rubric``'s conversation sheets that do not depend on the conversation."""
+    cells = book.Cells()
+    cells.add(GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
+    cells.add(*GRADER_CELL, None, fmt.input)
+    cells.add(DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
+    cells.add(*DATE_CELL, None, fmt.input_date)
+    cells.add_rows([CRITERIA_HEADER], CRITERIA_TOP, fmt.head)
+    lines = _lines(rubric)
+    shown_section = None
+    for line, (section, criterion) in zip(lines, rubric.criteria):
+        label = _label(criterion)
+        # the section's name on its first row only: the rows below it are its criteria
+        texts = [section.name if section is not shown_section else "", criterion.id, label, _guidance(criterion)]
+        shown_section = section
+        for col, text in enumerate(texts, start=1):
+            if text:  # none for ""
+                cells.add(line.row, col, text, fmt.wrap)
+        cells.add(line.row, COMMENT_COL, None, fmt.input_wrap)
+    top = CRITERIA_TOP + len(lines) + 2
+    heading = "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
+    cells.add(top, 1, heading, fmt.head)
+    cells.add_rows([["#", "时间 Time", "角色 Role", "内容 Text"]], top + 1, fmt.head)
+    grade_cells: dict[tuple[str, ...], list[str]] = {}
+    for line in lines:
+        grade_cells.setdefault(line.grades, []).append(line.cells["grade"])
+    dropdowns = [book.dropdown(options, where) for options, where in grade_cells.items()]
+    return _Sheet(cells, lines, dropdowns, top)
+
+
+def _label(criterion: Criterion) -> str:
+    """A criterion's name as its row shows it, critical items marked."""
+    return f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
+
+
 def _lines(rubric: Rubric) -> list[_Line]:
     """The criteria rows of ``rubric``'s sheets, in rubric order."""
     out = []
-    for r, (section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
-        label = f"{criterion.name}{' ⚠一票否决 critical' if criterion.critical else ''}"
+    for r, (_section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
         cells = {
             "grade": book.address(r, GRADE_COL),
             "comment": book.address(r, COMMENT_COL),
             "review": book.address(r, REVIEW_COL),
         }
-        texts = [section.name, criterion.id, label, _guidance(criterion)]
-        shown, pending = (
-            tuple((col, text, written_as_is(text)) for col, text in enumerate(values) if text)  # none for ""
-            for values in (texts, [*texts[:2], label + PENDING_NOTE, texts[3]])
-        )
         grades = tuple(allowed_grades(criterion))
-        out.append(_Line(r, criterion, shown, pending, grades, rubric.needs_confirmation(criterion), cells))
+        pending = _label(criterion) + PENDING_NOTE
+        out.append(_Line(r, criterion, pending, grades, rubric.needs_confirmation(criterion), cells))
     return out
 
 
@@ -240,49 +284,51 @@ def _layout_rows(rubric_id: str, lines: list[_Line]) -> list[list]:
     return rows
 
 
-def _conversation_sheet(ws, fmt: book.Formats, cid, facts, res, lines, mask, prefill) -> tuple[list[str], list[str]]:
+#: The automatic result of a criterion the results do not have: a grader grades it.
+_NO_RESULT = ("review", None, "")
+
+
+def _conversation_sheet(
+    ws, fmt: book.Formats, cid, facts, res, sheet: _Sheet, mask, prefill
+) -> tuple[list[str], list[str]]:
     """A conversation sheet down to its criteria table: title, facts, grader and date, criteria;
     (the pre-filled grades, "" for none, the criteria with a 复核 cell) for its ``_ids`` row."""
     book.cell(ws, 1, 1, _text(f"会话 Conversation {cid}", mask), fmt.title)
     book.cell(ws, 2, 1, "" if facts is None else facts)
-    book.cell(ws, GRADER_CELL[0], LABEL_COL, GRADER_LABEL, fmt.head)
-    book.cell(ws, *GRADER_CELL, None, fmt.input)
-    book.cell(ws, DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
-    book.cell(ws, *DATE_CELL, None, fmt.input_date)
+    sheet.cells.write(ws)
+    for first, validation in sheet.dropdowns:
+        ws.data_validation(first, validation)
     prefills: list[str] = []
     reviews: list[str] = []
-    book.write_rows(ws, [CRITERIA_HEADER], start=CRITERIA_TOP, fmt=fmt.head)
-    dropdowns = book.Dropdowns()
-    for line in lines:
+    review_cells: list[str] = []
+    string, number = ws.write_string, ws.write_number
+    for line in sheet.lines:
         r, crit = line.row - 1, line.criterion.id
-        outcome, points, evidence = res.get((cid, crit), ("review", None, ""))
-        pending = outcome == "fail" and line.confirm
-        for col, text, plain in line.pending if pending else line.shown:
-            if plain:  # checked once per workbook: the text put would write, written straight
-                ws.write_string(r, col, text, fmt.wrap)
-            else:
-                put(ws, r, col, text, fmt.wrap)
+        outcome, points, evidence = res.get((cid, crit), _NO_RESULT)
         if outcome in OUTCOMES:  # the rules' words
-            ws.write_string(r, 4, outcome, fmt.wrap)
+            string(r, 4, outcome, fmt.wrap)
         else:
             put(ws, r, 4, outcome, fmt.wrap)
         if outcome not in ("review", "na"):
-            put(ws, r, 5, float(points), fmt.wrap)
+            if points == points:  # not NaN
+                number(r, 5, points, fmt.wrap)
+            else:
+                ws.write_blank(r, 5, None, fmt.wrap)
         if evidence:
             put(ws, r, 6, evidence, fmt.wrap)
         pre = grade_for_outcome(line.criterion, outcome, points) if prefill else None
         if pre is None:
             ws.write_blank(r, GRADE_COL - 1, None, fmt.input)
         else:  # one of the drop-down's words
-            ws.write_string(r, GRADE_COL - 1, pre, fmt.input)
-        ws.write_blank(r, COMMENT_COL - 1, None, fmt.input_wrap)
-        dropdowns.add(line.grades, line.cells["grade"])
+            string(r, GRADE_COL - 1, pre, fmt.input)
         prefills.append(pre or "")
-        if pending:
-            put(ws, r, REVIEW_COL - 1, None, fmt.input)
-            dropdowns.add(tuple(REVIEWS), line.cells["review"])
+        if outcome == "fail" and line.confirm:  # pending: the note beside the name, and a 复核 cell
+            put(ws, r, 2, line.pending_label, fmt.wrap)
+            ws.write_blank(r, REVIEW_COL - 1, None, fmt.input)
             reviews.append(crit)
-    dropdowns.write(ws)
+            review_cells.append(line.cells["review"])
+    if reviews:
+        ws.data_validation(*book.dropdown(tuple(REVIEWS), review_cells))
     book.widths(ws, _WIDTHS)
     ws.freeze_panes(CRITERIA_TOP, 0)
     ws.protect()
@@ -290,21 +336,18 @@ def _conversation_sheet(ws, fmt: book.Formats, cid, facts, res, lines, mask, pre
     return prefills, reviews
 
 
-def _transcript(ws, fmt: book.Formats, top: int, messages: list[list], mask: bool) -> None:
-    """The transcript from row ``top``: a heading, then one row per message, its text across D:J."""
-    heading = "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
-    book.cell(ws, top, 1, heading, fmt.head)
-    book.write_rows(ws, [["#", "时间 Time", "角色 Role", "内容 Text"]], start=top + 1, fmt=fmt.head)
-    for r, (seq, ts, role, text) in enumerate(messages, start=top + 2):
-        ws.write_number(r - 1, 0, seq)
-        if ts:  # HH:MM:SS
-            ws.write_string(r - 1, 1, ts)
-        book.cell(ws, r, 3, role)
-        if isinstance(text, str) and ("\n" in text or "\r" in text or display_width(text) > _ONE_LINE):
-            ws.merge_range(r - 1, 3, r - 1, REVIEW_COL - 1, "", fmt.wrap)
-            book.cell(ws, r, 4, text, fmt.wrap)
-        else:  # one line: shown across the empty cells to its right as the merged cell would show it
-            book.cell(ws, r, 4, text)
+def _transcript(ws, fmt: book.Formats, top: int, messages: list[list]) -> None:
+    """The transcript's messages below its heading at row ``top``: one row per message, its text
+    across D:J."""
+    put_rows(ws, top + 1, 0, messages, _MESSAGE_FORMATS)
+    for r, (_seq, _ts, _role, text) in enumerate(messages, start=top + 1):
+        # display_width is at most twice the length: most texts need no closer look
+        if isinstance(text, str) and (
+            "\n" in text or "\r" in text or (2 * len(text) > _ONE_LINE and display_width(text) > _ONE_LINE)
+        ):
+            ws.merge_range(r, 3, r, REVIEW_COL - 1, "", fmt.wrap)
+            put(ws, r, 3, text, fmt.wrap)
+        # else one line: shown across the empty cells to its right as the merged cell would show it
 
 
 def export_workbook(

@@ -1,6 +1,7 @@
 """What the grading workbook holds cell by cell, and how typed cells read back: long transcript
 texts wrap across the text columns (short ones stay on one line, unmerged), every grade cell
-has the drop-down of its criterion, and grades Excel stores as numbers import as typed."""
+has the drop-down of its criterion, every criterion row its rubric texts and comment cell (a
+section's name on its first row only), and grades Excel stores as numbers import as typed."""
 
 from __future__ import annotations
 
@@ -100,3 +101,17 @@ def test_grades_stored_as_numbers_import_as_typed(book, tmp_path):
 
 def _row(path, sheet: str, crit: str) -> int:
     return next(int(cell[1:]) for s, cell, _, c, kind, _ in _ids(path) if s == sheet and c == crit and kind == "grade")
+
+
+def test_every_criterion_row_shows_its_rubric_texts_and_a_section_name_heads_its_rows(book):
+    rubric, _, path = book
+    wb = load_workbook(path)
+    first = {section.criteria[0].id: section.name for section in rubric.sections}
+    for sheet in ("C001", "C002"):
+        ws = wb[sheet]
+        rows = {ws.cell(r, 2).value: r for r in range(7, 7 + len(rubric.criteria))}
+        for _, criterion in rubric.criteria:
+            r = rows[criterion.id]
+            assert ws.cell(r, 3).value.startswith(criterion.name) and ws.cell(r, 4).value, (sheet, criterion.id)
+            assert ws.cell(r, 1).value == first.get(criterion.id), (sheet, criterion.id)  # None below the first
+            assert ws.cell(r, 9).protection.locked is False  # the comment cell takes typing on every row
