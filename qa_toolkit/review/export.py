@@ -146,16 +146,15 @@ def _fill(
 
 
 def _facts(conversations: pd.DataFrame, mask: bool) -> dict:
-    """conversation_id -> the facts line under a sheet's title (agent, channel, start, csat, ...)."""
+    """conversation_id -> the facts line under a sheet's title (agent, channel, start, csat, ...);
+    a fact the export does not give (no csat, no tags) is left out, not shown as <NA>."""
     conv = conversations.drop_duplicates("conversation_id")
     keys = [k for k in ("agent_id", "channel", "started_at", "csat", "customer_tier", "queue", "tags") if k in conv]
     columns = [conv[k].tolist() for k in keys]
     out = {}
     for cid, *values in zip(conv["conversation_id"].tolist(), *columns):
-        line = "; ".join(
-            f"{key}={'|'.join(value) if isinstance(value, list) else value}" for key, value in zip(keys, values)
-        )
-        out[cid] = _text(line, mask)
+        shown = ("|".join(map(str, v)) if isinstance(v, list) else ("" if pd.isna(v) else str(v)) for v in values)
+        out[cid] = _text("; ".join(f"{key}={value}" for key, value in zip(keys, shown) if value), mask)
     return out
 
 

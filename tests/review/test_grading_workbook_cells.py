@@ -115,3 +115,11 @@ def test_every_criterion_row_shows_its_rubric_texts_and_a_section_name_heads_its
             assert ws.cell(r, 3).value.startswith(criterion.name) and ws.cell(r, 4).value, (sheet, criterion.id)
             assert ws.cell(r, 1).value == first.get(criterion.id), (sheet, criterion.id)  # None below the first
             assert ws.cell(r, 9).protection.locked is False  # the comment cell takes typing on every row
+
+
+def test_a_sheet_states_the_facts_the_export_gives_and_leaves_out_the_ones_it_does_not(book):
+    _, _, path = book
+    ws = load_workbook(path)["C001"]
+    facts = next(c.value for row in ws.iter_rows(max_row=5) for c in row if str(c.value).startswith("agent_id="))
+    assert facts.startswith("agent_id=A1; channel=chat; started_at=2026-11-10 10:00:00+08:00")
+    assert "csat" not in facts and "<NA>" not in facts and "nan" not in facts  # these chats have no csat
