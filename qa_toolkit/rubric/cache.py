@@ -37,7 +37,10 @@ def cache_dir() -> Path | None:
     try:
         import platformdirs
     except ImportError:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        try:
+            base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        except RuntimeError:  # no home folder to be found: no cache
+            return None
         return Path(base) / "qa-toolkit"
     return Path(platformdirs.user_cache_dir("qa-toolkit", appauthor=False))
 
@@ -76,11 +79,11 @@ def _load(entry: Path, digest: str) -> Document | None:
 
 
 def _store(entry: Path, digest: str, doc: Document) -> None:
-    """Keep ``doc`` at ``entry``, when JSON holds it exactly; a folder that cannot be written is left alone."""
+    """Keep ``doc`` at ``entry`` when JSON holds it exactly; when it cannot be written, do nothing."""
     encoded = encode(doc)
     if encoded is None:
         return
     try:
         write_text(entry, json.dumps({"format": FORMAT, "sha256": digest, "document": encoded}, ensure_ascii=False))
-    except OSError:
+    except (OSError, ValueError):  # a folder that cannot be written; text UTF-8 cannot hold
         pass

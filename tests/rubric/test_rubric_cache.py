@@ -215,6 +215,20 @@ def test_the_folder_defaults_to_the_user_cache(monkeypatch, tmp_path):
     assert cache.cache_dir() == tmp_path / "qa-toolkit"
 
 
+def test_no_home_folder_means_no_cache(monkeypatch, tmp_path):
+    def homeless():
+        raise RuntimeError("Could not determine home directory.")
+
+    for name in (cache.DIR_VARIABLE, cache.OFF_VARIABLE, "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "platformdirs", None)
+    monkeypatch.setattr(cache.Path, "home", staticmethod(homeless))
+    assert cache.cache_dir() is None
+    path = tmp_path / "r.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    assert _loaded(path)[1]
+
+
 def test_documents_json_cannot_hold_exactly_are_not_cached(cache_dir, tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text(BROKEN.replace('version: "1"', "version: 1\n1: int key"), encoding="utf-8")
