@@ -6,10 +6,16 @@ Problem at ``file:line:col``; ``plain`` turns the tree into dicts and lists for 
 Anchors and aliases (``&polite`` … ``*polite``) are welcome for sharing a phrase list, but a
 document whose aliases would add more than ``ALIAS_NODES`` nodes when expanded (a "billion
 laughs" bomb is under 1 KB), that refers to itself, or that nests deeper than ``MAX_DEPTH`` is
-refused as a Problem before anything expands it."""
+refused as a Problem before anything expands it.
+
+A ``Document`` is what readers keep of a parse: the plain values and the ``marks`` (0-based
+line and column of every key, value and item) that place a problem at ``file:line:col``;
+``encode``/``decode`` turn it into JSON and back exactly, so it can be cached without ruamel
+(``rubric.cache``). ruamel is imported only when a text is parsed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from qa_toolkit.problems import Problem
@@ -18,6 +24,10 @@ from qa_toolkit.problems import Problem
 #: 20 times is 10,000).
 ALIAS_NODES = 10_000
 MAX_DEPTH = 64
+
+#: The marks of a node: a mapping's are ``{key: (key line, key col, value line, value col, the
+#: value's marks)}``, a sequence's ``[(line, col, the item's marks), ...]``, a scalar's None.
+Marks = dict | list | None
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, Problem | None]:
@@ -125,3 +135,103 @@ def plain(node: Any) -> Any:
         if isinstance(node, kind):
             return kind(node)
     return node
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML document: its plain values (``plain``) and their positions (``marks``)."""
+
+    data: Any
+    marks: Marks
+
+
+def document(tree: Any) -> Document:
+    """The Document of a round-trip tree (``parse_yaml``)."""
+    return Document(plain(tree), marks(tree))
+
+
+def marks(node: Any, line: int = 0, col: int = 0) -> Marks:
+    """The positions ruamel keeps on a round-trip tree's mappings and sequences, as ``Marks``.
+    A key merged in by ``<<: *anchor`` has none of its own: it is placed at its mapping
+    (``line``, ``col``: where the node itself is)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    def walk(node: Any, line: int, col: int) -> Marks:
+        if isinstance(node, CommentedMap):
+            data = node.lc.data
+            out = {}
+            for key, value in node.items():
+                kl, kc, vl, vc = data.get(key) or (line, col, line, col)
+                out[key] = (kl, kc, vl, vc, walk(value, vl, vc))
+            return out
+        if isinstance(node, CommentedSeq):
+            data = node.lc.data
+            out = []
+            for i, item in enumerate(node):
+                il, ic = data.get(i) or (line, col)
+                out.append((il, ic, walk(item, il, ic)))
+            return out
+        return None
+
+    return walk(node, line, col)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def encode(doc: Document) -> dict | None:
+    """``doc`` as JSON values that ``decode`` turns back into an equal Document, or None when JSON
+    cannot hold it exactly (a key that is not text, a date, a tagged value)."""
+
+    def exact(value: Any) -> bool:
+        if isinstance(value, dict):
+            return all(type(k) is str and exact(v) for k, v in value.items())
+        if isinstance(value, list):
+            return all(exact(v) for v in value)
+        return type(value) in _SCALARS
+
+    def put(node: Marks) -> Any:
+        if isinstance(node, dict):
+            return {"map": [[key, *pos, put(child)] for key, (*pos, child) in node.items()]}
+        if isinstance(node, list):
+            return {"seq": [[*pos, put(child)] for *pos, child in node]}
+        return None
+
+    keys_exact = all(type(k) in _SCALARS for k in _keys(doc.marks))
+    return {"data": doc.data, "marks": put(doc.marks)} if exact(doc.data) and keys_exact else None
+
+
+def decode(obj: Any) -> Document:
+    """The Document ``encode`` made ``obj`` from; ValueError when ``obj`` is not of that shape."""
+
+    def position(items: Any, size: int) -> bool:
+        return isinstance(items, list) and len(items) == size and all(type(x) is int for x in items)
+
+    def get(node: Any) -> Marks:
+        if node is None:
+            return None
+        if isinstance(node, dict) and isinstance(node.get("map"), list) and len(node) == 1:
+            entries = node["map"]
+            if all(
+                isinstance(e, list) and len(e) == 6 and type(e[0]) in _SCALARS and position(e[1:5], 4) for e in entries
+            ):
+                return {e[0]: (*e[1:5], get(e[5])) for e in entries}
+        if isinstance(node, dict) and isinstance(node.get("seq"), list) and len(node) == 1:
+            if all(isinstance(e, list) and len(e) == 3 and position(e[:2], 2) for e in node["seq"]):
+                return [(*e[:2], get(e[2])) for e in node["seq"]]
+        raise ValueError("not the marks of a YAML document")
+
+    if not isinstance(obj, dict) or set(obj) != {"data", "marks"}:
+        raise ValueError("not an encoded YAML document")
+    return Document(obj["data"], get(obj["marks"]))
+
+
+def _keys(node: Marks):
+    """Every mapping key in ``node``, depth first."""
+    if isinstance(node, dict):
+        for key, (*_, child) in node.items():
+            yield key
+            yield from _keys(child)
+    elif isinstance(node, list):
+        for *_, child in node:
+            yield from _keys(child)

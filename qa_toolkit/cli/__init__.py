@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from qa_toolkit import __version__, collector
+from qa_toolkit import __version__
 from qa_toolkit.cli.lazy import LazyGroup, Section
 from qa_toolkit.problems import InputError
 
@@ -45,14 +45,8 @@ SECTIONS: dict[str, Section] = {
 
 class QAGroup(LazyGroup):
     """Root group: turns InputError (bad input, with locations) and file-system errors (an
-    output folder that cannot be created or written) into a message and exit 2; runs the command
-    with what is alive once it is loaded (the libraries, most of the process) frozen out of the
-    cycle collector's scans (~0.1-0.2 CPU s of an everyday command)."""
-
-    def resolve_command(self, ctx: click.Context, args: list[str]):
-        found = super().resolve_command(ctx, args)
-        ctx.with_resource(collector.frozen_heap())
-        return found
+    output folder that cannot be created or written) into a message and exit 2. (What loading a
+    command made is frozen out of the cycle collector's scans by ``LazyGroup``.)"""
 
     def invoke(self, ctx: click.Context):
         try:

@@ -1,5 +1,11 @@
 """A click group that imports a command's module only when that command runs, so
-`qa --help` and `qa rubric lint` in a pre-commit hook start without loading pandas."""
+`qa --help` and `qa rubric lint` in a pre-commit hook start without loading pandas.
+
+That import (pandas, pyarrow, pydantic's models: ~160,000 objects the cycle collector tracks,
+next to none of them garbage) runs with the collector paused, and what it made is frozen out of
+the collector's scans (``collector.frozen_heap``) before the collector runs again, until the
+command's context closes: otherwise the collector walks the growing heap again and again while
+importing, and once more in its first collection after — ~0.08 CPU s of every command."""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import importlib
 from collections.abc import Mapping
 
 import click
+
+from qa_toolkit import collector
 
 #: A help section's commands: name -> ("module:attribute", "one-line help"), in the order listed.
 Section = Mapping[str, tuple[str, str]]
@@ -28,7 +36,10 @@ class LazyGroup(click.Group):
         if name in self.lazy:
             target, _ = self.lazy[name]
             module, attr = target.split(":")
-            return getattr(importlib.import_module(module), attr)
+            with collector.paused():
+                command = getattr(importlib.import_module(module), attr)
+                ctx.with_resource(collector.frozen_heap())
+            return command
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

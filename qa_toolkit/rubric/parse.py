@@ -1,48 +1,52 @@
 """Parse rubric text: YAML 1.2 (``qa_toolkit.yamldoc``: ruamel round-trip, duplicate keys
-refused), validate with the pydantic models, and place every problem at ``file:line:col``
-using the line/column ruamel keeps on each node (``Locator``). Below ``lint`` and ``loader``,
-which both use it."""
+refused; ``rubric.cache`` keeps the parsed document), validate with the pydantic models, and
+place every problem at ``file:line:col`` using the line/column ruamel kept on each node
+(``Locator``). Below ``lint`` and ``loader``, which both use it."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from qa_toolkit.problems import Problem
+from qa_toolkit.rubric.cache import read_document
 from qa_toolkit.rubric.checks import MODULES
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.yamldoc import parse_yaml, plain
+from qa_toolkit.yamldoc import Document, Marks, marks
 
 
 @dataclass
 class Locator:
-    """Maps a path inside the YAML document (keys and list indexes) to a 1-based line/col."""
+    """Maps a path inside the YAML document (keys and list indexes) to a 1-based line/col.
+    ``tree``: a ``yamldoc.Document``, or a round-trip tree (``yamldoc.parse_yaml``)."""
 
     file: str
     tree: Any
+    marks: Marks = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.marks = self.tree.marks if isinstance(self.tree, Document) else marks(self.tree)
 
     def position(self, path: Sequence[str | int], at_value: bool = False) -> tuple[int | None, int | None, list]:
         """The deepest node of ``path`` that exists: its key (or its value with ``at_value``)
         as 1-based line/col, and the part of ``path`` found in the file."""
-        node, line, col, found = self.tree, None, None, []
-        if isinstance(node, (CommentedMap, CommentedSeq)):
+        node, line, col, found = self.marks, None, None, []
+        if isinstance(node, (dict, list)):
             line, col = 0, 0
         for i, step in enumerate(path):
             last = i == len(path) - 1
-            if isinstance(node, CommentedMap) and step in node:
-                line, col = node.lc.value(step) if (last and at_value) else node.lc.key(step)
-                node = node[step]
+            if isinstance(node, dict) and step in node:
+                key_line, key_col, value_line, value_col, node = node[step]
+                line, col = (value_line, value_col) if (last and at_value) else (key_line, key_col)
                 found.append(step)
-            elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
-                line, col = node.lc.item(step)
-                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                line, col, node = node[step]
                 found.append(step)
-            elif isinstance(node, (CommentedMap, CommentedSeq)):
+            elif isinstance(node, (dict, list)):
                 continue  # a pydantic union tag such as 'keywords' or a model name: not in the file
             else:
                 break
@@ -62,11 +66,11 @@ def parse_rubric(
 ) -> tuple[Rubric | None, Locator | None, list[Problem]]:
     """Parse and validate rubric text; semantic rules are in ``lint``. ``base_dir``: the folder
     the rubric's relative file references (``learned`` models) start from."""
-    tree, problem = parse_yaml(text, file)
+    doc, problem = read_document(text, file)
     if problem is not None:
         return None, None, [problem]
-    locator = Locator(file, tree)
-    if not isinstance(tree, CommentedMap):
+    locator = Locator(file, doc)
+    if not isinstance(doc.marks, dict):
         return (
             None,
             locator,
@@ -78,7 +82,7 @@ def parse_rubric(
         )
     try:
         context = {"rubric_dir": str(base_dir)} if base_dir is not None else None
-        return Rubric.model_validate(plain(tree), context=context), locator, []
+        return Rubric.model_validate(doc.data, context=context), locator, []
     except ValidationError as err:
         return None, locator, [_schema_problem(locator, e) for e in err.errors()]
 

@@ -1,8 +1,10 @@
 """The root command: help lists every group without importing heavy modules; version; exit codes."""
 
+import gc
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from qa_toolkit import __version__
@@ -31,9 +33,20 @@ def test_unknown_command_is_a_usage_error():
 
 
 def test_every_lazy_command_imports():
-    ctx = main.make_context("qa", ["--help"], resilient_parsing=True)
-    for name in main.lazy:
-        assert main.get_command(ctx, name) is not None, name
+    with main.make_context("qa", ["--help"], resilient_parsing=True) as ctx:
+        for name in main.lazy:
+            assert main.get_command(ctx, name) is not None, name
+
+
+def test_what_a_lazy_import_made_is_frozen_out_of_collections_until_the_command_ends():
+    if gc.get_freeze_count():
+        pytest.skip("this process froze its heap already")
+    was_enabled = gc.isenabled()
+    with main.make_context("qa", ["--help"], resilient_parsing=True) as ctx:
+        main.get_command(ctx, "report")
+        assert gc.get_freeze_count() > 0
+        assert gc.isenabled() == was_enabled
+    assert gc.get_freeze_count() == 0
 
 
 def test_help_does_not_import_pandas():

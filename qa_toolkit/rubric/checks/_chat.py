@@ -5,7 +5,10 @@ Every answer is cached on disk under ``cache_dir`` by its key (model + prompt + 
 hash + repeat number), so a rerun asks nothing again; calls run ``concurrency`` at a time; a
 budget (calls, tokens reported by the server, seconds since the first call) is kept per
 process and per endpoint, and a request it refuses, like one that fails, comes back as an
-``Answer`` with an error — never an exception, so one bad call cannot stop a run."""
+``Answer`` with an error — never an exception, so one bad call cannot stop a run.
+
+``urllib.request`` and ``http.client`` (~10 ms with the ``email`` package) are imported by the
+call that needs them, so the commands that load a rubric without calling a model skip them."""
 
 from __future__ import annotations
 
@@ -13,11 +16,8 @@ import json
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -127,6 +127,9 @@ def _store(endpoint: Endpoint, key: str, answer: Answer) -> None:
 
 def _ask(endpoint: Endpoint, spend: Budget, messages: list[dict]) -> Answer:
     """One call, if the budget allows; any failure comes back as the answer's error."""
+    from http.client import HTTPException
+    from urllib.error import HTTPError
+
     refused = spend.take()
     if refused:
         return Answer(None, refused)
@@ -142,7 +145,7 @@ def _ask(endpoint: Endpoint, spend: Budget, messages: list[dict]) -> Answer:
         text = reply["choices"][0]["message"]["content"]
         if not isinstance(text, str):
             raise TypeError("no text content")
-    except urllib.error.HTTPError as err:
+    except HTTPError as err:
         return Answer(None, f"LLM call failed: HTTP {err.code} {err.reason}")
     except (OSError, HTTPException, ValueError, KeyError, IndexError, TypeError) as err:  # network, timeout, bad reply
         return Answer(None, f"LLM call failed: {type(err).__name__}: {err}")
@@ -153,6 +156,8 @@ def _ask(endpoint: Endpoint, spend: Budget, messages: list[dict]) -> Answer:
 
 def _post(endpoint: Endpoint, body: dict) -> dict:
     """The decoded JSON reply of one chat-completions call (proxies bypassed for a loopback host)."""
+    import urllib.request
+
     headers = {"Content-Type": "application/json"}
     if endpoint.api_key_env:
         secret = os.environ.get(endpoint.api_key_env)
