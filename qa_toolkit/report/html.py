@@ -43,6 +43,7 @@ def environment():
 
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
+        bytecode_cache=_compiled_templates(),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -53,6 +54,18 @@ def environment():
     env.filters["highlight"] = highlight
     env.filters["missing"] = view.is_missing
     return env
+
+
+def _compiled_templates():
+    """Jinja's cache of compiled templates in this user's own temporary folder (made private and
+    checked by jinja; a changed template is compiled again), so that a report does not compile
+    its templates on every run (~0.06 s); none where that folder cannot be had safely."""
+    from jinja2 import FileSystemBytecodeCache
+
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no temporary folder, or one another user could write to
+        return None
 
 
 def _base_context(rep: ReportInput) -> dict:
