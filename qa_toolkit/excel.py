@@ -67,6 +67,8 @@ def safe_value(value: Any) -> Any:
         return _capped(display_text(value))
     if type(value) in (int, bool):
         return value
+    if isinstance(value, dt.datetime) and value == value:  # pandas' Timestamp too (its NaT is unequal to itself)
+        return _naive(value)
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy / pandas scalars
         try:
             value = value.item()
@@ -77,19 +79,24 @@ def safe_value(value: Any) -> Any:
 
         if value is pd.NaT or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
             return None
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
     except (TypeError, ValueError):
         pass
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
+    if isinstance(value, dt.datetime):
+        return _naive(value)
     if isinstance(value, (list, tuple)):
         value = "|".join(map(str, value))
     if isinstance(value, str):
         value = _capped(display_text(value))
     return value
+
+
+def _naive(value: dt.datetime) -> dt.datetime:
+    """A Python datetime of ``value``'s wall-clock time (pandas' Timestamp converted), without its time zone."""
+    if type(value) is not dt.datetime and hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    return value if value.tzinfo is None else value.replace(tzinfo=None)
 
 
 def _capped(text: str) -> str:

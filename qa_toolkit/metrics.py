@@ -495,9 +495,10 @@ def summarise(sessions: pd.DataFrame, by: Sequence[str], sections: Sequence[str]
     return _typed(frame, {**{k: "string" for k in by}, **SUMMARY, **{s: "float64" for s in sections}})
 
 
-def criteria_pass_rates(results: pd.DataFrame, sessions: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """CRITERIA per group: pass rate = weighted share of pass among pass + fail."""
-    keys = sessions[["conversation_id", "weight", *by]]
+def criteria_rows(results: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """The results of the conversations in ``sessions``, in their order, with the session's agent,
+    team and weight and what a pass rate counts: one join for the agents' and the teams' rates."""
+    keys = sessions[["conversation_id", "weight", "agent_id", "team"]]
     res = results.merge(keys, on="conversation_id", how="inner")
     res["is_pass"] = (res["outcome"] == "pass").astype("float64")
     res["decided"] = res["outcome"].isin(["pass", "fail"])
@@ -506,7 +507,12 @@ def criteria_pass_rates(results: pd.DataFrame, sessions: pd.DataFrame, by: Seque
     res["crit_fail"] = (res["outcome"] == "fail") & res["critical"].fillna(False).astype(bool)
     for outcome in ("pass", "fail", "na", "review"):
         res[f"n_{outcome}"] = res["outcome"] == outcome
-    grouped = res.groupby([*by, "section_id", "criterion_id"], sort=False, dropna=False)
+    return res
+
+
+def criteria_pass_rates(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """CRITERIA per group of ``criteria_rows``: pass rate = weighted share of pass among pass + fail."""
+    grouped = rows.groupby([*by, "section_id", "criterion_id"], sort=False, dropna=False)
     out = grouped[["n_pass", "n_fail", "n_na", "n_review", "crit_fail", "w_pass", "w_decided"]].sum().reset_index()
     out["pass_rate"] = (out["w_pass"] / out["w_decided"]).where(out["w_decided"] > 0)
     out = out.rename(columns={"crit_fail": "n_critical"})
@@ -648,8 +654,9 @@ def compute_metrics(
         if results is not None
         else pd.DataFrame(columns=["conversation_id", "section_id", "criterion_id", "outcome", "critical"])
     )
-    agent_crit = criteria_pass_rates(res, sessions, ["agent_id"])
-    team_crit = _per_team(sessions, lambda s: criteria_pass_rates(res, s, ["team"]))
+    crit_rows = criteria_rows(res, sessions)
+    agent_crit = criteria_pass_rates(crit_rows, ["agent_id"])
+    team_crit = _per_team(crit_rows, lambda rows: criteria_pass_rates(rows, ["team"]))
     agent_team = agent_crit["agent_id"].map(agents.set_index("agent_id")["team"]).replace(NO_TEAM, ALL)
     lookup = team_crit.set_index(["team", "section_id", "criterion_id"])["pass_rate"]
     keys = pd.MultiIndex.from_arrays([agent_team, agent_crit["section_id"], agent_crit["criterion_id"]])

@@ -199,6 +199,19 @@ def part(rep: ReportInput, frame: pd.DataFrame, by: str | tuple[str, ...], key) 
     return parts.get(key, empty)
 
 
+def part_records(rep: ReportInput, frame: pd.DataFrame, by: str, key) -> list:
+    """``records`` of the rows of ``frame`` (a frame of ``rep.metrics`` or of the memo) whose ``by``
+    column equals ``key``, in their order: made in one pass over ``frame`` per report, since both
+    formats ask for every agent's rows (a small frame's columns cost more than its rows)."""
+    memo_key = ("part_records", id(frame), by)
+    if memo_key not in rep.memo:  # frame kept in the memo so that its id stays its own
+        groups: dict = {}
+        for r in records(frame):
+            groups.setdefault(getattr(r, by), []).append(r)
+        rep.memo[memo_key] = (frame, groups)
+    return rep.memo[memo_key][1].get(key, [])
+
+
 @shared
 def distribution(rep: ReportInput, level: str, key: str, kind: str) -> list[tuple[str, int]]:
     """(value, count) of a band / csat / score_bin distribution, in a reading order."""
@@ -269,10 +282,10 @@ def team_trend(rep: ReportInput, team_key: str = ALL) -> list[dict]:
     return [{"period": r.period, "value": r.qa_mean, "n_graded": r.n_graded} for r in rows.itertuples()]
 
 
-def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> pd.DataFrame:
-    """Coaching focus: the agent's criteria furthest below the team's pass rate (bonus items,
-    which an agent may simply not earn, are left out)."""
-    return part(rep, _weakest_rows(rep, n), "agent_id", agent_id)
+def weakest(rep: ReportInput, agent_id: str, n: int = 5) -> list:
+    """Coaching focus, as records: the agent's criteria furthest below the team's pass rate (bonus
+    items, which an agent may simply not earn, are left out)."""
+    return part_records(rep, _weakest_rows(rep, n), "agent_id", agent_id)
 
 
 @shared
@@ -309,6 +322,12 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
     return rows.reset_index(drop=True)
 
 
+@shared
+def finding_records(rep: ReportInput, agent_id: str) -> list:
+    """The agent's ``findings`` (at most ``MAX_FINDINGS``) as records, made once for both formats."""
+    return records(findings(rep, agent_id, limit=MAX_FINDINGS))
+
+
 def match_parts(text: str, match) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, is_match) around each occurrence of ``match``, found ignoring
     case so the highlight shows the text as written (matches are stored lower-cased)."""
@@ -340,7 +359,7 @@ def lost_points(rep: ReportInput, agent_id: str) -> pd.DataFrame:
 
 def lost_records(rep: ReportInput, agent_id: str) -> list:
     """``lost_points`` as records (``records``)."""
-    return _lost_records_by_agent(rep).get(agent_id, [])
+    return part_records(rep, _all_lost(rep), "agent_id", agent_id)
 
 
 @shared
@@ -348,15 +367,6 @@ def _all_lost(rep: ReportInput) -> pd.DataFrame:
     """The points lost of every agent, built once: both formats list them, and masking is
     vectorised over the whole frame."""
     return _lost_rows(rep)
-
-
-@shared
-def _lost_records_by_agent(rep: ReportInput) -> dict[str, list]:
-    """The points lost as records per agent, made in one pass over the whole frame."""
-    by_agent: dict[str, list] = {}
-    for r in records(_all_lost(rep)):
-        by_agent.setdefault(r.agent_id, []).append(r)
-    return by_agent
 
 
 def _lost_rows(rep: ReportInput) -> pd.DataFrame:
@@ -458,9 +468,9 @@ def agreement_rows(rep: ReportInput) -> list[dict]:
     return out
 
 
-@shared
-def exemplars(rep: ReportInput, agent_id: str) -> pd.DataFrame:
-    return part(rep, rep.metrics.exemplars, "agent_id", agent_id).reset_index(drop=True)
+def exemplars(rep: ReportInput, agent_id: str) -> list:
+    """The agent's excellent sessions (``Metrics.exemplars``) as records."""
+    return part_records(rep, rep.metrics.exemplars, "agent_id", agent_id)
 
 
 def listed_sessions(rep: ReportInput, agents: Sequence[str], cap: int = MAX_LISTED) -> tuple[pd.DataFrame, int]:

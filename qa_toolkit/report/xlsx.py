@@ -510,26 +510,22 @@ def _agent_sheet(
 
     row = max(row, CHART_TOP + 2 * CHART_ROWS + 1)  # the tables below use the columns the charts sit on
     row = sheet.heading(row, t["weakest"])
-    weak = view.weakest(rep, agent_id)
     # column E is the wide text column of this sheet (evidence), so the section name goes there
     row = sheet.table(
         row,
         [t["criterion"], t["pass_rate"], t["team_pass_rate"], t["gap"], t["section"], t["n_fail"]],
         [
             [w.criterion_name, _num(w.pass_rate), _num(w.team_pass_rate), _num(w.gap), w.section_name, w.n_fail]
-            for w in view.records(weak)
+            for w in view.weakest(rep, agent_id)
         ],
         [None, "0.0%", "0.0%", "+0.0%;-0.0%", None, "0"],
     )
 
-    found = view.findings(rep, agent_id, limit=view.MAX_FINDINGS)
-    n_found = int((m.findings["agent_id"] == agent_id).sum())
+    found = view.finding_records(rep, agent_id)
+    n_found = len(view.part(rep, m.findings, "agent_id", agent_id))
     row = sheet.heading(row, t["findings"] + (f" ({len(found)} / {n_found})" if n_found > len(found) else ""))
     start = row + 1
-    rows = [
-        [f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)]
-        for f in view.records(found)
-    ]
+    rows = [[f.started_at, f.conversation_id, f.kind_label, f.criterion_name, *_evidence_note(f)] for f in found]
     row = sheet.table(
         row,
         [t["started_at"], t["conversation"], t["kind"], t["criterion"], t["evidence"], t["note"]],
@@ -537,7 +533,7 @@ def _agent_sheet(
         [DATE_FORMAT],
         styles=[TOP] * 4 + [WRAPPED] * 2,
     )
-    _link_ids(sheet, start, found["conversation_id"], conv_sheet, conv_rows, TOP)
+    _link_ids(sheet, start, [f.conversation_id for f in found], conv_sheet, conv_rows, TOP)
     for i, values in enumerate(rows):  # wrapped evidence: give the row the height its text needs
         sheet.grow(start + i, safe_value(values[4]))
 
@@ -552,13 +548,10 @@ def _agent_sheet(
     row = sheet.table(
         row,
         [t["started_at"], t["conversation"], t["total"], t["band"], t["channel"]],
-        [
-            [e.started_at, e.conversation_id, _num(e.total), view.band_name(rep, e.band), e.channel]
-            for e in view.records(ex)
-        ],
+        [[e.started_at, e.conversation_id, _num(e.total), view.band_name(rep, e.band), e.channel] for e in ex],
         [DATE_FORMAT, None, "0.0"],
     )
-    _link_ids(sheet, start, ex["conversation_id"], conv_sheet, conv_rows)
+    _link_ids(sheet, start, [e.conversation_id for e in ex], conv_sheet, conv_rows)
     # printed: the overview above on one or two pages; the points lost print from their own sheet
     sheet.ws.print_area(0, 0, row - 3, LOST_COLUMNS - 1)
     _lost_table(rep, sheet, row, agent_id, conv_sheet, conv_rows)
