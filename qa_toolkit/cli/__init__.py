@@ -6,6 +6,7 @@ input problems or findings, 2 usage or input error (--strict: any input problem)
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -73,5 +74,25 @@ def main() -> None:
     """
 
 
+def launch() -> None:
+    """The `qa` executable: ``main``, then a fast exit (as mypy's): a finished command's outputs are
+    written (atomically) and closed, so freeing every object it made (~0.2 CPU s of an everyday
+    command) is skipped; stdout and stderr are flushed first. Tests call ``main`` (CliRunner)."""
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+    else:  # pragma: no cover - click's standalone mode always exits
+        code = 0
+    if isinstance(code, str):  # as Python's own exit would: the text to stderr, exit 1
+        print(code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (qa ... | head): nothing more to say
+            pass
+    os._exit(code if isinstance(code, int) else int(code is not None))
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    launch()

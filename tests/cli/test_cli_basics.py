@@ -3,6 +3,7 @@
 import gc
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -71,3 +72,12 @@ def test_unwritable_output_is_a_message_not_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["rubric", "doc", str(default_rubric()), "-o", str(blocker / "sub" / "doc.md")])
     assert result.exit_code == 2
     assert "qa: " in result.output and "Traceback" not in result.output
+
+
+def test_the_executable_leaves_fast_with_everything_said_and_the_command_exit_code():
+    rubric = str(Path(__file__).resolve().parents[2] / "rubrics" / "ecommerce-zh.yaml")
+    doc = subprocess.run([sys.executable, "-m", "qa_toolkit", "rubric", "doc", rubric], capture_output=True, text=True)
+    assert doc.returncode == 0
+    assert doc.stdout == CliRunner().invoke(main, ["rubric", "doc", rubric]).output  # all of it, flushed
+    usage = subprocess.run([sys.executable, "-m", "qa_toolkit", "no-such-command"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such command" in usage.stderr
