@@ -77,7 +77,9 @@ def main() -> None:
 def launch() -> None:
     """The `qa` executable: ``main``, then a fast exit (as mypy's): a finished command's outputs are
     written (atomically) and closed, so freeing every object it made (~0.2 CPU s of an everyday
-    command) is skipped; stdout and stderr are flushed first. Tests call ``main`` (CliRunner)."""
+    command) is skipped; stdout and stderr are flushed first. Under a profiler, a tracer or a
+    coverage monitor the exit is the ordinary one, so their reports are written at exit. Tests
+    call ``main`` (CliRunner)."""
     try:
         main()
     except SystemExit as done:
@@ -86,12 +88,22 @@ def launch() -> None:
         code = 0
     if isinstance(code, str):  # as Python's own exit would: the text to stderr, exit 1
         print(code, file=sys.stderr)
+    status = code if isinstance(code, int) else int(code is not None)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (qa ... | head): nothing more to say
             pass
-    os._exit(code if isinstance(code, int) else int(code is not None))
+    if _watched():
+        sys.exit(status)
+    os._exit(status)
+
+
+def _watched() -> bool:
+    """Whether a profiler, tracer or monitoring tool (cProfile, a debugger, coverage) is attached."""
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+
+    tools = [monitoring.get_tool(i) for i in range(6)] if monitoring else []
+    return sys.getprofile() is not None or sys.gettrace() is not None or any(t is not None for t in tools)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -81,3 +81,10 @@ def test_the_executable_leaves_fast_with_everything_said_and_the_command_exit_co
     assert doc.stdout == CliRunner().invoke(main, ["rubric", "doc", rubric]).output  # all of it, flushed
     usage = subprocess.run([sys.executable, "-m", "qa_toolkit", "no-such-command"], capture_output=True, text=True)
     assert usage.returncode == 2 and "No such command" in usage.stderr
+
+
+def test_under_a_profiler_the_executable_exits_the_ordinary_way_so_the_profile_is_written(tmp_path):
+    out = tmp_path / "qa.prof"
+    args = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "qa_toolkit", "--version"]
+    assert subprocess.run(args, capture_output=True).returncode == 0
+    assert out.stat().st_size > 0
