@@ -1,4 +1,4 @@
-"""`qa run`, `qa demo` and `qa report` through the CLI, as a user runs them."""
+"""`qa run` and `qa report` through the CLI, as a user runs them (`qa demo`: tests/e2e)."""
 
 import pytest
 from click.testing import CliRunner
@@ -101,20 +101,6 @@ def test_missing_data_file_is_a_message(tmp_path):
     config.write_text("data: nowhere.jsonl\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["run", str(config), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and "nowhere.jsonl" in result.output and "Traceback" not in result.output
-
-
-@pytest.mark.slow
-def test_demo_runs_the_shipped_config(tmp_path, monkeypatch):
-    import qa_toolkit.runconfig as runconfig
-
-    config = small_project(tmp_path / "data", n=80, config=FAST)
-    real = runconfig.demo_config
-    monkeypatch.setattr(runconfig, "demo_config", lambda: (runconfig.load_config(config)[0], config.parent))
-    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo")])
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "demo/report/index.html").is_file() and "open " in result.output
-    shipped, _ = real()
-    assert shipped.output == "qa_out"
 
 
 def test_report_when_nothing_could_be_scored(tmp_path):

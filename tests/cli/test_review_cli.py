@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -58,13 +60,22 @@ def exported(tmp_path_factory):
     return tmp, book
 
 
-def test_round_trip_through_the_cli(exported, tmp_path):
+@pytest.fixture(scope="module")
+def graded_by_wang(exported) -> Path:
+    """The workbook as 王芳 grades it (every seventh rule outcome overturned, manual criteria top
+    of the scale), filled once for the tests that import it."""
+    tmp, book = exported
+    fill(book, tmp / "wang.xlsx", "王芳", flip_every=7, manual_grade=lambda i: "pass")
+    return tmp / "wang.xlsx"
+
+
+def test_round_trip_through_the_cli(exported, graded_by_wang, tmp_path):
     batch_dir, book = exported
     n = len(pd.read_csv(batch_dir / "batch" / "manifest.csv", encoding="utf-8-sig"))
     wb = load_workbook(book)
     assert len(wb.sheetnames) == 4 + n  # the batch sheet, three very hidden sheets, one per conversation
 
-    fill(book, tmp_path / "g_wang.xlsx", "王芳", flip_every=7, manual_grade=lambda i: "pass")
+    shutil.copy(graded_by_wang, tmp_path / "g_wang.xlsx")
     fill(book, tmp_path / "g_li.xlsx", "李雷", flip_every=5, manual_grade=lambda i: "pass" if i % 3 else "fail")
     grades = tmp_path / "grades.csv"
     r = run("grade", "import", str(tmp_path / "g_*.xlsx"), "--data", DATA, "-o", str(grades))  # glob, as on Windows
@@ -121,9 +132,11 @@ def test_importing_an_untouched_workbook_says_so(exported, tmp_path):
     assert not (tmp_path / "grades.csv").exists()
 
 
-def test_grades_arrive_one_workbook_at_a_time_and_the_same_one_twice_changes_nothing(exported, tmp_path):
+def test_grades_arrive_one_workbook_at_a_time_and_the_same_one_twice_changes_nothing(
+    exported, graded_by_wang, tmp_path
+):
     _, book = exported
-    fill(book, tmp_path / "wang.xlsx", "王芳", flip_every=7, manual_grade=lambda i: "pass")
+    shutil.copy(graded_by_wang, tmp_path / "wang.xlsx")
     fill(book, tmp_path / "li.xlsx", "李雷", flip_every=5, manual_grade=lambda i: "fail")
     grades = tmp_path / "grades.csv"
     r = run("grade", "import", str(tmp_path / "wang.xlsx"), "--data", DATA, "-o", str(grades))

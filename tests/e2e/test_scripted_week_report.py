@@ -6,6 +6,7 @@ criterion's agreement status; English labels under --lang en; a print-ready work
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +25,12 @@ def week(tmp_path_factory):
     return load_script("scripted_week", BENCH / "scripted_week.py").week(
         tmp_path_factory.mktemp("week"), say=lambda text: None
     )
+
+
+@pytest.fixture(scope="module")
+def workbook(week):
+    """A language's report workbook, read (openpyxl) once for the tests that only read it."""
+    return functools.cache(lambda lang: load_workbook(week["reports"][lang] / "report.xlsx"))
 
 
 class Rows(HTMLParser):
@@ -90,7 +97,7 @@ STATES = {  # lang: what the source column says for each decision
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_workbook_shows_every_decision_with_its_evidence(week, lang):
+def test_the_workbook_shows_every_decision_with_its_evidence(week, workbook, lang):
     from qa_toolkit.resources import default_rubrics
     from qa_toolkit.rubric import require_rubrics
 
@@ -99,7 +106,7 @@ def test_the_workbook_shows_every_decision_with_its_evidence(week, lang):
         for r in reversed(require_rubrics(list(default_rubrics()))[0])
         for _, c in r.criteria
     }
-    book = load_workbook(week["reports"][lang] / "report.xlsx")
+    book = workbook(lang)
     lost = lost_sheet(book)
     said = STATES[lang]
     header = [c.value for c in book.worksheets[-2][1]]
@@ -165,9 +172,9 @@ def test_the_html_pages_show_the_same_states_and_the_counts(week, lang):
     )
 
 
-def test_english_reports_use_english_labels_and_minutes(week):
+def test_english_reports_use_english_labels_and_minutes(week, workbook):
     folder = week["reports"]["en"]
-    book = load_workbook(folder / "report.xlsx")
+    book = workbook("en")
     fixed = [*(ws.title for ws in book.worksheets[:2]), *(ws.title for ws in book.worksheets[-2:])]
     assert fixed == ["Team summary", "Agreement and disputes", "Points lost", "Conversations"]
     for ws in book.worksheets[-2:]:

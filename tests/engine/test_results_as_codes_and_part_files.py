@@ -67,10 +67,26 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def scored_case(sample):
+    """``score_chunk`` of a case's chunk, each case scored once for the tests that only read it:
+    (name, rubrics, mask) -> (conversations, messages, Scored)."""
+    chunks = variants(*sample)
+    done: dict[tuple, tuple[pd.DataFrame, pd.DataFrame, Scored]] = {}
+
+    def case(name: str, rubrics: list, mask: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, Scored]:
+        key = (name, tuple(id(r) for r in rubrics), mask)
+        if key not in done:
+            conv, msgs = chunks[name]
+            done[key] = (conv, msgs, score_chunk(conv, msgs, rubrics, mask=mask))
+        return done[key]
+
+    return case
+
+
 @pytest.mark.parametrize("name,rubrics,mask", CASES)
-def test_results_frame_holds_the_specified_rows(sample, name, rubrics, mask):
-    conv, msgs = variants(*sample)[name]
-    scored = score_chunk(conv, msgs, rubrics, mask=mask)
+def test_results_frame_holds_the_specified_rows(scored_case, name, rubrics, mask):
+    _, _, scored = scored_case(name, rubrics, mask)
     for mine, ev in scored.parts:
         frame = results_frame(Scored([(mine, ev)], ev.scores()))
         pd.testing.assert_frame_equal(frame, result_rows(ev.frames, ev.rubric, ev.outcomes, mask))
@@ -80,9 +96,8 @@ def test_results_frame_holds_the_specified_rows(sample, name, rubrics, mask):
 
 
 @pytest.mark.parametrize("name,rubrics,mask", CASES)
-def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubrics, mask):
-    conv, msgs = variants(*sample)[name]
-    scored = score_chunk(conv, msgs, rubrics, mask=mask)
+def test_part_file_reads_back_as_the_results_frame(scored_case, tmp_path, name, rubrics, mask):
+    conv, msgs, scored = scored_case(name, rubrics, mask)
     expected = score_chunks(conv, msgs, rubrics, mask=mask)[0]
     pd.testing.assert_frame_equal(results_frame(scored), expected, check_exact=True)
     part = write_results(results_table(scored), tmp_path / "results" / "part-00000.parquet")
@@ -91,17 +106,15 @@ def test_part_file_reads_back_as_the_results_frame(sample, tmp_path, name, rubri
 
 
 @pytest.mark.parametrize("name,rubrics", [(n, r) for n, r, m in CASES if not m])
-def test_partial_from_codes_equals_the_partial_from_frames(sample, name, rubrics):
-    conv, msgs = variants(*sample)[name]
-    scored = score_chunk(conv, msgs, rubrics)
+def test_partial_from_codes_equals_the_partial_from_frames(scored_case, name, rubrics):
+    _, _, scored = scored_case(name, rubrics)
     got, want = partial(scored, rubrics), frame_partial(results_frame(scored), scored.scores, rubrics)
     np.testing.assert_array_equal(got.pop("totals"), want.pop("totals"))
     assert got == want
 
 
-def test_partial_counts_rubric_scope_and_bonus_items(sample):
-    conv, msgs = sample
-    scored = score_chunk(conv, msgs, [ZH, EN])
+def test_partial_counts_rubric_scope_and_bonus_items(scored_case):
+    _, _, scored = scored_case("as read", [ZH, EN])
     got = partial(scored, [ZH, EN])
     assert got["outside_scope"] == frame_partial(results_frame(scored), scored.scores, [ZH, EN])["outside_scope"]
     assert sum(got["outcomes"].values()) == got["results"] == len(results_frame(scored))
@@ -137,8 +150,8 @@ def test_dictionary_column_equals_take(codes, values):
     assert got.dictionary.null_count == 0 and len(got.dictionary) == len(set(got.to_pylist()) - {None})
 
 
-def test_part_file_is_plain_strings_with_statistics_on_ids(sample, tmp_path):
-    scored = score_chunk(*sample, [ZH])
+def test_part_file_is_plain_strings_with_statistics_on_ids(scored_case, tmp_path):
+    _, _, scored = scored_case("as read", [ZH])
     part = write_results(results_table(scored), tmp_path / "part.parquet")
     schema = pq.read_schema(part)
     assert schema.field("conversation_id").type == pa.string() and schema.field("evidence_seq").type == pa.int64()

@@ -203,18 +203,25 @@ def test_engine_parts_with_two_rubrics_equal_in_process(tmp_path):
     pd.testing.assert_frame_equal(open_score_folder(tmp_path / "parts").scores(), scores, check_dtype=False)
 
 
-def test_reports_build_from_mixed_scores(sample_scored, tmp_path):
+@pytest.fixture(scope="module")
+def mixed_report(sample_scored, tmp_path_factory):
+    """The report (workbook and HTML) of the sample data scored by the shipped set: (folder, files written)."""
     from qa_toolkit.reporting import write_report
     from qa_toolkit.runconfig import ReportConfig
 
     ds, (results, scores) = sample_scored
-    written = write_report(ds, results, scores, tmp_path, ReportConfig(min_graded=3), rubric=[ZH, EN])
+    folder = tmp_path_factory.mktemp("mixed")
+    return folder, write_report(ds, results, scores, folder, ReportConfig(min_graded=3), rubric=[ZH, EN])
+
+
+def test_reports_build_from_mixed_scores(mixed_report):
+    folder, written = mixed_report
     assert {p.name for p in written} >= {"report.xlsx", "index.html"}
-    wb = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
+    wb = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
     text = " ".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
     en_only = {c.id: c.name for _, c in EN.criteria}.keys() - {c.id for _, c in ZH.criteria}
     assert en_only and all(dict((c.id, c.name) for _, c in EN.criteria)[cid] in text for cid in en_only)
-    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    html = (folder / "index.html").read_text(encoding="utf-8")
     assert ZH.name in html and "<script>alert" not in html
 
 
@@ -322,16 +329,14 @@ def test_pipeline_default_scores_every_conversation_with_the_shipped_set(tmp_pat
     assert [r["id"] for r in info["rubrics"]] == ["ecommerce-zh", "ecommerce-en"]
 
 
-def test_mixed_report_shows_one_band_scale_by_rank(sample_scored, tmp_path):
+def test_mixed_report_shows_one_band_scale_by_rank(sample_scored, mixed_report):
     """English conversations' bands (excellent, good, …) appear under the first rubric's names
     of the same rank (优秀, 良好, …): one distribution, not two side by side."""
-    from qa_toolkit.reporting import _bands_by_rank, write_report
-    from qa_toolkit.runconfig import ReportConfig
+    from qa_toolkit.reporting import _bands_by_rank
 
     assert _bands_by_rank([ZH, EN]) == {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
-    ds, (results, scores) = sample_scored
-    write_report(ds, results, scores, tmp_path, ReportConfig(min_graded=3, formats=["html"]), rubric=[ZH, EN])
-    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    _, (_, scores) = sample_scored
+    html = (mixed_report[0] / "index.html").read_text(encoding="utf-8")
     assert "不合格" in html and ">excellent<" not in html
     expected_top = int(scores["band"].isin(["优秀", "excellent"]).sum())
     assert f">{expected_top}<" in html

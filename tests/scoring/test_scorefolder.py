@@ -5,6 +5,7 @@ run never spoils the folder."""
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,22 @@ def first_lines(path: Path, n: int, source: Path = DATA) -> Path:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
     return first_lines(tmp_path_factory.mktemp("data") / "c.jsonl", 150)
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory, small) -> Callable[..., Path]:
+    """A copy at ``dest`` of `qa score` on ``small``, run once per layout ("single" files, or
+    "parts" of 100 conversations) for the tests that take a finished score folder apart."""
+    made: dict[str, Path] = {}
+
+    def copy(dest: Path, layout: str = "single") -> Path:
+        if layout not in made:
+            made[layout] = tmp_path_factory.mktemp(layout) / "out"
+            extra = ("--parts", "--chunk-size", "100") if layout == "parts" else ()
+            assert run("score", small, "-o", made[layout], *extra).exit_code == 0
+        return Path(shutil.copytree(made[layout], dest))
+
+    return copy
 
 
 @pytest.mark.slow
@@ -83,8 +100,8 @@ def test_both_layouts_read_back_as_the_same_frames(tmp_path, small):
     }
 
 
-def test_a_file_of_the_folder_stands_for_the_folder(tmp_path, small):
-    run("score", small, "-o", tmp_path / "out")
+def test_a_file_of_the_folder_stands_for_the_folder(tmp_path, scored):
+    scored(tmp_path / "out")
     assert open_score_folder(tmp_path / "out" / "scores.csv").path == tmp_path / "out"
 
 
@@ -113,9 +130,8 @@ def test_a_run_in_the_other_layout_leaves_nothing_of_the_last(tmp_path, small, f
     assert len(open_score_folder(out).scores()) == 150
 
 
-def test_a_folder_holding_files_of_another_run_is_refused(tmp_path, small):
-    out, other = tmp_path / "out", tmp_path / "other"
-    run("score", small, "-o", out)
+def test_a_folder_holding_files_of_another_run_is_refused(tmp_path, small, scored):
+    out, other = scored(tmp_path / "out"), tmp_path / "other"
     run("score", first_lines(tmp_path / "d.jsonl", 20), "-o", other)
     shutil.copy(other / "scores.csv", out / "scores.csv")  # e.g. a run killed before staging existed
     with pytest.raises(InputError, match="bytes where run.json says") as err:
@@ -125,9 +141,8 @@ def test_a_folder_holding_files_of_another_run_is_refused(tmp_path, small):
     assert result.exit_code == 2 and "scores.csv" in result.output
 
 
-def test_a_part_file_not_listed_or_missing_is_refused(tmp_path, small):
-    out = tmp_path / "out"
-    run("score", small, "-o", out, "--parts", "--chunk-size", "100")
+def test_a_part_file_not_listed_or_missing_is_refused(tmp_path, scored):
+    out = scored(tmp_path / "out", "parts")
     shutil.copy(out / "scores" / "part-00001.parquet", out / "scores" / "part-00002.parquet")
     with pytest.raises(InputError, match="not a file of the run"):
         open_score_folder(out)
@@ -138,8 +153,8 @@ def test_a_part_file_not_listed_or_missing_is_refused(tmp_path, small):
     assert err.value.problems[0].code == "incomplete_scores"
 
 
-def test_a_folder_without_run_json_is_refused(tmp_path, small):
-    run("score", small, "-o", tmp_path / "out")
+def test_a_folder_without_run_json_is_refused(tmp_path, small, scored):
+    scored(tmp_path / "out")
     (tmp_path / "out" / "run.json").unlink()
     result = run("sample", small, "--scores", tmp_path / "out", "--strata", "critical", "-o", tmp_path / "b")
     assert result.exit_code == 2 and "no run.json here" in result.output
@@ -154,30 +169,27 @@ def test_a_folder_without_run_json_is_refused(tmp_path, small):
         ("\udcff", "cannot read run.json"),
     ],
 )
-def test_a_damaged_run_json_is_a_located_input_error(tmp_path, small, text, message):
-    run("score", small, "-o", tmp_path / "out")
+def test_a_damaged_run_json_is_a_located_input_error(tmp_path, small, scored, text, message):
+    scored(tmp_path / "out")
     (tmp_path / "out" / "run.json").write_bytes(text.encode("utf-8", "surrogateescape"))
     result = run("report", "--scores", tmp_path / "out", "--data", small, "-o", tmp_path / "rep")
     assert result.exit_code == 2 and f"{tmp_path / 'out' / 'run.json'}: error: {message}" in result.output
 
 
-def test_a_run_json_without_a_file_list_is_read_when_it_holds_one_layout(tmp_path, small):
+def test_a_run_json_without_a_file_list_is_read_when_it_holds_one_layout(tmp_path, scored):
     """Folders written before run.json listed its files still read, unless two layouts mix."""
-    out = tmp_path / "out"
-    run("score", small, "-o", out)
+    out = scored(tmp_path / "out")
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     del info["files"]
     (out / "run.json").write_text(json.dumps(info), encoding="utf-8")
     assert len(open_score_folder(out).results()) == len(pd.read_parquet(out / "results.parquet"))
-    run("score", small, "-o", tmp_path / "parts", "--parts")
-    shutil.copytree(tmp_path / "parts" / "results", out / "results")
+    shutil.copytree(scored(tmp_path / "parts", "parts") / "results", out / "results")
     with pytest.raises(InputError, match="outputs of two runs"):
         open_score_folder(out)
 
 
-def test_scores_of_other_data_are_refused_unless_allowed(tmp_path, small):
-    out, other = tmp_path / "out", first_lines(tmp_path / "other.jsonl", 100)
-    run("score", small, "-o", out, "--workers", "2")
+def test_scores_of_other_data_are_refused_unless_allowed(tmp_path, small, scored):
+    out, other = scored(tmp_path / "out", "parts"), first_lines(tmp_path / "other.jsonl", 100)
     for command in (
         ["report", "--scores", out, "--data", other, "-o", tmp_path / "rep"],
         ["sample", other, "--scores", out, "--strata", "critical", "-o", tmp_path / "batch"],
@@ -191,17 +203,15 @@ def test_scores_of_other_data_are_refused_unless_allowed(tmp_path, small):
         assert "warning" in allowed.output
 
 
-def test_the_same_export_elsewhere_is_accepted(tmp_path, small):
-    out = tmp_path / "out"
-    run("score", small, "-o", out)
+def test_the_same_export_elsewhere_is_accepted(tmp_path, small, scored):
+    out = scored(tmp_path / "out")
     copy = shutil.copy(small, tmp_path / "copy.jsonl")  # the fingerprint is of the bytes, not the name
     assert open_score_folder(out).input_mismatch(copy) is None
     assert open_score_folder(out).input_mismatch(first_lines(tmp_path / "x.jsonl", 10)).code == "input_mismatch"
 
 
-def test_a_failed_run_leaves_the_previous_scores_as_they_were(tmp_path, small):
-    out = tmp_path / "out"
-    run("score", small, "-o", out)
+def test_a_failed_run_leaves_the_previous_scores_as_they_were(tmp_path, small, scored):
+    out = scored(tmp_path / "out")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     bad = tmp_path / "bad.jsonl"
     bad.write_text(small.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
