@@ -171,12 +171,7 @@ def test_an_unwritable_cache_is_no_error(cache_dir, tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(cache, "write_text", refuse)
-    path = tmp_path / "r.yaml"
-    path.write_text(BROKEN, encoding="utf-8")
-    monkeypatch.setenv(cache.OFF_VARIABLE, "1")
-    uncached = _loaded(path)
-    monkeypatch.delenv(cache.OFF_VARIABLE)
-    assert _loaded(path) == uncached
+    assert _loads_as_with_the_cache_off(tmp_path, monkeypatch)
     assert _entries(cache_dir) == []
 
 
@@ -184,12 +179,17 @@ def test_a_cache_folder_that_is_a_file_is_no_error(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv(cache.DIR_VARIABLE, str(blocker))
+    assert _loads_as_with_the_cache_off(tmp_path, monkeypatch)
+
+
+def _loads_as_with_the_cache_off(tmp_path, monkeypatch) -> bool:
+    """Whether a rubric with problems loads (values, problems, positions) as it does with the cache off."""
     path = tmp_path / "r.yaml"
     path.write_text(BROKEN, encoding="utf-8")
     monkeypatch.setenv(cache.OFF_VARIABLE, "1")
     uncached = _loaded(path)
     monkeypatch.delenv(cache.OFF_VARIABLE)
-    assert _loaded(path) == uncached
+    return _loaded(path) == uncached
 
 
 def test_switched_off_it_neither_reads_nor_writes(cache_dir, tmp_path, monkeypatch):
