@@ -17,7 +17,7 @@ from qa_toolkit.problems import InputError, Problem
 from qa_toolkit.resources import sample_data_dir
 from qa_toolkit.rubric.loader import Locator
 from qa_toolkit.sampling.plan import Plan
-from qa_toolkit.yamldoc import parse_yaml, plain
+from qa_toolkit.yamldoc import marks, parse_yaml, plain
 
 
 class _Strict(BaseModel):
@@ -101,7 +101,7 @@ def load_config(path: str | os.PathLike) -> tuple[RunConfig | None, list[Problem
     try:
         return RunConfig.model_validate(plain(doc)), []
     except ValidationError as err:
-        loc = Locator(str(path), doc)
+        loc = Locator(str(path), marks(doc))
         return None, [
             loc.problem(
                 [k for k in e["loc"] if not str(k)[:1].isupper() and "[" not in str(k)], e["msg"], code="config"

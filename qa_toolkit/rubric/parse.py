@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,20 +15,16 @@ from qa_toolkit.problems import Problem
 from qa_toolkit.rubric.cache import read_document
 from qa_toolkit.rubric.checks import MODULES
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.yamldoc import Document, Marks, marks
+from qa_toolkit.yamldoc import Marks
 
 
 @dataclass
 class Locator:
-    """Maps a path inside the YAML document (keys and list indexes) to a 1-based line/col.
-    ``tree``: a ``yamldoc.Document``, or a round-trip tree (``yamldoc.parse_yaml``)."""
+    """Maps a path inside the YAML document (keys and list indexes) to a 1-based line/col, by the
+    document's ``marks`` (``yamldoc.Document.marks``, or ``yamldoc.marks`` of a round-trip tree)."""
 
     file: str
-    tree: Any
-    marks: Marks = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.marks = self.tree.marks if isinstance(self.tree, Document) else marks(self.tree)
+    marks: Marks = field(repr=False)
 
     def position(self, path: Sequence[str | int], at_value: bool = False) -> tuple[int | None, int | None, list]:
         """The deepest node of ``path`` that exists: its key (or its value with ``at_value``)
@@ -69,7 +64,7 @@ def parse_rubric(
     doc, problem = read_document(text, file)
     if problem is not None:
         return None, None, [problem]
-    locator = Locator(file, doc)
+    locator = Locator(file, doc.marks)
     if not isinstance(doc.marks, dict):
         return (
             None,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from qa_toolkit.problems import Problem
 from qa_toolkit.rubric.parse import Locator
 from qa_toolkit.tags import COMPLAINT_TAGS
-from qa_toolkit.yamldoc import parse_yaml, plain
+from qa_toolkit.yamldoc import marks, parse_yaml, plain
 
 StratumKind = Literal["complaint", "low_csat", "vip", "new_hire", "long_handle", "high_risk", "critical"]
 
@@ -110,7 +110,7 @@ def parse_plan(text: str, source: str = "<plan>") -> tuple[Plan | None, list[Pro
     try:
         return Plan.model_validate(plain(doc)), []
     except ValidationError as err:
-        problems, locator = [], Locator(source, doc)
+        problems, locator = [], Locator(source, marks(doc))
         for e in _relevant(err.errors(), doc):
             loc = tuple(k for k in e["loc"] if not _is_branch(k))
             line, col, _ = locator.position(loc) if loc else (None, None, [])
