@@ -121,10 +121,15 @@ class Dropdowns:
         """A drop-down of ``options`` on the cell at A1 address ``where``."""
         self.cells[options].append(where)
 
+    def validations(self) -> list[tuple[str, dict]]:
+        """(first cell, XlsxWriter validation) of each list of options: what ``write`` writes, kept
+        by a caller that writes the same drop-downs on many sheets."""
+        return [dropdown(options, where) for options, where in self.cells.items()]
+
     def write(self, ws: Worksheet) -> None:
         """The gathered drop-downs, into ``ws``."""
-        for options, where in self.cells.items():
-            ws.data_validation(*dropdown(options, where))
+        for first, validation in self.validations():
+            ws.data_validation(first, validation)
 
 
 def widths(ws: Worksheet, columns: tuple[float, ...]) -> None:

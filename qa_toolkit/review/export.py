@@ -245,11 +245,10 @@ def _sheet(rubric: Rubric, fmt: book.Formats, mask: bool) -> _Sheet:
     heading = "对话记录 Transcript (个人信息已脱敏 personal data masked)" if mask else "对话记录 Transcript"
     cells.add(top, 1, heading, fmt.head)
     cells.add_rows([["#", "时间 Time", "角色 Role", "内容 Text"]], top + 1, fmt.head)
-    grade_cells: dict[tuple[str, ...], list[str]] = {}
+    dropdowns = book.Dropdowns()
     for line in lines:
-        grade_cells.setdefault(line.grades, []).append(line.cells["grade"])
-    dropdowns = [book.dropdown(options, where) for options, where in grade_cells.items()]
-    return _Sheet(cells, lines, dropdowns, top)
+        dropdowns.add(line.grades, line.cells["grade"])
+    return _Sheet(cells, lines, dropdowns.validations(), top)
 
 
 def _label(criterion: Criterion) -> str:
