@@ -421,13 +421,9 @@ def shadow_ids(rep: ReportInput) -> frozenset[str]:
 def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> list[dict]:
     """Disputes per ``by`` (agent_id or criterion_id; of one agent with ``agent_id``): filed and
     per decision (``DISPUTE_STATES``), from the points lost (disputes inside the report's period)."""
-    key = ("disputed",)
-    if key not in rep.memo:  # the disputed points, found once for every agent's table
-        lost = rep.metrics.lost
-        rep.memo[key] = lost[lost["dispute"].fillna("").ne("")]
-    rows = rep.memo[key]
+    rows = _disputed(rep)
     if agent_id is not None:
-        rows = rows[rows["agent_id"] == agent_id]
+        rows = part(rep, rows, "agent_id", agent_id)
     if not len(rows):
         return []
     table = pd.crosstab(rows[by], rows["dispute"]).reindex(columns=list(DISPUTE_STATES), fill_value=0)
@@ -441,6 +437,13 @@ def dispute_counts(rep: ReportInput, by: str, agent_id: str | None = None) -> li
         }
         for key, counts in table.iterrows()
     ]
+
+
+@shared
+def _disputed(rep: ReportInput) -> pd.DataFrame:
+    """The disputed points lost, found once for every agent's table."""
+    lost = rep.metrics.lost
+    return lost[lost["dispute"].fillna("").ne("")]
 
 
 def agreement_rows(rep: ReportInput) -> list[dict]:
