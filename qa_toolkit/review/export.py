@@ -43,9 +43,12 @@ from qa_toolkit.scoring import as_rubrics, rubric_by_conversation
 
 #: Column widths of a conversation sheet, A to J.
 _WIDTHS = (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)
-#: The widest message text shown on one line across the transcript's text columns, D to J (a
-#: margin below their width): wider or multi-line texts wrap in a merged cell D:J.
-_ONE_LINE = sum(_WIDTHS[3:REVIEW_COL]) - 10
+#: The width of the transcript's text columns, D to J, and the widest message text shown on one
+#: line across them (a margin below): wider or multi-line texts wrap in a merged cell D:J.
+_TEXT_WIDTH = sum(_WIDTHS[3:REVIEW_COL])
+_ONE_LINE = _TEXT_WIDTH - 10
+#: Lines the criteria table's header takes wrapped in those widths.
+_HEADER_HEIGHT = max(book.lines_in(text, width) for text, width in zip(CRITERIA_HEADER, _WIDTHS))
 #: A transcript row (#, time, role, text) written as put writes it, in no format.
 _MESSAGE_FORMATS = ((None, None),) * 4
 
@@ -194,7 +197,7 @@ def _batch_header(ws, fmt: book.Formats) -> None:
         "工作表 Sheet",
     ]
     book.write_rows(ws, [header], start=3, fmt=fmt.head)
-    book.widths(ws, (5, 22, 12, 10, 12, 12, 48, 10))
+    book.widths(ws, (5, 22, 12, 10, 12, 17, 48, 10))
     ws.freeze_panes(3, 0)
 
 
@@ -204,7 +207,10 @@ class _Line:
 
     row: int  # 1-based, below CRITERIA_TOP
     criterion: Criterion
+    texts: tuple[str, ...]  # columns A to D: section (on its first row only), id, name, guidance
+    height: int  # lines those texts take wrapped
     pending_label: str  # the name with the pending note, shown while a critical fail waits
+    pending_height: int  # lines the row takes while the pending note shows
     grades: tuple[str, ...]  # the drop-down's values
     confirm: bool  # an automatic fail waits for a grader (critical: confirm)
     cells: dict[str, str]  # input kind -> A1 address
@@ -229,15 +235,10 @@ def _sheet(rubric: Rubric, fmt: book.Formats, mask: bool) -> _Sheet:
     cells.add(*GRADER_CELL, None, fmt.input)
     cells.add(DATE_CELL[0], LABEL_COL, DATE_LABEL, fmt.head)
     cells.add(*DATE_CELL, None, fmt.input_date)
-    cells.add_rows([CRITERIA_HEADER], CRITERIA_TOP, fmt.head)
+    cells.add_rows([CRITERIA_HEADER], CRITERIA_TOP, fmt.head_wrap)
     lines = _lines(rubric)
-    shown_section = None
-    for line, (section, criterion) in zip(lines, rubric.criteria):
-        label = _label(criterion)
-        # the section's name on its first row only: the rows below it are its criteria
-        texts = [section.name if section is not shown_section else "", criterion.id, label, _guidance(criterion)]
-        shown_section = section
-        for col, text in enumerate(texts, start=1):
+    for line in lines:
+        for col, text in enumerate(line.texts, start=1):
             if text:  # none for ""
                 cells.add(line.row, col, text, fmt.wrap)
         cells.add(line.row, COMMENT_COL, None, fmt.input_wrap)
@@ -259,15 +260,23 @@ def _label(criterion: Criterion) -> str:
 def _lines(rubric: Rubric) -> list[_Line]:
     """The criteria rows of ``rubric``'s sheets, in rubric order."""
     out = []
-    for r, (_section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
+    shown_section = None
+    for r, (section, criterion) in enumerate(rubric.criteria, start=CRITERIA_TOP + 1):
+        label = _label(criterion)
+        # the section's name on its first row only: the rows below it are its criteria
+        texts = (section.name if section is not shown_section else "", criterion.id, label, _guidance(criterion))
+        shown_section = section
+        height = max(book.lines_in(text, width) for text, width in zip(texts, _WIDTHS))
         cells = {
             "grade": book.address(r, GRADE_COL),
             "comment": book.address(r, COMMENT_COL),
             "review": book.address(r, REVIEW_COL),
         }
         grades = tuple(allowed_grades(criterion))
-        pending = _label(criterion) + PENDING_NOTE
-        out.append(_Line(r, criterion, pending, grades, rubric.needs_confirmation(criterion), cells))
+        pending = label + PENDING_NOTE
+        pending_height = max(height, book.lines_in(pending, _WIDTHS[2]))
+        confirm = rubric.needs_confirmation(criterion)
+        out.append(_Line(r, criterion, texts, height, pending, pending_height, grades, confirm, cells))
     return out
 
 
@@ -312,8 +321,10 @@ def _conversation_sheet(
                 number(r, 5, points, fmt.wrap)
             else:
                 ws.write_blank(r, 5, None, fmt.wrap)
+        height = line.height
         if evidence:
             put(ws, r, 6, evidence, fmt.wrap)
+            height = max(height, book.lines_in(str(evidence), _WIDTHS[6]))
         pre = grade_for_outcome(line.criterion, outcome, points) if prefill else None
         if pre is None:
             ws.write_blank(r, GRADE_COL - 1, None, fmt.input)
@@ -325,8 +336,11 @@ def _conversation_sheet(
             ws.write_blank(r, REVIEW_COL - 1, None, fmt.input)
             reviews.append(crit)
             review_cells.append(line.cells["review"])
+            height = max(height, line.pending_height)
+        book.fit_row(ws, r, height)
     if reviews:
         ws.data_validation(*book.dropdown(tuple(REVIEWS), review_cells))
+    book.fit_row(ws, CRITERIA_TOP - 1, _HEADER_HEIGHT)
     book.widths(ws, _WIDTHS)
     ws.freeze_panes(CRITERIA_TOP, 0)
     ws.protect()
@@ -345,6 +359,7 @@ def _transcript(ws, fmt: book.Formats, top: int, messages: list[list]) -> None:
         ):
             ws.merge_range(r, 3, r, REVIEW_COL - 1, "", fmt.wrap)
             put(ws, r, 3, text, fmt.wrap)
+            book.fit_row(ws, r, book.lines_in(text, _TEXT_WIDTH))
         # else one line: shown across the empty cells to its right as the merged cell would show it
 
 
