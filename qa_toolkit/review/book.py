@@ -13,7 +13,7 @@ import functools
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -178,10 +178,15 @@ def _measure(word: str) -> tuple[int, int]:
 
 
 def fit_row(ws: Worksheet, row: int, lines: int) -> None:
-    """Make 0-based ``row`` tall enough for ``lines`` lines of wrapped text: spreadsheet programs
-    do not grow a row for text a program wrote (LibreOffice clips it), so the writer sizes it."""
+    """Make ``row`` tall enough for ``lines`` lines of wrapped text: spreadsheet programs do not
+    grow a row for text a program wrote (LibreOffice clips it), so the writer sizes it."""
     if lines > 1:
-        ws.set_row(row, min(LINE_POINTS * lines, MAX_ROW_POINTS))
+        ws.set_row(row - 1, min(LINE_POINTS * lines, MAX_ROW_POINTS))
+
+
+def fit_values(ws: Worksheet, row: int, values: Sequence[Any], columns: Sequence[float]) -> None:
+    """Make ``row`` tall enough for its texts ``values`` wrapped in columns ``columns`` wide (from A)."""
+    fit_row(ws, row, max((lines_in(v, w) for v, w in zip(values, columns) if isinstance(v, str)), default=1))
 
 
 def print_setup(ws: Worksheet) -> None:

@@ -59,6 +59,11 @@ def agent_workbook(lost: pd.DataFrame, agent_id: str, *, mask: bool = True) -> b
     return partial(_agent_sheets, lost, agent_id, mask)
 
 
+#: Column widths of the agent's dispute sheet and the lead's resolution sheet, from A.
+_AGENT_WIDTHS = (5, 18, 16, 14, 18, 8, 7, 12, 12, 12, 48, 40)
+_LEAD_WIDTHS = (5, 10, 18, 14, 18, 7, 44, 40, 12, 12, 36)
+
+
 def _agent_sheets(lost: pd.DataFrame, agent_id: str, mask: bool, wb, fmt: book.Formats) -> None:
     ws = wb.add_worksheet(AGENT_SHEET)
     book.cell(ws, 1, 1, f"客服 {agent_id} 失分明细与申诉 — points lost and disputes", fmt.title)
@@ -89,9 +94,10 @@ def _agent_sheets(lost: pd.DataFrame, agent_id: str, mask: bool, wb, fmt: book.F
             evidence,
         ]
         book.write_rows(ws, [values], start=r, fmt=fmt.wrap)
+        book.fit_values(ws, r, values, _AGENT_WIDTHS)
         book.cell(ws, r, len(AGENT_HEADER), None, fmt.input_wrap)
         ids.append([book.address(r, len(AGENT_HEADER)), *[_text(getattr(row, c)) for c in LOST]])
-    _finish(ws, (5, 18, 16, 14, 18, 8, 7, 12, 12, 12, 48, 40))
+    _finish(ws, _AGENT_WIDTHS)
     book.hidden_sheet(wb, IDS_SHEET, ids)
     book.hidden_sheet(wb, META_SHEET, [["kind", "dispute"], ["agent_id", agent_id]])
 
@@ -145,6 +151,7 @@ def _resolution_sheets(register: pd.DataFrame, mask: bool, wb, fmt: book.Formats
         evidence = mask_text(row.evidence) if mask and isinstance(row.evidence, str) else row.evidence
         values = [n, row.agent_id, row.conversation_id, row.criterion_id, row.criterion_name, row.lost, evidence]
         book.write_rows(ws, [[*values, row.reason]], start=r, fmt=fmt.wrap)
+        book.fit_values(ws, r, [*values, row.reason], _LEAD_WIDTHS)
         for col in range(first, len(LEAD_HEADER) + 1):
             book.cell(ws, r, col, None, fmt.input_wrap)
         dropdowns.add(DECISIONS, book.address(r, first))
@@ -156,7 +163,7 @@ def _resolution_sheets(register: pd.DataFrame, mask: bool, wb, fmt: book.Formats
             ]
         )
     dropdowns.write(ws)
-    _finish(ws, (5, 10, 18, 14, 18, 7, 44, 40, 12, 12, 36))
+    _finish(ws, _LEAD_WIDTHS)
     book.hidden_sheet(wb, IDS_SHEET, ids)
     book.hidden_sheet(wb, META_SHEET, [["kind", "resolution"]])
 

@@ -337,10 +337,10 @@ def _conversation_sheet(
             reviews.append(crit)
             review_cells.append(line.cells["review"])
             height = max(height, line.pending_height)
-        book.fit_row(ws, r, height)
+        book.fit_row(ws, line.row, height)
     if reviews:
         ws.data_validation(*book.dropdown(tuple(REVIEWS), review_cells))
-    book.fit_row(ws, CRITERIA_TOP - 1, _HEADER_HEIGHT)
+    book.fit_row(ws, CRITERIA_TOP, _HEADER_HEIGHT)
     book.widths(ws, _WIDTHS)
     ws.freeze_panes(CRITERIA_TOP, 0)
     ws.protect()
@@ -359,7 +359,7 @@ def _transcript(ws, fmt: book.Formats, top: int, messages: list[list]) -> None:
         ):
             ws.merge_range(r, 3, r, REVIEW_COL - 1, "", fmt.wrap)
             put(ws, r, 3, text, fmt.wrap)
-            book.fit_row(ws, r, book.lines_in(text, _TEXT_WIDTH))
+            book.fit_row(ws, r + 1, book.lines_in(text, _TEXT_WIDTH))
         # else one line: shown across the empty cells to its right as the merged cell would show it
 
 

@@ -1,8 +1,10 @@
-"""Rows of a grading sheet are tall enough for the wrapped text they hold: spreadsheet programs
-do not grow a row for text a program wrote (LibreOffice clipped guidance, evidence and long
-messages to one line), so the export sizes each row; rows of one line keep the default height."""
+"""Rows of the review workbooks are tall enough for the wrapped text they hold: spreadsheet
+programs do not grow a row for text a program wrote (LibreOffice clipped guidance, evidence and
+long messages to one line), so the writers size each row; rows of one line keep the default."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from grading_batch import batch_manifest, chat_records
@@ -11,9 +13,12 @@ from openpyxl import load_workbook
 from qa_toolkit.engine import score_chunks
 from qa_toolkit.io import conversations_from_records
 from qa_toolkit.review.book import LINE_POINTS, lines_in
+from qa_toolkit.review.dispute_books import agent_workbook, save
+from qa_toolkit.review.disputes import lost_points
 from qa_toolkit.review.export import export_workbook
 from qa_toolkit.review.layout import CRITERIA_TOP
 from qa_toolkit.rubric import require_rubrics
+from qa_toolkit.rubric.schema import Rubric
 
 #: 179 wide characters
 LONG = "客户您好，" + "关于您反映的物流延迟问题，我们已经联系快递公司加急处理。" * 6
@@ -66,6 +71,41 @@ def test_the_criteria_header_wraps_its_two_language_labels_onto_two_lines(sheet)
     assert sheet.cell(CRITERIA_TOP, 5).value == "自动结果 Auto"
     assert sheet.cell(CRITERIA_TOP, 5).alignment.wrap_text
     assert _height(sheet, CRITERIA_TOP) == 2 * LINE_POINTS
+
+
+def test_a_disputable_point_with_long_evidence_gets_a_row_tall_enough_to_read_it(tmp_path):
+    rubric = Rubric.model_validate(
+        {
+            "id": "t",
+            "version": "1",
+            "name": "t",
+            "language": "zh",
+            "sections": [
+                {
+                    "id": "s",
+                    "name": "s",
+                    "weight": 100,
+                    "criteria": [
+                        {
+                            "id": "greet",
+                            "name": "问候",
+                            "points": 10,
+                            "check": {"type": "keywords", "phrases": ["再见"]},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    data = conversations_from_records(chat_records(2, LONG))
+    results, scores = score_chunks(data.conversations, data.messages, rubric)
+    lost = lost_points(results, scores, rubric, scored_on=dt.date(2026, 11, 11))
+    ws = load_workbook(save(agent_workbook(lost, "A1"), tmp_path / "a1.xlsx"))["申诉 Disputes"]
+    rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 4).value == "greet"]
+    assert len(rows) == 2
+    for row in rows:
+        evidence = ws.cell(row, 11).value
+        assert _height(ws, row) >= lines_in(evidence, 48) * LINE_POINTS > LINE_POINTS
 
 
 @pytest.mark.parametrize(
