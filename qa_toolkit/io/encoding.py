@@ -1,5 +1,5 @@
 """Text encoding of an export: BOM → UTF-8 → GB18030 → a charset detector — and the lines that
-are damaged in it.
+are damaged in it (bad bytes, or UTF-8 text pasted into a GB18030 file).
 
 Excel/WPS on Chinese Windows writes code page 936 (read as GB18030, its superset); "CSV UTF-8"
 adds a BOM. A file is taken to be in an encoding when all of it decodes, or when it does but
@@ -37,12 +37,14 @@ _MANY = 1000
 class DamagedLine:
     """A line holding bytes that are not valid in the file's encoding: its 1-based number, the
     1-based byte column and the 0-based file offset of the first bad bytes (None when only the
-    line is known), and those bytes."""
+    line is known), and those bytes. Or a line of UTF-8 text in a GB18030 file whose bytes are
+    valid GB18030 too: ``misread`` is what it would say read as GB18030 (mojibake)."""
 
     line: int
     col: int
     offset: int | None
-    raw: bytes
+    raw: bytes  # the bad bytes; of a UTF-8 line, its text from the first non-ASCII byte on
+    misread: str = ""
 
     def problem(
         self, path: str, encoding: str, consequence: str = "", *, line: int | None = None, level: str = "error"
@@ -50,9 +52,16 @@ class DamagedLine:
         """The Problem of this line; ``line``: the number of the record holding it when that is
         not the line (a table row), ``consequence``: what the reader did about it."""
         own = line in (None, self.line)
-        where = f"byte offset {self.offset}" if self.offset is not None else f"byte {self.col}"
-        shown = " ".join(f"0x{b:02X}" for b in self.raw[:4])
-        message = f"{shown} at {where}{'' if own else f' (line {self.line})'} is not valid {encoding.upper()} text"
+        if self.misread:
+            text, said = (_clipped(t) for t in (self.raw.decode("utf-8", errors="replace"), self.misread))
+            message = (
+                f"UTF-8 text in a {encoding.upper()} file{'' if own else f' (line {self.line})'}: '{text}' would"
+                f" read as '{said}'; save the file in one encoding"
+            )
+        else:
+            where = f"byte offset {self.offset}" if self.offset is not None else f"byte {self.col}"
+            shown = " ".join(f"0x{b:02X}" for b in self.raw[:4])
+            message = f"{shown} at {where}{'' if own else f' (line {self.line})'} is not valid {encoding.upper()} text"
         return Problem(
             path,
             message + (f"; {consequence}" if consequence else ""),
@@ -138,7 +147,7 @@ def _fitted(path: Path, name: str, forced: bool = False) -> TextEncoding | None:
     """``name`` with the file's damaged lines when the file is in ``name`` (``forced``: named by
     the user or a BOM, damage and all); None when it is not."""
     if _decodes(path, name):
-        return TextEncoding(name)
+        return TextEncoding(name, () if forced else _pasted_utf8(path, name))
     if not ascii_compatible(name):
         if not forced:
             return None
@@ -147,9 +156,55 @@ def _fitted(path: Path, name: str, forced: bool = False) -> TextEncoding | None:
             Problem(str(path), f"not valid {name} text at byte offset {offset}", field="encoding", code="bad_encoding")
         )
     good, damaged, complete = _scan(path, name, stop=not forced)
-    if forced or (complete and len(damaged) <= good):
+    if forced:
         return TextEncoding(name, tuple(damaged))
+    if complete and len(damaged) <= good:
+        lines = {d.line: d for d in damaged} | {d.line: d for d in _pasted_utf8(path, name)}  # UTF-8 says more
+        return TextEncoding(name, tuple(lines[n] for n in sorted(lines)))
     return None
+
+
+def _pasted_utf8(path: Path, name: str) -> tuple[DamagedLine, ...]:
+    """The lines of a file found to be GB18030 that are UTF-8 text pasted in, though their bytes
+    decode as GB18030 too: valid UTF-8 that reads as fewer rare characters that way than in
+    GB18030 (UTF-8's byte pattern lands outside GB2312, where everyday Chinese text written by
+    Windows' code page 936 stays)."""
+    if name != "gb18030":
+        return ()
+    found, offset = [], 0
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.isascii() and _looks_utf8(raw, name):
+                start = next(i for i, byte in enumerate(raw) if byte >= 0x80)
+                rest = raw[start:].rstrip(b"\r\n")
+                found.append(DamagedLine(number, start + 1, offset + start, rest, rest.decode(name, errors="replace")))
+            offset += len(raw)
+    return tuple(found)
+
+
+def _looks_utf8(raw: bytes, name: str) -> bool:
+    """Whether the line ``raw`` is valid UTF-8 that reads as commoner characters that way than in ``name``."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _uncommon(text) < _uncommon(raw.decode(name, errors="replace"))
+
+
+def _clipped(text: str, most: int = 20) -> str:
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def _uncommon(text: str) -> int:
+    """Characters of ``text`` outside ASCII and GB2312 (the everyday simplified Chinese set)."""
+    count = 0
+    for ch in text:
+        if not ch.isascii():
+            try:
+                ch.encode("gb2312")
+            except UnicodeEncodeError:
+                count += 1
+    return count
 
 
 def _scan(path: Path, name: str, stop: bool) -> tuple[int, list[DamagedLine], bool]:

@@ -37,6 +37,8 @@ def _bad_line(path: Path, raw: bytes, number: int, encoding: str, damaged: Mappi
     """The problem of a line that cannot be read: bytes not valid in the encoding (located by the
     encoding scan when it ran), or not JSON — truncated (no line end, or the JSON ends early) or
     invalid, with the parser's reason and column."""
+    if number in damaged:  # found by the encoding scan: bad bytes, or UTF-8 text in a GB18030 file
+        return damaged[number].problem(str(path), encoding, "line skipped")
     ended = raw.endswith(b"\n")
     raw = raw.rstrip(b"\r\n")
     try:
@@ -116,6 +118,8 @@ def iter_lines(reading: JsonlReading, builder: FrameBuilder) -> Iterator[Dataset
 
 _UTF8 = ("utf-8", "utf-8-sig")
 _BOM = b"\xef\xbb\xbf"
+#: A line that could not be read as a record (any JSON value, null included, is a record).
+_UNREAD = object()
 
 
 def _columnar_chunks(reading: JsonlReading, builder: FrameBuilder) -> Iterator[Dataset]:
@@ -226,10 +230,16 @@ def _read_chunk(
             raw = raw[3:]
         if not raw or raw.isspace():
             continue
-        try:  # UTF-8 lines are parsed as read: JSON ignores the line end
-            records.append(orjson.loads(raw) if utf8 else _decoded(raw, encoding))
+        record = _UNREAD
+        if number not in damaged:  # the encoding scan's damaged lines (bad bytes, or UTF-8 in GB18030) are not parsed
+            try:  # UTF-8 lines are parsed as read: JSON ignores the line end
+                record = orjson.loads(raw) if utf8 else _decoded(raw, encoding)
+            except (orjson.JSONDecodeError, UnicodeDecodeError):
+                pass
+        if record is not _UNREAD:
+            records.append(record)
             numbers.append(number)
-        except (orjson.JSONDecodeError, UnicodeDecodeError):
+        else:
             add_records(builder, records, numbers, required)  # the records before it first: problems stay in line order
             records, numbers = [], []
             builder.log.records_read += 1

@@ -46,7 +46,12 @@ def _read_table(path: Path, encoding: str | None, log: ProblemLog) -> pd.DataFra
         if suffix in (".csv", ".txt"):
             found = detect_encoding(path, encoding)
             log.extend(
-                d.problem(str(path), found.name, "read with U+FFFD in its place", level="warning")
+                d.problem(
+                    str(path),
+                    found.name,
+                    "read as it stands" if d.misread else "read with U+FFFD in its place",
+                    level="warning",
+                )
                 for d in found.damaged
             )
             return pd.read_csv(
