@@ -10,8 +10,9 @@ report in zh and en (Excel and HTML).
 
 ``-n`` runs the week on the last N conversations of the sample (the week sampled, 2026-10-26..11-01,
 is its last 398, so any N from 398 draws the same batch and reaches the same decisions; the reports
-then cover fewer weeks). ``--pictures`` also screenshots the HTML (Chromium, headless) and renders the workbook to PDF
-and PNG (LibreOffice, pdftoppm) into DIR. ``week(out)`` is what tests/e2e runs.
+then cover fewer weeks). ``--pictures`` also screenshots the HTML (Chromium, headless) and renders
+the workbook to PDF and PNG (LibreOffice, pdftoppm) into DIR. ``week(out, n=789)`` (the last two
+weeks) is what tests/e2e runs.
 """
 
 from __future__ import annotations
