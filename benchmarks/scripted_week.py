@@ -6,10 +6,13 @@ second overturned) → grade import → dispute export → the agent of the conf
 disputes it and one automatic point → a lead rejects the first and accepts the second →
 report in zh and en (Excel and HTML).
 
-    python benchmarks/scripted_week.py OUT [--pictures DIR]
+    python benchmarks/scripted_week.py OUT [-n N] [--pictures DIR]
 
-``--pictures`` also screenshots the HTML (Chromium, headless) and renders the workbook to PDF
-and PNG (LibreOffice, pdftoppm) into DIR. ``week(out)`` is what tests/e2e runs.
+``-n`` runs the week on the last N conversations of the sample (the week sampled, 2026-10-26..11-01,
+is its last 398, so any N from 398 draws the same batch and reaches the same decisions; the reports
+then cover fewer weeks). ``--pictures`` also screenshots the HTML (Chromium, headless) and renders
+the workbook to PDF and PNG (LibreOffice, pdftoppm) into DIR. ``week(out, n=789)`` (the last two
+weeks) is what tests/e2e runs.
 """
 
 from __future__ import annotations
@@ -77,11 +80,16 @@ def fill_grading(book: Path, dest: Path) -> dict[str, tuple]:
     return done
 
 
-def week(out: Path, say: Callable[[str], None] = print) -> dict:
-    """Run the week into ``out``; returns what a reader checks: the agent who disputed, the
-    (conversation_id, criterion_id) of each decision and the report folders."""
+def week(out: Path, say: Callable[[str], None] = print, n: int | None = None) -> dict:
+    """Run the week into ``out`` (on the sample's last ``n`` conversations, or all); returns what a
+    reader checks: the agent who disputed, the (conversation_id, criterion_id) of each decision and
+    the report folders."""
     out.mkdir(parents=True, exist_ok=True)
     data, roster = sample_conversations(), sample_data_dir() / "roster.csv"
+    if n is not None:
+        lines = data.read_text(encoding="utf-8").splitlines(keepends=True)
+        data = out / "conversations.jsonl"
+        data.write_text("".join(lines[-n:]), encoding="utf-8")
     run(say, "score", data, "-o", out / "score")
     run(
         say,
@@ -280,9 +288,10 @@ def _pages_with(pdf: Path, text: str, n: int, starts: tuple[str, ...] = ()) -> l
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
+    parser.add_argument("-n", type=int, default=None, help="Only the last N conversations of the sample.")
     parser.add_argument("--pictures", type=Path, default=None)
     args = parser.parse_args(argv)
-    found = week(args.out)
+    found = week(args.out, n=args.n)
     print(
         json.dumps(
             {k: v if not isinstance(v, dict) else {key: str(p) for key, p in v.items()} for k, v in found.items()},

@@ -183,22 +183,21 @@ def check_plan_inputs(plan: Plan, columns) -> list[Problem]:
 
 def assign_groups(cand: pd.DataFrame, plan: Plan) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """(group, reason, backup_of, backup_reason) per candidate: the first stratum it matches,
-    and — when it matches none — the first stratum whose backup it matches."""
-
-    def blank() -> pd.Series:
-        return pd.Series([None] * len(cand), index=cand.index, dtype=object)
-
-    group, reason, backup_of, backup_reason = blank(), blank(), blank(), blank()
+    and — when it matches none — the first stratum whose backup it matches. Filled as arrays:
+    masked assignment into Series cost a fifth of a small draw."""
+    n = len(cand)
+    group, reason, backup_of, backup_reason = (np.full(n, None, dtype=object) for _ in range(4))
+    grouped, backed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for stratum in plan.strata:
         mask, why = match(cand, stratum)
-        new = mask & group.isna()
-        group[new], reason[new] = stratum.kind, why[new]
+        new = mask.to_numpy(dtype=bool) & ~grouped
+        group[new], reason[new], grouped[new] = stratum.kind, why.to_numpy(dtype=object)[new], True
     for stratum in plan.strata:
         if stratum.backup is not None:
             mask, why = match(cand, stratum.backup)
-            new = mask & group.isna() & backup_of.isna()
-            backup_of[new], backup_reason[new] = stratum.kind, why[new]
-    return group, reason, backup_of, backup_reason
+            new = mask.to_numpy(dtype=bool) & ~grouped & ~backed
+            backup_of[new], backup_reason[new], backed[new] = stratum.kind, why.to_numpy(dtype=object)[new], True
+    return tuple(pd.Series(a, index=cand.index, dtype=object) for a in (group, reason, backup_of, backup_reason))
 
 
 def draw_batch(

@@ -52,7 +52,8 @@ class Server:
                     server.headers.append(dict(self.headers))
                     server.in_flight += 1
                     server.most_in_flight = max(server.most_in_flight, server.in_flight)
-                    turn = len(server.requests)
+                    prompt = body["messages"][-1]["content"]  # the n-th ask of this prompt, whatever else runs
+                    turn = sum(r["messages"][-1]["content"] == prompt for r in server.requests)
                 time.sleep(server.delay)
                 status, reply = server.answer(body, turn)
                 with server._lock:
@@ -81,7 +82,8 @@ class Server:
 
     @staticmethod
     def answer(body: dict, turn: int) -> tuple[int, dict]:
-        """The script: the conversation's words decide the reply."""
+        """The script: the conversation's words decide the reply (a wavering one's, also ``turn``: how
+        many times its prompt has been asked, so the flips do not depend on what else runs at once)."""
         text = body["messages"][-1]["content"].split("Conversation (")[-1]
         agent = [m[2] for m in LINE.findall(text) if m[1] == "agent"]
         if "服务器错误" in text:

@@ -1,5 +1,5 @@
-"""The scripted week (benchmarks/scripted_week.py) on the sample data reaches the supervisor's
-report: read back from the workbook (openpyxl) and the HTML (html.parser), in zh and en, every
+"""The scripted week (benchmarks/scripted_week.py) on the sample data's last two weeks reaches the
+supervisor's report: read back from the workbook (openpyxl) and the HTML (html.parser), in zh and en, every
 point shows who decided it — graded, critical confirmed, critical overturned, disputed and
 accepted or rejected — with its evidence; dispute counts per agent and criterion; each
 criterion's agreement status; English labels under --lang en; a print-ready workbook."""
@@ -15,15 +15,17 @@ import pytest
 from bench_scripts import BENCH, load_script
 from openpyxl import load_workbook
 
-pytestmark = pytest.mark.slow  # the whole week on 3,000 conversations, two reports
+pytestmark = pytest.mark.slow  # the whole week through the CLI, two reports
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
 def week(tmp_path_factory):
+    """The week on the sample's last two weeks (789 conversations, 2026-10-19..11-01): the batch of its last
+    week, and so every decision, is the one drawn from all 3,000; the reports cover two weeks."""
     return load_script("scripted_week", BENCH / "scripted_week.py").week(
-        tmp_path_factory.mktemp("week"), say=lambda text: None
+        tmp_path_factory.mktemp("week"), say=lambda text: None, n=789
     )
 
 

@@ -71,6 +71,14 @@ def _per_cell(src, dest):
     return dest
 
 
+@pytest.fixture(scope="module")
+def graded(exported, tmp_path_factory):
+    """The exported workbook filled in, in each id layout: {"per-sheet": new, "per-cell": old}."""
+    tmp = tmp_path_factory.mktemp("graded")
+    new = _fill(exported[2], tmp / "graded.xlsx")
+    return {"per-sheet": new, "per-cell": _per_cell(new, tmp / "old.xlsx")}
+
+
 def test_a_new_workbook_lists_each_sheet_once_and_describes_its_cells_once_per_rubric(exported):
     rubrics, _, book = exported
     wb = load_workbook(book)
@@ -85,10 +93,9 @@ def test_a_new_workbook_lists_each_sheet_once_and_describes_its_cells_once_per_r
     assert [c[4] for c in cells[:4]] == ["grader", "date", "grade", "comment"] and cells[0][1] == "C3"
 
 
-def test_a_workbook_with_the_old_per_cell_ids_imports_exactly_as_a_new_one(exported, tmp_path):
-    rubrics, data, book = exported
-    new = _fill(book, tmp_path / "graded.xlsx")
-    old = _per_cell(new, tmp_path / "old.xlsx")
+def test_a_workbook_with_the_old_per_cell_ids_imports_exactly_as_a_new_one(exported, graded):
+    rubrics, data, _ = exported
+    new, old = graded["per-sheet"], graded["per-cell"]
     assert load_workbook(old)[IDS_SHEET].max_row > 100
     res_new = import_workbooks([new], data.conversations, data.messages, rubrics)
     res_old = import_workbooks([old], data.conversations, data.messages, rubrics)
@@ -131,12 +138,9 @@ def test_a_workbook_with_the_old_per_cell_ids_imports_exactly_as_a_new_one(expor
         "layout: no criterion",
     ],
 )
-def test_a_damaged_hidden_id_cell_is_a_located_problem(exported, tmp_path, layout, sheet, row, col, value):
-    rubrics, data, book = exported
-    graded = _fill(book, tmp_path / "graded.xlsx")
-    if layout == "per-cell":
-        graded = _per_cell(graded, tmp_path / "old.xlsx")
-    wb = load_workbook(graded)
+def test_a_damaged_hidden_id_cell_is_a_located_problem(exported, graded, tmp_path, layout, sheet, row, col, value):
+    rubrics, data, _ = exported
+    wb = load_workbook(graded[layout])
     wb[sheet].cell(row, col).value = value
     wb.save(tmp_path / "damaged.xlsx")
     res = import_workbooks([tmp_path / "damaged.xlsx"], data.conversations, data.messages, rubrics)
