@@ -769,10 +769,10 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     """One row per listed session with its masked transcript; returns id -> row."""
     t = rep.t
     ids = s["conversation_id"].tolist()
-    texts = view.transcripts(rep, ids)
+    texts = view.transcript_texts(rep, ids)
     headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
     columns = [_conversation_column(rep, key, s[key].tolist()) for key, _ in CONV_COLUMNS]
-    columns.append([view.transcript_text(texts[cid]) for cid in ids])
+    columns.append([texts[cid] for cid in ids])
     rows = list(zip(*columns))
     sheet.table(1, headers, rows, [f for _, f in CONV_COLUMNS], styles=[None] * len(CONV_COLUMNS) + [TOP])
     ws = sheet.ws
