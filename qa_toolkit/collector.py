@@ -36,3 +36,13 @@ def frozen_heap() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def join_frozen_heap() -> None:
+    """What is alive now, garbage included, frozen with the heap a caller froze (``frozen_heap``)
+    until that block ends; nothing when no heap is frozen (a library caller keeps its
+    collections). For a command's last bulk step: a report leaves ~170,000 objects in reference
+    cycles (a workbook's sheets and cells), which the collector would walk and free once more,
+    ~0.06 CPU s, right before the command exits without freeing anything."""
+    if gc.get_freeze_count():
+        gc.freeze()

@@ -159,19 +159,25 @@ def put_rows(
 ) -> None:
     """Write ``rows`` from (``row``, ``col``) (0-based) as ``put`` writes each value, the ``j``-th
     value of a row in ``formats[j]`` (its format for text, its format for anything else): the
-    table writers' path, text and numbers written without ``put``'s per-value checks."""
-    string, number, blank = ws.write_string, ws.write_number, ws.write_blank
+    table writers' path, text, numbers and dates written without ``put``'s per-value checks, each
+    distinct text cleaned once (names, labels and ids recur down a column)."""
+    string, number, blank, date = ws.write_string, ws.write_number, ws.write_blank, ws.write_datetime
+    held: dict[str, tuple[str, bool]] = {}  # text -> (as its cell holds it, whether it takes the quote prefix)
     for r, values in enumerate(rows, row):
         for c, value, (text_fmt, other_fmt) in zip(count(col), values, formats):
             kind = type(value)
             if kind is str:
-                value = _capped(display_text(value))
-                if value:
-                    string(r, c, *_cell_text(ws, value, text_fmt))
+                cell = held.get(value)
+                if cell is None:
+                    cell = held[value] = _held_text(_capped(display_text(value)))
+                if cell[0]:
+                    string(r, c, cell[0], _quoted(ws, text_fmt) if cell[1] else text_fmt)
                 else:
                     blank(r, c, None, text_fmt)
             elif kind is int or (kind is float and value == value):
                 number(r, c, value, other_fmt)
+            elif isinstance(value, dt.datetime) and value == value:  # pandas' Timestamp too, not its NaT
+                date(r, c, _naive(value), other_fmt)
             else:
                 put(ws, r, c, value, other_fmt)
 
@@ -207,12 +213,18 @@ def put_rich(
 
 
 def _cell_text(ws: XlsxSheet, text: str, fmt: Format | None) -> tuple[str, Format | None]:
+    """``text`` as a cell holds it and the format that keeps it text (``_held_text``)."""
+    text, quoted = _held_text(text)
+    return text, (_quoted(ws, fmt) if quoted else fmt)
+
+
+def _held_text(text: str) -> tuple[str, bool]:
     """``text`` as a cell holds it (CR as LF: XlsxWriter would store CR as the escape _x000D_,
-    which readers show as is) and the format that keeps it text (Excel's quote prefix when it
-    starts like a formula)."""
+    which readers show as is) and whether it needs Excel's quote prefix to stay text (it starts
+    like a formula)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, (_quoted(ws, fmt) if text.startswith(FORMULA_PREFIXES) else fmt)
+    return text, text.startswith(FORMULA_PREFIXES)
 
 
 _QUOTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # worksheet -> {format id: quoted format}

@@ -192,13 +192,23 @@ class Metrics:
     options: MetricOptions
 
     def agent(self, agent_id: str) -> pd.Series:
-        return self._indexed("agents", "agent_id").loc[agent_id]
+        """The agent's row of ``agents`` (read it, do not change it: it is looked up once)."""
+        return self._row("agents", "agent_id", agent_id)
 
     def team_of(self, agent_id: str) -> pd.Series:
         """The team row an agent is compared with (the ALL row when there is no roster)."""
         team = self.agent(agent_id)["team"]
-        key = team if team != NO_TEAM else ALL
-        return self._indexed("teams", "team").loc[key]
+        return self._row("teams", "team", team if team != NO_TEAM else ALL)
+
+    def _row(self, name: str, key: str, value) -> pd.Series:
+        """The row of frame ``name`` whose ``key`` is ``value``, looked up once per frame and value:
+        a report asks for an agent's row and team row on every piece of the agent's sheet and page."""
+        frame = getattr(self, name)
+        cache = self.__dict__.setdefault("_rows", {})
+        hit = cache.get((name, key, value))
+        if hit is None or hit[0] is not frame:
+            hit = cache[(name, key, value)] = (frame, self._indexed(name, key).loc[value])
+        return hit[1]
 
     def _indexed(self, name: str, key: str) -> pd.DataFrame:
         """Frame ``name`` indexed by ``key``, built once per frame (a report looks rows up

@@ -152,6 +152,7 @@ def write_report(
             written += xlsx.write_xlsx(rep, stage, per_agent=options.per_agent_workbooks, advance=advance)
         if "html" in options.formats:
             written += html.write_html(rep, stage, advance=advance)
+        collector.join_frozen_heap()  # the report is a command's last step: its objects stay until it exits
     return [Path(out_dir) / path.relative_to(stage) for path in written]
 
 

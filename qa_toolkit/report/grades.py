@@ -91,9 +91,11 @@ class Reviewed:
                 )
             )
         out, final = final_outcomes(results, scores, self.rubrics, grades=grades, disputes=disputes)
-        out["source"] = _source(out, final, disputes)
-        out["comment"] = _joined(out, grades, ("comment",), decided=out["decided_by"].eq("grade"), by_grader=True)
-        out["dispute_note"] = _joined(out, disputes, ("reason", "note"), decided=out["dispute"].ne(""))
+        key = pd.MultiIndex.from_arrays([out["conversation_id"].astype(str), out["criterion_id"].astype(str)])
+        out["source"] = _source(out, key, final, disputes)
+        decided = out["decided_by"].eq("grade")
+        out["comment"] = _joined(out, key, grades, ("comment",), decided=decided, by_grader=True)
+        out["dispute_note"] = _joined(out, key, disputes, ("reason", "note"), decided=out["dispute"].ne(""))
         final["human_graded"] = final["grader"].ne("").astype("boolean")
         return out, final
 
@@ -131,10 +133,10 @@ def agreement(rubrics: Sequence[Rubric]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).drop_duplicates("criterion_id").reset_index(drop=True)
 
 
-def _source(out: pd.DataFrame, final: pd.DataFrame, disputes: pd.DataFrame | None) -> pd.Series:
-    """Who decided each result (module constants): a disputed one keeps who decided it before
-    the dispute (the register's ``decided_by``), unless the lead's rejection confirmed a critical."""
-    key = pd.MultiIndex.from_arrays([out["conversation_id"].astype(str), out["criterion_id"].astype(str)])
+def _source(out: pd.DataFrame, key: pd.MultiIndex, final: pd.DataFrame, disputes: pd.DataFrame | None) -> pd.Series:
+    """Who decided each result (module constants), ``key`` its (conversation, criterion): a disputed
+    one keeps who decided it before the dispute (the register's ``decided_by``), unless the lead's
+    rejection confirmed a critical."""
     pending = [
         (cid, crit)
         for cid, ids in zip(final["conversation_id"], final["critical_pending"].fillna(""))
@@ -165,10 +167,16 @@ def _source(out: pd.DataFrame, final: pd.DataFrame, disputes: pd.DataFrame | Non
 
 
 def _joined(
-    out: pd.DataFrame, people: pd.DataFrame | None, columns: Sequence[str], decided: pd.Series, by_grader: bool = False
+    out: pd.DataFrame,
+    key: pd.MultiIndex,
+    people: pd.DataFrame | None,
+    columns: Sequence[str],
+    decided: pd.Series,
+    by_grader: bool = False,
 ) -> pd.Series:
-    """Per result, the non-empty ``columns`` of its row in ``people`` joined with " · " (<NA> where
-    ``decided`` is false or nothing was written); ``by_grader``: the counting grader's row."""
+    """Per result (``key``: its conversation and criterion), the non-empty ``columns`` of its row in
+    ``people`` joined with " · " (<NA> where ``decided`` is false or nothing was written);
+    ``by_grader``: the counting grader's row."""
     empty = pd.Series(pd.NA, index=out.index, dtype="string")
     if people is None or not len(people) or not decided.any():
         return empty
@@ -181,6 +189,5 @@ def _joined(
     text = [" · ".join(v for v in row if v.strip()) for row in cells]
     words = pd.Series(text, index=pd.MultiIndex.from_frame(rows[["conversation_id", "criterion_id"]].astype(str)))
     words = words[~words.index.duplicated(keep="last")]
-    key = pd.MultiIndex.from_arrays([out["conversation_id"].astype(str), out["criterion_id"].astype(str)])
     found = pd.Series(words.reindex(key).to_numpy(), index=out.index, dtype="string")
     return found.where(decided.to_numpy(dtype=bool) & found.fillna("").ne(""))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -197,7 +198,21 @@ def _agent_context(rep: ReportInput, agent_id: str, scripts: dict[str, list[dict
     }
 
 
-def _lost_cells(f) -> dict:
+class _LostCells(NamedTuple):
+    """What a point lost's row prints besides its plain fields; attributes, not a dict's keys:
+    jinja looks ``shown.note`` up as an attribute first, and a dict fails that on every cell."""
+
+    started: str
+    points: str
+    evidence: object  # Markup with the match marked, or plain text
+    note: object
+    comment: object
+    dispute_note: object
+    csat: object
+    grader: object
+
+
+def _lost_cells(f) -> _LostCells:
     """What a point lost's row prints besides its plain fields (start, points, evidence with its
     match marked, notes, CSAT, grader), worked out here: a filter call per cell in the template
     costs more than the rest of the page."""
@@ -205,18 +220,18 @@ def _lost_cells(f) -> dict:
     def given(value):
         return value if not view.is_missing(value) and value else ""
 
-    return {
-        "started": f.started_at.strftime("%Y-%m-%d %H:%M") if not view.is_missing(f.started_at) else "",
-        "points": view.fmt(f.points_lost, "score"),
-        "evidence": highlight(f.evidence_text, f.evidence_match)
+    return _LostCells(
+        started=f.started_at.strftime("%Y-%m-%d %H:%M") if not view.is_missing(f.started_at) else "",
+        points=view.fmt(f.points_lost, "score"),
+        evidence=highlight(f.evidence_text, f.evidence_match)
         if not view.is_missing(f.evidence_text)
         else (f.evidence_match if not view.is_missing(f.evidence_match) else ""),
-        "note": given(f.note),
-        "comment": given(f.comment),
-        "dispute_note": given(f.dispute_note),
-        "csat": f.csat if not view.is_missing(f.csat) else "–",
-        "grader": given(f.grader) if f.source in ("graded", "confirmed", "overturned") else "",
-    }
+        note=given(f.note),
+        comment=given(f.comment),
+        dispute_note=given(f.dispute_note),
+        csat=f.csat if not view.is_missing(f.csat) else "–",
+        grader=given(f.grader) if f.source in ("graded", "confirmed", "overturned") else "",
+    )
 
 
 def steps(n_agents: int) -> int:

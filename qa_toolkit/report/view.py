@@ -4,6 +4,7 @@ section rows, trends, coaching focus, findings, exemplars and masked transcripts
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
@@ -304,8 +305,8 @@ def _weakest_rows(rep: ReportInput, n: int) -> pd.DataFrame:
 def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
     """Critical and risk sessions with masked evidence (and the match masked alike). With
     ``limit``: critical failures first (newest first), then the highest risk scores."""
-    f = rep.metrics.findings
-    rows = (f if agent_id is None else part(rep, f, "agent_id", agent_id)).copy()
+    every = _all_findings(rep)
+    rows = every if agent_id is None else part(rep, every, "agent_id", agent_id)
     if limit is not None and len(rows) > limit:
         critical = rows[rows["kind"] == "critical"].sort_values("started_at", ascending=False)
         risk = rep.metrics.sessions.set_index("conversation_id")["risk_score"]
@@ -314,18 +315,29 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
             np.argsort(-flagged["conversation_id"].map(risk).astype("float64").fillna(0).to_numpy(), kind="stable")
         ]
         rows = pd.concat([critical, flagged]).head(limit).sort_values("started_at", kind="stable")
+    return rows.reset_index(drop=True)
+
+
+@shared
+def _all_findings(rep: ReportInput) -> pd.DataFrame:
+    """Every agent's findings with masked evidence and labels, made once: the index page lists
+    them all and each agent's sheet and page its own."""
+    rows = rep.metrics.findings.copy()
     mask = masker(rep)
     for col in ("evidence_text", "evidence_match"):
         rows[col] = rows[col].map(lambda v: None if is_missing(v) else mask(str(v)))
     rows["kind_label"] = rows["kind"].map(lambda k: rep.t.get(f"kind_{k}", k))
     rows["criterion_name"] = rows["criterion_id"].map(lambda c: "" if is_missing(c) else criterion_name(rep, c))
-    return rows.reset_index(drop=True)
+    return rows
 
 
 @shared
 def finding_records(rep: ReportInput, agent_id: str) -> list:
-    """The agent's ``findings`` (at most ``MAX_FINDINGS``) as records, made once for both formats."""
-    return records(findings(rep, agent_id, limit=MAX_FINDINGS))
+    """The agent's ``findings`` (at most ``MAX_FINDINGS``) as records, made once for both formats
+    (in one pass over every agent's findings but for an agent with more than can be shown)."""
+    if len(part(rep, _all_findings(rep), "agent_id", agent_id)) > MAX_FINDINGS:
+        return records(findings(rep, agent_id, limit=MAX_FINDINGS))
+    return part_records(rep, _all_findings(rep), "agent_id", agent_id)
 
 
 def match_parts(text: str, match) -> list[tuple[str, bool]]:
@@ -493,22 +505,42 @@ def listed_sessions(rep: ReportInput, agents: Sequence[str], cap: int = MAX_LIST
 
 def transcripts(rep: ReportInput, conversation_ids: Sequence[str]) -> dict[str, list[dict]]:
     """Masked messages per conversation: role, time (HH:MM:SS) and text."""
+    out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
+    for cid, seq, role, time, body in zip(*_transcript_columns(rep, conversation_ids)):
+        out[cid].append({"seq": seq, "role": role, "time": time, "text": body})
+    return out
+
+
+def transcript_texts(rep: ReportInput, conversation_ids: Sequence[str], limit: int = 4000) -> dict[str, str]:
+    """Each conversation's masked transcript as one cell of text, ``[time] role: text`` per line
+    (cut at ``limit`` characters), made from the columns: a record per message costs more than the text."""
+    cids, _, roles, times, bodies = _transcript_columns(rep, conversation_ids)
+    lines = dict.fromkeys(conversation_ids, "")
+    for cid, group in itertools.groupby(zip(cids, roles, times, bodies), key=lambda m: m[0]):  # sorted by id
+        lines[cid] = _cut("\n".join(_line(time, role, body) for _, role, time, body in group), limit)
+    return lines
+
+
+def _line(time: str, role: str, text: str) -> str:
+    """A message as a transcript line: ``[time] role: text`` (no brackets without a time)."""
+    return f"[{time}] {role}: {text}" if time else f"{role}: {text}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _transcript_columns(rep: ReportInput, conversation_ids: Sequence[str]) -> tuple[list, ...]:
+    """The messages of ``conversation_ids`` in order (by conversation, then seq) as lists:
+    conversation id, seq, role as shown, time (HH:MM:SS or ""), masked text."""
     msgs = rep.messages[rep.messages["conversation_id"].isin(set(conversation_ids))].sort_values(
         ["conversation_id", "seq"]
     )
     text = masked_text(rep, msgs["text"].fillna(""))
     times = msgs["ts"].dt.strftime("%H:%M:%S").fillna("")
-    out: dict[str, list[dict]] = {cid: [] for cid in conversation_ids}
-    columns = (msgs["conversation_id"], msgs["seq"], msgs["role"], times, text)
     t = rep.t
-    for cid, seq, role, time, body in zip(*(c.tolist() for c in columns)):  # lists: iterating Arrow text is slow
-        out[cid].append({"seq": seq, "role": t.get(f"role_{role}", role), "time": time, "text": body})
-    return out
-
-
-def transcript_text(lines: list[dict], limit: int = 4000) -> str:
-    """A transcript as one cell of text, ``[time] role: text`` per line."""
-    text = "\n".join(
-        f"[{m['time']}] {m['role']}: {m['text']}" if m["time"] else f"{m['role']}: {m['text']}" for m in lines
-    )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    roles = msgs["role"].tolist()
+    shown = {role: t.get(f"role_{role}", role) for role in set(roles)}
+    columns = (msgs["conversation_id"], msgs["seq"], times, text)
+    cids, seqs, times, texts = (c.tolist() for c in columns)  # lists: iterating Arrow text is slow
+    return cids, seqs, [shown[role] for role in roles], times, texts

@@ -7,6 +7,7 @@ Rows and columns here count from 1, as Excel shows them; formats are made once p
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -67,7 +68,7 @@ class _Book:
         self.wb = new_workbook(dest, in_memory=True)  # no temporary file per sheet
         self.titles: set[str] = {"history"}  # taken sheet names, case-folded ("History" is Excel's own)
         self._formats: dict[tuple, object] = {}
-        self.text_widths: dict[str, int] = {}  # text -> the column width it asks for (_shown_width)
+        self._widths: dict = {}  # a text, or (type, value) of a number or date -> the width it asks for
 
     def format(self, props: dict):
         """The workbook's format with ``props`` (None for none)."""
@@ -78,6 +79,21 @@ class _Book:
         if made is None:
             made = self._formats[key] = self.wb.add_format(props)
         return made
+
+    def width(self, value) -> int:
+        """The column width ``value`` asks for (``_shown_width``), each text, number and date
+        measured once per workbook: the same names, labels and values recur on every sheet."""
+        kind = type(value)
+        if kind is str:
+            key = value
+        elif (kind is int or kind is float or kind is bool or isinstance(value, dt.datetime)) and value == value:
+            key = (kind, value)  # typed: 1, 1.0 and True show differently
+        else:
+            return _shown_width(value)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = _shown_width(value)
+        return width
 
     def sheet(self, text: str) -> _Sheet:
         """A new sheet named ``text`` as Excel allows (no []:*?/\\', 31 characters, unique in any case)."""
@@ -118,13 +134,7 @@ class _Sheet:
         """Widen ``col`` for ``value`` (as the cell shows it), in the first rows only."""
         if row > self.SIZE_ROWS:  # widths from the first rows are enough, and cheaper
             return
-        if type(value) is str:  # most cells; the same texts recur (names, labels, notes)
-            width = self.book.text_widths.get(value)
-            if width is None:
-                width = self.book.text_widths[value] = _shown_width(value)
-        else:
-            width = _shown_width(value)
-        self.widths[col] = max(self.widths.get(col, 6), width)
+        self.widths[col] = max(self.widths.get(col, 6), self.book.width(value))
 
     def put(self, row: int, col: int, value, *styles: dict | None, number_format: str | None = None) -> None:
         """Write ``value`` at (``row``, ``col``); ``number_format`` applies to anything but text."""
@@ -132,10 +142,14 @@ class _Sheet:
         put(self.ws, row - 1, col - 1, value, fmt)
         self.measure(row, col, value)
 
-    def link(self, row: int, col: int, value, sheet: str, target_row: int, *styles: dict | None) -> None:
-        """Write ``value`` as a link to row ``target_row`` of ``sheet``."""
-        put_link(self.ws, row - 1, col - 1, value, f"'{sheet}'!A{target_row}", self.style(col, *styles, LINK))
-        self.measure(row, col, value)
+    def links(self, row: int, col: int, targets: Sequence[tuple[object, int | None]], sheet: str, style: dict | None):
+        """Write each (value, target row) of ``targets`` down ``col`` from ``row`` as a link to its
+        row of ``sheet`` (none when the target row is None)."""
+        fmt = self.style(col, style, LINK)
+        for r, (value, target_row) in enumerate(targets, row):
+            if target_row is not None:
+                put_link(self.ws, r - 1, col - 1, value, f"'{sheet}'!A{target_row}", fmt)
+                self.measure(r, col, value)
 
     def heading(self, row: int, text: str) -> int:
         self.put(row, 1, text, HEADING)
@@ -175,9 +189,10 @@ class _Sheet:
                     number_format = None if isinstance(v, str) else column_formats[j]
                     fmt = self.style(col + j, column_styles[j], cell_style(i, j), number_format=number_format)
                     put(self.ws, row + i, col + j - 1, v, fmt)
-        for i, values in enumerate(rows[: max(0, self.SIZE_ROWS - row)]):
-            for j, v in enumerate(values):
-                self.measure(row + 1 + i, col + j, v)
+        widths, width = self.widths, self.book.width  # ``measure`` of each cell in the first rows
+        for values in rows[: max(0, self.SIZE_ROWS - row)]:
+            for c, v in enumerate(values, col):
+                widths[c] = max(widths.get(c, 6), width(v))
         return row + len(rows) + 2
 
     def fit_columns(self, fixed: dict[int, int] | None = None) -> None:
@@ -704,11 +719,8 @@ def _link_ids(
     col: int = 2,
 ) -> None:
     """Link each id in column ``col`` from row ``start`` to its row of the conversations sheet."""
-    if conv_sheet is None:
-        return
-    for i, cid in enumerate(ids):
-        if cid in conv_rows:
-            sheet.link(start + i, col, cid, conv_sheet, conv_rows[cid], style)
+    if conv_sheet is not None:
+        sheet.links(start, col, [(cid, conv_rows.get(cid)) for cid in ids], conv_sheet, style)
 
 
 CONV_COLUMNS = (
@@ -757,10 +769,10 @@ def _conversations_sheet(rep: ReportInput, sheet: _Sheet, s) -> dict[str, int]:
     """One row per listed session with its masked transcript; returns id -> row."""
     t = rep.t
     ids = s["conversation_id"].tolist()
-    texts = view.transcripts(rep, ids)
+    texts = view.transcript_texts(rep, ids)
     headers = [t.get(k, k if k != "agent_name" else t["agent"]) for k, _ in CONV_COLUMNS] + [t["transcript"]]
     columns = [_conversation_column(rep, key, s[key].tolist()) for key, _ in CONV_COLUMNS]
-    columns.append([view.transcript_text(texts[cid]) for cid in ids])
+    columns.append([texts[cid] for cid in ids])
     rows = list(zip(*columns))
     sheet.table(1, headers, rows, [f for _, f in CONV_COLUMNS], styles=[None] * len(CONV_COLUMNS) + [TOP])
     ws = sheet.ws

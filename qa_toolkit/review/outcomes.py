@@ -51,14 +51,18 @@ KEY = ["conversation_id", "criterion_id"]
 
 def start(results: pd.DataFrame) -> pd.DataFrame:
     """RESULTS with the automatic outcome as the final one and the FINAL_RESULTS columns set so."""
+
+    def filled(value, dtype: str) -> pd.Series:  # a scalar broadcast: a list of it costs ten times more
+        return pd.Series(value, index=results.index, dtype=dtype)
+
     return results.assign(
         auto_outcome=results["outcome"],
         auto_points=results["points"],
-        decided_by=pd.array(["auto"] * len(results), dtype="string"),
-        grader=pd.array([""] * len(results), dtype="string"),
-        decided_on=pd.array([""] * len(results), dtype="string"),
-        confirmed=pd.array([False] * len(results), dtype="boolean"),
-        dispute=pd.array([""] * len(results), dtype="string"),
+        decided_by=filled("auto", "string"),
+        grader=filled("", "string"),
+        decided_on=filled("", "string"),
+        confirmed=filled(False, "boolean"),
+        dispute=filled("", "string"),
     )
 
 
@@ -83,17 +87,20 @@ def apply_grades(results: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
     at = _rows(out, decided)
     hit = at >= 0
     rows = at[hit]
-    out.loc[out.index[rows], "outcome"] = decided["outcome"].to_numpy()[hit]
-    for col in ("points", "max_points"):
-        out.loc[out.index[rows], col] = pd.to_numeric(decided[col], errors="coerce").to_numpy()[hit]
-    out.loc[out.index[rows], "decided_by"] = "grade"
-    out.loc[out.index[rows], "decided_on"] = decided["graded_on"].fillna("").astype(str).to_numpy()[hit]
     confirmed = (
         decided["confirmed"].map(lambda v: str(v).strip().lower() == "true")
         if "confirmed" in decided
         else pd.Series(False, index=decided.index)
     )
-    out.loc[out.index[rows], "confirmed"] = confirmed.to_numpy(dtype=bool)[hit]
+    decisions = {
+        "outcome": decided["outcome"].to_numpy()[hit],
+        **{col: pd.to_numeric(decided[col], errors="coerce").to_numpy()[hit] for col in ("points", "max_points")},
+        "decided_by": "grade",
+        "decided_on": decided["graded_on"].fillna("").astype(str).to_numpy()[hit],
+        "confirmed": confirmed.to_numpy(dtype=bool)[hit],
+    }
+    for col, values in decisions.items():  # by position: a label lookup of the rows per column cost more
+        out.iloc[rows, out.columns.get_loc(col)] = values
     return out
 
 
@@ -146,12 +153,12 @@ def rescore(results: pd.DataFrame, scores: pd.DataFrame, rubrics: Sequence[Rubri
         aggregate_scores(results[results["conversation_id"].isin(part["conversation_id"])], part, by_id[rid])
         for rid, part in conv.groupby("rubric_id", sort=False)
     ]
-    fresh = pd.concat(parts, ignore_index=True).set_index("conversation_id")
     position = np.flatnonzero(mine)
     ids = out["conversation_id"].to_numpy()[position]
+    fresh = pd.concat(parts, ignore_index=True).set_index("conversation_id").loc[ids]  # in ``out``'s order, once
     for col in out.columns:
-        if col in fresh.columns and col != "conversation_id":
-            out.iloc[position, out.columns.get_loc(col)] = fresh.loc[ids, col].to_numpy()
+        if col in fresh.columns:
+            out.iloc[position, out.columns.get_loc(col)] = fresh[col].to_numpy()
     return out
 
 
