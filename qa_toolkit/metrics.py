@@ -118,7 +118,7 @@ FINDINGS: dict[str, str] = {
     "conversation_id": "string",
     "agent_id": "string",
     "started_at": "datetime",
-    "kind": "string",  # critical | risk
+    "kind": "string",  # critical (the total zeroed) | critical_pending (waiting for a grader) | risk
     "section_id": "string",
     "criterion_id": "string",
     "evidence_seq": "Int64",
@@ -549,13 +549,16 @@ def _distribution(sessions: pd.DataFrame, level: str, by: str) -> pd.DataFrame:
 
 
 def _findings(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
-    """Critical failures (with their evidence) and risk-flagged sessions (with the reasons)."""
+    """Critical failures (with their evidence) and risk-flagged sessions (with the reasons). A
+    critical fail that waits for a grader (``critical: confirm``) has not zeroed the total: it is
+    ``critical_pending``, not ``critical``, so the list agrees with the critical-failure count."""
     frames = []
     base = sessions[["conversation_id", "agent_id", "started_at"]]
     if results is not None and len(results):
         crit = results[(results["outcome"] == "fail") & results["critical"].fillna(False).astype(bool)]
-        crit = base.merge(crit, on="conversation_id", how="inner").assign(kind="critical")
-        frames.append(crit)
+        crit = sessions[[*base.columns, "critical_criteria"]].merge(crit, on="conversation_id", how="inner")
+        zeroed = [c in ids.split(";") for c, ids in zip(crit["criterion_id"], crit["critical_criteria"].fillna(""))]
+        frames.append(crit.assign(kind=np.where(zeroed, "critical", "critical_pending")))
     flagged = sessions[sessions["risk_flag"].fillna(False).astype(bool)]
     if len(flagged):
         frames.append(

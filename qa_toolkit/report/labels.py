@@ -153,6 +153,7 @@ _LABELS: dict[str, tuple[str, str]] = {key: (zh, en) for key, zh, en in _ROWS}
 #: (field, value, zh, en).
 _VALUES: tuple[tuple[str, str, str, str], ...] = (
     ("kind", "critical", "一票否决", "Critical failure"),
+    ("kind", "critical_pending", "一票否决待复核", "Critical, pending review"),
     ("kind", "risk", "风险预警", "Risk flag"),
     ("role", "agent", "客服", "agent"),
     ("role", "customer", "客户", "customer"),

@@ -304,13 +304,13 @@ def _weakest_rows(rep: ReportInput, n: int) -> pd.DataFrame:
 @shared
 def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
     """Critical and risk sessions with masked evidence (and the match masked alike). With
-    ``limit``: critical failures first (newest first), then the highest risk scores."""
+    ``limit``: critical failures (zeroed or pending) first (newest first), then the highest risk scores."""
     every = _all_findings(rep)
     rows = every if agent_id is None else part(rep, every, "agent_id", agent_id)
     if limit is not None and len(rows) > limit:
-        critical = rows[rows["kind"] == "critical"].sort_values("started_at", ascending=False)
+        critical = rows[rows["kind"] != "risk"].sort_values("started_at", ascending=False)
         risk = rep.metrics.sessions.set_index("conversation_id")["risk_score"]
-        flagged = rows[rows["kind"] != "critical"]
+        flagged = rows[rows["kind"] == "risk"]
         flagged = flagged.iloc[
             np.argsort(-flagged["conversation_id"].map(risk).astype("float64").fillna(0).to_numpy(), kind="stable")
         ]
