@@ -20,7 +20,22 @@ from qa_toolkit.io.jsonl import LineRange
 from qa_toolkit.io.table import dataset_from_rows
 
 RECORD_ROUTES = ("records", "jsonl", "arrow_jsonl", "jsonl_range")
+#: Chinese messages for the encoding tests: none of them is valid UTF-8 written as GB18030.
+TEXTS = ["您好，请问有什么可以帮您？", "我的快递三天了还没到", "已为您核实订单信息。", "好的谢谢", "退款什么时候到账"]
 TABLE_ROUTES = ("csv", "parquet", "parquet_rows", "row_group")
+
+
+def chat_records(n: int = 12) -> list[dict]:
+    """``n`` chats of agent A1 (ids C00, C01, …), the customer saying ``TEXTS[i % 5]``, the agent the next text."""
+    return [
+        {
+            "conversation_id": f"C{i:02d}",
+            "agent_id": "A1",
+            "channel": "chat",
+            "messages": [{"role": "customer", "text": TEXTS[i % 5]}, {"role": "agent", "text": TEXTS[(i + 1) % 5]}],
+        }
+        for i in range(n)
+    ]
 
 
 def write_jsonl(records: list, path: Path) -> Path:

@@ -14,27 +14,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from reading_routes import long_table, read_route
+from reading_routes import TEXTS, long_table, read_route
+from reading_routes import chat_records as records
 
 from qa_toolkit.cli import main
 from qa_toolkit.io import read_conversations
 from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.roster import read_roster
 from qa_toolkit.problems import InputError
-
-TEXTS = ["您好，请问有什么可以帮您？", "我的快递三天了还没到", "已为您核实订单信息。", "好的谢谢", "退款什么时候到账"]
-
-
-def records(n: int = 12) -> list[dict]:
-    return [
-        {
-            "conversation_id": f"C{i:02d}",
-            "agent_id": "A1",
-            "channel": "chat",
-            "messages": [{"role": "customer", "text": TEXTS[i % 5]}, {"role": "agent", "text": TEXTS[(i + 1) % 5]}],
-        }
-        for i in range(n)
-    ]
 
 
 def jsonl_lines(recs: list[dict]) -> list[bytes]:

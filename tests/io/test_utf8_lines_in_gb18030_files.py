@@ -8,31 +8,17 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from reading_routes import long_table
+from reading_routes import chat_records, long_table
 
 from qa_toolkit.cli import main
 from qa_toolkit.io import read_conversations
 from qa_toolkit.io.encoding import detect_encoding
 from qa_toolkit.io.roster import read_roster
 
-TEXTS = ["您好，请问有什么可以帮您？", "我的快递三天了还没到", "已为您核实订单信息。", "好的谢谢", "退款什么时候到账"]
-
-
-def _records(n: int = 6) -> list[dict]:
-    return [
-        {
-            "conversation_id": f"C{i:02d}",
-            "agent_id": "A1",
-            "channel": "chat",
-            "messages": [{"role": "customer", "text": TEXTS[i % 5]}, {"role": "agent", "text": "已为您处理"}],
-        }
-        for i in range(n)
-    ]
-
 
 def _gb18030_csv_with_a_utf8_line(tmp_path):
     """A long-table CSV in GB18030 whose line 8 (C03's customer message, 好的谢谢) is UTF-8."""
-    lines = long_table(_records()).to_csv(index=False).encode("gb18030").splitlines(keepends=True)
+    lines = long_table(chat_records(6)).to_csv(index=False).encode("gb18030").splitlines(keepends=True)
     assert "好的谢谢".encode("gb18030") in lines[7]
     lines[7] = lines[7].decode("gb18030").encode("utf-8")
     path = tmp_path / "c.csv"
@@ -56,7 +42,7 @@ def test_a_utf8_line_in_a_gb18030_csv_is_reported_and_its_conversation_skipped(t
 
 
 def test_genuine_gb18030_text_that_is_valid_utf8_too_is_read_as_gb18030(tmp_path):
-    records = _records()
+    records = chat_records(6)
     records[2]["messages"][1]["text"] = "一些"
     assert "一些".encode("gb18030").decode("utf-8") == "һЩ"  # its line is valid UTF-8 too
     path = tmp_path / "c.csv"
@@ -68,7 +54,7 @@ def test_genuine_gb18030_text_that_is_valid_utf8_too_is_read_as_gb18030(tmp_path
 
 
 def test_a_utf8_line_in_a_gb18030_jsonl_file_is_skipped_with_its_line(tmp_path):
-    lines = [json.dumps(r, ensure_ascii=False).encode("gb18030") + b"\n" for r in _records()]
+    lines = [json.dumps(r, ensure_ascii=False).encode("gb18030") + b"\n" for r in chat_records(6)]
     lines[3] = lines[3].decode("gb18030").encode("utf-8")
     path = tmp_path / "c.jsonl"
     path.write_bytes(b"".join(lines))
