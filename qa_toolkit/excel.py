@@ -21,6 +21,7 @@ openpyxl's cell objects on the grading and report workbooks) and read with openp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -56,6 +57,56 @@ def display_width(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text if ord(ch) >= 0x1100)
+
+
+#: Points one line of wrapped text takes (Excel's default row, 11-pt type, is 15), and the tallest row Excel allows.
+LINE_POINTS, MAX_ROW_POINTS = 15.0, 409.0
+
+
+def row_points(lines: int) -> float:
+    """The height, in points, of a row showing ``lines`` lines of wrapped text (Excel's cap kept)."""
+    return min(LINE_POINTS * max(lines, 1), MAX_ROW_POINTS)
+
+
+def lines_in(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide, as a spreadsheet wraps
+    it: between words, or anywhere in a run of CJK (wide, two columns) characters; every line
+    break starts a line."""
+    return sum(_wrapped(line, max(width - 1, 1)) for line in _BREAKS.split(text))
+
+
+#: Line breaks, and what wrapping sees: a word of printable ASCII (kept together), or a run of
+#: other characters (CJK breaks anywhere), each with the spaces after it.
+_BREAKS, _WORDS = re.compile(r"\r\n|\r|\n"), re.compile(r"[!-~]+ *|[^!-~ ]+ *| +")
+
+
+def _wrapped(line: str, width: float) -> int:
+    """Lines one line of text takes wrapped ``width`` columns wide (a word wider than that broken)."""
+    if 2 * len(line) <= width:  # short enough whatever its characters: no closer look
+        return 1
+    lines, used = 1, 0
+    for word in _WORDS.findall(line):
+        size, spaces = _measure(word)
+        if "!" <= word[0] <= "~":  # a word: on the next line when it does not fit, broken when wider
+            if used and used + size > width:
+                lines, used = lines + 1, 0
+            while size > width:
+                lines, size = lines + 1, size - width
+            used += size + spaces
+        else:  # a run that breaks anywhere: it fills the line, then as many more as it needs
+            used += size
+            if used > width:
+                more = -(-(used - width) // width)
+                lines, used = lines + more, used - more * width
+            used += spaces
+    return lines
+
+
+@functools.lru_cache(maxsize=65536)  # the same words come back on every sheet
+def _measure(word: str) -> tuple[int, int]:
+    """Columns a word or run takes, and the spaces after it."""
+    bare = word.rstrip(" ")
+    return display_width(bare), len(word) - len(bare)
 
 
 def safe_value(value: Any) -> Any:

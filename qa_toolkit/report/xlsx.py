@@ -19,11 +19,13 @@ from qa_toolkit.atomic import atomic_path
 from qa_toolkit.excel import (
     display_text,
     display_width,
+    lines_in,
     new_workbook,
     put,
     put_link,
     put_rich,
     put_rows,
+    row_points,
     safe_value,
 )
 from qa_toolkit.metrics import ALL, NO_TEAM
@@ -54,6 +56,8 @@ DATE_FORMAT = "yyyy-mm-dd hh:mm"
 DURATION = EXCEL_FORMATS["seconds"]  # [m]:ss
 MAX_WIDTH = 60
 EVIDENCE_WIDTH = 50
+#: The width of a points-lost table's note column (rule notes, graders' comments, dispute notes).
+NOTE_WIDTH = 36
 AGENT_COLOUR, TEAM_COLOUR = "#2F6DB5", "#A6B4C8"  # as the HTML charts
 CHART_TOP, CHART_ROWS = 4, 16  # charts sit right of the agent tables, each about 16 rows high
 CHART_SIZE = {"width": 567, "height": 283}  # 15 × 7.5 cm
@@ -204,10 +208,11 @@ class _Sheet:
         self.ws.set_row(row - 1, _row_height(text))
 
 
-def _row_height(text) -> int:
-    """The height of a row whose wrapped evidence is ``text``."""
+def _row_height(text, note: str = "") -> float:
+    """The height of a row whose wrapped evidence is ``text`` (``EVIDENCE_WIDTH`` wide) and
+    wrapped note ``note`` (``NOTE_WIDTH`` wide)."""
     text = text if isinstance(text, str) else str(text or "")
-    return 15 * max(1, -(-display_width(text) // (EVIDENCE_WIDTH - 4)))
+    return row_points(max(lines_in(text, EVIDENCE_WIDTH), lines_in(note, NOTE_WIDTH)))
 
 
 def _shown_width(value) -> int:
@@ -570,7 +575,7 @@ def _agent_sheet(
     # printed: the overview above on one or two pages; the points lost print from their own sheet
     sheet.ws.print_area(0, 0, row - 3, LOST_COLUMNS - 1)
     _lost_table(rep, sheet, row, agent_id, conv_sheet, conv_rows)
-    sheet.fit_columns({1: 24, 5: EVIDENCE_WIDTH})
+    sheet.fit_columns({1: 24, 5: EVIDENCE_WIDTH, 8: NOTE_WIDTH})
 
 
 def _dispute_table(rep: ReportInput, rows: list[dict], first: str) -> tuple[list[str], list[list], list[str | None]]:
@@ -599,7 +604,7 @@ class _LostLine(NamedTuple):
 
     values: list
     parts: tuple[tuple[str, bool], ...] | None
-    height: int
+    height: float  # points
 
 
 @view.shared
@@ -624,11 +629,12 @@ def _lost_lines(rep: ReportInput, agent_id: str) -> list[_LostLine]:
             "\n".join(notes),
         ]
         text = safe_value(evidence)
+        height = _row_height(text, values[-1])
         parts = None
         if isinstance(text, str) and not view.is_missing(f.evidence_text):
             parts = tuple(view.match_parts(text, f.evidence_match))
             parts = parts if any(hit for _, hit in parts) else None
-        lines.append(_LostLine(values, parts, _row_height(text)))
+        lines.append(_LostLine(values, parts, height))
     return lines
 
 
@@ -698,7 +704,7 @@ def _lost_sheet(
     ws.autofilter(0, 0, last - 1, LOST_COLUMNS + 1)
     ws.repeat_rows(0)
     ws.print_area(0, 0, last - 1, LOST_COLUMNS + 1)
-    sheet.fit_columns({3: 17, 7: EVIDENCE_WIDTH, 10: 36})
+    sheet.fit_columns({3: 17, 7: EVIDENCE_WIDTH, 10: NOTE_WIDTH})
 
 
 def _evidence_note(f) -> tuple[str, str]:

@@ -9,9 +9,7 @@ importers read with openpyxl."""
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,12 +22,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from qa_toolkit import collector
 from qa_toolkit.atomic import atomic_path
-from qa_toolkit.excel import display_width, new_workbook, put, put_rows, written_as_is
+from qa_toolkit.excel import lines_in, new_workbook, put, put_rows, row_points, written_as_is
 
 _INPUT = {"locked": False, "bg_color": "#FFF2CC", "pattern": 1, "valign": "top"}
 _WRAP = {"text_wrap": True, "valign": "top"}
-#: Points one line of wrapped text takes (Excel's default row, 11-pt type, is 15), and the tallest row Excel allows.
-LINE_POINTS, MAX_ROW_POINTS = 15.0, 409.0
 
 
 class Formats:
@@ -143,45 +139,11 @@ def widths(ws: Worksheet, columns: tuple[float, ...]) -> None:
         ws.set_column(col, col, width)
 
 
-def lines_in(text: str, width: float) -> int:
-    """Lines ``text`` takes wrapped in a column ``width`` characters wide, as a spreadsheet wraps
-    it: between words, or anywhere in a run of CJK (wide, two columns) characters; every line
-    break starts a line."""
-    return sum(_wrapped(line, max(width - 1, 1)) for line in _BREAKS.split(text))
-
-
-#: Line breaks, and what wrapping keeps together: a word of printable ASCII, or one other
-#: character (with the spaces after it).
-_BREAKS, _WORDS = re.compile(r"\r\n|\r|\n"), re.compile(r"[!-~]+ *|[^!-~] *")
-
-
-def _wrapped(line: str, width: float) -> int:
-    """Lines one line of text takes wrapped ``width`` columns wide (a word wider than that broken)."""
-    if 2 * len(line) <= width:  # short enough whatever its characters: no closer look
-        return 1
-    lines, used = 1, 0
-    for word in _WORDS.findall(line):
-        size, spaces = _measure(word)
-        if used and used + size > width:  # the word starts the next line
-            lines, used = lines + 1, 0
-        while size > width:
-            lines, size = lines + 1, size - width
-        used += size + spaces
-    return lines
-
-
-@functools.cache  # the same words and characters come back on every sheet
-def _measure(word: str) -> tuple[int, int]:
-    """Columns a word takes, and the spaces after it."""
-    bare = word.rstrip(" ")
-    return display_width(bare), len(word) - len(bare)
-
-
 def fit_row(ws: Worksheet, row: int, lines: int) -> None:
     """Make ``row`` tall enough for ``lines`` lines of wrapped text: spreadsheet programs do not
     grow a row for text a program wrote (LibreOffice clips it), so the writer sizes it."""
     if lines > 1:
-        ws.set_row(row - 1, min(LINE_POINTS * lines, MAX_ROW_POINTS))
+        ws.set_row(row - 1, row_points(lines))
 
 
 def fit_values(ws: Worksheet, row: int, values: Sequence[Any], columns: Sequence[float]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qa_toolkit.excel import display_width, put, put_rows
+from qa_toolkit.excel import display_width, lines_in, put, put_rows
 from qa_toolkit.frames import OUTCOMES
 from qa_toolkit.privacy import mask_series, mask_text
 from qa_toolkit.review import book
@@ -48,7 +48,7 @@ _WIDTHS = (12, 14, 24, 36, 10, 9, 44, 14, 30, 16)
 _TEXT_WIDTH = sum(_WIDTHS[3:REVIEW_COL])
 _ONE_LINE = _TEXT_WIDTH - 10
 #: Lines the criteria table's header takes wrapped in those widths.
-_HEADER_HEIGHT = max(book.lines_in(text, width) for text, width in zip(CRITERIA_HEADER, _WIDTHS))
+_HEADER_HEIGHT = max(lines_in(text, width) for text, width in zip(CRITERIA_HEADER, _WIDTHS))
 #: A transcript row (#, time, role, text) written as put writes it, in no format.
 _MESSAGE_FORMATS = ((None, None),) * 4
 
@@ -266,7 +266,7 @@ def _lines(rubric: Rubric) -> list[_Line]:
         # the section's name on its first row only: the rows below it are its criteria
         texts = (section.name if section is not shown_section else "", criterion.id, label, _guidance(criterion))
         shown_section = section
-        height = max(book.lines_in(text, width) for text, width in zip(texts, _WIDTHS))
+        height = max(lines_in(text, width) for text, width in zip(texts, _WIDTHS))
         cells = {
             "grade": book.address(r, GRADE_COL),
             "comment": book.address(r, COMMENT_COL),
@@ -274,7 +274,7 @@ def _lines(rubric: Rubric) -> list[_Line]:
         }
         grades = tuple(allowed_grades(criterion))
         pending = label + PENDING_NOTE
-        pending_height = max(height, book.lines_in(pending, _WIDTHS[2]))
+        pending_height = max(height, lines_in(pending, _WIDTHS[2]))
         confirm = rubric.needs_confirmation(criterion)
         out.append(_Line(r, criterion, texts, height, pending, pending_height, grades, confirm, cells))
     return out
@@ -324,7 +324,7 @@ def _conversation_sheet(
         height = line.height
         if evidence:
             put(ws, r, 6, evidence, fmt.wrap)
-            height = max(height, book.lines_in(str(evidence), _WIDTHS[6]))
+            height = max(height, lines_in(str(evidence), _WIDTHS[6]))
         pre = grade_for_outcome(line.criterion, outcome, points) if prefill else None
         if pre is None:
             ws.write_blank(r, GRADE_COL - 1, None, fmt.input)
@@ -359,7 +359,7 @@ def _transcript(ws, fmt: book.Formats, top: int, messages: list[list]) -> None:
         ):
             ws.merge_range(r, 3, r, REVIEW_COL - 1, "", fmt.wrap)
             put(ws, r, 3, text, fmt.wrap)
-            book.fit_row(ws, r + 1, book.lines_in(text, _TEXT_WIDTH))
+            book.fit_row(ws, r + 1, lines_in(text, _TEXT_WIDTH))
         # else one line: shown across the empty cells to its right as the merged cell would show it
 
 

@@ -11,8 +11,8 @@ from grading_batch import batch_manifest, chat_records
 from openpyxl import load_workbook
 
 from qa_toolkit.engine import score_chunks
+from qa_toolkit.excel import LINE_POINTS, lines_in
 from qa_toolkit.io import conversations_from_records
-from qa_toolkit.review.book import LINE_POINTS, lines_in
 from qa_toolkit.review.dispute_books import agent_workbook, save
 from qa_toolkit.review.disputes import lost_points
 from qa_toolkit.review.export import export_workbook
