@@ -11,7 +11,7 @@ no timestamps at all, and every stage copes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -141,6 +141,12 @@ def conform(df: pd.DataFrame, contract: Mapping[str, str], tz: str = DEFAULT_TZ)
 def missing_columns(df: pd.DataFrame, contract: Mapping[str, str]) -> list[str]:
     """Contract columns absent from ``df`` — for checking a frame handed in by a user."""
     return [c for c in contract if c not in df.columns]
+
+
+def listed(criteria: Iterable, joined: Iterable) -> list[bool]:
+    """Whether each criterion id is among its row's ';'-joined ids (``critical_criteria``,
+    ``critical_pending``; a missing value lists none)."""
+    return [c in (ids.split(";") if isinstance(ids, str) else ()) for c, ids in zip(criteria, joined)]
 
 
 @dataclass

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from qa_toolkit.frames import SCORES, SECTION_PREFIX, empty
+from qa_toolkit.frames import SCORES, SECTION_PREFIX, empty, listed
 from qa_toolkit.io.validate import as_bool
 from qa_toolkit.tags import COMPLAINT_TAGS, ESCALATION_TAGS, TRANSFER_TAGS, first_tag
 from qa_toolkit.timing import conversation_handle_seconds, response_gaps
@@ -553,18 +553,16 @@ def _findings(results: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFr
     critical fail that waits for a grader (``critical: confirm``) has not zeroed the total: it is
     ``critical_pending``, not ``critical``, so the list agrees with the critical-failure count."""
     frames = []
-    base = sessions[["conversation_id", "agent_id", "started_at"]]
+    where = ["conversation_id", "agent_id", "started_at"]
     if results is not None and len(results):
         crit = results[(results["outcome"] == "fail") & results["critical"].fillna(False).astype(bool)]
-        crit = sessions[[*base.columns, "critical_criteria"]].merge(crit, on="conversation_id", how="inner")
-        zeroed = [c in ids.split(";") for c, ids in zip(crit["criterion_id"], crit["critical_criteria"].fillna(""))]
+        crit = sessions[[*where, "critical_criteria"]].merge(crit, on="conversation_id", how="inner")
+        zeroed = listed(crit["criterion_id"], crit["critical_criteria"])
         frames.append(crit.assign(kind=np.where(zeroed, "critical", "critical_pending")))
     flagged = sessions[sessions["risk_flag"].fillna(False).astype(bool)]
     if len(flagged):
         frames.append(
-            flagged[["conversation_id", "agent_id", "started_at", "risk_reasons"]]
-            .rename(columns={"risk_reasons": "evidence_match"})
-            .assign(kind="risk")
+            flagged[[*where, "risk_reasons"]].rename(columns={"risk_reasons": "evidence_match"}).assign(kind="risk")
         )
     if not frames:
         return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in FINDINGS}), FINDINGS)

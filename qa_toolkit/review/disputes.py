@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import pandas as pd
 from pydantic import ValidationError
 
-from qa_toolkit.frames import conform
+from qa_toolkit.frames import conform, listed
 from qa_toolkit.problems import Problem
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.sampling.batch import resolve_period
@@ -91,7 +91,7 @@ def lost_points(
     res = res[res["outcome"].isin(["pass", "fail"]) & (res["lost"] > 0)]
     pending = res["conversation_id"].map(conv["critical_pending"].fillna("")).fillna("")
     critical = res["critical"].fillna(False).astype(bool) & res["outcome"].eq("fail")
-    waiting = pd.Series([c in p.split(";") for c, p in zip(res["criterion_id"], pending)], index=res.index, dtype=bool)
+    waiting = pd.Series(listed(res["criterion_id"], pending), index=res.index, dtype=bool)
     decided_by = res["decided_by"] if "decided_by" in res.columns else pd.Series("auto", index=res.index)
     decided_on = res["decided_on"].fillna("") if "decided_on" in res.columns else pd.Series("", index=res.index)
     decided_on = decided_on.astype(str).where(decided_on.astype(str).ne(""), scored_on.isoformat())
