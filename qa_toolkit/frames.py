@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import pandas as pd
 
@@ -115,6 +116,12 @@ def _dtype(kind: str, tz: str) -> str | pd.DatetimeTZDtype:
     return pd.DatetimeTZDtype("ns", tz) if kind == "datetime" else kind
 
 
+@cache
+def _target(kind: str, tz: str):
+    """The dtype a contract's ``kind`` names (resolved once: comparing with a string is slower)."""
+    return pd.api.types.pandas_dtype(_dtype(kind, tz))
+
+
 def empty(contract: Mapping[str, str], tz: str = DEFAULT_TZ) -> pd.DataFrame:
     """A zero-row frame with the contract's columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=_dtype(k, tz)) for c, k in contract.items()})
@@ -126,6 +133,8 @@ def conform(df: pd.DataFrame, contract: Mapping[str, str], tz: str = DEFAULT_TZ)
     for col, kind in contract.items():
         if col not in out.columns:
             out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
+        elif out[col].dtype == _target(kind, tz):
+            continue  # typed already (most columns of a reader's or a scorer's frame): no cast, no copy
         if kind == "datetime":
             ser = pd.to_datetime(out[col], errors="coerce")
             ser = ser.dt.tz_localize(tz) if ser.dt.tz is None else ser.dt.tz_convert(tz)
