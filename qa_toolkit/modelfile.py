@@ -14,10 +14,12 @@ import json
 import os
 import platform
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from qa_toolkit.atomic import write_bytes, write_json, write_text
@@ -29,10 +31,9 @@ _LIBRARIES = ("qa-toolkit", "scikit-learn", "numpy", "scipy", "pandas", "skops")
 def save_archive(path: str | os.PathLike, kind: str, format_version: int, pipeline, card: dict, fields: dict) -> Path:
     """Write a model as a skops archive, atomically and deflated: a dict of its ``kind``,
     ``format_version``, ``pipeline``, its own ``fields`` and its card (as JSON text). The
-    pipeline's vocabularies are made plain first (``plain_vocabularies``)."""
+    pipeline's vocabularies are written as arrays of terms (``_terms_as_arrays``)."""
     import skops.io as sio
 
-    plain_vocabularies(pipeline)
     payload = {
         "kind": kind,
         "format_version": format_version,
@@ -40,17 +41,15 @@ def save_archive(path: str | os.PathLike, kind: str, format_version: int, pipeli
         **fields,
         "card_json": json.dumps(card, ensure_ascii=False),
     }
-    return write_bytes(path, sio.dumps(payload, compression=zipfile.ZIP_DEFLATED))
+    with _terms_as_arrays(pipeline):
+        data = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED)
+    return write_bytes(path, data)
 
 
-def plain_vocabularies(estimator) -> None:
-    """Make every fitted ``vocabulary_`` reachable from ``estimator`` map to Python ints, in place.
-
-    scikit-learn's vectorizers keep numpy int64 term indices; skops stores each as its own array
-    file (thousands per model, most of the saving time) where a Python int is one JSON value.
-    The indices are equal, so the estimator transforms and scores exactly as before."""
-    seen: set[int] = set()
-    stack = [estimator]
+def _vocabulary_holders(estimator) -> list:
+    """Every fitted scikit-learn estimator reachable from ``estimator`` that has a ``vocabulary_``
+    (a text vectorizer inside a pipeline, a column transformer, a calibrated classifier)."""
+    holders, seen, stack = [], set(), [estimator]
     while stack:
         obj = stack.pop()
         if id(obj) in seen:
@@ -61,10 +60,50 @@ def plain_vocabularies(estimator) -> None:
         elif isinstance(obj, dict):
             stack.extend(obj.values())
         elif hasattr(obj, "get_params"):  # a scikit-learn estimator: its fitted parts are attributes
-            vocabulary = getattr(obj, "vocabulary_", None)
-            if isinstance(vocabulary, dict):
-                obj.vocabulary_ = {term: int(index) for term, index in vocabulary.items()}
+            if getattr(obj, "vocabulary_", None) is not None:
+                holders.append(obj)
             stack.extend(value for name, value in vars(obj).items() if name != "vocabulary_")
+    return holders
+
+
+@contextmanager
+def _terms_as_arrays(estimator) -> Iterator[None]:
+    """Each vocabulary (term -> index) reachable from ``estimator`` held, while the archive is
+    written, as one array of its terms in index order, then given back: skops writes a dict entry
+    by entry (~250 bytes of JSON a term, nearly all of a model's saving and loading time) and an
+    array as one file. A vocabulary an array cannot hold exactly is written as it is."""
+    kept = {}
+    for holder in _vocabulary_holders(estimator):
+        terms = _term_array(holder.vocabulary_)
+        if terms is not None:
+            kept[id(holder)] = (holder, holder.vocabulary_)
+            holder.vocabulary_ = terms
+    try:
+        yield
+    finally:
+        for holder, vocabulary in kept.values():
+            holder.vocabulary_ = vocabulary
+
+
+def _term_array(vocabulary) -> np.ndarray | None:
+    """The terms of ``vocabulary`` in index order as a string array; None unless its indices are
+    0..n-1 and the array gives back every term exactly (numpy drops a term's trailing NULs)."""
+    if not isinstance(vocabulary, dict):
+        return None
+    terms = [None] * len(vocabulary)
+    for term, index in vocabulary.items():
+        if not 0 <= index < len(terms) or terms[index] is not None:
+            return None
+        terms[index] = term
+    array = np.array(terms, dtype=str)
+    return array if array.tolist() == terms else None
+
+
+def _terms_as_vocabularies(estimator) -> None:
+    """Undo ``_terms_as_arrays`` on a loaded pipeline: each term array becomes term -> index."""
+    for holder in _vocabulary_holders(estimator):
+        if isinstance(holder.vocabulary_, np.ndarray):
+            holder.vocabulary_ = {term: index for index, term in enumerate(holder.vocabulary_.tolist())}
 
 
 def refused(path: str | os.PathLike, message: str) -> InputError:
@@ -76,8 +115,8 @@ def load_archive(
     path: str | os.PathLike, *, kind: str, format_version: int, trusted: frozenset[str], what: str
 ) -> dict:
     """The payload of a skops archive written by ``save_archive`` for ``kind`` (``what``: its name
-    in messages, e.g. "a qa-toolkit risk model"), creating no type outside skops' safe set and
-    ``trusted``; InputError for anything else."""
+    in messages, e.g. "a qa-toolkit risk model") in any format from 1 to ``format_version``,
+    creating no type outside skops' safe set and ``trusted``; InputError for anything else."""
     import skops.io as sio
 
     path = Path(path)
@@ -107,12 +146,14 @@ def load_archive(
         raise refused(path, f"the archive is damaged or was altered ({type(err).__name__}: {err})") from None
     if not isinstance(payload, dict) or payload.get("kind") != kind:
         raise refused(path, f"it is not {what} (wrong or missing 'kind')")
-    if payload.get("format_version") != format_version:
+    version = payload.get("format_version")
+    if isinstance(version, bool) or version not in range(1, format_version + 1):
         raise refused(
             path,
-            f"model format {payload.get('format_version')!r} is not supported "
-            f"(this qa-toolkit reads format {format_version}); retrain it",
+            f"model format {version!r} is not supported "
+            f"(this qa-toolkit reads formats 1 to {format_version}); retrain it",
         )
+    _terms_as_vocabularies(payload.get("pipeline"))
     return payload
 
 
