@@ -23,6 +23,24 @@ def test_conform_localises_naive_times_and_keeps_extras():
     assert out["role"].isna().all()
 
 
+def test_conform_types_every_column_stored_otherwise_and_keeps_typed_ones_as_they_are():
+    typed = frames.conform(
+        pd.DataFrame({"conversation_id": ["c1", "c2"], "ts": ["2026-03-01 09:00", None], "seq": [1, 2]}),
+        frames.MESSAGES,
+    )
+    again = frames.conform(typed, frames.MESSAGES)
+    pd.testing.assert_frame_equal(again, typed)
+    other = typed.assign(
+        conversation_id=typed["conversation_id"].astype("string[python]"),
+        ts=typed["ts"].dt.tz_convert("UTC"),
+        seq=typed["seq"].astype("float64"),
+        role=typed["role"].astype("object"),
+    )
+    out = frames.conform(other, frames.MESSAGES)
+    assert [out[c].dtype for c in out.columns] == [typed[c].dtype for c in typed.columns]
+    pd.testing.assert_frame_equal(out, typed)
+
+
 def test_problem_location_and_text():
     p = Problem("data.jsonl", "not a valid timestamp", line=12, field="messages[3].ts", code="bad-timestamp")
     assert str(p) == "data.jsonl:12: error: field 'messages[3].ts': not a valid timestamp [bad-timestamp]"
