@@ -4,6 +4,7 @@ message that drove each decision as evidence."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 
 import numpy as np
@@ -214,6 +215,24 @@ def test_a_model_round_trips_through_skops(tmp_path, soothe, graded):
     loaded = load_model(save_model(soothe, tmp_path / "soothe.skops"))
     assert (loaded.criterion_id, loaded.rubric_id, loaded.rubric_version) == ("soothe", "learned-test", "1")
     assert loaded.card == soothe.card
+    table = conversation_views(Chunk(data.conversations, data.messages))
+    np.testing.assert_array_equal(loaded.predict(table)[0], soothe.predict(table)[0])
+
+
+def test_a_model_file_of_format_1_loads_and_judges_the_same(tmp_path, soothe, graded):
+    data, _ = graded
+    payload = {
+        "kind": "qa-toolkit-learned-criterion",
+        "format_version": 1,  # vocabularies written as dicts, as releases before format 2 did
+        "pipeline": soothe.pipeline,
+        "criterion_id": soothe.criterion_id,
+        "rubric_id": soothe.rubric_id,
+        "rubric_version": soothe.rubric_version,
+        "rule": soothe.rule,
+        "card_json": json.dumps(soothe.card, ensure_ascii=False),
+    }
+    sio.dump(payload, tmp_path / "format-1.skops")
+    loaded = load_model(tmp_path / "format-1.skops")
     table = conversation_views(Chunk(data.conversations, data.messages))
     np.testing.assert_array_equal(loaded.predict(table)[0], soothe.predict(table)[0])
 
