@@ -99,11 +99,22 @@ def _term_array(vocabulary) -> np.ndarray | None:
     return array if array.tolist() == terms else None
 
 
-def _terms_as_vocabularies(estimator) -> None:
-    """Undo ``_terms_as_arrays`` on a loaded pipeline: each term array becomes term -> index."""
-    for holder in _vocabulary_holders(estimator):
-        if isinstance(holder.vocabulary_, np.ndarray):
-            holder.vocabulary_ = {term: index for index, term in enumerate(holder.vocabulary_.tolist())}
+def _terms_as_vocabularies(estimator) -> bool:
+    """Undo ``_terms_as_arrays`` on a loaded pipeline: each term array becomes term -> index.
+    False (nothing changed) when an array is not distinct terms, one after the other."""
+    holders = [h for h in _vocabulary_holders(estimator) if isinstance(h.vocabulary_, np.ndarray)]
+    vocabularies = []
+    for holder in holders:
+        terms = holder.vocabulary_
+        if terms.ndim != 1 or terms.dtype.kind != "U":
+            return False
+        vocabulary = {term: index for index, term in enumerate(terms.tolist())}
+        if len(vocabulary) != len(terms):
+            return False
+        vocabularies.append(vocabulary)
+    for holder, vocabulary in zip(holders, vocabularies):
+        holder.vocabulary_ = vocabulary
+    return True
 
 
 def refused(path: str | os.PathLike, message: str) -> InputError:
@@ -153,7 +164,8 @@ def load_archive(
             f"model format {version!r} is not supported "
             f"(this qa-toolkit reads formats 1 to {format_version}); retrain it",
         )
-    _terms_as_vocabularies(payload.get("pipeline"))
+    if not _terms_as_vocabularies(payload.get("pipeline")):
+        raise refused(path, "the archive is damaged or was altered (a vocabulary is not a list of distinct terms)")
     return payload
 
 

@@ -102,6 +102,22 @@ def test_a_vocabulary_an_array_cannot_hold_exactly_is_saved_as_it_is(tmp_path):
     assert (payload["pipeline"].transform(texts) != vectorizer.transform(texts)).nnz == 0
 
 
+@pytest.mark.parametrize(
+    "terms",
+    [np.array([["a", "b"], ["c", "d"]]), np.array([1, 2, 3]), np.array(["a", "b", "a"])],
+    ids=["two-dimensional", "numbers", "a term twice"],
+)
+def test_a_vocabulary_array_that_is_not_distinct_terms_is_refused(tmp_path, terms):
+    vectorizer = CountVectorizer(analyzer="char").fit(["abc"])
+    vectorizer.vocabulary_ = terms  # what an edited archive would hold
+    (tmp_path / "edited.skops").write_bytes(
+        sio.dumps({"kind": "test-kind", "format_version": 2, "pipeline": vectorizer})
+    )
+    with pytest.raises(InputError) as err:
+        load_archive(tmp_path / "edited.skops", kind="test-kind", format_version=2, trusted=frozenset(), what="x")
+    assert "a vocabulary is not a list of distinct terms" in str(err.value)
+
+
 def test_a_newer_model_format_is_refused_with_the_formats_read(tmp_path, fresh):
     _file(fresh, tmp_path / "future.skops", format_version=3)
     with pytest.raises(InputError) as err:
