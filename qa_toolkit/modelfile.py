@@ -2,6 +2,9 @@
 whose loading runs code) holding a dict with a ``kind`` and a ``format_version``, and the card
 written beside each model (``.card.json`` for machines, ``.card.md`` for people).
 
+Format 2 (both kinds) writes each TF-IDF vocabulary as one array of its terms; format 1 wrote
+it as a dict and is still read.
+
 Loading first lists the types the file would create; anything outside skops' own safe set and
 the caller's allow-list is refused with an InputError, before anything is built. Random bytes,
 a pickle, a foreign skops file, a tampered one or another kind of model are refused the same way.

@@ -14,7 +14,7 @@ from qa_toolkit.learning.model import LearnedModel
 from qa_toolkit.modelfile import load_archive, save_archive
 
 KIND = "qa-toolkit-learned-criterion"
-FORMAT_VERSION = 2  # 2: vocabularies stored as term arrays (modelfile reads 1 too)
+FORMAT_VERSION = 2
 
 #: The only non-default types a learned criterion file may contain.
 TRUSTED_TYPES = frozenset(

@@ -21,7 +21,7 @@ from qa_toolkit.risk.features import NUMERIC_SOURCES, TEXT_COLUMNS
 from qa_toolkit.risk.model import RiskModel
 
 KIND = "qa-toolkit-risk-model"
-FORMAT_VERSION = 2  # 2: vocabularies stored as term arrays (modelfile reads 1 too)
+FORMAT_VERSION = 2
 
 #: The only non-default types a model file of ours may contain.
 TRUSTED_TYPES = frozenset(
