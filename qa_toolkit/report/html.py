@@ -82,8 +82,7 @@ def _base_context(rep: ReportInput) -> dict:
 
 
 def _latest_critical(rep: ReportInput, n: int = 50):
-    found = view.findings(rep)
-    return found[found["kind"] != "risk"].sort_values("started_at", ascending=False).head(n)
+    return view.newest_criticals(view.findings(rep)).head(n)
 
 
 def _index_context(rep: ReportInput, pages: dict[str, str]) -> dict:

@@ -308,7 +308,7 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
     every = _all_findings(rep)
     rows = every if agent_id is None else part(rep, every, "agent_id", agent_id)
     if limit is not None and len(rows) > limit:
-        critical = rows[rows["kind"] != "risk"].sort_values("started_at", ascending=False)
+        critical = newest_criticals(rows)
         risk = rep.metrics.sessions.set_index("conversation_id")["risk_score"]
         flagged = rows[rows["kind"] == "risk"]
         flagged = flagged.iloc[
@@ -316,6 +316,11 @@ def findings(rep: ReportInput, agent_id: str | None = None, limit: int | None = 
         ]
         rows = pd.concat([critical, flagged]).head(limit).sort_values("started_at", kind="stable")
     return rows.reset_index(drop=True)
+
+
+def newest_criticals(rows: pd.DataFrame) -> pd.DataFrame:
+    """The critical failures among findings ``rows`` (zeroed or pending review), newest first."""
+    return rows[rows["kind"] != "risk"].sort_values("started_at", ascending=False)
 
 
 @shared
