@@ -75,16 +75,16 @@ def _terms_as_arrays(estimator) -> Iterator[None]:
     written, as one array of its terms in index order, then given back: skops writes a dict entry
     by entry (~250 bytes of JSON a term, nearly all of a model's saving and loading time) and an
     array as one file. A vocabulary an array cannot hold exactly is written as it is."""
-    kept = {}
+    kept = []  # (holder, its vocabulary): each holder once (``_vocabulary_holders``)
     for holder in _vocabulary_holders(estimator):
         terms = _term_array(holder.vocabulary_)
         if terms is not None:
-            kept[id(holder)] = (holder, holder.vocabulary_)
+            kept.append((holder, holder.vocabulary_))
             holder.vocabulary_ = terms
     try:
         yield
     finally:
-        for holder, vocabulary in kept.values():
+        for holder, vocabulary in kept:
             holder.vocabulary_ = vocabulary
 
 
